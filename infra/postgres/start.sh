@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs (if missing) and starts Debian's PostgreSQL on loopback, then makes sure the
+# houqin role and one database per service exist. Safe to run any number of times.
+set -euo pipefail
+PORT="${HOUQIN_PG_PORT:-5432}"
+USER_NAME="${HOUQIN_PG_USER:-houqin}"
+PASSWORD="${HOUQIN_PG_PASSWORD:-houqin}"
+DATABASES=(houqin_directory houqin_safety houqin_canteen houqin_inventory houqin_hr_eval)
+started=$(date +%s)
+
+say() { printf 'postgres: %s\n' "$*"; }
+
+if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+  say "not installed; installing Debian's postgresql package (this takes a minute)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || { say "apt-get update failed: check that Debian's package mirror is reachable"; exit 1; }
+  apt-get install -y -qq postgresql >/dev/null || { say "apt-get install postgresql failed; run it by hand to see why"; exit 1; }
+fi
+
+VERSION=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if ! pg_lsclusters -h | awk -v v="$VERSION" '$1==v && $2=="main"' | grep -q .; then
+  say "creating cluster $VERSION/main on port $PORT"
+  pg_createcluster "$VERSION" main --port "$PORT" >/dev/null
+fi
+CONF_DIR="/etc/postgresql/$VERSION/main"
+# loopback only, and enough connections for several services plus the test suite
+cat > "$CONF_DIR/conf.d/houqin.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PORT
+max_connections = 300
+shared_buffers = 256MB
+CONF
+
+if pg_lsclusters -h | awk -v v="$VERSION" '$1==v && $2=="main" {print $4}' | grep -q online; then
+  say "cluster $VERSION/main already running"
+else
+  say "starting cluster $VERSION/main"
+  pg_ctlcluster "$VERSION" main start || {
+    say "failed to start; see /var/log/postgresql/postgresql-$VERSION-main.log"; exit 1; }
+fi
+
+for _ in $(seq 1 60); do
+  pg_isready -q -h 127.0.0.1 -p "$PORT" && break
+  printf '.'; sleep 0.5
+done
+pg_isready -q -h 127.0.0.1 -p "$PORT" || { say "not answering on 127.0.0.1:$PORT; see /var/log/postgresql/"; exit 1; }
+
+psql_admin() { su postgres -c "psql -p $PORT -v ON_ERROR_STOP=1 -qtAX $*"; }
+if [ "$(psql_admin "-c \"SELECT 1 FROM pg_roles WHERE rolname='$USER_NAME'\"")" != "1" ]; then
+  psql_admin "-c \"CREATE ROLE $USER_NAME LOGIN CREATEDB PASSWORD '$PASSWORD'\""
+fi
+created=0
+for db in "${DATABASES[@]}"; do
+  if [ "$(psql_admin "-c \"SELECT 1 FROM pg_database WHERE datname='$db'\"")" != "1" ]; then
+    psql_admin "-c \"CREATE DATABASE $db OWNER $USER_NAME\""
+    created=$((created + 1))
+  fi
+done
+say "ready on 127.0.0.1:$PORT (PostgreSQL $VERSION, role $USER_NAME, ${#DATABASES[@]} service databases, $created new) in $(( $(date +%s) - started ))s"

@@ -1,0 +1,187 @@
+"""The FastAPI app every service is built from.
+
+It brings health and readiness probes, Prometheus metrics, correlation ids in
+logs and responses, the caller's principal, and one error shape: bad input is a
+422 naming each field and reason, a stale write a 409, a refusal by scope 403,
+a database that is down a 503 (retry later). Nothing is appended in any of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+from uuid import uuid4
+
+import asyncpg
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.eventkit.auth import Principal
+from services.eventkit.commands import CommandContext
+from services.eventkit.errors import HouqinError, Unauthenticated
+from services.eventkit.logs import configure_logging, correlation_id
+from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime
+from services.eventkit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CORRELATION_HEADER = "x-correlation-id"
+
+
+class CorrelationMiddleware:
+    """Takes the caller's correlation id (or makes one), logs with it, and echoes it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cid = None
+        for name, value in scope["headers"]:
+            if name == CORRELATION_HEADER.encode():
+                cid = value.decode()[:128]
+                break
+        cid = cid or str(uuid4())
+        token = correlation_id.set(cid)
+        scope.setdefault("state", {})["correlation_id"] = cid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((CORRELATION_HEADER.encode(), cid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            correlation_id.reset(token)
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+async def current_principal(
+    request: Request, authorization: Annotated[str | None, Header(description="Bearer <JWT>")] = None
+) -> Principal:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthenticated("missing bearer token")
+    return await runtime_of(request).verifier.verify(authorization[7:].strip())
+
+
+async def command_context(
+    request: Request,
+    principal: Annotated[Principal, Depends(current_principal)],
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, description="Client command id: a retry returns the first result")
+    ] = None,
+    x_causation_id: Annotated[str | None, Header(max_length=200)] = None,
+) -> CommandContext:
+    return CommandContext(
+        principal=principal,
+        correlation_id=getattr(request.state, "correlation_id", None) or str(uuid4()),
+        command_id=idempotency_key,
+        causation_id=x_causation_id,
+    )
+
+
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+Context = Annotated[CommandContext, Depends(command_context)]
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [{"field": _field_of(e.get("loc", ())), "reason": e.get("msg", "invalid")} for e in exc.errors()]
+        return JSONResponse({"error": "validation_error", "detail": detail}, status_code=422)
+
+    @app.exception_handler(HouqinError)
+    async def houqin_error(_: Request, exc: HouqinError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(asyncpg.PostgresConnectionError)
+    @app.exception_handler(asyncpg.CannotConnectNowError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(TimeoutError)
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("dependency unavailable", extra={"error": repr(exc)})
+        return JSONResponse(
+            {"error": "unavailable", "reason": "the database is not reachable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+
+
+def create_app(definition: ServiceDefinition, settings: Settings | None = None, *, mode: Mode = Mode.ALL) -> FastAPI:
+    settings = settings or Settings(service=definition.name)
+    configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
+    runtime = ServiceRuntime(definition, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.open()
+        runtime.start_workers(mode)
+        log.info("service started", extra={"mode": mode.value, "port": settings.port})
+        try:
+            yield
+        finally:
+            await runtime.close()
+            log.info("service stopped")
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        openapi_tags=definition.openapi_tags or None,
+    )
+    app.state.runtime = runtime
+    app.add_middleware(CorrelationMiddleware)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": definition.name}
+
+    @app.get("/readyz", tags=["operations"], summary="The database and Kafka answer")
+    async def readyz() -> JSONResponse:
+        checks = await runtime.readiness()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/ops/lag", tags=["operations"], summary="Outbox, consumer and projection lag")
+    async def lag() -> dict[str, Any]:
+        outbox = await runtime.pool.fetchval("SELECT count(*) FROM outbox")
+        rows = await runtime.pool.fetch(
+            "SELECT name, events_applied, last_event_at, last_applied_at, rebuilt_at, "
+            "extract(epoch FROM (last_applied_at - last_event_at)) AS lag_s FROM projection_status ORDER BY name"
+        )
+        return {
+            "service": definition.name,
+            "outbox_pending": outbox,
+            "consumers": {r.group_id: r.last_lag for r in runtime.runners},
+            "projections": [dict(r) for r in rows],
+        }
+
+    for router in definition.routers:
+        app.include_router(router)
+    return app

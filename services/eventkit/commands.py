@@ -1,0 +1,124 @@
+"""The one command path: load the stream, decide, append at the version read.
+
+Handlers stay thin: they check who may do what, resolve the tenant, and call
+:meth:`CommandBus.execute`. A client's ``expected_version`` makes a stale write a
+409; without it, a lost race is retried once on fresh state. A client's command id
+(``Idempotency-Key``) makes a retry return the first result and append nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+from pydantic import BaseModel
+
+from services.eventkit.auth import Principal
+from services.eventkit.decider import Decider
+from services.eventkit.envelope import DomainEvent, EventRegistry, TenantPath, new_envelope
+from services.eventkit.errors import ConcurrencyConflict
+from services.eventkit.metrics import EVENTS_APPENDED
+from services.eventkit.store import DuplicateCommand, EventStore
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Everything about a command that is not the command itself."""
+
+    principal: Principal
+    correlation_id: str = field(default_factory=lambda: str(uuid4()))
+    command_id: str | None = None
+    expected_version: int | None = None
+    causation_id: str | None = None
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class CommandResult(BaseModel):
+    """What a command endpoint answers."""
+
+    stream_id: str
+    version: int
+    events: list[str]
+    event_ids: list[str]
+    duplicate: bool = False
+
+
+class CommandBus:
+    def __init__(self, service: str, store: EventStore, registry: EventRegistry) -> None:
+        self.service = service
+        self.store = store
+        self.registry = registry
+
+    async def load(self, decider: Decider[Any, Any, Any], stream_id: str, *, conn: asyncpg.Connection | None = None) -> tuple[Any, int]:
+        """The aggregate's state and version."""
+        envelopes = await self.store.read_stream(stream_id, conn=conn)
+        state = decider.fold(self.registry.decode(e) for e in envelopes)
+        return state, (envelopes[-1].version if envelopes else 0)
+
+    async def execute(
+        self,
+        decider: Decider[Any, Any, Any],
+        entity_id: str,
+        command: Any,
+        ctx: CommandContext,
+        tenant: TenantPath,
+        *,
+        conn: asyncpg.Connection | None = None,
+    ) -> CommandResult:
+        stream_id = decider.stream_id(entity_id)
+        if ctx.command_id is not None:
+            first = await self.store.command_result(ctx.command_id, conn=conn)
+            if first is not None:
+                return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
+        attempts = 1 if ctx.expected_version is not None else 2
+        for attempt in range(attempts):
+            state, version = await self.load(decider, stream_id, conn=conn)
+            if ctx.expected_version is not None and ctx.expected_version != version:
+                raise ConcurrencyConflict(stream_id, ctx.expected_version, version)
+            events: list[DomainEvent] = list(decider.decide(command, state))
+            envelopes = [
+                new_envelope(
+                    event,
+                    stream_id=stream_id,
+                    version=version + i,
+                    tenant=tenant,
+                    actor=ctx.principal.subject,
+                    correlation_id=ctx.correlation_id,
+                    causation_id=ctx.causation_id,
+                    command_id=ctx.command_id,
+                    occurred_at=ctx.occurred_at,
+                )
+                for i, event in enumerate(events, start=1)
+            ]
+            try:
+                result = await self.store.append(stream_id, version, envelopes, conn=conn, command_id=ctx.command_id)
+            except DuplicateCommand:
+                first = await self.store.command_result(ctx.command_id or "", conn=conn)
+                assert first is not None
+                return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
+            except ConcurrencyConflict:
+                if attempt + 1 < attempts:
+                    continue
+                raise
+            if envelopes:
+                EVENTS_APPENDED.labels(self.service).inc(len(envelopes))
+            return CommandResult(
+                stream_id=stream_id,
+                version=result.version,
+                events=[e.type for e in envelopes],
+                event_ids=[str(e.event_id) for e in envelopes],
+            )
+        raise AssertionError("unreachable")
+
+    async def _replayed(
+        self, stream_id: str, event_ids: list[Any], version: int, conn: asyncpg.Connection | None
+    ) -> CommandResult:
+        ids = [str(e) for e in event_ids]
+        query = "SELECT type FROM events WHERE event_id = ANY($1::uuid[]) ORDER BY position"
+        rows = await (conn.fetch(query, ids) if conn is not None else self.store.pool.fetch(query, ids))
+        return CommandResult(
+            stream_id=stream_id, version=version, events=[r["type"] for r in rows], event_ids=ids, duplicate=True
+        )

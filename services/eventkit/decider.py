@@ -1,0 +1,41 @@
+"""The decider: the smallest honest aggregate.
+
+``decide(command, state) -> events`` says what happens (or raises :class:`Rejected`),
+``evolve(state, event) -> state`` says what it means. Both are pure: no I/O, no
+clock, no id generation; whatever they need arrives in the command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from services.eventkit.envelope import DomainEvent
+
+C = TypeVar("C")
+S = TypeVar("S")
+E = TypeVar("E", bound=DomainEvent)
+
+
+@dataclass(frozen=True)
+class Decider(Generic[C, S, E]):
+    name: str
+    initial_state: S
+    decide: Callable[[C, S], Sequence[E]]
+    evolve: Callable[[S, E], S]
+    stream_prefix: str
+
+    def fold(self, events: Iterable[E], state: S | None = None) -> S:
+        current = self.initial_state if state is None else state
+        for event in events:
+            current = self.evolve(current, event)
+        return current
+
+    def stream_id(self, entity_id: str) -> str:
+        return f"{self.stream_prefix}-{entity_id}"
+
+
+def given(decider: Decider[Any, S, Any], events: Iterable[DomainEvent]) -> S:
+    """Test helper: the state after ``events``."""
+    return decider.fold(events)  # type: ignore[arg-type]

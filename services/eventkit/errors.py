@@ -1,0 +1,80 @@
+"""Errors the kit and the domains raise; the app factory maps each to an HTTP status."""
+
+from __future__ import annotations
+
+
+class HouqinError(Exception):
+    """Base of every error the API turns into a structured response."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+    def to_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"error": self.code, "reason": self.reason}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class ConcurrencyConflict(HouqinError):
+    """The stream moved on since the caller read it (a stale write)."""
+
+    status_code = 409
+    code = "version_conflict"
+
+    def __init__(self, stream_id: str, expected: int, actual: int | None = None) -> None:
+        msg = f"stream {stream_id} is not at version {expected}"
+        if actual is not None:
+            msg += f" (it is at {actual})"
+        super().__init__(msg, field="expected_version")
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class Rejected(HouqinError):
+    """A command refused by a domain rule (the state does not allow it)."""
+
+    status_code = 409
+    code = "rejected"
+
+
+class InvalidInput(HouqinError):
+    """Input that is well-formed but not acceptable, naming the field."""
+
+    status_code = 422
+    code = "validation_error"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": self.code, "detail": [{"field": self.field, "reason": self.reason}]}
+
+
+class Forbidden(HouqinError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Unauthenticated(HouqinError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class NotFound(HouqinError):
+    status_code = 404
+    code = "not_found"
+
+
+class Unavailable(HouqinError):
+    """A dependency (database, broker) is down: retry later."""
+
+    status_code = 503
+    code = "unavailable"
+
+
+class UnknownEventType(HouqinError):
+    code = "unknown_event_type"

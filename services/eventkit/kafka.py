@@ -1,0 +1,84 @@
+"""Kafka clients with every setting that matters spelled out.
+
+aiokafka's defaults are wrong for an event-sourced system: the producer would
+send with ``acks=1`` and no idempotence, the consumer would auto-commit and
+start at ``latest``. Every such setting is explicit here. Kafka transactions are
+not used: correctness rests on the store, the outbox and tracking rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from services.eventkit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_producer(settings: Settings, *, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+        max_batch_size=1024 * 1024,
+        max_request_size=2 * 1024 * 1024,
+        compression_type=None,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        retry_backoff_ms=200,
+        metadata_max_age_ms=60_000,
+    )
+
+
+def make_consumer(settings: Settings, *topics: str, group_id: str, client_id: str) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_uncommitted",  # no Kafka transactions are used
+        max_poll_records=settings.consumer_batch_size,
+        max_poll_interval_ms=300_000,
+        session_timeout_ms=10_000,
+        heartbeat_interval_ms=3_000,
+        fetch_max_wait_ms=100,
+        request_timeout_ms=max(settings.kafka_request_timeout_ms, 40_000),
+        metadata_max_age_ms=60_000,
+    )
+
+
+async def ensure_topics(settings: Settings, *topics: str, timeout_s: float = 30.0) -> None:
+    """Creates the topics if they are missing (idempotent)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
+    await asyncio.wait_for(admin.start(), timeout_s)
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(name=t, num_partitions=settings.topic_partitions, replication_factor=1)
+            for t in topics
+            if t not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass
+            log.info("topics created", extra={"topics": [t.name for t in wanted]})
+    finally:
+        await admin.close()
+
+
+async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer, timeout_s: float = 10.0) -> None:
+    """``stop()`` can hang while the broker is down: bound it."""
+    try:
+        await asyncio.wait_for(client.stop(), timeout_s)
+    except Exception:  # noqa: BLE001 - shutting down; nothing left to save
+        log.warning("kafka client did not stop cleanly", exc_info=True)

@@ -1,0 +1,187 @@
+"""The outbox relay: committed events to Kafka, in order within each stream.
+
+- One relay per database is active at a time (a PostgreSQL advisory lock); others
+  wait as standbys, so two relays never interleave one stream.
+- The outbox is *drained*: a row is deleted only after Kafka acknowledged its event.
+  A transaction that commits late with a lower position is still in the table the
+  next time round, so it is never skipped (no high-water mark over a sequence).
+- Each round sends at most one batch per partition, built in position order (which
+  is version order within a stream), and awaits every delivery before deleting.
+  A batch is appended atomically by the broker, so a failure leaves nothing of that
+  partition half-sent; the rows stay and are sent again (duplicates are possible
+  downstream, loss and reordering are not).
+- The relay wakes on ``NOTIFY`` from appends, with a poll as a fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+
+from services.eventkit.kafka import ensure_topics, make_producer, stop_quietly
+from services.eventkit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES
+from services.eventkit.settings import Settings
+from services.eventkit.store import OUTBOX_CHANNEL
+
+log = logging.getLogger(__name__)
+
+_PENDING_SQL = """
+SELECT o.position, e.stream_id, e.event_id, e.type, e.correlation_id,
+       json_build_object(
+         'event_id', e.event_id, 'stream_id', e.stream_id, 'version', e.version, 'type', e.type,
+         'schema_version', e.schema_version, 'occurred_at', e.occurred_at, 'recorded_at', e.recorded_at,
+         'position', e.position, 'district_id', e.district_id, 'school_id', e.school_id,
+         'campus_id', e.campus_id, 'actor', e.actor, 'correlation_id', e.correlation_id,
+         'causation_id', e.causation_id, 'command_id', e.command_id, 'data', e.data)::text AS envelope
+FROM outbox o JOIN events e USING (position)
+ORDER BY o.position
+LIMIT $1
+"""
+
+
+def relay_lock_key(service: str) -> int:
+    return zlib.crc32(f"houqin.relay.{service}".encode())
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    rounds: int = 0
+    failures: int = 0
+
+
+class OutboxRelay:
+    def __init__(self, settings: Settings, *, batch_size: int | None = None) -> None:
+        self.settings = settings
+        self.topic = settings.events_topic
+        self.batch_size = batch_size or settings.relay_batch_size
+        self.stats = RelayStats()
+        self.is_leader = False
+        self._wakeup = asyncio.Event()
+        self._partitioner = DefaultPartitioner()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Runs until ``stop`` is set; finishes the round in hand before returning."""
+        while not stop.is_set():
+            conn: asyncpg.Connection | None = None
+            producer: AIOKafkaProducer | None = None
+            try:
+                conn = await asyncpg.connect(self.settings.dsn)
+                if not await self._become_leader(conn, stop):
+                    return
+                await conn.add_listener(OUTBOX_CHANNEL, self._on_notify)
+                await ensure_topics(self.settings, self.topic)
+                producer = make_producer(self.settings, client_id=f"houqin-{self.settings.service}-relay")
+                await asyncio.wait_for(producer.start(), self.settings.kafka_request_timeout_ms / 1000)
+                log.info("relay started", extra={"topic": self.topic})
+                await self._pump(conn, producer, stop)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError) as exc:
+                self.stats.failures += 1
+                RELAY_FAILURES.labels(self.settings.service).inc()
+                log.warning("relay lost a dependency; retrying", extra={"error": repr(exc)})
+                await _sleep_or_stop(stop, 1.0)
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive broker hiccups
+                self.stats.failures += 1
+                RELAY_FAILURES.labels(self.settings.service).inc()
+                log.warning("relay failed; retrying", extra={"error": repr(exc)})
+                await _sleep_or_stop(stop, 1.0)
+            finally:
+                self.is_leader = False
+                if producer is not None:
+                    await stop_quietly(producer)
+                if conn is not None and not conn.is_closed():
+                    await conn.close(timeout=5)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wakeup.set()
+
+    async def _become_leader(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
+        key = relay_lock_key(self.settings.service)
+        while not stop.is_set():
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+                self.is_leader = True
+                return True
+            await _sleep_or_stop(stop, 2.0)
+        return False
+
+    async def _pump(self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event) -> None:
+        partitions = sorted(await producer.partitions_for(self.topic))
+        while not stop.is_set():
+            self._wakeup.clear()
+            sent = await self.publish_round(conn, producer, partitions)
+            if sent == 0:
+                pending = await conn.fetchval("SELECT count(*) FROM outbox")
+                OUTBOX_PENDING.labels(self.settings.service).set(pending)
+                if pending == 0:
+                    waiter = asyncio.ensure_future(self._wakeup.wait())
+                    stopper = asyncio.ensure_future(stop.wait())
+                    await asyncio.wait(
+                        {waiter, stopper},
+                        timeout=self.settings.relay_poll_interval_s,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    waiter.cancel()
+                    stopper.cancel()
+
+    async def publish_round(self, conn: asyncpg.Connection, producer: AIOKafkaProducer, partitions: list[int]) -> int:
+        """Publishes one round; returns how many outbox rows were acknowledged and removed."""
+        rows = await conn.fetch(_PENDING_SQL, self.batch_size)
+        if not rows:
+            return 0
+        self.stats.rounds += 1
+        by_partition: dict[int, list[asyncpg.Record]] = defaultdict(list)
+        for row in rows:
+            key = row["stream_id"].encode()
+            by_partition[self._partitioner(key, partitions, partitions)].append(row)
+
+        sends: list[tuple[list[int], asyncio.Future[object]]] = []
+        for partition, prow in by_partition.items():
+            batch = producer.create_batch()
+            taken: list[int] = []
+            for row in prow:
+                headers = [("type", row["type"].encode()), ("event_id", str(row["event_id"]).encode())]
+                if row["correlation_id"]:
+                    headers.append(("correlation_id", row["correlation_id"].encode()))
+                meta = batch.append(
+                    key=row["stream_id"].encode(), value=row["envelope"].encode(), timestamp=None, headers=headers
+                )
+                if meta is None:  # batch full: the rest of this partition waits for the next round
+                    break
+                taken.append(row["position"])
+            if taken:
+                fut = await producer.send_batch(batch, self.topic, partition=partition)
+                sends.append((taken, fut))
+
+        timeout = self.settings.kafka_request_timeout_ms / 1000 + 5
+        results = await asyncio.gather(
+            *(asyncio.wait_for(fut, timeout) for _, fut in sends), return_exceptions=True
+        )
+        acknowledged: list[int] = []
+        failed: list[BaseException] = []
+        for (positions, _), result in zip(sends, results, strict=True):
+            if isinstance(result, BaseException):
+                failed.append(result)
+            else:
+                acknowledged.extend(positions)
+        if acknowledged:
+            await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", acknowledged)
+            self.stats.published += len(acknowledged)
+            EVENTS_PUBLISHED.labels(self.settings.service).inc(len(acknowledged))
+        if failed:
+            # Leave the rows; a fresh producer resends them in order.
+            raise RuntimeError(f"{len(failed)} partition batch(es) not acknowledged: {failed[0]!r}")
+        return len(acknowledged)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass

@@ -1,0 +1,175 @@
+"""A service's moving parts and their lifecycle.
+
+By default one process runs the API, the outbox relay and the consumers; a
+deployment can run each as its own process (``--mode api|relay|consumers``) and
+scale them apart. Shutdown asks every worker to finish what it has in hand (a
+relay round, a consumer batch and its offset commit) before closing the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter
+
+from services.eventkit.auth import TokenVerifier
+from services.eventkit.commands import CommandBus
+from services.eventkit.consumer import ConsumerRunner, Reaction
+from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
+from services.eventkit.envelope import EventRegistry
+from services.eventkit.projection import Projection, ensure_projection, projection_runner
+from services.eventkit.relay import OutboxRelay
+from services.eventkit.settings import Settings
+from services.eventkit.store import EventStore
+
+log = logging.getLogger(__name__)
+
+
+class Mode(StrEnum):
+    ALL = "all"
+    API = "api"
+    RELAY = "relay"
+    CONSUMERS = "consumers"
+    WORKERS = "workers"
+
+    @property
+    def runs_relay(self) -> bool:
+        return self in (Mode.ALL, Mode.RELAY, Mode.WORKERS)
+
+    @property
+    def runs_consumers(self) -> bool:
+        return self in (Mode.ALL, Mode.CONSUMERS, Mode.WORKERS)
+
+
+@dataclass(frozen=True)
+class ReactionSpec:
+    """A reaction and the topics it listens to (its own service's or others')."""
+
+    reaction: Reaction
+    topics: Sequence[str]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    title: str
+    description: str
+    registry: EventRegistry
+    routers: Sequence[APIRouter] = ()
+    migrations: Path | None = None
+    projections: Sequence[Projection] = ()
+    reactions: Sequence[ReactionSpec] = ()
+    openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+
+
+class ServiceRuntime:
+    def __init__(self, definition: ServiceDefinition, settings: Settings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.verifier = TokenVerifier(settings)
+        self._pool: asyncpg.Pool | None = None
+        self.stop_event = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+        self.relay: OutboxRelay | None = None
+        self.runners: list[ConsumerRunner] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("runtime not opened")
+        return self._pool
+
+    @property
+    def store(self) -> EventStore:
+        return EventStore(self.pool)
+
+    @property
+    def bus(self) -> CommandBus:
+        return CommandBus(self.definition.name, self.store, self.definition.registry)
+
+    def projection(self, name: str) -> Projection:
+        for p in self.definition.projections:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    async def open(self) -> None:
+        """Connects, migrates and creates missing projection schemas."""
+        self._pool = await create_pool(
+            self.settings.dsn,
+            min_size=self.settings.pool_min_size,
+            max_size=self.settings.pool_max_size,
+            command_timeout=self.settings.command_timeout_s,
+        )
+        dirs = [KIT_MIGRATIONS] + ([self.definition.migrations] if self.definition.migrations else [])
+        async with self.pool.acquire() as conn:
+            await migrate(conn, *dirs)
+        for projection in self.definition.projections:
+            await ensure_projection(self.pool, projection)
+
+    def start_workers(self, mode: Mode) -> None:
+        if mode.runs_relay:
+            self.relay = OutboxRelay(self.settings)
+            self._spawn("relay", self.relay.run)
+        if mode.runs_consumers:
+            for projection in self.definition.projections:
+                runner = projection_runner(self.settings, self.pool, projection)
+                self.runners.append(runner)
+                self._spawn(f"projection:{projection.name}", runner.run)
+            for spec in self.definition.reactions:
+                runner = ConsumerRunner(self.settings, self.pool, spec.reaction, spec.topics)
+                self.runners.append(runner)
+                self._spawn(f"reaction:{spec.reaction.name}", runner.run)
+
+    def _spawn(self, name: str, run: Callable[[asyncio.Event], Any]) -> None:
+        self.tasks.append(asyncio.create_task(run(self.stop_event), name=name))
+
+    async def close(self, timeout_s: float = 30.0) -> None:
+        self.stop_event.set()
+        if self.tasks:
+            done, pending = await asyncio.wait(self.tasks, timeout=timeout_s)
+            for task in pending:
+                log.warning("worker did not stop in time; cancelling", extra={"worker": task.get_name()})
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def readiness(self) -> dict[str, str]:
+        """Whether the database and Kafka answer now."""
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2)
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            checks["database"] = f"down: {exc!r}"
+        host, _, port = self.settings.kafka_bootstrap.split(",")[0].rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 2)
+            writer.close()
+            await writer.wait_closed()
+            checks["kafka"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["kafka"] = f"down: {exc!r}"
+        return checks
+
+    async def run_until_stopped(self, mode: Mode) -> None:
+        """For worker-only processes: runs until SIGINT/SIGTERM, then shuts down cleanly."""
+        import signal
+
+        await self.open()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop_event.set)
+        self.start_workers(mode)
+        log.info("workers running", extra={"mode": mode.value})
+        await self.stop_event.wait()
+        await self.close()

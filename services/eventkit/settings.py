@@ -1,0 +1,66 @@
+"""Settings from environment variables (``HOUQIN_*``) with local defaults."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_PORTS = {"gateway": 8000, "directory": 8001, "safety": 8002, "canteen": 8003, "inventory": 8004, "hr_eval": 8005}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOUQIN_", extra="ignore")
+
+    service: str = "directory"
+    environment: str = "development"
+
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    pg_user: str = "houqin"
+    pg_password: str = "houqin"
+    database_url: str | None = None
+    pool_min_size: int = 2
+    pool_max_size: int = 20
+    command_timeout_s: float = 10.0
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    topic_partitions: int = 6
+    kafka_request_timeout_ms: int = 15000
+
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None
+
+    jwt_secret: str = "houqin-development-secret-do-not-use-in-production"
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_ttl_s: int = 12 * 3600
+
+    relay_batch_size: int = 1000
+    relay_poll_interval_s: float = 1.0
+    consumer_batch_size: int = 500
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def dsn(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return (
+            f"postgresql://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/houqin_{self.service}"
+        )
+
+    @property
+    def port(self) -> int:
+        return self.http_port or SERVICE_PORTS.get(self.service, 8080)
+
+    @property
+    def events_topic(self) -> str:
+        return events_topic(self.service)
+
+    @property
+    def dlq_topic(self) -> str:
+        return f"houqin.{self.service}.dlq"
+
+
+def events_topic(service: str) -> str:
+    return f"houqin.{service}.events"

@@ -22,6 +22,7 @@ from services.eventkit.settings import Settings
 
 
 class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"  # registers districts; covers every district
     DISTRICT_ADMIN = "district_admin"
     LOGISTICS_MANAGER = "logistics_manager"
     VICE_PRINCIPAL = "vice_principal"
@@ -55,6 +56,8 @@ class Principal(BaseModel):
         return any(r in self.roles for r in roles)
 
     def covers(self, tenant: TenantPath) -> bool:
+        if Role.PLATFORM_ADMIN in self.roles:
+            return True
         return (
             (tenant.district_id is not None and tenant.district_id in self.districts)
             or (tenant.school_id is not None and tenant.school_id in self.schools)
@@ -80,6 +83,12 @@ class Principal(BaseModel):
         """A SQL condition keeping rows inside the scope, and its three array parameters."""
         p = prefix
         n = first_param
+        if Role.PLATFORM_ADMIN in self.roles:
+            return f"(${n}::text[] IS NOT NULL AND ${n + 1}::text[] IS NOT NULL AND ${n + 2}::text[] IS NOT NULL)", [
+                [],
+                [],
+                [],
+            ]
         clause = (
             f"({p}district_id = ANY(${n}::text[]) OR {p}school_id = ANY(${n + 1}::text[]) "
             f"OR {p}campus_id = ANY(${n + 2}::text[]))"

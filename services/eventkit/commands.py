@@ -52,7 +52,9 @@ class CommandBus:
         self.store = store
         self.registry = registry
 
-    async def load(self, decider: Decider[Any, Any, Any], stream_id: str, *, conn: asyncpg.Connection | None = None) -> tuple[Any, int]:
+    async def load(
+        self, decider: Decider[Any, Any, Any], stream_id: str, *, conn: asyncpg.Connection | None = None
+    ) -> tuple[Any, int]:
         """The aggregate's state and version."""
         envelopes = await self.store.read_stream(stream_id, conn=conn)
         state = decider.fold(self.registry.decode(e) for e in envelopes)

@@ -103,7 +103,7 @@ class ConsumerRunner:
         self.pool = pool
         self.handler = handler
         self.topics = list(topics)
-        self.group_id = group_id or f"houqin.{settings.service}.{handler.name}"
+        self.group_id = group_id or settings.group_of(handler.name)
         self.dlq_topic = settings.dlq_topic
         self.consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
@@ -128,9 +128,11 @@ class ConsumerRunner:
                 log.info("consumer started", extra={"group": self.group_id, "topics": self.topics})
                 await self._loop(stop)
             except TRANSIENT_ERRORS + (asyncpg.PostgresError,) as exc:
-                log.warning("consumer lost a dependency; restarting", extra={"group": self.group_id, "error": repr(exc)})
+                log.warning(
+                    "consumer lost a dependency; restarting", extra={"group": self.group_id, "error": repr(exc)}
+                )
                 await _sleep_or_stop(stop, 1.0)
-            except Exception as exc:  # noqa: BLE001 - e.g. broker errors from aiokafka
+            except Exception as exc:
                 log.warning("consumer failed; restarting", extra={"group": self.group_id, "error": repr(exc)})
                 await _sleep_or_stop(stop, 1.0)
             finally:
@@ -157,7 +159,7 @@ class ConsumerRunner:
         for record in records:
             try:
                 decoded.append((record, Envelope.from_wire(record.value), None))
-            except Exception as exc:  # noqa: BLE001 - undecodable: a poison message
+            except Exception as exc:
                 decoded.append((record, None, f"undecodable message: {exc}"))
         if any(err is not None for _, _, err in decoded) or not await self._apply_all(decoded):
             await self._apply_one_by_one(decoded)
@@ -179,7 +181,7 @@ class ConsumerRunner:
                         skipped += 1
         except TRANSIENT_ERRORS:
             raise
-        except Exception:  # noqa: BLE001 - find the culprit one by one
+        except Exception:
             log.info("batch failed; applying event by event", extra={"group": self.group_id})
             return False
         self._count(acted, skipped)
@@ -202,7 +204,7 @@ class ConsumerRunner:
                         continue
                     except TRANSIENT_ERRORS:
                         raise
-                    except Exception as exc:  # noqa: BLE001 - a poison event
+                    except Exception as exc:
                         error = f"{type(exc).__name__}: {exc}"
                 await self._dead_letter(conn, record, env, error or "unknown error")
         self._count(acted, skipped)
@@ -260,6 +262,5 @@ class ConsumerRunner:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
-

@@ -18,7 +18,9 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20, command_timeout: float = 10.0) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str, *, min_size: int = 2, max_size: int = 20, command_timeout: float = 10.0
+) -> asyncpg.Pool:
     """A pool whose connections speak JSON for json/jsonb columns."""
     pool = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=command_timeout
@@ -38,7 +40,7 @@ async def migrate(conn: asyncpg.Connection, *directories: Path) -> list[str]:
         done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
         for directory in directories:
             for path in sorted(directory.glob("*.sql")):
-                name = f"{directory.parent.name}/{path.name}"
+                name = f"{directory.parent.name}/{directory.name}/{path.name}"
                 if name in done:
                     continue
                 async with conn.transaction():

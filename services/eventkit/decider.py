@@ -7,11 +7,11 @@ clock, no id generation; whatever they need arrives in the command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from services.eventkit.envelope import DomainEvent
+from services.eventkit.envelope import DomainEvent, TenantPath
 
 C = TypeVar("C")
 S = TypeVar("S")
@@ -39,3 +39,16 @@ class Decider(Generic[C, S, E]):
 def given(decider: Decider[Any, S, Any], events: Iterable[DomainEvent]) -> S:
     """Test helper: the state after ``events``."""
     return decider.fold(events)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Resolved(Generic[C]):
+    """A command with the facts its handler resolved: where it belongs in the tenant tree.
+
+    Deciders get the tenant from here rather than trusting ids a client sent.
+    """
+
+    command: C
+    tenant: TenantPath
+    entity_id: str = ""
+    facts: Mapping[str, str] = field(default_factory=dict)

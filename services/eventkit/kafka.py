@@ -80,5 +80,5 @@ async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer, timeout_s: f
     """``stop()`` can hang while the broker is down: bound it."""
     try:
         await asyncio.wait_for(client.stop(), timeout_s)
-    except Exception:  # noqa: BLE001 - shutting down; nothing left to save
+    except Exception:
         log.warning("kafka client did not stop cleanly", exc_info=True)

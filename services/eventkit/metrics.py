@@ -9,11 +9,19 @@ EVENTS_PUBLISHED = Counter("houqin_events_published_total", "Events the relay sa
 OUTBOX_PENDING = Gauge("houqin_outbox_pending", "Outbox rows not yet acknowledged by Kafka", ["service"])
 RELAY_FAILURES = Counter("houqin_relay_failures_total", "Publish attempts that failed and will be retried", ["service"])
 EVENTS_CONSUMED = Counter("houqin_events_consumed_total", "Events a consumer handled (effect applied)", ["consumer"])
-EVENTS_SKIPPED = Counter("houqin_events_skipped_total", "Redelivered events a consumer had already handled", ["consumer"])
+EVENTS_SKIPPED = Counter(
+    "houqin_events_skipped_total", "Redelivered events a consumer had already handled", ["consumer"]
+)
 DEAD_LETTERS = Counter("houqin_dead_letters_total", "Events sent to the dead-letter topic", ["consumer"])
-CONSUMER_LAG = Gauge("houqin_consumer_lag", "Messages behind the end of the partition", ["consumer", "topic", "partition"])
-PROJECTION_LAG = Gauge("houqin_projection_lag_seconds", "Seconds between an event's recording and its projection", ["projection"])
+CONSUMER_LAG = Gauge(
+    "houqin_consumer_lag", "Messages behind the end of the partition", ["consumer", "topic", "partition"]
+)
+PROJECTION_LAG = Gauge(
+    "houqin_projection_lag_seconds", "Seconds between an event's recording and its projection", ["projection"]
+)
 COMMAND_LATENCY = Histogram(
-    "houqin_command_seconds", "Command handling time", ["service", "command"],
+    "houqin_command_seconds",
+    "Command handling time",
+    ["service", "command"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0),
 )

@@ -186,5 +186,9 @@ async def rebuild(
 def projection_runner(settings: Settings, pool: asyncpg.Pool, projection: Projection) -> ConsumerRunner:
     """The live side: the projection as a consumer of the service's own topic."""
     return ConsumerRunner(
-        settings, pool, projection, [settings.events_topic], group_id=f"houqin.{settings.service}.projection.{projection.name}"
+        settings,
+        pool,
+        projection,
+        [settings.events_topic],
+        group_id=settings.group_of(f"projection.{projection.name}"),
     )

@@ -82,12 +82,12 @@ class OutboxRelay:
                 await asyncio.wait_for(producer.start(), self.settings.kafka_request_timeout_ms / 1000)
                 log.info("relay started", extra={"topic": self.topic})
                 await self._pump(conn, producer, stop)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.stats.failures += 1
                 RELAY_FAILURES.labels(self.settings.service).inc()
                 log.warning("relay lost a dependency; retrying", extra={"error": repr(exc)})
                 await _sleep_or_stop(stop, 1.0)
-            except Exception as exc:  # noqa: BLE001 - the relay must outlive broker hiccups
+            except Exception as exc:
                 self.stats.failures += 1
                 RELAY_FAILURES.labels(self.settings.service).inc()
                 log.warning("relay failed; retrying", extra={"error": repr(exc)})
@@ -160,9 +160,7 @@ class OutboxRelay:
                 sends.append((taken, fut))
 
         timeout = self.settings.kafka_request_timeout_ms / 1000 + 5
-        results = await asyncio.gather(
-            *(asyncio.wait_for(fut, timeout) for _, fut in sends), return_exceptions=True
-        )
+        results = await asyncio.gather(*(asyncio.wait_for(fut, timeout) for _, fut in sends), return_exceptions=True)
         acknowledged: list[int] = []
         failed: list[BaseException] = []
         for (positions, _), result in zip(sends, results, strict=True):
@@ -183,5 +181,5 @@ class OutboxRelay:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICE_PORTS = {"gateway": 8000, "directory": 8001, "safety": 8002, "canteen": 8003, "inventory": 8004, "hr_eval": 8005}
+SERVICE_PORTS = {
+    "gateway": 8000,
+    "directory": 8001,
+    "safety": 8002,
+    "canteen": 8003,
+    "inventory": 8004,
+    "hr_eval": 8005,
+}
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOUQIN_", extra="ignore")
 
     service: str = "directory"
+    namespace: str = "houqin"  # prefix of topics and consumer groups; tests use their own
     environment: str = "development"
 
     pg_host: str = "127.0.0.1"
@@ -45,9 +53,7 @@ class Settings(BaseSettings):
     def dsn(self) -> str:
         if self.database_url:
             return self.database_url
-        return (
-            f"postgresql://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/houqin_{self.service}"
-        )
+        return f"postgresql://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/houqin_{self.service}"
 
     @property
     def port(self) -> int:
@@ -55,12 +61,15 @@ class Settings(BaseSettings):
 
     @property
     def events_topic(self) -> str:
-        return events_topic(self.service)
+        return self.topic_of(self.service)
 
     @property
     def dlq_topic(self) -> str:
-        return f"houqin.{self.service}.dlq"
+        return f"{self.namespace}.{self.service}.dlq"
 
+    def topic_of(self, service: str) -> str:
+        """The events topic of any service (its own or one it reacts to)."""
+        return f"{self.namespace}.{service}.events"
 
-def events_topic(service: str) -> str:
-    return f"houqin.{service}.events"
+    def group_of(self, consumer: str) -> str:
+        return f"{self.namespace}.{self.service}.{consumer}"

@@ -190,9 +190,7 @@ class EventStore:
                 positions=[r["position"] for r in rows],
             )
             if command_id is not None:
-                await tx.execute(
-                    "UPDATE commands SET result = $2 WHERE command_id = $1", command_id, result.to_json()
-                )
+                await tx.execute("UPDATE commands SET result = $2 WHERE command_id = $1", command_id, result.to_json())
             return result
 
     async def command_result(self, command_id: str, *, conn: asyncpg.Connection | None = None) -> AppendResult | None:
@@ -215,7 +213,9 @@ class EventStore:
         return [row_to_envelope(r) for r in rows]
 
     async def stream_version(self, stream_id: str) -> int:
-        return int(await self.pool.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id))
+        return int(
+            await self.pool.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
+        )
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[Envelope]:
         """Committed events after a position. Positions of late commits can appear below
@@ -250,8 +250,8 @@ class EventStore:
     async def committed_since(self, snapshot: str, conn: asyncpg.Connection) -> list[Envelope]:
         """Events whose transactions were not visible in ``snapshot`` (committed after it)."""
         rows = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM events WHERE txid >= pg_snapshot_xmin($1::pg_snapshot) "
-            "AND NOT pg_visible_in_snapshot(txid, $1::pg_snapshot) ORDER BY position",
+            f"SELECT {_COLUMNS} FROM events WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot) "
+            "AND NOT pg_visible_in_snapshot(txid, $1::text::pg_snapshot) ORDER BY position",
             snapshot,
         )
         return [row_to_envelope(r) for r in rows]

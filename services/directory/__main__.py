@@ -1,0 +1,4 @@
+from services.directory.service import DIRECTORY
+from services.eventkit.cli import service_cli
+
+service_cli(DIRECTORY)()

@@ -1,0 +1,130 @@
+"""The directory's commands: also the request bodies of its command endpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from services.directory.events import Admission
+from services.eventkit.auth import Role
+
+EntityId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Command(BaseModel):
+    """Base of every command; ``expected_version`` turns a stale write into a 409."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    expected_version: int | None = Field(
+        default=None, ge=0, description="The version the client last read; omit to accept the current one"
+    )
+
+
+class RegisterDistrict(Command):
+    district_id: EntityId
+    name: Name
+
+
+class RegisterSchool(Command):
+    school_id: EntityId
+    district_id: EntityId
+    name: Name
+
+
+class ScheduleTerm(Command):
+    term_id: EntityId
+    name: Name
+    starts_on: date
+    ends_on: date
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ScheduleTerm:
+        if self.ends_on <= self.starts_on:
+            raise ValueError("ends_on must be after starts_on")
+        return self
+
+
+class OpenCampus(Command):
+    campus_id: EntityId
+    school_id: EntityId
+    name: Name
+    address: str = Field(default="", max_length=300)
+
+
+class RenameCampus(Command):
+    name: Name
+
+
+class CloseCampus(Command):
+    reason: Name
+
+
+class OpenClass(Command):
+    class_id: EntityId
+    campus_id: EntityId
+    name: Name = Field(examples=["六1班"])
+    grade: int = Field(ge=1, le=12)
+
+
+class AssignTeacher(Command):
+    staff_id: EntityId
+    subject: Name = Field(examples=["语文"])
+    is_class_teacher: bool = False
+
+
+class UnassignTeacher(Command):
+    staff_id: EntityId
+
+
+class JoinStaff(Command):
+    staff_id: EntityId
+    school_id: EntityId | None = Field(default=None, description="Omit for district-level staff")
+    district_id: EntityId
+    name: Name
+    roles: list[Role] = Field(min_length=1)
+    campus_ids: list[EntityId] = Field(default_factory=list)
+    phone: str = Field(default="", max_length=40)
+
+
+class ChangeStaffRoles(Command):
+    roles: list[Role] = Field(min_length=1)
+    campus_ids: list[EntityId] = Field(default_factory=list)
+
+
+class LeaveStaff(Command):
+    left_on: date
+    reason: Name
+
+
+class EnrollStudent(Command):
+    student_id: EntityId
+    name: Name
+    class_id: EntityId
+    admission: Admission
+    enrolled_on: date
+
+
+class MoveStudent(Command):
+    to_class_id: EntityId
+    moved_on: date
+
+
+class StudentLeaves(Command):
+    left_on: date
+    reason: Name
+
+
+class RegisterParent(Command):
+    parent_id: EntityId
+    school_id: EntityId
+    name: Name
+    phone: str = Field(default="", max_length=40)
+
+
+class LinkParent(Command):
+    student_id: EntityId
+    relation: Name = Field(examples=["mother"])

@@ -1,0 +1,131 @@
+"""The directory as other services see it: a reaction that mirrors campuses, terms,
+classes, staff and students into the consuming service's own database, and the
+lookups its handlers use (so they can refuse a command for a campus that does not exist).
+
+Class and campus headcounts are kept by increments: applied twice, an event would
+show, which is why the kit's tracking makes each event act once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+
+from services.directory import events as ev
+from services.directory.events import DIRECTORY_EVENTS
+from services.eventkit.consumer import Reaction
+from services.eventkit.envelope import Envelope, TenantPath
+from services.eventkit.errors import InvalidInput
+from services.eventkit.runtime import ReactionSpec
+from services.eventkit.settings import Settings
+
+MIRROR_MIGRATIONS = Path(__file__).parent / "mirror_migrations"
+
+
+class DirectoryMirror(Reaction):
+    name = "directory-mirror"
+    event_types = frozenset(DIRECTORY_EVENTS.names)
+
+    async def handle(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+        e = DIRECTORY_EVENTS.decode(envelope)
+        match e:
+            case ev.CampusOpened():
+                await conn.execute(
+                    "INSERT INTO directory_campuses (campus_id, school_id, district_id, name) VALUES ($1, $2, $3, $4) "
+                    "ON CONFLICT (campus_id) DO NOTHING",
+                    e.campus_id, e.school_id, e.district_id, e.name,
+                )
+            case ev.CampusRenamed():
+                await conn.execute("UPDATE directory_campuses SET name = $2 WHERE campus_id = $1", e.campus_id, e.name)
+            case ev.CampusClosed():
+                await conn.execute("UPDATE directory_campuses SET closed = true WHERE campus_id = $1", e.campus_id)
+            case ev.TermScheduled():
+                await conn.execute(
+                    "INSERT INTO directory_terms (term_id, school_id, name, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5) "
+                    "ON CONFLICT (term_id) DO NOTHING",
+                    e.term_id, e.school_id, e.name, e.starts_on, e.ends_on,
+                )
+            case ev.ClassOpened():
+                await conn.execute(
+                    "INSERT INTO directory_classes (class_id, campus_id, school_id, district_id, name, grade) "
+                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (class_id) DO NOTHING",
+                    e.class_id, e.campus_id, e.school_id, e.district_id, e.name, e.grade,
+                )
+            case ev.TeacherAssigned():
+                await conn.execute(
+                    "INSERT INTO directory_class_teachers (class_id, staff_id, subject) VALUES ($1, $2, $3) "
+                    "ON CONFLICT DO NOTHING",
+                    e.class_id, e.staff_id, e.subject,
+                )
+            case ev.TeacherUnassigned():
+                await conn.execute(
+                    "DELETE FROM directory_class_teachers WHERE class_id = $1 AND staff_id = $2", e.class_id, e.staff_id
+                )
+            case ev.StaffJoined():
+                await conn.execute(
+                    "INSERT INTO directory_staff (staff_id, district_id, school_id, name, roles, campus_ids) "
+                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (staff_id) DO NOTHING",
+                    e.staff_id, e.district_id, e.school_id, e.name, [r.value for r in e.roles], e.campus_ids,
+                )
+            case ev.StaffRolesChanged():
+                await conn.execute(
+                    "UPDATE directory_staff SET roles = $2, campus_ids = $3 WHERE staff_id = $1",
+                    e.staff_id, [r.value for r in e.roles], e.campus_ids,
+                )
+            case ev.StaffLeft():
+                await conn.execute("UPDATE directory_staff SET active = false WHERE staff_id = $1", e.staff_id)
+            case ev.StudentEnrolled():
+                await conn.execute(
+                    "INSERT INTO directory_students (student_id, class_id, campus_id, school_id, district_id, name, "
+                    "admission) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    e.student_id, e.class_id, e.campus_id, e.school_id, e.district_id, e.name, e.admission.value,
+                )
+                await _headcount(conn, e.class_id, +1)
+            case ev.StudentMovedClass():
+                await conn.execute(
+                    "UPDATE directory_students SET class_id = $2, campus_id = $3 WHERE student_id = $1",
+                    e.student_id, e.to_class_id, e.campus_id,
+                )
+                await _headcount(conn, e.from_class_id, -1)
+                await _headcount(conn, e.to_class_id, +1)
+            case ev.StudentLeft():
+                await conn.execute("UPDATE directory_students SET active = false WHERE student_id = $1", e.student_id)
+                await _headcount(conn, e.class_id, -1)
+            case _:
+                pass
+
+
+async def _headcount(conn: asyncpg.Connection, class_id: str, delta: int) -> None:
+    campus_id = await conn.fetchval(
+        "UPDATE directory_classes SET students = students + $2 WHERE class_id = $1 RETURNING campus_id", class_id, delta
+    )
+    if campus_id is not None:
+        await conn.execute("UPDATE directory_campuses SET students = students + $2 WHERE campus_id = $1", campus_id, delta)
+
+
+def directory_mirror(settings: Settings) -> ReactionSpec:
+    """The reaction spec a service adds to its definition to know the directory."""
+    return ReactionSpec(DirectoryMirror(), [settings.topic_of("directory")])
+
+
+async def campus_tenant(db: asyncpg.Pool | asyncpg.Connection, campus_id: str, *, field: str = "campus_id") -> TenantPath:
+    """The tenant path of an open campus, or a 422 naming the field."""
+    row = await db.fetchrow(
+        "SELECT school_id, district_id, closed FROM directory_campuses WHERE campus_id = $1", campus_id
+    )
+    if row is None:
+        raise InvalidInput(f"campus {campus_id} does not exist", field=field)
+    if row["closed"]:
+        raise InvalidInput(f"campus {campus_id} is closed", field=field)
+    return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=campus_id)
+
+
+async def term_of(db: asyncpg.Pool | asyncpg.Connection, school_id: str, day: date) -> asyncpg.Record | None:
+    """The term of the school calendar that ``day`` falls in."""
+    return await db.fetchrow(
+        "SELECT term_id, name, starts_on, ends_on FROM directory_terms "
+        "WHERE school_id = $1 AND starts_on <= $2 AND $2 <= ends_on",
+        school_id, day,
+    )

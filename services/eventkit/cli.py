@@ -1,0 +1,102 @@
+"""The command line every service gets: ``python -m services.<name> serve|migrate|rebuild``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from services.eventkit.app import create_app
+from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
+from services.eventkit.logs import configure_logging
+from services.eventkit.projection import rebuild as rebuild_projection
+from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime
+from services.eventkit.settings import Settings
+from services.eventkit.store import EventStore
+
+console = Console(stderr=True)
+
+
+def service_cli(definition: ServiceDefinition) -> typer.Typer:
+    cli = typer.Typer(help=f"{definition.title}: {definition.description}", no_args_is_help=True)
+
+    @cli.command()
+    def serve(
+        mode: Mode = typer.Option(Mode.ALL, help="all = API + relay + consumers in one process"),
+        host: str | None = typer.Option(None, help="Listen address (default from HOUQIN_HTTP_HOST)"),
+        port: int | None = typer.Option(None, help="Listen port (default per service)"),
+    ) -> None:
+        """Run the service (or one of its parts)."""
+        settings = Settings(service=definition.name)
+        if mode in (Mode.ALL, Mode.API):
+            app = create_app(definition, settings, mode=mode)
+            uvicorn.run(
+                app,
+                host=host or settings.http_host,
+                port=port or settings.port,
+                log_config=None,
+                access_log=False,
+                timeout_graceful_shutdown=20,
+            )
+        else:
+            configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
+            asyncio.run(ServiceRuntime(definition, settings).run_until_stopped(mode))
+
+    @cli.command("migrate")
+    def migrate_cmd() -> None:
+        """Apply the schema migrations and exit."""
+
+        async def run() -> list[str]:
+            settings = Settings(service=definition.name)
+            pool = await create_pool(settings.dsn, min_size=1, max_size=2)
+            try:
+                dirs = [KIT_MIGRATIONS] + ([definition.migrations] if definition.migrations else [])
+                async with pool.acquire() as conn:
+                    return await migrate(conn, *dirs)
+            finally:
+                await pool.close()
+
+        applied = asyncio.run(run())
+        console.print(f"{definition.name}: {len(applied)} migration(s) applied")
+
+    @cli.command()
+    def rebuild(projection: str = typer.Argument(..., help="Projection name")) -> None:
+        """Replay the event store into a fresh copy of a projection and swap it in."""
+
+        async def run() -> None:
+            settings = Settings(service=definition.name)
+            runtime = ServiceRuntime(definition, settings)
+            await runtime.open()
+            try:
+                proj = runtime.projection(projection)
+                total = await runtime.store.count()
+                with Progress(
+                    TextColumn(f"rebuilding {projection}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console,
+                ) as progress:
+                    task = progress.add_task("replay", total=total)
+                    report = await rebuild_projection(
+                        runtime.pool, EventStore(runtime.pool), proj,
+                        progress=lambda n: progress.update(task, completed=n),
+                    )
+                console.print(
+                    f"{definition.name}.{projection}: {report.events} events replayed, {report.caught_up} caught up, "
+                    f"{report.seconds:.2f}s ({report.rate:,.0f} events/s)"
+                )
+            finally:
+                await runtime.close()
+
+        started = time.perf_counter()
+        try:
+            asyncio.run(run())
+        except KeyError:
+            names = ", ".join(p.name for p in definition.projections) or "none"
+            console.print(f"[red]no projection {projection!r}[/red]; this service has: {names}")
+            raise typer.Exit(2) from None
+        console.print(f"done in {time.perf_counter() - started:.1f}s")
+
+    return cli

@@ -1,0 +1,67 @@
+"""Keyset pagination and scope filtering for query endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from services.eventkit.auth import Principal
+
+MAX_PAGE = 500
+
+
+class Page(BaseModel):
+    """A page of rows; pass ``next_cursor`` as ``after`` to get the next one."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+
+class Query:
+    """Builds ``SELECT ... WHERE <scope> AND <filters> AND key > $after ORDER BY key LIMIT n``."""
+
+    def __init__(self, select_from: str, key: str) -> None:
+        self.select_from = select_from
+        self.key = key
+        self.where: list[str] = []
+        self.params: list[Any] = []
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+    def filter(self, condition: str, value: Any) -> Query:
+        """Adds ``condition`` with ``{}`` standing for the parameter, unless ``value`` is None."""
+        if value is not None:
+            self.where.append(condition.format(self.param(value)))
+        return self
+
+    def scoped(self, principal: Principal, prefix: str = "") -> Query:
+        clause, values = principal.scope_sql(len(self.params) + 1, prefix)
+        self.params.extend(values)
+        self.where.append(clause)
+        return self
+
+    async def page(self, db: asyncpg.Pool | asyncpg.Connection, after: str | None, limit: int) -> Page:
+        limit = max(1, min(limit, MAX_PAGE))
+        where = list(self.where)
+        params = list(self.params)
+        if after is not None:
+            params.append(after)
+            where.append(f"{self.key} > ${len(params)}")
+        sql = self.select_from
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        params.append(limit + 1)
+        sql += f" ORDER BY {self.key} LIMIT ${len(params)}"
+        rows = await db.fetch(sql, *params)
+        items = [dict(r) for r in rows[:limit]]
+        cursor = str(items[-1][self.key.split(".")[-1]]) if len(rows) > limit and items else None
+        return Page(items=items, next_cursor=cursor)
+
+    async def one(self, db: asyncpg.Pool | asyncpg.Connection) -> dict[str, Any] | None:
+        sql = self.select_from + (" WHERE " + " AND ".join(self.where) if self.where else "")
+        row = await db.fetchrow(sql, *self.params)
+        return dict(row) if row else None

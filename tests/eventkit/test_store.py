@@ -1,0 +1,144 @@
+"""The event store against real PostgreSQL: concurrency, idempotency, reading."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import asyncpg
+import pytest
+
+from services.directory.events import CampusOpened, DistrictRegistered, SchoolRegistered, TermScheduled
+from services.eventkit.envelope import DomainEvent, Envelope, TenantPath, new_envelope
+from services.eventkit.errors import ConcurrencyConflict
+from services.eventkit.store import DuplicateCommand, EventStore
+
+TENANT = TenantPath(district_id="xinbei", school_id="xuexiao")
+
+
+def envelopes(stream_id: str, after: int, *events: DomainEvent) -> list[Envelope]:
+    return [
+        new_envelope(e, stream_id=stream_id, version=after + i, tenant=TENANT) for i, e in enumerate(events, start=1)
+    ]
+
+
+def term(n: int) -> TermScheduled:
+    return TermScheduled(
+        school_id="xuexiao", term_id=f"t{n}", name=f"term {n}", starts_on=date(2020 + n, 9, 1), ends_on=date(2021 + n, 1, 31)
+    )
+
+
+async def counts(pool: asyncpg.Pool) -> tuple[int, int]:
+    return (await pool.fetchval("SELECT count(*) FROM events"), await pool.fetchval("SELECT count(*) FROM outbox"))
+
+
+async def test_append_then_read_stream_in_order(store: EventStore) -> None:
+    school = SchoolRegistered(school_id="xuexiao", district_id="xinbei", name="薛家实验小学")
+    result = await store.append("school-xuexiao", 0, envelopes("school-xuexiao", 0, school, term(0)))
+    assert result.version == 2
+    assert result.positions == sorted(result.positions)
+    more = await store.append("school-xuexiao", 2, envelopes("school-xuexiao", 2, term(1)))
+    assert more.version == 3
+
+    read = await store.read_stream("school-xuexiao")
+    assert [e.version for e in read] == [1, 2, 3]
+    assert [e.type for e in read] == ["directory.SchoolRegistered", "directory.TermScheduled", "directory.TermScheduled"]
+    assert read[0].data["name"] == "薛家实验小学"
+    assert read[0].school_id == "xuexiao" and read[0].recorded_at is not None
+    assert await store.stream_version("school-xuexiao") == 3
+
+
+async def test_every_appended_event_has_its_outbox_row(store: EventStore, pool: asyncpg.Pool) -> None:
+    await store.append("district-a", 0, envelopes("district-a", 0, DistrictRegistered(district_id="a", name="A")))
+    await store.append("district-b", 0, envelopes("district-b", 0, DistrictRegistered(district_id="b", name="B")))
+    assert await counts(pool) == (2, 2)
+    rows = await pool.fetch("SELECT o.stream_id, e.stream_id AS s FROM outbox o JOIN events e USING (position)")
+    assert all(r["stream_id"] == r["s"] for r in rows)
+
+
+@pytest.mark.parametrize("expected", [0, 2, 5])
+async def test_append_at_a_wrong_expected_version_is_a_conflict(
+    store: EventStore, pool: asyncpg.Pool, expected: int
+) -> None:
+    await store.append("school-x", 0, envelopes("school-x", 0, SchoolRegistered(school_id="x", district_id="d", name="X")))
+    before = await counts(pool)
+    with pytest.raises(ConcurrencyConflict) as err:
+        await store.append("school-x", expected, envelopes("school-x", expected, term(1)))
+    assert err.value.stream_id == "school-x"
+    assert await counts(pool) == before
+
+
+async def test_two_concurrent_appends_at_the_same_version_exactly_one_wins(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    for round_ in range(20):
+        stream = f"school-x{round_}"
+        await store.append(stream, 0, envelopes(stream, 0, SchoolRegistered(school_id="x", district_id="d", name="X")))
+        contenders = [envelopes(stream, 1, term(10 * i), term(10 * i + 5)) for i in range(2)]
+        results = await asyncio.gather(*(store.append(stream, 1, batch) for batch in contenders), return_exceptions=True)
+        winners = [r for r in results if not isinstance(r, BaseException)]
+        losers = [r for r in results if isinstance(r, BaseException)]
+        assert len(winners) == 1, results
+        assert len(losers) == 1 and isinstance(losers[0], ConcurrencyConflict)
+        # the winner's two events, and nothing of the loser's
+        stored = await store.read_stream(stream)
+        winner = contenders[results.index(winners[0])]
+        assert [e.event_id for e in stored[1:]] == [e.event_id for e in winner]
+    assert await counts(pool) == (60, 60)
+
+
+async def test_many_concurrent_writers_on_one_stream_leave_no_gap(store: EventStore, pool: asyncpg.Pool) -> None:
+    async def writer(n: int) -> int:
+        wins = 0
+        for _ in range(15):
+            version = await store.stream_version("school-busy")
+            try:
+                await store.append("school-busy", version, envelopes("school-busy", version, term(n)))
+                wins += 1
+            except ConcurrencyConflict:
+                await asyncio.sleep(0)
+        return wins
+
+    wins = await asyncio.gather(*(writer(n) for n in range(8)))
+    stream = await store.read_stream("school-busy")
+    assert [e.version for e in stream] == list(range(1, sum(wins) + 1))
+    assert await counts(pool) == (sum(wins), sum(wins))
+
+
+async def test_a_retried_command_id_appends_nothing_and_returns_the_first_result(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    event = CampusOpened(campus_id="aoyuan", school_id="xuexiao", district_id="xinbei", name="奥园校区")
+    first = await store.append("campus-aoyuan", 0, envelopes("campus-aoyuan", 0, event), command_id="cmd-1")
+    with pytest.raises(DuplicateCommand):
+        await store.append("campus-aoyuan", 1, envelopes("campus-aoyuan", 1, event), command_id="cmd-1")
+    again = await store.command_result("cmd-1")
+    assert again is not None and again.duplicate
+    assert again.event_ids == first.event_ids and again.version == first.version == 1
+    assert await counts(pool) == (1, 1)
+
+
+async def test_concurrent_retries_of_one_command_id_append_once(store: EventStore, pool: asyncpg.Pool) -> None:
+    event = DistrictRegistered(district_id="x", name="X")
+    attempts = [store.append(f"district-x{i}", 0, envelopes(f"district-x{i}", 0, event), command_id="same") for i in range(5)]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    assert sum(1 for r in results if not isinstance(r, BaseException)) == 1
+    assert all(isinstance(r, DuplicateCommand) for r in results if isinstance(r, BaseException))
+    assert await counts(pool) == (1, 1)
+
+
+async def test_snapshot_batches_and_what_committed_after_the_snapshot(store: EventStore, pool: asyncpg.Pool) -> None:
+    for i in range(7):
+        await store.append(f"district-{i}", 0, envelopes(f"district-{i}", 0, DistrictRegistered(district_id=str(i), name="d")))
+    seen: list[Envelope] = []
+    snapshot = ""
+    async for snap, batch in store.snapshot_batches(batch_size=3):
+        snapshot = snap
+        if batch and len(seen) == 0:
+            # committed while the replay is under way: not in the snapshot
+            await store.append("district-late", 0, envelopes("district-late", 0, DistrictRegistered(district_id="l", name="l")))
+        seen.extend(batch)
+    assert [e.stream_id for e in seen] == [f"district-{i}" for i in range(7)]
+    async with pool.acquire() as conn:
+        late = await store.committed_since(snapshot, conn)
+    assert [e.stream_id for e in late] == ["district-late"]

@@ -169,13 +169,17 @@ class OutboxRelay:
             else:
                 acknowledged.extend(positions)
         if acknowledged:
-            await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", acknowledged)
+            await self.mark_sent(conn, acknowledged)
             self.stats.published += len(acknowledged)
             EVENTS_PUBLISHED.labels(self.settings.service).inc(len(acknowledged))
         if failed:
             # Leave the rows; a fresh producer resends them in order.
             raise RuntimeError(f"{len(failed)} partition batch(es) not acknowledged: {failed[0]!r}")
         return len(acknowledged)
+
+    async def mark_sent(self, conn: asyncpg.Connection, positions: list[int]) -> None:
+        """Kafka acknowledged these: they leave the outbox."""
+        await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", positions)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

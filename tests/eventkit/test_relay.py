@@ -1,0 +1,204 @@
+"""The outbox relay against real PostgreSQL and real Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+
+import asyncpg
+import pytest
+
+from services.directory.events import DistrictRegistered, TermScheduled
+from services.eventkit.envelope import DomainEvent, TenantPath, new_envelope
+from services.eventkit.relay import OutboxRelay
+from services.eventkit.settings import Settings
+from services.eventkit.store import EventStore
+from tests.conftest import ROOT, SettingsFactory, eventually
+from tests.kafka_helpers import check_stream_order, envelopes_of, read_topic
+
+TENANT = TenantPath(district_id="xinbei", school_id="xuexiao")
+
+
+def term(n: int) -> TermScheduled:
+    return TermScheduled(
+        school_id="xuexiao", term_id=f"t{n}", name=f"t{n}", starts_on=date(2020, 9, 1), ends_on=date(2021, 1, 31)
+    )
+
+
+async def append(store: EventStore, stream: str, version: int, *events: DomainEvent) -> None:
+    envs = [new_envelope(e, stream_id=stream, version=version + i, tenant=TENANT) for i, e in enumerate(events, 1)]
+    await store.append(stream, version, envs)
+
+
+async def write_streams(store: EventStore, streams: int, per_stream: int, *, prefix: str = "school") -> int:
+    """Appends ``per_stream`` events to each stream, interleaving streams, from several writers."""
+
+    async def writer(ids: list[int]) -> None:
+        for v in range(per_stream):
+            for i in ids:
+                await append(store, f"{prefix}-{i}", v, term(v))
+
+    await asyncio.gather(*(writer(list(range(k, streams, 4))) for k in range(4)))
+    return streams * per_stream
+
+
+async def migrated(settings: Settings) -> asyncpg.Pool:
+    from services.directory.service import DIRECTORY
+    from services.eventkit.runtime import ServiceRuntime
+
+    runtime = ServiceRuntime(DIRECTORY, settings)
+    await runtime.open()
+    return runtime.pool
+
+
+async def run_relay(settings: Settings, pool: asyncpg.Pool, *, batch_size: int | None = None) -> None:
+    """Runs an in-process relay until the outbox is empty."""
+    stop = asyncio.Event()
+    relay = OutboxRelay(settings, batch_size=batch_size)
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await eventually(lambda: _outbox_empty(pool), timeout=60)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
+async def _outbox_empty(pool: asyncpg.Pool) -> bool:
+    return await pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+
+async def test_every_committed_event_reaches_kafka_in_stream_order(make_settings: SettingsFactory) -> None:
+    settings = await make_settings("directory", namespace_suffix="relay1")
+    pool = await migrated(settings)
+    store = EventStore(pool)
+    total = await write_streams(store, streams=20, per_stream=25)
+    await run_relay(settings, pool, batch_size=64)
+
+    records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=total)
+    envs = envelopes_of(records)
+    assert {e.event_id for e in envs} == {r["event_id"] for r in await pool.fetch("SELECT event_id FROM events")}
+    assert check_stream_order(envs) == {f"school-{i}": 25 for i in range(20)}
+    # keyed by stream: a stream lives in one partition
+    partitions_of: dict[str, set[int]] = {}
+    for (partition, _, _, headers), env in zip(records, envs, strict=True):
+        partitions_of.setdefault(env.stream_id, set()).add(partition)
+        assert dict(headers)["type"] == env.type.encode()
+    assert all(len(p) == 1 for p in partitions_of.values())
+    await pool.close()
+
+
+async def test_a_transaction_committing_late_with_a_lower_position_is_published(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = await make_settings("directory", namespace_suffix="relay2")
+    pool = await migrated(settings)
+    store = EventStore(pool)
+    stop = asyncio.Event()
+    relay_task = asyncio.create_task(OutboxRelay(settings).run(stop))
+    try:
+        async with pool.acquire() as slow, slow.transaction():
+            # takes the lower position, but does not commit yet
+            await store.append(
+                "district-slow", 0,
+                [new_envelope(DistrictRegistered(district_id="slow", name="s"), stream_id="district-slow", version=1)],
+                conn=slow,
+            )
+            for i in range(5):
+                await append(store, f"district-fast{i}", 0, DistrictRegistered(district_id=f"f{i}", name="f"))
+            # the fast ones went out (the slow one's row is not visible yet)
+            await eventually(lambda: _outbox_empty(pool), timeout=30)
+            assert await pool.fetchval("SELECT count(*) FROM events") == 5
+        # now the slow one commits, with the lowest position of all
+        await eventually(lambda: _outbox_empty(pool), timeout=30)
+    finally:
+        stop.set()
+        await asyncio.wait_for(relay_task, 30)
+    positions = {r["stream_id"]: r["position"] for r in await pool.fetch("SELECT stream_id, position FROM events")}
+    assert positions["district-slow"] == min(positions.values())
+    records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=6)
+    assert sorted(e.stream_id for e in envelopes_of(records)) == sorted(positions)
+    await pool.close()
+
+
+class DiesBeforeMarking(OutboxRelay):
+    """A relay that publishes a round and dies before it can mark the rows sent."""
+
+    async def mark_sent(self, conn: asyncpg.Connection, positions: list[int]) -> None:
+        raise ConnectionResetError("killed between publishing and marking")
+
+
+async def test_a_relay_dying_between_publishing_and_marking_republishes(make_settings: SettingsFactory) -> None:
+    settings = await make_settings("directory", namespace_suffix="relay3")
+    pool = await migrated(settings)
+    store = EventStore(pool)
+    total = await write_streams(store, streams=5, per_stream=4, prefix="district")
+
+    stop = asyncio.Event()
+    dying = DiesBeforeMarking(settings)
+    task = asyncio.create_task(dying.run(stop))
+    await eventually(lambda: asyncio.sleep(0, dying.stats.failures >= 1), timeout=30)
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == total  # nothing marked
+
+    await run_relay(settings, pool)
+    records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=total)
+    envs = envelopes_of(records)
+    assert len(envs) >= 2 * total  # published twice: duplicates, never loss
+    assert check_stream_order(envs) == {f"district-{i}": 4 for i in range(5)}
+    await pool.close()
+
+
+@pytest.mark.slow
+async def test_a_relay_killed_mid_publish_then_restarted_loses_nothing(make_settings: SettingsFactory) -> None:
+    settings = await make_settings("directory", namespace_suffix="relay4")
+    pool = await migrated(settings)
+    store = EventStore(pool)
+    total = await write_streams(store, streams=60, per_stream=50)  # 3,000 events
+    env = os.environ | {
+        "HOUQIN_DATABASE_URL": settings.dsn,
+        "HOUQIN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "HOUQIN_NAMESPACE": settings.namespace,
+        "HOUQIN_RELAY_BATCH_SIZE": "40",
+        "HOUQIN_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "services.directory", "serve", "--mode", "relay"]
+
+    relay = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        # kill it once it is well into the outbox, but far from done
+        await eventually(lambda: _outbox_between(pool, 300, total - 300), timeout=60, interval=0.005)
+        relay.send_signal(signal.SIGKILL)
+        relay.wait(10)
+        left = await pool.fetchval("SELECT count(*) FROM outbox")
+        assert 0 < left < total
+
+        # more events arrive while no relay runs
+        more = await write_streams(store, streams=60, per_stream=0) + 0
+        for i in range(60):
+            await append(store, f"school-{i}", 50, term(50))
+        more += 60
+
+        relay = subprocess.Popen(command, cwd=ROOT, env=env)
+        await eventually(lambda: _outbox_empty(pool), timeout=120)
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        relay.wait(30)
+    assert relay.returncode == 0, "the relay should stop cleanly on SIGTERM"
+
+    records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=total + more)
+    envs = envelopes_of(records)
+    stored = {r["event_id"] for r in await pool.fetch("SELECT event_id FROM events")}
+    assert len(stored) == total + more
+    assert {e.event_id for e in envs} == stored
+    assert check_stream_order(envs) == {f"school-{i}": 51 for i in range(60)}
+    await pool.close()
+
+
+async def _outbox_between(pool: asyncpg.Pool, low: int, high: int) -> bool:
+    n = await pool.fetchval("SELECT count(*) FROM outbox")
+    return bool(low <= n <= high)

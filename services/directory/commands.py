@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from services.directory.events import Admission
 from services.eventkit.auth import Role
@@ -41,11 +41,14 @@ class ScheduleTerm(Command):
     starts_on: date
     ends_on: date
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> ScheduleTerm:
-        if self.ends_on <= self.starts_on:
+    @field_validator("ends_on")
+    @classmethod
+    def _ends_after_start(cls, ends_on: date, info: ValidationInfo) -> date:
+        # A field validator (not a model one), so that the error names ends_on.
+        starts_on = info.data.get("starts_on")
+        if starts_on is not None and ends_on <= starts_on:
             raise ValueError("ends_on must be after starts_on")
-        return self
+        return ends_on
 
 
 class OpenCampus(Command):

@@ -34,7 +34,7 @@ class DirectoryMirror(Reaction):
             case ev.CampusOpened():
                 await conn.execute(
                     "INSERT INTO directory_campuses (campus_id, school_id, district_id, name) VALUES ($1, $2, $3, $4) "
-                    "ON CONFLICT (campus_id) DO NOTHING",
+                    "ON CONFLICT (campus_id) DO UPDATE SET school_id = $2, district_id = $3, name = $4",
                     e.campus_id, e.school_id, e.district_id, e.name,
                 )
             case ev.CampusRenamed():
@@ -50,7 +50,8 @@ class DirectoryMirror(Reaction):
             case ev.ClassOpened():
                 await conn.execute(
                     "INSERT INTO directory_classes (class_id, campus_id, school_id, district_id, name, grade) "
-                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (class_id) DO NOTHING",
+                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (class_id) DO UPDATE SET "
+                    "campus_id = $2, school_id = $3, district_id = $4, name = $5, grade = $6",
                     e.class_id, e.campus_id, e.school_id, e.district_id, e.name, e.grade,
                 )
             case ev.TeacherAssigned():
@@ -82,27 +83,36 @@ class DirectoryMirror(Reaction):
                     "admission) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     e.student_id, e.class_id, e.campus_id, e.school_id, e.district_id, e.name, e.admission.value,
                 )
-                await _headcount(conn, e.class_id, +1)
+                await _headcount(conn, envelope, e.class_id, +1)
             case ev.StudentMovedClass():
                 await conn.execute(
                     "UPDATE directory_students SET class_id = $2, campus_id = $3 WHERE student_id = $1",
                     e.student_id, e.to_class_id, e.campus_id,
                 )
-                await _headcount(conn, e.from_class_id, -1)
-                await _headcount(conn, e.to_class_id, +1)
+                await _headcount(conn, envelope, e.from_class_id, -1)
+                await _headcount(conn, envelope, e.to_class_id, +1)
             case ev.StudentLeft():
                 await conn.execute("UPDATE directory_students SET active = false WHERE student_id = $1", e.student_id)
-                await _headcount(conn, e.class_id, -1)
+                await _headcount(conn, envelope, e.class_id, -1)
             case _:
                 pass
 
 
-async def _headcount(conn: asyncpg.Connection, class_id: str, delta: int) -> None:
+async def _headcount(conn: asyncpg.Connection, envelope: Envelope, class_id: str, delta: int) -> None:
+    """Counts by increments. Students and classes are different streams, so in different
+    partitions: an enrolment may arrive before its class. The rows are then created as
+    placeholders, which ClassOpened and CampusOpened fill in later."""
     campus_id = await conn.fetchval(
-        "UPDATE directory_classes SET students = students + $2 WHERE class_id = $1 RETURNING campus_id", class_id, delta
+        "INSERT INTO directory_classes (class_id, campus_id, school_id, district_id, name, grade, students) "
+        "VALUES ($1, $2, $3, $4, '', 0, $5) "
+        "ON CONFLICT (class_id) DO UPDATE SET students = directory_classes.students + $5 RETURNING campus_id",
+        class_id, envelope.campus_id, envelope.school_id, envelope.district_id, delta,
     )
-    if campus_id is not None:
-        await conn.execute("UPDATE directory_campuses SET students = students + $2 WHERE campus_id = $1", campus_id, delta)
+    await conn.execute(
+        "INSERT INTO directory_campuses (campus_id, school_id, district_id, name, students) VALUES ($1, $2, $3, '', $4) "
+        "ON CONFLICT (campus_id) DO UPDATE SET students = directory_campuses.students + $4",
+        campus_id, envelope.school_id, envelope.district_id, delta,
+    )
 
 
 def directory_mirror(settings: Settings) -> ReactionSpec:

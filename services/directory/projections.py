@@ -80,7 +80,8 @@ class Roster(Projection):
             case ev.CampusOpened():
                 await conn.execute(
                     f"INSERT INTO {s}.campuses (campus_id, school_id, district_id, name, address) "
-                    "VALUES ($1, $2, $3, $4, $5)",
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (campus_id) DO UPDATE SET "
+                    "school_id = $2, district_id = $3, name = $4, address = $5",
                     e.campus_id,
                     e.school_id,
                     e.district_id,
@@ -94,7 +95,8 @@ class Roster(Projection):
             case ev.ClassOpened():
                 await conn.execute(
                     f"INSERT INTO {s}.classes (class_id, campus_id, school_id, district_id, name, grade) "
-                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (class_id) DO UPDATE SET "
+                    "campus_id = $2, school_id = $3, district_id = $4, name = $5, grade = $6",
                     e.class_id,
                     e.campus_id,
                     e.school_id,
@@ -156,7 +158,7 @@ class Roster(Projection):
                     e.admission.value,
                     e.enrolled_on,
                 )
-                await self._headcount(conn, s, e.class_id, +1)
+                await self._headcount(conn, s, envelope, e.class_id, +1)
             case ev.StudentMovedClass():
                 await conn.execute(
                     f"UPDATE {s}.students SET class_id = $2, campus_id = $3 WHERE student_id = $1",
@@ -164,11 +166,11 @@ class Roster(Projection):
                     e.to_class_id,
                     e.campus_id,
                 )
-                await self._headcount(conn, s, e.from_class_id, -1)
-                await self._headcount(conn, s, e.to_class_id, +1)
+                await self._headcount(conn, s, envelope, e.from_class_id, -1)
+                await self._headcount(conn, s, envelope, e.to_class_id, +1)
             case ev.StudentLeft():
                 await conn.execute(f"UPDATE {s}.students SET active = false WHERE student_id = $1", e.student_id)
-                await self._headcount(conn, s, e.class_id, -1)
+                await self._headcount(conn, s, envelope, e.class_id, -1)
             case ev.ParentRegistered():
                 await conn.execute(
                     f"INSERT INTO {s}.parents (parent_id, district_id, school_id, name, phone) "
@@ -190,17 +192,32 @@ class Roster(Projection):
                 )
 
     @staticmethod
-    async def _headcount(conn: asyncpg.Connection, schema: str, class_id: str, delta: int) -> None:
-        """Counts, not recounts: an event applied twice would show here."""
+    async def _headcount(conn: asyncpg.Connection, schema: str, envelope: Envelope, class_id: str, delta: int) -> None:
+        """Counts, not recounts: an event applied twice would show here.
+
+        A student's stream and its class's are in different partitions, so an enrolment
+        can arrive first: the class (and campus) row is then a placeholder that
+        ClassOpened (CampusOpened) fills in.
+        """
         campus_id = await conn.fetchval(
-            f"UPDATE {schema}.classes SET students = students + $2 WHERE class_id = $1 RETURNING campus_id",
+            f"INSERT INTO {schema}.classes (class_id, campus_id, school_id, district_id, name, grade, students) "
+            "VALUES ($1, $2, $3, $4, '', 0, $5) "
+            f"ON CONFLICT (class_id) DO UPDATE SET students = {schema}.classes.students + $5 RETURNING campus_id",
             class_id,
+            envelope.campus_id,
+            envelope.school_id,
+            envelope.district_id,
             delta,
         )
-        if campus_id is not None:
-            await conn.execute(
-                f"UPDATE {schema}.campuses SET students = students + $2 WHERE campus_id = $1", campus_id, delta
-            )
+        await conn.execute(
+            f"INSERT INTO {schema}.campuses (campus_id, school_id, district_id, name, students) "
+            "VALUES ($1, $2, $3, '', $4) "
+            f"ON CONFLICT (campus_id) DO UPDATE SET students = {schema}.campuses.students + $4",
+            campus_id,
+            envelope.school_id,
+            envelope.district_id,
+            delta,
+        )
 
 
 ROSTER = Roster()

@@ -27,10 +27,12 @@ async def districts(db: asyncpg.Pool, principal: Principal, after: str | None, l
 
 async def schools(db: asyncpg.Pool, principal: Principal, district_id: str | None, after: str | None, limit: int) -> Page:
     _staff_only(principal)
-    q = Query(f"SELECT school_id, district_id, name FROM {S}.schools", "school_id").scoped(principal)
+    q = Query(f"SELECT school_id, district_id, name FROM {S}.schools", "school_id")
+    # Schools rows carry no campus: campus-scoped staff see the school of their campuses.
+    clause, values = principal.scope_sql(1)
+    q.params.extend(values)
+    q.where.append(f"({clause} OR school_id IN (SELECT school_id FROM {S}.campuses WHERE campus_id = ANY($3::text[])))")
     q.filter("district_id = {}", district_id)
-    if not principal.has_role(Role.PLATFORM_ADMIN, Role.DISTRICT_ADMIN) and principal.campuses:
-        q.where.append(f"school_id IN (SELECT school_id FROM {S}.campuses WHERE campus_id = ANY({q.param(sorted(principal.campuses))}))")
     return await q.page(db, after, limit)
 
 
@@ -161,7 +163,12 @@ async def principal_for(db: asyncpg.Pool | asyncpg.Connection, user_id: str) -> 
         )
     parent = await db.fetchrow(f"SELECT parent_id, name FROM {S}.parents WHERE parent_id = $1", user_id)
     if parent is not None:
-        children = await db.fetch(f"SELECT class_id FROM {S}.parent_students WHERE parent_id = $1", user_id)
+        # The child's current class (it moves with the child), else the one at the time of the link.
+        children = await db.fetch(
+            f"SELECT coalesce(s.class_id, p.class_id) AS class_id FROM {S}.parent_students p "
+            f"LEFT JOIN {S}.students s USING (student_id) WHERE p.parent_id = $1",
+            user_id,
+        )
         return Principal(
             subject=user_id,
             name=parent["name"],

@@ -108,6 +108,7 @@ class ConsumerRunner:
         self.consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
         self.handled = 0
+        self.skipped = 0
         self.dead_lettered = 0
         self.assigned = asyncio.Event()
         self.last_lag = 0
@@ -241,6 +242,7 @@ class ConsumerRunner:
 
     def _count(self, acted: int, skipped: int) -> None:
         self.handled += acted
+        self.skipped += skipped
         if acted:
             EVENTS_CONSUMED.labels(self.group_id).inc(acted)
         if skipped:

@@ -1,0 +1,184 @@
+"""Consuming with an exactly-once effect, and dead letters, on real Kafka and PostgreSQL.
+
+The consumer here is the one every service runs to know the directory: the
+DirectoryMirror, in a database of its own, fed by the directory's real events.
+Its class headcounts are increments, so an event applied twice would show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from uuid import uuid4
+
+import asyncpg
+import pytest_asyncio
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from services.directory import commands as c
+from services.directory.events import Admission
+from services.directory.mirror import MIRROR_MIGRATIONS, DirectoryMirror
+from services.eventkit.consumer import ConsumerRunner
+from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
+from services.eventkit.settings import Settings
+from services.eventkit.store import EventStore
+from tests.conftest import SettingsFactory, eventually
+from tests.eventkit.test_relay import migrated, run_relay
+from tests.kafka_helpers import produce_raw, read_topic
+from tests.seeding import ctx, directory_handlers, seed_school
+
+
+@dataclass
+class World:
+    directory: Settings
+    directory_pool: asyncpg.Pool
+    mirror: Settings
+    mirror_pool: asyncpg.Pool
+
+    @property
+    def topic(self) -> str:
+        return self.directory.events_topic
+
+    def runner(self) -> ConsumerRunner:
+        return ConsumerRunner(self.mirror, self.mirror_pool, DirectoryMirror(), [self.topic])
+
+
+async def start(runner: ConsumerRunner) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    await asyncio.wait_for(runner.assigned.wait(), 60)
+    return stop, task
+
+
+async def stop(handle: tuple[asyncio.Event, asyncio.Task[None]]) -> None:
+    handle[0].set()
+    await asyncio.wait_for(handle[1], 30)
+
+
+async def headcount(pool: asyncpg.Pool, class_id: str = "g6c1") -> int | None:
+    value: int | None = await pool.fetchval("SELECT students FROM directory_classes WHERE class_id = $1", class_id)
+    return value
+
+
+@pytest_asyncio.fixture
+async def world(make_settings: SettingsFactory) -> AsyncIterator[World]:
+    suffix = f"consume{uuid4().hex[:6]}"
+    directory = await make_settings("directory", namespace_suffix=suffix)
+    directory_pool = await migrated(directory)
+    await seed_school(directory_handlers(EventStore(directory_pool)), students=10)
+    await run_relay(directory, directory_pool)
+
+    mirror = await make_settings("mirror", namespace_suffix=suffix)
+    mirror_pool = await create_pool(mirror.dsn)
+    async with mirror_pool.acquire() as conn:
+        await migrate(conn, KIT_MIGRATIONS, MIRROR_MIGRATIONS)
+    yield World(directory, directory_pool, mirror, mirror_pool)
+    await directory_pool.close()
+    await mirror_pool.close()
+
+
+async def test_a_redelivered_event_acts_once(world: World) -> None:
+    runner = world.runner()
+    handle = await start(runner)
+    await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
+    events_in_store = await world.directory_pool.fetchval("SELECT count(*) FROM events")
+    assert runner.handled == events_in_store
+
+    # every record of the topic delivered a second time
+    records = await read_topic(world.directory.kafka_bootstrap, world.topic, until=events_in_store)
+    await produce_raw(world.directory.kafka_bootstrap, world.topic, *((None, value) for _, _, value, _ in records))
+    await eventually(lambda: _skipped_all(world.mirror_pool, runner, events_in_store))
+    await stop(handle)
+    assert await headcount(world.mirror_pool) == 10
+    assert await world.mirror_pool.fetchval("SELECT students FROM directory_campuses WHERE campus_id = 'main'") == 10
+    assert runner.handled == events_in_store  # nothing acted twice
+
+
+async def _skipped_all(pool: asyncpg.Pool, runner: ConsumerRunner, n: int) -> bool:
+    assert runner.consumer is not None
+    count = await pool.fetchval("SELECT count(*) FROM processed_events")
+    return runner.last_lag == 0 and count == n
+
+
+async def test_a_restart_before_the_offset_commit_redelivers_with_no_effect(world: World) -> None:
+    runner = world.runner()
+    handle = await start(runner)
+    await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
+    await stop(handle)
+
+    # as if the process died after its database commit and before committing offsets
+    await _rewind_group(world.mirror, runner.group_id, world.topic)
+
+    again = world.runner()
+    handle = await start(again)
+    events_in_store = await world.directory_pool.fetchval("SELECT count(*) FROM events")
+    await eventually(lambda: asyncio.sleep(0, again.skipped == events_in_store))  # all of it redelivered
+    await stop(handle)
+    assert again.handled == 0
+    assert await headcount(world.mirror_pool) == 10
+
+
+async def _rewind_group(settings: Settings, group_id: str, topic: str) -> None:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=group_id, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in partitions]
+        consumer.assign(tps)
+        await consumer.commit({tp: OffsetAndMetadata(0, "") for tp in tps})
+    finally:
+        await consumer.stop()
+
+
+async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_goes_on(world: World) -> None:
+    runner = world.runner()
+    handle = await start(runner)
+    await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
+
+    broken_event = json.loads((await world.directory_pool.fetchrow(
+        "SELECT json_build_object('event_id', gen_random_uuid(), 'stream_id', 'student-x', 'version', 1, "
+        "'type', 'directory.StudentEnrolled', 'schema_version', 1, 'occurred_at', now(), "
+        "'data', json_build_object('student_id', 'x'))::text AS j"
+    ))["j"])
+    await produce_raw(
+        world.directory.kafka_bootstrap,
+        world.topic,
+        (b"student-garbage", b"\x00 this is not an event"),
+        (b"student-x", json.dumps(broken_event).encode()),
+    )
+    # and then a real enrolment, after the poison
+    h = directory_handlers(EventStore(world.directory_pool))
+    await h.enroll_student(
+        c.EnrollStudent(student_id="late", name="插班生", class_id="g6c1", admission=Admission.TRANSFER,
+                        enrolled_on=date(2020, 10, 8)),
+        ctx(),
+    )
+    await run_relay(world.directory, world.directory_pool)
+    await eventually(lambda: _equals(headcount(world.mirror_pool), 11))
+    await stop(handle)
+
+    dead = await world.mirror_pool.fetch("SELECT stream_id, reason FROM dead_letters ORDER BY id")
+    assert len(dead) == 2
+    assert "undecodable" in dead[0]["reason"]
+    assert dead[1]["stream_id"] == "student-x" and "ValidationError" in dead[1]["reason"]
+    assert runner.dead_lettered == 2
+
+    dlq = await read_topic(world.mirror.kafka_bootstrap, world.mirror.dlq_topic, until=2)
+    reasons = [dict(headers)["dlq_reason"].decode() for *_, headers in dlq]
+    assert len(reasons) == 2 and any("undecodable" in r for r in reasons)
+    assert all(dict(headers)["dlq_consumer"] == runner.group_id.encode() for *_, headers in dlq)
+
+
+async def _equals(value: object, expected: object) -> bool:
+    if asyncio.iscoroutine(value):
+        value = await value
+    return value == expected

@@ -12,7 +12,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from services.eventkit.envelope import Envelope
 
 
-async def read_topic(bootstrap: str, topic: str, *, until: int, timeout: float = 60.0) -> list[tuple[int, int, bytes, list[tuple[str, bytes]]]]:
+async def read_topic(
+    bootstrap: str, topic: str, *, until: int, timeout: float = 60.0
+) -> list[tuple[int, int, bytes, list[tuple[str, bytes]]]]:
     """Every record of ``topic`` from the beginning, once at least ``until`` distinct ones arrived.
 
     Returns ``(partition, offset, value, headers)`` in partition/offset order.

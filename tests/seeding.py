@@ -31,7 +31,9 @@ async def seed_school(h: DirectoryHandlers, *, students: int = 10, prefix: str =
     )
     await h.schedule_term(
         f"{p}xuexiao",
-        c.ScheduleTerm(term_id=f"{p}2020-2021-1", name="2020-2021 第一学期", starts_on=date(2020, 9, 1), ends_on=date(2021, 1, 31)),
+        c.ScheduleTerm(
+            term_id=f"{p}2020-2021-1", name="2020-2021 第一学期", starts_on=date(2020, 9, 1), ends_on=date(2021, 1, 31)
+        ),
         ctx(),
     )
     for campus, name in (("main", "本部"), ("aoyuan", "奥园校区")):
@@ -40,17 +42,26 @@ async def seed_school(h: DirectoryHandlers, *, students: int = 10, prefix: str =
     await h.open_class(c.OpenClass(class_id=f"{p}g1c1", campus_id=f"{p}aoyuan", name="一1班", grade=1), ctx())
     await h.join_staff(
         c.JoinStaff(
-            staff_id=f"{p}huang", district_id=f"{p}xinbei", school_id=f"{p}xuexiao", name="黄老师",
-            roles=[Role.TEACHER, Role.CLASS_TEACHER], campus_ids=[f"{p}main"],
+            staff_id=f"{p}huang",
+            district_id=f"{p}xinbei",
+            school_id=f"{p}xuexiao",
+            name="黄老师",
+            roles=[Role.TEACHER, Role.CLASS_TEACHER],
+            campus_ids=[f"{p}main"],
         ),
         ctx(),
     )
-    await h.assign_teacher(f"{p}g6c1", c.AssignTeacher(staff_id=f"{p}huang", subject="语文", is_class_teacher=True), ctx())
+    await h.assign_teacher(
+        f"{p}g6c1", c.AssignTeacher(staff_id=f"{p}huang", subject="语文", is_class_teacher=True), ctx()
+    )
     for i in range(students):
         await h.enroll_student(
             c.EnrollStudent(
-                student_id=f"{p}s{i:03d}", name=f"学生{i}", class_id=f"{p}g6c1",
-                admission=Admission.TRANSFER if i % 5 == 0 else Admission.NEW, enrolled_on=date(2020, 9, 1),
+                student_id=f"{p}s{i:03d}",
+                name=f"学生{i}",
+                class_id=f"{p}g6c1",
+                admission=Admission.TRANSFER if i % 5 == 0 else Admission.NEW,
+                enrolled_on=date(2020, 9, 1),
             ),
             ctx(),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.directory import commands as c
 from services.directory import queries as q
@@ -15,7 +15,13 @@ from services.eventkit.auth import Role
 from services.eventkit.commands import CommandResult
 from services.eventkit.queries import Page
 
-commands = APIRouter(tags=["commands"])
+
+async def directory_admin(principal: CurrentPrincipal) -> None:
+    """Only district (or platform) admins change the directory; checked before any lookup."""
+    principal.require_role(Role.DISTRICT_ADMIN, Role.PLATFORM_ADMIN)
+
+
+commands = APIRouter(tags=["commands"], dependencies=[Depends(directory_admin)])
 reads = APIRouter(tags=["queries"])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
@@ -127,13 +133,19 @@ async def link_parent(parent_id: str, cmd: c.LinkParent, ctx: Context, request: 
 
 
 @reads.get("/districts", response_model=Page, summary="Districts in the caller's scope")
-async def list_districts(runtime: Runtime, principal: CurrentPrincipal, after: After = None, limit: Limit = 100) -> Page:
+async def list_districts(
+    runtime: Runtime, principal: CurrentPrincipal, after: After = None, limit: Limit = 100
+) -> Page:
     return await q.districts(runtime.pool, principal, after, limit)
 
 
 @reads.get("/schools", response_model=Page, summary="Schools in the caller's scope")
 async def list_schools(
-    runtime: Runtime, principal: CurrentPrincipal, district_id: str | None = None, after: After = None, limit: Limit = 100
+    runtime: Runtime,
+    principal: CurrentPrincipal,
+    district_id: str | None = None,
+    after: After = None,
+    limit: Limit = 100,
 ) -> Page:
     return await q.schools(runtime.pool, principal, district_id, after, limit)
 

@@ -50,14 +50,17 @@ class DirectoryHandlers:
         return state, TenantPath(district_id=campus.district_id, school_id=campus.school_id, campus_id=state.campus_id)
 
     async def _run(
-        self, decider: Decider[Any, Any, Any], entity_id: str, cmd: Any, ctx: CommandContext, tenant: TenantPath,
+        self,
+        decider: Decider[Any, Any, Any],
+        entity_id: str,
+        cmd: Any,
+        ctx: CommandContext,
+        tenant: TenantPath,
         facts: dict[str, str] | None = None,
     ) -> CommandResult:
         ctx.principal.require(tenant, *ADMINS)
         ctx = _with_version(ctx, cmd)
-        return await self.bus.execute(
-            decider, entity_id, Resolved(cmd, tenant, entity_id, facts or {}), ctx, tenant
-        )
+        return await self.bus.execute(decider, entity_id, Resolved(cmd, tenant, entity_id, facts or {}), ctx, tenant)
 
     # -- the tenant tree -------------------------------------------------------------------
 
@@ -110,6 +113,11 @@ class DirectoryHandlers:
             _missing("staff member", cmd.staff_id, "staff_id")
         if not staff.roles & {Role.TEACHER, Role.CLASS_TEACHER}:
             raise InvalidInput(f"{staff.name} is not a teacher", field="staff_id")
+        if cmd.is_class_teacher and Role.CLASS_TEACHER not in staff.roles:
+            raise InvalidInput(f"{staff.name} does not have the class teacher role", field="is_class_teacher")
+        _, staff_tenant = await self._staff_tenant(cmd.staff_id)
+        if staff_tenant.school_id != tenant.school_id:
+            raise InvalidInput(f"{staff.name} works at another school", field="staff_id")
         return await self._run(SchoolClass, class_id, cmd, ctx, tenant)
 
     async def unassign_teacher(self, class_id: str, cmd: c.UnassignTeacher, ctx: CommandContext) -> CommandResult:

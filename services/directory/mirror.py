@@ -35,7 +35,10 @@ class DirectoryMirror(Reaction):
                 await conn.execute(
                     "INSERT INTO directory_campuses (campus_id, school_id, district_id, name) VALUES ($1, $2, $3, $4) "
                     "ON CONFLICT (campus_id) DO UPDATE SET school_id = $2, district_id = $3, name = $4",
-                    e.campus_id, e.school_id, e.district_id, e.name,
+                    e.campus_id,
+                    e.school_id,
+                    e.district_id,
+                    e.name,
                 )
             case ev.CampusRenamed():
                 await conn.execute("UPDATE directory_campuses SET name = $2 WHERE campus_id = $1", e.campus_id, e.name)
@@ -45,20 +48,31 @@ class DirectoryMirror(Reaction):
                 await conn.execute(
                     "INSERT INTO directory_terms (term_id, school_id, name, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5) "
                     "ON CONFLICT (term_id) DO NOTHING",
-                    e.term_id, e.school_id, e.name, e.starts_on, e.ends_on,
+                    e.term_id,
+                    e.school_id,
+                    e.name,
+                    e.starts_on,
+                    e.ends_on,
                 )
             case ev.ClassOpened():
                 await conn.execute(
                     "INSERT INTO directory_classes (class_id, campus_id, school_id, district_id, name, grade) "
                     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (class_id) DO UPDATE SET "
                     "campus_id = $2, school_id = $3, district_id = $4, name = $5, grade = $6",
-                    e.class_id, e.campus_id, e.school_id, e.district_id, e.name, e.grade,
+                    e.class_id,
+                    e.campus_id,
+                    e.school_id,
+                    e.district_id,
+                    e.name,
+                    e.grade,
                 )
             case ev.TeacherAssigned():
                 await conn.execute(
                     "INSERT INTO directory_class_teachers (class_id, staff_id, subject) VALUES ($1, $2, $3) "
                     "ON CONFLICT DO NOTHING",
-                    e.class_id, e.staff_id, e.subject,
+                    e.class_id,
+                    e.staff_id,
+                    e.subject,
                 )
             case ev.TeacherUnassigned():
                 await conn.execute(
@@ -68,12 +82,19 @@ class DirectoryMirror(Reaction):
                 await conn.execute(
                     "INSERT INTO directory_staff (staff_id, district_id, school_id, name, roles, campus_ids) "
                     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (staff_id) DO NOTHING",
-                    e.staff_id, e.district_id, e.school_id, e.name, [r.value for r in e.roles], e.campus_ids,
+                    e.staff_id,
+                    e.district_id,
+                    e.school_id,
+                    e.name,
+                    [r.value for r in e.roles],
+                    e.campus_ids,
                 )
             case ev.StaffRolesChanged():
                 await conn.execute(
                     "UPDATE directory_staff SET roles = $2, campus_ids = $3 WHERE staff_id = $1",
-                    e.staff_id, [r.value for r in e.roles], e.campus_ids,
+                    e.staff_id,
+                    [r.value for r in e.roles],
+                    e.campus_ids,
                 )
             case ev.StaffLeft():
                 await conn.execute("UPDATE directory_staff SET active = false WHERE staff_id = $1", e.staff_id)
@@ -81,13 +102,21 @@ class DirectoryMirror(Reaction):
                 await conn.execute(
                     "INSERT INTO directory_students (student_id, class_id, campus_id, school_id, district_id, name, "
                     "admission) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    e.student_id, e.class_id, e.campus_id, e.school_id, e.district_id, e.name, e.admission.value,
+                    e.student_id,
+                    e.class_id,
+                    e.campus_id,
+                    e.school_id,
+                    e.district_id,
+                    e.name,
+                    e.admission.value,
                 )
                 await _headcount(conn, envelope, e.class_id, +1)
             case ev.StudentMovedClass():
                 await conn.execute(
                     "UPDATE directory_students SET class_id = $2, campus_id = $3 WHERE student_id = $1",
-                    e.student_id, e.to_class_id, e.campus_id,
+                    e.student_id,
+                    e.to_class_id,
+                    e.campus_id,
                 )
                 await _headcount(conn, envelope, e.from_class_id, -1)
                 await _headcount(conn, envelope, e.to_class_id, +1)
@@ -106,12 +135,19 @@ async def _headcount(conn: asyncpg.Connection, envelope: Envelope, class_id: str
         "INSERT INTO directory_classes (class_id, campus_id, school_id, district_id, name, grade, students) "
         "VALUES ($1, $2, $3, $4, '', 0, $5) "
         "ON CONFLICT (class_id) DO UPDATE SET students = directory_classes.students + $5 RETURNING campus_id",
-        class_id, envelope.campus_id, envelope.school_id, envelope.district_id, delta,
+        class_id,
+        envelope.campus_id,
+        envelope.school_id,
+        envelope.district_id,
+        delta,
     )
     await conn.execute(
         "INSERT INTO directory_campuses (campus_id, school_id, district_id, name, students) VALUES ($1, $2, $3, '', $4) "
         "ON CONFLICT (campus_id) DO UPDATE SET students = directory_campuses.students + $4",
-        campus_id, envelope.school_id, envelope.district_id, delta,
+        campus_id,
+        envelope.school_id,
+        envelope.district_id,
+        delta,
     )
 
 
@@ -120,7 +156,9 @@ def directory_mirror(settings: Settings) -> ReactionSpec:
     return ReactionSpec(DirectoryMirror(), [settings.topic_of("directory")])
 
 
-async def campus_tenant(db: asyncpg.Pool | asyncpg.Connection, campus_id: str, *, field: str = "campus_id") -> TenantPath:
+async def campus_tenant(
+    db: asyncpg.Pool | asyncpg.Connection, campus_id: str, *, field: str = "campus_id"
+) -> TenantPath:
     """The tenant path of an open campus, or a 422 naming the field."""
     row = await db.fetchrow(
         "SELECT school_id, district_id, closed FROM directory_campuses WHERE campus_id = $1", campus_id
@@ -137,5 +175,6 @@ async def term_of(db: asyncpg.Pool | asyncpg.Connection, school_id: str, day: da
     return await db.fetchrow(
         "SELECT term_id, name, starts_on, ends_on FROM directory_terms "
         "WHERE school_id = $1 AND starts_on <= $2 AND $2 <= ends_on",
-        school_id, day,
+        school_id,
+        day,
     )

@@ -58,7 +58,9 @@ class Roster(Projection):
         s = schema
         match e:
             case ev.DistrictRegistered():
-                await conn.execute(f"INSERT INTO {s}.districts (district_id, name) VALUES ($1, $2)", e.district_id, e.name)
+                await conn.execute(
+                    f"INSERT INTO {s}.districts (district_id, name) VALUES ($1, $2)", e.district_id, e.name
+                )
             case ev.SchoolRegistered():
                 await conn.execute(
                     f"INSERT INTO {s}.schools (school_id, district_id, name) VALUES ($1, $2, $3)",

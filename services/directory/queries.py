@@ -21,11 +21,14 @@ def _staff_only(principal: Principal) -> None:
 
 
 async def districts(db: asyncpg.Pool, principal: Principal, after: str | None, limit: int) -> Page:
+    _staff_only(principal)
     q = Query(f"SELECT district_id, name FROM {S}.districts", "district_id").scoped(principal)
     return await q.page(db, after, limit)
 
 
-async def schools(db: asyncpg.Pool, principal: Principal, district_id: str | None, after: str | None, limit: int) -> Page:
+async def schools(
+    db: asyncpg.Pool, principal: Principal, district_id: str | None, after: str | None, limit: int
+) -> Page:
     _staff_only(principal)
     q = Query(f"SELECT school_id, district_id, name FROM {S}.schools", "school_id")
     # Schools rows carry no campus: campus-scoped staff see the school of their campuses.
@@ -39,6 +42,7 @@ async def schools(db: asyncpg.Pool, principal: Principal, district_id: str | Non
 async def terms(
     db: asyncpg.Pool, principal: Principal, school_id: str, on: date | None, after: str | None, limit: int
 ) -> Page:
+    _staff_only(principal)
     q = Query(
         f"SELECT t.term_id, t.school_id, t.name, t.starts_on, t.ends_on FROM {S}.terms t "
         f"JOIN {S}.schools s USING (school_id)",
@@ -75,9 +79,7 @@ async def campus(db: asyncpg.Pool, principal: Principal, campus_id: str) -> dict
     return row
 
 
-async def classes(
-    db: asyncpg.Pool, principal: Principal, campus_id: str | None, after: str | None, limit: int
-) -> Page:
+async def classes(db: asyncpg.Pool, principal: Principal, campus_id: str | None, after: str | None, limit: int) -> Page:
     _staff_only(principal)
     q = Query(
         f"SELECT c.class_id, c.campus_id, c.school_id, c.district_id, c.name, c.grade, c.class_teacher_id, c.students, "
@@ -115,9 +117,7 @@ async def staff(
     limit: int,
 ) -> Page:
     _staff_only(principal)
-    q = Query(
-        f"SELECT staff_id, district_id, school_id, name, roles, campus_ids, active FROM {S}.staff", "staff_id"
-    )
+    q = Query(f"SELECT staff_id, district_id, school_id, name, roles, campus_ids, active FROM {S}.staff", "staff_id")
     clause, values = principal.scope_sql(1)
     q.params.extend(values)
     q.where.append(f"({clause} OR campus_ids && $3::text[])")
@@ -126,9 +126,7 @@ async def staff(
     return await q.page(db, after, limit)
 
 
-async def students(
-    db: asyncpg.Pool, principal: Principal, class_id: str | None, after: str | None, limit: int
-) -> Page:
+async def students(db: asyncpg.Pool, principal: Principal, class_id: str | None, after: str | None, limit: int) -> Page:
     _staff_only(principal)
     q = Query(
         f"SELECT student_id, class_id, campus_id, school_id, district_id, name, admission, enrolled_on, active "

@@ -75,12 +75,17 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
                 proj = runtime.projection(projection)
                 total = await runtime.store.count()
                 with Progress(
-                    TextColumn(f"rebuilding {projection}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn(f"rebuilding {projection}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
                     console=console,
                 ) as progress:
                     task = progress.add_task("replay", total=total)
                     report = await rebuild_projection(
-                        runtime.pool, EventStore(runtime.pool), proj,
+                        runtime.pool,
+                        EventStore(runtime.pool),
+                        proj,
                         progress=lambda n: progress.update(task, completed=n),
                     )
                 console.print(

@@ -75,7 +75,7 @@ SEED: list[tuple[str, str, dict[str, Any], str]] = [
             "district_id": "xinbei",
             "school_id": "xuexiao",
             "name": "王老师",
-            "roles": ["teacher"],
+            "roles": ["teacher", "class_teacher"],
             "campus_ids": ["main"],
         },
         "admin",
@@ -823,3 +823,52 @@ async def test_the_openapi_document_lists_every_command(seeded: Seeded) -> None:
         assert {"200", "401", "403", "409", "422"} <= set(operation["responses"])
     for path in ("/healthz", "/readyz", "/metrics", "/campuses", "/classes/{class_id}", "/schools/{school_id}/terms"):
         assert "get" in paths[path]
+
+
+async def test_a_class_teacher_needs_the_class_teacher_role(seeded: Seeded) -> None:
+    await seeded.post(
+        "/staff",
+        {
+            "staff_id": "zhou-t",
+            "district_id": "xinbei",
+            "school_id": "xuexiao",
+            "name": "周老师",
+            "roles": ["teacher"],
+            "campus_ids": ["main"],
+        },
+    )
+    before = await seeded.event_count()
+    response = await seeded.post(
+        "/classes/g1-1/teachers", {"staff_id": "zhou-t", "subject": "数学", "is_class_teacher": True}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == [
+        {"field": "is_class_teacher", "reason": "周老师 does not have the class teacher role"}
+    ]
+    assert await seeded.event_count() == before
+
+
+async def test_a_teacher_of_another_school_cannot_be_assigned(seeded: Seeded) -> None:
+    assert (
+        await seeded.post("/schools", {"school_id": "other-school", "district_id": "xinbei", "name": "另一所学校"})
+    ).status_code == 200
+    assert (
+        await seeded.post("/campuses", {"campus_id": "other-campus", "school_id": "other-school", "name": "本部"})
+    ).status_code == 200
+    joined = await seeded.post(
+        "/staff",
+        {
+            "staff_id": "qian",
+            "district_id": "xinbei",
+            "school_id": "other-school",
+            "name": "钱老师",
+            "roles": ["teacher"],
+            "campus_ids": ["other-campus"],
+        },
+    )
+    assert joined.status_code == 200, joined.text
+    before = await seeded.event_count()
+    response = await seeded.post("/classes/g1-1/teachers", {"staff_id": "qian", "subject": "美术"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["field"] == "staff_id"
+    assert await seeded.event_count() == before

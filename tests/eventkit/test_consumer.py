@@ -123,9 +123,7 @@ async def test_a_restart_before_the_offset_commit_redelivers_with_no_effect(worl
 
 
 async def _rewind_group(settings: Settings, group_id: str, topic: str) -> None:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=group_id, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=group_id, enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -144,11 +142,15 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_g
     handle = await start(runner)
     await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
 
-    broken_event = json.loads((await world.directory_pool.fetchrow(
-        "SELECT json_build_object('event_id', gen_random_uuid(), 'stream_id', 'student-x', 'version', 1, "
-        "'type', 'directory.StudentEnrolled', 'schema_version', 1, 'occurred_at', now(), "
-        "'data', json_build_object('student_id', 'x'))::text AS j"
-    ))["j"])
+    broken_event = json.loads(
+        (
+            await world.directory_pool.fetchrow(
+                "SELECT json_build_object('event_id', gen_random_uuid(), 'stream_id', 'student-x', 'version', 1, "
+                "'type', 'directory.StudentEnrolled', 'schema_version', 1, 'occurred_at', now(), "
+                "'data', json_build_object('student_id', 'x'))::text AS j"
+            )
+        )["j"]
+    )
     await produce_raw(
         world.directory.kafka_bootstrap,
         world.topic,
@@ -158,8 +160,13 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_g
     # and then a real enrolment, after the poison
     h = directory_handlers(EventStore(world.directory_pool))
     await h.enroll_student(
-        c.EnrollStudent(student_id="late", name="插班生", class_id="g6c1", admission=Admission.TRANSFER,
-                        enrolled_on=date(2020, 10, 8)),
+        c.EnrollStudent(
+            student_id="late",
+            name="插班生",
+            class_id="g6c1",
+            admission=Admission.TRANSFER,
+            enrolled_on=date(2020, 10, 8),
+        ),
         ctx(),
     )
     await run_relay(world.directory, world.directory_pool)

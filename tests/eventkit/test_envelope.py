@@ -22,8 +22,13 @@ def test_a_registered_event_carries_its_wire_name_and_version() -> None:
 def test_an_old_payload_is_upcast_on_read_and_the_stored_one_is_untouched() -> None:
     stored = {"campus_id": "aoyuan", "school_id": "xuexiao", "district_id": "xinbei", "name": "奥园校区"}
     env = Envelope(
-        event_id=uuid4(), stream_id="campus-aoyuan", version=1, type="directory.CampusOpened", schema_version=1,
-        occurred_at=datetime.now(UTC), data=stored,
+        event_id=uuid4(),
+        stream_id="campus-aoyuan",
+        version=1,
+        type="directory.CampusOpened",
+        schema_version=1,
+        occurred_at=datetime.now(UTC),
+        data=stored,
     )
     event = DIRECTORY_EVENTS.decode(env)
     assert isinstance(event, CampusOpened) and event.address == ""
@@ -73,8 +78,12 @@ def test_events_are_immutable_and_strict() -> None:
 def test_an_envelope_survives_the_wire() -> None:
     event = CampusOpened(campus_id="aoyuan", school_id="xuexiao", district_id="xinbei", name="奥园校区")
     env = new_envelope(
-        event, stream_id="campus-aoyuan", version=1, tenant=TenantPath(district_id="xinbei", school_id="xuexiao"),
-        actor="admin", correlation_id="c-1",
+        event,
+        stream_id="campus-aoyuan",
+        version=1,
+        tenant=TenantPath(district_id="xinbei", school_id="xuexiao"),
+        actor="admin",
+        correlation_id="c-1",
     )
     back = Envelope.from_wire(env.to_wire())
     assert back == env

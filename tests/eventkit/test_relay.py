@@ -103,7 +103,8 @@ async def test_a_transaction_committing_late_with_a_lower_position_is_published(
         async with pool.acquire() as slow, slow.transaction():
             # takes the lower position, but does not commit yet
             await store.append(
-                "district-slow", 0,
+                "district-slow",
+                0,
                 [new_envelope(DistrictRegistered(district_id="slow", name="s"), stream_id="district-slow", version=1)],
                 conn=slow,
             )

@@ -24,7 +24,11 @@ def envelopes(stream_id: str, after: int, *events: DomainEvent) -> list[Envelope
 
 def term(n: int) -> TermScheduled:
     return TermScheduled(
-        school_id="xuexiao", term_id=f"t{n}", name=f"term {n}", starts_on=date(2020 + n, 9, 1), ends_on=date(2021 + n, 1, 31)
+        school_id="xuexiao",
+        term_id=f"t{n}",
+        name=f"term {n}",
+        starts_on=date(2020 + n, 9, 1),
+        ends_on=date(2021 + n, 1, 31),
     )
 
 
@@ -42,7 +46,11 @@ async def test_append_then_read_stream_in_order(store: EventStore) -> None:
 
     read = await store.read_stream("school-xuexiao")
     assert [e.version for e in read] == [1, 2, 3]
-    assert [e.type for e in read] == ["directory.SchoolRegistered", "directory.TermScheduled", "directory.TermScheduled"]
+    assert [e.type for e in read] == [
+        "directory.SchoolRegistered",
+        "directory.TermScheduled",
+        "directory.TermScheduled",
+    ]
     assert read[0].data["name"] == "薛家实验小学"
     assert read[0].school_id == "xuexiao" and read[0].recorded_at is not None
     assert await store.stream_version("school-xuexiao") == 3
@@ -60,7 +68,9 @@ async def test_every_appended_event_has_its_outbox_row(store: EventStore, pool: 
 async def test_append_at_a_wrong_expected_version_is_a_conflict(
     store: EventStore, pool: asyncpg.Pool, expected: int
 ) -> None:
-    await store.append("school-x", 0, envelopes("school-x", 0, SchoolRegistered(school_id="x", district_id="d", name="X")))
+    await store.append(
+        "school-x", 0, envelopes("school-x", 0, SchoolRegistered(school_id="x", district_id="d", name="X"))
+    )
     before = await counts(pool)
     with pytest.raises(ConcurrencyConflict) as err:
         await store.append("school-x", expected, envelopes("school-x", expected, term(1)))
@@ -75,7 +85,9 @@ async def test_two_concurrent_appends_at_the_same_version_exactly_one_wins(
         stream = f"school-x{round_}"
         await store.append(stream, 0, envelopes(stream, 0, SchoolRegistered(school_id="x", district_id="d", name="X")))
         contenders = [envelopes(stream, 1, term(10 * i), term(10 * i + 5)) for i in range(2)]
-        results = await asyncio.gather(*(store.append(stream, 1, batch) for batch in contenders), return_exceptions=True)
+        results = await asyncio.gather(
+            *(store.append(stream, 1, batch) for batch in contenders), return_exceptions=True
+        )
         winners = [r for r in results if not isinstance(r, BaseException)]
         losers = [r for r in results if isinstance(r, BaseException)]
         assert len(winners) == 1, results
@@ -120,7 +132,9 @@ async def test_a_retried_command_id_appends_nothing_and_returns_the_first_result
 
 async def test_concurrent_retries_of_one_command_id_append_once(store: EventStore, pool: asyncpg.Pool) -> None:
     event = DistrictRegistered(district_id="x", name="X")
-    attempts = [store.append(f"district-x{i}", 0, envelopes(f"district-x{i}", 0, event), command_id="same") for i in range(5)]
+    attempts = [
+        store.append(f"district-x{i}", 0, envelopes(f"district-x{i}", 0, event), command_id="same") for i in range(5)
+    ]
     results = await asyncio.gather(*attempts, return_exceptions=True)
     assert sum(1 for r in results if not isinstance(r, BaseException)) == 1
     assert all(isinstance(r, DuplicateCommand) for r in results if isinstance(r, BaseException))
@@ -129,14 +143,18 @@ async def test_concurrent_retries_of_one_command_id_append_once(store: EventStor
 
 async def test_snapshot_batches_and_what_committed_after_the_snapshot(store: EventStore, pool: asyncpg.Pool) -> None:
     for i in range(7):
-        await store.append(f"district-{i}", 0, envelopes(f"district-{i}", 0, DistrictRegistered(district_id=str(i), name="d")))
+        await store.append(
+            f"district-{i}", 0, envelopes(f"district-{i}", 0, DistrictRegistered(district_id=str(i), name="d"))
+        )
     seen: list[Envelope] = []
     snapshot = ""
     async for snap, batch in store.snapshot_batches(batch_size=3):
         snapshot = snap
         if batch and len(seen) == 0:
             # committed while the replay is under way: not in the snapshot
-            await store.append("district-late", 0, envelopes("district-late", 0, DistrictRegistered(district_id="l", name="l")))
+            await store.append(
+                "district-late", 0, envelopes("district-late", 0, DistrictRegistered(district_id="l", name="l"))
+            )
         seen.extend(batch)
     assert [e.stream_id for e in seen] == [f"district-{i}" for i in range(7)]
     async with pool.acquire() as conn:

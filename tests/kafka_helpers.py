@@ -29,7 +29,7 @@ async def read_topic(
         while partitions is None and time.monotonic() < deadline:
             partitions = consumer.partitions_for_topic(topic)
             if partitions is None:
-                await consumer._client.force_metadata_update()  # noqa: SLF001 - topic may be new
+                await consumer._client.force_metadata_update()
                 await asyncio.sleep(0.2)
         assert partitions is not None, f"topic {topic} does not exist"
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]

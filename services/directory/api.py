@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -40,7 +41,10 @@ def handlers(request: Request) -> DirectoryHandlers:
     return DirectoryHandlers(request.app.state.runtime.bus)
 
 
-def command(path: str, summary: str) -> Any:
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[CommandResult]])
+
+
+def command(path: str, summary: str) -> Callable[[Endpoint], Endpoint]:
     return commands.post(path, summary=summary, response_model=CommandResult, responses=COMMAND_RESPONSES)
 
 

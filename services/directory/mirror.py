@@ -16,6 +16,7 @@ import asyncpg
 from services.directory import events as ev
 from services.directory.events import DIRECTORY_EVENTS
 from services.eventkit.consumer import Reaction
+from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope, TenantPath
 from services.eventkit.errors import InvalidInput
 from services.eventkit.runtime import ReactionSpec
@@ -28,7 +29,7 @@ class DirectoryMirror(Reaction):
     name = "directory-mirror"
     event_types = frozenset(DIRECTORY_EVENTS.names)
 
-    async def handle(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+    async def handle(self, conn: Connection, envelope: Envelope) -> None:
         e = DIRECTORY_EVENTS.decode(envelope)
         match e:
             case ev.CampusOpened():
@@ -46,7 +47,8 @@ class DirectoryMirror(Reaction):
                 await conn.execute("UPDATE directory_campuses SET closed = true WHERE campus_id = $1", e.campus_id)
             case ev.TermScheduled():
                 await conn.execute(
-                    "INSERT INTO directory_terms (term_id, school_id, name, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5) "
+                    "INSERT INTO directory_terms (term_id, school_id, name, starts_on, ends_on) "
+                    "VALUES ($1, $2, $3, $4, $5) "
                     "ON CONFLICT (term_id) DO NOTHING",
                     e.term_id,
                     e.school_id,
@@ -127,7 +129,7 @@ class DirectoryMirror(Reaction):
                 pass
 
 
-async def _headcount(conn: asyncpg.Connection, envelope: Envelope, class_id: str, delta: int) -> None:
+async def _headcount(conn: Connection, envelope: Envelope, class_id: str, delta: int) -> None:
     """Counts by increments. Students and classes are different streams, so in different
     partitions: an enrolment may arrive before its class. The rows are then created as
     placeholders, which ClassOpened and CampusOpened fill in later."""
@@ -142,7 +144,8 @@ async def _headcount(conn: asyncpg.Connection, envelope: Envelope, class_id: str
         delta,
     )
     await conn.execute(
-        "INSERT INTO directory_campuses (campus_id, school_id, district_id, name, students) VALUES ($1, $2, $3, '', $4) "
+        "INSERT INTO directory_campuses (campus_id, school_id, district_id, name, students) "
+        "VALUES ($1, $2, $3, '', $4) "
         "ON CONFLICT (campus_id) DO UPDATE SET students = directory_campuses.students + $4",
         campus_id,
         envelope.school_id,
@@ -156,9 +159,7 @@ def directory_mirror(settings: Settings) -> ReactionSpec:
     return ReactionSpec(DirectoryMirror(), [settings.topic_of("directory")])
 
 
-async def campus_tenant(
-    db: asyncpg.Pool | asyncpg.Connection, campus_id: str, *, field: str = "campus_id"
-) -> TenantPath:
+async def campus_tenant(db: asyncpg.Pool | Connection, campus_id: str, *, field: str = "campus_id") -> TenantPath:
     """The tenant path of an open campus, or a 422 naming the field."""
     row = await db.fetchrow(
         "SELECT school_id, district_id, closed FROM directory_campuses WHERE campus_id = $1", campus_id
@@ -170,7 +171,7 @@ async def campus_tenant(
     return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=campus_id)
 
 
-async def term_of(db: asyncpg.Pool | asyncpg.Connection, school_id: str, day: date) -> asyncpg.Record | None:
+async def term_of(db: asyncpg.Pool | Connection, school_id: str, day: date) -> asyncpg.Record | None:
     """The term of the school calendar that ``day`` falls in."""
     return await db.fetchrow(
         "SELECT term_id, name, starts_on, ends_on FROM directory_terms "

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from services.directory import events as ev
 from services.directory.events import DIRECTORY_EVENTS
+from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import Projection
 
@@ -53,7 +52,7 @@ class Roster(Projection):
             PRIMARY KEY (parent_id, student_id));
         """
 
-    async def apply(self, conn: asyncpg.Connection, schema: str, envelope: Envelope) -> None:
+    async def apply(self, conn: Connection, schema: str, envelope: Envelope) -> None:
         e = DIRECTORY_EVENTS.decode(envelope)
         s = schema
         match e:
@@ -194,7 +193,7 @@ class Roster(Projection):
                 )
 
     @staticmethod
-    async def _headcount(conn: asyncpg.Connection, schema: str, envelope: Envelope, class_id: str, delta: int) -> None:
+    async def _headcount(conn: Connection, schema: str, envelope: Envelope, class_id: str, delta: int) -> None:
         """Counts, not recounts: an event applied twice would show here.
 
         A student's stream and its class's are in different partitions, so an enrolment

@@ -9,6 +9,7 @@ import asyncpg
 
 from services.directory.projections import ROSTER
 from services.eventkit.auth import Principal, Role
+from services.eventkit.db import Connection
 from services.eventkit.errors import Forbidden, NotFound
 from services.eventkit.queries import Page, Query
 
@@ -140,7 +141,7 @@ async def students(db: asyncpg.Pool, principal: Principal, class_id: str | None,
     return await q.page(db, after, limit)
 
 
-async def principal_for(db: asyncpg.Pool | asyncpg.Connection, user_id: str) -> Principal:
+async def principal_for(db: asyncpg.Pool | Connection, user_id: str) -> Principal:
     """The principal a staff member or parent signs in as: roles, scopes and classes."""
     row = await db.fetchrow(
         f"SELECT staff_id, district_id, school_id, name, roles, campus_ids FROM {S}.staff "

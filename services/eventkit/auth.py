@@ -140,7 +140,7 @@ class TokenVerifier:
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
 
     async def verify(self, token: str) -> Principal:
-        options = {"require": ["sub", "exp"], "verify_aud": self.settings.jwt_audience is not None}
+        options: Any = {"require": ["sub", "exp"], "verify_aud": self.settings.jwt_audience is not None}
         try:
             if self._jwks is not None:
                 key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-import asyncpg
 from pydantic import BaseModel
 
 from services.eventkit.auth import Principal
+from services.eventkit.db import Connection
 from services.eventkit.decider import Decider
 from services.eventkit.envelope import DomainEvent, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict
@@ -53,7 +53,7 @@ class CommandBus:
         self.registry = registry
 
     async def load(
-        self, decider: Decider[Any, Any, Any], stream_id: str, *, conn: asyncpg.Connection | None = None
+        self, decider: Decider[Any, Any, Any], stream_id: str, *, conn: Connection | None = None
     ) -> tuple[Any, int]:
         """The aggregate's state and version."""
         envelopes = await self.store.read_stream(stream_id, conn=conn)
@@ -68,7 +68,7 @@ class CommandBus:
         ctx: CommandContext,
         tenant: TenantPath,
         *,
-        conn: asyncpg.Connection | None = None,
+        conn: Connection | None = None,
     ) -> CommandResult:
         stream_id = decider.stream_id(entity_id)
         if ctx.command_id is not None:
@@ -116,7 +116,7 @@ class CommandBus:
         raise AssertionError("unreachable")
 
     async def _replayed(
-        self, stream_id: str, event_ids: list[Any], version: int, conn: asyncpg.Connection | None
+        self, stream_id: str, event_ids: list[Any], version: int, conn: Connection | None
     ) -> CommandResult:
         ids = [str(e) for e in event_ids]
         query = "SELECT type FROM events WHERE event_id = ANY($1::uuid[]) ORDER BY position"

@@ -21,6 +21,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
+from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, stop_quietly
 from services.eventkit.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_SKIPPED
@@ -40,6 +41,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
 )
+RESTARTABLE_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, asyncpg.PostgresError)
 
 
 class EventHandler(Protocol):
@@ -49,9 +51,9 @@ class EventHandler(Protocol):
 
     def wants(self, envelope: Envelope) -> bool: ...
 
-    async def before_batch(self, conn: asyncpg.Connection) -> None: ...
+    async def before_batch(self, conn: Connection) -> None: ...
 
-    async def process(self, conn: asyncpg.Connection, envelope: Envelope) -> bool:
+    async def process(self, conn: Connection, envelope: Envelope) -> bool:
         """Applies the event unless already applied; returns whether it acted."""
         ...
 
@@ -69,10 +71,10 @@ class Reaction:
     def wants(self, envelope: Envelope) -> bool:
         return not self.event_types or envelope.type in self.event_types
 
-    async def before_batch(self, conn: asyncpg.Connection) -> None:
+    async def before_batch(self, conn: Connection) -> None:
         return None
 
-    async def process(self, conn: asyncpg.Connection, envelope: Envelope) -> bool:
+    async def process(self, conn: Connection, envelope: Envelope) -> bool:
         fresh = await conn.fetchval(
             "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
             self.name,
@@ -83,7 +85,7 @@ class Reaction:
         await self.handle(conn, envelope)
         return True
 
-    async def handle(self, conn: asyncpg.Connection, envelope: Envelope) -> None:
+    async def handle(self, conn: Connection, envelope: Envelope) -> None:
         raise NotImplementedError
 
 
@@ -128,7 +130,7 @@ class ConsumerRunner:
                 await asyncio.wait_for(self._dlq.start(), 60)
                 log.info("consumer started", extra={"group": self.group_id, "topics": self.topics})
                 await self._loop(stop)
-            except TRANSIENT_ERRORS + (asyncpg.PostgresError,) as exc:
+            except RESTARTABLE_ERRORS as exc:
                 log.warning(
                     "consumer lost a dependency; restarting", extra={"group": self.group_id, "error": repr(exc)}
                 )
@@ -210,12 +212,11 @@ class ConsumerRunner:
                 await self._dead_letter(conn, record, env, error or "unknown error")
         self._count(acted, skipped)
 
-    async def _dead_letter(
-        self, conn: asyncpg.Connection, record: ConsumerRecord, env: Envelope | None, reason: str
-    ) -> None:
+    async def _dead_letter(self, conn: Connection, record: ConsumerRecord, env: Envelope | None, reason: str) -> None:
         assert self._dlq is not None
         log.error("event dead-lettered", extra={"group": self.group_id, "reason": reason, "offset": record.offset})
-        headers = list(record.headers or []) + [
+        headers = [
+            *list(record.headers or []),
             ("dlq_reason", reason.encode()[:4000]),
             ("dlq_consumer", self.group_id.encode()),
             ("dlq_source", f"{record.topic}/{record.partition}/{record.offset}".encode()),

@@ -7,6 +7,10 @@ import logging
 from pathlib import Path
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# A connection of its own or one lent by a pool: the kit accepts either.
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 log = logging.getLogger(__name__)
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,13 +33,14 @@ async def create_pool(
     return pool
 
 
-async def migrate(conn: asyncpg.Connection, *directories: Path) -> list[str]:
+async def migrate(conn: Connection, *directories: Path) -> list[str]:
     """Applies every ``NNN_*.sql`` not yet applied, kit first, then the service's own."""
     applied: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
     try:
         await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
         done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
         for directory in directories:

@@ -7,11 +7,12 @@ import sys
 from contextvars import ContextVar
 
 import structlog
+from structlog.types import EventDict, WrappedLogger
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 
-def _add_correlation_id(_: object, __: str, event_dict: dict[str, object]) -> dict[str, object]:
+def _add_correlation_id(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     cid = correlation_id.get()
     if cid and "correlation_id" not in event_dict:
         event_dict["correlation_id"] = cid

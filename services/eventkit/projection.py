@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from services.eventkit.consumer import ConsumerRunner
+from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.metrics import PROJECTION_LAG
 from services.eventkit.settings import Settings
@@ -49,7 +50,7 @@ class Projection:
     def ddl(self, schema: str) -> str:
         raise NotImplementedError
 
-    async def apply(self, conn: asyncpg.Connection, schema: str, envelope: Envelope) -> None:
+    async def apply(self, conn: Connection, schema: str, envelope: Envelope) -> None:
         raise NotImplementedError
 
     # -- the EventHandler protocol used by ConsumerRunner --------------------------------
@@ -57,11 +58,11 @@ class Projection:
     def wants(self, envelope: Envelope) -> bool:
         return True  # every event of a stream moves its checkpoint, wanted or not
 
-    async def before_batch(self, conn: asyncpg.Connection) -> None:
+    async def before_batch(self, conn: Connection) -> None:
         # Shared with other batches, exclusive for a rebuild's swap.
         await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", lock_key(self.schema))
 
-    async def process(self, conn: asyncpg.Connection, envelope: Envelope) -> bool:
+    async def process(self, conn: Connection, envelope: Envelope) -> bool:
         applied = await self.apply_in_order(conn, self.schema, envelope)
         if not applied:
             return False
@@ -78,7 +79,7 @@ class Projection:
             PROJECTION_LAG.labels(self.name).set(max(0.0, time.time() - envelope.recorded_at.timestamp()))
         return True
 
-    async def apply_in_order(self, conn: asyncpg.Connection, schema: str, envelope: Envelope) -> int:
+    async def apply_in_order(self, conn: Connection, schema: str, envelope: Envelope) -> int:
         """Applies ``envelope`` (and any missing predecessors) into ``schema``; returns how many."""
         last = await conn.fetchval(f"SELECT version FROM {schema}._streams WHERE stream_id = $1", envelope.stream_id)
         last = last or 0
@@ -111,7 +112,7 @@ def lock_key(schema: str) -> int:
     return zlib.crc32(f"houqin.projection.{schema}".encode())
 
 
-async def create_schema(conn: asyncpg.Connection, projection: Projection, schema: str) -> None:
+async def create_schema(conn: Connection, projection: Projection, schema: str) -> None:
     await conn.execute(f"CREATE SCHEMA {schema}")
     await conn.execute(_STREAMS_DDL.format(schema=schema))
     await conn.execute(projection.ddl(schema))
@@ -155,7 +156,8 @@ async def rebuild(
 
     replayed = 0
     snapshot = ""
-    async for snapshot, batch in store.snapshot_batches(batch_size):
+    async for taken_at, batch in store.snapshot_batches(batch_size):
+        snapshot = taken_at
         if not batch:
             break
         async with pool.acquire() as conn, conn.transaction():

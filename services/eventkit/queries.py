@@ -8,6 +8,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from services.eventkit.auth import Principal
+from services.eventkit.db import Connection
 
 MAX_PAGE = 500
 
@@ -44,7 +45,7 @@ class Query:
         self.where.append(clause)
         return self
 
-    async def page(self, db: asyncpg.Pool | asyncpg.Connection, after: str | None, limit: int) -> Page:
+    async def page(self, db: asyncpg.Pool | Connection, after: str | None, limit: int) -> Page:
         limit = max(1, min(limit, MAX_PAGE))
         where = list(self.where)
         params = list(self.params)
@@ -61,7 +62,7 @@ class Query:
         cursor = str(items[-1][self.key.split(".")[-1]]) if len(rows) > limit and items else None
         return Page(items=items, next_cursor=cursor)
 
-    async def one(self, db: asyncpg.Pool | asyncpg.Connection) -> dict[str, Any] | None:
+    async def one(self, db: asyncpg.Pool | Connection) -> dict[str, Any] | None:
         sql = self.select_from + (" WHERE " + " AND ".join(self.where) if self.where else "")
         row = await db.fetchrow(sql, *self.params)
         return dict(row) if row else None

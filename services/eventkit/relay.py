@@ -25,6 +25,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
+from services.eventkit.db import Connection
 from services.eventkit.kafka import ensure_topics, make_producer, stop_quietly
 from services.eventkit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES
 from services.eventkit.settings import Settings
@@ -70,7 +71,7 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until ``stop`` is set; finishes the round in hand before returning."""
         while not stop.is_set():
-            conn: asyncpg.Connection | None = None
+            conn: Connection | None = None
             producer: AIOKafkaProducer | None = None
             try:
                 conn = await asyncpg.connect(self.settings.dsn)
@@ -102,7 +103,7 @@ class OutboxRelay:
     def _on_notify(self, *_: object) -> None:
         self._wakeup.set()
 
-    async def _become_leader(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
+    async def _become_leader(self, conn: Connection, stop: asyncio.Event) -> bool:
         key = relay_lock_key(self.settings.service)
         while not stop.is_set():
             if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
@@ -111,7 +112,7 @@ class OutboxRelay:
             await _sleep_or_stop(stop, 2.0)
         return False
 
-    async def _pump(self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event) -> None:
+    async def _pump(self, conn: Connection, producer: AIOKafkaProducer, stop: asyncio.Event) -> None:
         partitions = sorted(await producer.partitions_for(self.topic))
         while not stop.is_set():
             self._wakeup.clear()
@@ -130,7 +131,7 @@ class OutboxRelay:
                     waiter.cancel()
                     stopper.cancel()
 
-    async def publish_round(self, conn: asyncpg.Connection, producer: AIOKafkaProducer, partitions: list[int]) -> int:
+    async def publish_round(self, conn: Connection, producer: AIOKafkaProducer, partitions: list[int]) -> int:
         """Publishes one round; returns how many outbox rows were acknowledged and removed."""
         rows = await conn.fetch(_PENDING_SQL, self.batch_size)
         if not rows:
@@ -177,7 +178,7 @@ class OutboxRelay:
             raise RuntimeError(f"{len(failed)} partition batch(es) not acknowledged: {failed[0]!r}")
         return len(acknowledged)
 
-    async def mark_sent(self, conn: asyncpg.Connection, positions: list[int]) -> None:
+    async def mark_sent(self, conn: Connection, positions: list[int]) -> None:
         """Kafka acknowledged these: they leave the outbox."""
         await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", positions)
 

@@ -134,7 +134,7 @@ class ServiceRuntime:
     async def close(self, timeout_s: float = 30.0) -> None:
         self.stop_event.set()
         if self.tasks:
-            done, pending = await asyncio.wait(self.tasks, timeout=timeout_s)
+            _done, pending = await asyncio.wait(self.tasks, timeout=timeout_s)
             for task in pending:
                 log.warning("worker did not stop in time; cancelling", extra={"worker": task.get_name()})
                 task.cancel()

@@ -17,6 +17,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.errors import ConcurrencyConflict
 
@@ -118,7 +119,7 @@ class EventStore:
         self.notify = notify
 
     @asynccontextmanager
-    async def _tx(self, conn: asyncpg.Connection | None) -> AsyncIterator[asyncpg.Connection]:
+    async def _tx(self, conn: Connection | None) -> AsyncIterator[Connection]:
         if conn is not None:
             yield conn
             return
@@ -131,7 +132,7 @@ class EventStore:
         expected_version: int,
         events: Sequence[Envelope],
         *,
-        conn: asyncpg.Connection | None = None,
+        conn: Connection | None = None,
         command_id: str | None = None,
     ) -> AppendResult:
         """Appends ``events`` after ``expected_version`` (0 for a new stream).
@@ -193,7 +194,7 @@ class EventStore:
                 await tx.execute("UPDATE commands SET result = $2 WHERE command_id = $1", command_id, result.to_json())
             return result
 
-    async def command_result(self, command_id: str, *, conn: asyncpg.Connection | None = None) -> AppendResult | None:
+    async def command_result(self, command_id: str, *, conn: Connection | None = None) -> AppendResult | None:
         """The first result of a command id already handled, if any."""
         query = "SELECT result FROM commands WHERE command_id = $1"
         if conn is not None:
@@ -203,7 +204,7 @@ class EventStore:
         return None if raw is None else AppendResult.from_json(raw, duplicate=True)
 
     async def read_stream(
-        self, stream_id: str, from_version: int = 1, *, conn: asyncpg.Connection | None = None
+        self, stream_id: str, from_version: int = 1, *, conn: Connection | None = None
     ) -> list[Envelope]:
         query = f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND version >= $2 ORDER BY version"
         if conn is not None:
@@ -247,7 +248,7 @@ class EventStore:
                 yield snapshot, [row_to_envelope(r) for r in rows]
             yield snapshot, []
 
-    async def committed_since(self, snapshot: str, conn: asyncpg.Connection) -> list[Envelope]:
+    async def committed_since(self, snapshot: str, conn: Connection) -> list[Envelope]:
         """Events whose transactions were not visible in ``snapshot`` (committed after it)."""
         rows = await conn.fetch(
             f"SELECT {_COLUMNS} FROM events WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot) "

@@ -64,7 +64,7 @@ async def test_the_live_projection_equals_a_rebuild_even_after_duplicates(
     await seed_school(directory_handlers(store), students=30)
     await eventually(lambda: caught_up(svc.pool), timeout=60)
     live = await table_rows(svc.pool, ROSTER.schema)
-    assert [r for r in live["classes"] if r[0] == "g6c1"][0][-1] == 30  # students counted once each
+    assert next(r for r in live["classes"] if r[0] == "g6c1")[-1] == 30  # students counted once each
 
     # every event delivered again: the projection does not move
     runner = next(r for r in svc.runtime.runners if r.handler is ROSTER)
@@ -96,7 +96,10 @@ async def test_a_rebuild_while_writes_go_on_misses_nothing_and_doubles_nothing(
         for i in range(40):
             await h.enroll_student(
                 c.EnrollStudent(
-                    student_id=f"late{i:03d}", name=f"插班生{i}", class_id="g1c1", admission=Admission.TRANSFER,
+                    student_id=f"late{i:03d}",
+                    name=f"插班生{i}",
+                    class_id="g1c1",
+                    admission=Admission.TRANSFER,
                     enrolled_on=date(2020, 10, 1),
                 ),
                 ctx(),

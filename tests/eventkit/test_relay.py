@@ -169,7 +169,7 @@ async def test_a_relay_killed_mid_publish_then_restarted_loses_nothing(make_sett
     }
     command = [sys.executable, "-m", "services.directory", "serve", "--mode", "relay"]
 
-    relay = subprocess.Popen(command, cwd=ROOT, env=env)
+    relay = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: ASYNC220 - a real process to kill
     try:
         # kill it once it is well into the outbox, but far from done
         await eventually(lambda: _outbox_between(pool, 300, total - 300), timeout=60, interval=0.005)
@@ -184,7 +184,7 @@ async def test_a_relay_killed_mid_publish_then_restarted_loses_nothing(make_sett
             await append(store, f"school-{i}", 50, term(50))
         more += 60
 
-        relay = subprocess.Popen(command, cwd=ROOT, env=env)
+        relay = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: ASYNC220 - a real process to kill
         await eventually(lambda: _outbox_empty(pool), timeout=120)
     finally:
         relay.send_signal(signal.SIGTERM)

@@ -1,0 +1,163 @@
+"""``houqin``: run the whole system locally, mint development tokens, show status.
+
+Usually called through ``./houqin`` at the repository root, which prepares the
+virtual environment and the infrastructure first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.eventkit.auth import Principal, Role, mint_token
+from services.eventkit.settings import SERVICE_PORTS, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = Path(os.environ.get("HOUQIN_STATE_DIR", ROOT / "infra" / ".state"))
+# The services that exist, in start order.
+SERVICES = ["directory"]
+
+cli = typer.Typer(help="Houqin: the logistics office of a school district.", no_args_is_help=True)
+console = Console()
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@cli.command()
+def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each service to be ready")) -> None:
+    """Start every service (API, relay and consumers each) and wait; Ctrl-C stops them cleanly."""
+    logs = STATE / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def stop_all() -> None:
+        for child_name, child in children:
+            if child.poll() is None:
+                console.print(f"stopping {child_name}...")
+                child.send_signal(signal.SIGTERM)
+        for _child_name, child in children:
+            try:
+                child.wait(30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    def on_sigterm(*_: object) -> None:
+        stop_all()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    started = time.monotonic()
+    try:
+        for name in SERVICES:
+            port = SERVICE_PORTS[name]
+            if _ready(port):
+                console.print(f"[yellow]{name}[/yellow]: something already answers on port {port}; leaving it")
+                continue
+            log = (logs / f"{name}.log").open("ab")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}", "serve"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+            children.append((name, proc))
+            with console.status(f"starting {name} on port {port}..."):
+                deadline = time.monotonic() + timeout
+                while not _ready(port):
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        console.print(f"[red]{name} did not become ready[/red]; see {logs / (name + '.log')}")
+                        stop_all()
+                        raise typer.Exit(1)
+                    time.sleep(0.3)
+            console.print(f"[green]{name}[/green] ready: http://127.0.0.1:{port}/docs")
+        admin = mint_token(Settings(), Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN])))
+        console.print()
+        console.print("Open the API documentation above; authorize with this development token (platform admin):")
+        console.print(admin, soft_wrap=True)
+        console.print(
+            f"\nHouqin is up: {len(SERVICES)} service(s) in {time.monotonic() - started:.1f}s. "
+            f"Logs in {logs}. Ctrl-C stops everything."
+        )
+        while all(proc.poll() is None for _, proc in children):
+            time.sleep(1)
+        dead = [name for name, proc in children if proc.poll() is not None]
+        console.print(f"[red]{', '.join(dead)} stopped unexpectedly[/red]; see the logs in {logs}")
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_all()
+
+
+@cli.command()
+def token(
+    user: str = typer.Argument(..., help="A staff or parent id from the directory, or 'platform-admin'"),
+    ttl: int = typer.Option(12 * 3600, help="Seconds the token is valid"),
+) -> None:
+    """Mint a development token (HS256, key from HOUQIN_JWT_SECRET) for a user of the directory."""
+    settings = Settings(service="directory")
+    if user == "platform-admin":
+        principal = Principal(subject=user, roles=frozenset([Role.PLATFORM_ADMIN]))
+    else:
+        principal = asyncio.run(_principal_of(settings, user))
+    console.print(f"[dim]{principal.subject}: {', '.join(sorted(principal.roles))}[/dim]", highlight=False)
+    print(mint_token(settings, principal, ttl_s=ttl))
+
+
+async def _principal_of(settings: Settings, user: str) -> Principal:
+    import asyncpg
+
+    from services.directory.queries import principal_for
+    from services.eventkit.errors import NotFound
+
+    try:
+        conn = await asyncpg.connect(settings.dsn)
+    except (OSError, asyncpg.PostgresError) as exc:
+        console.print(f"[red]cannot reach the directory database[/red] ({exc}); start it with ./houqin up")
+        raise typer.Exit(1) from None
+    try:
+        return await principal_for(conn, user)
+    except NotFound as exc:
+        console.print(f"[red]{exc.reason}[/red]")
+        raise typer.Exit(1) from None
+    except asyncpg.UndefinedTableError:
+        console.print("[red]the directory has no roster yet[/red]; start the system once with ./houqin up")
+        raise typer.Exit(1) from None
+    finally:
+        await conn.close()
+
+
+@cli.command()
+def status() -> None:
+    """Which services answer, and how far behind their relays and projections are."""
+    import json
+
+    table = Table("service", "port", "ready", "outbox", "projections")
+    for name in SERVICES:
+        port = SERVICE_PORTS[name]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ops/lag", timeout=2) as response:
+                lag = json.load(response)
+            projections = ", ".join(f"{p['name']}={p['events_applied']}" for p in lag["projections"]) or "-"
+            table.add_row(name, str(port), "yes" if _ready(port) else "no", str(lag["outbox_pending"]), projections)
+        except (urllib.error.URLError, OSError):
+            table.add_row(name, str(port), "[red]down[/red]", "-", "-")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    cli()

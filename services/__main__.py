@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.eventkit.auth import Principal, Role, mint_token
-from services.eventkit.settings import SERVICE_PORTS, Settings
+from services.eventkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = Path(os.environ.get("HOUQIN_STATE_DIR", ROOT / "infra" / ".state"))
@@ -30,6 +30,7 @@ SERVICES = ["directory"]
 
 cli = typer.Typer(help="Houqin: the logistics office of a school district.", no_args_is_help=True)
 console = Console()
+notes = Console(stderr=True)  # for commands whose stdout is a value (a token)
 
 
 def _ready(port: int) -> bool:
@@ -66,7 +67,7 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each servic
     started = time.monotonic()
     try:
         for name in SERVICES:
-            port = SERVICE_PORTS[name]
+            port = Settings(service=name).port
             if _ready(port):
                 console.print(f"[yellow]{name}[/yellow]: something already answers on port {port}; leaving it")
                 continue
@@ -87,7 +88,7 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each servic
         admin = mint_token(Settings(), Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN])))
         console.print()
         console.print("Open the API documentation above; authorize with this development token (platform admin):")
-        console.print(admin, soft_wrap=True)
+        print(admin, flush=True)
         console.print(
             f"\nHouqin is up: {len(SERVICES)} service(s) in {time.monotonic() - started:.1f}s. "
             f"Logs in {logs}. Ctrl-C stops everything."
@@ -114,7 +115,7 @@ def token(
         principal = Principal(subject=user, roles=frozenset([Role.PLATFORM_ADMIN]))
     else:
         principal = asyncio.run(_principal_of(settings, user))
-    console.print(f"[dim]{principal.subject}: {', '.join(sorted(principal.roles))}[/dim]", highlight=False)
+    notes.print(f"[dim]{principal.subject}: {', '.join(sorted(principal.roles))}[/dim]", highlight=False)
     print(mint_token(settings, principal, ttl_s=ttl))
 
 
@@ -127,15 +128,15 @@ async def _principal_of(settings: Settings, user: str) -> Principal:
     try:
         conn = await asyncpg.connect(settings.dsn)
     except (OSError, asyncpg.PostgresError) as exc:
-        console.print(f"[red]cannot reach the directory database[/red] ({exc}); start it with ./houqin up")
+        notes.print(f"[red]cannot reach the directory database[/red] ({exc}); start it with ./houqin up")
         raise typer.Exit(1) from None
     try:
         return await principal_for(conn, user)
     except NotFound as exc:
-        console.print(f"[red]{exc.reason}[/red]")
+        notes.print(f"[red]{exc.reason}[/red]")
         raise typer.Exit(1) from None
     except asyncpg.UndefinedTableError:
-        console.print("[red]the directory has no roster yet[/red]; start the system once with ./houqin up")
+        notes.print("[red]the directory has no roster yet[/red]; start the system once with ./houqin up")
         raise typer.Exit(1) from None
     finally:
         await conn.close()
@@ -148,7 +149,7 @@ def status() -> None:
 
     table = Table("service", "port", "ready", "outbox", "projections")
     for name in SERVICES:
-        port = SERVICE_PORTS[name]
+        port = Settings(service=name).port
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/ops/lag", timeout=2) as response:
                 lag = json.load(response)

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int | None = None
+    port_offset: int = 0  # added to every service's default port (to run a second system beside one)
 
     jwt_secret: str = "houqin-development-secret-do-not-use-in-production"
     jwt_jwks_url: str | None = None
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
 
     @property
     def port(self) -> int:
-        return self.http_port or SERVICE_PORTS.get(self.service, 8080)
+        return self.http_port or SERVICE_PORTS.get(self.service, 8080) + self.port_offset
 
     @property
     def events_topic(self) -> str:

@@ -1,0 +1,104 @@
+"""The README's "run the system" command, and development tokens for users of the directory."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import jwt
+
+from services.eventkit.settings import Settings
+from tests.conftest import ROOT, SettingsFactory, eventually
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return os.environ | {
+        "HOUQIN_DATABASE_URL": settings.dsn,
+        "HOUQIN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "HOUQIN_NAMESPACE": settings.namespace,
+        "HOUQIN_PORT_OFFSET": "100",
+        "HOUQIN_STATE_DIR": str(ROOT / "infra" / ".state" / "test-up"),
+        "HOUQIN_LOG_LEVEL": "WARNING",
+        "COLUMNS": "200",
+    }
+
+
+async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanly(
+    make_settings: SettingsFactory,
+) -> None:
+    settings = await make_settings("directory", namespace_suffix="up")
+    env = _env(settings)
+    up = subprocess.Popen(  # noqa: ASYNC220 - the real command, as a user runs it
+        [sys.executable, "-m", "services", "up"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    assert up.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = (await asyncio.to_thread(up.stdout.readline)).decode()
+            if not line:
+                break
+            lines.append(line.strip())
+            if line.startswith("Houqin is up"):
+                break
+        output = "\n".join(lines)
+        assert any(line.startswith("Houqin is up") for line in lines), output
+        assert "http://127.0.0.1:8101/docs" in output
+        token = next((line for line in lines if line.startswith("eyJ")), "")
+        assert token.count(".") == 2, output
+        assert jwt.decode(token, settings.jwt_secret, algorithms=["HS256"])["roles"] == ["platform_admin"]
+
+        async with httpx.AsyncClient(base_url="http://127.0.0.1:8101") as client:
+            assert (await client.get("/readyz")).json()["status"] == "ready"
+            auth = {"Authorization": f"Bearer {token}"}
+            for path, body in [
+                ("/districts", {"district_id": "xinbei", "name": "新北区"}),
+                ("/schools", {"school_id": "xuexiao", "district_id": "xinbei", "name": "薛家实验小学"}),
+                ("/campuses", {"campus_id": "aoyuan", "school_id": "xuexiao", "name": "奥园校区"}),
+                (
+                    "/staff",
+                    {
+                        "staff_id": "wu",
+                        "district_id": "xinbei",
+                        "school_id": "xuexiao",
+                        "name": "吴师傅",
+                        "roles": ["guard"],
+                        "campus_ids": ["aoyuan"],
+                    },
+                ),
+            ]:
+                response = await client.post(path, json=body, headers=auth)
+                assert response.status_code == 200, response.text
+
+            async def guard_listed() -> bool:
+                page = (await client.get("/staff", headers=auth)).json()
+                return any(item["staff_id"] == "wu" for item in page["items"])
+
+            await eventually(guard_listed)
+    finally:
+        up.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(up.wait, 60)
+    assert up.returncode == 0
+
+    minted = subprocess.run(  # noqa: ASYNC221
+        [sys.executable, "-m", "services", "token", "wu"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    claims = jwt.decode(minted.stdout.strip(), settings.jwt_secret, algorithms=["HS256"])
+    assert claims["sub"] == "wu" and claims["roles"] == ["guard"]
+    assert claims["scope"]["campuses"] == ["aoyuan"]
+
+    unknown = subprocess.run(  # noqa: ASYNC221
+        [sys.executable, "-m", "services", "token", "nobody"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert unknown.returncode == 1 and "nobody" in unknown.stderr and not unknown.stdout

@@ -1,0 +1,166 @@
+"""docker-compose.yml parses with the Compose CLI and has the shape the stack relies on.
+
+Only ``config`` is run: it needs no Docker engine and starts nothing. Both the
+docker-compose 1.29 line (Debian's package) and Docker Compose v2 are accepted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+INFRASTRUCTURE = {"postgres", "kafka"}
+APP_SERVICES = {"directory"}
+
+
+@cache
+def _compose() -> tuple[str, ...] | None:
+    """The Compose command line available here: docker-compose first, then docker compose."""
+    if shutil.which("docker-compose"):
+        return ("docker-compose",)
+    if shutil.which("docker"):
+        try:
+            probe = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if probe.returncode == 0:
+            return ("docker", "compose")
+    return None
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    compose = _compose()
+    if compose is None:
+        pytest.skip("neither docker-compose nor docker compose is installed")
+    return subprocess.run(
+        [*compose, "-f", str(COMPOSE_FILE), "config", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _lines_of(*args: str) -> set[str]:
+    result = _run(*args)
+    assert result.returncode == 0, result.stderr
+    return {line.strip() for line in result.stdout.splitlines() if line.strip()}
+
+
+def _service_blocks(config: str) -> dict[str, list[str]]:
+    """Lines of each service in the normalised ``config`` output (two-space block style)."""
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    in_services = False
+    for line in config.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            in_services = line.rstrip() == "services:"
+            current = None
+        elif in_services and line.startswith("  ") and line[2] != " ":
+            current = blocks.setdefault(line.strip().rstrip(":"), [])
+        elif in_services and current is not None:
+            current.append(line)
+    return blocks
+
+
+def _summary_without_yaml(config: str) -> dict[str, dict[str, Any]]:
+    summary: dict[str, dict[str, Any]] = {}
+    for name, lines in _service_blocks(config).items():
+        keys: dict[str, str | None] = {}
+        healthy: set[str] = set()
+        check: list[str] = []
+        section = dep = None
+        for line in lines:
+            indent = len(line) - len(line.lstrip())
+            key, _, value = line.strip().partition(":")
+            if indent == 4 and not line.lstrip().startswith("-"):
+                section = key
+                keys[key] = value.strip().strip("'\"") or None
+            elif section == "healthcheck":
+                check.append(line.strip())
+            elif section == "depends_on" and indent == 6:
+                dep = key
+            elif section == "depends_on" and indent == 8 and key == "condition" and value.strip() == "service_healthy":
+                healthy.add(str(dep))
+        test = check[check.index("test:") + 1] if "test:" in check else None
+        has_check = test is not None and test != "- NONE" and "disable: true" not in check
+        summary[name] = {"image": keys.get("image"), "healthcheck": has_check, "healthy_deps": healthy}
+    return summary
+
+
+def _summary(config: str) -> dict[str, dict[str, Any]]:
+    """Per service: image, whether it has a healthcheck, which services it waits to be healthy."""
+    try:
+        import yaml  # type: ignore[import-untyped]
+    except ImportError:
+        return _summary_without_yaml(config)
+    services = yaml.safe_load(config)["services"]
+    summary: dict[str, dict[str, Any]] = {}
+    for name, spec in services.items():
+        depends = spec.get("depends_on") or {}
+        check = spec.get("healthcheck") or {}
+        summary[name] = {
+            "image": spec.get("image"),
+            "healthcheck": check.get("test") not in (None, "NONE", ["NONE"]) and not check.get("disable"),
+            "healthy_deps": (
+                {dep for dep, cond in depends.items() if (cond or {}).get("condition") == "service_healthy"}
+                if isinstance(depends, dict)
+                else set()
+            ),
+        }
+    return summary
+
+
+@pytest.fixture(scope="module")
+def config() -> str:
+    result = _run()
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_compose_file_parses() -> None:
+    result = _run("-q")
+    assert result.returncode == 0, f"compose config failed:\n{result.stderr}"
+
+
+def test_services_and_volumes() -> None:
+    services = _lines_of("--services")
+    assert services >= INFRASTRUCTURE | APP_SERVICES
+    volumes = _lines_of("--volumes")
+    assert {"postgres-data", "kafka-data"} <= volumes
+
+
+def test_service_shape(config: str) -> None:
+    summary = _summary(config)
+    assert summary.keys() >= INFRASTRUCTURE | APP_SERVICES
+    assert str(summary["kafka"]["image"]).startswith("apache/kafka:")
+    assert str(summary["postgres"]["image"]).startswith("postgres:16")
+    missing = sorted(name for name, s in summary.items() if name not in INFRASTRUCTURE and not s["healthcheck"])
+    assert not missing, f"services without a healthcheck: {missing}"
+    # service_healthy on them needs their healthchecks too
+    assert all(summary[name]["healthcheck"] for name in INFRASTRUCTURE)
+    for name in summary.keys() - INFRASTRUCTURE:
+        assert summary[name]["healthy_deps"] >= INFRASTRUCTURE, f"{name} must wait for healthy postgres and kafka"
+
+
+def test_fallback_reading_agrees_with_yaml(config: str) -> None:
+    pytest.importorskip("yaml")
+    assert _summary_without_yaml(config) == _summary(config)
+
+
+def test_host_ports_are_loopback_only(config: str) -> None:
+    yaml = pytest.importorskip("yaml")
+    for name, spec in yaml.safe_load(config)["services"].items():
+        for port in spec.get("ports") or []:
+            # 1.29 prints "127.0.0.1:8001:8001/tcp", Compose v2 the long form with host_ip
+            host_ip = port.get("host_ip") if isinstance(port, dict) else str(port).rsplit(":", 2)[0]
+            assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond loopback"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -15,6 +15,7 @@ from services.eventkit.app import Context, CurrentPrincipal, Runtime
 from services.eventkit.auth import Role
 from services.eventkit.commands import CommandResult
 from services.eventkit.queries import Page
+from services.eventkit.routes import After, Endpoint, Limit, command_route
 
 
 async def directory_admin(principal: CurrentPrincipal) -> None:
@@ -25,27 +26,13 @@ async def directory_admin(principal: CurrentPrincipal) -> None:
 commands = APIRouter(tags=["commands"], dependencies=[Depends(directory_admin)])
 reads = APIRouter(tags=["queries"])
 
-Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
-After = Annotated[str | None, Query(description="Cursor from the previous page's next_cursor")]
-
-COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid bearer token"},
-    403: {"description": "The caller's roles or scope do not cover this"},
-    404: {"description": "The entity in the path does not exist"},
-    409: {"description": "Stale expected_version, or refused by a rule of the domain"},
-    422: {"description": "Invalid input: each field and the reason"},
-}
-
 
 def handlers(request: Request) -> DirectoryHandlers:
     return DirectoryHandlers(request.app.state.runtime.bus)
 
 
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[CommandResult]])
-
-
 def command(path: str, summary: str) -> Callable[[Endpoint], Endpoint]:
-    return commands.post(path, summary=summary, response_model=CommandResult, responses=COMMAND_RESPONSES)
+    return command_route(commands, path, summary)
 
 
 @command("/districts", "Register a district")

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from services.directory.events import Admission
 from services.eventkit.auth import Role
-
-EntityId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-class Command(BaseModel):
-    """Base of every command; ``expected_version`` turns a stale write into a 409."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    expected_version: int | None = Field(
-        default=None, ge=0, description="The version the client last read; omit to accept the current one"
-    )
+from services.eventkit.commands import Command, EntityId, Name
 
 
 class RegisterDistrict(Command):

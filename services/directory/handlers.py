@@ -59,7 +59,6 @@ class DirectoryHandlers:
         facts: dict[str, str] | None = None,
     ) -> CommandResult:
         ctx.principal.require(tenant, *ADMINS)
-        ctx = _with_version(ctx, cmd)
         return await self.bus.execute(decider, entity_id, Resolved(cmd, tenant, entity_id, facts or {}), ctx, tenant)
 
     # -- the tenant tree -------------------------------------------------------------------
@@ -213,12 +212,3 @@ def _missing(what: str, entity_id: str, field: str | None) -> None:
     if field is None:
         raise NotFound(message)
     raise InvalidInput(message, field=field)
-
-
-def _with_version(ctx: CommandContext, cmd: Any) -> CommandContext:
-    expected = getattr(cmd, "expected_version", None)
-    if expected is None:
-        return ctx
-    from dataclasses import replace
-
-    return replace(ctx, expected_version=expected)

@@ -8,12 +8,12 @@ Handlers stay thin: they check who may do what, resolve the tenant, and call
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import uuid4
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.eventkit.auth import Principal
 from services.eventkit.db import Connection
@@ -22,6 +22,23 @@ from services.eventkit.envelope import DomainEvent, EventRegistry, TenantPath, n
 from services.eventkit.errors import ConcurrencyConflict
 from services.eventkit.metrics import EVENTS_APPENDED
 from services.eventkit.store import DuplicateCommand, EventStore
+
+EntityId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+class Command(BaseModel):
+    """Base of every command (and command request body).
+
+    ``expected_version`` is the version the client last read: a stale one is a 409.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    expected_version: int | None = Field(
+        default=None, ge=0, description="The version the client last read; omit to accept the current one"
+    )
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,10 @@ class CommandBus:
         conn: Connection | None = None,
     ) -> CommandResult:
         stream_id = decider.stream_id(entity_id)
+        inner = getattr(command, "command", command)  # a Resolved command carries the client's
+        expected = getattr(inner, "expected_version", None)
+        if expected is not None and ctx.expected_version is None:
+            ctx = replace(ctx, expected_version=expected)
         if ctx.command_id is not None:
             first = await self.store.command_result(ctx.command_id, conn=conn)
             if first is not None:

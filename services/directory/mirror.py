@@ -19,8 +19,6 @@ from services.eventkit.consumer import Reaction
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope, TenantPath
 from services.eventkit.errors import InvalidInput
-from services.eventkit.runtime import ReactionSpec
-from services.eventkit.settings import Settings
 
 MIRROR_MIGRATIONS = Path(__file__).parent / "mirror_migrations"
 
@@ -125,6 +123,24 @@ class DirectoryMirror(Reaction):
             case ev.StudentLeft():
                 await conn.execute("UPDATE directory_students SET active = false WHERE student_id = $1", e.student_id)
                 await _headcount(conn, envelope, e.class_id, -1)
+            case ev.ParentRegistered():
+                await conn.execute(
+                    "INSERT INTO directory_parents (parent_id, district_id, school_id, name, phone) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (parent_id) DO NOTHING",
+                    e.parent_id,
+                    e.district_id,
+                    e.school_id,
+                    e.name,
+                    e.phone,
+                )
+            case ev.ParentLinked():
+                await conn.execute(
+                    "INSERT INTO directory_parent_students (parent_id, student_id, relation) VALUES ($1, $2, $3) "
+                    "ON CONFLICT DO NOTHING",
+                    e.parent_id,
+                    e.student_id,
+                    e.relation,
+                )
             case _:
                 pass
 
@@ -154,11 +170,6 @@ async def _headcount(conn: Connection, envelope: Envelope, class_id: str, delta:
     )
 
 
-def directory_mirror(settings: Settings) -> ReactionSpec:
-    """The reaction spec a service adds to its definition to know the directory."""
-    return ReactionSpec(DirectoryMirror(), [settings.topic_of("directory")])
-
-
 async def campus_tenant(db: asyncpg.Pool | Connection, campus_id: str, *, field: str = "campus_id") -> TenantPath:
     """The tenant path of an open campus, or a 422 naming the field."""
     row = await db.fetchrow(
@@ -179,3 +190,47 @@ async def term_of(db: asyncpg.Pool | Connection, school_id: str, day: date) -> a
         school_id,
         day,
     )
+
+
+async def student_tenant(
+    db: asyncpg.Pool | Connection, student_id: str, *, field: str = "student_id"
+) -> tuple[asyncpg.Record, TenantPath]:
+    """A student still at school (class, admission, name) and where they are, or a 422 naming the field."""
+    row = await db.fetchrow(
+        "SELECT student_id, class_id, campus_id, school_id, district_id, name, admission FROM directory_students "
+        "WHERE student_id = $1 AND active",
+        student_id,
+    )
+    if row is None:
+        raise InvalidInput(f"student {student_id} is not enrolled", field=field)
+    return row, TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+
+
+async def class_tenant(db: asyncpg.Pool | Connection, class_id: str, *, field: str = "class_id") -> TenantPath:
+    row = await db.fetchrow(
+        "SELECT campus_id, school_id, district_id FROM directory_classes WHERE class_id = $1", class_id
+    )
+    if row is None or not row["campus_id"]:
+        raise InvalidInput(f"class {class_id} does not exist", field=field)
+    return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+
+
+async def teachers_of_class(db: asyncpg.Pool | Connection, class_id: str) -> list[str]:
+    rows = await db.fetch(
+        "SELECT DISTINCT t.staff_id FROM directory_class_teachers t JOIN directory_staff s USING (staff_id) "
+        "WHERE t.class_id = $1 AND s.active ORDER BY t.staff_id",
+        class_id,
+    )
+    return [r["staff_id"] for r in rows]
+
+
+async def staff_member(db: asyncpg.Pool | Connection, staff_id: str, *, field: str = "staff_id") -> asyncpg.Record:
+    """An active staff member (name, roles, campus_ids), or a 422 naming the field."""
+    row = await db.fetchrow(
+        "SELECT staff_id, name, roles, campus_ids, school_id, district_id FROM directory_staff "
+        "WHERE staff_id = $1 AND active",
+        staff_id,
+    )
+    if row is None:
+        raise InvalidInput(f"staff member {staff_id} does not exist", field=field)
+    return row

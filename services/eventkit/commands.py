@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.eventkit.auth import Principal
 from services.eventkit.db import Connection
-from services.eventkit.decider import Decider
+from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict
 from services.eventkit.metrics import EVENTS_APPENDED
@@ -88,6 +88,8 @@ class CommandBus:
         conn: Connection | None = None,
     ) -> CommandResult:
         stream_id = decider.stream_id(entity_id)
+        if isinstance(command, Resolved):
+            command = replace(command, actor=ctx.principal.subject, at=ctx.occurred_at)
         inner = getattr(command, "command", command)  # a Resolved command carries the client's
         expected = getattr(inner, "expected_version", None)
         if expected is not None and ctx.expected_version is None:

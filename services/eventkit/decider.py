@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from services.eventkit.envelope import DomainEvent, TenantPath
@@ -41,6 +42,9 @@ def given(decider: Decider[Any, S, Any], events: Iterable[DomainEvent]) -> S:
     return decider.fold(events)  # type: ignore[arg-type]
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Resolved(Generic[C]):
     """A command with the facts its handler resolved: where it belongs in the tenant tree.
@@ -52,3 +56,5 @@ class Resolved(Generic[C]):
     tenant: TenantPath
     entity_id: str = ""
     facts: Mapping[str, str] = field(default_factory=dict)
+    actor: str = ""  # who sends the command (filled in by the command bus)
+    at: datetime = EPOCH  # when it arrived (filled in by the command bus)

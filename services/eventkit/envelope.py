@@ -29,6 +29,12 @@ class DomainEvent(BaseModel):
     schema_version: ClassVar[int] = 1
 
 
+class Value(BaseModel):
+    """An immutable value inside an event or command (a line of a list, a file)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
 class TenantPath(BaseModel):
     """Where a record lives: district -> school -> campus (the outer ones may stand alone)."""
 

@@ -50,10 +50,10 @@ class Mode(StrEnum):
 
 @dataclass(frozen=True)
 class ReactionSpec:
-    """A reaction and the topics it listens to (its own service's or others')."""
+    """A reaction and the services whose events it listens to (its own or others')."""
 
     reaction: Reaction
-    topics: Sequence[str]
+    sources: Sequence[str]
 
 
 @dataclass
@@ -124,7 +124,8 @@ class ServiceRuntime:
                 self.runners.append(runner)
                 self._spawn(f"projection:{projection.name}", runner.run)
             for spec in self.definition.reactions:
-                runner = ConsumerRunner(self.settings, self.pool, spec.reaction, spec.topics)
+                topics = [self.settings.topic_of(source) for source in spec.sources]
+                runner = ConsumerRunner(self.settings, self.pool, spec.reaction, topics)
                 self.runners.append(runner)
                 self._spawn(f"reaction:{spec.reaction.name}", runner.run)
 

@@ -1,0 +1,469 @@
+"""The safety service's events: the contract published on ``houqin.safety.events``.
+
+Wire names are stable (``safety.HazardReported``); a change of shape is a new
+schema version with an upcaster. Every event's envelope carries the tenant path.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from services.eventkit.envelope import DomainEvent, EventRegistry, Value
+
+SAFETY_EVENTS = EventRegistry()
+event = SAFETY_EVENTS.register
+
+
+# -- vocabularies ------------------------------------------------------------------------
+
+
+class PartyKind(StrEnum):
+    STAFF = "staff"
+    PARENT = "parent"
+
+
+class InspectionKind(StrEnum):
+    DAILY_PATROL = "daily_patrol"  # 日巡视
+    MONTHLY_CHECK = "monthly_check"  # 月检查
+    SPECIAL_CHECK = "special_check"  # 专项问题集中检查
+    FIRE = "fire"  # 消防检查
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+# Days a hazard of each severity may stay open before it breaches its SLA.
+HAZARD_SLA_DAYS: dict[Severity, int] = {Severity.CRITICAL: 1, Severity.HIGH: 3, Severity.MEDIUM: 7, Severity.LOW: 30}
+
+
+class BusItem(StrEnum):
+    """The "six fixed" (六定) of a school bus."""
+
+    VEHICLE = "vehicle"
+    DRIVER = "driver"
+    ROUTE = "route"
+    STOPS = "stops"
+    TIMES = "times"
+    ESCORT = "escort"
+
+
+class RoutePoint(StrEnum):
+    SIGNS = "signs"  # 标识
+    WARNING_BOARDS = "warning_boards"  # 警示标牌
+    GUARDRAILS = "guardrails"  # 隔离护栏
+    SPEED_HUMPS = "speed_humps"  # 减速设施
+
+
+class DrillKind(StrEnum):
+    EPIDEMIC = "epidemic"  # 新冠疫情
+    INFECTIOUS_DISEASE = "infectious_disease"  # 传染病
+    FOOD_POISONING = "food_poisoning"  # 群体性食物中毒
+    FIRE = "fire"  # 119 消防
+    SCHOOL_BUS = "school_bus"  # 校车安全
+    GAS_LEAK = "gas_leak"  # 燃气泄漏
+    OTHER = "other"
+
+
+class InjurySetting(StrEnum):
+    PE = "pe"  # 体育课
+    BREAK = "break"  # 课间
+    ACTIVITY = "activity"  # 活动
+    OTHER = "other"
+
+
+class SessionResult(StrEnum):
+    GOOD = "good"
+    NEEDS_IMPROVEMENT = "needs_improvement"
+
+
+# -- responsibility agreements 安全责任书 ----------------------------------------------------
+
+
+@event("safety.AgreementCampaignLaunched")
+class AgreementCampaignLaunched(DomainEvent):
+    campaign_id: str
+    campus_id: str
+    term_id: str
+    title: str
+    document_ref: str
+    parties: list[PartyKind]
+
+
+class IssuedAgreement(Value):
+    party_kind: PartyKind
+    party_id: str
+    name: str = ""
+    class_id: str | None = None  # for a parent: the child's class
+
+
+@event("safety.AgreementsIssued")
+class AgreementsIssued(DomainEvent):
+    campaign_id: str
+    agreements: list[IssuedAgreement]
+
+
+@event("safety.AgreementSigned")
+class AgreementSigned(DomainEvent):
+    campaign_id: str
+    party_id: str
+    signed_by: str
+    signed_at: datetime
+    on_paper: bool = False  # recorded by staff from a paper copy
+
+
+@event("safety.AgreementRefused")
+class AgreementRefused(DomainEvent):
+    campaign_id: str
+    party_id: str
+    reason: str
+
+
+# -- health records 一人一档 -----------------------------------------------------------------
+
+
+@event("safety.HealthRecordOpened")
+class HealthRecordOpened(DomainEvent):
+    student_id: str
+    class_id: str
+    admission: str  # new | transfer
+    opened_on: date
+    form_ref: str = ""
+
+
+@event("safety.HealthRecordReviewed")
+class HealthRecordReviewed(DomainEvent):
+    student_id: str
+    reviewed_by: str
+    reviewed_on: date
+    notes: str = ""
+
+
+@event("safety.SpecialConditionRecorded")
+class SpecialConditionRecorded(DomainEvent):
+    student_id: str
+    class_id: str
+    condition_id: str
+    description: str
+    care_instructions: str
+    teachers_to_tell: list[str] = Field(default_factory=list)
+
+
+@event("safety.SpecialConditionAcknowledged")
+class SpecialConditionAcknowledged(DomainEvent):
+    student_id: str
+    condition_id: str
+    teacher_id: str
+    acknowledged_at: datetime
+
+
+# -- inspections 巡视与检查 -------------------------------------------------------------------
+
+
+@event("safety.InspectionScheduleSet")
+class InspectionScheduleSet(DomainEvent):
+    campus_id: str
+    kind: InspectionKind
+    every_days: int | None  # None: no fixed rhythm (special checks)
+
+
+@event("safety.InspectionStarted")
+class InspectionStarted(DomainEvent):
+    inspection_id: str
+    campus_id: str
+    kind: InspectionKind
+    areas: list[str]
+    checklist: list[str]
+    inspector_id: str
+    started_at: datetime
+
+
+@event("safety.InspectionFindingRecorded")
+class InspectionFindingRecorded(DomainEvent):
+    inspection_id: str
+    item: str
+    area: str
+    ok: bool
+    note: str = ""
+    hazard_id: str | None = None  # the hazard this finding raised
+
+
+@event("safety.InspectionSignedOff")
+class InspectionSignedOff(DomainEvent):
+    inspection_id: str
+    director_id: str
+    signed_at: datetime
+
+
+@event("safety.InspectionCompleted")
+class InspectionCompleted(DomainEvent):
+    inspection_id: str
+    campus_id: str
+    kind: InspectionKind
+    completed_at: datetime
+    findings: int
+    problems: int
+    summary: str = ""
+
+
+# -- hazards 安全隐患 ------------------------------------------------------------------------
+
+
+@event("safety.HazardReported")
+class HazardReported(DomainEvent):
+    hazard_id: str
+    campus_id: str
+    area: str
+    description: str
+    severity: Severity
+    photo_ref: str | None = None
+    reported_by: str
+    reported_at: datetime
+    inspection_id: str | None = None
+
+
+@event("safety.HazardAssignedInHouse")
+class HazardAssignedInHouse(DomainEvent):
+    """Asks for an in-house repair: the inventory service opens a repair request from it."""
+
+    hazard_id: str
+    campus_id: str
+    area: str
+    description: str
+    severity: Severity
+    assignee_id: str
+    assigned_by: str
+    assigned_at: datetime
+    due_on: date | None = None
+
+
+@event("safety.HazardEscalated")
+class HazardEscalated(DomainEvent):
+    hazard_id: str
+    authority: str  # the outside authority told (上级部门, a contractor, ...)
+    escalated_by: str
+    escalated_at: datetime
+    reference: str = ""
+
+
+@event("safety.HazardRectified")
+class HazardRectified(DomainEvent):
+    hazard_id: str
+    rectified_by: str
+    rectified_at: datetime
+    note: str = ""
+
+
+@event("safety.HazardClosed")
+class HazardClosed(DomainEvent):
+    hazard_id: str
+    verified_by: str
+    closed_at: datetime
+    note: str = ""
+
+
+@event("safety.HazardReopened")
+class HazardReopened(DomainEvent):
+    hazard_id: str
+    verified_by: str
+    reopened_at: datetime
+    reason: str
+
+
+# -- school buses 一车一档 -------------------------------------------------------------------
+
+
+class BusFile(Value):
+    """The six fixed items."""
+
+    vehicle: str  # plate and model
+    driver: str
+    route: str
+    stops: list[str]
+    times: str  # e.g. "07:10-07:50, 16:00-16:40"
+    escort: str
+
+
+@event("safety.BusRegistered")
+class BusRegistered(DomainEvent):
+    bus_id: str
+    campus_id: str
+    file: BusFile
+    registered_on: date
+
+
+@event("safety.BusItemChanged")
+class BusItemChanged(DomainEvent):
+    bus_id: str
+    item: BusItem
+    value: str | list[str]
+    reason: str
+    effective_on: date
+
+
+class RoutePointResult(Value):
+    point: RoutePoint
+    ok: bool
+    note: str = ""
+
+
+@event("safety.BusRouteChecked")
+class BusRouteChecked(DomainEvent):
+    bus_id: str
+    check_id: str
+    checked_on: date
+    checked_by: str
+    results: list[RoutePointResult]
+
+
+@event("safety.BusViolationRecorded")
+class BusViolationRecorded(DomainEvent):
+    bus_id: str
+    violation_id: str
+    occurred_on: date
+    description: str
+
+
+@event("safety.BusViolationRectified")
+class BusViolationRectified(DomainEvent):
+    bus_id: str
+    violation_id: str
+    rectified_on: date
+    measures: str
+
+
+# -- drills 演练 ----------------------------------------------------------------------------
+
+
+@event("safety.DrillPlanned")
+class DrillPlanned(DomainEvent):
+    drill_id: str
+    campus_id: str
+    kind: DrillKind
+    title: str
+    planned_on: date
+    plan_ref: str
+
+
+@event("safety.DrillConducted")
+class DrillConducted(DomainEvent):
+    drill_id: str
+    campus_id: str
+    kind: DrillKind
+    conducted_on: date
+    participants: int
+    evacuation_seconds: int | None = None
+    record_ref: str = ""
+
+
+@event("safety.DrillSummarised")
+class DrillSummarised(DomainEvent):
+    drill_id: str
+    summary: str
+    report_ref: str = ""  # the write-up published afterwards (报道)
+
+
+# -- safety education 安全教育 ---------------------------------------------------------------
+
+
+@event("safety.SafetySessionPlanned")
+class SafetySessionPlanned(DomainEvent):
+    session_id: str
+    class_id: str
+    campus_id: str
+    week_of: date
+    theme: str
+    teacher_id: str
+    lesson_prep_ref: str
+
+
+@event("safety.SafetySessionDelivered")
+class SafetySessionDelivered(DomainEvent):
+    session_id: str
+    delivered_on: date
+
+
+@event("safety.SafetySessionChecked")
+class SafetySessionChecked(DomainEvent):
+    session_id: str
+    checked_by: str
+    result: SessionResult
+    note: str = ""
+
+
+@event("safety.FlagCeremonyHeld")
+class FlagCeremonyHeld(DomainEvent):
+    ceremony_id: str
+    campus_id: str
+    held_on: date
+    theme: str
+    speaker: str = ""
+
+
+@event("safety.SafetyCampaignLaunched")
+class SafetyCampaignLaunched(DomainEvent):
+    campaign_id: str
+    campus_id: str
+    title: str  # e.g. 交通安全日 "六个一"
+    activities: list[str]
+    starts_on: date
+
+
+@event("safety.SafetyCampaignActivityDone")
+class SafetyCampaignActivityDone(DomainEvent):
+    campaign_id: str
+    activity: str
+    done_on: date
+    note: str = ""
+
+
+@event("safety.SafetyCampaignSummarised")
+class SafetyCampaignSummarised(DomainEvent):
+    campaign_id: str
+    summary: str
+
+
+# -- injuries 学生受伤事故 -------------------------------------------------------------------
+
+
+@event("safety.InjuryReported")
+class InjuryReported(DomainEvent):
+    injury_id: str
+    campus_id: str
+    student_id: str
+    class_id: str
+    setting: InjurySetting
+    occurred_at: datetime
+    injury: str
+    first_aid: str
+    reported_by: str
+
+
+@event("safety.InjuryParentNotified")
+class InjuryParentNotified(DomainEvent):
+    injury_id: str
+    notified_at: datetime
+    how: str  # phone, in person, ...
+    notified_by: str
+
+
+@event("safety.InjuryFollowedUp")
+class InjuryFollowedUp(DomainEvent):
+    injury_id: str
+    on: date
+    note: str
+    by: str
+
+
+@event("safety.InjuryClosed")
+class InjuryClosed(DomainEvent):
+    injury_id: str
+    closed_on: date
+    cause: str
+    measures: str

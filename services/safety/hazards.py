@@ -1,0 +1,183 @@
+"""Hazards (安全隐患): reported -> assigned in-house or escalated -> rectified -> verified.
+
+A hazard is closed only by someone other than whoever fixed it; a failed
+verification reopens it. Assigning it in-house asks for a repair (the inventory
+service opens a repair request from that event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from services.eventkit.commands import Command, EntityId, Name, Text
+from services.eventkit.decider import Decider, Resolved
+from services.eventkit.envelope import DomainEvent
+from services.eventkit.errors import Rejected
+from services.safety.events import (
+    HazardAssignedInHouse,
+    HazardClosed,
+    HazardEscalated,
+    HazardRectified,
+    HazardReopened,
+    HazardReported,
+    Severity,
+)
+
+# -- commands ----------------------------------------------------------------------------
+
+
+class ReportHazard(Command):
+    hazard_id: EntityId
+    campus_id: EntityId
+    area: Name = Field(examples=["奥园校区 教学楼外墙"])
+    description: Text = Field(min_length=1, examples=["外墙墙砖脱落"])
+    severity: Severity = Field(examples=["high"])
+    photo_ref: str | None = Field(default=None, max_length=500, examples=["photos/2020-10-12/wall.jpg"])
+    reported_at: datetime
+
+
+class AssignHazard(Command):
+    """Fix it in-house: asks for a repair."""
+
+    assignee_id: EntityId = Field(examples=["zhang-tech"])
+    due_on: date | None = None
+
+
+class EscalateHazard(Command):
+    """Report it to an outside authority that must act."""
+
+    authority: Name = Field(examples=["新北区教育局 基建科"])
+    reference: str = Field(default="", max_length=200)
+
+
+class RectifyHazard(Command):
+    rectified_at: datetime
+    note: Text = ""
+
+
+class VerifyHazard(Command):
+    passed: bool
+    note: Text = ""
+
+
+# -- state -------------------------------------------------------------------------------
+
+
+class HazardStatus(StrEnum):
+    REPORTED = "reported"
+    ASSIGNED = "assigned"
+    ESCALATED = "escalated"
+    RECTIFIED = "rectified"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class HazardState:
+    status: HazardStatus | None = None
+    campus_id: str = ""
+    area: str = ""
+    description: str = ""
+    severity: Severity = Severity.LOW
+    rectified_by: str | None = None
+
+
+HazardCommand = (
+    Resolved[ReportHazard]
+    | Resolved[AssignHazard]
+    | Resolved[EscalateHazard]
+    | Resolved[RectifyHazard]
+    | Resolved[VerifyHazard]
+)
+
+
+def decide(rc: HazardCommand, state: HazardState) -> Sequence[DomainEvent]:
+    cmd = rc.command
+    actor, now = rc.actor, rc.at
+    if isinstance(cmd, ReportHazard):
+        if state.status is not None:
+            raise Rejected(f"hazard {cmd.hazard_id} is already reported", field="hazard_id")
+        return [
+            HazardReported(
+                hazard_id=cmd.hazard_id,
+                campus_id=cmd.campus_id,
+                area=cmd.area,
+                description=cmd.description,
+                severity=cmd.severity,
+                photo_ref=cmd.photo_ref,
+                reported_by=actor,
+                reported_at=cmd.reported_at,
+                inspection_id=rc.facts.get("inspection_id"),
+            )
+        ]
+    if state.status is None:
+        raise Rejected("the hazard was never reported")
+    if state.status is HazardStatus.CLOSED:
+        raise Rejected("the hazard is closed")
+    hazard_id = rc.entity_id
+    if isinstance(cmd, AssignHazard):
+        if state.status is HazardStatus.RECTIFIED:
+            raise Rejected("the hazard is rectified and waits for verification")
+        return [
+            HazardAssignedInHouse(
+                hazard_id=hazard_id,
+                campus_id=state.campus_id,
+                area=state.area,
+                description=state.description,
+                severity=state.severity,
+                assignee_id=cmd.assignee_id,
+                assigned_by=actor,
+                assigned_at=now,
+                due_on=cmd.due_on,
+            )
+        ]
+    if isinstance(cmd, EscalateHazard):
+        if state.status is HazardStatus.RECTIFIED:
+            raise Rejected("the hazard is rectified and waits for verification")
+        return [
+            HazardEscalated(
+                hazard_id=hazard_id,
+                authority=cmd.authority,
+                escalated_by=actor,
+                escalated_at=now,
+                reference=cmd.reference,
+            )
+        ]
+    if isinstance(cmd, RectifyHazard):
+        if state.status not in (HazardStatus.ASSIGNED, HazardStatus.ESCALATED):
+            raise Rejected("a hazard is rectified after it was assigned in-house or escalated")
+        return [HazardRectified(hazard_id=hazard_id, rectified_by=actor, rectified_at=cmd.rectified_at, note=cmd.note)]
+    assert isinstance(cmd, VerifyHazard)
+    if state.status is not HazardStatus.RECTIFIED:
+        raise Rejected("only a rectified hazard can be verified")
+    if actor == state.rectified_by:
+        raise Rejected("the fixer cannot verify their own fix; ask someone else", field="passed")
+    if cmd.passed:
+        return [HazardClosed(hazard_id=hazard_id, verified_by=actor, closed_at=now, note=cmd.note)]
+    if not cmd.note:
+        raise Rejected("say why the fix does not pass", field="note")
+    return [HazardReopened(hazard_id=hazard_id, verified_by=actor, reopened_at=now, reason=cmd.note)]
+
+
+def evolve(state: HazardState, event: DomainEvent) -> HazardState:
+    match event:
+        case HazardReported():
+            return HazardState(HazardStatus.REPORTED, event.campus_id, event.area, event.description, event.severity)
+        case HazardAssignedInHouse():
+            return replace(state, status=HazardStatus.ASSIGNED)
+        case HazardEscalated():
+            return replace(state, status=HazardStatus.ESCALATED)
+        case HazardRectified():
+            return replace(state, status=HazardStatus.RECTIFIED, rectified_by=event.rectified_by)
+        case HazardClosed():
+            return replace(state, status=HazardStatus.CLOSED)
+        case HazardReopened():
+            return replace(state, status=HazardStatus.REPORTED, rectified_by=None)
+    return state
+
+
+Hazard: Decider[HazardCommand, HazardState, DomainEvent] = Decider("Hazard", HazardState(), decide, evolve, "hazard")

@@ -1,0 +1,222 @@
+"""Inspections: daily patrols, monthly checks, special checks and fire inspections.
+
+An inspection covers areas of a campus with a checklist; every item gets a
+finding before it completes, and a finding with a problem raises a hazard. A fire
+inspection (消防检查, "two directors check in person") completes only with the
+sign-offs of two different directors. Each campus has a rhythm per kind that
+says when the next one is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from pydantic import Field, field_validator
+
+from services.eventkit.commands import Command, EntityId, Name, Text
+from services.eventkit.decider import Decider, Resolved
+from services.eventkit.envelope import DomainEvent
+from services.eventkit.errors import Rejected
+from services.safety.events import (
+    InspectionCompleted,
+    InspectionFindingRecorded,
+    InspectionKind,
+    InspectionScheduleSet,
+    InspectionSignedOff,
+    InspectionStarted,
+    Severity,
+)
+
+REQUIRED_SIGN_OFFS = {InspectionKind.FIRE: 2}
+DEFAULT_RHYTHM_DAYS: dict[InspectionKind, int | None] = {
+    InspectionKind.DAILY_PATROL: 1,
+    InspectionKind.MONTHLY_CHECK: 31,
+    InspectionKind.FIRE: 31,
+    InspectionKind.SPECIAL_CHECK: None,
+}
+
+# -- commands ----------------------------------------------------------------------------
+
+
+class StartInspection(Command):
+    inspection_id: EntityId
+    campus_id: EntityId
+    kind: InspectionKind
+    areas: list[Name] = Field(min_length=1, examples=[["教学楼", "操场", "食堂"]])
+    checklist: list[Name] = Field(min_length=1, examples=[["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]])
+    started_at: datetime
+
+    @field_validator("checklist")
+    @classmethod
+    def _distinct_items(cls, items: list[str]) -> list[str]:
+        if len(set(items)) != len(items):
+            raise ValueError("checklist items must be distinct")
+        return items
+
+
+class RecordFinding(Command):
+    item: Name
+    area: Name
+    ok: bool
+    note: Text = ""
+    severity: Severity | None = Field(default=None, description="Required when not ok: the hazard's severity")
+    hazard_id: EntityId | None = Field(default=None, description="Id of the hazard a problem raises (made if omitted)")
+
+
+class SignOffInspection(Command):
+    """A director signs the inspection off (fire inspections need two)."""
+
+
+class CompleteInspection(Command):
+    completed_at: datetime
+    summary: Text = ""
+
+
+class SetInspectionSchedule(Command):
+    kind: InspectionKind
+    every_days: int | None = Field(ge=1, le=366, description="None: no fixed rhythm")
+
+
+# -- the inspection ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InspectionState:
+    started: bool = False
+    campus_id: str = ""
+    kind: InspectionKind = InspectionKind.DAILY_PATROL
+    areas: tuple[str, ...] = ()
+    checklist: tuple[str, ...] = ()
+    checked: frozenset[str] = frozenset()
+    problems: int = 0
+    findings: int = 0
+    sign_offs: tuple[str, ...] = ()
+    completed: bool = False
+
+
+InspectionCommand = (
+    Resolved[StartInspection] | Resolved[RecordFinding] | Resolved[SignOffInspection] | Resolved[CompleteInspection]
+)
+
+
+def decide_inspection(rc: InspectionCommand, state: InspectionState) -> Sequence[DomainEvent]:
+    cmd = rc.command
+    if isinstance(cmd, StartInspection):
+        if state.started:
+            raise Rejected(f"inspection {cmd.inspection_id} already exists", field="inspection_id")
+        return [
+            InspectionStarted(
+                inspection_id=cmd.inspection_id,
+                campus_id=cmd.campus_id,
+                kind=cmd.kind,
+                areas=list(cmd.areas),
+                checklist=list(cmd.checklist),
+                inspector_id=rc.actor,
+                started_at=cmd.started_at,
+            )
+        ]
+    if not state.started:
+        raise Rejected("the inspection was never started")
+    if state.completed:
+        raise Rejected("the inspection is completed")
+    inspection_id = rc.entity_id
+    if isinstance(cmd, RecordFinding):
+        if cmd.item not in state.checklist:
+            raise Rejected(f"{cmd.item!r} is not on this inspection's checklist", field="item")
+        if cmd.area not in state.areas:
+            raise Rejected(f"{cmd.area!r} is not an area of this inspection", field="area")
+        if not cmd.ok and cmd.severity is None:
+            raise Rejected("a problem needs a severity for its hazard", field="severity")
+        return [
+            InspectionFindingRecorded(
+                inspection_id=inspection_id,
+                item=cmd.item,
+                area=cmd.area,
+                ok=cmd.ok,
+                note=cmd.note,
+                hazard_id=None if cmd.ok else rc.facts["hazard_id"],
+            )
+        ]
+    if isinstance(cmd, SignOffInspection):
+        if rc.actor in state.sign_offs:
+            raise Rejected(f"{rc.actor} already signed this inspection off")
+        return [InspectionSignedOff(inspection_id=inspection_id, director_id=rc.actor, signed_at=rc.at)]
+    assert isinstance(cmd, CompleteInspection)
+    missing = [item for item in state.checklist if item not in state.checked]
+    if missing:
+        raise Rejected(f"{len(missing)} checklist item(s) have no finding: {', '.join(missing)}")
+    needed = REQUIRED_SIGN_OFFS.get(state.kind, 0)
+    if len(state.sign_offs) < needed:
+        raise Rejected(
+            f"a {state.kind.value} inspection needs {needed} sign-offs by different directors; "
+            f"it has {len(state.sign_offs)}"
+        )
+    return [
+        InspectionCompleted(
+            inspection_id=inspection_id,
+            campus_id=state.campus_id,
+            kind=state.kind,
+            completed_at=cmd.completed_at,
+            findings=state.findings,
+            problems=state.problems,
+            summary=cmd.summary,
+        )
+    ]
+
+
+def evolve_inspection(state: InspectionState, event: DomainEvent) -> InspectionState:
+    match event:
+        case InspectionStarted():
+            return InspectionState(
+                started=True,
+                campus_id=event.campus_id,
+                kind=event.kind,
+                areas=tuple(event.areas),
+                checklist=tuple(event.checklist),
+            )
+        case InspectionFindingRecorded():
+            return replace(
+                state,
+                checked=state.checked | {event.item},
+                findings=state.findings + 1,
+                problems=state.problems + (0 if event.ok else 1),
+            )
+        case InspectionSignedOff():
+            return replace(state, sign_offs=(*state.sign_offs, event.director_id))
+        case InspectionCompleted():
+            return replace(state, completed=True)
+    return state
+
+
+Inspection: Decider[InspectionCommand, InspectionState, DomainEvent] = Decider(
+    "Inspection", InspectionState(), decide_inspection, evolve_inspection, "inspection"
+)
+
+# -- the rhythm of a campus --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleState:
+    rhythm: tuple[tuple[InspectionKind, int | None], ...] = ()
+
+
+def decide_schedule(rc: Resolved[SetInspectionSchedule], state: ScheduleState) -> Sequence[DomainEvent]:
+    cmd = rc.command
+    current = dict(state.rhythm).get(cmd.kind, DEFAULT_RHYTHM_DAYS[cmd.kind])
+    if current == cmd.every_days and cmd.kind in dict(state.rhythm):
+        return []
+    return [InspectionScheduleSet(campus_id=rc.entity_id, kind=cmd.kind, every_days=cmd.every_days)]
+
+
+def evolve_schedule(state: ScheduleState, event: DomainEvent) -> ScheduleState:
+    if isinstance(event, InspectionScheduleSet):
+        rhythm = dict(state.rhythm) | {event.kind: event.every_days}
+        return ScheduleState(tuple(sorted(rhythm.items())))
+    return state
+
+
+InspectionSchedule: Decider[Resolved[SetInspectionSchedule], ScheduleState, DomainEvent] = Decider(
+    "InspectionSchedule", ScheduleState(), decide_schedule, evolve_schedule, "inspection-schedule"
+)

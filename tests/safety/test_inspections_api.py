@@ -1,0 +1,105 @@
+"""Inspection endpoints: findings raise hazards in the same transaction; fire needs two directors."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from tests.conftest import eventually
+from tests.safety.conftest import SafetyWorld
+
+CHECKLIST = ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]
+
+
+def start(inspection_id: str, kind: str = "fire", campus: str = "main") -> dict[str, Any]:
+    return {
+        "inspection_id": inspection_id,
+        "campus_id": campus,
+        "kind": kind,
+        "areas": ["教学楼", "食堂"],
+        "checklist": CHECKLIST,
+        "started_at": "2020-10-30T14:00:00+08:00",
+    }
+
+
+async def test_a_fire_inspection_needs_two_directors_and_its_problem_becomes_a_hazard(world: SafetyWorld) -> None:
+    iid = f"fire-{uuid4().hex[:8]}"
+    assert (await world.post("/inspections", start(iid))).status_code == 200
+    for item in CHECKLIST[:2]:
+        ok = await world.post(f"/inspections/{iid}/findings", {"item": item, "area": "教学楼", "ok": True})
+        assert ok.status_code == 200, ok.text
+    problem = await world.post(
+        f"/inspections/{iid}/findings",
+        {
+            "item": CHECKLIST[2],
+            "area": "教学楼",
+            "ok": False,
+            "note": "三楼门板损坏",
+            "severity": "medium",
+            "hazard_id": f"hz-{iid}",
+        },
+    )
+    assert problem.status_code == 200, problem.text
+    rows = await world.safety.pool.fetch("SELECT type, data FROM events WHERE stream_id = $1", f"hazard-hz-{iid}")
+    assert [r["type"] for r in rows] == ["safety.HazardReported"]
+    assert rows[0]["data"]["inspection_id"] == iid and "三楼门板损坏" in rows[0]["data"]["description"]
+
+    assert (await world.post(f"/inspections/{iid}/sign-off", {})).status_code == 200
+    one = await world.post(f"/inspections/{iid}/complete", {"completed_at": "2020-10-30T16:00:00+08:00"})
+    assert one.status_code == 409 and "2 sign-offs" in one.json()["reason"]
+    twice = await world.post(f"/inspections/{iid}/sign-off", {})
+    assert twice.status_code == 409
+    # a technician is no director
+    assert (await world.post(f"/inspections/{iid}/sign-off", {}, as_="tech-main")).status_code == 403
+    assert (await world.post(f"/inspections/{iid}/sign-off", {}, as_="vp-main")).status_code == 200
+    done = await world.post(f"/inspections/{iid}/complete", {"completed_at": "2020-10-30T16:00:00+08:00"})
+    assert done.status_code == 200, done.text
+
+    async def fire_done() -> bool:
+        status = (await world.get("/inspection-status/main")).json()
+        fire = next(i for i in status["inspections"] if i["kind"] == "fire")
+        return fire["last_completed_at"] is not None and fire["every_days"] == 31
+
+    await eventually(fire_done)
+    listed = (await world.get("/inspections", kind="fire", completed=True)).json()["items"]
+    mine = next(i for i in listed if i["inspection_id"] == iid)
+    assert mine["problems"] == 1 and mine["findings"] == 3 and sorted(mine["sign_offs"]) == ["xu-vp", "zhou"]
+
+
+async def test_an_inspection_never_done_is_overdue_and_a_rhythm_can_be_set(world: SafetyWorld) -> None:
+    status = (await world.get("/inspection-status/aoyuan", as_="manager-aoyuan")).json()
+    monthly = next(i for i in status["inspections"] if i["kind"] == "monthly_check")
+    special = next(i for i in status["inspections"] if i["kind"] == "special_check")
+    assert monthly["overdue"] and monthly["next_due"] is None
+    assert special["every_days"] is None and not special["overdue"]
+
+    response = await world.post(
+        "/campuses/aoyuan/inspection-schedule", {"kind": "special_check", "every_days": 14}, as_="manager-aoyuan"
+    )
+    assert response.status_code == 200, response.text
+
+    async def rhythm_set() -> bool:
+        s = (await world.get("/inspection-status/aoyuan", as_="manager-aoyuan")).json()
+        return next(i for i in s["inspections"] if i["kind"] == "special_check")["every_days"] == 14
+
+    await eventually(rhythm_set)
+
+
+async def test_a_finding_off_the_checklist_appends_nothing_at_all(world: SafetyWorld) -> None:
+    iid = f"patrol-{uuid4().hex[:8]}"
+    await world.post("/inspections", start(iid, kind="daily_patrol"))
+    before = await world.events()
+    response = await world.post(
+        f"/inspections/{iid}/findings", {"item": "不在清单上", "area": "教学楼", "ok": False, "severity": "low"}
+    )
+    assert response.status_code == 409 and response.json()["field"] == "item"
+    assert await world.events() == before  # neither the finding nor a hazard
+
+
+async def test_inspection_status_is_scoped(world: SafetyWorld) -> None:
+    page = (await world.get("/inspection-status", as_="manager-aoyuan")).json()
+    assert [c["campus_id"] for c in page["items"]] == ["aoyuan"]
+    both = (await world.get("/inspection-status", as_="admin")).json()
+    assert [c["campus_id"] for c in both["items"]] == ["aoyuan", "main"]
+    assert (await world.get("/inspection-status/main", as_="manager-aoyuan")).status_code == 404
+    assert (await world.get("/inspection-status", as_="parent-yao")).status_code == 403

@@ -1,0 +1,172 @@
+"""Inspections and their rhythm, given / when / then."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from services.eventkit.decider import Resolved
+from services.eventkit.envelope import DomainEvent, TenantPath
+from services.eventkit.errors import Rejected
+from services.safety.events import (
+    InspectionCompleted,
+    InspectionFindingRecorded,
+    InspectionKind,
+    InspectionScheduleSet,
+    InspectionSignedOff,
+    InspectionStarted,
+    Severity,
+)
+from services.safety.inspections import (
+    CompleteInspection,
+    Inspection,
+    InspectionSchedule,
+    RecordFinding,
+    SetInspectionSchedule,
+    SignOffInspection,
+    StartInspection,
+)
+
+MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
+T0 = datetime(2020, 10, 30, 14, 0, tzinfo=UTC)
+T1 = datetime(2020, 10, 30, 16, 0, tzinfo=UTC)
+CHECKLIST = ["灭火器在有效期内", "消防栓门板完好"]
+
+
+def started(kind: InspectionKind = InspectionKind.FIRE) -> InspectionStarted:
+    return InspectionStarted(
+        inspection_id="i1",
+        campus_id="main",
+        kind=kind,
+        areas=["教学楼"],
+        checklist=CHECKLIST,
+        inspector_id="zhou",
+        started_at=T0,
+    )
+
+
+def finding(item: str, ok: bool = True) -> InspectionFindingRecorded:
+    return InspectionFindingRecorded(
+        inspection_id="i1", item=item, area="教学楼", ok=ok, hazard_id=None if ok else "hz-1"
+    )
+
+
+def signed(director: str) -> InspectionSignedOff:
+    return InspectionSignedOff(inspection_id="i1", director_id=director, signed_at=T1)
+
+
+def when(
+    given: Sequence[DomainEvent], command: Any, actor: str = "zhou", facts: dict[str, str] | None = None
+) -> list[DomainEvent]:
+    return list(
+        Inspection.decide(Resolved(command, MAIN, "i1", facts or {}, actor=actor, at=T1), Inspection.fold(given))
+    )
+
+
+def test_an_inspection_starts_with_its_areas_and_checklist() -> None:
+    cmd = StartInspection(
+        inspection_id="i1",
+        campus_id="main",
+        kind=InspectionKind.FIRE,
+        areas=["教学楼"],
+        checklist=CHECKLIST,
+        started_at=T0,
+    )
+    assert when([], cmd) == [started()]
+
+
+def test_a_checklist_has_no_repeated_items() -> None:
+    with pytest.raises(ValidationError):
+        StartInspection(
+            inspection_id="i1",
+            campus_id="main",
+            kind=InspectionKind.FIRE,
+            areas=["a"],
+            checklist=["x", "x"],
+            started_at=T0,
+        )
+
+
+def test_a_problem_finding_names_the_hazard_it_raises() -> None:
+    cmd = RecordFinding(item=CHECKLIST[1], area="教学楼", ok=False, note="门板损坏", severity=Severity.MEDIUM)
+    (event,) = when([started()], cmd, facts={"hazard_id": "hz-1"})
+    assert isinstance(event, InspectionFindingRecorded) and event.hazard_id == "hz-1" and not event.ok
+
+
+@pytest.mark.parametrize(
+    ("command", "field"),
+    [
+        (RecordFinding(item="不在清单上", area="教学楼", ok=True), "item"),
+        (RecordFinding(item=CHECKLIST[0], area="操场", ok=True), "area"),
+        (RecordFinding(item=CHECKLIST[0], area="教学楼", ok=False), "severity"),
+    ],
+)
+def test_findings_stay_on_the_checklist_and_problems_have_a_severity(command: RecordFinding, field: str) -> None:
+    with pytest.raises(Rejected) as err:
+        when([started()], command, facts={"hazard_id": "hz"})
+    assert err.value.field == field
+
+
+def test_a_fire_inspection_with_one_sign_off_cannot_complete() -> None:
+    given = [started(), finding(CHECKLIST[0]), finding(CHECKLIST[1]), signed("zhou")]
+    with pytest.raises(Rejected, match="2 sign-offs"):
+        when(given, CompleteInspection(completed_at=T1))
+
+
+def test_the_same_director_cannot_sign_twice() -> None:
+    with pytest.raises(Rejected, match="already signed"):
+        when([started(), signed("zhou")], SignOffInspection(), actor="zhou")
+
+
+def test_a_fire_inspection_completes_with_two_different_directors() -> None:
+    given = [started(), finding(CHECKLIST[0]), finding(CHECKLIST[1], ok=False), signed("zhou"), signed("gu")]
+    assert when(given, CompleteInspection(completed_at=T1, summary="两位主任亲自检查")) == [
+        InspectionCompleted(
+            inspection_id="i1",
+            campus_id="main",
+            kind=InspectionKind.FIRE,
+            completed_at=T1,
+            findings=2,
+            problems=1,
+            summary="两位主任亲自检查",
+        )
+    ]
+
+
+def test_every_checklist_item_needs_a_finding_before_completing() -> None:
+    given = [started(InspectionKind.DAILY_PATROL), finding(CHECKLIST[0])]
+    with pytest.raises(Rejected, match="no finding"):
+        when(given, CompleteInspection(completed_at=T1))
+    assert when([*given, finding(CHECKLIST[1])], CompleteInspection(completed_at=T1))  # no sign-off needed
+
+
+def test_a_completed_inspection_takes_no_more_findings() -> None:
+    done = [
+        started(InspectionKind.DAILY_PATROL),
+        finding(CHECKLIST[0]),
+        finding(CHECKLIST[1]),
+        InspectionCompleted(
+            inspection_id="i1",
+            campus_id="main",
+            kind=InspectionKind.DAILY_PATROL,
+            completed_at=T1,
+            findings=2,
+            problems=0,
+        ),
+    ]
+    with pytest.raises(Rejected, match="completed"):
+        when(done, RecordFinding(item=CHECKLIST[0], area="教学楼", ok=True))
+
+
+def test_a_rhythm_is_set_once_and_changes_only_when_it_changes() -> None:
+    def decide(given: list[DomainEvent], cmd: SetInspectionSchedule) -> list[DomainEvent]:
+        return list(InspectionSchedule.decide(Resolved(cmd, MAIN, "main"), InspectionSchedule.fold(given)))
+
+    first = decide([], SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=30))
+    assert first == [InspectionScheduleSet(campus_id="main", kind=InspectionKind.FIRE, every_days=30)]
+    assert decide(first, SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=30)) == []
+    assert decide(first, SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=14))

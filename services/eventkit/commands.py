@@ -41,6 +41,11 @@ class Command(BaseModel):
     )
 
 
+def examples(*bodies: dict[str, Any]) -> ConfigDict:
+    """A command's config with request examples for the OpenAPI document."""
+    return ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": list(bodies)})
+
+
 @dataclass(frozen=True)
 class CommandContext:
     """Everything about a command that is not the command itself."""
@@ -55,6 +60,20 @@ class CommandContext:
 
 class CommandResult(BaseModel):
     """What a command endpoint answers."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "stream_id": "hazard-aoyuan-wall-tiles",
+                    "version": 2,
+                    "events": ["safety.HazardEscalated"],
+                    "event_ids": ["0b8f8c0e-4d0e-4f43-9d65-3c1f2a8f9e11"],
+                    "duplicate": False,
+                }
+            ]
+        }
+    )
 
     stream_id: str
     version: int

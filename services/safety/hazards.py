@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from services.eventkit.commands import Command, EntityId, Name, Text
+from services.eventkit.commands import Command, EntityId, Name, Text, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -32,6 +32,17 @@ from services.safety.events import (
 
 
 class ReportHazard(Command):
+    model_config = examples(
+        {
+            "hazard_id": "aoyuan-wall-tiles",
+            "campus_id": "aoyuan",
+            "area": "奥园校区 教学楼外墙",
+            "description": "外墙墙砖脱落",
+            "severity": "high",
+            "photo_ref": "photos/2020-10-12/wall.jpg",
+            "reported_at": "2020-10-12T08:30:00+08:00",
+        }
+    )
     hazard_id: EntityId
     campus_id: EntityId
     area: Name = Field(examples=["奥园校区 教学楼外墙"])
@@ -44,6 +55,8 @@ class ReportHazard(Command):
 class AssignHazard(Command):
     """Fix it in-house: asks for a repair."""
 
+    model_config = examples({"assignee_id": "wang-tech", "due_on": "2020-10-15"})
+
     assignee_id: EntityId = Field(examples=["zhang-tech"])
     due_on: date | None = None
 
@@ -51,16 +64,20 @@ class AssignHazard(Command):
 class EscalateHazard(Command):
     """Report it to an outside authority that must act."""
 
+    model_config = examples({"authority": "新北区教育局 基建科", "reference": "报修单 2020-117"})
+
     authority: Name = Field(examples=["新北区教育局 基建科"])
     reference: str = Field(default="", max_length=200)
 
 
 class RectifyHazard(Command):
+    model_config = examples({"rectified_at": "2020-10-20T10:00:00+08:00", "note": "重新铺贴墙砖"})
     rectified_at: datetime
     note: Text = ""
 
 
 class VerifyHazard(Command):
+    model_config = examples({"passed": True, "note": "复查合格"}, {"passed": False, "note": "仍有松动"})
     passed: bool
     note: Text = ""
 

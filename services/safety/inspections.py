@@ -15,7 +15,7 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
-from services.eventkit.commands import Command, EntityId, Name, Text
+from services.eventkit.commands import Command, EntityId, Name, Text, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -41,6 +41,16 @@ DEFAULT_RHYTHM_DAYS: dict[InspectionKind, int | None] = {
 
 
 class StartInspection(Command):
+    model_config = examples(
+        {
+            "inspection_id": "fire-2020-10-main",
+            "campus_id": "main",
+            "kind": "fire",
+            "areas": ["教学楼", "食堂"],
+            "checklist": ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"],
+            "started_at": "2020-10-30T14:00:00+08:00",
+        }
+    )
     inspection_id: EntityId
     campus_id: EntityId
     kind: InspectionKind
@@ -57,6 +67,10 @@ class StartInspection(Command):
 
 
 class RecordFinding(Command):
+    model_config = examples(
+        {"item": "安全出口畅通", "area": "教学楼", "ok": True},
+        {"item": "消防栓门板完好", "area": "教学楼", "ok": False, "note": "三楼门板损坏", "severity": "medium"},
+    )
     item: Name
     area: Name
     ok: bool
@@ -68,13 +82,17 @@ class RecordFinding(Command):
 class SignOffInspection(Command):
     """A director signs the inspection off (fire inspections need two)."""
 
+    model_config = examples({})
+
 
 class CompleteInspection(Command):
+    model_config = examples({"completed_at": "2020-10-30T16:00:00+08:00", "summary": "两位主任亲自检查, 一处门板待修"})
     completed_at: datetime
     summary: Text = ""
 
 
 class SetInspectionSchedule(Command):
+    model_config = examples({"kind": "fire", "every_days": 30})
     kind: InspectionKind
     every_days: int | None = Field(ge=1, le=366, description="None: no fixed rhythm")
 

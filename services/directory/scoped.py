@@ -1,0 +1,65 @@
+"""Commands of a campus-scoped service (safety, inventory, ...): role and scope checks,
+tenants resolved from the directory mirror or from an entity's stream, then the command bus."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from services.directory.mirror import campus_tenant
+from services.eventkit.auth import Role
+from services.eventkit.commands import CommandBus, CommandContext, CommandResult
+from services.eventkit.db import Connection
+from services.eventkit.decider import Decider, Resolved
+from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import NotFound
+from services.eventkit.runtime import ServiceRuntime
+
+
+class CampusCommands:
+    """The request's view of a service: its pool, its command bus, and tenant lookups."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.pool = runtime.pool
+        self.bus: CommandBus = runtime.bus
+
+    async def campus(self, campus_id: str, *, field: str = "campus_id") -> TenantPath:
+        """An open campus the directory knows, or a 422 naming the field."""
+        return await campus_tenant(self.pool, campus_id, field=field)
+
+    async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath:
+        """Where an existing entity lives (from its first event), or a 404."""
+        row = await self.pool.fetchrow(
+            "SELECT district_id, school_id, campus_id FROM events WHERE stream_id = $1 AND version = 1",
+            decider.stream_id(entity_id),
+        )
+        if row is None:
+            raise NotFound(f"{what} {entity_id} does not exist")
+        return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+
+    async def run(
+        self,
+        decider: Decider[Any, Any, Any],
+        entity_id: str,
+        command: Any,
+        ctx: CommandContext,
+        tenant: TenantPath,
+        roles: tuple[Role, ...],
+        *,
+        facts: dict[str, str] | None = None,
+        conn: Connection | None = None,
+    ) -> CommandResult:
+        """Checks role and scope (403), then load -> decide -> append."""
+        ctx.principal.require(tenant, *roles)
+        return await self.bus.execute(
+            decider, entity_id, Resolved(command, tenant, entity_id, facts or {}), ctx, tenant, conn=conn
+        )
+
+
+def campus_commands(request: Request) -> CampusCommands:
+    return CampusCommands(request.app.state.runtime)
+
+
+CampusCommandsDep = Annotated[CampusCommands, Depends(campus_commands)]

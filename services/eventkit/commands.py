@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from services.eventkit.auth import Principal
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved
-from services.eventkit.envelope import DomainEvent, EventRegistry, TenantPath, new_envelope
+from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict
 from services.eventkit.metrics import EVENTS_APPENDED
 from services.eventkit.store import DuplicateCommand, EventStore
@@ -82,11 +82,26 @@ class CommandResult(BaseModel):
     duplicate: bool = False
 
 
+def caused_by(envelope: Envelope, principal: Principal) -> CommandContext:
+    """The context of a command a reaction sends: the upstream event's correlation, and it as cause."""
+    return CommandContext(
+        principal=principal,
+        correlation_id=envelope.correlation_id or str(envelope.event_id),
+        causation_id=str(envelope.event_id),
+        occurred_at=envelope.recorded_at or envelope.occurred_at,
+    )
+
+
 class CommandBus:
     def __init__(self, service: str, store: EventStore, registry: EventRegistry) -> None:
         self.service = service
         self.store = store
         self.registry = registry
+
+    @classmethod
+    def in_transaction(cls, service: str, registry: EventRegistry) -> CommandBus:
+        """A bus for reactions: every call passes the reaction's own connection."""
+        return cls(service, EventStore(None), registry)
 
     async def load(
         self, decider: Decider[Any, Any, Any], stream_id: str, *, conn: Connection | None = None

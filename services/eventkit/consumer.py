@@ -23,6 +23,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
+from services.eventkit.errors import ConcurrencyConflict
 from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, stop_quietly
 from services.eventkit.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_SKIPPED
 from services.eventkit.settings import Settings
@@ -40,6 +41,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.SerializationError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
+    ConcurrencyConflict,  # another writer moved the stream: apply the batch again on fresh state
 )
 RESTARTABLE_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, asyncpg.PostgresError)
 

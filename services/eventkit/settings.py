@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     relay_batch_size: int = 1000
     relay_poll_interval_s: float = 1.0
     consumer_batch_size: int = 500
+    acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -114,9 +114,17 @@ def row_to_envelope(row: asyncpg.Record) -> Envelope:
 
 
 class EventStore:
-    def __init__(self, pool: asyncpg.Pool, *, notify: bool = True) -> None:
-        self.pool = pool
+    """Pass ``pool=None`` for a store used only inside a caller's transaction (``conn=``)."""
+
+    def __init__(self, pool: asyncpg.Pool | None, *, notify: bool = True) -> None:
+        self._pool = pool
         self.notify = notify
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("this event store works only inside a caller's transaction: pass conn")
+        return self._pool
 
     @asynccontextmanager
     async def _tx(self, conn: Connection | None) -> AsyncIterator[Connection]:

@@ -1,0 +1,208 @@
+"""Stock, quotas, requisitions and procurement, given / when / then."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from services.eventkit.decider import Decider, Resolved
+from services.eventkit.envelope import DomainEvent, TenantPath
+from services.eventkit.errors import Rejected
+from services.inventory.events import (
+    AcceptanceSigned,
+    BoughtLine,
+    PurchaseAccepted,
+    PurchaseApproved,
+    PurchaseCategory,
+    PurchaseLine,
+    PurchaseMade,
+    PurchaseRequested,
+    QuotaConsumed,
+    QuotaOverrideApproved,
+    QuotaSet,
+    RecipientKind,
+    RequisitionLine,
+    StockIssued,
+    StockReceived,
+)
+from services.inventory.procurement import (
+    ApprovePurchase,
+    Purchase,
+    SettlePurchase,
+    SignAcceptance,
+)
+from services.inventory.stock import AdjustToCount, ConsumeQuota, IssueFromStock, Quota, Stock
+
+MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
+T = datetime(2020, 10, 12, 9, 0, tzinfo=UTC)
+
+
+def when(
+    decider: Decider[Any, Any, Any],
+    given: Sequence[DomainEvent],
+    command: Any,
+    actor: str = "zhou",
+    facts: dict[str, str] | None = None,
+) -> list[DomainEvent]:
+    return list(decider.decide(Resolved(command, MAIN, "x1", facts or {}, actor=actor, at=T), decider.fold(given)))
+
+
+def received(n: int) -> StockReceived:
+    return StockReceived(campus_id="main", item_id="broom", quantity=n, received_by="zhou", received_at=T, reason="r")
+
+
+def issue(n: int, line: int = 0) -> IssueFromStock:
+    return IssueFromStock(
+        campus_id="main",
+        item_id="broom",
+        quantity=n,
+        recipient_kind=RecipientKind.PERSON,
+        recipient_id="chen-clean",
+        department_id="cleaning",
+        term_id="2020-2021-1",
+        requisition_id="r1",
+        exchange=False,
+        override_id=None,
+        line=line,
+    )
+
+
+def test_stock_is_issued_while_there_is_enough() -> None:
+    (event,) = when(Stock, [received(5)], issue(5))
+    assert isinstance(event, StockIssued) and event.quantity == 5
+
+
+def test_stock_never_goes_below_zero() -> None:
+    issued = StockIssued(**(when(Stock, [received(5)], issue(5))[0].model_dump()))
+    with pytest.raises(Rejected) as err:
+        when(Stock, [received(5), issued], issue(1, line=2))
+    assert err.value.field == "lines.2.quantity" and "0" in err.value.reason
+
+
+def test_a_count_becomes_the_book_and_an_equal_count_changes_nothing() -> None:
+    (adjusted,) = when(Stock, [received(10)], AdjustToCount("main", "broom", 7, "st1", "chen-clean"))
+    assert adjusted.delta == -3 and adjusted.book == 10 and adjusted.counted == 7  # type: ignore[attr-defined]
+    assert when(Stock, [received(10)], AdjustToCount("main", "broom", 10, "st1", "chen-clean")) == []
+
+
+QUOTA = QuotaSet(campus_id="main", department_id="office", item_id="pen", term_id="t1", quantity=10)
+FACTS = {"department_id": "office", "item_id": "pen", "term_id": "t1"}
+
+
+def consumed(n: int) -> QuotaConsumed:
+    return QuotaConsumed(
+        campus_id="main", department_id="office", item_id="pen", term_id="t1", quantity=n, requisition_id="r0"
+    )
+
+
+def test_issuing_within_the_quota_consumes_it() -> None:
+    assert when(Quota, [QUOTA], ConsumeQuota(10, "r1", None, 0), facts=FACTS) == [
+        QuotaConsumed(
+            campus_id="main", department_id="office", item_id="pen", term_id="t1", quantity=10, requisition_id="r1"
+        )
+    ]
+
+
+def test_issuing_beyond_the_quota_without_an_override_is_refused() -> None:
+    with pytest.raises(Rejected, match="override is needed"):
+        when(Quota, [QUOTA, consumed(8)], ConsumeQuota(3, "r1", None, 0), facts=FACTS)
+
+
+def test_an_approved_override_lets_it_pass_up_to_its_extra() -> None:
+    override = QuotaOverrideApproved(
+        campus_id="main",
+        department_id="office",
+        item_id="pen",
+        term_id="t1",
+        override_id="ov1",
+        extra=5,
+        reason="期末",
+        approved_by="gu",
+    )
+    (event,) = when(Quota, [QUOTA, consumed(8), override], ConsumeQuota(7, "r1", "ov1", 0), facts=FACTS)
+    assert isinstance(event, QuotaConsumed) and event.override_id == "ov1"
+    with pytest.raises(Rejected, match="its overrides"):
+        when(Quota, [QUOTA, consumed(8), override], ConsumeQuota(8, "r1", "ov1", 0), facts=FACTS)
+    with pytest.raises(Rejected, match="not approved"):
+        when(Quota, [QUOTA, consumed(8)], ConsumeQuota(3, "r1", "ov1", 0), facts=FACTS)
+
+
+def test_an_item_without_a_quota_is_not_limited() -> None:
+    assert when(Quota, [], ConsumeQuota(1000, "r1", None, 0), facts=FACTS) == []
+
+
+# -- procurement ---------------------------------------------------------------------------
+
+LINES = [
+    PurchaseLine(description="笤帚", quantity=30, estimated_unit_price_fen=1500, item_id="broom"),
+    PurchaseLine(description="投影仪", quantity=1, estimated_unit_price_fen=350000, item_id="projector"),
+]
+
+
+def requested(category: PurchaseCategory, by: str = "huang") -> PurchaseRequested:
+    return PurchaseRequested(
+        purchase_id="x1", campus_id="main", category=category, lines=LINES, reason="r", requested_by=by, requested_at=T
+    )
+
+
+APPROVED = PurchaseApproved(purchase_id="x1", approved_by="gu", approved_at=T)
+MADE = PurchaseMade(
+    purchase_id="x1",
+    supplier="s",
+    bought=[
+        BoughtLine(line=0, quantity=30, unit_price_fen=1400),
+        BoughtLine(line=1, quantity=1, unit_price_fen=340000),
+    ],
+    total_fen=382000,
+    bought_by="zhou",
+    bought_on=date(2020, 10, 14),
+)
+SIGN = {"as_role": "acceptance_member", "quorum": "2", "consumables": "broom"}
+
+
+def test_the_requester_never_signs_their_own_acceptance() -> None:
+    with pytest.raises(Rejected, match="never signs"):
+        when(
+            Purchase,
+            [requested(PurchaseCategory.MAJOR, by="team-a"), APPROVED, MADE],
+            SignAcceptance(),
+            actor="team-a",
+            facts=SIGN,
+        )
+
+
+def test_a_major_purchase_accepted_by_one_member_is_not_accepted() -> None:
+    given = [requested(PurchaseCategory.MAJOR), APPROVED, MADE]
+    (signed,) = when(Purchase, given, SignAcceptance(), actor="team-a", facts=SIGN)
+    assert isinstance(signed, AcceptanceSigned)
+    with pytest.raises(Rejected, match="already signed"):
+        when(Purchase, [*given, signed], SignAcceptance(), actor="team-a", facts=SIGN)
+    second, accepted = when(Purchase, [*given, signed], SignAcceptance(), actor="team-b", facts=SIGN)
+    assert isinstance(accepted, PurchaseAccepted)
+    assert accepted.signers == ["team-a", "team-b"]
+    assert accepted.into_stock == [RequisitionLine(item_id="broom", quantity=30)]  # the projector is no consumable
+
+
+def test_an_everyday_purchase_is_accepted_by_one_vice_principal() -> None:
+    events = when(
+        Purchase,
+        [requested(PurchaseCategory.EVERYDAY), APPROVED, MADE],
+        SignAcceptance(),
+        actor="xu-vp",
+        facts=SIGN | {"as_role": "vice_principal"},
+    )
+    assert [type(e) for e in events] == [AcceptanceSigned, PurchaseAccepted]
+
+
+def test_settlement_needs_acceptance_first_and_approval_needs_someone_else() -> None:
+    with pytest.raises(Rejected, match="after its acceptance"):
+        when(
+            Purchase,
+            [requested(PurchaseCategory.EVERYDAY), APPROVED, MADE],
+            SettlePurchase(invoice_ref="发票", amount_fen=1, settled_on=date(2020, 10, 20)),
+        )
+    with pytest.raises(Rejected, match="someone other"):
+        when(Purchase, [requested(PurchaseCategory.EVERYDAY, by="zhou")], ApprovePurchase(), actor="zhou")

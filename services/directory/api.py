@@ -122,6 +122,12 @@ async def link_parent(parent_id: str, cmd: c.LinkParent, ctx: Context, request: 
 
 # -- queries -------------------------------------------------------------------------------
 
+Ids = Annotated[str | None, Query(description="Only these ids, comma-separated (for batch lookups)")]
+
+
+def _split(ids: str | None) -> list[str] | None:
+    return [i for i in ids.split(",") if i] if ids else None
+
 
 @reads.get("/districts", response_model=Page, summary="Districts in the caller's scope")
 async def list_districts(
@@ -155,9 +161,14 @@ async def list_terms(
 
 @reads.get("/campuses", response_model=Page, summary="Campuses in the caller's scope")
 async def list_campuses(
-    runtime: Runtime, principal: CurrentPrincipal, school_id: str | None = None, after: After = None, limit: Limit = 100
+    runtime: Runtime,
+    principal: CurrentPrincipal,
+    school_id: str | None = None,
+    ids: Ids = None,
+    after: After = None,
+    limit: Limit = 100,
 ) -> Page:
-    return await q.campuses(runtime.pool, principal, school_id, after, limit)
+    return await q.campuses(runtime.pool, principal, school_id, after, limit, _split(ids))
 
 
 @reads.get("/campuses/{campus_id}", summary="One campus")
@@ -167,9 +178,14 @@ async def get_campus(campus_id: str, runtime: Runtime, principal: CurrentPrincip
 
 @reads.get("/classes", response_model=Page, summary="Classes with their teachers and headcount")
 async def list_classes(
-    runtime: Runtime, principal: CurrentPrincipal, campus_id: str | None = None, after: After = None, limit: Limit = 100
+    runtime: Runtime,
+    principal: CurrentPrincipal,
+    campus_id: str | None = None,
+    ids: Ids = None,
+    after: After = None,
+    limit: Limit = 100,
 ) -> Page:
-    return await q.classes(runtime.pool, principal, campus_id, after, limit)
+    return await q.classes(runtime.pool, principal, campus_id, after, limit, _split(ids))
 
 
 @reads.get("/classes/{class_id}", summary="One class")

@@ -59,13 +59,18 @@ async def terms(
 
 
 async def campuses(
-    db: asyncpg.Pool, principal: Principal, school_id: str | None, after: str | None, limit: int
+    db: asyncpg.Pool,
+    principal: Principal,
+    school_id: str | None,
+    after: str | None,
+    limit: int,
+    ids: list[str] | None = None,
 ) -> Page:
     _staff_only(principal)
     q = Query(
         f"SELECT campus_id, school_id, district_id, name, address, closed, students FROM {S}.campuses", "campus_id"
     ).scoped(principal)
-    q.filter("school_id = {}", school_id)
+    q.filter("school_id = {}", school_id).filter("campus_id = ANY({}::text[])", ids)
     return await q.page(db, after, limit)
 
 
@@ -80,7 +85,14 @@ async def campus(db: asyncpg.Pool, principal: Principal, campus_id: str) -> dict
     return row
 
 
-async def classes(db: asyncpg.Pool, principal: Principal, campus_id: str | None, after: str | None, limit: int) -> Page:
+async def classes(
+    db: asyncpg.Pool,
+    principal: Principal,
+    campus_id: str | None,
+    after: str | None,
+    limit: int,
+    ids: list[str] | None = None,
+) -> Page:
     _staff_only(principal)
     q = Query(
         f"SELECT c.class_id, c.campus_id, c.school_id, c.district_id, c.name, c.grade, c.class_teacher_id, c.students, "
@@ -89,7 +101,7 @@ async def classes(db: asyncpg.Pool, principal: Principal, campus_id: str | None,
         f"FROM {S}.classes c",
         "c.class_id",
     ).scoped(principal, "c.")
-    q.filter("c.campus_id = {}", campus_id)
+    q.filter("c.campus_id = {}", campus_id).filter("c.class_id = ANY({}::text[])", ids)
     return await q.page(db, after, limit)
 
 

@@ -1,0 +1,83 @@
+"""Pooled HTTP clients to the services, forwarding the caller's token and correlation id.
+
+A service that is down or slow gives a clear ``ServiceUnavailable`` (the rest of a
+query's answer still comes back); every call is counted per request, which is how
+the tests prove the dataloaders batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from gateway.settings import SERVICES, GatewaySettings
+
+
+class ServiceUnavailable(Exception):
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"the {service} service is unavailable: {reason}")
+        self.service = service
+        self.reason = reason
+
+
+class ServiceError(Exception):
+    """A structured error answered by a service (4xx)."""
+
+    def __init__(self, service: str, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{service} answered {status}: {body}")
+        self.service = service
+        self.status = status
+        self.body = body
+
+
+class ServiceClients:
+    """One pooled client per service for the whole process."""
+
+    def __init__(self, settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        timeout = httpx.Timeout(settings.service_timeout_s, connect=2.0)
+        self.clients = {
+            name: httpx.AsyncClient(base_url=settings.url_of(name), limits=limits, timeout=timeout, transport=transport)
+            for name in SERVICES
+        }
+
+    async def aclose(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+
+class Caller:
+    """The services as one request's caller sees them."""
+
+    def __init__(self, clients: ServiceClients, authorization: str | None, correlation_id: str) -> None:
+        self.clients = clients
+        self.headers = {"X-Correlation-ID": correlation_id}
+        if authorization:
+            self.headers["Authorization"] = authorization
+        self.calls: Counter[str] = Counter()
+
+    async def request(
+        self, service: str, method: str, path: str, *, params: dict[str, Any] | None = None,
+        json: Any = None, headers: dict[str, str] | None = None,
+    ) -> Any:
+        self.calls[service] += 1
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = await self.clients.clients[service].request(
+                method, path, params=clean, json=json, headers=self.headers | (headers or {})
+            )
+        except httpx.TimeoutException:
+            raise ServiceUnavailable(service, "timed out") from None
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(service, type(exc).__name__) from None
+        if response.status_code >= 500:
+            raise ServiceUnavailable(service, f"answered {response.status_code}")
+        body = response.json() if response.content else None
+        if response.status_code >= 400:
+            raise ServiceError(service, response.status_code, body if isinstance(body, dict) else {"reason": str(body)})
+        return body
+
+    async def get(self, service: str, path: str, **params: Any) -> Any:
+        return await self.request(service, "GET", path, params=params)

@@ -1,0 +1,160 @@
+"""Every command of every service, as a typed GraphQL mutation.
+
+The mutations are made from the services' own command routes: the command's
+pydantic model becomes the GraphQL input type (one source of truth for fields,
+types and constraints), path parameters become arguments, and the answer is the
+``CommandResult`` union. Each mutation forwards the command, the caller's token,
+an idempotency key if given and the correlation id, to its service.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+from strawberry.experimental.pydantic import input as pydantic_input
+from strawberry.types import Info
+
+from gateway.clients import ServiceError, ServiceUnavailable
+from gateway.context import GatewayContext
+from gateway.results import (
+    Accepted,
+    CommandResult,
+    from_service_error,
+    from_unavailable,
+    from_validation_error,
+)
+from services.eventkit.commands import Command, CommandResult as ServiceResult
+from services.eventkit.runtime import ServiceDefinition
+
+
+@dataclass(frozen=True)
+class CommandRoute:
+    service: str
+    name: str  # snake_case endpoint name
+    path: str
+    path_params: list[str]
+    model: type[Command]
+    summary: str
+
+
+def command_routes(definition: ServiceDefinition) -> list[CommandRoute]:
+    """The POST routes of a service that answer a CommandResult."""
+    found = []
+    for router in definition.routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or "POST" not in route.methods or route.response_model is not ServiceResult:
+                continue
+            hints = typing.get_type_hints(route.endpoint)
+            models = [t for t in hints.values() if inspect.isclass(t) and issubclass(t, Command)]
+            if len(models) != 1:
+                raise TypeError(f"{route.path}: expected one command body, found {models}")
+            params = re.findall(r"{(\w+)}", route.path)
+            found.append(CommandRoute(definition.name, route.name, route.path, params, models[0], route.summary or ""))
+    return found
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class InputTypes:
+    """GraphQL input types made from pydantic models, nested ones first, each made once."""
+
+    def __init__(self) -> None:
+        self.made: dict[type[BaseModel], type] = {}
+        self.names: set[str] = set()
+
+    def of(self, model: type[BaseModel], name: str | None = None) -> type:
+        if model in self.made:
+            return self.made[model]
+        for field in model.model_fields.values():
+            for nested in _models_in(field.annotation):
+                self.of(nested)
+        type_name = name or f"{model.__name__}Input"
+        if type_name in self.names:
+            type_name = f"{model.__module__.rsplit('.', 1)[-1].title()}{type_name}"
+        self.names.add(type_name)
+        description = (model.__doc__ or "").strip() or None
+        made = pydantic_input(model=model, all_fields=True, name=type_name, description=description)(
+            type(type_name, (), {})
+        )
+        self.made[model] = made
+        return made
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _mutation(route: CommandRoute, input_type: type) -> Any:
+    """A resolver with the route's path parameters as ``ID!`` arguments, and ``input``."""
+
+    async def resolve(info: Info[GatewayContext, None], **kwargs: Any) -> Any:
+        context = info.context
+        context.require()
+        raw = kwargs.pop("input")
+        idempotency_key = kwargs.pop("idempotency_key", None)
+        try:
+            command = raw.to_pydantic()
+        except ValidationError as exc:
+            return from_validation_error(exc)
+        path = route.path.format(**{p: kwargs[_camel(p)] if _camel(p) in kwargs else kwargs[p] for p in route.path_params})
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        try:
+            body = await context.caller.request(
+                route.service, "POST", path, json=command.model_dump(mode="json", exclude_unset=True), headers=headers
+            )
+        except ServiceError as exc:
+            return from_service_error(exc)
+        except ServiceUnavailable as exc:
+            return from_unavailable(exc)
+        return Accepted(
+            stream_id=body["stream_id"], version=body["version"], events=body["events"],
+            event_ids=[strawberry.ID(e) for e in body["event_ids"]], duplicate=body.get("duplicate", False),
+        )
+
+    parameters = [
+        inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[GatewayContext, None]),
+        *[
+            inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY, annotation=strawberry.ID)
+            for p in route.path_params
+        ],
+        inspect.Parameter("input", inspect.Parameter.KEYWORD_ONLY, annotation=input_type),
+        inspect.Parameter(
+            "idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=str | None, default=None
+        ),
+    ]
+    resolve.__signature__ = inspect.Signature(parameters, return_annotation=CommandResult)  # type: ignore[attr-defined]
+    resolve.__annotations__ = {
+        "info": Info[GatewayContext, None],
+        **{p: strawberry.ID for p in route.path_params},
+        "input": input_type,
+        "idempotency_key": str | None,
+        "return": CommandResult,
+    }
+    description = f"{route.summary} ({route.service}: POST {route.path})"
+    return strawberry.mutation(resolve, name=_camel(route.name), description=description)
+
+
+def build_mutation_type(definitions: list[ServiceDefinition]) -> type:
+    inputs = InputTypes()
+    fields: dict[str, Any] = {}
+    for definition in definitions:
+        for route in command_routes(definition):
+            name = _camel(route.name)
+            if name in fields:
+                raise ValueError(f"two commands would be the mutation {name}: rename one endpoint")
+            fields[route.name] = _mutation(route, inputs.of(route.model, f"{route.model.__name__}Input"))
+    namespace: dict[str, Any] = {"__annotations__": {}}
+    namespace.update(fields)
+    return strawberry.type(type("Mutation", (), namespace), description="Every command of every service")

@@ -1,0 +1,104 @@
+"""What a mutation answers: the result, or a typed error — never a bare string."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import strawberry
+from pydantic import ValidationError
+
+from gateway.clients import ServiceError, ServiceUnavailable
+
+
+def camel(path: str) -> str:
+    """``lines.0.item_id`` -> ``lines.0.itemId``: error fields in the names GraphQL clients use."""
+    return ".".join(re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), part) for part in path.split("."))
+
+
+@strawberry.type(description="The command was accepted: its events are in the store.")
+class Accepted:
+    stream_id: str
+    version: int
+    events: list[str]
+    event_ids: list[strawberry.ID]
+    duplicate: bool = strawberry.field(description="A retry of a command id already handled: nothing new appended")
+
+
+@strawberry.type
+class FieldError:
+    field: str
+    reason: str
+
+
+@strawberry.type(description="Input that is not acceptable; each field and why.")
+class InvalidInput:
+    message: str
+    errors: list[FieldError]
+
+
+@strawberry.type(description="The entity moved on since expectedVersion: read it again.")
+class VersionConflict:
+    message: str
+    field: str | None = None
+
+
+@strawberry.type(description="A rule of the domain refuses the command in the entity's current state.")
+class Rejected:
+    message: str
+    field: str | None = None
+
+
+@strawberry.type(description="The caller's roles or scope do not cover this.")
+class Forbidden:
+    message: str
+
+
+@strawberry.type
+class NotFound:
+    message: str
+
+
+@strawberry.type(description="A service is down or slow: retry shortly.")
+class Unavailable:
+    message: str
+    service: str
+
+
+CommandResult = Annotated[
+    Accepted | InvalidInput | VersionConflict | Rejected | Forbidden | NotFound | Unavailable,
+    strawberry.union("CommandResult"),
+]
+
+
+def from_service_error(error: ServiceError) -> Any:
+    body = error.body
+    reason = str(body.get("reason") or body.get("error") or body)
+    if error.status == 422:
+        detail = body.get("detail") or [{"field": body.get("field") or "input", "reason": reason}]
+        errors = [FieldError(field=camel(str(d.get("field") or "input")), reason=str(d.get("reason"))) for d in detail]
+        return InvalidInput(message="invalid input", errors=errors)
+    field = camel(body["field"]) if body.get("field") else None
+    if error.status == 409 and body.get("error") == "version_conflict":
+        return VersionConflict(message=reason, field=field)
+    if error.status == 409:
+        return Rejected(message=reason, field=field)
+    if error.status in (401, 403):
+        return Forbidden(message=reason)
+    if error.status == 404:
+        return NotFound(message=reason)
+    return Rejected(message=reason, field=field)
+
+
+def from_validation_error(error: ValidationError) -> InvalidInput:
+    return InvalidInput(
+        message="invalid input",
+        errors=[
+            FieldError(field=camel(".".join(str(p) for p in e["loc"]) or "input"), reason=e["msg"])
+            for e in error.errors()
+        ],
+    )
+
+
+def from_unavailable(error: ServiceUnavailable) -> Unavailable:
+    return Unavailable(message=str(error), service=error.service)

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import inspect
 import re
+import types
 import typing
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, FutureDate, NaiveDatetime, PastDate, ValidationError
 from strawberry.experimental.pydantic import input as pydantic_input
+from strawberry.scalars import JSON
+from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition
 from strawberry.types import Info
 
 from gateway.clients import ServiceError, ServiceUnavailable
@@ -32,6 +35,15 @@ from gateway.results import (
 )
 from services.eventkit.commands import Command, CommandResult as ServiceResult
 from services.eventkit.runtime import ServiceDefinition
+
+
+# pydantic's constrained date-times are plain DateTime in GraphQL
+SCALAR_OVERRIDES: dict[object, Any] = {
+    AwareDatetime: DateTimeDefinition,
+    NaiveDatetime: DateTimeDefinition,
+    FutureDate: DateDefinition,
+    PastDate: DateDefinition,
+}
 
 
 @dataclass(frozen=True)
@@ -83,11 +95,23 @@ class InputTypes:
             type_name = f"{model.__module__.rsplit('.', 1)[-1].title()}{type_name}"
         self.names.add(type_name)
         description = (model.__doc__ or "").strip() or None
+        # GraphQL inputs have no unions: a field that may be one thing or another is JSON
+        overrides = {
+            name: JSON if field.is_required() else JSON | None
+            for name, field in model.model_fields.items()
+            if _is_union(field.annotation)
+        }
         made = pydantic_input(model=model, all_fields=True, name=type_name, description=description)(
-            type(type_name, (), {})
+            type(type_name, (), {"__annotations__": overrides})
         )
         self.made[model] = made
         return made
+
+
+def _is_union(annotation: Any) -> bool:
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return False
+    return len([a for a in typing.get_args(annotation) if a is not type(None)]) > 1
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

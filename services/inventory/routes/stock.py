@@ -96,7 +96,7 @@ async def set_quota(cmd: SetQuota, ctx: Context, commands: CampusCommandsDep) ->
 
 
 @command_route(router, "/quotas/overrides", "Approve issuing beyond a quota")
-async def approve_override(cmd: ApproveQuotaOverride, ctx: Context, commands: CampusCommandsDep) -> CommandResult:
+async def approve_quota_override(cmd: ApproveQuotaOverride, ctx: Context, commands: CampusCommandsDep) -> CommandResult:
     tenant = await commands.campus(cmd.campus_id)
     qid = quota_id(cmd.campus_id, cmd.department_id, cmd.item_id, cmd.term_id)
     return await commands.run(Quota, qid, cmd, ctx, tenant, APPROVERS)

@@ -59,8 +59,14 @@ class Caller:
         self.calls: Counter[str] = Counter()
 
     async def request(
-        self, service: str, method: str, path: str, *, params: dict[str, Any] | None = None,
-        json: Any = None, headers: dict[str, str] | None = None,
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         self.calls[service] += 1
         clean = {k: v for k, v in (params or {}).items() if v is not None}

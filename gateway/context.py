@@ -30,6 +30,8 @@ class GatewayContext(BaseContext):
     caller: Caller
     principal: Principal | None
     correlation_id: str
+    verifier: TokenVerifier
+    hub: Any = None  # the live event stream (gateway.events.EventHub)
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -41,6 +43,17 @@ class GatewayContext(BaseContext):
         if roles and not self.principal.has_role(*roles):
             raise PermissionError(f"{self.principal.subject} needs one of the roles: {', '.join(roles)}")
         return self.principal
+
+    async def subscriber(self, *roles: Role) -> Principal:
+        """For a websocket: the token from the headers, or from the connection_init payload."""
+        if self.principal is None and isinstance(self.connection_params, dict):
+            authorization = self.connection_params.get("Authorization") or self.connection_params.get("authorization")
+            if isinstance(authorization, str) and authorization.lower().startswith("bearer "):
+                try:
+                    self.principal = await self.verifier.verify(authorization[7:].strip())
+                except Unauthenticated as exc:
+                    raise AuthenticationRequired(exc.reason) from None
+        return self.require(*roles)
 
     def loader(self, name: str, make: Any) -> DataLoader[Any, Any]:
         if name not in self.loaders:
@@ -65,5 +78,9 @@ async def build_context(
             raise AuthenticationRequired(exc.reason) from None
     cid = correlation_id or str(uuid4())
     return GatewayContext(
-        settings=settings, caller=Caller(clients, authorization, cid), principal=principal, correlation_id=cid
+        settings=settings,
+        caller=Caller(clients, authorization, cid),
+        principal=principal,
+        correlation_id=cid,
+        verifier=verifier,
     )

@@ -33,9 +33,9 @@ from gateway.results import (
     from_unavailable,
     from_validation_error,
 )
-from services.eventkit.commands import Command, CommandResult as ServiceResult
+from services.eventkit.commands import Command
+from services.eventkit.commands import CommandResult as ServiceResult
 from services.eventkit.runtime import ServiceDefinition
-
 
 # pydantic's constrained date-times are plain DateTime in GraphQL
 SCALAR_OVERRIDES: dict[object, Any] = {
@@ -61,7 +61,11 @@ def command_routes(definition: ServiceDefinition) -> list[CommandRoute]:
     found = []
     for router in definition.routers:
         for route in router.routes:
-            if not isinstance(route, APIRoute) or "POST" not in route.methods or route.response_model is not ServiceResult:
+            if (
+                not isinstance(route, APIRoute)
+                or "POST" not in route.methods
+                or route.response_model is not ServiceResult
+            ):
                 continue
             hints = typing.get_type_hints(route.endpoint)
             models = [t for t in hints.values() if inspect.isclass(t) and issubclass(t, Command)]
@@ -132,7 +136,9 @@ def _mutation(route: CommandRoute, input_type: type) -> Any:
             command = raw.to_pydantic()
         except ValidationError as exc:
             return from_validation_error(exc)
-        path = route.path.format(**{p: kwargs[_camel(p)] if _camel(p) in kwargs else kwargs[p] for p in route.path_params})
+        path = route.path.format(
+            **{p: kwargs[_camel(p)] if _camel(p) in kwargs else kwargs[p] for p in route.path_params}
+        )
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         try:
             body = await context.caller.request(
@@ -143,20 +149,18 @@ def _mutation(route: CommandRoute, input_type: type) -> Any:
         except ServiceUnavailable as exc:
             return from_unavailable(exc)
         return Accepted(
-            stream_id=body["stream_id"], version=body["version"], events=body["events"],
-            event_ids=[strawberry.ID(e) for e in body["event_ids"]], duplicate=body.get("duplicate", False),
+            stream_id=body["stream_id"],
+            version=body["version"],
+            events=body["events"],
+            event_ids=[strawberry.ID(e) for e in body["event_ids"]],
+            duplicate=body.get("duplicate", False),
         )
 
     parameters = [
         inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[GatewayContext, None]),
-        *[
-            inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY, annotation=strawberry.ID)
-            for p in route.path_params
-        ],
+        *[inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY, annotation=strawberry.ID) for p in route.path_params],
         inspect.Parameter("input", inspect.Parameter.KEYWORD_ONLY, annotation=input_type),
-        inspect.Parameter(
-            "idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=str | None, default=None
-        ),
+        inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=str | None, default=None),
     ]
     resolve.__signature__ = inspect.Signature(parameters, return_annotation=CommandResult)  # type: ignore[attr-defined]
     resolve.__annotations__ = {

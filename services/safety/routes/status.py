@@ -143,6 +143,7 @@ async def inspection_status(
     safety: SafetyDep,
     principal: CurrentPrincipal,
     school_id: str | None = None,
+    ids: Annotated[str | None, Param(description="Only these campuses, comma-separated")] = None,
     month: Month = None,
     after: After = None,
     limit: Limit = 50,
@@ -151,6 +152,7 @@ async def inspection_status(
     q = Query("SELECT campus_id, school_id, district_id, name FROM directory_campuses", "campus_id").scoped(principal)
     q.where.append("NOT closed")
     q.filter("school_id = {}", school_id)
+    q.filter("campus_id = ANY({}::text[])", [i for i in ids.split(",") if i] if ids else None)
     page = await q.page(safety.pool, after, limit)
     now = datetime.now(UTC)
     page.items = await campus_status(safety, page.items, (month or now.date()).replace(day=1), now)

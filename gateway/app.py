@@ -1,0 +1,102 @@
+"""The gateway app: ``/graphql`` (GraphiQL in the browser, graphql-transport-ws for subscriptions)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.requests import HTTPConnection
+from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from gateway.clients import ServiceClients
+from gateway.context import AuthenticationRequired, GatewayContext, build_context
+from gateway.events import EventHub
+from gateway.schema import build_schema
+from gateway.settings import SERVICES, GatewaySettings
+from services.eventkit.app import CorrelationMiddleware
+from services.eventkit.auth import TokenVerifier
+from services.eventkit.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def create_gateway(
+    settings: GatewaySettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None, live: bool = True
+) -> FastAPI:
+    """``transport`` lets tests route service calls in process; ``live`` starts the Kafka event hub."""
+    settings = settings or GatewaySettings()
+    configure_logging("gateway", settings.log_level, json_output=settings.log_json)
+    verifier = TokenVerifier(settings)
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state["clients"] = ServiceClients(settings, transport)
+        state["hub"] = EventHub(settings)
+        if live:
+            state["hub"].start()
+        log.info("gateway started", extra={"port": settings.port})
+        try:
+            yield
+        finally:
+            await state["hub"].stop()
+            await state["clients"].aclose()
+
+    async def get_context(connection: HTTPConnection) -> GatewayContext:
+        try:
+            context = await build_context(
+                settings,
+                state["clients"],
+                verifier,
+                connection.headers.get("authorization"),
+                connection.headers.get("x-correlation-id"),
+            )
+        except AuthenticationRequired as exc:
+            raise HTTPException(401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
+        context.hub = state["hub"]
+        return context
+
+    graphql: GraphQLRouter[GatewayContext, None] = GraphQLRouter(
+        build_schema(settings),
+        context_getter=get_context,
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        graphql_ide="graphiql",
+    )
+    app = FastAPI(title="Houqin GraphQL gateway", version="1.0.0", lifespan=lifespan)
+    app.add_middleware(CorrelationMiddleware)
+    app.include_router(graphql, prefix="/graphql")
+    app.state.gateway = state
+    app.state.settings = settings
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "gateway"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        clients: ServiceClients = state["clients"]
+
+        async def check(name: str) -> tuple[str, str]:
+            try:
+                response = await clients.clients[name].get("/healthz", timeout=2)
+                return name, "ok" if response.status_code == 200 else f"answered {response.status_code}"
+            except httpx.HTTPError as exc:
+                return name, f"down: {type(exc).__name__}"
+
+        checks = dict(await asyncio.gather(*(check(s) for s in SERVICES)))
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

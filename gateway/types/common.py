@@ -1,0 +1,120 @@
+"""Relay-style connections over the services' keyset pages, and typed rows from JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from gateway.clients import ServiceError, ServiceUnavailable
+from gateway.context import GatewayContext
+
+T = TypeVar("T")
+MAX_FIRST = 500
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a list; pass pageInfo.endCursor as `after` for the next one")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @strawberry.field(description="The nodes of the edges, for clients that need no cursors")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def _convert(annotation: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(annotation)
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _convert(args[0], value)
+    if origin is list and args:
+        return [_convert(args[0], v) for v in value]
+    if annotation is dt.datetime and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    if annotation is dt.date and isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if dataclasses.is_dataclass(annotation) and isinstance(value, dict):
+        return row(annotation, value)
+    return value
+
+
+def row(cls: type[T], data: dict[str, Any]) -> T:
+    """A strawberry type from a service's JSON row: known fields only, typed."""
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if field.name in data:
+            values[field.name] = _convert(hints.get(field.name), data[field.name])
+    return cls(**values)
+
+
+def graphql_error(exc: Exception) -> GraphQLError:
+    """A service's refusal or absence as a GraphQL error the client can act on."""
+    if isinstance(exc, ServiceUnavailable):
+        return GraphQLError(str(exc), extensions={"code": "UNAVAILABLE", "service": exc.service})
+    assert isinstance(exc, ServiceError)
+    code = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 422: "BAD_USER_INPUT"}.get(exc.status, "ERROR")
+    reason = exc.body.get("reason") or exc.body.get("detail") or exc.body
+    return GraphQLError(f"{exc.service}: {reason}", extensions={"code": code, "service": exc.service})
+
+
+async def get(context: GatewayContext, service: str, path: str, **params: Any) -> Any:
+    try:
+        return await context.caller.get(service, path, **params)
+    except (ServiceError, ServiceUnavailable) as exc:
+        raise graphql_error(exc) from None
+
+
+async def page(
+    context: GatewayContext,
+    service: str,
+    path: str,
+    cls: type[T],
+    key: str | Callable[[dict[str, Any]], str],
+    first: int,
+    after: str | None,
+    **params: Any,
+) -> Connection[T]:
+    """One page from a service's list endpoint, as a connection."""
+    context.require()
+    first = max(1, min(first, MAX_FIRST))
+    body = await get(context, service, path, limit=first, after=after, **params)
+    key_of = key if callable(key) else (lambda item: str(item[key]))
+    edges = [Edge(cursor=key_of(item), node=row(cls, item)) for item in body["items"]]
+    return Connection(
+        edges=edges, page_info=PageInfo(has_next_page=body["next_cursor"] is not None, end_cursor=body["next_cursor"])
+    )
+
+
+async def one(context: GatewayContext, service: str, path: str, cls: type[T]) -> T | None:
+    """One entity, or null when it does not exist or is outside the caller's scope."""
+    context.require()
+    try:
+        return row(cls, await context.caller.get(service, path))
+    except ServiceError as exc:
+        if exc.status == 404:
+            return None
+        raise graphql_error(exc) from None
+    except ServiceUnavailable as exc:
+        raise graphql_error(exc) from None

@@ -3,6 +3,7 @@ and the limits that keep the API safe."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import strawberry
@@ -32,29 +33,18 @@ Query = merge_types("Query", (DirectoryQuery, SafetyQuery, InventoryQuery, OpsQu
 Mutation = build_mutation_type([DIRECTORY, SAFETY, INVENTORY])
 
 
-def _list_fields() -> set[str]:
-    """Names of fields that return lists of things (connections or plain lists)."""
-    probe = strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, scalar_overrides=SCALAR_OVERRIDES
-    )
-    names: set[str] = set()
-    for type_ in probe._schema.type_map.values():
-        for name, field in getattr(type_, "fields", {}).items():
-            if "first" in getattr(field, "args", {}):
-                names.add(name)
-    return names
-
-
 def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
     settings = settings or GatewaySettings()
-    extensions: list[SchemaExtension | type[SchemaExtension]] = [
-        QueryDepthLimiter(max_depth=settings.max_depth),
-        MaxTokensLimiter(max_token_count=settings.max_tokens),
-        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        CostLimiter(settings.max_cost, _list_fields()),
+    s = settings
+    # factories: each request gets fresh extension instances
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=s.max_depth),
+        lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),
+        lambda: CostLimiter(s.max_cost),
     ]
     if not settings.introspection_enabled:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

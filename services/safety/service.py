@@ -6,8 +6,11 @@ from __future__ import annotations
 from services.directory.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.safety.events import SAFETY_EVENTS
+from services.safety.projections.health_files import HEALTH_FILES
 from services.safety.projections.inspection_status import INSPECTION_STATUS
-from services.safety.routes import hazards, inspections, status
+from services.safety.projections.safety_records import SAFETY_RECORDS
+from services.safety.reactions import HealthRecordOpener
+from services.safety.routes import agreements, buses, drills, education, hazards, health, injuries, inspections, status
 
 SAFETY = ServiceDefinition(
     name="safety",
@@ -15,14 +18,30 @@ SAFETY = ServiceDefinition(
     description="Campus safety (校园安全): responsibility agreements, health records, patrols and inspections, "
     "hazards, school buses, drills, safety education and injuries.",
     registry=SAFETY_EVENTS,
-    routers=[status.router, inspections.router, hazards.router],
+    routers=[
+        status.router,
+        inspections.router,
+        hazards.router,
+        agreements.router,
+        health.router,
+        buses.router,
+        drills.router,
+        education.router,
+        injuries.router,
+    ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[INSPECTION_STATUS],
-    reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
+    projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS],
+    reactions=[ReactionSpec(DirectoryMirror(), ["directory"]), ReactionSpec(HealthRecordOpener(), ["directory"])],
     openapi_tags=[
         {"name": "inspection status", "description": "Due and overdue inspections, open hazards, drills, agreements"},
         {"name": "inspections", "description": "Daily patrols, monthly and special checks, fire inspections"},
         {"name": "hazards", "description": "Reported, assigned in-house or escalated, rectified, verified"},
+        {"name": "agreements", "description": "Safety agreements (安全责任书): campaigns, issuing, signing, reminders"},
+        {"name": "health records", "description": "一人一档: records, reviews, special conditions, acknowledgements"},
+        {"name": "school buses", "description": "一车一档: six fixed items, route checks, violations, compliance"},
+        {"name": "drills", "description": "Planned, conducted, summarised; monthly coverage by kind"},
+        {"name": "safety education", "description": "Friday sessions per class, monthly flag ceremonies, campaigns"},
+        {"name": "injuries", "description": "Reported, parents told, followed up, closed; counts by setting"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -73,7 +73,9 @@ async def record_finding(inspection_id: str, cmd: RecordFinding, ctx: Context, s
 
 
 @command_route(router, "/inspections/{inspection_id}/sign-off", "A director signs the inspection off")
-async def sign_off_inspection(inspection_id: str, cmd: SignOffInspection, ctx: Context, safety: SafetyDep) -> CommandResult:
+async def sign_off_inspection(
+    inspection_id: str, cmd: SignOffInspection, ctx: Context, safety: SafetyDep
+) -> CommandResult:
     tenant = await safety.tenant_of(Inspection, inspection_id, "inspection")
     return await safety.run(Inspection, inspection_id, cmd, ctx, tenant, DIRECTORS)
 
@@ -87,7 +89,9 @@ async def complete_inspection(
 
 
 @command_route(router, "/campuses/{campus_id}/inspection-schedule", "Set how often a kind of inspection is due")
-async def set_inspection_schedule(campus_id: str, cmd: SetInspectionSchedule, ctx: Context, safety: SafetyDep) -> CommandResult:
+async def set_inspection_schedule(
+    campus_id: str, cmd: SetInspectionSchedule, ctx: Context, safety: SafetyDep
+) -> CommandResult:
     tenant = await safety.campus(campus_id)
     return await safety.run(InspectionSchedule, campus_id, cmd, ctx, tenant, MANAGERS)
 

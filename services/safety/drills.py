@@ -1,0 +1,146 @@
+"""Drills (演练): one each month, a different kind each time.
+
+A drill is planned with its plan (方案), conducted with a record of who took part
+and how long the evacuation took, and summarised with its write-up (总结与报道).
+Each step happens once and in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.decider import Decider, Resolved
+from services.eventkit.envelope import DomainEvent
+from services.eventkit.errors import Rejected
+from services.safety.events import DrillConducted, DrillKind, DrillPlanned, DrillSummarised
+
+# -- commands ----------------------------------------------------------------------------
+
+
+class PlanDrill(Command):
+    model_config = examples(
+        {
+            "drill_id": "main-fire-2020-12",
+            "campus_id": "main",
+            "kind": "fire",
+            "title": "119消防疏散演练",
+            "planned_on": "2020-12-09",
+            "plan_ref": "drills/2020-12/fire-plan.pdf",
+        }
+    )
+
+    drill_id: EntityId
+    campus_id: EntityId
+    kind: DrillKind = Field(examples=["fire"])
+    title: Name = Field(examples=["119消防疏散演练"])
+    planned_on: date
+    plan_ref: str = Field(
+        min_length=1, max_length=500, description="The plan document (方案)", examples=["drills/2020-11/fire-plan.pdf"]
+    )
+
+
+class ConductDrill(Command):
+    model_config = examples(
+        {
+            "conducted_on": "2020-12-09",
+            "participants": 1260,
+            "evacuation_seconds": 185,
+            "record_ref": "drills/2020-12/fire-record.pdf",
+        }
+    )
+
+    conducted_on: date
+    participants: int = Field(ge=1, le=100_000, examples=[1260])
+    evacuation_seconds: int | None = Field(default=None, ge=1, le=86_400, examples=[185])
+    record_ref: str = Field(default="", max_length=500, examples=["drills/2020-11/fire-record.pdf"])
+
+
+class SummariseDrill(Command):
+    model_config = examples(
+        {
+            "summary": "全校3分05秒完成疏散, 二楼东侧楼梯口拥堵, 下次分批下楼",
+            "report_ref": "https://mp.weixin.qq.com/s/fire-drill",
+        }
+    )
+
+    summary: Text = Field(min_length=1, examples=["全校3分05秒完成疏散, 二楼东侧楼梯口拥堵, 下次分批下楼"])
+    report_ref: str = Field(default="", max_length=500, examples=["https://mp.weixin.qq.com/s/fire-drill"])
+
+
+# -- state -------------------------------------------------------------------------------
+
+
+class DrillStatus(StrEnum):
+    PLANNED = "planned"
+    CONDUCTED = "conducted"
+    SUMMARISED = "summarised"
+
+
+@dataclass(frozen=True)
+class DrillState:
+    status: DrillStatus | None = None
+    campus_id: str = ""
+    kind: DrillKind = DrillKind.OTHER
+
+
+DrillCommand = Resolved[PlanDrill] | Resolved[ConductDrill] | Resolved[SummariseDrill]
+
+
+def decide(rc: DrillCommand, state: DrillState) -> Sequence[DomainEvent]:
+    cmd = rc.command
+    if isinstance(cmd, PlanDrill):
+        if state.status is not None:
+            raise Rejected(f"drill {cmd.drill_id} is already planned", field="drill_id")
+        return [
+            DrillPlanned(
+                drill_id=cmd.drill_id,
+                campus_id=cmd.campus_id,
+                kind=cmd.kind,
+                title=cmd.title,
+                planned_on=cmd.planned_on,
+                plan_ref=cmd.plan_ref,
+            )
+        ]
+    if state.status is None:
+        raise Rejected("the drill was never planned")
+    drill_id = rc.entity_id
+    if isinstance(cmd, ConductDrill):
+        if state.status is not DrillStatus.PLANNED:
+            raise Rejected("the drill was already conducted")
+        return [
+            DrillConducted(
+                drill_id=drill_id,
+                campus_id=state.campus_id,
+                kind=state.kind,
+                conducted_on=cmd.conducted_on,
+                participants=cmd.participants,
+                evacuation_seconds=cmd.evacuation_seconds,
+                record_ref=cmd.record_ref,
+            )
+        ]
+    assert isinstance(cmd, SummariseDrill)
+    if state.status is DrillStatus.PLANNED:
+        raise Rejected("a drill is summarised after it was conducted")
+    if state.status is DrillStatus.SUMMARISED:
+        raise Rejected("the drill is already summarised")
+    return [DrillSummarised(drill_id=drill_id, summary=cmd.summary, report_ref=cmd.report_ref)]
+
+
+def evolve(state: DrillState, event: DomainEvent) -> DrillState:
+    match event:
+        case DrillPlanned():
+            return DrillState(DrillStatus.PLANNED, event.campus_id, event.kind)
+        case DrillConducted():
+            return replace(state, status=DrillStatus.CONDUCTED)
+        case DrillSummarised():
+            return replace(state, status=DrillStatus.SUMMARISED)
+    return state
+
+
+Drill: Decider[DrillCommand, DrillState, DomainEvent] = Decider("Drill", DrillState(), decide, evolve, "drill")

@@ -1,0 +1,231 @@
+"""Safety education: Friday sessions, flag ceremonies and campaigns, given / when / then."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from services.eventkit.decider import Decider, Resolved
+from services.eventkit.envelope import DomainEvent, TenantPath
+from services.eventkit.errors import Rejected
+from services.safety.education import (
+    CheckSession,
+    DeliverSession,
+    FlagCeremony,
+    HoldFlagCeremony,
+    LaunchCampaign,
+    MarkActivityDone,
+    PlanSession,
+    SafetyCampaign,
+    SafetySession,
+    SummariseCampaign,
+    ceremony_id,
+)
+from services.safety.events import (
+    FlagCeremonyHeld,
+    SafetyCampaignActivityDone,
+    SafetyCampaignLaunched,
+    SafetyCampaignSummarised,
+    SafetySessionChecked,
+    SafetySessionDelivered,
+    SafetySessionPlanned,
+    SessionResult,
+)
+
+MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
+AT = datetime(2020, 10, 16, 15, 0, tzinfo=UTC)
+FRIDAY = date(2020, 10, 16)
+
+
+def when(
+    decider: Decider[Any, Any, Any],
+    entity_id: str,
+    given: Sequence[DomainEvent],
+    command: Any,
+    actor: str = "huang",
+    facts: dict[str, str] | None = None,
+) -> list[DomainEvent]:
+    state = decider.fold(given)
+    return list(decider.decide(Resolved(command, MAIN, entity_id, facts or {}, actor=actor, at=AT), state))
+
+
+# -- sessions ----------------------------------------------------------------------------
+
+PLAN = PlanSession(
+    session_id="g6-1-w42", class_id="g6-1", week_of=FRIDAY, theme="防溺水", lesson_prep_ref="prep/g6-1/w42.docx"
+)
+PLANNED = SafetySessionPlanned(
+    session_id="g6-1-w42",
+    class_id="g6-1",
+    campus_id="main",
+    week_of=FRIDAY,
+    theme="防溺水",
+    teacher_id="huang",
+    lesson_prep_ref="prep/g6-1/w42.docx",
+)
+DELIVERED = SafetySessionDelivered(session_id="g6-1-w42", delivered_on=FRIDAY)
+
+
+def session(given: Sequence[DomainEvent], command: Any, actor: str = "huang", **facts: str) -> list[DomainEvent]:
+    return when(SafetySession, "g6-1-w42", given, command, actor, facts)
+
+
+def test_a_session_is_planned_by_its_teacher_delivered_and_checked() -> None:
+    assert session([], PLAN) == [PLANNED]
+    assert session([PLANNED], DeliverSession(delivered_on=FRIDAY)) == [DELIVERED]
+    checked = session([PLANNED, DELIVERED], CheckSession(result=SessionResult.GOOD), actor="zhou", delivered_by="huang")
+    assert checked == [SafetySessionChecked(session_id="g6-1-w42", checked_by="zhou", result=SessionResult.GOOD)]
+    assert SafetySession.stream_id("g6-1-w42") == "safety-session-g6-1-w42"
+
+
+def test_a_manager_plans_a_session_for_a_teacher() -> None:
+    (event,) = session([], PLAN.model_copy(update={"teacher_id": "sun"}), actor="zhou")
+    assert isinstance(event, SafetySessionPlanned) and event.teacher_id == "sun"
+
+
+def test_a_session_is_on_a_friday() -> None:
+    with pytest.raises(ValidationError, match="not a Friday") as invalid:
+        PlanSession.model_validate(PLAN.model_dump() | {"week_of": date(2020, 10, 15)})
+    assert invalid.value.errors()[0]["loc"] == ("week_of",)
+
+
+def test_a_session_needs_its_lesson_prep() -> None:
+    with pytest.raises(ValidationError) as invalid:
+        PlanSession.model_validate(PLAN.model_dump() | {"lesson_prep_ref": ""})
+    assert invalid.value.errors()[0]["loc"] == ("lesson_prep_ref",)
+
+
+def test_a_session_is_planned_once() -> None:
+    with pytest.raises(Rejected) as refused:
+        session([PLANNED], PLAN)
+    assert refused.value.field == "session_id"
+
+
+def test_a_session_is_delivered_once_and_only_when_planned() -> None:
+    with pytest.raises(Rejected, match="never planned"):
+        session([], DeliverSession(delivered_on=FRIDAY))
+    with pytest.raises(Rejected, match="already delivered"):
+        session([PLANNED, DELIVERED], DeliverSession(delivered_on=FRIDAY))
+
+
+def test_a_session_is_checked_after_it_was_delivered() -> None:
+    with pytest.raises(Rejected, match="after it was delivered"):
+        session([PLANNED], CheckSession(result=SessionResult.GOOD), actor="zhou")
+
+
+def test_whoever_delivered_a_session_does_not_check_it() -> None:
+    with pytest.raises(Rejected, match="does not check"):
+        session([PLANNED, DELIVERED], CheckSession(result=SessionResult.GOOD), actor="zhou", delivered_by="zhou")
+    # without word of who recorded the delivery, the session's teacher is taken as its deliverer
+    with pytest.raises(Rejected, match="does not check"):
+        session([PLANNED, DELIVERED], CheckSession(result=SessionResult.GOOD), actor="huang")
+
+
+def test_a_session_is_checked_once() -> None:
+    checked = SafetySessionChecked(session_id="g6-1-w42", checked_by="zhou", result=SessionResult.NEEDS_IMPROVEMENT)
+    with pytest.raises(Rejected, match="already checked"):
+        session(
+            [PLANNED, DELIVERED, checked], CheckSession(result=SessionResult.GOOD), actor="gu", delivered_by="huang"
+        )
+
+
+# -- flag ceremonies ---------------------------------------------------------------------
+
+HOLD = HoldFlagCeremony(campus_id="main", held_on=date(2020, 10, 12), theme="珍爱生命 预防溺水", speaker="徐副校长")
+HELD = FlagCeremonyHeld(
+    ceremony_id="main-2020-10",
+    campus_id="main",
+    held_on=date(2020, 10, 12),
+    theme="珍爱生命 预防溺水",
+    speaker="徐副校长",
+)
+
+
+def test_a_flag_ceremony_is_held_once_a_month() -> None:
+    cid = ceremony_id("main", date(2020, 10, 12))
+    assert cid == "main-2020-10" == ceremony_id("main", date(2020, 10, 26))
+    assert when(FlagCeremony, cid, [], HOLD, actor="zhou") == [HELD]
+    second = HOLD.model_copy(update={"held_on": date(2020, 10, 26)})
+    with pytest.raises(Rejected, match="2020-10") as refused:
+        when(FlagCeremony, cid, [HELD], second, actor="zhou")
+    assert refused.value.field == "held_on"
+    assert FlagCeremony.stream_id(cid) == "flag-ceremony-main-2020-10"
+
+
+# -- campaigns ---------------------------------------------------------------------------
+
+SIX_ONES = [
+    "一次国旗下讲话",
+    "一节班队活动课",
+    "一次校车事故演练",
+    "一次交通安全黑板报评比",
+    "一个宣传橱窗",
+    "一支志愿者队伍",
+]
+LAUNCH = LaunchCampaign(
+    campaign_id="traffic-2020",
+    campus_id="main",
+    title='交通安全日 "六个一"',
+    activities=SIX_ONES,
+    starts_on=date(2020, 11, 2),
+)
+LAUNCHED = SafetyCampaignLaunched(
+    campaign_id="traffic-2020",
+    campus_id="main",
+    title='交通安全日 "六个一"',
+    activities=SIX_ONES,
+    starts_on=date(2020, 11, 2),
+)
+
+
+def done(activity: str) -> SafetyCampaignActivityDone:
+    return SafetyCampaignActivityDone(campaign_id="traffic-2020", activity=activity, done_on=date(2020, 11, 30))
+
+
+def campaign(given: Sequence[DomainEvent], command: Any) -> list[DomainEvent]:
+    return when(SafetyCampaign, "traffic-2020", given, command, actor="zhou")
+
+
+def test_a_campaign_is_launched_with_its_activities() -> None:
+    assert campaign([], LAUNCH) == [LAUNCHED]
+    with pytest.raises(Rejected) as refused:
+        campaign([LAUNCHED], LAUNCH)
+    assert refused.value.field == "campaign_id"
+
+
+def test_activities_are_distinct_and_at_least_one() -> None:
+    with pytest.raises(ValidationError):
+        LaunchCampaign.model_validate(LAUNCH.model_dump() | {"activities": []})
+    with pytest.raises(ValidationError, match="distinct"):
+        LaunchCampaign.model_validate(LAUNCH.model_dump() | {"activities": ["一次国旗下讲话", "一次国旗下讲话"]})
+
+
+def test_an_activity_of_the_campaign_is_done_once() -> None:
+    mark = MarkActivityDone(activity="一次校车事故演练", done_on=date(2020, 11, 30))
+    assert campaign([LAUNCHED], mark) == [done("一次校车事故演练")]
+    with pytest.raises(Rejected, match="already done") as twice:
+        campaign([LAUNCHED, done("一次校车事故演练")], mark)
+    assert twice.value.field == "activity"
+    with pytest.raises(Rejected, match="not an activity") as unknown:
+        campaign([LAUNCHED], MarkActivityDone(activity="一次春游", done_on=date(2020, 11, 30)))
+    assert unknown.value.field == "activity"
+
+
+def test_a_campaign_is_summarised_when_every_activity_is_done() -> None:
+    five = [LAUNCHED, *(done(a) for a in SIX_ONES[:5])]
+    with pytest.raises(Rejected, match="一支志愿者队伍"):
+        campaign(five, SummariseCampaign(summary="总结"))
+    all_six = [*five, done(SIX_ONES[5])]
+    summarised = SafetyCampaignSummarised(campaign_id="traffic-2020", summary="总结")
+    assert campaign(all_six, SummariseCampaign(summary="总结")) == [summarised]
+    with pytest.raises(Rejected, match="summarised"):
+        campaign([*all_six, summarised], SummariseCampaign(summary="再总结"))
+
+
+def test_nothing_happens_to_a_campaign_never_launched() -> None:
+    with pytest.raises(Rejected, match="never launched"):
+        campaign([], MarkActivityDone(activity="一次国旗下讲话", done_on=date(2020, 11, 30)))

@@ -63,7 +63,7 @@ def command_routes(definition: ServiceDefinition) -> list[CommandRoute]:
         for route in router.routes:
             if (
                 not isinstance(route, APIRoute)
-                or "POST" not in route.methods
+                or "POST" not in (route.methods or set())
                 or route.response_model is not ServiceResult
             ):
                 continue

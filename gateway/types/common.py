@@ -54,7 +54,7 @@ def _convert(annotation: Any, value: Any) -> Any:
         return dt.datetime.fromisoformat(value)
     if annotation is dt.date and isinstance(value, str):
         return dt.date.fromisoformat(value[:10])
-    if dataclasses.is_dataclass(annotation) and isinstance(value, dict):
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation) and isinstance(value, dict):
         return row(annotation, value)
     return value
 
@@ -95,7 +95,7 @@ async def page(
     first: int,
     after: str | None,
     **params: Any,
-) -> Connection[T]:
+) -> Connection[T] | None:
     """One page from a service's list endpoint, as a connection."""
     context.require()
     first = max(1, min(first, MAX_FIRST))

@@ -34,7 +34,7 @@ class School:
     @strawberry.field(description="The school calendar; `on` picks the term a day falls in")
     async def terms(
         self, info: Ctx, on: dt.date | None = None, first: int = 20, after: str | None = None
-    ) -> Connection[Term]:
+    ) -> Connection[Term] | None:
         return await page(
             info.context,
             "directory",
@@ -67,7 +67,7 @@ class Campus:
     students: int = 0
 
     @strawberry.field
-    async def classes(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[SchoolClass]:
+    async def classes(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[SchoolClass] | None:
         return await page(
             info.context, "directory", "/classes", SchoolClass, "class_id", first, after, campus_id=self.campus_id
         )
@@ -86,7 +86,7 @@ class Campus:
     @strawberry.field(description="Stock per item on this campus (the inventory counts)")
     async def stock(
         self, info: Ctx, first: int = 100, after: str | None = None, below_reorder_point: bool = False
-    ) -> Connection[Annotated[StockLine, strawberry.lazy("gateway.types.inventory")]]:
+    ) -> Connection[Annotated[StockLine, strawberry.lazy("gateway.types.inventory")]] | None:
         from gateway.types.inventory import stock_page
 
         return await stock_page(info.context, str(self.campus_id), below_reorder_point, first, after)
@@ -157,13 +157,13 @@ async def load_campus(info: Ctx, campus_id: str) -> Campus | None:
 @strawberry.type
 class DirectoryQuery:
     @strawberry.field
-    async def districts(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[District]:
+    async def districts(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[District] | None:
         return await page(info.context, "directory", "/districts", District, "district_id", first, after)
 
     @strawberry.field
     async def schools(
         self, info: Ctx, district_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
-    ) -> Connection[School]:
+    ) -> Connection[School] | None:
         return await page(
             info.context, "directory", "/schools", School, "school_id", first, after, district_id=district_id
         )
@@ -171,7 +171,7 @@ class DirectoryQuery:
     @strawberry.field
     async def campuses(
         self, info: Ctx, school_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
-    ) -> Connection[Campus]:
+    ) -> Connection[Campus] | None:
         return await page(
             info.context, "directory", "/campuses", Campus, "campus_id", first, after, school_id=school_id
         )
@@ -183,7 +183,7 @@ class DirectoryQuery:
     @strawberry.field
     async def classes(
         self, info: Ctx, campus_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
-    ) -> Connection[SchoolClass]:
+    ) -> Connection[SchoolClass] | None:
         return await page(
             info.context, "directory", "/classes", SchoolClass, "class_id", first, after, campus_id=campus_id
         )
@@ -196,7 +196,7 @@ class DirectoryQuery:
         role: str | None = None,
         first: int = 100,
         after: str | None = None,
-    ) -> Connection[StaffMember]:
+    ) -> Connection[StaffMember] | None:
         return await page(
             info.context, "directory", "/staff", StaffMember, "staff_id", first, after, campus_id=campus_id, role=role
         )
@@ -204,7 +204,7 @@ class DirectoryQuery:
     @strawberry.field
     async def students(
         self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
-    ) -> Connection[Student]:
+    ) -> Connection[Student] | None:
         return await page(
             info.context, "directory", "/students", Student, "student_id", first, after, class_id=class_id
         )

@@ -73,7 +73,7 @@ class PipelineStep:
 
 async def stock_page(
     context: GatewayContext, campus_id: str | None, below_reorder_point: bool, first: int, after: str | None
-) -> Connection[StockLine]:
+) -> Connection[StockLine] | None:
     return await page(
         context,
         "inventory",
@@ -97,7 +97,7 @@ class InventoryQuery:
         below_reorder_point: bool = False,
         first: int = 100,
         after: str | None = None,
-    ) -> Connection[StockLine]:
+    ) -> Connection[StockLine] | None:
         return await stock_page(info.context, campus_id, below_reorder_point, first, after)
 
     @strawberry.field
@@ -109,7 +109,7 @@ class InventoryQuery:
         category: str | None = None,
         first: int = 100,
         after: str | None = None,
-    ) -> Connection[Purchase]:
+    ) -> Connection[Purchase] | None:
         return await page(
             info.context,
             "inventory",
@@ -128,7 +128,9 @@ class InventoryQuery:
         return await one(info.context, "inventory", f"/purchases/{purchase_id}", Purchase)
 
     @strawberry.field(description="How many purchases wait at each step, per campus")
-    async def procurement_pipeline(self, info: Ctx, campus_id: strawberry.ID | None = None) -> list[PipelineStep]:
+    async def procurement_pipeline(
+        self, info: Ctx, campus_id: strawberry.ID | None = None
+    ) -> list[PipelineStep] | None:
         info.context.require()
         rows = await get(info.context, "inventory", "/purchases/pipeline", campus_id=campus_id)
         return [PipelineStep(**r) for r in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -93,6 +94,10 @@ class OpsQuery:
         return out
 
 
+def _id(value: str | None) -> strawberry.ID | None:
+    return strawberry.ID(value) if value is not None else None
+
+
 def _dt(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
@@ -136,10 +141,10 @@ class Subscription:
                 type=env.type,
                 occurred_at=env.occurred_at,
                 recorded_at=env.recorded_at,
-                district_id=env.district_id,
-                school_id=env.school_id,
-                campus_id=env.campus_id,
+                district_id=_id(env.district_id),
+                school_id=_id(env.school_id),
+                campus_id=_id(env.campus_id),
                 actor=env.actor,
                 correlation_id=env.correlation_id,
-                data=env.data,
+                data=cast(JSON, env.data),
             )

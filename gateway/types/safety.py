@@ -149,7 +149,7 @@ class SafetyQuery:
         month: dt.date | None = None,
         first: int = 50,
         after: str | None = None,
-    ) -> Connection[CampusSafety]:
+    ) -> Connection[CampusSafety] | None:
         info.context.require()
         body = await get(
             info.context,
@@ -178,7 +178,7 @@ class SafetyQuery:
         open_only: bool = False,
         first: int = 100,
         after: str | None = None,
-    ) -> Connection[Hazard]:
+    ) -> Connection[Hazard] | None:
         return await page(
             info.context,
             "safety",
@@ -206,7 +206,7 @@ class SafetyQuery:
         completed: bool | None = None,
         first: int = 100,
         after: str | None = None,
-    ) -> Connection[Inspection]:
+    ) -> Connection[Inspection] | None:
         return await page(
             info.context,
             "safety",

@@ -20,16 +20,16 @@ from gateway.limits import CostLimiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.settings import GatewaySettings
 from gateway.types.directory import DirectoryQuery
-from gateway.types.inventory import InventoryQuery
+from gateway.types.inventory import InventoryLists, InventoryQuery
 from gateway.types.ops import OpsQuery, Subscription
-from gateway.types.safety import SafetyQuery
+from gateway.types.safety import SafetyLists, SafetyQuery
 from services.directory.service import DIRECTORY
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
-Query = merge_types("Query", (DirectoryQuery, SafetyQuery, InventoryQuery, OpsQuery))
+Query = merge_types("Query", (DirectoryQuery, SafetyQuery, SafetyLists, InventoryQuery, InventoryLists, OpsQuery))
 Mutation = build_mutation_type([DIRECTORY, SAFETY, INVENTORY])
 
 

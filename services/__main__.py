@@ -25,8 +25,9 @@ from services.eventkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = Path(os.environ.get("HOUQIN_STATE_DIR", ROOT / "infra" / ".state"))
-# The services that exist, in start order.
-SERVICES = ["directory"]
+# The services that exist, in start order; the gateway comes last.
+SERVICES = ["directory", "safety", "inventory"]
+DEMO_DISTRICT = "xinbei"
 
 cli = typer.Typer(help="Houqin: the logistics office of a school district.", no_args_is_help=True)
 console = Console()
@@ -66,15 +67,18 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each servic
     signal.signal(signal.SIGTERM, on_sigterm)
     started = time.monotonic()
     try:
-        for name in SERVICES:
+        for name in [*SERVICES, "gateway"]:
             port = Settings(service=name).port
             if _ready(port):
                 console.print(f"[yellow]{name}[/yellow]: something already answers on port {port}; leaving it")
                 continue
             log = (logs / f"{name}.log").open("ab")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}", "serve"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            command = (
+                [sys.executable, "-m", "gateway"]
+                if name == "gateway"
+                else [sys.executable, "-m", f"services.{name}", "serve"]
             )
+            proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             children.append((name, proc))
             with console.status(f"starting {name} on port {port}..."):
                 deadline = time.monotonic() + timeout
@@ -84,13 +88,27 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each servic
                         stop_all()
                         raise typer.Exit(1)
                     time.sleep(0.3)
-            console.print(f"[green]{name}[/green] ready: http://127.0.0.1:{port}/docs")
-        admin = mint_token(Settings(), Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN])))
-        console.print()
-        console.print("Open the API documentation above; authorize with this development token (platform admin):")
-        print(admin, flush=True)
+            where = "/graphql" if name == "gateway" else "/docs"
+            console.print(f"[green]{name}[/green] ready: http://127.0.0.1:{port}{where}")
+        settings = Settings()
+        platform = mint_token(settings, Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN])))
+        demo_admin = mint_token(
+            settings,
+            Principal(
+                subject="demo-admin",
+                name="演示 区管理员",
+                roles=frozenset([Role.DISTRICT_ADMIN]),
+                districts=frozenset([DEMO_DISTRICT]),
+            ),
+        )
+        gateway_port = Settings(service="gateway").port
+        console.print(f"\nGraphiQL: http://127.0.0.1:{gateway_port}/graphql")
+        console.print(f"A district admin of the demo district {DEMO_DISTRICT} (header Authorization: Bearer <token>):")
+        print(demo_admin, flush=True)
+        console.print("The platform admin (registers districts):")
+        print(platform, flush=True)
         console.print(
-            f"\nHouqin is up: {len(SERVICES)} service(s) in {time.monotonic() - started:.1f}s. "
+            f"\nHouqin is up: {len(SERVICES)} services and the gateway in {time.monotonic() - started:.1f}s. "
             f"Logs in {logs}. Ctrl-C stops everything."
         )
         while all(proc.poll() is None for _, proc in children):

@@ -8,17 +8,19 @@ import signal
 import subprocess
 import sys
 import time
+from uuid import uuid4
 
+import asyncpg
 import httpx
 import jwt
 
 from services.eventkit.settings import Settings
-from tests.conftest import ROOT, SettingsFactory, eventually
+from tests.conftest import ROOT, Infra, SettingsFactory, eventually
 
 
-def _env(settings: Settings) -> dict[str, str]:
+def _env(settings: Settings, prefix: str) -> dict[str, str]:
     return os.environ | {
-        "HOUQIN_DATABASE_URL": settings.dsn,
+        "HOUQIN_DATABASE_PREFIX": prefix,
         "HOUQIN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "HOUQIN_NAMESPACE": settings.namespace,
         "HOUQIN_PORT_OFFSET": "100",
@@ -29,10 +31,17 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanly(
-    make_settings: SettingsFactory,
+    make_settings: SettingsFactory, infra: Infra
 ) -> None:
     settings = await make_settings("directory", namespace_suffix="up")
-    env = _env(settings)
+    prefix = f"houqin_up_{uuid4().hex[:6]}"
+    admin = await asyncpg.connect(infra.admin_dsn())
+    try:
+        for service in ("directory", "safety", "inventory"):
+            await admin.execute(f'CREATE DATABASE "{prefix}_{service}"')
+    finally:
+        await admin.close()
+    env = _env(settings, prefix)
     up = subprocess.Popen(  # noqa: ASYNC220 - the real command, as a user runs it
         [sys.executable, "-m", "services", "up"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -49,10 +58,19 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
                 break
         output = "\n".join(lines)
         assert any(line.startswith("Houqin is up") for line in lines), output
-        assert "http://127.0.0.1:8101/docs" in output
-        token = next((line for line in lines if line.startswith("eyJ")), "")
-        assert token.count(".") == 2, output
+        for url in ("8101/docs", "8102/docs", "8104/docs", "8100/graphql"):
+            assert f"http://127.0.0.1:{url}" in output, output
+        demo, token = [line for line in lines if line.startswith("eyJ")]
+        demo_claims = jwt.decode(demo, settings.jwt_secret, algorithms=["HS256"])
+        assert demo_claims["roles"] == ["district_admin"] and demo_claims["scope"]["districts"] == ["xinbei"]
         assert jwt.decode(token, settings.jwt_secret, algorithms=["HS256"])["roles"] == ["platform_admin"]
+        async with httpx.AsyncClient(base_url="http://127.0.0.1:8100") as gateway:
+            answer = await gateway.post(
+                "/graphql",
+                json={"query": "{ districts { nodes { name } } }"},
+                headers={"Authorization": f"Bearer {demo}"},
+            )
+            assert answer.status_code == 200 and answer.json()["data"] == {"districts": {"nodes": []}}
 
         async with httpx.AsyncClient(base_url="http://127.0.0.1:8101") as client:
             assert (await client.get("/readyz")).json()["status"] == "ready"
@@ -102,3 +120,10 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
         [sys.executable, "-m", "services", "token", "nobody"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert unknown.returncode == 1 and "nobody" in unknown.stderr and not unknown.stdout
+
+    admin = await asyncpg.connect(infra.admin_dsn())
+    try:
+        for service in ("directory", "safety", "inventory"):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_{service}" WITH (FORCE)')
+    finally:
+        await admin.close()

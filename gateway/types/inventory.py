@@ -134,3 +134,77 @@ class InventoryQuery:
         info.context.require()
         rows = await get(info.context, "inventory", "/purchases/pipeline", campus_id=campus_id)
         return [PipelineStep(**r) for r in rows]
+
+
+@strawberry.type(description="A repair (维修): reported, assigned, done, verified")
+class Repair:
+    repair_id: strawberry.ID
+    campus_id: strawberry.ID
+    place: str
+    description: str
+    source: str
+    hazard_id: strawberry.ID | None
+    state: str
+    reported_by: str
+    reported_at: dt.datetime
+    assignee_id: str | None
+    done_at: dt.datetime | None
+    verified_by: str | None
+    verified_at: dt.datetime | None
+    turnaround_hours: float | None
+
+    @strawberry.field
+    async def campus(self, info: Ctx) -> Campus | None:
+        return await load_campus(info, str(self.campus_id))
+
+
+@strawberry.type(description="A key (钥匙): who holds it, until when")
+class Key:
+    key_id: strawberry.ID
+    campus_id: strawberry.ID
+    door: str
+    state: str
+    holder_id: str | None
+    issued_on: dt.date | None
+    due_on: dt.date | None
+    returned_on: dt.date | None
+    lost_on: dt.date | None
+    days_overdue: int | None = None
+
+
+@strawberry.type
+class InventoryLists:
+    @strawberry.field
+    async def repairs(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        state: str | None = None,
+        hazard_id: strawberry.ID | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Repair] | None:
+        return await page(
+            info.context,
+            "inventory",
+            "/repairs",
+            Repair,
+            "repair_id",
+            first,
+            after,
+            campus_id=campus_id,
+            state=state,
+            hazard_id=hazard_id,
+        )
+
+    @strawberry.field(description="Keys issued and not returned; overdue ones carry daysOverdue")
+    async def keys_outstanding(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        overdue_only: bool = False,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Key] | None:
+        path = "/keys/overdue" if overdue_only else "/keys/outstanding"
+        return await page(info.context, "inventory", path, Key, "key_id", first, after, campus_id=campus_id)

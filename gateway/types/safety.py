@@ -219,3 +219,194 @@ class SafetyQuery:
             kind=kind,
             completed=completed,
         )
+
+
+@strawberry.type
+class Drill:
+    drill_id: strawberry.ID
+    campus_id: strawberry.ID
+    kind: str
+    title: str
+    planned_on: dt.date
+    conducted_on: dt.date | None
+    participants: int | None
+    evacuation_seconds: int | None
+    summarised: bool
+    status: str
+
+    @strawberry.field
+    async def campus(self, info: Ctx) -> Campus | None:
+        return await load_campus(info, str(self.campus_id))
+
+
+@strawberry.type(description="A student injury (学生受伤事故) and how it was followed up")
+class Incident:
+    injury_id: strawberry.ID
+    campus_id: strawberry.ID
+    student_id: strawberry.ID
+    class_id: strawberry.ID
+    setting: str
+    occurred_at: dt.datetime
+    injury: str
+    first_aid: str
+    reported_by: str
+    status: str
+    parent_notified_at: dt.datetime | None
+    follow_ups: int | None
+    closed_on: dt.date | None
+    cause: str | None
+    measures: str | None
+
+    @strawberry.field
+    async def campus(self, info: Ctx) -> Campus | None:
+        return await load_campus(info, str(self.campus_id))
+
+
+@strawberry.type(description="A school bus's file (一车一档): the six fixed items and its compliance")
+class Bus:
+    bus_id: strawberry.ID
+    campus_id: strawberry.ID
+    vehicle: str
+    driver: str
+    route: str
+    stops: list[str]
+    times: str
+    escort: str
+    registered_on: dt.date
+    compliance: JSON
+
+    @strawberry.field
+    def compliant(self) -> bool:
+        return bool(self.compliance.get("compliant")) if isinstance(self.compliance, dict) else False
+
+
+@strawberry.type(description="A responsibility agreement campaign (安全责任书) and how far its signing got")
+class AgreementCampaign:
+    campaign_id: strawberry.ID
+    campus_id: strawberry.ID
+    term_id: strawberry.ID
+    title: str
+    issued: int
+    signed: int
+    refused: int
+    signing_rate: float | None
+
+
+@strawberry.type(description="A student's health record (一人一档): the medical room and the class's teachers only")
+class HealthRecord:
+    student_id: strawberry.ID
+    student_name: str | None
+    class_id: strawberry.ID
+    campus_id: strawberry.ID
+    admission: str
+    opened_on: dt.date
+    reviews: int | None
+    reviewed_by: str | None
+    reviewed_on: dt.date | None
+    special_conditions: int
+
+
+@strawberry.type(description="A Friday safety session of a class: planned, delivered, checked")
+class SafetySession:
+    session_id: strawberry.ID
+    class_id: strawberry.ID
+    campus_id: strawberry.ID
+    week_of: dt.date
+    theme: str
+    teacher_id: str
+    status: str
+    delivered_on: dt.date | None
+    checked_by: str | None
+    result: str | None
+
+
+@strawberry.type
+class SafetyLists:
+    @strawberry.field
+    async def drills(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        kind: str | None = None,
+        month: dt.date | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Drill] | None:
+        return await page(
+            info.context,
+            "safety",
+            "/drills",
+            Drill,
+            "drill_id",
+            first,
+            after,
+            campus_id=campus_id,
+            kind=kind,
+            month=month.isoformat() if month else None,
+        )
+
+    @strawberry.field(description="Student injuries")
+    async def incidents(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        setting: str | None = None,
+        open: bool | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Incident] | None:
+        return await page(
+            info.context,
+            "safety",
+            "/injuries",
+            Incident,
+            "injury_id",
+            first,
+            after,
+            campus_id=campus_id,
+            setting=setting,
+            open=open,
+        )
+
+    @strawberry.field
+    async def buses(
+        self, info: Ctx, campus_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[Bus] | None:
+        return await page(info.context, "safety", "/buses", Bus, "bus_id", first, after, campus_id=campus_id)
+
+    @strawberry.field
+    async def agreement_campaigns(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        term_id: strawberry.ID | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[AgreementCampaign] | None:
+        return await page(
+            info.context,
+            "safety",
+            "/agreement-campaigns",
+            AgreementCampaign,
+            "campaign_id",
+            first,
+            after,
+            campus_id=campus_id,
+            term_id=term_id,
+        )
+
+    @strawberry.field(description="Health records: the medical room, and teachers for their own classes")
+    async def health_records(
+        self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[HealthRecord] | None:
+        return await page(
+            info.context, "safety", "/health-records", HealthRecord, "student_id", first, after, class_id=class_id
+        )
+
+    @strawberry.field
+    async def safety_sessions(
+        self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[SafetySession] | None:
+        return await page(
+            info.context, "safety", "/safety-sessions", SafetySession, "session_id", first, after, class_id=class_id
+        )

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     pg_user: str = "houqin"
     pg_password: str = "houqin"
     database_url: str | None = None
+    database_prefix: str = "houqin"  # each service's database is <prefix>_<service>
     pool_min_size: int = 2
     pool_max_size: int = 20
     command_timeout_s: float = 10.0
@@ -55,7 +56,10 @@ class Settings(BaseSettings):
     def dsn(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"postgresql://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/houqin_{self.service}"
+        return (
+            f"postgresql://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/"
+            f"{self.database_prefix}_{self.service}"
+        )
 
     @property
     def port(self) -> int:

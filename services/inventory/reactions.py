@@ -7,8 +7,15 @@ from services.eventkit.commands import CommandBus, caused_by
 from services.eventkit.consumer import Reaction
 from services.eventkit.db import Connection
 from services.eventkit.decider import Resolved
-from services.eventkit.envelope import Envelope
+from services.eventkit.envelope import Envelope, TenantPath
 from services.inventory.events import INVENTORY_EVENTS, PurchaseAccepted
+from services.inventory.repairs import (
+    HazardAssignment,
+    OpenRepairForHazard,
+    ReassignForHazard,
+    Repair,
+    hazard_repair_id,
+)
 from services.inventory.stock import ReceiveFromPurchase, Stock, stock_id
 
 SYSTEM = Principal(subject="houqin-inventory")
@@ -34,3 +41,44 @@ class StockFromAcceptedPurchases(Reaction):
             )
             sid = stock_id(accepted.campus_id, line.item_id)
             await bus.execute(Stock, sid, Resolved(receive, envelope.tenant, sid), ctx, envelope.tenant, conn=conn)
+
+
+class RepairsFromHazards(Reaction):
+    """A hazard the safety service assigns in-house opens its one repair request, already assigned.
+
+    The hazard is read by its wire name and payload only (:class:`HazardAssignment`). The
+    repair's id is derived from the hazard's, so a hazard never makes two: assigned again
+    while its repair is not done, the repair goes to the new assignee; once the repair is
+    done, nothing new is recorded (see :mod:`services.inventory.repairs`).
+    """
+
+    name = "repairs-from-hazards"
+    event_types = frozenset({"safety.HazardAssignedInHouse"})
+
+    async def handle(self, conn: Connection, envelope: Envelope) -> None:
+        hazard = HazardAssignment.model_validate(envelope.data)
+        campus_id = envelope.campus_id or hazard.campus_id
+        if not campus_id:
+            raise ValueError(f"hazard {hazard.hazard_id} was assigned in-house without a campus")
+        tenant = TenantPath(district_id=envelope.district_id, school_id=envelope.school_id, campus_id=campus_id)
+        repair_id = hazard_repair_id(hazard.hazard_id)
+        requested_by = envelope.actor or SYSTEM.subject
+        bus = CommandBus.in_transaction("inventory", INVENTORY_EVENTS)
+        _, version = await bus.load(Repair, Repair.stream_id(repair_id), conn=conn)
+        command: OpenRepairForHazard | ReassignForHazard
+        if version == 0:
+            command = OpenRepairForHazard(
+                hazard_id=hazard.hazard_id,
+                campus_id=campus_id,
+                place=hazard.area,
+                description=hazard.description,
+                assignee_id=hazard.assignee_id,
+                reported_by=requested_by,
+                reported_at=hazard.assigned_at,
+            )
+        else:  # the same hazard assigned again: never a second repair
+            command = ReassignForHazard(
+                assignee_id=hazard.assignee_id, assigned_by=requested_by, assigned_at=hazard.assigned_at
+            )
+        ctx = caused_by(envelope, SYSTEM)
+        await bus.execute(Repair, repair_id, Resolved(command, tenant, repair_id), ctx, tenant, conn=conn)

@@ -6,9 +6,11 @@ from __future__ import annotations
 from services.directory.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.inventory.events import INVENTORY_EVENTS
+from services.inventory.projections.assets import ASSETS
 from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
-from services.inventory.reactions import StockFromAcceptedPurchases
-from services.inventory.routes import procurement, stock
+from services.inventory.projections.keys_repairs import KEYS_REPAIRS
+from services.inventory.reactions import RepairsFromHazards, StockFromAcceptedPurchases
+from services.inventory.routes import assets, compensation, keys, procurement, repairs, stock, stocktake
 
 INVENTORY = ServiceDefinition(
     name="inventory",
@@ -16,16 +18,30 @@ INVENTORY = ServiceDefinition(
     description="Goods and equipment (物品与资产): procurement with acceptance, the catalogue, stock and "
     "requisition lists, quotas, damage compensation, stock-taking, room assets, keys and repairs.",
     registry=INVENTORY_EVENTS,
-    routers=[stock.router, procurement.router],
+    routers=[
+        stock.router,
+        procurement.router,
+        keys.router,
+        repairs.router,
+        compensation.router,
+        stocktake.router,
+        assets.router,
+    ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[INVENTORY_COUNTS],
+    projections=[INVENTORY_COUNTS, KEYS_REPAIRS, ASSETS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
         ReactionSpec(StockFromAcceptedPurchases(), ["inventory"]),
+        ReactionSpec(RepairsFromHazards(), ["safety"]),
     ],
     openapi_tags=[
         {"name": "stock", "description": "Catalogue, stock on hand, quotas and requisition lists"},
         {"name": "procurement", "description": "Request, approve, buy, accept, settle"},
+        {"name": "keys", "description": "Keys issued, returned or lost; outstanding and overdue"},
+        {"name": "repairs", "description": "Reported (or from a hazard), assigned, done, verified; turnaround"},
+        {"name": "compensation", "description": "Damage charged at price to a person or a class; paid or waived"},
+        {"name": "stock-taking", "description": "Monthly and term-end counts; variances adjust the book"},
+        {"name": "assets", "description": "Assets per room: registered, moved, damaged, repaired, disposed; audits"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

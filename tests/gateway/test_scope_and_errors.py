@@ -136,7 +136,10 @@ async def test_dataloaders_batch_the_calls_to_services(system: System) -> None:
 
 
 async def test_a_query_past_the_depth_limit_is_refused_clearly(system: System) -> None:
-    deep = "query { classes { nodes { campus { classes { nodes { campus { classes { nodes { campus { classes { nodes { name } } } } } } } } } } } }"
+    nested = "name"
+    for _ in range(4):
+        nested = f"classes {{ nodes {{ campus {{ {nested} }} }} }}"
+    deep = f"query {{ {nested} }}"
     body = await system.gql(deep)
     assert body["data"] is None
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]

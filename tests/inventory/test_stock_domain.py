@@ -180,8 +180,8 @@ def test_a_major_purchase_accepted_by_one_member_is_not_accepted() -> None:
     assert isinstance(signed, AcceptanceSigned)
     with pytest.raises(Rejected, match="already signed"):
         when(Purchase, [*given, signed], SignAcceptance(), actor="team-a", facts=SIGN)
-    second, accepted = when(Purchase, [*given, signed], SignAcceptance(), actor="team-b", facts=SIGN)
-    assert isinstance(accepted, PurchaseAccepted)
+    signed_too, accepted = when(Purchase, [*given, signed], SignAcceptance(), actor="team-b", facts=SIGN)
+    assert isinstance(accepted, PurchaseAccepted) and isinstance(signed_too, AcceptanceSigned)
     assert accepted.signers == ["team-a", "team-b"]
     assert accepted.into_stock == [RequisitionLine(item_id="broom", quantity=30)]  # the projector is no consumable
 

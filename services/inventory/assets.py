@@ -1,0 +1,336 @@
+"""Room assets (各室资产): each asset registered to a room by its tag, moved, damaged and
+repaired, and disposed of (报废) only with an approval; and room audits.
+
+A damage caused by a person names who (a person or a class): the handler raises
+its compensation charge in the same transaction, priced from the asset's value
+unless the command names a share. Whoever asks for a disposal does not approve
+it, and nothing is disposed of before the approval. A room audit compares the
+tags found in a room with those registered to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.decider import Decider, Resolved
+from services.eventkit.envelope import DomainEvent
+from services.eventkit.errors import InvalidInput, Rejected
+from services.inventory.compensation import local_day
+from services.inventory.events import (
+    AssetDamaged,
+    AssetDisposalApproved,
+    AssetDisposalRequested,
+    AssetDisposed,
+    AssetMoved,
+    AssetRegistered,
+    AssetRepaired,
+    ChargeAgainst,
+    DamageCause,
+    RoomAudited,
+)
+
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\s,]+$")
+]  # the label on the asset, e.g. XJ-2020-0301
+
+# -- commands ----------------------------------------------------------------------------
+
+
+class RegisterAsset(Command):
+    model_config = examples(
+        {
+            "asset_id": "main-301-projector",
+            "tag": "XJ-2020-0301",
+            "campus_id": "main",
+            "room": "301 六1班教室",
+            "item_id": "projector",
+            "description": "投影仪 (新增教室)",
+            "value_fen": 350000,
+            "acquired_on": "2020-09-01",
+        }
+    )
+
+    asset_id: EntityId
+    tag: Tag = Field(description="The label on the asset: unique on the campus")
+    campus_id: EntityId
+    room: Name
+    item_id: EntityId | None = Field(default=None, description="The catalogued item it is, if any")
+    description: Name
+    value_fen: int = Field(ge=0, description="What it is worth, in fen (分)")
+    acquired_on: date
+
+
+class MoveAsset(Command):
+    model_config = examples({"to_room": "302 六2班教室", "moved_on": "2020-10-12"})
+
+    to_room: Name
+    moved_on: date | None = Field(default=None, description="Default: today")
+
+
+class DamageAsset(Command):
+    """A damage by wear, or by a person: then who (a person or a class) and what they pay."""
+
+    model_config = examples(
+        {
+            "cause": "person",
+            "by_kind": "class",
+            "by_id": "g6-1",
+            "description": "新课桌桌面划痕",
+            "damaged_on": "2020-10-12",
+            "charge_fen": 5000,
+        },
+        {"cause": "wear", "description": "灯泡老化, 画面发暗", "damaged_on": "2020-11-02"},
+    )
+
+    cause: DamageCause
+    by_kind: ChargeAgainst | None = Field(default=None, description="Who caused it (cause person): person or class")
+    by_id: EntityId | None = Field(default=None, description="A student or member of staff, or a class id")
+    description: Name
+    damaged_on: date
+    charge_fen: int | None = Field(default=None, gt=0, description="What is charged; default: the asset's value")
+    charge_id: EntityId | None = Field(default=None, description="Id of the charge raised; default: derived")
+
+
+class RepairAsset(Command):
+    model_config = examples({"repaired_on": "2020-10-15", "note": "更换灯泡"})
+
+    repaired_on: date
+    note: Text = ""
+
+
+class RequestDisposal(Command):
+    model_config = examples({"reason": "主板损坏, 无维修价值", "requested_on": "2020-12-01"})
+
+    reason: Text = Field(min_length=1)
+    requested_on: date | None = Field(default=None, description="Default: today")
+
+
+class ApproveDisposal(Command):
+    model_config = examples({"approved_on": "2020-12-02"})
+
+    approved_on: date | None = Field(default=None, description="Default: today")
+
+
+class DisposeAsset(Command):
+    model_config = examples({"disposed_on": "2020-12-10"})
+
+    disposed_on: date
+
+
+# -- state -------------------------------------------------------------------------------
+
+
+class Disposal(StrEnum):
+    REQUESTED = "disposal_requested"
+    APPROVED = "disposal_approved"
+    DISPOSED = "disposed"
+
+
+@dataclass(frozen=True)
+class AssetState:
+    registered: bool = False
+    campus_id: str = ""
+    room: str = ""
+    value_fen: int = 0
+    damaged: bool = False
+    disposal: Disposal | None = None
+    requested_by: str = ""
+
+
+AssetCommand = (
+    Resolved[RegisterAsset]
+    | Resolved[MoveAsset]
+    | Resolved[DamageAsset]
+    | Resolved[RepairAsset]
+    | Resolved[RequestDisposal]
+    | Resolved[ApproveDisposal]
+    | Resolved[DisposeAsset]
+)
+
+
+def decide(rc: AssetCommand, state: AssetState) -> Sequence[DomainEvent]:
+    """Facts: for RegisterAsset, ``tag_taken_by`` (the asset of the campus that has the tag, if any)."""
+    cmd = rc.command
+    if isinstance(cmd, RegisterAsset):
+        if state.registered:
+            raise Rejected(f"asset {cmd.asset_id} is already registered", field="asset_id")
+        taken_by = rc.facts.get("tag_taken_by")
+        if taken_by:
+            raise Rejected(f"tag {cmd.tag} is already on asset {taken_by} of this campus", field="tag")
+        return [
+            AssetRegistered(
+                asset_id=cmd.asset_id,
+                tag=cmd.tag,
+                campus_id=cmd.campus_id,
+                room=cmd.room,
+                item_id=cmd.item_id,
+                description=cmd.description,
+                value_fen=cmd.value_fen,
+                acquired_on=cmd.acquired_on,
+                registered_by=rc.actor,
+            )
+        ]
+    if not state.registered:
+        raise Rejected("the asset was never registered")
+    if state.disposal is Disposal.DISPOSED:
+        raise Rejected("the asset is disposed of (报废)")
+    aid = rc.entity_id
+    if isinstance(cmd, MoveAsset):
+        if cmd.to_room == state.room:
+            return []
+        return [
+            AssetMoved(
+                asset_id=aid,
+                from_room=state.room,
+                to_room=cmd.to_room,
+                moved_on=cmd.moved_on or local_day(rc.at),
+                moved_by=rc.actor,
+            )
+        ]
+    if isinstance(cmd, DamageAsset):
+        return [_damaged(rc.actor, aid, cmd, state)]
+    if isinstance(cmd, RepairAsset):
+        if not state.damaged:
+            raise Rejected("the asset is not damaged")
+        return [AssetRepaired(asset_id=aid, repaired_on=cmd.repaired_on, repaired_by=rc.actor, note=cmd.note)]
+    if isinstance(cmd, RequestDisposal):
+        if state.disposal is not None:
+            raise Rejected(f"its disposal is already asked for ({state.disposal.value})")
+        return [
+            AssetDisposalRequested(
+                asset_id=aid,
+                reason=cmd.reason,
+                requested_by=rc.actor,
+                requested_on=cmd.requested_on or local_day(rc.at),
+            )
+        ]
+    if isinstance(cmd, ApproveDisposal):
+        if state.disposal is None:
+            raise Rejected("no one asked for its disposal")
+        if state.disposal is Disposal.APPROVED:
+            raise Rejected("its disposal is already approved")
+        if rc.actor == state.requested_by:
+            raise Rejected("whoever asked for a disposal does not approve it")
+        return [
+            AssetDisposalApproved(asset_id=aid, approved_by=rc.actor, approved_on=cmd.approved_on or local_day(rc.at))
+        ]
+    assert isinstance(cmd, DisposeAsset)
+    if state.disposal is not Disposal.APPROVED:
+        raise Rejected("an asset is disposed of (报废) only after its disposal is approved")
+    return [AssetDisposed(asset_id=aid, disposed_on=cmd.disposed_on, disposed_by=rc.actor)]
+
+
+def _damaged(actor: str, asset_id: str, cmd: DamageAsset, state: AssetState) -> AssetDamaged:
+    if cmd.cause is DamageCause.WEAR:
+        if cmd.by_kind is not None or cmd.by_id is not None:
+            raise InvalidInput("wear is no one's doing: name no one", field="by_id" if cmd.by_id else "by_kind")
+        if cmd.charge_fen is not None:
+            raise InvalidInput("nothing is charged for wear", field="charge_fen")
+        charge = 0
+    else:
+        if cmd.by_kind is None:
+            raise InvalidInput("a damage caused by a person says by whom: a person or a class", field="by_kind")
+        if cmd.by_id is None:
+            raise InvalidInput("a damage caused by a person names who caused it", field="by_id")
+        charge = state.value_fen if cmd.charge_fen is None else cmd.charge_fen
+        if charge > state.value_fen:
+            raise InvalidInput(
+                f"the charge is more than the asset is worth ({state.value_fen} fen)", field="charge_fen"
+            )
+    return AssetDamaged(
+        asset_id=asset_id,
+        cause=cmd.cause,
+        description=cmd.description,
+        damaged_on=cmd.damaged_on,
+        recorded_by=actor,
+        by_kind=cmd.by_kind,
+        by_id=cmd.by_id,
+        charge_fen=charge,
+    )
+
+
+def evolve(state: AssetState, event: DomainEvent) -> AssetState:
+    match event:
+        case AssetRegistered():
+            return AssetState(True, event.campus_id, event.room, event.value_fen)
+        case AssetMoved():
+            return replace(state, room=event.to_room)
+        case AssetDamaged():
+            return replace(state, damaged=True)
+        case AssetRepaired():
+            return replace(state, damaged=False)
+        case AssetDisposalRequested():
+            return replace(state, disposal=Disposal.REQUESTED, requested_by=event.requested_by)
+        case AssetDisposalApproved():
+            return replace(state, disposal=Disposal.APPROVED)
+        case AssetDisposed():
+            return replace(state, disposal=Disposal.DISPOSED)
+    return state
+
+
+Asset: Decider[AssetCommand, AssetState, DomainEvent] = Decider("Asset", AssetState(), decide, evolve, "asset")
+
+# -- room audits -------------------------------------------------------------------------
+
+
+class AuditRoom(Command):
+    """The tags found in a room, against those registered to it."""
+
+    model_config = examples(
+        {
+            "audit_id": "audit-main-301-2020-12",
+            "campus_id": "main",
+            "room": "301 六1班教室",
+            "found_tags": ["XJ-2020-0301", "XJ-2019-0117"],
+            "audited_on": "2020-12-15",
+        }
+    )
+
+    audit_id: EntityId
+    campus_id: EntityId
+    room: Name
+    found_tags: list[Tag] = Field(max_length=5000)
+    audited_on: date
+
+
+@dataclass(frozen=True)
+class RoomAuditState:
+    done: bool = False
+
+
+def decide_audit(rc: Resolved[AuditRoom], state: RoomAuditState) -> Sequence[DomainEvent]:
+    """Facts: ``registered``, a JSON list of the tags registered to the room (resolved by the handler)."""
+    cmd = rc.command
+    if state.done:
+        raise Rejected(f"audit {cmd.audit_id} is already recorded", field="audit_id")
+    registered = set(json.loads(rc.facts.get("registered", "[]")))
+    found = list(dict.fromkeys(cmd.found_tags))
+    return [
+        RoomAudited(
+            audit_id=cmd.audit_id,
+            campus_id=cmd.campus_id,
+            room=cmd.room,
+            audited_on=cmd.audited_on,
+            audited_by=rc.actor,
+            found_tags=found,
+            missing=sorted(registered - set(found)),
+            unregistered=sorted(set(found) - registered),
+        )
+    ]
+
+
+def evolve_audit(state: RoomAuditState, event: DomainEvent) -> RoomAuditState:
+    return RoomAuditState(True) if isinstance(event, RoomAudited) else state
+
+
+RoomAudit: Decider[Resolved[AuditRoom], RoomAuditState, DomainEvent] = Decider(
+    "RoomAudit", RoomAuditState(), decide_audit, evolve_audit, "roomaudit"
+)

@@ -1,0 +1,176 @@
+"""Damage compensation (照价赔偿): damage caused by a person is paid at price.
+
+A charge is raised against a person (a student or a member of staff) or a class,
+priced from the catalogue (quantity x unit price, resolved by the handler) or,
+for a damaged asset, from the asset's value. It is then paid, with a receipt, or
+waived, with a reason: once, and never both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+
+from pydantic import Field
+
+from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.decider import Decider, Resolved
+from services.eventkit.envelope import DomainEvent
+from services.eventkit.errors import Rejected
+from services.inventory.events import ChargeAgainst, CompensationCharged, CompensationPaid, CompensationWaived
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving time
+
+
+def local_day(at: datetime) -> date:
+    """The day at the school (China Standard Time) of an instant."""
+    return at.astimezone(CHINA).date()
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+class ChargeCompensation(Command):
+    """A charge for something a person or a class damaged: an item of the catalogue or an asset."""
+
+    model_config = examples(
+        {
+            "charge_id": "c-2020-10-g6-1-brooms",
+            "campus_id": "main",
+            "against": "class",
+            "against_id": "g6-1",
+            "item_id": "broom",
+            "quantity": 2,
+            "reason": "课间打闹折断笤帚两把",
+        },
+        {
+            "charge_id": "c-2020-11-lin-projector",
+            "campus_id": "main",
+            "against": "person",
+            "against_id": "lin",
+            "asset_id": "main-301-projector",
+            "reason": "投影仪镜头被篮球砸坏",
+        },
+    )
+
+    charge_id: EntityId
+    campus_id: EntityId
+    against: ChargeAgainst
+    against_id: EntityId = Field(description="A student or member of staff (person), or a class id (class)")
+    item_id: EntityId | None = Field(default=None, description="A catalogued item: priced quantity x unit price")
+    asset_id: EntityId | None = Field(default=None, description="A registered asset: priced at its value")
+    quantity: int = Field(default=1, gt=0, le=100000)
+    reason: Text = Field(min_length=1)
+
+
+class PayCompensation(Command):
+    model_config = examples({"paid_on": "2020-11-20", "receipt_ref": "收据 No. 0012"})
+
+    paid_on: date
+    receipt_ref: Name
+
+
+class WaiveCompensation(Command):
+    model_config = examples({"reason": "家庭困难, 经校务会研究免于赔偿", "waived_on": "2020-11-20"})
+
+    reason: Text = Field(min_length=1)
+    waived_on: date | None = Field(default=None, description="Default: today")
+
+
+@dataclass(frozen=True)
+class ChargeForDamage:
+    """Internal: the charge of a person-caused damage to an asset, in the damage's transaction."""
+
+    campus_id: str
+    against: ChargeAgainst
+    against_id: str
+    asset_id: str
+    amount_fen: int
+    reason: str
+
+
+# -- state -------------------------------------------------------------------------------
+
+
+class ChargeStatus(StrEnum):
+    CHARGED = "charged"
+    PAID = "paid"
+    WAIVED = "waived"
+
+
+@dataclass(frozen=True)
+class CompensationState:
+    status: ChargeStatus | None = None
+    amount_fen: int = 0
+
+
+CompensationCommand = (
+    Resolved[ChargeCompensation] | Resolved[ChargeForDamage] | Resolved[PayCompensation] | Resolved[WaiveCompensation]
+)
+
+
+def decide(rc: CompensationCommand, state: CompensationState) -> Sequence[DomainEvent]:
+    """Facts: for ChargeCompensation, ``amount_fen`` priced by the handler."""
+    cmd = rc.command
+    if isinstance(cmd, ChargeCompensation | ChargeForDamage):
+        if state.status is not None:
+            raise Rejected(f"charge {rc.entity_id} already exists", field="charge_id")
+        if isinstance(cmd, ChargeCompensation):
+            item_id, asset_id, quantity = cmd.item_id, cmd.asset_id, cmd.quantity
+            amount = int(rc.facts["amount_fen"])
+        else:
+            item_id, asset_id, quantity, amount = None, cmd.asset_id, 1, cmd.amount_fen
+        return [
+            CompensationCharged(
+                charge_id=rc.entity_id,
+                campus_id=cmd.campus_id,
+                against=cmd.against,
+                against_id=cmd.against_id,
+                item_id=item_id,
+                asset_id=asset_id,
+                quantity=quantity,
+                amount_fen=amount,
+                reason=cmd.reason,
+                charged_by=rc.actor,
+                charged_at=rc.at,
+            )
+        ]
+    if state.status is None:
+        raise Rejected("the charge was never raised")
+    if state.status is ChargeStatus.PAID:
+        raise Rejected("the charge is already paid")
+    if state.status is ChargeStatus.WAIVED:
+        raise Rejected("the charge was waived")
+    if isinstance(cmd, PayCompensation):
+        return [
+            CompensationPaid(
+                charge_id=rc.entity_id, paid_on=cmd.paid_on, receipt_ref=cmd.receipt_ref, recorded_by=rc.actor
+            )
+        ]
+    assert isinstance(cmd, WaiveCompensation)
+    return [
+        CompensationWaived(
+            charge_id=rc.entity_id,
+            reason=cmd.reason,
+            waived_by=rc.actor,
+            waived_on=cmd.waived_on or local_day(rc.at),
+        )
+    ]
+
+
+def evolve(state: CompensationState, event: DomainEvent) -> CompensationState:
+    match event:
+        case CompensationCharged():
+            return CompensationState(ChargeStatus.CHARGED, event.amount_fen)
+        case CompensationPaid():
+            return replace(state, status=ChargeStatus.PAID)
+        case CompensationWaived():
+            return replace(state, status=ChargeStatus.WAIVED)
+    return state
+
+
+Compensation: Decider[CompensationCommand, CompensationState, DomainEvent] = Decider(
+    "Compensation", CompensationState(), decide, evolve, "compensation"
+)

@@ -57,7 +57,8 @@ def create_gateway(
                 state["clients"],
                 verifier,
                 connection.headers.get("authorization"),
-                connection.headers.get("x-correlation-id"),
+                # the id the correlation middleware took from the caller (or made), so logs and services agree
+                connection.scope.get("state", {}).get("correlation_id") or connection.headers.get("x-correlation-id"),
             )
         except AuthenticationRequired as exc:
             raise HTTPException(401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from None

@@ -1,0 +1,34 @@
+"""The gateway's safety limits, on the schema alone."""
+
+from __future__ import annotations
+
+from gateway.schema import build_schema
+from gateway.settings import GatewaySettings
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+async def test_introspection_is_on_in_development_and_off_in_production() -> None:
+    development = await build_schema(GatewaySettings(environment="development")).execute(INTROSPECTION)
+    assert development.data == {"__schema": {"queryType": {"name": "Query"}}}
+    production = await build_schema(GatewaySettings(environment="production")).execute(INTROSPECTION)
+    assert production.data is None and production.errors
+    assert "introspection has been disabled" in production.errors[0].message
+
+
+async def test_too_many_tokens_are_refused_before_anything_runs() -> None:
+    schema = build_schema(GatewaySettings(max_tokens=50))
+    query = "{ " + " ".join(f"f{i}: districts {{ nodes {{ name }} }}" for i in range(10)) + " }"
+    result = await schema.execute(query)
+    assert result.data is None and result.errors
+    assert "token" in result.errors[0].message.lower()
+
+
+async def test_variables_for_page_sizes_are_counted_at_their_largest() -> None:
+    schema = build_schema(GatewaySettings(max_cost=1000))
+    query = "query($n: Int) { campuses(first: $n) { nodes { classes(first: 10) { nodes { name } } } } }"
+    result = await schema.execute(query)
+    assert result.errors and result.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"  # type: ignore[index]
+    small = "query($n: Int = 5) { campuses(first: $n) { nodes { classes(first: 10) { nodes { name } } } } }"
+    allowed = await schema.execute(small)
+    assert not any(e.extensions and e.extensions.get("code") == "QUERY_TOO_COSTLY" for e in allowed.errors or [])

@@ -1,0 +1,51 @@
+"""Every service's OpenAPI document: each command with a summary, its errors and valid examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.directory.service import DIRECTORY
+from services.eventkit.app import create_app
+from services.eventkit.commands import Command
+from services.eventkit.runtime import ServiceDefinition
+from services.inventory.service import INVENTORY
+from services.safety.service import SAFETY
+
+
+def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+@pytest.mark.parametrize("definition", [DIRECTORY, SAFETY, INVENTORY], ids=lambda d: d.name)
+def test_every_endpoint_is_described_and_every_command_has_valid_examples(definition: ServiceDefinition) -> None:
+    doc = create_app(definition).openapi()
+    posts = 0
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            assert op.get("summary"), f"{method.upper()} {path} has no summary"
+            if method != "post":
+                continue
+            posts += 1
+            assert {"403", "409", "422"} <= set(op["responses"]), path
+            body = resolve(doc, op["requestBody"]["content"]["application/json"]["schema"])
+            assert body.get("examples"), f"POST {path} has no example"
+    assert posts >= 15
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
+
+
+def test_every_example_is_a_command_its_model_accepts() -> None:
+    checked = 0
+    for model in _subclasses(Command):
+        extra = model.model_config.get("json_schema_extra") or {}
+        assert isinstance(extra, dict)
+        for example in extra.get("examples", []):
+            model.model_validate(example)
+            checked += 1
+    assert checked >= 80

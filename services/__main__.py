@@ -43,7 +43,10 @@ def _ready(port: int) -> bool:
 
 
 @cli.command()
-def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each service to be ready")) -> None:
+def up(
+    timeout: float = typer.Option(60.0, help="Seconds to wait for each service to be ready"),
+    demo: bool = typer.Option(True, help="Load the demo district (once) so there is something to see"),
+) -> None:
     """Start every service (API, relay and consumers each) and wait; Ctrl-C stops them cleanly."""
     logs = STATE / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -90,6 +93,8 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each servic
                     time.sleep(0.3)
             where = "/graphql" if name == "gateway" else "/docs"
             console.print(f"[green]{name}[/green] ready: http://127.0.0.1:{port}{where}")
+        if demo:
+            load_demo()
         settings = Settings()
         platform = mint_token(settings, Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN])))
         demo_admin = mint_token(
@@ -120,6 +125,41 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each servic
         pass
     finally:
         stop_all()
+
+
+def load_demo() -> None:
+    """Loads the demo district through the running services, unless it is already there."""
+    import httpx
+
+    from services.demo import DemoLoader
+
+    async def run() -> str:
+        clients = {
+            name: httpx.AsyncClient(base_url=f"http://127.0.0.1:{Settings(service=name).port}", timeout=30)
+            for name in SERVICES
+        }
+        try:
+            loader = DemoLoader(clients, Settings())
+            if await loader.already_loaded():
+                return "demo district already loaded"
+            started = time.monotonic()
+            with console.status("loading the demo district...") as status:
+                sent = await loader.load(lambda step: status.update(f"loading the demo district: {step}"))
+            return f"demo district loaded: {sent} commands in {time.monotonic() - started:.1f}s"
+        finally:
+            for client in clients.values():
+                await client.aclose()
+
+    try:
+        console.print(asyncio.run(run()))
+    except RuntimeError as exc:
+        console.print(f"[red]the demo district did not load[/red]: {exc}; the system runs without it")
+
+
+@cli.command()
+def demo() -> None:
+    """Load the demo district into a running system (./houqin up does it by itself)."""
+    load_demo()
 
 
 @cli.command()

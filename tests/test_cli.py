@@ -70,24 +70,25 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
                 json={"query": "{ districts { nodes { name } } }"},
                 headers={"Authorization": f"Bearer {demo}"},
             )
-            assert answer.status_code == 200 and answer.json()["data"] == {"districts": {"nodes": []}}
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["data"] == {"districts": {"nodes": [{"name": "新北区"}]}}  # the demo district
 
         async with httpx.AsyncClient(base_url="http://127.0.0.1:8101") as client:
             assert (await client.get("/readyz")).json()["status"] == "ready"
             auth = {"Authorization": f"Bearer {token}"}
             for path, body in [
-                ("/districts", {"district_id": "xinbei", "name": "新北区"}),
-                ("/schools", {"school_id": "xuexiao", "district_id": "xinbei", "name": "薛家实验小学"}),
-                ("/campuses", {"campus_id": "aoyuan", "school_id": "xuexiao", "name": "奥园校区"}),
+                ("/districts", {"district_id": "wujin", "name": "武进区"}),
+                ("/schools", {"school_id": "hutang", "district_id": "wujin", "name": "湖塘实验小学"}),
+                ("/campuses", {"campus_id": "hutang-main", "school_id": "hutang", "name": "本部"}),
                 (
                     "/staff",
                     {
                         "staff_id": "wu",
-                        "district_id": "xinbei",
-                        "school_id": "xuexiao",
+                        "district_id": "wujin",
+                        "school_id": "hutang",
                         "name": "吴师傅",
                         "roles": ["guard"],
-                        "campus_ids": ["aoyuan"],
+                        "campus_ids": ["hutang-main"],
                     },
                 ),
             ]:
@@ -114,7 +115,7 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
     )
     claims = jwt.decode(minted.stdout.strip(), settings.jwt_secret, algorithms=["HS256"])
     assert claims["sub"] == "wu" and claims["roles"] == ["guard"]
-    assert claims["scope"]["campuses"] == ["aoyuan"]
+    assert claims["scope"]["campuses"] == ["hutang-main"]
 
     unknown = subprocess.run(  # noqa: ASYNC221
         [sys.executable, "-m", "services", "token", "nobody"], cwd=ROOT, env=env, capture_output=True, text=True

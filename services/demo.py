@@ -1,0 +1,666 @@
+"""The demo district: the seed's school and a term of its logistics, written through the real APIs.
+
+新北区 holds 薛家实验小学 with its main campus (本部) and the Aoyuan campus (奥园校区), and a
+second school. The term reproduces the seed's facts: agreements signed by staff and, for the
+first time, parents; health records and a special condition the class teachers acknowledge;
+monthly fire inspections by two directors; the Aoyuan wall tiles and the playground manhole
+cover escalated and resolved; a school bus file; six kinds of drill; Friday safety sessions,
+flag ceremonies and the traffic-safety day "six ones"; four injuries (one in PE, three at
+breaks or activities); purchases accepted by the vice principal or the acceptance team;
+requisitions, stock-takes, room assets with scratched desks, and keys never collected back.
+
+Every command goes through the services' HTTP APIs with the token of the person who would
+do it, so the demo exercises the same rules as real use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from services.eventkit.auth import Principal, Role, mint_token
+from services.eventkit.settings import Settings
+
+DISTRICT, SCHOOL, TERM = "xinbei", "xuexiao", "2020-2021-1"
+NOT_YET_KNOWN = ("does not exist", "is not enrolled", "knows", "not catalogued")
+WAIT_ROUNDS = 120  # x 0.25 s: how long a command waits for another service to catch up with the directory
+
+STAFF: list[tuple[str, str, list[str], list[str]]] = [
+    ("zhou", "周主任", ["logistics_manager"], ["main"]),
+    ("gu", "顾主任", ["logistics_manager"], ["main", "aoyuan"]),
+    ("shen", "沈主任", ["logistics_manager"], ["aoyuan"]),
+    ("xu-vp", "徐副校长", ["vice_principal"], ["main"]),
+    ("wu-vp", "吴副校长", ["vice_principal"], ["aoyuan"]),
+    ("team-a", "验收组 钱老师", ["acceptance_member"], ["main", "aoyuan"]),
+    ("team-b", "验收组 孙老师", ["acceptance_member"], ["main", "aoyuan"]),
+    ("wang-tech", "王师傅", ["technician"], ["main", "aoyuan"]),
+    ("li-guard", "李师傅", ["guard"], ["main"]),
+    ("chen-clean", "陈阿姨", ["cleaner"], ["aoyuan"]),
+    ("doctor-he", "何医生", ["medical"], ["main", "aoyuan"]),
+    ("huang", "黄金萍", ["teacher", "class_teacher"], ["main"]),
+    ("sun", "孙老师", ["teacher"], ["main"]),
+    ("zhu", "朱老师", ["teacher", "class_teacher"], ["aoyuan"]),
+]
+CLASSES = [("g6-1", "main", "六1班", 6), ("g6-2", "main", "六2班", 6), ("g1-1", "aoyuan", "一1班", 1)]
+STUDENTS = [
+    ("yao", "姚同学", "g6-1", "transfer"),
+    ("lin", "林同学", "g6-1", "new"),
+    ("he", "何同学", "g6-2", "new"),
+    ("ma", "马同学", "g1-1", "new"),
+    ("qin", "秦同学", "g1-1", "new"),
+]
+PARENTS = [
+    ("yao-mum", "姚妈妈", "yao", "mother"),
+    ("lin-dad", "林爸爸", "lin", "father"),
+    ("ma-dad", "马爸爸", "ma", "father"),
+]
+DRILLS = [
+    ("epidemic", "新冠疫情防控演练", "2020-09-16"),
+    ("infectious_disease", "学校传染病应急演练", "2020-10-14"),
+    ("food_poisoning", "群体性食物中毒应急演练", "2020-11-11"),
+    ("school_bus", "校车安全演练", "2020-11-20"),
+    ("fire", "119消防演练", "2020-12-09"),
+    ("gas_leak", "燃气泄漏应急演练", "2021-01-06"),
+]
+INJURIES = [
+    ("inj-1", "lin", "pe", "2020-09-24T10:20:00+08:00", "体育课跳远扭伤脚踝"),
+    ("inj-2", "yao", "break", "2020-10-19T09:40:00+08:00", "课间追逐撞到门框, 额头擦伤"),
+    ("inj-3", "ma", "activity", "2020-11-05T15:10:00+08:00", "大课间跳绳绊倒, 膝盖擦伤"),
+    ("inj-4", "he", "break", "2020-12-02T10:05:00+08:00", "课间在楼梯打闹, 手腕挫伤"),
+]
+
+
+class DemoLoader:
+    """Writes the demo district; ``clients`` maps a service name to an HTTP client on it."""
+
+    def __init__(self, clients: dict[str, httpx.AsyncClient], settings: Settings) -> None:
+        self.clients = clients
+        self.settings = settings
+        self.tokens: dict[str, dict[str, str]] = {}
+        self.done = 0
+
+    def token(self, who: str) -> dict[str, str]:
+        if who not in self.tokens:
+            self.tokens[who] = {"Authorization": f"Bearer {mint_token(self.settings, self._principal(who))}"}
+        return self.tokens[who]
+
+    @staticmethod
+    def _principal(who: str) -> Principal:
+        if who == "platform":
+            return Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN]))
+        if who == "admin":
+            return Principal(
+                subject="demo-admin", roles=frozenset([Role.DISTRICT_ADMIN]), districts=frozenset([DISTRICT])
+            )
+        for staff_id, name, roles, campuses in STAFF:
+            if staff_id == who:
+                classes = {
+                    c for c, *_ in CLASSES if (staff_id, c) in {("huang", "g6-1"), ("sun", "g6-1"), ("zhu", "g1-1")}
+                }
+                return Principal(
+                    subject=staff_id,
+                    name=name,
+                    roles=frozenset(Role(r) for r in roles),
+                    campuses=frozenset(campuses),
+                    classes=frozenset(classes),
+                )
+        for parent_id, name, student, _ in PARENTS:
+            if parent_id == who:
+                cls = next(c for s, _, c, _ in STUDENTS if s == student)
+                return Principal(subject=parent_id, name=name, roles=frozenset([Role.PARENT]), classes=frozenset([cls]))
+        raise KeyError(who)
+
+    async def post(self, service: str, path: str, body: dict[str, Any], as_: str) -> dict[str, Any]:
+        """Sends a command; waits a little while another service has not yet learned of the
+        directory's latest changes (they arrive through Kafka)."""
+        for _ in range(WAIT_ROUNDS):
+            response = await self.clients[service].post(path, json=body, headers=self.token(as_))
+            if response.status_code == 200:
+                self.done += 1
+                result: dict[str, Any] = response.json()
+                return result
+            lagging = response.status_code in (403, 409) or (
+                response.status_code == 422 and any(w in response.text for w in NOT_YET_KNOWN)
+            )
+            if service == "directory" or not lagging:
+                break
+            await asyncio.sleep(0.25)
+        raise RuntimeError(f"{service} POST {path} as {as_}: {response.status_code} {response.text}")
+
+    async def already_loaded(self) -> bool:
+        response = await self.clients["directory"].get("/districts", headers=self.token("platform"))
+        return response.status_code == 200 and any(d["district_id"] == DISTRICT for d in response.json()["items"])
+
+    async def load_directory(self) -> None:
+        d = "directory"
+        await self.post(d, "/districts", {"district_id": DISTRICT, "name": "新北区"}, "platform")
+        await self.post(d, "/schools", {"school_id": SCHOOL, "district_id": DISTRICT, "name": "薛家实验小学"}, "admin")
+        await self.post(
+            d, "/schools", {"school_id": "longhu", "district_id": DISTRICT, "name": "龙虎塘实验小学"}, "admin"
+        )
+        for school in (SCHOOL, "longhu"):
+            await self.post(
+                d,
+                f"/schools/{school}/terms",
+                {
+                    "term_id": TERM if school == SCHOOL else f"{school}-{TERM}",
+                    "name": "2020-2021 第一学期",
+                    "starts_on": "2020-09-01",
+                    "ends_on": "2021-01-31",
+                },
+                "admin",
+            )
+        for campus, school, name in [
+            ("main", SCHOOL, "本部"),
+            ("aoyuan", SCHOOL, "奥园校区"),
+            ("longhu-main", "longhu", "本部"),
+        ]:
+            await self.post(d, "/campuses", {"campus_id": campus, "school_id": school, "name": name}, "admin")
+        for staff_id, name, roles, campuses in STAFF:
+            await self.post(
+                d,
+                "/staff",
+                {
+                    "staff_id": staff_id,
+                    "district_id": DISTRICT,
+                    "school_id": SCHOOL,
+                    "name": name,
+                    "roles": roles,
+                    "campus_ids": campuses,
+                },
+                "admin",
+            )
+        for class_id, campus, name, grade in CLASSES:
+            await self.post(
+                d, "/classes", {"class_id": class_id, "campus_id": campus, "name": name, "grade": grade}, "admin"
+            )
+        for class_id, staff_id, subject, head in [
+            ("g6-1", "huang", "语文", True),
+            ("g6-1", "sun", "数学", False),
+            ("g1-1", "zhu", "语文", True),
+        ]:
+            await self.post(
+                d,
+                f"/classes/{class_id}/teachers",
+                {"staff_id": staff_id, "subject": subject, "is_class_teacher": head},
+                "admin",
+            )
+        for student_id, name, class_id, admission in STUDENTS:
+            await self.post(
+                d,
+                "/students",
+                {
+                    "student_id": student_id,
+                    "name": name,
+                    "class_id": class_id,
+                    "admission": admission,
+                    "enrolled_on": "2020-09-01",
+                },
+                "admin",
+            )
+        for parent_id, name, student, relation in PARENTS:
+            await self.post(d, "/parents", {"parent_id": parent_id, "school_id": SCHOOL, "name": name}, "admin")
+            await self.post(d, f"/parents/{parent_id}/children", {"student_id": student, "relation": relation}, "admin")
+
+    async def load(self, progress: Callable[[str], None] = lambda _: None) -> int:
+        """Writes the whole demo; returns how many commands it sent."""
+        progress("directory: district, schools, campuses, staff, classes, students, parents")
+        await self.load_directory()
+        progress("safety: agreements, health records, inspections, hazards, bus, drills, education, injuries")
+        await self.load_safety()
+        progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
+        await self.load_inventory()
+        return self.done
+
+    async def load_safety(self) -> None:
+        s = "safety"
+        for campus, manager in [("main", "zhou"), ("aoyuan", "shen")]:
+            cid = f"{campus}-{TERM}"
+            await self.post(
+                s,
+                "/agreement-campaigns",
+                {
+                    "campaign_id": cid,
+                    "campus_id": campus,
+                    "term_id": TERM,
+                    "title": "2020-2021 第一学期 安全责任书",
+                    "document_ref": "docs/agreements/2020-2021-1.pdf",
+                    "parties": ["staff", "parent"],
+                },
+                manager,
+            )
+            await self.post(s, f"/agreement-campaigns/{cid}/issue", {}, manager)
+        for who in ["zhou", "gu", "xu-vp", "huang", "sun", "li-guard", "yao-mum", "lin-dad"]:
+            await self.post(s, f"/agreement-campaigns/main-{TERM}/sign", {"party_id": who}, who)
+        for who in ["shen", "gu", "zhu", "chen-clean", "ma-dad"]:
+            await self.post(s, f"/agreement-campaigns/aoyuan-{TERM}/sign", {"party_id": who}, who)
+        await self.post(
+            s,
+            "/health-records/yao/special-conditions",
+            {
+                "condition_id": "peanut-allergy",
+                "description": "花生过敏",
+                "care_instructions": "避免含花生食物; 随身携带肾上腺素笔",
+            },
+            "doctor-he",
+        )
+        await self.post(s, "/health-records/yao/review", {"notes": "插班生体检表齐全"}, "doctor-he")
+        await self.post(s, "/health-records/yao/acknowledge", {"condition_id": "peanut-allergy"}, "huang")
+        checklist = ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]
+        for month in ["09", "10", "11", "12"]:
+            for campus, first, second in [("main", "zhou", "gu"), ("aoyuan", "shen", "gu")]:
+                iid = f"fire-2020-{month}-{campus}"
+                await self.post(
+                    s,
+                    "/inspections",
+                    {
+                        "inspection_id": iid,
+                        "campus_id": campus,
+                        "kind": "fire",
+                        "areas": ["教学楼"],
+                        "checklist": checklist,
+                        "started_at": f"2020-{month}-28T14:00:00+08:00",
+                    },
+                    first,
+                )
+                for item in checklist:
+                    broken = month == "10" and campus == "main" and item == "消防栓门板完好"
+                    await self.post(
+                        s,
+                        f"/inspections/{iid}/findings",
+                        {
+                            "item": item,
+                            "area": "教学楼",
+                            "ok": not broken,
+                            **(
+                                {
+                                    "note": "学生课间打闹致门板损坏",
+                                    "severity": "medium",
+                                    "hazard_id": "main-hydrant-door",
+                                }
+                                if broken
+                                else {}
+                            ),
+                        },
+                        first,
+                    )
+                await self.post(s, f"/inspections/{iid}/sign-off", {}, first)
+                await self.post(s, f"/inspections/{iid}/sign-off", {}, second)
+                await self.post(
+                    s,
+                    f"/inspections/{iid}/complete",
+                    {"completed_at": f"2020-{month}-28T16:00:00+08:00", "summary": "两位主任亲自把关, 逐一检查"},
+                    first,
+                )
+        await self.post(s, "/hazards/main-hydrant-door/assign", {"assignee_id": "wang-tech"}, "zhou")
+        for hid, campus, area, text, by, fixer in [
+            ("aoyuan-wall-tiles", "aoyuan", "奥园校区 教学楼外墙", "外墙墙砖脱落", "shen", "shen"),
+            ("main-playground-manhole", "main", "本部 操场", "操场窨井盖下沉", "zhou", "zhou"),
+        ]:
+            await self.post(
+                s,
+                "/hazards",
+                {
+                    "hazard_id": hid,
+                    "campus_id": campus,
+                    "area": area,
+                    "description": text,
+                    "severity": "high",
+                    "reported_at": "2020-10-12T08:30:00+08:00",
+                },
+                by,
+            )
+            await self.post(s, f"/hazards/{hid}/escalate", {"authority": "新北区教育局 (上级部门)"}, by)
+            await self.post(
+                s,
+                f"/hazards/{hid}/rectify",
+                {"rectified_at": "2020-10-26T10:00:00+08:00", "note": "上级部门安排施工, 已修复"},
+                fixer,
+            )
+            await self.post(s, f"/hazards/{hid}/verify", {"passed": True, "note": "复查合格"}, "gu")
+        await self.post(
+            s,
+            "/buses",
+            {
+                "bus_id": "main-bus-1",
+                "campus_id": "main",
+                "file": {
+                    "vehicle": "苏D·X1234 宇通ZK6609DX",
+                    "driver": "张师傅",
+                    "route": "薛家镇—本部",
+                    "stops": ["顺园小区", "薛家镇政府", "本部东门"],
+                    "times": "07:10-07:50, 16:00-16:40",
+                    "escort": "刘老师",
+                },
+                "registered_on": "2020-09-01",
+            },
+            "zhou",
+        )
+        await self.post(
+            s,
+            "/buses/main-bus-1/route-checks",
+            {
+                "check_id": "bus-1-2020-10",
+                "checked_on": "2020-10-09",
+                "results": [{"point": p, "ok": True} for p in ["signs", "warning_boards", "guardrails", "speed_humps"]],
+            },
+            "zhou",
+        )
+        await self.post(
+            s,
+            "/buses/main-bus-1/violations",
+            {"violation_id": "bus-1-v1", "occurred_on": "2020-10-10", "description": "超员行驶"},
+            "zhou",
+        )
+        await self.post(
+            s,
+            "/buses/main-bus-1/violations/rectify",
+            {"violation_id": "bus-1-v1", "rectified_on": "2020-10-11", "measures": "驾驶员培训, 按核定人数乘车"},
+            "zhou",
+        )
+        for kind, title, day in DRILLS:
+            did = f"main-{kind.replace('_', '-')}"
+            await self.post(
+                s,
+                "/drills",
+                {
+                    "drill_id": did,
+                    "campus_id": "main",
+                    "kind": kind,
+                    "title": title,
+                    "planned_on": day,
+                    "plan_ref": f"drills/{kind}-plan.pdf",
+                },
+                "zhou",
+            )
+            await self.post(
+                s,
+                f"/drills/{did}/conduct",
+                {"conducted_on": day, "participants": 1260, "evacuation_seconds": 185 if kind == "fire" else None},
+                "zhou",
+            )
+            await self.post(s, f"/drills/{did}/summarise", {"summary": f"{title}顺利完成, 已推送报道"}, "zhou")
+        for week in ["2020-10-16", "2020-10-23"]:
+            sid = f"g6-1-{week}"
+            await self.post(
+                s,
+                "/safety-sessions",
+                {
+                    "session_id": sid,
+                    "class_id": "g6-1",
+                    "week_of": week,
+                    "theme": "防溺水",
+                    "lesson_prep_ref": f"prep/g6-1/{week}.docx",
+                    "teacher_id": "huang",
+                },
+                "huang",
+            )
+            await self.post(s, f"/safety-sessions/{sid}/deliver", {"delivered_on": week}, "huang")
+            await self.post(s, f"/safety-sessions/{sid}/check", {"result": "good", "note": "有备课, 有检查"}, "zhou")
+        for day, theme in [
+            ("2020-09-07", "开学第一课 安全教育"),
+            ("2020-10-12", "珍爱生命 预防溺水"),
+            ("2020-11-09", "消防安全"),
+            ("2020-12-07", "交通安全"),
+        ]:
+            await self.post(s, "/flag-ceremonies", {"campus_id": "main", "held_on": day, "theme": theme}, "zhou")
+        six = [
+            "一次国旗下讲话",
+            "一节班队活动课",
+            "一次校车事故演练",
+            "一次交通安全黑板报评比",
+            "一个宣传橱窗",
+            "一支志愿者队伍",
+        ]
+        await self.post(
+            s,
+            "/safety-campaigns",
+            {
+                "campaign_id": "main-traffic-day-2020",
+                "campus_id": "main",
+                "title": '交通安全日 "六个一"',
+                "activities": six,
+                "starts_on": "2020-11-02",
+            },
+            "zhou",
+        )
+        for activity in six:
+            await self.post(
+                s,
+                "/safety-campaigns/main-traffic-day-2020/activities",
+                {"activity": activity, "done_on": "2020-11-20"},
+                "zhou",
+            )
+        await self.post(s, "/safety-campaigns/main-traffic-day-2020/summarise", {"summary": "六项活动全部完成"}, "zhou")
+        for iid, student, setting, at, injury in INJURIES:
+            manager = "shen" if student == "ma" else "zhou"
+            cause = "体育课组织不当" if setting == "pe" else "课间文明活动的意识与习惯不足"
+            await self.post(
+                s,
+                "/injuries",
+                {
+                    "injury_id": iid,
+                    "student_id": student,
+                    "setting": setting,
+                    "occurred_at": at,
+                    "injury": injury,
+                    "first_aid": "医务室处理",
+                },
+                "doctor-he",
+            )
+            await self.post(s, f"/injuries/{iid}/notify-parent", {"notified_at": at, "how": "电话"}, "doctor-he")
+            await self.post(
+                s,
+                f"/injuries/{iid}/close",
+                {"closed_on": at[:10], "cause": cause, "measures": "班主任加强指导, 楼层值日及时到位"},
+                manager,
+            )
+
+    async def load_inventory(self) -> None:
+        i = "inventory"
+        for item_id, name, unit, consumable, price, reorder in [
+            ("broom", "笤帚", "把", True, 1500, 10),
+            ("gloves", "手套", "副", True, 600, 20),
+            ("pen", "签字笔", "支", True, 200, 100),
+            ("desk", "课桌椅", "套", False, 45000, 0),
+            ("projector", "投影仪", "台", False, 350000, 0),
+        ]:
+            await self.post(
+                i,
+                "/items",
+                {
+                    "item_id": item_id,
+                    "school_id": SCHOOL,
+                    "name": name,
+                    "unit": unit,
+                    "category": "日常用品" if consumable else "固定资产",
+                    "consumable": consumable,
+                    "unit_price_fen": price,
+                    "reorder_point": reorder,
+                },
+                "zhou",
+            )
+        await self.post(
+            i,
+            "/purchases",
+            {
+                "purchase_id": "p-2020-09-cleaning",
+                "campus_id": "main",
+                "category": "everyday",
+                "reason": "期初保洁用品补充",
+                "lines": [
+                    {"description": "笤帚", "quantity": 30, "estimated_unit_price_fen": 1500, "item_id": "broom"},
+                    {"description": "手套", "quantity": 60, "estimated_unit_price_fen": 600, "item_id": "gloves"},
+                    {"description": "签字笔", "quantity": 500, "estimated_unit_price_fen": 200, "item_id": "pen"},
+                ],
+            },
+            "zhou",
+        )
+        await self.post(i, "/purchases/p-2020-09-cleaning/approve", {"note": "同意"}, "xu-vp")
+        await self.post(
+            i,
+            "/purchases/p-2020-09-cleaning/bought",
+            {
+                "supplier": "新北区某某商贸",
+                "bought_on": "2020-09-03",
+                "bought": [
+                    {"line": 0, "quantity": 30, "unit_price_fen": 1400},
+                    {"line": 1, "quantity": 60, "unit_price_fen": 550},
+                    {"line": 2, "quantity": 500, "unit_price_fen": 180},
+                ],
+            },
+            "zhou",
+        )
+        await self.post(i, "/purchases/p-2020-09-cleaning/acceptance", {"note": "亲自验收签字"}, "xu-vp")
+        await self.post(
+            i,
+            "/purchases/p-2020-09-cleaning/settle",
+            {"invoice_ref": "发票 No. 03217788", "amount_fen": 165000, "settled_on": "2020-09-10"},
+            "zhou",
+        )
+        await self.post(
+            i,
+            "/purchases",
+            {
+                "purchase_id": "p-2020-09-classrooms",
+                "campus_id": "main",
+                "category": "major",
+                "reason": "新增三个教室的课桌椅和投影仪",
+                "lines": [
+                    {"description": "课桌椅", "quantity": 120, "estimated_unit_price_fen": 45000, "item_id": "desk"},
+                    {
+                        "description": "投影仪",
+                        "quantity": 3,
+                        "estimated_unit_price_fen": 350000,
+                        "item_id": "projector",
+                    },
+                ],
+            },
+            "zhou",
+        )
+        await self.post(i, "/purchases/p-2020-09-classrooms/approve", {"note": "共同讨论通过"}, "xu-vp")
+        await self.post(
+            i,
+            "/purchases/p-2020-09-classrooms/bought",
+            {
+                "supplier": "常州某教学设备公司",
+                "bought_on": "2020-08-25",
+                "bought": [
+                    {"line": 0, "quantity": 120, "unit_price_fen": 44000},
+                    {"line": 1, "quantity": 3, "unit_price_fen": 340000},
+                ],
+            },
+            "zhou",
+        )
+        for member in ["team-a", "team-b"]:
+            await self.post(i, "/purchases/p-2020-09-classrooms/acceptance", {"note": "一一过目"}, member)
+        await self.post(
+            i,
+            "/quotas",
+            {
+                "campus_id": "main",
+                "department_id": "office-teachers",
+                "item_id": "pen",
+                "term_id": TERM,
+                "quantity": 200,
+            },
+            "zhou",
+        )
+        for n, (who, qty) in enumerate([("huang", 20), ("sun", 20)]):
+            await self.post(
+                i,
+                "/stock/receipts",
+                {"campus_id": "main", "item_id": "pen", "quantity": qty, "reason": "区里调拨"},
+                "zhou",
+            )
+            await self.post(
+                i,
+                "/requisitions",
+                {
+                    "requisition_id": f"req-2020-10-{n}",
+                    "campus_id": "main",
+                    "department_id": "office-teachers",
+                    "recipient_kind": "person",
+                    "recipient_id": who,
+                    "term_id": TERM,
+                    "lines": [{"item_id": "pen", "quantity": qty // 2}],
+                },
+                "zhou",
+            )
+        await self.post(
+            i,
+            "/stocktakes",
+            {"stocktake_id": "st-main-2020-10", "campus_id": "main", "period": "monthly", "started_on": "2020-10-30"},
+            "zhou",
+        )
+        await self.post(i, "/stocktakes/st-main-2020-10/counts", {"item_id": "pen", "counted": 18}, "li-guard")
+        await self.post(i, "/stocktakes/st-main-2020-10/close", {"closed_on": "2020-10-31"}, "zhou")
+        for n, room in enumerate(["301 六1班教室", "302 六2班教室", "303 新增教室"]):
+            await self.post(
+                i,
+                "/assets",
+                {
+                    "asset_id": f"main-desks-{n}",
+                    "tag": f"XJ-2020-{n:04d}",
+                    "campus_id": "main",
+                    "room": room,
+                    "item_id": "desk",
+                    "description": "课桌椅 (新增教室)",
+                    "value_fen": 44000,
+                    "acquired_on": "2020-08-25",
+                },
+                "zhou",
+            )
+        await self.post(
+            i,
+            "/assets/main-desks-0/damage",
+            {
+                "cause": "person",
+                "by_kind": "class",
+                "by_id": "g6-1",
+                "description": "新课桌桌面划痕",
+                "damaged_on": "2020-10-12",
+                "charge_fen": 5000,
+            },
+            "zhou",
+        )
+        for key_id, door, holder in [
+            ("main-office-301", "本部 行政楼 301", "huang"),
+            ("main-office-302", "本部 行政楼 302", "sun"),
+        ]:
+            await self.post(
+                i,
+                "/keys",
+                {
+                    "key_id": key_id,
+                    "campus_id": "main",
+                    "door": door,
+                    "holder_id": holder,
+                    "issued_on": "2020-09-01",
+                    "due_on": "2021-01-22",
+                },
+                "zhou",
+            )
+        await self.post(
+            i,
+            "/repairs",
+            {
+                "repair_id": "main-301-door-lock",
+                "campus_id": "main",
+                "place": "本部 行政楼 301",
+                "description": "门锁损坏, 关不上",
+            },
+            "li-guard",
+        )
+        await self.post(i, "/repairs/main-301-door-lock/assign", {"assignee_id": "wang-tech"}, "zhou")
+        await self.post(
+            i,
+            "/repairs/main-301-door-lock/done",
+            {"done_at": datetime.now(UTC).isoformat(), "note": "更换门锁"},
+            "wang-tech",
+        )
+        await self.post(i, "/repairs/main-301-door-lock/verify", {}, "zhou")

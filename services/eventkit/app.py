@@ -92,7 +92,12 @@ async def command_context(
     )
 
 
-Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
+async def _runtime(request: Request) -> ServiceRuntime:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool (a thread hop per request)
+    return runtime_of(request)
+
+
+Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 Context = Annotated[CommandContext, Depends(command_context)]
 

@@ -135,11 +135,38 @@ def mint_token(settings: Settings, principal: Principal, *, ttl_s: int | None = 
 
 
 class TokenVerifier:
+    """Verifies bearer tokens, and remembers the ones it verified.
+
+    A client sends the same token with every request until it expires; checking its
+    signature and claims each time costs more than the rest of a small command's
+    handling. A token verified once is taken again without checking until it expires,
+    or for ``VERIFIED_TTL_S`` at most (so a key withdrawn from the issuer's JWKS stops
+    being honoured within that time). Refused tokens are not remembered.
+    """
+
+    VERIFIED_TTL_S = 60.0
+    VERIFIED_MAX = 4096
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None:
+            if now < known[1]:
+                return known[0]
+            self._verified.pop(token, None)
+        claims = await self._claims(token)
+        principal = Principal.from_claims(claims)
+        if len(self._verified) >= self.VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[token] = (principal, min(float(claims["exp"]), now + self.VERIFIED_TTL_S))
+        return principal
+
+    async def _claims(self, token: str) -> dict[str, Any]:
         options: Any = {"require": ["sub", "exp"], "verify_aud": self.settings.jwt_audience is not None}
         try:
             if self._jwks is not None:
@@ -163,4 +190,4 @@ class TokenVerifier:
                 )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
-        return Principal.from_claims(claims)
+        return claims

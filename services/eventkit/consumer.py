@@ -47,7 +47,12 @@ RESTARTABLE_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, asyncp
 
 
 class EventHandler(Protocol):
-    """Something that applies events inside a transaction and remembers what it applied."""
+    """Something that applies events inside a transaction and remembers what it applied.
+
+    A handler may also offer ``process_batch(conn, envelopes) -> (acted, skipped)``
+    (projections do): the runner then hands it a whole batch at once, and falls back to
+    :meth:`process`, event by event, only to single out an event that fails.
+    """
 
     name: str
 
@@ -153,37 +158,44 @@ class ConsumerRunner:
             batches = await self.consumer.getmany(timeout_ms=200, max_records=self.settings.consumer_batch_size)
             if self.consumer.assignment():
                 self.assigned.set()
-            for tp, records in batches.items():
-                if records:
-                    await self._handle_partition_batch(tp, records)
+            ready = {tp: records for tp, records in batches.items() if records}
+            if ready:
+                await self._handle_batch(ready)
             await self._record_lag()
 
-    async def _handle_partition_batch(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+    async def _handle_batch(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Everything one poll returned (every partition's records, each partition in order)
+        in one transaction, then one offset commit for all of them."""
         assert self.consumer is not None
         decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]] = []
-        for record in records:
-            try:
-                decoded.append((record, Envelope.from_wire(record.value), None))
-            except Exception as exc:
-                decoded.append((record, None, f"undecodable message: {exc}"))
+        for records in batches.values():
+            for record in records:
+                try:
+                    decoded.append((record, Envelope.from_wire(record.value), None))
+                except Exception as exc:
+                    decoded.append((record, None, f"undecodable message: {exc}"))
         if any(err is not None for _, _, err in decoded) or not await self._apply_all(decoded):
             await self._apply_one_by_one(decoded)
-        # Only after the database commit: offset of the next message to read.
-        await self.consumer.commit({tp: OffsetAndMetadata(records[-1].offset + 1, "")})
+        # Only after the database commit: offset of the next message to read, per partition.
+        await self.consumer.commit(
+            {tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batches.items()}
+        )
 
     async def _apply_all(self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]) -> bool:
         acted = skipped = 0
         try:
             async with self.pool.acquire() as conn, conn.transaction():
                 await self.handler.before_batch(conn)
-                for _, env, _ in decoded:
-                    assert env is not None
-                    if not self.handler.wants(env):
-                        continue
-                    if await self.handler.process(conn, env):
-                        acted += 1
-                    else:
-                        skipped += 1
+                wanted = [env for _, env, _ in decoded if env is not None and self.handler.wants(env)]
+                process_batch = getattr(self.handler, "process_batch", None)
+                if process_batch is not None:  # a projection: the whole batch in a few statements
+                    acted, skipped = await process_batch(conn, wanted)
+                else:
+                    for env in wanted:
+                        if await self.handler.process(conn, env):
+                            acted += 1
+                        else:
+                            skipped += 1
         except TRANSIENT_ERRORS:
             raise
         except Exception:

@@ -26,7 +26,9 @@ def make_producer(settings: Settings, *, client_id: str) -> AIOKafkaProducer:
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
-        linger_ms=2,
+        # The relay builds its own batch per partition and round (and the dead-letter producer
+        # sends one message at a time): waiting for more records only delays each round.
+        linger_ms=0,
         max_batch_size=1024 * 1024,
         max_request_size=2 * 1024 * 1024,
         compression_type=None,

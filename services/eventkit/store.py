@@ -9,9 +9,12 @@ arbiter of concurrent writers: exactly one append at a given version wins.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+import re
+import time
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -52,6 +55,96 @@ WITH cur AS (
 )
 SELECT position, recorded_at FROM ins ORDER BY position
 """
+
+# The same, and the relay's wake-up: pg_notify runs only if a row was appended (once per
+# row; PostgreSQL folds identical notifications of a transaction into one, sent at commit).
+_APPEND_NOTIFY_SQL = _APPEND_SQL.replace(
+    "SELECT position, recorded_at FROM ins ORDER BY position",
+    f"SELECT position, recorded_at, pg_notify('{OUTBOX_CHANNEL}', '')::text AS notified FROM ins ORDER BY position",
+)
+
+
+_IMPORT_COLUMNS = [
+    "event_id", "stream_id", "version", "type", "schema_version", "occurred_at", "recorded_at", "district_id",
+    "school_id", "campus_id", "actor", "correlation_id", "causation_id", "command_id", "data",
+]  # fmt: skip
+
+# COPY's text format: a backslash, tab, newline or carriage return inside a value is escaped; NULL is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+
+# Streams whose first imported version follows events stored before: the stored ones must be exactly 1..first-1.
+_IMPORT_GAPS_SQL = """
+SELECT s.stream_id, s.first FROM unnest($1::text[], $2::int[]) AS s(stream_id, first)
+WHERE (SELECT count(*) FROM events e WHERE e.stream_id = s.stream_id AND e.version < s.first) <> s.first - 1
+LIMIT 1
+"""
+
+
+def _copy_value(value: str | None) -> str:
+    if value is None:
+        return _NULL
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What a bulk import wrote."""
+
+    events: int
+    streams: int
+    published: bool
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else float("inf")
+
+
+class _ImportEncoder:
+    """Turns envelopes into COPY text lines, checking that each stream's versions run on without a gap."""
+
+    def __init__(self, recorded_at: datetime) -> None:
+        self.recorded_at = recorded_at.isoformat()
+        self.last: dict[str, int] = {}
+        self.first: dict[str, int] = {}  # streams whose first imported version is above 1
+        self.events = 0
+
+    def line(self, env: Envelope) -> str:
+        stream = env.stream_id
+        previous = self.last.get(stream)
+        if previous is None:
+            if env.version > 1:
+                self.first[stream] = env.version
+        elif env.version != previous + 1:
+            raise ValueError(f"{stream}: version {env.version} follows {previous} in the import")
+        if env.version < 1:
+            raise ValueError(f"{stream}: version {env.version} is not positive")
+        self.last[stream] = env.version
+        self.events += 1
+        # JSON escapes control characters itself: only its backslashes need doubling for COPY.
+        data = json.dumps(env.data, ensure_ascii=False, separators=(",", ":")).replace("\\", "\\\\")
+        return "\t".join(
+            (
+                str(env.event_id),
+                _copy_value(stream),
+                str(env.version),
+                _copy_value(env.type),
+                str(env.schema_version),
+                env.occurred_at.isoformat(),
+                env.recorded_at.isoformat() if env.recorded_at is not None else self.recorded_at,
+                _copy_value(env.district_id),
+                _copy_value(env.school_id),
+                _copy_value(env.campus_id),
+                _copy_value(env.actor),
+                _copy_value(env.correlation_id),
+                _copy_value(env.causation_id),
+                _copy_value(env.command_id),
+                data,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -151,6 +244,37 @@ class EventStore:
         for offset, env in enumerate(events, start=1):
             if env.stream_id != stream_id or env.version != expected_version + offset:
                 raise ValueError(f"event {env.type} is not numbered for {stream_id}@{expected_version + offset}")
+        if not events and command_id is None:
+            return AppendResult(stream_id=stream_id, version=expected_version)
+        sql = _APPEND_NOTIFY_SQL if self.notify else _APPEND_SQL
+        args = (
+            stream_id,
+            [e.event_id for e in events],
+            [e.version for e in events],
+            [e.type for e in events],
+            [e.schema_version for e in events],
+            [e.occurred_at for e in events],
+            [e.district_id for e in events],
+            [e.school_id for e in events],
+            [e.campus_id for e in events],
+            [e.actor for e in events],
+            [e.correlation_id for e in events],
+            [e.causation_id for e in events],
+            [e.command_id or command_id for e in events],
+            [e.data for e in events],
+            expected_version,
+        )
+        if conn is None and command_id is None:
+            # One statement is a transaction of its own: the events, their outbox rows and the
+            # relay's wake-up commit together, in one round trip (no BEGIN, NOTIFY, COMMIT).
+            async with self.pool.acquire() as own:
+                rows = await self._insert(own, stream_id, expected_version, sql, args)
+            return AppendResult(
+                stream_id=stream_id,
+                version=expected_version + len(events),
+                event_ids=[e.event_id for e in events],
+                positions=[r["position"] for r in rows],
+            )
         async with self._tx(conn) as tx:
             if command_id is not None:
                 # Claim the command id first: a concurrent retry waits here, then sees the winner.
@@ -162,36 +286,7 @@ class EventStore:
                 )
                 if claimed is None:
                     raise DuplicateCommand(command_id)
-            rows: list[asyncpg.Record] = []
-            if events:
-                try:
-                    rows = await tx.fetch(
-                        _APPEND_SQL,
-                        stream_id,
-                        [e.event_id for e in events],
-                        [e.version for e in events],
-                        [e.type for e in events],
-                        [e.schema_version for e in events],
-                        [e.occurred_at for e in events],
-                        [e.district_id for e in events],
-                        [e.school_id for e in events],
-                        [e.campus_id for e in events],
-                        [e.actor for e in events],
-                        [e.correlation_id for e in events],
-                        [e.causation_id for e in events],
-                        [e.command_id or command_id for e in events],
-                        [e.data for e in events],
-                        expected_version,
-                    )
-                except asyncpg.UniqueViolationError:
-                    raise ConcurrencyConflict(stream_id, expected_version) from None
-                if not rows:
-                    actual = await tx.fetchval(
-                        "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id
-                    )
-                    raise ConcurrencyConflict(stream_id, expected_version, actual)
-                if self.notify:
-                    await tx.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+            rows = await self._insert(tx, stream_id, expected_version, sql, args) if events else []
             result = AppendResult(
                 stream_id=stream_id,
                 version=expected_version + len(events),
@@ -201,6 +296,91 @@ class EventStore:
             if command_id is not None:
                 await tx.execute("UPDATE commands SET result = $2 WHERE command_id = $1", command_id, result.to_json())
             return result
+
+    @staticmethod
+    async def _insert(
+        conn: Connection, stream_id: str, expected_version: int, sql: str, args: tuple[Any, ...]
+    ) -> list[asyncpg.Record]:
+        try:
+            rows = await conn.fetch(sql, *args)
+        except asyncpg.UniqueViolationError:
+            raise ConcurrencyConflict(stream_id, expected_version) from None
+        if not rows:
+            actual = await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
+            raise ConcurrencyConflict(stream_id, expected_version, actual)
+        return rows
+
+    async def import_events(
+        self,
+        events: Iterable[Envelope] | AsyncIterable[Envelope],
+        *,
+        publish: bool = False,
+        conn: Connection | None = None,
+        chunk_size: int = 5000,
+    ) -> ImportResult:
+        """Bulk-imports events with ``COPY``, in one transaction: for history and data sets.
+
+        Much faster than :meth:`append` (one ``COPY`` streamed while the next lines are
+        encoded, instead of one statement per stream), and it checks less:
+
+        - there is no expected version per stream: each stream's versions must run on
+          without a gap, from 1 or from the version after those already stored (checked
+          in the transaction); ``UNIQUE(stream_id, version)`` rejects any version already
+          there. Any failure rolls back the whole import (:class:`ConcurrencyConflict`
+          for an existing version, ``ValueError`` for a gap);
+        - no command ids are claimed (an import is not a command);
+        - ``publish=False`` (the default, the "history" mode) writes no outbox rows: the
+          events are never sent to Kafka, so no consumer or other service sees them live.
+          Rebuild the service's projections from the store afterwards
+          (:func:`services.eventkit.projection.rebuild`). With ``publish=True`` every
+          imported event also gets its outbox row (in the same transaction) and the relay
+          publishes them as it does appended ones.
+
+        ``events`` may be an iterable or an async iterable (a generator keeps memory flat);
+        they are stored in the order given. An envelope's ``recorded_at`` is kept when set
+        (history keeps its own times), else the import's start time is used.
+        """
+        started = time.perf_counter()
+        encoder = _ImportEncoder(datetime.now(UTC))
+
+        async def chunks() -> AsyncIterator[bytes]:
+            lines: list[str] = []
+            if isinstance(events, AsyncIterable):
+                async for env in events:
+                    lines.append(encoder.line(env))
+                    if len(lines) >= chunk_size:
+                        yield ("\n".join(lines) + "\n").encode()
+                        lines = []
+            else:
+                for env in events:
+                    lines.append(encoder.line(env))
+                    if len(lines) >= chunk_size:
+                        yield ("\n".join(lines) + "\n").encode()
+                        lines = []
+            if lines:
+                yield ("\n".join(lines) + "\n").encode()
+
+        async with self._tx(conn) as tx:
+            try:
+                await tx.copy_to_table("events", source=chunks(), columns=_IMPORT_COLUMNS, format="text")
+            except asyncpg.UniqueViolationError as exc:
+                # detail: Key (stream_id, version)=(hazard-x, 3) already exists.
+                found = re.search(r"=\((.*), (\d+)\) already exists", exc.detail or "")
+                if exc.constraint_name == "events_stream_version" and found:
+                    raise ConcurrencyConflict(found.group(1), int(found.group(2)) - 1) from None
+                raise ValueError(f"the import repeats stored events: {exc.detail or exc}") from None
+            if encoder.first:
+                gap = await tx.fetchrow(_IMPORT_GAPS_SQL, list(encoder.first), list(encoder.first.values()))
+                if gap is not None:
+                    raise ValueError(f"{gap['stream_id']}: imported from version {gap['first']}, the store has a gap")
+            if publish and encoder.events:
+                await tx.execute(
+                    "INSERT INTO outbox (position, stream_id) SELECT position, stream_id FROM events "
+                    "WHERE txid = pg_current_xact_id() ORDER BY position ON CONFLICT DO NOTHING"
+                )
+                if self.notify:
+                    await tx.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+        return ImportResult(encoder.events, len(encoder.last), publish, time.perf_counter() - started)
 
     async def command_result(self, command_id: str, *, conn: Connection | None = None) -> AppendResult | None:
         """The first result of a command id already handled, if any."""
@@ -240,20 +420,38 @@ class EventStore:
     async def count(self) -> int:
         return int(await self.pool.fetchval("SELECT count(*) FROM events"))
 
-    async def snapshot_batches(self, batch_size: int = 5000) -> AsyncIterator[tuple[str, list[Envelope]]]:
+    async def snapshot_batches(
+        self,
+        batch_size: int = 5000,
+        *,
+        types: Collection[str] | None = None,
+        heads: dict[str, int] | None = None,
+    ) -> AsyncGenerator[tuple[str, list[Envelope]], None]:
         """Every event committed at one snapshot, in position order, in batches.
 
         Yields ``(snapshot, batch)``; the snapshot text (``pg_current_snapshot()``)
         lets a caller find later what committed after it (:meth:`committed_since`).
+        With ``types``, only events of those types are read. ``heads``, when given, is
+        filled before the last (empty) batch with every stream's last version at the
+        snapshot, whatever its type: what a reader of some types needs to know how far
+        each stream went.
         """
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             snapshot = str(await conn.fetchval("SELECT pg_current_snapshot()::text"))
-            cursor = await conn.cursor(f"SELECT {_COLUMNS} FROM events ORDER BY position")
+            if types is None:
+                cursor = await conn.cursor(f"SELECT {_COLUMNS} FROM events ORDER BY position")
+            else:
+                cursor = await conn.cursor(
+                    f"SELECT {_COLUMNS} FROM events WHERE type = ANY($1::text[]) ORDER BY position", list(types)
+                )
             while True:
                 rows = await cursor.fetch(batch_size)
                 if not rows:
                     break
                 yield snapshot, [row_to_envelope(r) for r in rows]
+            if heads is not None:
+                for r in await conn.fetch("SELECT stream_id, max(version) AS version FROM events GROUP BY stream_id"):
+                    heads[r["stream_id"]] = r["version"]
             yield snapshot, []
 
     async def committed_since(self, snapshot: str, conn: Connection) -> list[Envelope]:

@@ -1,0 +1,255 @@
+"""From a command's acknowledgement to its effect in a GraphQL query.
+
+    .venv/bin/python -m bench.command_to_query [--quick] [--rate R] [--sample K] [--poll-ms P]
+
+The safety service (``serve --mode all``: API, relay, projection consumers) and the GraphQL
+gateway (``python -m gateway``) run as subprocesses on 127.0.0.1, with a fresh database and
+their own Kafka topics. Commands (POST /hazards) arrive at ``--rate`` per second (open
+loop); each one travels: append + outbox (one transaction) -> NOTIFY -> relay -> Kafka
+(acks=all) -> the inspection_status projection's consumer -> its table -> the service's
+GET /hazards/{id} -> the gateway's ``hazard(hazardId)``.
+
+Baseline, in the same run: the Kafka hop alone (a record produced with acks=all until a
+consumer has it), the floor of the relay-and-consumer part.
+
+Measured for every ``--sample``-th command: from its HTTP acknowledgement until a GraphQL
+query (polled every ``--poll-ms``) first returns the hazard. Measured for every command,
+more cheaply: until its row is in the projection's table (one SQL query per millisecond
+for all commands in flight) — the point from which the query endpoint answers.
+Requests are sent with a minimal HTTP/1.1 client, so that the load generator takes
+little of the two cores.
+
+Target: p50 <= 15 ms, p99 <= 50 ms at 500 commands/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from typing import Any
+from uuid import uuid4
+
+from bench.commands_http import hazard_body, prepare
+from bench.common import (
+    ClientPool,
+    Latency,
+    ServiceProcess,
+    console,
+    delete_topics,
+    district_admin_headers,
+    footer,
+    fresh_database,
+    header,
+    new_namespace,
+    open_loop,
+    parser,
+    pick,
+    rate_table,
+    run,
+    settings_for,
+    summary,
+)
+from bench.dataset import DISTRICT
+from services.eventkit.db import create_pool
+from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, stop_quietly
+from services.eventkit.settings import Settings
+
+RATE = 500
+P50_TARGET_MS = 15.0
+P99_TARGET_MS = 50.0
+QUERY = "query($id: ID!) { hazard(hazardId: $id) { hazardId status severity } }"
+
+
+async def kafka_hop(settings: Settings, rate: float, n: int) -> Latency:
+    """The floor of the path: a record produced (acks=all, as the relay does) until a consumer has it."""
+    topic = f"{settings.namespace}.hop.events"
+    await ensure_topics(settings, topic)
+    producer = make_producer(settings, client_id="bench-hop")
+    consumer = make_consumer(settings, topic, group_id=f"{settings.namespace}.hop", client_id="bench-hop")
+    hop = Latency()
+    await producer.start()
+    await consumer.start()
+    try:
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=100)
+        await consumer.seek_to_end()
+        sent: dict[bytes, float] = {}
+
+        async def consume() -> None:
+            while len(hop.samples) < n:
+                for records in (await consumer.getmany(timeout_ms=100)).values():
+                    now = time.perf_counter()
+                    for record in records:
+                        if record.value in sent:
+                            hop.add(now - sent.pop(record.value))
+
+        reader = asyncio.create_task(consume())
+        for i in range(n):
+            key = f"m{i}".encode()
+            sent[key] = time.perf_counter()
+            await producer.send_and_wait(topic, key, key=key)
+            await asyncio.sleep(1 / rate)
+        await asyncio.wait_for(reader, 30)
+    finally:
+        await stop_quietly(consumer)
+        await stop_quietly(producer)
+    return hop
+
+
+async def main(args: argparse.Namespace) -> None:
+    quick = args.quick
+    duration = args.duration or pick(quick, 30.0, 8.0)
+    await header(f"bench.command_to_query: command -> GraphQL at {args.rate:,.0f} commands/s")
+    namespace = new_namespace("c2q")
+    procs: list[ServiceProcess] = []
+    graphql = Latency()
+    table = Latency()
+    commands = Latency()
+    unseen = 0
+    try:
+        async with fresh_database("command_to_query") as dsn:
+            settings = settings_for("safety", dsn, namespace)
+            with console.status("baseline: the Kafka hop alone"):
+                hop = await kafka_hop(settings, args.rate, pick(quick, 1000, 300))
+            await prepare(dsn)
+            safety = ServiceProcess("safety", settings, mode="all")
+            procs.append(safety)
+            with console.status("starting the safety service"):
+                await safety.start()
+            gateway = ServiceProcess(
+                "gateway",
+                settings,
+                env={
+                    "HOUQIN_SAFETY_URL": safety.url,
+                    "HOUQIN_DIRECTORY_URL": "http://127.0.0.1:9",  # not queried here
+                    "HOUQIN_INVENTORY_URL": "http://127.0.0.1:9",
+                },
+            )
+            procs.append(gateway)
+            with console.status("starting the gateway"):
+                await gateway.start()
+            headers = district_admin_headers(settings, DISTRICT)
+            writers = ClientPool("raw", safety.url, headers, 64)
+            readers = ClientPool("raw", gateway.url, headers, 64)
+            pool = await create_pool(dsn, min_size=1, max_size=2)
+            tag = uuid4().hex[:6]
+            in_flight: dict[str, float] = {}  # hazard id -> acknowledged at
+            pollers: set[asyncio.Task[None]] = set()
+            measuring = False
+
+            async def visible_in_graphql(hazard_id: str) -> bool:
+                status, content = await readers.post("/graphql", {"query": QUERY, "variables": {"id": hazard_id}})
+                if status != 200:
+                    raise RuntimeError(f"gateway answered {status}: {content[:200]!r}")
+                return json.loads(content)["data"]["hazard"] is not None
+
+            async def poll_graphql(hazard_id: str, acked: float) -> None:
+                nonlocal unseen
+                deadline = acked + 10.0
+                while time.perf_counter() < deadline:
+                    if await visible_in_graphql(hazard_id):
+                        if measuring:
+                            graphql.add(time.perf_counter() - acked)
+                        return
+                    await asyncio.sleep(args.poll_ms / 1000)
+                unseen += 1
+
+            async def poll_table(stop: asyncio.Event) -> None:
+                while not stop.is_set():
+                    if in_flight:
+                        ids = list(in_flight)
+                        rows = await pool.fetch(
+                            "SELECT hazard_id FROM proj_inspection_status.hazards WHERE hazard_id = ANY($1::text[])",
+                            ids,
+                        )
+                        now = time.perf_counter()
+                        for r in rows:
+                            acked = in_flight.pop(r["hazard_id"])
+                            if measuring:
+                                table.add(now - acked)
+                    await asyncio.sleep(0.001)
+
+            async def command(i: int) -> None:
+                body = hazard_body(i, tag)
+                sent = time.perf_counter()
+                status, content = await writers.post("/hazards", body)
+                acked = time.perf_counter()
+                if status != 200:
+                    raise RuntimeError(f"{status}: {content[:200]!r}")
+                if measuring:
+                    commands.add(acked - sent)
+                in_flight[body["hazard_id"]] = acked
+                if i % args.sample == 0:
+                    task = asyncio.create_task(poll_graphql(body["hazard_id"], acked))
+                    pollers.add(task)
+                    task.add_done_callback(pollers.discard)
+
+            stop = asyncio.Event()
+            table_poller = asyncio.create_task(poll_table(stop))
+            try:
+                with console.status("first command, until the projection's consumer has joined its group"):
+                    await command(0)
+                    for _ in range(600):
+                        if not in_flight:
+                            break
+                        await asyncio.sleep(0.1)
+                await open_loop("warm-up", args.rate, lambda i: command(1 + i), duration_s=pick(quick, 5.0, 2.0))
+                measuring = True
+                load = await open_loop("commands", args.rate, lambda i: command(1_000_000 + i), duration_s=duration)
+                measuring = False
+                await asyncio.gather(*pollers, return_exceptions=True)
+                await asyncio.sleep(0.5)
+            finally:
+                stop.set()
+                await table_poller
+                await pool.close()
+                await writers.aclose()
+                await readers.aclose()
+    finally:
+        for p in reversed(procs):
+            await p.stop()
+        await delete_topics(namespace)
+    rows: list[dict[str, Any]] = [
+        {"name": "baseline: Kafka hop (produce acks=all -> consumed)", "rate": args.rate, "unit": "/s",
+         "latency": hop, "note": "the floor of relay + consumer"},
+        {"name": "command (POST /hazards) acknowledged", "rate": load.rate, "unit": "cmd/s", "latency": commands,
+         "note": f"{load.ok:,} ok, {load.errors} errors; latency of the POST itself"},
+        {"name": "-> row in the projection's table", "rate": len(table.samples) / duration, "unit": "/s",
+         "latency": table, "note": "every command; SQL poll every 1 ms"},
+        {"name": "-> returned by GraphQL hazard(hazardId)", "rate": len(graphql.samples) / duration, "unit": "/s",
+         "latency": graphql, "note": f"1 in {args.sample} commands; poll every {args.poll_ms:g} ms; {unseen} unseen"},
+    ]  # fmt: skip
+    rate_table("from acknowledgement to visibility (latency from the command's answer)", rows)
+    if load.first_error:
+        console.print(f"[red]first error: {load.first_error}[/red]")
+    await footer()
+    g = graphql.summary()
+    ok = (
+        load.rate >= args.rate * 0.98
+        and load.errors == 0
+        and unseen == 0
+        and g["p50"] <= P50_TARGET_MS
+        and g["p99"] <= P99_TARGET_MS
+        and args.rate >= RATE
+    )
+    t = table.summary()
+    h = hop.summary()
+    summary(
+        "command_to_query",
+        ok,
+        f"at {load.rate:,.0f} cmd/s: visible in GraphQL p50 {g['p50']:.1f} / p95 {g['p95']:.1f} / "
+        f"p99 {g['p99']:.1f} ms (target p50 <= {P50_TARGET_MS:.0f}, p99 <= {P99_TARGET_MS:.0f}); "
+        f"in the projection table p50 {t['p50']:.1f} / p99 {t['p99']:.1f} ms; "
+        f"GraphQL p50 = {g['p50'] / h['p50']:.1f}x the bare Kafka hop ({h['p50']:.1f} ms)",
+    )
+
+
+if __name__ == "__main__":
+    cli = parser(__doc__ or "")
+    cli.add_argument("--rate", type=float, default=RATE, help="commands per second")
+    cli.add_argument("--duration", type=float, default=0.0, help="seconds of load (default 30; quick 8)")
+    cli.add_argument("--sample", type=int, default=10, help="follow every K-th command through GraphQL")
+    cli.add_argument("--poll-ms", type=float, default=2.0, help="GraphQL poll interval")
+    run(main, cli)

@@ -1,0 +1,291 @@
+"""GraphQL queries on a district-scale data set.
+
+    .venv/bin/python -m bench.graphql_queries [--quick] [--events N] [--rate R] [--duration S]
+
+The data: 20 schools x 3 campuses in the directory, and a term of the safety service's
+events (bench.dataset: patrols and their findings, hazards and their lives, agreements,
+monthly checks, drills) — ``--events`` of them (default 1,000,000), bulk-imported with
+``EventStore.import_events`` (history) and turned into read tables by
+``services.eventkit.projection.rebuild``. Then the directory and the safety service
+(``serve --mode api``) and the gateway run as subprocesses on 127.0.0.1.
+
+Queries, each at ``--rate`` per second (open loop, latency from when each was due), with
+a minimal HTTP/1.1 client:
+- a page of 100 hazards of one campus, each with its campus's name (the gateway asks
+  the directory once per page, through its dataloader), and the next page by cursor;
+- one hazard by id;
+- a page of 100 inspections.
+For comparison, in the same run: the safety service's own endpoint for the same page
+(no gateway), and the page's SQL straight from asyncpg (the floor).
+
+Targets at 200 requests/s: p95 <= 25 ms for a 100-item page, <= 10 ms for one entity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import time
+from itertools import islice
+from typing import Any
+
+import asyncpg
+
+from bench.common import (
+    ClientPool,
+    Latency,
+    LoadResult,
+    ServiceProcess,
+    console,
+    delete_topics,
+    district_admin_headers,
+    footer,
+    fresh_database,
+    header,
+    new_namespace,
+    open_loop,
+    parser,
+    pick,
+    rate_table,
+    run,
+    settings_for,
+    summary,
+)
+from bench.dataset import DISTRICT, campuses, directory_events, safety_term
+from services.directory.service import DIRECTORY
+from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
+from services.eventkit.projection import ensure_projection, rebuild
+from services.eventkit.runtime import ServiceDefinition
+from services.eventkit.store import EventStore
+from services.safety.service import SAFETY
+
+RATE = 200
+PAGE_P95_MS = 25.0
+ONE_P95_MS = 10.0
+
+HAZARD_PAGE = """query($campus: ID!, $after: String) {
+  hazards(campusId: $campus, first: 100, after: $after) {
+    edges { node { hazardId area severity status reportedAt ageDays breachesSla campus { name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+ONE_HAZARD = "query($id: ID!) { hazard(hazardId: $id) { hazardId area description severity status reportedAt } }"
+INSPECTION_PAGE = """query($campus: ID!) {
+  inspections(campusId: $campus, first: 100) { edges { node { inspectionId kind startedAt completedAt } } }
+}"""
+
+
+async def load_service(dsn: str, definition: ServiceDefinition, events: Any, label: str) -> dict[str, Any]:
+    """Migrates, imports the events (no outbox) and rebuilds every projection; returns timings."""
+    pool = await create_pool(dsn, min_size=2, max_size=6, command_timeout=1800)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, KIT_MIGRATIONS, *([definition.migrations] if definition.migrations else []))
+        store = EventStore(pool)
+        with console.status(f"{label}: generating and importing events"):
+            imported = await store.import_events(events)
+            await pool.execute("VACUUM ANALYZE events")
+        gc.collect()
+        rebuilt = []
+        for p in definition.projections:
+            await ensure_projection(pool, p)
+            with console.status(f"{label}: rebuilding {p.name} from {imported.events:,} events"):
+                report = await rebuild(pool, store, p)
+            rebuilt.append(report)
+        await pool.execute("ANALYZE")
+        return {"imported": imported, "rebuilt": rebuilt}
+    finally:
+        await pool.close()
+
+
+async def run_query(
+    label: str, pool: ClientPool, path: str, make: Any, rate: float, duration: float, check: Any
+) -> LoadResult:
+    async def op(i: int) -> None:
+        status, content = await pool.post(path, make(i)) if path == "/graphql" else await pool.get(make(i))
+        if status != 200:
+            raise RuntimeError(f"{status}: {content[:200]!r}")
+        check(json.loads(content))
+
+    return await open_loop(label, rate, op, duration_s=duration)
+
+
+def graphql_ok(expect_items: bool) -> Any:
+    def check(body: dict[str, Any]) -> None:
+        if body.get("errors"):
+            raise RuntimeError(str(body["errors"])[:300])
+        if expect_items:
+            data = next(iter(body["data"].values()))
+            if data is None or ("edges" in data and not data["edges"]):
+                raise RuntimeError("empty answer")
+
+    return check
+
+
+async def main(args: argparse.Namespace) -> None:
+    quick = args.quick
+    total = args.events or pick(quick, 1_000_000, 150_000)
+    duration = args.duration or pick(quick, 20.0, 6.0)
+    await header(f"bench.graphql_queries: {total:,} events, queries at {args.rate:,.0f}/s")
+    namespace = new_namespace("graphql")
+    procs: list[ServiceProcess] = []
+    rows: list[dict[str, Any]] = []
+    results: dict[str, LoadResult] = {}
+    rng = random.Random(5)
+    try:
+        async with (
+            fresh_database("graphql_queries", "safety") as safety_dsn,
+            fresh_database("graphql_queries", "directory") as directory_dsn,
+        ):
+            started = time.perf_counter()
+            d = await load_service(directory_dsn, DIRECTORY, directory_events(), "directory")
+            s = await load_service(safety_dsn, SAFETY, islice(safety_term(total), total), "safety")
+            setup_s = time.perf_counter() - started
+            imported = s["imported"]
+            console.print(
+                f"data set: {imported.events:,} safety events in {imported.streams:,} streams, imported at "
+                f"{imported.rate:,.0f}/s; projections rebuilt: "
+                + ", ".join(f"{r.projection} {r.seconds:.1f}s" for r in [*s["rebuilt"], *d["rebuilt"]])
+                + f"; ready in {setup_s:.0f}s"
+            )
+            safety_pool = await create_pool(safety_dsn, min_size=1, max_size=2)
+            try:
+                await safety_pool.executemany(
+                    "INSERT INTO directory_campuses (campus_id, school_id, district_id, name) VALUES ($1, $2, $3, $4)",
+                    [(c.campus_id, c.school_id, DISTRICT, c.name) for c in campuses()],
+                )
+                hazard_ids = [r["hazard_id"] for r in await safety_pool.fetch(
+                    "SELECT hazard_id FROM proj_inspection_status.hazards")]  # fmt: skip
+                sizes = {
+                    table: await safety_pool.fetchval(f"SELECT count(*) FROM proj_inspection_status.{table}")
+                    for table in ("hazards", "inspections", "agreements")
+                }
+                per_campus: dict[str, int] = {
+                    r["campus_id"]: r["n"]
+                    for r in await safety_pool.fetch(
+                        "SELECT campus_id, count(*) AS n FROM proj_inspection_status.hazards GROUP BY campus_id"
+                    )
+                }
+            finally:
+                await safety_pool.close()
+            console.print("read tables: " + ", ".join(f"{t} {n:,} rows" for t, n in sizes.items()))
+            campus_ids = sorted(c for c, n in per_campus.items() if n > 100) or sorted(per_campus)
+
+            safety_settings = settings_for("safety", safety_dsn, namespace)
+            directory_settings = settings_for("directory", directory_dsn, namespace)
+            directory = ServiceProcess("directory", directory_settings, mode="api")
+            safety = ServiceProcess("safety", safety_settings, mode="api")
+            procs += [directory, safety]
+            with console.status("starting the directory and safety services"):
+                await directory.start()
+                await safety.start()
+            gateway = ServiceProcess(
+                "gateway",
+                safety_settings,
+                env={
+                    "HOUQIN_SAFETY_URL": safety.url,
+                    "HOUQIN_DIRECTORY_URL": directory.url,
+                    "HOUQIN_INVENTORY_URL": "http://127.0.0.1:9",
+                },
+            )
+            procs.append(gateway)
+            with console.status("starting the gateway"):
+                await gateway.start()
+            headers = district_admin_headers(safety_settings, DISTRICT)
+            to_gateway = ClientPool("raw", gateway.url, headers, 64)
+            to_safety = ClientPool("raw", safety.url, headers, 64)
+
+            # The second page of a campus needs its first page's cursor.
+            cursors: dict[str, str] = {}
+            for campus in campus_ids:
+                _, content = await to_gateway.post(
+                    "/graphql", {"query": HAZARD_PAGE, "variables": {"campus": campus, "after": None}}
+                )
+                page_info = json.loads(content)["data"]["hazards"]["pageInfo"]
+                if page_info["hasNextPage"]:
+                    cursors[campus] = page_info["endCursor"]
+            paged = sorted(cursors) or campus_ids
+
+            def pick_campus(i: int) -> str:
+                return str(campus_ids[i % len(campus_ids)])
+
+            cases: list[tuple[str, str, Any, bool]] = [
+                ("GraphQL: 100 hazards of a campus, with campus names", "/graphql",
+                 lambda i: {"query": HAZARD_PAGE, "variables": {"campus": pick_campus(i), "after": None}}, True),
+                ("GraphQL: the next 100 (by cursor)", "/graphql",
+                 lambda i: {"query": HAZARD_PAGE, "variables": {"campus": paged[i % len(paged)],
+                                                                 "after": cursors.get(paged[i % len(paged)])}}, True),
+                ("GraphQL: one hazard", "/graphql",
+                 lambda i: {"query": ONE_HAZARD, "variables": {"id": rng.choice(hazard_ids)}}, True),
+                ("GraphQL: 100 inspections of a campus", "/graphql",
+                 lambda i: {"query": INSPECTION_PAGE, "variables": {"campus": pick_campus(i)}}, True),
+            ]  # fmt: skip
+            with console.status("warming up"):
+                for _, path, make, _ in cases:
+                    for i in range(20):
+                        await to_gateway.post(path, make(i))
+            for label, path, make, items in cases:
+                results[label] = await run_query(
+                    label, to_gateway, path, make, args.rate, duration, graphql_ok(items)
+                )
+            results["service: GET /hazards?campus_id=..&limit=100"] = await run_query(
+                "service: GET /hazards", to_safety, "/hazards",
+                lambda i: f"/hazards?campus_id={pick_campus(i)}&limit=100", args.rate, duration, lambda body: None,
+            )  # fmt: skip
+            results["service: GET /hazards/{id}"] = await run_query(
+                "service: GET /hazards/{id}", to_safety, "/hazards/x",
+                lambda i: f"/hazards/{rng.choice(hazard_ids)}", args.rate, duration, lambda body: None,
+            )  # fmt: skip
+            await to_gateway.aclose()
+            await to_safety.aclose()
+
+            # The floor: the page's SQL, straight from asyncpg.
+            conn = await asyncpg.connect(safety_dsn)
+            try:
+                from services.safety.routes.hazards import HAZARD_COLUMNS
+
+                sql = (
+                    f"SELECT {HAZARD_COLUMNS} FROM proj_inspection_status.hazards "
+                    "WHERE district_id = ANY($1::text[]) AND campus_id = $2 ORDER BY hazard_id LIMIT 101"
+                )
+                floor = Latency()
+                for i in range(pick(quick, 2000, 500)):
+                    t0 = time.perf_counter()
+                    await conn.fetch(sql, [DISTRICT], pick_campus(i))
+                    floor.add(time.perf_counter() - t0)
+            finally:
+                await conn.close()
+    finally:
+        for p in reversed(procs):
+            await p.stop()
+        await delete_topics(namespace)
+    for label, r in results.items():
+        note = f"{r.ok:,} ok, {r.errors} errors" + (f": {r.first_error}" if r.first_error else "")
+        rows.append({"name": label, "rate": r.rate, "unit": "req/s", "latency": r.latency, "note": note})
+    rows.append({"name": "SQL of the page, asyncpg in process", "rate": len(floor.samples) / sum(floor.samples),
+                 "unit": "q/s", "latency": floor, "note": "sequential; the floor"})  # fmt: skip
+    rate_table(f"queries at {args.rate:,.0f}/s each on {total:,} events (latency from when each was due)", rows)
+    await footer()
+    page = results["GraphQL: 100 hazards of a campus, with campus names"]
+    nxt = results["GraphQL: the next 100 (by cursor)"]
+    one = results["GraphQL: one hazard"]
+    p_page = max(page.latency.summary()["p95"], nxt.latency.summary()["p95"])
+    p_one = one.latency.summary()["p95"]
+    errors = sum(r.errors for r in results.values())
+    ok = p_page <= PAGE_P95_MS and p_one <= ONE_P95_MS and errors == 0 and total >= 1_000_000
+    summary(
+        "graphql_queries",
+        ok,
+        f"{total:,} events; at {args.rate:,.0f} req/s: 100-item page p95 {p_page:.1f} ms (target {PAGE_P95_MS:.0f}), "
+        f"one hazard p95 {p_one:.1f} ms (target {ONE_P95_MS:.0f}); {errors} errors",
+    )
+
+
+if __name__ == "__main__":
+    cli = parser(__doc__ or "")
+    cli.add_argument("--events", type=int, default=0, help="safety events in the data set (default 1,000,000)")
+    cli.add_argument("--rate", type=float, default=RATE, help="requests per second of each query")
+    cli.add_argument("--duration", type=float, default=0.0, help="seconds per query (default 20; quick 6)")
+    run(main, cli)

@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # Installs (if missing) and starts Debian's PostgreSQL on loopback, then makes sure the
 # houqin role and one database per service exist. Safe to run any number of times.
+#
+# Environment:
+#   HOUQIN_PG_PORT            port on 127.0.0.1 (default 5432)
+#   HOUQIN_PG_CLUSTER         Debian cluster name (default main); another name makes a second,
+#                             independent server beside the first, e.g. for fault tests that
+#                             stop and start it: HOUQIN_PG_CLUSTER=faults HOUQIN_PG_PORT=5499
+#   HOUQIN_PG_SHARED_BUFFERS  shared_buffers of the cluster (default 256MB)
+#   HOUQIN_PG_USER / HOUQIN_PG_PASSWORD   the role the services use (default houqin/houqin)
 set -euo pipefail
 PORT="${HOUQIN_PG_PORT:-5432}"
+CLUSTER="${HOUQIN_PG_CLUSTER:-main}"
+SHARED_BUFFERS="${HOUQIN_PG_SHARED_BUFFERS:-256MB}"
 USER_NAME="${HOUQIN_PG_USER:-houqin}"
 PASSWORD="${HOUQIN_PG_PASSWORD:-houqin}"
 DATABASES=(houqin_directory houqin_safety houqin_canteen houqin_inventory houqin_hr_eval)
 started=$(date +%s)
 
 say() { printf 'postgres: %s\n' "$*"; }
+
+[[ "$CLUSTER" =~ ^[a-z0-9_]+$ ]] || { say "HOUQIN_PG_CLUSTER must be lower-case letters, digits and _"; exit 1; }
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   say "not installed; installing Debian's postgresql package (this takes a minute)..."
@@ -18,25 +30,25 @@ if ! command -v pg_ctlcluster >/dev/null 2>&1; then
 fi
 
 VERSION=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
-if ! pg_lsclusters -h | awk -v v="$VERSION" '$1==v && $2=="main"' | grep -q .; then
-  say "creating cluster $VERSION/main on port $PORT"
-  pg_createcluster "$VERSION" main --port "$PORT" >/dev/null
+if ! pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c' | grep -q .; then
+  say "creating cluster $VERSION/$CLUSTER on port $PORT"
+  pg_createcluster "$VERSION" "$CLUSTER" --port "$PORT" >/dev/null
 fi
-CONF_DIR="/etc/postgresql/$VERSION/main"
+CONF_DIR="/etc/postgresql/$VERSION/$CLUSTER"
 # loopback only, and enough connections for several services plus the test suite
 cat > "$CONF_DIR/conf.d/houqin.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PORT
 max_connections = 300
-shared_buffers = 256MB
+shared_buffers = $SHARED_BUFFERS
 CONF
 
-if pg_lsclusters -h | awk -v v="$VERSION" '$1==v && $2=="main" {print $4}' | grep -q online; then
-  say "cluster $VERSION/main already running"
+if pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $4}' | grep -q online; then
+  say "cluster $VERSION/$CLUSTER already running"
 else
-  say "starting cluster $VERSION/main"
-  pg_ctlcluster "$VERSION" main start || {
-    say "failed to start; see /var/log/postgresql/postgresql-$VERSION-main.log"; exit 1; }
+  say "starting cluster $VERSION/$CLUSTER"
+  pg_ctlcluster "$VERSION" "$CLUSTER" start || {
+    say "failed to start; see /var/log/postgresql/postgresql-$VERSION-$CLUSTER.log"; exit 1; }
 fi
 
 for _ in $(seq 1 60); do
@@ -56,4 +68,4 @@ for db in "${DATABASES[@]}"; do
     created=$((created + 1))
   fi
 done
-say "ready on 127.0.0.1:$PORT (PostgreSQL $VERSION, role $USER_NAME, ${#DATABASES[@]} service databases, $created new) in $(( $(date +%s) - started ))s"
+say "ready on 127.0.0.1:$PORT (PostgreSQL $VERSION/$CLUSTER, role $USER_NAME, ${#DATABASES[@]} service databases, $created new) in $(( $(date +%s) - started ))s"

@@ -120,6 +120,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(asyncpg.PostgresConnectionError)
     @app.exception_handler(asyncpg.CannotConnectNowError)
+    @app.exception_handler(asyncpg.exceptions.OperatorInterventionError)  # admin or crash shutdown
+    @app.exception_handler(asyncpg.InternalClientError)  # a connection the server is closing under us
     @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(ConnectionError)
     @app.exception_handler(TimeoutError)

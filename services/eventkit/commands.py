@@ -19,7 +19,7 @@ from services.eventkit.auth import Principal
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
-from services.eventkit.errors import ConcurrencyConflict
+from services.eventkit.errors import ConcurrencyConflict, Rejected
 from services.eventkit.metrics import EVENTS_APPENDED
 from services.eventkit.store import DuplicateCommand, EventStore
 
@@ -132,6 +132,25 @@ class CommandBus:
             first = await self.store.command_result(ctx.command_id, conn=conn)
             if first is not None:
                 return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
+        try:
+            return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn)
+        except (Rejected, ConcurrencyConflict):
+            if ctx.command_id is not None:
+                # Another attempt of this very command may have committed since the look-up above.
+                first = await self.store.command_result(ctx.command_id, conn=conn)
+                if first is not None:
+                    return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
+            raise
+
+    async def _decide_and_append(
+        self,
+        decider: Decider[Any, Any, Any],
+        stream_id: str,
+        command: Any,
+        ctx: CommandContext,
+        tenant: TenantPath,
+        conn: Connection | None,
+    ) -> CommandResult:
         attempts = 1 if ctx.expected_version is not None else 2
         for attempt in range(attempts):
             state, version = await self.load(decider, stream_id, conn=conn)

@@ -221,8 +221,13 @@ class Projection:
 
     async def apply_in_order(self, conn: Connection, schema: str, envelope: Envelope) -> int:
         """Applies ``envelope`` (and any missing predecessors) into ``schema``; returns how many."""
-        last = await conn.fetchval(f"SELECT version FROM {schema}._streams WHERE stream_id = $1", envelope.stream_id)
-        last = last or 0
+        # The stream's checkpoint row, made if missing, locked until commit: a consumer holding
+        # the same event (during a rebalance) waits here, then finds it applied.
+        last = await conn.fetchval(
+            f"INSERT INTO {schema}._streams AS s (stream_id, version) VALUES ($1, 0) "
+            "ON CONFLICT (stream_id) DO UPDATE SET version = s.version RETURNING version",
+            envelope.stream_id,
+        )
         if envelope.version <= last:
             return 0
         todo = [envelope]
@@ -273,9 +278,13 @@ class Projection:
         fillers included).
         """
         if checkpoints is None:
+            # Locked until commit, in stream order (no deadlock between two members of a group
+            # that briefly hold the same partition during a rebalance).
             rows = await conn.fetch(
-                f"SELECT stream_id, version FROM {schema}._streams WHERE stream_id = ANY($1::text[])",
-                list({env.stream_id for env in envelopes}),
+                f"INSERT INTO {schema}._streams AS s (stream_id, version) "
+                "SELECT unnest($1::text[]), 0 ON CONFLICT (stream_id) DO UPDATE SET version = s.version "
+                "RETURNING stream_id, version",
+                sorted({env.stream_id for env in envelopes}),
             )
             checkpoints = {r["stream_id"]: r["version"] for r in rows}
         todo: list[Envelope] = []

@@ -222,7 +222,8 @@ class EventStore:
     @asynccontextmanager
     async def _tx(self, conn: Connection | None) -> AsyncIterator[Connection]:
         if conn is not None:
-            yield conn
+            async with conn.transaction():  # a savepoint: a lost race undoes this append, not the caller's work
+                yield conn
             return
         async with self.pool.acquire() as own, own.transaction():
             yield own

@@ -1,0 +1,394 @@
+"""The seed's school on the fault infrastructure, a client that retries like a real one,
+and the work the fault tests put through it (hazards, purchases) with its domain checks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import uuid4
+
+import httpx
+
+from services.directory.service import DIRECTORY
+from services.eventkit.consumer import ConsumerRunner
+from services.eventkit.decider import Resolved
+from services.eventkit.envelope import Envelope, TenantPath, new_envelope
+from services.eventkit.runtime import Mode, ServiceDefinition
+from services.eventkit.settings import Settings
+from services.inventory.events import PurchaseCategory
+from services.inventory.procurement import (
+    ApprovePurchase,
+    BoughtLineRequest,
+    Purchase,
+    PurchaseLineRequest,
+    RecordPurchase,
+    RequestPurchase,
+    SignAcceptance,
+)
+from tests.conftest import eventually
+from tests.faults.harness import Harness, Process, Service
+from tests.faults.ledger import Ledger, ServiceView, check_run, wait_settled
+from tests.school import PEOPLE, Headers, seed, tokens_for
+
+ITEMS = [("broom", "笤帚", 1500), ("gloves", "橡胶手套", 600), ("pen", "签字笔", 200)]
+
+Running = Service | Process
+
+
+@dataclass
+class School:
+    """The directory with the seed's school, and the services under test beside it."""
+
+    h: Harness
+    ledger: Ledger
+    tokens: dict[str, Headers]
+    directory: Service
+    running: dict[str, Running] = field(default_factory=dict)
+    views: dict[str, ServiceView] = field(default_factory=dict)
+    answers: Counter[int] = field(default_factory=Counter)  # every HTTP status seen, retries included (0: no answer)
+    trace: list[tuple[float, float, int, str]] = field(default_factory=list)  # sent at, seconds, status, path
+    retry: Sequence[int] = (503,)  # answers sent again (with the same key) until a final one
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        run = self.running[service]
+        assert run.client is not None
+        return run.client
+
+    def view_list(self, *names: str) -> list[ServiceView]:
+        return [self.views[n] for n in (names or self.views)]
+
+    async def send(
+        self,
+        service: str,
+        path: str,
+        body: dict[str, Any],
+        as_: str = "manager-main",
+        *,
+        key: str | None = None,
+        deadline: float = 120.0,
+        retry: Sequence[int] | None = None,
+        on_retry: Any = None,
+    ) -> httpx.Response:
+        """Sends a command with an Idempotency-Key; on a lost connection or a 503 sends it again,
+        with the same key, until a final answer. A 200 goes into the ledger."""
+        key = key or str(uuid4())
+        retry = self.retry if retry is None else retry
+        headers = self.tokens[as_] | {"Idempotency-Key": key}
+        give_up = time.monotonic() + deadline
+        while True:
+            failure: object
+            sent = time.monotonic()
+            try:
+                response = await self.client(service).post(path, json=body, headers=headers)
+            except httpx.TransportError as exc:
+                failure = exc
+                self.answers[0] += 1
+                self.trace.append((sent, time.monotonic() - sent, 0, path))
+            else:
+                self.answers[response.status_code] += 1
+                self.trace.append((sent, time.monotonic() - sent, response.status_code, path))
+                if response.status_code not in retry:
+                    break
+                failure = response.status_code
+            if on_retry is not None:
+                on_retry(path, failure)
+            if time.monotonic() > give_up:
+                raise AssertionError(f"{service} {path}: no final answer within {deadline}s (last: {failure!r})")
+            await asyncio.sleep(0.1)
+        if response.status_code == 200:
+            self.ledger.record(service, path, key, response)
+        else:
+            self.ledger.refuse(service, path, key, response.status_code)
+        return response
+
+    async def ok(self, service: str, path: str, body: dict[str, Any], as_: str = "manager-main", **kw: Any) -> Any:
+        response = await self.send(service, path, body, as_, **kw)
+        assert response.status_code == 200, f"{service} {path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def runners(self) -> list[ConsumerRunner]:
+        """The consumers of the services running in this process."""
+        return [r for run in self.running.values() if isinstance(run, Service) for r in run.runtime.runners]
+
+    async def stop_service(self, name: str) -> None:
+        run = self.running[name]
+        assert isinstance(run, Service)
+        await run.stop()
+
+    async def start_service(self, name: str, definition: ServiceDefinition | None = None) -> Service:
+        """(Re)starts a service in process, on its database and topics."""
+        view = self.views[name]
+        service = await self.h.start(definition or view.definition, view.settings)
+        self.running[name] = service
+        return service
+
+    async def settled(self, *names: str, timeout: float = 90) -> None:
+        await wait_settled(self.view_list(*names), timeout=timeout)
+
+    async def check(self, *names: str, published: bool = True) -> dict[str, int]:
+        """The ledger's end-of-run checks, and the domain checks of the reactions present."""
+        counts = await check_run(self.ledger, self.view_list(*names), published=published)
+        if "safety" in self.views and "inventory" in self.views:
+            counts["repairs"] = await check_one_repair_per_hazard(self)
+        if "inventory" in self.views:
+            counts["stock_receipts"] = await check_stock_once_per_accepted_line(self)
+        return counts
+
+
+async def start_school(
+    h: Harness,
+    ledger: Ledger,
+    *definitions: ServiceDefinition,
+    processes: Sequence[str] = (),
+    modes: dict[str, Mode] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    before_start: Callable[[Settings], Awaitable[None]] | None = None,
+) -> School:
+    """The directory (in process) with the seed's school, and each definition: in process, or
+    as a real process when its name is in ``processes``. Waits until each knows the school.
+    ``before_start`` gets each service's settings once its database exists, before it starts."""
+    directory_settings = await h.settings("directory")
+    directory = await h.start(DIRECTORY, directory_settings)
+    tokens = tokens_for(directory_settings)
+    school = School(h, ledger, tokens, directory)
+    school.running["directory"] = directory
+    school.views["directory"] = ServiceView(DIRECTORY, directory_settings, await h.pool(directory_settings))
+    for definition in definitions:
+        settings = await h.settings(definition.name, **(overrides or {}).get(definition.name, {}))
+        if before_start is not None:
+            await before_start(settings)
+        run: Running
+        if definition.name in processes:
+            run = h.process(settings, mode=(modes or {}).get(definition.name, Mode.ALL))
+            run.start()
+            await run.ready()
+        else:
+            run = await h.start(definition, settings, mode=(modes or {}).get(definition.name, Mode.ALL))
+        school.running[definition.name] = run
+        school.views[definition.name] = ServiceView(definition, settings, await h.pool(settings))
+
+    created = await directory.client.post(
+        "/districts", json={"district_id": "xinbei", "name": "新北区"}, headers=tokens["platform"]
+    )
+    assert created.status_code == 200, created.text
+    await seed(directory, tokens["admin"])
+    await wait_mirrored(school, *(d.name for d in definitions))
+    if "inventory" in school.running:
+        for item_id, name, price in ITEMS:
+            await school.ok(
+                "inventory",
+                "/items",
+                {
+                    "item_id": item_id,
+                    "school_id": "xuexiao",
+                    "name": name,
+                    "unit": "个",
+                    "category": "日常用品",
+                    "consumable": True,
+                    "unit_price_fen": price,
+                    "reorder_point": 5,
+                },
+            )
+    return school
+
+
+async def wait_mirrored(school: School, *names: str, timeout: float = 90) -> None:
+    async def knows_the_school() -> bool:
+        for name in names:
+            pool = school.views[name].pool
+            staff = await pool.fetchval("SELECT count(*) FROM directory_staff")
+            students = await pool.fetchval("SELECT count(*) FROM directory_students")
+            parents = await pool.fetchval("SELECT count(*) FROM directory_parent_students")
+            if (staff, students, parents) != (len(PEOPLE), 4, 2):
+                return False
+        return True
+
+    await eventually(knows_the_school, timeout=timeout, interval=0.2)
+
+
+# -- work --------------------------------------------------------------------------------------
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid4().hex[:10]}"
+
+
+async def report_hazard(school: School, hazard_id: str, **kw: Any) -> Any:
+    return await school.ok(
+        "safety",
+        "/hazards",
+        {
+            "hazard_id": hazard_id,
+            "campus_id": "main",
+            "area": "本部 操场东侧",
+            "description": "窨井盖下沉",
+            "severity": "high",
+            "reported_at": "2020-10-12T08:30:00+08:00",
+        },
+        "guard-main",
+        **kw,
+    )
+
+
+async def hazard_life(school: School, hazard_id: str, *, reassign: bool = False, close: bool = True) -> None:
+    """Reported, assigned in-house (a repair in the inventory), maybe reassigned, rectified, verified."""
+    await report_hazard(school, hazard_id)
+    await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "wang-tech"})
+    if reassign:
+        await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "li-guard"})
+    if close:
+        await school.ok(
+            "safety", f"/hazards/{hazard_id}/rectify", {"rectified_at": "2020-10-13T10:00:00+08:00"}, "tech-main"
+        )
+        await school.ok("safety", f"/hazards/{hazard_id}/verify", {"passed": True, "note": "复查合格"})
+
+
+async def purchase_life(school: School, purchase_id: str, lines: Sequence[tuple[str, int]] = (("broom", 3),)) -> None:
+    """Requested, approved, bought and accepted: the accepted lines go into stock (a reaction)."""
+    await school.ok(
+        "inventory",
+        "/purchases",
+        {
+            "purchase_id": purchase_id,
+            "campus_id": "main",
+            "category": "everyday",
+            "lines": [
+                {"description": item, "quantity": qty, "estimated_unit_price_fen": 100, "item_id": item}
+                for item, qty in lines
+            ],
+            "reason": "期初保洁用品补充",
+        },
+    )
+    await school.ok("inventory", f"/purchases/{purchase_id}/approve", {"note": "同意"}, "vp-main")
+    await school.ok(
+        "inventory",
+        f"/purchases/{purchase_id}/bought",
+        {
+            "supplier": "常州市新北区某某商贸",
+            "bought": [{"line": i, "quantity": qty, "unit_price_fen": 90} for i, (_, qty) in enumerate(lines)],
+            "bought_on": "2020-10-14",
+        },
+    )
+    await school.ok("inventory", f"/purchases/{purchase_id}/acceptance", {"note": "数量质量无误"}, "vp-main")
+
+
+async def catalogue(school: School, item_id: str, name: str = "日常用品") -> None:
+    await school.ok(
+        "inventory",
+        "/items",
+        {
+            "item_id": item_id,
+            "school_id": "xuexiao",
+            "name": name,
+            "unit": "个",
+            "category": "日常用品",
+            "consumable": True,
+            "unit_price_fen": 100,
+            "reorder_point": 5,
+        },
+    )
+
+
+TENANT = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
+
+
+def purchase_envelopes(purchase_id: str, item_id: str = "broom", quantity: int = 2) -> list[Envelope]:
+    """A purchase from request to acceptance as the Purchase decider makes it (no I/O):
+    requested, approved, made, signed (v4), accepted (v5, the goods go into stock)."""
+    at = datetime(2020, 10, 14, 9, 0, tzinfo=UTC)
+    steps: list[tuple[str, Any, dict[str, str]]] = [
+        (
+            "zhou",
+            RequestPurchase(
+                purchase_id=purchase_id,
+                campus_id="main",
+                category=PurchaseCategory.EVERYDAY,
+                lines=[
+                    PurchaseLineRequest(
+                        description=item_id, quantity=quantity, estimated_unit_price_fen=100, item_id=item_id
+                    )
+                ],
+                reason="补充",
+            ),
+            {},
+        ),
+        ("xu-vp", ApprovePurchase(), {}),
+        (
+            "zhou",
+            RecordPurchase(
+                supplier="商贸",
+                bought=[BoughtLineRequest(line=0, quantity=quantity, unit_price_fen=90)],
+                bought_on=date(2020, 10, 14),
+            ),
+            {},
+        ),
+        ("xu-vp", SignAcceptance(), {"as_role": "vice_principal", "quorum": "2", "consumables": item_id}),
+    ]
+    state = Purchase.initial_state
+    envelopes: list[Envelope] = []
+    for actor, command, facts in steps:
+        for event in Purchase.decide(Resolved(command, TENANT, purchase_id, facts, actor=actor, at=at), state):
+            state = Purchase.evolve(state, event)
+            envelopes.append(
+                new_envelope(
+                    event,
+                    stream_id=Purchase.stream_id(purchase_id),
+                    version=len(envelopes) + 1,
+                    tenant=TENANT,
+                    actor=actor,
+                    occurred_at=at,
+                )
+            )
+    return envelopes
+
+
+# -- what the reactions must have done, once --------------------------------------------------
+
+
+async def check_one_repair_per_hazard(school: School) -> int:
+    """One repair per hazard assigned in-house; no hazard event caused two effects."""
+    safety, inventory = school.views["safety"].pool, school.views["inventory"].pool
+    assignments = await safety.fetch(
+        "SELECT event_id, data->>'hazard_id' AS hazard_id FROM events WHERE type = 'safety.HazardAssignedInHouse'"
+    )
+    hazards = {r["hazard_id"] for r in assignments}
+    reported = Counter(
+        r["hazard_id"]
+        for r in await inventory.fetch(
+            "SELECT data->>'hazard_id' AS hazard_id FROM events "
+            "WHERE type = 'inventory.RepairReported' AND data->>'source' = 'hazard'"
+        )
+    )
+    assert reported == Counter(hazards), f"repairs per hazard: {reported} for hazards {hazards}"
+    causes = Counter(
+        r["causation_id"]
+        for r in await inventory.fetch(
+            "SELECT causation_id FROM events WHERE causation_id = ANY($1)", [str(r["event_id"]) for r in assignments]
+        )
+    )
+    twice = {c: n for c, n in causes.items() if n > 1}
+    assert not twice, f"hazard assignments that caused more than one repair event: {twice}"
+    return len(hazards)
+
+
+async def check_stock_once_per_accepted_line(school: School) -> int:
+    """One StockReceived per line of an accepted purchase that goes into stock."""
+    pool = school.views["inventory"].pool
+    expected: Counter[tuple[str, str, str, int]] = Counter()
+    for r in await pool.fetch("SELECT data FROM events WHERE type = 'inventory.PurchaseAccepted'"):
+        data = r["data"]
+        for line in data["into_stock"]:
+            expected[(data["purchase_id"], data["campus_id"], line["item_id"], line["quantity"])] += 1
+    actual: Counter[tuple[str, str, str, int]] = Counter()
+    for r in await pool.fetch(
+        "SELECT data FROM events WHERE type = 'inventory.StockReceived' AND data->>'purchase_id' IS NOT NULL"
+    ):
+        data = r["data"]
+        actual[(data["purchase_id"], data["campus_id"], data["item_id"], data["quantity"])] += 1
+    assert actual == expected, f"stock received {actual - expected} too many, {expected - actual} missing"
+    return sum(expected.values())

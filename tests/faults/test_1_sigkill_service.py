@@ -1,0 +1,82 @@
+"""SIGKILL the safety service between its database commit and its Kafka publish.
+
+The safety service runs as a real process (API, relay and consumers). While hazards
+flow through it, it is killed with SIGKILL at a moment when events are committed but
+still in the outbox (not yet published); clients retry what was in flight with the
+same Idempotency-Key; the process is started again. The events committed before the
+kill reach Kafka after the restart, the inventory opens one repair per hazard assigned
+in-house, and every acknowledged command is in the store exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from services.inventory.service import INVENTORY
+from services.safety.service import SAFETY
+from tests.faults.harness import Harness, Process
+from tests.faults.ledger import Ledger, outbox_pending
+from tests.faults.school import hazard_life, new_id, start_school
+
+WRITERS = 6
+KILLS = 2
+
+
+async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness: Harness, ledger: Ledger) -> None:
+    school = await start_school(
+        harness,
+        ledger,
+        SAFETY,
+        INVENTORY,
+        processes=["safety"],
+        # small relay rounds: committed events wait in the outbox a little longer
+        overrides={"safety": {"relay_batch_size": 4}},
+    )
+    safety = school.running["safety"]
+    assert isinstance(safety, Process)
+    pool = school.views["safety"].pool
+    stop = asyncio.Event()
+    hazards: list[str] = []
+
+    async def writer(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            hazard_id = new_id(f"w{n}-{i}")
+            hazards.append(hazard_id)
+            await hazard_life(school, hazard_id, reassign=i % 3 == 0)
+            i += 1
+
+    writers = [harness.background(writer(n), f"writer-{n}") for n in range(WRITERS)]
+    pending_at_kill: list[int] = []
+    try:
+        for kill in range(KILLS):
+            await ledger.grown("safety", 30)
+            # kill at a moment when committed events wait in the outbox, unpublished
+            deadline = time.monotonic() + 60
+            while True:
+                assert time.monotonic() < deadline, "never saw committed events waiting in the outbox"
+                if await outbox_pending(pool) > 0:
+                    safety.kill()
+                    left = await outbox_pending(pool)  # nobody publishes now: exactly what was left behind
+                    if left > 0:
+                        pending_at_kill.append(left)
+                        break
+                    safety.start()  # drained just before the kill: try again
+                    await safety.ready()
+                await asyncio.sleep(0.003)
+            assert not safety.alive
+            await asyncio.sleep(0.5 + kill)  # clients keep sending (and retrying) meanwhile
+            assert await outbox_pending(pool) >= pending_at_kill[-1], "no relay runs while the service is dead"
+            safety.start()
+            await safety.ready()
+        await asyncio.sleep(1.0)
+    finally:
+        stop.set()
+    await asyncio.gather(*writers)
+
+    assert school.answers[0] > 0, "some commands met the dead service and were retried"
+    await school.settled()
+    counts = await school.check()
+    assert counts["repairs"] >= WRITERS
+    print(f"\nkills with events left in the outbox: {pending_at_kill}; answers: {dict(school.answers)}; {counts}")

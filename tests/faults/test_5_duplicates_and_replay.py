@@ -1,0 +1,96 @@
+"""Every event delivered twice, then every consumer group replayed from offset 0.
+
+Kafka delivers at least once: a relay that dies before marking publishes again, and an
+operator may reset a group. Every record of every topic is published a second time
+(into the same partition, after the original); then the services stop, every consumer
+group of the run is rewound to offset 0 and the services start again. Projections,
+mirrors, tracking rows and the events reactions appended stay exactly as they were:
+nothing acts twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+
+from services.eventkit.projection import Projection
+from services.inventory.service import INVENTORY
+from services.safety.service import SAFETY
+from tests.conftest import eventually
+from tests.eventkit.test_projection import table_rows
+from tests.faults.harness import Harness
+from tests.faults.kafka_faults import groups_behind, groups_of, redeliver_all, rewind
+from tests.faults.ledger import Ledger
+from tests.faults.school import School, hazard_life, new_id, purchase_life, start_school
+
+
+async def mirror_rows(pool: asyncpg.Pool) -> dict[str, list[tuple[Any, ...]]]:
+    rows = await table_rows(pool, "public")
+    return {t: r for t, r in rows.items() if t.startswith("directory_")}
+
+
+async def snapshot(school: School) -> dict[str, Any]:
+    """Everything consumers write, in every service."""
+    out: dict[str, Any] = {}
+    for view in school.view_list():
+        out[f"{view.name}.events"] = await view.pool.fetchval("SELECT count(*) FROM events")
+        out[f"{view.name}.processed"] = sorted(
+            (r["consumer"], str(r["event_id"])) for r in await view.pool.fetch("SELECT * FROM processed_events")
+        )
+        out[f"{view.name}.mirror"] = await mirror_rows(view.pool)
+        projection: Projection
+        for projection in view.definition.projections:
+            out[f"{view.name}.{projection.name}"] = await table_rows(view.pool, projection.schema)
+    return out
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [k for k in before if before[k] != after.get(k)]
+
+
+async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: Harness, ledger: Ledger) -> None:
+    school = await start_school(harness, ledger, SAFETY, INVENTORY)
+    bootstrap = harness.infra.kafka_bootstrap
+    await asyncio.gather(
+        *(hazard_life(school, new_id(f"h{i}"), reassign=i % 2 == 0, close=i % 3 != 0) for i in range(8)),
+        *(purchase_life(school, new_id(f"p{i}"), [("broom", 1 + i), ("pen", 5)]) for i in range(4)),
+    )
+    await school.settled()
+    groups = await groups_of(bootstrap, f"{harness.namespace}.")
+    assert len(groups) == len(school.runners())
+    await eventually(lambda: _no_lag(bootstrap, groups), timeout=60)
+    before = await snapshot(school)
+    handled = {r.group_id: r.handled for r in school.runners()}
+
+    # 1. every record of every topic, once more
+    redelivered = {}
+    for view in school.view_list():
+        count = await view.pool.fetchval("SELECT count(*) FROM events")
+        redelivered[view.name] = await redeliver_all(bootstrap, view.settings.events_topic, count)
+    await eventually(lambda: _no_lag(bootstrap, groups), timeout=60)
+    assert {r.group_id: r.handled for r in school.runners()} == handled, "a redelivered event acted again"
+    assert not changed(before, await snapshot(school))
+
+    # 2. every group back to offset 0, with the services stopped, then started again
+    for name in ("inventory", "safety", "directory"):
+        await school.stop_service(name)
+    for group in groups:
+        assert await rewind(bootstrap, group, 0)
+    assert set(await groups_behind(bootstrap, groups)) == set(groups)
+    for name in ("directory", "safety", "inventory"):
+        await school.start_service(name)
+    await eventually(lambda: _no_lag(bootstrap, groups), timeout=90)
+    replayed = school.runners()
+    assert all(r.handled == 0 for r in replayed), {r.group_id: r.handled for r in replayed if r.handled}
+    assert all(r.skipped > 0 for r in replayed), {r.group_id: r.skipped for r in replayed}
+    assert not changed(before, await snapshot(school))
+
+    await school.settled()
+    counts = await school.check()
+    print(f"\nredelivered {redelivered}; replayed {len(groups)} groups from 0; {counts}")
+
+
+async def _no_lag(bootstrap: str, groups: list[str]) -> bool:
+    return not await groups_behind(bootstrap, groups)

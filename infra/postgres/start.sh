@@ -61,6 +61,8 @@ psql_admin() { su postgres -c "psql -p $PORT -v ON_ERROR_STOP=1 -qtAX $*"; }
 if [ "$(psql_admin "-c \"SELECT 1 FROM pg_roles WHERE rolname='$USER_NAME'\"")" != "1" ]; then
   psql_admin "-c \"CREATE ROLE $USER_NAME LOGIN CREATEDB PASSWORD '$PASSWORD'\""
 fi
+# lets DROP DATABASE ... WITH (FORCE) end an autovacuum worker in a test database
+psql_admin "-c \"GRANT pg_signal_backend TO $USER_NAME\"" >/dev/null 2>&1 || true
 created=0
 for db in "${DATABASES[@]}"; do
   if [ "$(psql_admin "-c \"SELECT 1 FROM pg_database WHERE datname='$db'\"")" != "1" ]; then

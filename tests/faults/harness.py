@@ -34,6 +34,7 @@ from services.eventkit.app import create_app
 from services.eventkit.db import create_pool
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime
 from services.eventkit.settings import Settings
+from tests.conftest import drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -462,6 +463,6 @@ class Harness:
             conn = await asyncpg.connect(self.infra.admin_dsn())
             try:
                 for name in self.databases:
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    await drop_database(conn, name)
             finally:
                 await conn.close()

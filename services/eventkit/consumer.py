@@ -24,7 +24,7 @@ from aiokafka.structs import OffsetAndMetadata
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.errors import ConcurrencyConflict
-from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, stop_quietly
+from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, sleep_or_stop, stop_quietly
 from services.eventkit.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_SKIPPED
 from services.eventkit.settings import Settings
 
@@ -142,10 +142,10 @@ class ConsumerRunner:
                 log.warning(
                     "consumer lost a dependency; restarting", extra={"group": self.group_id, "error": repr(exc)}
                 )
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
             except Exception as exc:
                 log.warning("consumer failed; restarting", extra={"group": self.group_id, "error": repr(exc)})
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
             finally:
                 self.assigned.clear()
                 if self.consumer is not None:
@@ -275,10 +275,3 @@ class ConsumerRunner:
             total += behind
             CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(behind)
         self.last_lag = total
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

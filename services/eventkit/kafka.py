@@ -84,3 +84,11 @@ async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer, timeout_s: f
         await asyncio.wait_for(client.stop(), timeout_s)
     except Exception:
         log.warning("kafka client did not stop cleanly", exc_info=True)
+
+
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    """Waits ``seconds`` before a retry, or less if the worker is asked to stop."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass

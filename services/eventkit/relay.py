@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
 from services.eventkit.db import Connection
-from services.eventkit.kafka import ensure_topics, make_producer, stop_quietly
+from services.eventkit.kafka import ensure_topics, make_producer, sleep_or_stop, stop_quietly
 from services.eventkit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES
 from services.eventkit.settings import Settings
 from services.eventkit.store import OUTBOX_CHANNEL
@@ -87,12 +87,12 @@ class OutboxRelay:
                 self.stats.failures += 1
                 RELAY_FAILURES.labels(self.settings.service).inc()
                 log.warning("relay lost a dependency; retrying", extra={"error": repr(exc)})
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
             except Exception as exc:
                 self.stats.failures += 1
                 RELAY_FAILURES.labels(self.settings.service).inc()
                 log.warning("relay failed; retrying", extra={"error": repr(exc)})
-                await _sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, 1.0)
             finally:
                 self.is_leader = False
                 if producer is not None:
@@ -109,7 +109,7 @@ class OutboxRelay:
             if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                 self.is_leader = True
                 return True
-            await _sleep_or_stop(stop, 2.0)
+            await sleep_or_stop(stop, 2.0)
         return False
 
     async def _pump(self, conn: Connection, producer: AIOKafkaProducer, stop: asyncio.Event) -> None:
@@ -181,10 +181,3 @@ class OutboxRelay:
     async def mark_sent(self, conn: Connection, positions: list[int]) -> None:
         """Kafka acknowledged these: they leave the outbox."""
         await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", positions)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import os
@@ -16,8 +17,8 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -156,6 +157,21 @@ def district_admin_headers(settings: Settings, district_id: str) -> dict[str, st
 def platform_headers(settings: Settings) -> dict[str, str]:
     principal = Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN]))
     return {"Authorization": f"Bearer {mint_token(settings, principal)}"}
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keeps what exists now (a prepared data set) out of the garbage collector's way.
+
+    A million live objects make every full collection walk them all, which slows down
+    whatever runs meanwhile and is no part of what is measured.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 # -- latencies and rates -------------------------------------------------------------------
@@ -304,8 +320,27 @@ async def open_loop(label: str, rate: float, op: Op, *, duration_s: float, max_i
                 progress.update(task, completed=i)
         if in_flight:
             await asyncio.wait(in_flight, timeout=30)
+        for t in list(in_flight):  # still unanswered: counted as failed, and not waited for
+            t.cancel()
+            result.error("no answer within 30 s of the end of the load")
     result.elapsed = time.perf_counter() - started
     return result
+
+
+async def settle(url: str, timeout_s: float = 120.0) -> None:
+    """After an overload: waits until the server answers ``/healthz`` quickly again (its queue has drained),
+    so that the next measurement does not inherit the last one's backlog."""
+    async with httpx.AsyncClient(base_url=url, timeout=timeout_s) as client:
+        deadline = time.perf_counter() + timeout_s
+        quick = 0
+        while time.perf_counter() < deadline and quick < 3:
+            t0 = time.perf_counter()
+            try:
+                await client.get("/healthz")
+            except httpx.HTTPError:
+                pass
+            quick = quick + 1 if time.perf_counter() - t0 < 0.02 else 0
+            await asyncio.sleep(0.1)
 
 
 # -- HTTP load generators ------------------------------------------------------------------

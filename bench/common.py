@@ -374,30 +374,31 @@ class RawHTTPClient:
             head += b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n"
         writer.write(head + b"\r\n" + (body or b""))
         try:
-            status_line = await reader.readline()
-            status = int(status_line.split(b" ", 2)[1])
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b"\n", b""):
-                    break
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            content = await reader.readexactly(length) if length else b""
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            return await self._answer(reader)
+        except BaseException:
+            # Cancelled or failed half way: the answer may still come, and must not be read as the next one's.
             await self.aclose()
             raise
+
+    @staticmethod
+    async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+        status_line = await reader.readline()
+        status = int(status_line.split(b" ", 2)[1])
+        length = 0
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        content = await reader.readexactly(length) if length else b""
         return status, content
 
     async def aclose(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            try:
-                await self._writer.wait_closed()
-            except OSError:
-                pass
-        self._reader = self._writer = None
+        writer, self._reader, self._writer = self._writer, None, None
+        if writer is not None:
+            writer.close()
 
 
 class ClientPool:
@@ -525,18 +526,22 @@ class ServiceProcess:
 
     def env(self) -> dict[str, str]:
         s = self.settings
-        return os.environ | {
-            "HOUQIN_DATABASE_URL": s.dsn,
-            "HOUQIN_NAMESPACE": s.namespace,
-            "HOUQIN_HTTP_PORT": str(self.port),
-            "HOUQIN_HTTP_HOST": "127.0.0.1",
-            "HOUQIN_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
-            "HOUQIN_JWT_SECRET": s.jwt_secret,
-            "HOUQIN_LOG_LEVEL": "WARNING",
-            "HOUQIN_RELAY_POLL_INTERVAL_S": str(s.relay_poll_interval_s),
-            "HOUQIN_POOL_MAX_SIZE": str(s.pool_max_size),
-            "HOUQIN_POOL_MIN_SIZE": str(s.pool_min_size),
-        } | self.extra_env
+        return (
+            os.environ
+            | {
+                "HOUQIN_DATABASE_URL": s.dsn,
+                "HOUQIN_NAMESPACE": s.namespace,
+                "HOUQIN_HTTP_PORT": str(self.port),
+                "HOUQIN_HTTP_HOST": "127.0.0.1",
+                "HOUQIN_KAFKA_BOOTSTRAP": s.kafka_bootstrap,
+                "HOUQIN_JWT_SECRET": s.jwt_secret,
+                "HOUQIN_LOG_LEVEL": "WARNING",
+                "HOUQIN_RELAY_POLL_INTERVAL_S": str(s.relay_poll_interval_s),
+                "HOUQIN_POOL_MAX_SIZE": str(s.pool_max_size),
+                "HOUQIN_POOL_MIN_SIZE": str(s.pool_min_size),
+            }
+            | self.extra_env
+        )
 
     def log_tail(self, lines: int = 20) -> str:
         with open(self.log_path, errors="replace") as f:

@@ -17,9 +17,24 @@ KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x686F7571  # one migrator at a time per database
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _jsonb_encode(value: object) -> bytes:
+    return b"\x01" + _dumps(value).encode()  # jsonb's binary form: a version byte, then the text
+
+
+def _jsonb_decode(data: bytes) -> object:
+    return json.loads(data[1:])
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    for typ in ("json", "jsonb"):
-        await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    """JSON values in and out of json/jsonb columns; jsonb in its binary form, so that
+    ``COPY ... (FORMAT binary)`` (the bulk import) can carry it."""
+    await conn.set_type_codec("json", encoder=_dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec(
+        "jsonb", encoder=_jsonb_encode, decoder=_jsonb_decode, schema="pg_catalog", format="binary"
+    )
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

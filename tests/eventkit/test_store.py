@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import date
 
 import asyncpg
@@ -160,3 +161,80 @@ async def test_snapshot_batches_and_what_committed_after_the_snapshot(store: Eve
     async with pool.acquire() as conn:
         late = await store.committed_since(snapshot, conn)
     assert [e.stream_id for e in late] == ["district-late"]
+
+
+# The bulk import (binary COPY): history and data sets.
+
+
+def history(stream_id: str, first: int, count: int) -> list[Envelope]:
+    """``count`` events of one stream from version ``first``, with their own recorded times."""
+    out = envelopes(stream_id, first - 1, *(term(n) for n in range(count)))
+    return [e.model_copy(update={"recorded_at": e.occurred_at}) for e in out]
+
+
+async def test_import_keeps_order_times_and_data_and_writes_no_outbox_by_default(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    school = new_envelope(
+        SchoolRegistered(school_id="xuexiao", district_id="xinbei", name="薛家实验小学\t\\本部\n"),
+        stream_id="school-xuexiao",
+        version=1,
+        tenant=TENANT,
+    )
+    rest = history("school-xuexiao", 2, 3)
+    result = await store.import_events([school, *rest, *history("school-other", 1, 2)])
+    assert (result.events, result.streams, result.published) == (6, 2, False)
+    read = await store.read_stream("school-xuexiao")
+    assert [e.version for e in read] == [1, 2, 3, 4]
+    assert read[0].data["name"] == "薛家实验小学\t\\本部\n"  # COPY escaping is not the data's business
+    assert read[0].event_id == school.event_id
+    assert [e.recorded_at for e in read[1:]] == [e.occurred_at for e in rest]  # history keeps its own times
+    assert read[0].recorded_at is not None
+    positions = await pool.fetchval("SELECT array_agg(position ORDER BY position) FROM events")
+    ordered = await pool.fetch("SELECT stream_id, version FROM events ORDER BY position")
+    assert len(positions) == 6
+    assert [(r["stream_id"], r["version"]) for r in ordered][:4] == [("school-xuexiao", v) for v in (1, 2, 3, 4)]
+    assert await counts(pool) == (6, 0)
+
+
+async def test_import_with_publish_writes_every_outbox_row(store: EventStore, pool: asyncpg.Pool) -> None:
+    async def generated() -> AsyncIterator[Envelope]:  # an async iterable keeps memory flat
+        for e in history("school-a", 1, 3):
+            yield e
+
+    result = await store.import_events(generated(), publish=True)
+    assert result.events == 3 and result.published
+    assert await counts(pool) == (3, 3)
+
+
+async def test_import_continues_a_stored_stream(store: EventStore) -> None:
+    await store.append("school-a", 0, envelopes("school-a", 0, term(0), term(1)))
+    await store.import_events(history("school-a", 3, 2))
+    assert [e.version for e in await store.read_stream("school-a")] == [1, 2, 3, 4]
+
+
+async def test_a_gap_inside_an_import_rolls_all_of_it_back(store: EventStore, pool: asyncpg.Pool) -> None:
+    events = history("school-a", 1, 4)
+    with pytest.raises(ValueError, match="version 3 follows 1"):
+        await store.import_events([*history("school-b", 1, 2), events[0], events[2]])
+    assert await counts(pool) == (0, 0)
+
+
+async def test_an_import_that_leaves_a_gap_after_stored_events_is_refused(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    await store.append("school-a", 0, envelopes("school-a", 0, term(0)))
+    with pytest.raises(ValueError, match="school-a: imported from version 3"):
+        await store.import_events(history("school-a", 3, 2), publish=True)
+    assert await counts(pool) == (1, 1)
+
+
+async def test_an_import_repeating_a_stored_version_is_a_conflict_and_appends_nothing(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    await store.append("school-a", 0, envelopes("school-a", 0, term(0), term(1)))
+    with pytest.raises(ConcurrencyConflict):
+        await store.import_events([*history("school-b", 1, 2), *history("school-a", 2, 2)], publish=True)
+    assert await counts(pool) == (2, 2)
+    # the connection went back to the pool in a usable state
+    assert await store.stream_version("school-a") == 2

@@ -8,11 +8,19 @@ status from them at the moment it is asked (so "overdue" is never stale).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
-from services.eventkit.projection import Projection
+from services.eventkit.projection import Projection, StatementPipeline
 from services.safety import events as ev
 from services.safety.events import SAFETY_EVENTS
+
+_FINDING = "safety.InspectionFindingRecorded"
+_SIGNED = "safety.AgreementSigned"
+_REFUSED = "safety.AgreementRefused"
 
 
 class InspectionStatus(Projection):
@@ -225,6 +233,65 @@ class InspectionStatus(Projection):
                     e.campaign_id,
                     e.party_id,
                 )
+
+    async def apply_batch(self, conn: Connection, schema: str, envelopes: Sequence[Envelope]) -> None:
+        """Set-based for the bulk of a term: patrol findings and agreement signatures.
+
+        A batch's findings become one ``UPDATE ... FROM unnest(...)`` adding each
+        inspection's counts once, and its signatures one ``UPDATE`` of every signed
+        agreement; every other event goes through :meth:`apply` (pipelined), in order.
+        The tables end as one by one: the finding counters are increments nothing else
+        reads or overwrites, and an inspection's row is inserted by its first event (so it
+        exists before its findings are counted at the end); a signature overwrites its
+        agreement's status, and is applied at once whenever a refusal of the same agreement
+        comes later in the batch, so the last word stays last.
+        """
+        counts: dict[str, list[int]] = {}  # inspection -> [findings, problems]
+        signed: dict[tuple[str, str], datetime] = {}  # (campaign, party) -> signed at
+        pipeline = StatementPipeline(conn)
+        try:
+            for env in envelopes:
+                if env.type == _FINDING:
+                    finding = cast(ev.InspectionFindingRecorded, SAFETY_EVENTS.decode(env))
+                    acc = counts.setdefault(finding.inspection_id, [0, 0])
+                    acc[0] += 1
+                    acc[1] += 0 if finding.ok else 1
+                elif env.type == _SIGNED:
+                    signature = cast(ev.AgreementSigned, SAFETY_EVENTS.decode(env))
+                    signed[(signature.campaign_id, signature.party_id)] = signature.signed_at
+                else:
+                    if env.type == _REFUSED and signed:
+                        refusal = cast(ev.AgreementRefused, SAFETY_EVENTS.decode(env))
+                        if (refusal.campaign_id, refusal.party_id) in signed:
+                            await pipeline.drain()
+                            await self._sign(conn, schema, signed)
+                            signed = {}
+                    await self.apply(cast(Connection, pipeline), schema, env)
+            await pipeline.drain()
+        finally:
+            await pipeline.settle()
+        if counts:
+            await conn.execute(
+                f"UPDATE {schema}.inspections i SET findings = i.findings + d.n, problems = i.problems + d.p "
+                "FROM unnest($1::text[], $2::int[], $3::int[]) AS d(inspection_id, n, p) "
+                "WHERE i.inspection_id = d.inspection_id",
+                list(counts),
+                [c[0] for c in counts.values()],
+                [c[1] for c in counts.values()],
+            )
+        if signed:
+            await self._sign(conn, schema, signed)
+
+    @staticmethod
+    async def _sign(conn: Connection, schema: str, signed: dict[tuple[str, str], datetime]) -> None:
+        await conn.execute(
+            f"UPDATE {schema}.agreements a SET status = 'signed', signed_at = d.signed_at "
+            "FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(campaign_id, party_id, signed_at) "
+            "WHERE a.campaign_id = d.campaign_id AND a.party_id = d.party_id",
+            [k[0] for k in signed],
+            [k[1] for k in signed],
+            list(signed.values()),
+        )
 
 
 INSPECTION_STATUS = InspectionStatus()

@@ -328,8 +328,9 @@ async def open_loop(label: str, rate: float, op: Op, *, duration_s: float, max_i
 
 
 async def settle(url: str, timeout_s: float = 120.0) -> None:
-    """After an overload: waits until the server answers ``/healthz`` quickly again (its queue has drained),
-    so that the next measurement does not inherit the last one's backlog."""
+    """After a load: waits until the service answers ``/healthz`` quickly again (its request
+    queue has drained) and ``/ops/lag`` shows an empty outbox and consumers with no lag, so
+    that the next measurement does not inherit the last one's backlog."""
     async with httpx.AsyncClient(base_url=url, timeout=timeout_s) as client:
         deadline = time.perf_counter() + timeout_s
         quick = 0
@@ -341,6 +342,15 @@ async def settle(url: str, timeout_s: float = 120.0) -> None:
                 pass
             quick = quick + 1 if time.perf_counter() - t0 < 0.02 else 0
             await asyncio.sleep(0.1)
+        calm = 0
+        while time.perf_counter() < deadline and calm < 3:
+            try:
+                lag = (await client.get("/ops/lag")).json()
+                idle = lag["outbox_pending"] == 0 and not any(lag["consumers"].values())
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                idle = True  # not a service with an outbox (the gateway): its queue is all there is
+            calm = calm + 1 if idle else 0
+            await asyncio.sleep(0.2)
 
 
 # -- HTTP load generators ------------------------------------------------------------------

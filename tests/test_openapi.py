@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
@@ -49,3 +50,21 @@ def test_every_example_is_a_command_its_model_accepts() -> None:
             model.model_validate(example)
             checked += 1
     assert checked >= 80
+
+
+@pytest.mark.parametrize("definition", [DIRECTORY, SAFETY, INVENTORY], ids=lambda d: d.name)
+def test_no_route_hops_to_a_worker_thread(definition: ServiceDefinition) -> None:
+    """A plain ``def`` endpoint or dependency runs in a thread pool: a thread hop on every request."""
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import APIRoute
+
+    def sync_calls(dependant: Dependant) -> list[str]:
+        found = [] if dependant.call is None or inspect.iscoroutinefunction(dependant.call) else [repr(dependant.call)]
+        return found + [c for d in dependant.dependencies for c in sync_calls(d)]
+
+    app = create_app(definition)
+    routers = [app.router, *definition.routers]  # the app's own routes, and those it includes
+    routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
+    assert len(routes) > 10
+    offenders = {r.path: calls for r in routes if (calls := sync_calls(r.dependant))}
+    assert offenders == {}

@@ -58,7 +58,8 @@ class CampusCommands:
         )
 
 
-def campus_commands(request: Request) -> CampusCommands:
+async def campus_commands(request: Request) -> CampusCommands:
+    """Async on purpose: a plain ``def`` dependency costs every request a hop to a worker thread."""
     return CampusCommands(request.app.state.runtime)
 
 

@@ -27,7 +27,7 @@ def serve(
 
     settings = GatewaySettings()
     uvicorn.run(
-        create_gateway(settings),
+        create_gateway(settings, freeze_heap=True),
         host=host or settings.http_host,
         port=port or settings.port,
         log_config=None,

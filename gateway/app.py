@@ -24,14 +24,20 @@ from gateway.settings import SERVICES, GatewaySettings
 from services.eventkit.app import CorrelationMiddleware
 from services.eventkit.auth import TokenVerifier
 from services.eventkit.logs import configure_logging
+from services.eventkit.runtime import freeze_startup_heap
 
 log = logging.getLogger(__name__)
 
 
 def create_gateway(
-    settings: GatewaySettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None, live: bool = True
+    settings: GatewaySettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    live: bool = True,
+    freeze_heap: bool = False,
 ) -> FastAPI:
-    """``transport`` lets tests route service calls in process; ``live`` starts the Kafka event hub."""
+    """``transport`` lets tests route service calls in process; ``live`` starts the Kafka event hub;
+    ``freeze_heap`` (for a served process) freezes the heap once started."""
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level, json_output=settings.log_json)
     verifier = TokenVerifier(settings)
@@ -43,6 +49,8 @@ def create_gateway(
         state["hub"] = EventHub(settings)
         if live:
             state["hub"].start()
+        if freeze_heap:
+            freeze_startup_heap()
         log.info("gateway started", extra={"port": settings.port})
         try:
             yield

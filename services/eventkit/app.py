@@ -25,7 +25,7 @@ from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandContext
 from services.eventkit.errors import HouqinError, Unauthenticated
 from services.eventkit.logs import configure_logging, correlation_id
-from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime
+from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime, freeze_startup_heap
 from services.eventkit.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,10 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def create_app(definition: ServiceDefinition, settings: Settings | None = None, *, mode: Mode = Mode.ALL) -> FastAPI:
+def create_app(
+    definition: ServiceDefinition, settings: Settings | None = None, *, mode: Mode = Mode.ALL, freeze_heap: bool = False
+) -> FastAPI:
+    """The service's app; ``freeze_heap`` (for a served process) freezes the heap once started."""
     settings = settings or Settings(service=definition.name)
     configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
     runtime = ServiceRuntime(definition, settings)
@@ -143,6 +146,8 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None, 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.open()
         runtime.start_workers(mode)
+        if freeze_heap:
+            freeze_startup_heap()
         log.info("service started", extra={"mode": mode.value, "port": settings.port})
         try:
             yield

@@ -33,7 +33,7 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
         """Run the service (or one of its parts)."""
         settings = Settings(service=definition.name)
         if mode in (Mode.ALL, Mode.API):
-            app = create_app(definition, settings, mode=mode)
+            app = create_app(definition, settings, mode=mode, freeze_heap=True)
             uvicorn.run(
                 app,
                 host=host or settings.http_host,

@@ -9,6 +9,7 @@ relay round, a consumer batch and its offset commit) before closing the pool.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -171,6 +172,16 @@ class ServiceRuntime:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop_event.set)
         self.start_workers(mode)
+        freeze_startup_heap()
         log.info("workers running", extra={"mode": mode.value})
         await self.stop_event.wait()
         await self.close()
+
+
+def freeze_startup_heap() -> None:
+    """Moves everything alive once a process has started (modules, schemas, routes, pools)
+    out of the garbage collector's sight. A full collection then scans only what requests
+    create: its pauses drop from tens of milliseconds, which showed in the p99 of every
+    benchmark, to a few. For long-running processes only (frozen cycles are never freed)."""
+    gc.collect()
+    gc.freeze()

@@ -20,10 +20,10 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.days import local_day
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import InvalidInput, Rejected
-from services.inventory.compensation import local_day
 from services.inventory.events import (
     AssetDamaged,
     AssetDisposalApproved,

@@ -10,24 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from enum import StrEnum
 
 from pydantic import Field
 
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.days import local_day
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
 from services.inventory.events import ChargeAgainst, CompensationCharged, CompensationPaid, CompensationWaived
-
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving time
-
-
-def local_day(at: datetime) -> date:
-    """The day at the school (China Standard Time) of an instant."""
-    return at.astimezone(CHINA).date()
-
 
 # -- commands ----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from datetime import date
 from pydantic import Field
 
 from services.eventkit.commands import Command, EntityId, Text, examples
+from services.eventkit.days import local_day
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -111,7 +112,7 @@ def decide(rc: HealthRecordCommand, state: HealthRecordState) -> Sequence[Domain
             HealthRecordReviewed(
                 student_id=student_id,
                 reviewed_by=rc.actor,
-                reviewed_on=cmd.reviewed_on or rc.at.date(),
+                reviewed_on=cmd.reviewed_on or local_day(rc.at),
                 notes=cmd.notes,
             )
         ]

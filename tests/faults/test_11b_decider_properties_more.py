@@ -554,8 +554,8 @@ def only_told_teachers_acknowledge(rc: Resolved[Any], before: Any, events: list[
             assert event.reviewed_by == rc.actor and after.reviews == before.reviews + 1
             if cmd.reviewed_on is not None:
                 assert event.reviewed_on == cmd.reviewed_on
-            else:  # the day it is recorded; which day exactly: test_a_review_without_a_day_is_dated_at_the_school
-                assert abs(event.reviewed_on - school_day(rc.at)) <= timedelta(days=1)
+            else:  # the day at the school it is recorded
+                assert event.reviewed_on == school_day(rc.at)
         case SpecialConditionRecorded():
             assert before.opened and event.condition_id not in before.conditions
             told = {t for t in rc.facts.get(hr.TEACHERS, "").split(",") if t}
@@ -619,15 +619,6 @@ HEALTH = machine(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "bug in services/safety/health.py: a review recorded without reviewed_on is dated rc.at.date(), the day "
-        "in UTC, where every other default day (assets, compensation: local_day) is the day at the school "
-        "(Asia/Shanghai); a review recorded between 00:00 and 08:00 at the school is dated the day before"
-    ),
-)
 def test_a_review_without_a_day_is_dated_at_the_school() -> None:
     """The HealthRecordMachine's shrunk example: the record opened, a review at 00:00 at the school."""
     opened = hr.HealthRecord.fold(

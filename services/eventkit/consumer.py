@@ -184,10 +184,12 @@ class ConsumerRunner:
 
     async def _apply_all(self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]) -> bool:
         acted = skipped = 0
+        wanted = [env for _, env, _ in decoded if env is not None and self.handler.wants(env)]
+        if not wanted:
+            return True  # nothing here for this handler: no transaction at all
         try:
             async with self.pool.acquire() as conn, conn.transaction():
                 await self.handler.before_batch(conn)
-                wanted = [env for _, env, _ in decoded if env is not None and self.handler.wants(env)]
                 process_batch = getattr(self.handler, "process_batch", None)
                 if process_batch is not None:  # a projection: the whole batch in a few statements
                     acted, skipped = await process_batch(conn, wanted)

@@ -37,6 +37,7 @@ import asyncpg
 
 from services.eventkit.consumer import ConsumerRunner
 from services.eventkit.db import Connection
+from services.eventkit.decider import Decider
 from services.eventkit.envelope import Envelope
 from services.eventkit.metrics import PROJECTION_LAG
 from services.eventkit.settings import Settings
@@ -175,10 +176,25 @@ class _DrainFirst:
 
 class Projection:
     """Base of a read model. Subclasses set ``name`` and ``event_types`` and implement
-    :meth:`ddl` (tables inside ``schema``) and :meth:`apply` (one event, already in order)."""
+    :meth:`ddl` (tables inside ``schema``) and :meth:`apply` (one event, already in order).
+
+    ``streams`` names the aggregates (their deciders) whose streams it reads; events of
+    any other stream cost it nothing: no transaction, no checkpoint. Empty: every stream
+    (each one checkpointed, wanted types or not).
+    """
 
     name: str = ""
     event_types: frozenset[str] = frozenset()
+    streams: tuple[Decider[Any, Any, Any], ...] = ()
+
+    def follows(self, stream_id: str) -> bool:
+        """Whether this stream is one the projection reads (and keeps a checkpoint for)."""
+        if not self.streams:
+            return True
+        prefixes = self.__dict__.get("_prefixes")
+        if prefixes is None:
+            prefixes = self.__dict__["_prefixes"] = tuple(f"{d.stream_prefix}-" for d in self.streams)
+        return stream_id.startswith(prefixes)
 
     @property
     def schema(self) -> str:
@@ -193,7 +209,7 @@ class Projection:
     # -- the EventHandler protocol used by ConsumerRunner --------------------------------
 
     def wants(self, envelope: Envelope) -> bool:
-        return True  # every event of a stream moves its checkpoint, wanted or not
+        return self.follows(envelope.stream_id)  # every event of a followed stream moves its checkpoint
 
     async def before_batch(self, conn: Connection) -> None:
         # Shared with other batches, exclusive for a rebuild's swap.
@@ -221,6 +237,8 @@ class Projection:
 
     async def apply_in_order(self, conn: Connection, schema: str, envelope: Envelope) -> int:
         """Applies ``envelope`` (and any missing predecessors) into ``schema``; returns how many."""
+        if not self.follows(envelope.stream_id):
+            return 0
         # The stream's checkpoint row, made if missing, locked until commit: a consumer holding
         # the same event (during a rebalance) waits here, then finds it applied.
         last = await conn.fetchval(
@@ -277,6 +295,10 @@ class Projection:
         gap there holds only such events. Returns the ids of the events applied (gap
         fillers included).
         """
+        if self.streams:
+            envelopes = [env for env in envelopes if self.follows(env.stream_id)]
+            if not envelopes:
+                return set()
         if checkpoints is None:
             # Locked until commit, in stream order (no deadlock between two members of a group
             # that briefly hold the same partition during a rebalance).
@@ -405,6 +427,7 @@ async def rebuild(
         await asyncio.gather(upcoming, return_exceptions=True)
         await batches.aclose()
 
+    heads = {stream: version for stream, version in heads.items() if projection.follows(stream)}
     moved = {stream: version for stream, version in heads.items() if checkpoints.get(stream) != version}
     if moved:
         async with pool.acquire() as conn:

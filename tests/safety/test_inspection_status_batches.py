@@ -8,6 +8,7 @@ anywhere) are all here, checked row for row against ``apply_in_order``.
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -18,6 +19,7 @@ from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import DomainEvent, Envelope, TenantPath, new_envelope
 from services.eventkit.projection import create_schema
 from services.safety import events as ev
+from services.safety.health import HealthRecord
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.service import SAFETY
 from tests.conftest import DatabaseFactory
@@ -165,3 +167,35 @@ async def test_batches_equal_one_by_one(pool: asyncpg.Pool, batch: int) -> None:
     assert (inspections["b"]["findings"], inspections["b"]["problems"]) == (2, 2)
     statuses = dict(await pool.fetch("SELECT party_id, status FROM one_by_one.agreements"))
     assert statuses == {"p0": "signed", "p1": "signed", "p2": "signed", "p3": "refused"}
+
+
+async def test_streams_it_does_not_follow_cost_it_nothing(pool: asyncpg.Pool) -> None:
+    """A health record's events are not the inspection status's business: no row, no checkpoint,
+    by either path (so a live projection and a rebuild keep the same checkpoints)."""
+    events = term_of_events()
+    health = new_envelope(
+        ev.HealthRecordOpened(student_id="s1", class_id="c1", admission="new", opened_on=T0.date()),
+        stream_id=HealthRecord.stream_id("s1"),
+        version=1,
+        tenant=TENANT,
+    )
+    assert not INSPECTION_STATUS.follows(health.stream_id)
+    assert all(INSPECTION_STATUS.follows(e.stream_id) for e in events)
+    mixed = [health, *events[:3], health.model_copy(update={"version": 2}), *events[3:]]
+    await apply(pool, "one_by_one", mixed, 0)
+    await apply(pool, "batched", mixed, 4)
+    for schema in ("one_by_one", "batched"):
+        streams = {r["stream_id"] for r in await pool.fetch(f"SELECT stream_id FROM {schema}._streams")}
+        assert streams == {e.stream_id for e in events}
+    assert await table_rows(pool, "one_by_one") == await table_rows(pool, "batched")
+
+
+def test_every_wanted_event_is_decided_by_a_followed_aggregate() -> None:
+    """A projection that names its streams must name the aggregate behind each event type it wants:
+    the decider's module is where the event is made."""
+    for projection in SAFETY.projections:
+        assert projection.streams, f"{projection.name} follows every stream"
+        sources = "\n".join(inspect.getsource(inspect.getmodule(d.decide)) for d in projection.streams)  # type: ignore[arg-type]
+        for event_type in projection.event_types:
+            name = event_type.split(".", 1)[1]
+            assert f"{name}(" in sources, f"{projection.name} wants {event_type}, made by none of its streams"

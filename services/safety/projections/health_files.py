@@ -8,10 +8,12 @@ from services.eventkit.envelope import Envelope
 from services.eventkit.projection import Projection
 from services.safety import events as ev
 from services.safety.events import SAFETY_EVENTS
+from services.safety.health import HealthRecord
 
 
 class HealthFiles(Projection):
     name = "health_files"
+    streams = (HealthRecord,)
     event_types = frozenset(
         {
             "safety.HealthRecordOpened",

@@ -16,7 +16,11 @@ from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import Projection, StatementPipeline
 from services.safety import events as ev
+from services.safety.agreements import AgreementCampaign
+from services.safety.drills import Drill
 from services.safety.events import SAFETY_EVENTS
+from services.safety.hazards import Hazard
+from services.safety.inspections import Inspection, InspectionSchedule
 
 _FINDING = "safety.InspectionFindingRecorded"
 _SIGNED = "safety.AgreementSigned"
@@ -25,6 +29,13 @@ _REFUSED = "safety.AgreementRefused"
 
 class InspectionStatus(Projection):
     name = "inspection_status"
+    streams = (
+        InspectionSchedule,
+        Inspection,
+        Hazard,
+        Drill,
+        AgreementCampaign,
+    )
     event_types = frozenset(
         {
             "safety.InspectionScheduleSet",

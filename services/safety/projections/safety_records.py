@@ -12,11 +12,21 @@ from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import Projection
 from services.safety import events as ev
+from services.safety.buses import SchoolBus
+from services.safety.education import FlagCeremony, SafetyCampaign, SafetySession
 from services.safety.events import SAFETY_EVENTS
+from services.safety.injuries import Injury
 
 
 class SafetyRecords(Projection):
     name = "safety_records"
+    streams = (
+        SchoolBus,
+        SafetySession,
+        FlagCeremony,
+        SafetyCampaign,
+        Injury,
+    )
     event_types = frozenset(
         {
             "safety.BusRegistered",

@@ -213,13 +213,12 @@ EVENT_HEADS = "SELECT stream_id, max(version) AS v FROM events GROUP BY stream_i
 
 
 async def projection_behind(pool: asyncpg.Pool, projection: Projection) -> int:
-    """How many streams the projection has not caught up with."""
-    return int(
-        await pool.fetchval(
-            f"SELECT count(*) FROM ({EVENT_HEADS}) e LEFT JOIN {projection.schema}._streams s USING (stream_id) "
-            "WHERE s.version IS DISTINCT FROM e.v"
-        )
+    """How many of the streams the projection follows it has not caught up with."""
+    rows = await pool.fetch(
+        f"SELECT e.stream_id, e.v, s.version FROM ({EVENT_HEADS}) e "
+        f"LEFT JOIN {projection.schema}._streams s USING (stream_id) WHERE s.version IS DISTINCT FROM e.v"
     )
+    return sum(1 for r in rows if projection.follows(r["stream_id"]))
 
 
 async def check_projections_rebuild_equal(view: ServiceView, projections: Sequence[Projection] | None = None) -> None:

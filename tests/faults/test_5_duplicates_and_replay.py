@@ -84,7 +84,10 @@ async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: 
     await eventually(lambda: _no_lag(bootstrap, groups), timeout=90)
     replayed = school.runners()
     assert all(r.handled == 0 for r in replayed), {r.group_id: r.handled for r in replayed if r.handled}
-    assert all(r.skipped > 0 for r in replayed), {r.group_id: r.skipped for r in replayed}
+    # every group that acted on something skips it now (a projection whose streams this school
+    # never wrote has nothing to skip)
+    assert all(r.skipped > 0 for r in replayed if handled[r.group_id]), {r.group_id: r.skipped for r in replayed}
+    assert sum(1 for n in handled.values() if n) >= len(handled) - 1
     assert not changed(before, await snapshot(school))
 
     await school.settled()

@@ -11,6 +11,7 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -38,6 +39,7 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
     s = settings
     # factories: each request gets fresh extension instances
     extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: ParserCache(maxsize=512),  # API clients send the same few query texts again and again
         lambda: QueryDepthLimiter(max_depth=s.max_depth),
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
         lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),

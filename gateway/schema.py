@@ -8,12 +8,14 @@ from pathlib import Path
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.tools import merge_types
 
@@ -37,13 +39,21 @@ Mutation = build_mutation_type([DIRECTORY, SAFETY, INVENTORY])
 def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
     settings = settings or GatewaySettings()
     s = settings
-    # factories: each request gets fresh extension instances
+    # The limits are validation rules that read only the document (page sizes given by a
+    # variable count at their largest), so the result of validating a document can be
+    # cached: the rule classes are made once here, and every request adds the same ones.
+    limits = [
+        QueryDepthLimiter(max_depth=s.max_depth),
+        MaxAliasesLimiter(max_alias_count=s.max_aliases),
+        CostLimiter(s.max_cost),
+    ]
+    rules = [rule for limit in limits for rule in limit.validation_rules]
+    # factories: each request gets fresh extension instances (the caches live at module level)
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: ParserCache(maxsize=512),  # API clients send the same few query texts again and again
-        lambda: QueryDepthLimiter(max_depth=s.max_depth),
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),
-        lambda: CostLimiter(s.max_cost),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=512),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

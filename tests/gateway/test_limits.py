@@ -32,3 +32,21 @@ async def test_variables_for_page_sizes_are_counted_at_their_largest() -> None:
     small = "query($n: Int = 5) { campuses(first: $n) { nodes { classes(first: 10) { nodes { name } } } } }"
     allowed = await schema.execute(small)
     assert not any(e.extensions and e.extensions.get("code") == "QUERY_TOO_COSTLY" for e in allowed.errors or [])
+
+
+async def test_validation_is_cached_per_document_and_limits_still_hold_on_every_repeat() -> None:
+    strict = build_schema(GatewaySettings(max_cost=1000, max_depth=4))
+    lenient = build_schema(GatewaySettings(max_cost=1_000_000, max_depth=20))
+    costly = "{ campuses(first: 100) { nodes { classes(first: 50) { nodes { name } } } } }"
+    deep = "{ campuses(first: 1) { nodes { classes(first: 1) { nodes { campus { name } } } } } }"
+    for _ in range(3):
+        refused = await strict.execute(costly)
+        assert refused.errors and refused.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"  # type: ignore[index]
+        too_deep = await strict.execute(deep)
+        assert too_deep.errors and "exceeds maximum operation depth" in too_deep.errors[0].message
+        # the same documents under other limits are judged by those limits, not by a cached answer
+        for query in (costly, deep):
+            allowed = await lenient.execute(query)
+            for error in allowed.errors or []:
+                assert "depth" not in error.message
+                assert not error.extensions or error.extensions.get("code") != "QUERY_TOO_COSTLY"

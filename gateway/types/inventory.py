@@ -34,8 +34,8 @@ class StockLine:
     quota: int | None
 
     @strawberry.field
-    async def campus(self, info: Ctx) -> Campus | None:
-        return await load_campus(info, str(self.campus_id))
+    def campus(self, info: Ctx) -> Campus | None:
+        return load_campus(info, str(self.campus_id))
 
 
 @strawberry.type
@@ -59,8 +59,8 @@ class Purchase:
     settled_on: dt.date | None
 
     @strawberry.field
-    async def campus(self, info: Ctx) -> Campus | None:
-        return await load_campus(info, str(self.campus_id))
+    def campus(self, info: Ctx) -> Campus | None:
+        return load_campus(info, str(self.campus_id))
 
 
 @strawberry.type
@@ -154,8 +154,8 @@ class Repair:
     turnaround_hours: float | None
 
     @strawberry.field
-    async def campus(self, info: Ctx) -> Campus | None:
-        return await load_campus(info, str(self.campus_id))
+    def campus(self, info: Ctx) -> Campus | None:
+        return load_campus(info, str(self.campus_id))
 
 
 @strawberry.type(description="A key (钥匙): who holds it, until when")

@@ -95,8 +95,8 @@ class Hazard:
     breaches_sla: bool
 
     @strawberry.field
-    async def campus(self, info: Ctx) -> Campus | None:
-        return await load_campus(info, str(self.campus_id))
+    def campus(self, info: Ctx) -> Campus | None:
+        return load_campus(info, str(self.campus_id))
 
 
 @strawberry.type
@@ -115,8 +115,8 @@ class Inspection:
     summary: str | None
 
     @strawberry.field
-    async def campus(self, info: Ctx) -> Campus | None:
-        return await load_campus(info, str(self.campus_id))
+    def campus(self, info: Ctx) -> Campus | None:
+        return load_campus(info, str(self.campus_id))
 
 
 def campus_safety_loader(context: GatewayContext) -> DataLoader[str, CampusSafety | None]:
@@ -235,8 +235,8 @@ class Drill:
     status: str
 
     @strawberry.field
-    async def campus(self, info: Ctx) -> Campus | None:
-        return await load_campus(info, str(self.campus_id))
+    def campus(self, info: Ctx) -> Campus | None:
+        return load_campus(info, str(self.campus_id))
 
 
 @strawberry.type(description="A student injury (学生受伤事故) and how it was followed up")
@@ -258,8 +258,8 @@ class Incident:
     measures: str | None
 
     @strawberry.field
-    async def campus(self, info: Ctx) -> Campus | None:
-        return await load_campus(info, str(self.campus_id))
+    def campus(self, info: Ctx) -> Campus | None:
+        return load_campus(info, str(self.campus_id))
 
 
 @strawberry.type(description="A school bus's file (一车一档): the six fixed items and its compliance")

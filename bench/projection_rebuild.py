@@ -50,7 +50,14 @@ from bench.common import (
 from bench.dataset import safety_term
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import Envelope
-from services.eventkit.projection import Projection, create_schema, ensure_projection, lock_key, projection_runner
+from services.eventkit.projection import (
+    Projection,
+    create_schema,
+    ensure_projection,
+    lock_key,
+    projection_runner,
+    schema_rows,
+)
 from services.eventkit.projection import rebuild as rebuild_projection
 from services.eventkit.relay import OutboxRelay
 from services.eventkit.store import EventStore
@@ -66,24 +73,6 @@ class GenericInspectionStatus(InspectionStatus):
     per event) instead of its own set-based one: the second baseline."""
 
     apply_batch = Projection.apply_batch
-
-
-async def table_rows(pool: asyncpg.Pool, schema: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of a schema, in a stable order (the tests' comparison)."""
-    tables = [
-        r["table_name"]
-        for r in await pool.fetch(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name", schema
-        )
-    ]
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for table in tables:
-        ncols = await pool.fetchval(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2", schema, table
-        )
-        order = ", ".join(str(i) for i in range(1, ncols + 1))
-        out[table] = [tuple(r) for r in await pool.fetch(f"SELECT * FROM {schema}.{table} ORDER BY {order}")]
-    return out
 
 
 async def replay(
@@ -201,9 +190,9 @@ async def main(args: argparse.Namespace) -> None:
             n1, s1 = await replay(pool, store, shipped, "bench_one_by_one", baseline_n, one_by_one=True)
             n2, s2 = await replay(pool, store, generic, "bench_batched", baseline_n, one_by_one=False)
             n3, s3 = await replay(pool, store, shipped, "bench_set_based", baseline_n, one_by_one=False)
-            reference = await table_rows(pool, "bench_one_by_one")
-            equal_batched = reference == await table_rows(pool, "bench_batched")
-            equal_set = reference == await table_rows(pool, "bench_set_based")
+            reference = await schema_rows(pool, "bench_one_by_one")
+            equal_batched = reference == await schema_rows(pool, "bench_batched")
+            equal_set = reference == await schema_rows(pool, "bench_set_based")
             del reference
             for schema in ("bench_one_by_one", "bench_batched", "bench_set_based"):
                 await pool.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -223,9 +212,9 @@ async def main(args: argparse.Namespace) -> None:
                     note += f" (the other {report.events - report.replayed:,} only moved checkpoints)"
                 rows.append(row(label, report.events, report.seconds, note))
                 if p is generic:
-                    after_generic = await table_rows(pool, p.schema)
+                    after_generic = await schema_rows(pool, p.schema)
                 elif p is shipped:
-                    equal_full = after_generic == await table_rows(pool, p.schema)
+                    equal_full = after_generic == await schema_rows(pool, p.schema)
                     note_row = rows[-1]
             del after_generic
             gc.collect()

@@ -26,6 +26,7 @@ consumer's event-by-event retry that singles out a poison event.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import zlib
@@ -187,14 +188,13 @@ class Projection:
     event_types: frozenset[str] = frozenset()
     streams: tuple[Decider[Any, Any, Any], ...] = ()
 
+    @functools.cached_property
+    def _stream_prefixes(self) -> tuple[str, ...]:
+        return tuple(f"{d.stream_prefix}-" for d in self.streams)
+
     def follows(self, stream_id: str) -> bool:
         """Whether this stream is one the projection reads (and keeps a checkpoint for)."""
-        if not self.streams:
-            return True
-        prefixes = self.__dict__.get("_prefixes")
-        if prefixes is None:
-            prefixes = self.__dict__["_prefixes"] = tuple(f"{d.stream_prefix}-" for d in self.streams)
-        return stream_id.startswith(prefixes)
+        return not self.streams or stream_id.startswith(self._stream_prefixes)
 
     @property
     def schema(self) -> str:
@@ -346,6 +346,25 @@ class Projection:
             await pipeline.drain()
         finally:
             await pipeline.settle()
+
+
+async def schema_rows(pool: asyncpg.Pool, schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of a schema, in a stable order: how a live projection is
+    compared with a rebuild of it, table by table."""
+    tables = [
+        r["table_name"]
+        for r in await pool.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name", schema
+        )
+    ]
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for table in tables:
+        ncols = await pool.fetchval(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2", schema, table
+        )
+        order = ", ".join(str(i) for i in range(1, ncols + 1))
+        out[table] = [tuple(r) for r in await pool.fetch(f"SELECT * FROM {schema}.{table} ORDER BY {order}")]
+    return out
 
 
 def lock_key(schema: str) -> int:

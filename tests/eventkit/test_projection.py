@@ -17,29 +17,11 @@ from services.directory import commands as c
 from services.directory.events import Admission
 from services.directory.projections import ROSTER
 from services.directory.service import DIRECTORY
-from services.eventkit.projection import rebuild
+from services.eventkit.projection import rebuild, schema_rows
 from services.eventkit.store import EventStore
 from tests.conftest import RunningService, SettingsFactory, eventually
 from tests.kafka_helpers import produce_raw, read_topic
 from tests.seeding import ctx, directory_handlers, seed_school
-
-
-async def table_rows(pool: asyncpg.Pool, schema: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of a projection, in a stable order."""
-    tables = [
-        r["table_name"]
-        for r in await pool.fetch(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name", schema
-        )
-    ]
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for table in tables:
-        ncols = await pool.fetchval(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2", schema, table
-        )
-        order = ", ".join(str(i) for i in range(1, ncols + 1))
-        out[table] = [tuple(r) for r in await pool.fetch(f"SELECT * FROM {schema}.{table} ORDER BY {order}")]
-    return out
 
 
 async def caught_up(pool: asyncpg.Pool) -> bool:
@@ -63,7 +45,7 @@ async def test_the_live_projection_equals_a_rebuild_even_after_duplicates(
     store = EventStore(svc.pool)
     await seed_school(directory_handlers(store), students=30)
     await eventually(lambda: caught_up(svc.pool), timeout=60)
-    live = await table_rows(svc.pool, ROSTER.schema)
+    live = await schema_rows(svc.pool, ROSTER.schema)
     assert next(r for r in live["classes"] if r[0] == "g6c1")[-1] == 30  # students counted once each
 
     # every event delivered again: the projection does not move
@@ -73,11 +55,11 @@ async def test_the_live_projection_equals_a_rebuild_even_after_duplicates(
     skipped_before = runner.skipped
     await produce_raw(svc.settings.kafka_bootstrap, svc.settings.events_topic, *((None, v) for _, _, v, _ in records))
     await eventually(lambda: asyncio.sleep(0, runner.skipped - skipped_before >= n), timeout=60)
-    assert await table_rows(svc.pool, ROSTER.schema) == live
+    assert await schema_rows(svc.pool, ROSTER.schema) == live
 
     report = await rebuild(svc.pool, store, ROSTER, batch_size=7)
     assert report.events == n
-    rebuilt = await table_rows(svc.pool, ROSTER.schema)
+    rebuilt = await schema_rows(svc.pool, ROSTER.schema)
     assert rebuilt == live
     status = await svc.pool.fetchrow("SELECT rebuilt_at FROM projection_status WHERE name = 'roster'")
     assert status is not None and status["rebuilt_at"] is not None
@@ -113,8 +95,8 @@ async def test_a_rebuild_while_writes_go_on_misses_nothing_and_doubles_nothing(
     assert reports, "at least one rebuild ran while writing"
     await eventually(lambda: caught_up(svc.pool), timeout=60)
 
-    live = await table_rows(svc.pool, ROSTER.schema)
+    live = await schema_rows(svc.pool, ROSTER.schema)
     classes = {r[0]: r[-1] for r in live["classes"]}
     assert classes == {"g6c1": 20, "g1c1": 40}
     await rebuild(svc.pool, store, ROSTER)
-    assert await table_rows(svc.pool, ROSTER.schema) == live
+    assert await schema_rows(svc.pool, ROSTER.schema) == live

@@ -27,12 +27,11 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.eventkit.consumer import Reaction
-from services.eventkit.projection import Projection, rebuild
+from services.eventkit.projection import Projection, rebuild, schema_rows
 from services.eventkit.runtime import ServiceDefinition
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
 from tests.conftest import eventually
-from tests.eventkit.test_projection import table_rows
 from tests.kafka_helpers import check_stream_order, envelopes_of, read_topic
 
 
@@ -226,9 +225,9 @@ async def check_projections_rebuild_equal(view: ServiceView, projections: Sequen
     store = EventStore(view.pool)
     for projection in projections if projections is not None else view.definition.projections:
         assert await projection_behind(view.pool, projection) == 0, f"{projection.name} is behind"
-        live = await table_rows(view.pool, projection.schema)
+        live = await schema_rows(view.pool, projection.schema)
         await rebuild(view.pool, store, projection, batch_size=500)
-        rebuilt = await table_rows(view.pool, projection.schema)
+        rebuilt = await schema_rows(view.pool, projection.schema)
         for table in sorted(set(live) | set(rebuilt)):
             assert live.get(table) == rebuilt.get(table), _diff(projection.name, table, live, rebuilt)
 

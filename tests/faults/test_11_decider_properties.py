@@ -957,8 +957,13 @@ MACHINES = [
 ]
 
 
-@pytest.mark.parametrize("machine_class", MACHINES, ids=[m.__name__.removesuffix("Machine") for m in MACHINES])
-def test_random_command_sequences_keep_the_decider_honest(machine_class: type[DeciderMachine]) -> None:
+def run_machine(machine_class: type[DeciderMachine]) -> None:
+    """Runs one aggregate's state machine with this module's Hypothesis settings."""
     test_case = machine_class.TestCase
     test_case.settings = SETTINGS
     test_case("runTest").runTest()
+
+
+@pytest.mark.parametrize("machine_class", MACHINES, ids=[m.__name__.removesuffix("Machine") for m in MACHINES])
+def test_random_command_sequences_keep_the_decider_honest(machine_class: type[DeciderMachine]) -> None:
+    run_machine(machine_class)

@@ -98,12 +98,12 @@ from services.safety.events import (
 )
 from tests.faults.test_11_decider_properties import MACHINES as FIRST_MACHINES
 from tests.faults.test_11_decider_properties import (
-    SETTINGS,
     TENANT,
     DeciderMachine,
     days,
     machine,
     refused_only_when,
+    run_machine,
     step,
     times,
 )
@@ -1097,9 +1097,7 @@ MACHINES = [
 
 @pytest.mark.parametrize("machine_class", MACHINES, ids=[m.__name__.removesuffix("Machine") for m in MACHINES])
 def test_random_command_sequences_keep_the_decider_honest(machine_class: type[DeciderMachine]) -> None:
-    test_case = machine_class.TestCase
-    test_case.settings = SETTINGS
-    test_case("runTest").runTest()
+    run_machine(machine_class)
 
 
 def test_every_decider_of_the_services_is_covered() -> None:

@@ -15,11 +15,10 @@ from typing import Any
 
 import asyncpg
 
-from services.eventkit.projection import Projection
+from services.eventkit.projection import Projection, schema_rows
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.conftest import eventually
-from tests.eventkit.test_projection import table_rows
 from tests.faults.harness import Harness
 from tests.faults.kafka_faults import groups_behind, groups_of, redeliver_all, rewind
 from tests.faults.ledger import Ledger
@@ -27,7 +26,7 @@ from tests.faults.school import School, hazard_life, new_id, purchase_life, star
 
 
 async def mirror_rows(pool: asyncpg.Pool) -> dict[str, list[tuple[Any, ...]]]:
-    rows = await table_rows(pool, "public")
+    rows = await schema_rows(pool, "public")
     return {t: r for t, r in rows.items() if t.startswith("directory_")}
 
 
@@ -42,7 +41,7 @@ async def snapshot(school: School) -> dict[str, Any]:
         out[f"{view.name}.mirror"] = await mirror_rows(view.pool)
         projection: Projection
         for projection in view.definition.projections:
-            out[f"{view.name}.{projection.name}"] = await table_rows(view.pool, projection.schema)
+            out[f"{view.name}.{projection.name}"] = await schema_rows(view.pool, projection.schema)
     return out
 
 

@@ -17,13 +17,12 @@ import pytest_asyncio
 
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import DomainEvent, Envelope, TenantPath, new_envelope
-from services.eventkit.projection import create_schema
+from services.eventkit.projection import create_schema, schema_rows
 from services.safety import events as ev
 from services.safety.health import HealthRecord
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.service import SAFETY
 from tests.conftest import DatabaseFactory
-from tests.eventkit.test_projection import table_rows
 
 TENANT = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 T0 = datetime(2020, 9, 7, 8, 0, tzinfo=UTC)
@@ -159,8 +158,8 @@ async def test_batches_equal_one_by_one(pool: asyncpg.Pool, batch: int) -> None:
     events = term_of_events()
     await apply(pool, "one_by_one", events, 0)
     await apply(pool, "batched", events, batch)
-    reference = await table_rows(pool, "one_by_one")
-    assert reference == await table_rows(pool, "batched")
+    reference = await schema_rows(pool, "one_by_one")
+    assert reference == await schema_rows(pool, "batched")
     # and the reference is what the events say
     inspections = {r["inspection_id"]: r for r in await pool.fetch("SELECT * FROM one_by_one.inspections")}
     assert (inspections["a"]["findings"], inspections["a"]["problems"]) == (3, 1)
@@ -187,7 +186,7 @@ async def test_streams_it_does_not_follow_cost_it_nothing(pool: asyncpg.Pool) ->
     for schema in ("one_by_one", "batched"):
         streams = {r["stream_id"] for r in await pool.fetch(f"SELECT stream_id FROM {schema}._streams")}
         assert streams == {e.stream_id for e in events}
-    assert await table_rows(pool, "one_by_one") == await table_rows(pool, "batched")
+    assert await schema_rows(pool, "one_by_one") == await schema_rows(pool, "batched")
 
 
 def test_every_wanted_event_is_decided_by_a_followed_aggregate() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import math
@@ -531,6 +532,7 @@ class ServiceProcess:
         fd, self.log_path = tempfile.mkstemp(prefix=f"bench-{service}-{mode}-", suffix=".log")
         self._log_fd = fd
         self.proc: asyncio.subprocess.Process | None = None
+        self.profile: str | None = None
 
     @property
     def url(self) -> str:
@@ -559,14 +561,34 @@ class ServiceProcess:
         with open(self.log_path, errors="replace") as f:
             return "".join(f.readlines()[-lines:])
 
+    @property
+    def pid(self) -> int:
+        """The service's own pid (under ``HOUQIN_BENCH_PROFILE``, py-spy's child)."""
+        assert self.proc is not None
+        if self.profile is None:
+            return self.proc.pid
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        try:
+            return int(children.read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return self.proc.pid
+
     async def start(self, timeout_s: float = 60.0) -> None:
-        command = (
-            ["-m", "gateway"]
-            if self.service == "gateway"
-            else ["-m", f"services.{self.service}", "serve", "--mode", self.mode]
-        )
-        self.proc = await asyncio.create_subprocess_exec(
+        command = [
             sys.executable,
+            *(
+                ["-m", "gateway"]
+                if self.service == "gateway"
+                else ["-m", f"services.{self.service}", "serve", "--mode", self.mode]
+            ),
+        ]
+        profile_dir = os.environ.get("HOUQIN_BENCH_PROFILE")
+        if profile_dir:  # py-spy cannot attach to a running process here, so it starts the service
+            self.profile = str(Path(profile_dir) / f"{self.service}-{self.mode}-{self.port}.raw")
+            spy = str(Path(sys.executable).with_name("py-spy"))
+            command = [spy, "record", "-r", "250", "--nonblocking", "--format", "raw", "-o", self.profile, "--",
+                       *command]  # fmt: skip
+        self.proc = await asyncio.create_subprocess_exec(
             *command,
             cwd=self.root,
             env=self.env(),
@@ -594,7 +616,15 @@ class ServiceProcess:
     async def stop(self) -> None:
         """SIGTERM (the service finishes what it has in hand), SIGKILL after 30 s."""
         if self.proc is not None and self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
+            if self.profile is not None:  # py-spy writes its profile on SIGINT; the service then gets SIGTERM
+                pid = self.pid
+                self.proc.send_signal(signal.SIGINT)
+                await asyncio.wait_for(self.proc.wait(), 30)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+                console.print(f"profile of {self.service} ({self.mode}): {self.profile}")
+            else:
+                self.proc.send_signal(signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.proc.wait(), 30)
             except TimeoutError:

@@ -75,13 +75,15 @@ def check_stream_order(envelopes: Iterable[Envelope]) -> dict[str, int]:
     return dict(highest)
 
 
-async def produce_raw(bootstrap: str, topic: str, *values: tuple[bytes | None, bytes]) -> None:
+async def produce_raw(
+    bootstrap: str, topic: str, *values: tuple[bytes | None, bytes], headers: list[tuple[str, bytes]] | None = None
+) -> None:
     """Sends raw records (key, value): duplicates, garbage, whatever a test needs."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for key, value in values:
-            await producer.send_and_wait(topic, value, key=key)
+            await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
 

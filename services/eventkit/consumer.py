@@ -4,6 +4,12 @@ Kafka delivers at least once. A handler's effect and the record that it happened
 commit in one PostgreSQL transaction; the offset is committed to Kafka only
 after that. A redelivered event finds its record and does nothing.
 
+Offsets go to Kafka at most once per ``consumer_commit_interval_s`` (and when the
+consumer stops or gives partitions up in a rebalance), not after every batch: the
+database, not the offset, is what says what was applied, so an offset committed
+late only means more redeliveries that do nothing. A record this handler does not
+want (by its key, the stream, and its ``type`` header) is never decoded.
+
 A batch is first applied in one transaction. If any event in it fails, the batch
 is applied again one event per savepoint, and each failing event goes to the
 dead-letter topic with its reason (and to ``dead_letters`` for operators); the
@@ -14,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
 from aiokafka.structs import OffsetAndMetadata
 
 from services.eventkit.db import Connection
@@ -59,6 +67,10 @@ class EventHandler(Protocol):
 
     def wants(self, envelope: Envelope) -> bool: ...
 
+    def wants_message(self, stream_id: str, event_type: str) -> bool:
+        """Whether a record may be wanted, from its key and ``type`` header alone (before decoding it)."""
+        ...
+
     async def before_batch(self, conn: Connection) -> None: ...
 
     async def process(self, conn: Connection, envelope: Envelope) -> bool:
@@ -77,7 +89,10 @@ class Reaction:
     event_types: frozenset[str] = frozenset()
 
     def wants(self, envelope: Envelope) -> bool:
-        return not self.event_types or envelope.type in self.event_types
+        return self.wants_message(envelope.stream_id, envelope.type)
+
+    def wants_message(self, stream_id: str, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
 
     async def before_batch(self, conn: Connection) -> None:
         return None
@@ -122,6 +137,8 @@ class ConsumerRunner:
         self.dead_lettered = 0
         self.assigned = asyncio.Event()
         self.last_lag = 0
+        self._uncommitted: dict[TopicPartition, int] = {}
+        self._committed_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -132,6 +149,7 @@ class ConsumerRunner:
                     *self.topics,
                     group_id=self.group_id,
                     client_id=f"houqin-{self.settings.service}-{self.handler.name}",
+                    listener=_CommitOnRevoke(self),
                 )
                 self._dlq = make_producer(self.settings, client_id=f"houqin-{self.settings.service}-dlq")
                 await asyncio.wait_for(self.consumer.start(), 60)
@@ -155,6 +173,8 @@ class ConsumerRunner:
 
     async def _loop(self, stop: asyncio.Event) -> None:
         assert self.consumer is not None
+        self._uncommitted.clear()
+        self._committed_at = time.monotonic()
         while not stop.is_set():
             batches = await self.consumer.getmany(timeout_ms=200, max_records=self.settings.consumer_batch_size)
             if self.consumer.assignment():
@@ -162,25 +182,53 @@ class ConsumerRunner:
             ready = {tp: records for tp, records in batches.items() if records}
             if ready:
                 await self._handle_batch(ready)
-            await self._record_lag()
+            if time.monotonic() - self._committed_at >= self.settings.consumer_commit_interval_s:
+                await self.commit_offsets()
+                await self._record_lag()
+        await self.commit_offsets()
 
     async def _handle_batch(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         """Everything one poll returned (every partition's records, each partition in order)
-        in one transaction, then one offset commit for all of them."""
-        assert self.consumer is not None
+        in one transaction; their offsets are committed after it, with the next due commit."""
         decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]] = []
         for records in batches.values():
             for record in records:
+                if not self._may_want(record):
+                    continue
                 try:
                     decoded.append((record, Envelope.from_wire(record.value), None))
                 except Exception as exc:
                     decoded.append((record, None, f"undecodable message: {exc}"))
-        if any(err is not None for _, _, err in decoded) or not await self._apply_all(decoded):
+        if decoded and (any(err is not None for _, _, err in decoded) or not await self._apply_all(decoded)):
             await self._apply_one_by_one(decoded)
         # Only after the database commit: offset of the next message to read, per partition.
-        await self.consumer.commit(
-            {tp: OffsetAndMetadata(records[-1].offset + 1, "") for tp, records in batches.items()}
-        )
+        for tp, records in batches.items():
+            self._uncommitted[tp] = records[-1].offset + 1
+
+    def _may_want(self, record: ConsumerRecord) -> bool:
+        if record.key is None:
+            return True
+        for name, value in record.headers or ():
+            if name == "type":
+                return self.handler.wants_message(record.key.decode(), value.decode())
+        return True
+
+    async def commit_offsets(self, partitions: Iterable[TopicPartition] | None = None) -> None:
+        """Commits the offsets of what was applied (of ``partitions``, or all)."""
+        self._committed_at = time.monotonic()
+        if self.consumer is None or not self._uncommitted:
+            return
+        tps = list(self._uncommitted) if partitions is None else [tp for tp in partitions if tp in self._uncommitted]
+        if not tps:
+            return
+        offsets = {tp: self._uncommitted[tp] for tp in tps}
+        try:
+            await self.consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+        except CommitFailedError as exc:  # the group moved on: the partitions' next owner redelivers, a no-op
+            log.info("offset commit refused after a rebalance", extra={"group": self.group_id, "error": repr(exc)})
+        for tp, offset in offsets.items():
+            if self._uncommitted.get(tp) == offset:
+                del self._uncommitted[tp]
 
     async def _apply_all(self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]) -> bool:
         acted = skipped = 0
@@ -267,6 +315,7 @@ class ConsumerRunner:
             EVENTS_SKIPPED.labels(self.group_id).inc(skipped)
 
     async def _record_lag(self) -> None:
+        """How far behind the partition ends this consumer is (a no-op poll refreshes it)."""
         assert self.consumer is not None
         total = 0
         for tp in self.consumer.assignment():
@@ -277,3 +326,21 @@ class ConsumerRunner:
             total += behind
             CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(behind)
         self.last_lag = total
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Gives up partitions with their applied offsets committed, so the next owner starts there."""
+
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self.runner = runner
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        try:
+            await self.runner.commit_offsets(revoked)
+        except Exception as exc:  # the new owner redelivers from the last commit: a no-op
+            log.info("offset commit on revoke failed", extra={"group": self.runner.group_id, "error": repr(exc)})
+        for tp in revoked:
+            self.runner._uncommitted.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -38,9 +38,10 @@ def make_producer(settings: Settings, *, client_id: str) -> AIOKafkaProducer:
     )
 
 
-def make_consumer(settings: Settings, *topics: str, group_id: str, client_id: str) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
-        *topics,
+def make_consumer(
+    settings: Settings, *topics: str, group_id: str, client_id: str, listener: ConsumerRebalanceListener | None = None
+) -> AIOKafkaConsumer:
+    consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=group_id,
         client_id=client_id,
@@ -55,6 +56,11 @@ def make_consumer(settings: Settings, *topics: str, group_id: str, client_id: st
         request_timeout_ms=max(settings.kafka_request_timeout_ms, 40_000),
         metadata_max_age_ms=60_000,
     )
+    if listener is not None:
+        consumer.subscribe(topics=list(topics), listener=listener)
+    else:
+        consumer.subscribe(topics=list(topics))
+    return consumer
 
 
 async def ensure_topics(settings: Settings, *topics: str, timeout_s: float = 30.0) -> None:

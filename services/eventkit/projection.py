@@ -211,6 +211,9 @@ class Projection:
     def wants(self, envelope: Envelope) -> bool:
         return self.follows(envelope.stream_id)  # every event of a followed stream moves its checkpoint
 
+    def wants_message(self, stream_id: str, event_type: str) -> bool:
+        return self.follows(stream_id)
+
     async def before_batch(self, conn: Connection) -> None:
         # Shared with other batches, exclusive for a rebuild's swap.
         await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", lock_key(self.schema))

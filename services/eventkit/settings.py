@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     relay_batch_size: int = 1000
     relay_poll_interval_s: float = 1.0
     consumer_batch_size: int = 500
+    consumer_commit_interval_s: float = 0.5  # offsets to Kafka; the database's tracking is what counts
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase
     log_level: str = "INFO"
     log_json: bool = True

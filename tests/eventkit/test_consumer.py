@@ -189,3 +189,77 @@ async def _equals(value: object, expected: object) -> bool:
     if asyncio.iscoroutine(value):
         value = await value
     return value == expected
+
+
+async def test_a_record_of_a_type_the_handler_does_not_want_is_never_decoded(world: World) -> None:
+    runner = world.runner()
+    handle = await start(runner)
+    await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
+    garbage = b"\x00 not an event"
+    # by its type header, not the mirror's: skipped unread, so not even a dead letter
+    await produce_raw(world.directory.kafka_bootstrap, world.topic, (b"hazard-x", garbage),
+                      headers=[("type", b"safety.HazardReported")])  # fmt: skip
+    # by its type header, the mirror's: read, found broken, dead-lettered
+    await produce_raw(world.directory.kafka_bootstrap, world.topic, (b"student-y", garbage),
+                      headers=[("type", b"directory.StudentEnrolled")])  # fmt: skip
+    await eventually(lambda: asyncio.sleep(0, runner.dead_lettered == 1))
+    await eventually(lambda: asyncio.sleep(0, runner.last_lag == 0))
+    await stop(handle)
+    dead = await world.mirror_pool.fetch("SELECT topic, reason FROM dead_letters")
+    assert len(dead) == 1 and "undecodable" in dead[0]["reason"]
+    assert await world.mirror_pool.fetchval("SELECT count(*) FROM dead_letters WHERE stream_id = 'hazard-x'") == 0
+
+
+async def _committed(settings: Settings, group_id: str, topic: str) -> dict[int, int | None]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=group_id, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic) or set()
+        return {p: await consumer.committed(TopicPartition(topic, p)) for p in sorted(partitions)}
+    finally:
+        await consumer.stop()
+
+
+async def _ends(settings: Settings, topic: str) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or set())]
+        ends = await consumer.end_offsets(tps)
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await consumer.stop()
+
+
+async def test_offsets_are_committed_once_per_interval_and_when_the_consumer_stops(world: World) -> None:
+    world.mirror = world.mirror.model_copy(update={"consumer_commit_interval_s": 3600.0})
+    runner = world.runner()
+    handle = await start(runner)
+    await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
+    ends = await _ends(world.directory, world.topic)
+    # applied, but the interval has not passed: nothing committed yet
+    assert all(o is None for o in (await _committed(world.mirror, runner.group_id, world.topic)).values())
+    await stop(handle)
+    committed = await _committed(world.mirror, runner.group_id, world.topic)
+    assert {p: o for p, o in committed.items() if ends[p]} == {p: e for p, e in ends.items() if e}
+
+
+async def test_partitions_given_up_in_a_rebalance_carry_their_offsets_to_the_next_owner(world: World) -> None:
+    world.mirror = world.mirror.model_copy(update={"consumer_commit_interval_s": 3600.0})
+    first = world.runner()
+    first_handle = await start(first)
+    await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
+    events_in_store = await world.directory_pool.fetchval("SELECT count(*) FROM events")
+    assert first.handled == events_in_store
+
+    second = world.runner()
+    second_handle = await start(second)  # the group rebalances: the first gives partitions up
+    await eventually(lambda: asyncio.sleep(0, bool(second.consumer and second.consumer.assignment())))
+    await asyncio.sleep(1.0)
+    await stop(second_handle)
+    await stop(first_handle)
+    # the second started where the first had got to: nothing redelivered to it
+    assert second.handled == 0 and second.skipped == 0
+    assert await headcount(world.mirror_pool) == 10

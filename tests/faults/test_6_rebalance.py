@@ -61,6 +61,9 @@ class Slow:
     def wants(self, envelope: Envelope) -> bool:
         return self.inner.wants(envelope)
 
+    def wants_message(self, stream_id: str, event_type: str) -> bool:
+        return self.inner.wants_message(stream_id, event_type)
+
     async def before_batch(self, conn: Connection) -> None:
         await self.inner.before_batch(conn)
         self.batches += 1

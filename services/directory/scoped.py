@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from services.directory.mirror import campus_tenant
+from services.directory.mirror import CampusCache
 from services.eventkit.auth import Role
 from services.eventkit.commands import CommandBus, CommandContext, CommandResult
 from services.eventkit.db import Connection
@@ -24,10 +24,14 @@ class CampusCommands:
         self.runtime = runtime
         self.pool = runtime.pool
         self.bus: CommandBus = runtime.bus
+        campuses = runtime.caches.get("campuses")
+        if campuses is None:
+            campuses = runtime.caches["campuses"] = CampusCache(runtime.settings.campus_cache_ttl_s)
+        self.campuses: CampusCache = campuses
 
     async def campus(self, campus_id: str, *, field: str = "campus_id") -> TenantPath:
         """An open campus the directory knows, or a 422 naming the field."""
-        return await campus_tenant(self.pool, campus_id, field=field)
+        return await self.campuses.tenant(self.pool, campus_id, field=field)
 
     async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath:
         """Where an existing entity lives (from its first event), or a 404."""

@@ -80,6 +80,7 @@ class ServiceRuntime:
         self.tasks: list[asyncio.Task[None]] = []
         self.relay: OutboxRelay | None = None
         self.runners: list[ConsumerRunner] = []
+        self.caches: dict[str, Any] = {}  # what a service keeps in process (e.g. the directory's campuses)
 
     @property
     def pool(self) -> asyncpg.Pool:

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     relay_poll_interval_s: float = 1.0
     consumer_batch_size: int = 500
     consumer_commit_interval_s: float = 0.5  # offsets to Kafka; the database's tracking is what counts
+    campus_cache_ttl_s: float = 2.0  # how long a process trusts the campus rows of its directory mirror
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase
     log_level: str = "INFO"
     log_json: bool = True

@@ -205,7 +205,10 @@ async def main(args: argparse.Namespace) -> None:
     warmup = pick(quick, 3.0, 1.0)
     kinds = ["httpx", "raw"] if args.client == "both" else [args.client]
     code = f", service code from {args.service_root}" if args.service_root else ""
-    await header(f"bench.commands_http: POST /hazards over HTTP, {clients} clients, service mode {args.mode}{code}")
+    await header(
+        f"bench.commands_http: POST /hazards over HTTP, {clients} clients, service mode {args.mode}, "
+        f"{args.processes} API process(es){code}"
+    )
     namespace = new_namespace("commands")
     rows: list[dict[str, Any]] = []
     procs: list[ServiceProcess] = []
@@ -215,10 +218,11 @@ async def main(args: argparse.Namespace) -> None:
             settings = settings_for("safety", dsn, namespace)
             await prepare(dsn)
             root = Path(args.service_root) if args.service_root else None
+            api_env = {"HOUQIN_API_PROCESSES": str(args.processes)}
             if args.mode == "all":
-                procs.append(ServiceProcess("safety", settings, mode="all", root=root))
+                procs.append(ServiceProcess("safety", settings, mode="all", root=root, env=api_env))
             else:
-                procs.append(ServiceProcess("safety", settings, mode="api", root=root))
+                procs.append(ServiceProcess("safety", settings, mode="api", root=root, env=api_env))
                 procs.append(ServiceProcess("safety", settings, mode="workers", root=root))
             with console.status(f"starting the safety service ({args.mode})"):
                 for p in procs:
@@ -288,7 +292,9 @@ async def main(args: argparse.Namespace) -> None:
     summary(
         "commands_http",
         ok,
-        "; ".join(parts) + f" (target >= {RATE_TARGET:,}/s with p99 <= {P99_TARGET_MS:.0f} ms); mode {args.mode}",
+        "; ".join(parts)
+        + f" (target >= {RATE_TARGET:,}/s with p99 <= {P99_TARGET_MS:.0f} ms); "
+        + f"mode {args.mode}, {args.processes} API process(es)",
     )
 
 
@@ -298,6 +304,9 @@ if __name__ == "__main__":
     cli.add_argument("--rate", type=float, default=RATE_TARGET, help="commands per second in the open loop")
     cli.add_argument("--duration", type=float, default=0.0, help="seconds of each loop (default 30; quick 8)")
     cli.add_argument("--mode", choices=["all", "api+workers"], default="all", help="how the service is run")
+    cli.add_argument(
+        "--processes", type=int, default=1, help="API processes of the service (serve --processes: one per core)"
+    )
     cli.add_argument(
         "--client", choices=["httpx", "raw", "both"], default="both", help="load generator (raw: minimal HTTP/1.1)"
     )

@@ -18,7 +18,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -478,26 +478,50 @@ def process_cpu_seconds(match: Callable[[int, str], bool]) -> float:
     return total
 
 
+def descendants(pids: Iterable[int]) -> set[int]:
+    """The processes and all their children (a service's API processes and its workers)."""
+    found: set[int] = set()
+    todo = list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in found:
+            continue
+        found.add(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            continue
+    return found
+
+
 class CpuMeter:
-    """CPU used by the service process(es), the database's backends and this process, over a span."""
+    """CPU used by the service's processes (and their children), the database's backends, this
+    process and the Kafka broker, over a span."""
 
     def __init__(self, service_pids: Sequence[int], database: str) -> None:
-        self.pids = set(service_pids)
+        self.roots = list(service_pids)
         self.database = database
 
-    def sample(self) -> tuple[float, float, float]:
+    def sample(self) -> tuple[float, float, float, float]:
+        pids = descendants(self.roots)
         return (
-            process_cpu_seconds(lambda pid, _: pid in self.pids),
+            process_cpu_seconds(lambda pid, _: pid in pids),
             process_cpu_seconds(lambda _, cmd: f" {self.database} " in f" {cmd} "),
             time.process_time(),
+            process_cpu_seconds(lambda _, cmd: "kafka.Kafka" in cmd),
         )
 
     @staticmethod
-    def per_op(before: tuple[float, float, float], after: tuple[float, float, float], ops: int) -> str:
+    def per_op(before: tuple[float, ...], after: tuple[float, ...], ops: int) -> str:
         if not ops:
             return "-"
-        s, p, g = ((a - b) / ops * 1e6 for a, b in zip(after, before, strict=True))
-        return f"CPU per request: service {s:.0f} µs, PostgreSQL {p:.0f} µs, load generator {g:.0f} µs"
+        s, p, g, k = ((a - b) / ops * 1e6 for a, b in zip(after, before, strict=True))
+        return (
+            f"CPU per request: service {s:.0f} µs, PostgreSQL {p:.0f} µs, load generator {g:.0f} µs, "
+            f"Kafka broker {k:.0f} µs"
+        )
 
 
 # -- services in a subprocess --------------------------------------------------------------

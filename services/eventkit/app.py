@@ -197,3 +197,18 @@ def create_app(
     for router in definition.routers:
         app.include_router(router)
     return app
+
+
+SERVED_SERVICE = "HOUQIN_SERVED_SERVICE"
+
+
+def served_api() -> FastAPI:
+    """The API of the service named in ``HOUQIN_SERVED_SERVICE``, for each of several API
+    processes (``serve --processes N``): uvicorn starts them from this factory."""
+    import importlib
+    import os
+
+    name = os.environ[SERVED_SERVICE]
+    module = importlib.import_module(f"services.{name}.service")
+    definition = next(v for v in vars(module).values() if isinstance(v, ServiceDefinition) and v.name == name)
+    return create_app(definition, mode=Mode.API, freeze_heap=True)

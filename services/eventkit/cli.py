@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
+from typing import Any
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from services.eventkit.app import create_app
+from services.eventkit.app import SERVED_SERVICE, create_app
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.logs import configure_logging
 from services.eventkit.projection import rebuild as rebuild_projection
@@ -29,19 +34,28 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
         mode: Mode = typer.Option(Mode.ALL, help="all = API + relay + consumers in one process"),
         host: str | None = typer.Option(None, help="Listen address (default from HOUQIN_HTTP_HOST)"),
         port: int | None = typer.Option(None, help="Listen port (default per service)"),
+        processes: int = typer.Option(
+            1,
+            min=1,
+            envvar="HOUQIN_API_PROCESSES",
+            help="API processes sharing the port (one event loop per core); with more than one, "
+            "mode all runs the relay and the consumers in one more process of their own",
+        ),
     ) -> None:
         """Run the service (or one of its parts)."""
         settings = Settings(service=definition.name)
-        if mode in (Mode.ALL, Mode.API):
+        listen: dict[str, Any] = {
+            "host": host or settings.http_host,
+            "port": port or settings.port,
+            "log_config": None,
+            "access_log": False,
+            "timeout_graceful_shutdown": 20,
+        }
+        if mode in (Mode.ALL, Mode.API) and processes > 1:
+            serve_processes(definition, mode, processes, listen)
+        elif mode in (Mode.ALL, Mode.API):
             app = create_app(definition, settings, mode=mode, freeze_heap=True)
-            uvicorn.run(
-                app,
-                host=host or settings.http_host,
-                port=port or settings.port,
-                log_config=None,
-                access_log=False,
-                timeout_graceful_shutdown=20,
-            )
+            uvicorn.run(app, **listen)
         else:
             configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
             asyncio.run(ServiceRuntime(definition, settings).run_until_stopped(mode))
@@ -105,3 +119,22 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
         console.print(f"done in {time.perf_counter() - started:.1f}s")
 
     return cli
+
+
+def serve_processes(definition: ServiceDefinition, mode: Mode, processes: int, listen: dict[str, Any]) -> None:
+    """``processes`` API processes on one port (uvicorn's supervisor restarts any that dies);
+    for mode all, the relay and the consumers in a process of their own beside them."""
+    os.environ[SERVED_SERVICE] = definition.name
+    workers: subprocess.Popen[bytes] | None = None
+    if mode is Mode.ALL:
+        argv = [sys.executable, "-m", f"services.{definition.name}", "serve", "--mode", Mode.WORKERS.value]
+        workers = subprocess.Popen(argv)
+    try:
+        uvicorn.run("services.eventkit.app:served_api", factory=True, workers=processes, **listen)
+    finally:
+        if workers is not None:
+            workers.send_signal(signal.SIGTERM)
+            try:
+                workers.wait(30)
+            except subprocess.TimeoutExpired:
+                workers.kill()

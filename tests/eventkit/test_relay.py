@@ -14,7 +14,7 @@ import pytest
 
 from services.directory.events import DistrictRegistered, TermScheduled
 from services.eventkit.envelope import DomainEvent, TenantPath, new_envelope
-from services.eventkit.relay import OutboxRelay
+from services.eventkit.relay import PENDING_SQL, OutboxRelay
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
 from tests.conftest import ROOT, SettingsFactory, eventually
@@ -203,3 +203,47 @@ async def test_a_relay_killed_mid_publish_then_restarted_loses_nothing(make_sett
 async def _outbox_between(pool: asyncpg.Pool, low: int, high: int) -> bool:
     n = await pool.fetchval("SELECT count(*) FROM outbox")
     return bool(low <= n <= high)
+
+
+async def test_a_relay_round_reads_only_the_pending_events_however_large_the_store(
+    make_settings: SettingsFactory,
+) -> None:
+    """The planner, trusting statistics taken while the outbox was full, once merged the
+    outbox with the whole events table: every round read every event ever stored."""
+    settings = await make_settings("relayplan")
+    pool = await migrated(settings)
+    try:
+        await pool.execute(
+            "INSERT INTO events (event_id, stream_id, version, type, schema_version, occurred_at, data) "
+            "SELECT gen_random_uuid(), 'hazard-' || i, 1, 'safety.HazardReported', 1, now(), '{}'::jsonb "
+            "FROM generate_series(1, 20000) i"
+        )
+        await pool.execute("INSERT INTO outbox (position, stream_id) SELECT position, stream_id FROM events")
+        await pool.execute("ANALYZE outbox")
+        await pool.execute("ANALYZE events")
+        await pool.execute("DELETE FROM outbox WHERE position <= (SELECT max(position) - 16 FROM events)")
+
+        plan = await pool.fetchval(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + PENDING_SQL.replace("$1", str(OutboxRelay(settings).batch_size))
+        )
+        events_read = sum(node.get("Actual Rows", 0) * node.get("Actual Loops", 1) for node in _scans(plan, "events"))
+        assert events_read == 16, plan
+    finally:
+        await pool.close()
+
+
+def _scans(plan: object, relation: str) -> list[dict[str, object]]:
+    """Every node of a JSON plan that reads ``relation``."""
+    import json
+
+    found: list[dict[str, object]] = []
+    stack = [json.loads(plan) if isinstance(plan, str) else plan]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("Relation Name") == relation:
+                found.append(node)
+            stack.extend(v for v in node.values() if isinstance(v, list | dict))
+    return found

@@ -151,12 +151,26 @@ class CommandBus:
         tenant: TenantPath,
         conn: Connection | None,
     ) -> CommandResult:
-        attempts = 1 if ctx.expected_version is not None else 2
+        inner = getattr(command, "command", command)
+        # A command that begins an entity is decided on the initial state without a read; if
+        # the stream exists after all (the append conflicts) or the decision refuses, it reads.
+        guess_new = bool(decider.starts) and isinstance(inner, decider.starts) and ctx.expected_version in (None, 0)
+        attempts = (1 if ctx.expected_version is not None else 2) + (1 if guess_new else 0)
         for attempt in range(attempts):
-            state, version = await self.load(decider, stream_id, conn=conn)
+            if guess_new and attempt == 0:
+                state, version = decider.initial_state, 0
+                try:
+                    events_guessed: list[DomainEvent] | None = list(decider.decide(command, state))
+                except Rejected:
+                    continue  # refused on the guess: decided again on what the stream holds
+                if not events_guessed:
+                    continue  # nothing to append would prove nothing about the stream: read it
+            else:
+                state, version = await self.load(decider, stream_id, conn=conn)
+                events_guessed = None
             if ctx.expected_version is not None and ctx.expected_version != version:
                 raise ConcurrencyConflict(stream_id, ctx.expected_version, version)
-            events: list[DomainEvent] = list(decider.decide(command, state))
+            events = events_guessed if events_guessed is not None else list(decider.decide(command, state))
             envelopes = [
                 new_envelope(
                     event,

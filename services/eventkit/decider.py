@@ -21,11 +21,16 @@ E = TypeVar("E", bound=DomainEvent)
 
 @dataclass(frozen=True)
 class Decider(Generic[C, S, E]):
+    """An aggregate. ``starts`` names the commands that begin a new entity (a report, an
+    opening): the command bus decides them on the initial state without reading the stream,
+    and reads it only if the append finds the stream there after all, or the decision refuses."""
+
     name: str
     initial_state: S
     decide: Callable[[C, S], Sequence[E]]
     evolve: Callable[[S, E], S]
     stream_prefix: str
+    starts: tuple[type, ...] = ()
 
     def fold(self, events: Iterable[E], state: S | None = None) -> S:
         current = self.initial_state if state is None else state

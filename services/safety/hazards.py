@@ -197,4 +197,6 @@ def evolve(state: HazardState, event: DomainEvent) -> HazardState:
     return state
 
 
-Hazard: Decider[HazardCommand, HazardState, DomainEvent] = Decider("Hazard", HazardState(), decide, evolve, "hazard")
+Hazard: Decider[HazardCommand, HazardState, DomainEvent] = Decider(
+    "Hazard", HazardState(), decide, evolve, "hazard", starts=(ReportHazard,)
+)

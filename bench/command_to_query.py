@@ -206,9 +206,13 @@ async def main(args: argparse.Namespace) -> None:
                         if not in_flight:
                             break
                         await asyncio.sleep(0.1)
-                await open_loop("warm-up", args.rate, lambda i: command(1 + i), duration_s=pick(quick, 5.0, 2.0))
+                await open_loop(
+                    "warm-up", args.rate, lambda i: command(1 + i), duration_s=pick(quick, 5.0, 2.0), warmup_s=0
+                )
                 measuring = True
-                load = await open_loop("commands", args.rate, lambda i: command(1_000_000 + i), duration_s=duration)
+                load = await open_loop(
+                    "commands", args.rate, lambda i: command(1_000_000 + i), duration_s=duration, warmup_s=0
+                )
                 measuring = False
                 await asyncio.gather(*pollers, return_exceptions=True)
                 await asyncio.sleep(0.5)

@@ -271,6 +271,9 @@ async def main(args: argparse.Namespace) -> None:
         first_error = closed.first_error or opened.first_error or easy.first_error
         if first_error:
             console.print(f"[red]{kind}: first error: {first_error}[/red]")
+        console.print(
+            f"{kind}: worst seconds at {args.rate:,.0f}/s: {opened.stalls()}; at {easy.rate:,.0f}/s: {easy.stalls()}"
+        )
     rate_table("commands per second (ratios against the obvious way)", rows, rows[-2]["name"])
     console.print(
         f"events appended: {appended:,}; outbox backlog after the load: {backlog:,}, "

@@ -215,6 +215,13 @@ class LoadResult:
     errors: int = 0
     elapsed: float = 0.0
     latency: Latency = field(default_factory=Latency)
+    by_second: dict[int, list[float]] = field(default_factory=dict)  # second of the run -> latencies
+
+    def stalls(self, top: int = 3) -> str:
+        """The seconds of an open loop with the worst latency: stalls show here, queueing does not."""
+        worst = sorted(self.by_second.items(), key=lambda kv: -max(kv[1]))[:top]
+        return ", ".join(f"s{sec}: max {max(v) * 1000:.0f} ms ({len(v)} ops)" for sec, v in sorted(worst))
+
     first_error: str | None = None
 
     @property
@@ -285,17 +292,23 @@ async def closed_loop(
     return result
 
 
-async def open_loop(label: str, rate: float, op: Op, *, duration_s: float, max_in_flight: int = 2000) -> LoadResult:
-    """Starts ``op(i)`` at a fixed ``rate`` for ``duration_s``, whatever the answers take.
+async def open_loop(
+    label: str, rate: float, op: Op, *, duration_s: float, max_in_flight: int = 2000, warmup_s: float = 1.0
+) -> LoadResult:
+    """Starts ``op(i)`` at a fixed ``rate`` for ``warmup_s + duration_s``, whatever the answers take.
 
     Latency runs from the moment an op was *due*, so a slow system cannot hide its
-    queueing (no coordinated omission).
+    queueing (no coordinated omission). The ops of the first ``warmup_s`` (clients
+    connecting, the rate ramping up from idle) run at the same rate but are not counted;
+    their errors are.
     """
     result = LoadResult()
-    total = int(rate * duration_s)
+    warm = int(rate * warmup_s)
+    total = warm + int(rate * duration_s)
     interval = 1.0 / rate
     in_flight: set[asyncio.Task[None]] = set()
     started = time.perf_counter()
+    counted_from = started + warm * interval
 
     async def one(i: int, due: float) -> None:
         try:
@@ -303,8 +316,12 @@ async def open_loop(label: str, rate: float, op: Op, *, duration_s: float, max_i
         except Exception as exc:
             result.error(exc)
             return
+        if i < warm:
+            return
         result.ok += 1
-        result.latency.add(time.perf_counter() - due)
+        took = time.perf_counter() - due
+        result.latency.add(took)
+        result.by_second.setdefault(int(due - counted_from), []).append(took)
 
     with _progress(f"{label} ({rate:,.0f}/s)", total) as progress, frozen_heap():
         task = progress.add_task(label, total=total)
@@ -326,7 +343,7 @@ async def open_loop(label: str, rate: float, op: Op, *, duration_s: float, max_i
         for t in list(in_flight):  # still unanswered: counted as failed, and not waited for
             t.cancel()
             result.error("no answer within 30 s of the end of the load")
-    result.elapsed = time.perf_counter() - started
+    result.elapsed = time.perf_counter() - counted_from
     return result
 
 

@@ -18,10 +18,10 @@ the API in one process, relay and consumers in another).
 3. Open loop at ``--rate`` (default 1,500/s, the target).
 Then the outbox must drain (what the relay could not keep up with shows here).
 
-Both loops run with httpx clients (one ``AsyncClient`` and connection per client), then
-with a minimal HTTP/1.1 client (``--client raw``): on two cores shared by the load
-generator, the service and PostgreSQL, httpx's own CPU per request is a large part of
-the budget. The CPU each of the three used per command is printed.
+The loops run with a minimal HTTP/1.1 client (``--client raw``, the default), as a load
+generator like wrk would: on two cores shared by the load generator, the service,
+PostgreSQL and Kafka, httpx (``--client httpx`` or ``both``) costs about as much CPU per
+request as the service itself. The CPU each of them used per command is printed.
 
 Baselines, in this process, in the same run, against tables like ``events``:
 ``obvious`` = one INSERT per event (autocommit) and a synchronous Kafka
@@ -311,7 +311,10 @@ if __name__ == "__main__":
         "--processes", type=int, default=1, help="API processes of the service (serve --processes: one per core)"
     )
     cli.add_argument(
-        "--client", choices=["httpx", "raw", "both"], default="both", help="load generator (raw: minimal HTTP/1.1)"
+        "--client",
+        choices=["raw", "httpx", "both"],
+        default="raw",
+        help="load generator (raw: minimal HTTP/1.1; httpx costs more CPU than the service)",
     )
     cli.add_argument(
         "--service-root", default="", help="run the service from this checkout (e.g. an older commit, to compare)"

@@ -216,11 +216,17 @@ class LoadResult:
     elapsed: float = 0.0
     latency: Latency = field(default_factory=Latency)
     by_second: dict[int, list[float]] = field(default_factory=dict)  # second of the run -> latencies
+    counted_from: float = 0.0  # wall clock (time.time()) of second 0
 
     def stalls(self, top: int = 3) -> str:
-        """The seconds of an open loop with the worst latency: stalls show here, queueing does not."""
+        """The seconds of an open loop with the worst latency (and their wall-clock time, to match
+        with the database's or the broker's logs): stalls show here, queueing does not."""
         worst = sorted(self.by_second.items(), key=lambda kv: -max(kv[1]))[:top]
-        return ", ".join(f"s{sec}: max {max(v) * 1000:.0f} ms ({len(v)} ops)" for sec, v in sorted(worst))
+        return ", ".join(
+            f"s{sec} ({time.strftime('%H:%M:%S', time.localtime(self.counted_from + sec))}): "
+            f"max {max(v) * 1000:.0f} ms ({len(v)} ops)"
+            for sec, v in sorted(worst)
+        )
 
     first_error: str | None = None
 
@@ -309,6 +315,7 @@ async def open_loop(
     in_flight: set[asyncio.Task[None]] = set()
     started = time.perf_counter()
     counted_from = started + warm * interval
+    result.counted_from = time.time() + (counted_from - time.perf_counter())
 
     async def one(i: int, due: float) -> None:
         try:

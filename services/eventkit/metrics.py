@@ -25,3 +25,14 @@ COMMAND_LATENCY = Histogram(
     ["service", "command"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+EVENT_LOOP_LAG = Histogram(
+    "houqin_event_loop_lag_seconds",
+    "How late the event loop ran a timer: time it was blocked by other work",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+GC_PAUSE = Histogram(
+    "houqin_gc_pause_seconds",
+    "Garbage collections, by generation (the event loop stops meanwhile)",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
+)

@@ -33,6 +33,7 @@ class GatewayContext(BaseContext):
     verifier: TokenVerifier
     hub: Any = None  # the live event stream (gateway.events.EventHub)
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    campuses: dict[str, Any] = field(default_factory=dict)  # fetched for a page's items before they resolve
 
     def __post_init__(self) -> None:
         super().__init__()

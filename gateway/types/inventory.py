@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from gateway.context import GatewayContext
 from gateway.types.common import Connection, get, one, page
-from gateway.types.directory import Campus, load_campus
+from gateway.types.directory import Campus, load_campus, with_campuses
 
 Ctx = Info[GatewayContext, None]
 
@@ -121,6 +121,7 @@ class InventoryQuery:
             campus_id=campus_id,
             status=status,
             category=category,
+            then=with_campuses(info),
         )
 
     @strawberry.field
@@ -195,6 +196,7 @@ class InventoryLists:
             campus_id=campus_id,
             state=state,
             hazard_id=hazard_id,
+            then=with_campuses(info),
         )
 
     @strawberry.field(description="Keys issued and not returned; overdue ones carry daysOverdue")

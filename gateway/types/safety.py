@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from gateway.context import GatewayContext
 from gateway.types.common import Connection, get, one, page, row
-from gateway.types.directory import Campus, load_campus
+from gateway.types.directory import Campus, load_campus, with_campuses
 
 Ctx = Info[GatewayContext, None]
 
@@ -191,6 +191,7 @@ class SafetyQuery:
             status=status,
             severity=severity,
             open_only=open_only or None,
+            then=with_campuses(info),
         )
 
     @strawberry.field
@@ -218,6 +219,7 @@ class SafetyQuery:
             campus_id=campus_id,
             kind=kind,
             completed=completed,
+            then=with_campuses(info),
         )
 
 
@@ -343,6 +345,7 @@ class SafetyLists:
             campus_id=campus_id,
             kind=kind,
             month=month.isoformat() if month else None,
+            then=with_campuses(info),
         )
 
     @strawberry.field(description="Student injuries")
@@ -366,6 +369,7 @@ class SafetyLists:
             campus_id=campus_id,
             setting=setting,
             open=open,
+            then=with_campuses(info),
         )
 
     @strawberry.field

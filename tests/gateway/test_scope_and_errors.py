@@ -135,6 +135,42 @@ async def test_dataloaders_batch_the_calls_to_services(system: System) -> None:
     assert system.transport.calls == {"safety": 2, "directory": 1}
 
 
+async def test_a_page_fetches_its_items_campuses_only_when_the_query_asks_for_them(system: System) -> None:
+    hid = await report(system, "main", "manager-both")
+    await eventually(lambda: _listed(system, hid))
+    system.transport.calls.clear()
+    await system.gql(HAZARDS, as_="manager-both")
+    assert system.transport.calls == {"safety": 1}
+    system.transport.calls.clear()
+    aliased = "query { hazards(first: 100) { edges { node { hazardId where: campus { name } } } } }"
+    body = await system.gql(aliased, as_="manager-both")
+    assert {e["node"]["where"]["name"] for e in body["data"]["hazards"]["edges"]} >= {"本部"}
+    assert system.transport.calls == {"safety": 1, "directory": 1}
+
+
+async def test_with_the_directory_down_a_page_still_comes_back_without_its_campuses(system: System) -> None:
+    hid = await report(system, "main", "manager-both")
+    await eventually(lambda: _listed(system, hid))
+    system.transport.down.add("directory")
+    try:
+        body = await system.gql(
+            "query { hazards(first: 100) { nodes { hazardId campus { name } } } }", as_="manager-both"
+        )
+    finally:
+        system.transport.down.discard("directory")
+    nodes = body["data"]["hazards"]["nodes"]
+    assert hid in {n["hazardId"] for n in nodes} and all(n["campus"] is None for n in nodes)
+    assert body["errors"] and all(
+        e["extensions"] == {"code": "UNAVAILABLE", "service": "directory"} for e in body["errors"]
+    )
+    assert {tuple(e["path"][-1:]) for e in body["errors"]} == {("campus",)}
+
+
+async def _listed(system: System, hazard_id: str) -> bool:
+    nodes = (await system.gql(HAZARDS, as_="manager-both"))["data"]["hazards"]["nodes"]
+    return hazard_id in {n["hazardId"] for n in nodes}
+
+
 async def test_a_query_past_the_depth_limit_is_refused_clearly(system: System) -> None:
     nested = "name"
     for _ in range(4):

@@ -48,7 +48,7 @@ def evolve_district(state: DistrictState, event: DomainEvent) -> DistrictState:
 
 
 District: Decider[Resolved[RegisterDistrict], DistrictState, DomainEvent] = Decider(
-    "District", DistrictState(), decide_district, evolve_district, "district"
+    "District", DistrictState(), decide_district, evolve_district, "district", starts=(RegisterDistrict,)
 )
 
 # -- School and its calendar -------------------------------------------------------------
@@ -113,7 +113,7 @@ def term_on(state: SchoolState, day: date) -> Term | None:
 
 
 School: Decider[SchoolCommand, SchoolState, DomainEvent] = Decider(
-    "School", SchoolState(), decide_school, evolve_school, "school"
+    "School", SchoolState(), decide_school, evolve_school, "school", starts=(RegisterSchool,)
 )
 
 # -- Campus ------------------------------------------------------------------------------
@@ -169,5 +169,5 @@ def evolve_campus(state: CampusState, event: DomainEvent) -> CampusState:
 
 
 Campus: Decider[CampusCommand, CampusState, DomainEvent] = Decider(
-    "Campus", CampusState(), decide_campus, evolve_campus, "campus"
+    "Campus", CampusState(), decide_campus, evolve_campus, "campus", starts=(OpenCampus,)
 )

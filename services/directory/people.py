@@ -121,7 +121,7 @@ def evolve_class(state: ClassState, event: DomainEvent) -> ClassState:
 
 
 SchoolClass: Decider[ClassCommand, ClassState, DomainEvent] = Decider(
-    "SchoolClass", ClassState(), decide_class, evolve_class, "class"
+    "SchoolClass", ClassState(), decide_class, evolve_class, "class", starts=(OpenClass,)
 )
 
 # -- Staff -------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def evolve_staff(state: StaffState, event: DomainEvent) -> StaffState:
 
 
 StaffMember: Decider[StaffCommand, StaffState, DomainEvent] = Decider(
-    "StaffMember", StaffState(), decide_staff, evolve_staff, "staff"
+    "StaffMember", StaffState(), decide_staff, evolve_staff, "staff", starts=(JoinStaff,)
 )
 
 # -- Student -----------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def evolve_student(state: StudentState, event: DomainEvent) -> StudentState:
 
 
 Student: Decider[StudentCommand, StudentState, DomainEvent] = Decider(
-    "Student", StudentState(), decide_student, evolve_student, "student"
+    "Student", StudentState(), decide_student, evolve_student, "student", starts=(EnrollStudent,)
 )
 
 # -- Parent ------------------------------------------------------------------------------
@@ -308,5 +308,5 @@ def evolve_parent(state: ParentState, event: DomainEvent) -> ParentState:
 
 
 Parent: Decider[ParentCommand, ParentState, DomainEvent] = Decider(
-    "Parent", ParentState(), decide_parent, evolve_parent, "parent"
+    "Parent", ParentState(), decide_parent, evolve_parent, "parent", starts=(RegisterParent,)
 )

@@ -276,7 +276,9 @@ def evolve(state: AssetState, event: DomainEvent) -> AssetState:
     return state
 
 
-Asset: Decider[AssetCommand, AssetState, DomainEvent] = Decider("Asset", AssetState(), decide, evolve, "asset")
+Asset: Decider[AssetCommand, AssetState, DomainEvent] = Decider(
+    "Asset", AssetState(), decide, evolve, "asset", starts=(RegisterAsset,)
+)
 
 # -- room audits -------------------------------------------------------------------------
 

@@ -165,5 +165,5 @@ def evolve(state: CompensationState, event: DomainEvent) -> CompensationState:
 
 
 Compensation: Decider[CompensationCommand, CompensationState, DomainEvent] = Decider(
-    "Compensation", CompensationState(), decide, evolve, "compensation"
+    "Compensation", CompensationState(), decide, evolve, "compensation", starts=(ChargeCompensation, ChargeForDamage)
 )

@@ -268,5 +268,5 @@ def evolve(state: PurchaseState, event: DomainEvent) -> PurchaseState:
 
 
 Purchase: Decider[PurchaseCommand, PurchaseState, DomainEvent] = Decider(
-    "Purchase", PurchaseState(), decide, evolve, "purchase"
+    "Purchase", PurchaseState(), decide, evolve, "purchase", starts=(RequestPurchase,)
 )

@@ -236,4 +236,6 @@ def evolve(state: RepairState, event: DomainEvent) -> RepairState:
     return state
 
 
-Repair: Decider[RepairCommand, RepairState, DomainEvent] = Decider("Repair", RepairState(), decide, evolve, "repair")
+Repair: Decider[RepairCommand, RepairState, DomainEvent] = Decider(
+    "Repair", RepairState(), decide, evolve, "repair", starts=(ReportRepair, OpenRepairForHazard)
+)

@@ -152,5 +152,5 @@ def adjustments(state: StockTakeState, stocktake_id: str) -> list[AdjustToCount]
 
 
 StockTake: Decider[StockTakeCommand, StockTakeState, DomainEvent] = Decider(
-    "StockTake", StockTakeState(), decide, evolve, "stocktake"
+    "StockTake", StockTakeState(), decide, evolve, "stocktake", starts=(StartStockTake,)
 )

@@ -272,4 +272,6 @@ def evolve(state: BusState, event: DomainEvent) -> BusState:
     return state
 
 
-SchoolBus: Decider[BusCommand, BusState, DomainEvent] = Decider("SchoolBus", BusState(), decide, evolve, "bus")
+SchoolBus: Decider[BusCommand, BusState, DomainEvent] = Decider(
+    "SchoolBus", BusState(), decide, evolve, "bus", starts=(RegisterBus,)
+)

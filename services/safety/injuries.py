@@ -136,4 +136,6 @@ def evolve(state: InjuryState, event: DomainEvent) -> InjuryState:
     return state
 
 
-Injury: Decider[InjuryCommand, InjuryState, DomainEvent] = Decider("Injury", InjuryState(), decide, evolve, "injury")
+Injury: Decider[InjuryCommand, InjuryState, DomainEvent] = Decider(
+    "Injury", InjuryState(), decide, evolve, "injury", starts=(ReportInjury,)
+)

@@ -209,7 +209,7 @@ def evolve_inspection(state: InspectionState, event: DomainEvent) -> InspectionS
 
 
 Inspection: Decider[InspectionCommand, InspectionState, DomainEvent] = Decider(
-    "Inspection", InspectionState(), decide_inspection, evolve_inspection, "inspection"
+    "Inspection", InspectionState(), decide_inspection, evolve_inspection, "inspection", starts=(StartInspection,)
 )
 
 # -- the rhythm of a campus --------------------------------------------------------------

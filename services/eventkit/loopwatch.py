@@ -62,7 +62,7 @@ class LoopWatch:
             self._stop.set()
 
     def _look(self) -> None:
-        while not self._stop.wait(self.stall_s / 2):
+        while not self._stop.wait(self.stall_s / 4):
             if self.blocked_in is None and time.monotonic() - self.last_tick > self.tick_s + self.stall_s:
                 frame = sys._current_frames().get(self._loop_thread)
                 if frame is not None:

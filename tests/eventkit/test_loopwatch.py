@@ -30,12 +30,12 @@ async def test_a_blocked_loop_is_reported_with_what_blocked_it(caplog: pytest.Lo
     stop.set()
     await asyncio.wait_for(task, 5)
     assert watch.stalls == 1
-    # (the watches of other runtimes running in this test process saw it too)
+    # (the watches of other runtimes running in this test process may report it too)
     records = [r for r in caplog.records if r.getMessage() == "event loop blocked"]
-    assert records
-    for record in records:
-        assert record.blocked_ms >= 300  # type: ignore[attr-defined]
-        assert any("block_the_loop" in frame for frame in record.blocked_in)  # type: ignore[attr-defined]
+    assert any(
+        r.blocked_ms >= 300 and any("block_the_loop" in frame for frame in r.blocked_in)  # type: ignore[attr-defined]
+        for r in records
+    )
 
 
 def _collections(generation: str) -> float:

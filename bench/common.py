@@ -33,6 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from services.eventkit.auth import Principal, Role, mint_token
+from services.eventkit.kafka import delete_topics as kit_delete_topics
 from services.eventkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,18 +121,10 @@ def new_namespace(bench: str) -> str:
 
 async def delete_topics(namespace: str) -> None:
     """Removes this run's topics (``<namespace>.*``) from the broker."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=KAFKA, request_timeout_ms=10_000)
     try:
-        await asyncio.wait_for(admin.start(), 15)
-        topics = [t for t in await admin.list_topics() if t.startswith(namespace + ".")]
-        if topics:
-            await asyncio.wait_for(admin.delete_topics(topics), 30)
+        await kit_delete_topics(KAFKA, namespace + ".")
     except Exception as exc:
         console.print(f"[yellow]could not delete the topics of {namespace}: {exc!r}[/yellow]")
-    finally:
-        await admin.close()
 
 
 def settings_for(service: str, dsn: str, namespace: str, **overrides: Any) -> Settings:

@@ -11,6 +11,7 @@ running development system on the same broker and server is never touched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ from fastapi import FastAPI
 
 from services.eventkit.app import create_app
 from services.eventkit.auth import Principal, Role, mint_token
+from services.eventkit.kafka import delete_topics
 from services.eventkit.runtime import Mode, ServiceDefinition
 from services.eventkit.settings import Settings
 
@@ -92,10 +94,13 @@ def infra() -> Iterator[Infra]:
     )
 
 
-@pytest.fixture(scope="session")
-def namespace() -> str:
-    """Topic and consumer-group prefix of this test session."""
-    return f"test{uuid4().hex[:10]}"
+@pytest_asyncio.fixture(scope="session")
+async def namespace(infra: Infra) -> AsyncIterator[str]:
+    """Topic and consumer-group prefix of this test session; its topics are deleted at the end."""
+    prefix = f"test{uuid4().hex[:10]}"
+    yield prefix
+    with contextlib.suppress(Exception):  # a broker a test left stopped: nothing to clean
+        await delete_topics(infra.kafka_bootstrap, prefix)
 
 
 DatabaseFactory = Callable[[str], Awaitable[str]]

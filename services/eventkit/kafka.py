@@ -84,6 +84,23 @@ async def ensure_topics(settings: Settings, *topics: str, timeout_s: float = 30.
         await admin.close()
 
 
+async def delete_topics(bootstrap: str, prefix: str, timeout_s: float = 30.0) -> list[str]:
+    """Deletes every topic whose name starts with ``prefix`` (a test run's or a benchmark's
+    namespace); returns their names. A broker that keeps every run's topics makes each client's
+    start-up slower: a client's first metadata request lists all of them."""
+    if not prefix:
+        raise ValueError("refusing to delete every topic: give a prefix")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await asyncio.wait_for(admin.start(), timeout_s)
+    try:
+        topics = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if topics:
+            await asyncio.wait_for(admin.delete_topics(topics), timeout_s)
+        return topics
+    finally:
+        await admin.close()
+
+
 async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer, timeout_s: float = 10.0) -> None:
     """``stop()`` can hang while the broker is down: bound it."""
     try:

@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse
 
 from services.eventkit.app import create_app
 from services.eventkit.db import create_pool
+from services.eventkit.kafka import delete_topics
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime
 from services.eventkit.settings import Settings
 from tests.conftest import drop_database
@@ -459,6 +460,9 @@ class Harness:
                 await asyncio.wait_for(pool.close(), 10)
         for proxy in self.proxies:
             await proxy.close()
+        if self.infra.kafka_is_up():
+            with contextlib.suppress(Exception):
+                await delete_topics(self.infra.kafka_bootstrap, self.namespace)
         if self.databases and self.infra.postgres_is_up():
             conn = await asyncpg.connect(self.infra.admin_dsn())
             try:

@@ -1,0 +1,43 @@
+"""Topics of a run are deleted by their prefix, and only those."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from services.eventkit.kafka import delete_topics, ensure_topics
+from tests.conftest import SettingsFactory, eventually
+
+
+async def topics(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def test_a_prefix_deletes_its_topics_and_no_other(make_settings: SettingsFactory) -> None:
+    settings = await make_settings("topics")
+    run = f"del{uuid4().hex[:8]}"
+    mine, other = [f"{run}a.safety.events", f"{run}a.safety.dlq"], f"{run}b.safety.events"
+    await ensure_topics(settings, *mine, other)
+    assert {*mine, other} <= await topics(settings.kafka_bootstrap)
+
+    deleted = await delete_topics(settings.kafka_bootstrap, f"{run}a.")
+    assert sorted(deleted) == sorted(mine)
+    async def only_mine_gone() -> bool:  # a deletion reaches the broker's metadata shortly after
+        left = await topics(settings.kafka_bootstrap)
+        return other in left and not set(mine) & left
+
+    await eventually(only_mine_gone)
+    await delete_topics(settings.kafka_bootstrap, f"{run}b.")
+
+
+async def test_an_empty_prefix_is_refused(make_settings: SettingsFactory) -> None:
+    settings = await make_settings("topics")
+    with pytest.raises(ValueError, match="prefix"):
+        await delete_topics(settings.kafka_bootstrap, "")

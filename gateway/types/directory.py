@@ -68,17 +68,7 @@ class Campus:
 
     @strawberry.field
     async def classes(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[SchoolClass] | None:
-        return await page(
-            info.context,
-            "directory",
-            "/classes",
-            SchoolClass,
-            "class_id",
-            first,
-            after,
-            campus_id=self.campus_id,
-            then=with_campuses(info),
-        )
+        return await classes_page(info, self.campus_id, first, after)
 
     @strawberry.field(description="Inspections due and overdue, open hazards, drills and agreements")
     async def inspection_status(
@@ -144,6 +134,16 @@ class Student:
     admission: str
     enrolled_on: dt.date
     active: bool
+
+
+async def classes_page(
+    info: Ctx, campus_id: strawberry.ID | None, first: int, after: str | None
+) -> Connection[SchoolClass] | None:
+    """A page of classes (of one campus, or all in scope), with their campuses when asked for."""
+    return await page(
+        info.context, "directory", "/classes", SchoolClass, "class_id", first, after,
+        campus_id=campus_id, then=with_campuses(info),
+    )  # fmt: skip
 
 
 def campus_loader(context: GatewayContext) -> DataLoader[str, Campus | None]:
@@ -222,17 +222,7 @@ class DirectoryQuery:
     async def classes(
         self, info: Ctx, campus_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[SchoolClass] | None:
-        return await page(
-            info.context,
-            "directory",
-            "/classes",
-            SchoolClass,
-            "class_id",
-            first,
-            after,
-            campus_id=campus_id,
-            then=with_campuses(info),
-        )
+        return await classes_page(info, campus_id, first, after)
 
     @strawberry.field
     async def staff(

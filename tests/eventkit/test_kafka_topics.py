@@ -29,6 +29,7 @@ async def test_a_prefix_deletes_its_topics_and_no_other(make_settings: SettingsF
 
     deleted = await delete_topics(settings.kafka_bootstrap, f"{run}a.")
     assert sorted(deleted) == sorted(mine)
+
     async def only_mine_gone() -> bool:  # a deletion reaches the broker's metadata shortly after
         left = await topics(settings.kafka_bootstrap)
         return other in left and not set(mine) & left

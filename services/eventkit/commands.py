@@ -157,20 +157,21 @@ class CommandBus:
         guess_new = bool(decider.starts) and isinstance(inner, decider.starts) and ctx.expected_version in (None, 0)
         attempts = (1 if ctx.expected_version is not None else 2) + (1 if guess_new else 0)
         for attempt in range(attempts):
-            if guess_new and attempt == 0:
+            guessing = guess_new and attempt == 0
+            if guessing:
                 state, version = decider.initial_state, 0
-                try:
-                    events_guessed: list[DomainEvent] | None = list(decider.decide(command, state))
-                except Rejected:
-                    continue  # refused on the guess: decided again on what the stream holds
-                if not events_guessed:
-                    continue  # nothing to append would prove nothing about the stream: read it
             else:
                 state, version = await self.load(decider, stream_id, conn=conn)
-                events_guessed = None
             if ctx.expected_version is not None and ctx.expected_version != version:
                 raise ConcurrencyConflict(stream_id, ctx.expected_version, version)
-            events = events_guessed if events_guessed is not None else list(decider.decide(command, state))
+            try:
+                events: list[DomainEvent] = list(decider.decide(command, state))
+            except Rejected:
+                if guessing:
+                    continue  # refused on the guess: decided again on what the stream holds
+                raise
+            if guessing and not events:
+                continue  # nothing to append would prove nothing about the stream: read it
             envelopes = [
                 new_envelope(
                     event,

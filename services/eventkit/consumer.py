@@ -230,6 +230,16 @@ class ConsumerRunner:
             if self._uncommitted.get(tp) == offset:
                 del self._uncommitted[tp]
 
+    async def give_up(self, revoked: Iterable[TopicPartition]) -> None:
+        """A rebalance takes these partitions: their applied offsets go with them, then are forgotten."""
+        revoked = list(revoked)
+        try:
+            await self.commit_offsets(revoked)
+        except Exception as exc:  # the new owner redelivers from the last commit: a no-op
+            log.info("offset commit on revoke failed", extra={"group": self.group_id, "error": repr(exc)})
+        for tp in revoked:
+            self._uncommitted.pop(tp, None)
+
     async def _apply_all(self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]) -> bool:
         acted = skipped = 0
         wanted = [env for _, env, _ in decoded if env is not None and self.handler.wants(env)]
@@ -315,7 +325,7 @@ class ConsumerRunner:
             EVENTS_SKIPPED.labels(self.group_id).inc(skipped)
 
     async def _record_lag(self) -> None:
-        """How far behind the partition ends this consumer is (a no-op poll refreshes it)."""
+        """How far behind the partition ends this consumer is (refreshed with each due offset commit)."""
         assert self.consumer is not None
         total = 0
         for tp in self.consumer.assignment():
@@ -335,12 +345,7 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
         self.runner = runner
 
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        try:
-            await self.runner.commit_offsets(revoked)
-        except Exception as exc:  # the new owner redelivers from the last commit: a no-op
-            log.info("offset commit on revoke failed", extra={"group": self.runner.group_id, "error": repr(exc)})
-        for tp in revoked:
-            self.runner._uncommitted.pop(tp, None)
+        await self.runner.give_up(revoked)
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         return None

@@ -210,6 +210,7 @@ class LoadResult:
     latency: Latency = field(default_factory=Latency)
     by_second: dict[int, list[float]] = field(default_factory=dict)  # second of the run -> latencies
     counted_from: float = 0.0  # wall clock (time.time()) of second 0
+    first_error: str | None = None
 
     def stalls(self, top: int = 3) -> str:
         """The seconds of an open loop with the worst latency (and their wall-clock time, to match
@@ -220,8 +221,6 @@ class LoadResult:
             f"max {max(v) * 1000:.0f} ms ({len(v)} ops)"
             for sec, v in sorted(worst)
         )
-
-    first_error: str | None = None
 
     @property
     def rate(self) -> float:

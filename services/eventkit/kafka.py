@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -63,11 +65,19 @@ def make_consumer(
     return consumer
 
 
-async def ensure_topics(settings: Settings, *topics: str, timeout_s: float = 30.0) -> None:
-    """Creates the topics if they are missing (idempotent)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
+@asynccontextmanager
+async def admin_client(bootstrap: str, timeout_s: float) -> AsyncIterator[AIOKafkaAdminClient]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     await asyncio.wait_for(admin.start(), timeout_s)
     try:
+        yield admin
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(settings: Settings, *topics: str, timeout_s: float = 30.0) -> None:
+    """Creates the topics if they are missing (idempotent)."""
+    async with admin_client(settings.kafka_bootstrap, timeout_s) as admin:
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(name=t, num_partitions=settings.topic_partitions, replication_factor=1)
@@ -80,8 +90,6 @@ async def ensure_topics(settings: Settings, *topics: str, timeout_s: float = 30.
             except TopicAlreadyExistsError:
                 pass
             log.info("topics created", extra={"topics": [t.name for t in wanted]})
-    finally:
-        await admin.close()
 
 
 async def delete_topics(bootstrap: str, prefix: str, timeout_s: float = 30.0) -> list[str]:
@@ -90,15 +98,11 @@ async def delete_topics(bootstrap: str, prefix: str, timeout_s: float = 30.0) ->
     start-up slower: a client's first metadata request lists all of them."""
     if not prefix:
         raise ValueError("refusing to delete every topic: give a prefix")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-    await asyncio.wait_for(admin.start(), timeout_s)
-    try:
+    async with admin_client(bootstrap, timeout_s) as admin:
         topics = [t for t in await admin.list_topics() if t.startswith(prefix)]
         if topics:
             await asyncio.wait_for(admin.delete_topics(topics), timeout_s)
         return topics
-    finally:
-        await admin.close()
 
 
 async def stop_quietly(client: AIOKafkaProducer | AIOKafkaConsumer, timeout_s: float = 10.0) -> None:

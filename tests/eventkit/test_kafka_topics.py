@@ -5,19 +5,14 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 
-from services.eventkit.kafka import delete_topics, ensure_topics
+from services.eventkit.kafka import admin_client, delete_topics, ensure_topics
 from tests.conftest import SettingsFactory, eventually
 
 
 async def topics(bootstrap: str) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
+    async with admin_client(bootstrap, 30) as admin:
         return set(await admin.list_topics())
-    finally:
-        await admin.close()
 
 
 async def test_a_prefix_deletes_its_topics_and_no_other(make_settings: SettingsFactory) -> None:

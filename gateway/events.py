@@ -3,6 +3,12 @@
 The reader joins no consumer group and starts at the end of each topic (a live
 view, not a replay). Each subscription gets its own bounded queue; a subscriber
 too slow to keep up loses the oldest events rather than slowing everyone.
+
+While nobody subscribes, the reader keeps its partitions but pauses them, so an
+idle gateway neither fetches nor decodes the district's events (fetching and
+decoding every event took as much of the gateway's CPU as its queries did). The
+first subscriber moves every partition to its end and resumes them; its
+subscription starts once that is done, so it sees every event written after.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
 # Student health data is for the medical room only, on the live stream too.
 HEALTH_EVENT_MARKERS = ("HealthRecord", "SpecialCondition")
+IDLE_CHECK_S = 0.2
 
 
 class EventHub:
@@ -28,15 +35,24 @@ class EventHub:
         self.settings = settings
         self.topics = {settings.topic_of(service): service for service in SERVICES}
         self.subscribers: set[asyncio.Queue[tuple[str, Envelope]]] = set()
-        self.ready = asyncio.Event()
+        self.ready = asyncio.Event()  # the reader has its partitions
+        self.live = asyncio.Event()  # ... and reads them, for the subscribers
+        self._wanted = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    def paused_all(self) -> bool:
+        """Whether the reader holds partitions and reads none of them (nobody subscribes)."""
+        consumer = self._consumer
+        return consumer is not None and bool(consumer.assignment()) and consumer.paused() == consumer.assignment()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="event-hub")
 
     async def stop(self) -> None:
         self._stop.set()
+        self._wanted.set()
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, 15)
@@ -53,12 +69,15 @@ class EventHub:
                 auto_offset_reset="latest",
                 metadata_max_age_ms=5_000,
             )
+            self._consumer = consumer
             try:
                 await asyncio.wait_for(consumer.start(), 30)
                 while not self._stop.is_set():
+                    await self._follow_subscribers(consumer)
+                    if not self.live.is_set():
+                        await self._idle()
+                        continue
                     batches = await consumer.getmany(timeout_ms=200)
-                    if consumer.assignment():
-                        self.ready.set()
                     for tp, records in batches.items():
                         service = self.topics.get(tp.topic, tp.topic)
                         for record in records:
@@ -70,12 +89,44 @@ class EventHub:
             except Exception as exc:
                 log.warning("event hub lost Kafka; retrying", extra={"error": repr(exc)})
                 self.ready.clear()
+                self.live.clear()
                 try:
                     await asyncio.wait_for(self._stop.wait(), 2)
                 except TimeoutError:
                     pass
             finally:
                 await stop_quietly(consumer)
+
+    async def _follow_subscribers(self, consumer: AIOKafkaConsumer) -> None:
+        """Pauses every partition while nobody listens; for a first subscriber, skips to the end and resumes."""
+        assigned = consumer.assignment()
+        if assigned:
+            self.ready.set()
+        if not self.subscribers:
+            self.live.clear()
+            if assigned - consumer.paused():  # a topic created since also waits, paused
+                consumer.pause(*assigned)
+            return
+        if not self.live.is_set():
+            if not assigned:
+                return  # no partition yet (its topic is still to be created): the next round
+            await consumer.seek_to_end(*assigned)
+            consumer.resume(*assigned)
+            self.live.set()
+            return
+        fresh = consumer.paused()
+        if fresh:  # a topic created while live: read it from its end too
+            await consumer.seek_to_end(*fresh)
+            consumer.resume(*fresh)
+
+    async def _idle(self) -> None:
+        self._wanted.clear()
+        if self.subscribers or self._stop.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._wanted.wait(), IDLE_CHECK_S)
+        except TimeoutError:
+            pass
 
     def _publish(self, service: str, envelope: Envelope) -> None:
         for queue in list(self.subscribers):
@@ -86,7 +137,9 @@ class EventHub:
     async def subscribe(self) -> AsyncGenerator[tuple[str, Envelope], None]:
         queue: asyncio.Queue[tuple[str, Envelope]] = asyncio.Queue(QUEUE_SIZE)
         self.subscribers.add(queue)
+        self._wanted.set()
         try:
+            await self.live.wait()
             while True:
                 yield await queue.get()
         finally:

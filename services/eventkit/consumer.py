@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -113,22 +113,32 @@ class Reaction:
 
 
 class ConsumerRunner:
-    """Runs one handler as a member of a Kafka consumer group."""
+    """Runs one or more handlers as one member of a Kafka consumer group.
+
+    Several handlers (a service's projections) share one consumer: each record is
+    fetched and decoded once, and a batch's effects on every handler commit in one
+    transaction. Each handler still keeps its own record of what it applied, and an
+    event that fails in one handler is dead-lettered for that handler alone.
+    """
 
     def __init__(
         self,
         settings: Settings,
         pool: asyncpg.Pool,
-        handler: EventHandler,
+        handlers: EventHandler | Sequence[EventHandler],
         topics: Sequence[str],
         *,
         group_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
-        self.handler = handler
+        self.handlers: list[EventHandler] = (
+            list(handlers) if isinstance(handlers, list | tuple) else [cast(EventHandler, handlers)]
+        )
+        if not self.handlers:
+            raise ValueError("a consumer needs at least one handler")
         self.topics = list(topics)
-        self.group_id = group_id or settings.group_of(handler.name)
+        self.group_id = group_id or settings.group_of(self.handlers[0].name)
         self.dlq_topic = settings.dlq_topic
         self.consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
@@ -140,6 +150,10 @@ class ConsumerRunner:
         self._uncommitted: dict[TopicPartition, int] = {}
         self._committed_at = 0.0
 
+    def label(self, handler: EventHandler) -> str:
+        """Who applied an event, in metrics and dead letters: the group, and the handler if it shares one."""
+        return self.group_id if len(self.handlers) == 1 else f"{self.group_id}/{handler.name}"
+
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
@@ -148,7 +162,7 @@ class ConsumerRunner:
                     self.settings,
                     *self.topics,
                     group_id=self.group_id,
-                    client_id=f"houqin-{self.settings.service}-{self.handler.name}",
+                    client_id=f"houqin-{self.settings.service}-{self.handlers[0].name}",
                     listener=_CommitOnRevoke(self),
                 )
                 self._dlq = make_producer(self.settings, client_id=f"houqin-{self.settings.service}-dlq")
@@ -210,7 +224,8 @@ class ConsumerRunner:
             return True
         for name, value in record.headers or ():
             if name == "type":
-                return self.handler.wants_message(record.key.decode(), value.decode())
+                key, event_type = record.key.decode(), value.decode()
+                return any(h.wants_message(key, event_type) for h in self.handlers)
         return True
 
     async def commit_offsets(self, partitions: Iterable[TopicPartition] | None = None) -> None:
@@ -241,59 +256,71 @@ class ConsumerRunner:
             self._uncommitted.pop(tp, None)
 
     async def _apply_all(self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]) -> bool:
-        acted = skipped = 0
-        wanted = [env for _, env, _ in decoded if env is not None and self.handler.wants(env)]
-        if not wanted:
-            return True  # nothing here for this handler: no transaction at all
+        envelopes = [env for _, env, _ in decoded if env is not None]
+        work = [(h, wanted) for h in self.handlers if (wanted := [env for env in envelopes if h.wants(env)])]
+        if not work:
+            return True  # nothing here for these handlers: no transaction at all
+        counts: list[tuple[EventHandler, int, int]] = []
         try:
             async with self.pool.acquire() as conn, conn.transaction():
-                await self.handler.before_batch(conn)
-                process_batch = getattr(self.handler, "process_batch", None)
-                if process_batch is not None:  # a projection: the whole batch in a few statements
-                    acted, skipped = await process_batch(conn, wanted)
-                else:
-                    for env in wanted:
-                        if await self.handler.process(conn, env):
-                            acted += 1
-                        else:
-                            skipped += 1
+                for handler, wanted in work:
+                    await handler.before_batch(conn)
+                    acted = skipped = 0
+                    process_batch = getattr(handler, "process_batch", None)
+                    if process_batch is not None:  # a projection: the whole batch in a few statements
+                        acted, skipped = await process_batch(conn, wanted)
+                    else:
+                        for env in wanted:
+                            if await handler.process(conn, env):
+                                acted += 1
+                            else:
+                                skipped += 1
+                    counts.append((handler, acted, skipped))
         except TRANSIENT_ERRORS:
             raise
         except Exception:
             log.info("batch failed; applying event by event", extra={"group": self.group_id})
             return False
-        self._count(acted, skipped)
+        for handler, acted, skipped in counts:
+            self._count(handler, acted, skipped)
         return True
 
     async def _apply_one_by_one(self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]) -> None:
-        acted = skipped = 0
+        """Each event in each handler in a savepoint of its own, so that one failing is set aside alone."""
+        counts = {id(h): [0, 0] for h in self.handlers}
         async with self.pool.acquire() as conn, conn.transaction():
-            await self.handler.before_batch(conn)
+            for handler in self.handlers:
+                await handler.before_batch(conn)
             for record, env, error in decoded:
-                if env is not None and not self.handler.wants(env):
+                if env is None:  # undecodable: no handler can have it
+                    await self._dead_letter(conn, self.handlers[0], record, None, error or "unknown error")
                     continue
-                if env is not None:
+                for handler in self.handlers:
+                    if not handler.wants(env):
+                        continue
                     try:
                         async with conn.transaction():
-                            if await self.handler.process(conn, env):
-                                acted += 1
-                            else:
-                                skipped += 1
+                            counts[id(handler)][0 if await handler.process(conn, env) else 1] += 1
                         continue
                     except TRANSIENT_ERRORS:
                         raise
                     except Exception as exc:
-                        error = f"{type(exc).__name__}: {exc}"
-                await self._dead_letter(conn, record, env, error or "unknown error")
-        self._count(acted, skipped)
+                        reason = f"{type(exc).__name__}: {exc}"
+                    await self._dead_letter(conn, handler, record, env, reason)
+        for handler in self.handlers:
+            acted, skipped = counts[id(handler)]
+            self._count(handler, acted, skipped)
 
-    async def _dead_letter(self, conn: Connection, record: ConsumerRecord, env: Envelope | None, reason: str) -> None:
+    async def _dead_letter(
+        self, conn: Connection, handler: EventHandler, record: ConsumerRecord, env: Envelope | None, reason: str
+    ) -> None:
         assert self._dlq is not None
-        log.error("event dead-lettered", extra={"group": self.group_id, "reason": reason, "offset": record.offset})
+        consumer = self.label(handler)
+        log.error("event dead-lettered", extra={"consumer": consumer, "reason": reason, "offset": record.offset})
         headers = [
             *list(record.headers or []),
             ("dlq_reason", reason.encode()[:4000]),
-            ("dlq_consumer", self.group_id.encode()),
+            ("dlq_consumer", consumer.encode()),
             ("dlq_source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
         ]
         # Delivered before the transaction (and then the offset) commits: never lost.
@@ -304,7 +331,7 @@ class ConsumerRunner:
         await conn.execute(
             'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, stream_id, reason, payload) '
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            self.group_id,
+            consumer,
             record.topic,
             record.partition,
             record.offset,
@@ -314,15 +341,15 @@ class ConsumerRunner:
             record.value,
         )
         self.dead_lettered += 1
-        DEAD_LETTERS.labels(self.group_id).inc()
+        DEAD_LETTERS.labels(consumer).inc()
 
-    def _count(self, acted: int, skipped: int) -> None:
+    def _count(self, handler: EventHandler, acted: int, skipped: int) -> None:
         self.handled += acted
         self.skipped += skipped
         if acted:
-            EVENTS_CONSUMED.labels(self.group_id).inc(acted)
+            EVENTS_CONSUMED.labels(self.label(handler)).inc(acted)
         if skipped:
-            EVENTS_SKIPPED.labels(self.group_id).inc(skipped)
+            EVENTS_SKIPPED.labels(self.label(handler)).inc(skipped)
 
     async def _record_lag(self) -> None:
         """How far behind the partition ends this consumer is (refreshed with each due offset commit)."""

@@ -484,11 +484,22 @@ async def rebuild(
 
 
 def projection_runner(settings: Settings, pool: asyncpg.Pool, projection: Projection) -> ConsumerRunner:
-    """The live side: the projection as a consumer of the service's own topic."""
+    """The live side of one projection alone: a consumer group of its own on the service's topic."""
     return ConsumerRunner(
         settings,
         pool,
         projection,
         [settings.events_topic],
         group_id=settings.group_of(f"projection.{projection.name}"),
+    )
+
+
+def projections_runner(settings: Settings, pool: asyncpg.Pool, projections: Sequence[Projection]) -> ConsumerRunner:
+    """The live side of a service's projections: one consumer group for all of them.
+
+    Each event is fetched and decoded once, and a batch updates every projection in one
+    transaction. One consumer per projection multiplied the Kafka fetches, the decoding
+    and the commits by the number of projections, for the same work."""
+    return ConsumerRunner(
+        settings, pool, list(projections), [settings.events_topic], group_id=settings.group_of("projections")
     )

@@ -26,7 +26,7 @@ from services.eventkit.consumer import ConsumerRunner, Reaction
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import EventRegistry
 from services.eventkit.loopwatch import LoopWatch, time_collections
-from services.eventkit.projection import Projection, ensure_projection, projection_runner
+from services.eventkit.projection import Projection, ensure_projection, projections_runner
 from services.eventkit.relay import OutboxRelay
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
@@ -124,10 +124,10 @@ class ServiceRuntime:
             self.relay = OutboxRelay(self.settings)
             self._spawn("relay", self.relay.run)
         if mode.runs_consumers:
-            for projection in self.definition.projections:
-                runner = projection_runner(self.settings, self.pool, projection)
+            if self.definition.projections:
+                runner = projections_runner(self.settings, self.pool, self.definition.projections)
                 self.runners.append(runner)
-                self._spawn(f"projection:{projection.name}", runner.run)
+                self._spawn("projections", runner.run)
             for spec in self.definition.reactions:
                 topics = [self.settings.topic_of(source) for source in spec.sources]
                 runner = ConsumerRunner(self.settings, self.pool, spec.reaction, topics)

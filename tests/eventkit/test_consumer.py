@@ -12,6 +12,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -22,8 +23,9 @@ from aiokafka.structs import OffsetAndMetadata
 from services.directory import commands as c
 from services.directory.events import Admission
 from services.directory.mirror import MIRROR_MIGRATIONS, DirectoryMirror
-from services.eventkit.consumer import ConsumerRunner
-from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
+from services.eventkit.consumer import ConsumerRunner, Reaction
+from services.eventkit.db import KIT_MIGRATIONS, Connection, create_pool, migrate
+from services.eventkit.envelope import Envelope
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
 from tests.conftest import SettingsFactory, eventually
@@ -263,3 +265,47 @@ async def test_partitions_given_up_in_a_rebalance_carry_their_offsets_to_the_nex
     # the second started where the first had got to: nothing redelivered to it
     assert second.handled == 0 and second.skipped == 0
     assert await headcount(world.mirror_pool) == 10
+
+
+class Fussy(Reaction):
+    """Records every event, except that it fails on one stream."""
+
+    name = "fussy"
+
+    def __init__(self, refuses: str) -> None:
+        self.refuses = refuses
+
+    async def handle(self, conn: Connection, envelope: Envelope) -> None:
+        if envelope.stream_id == self.refuses:
+            raise ValueError(f"refuses {envelope.stream_id}")
+
+
+async def test_handlers_sharing_a_consumer_each_apply_every_event_and_a_failure_stays_with_its_handler(
+    world: World,
+) -> None:
+    poisoned = await world.directory_pool.fetchval(
+        "SELECT stream_id FROM events WHERE type = 'directory.StudentEnrolled' ORDER BY position LIMIT 1"
+    )
+    runner = ConsumerRunner(world.mirror, world.mirror_pool, [DirectoryMirror(), Fussy(poisoned)], [world.topic])
+    handle = await start(runner)
+    events_in_store = await world.directory_pool.fetchval("SELECT count(*) FROM events")
+    await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
+    await eventually(lambda: asyncio.sleep(0, runner.handled == 2 * events_in_store - 1))
+    await stop(handle)
+
+    per_handler = dict(await world.mirror_pool.fetch("SELECT consumer, count(*) FROM processed_events GROUP BY 1"))
+    assert per_handler == {DirectoryMirror.name: events_in_store, "fussy": events_in_store - 1}
+    dead = await world.mirror_pool.fetch("SELECT consumer, stream_id, reason FROM dead_letters")
+    assert [(r["consumer"], r["stream_id"]) for r in dead] == [(f"{runner.group_id}/fussy", poisoned)]
+    assert "refuses" in dead[0]["reason"] and runner.dead_lettered == 1
+
+
+async def test_a_service_runs_its_projections_in_one_consumer(
+    make_settings: SettingsFactory, start_service: Any
+) -> None:
+    from services.safety.service import SAFETY
+
+    svc = await start_service(SAFETY, await make_settings("safety", namespace_suffix=f"one{uuid4().hex[:6]}"))
+    shared = [r for r in svc.runtime.runners if r.group_id == svc.settings.group_of("projections")]
+    assert len(shared) == 1 and shared[0].handlers == list(SAFETY.projections)
+    assert all(len(r.handlers) == 1 for r in svc.runtime.runners if r is not shared[0])  # the reactions

@@ -20,7 +20,11 @@ async def test_a_prefix_deletes_its_topics_and_no_other(make_settings: SettingsF
     run = f"del{uuid4().hex[:8]}"
     mine, other = [f"{run}a.safety.events", f"{run}a.safety.dlq"], f"{run}b.safety.events"
     await ensure_topics(settings, *mine, other)
-    assert {*mine, other} <= await topics(settings.kafka_bootstrap)
+
+    async def all_there() -> bool:  # a creation, too, reaches the broker's metadata shortly after
+        return {*mine, other} <= await topics(settings.kafka_bootstrap)
+
+    await eventually(all_there)
 
     deleted = await delete_topics(settings.kafka_bootstrap, f"{run}a.")
     assert sorted(deleted) == sorted(mine)

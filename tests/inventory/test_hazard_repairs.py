@@ -94,7 +94,9 @@ async def test_a_hazard_assigned_in_house_opens_one_repair(make_settings: Settin
     assert caused["actor"] == "houqin-inventory"
 
     # the same HazardAssignedInHouse record delivered again: skipped, still one repair
-    runner: ConsumerRunner = next(r for r in inventory.runtime.runners if isinstance(r.handler, RepairsFromHazards))
+    runner: ConsumerRunner = next(
+        r for r in inventory.runtime.runners if any(isinstance(h, RepairsFromHazards) for h in r.handlers)
+    )
     count = await safety.pool.fetchval("SELECT count(*) FROM events")
     records = await read_topic(safety_settings.kafka_bootstrap, safety_settings.events_topic, until=count)
     again = [

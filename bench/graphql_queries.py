@@ -151,7 +151,10 @@ async def main(args: argparse.Namespace) -> None:
     quick = args.quick
     total = args.events or pick(quick, 1_000_000, 150_000)
     duration = args.duration or pick(quick, 20.0, 6.0)
-    await header(f"bench.graphql_queries: {total:,} events, queries at {args.rate:,.0f}/s")
+    await header(
+        f"bench.graphql_queries: {total:,} events, queries at {args.rate:,.0f}/s, "
+        f"{args.gateway_processes} gateway process(es)"
+    )
     namespace = new_namespace("graphql")
     procs: list[ServiceProcess] = []
     rows: list[dict[str, Any]] = []
@@ -211,6 +214,7 @@ async def main(args: argparse.Namespace) -> None:
                     "HOUQIN_SAFETY_URL": safety.url,
                     "HOUQIN_DIRECTORY_URL": directory.url,
                     "HOUQIN_INVENTORY_URL": "http://127.0.0.1:9",
+                    "HOUQIN_GATEWAY_PROCESSES": str(args.gateway_processes),
                 },
             )
             procs.append(gateway)
@@ -321,4 +325,7 @@ if __name__ == "__main__":
     cli.add_argument("--events", type=int, default=0, help="safety events in the data set (default 1,000,000)")
     cli.add_argument("--rate", type=float, default=RATE, help="requests per second of each query")
     cli.add_argument("--duration", type=float, default=0.0, help="seconds per query (default 20; quick 6)")
+    cli.add_argument(
+        "--gateway-processes", type=int, default=1, help="gateway processes (python -m gateway --processes N)"
+    )
     run(main, cli)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 import uvicorn
 
@@ -15,6 +17,13 @@ def serve(
     host: str | None = typer.Option(None, help="Listen address"),
     port: int | None = typer.Option(None, help="Listen port (default 8000)"),
     sdl: bool = typer.Option(False, "--sdl", help="Write gateway/schema.graphql and exit"),
+    processes: int = typer.Option(
+        1,
+        min=1,
+        envvar="HOUQIN_GATEWAY_PROCESSES",
+        help="Gateway processes sharing the port: the gateway keeps no state between requests, "
+        "so it scales by process (one event loop per core)",
+    ),
 ) -> None:
     if sdl:
         from gateway.schema import SDL_PATH
@@ -26,14 +35,17 @@ def serve(
     from gateway.app import create_gateway
 
     settings = GatewaySettings()
-    uvicorn.run(
-        create_gateway(settings, freeze_heap=True),
-        host=host or settings.http_host,
-        port=port or settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    listen: dict[str, Any] = {
+        "host": host or settings.http_host,
+        "port": port or settings.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+    }
+    if processes > 1:  # uvicorn's supervisor starts each from the factory and replaces any that dies
+        uvicorn.run("gateway.app:served_gateway", factory=True, workers=processes, **listen)
+    else:
+        uvicorn.run(create_gateway(settings, freeze_heap=True), **listen)
 
 
 if __name__ == "__main__":

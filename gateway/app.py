@@ -109,3 +109,8 @@ def create_gateway(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def served_gateway() -> FastAPI:
+    """One of several gateway processes (``python -m gateway --processes N``)."""
+    return create_gateway(freeze_heap=True)

@@ -42,6 +42,7 @@ from bench.common import (
     closed_loop,
     console,
     delete_topics,
+    descendants,
     district_admin_headers,
     footer,
     fresh_database,
@@ -50,6 +51,7 @@ from bench.common import (
     open_loop,
     parser,
     pick,
+    process_cpu_seconds,
     rate_table,
     run,
     settings_for,
@@ -112,11 +114,46 @@ async def load_service(dsn: str, definition: ServiceDefinition, events: Any, lab
         await pool.close()
 
 
+class CpuSplit:
+    """CPU seconds of each process of the benchmark (with its children), to say per request
+    what each one costs: the gateway, each service, PostgreSQL, the load generator."""
+
+    def __init__(self, procs: dict[str, ServiceProcess], databases: list[str]) -> None:
+        self.procs = procs
+        self.databases = databases
+
+    def sample(self) -> dict[str, float]:
+        taken: dict[str, float] = {}
+        for name, proc in self.procs.items():
+            pids = descendants([proc.pid])
+            taken[name] = process_cpu_seconds(lambda pid, _cmd: pid in pids)  # noqa: B023 (used at once)
+        taken["PostgreSQL"] = process_cpu_seconds(lambda _, cmd: any(f" {d} " in f" {cmd} " for d in self.databases))
+        taken["load generator"] = time.process_time()
+        return taken
+
+    @staticmethod
+    def per_request(before: dict[str, float], after: dict[str, float], ops: int) -> str:
+        if not ops:
+            return "-"
+        parts = [f"{name} {(after[name] - before[name]) / ops * 1e6:,.0f} µs" for name in before]
+        total = sum(after[name] - before[name] for name in before) / ops * 1e6
+        return "CPU per request: " + ", ".join(parts) + f"; in all {total:,.0f} µs"
+
+
 async def run_query(
-    label: str, pool: ClientPool, url: str, path: str, make: Any, rate: float, duration: float, check: Any
+    label: str,
+    pool: ClientPool,
+    url: str,
+    path: str,
+    make: Any,
+    rate: float,
+    duration: float,
+    check: Any,
+    cpu: CpuSplit | None = None,
 ) -> tuple[LoadResult, LoadResult, LoadResult | None]:
     """The most it takes (8 clients back to back), then ``rate`` offered, then — if that was
-    more than it takes — 60% of its most: the latency when it is not saturated."""
+    more than it takes — 60% of its most: the latency when it is not saturated. The CPU
+    per request is measured over the first."""
 
     async def op(i: int) -> None:
         status, content = await pool.post(path, make(i)) if path == "/graphql" else await pool.get(make(i))
@@ -124,7 +161,10 @@ async def run_query(
             raise RuntimeError(f"{status}: {content[:200]!r}")
         check(json.loads(content))
 
+    before = cpu.sample() if cpu else {}
     most = await closed_loop(label, 8, op, duration_s=min(duration, 5.0), max_ops=100_000)
+    if cpu:
+        console.print(f"  {label}: " + CpuSplit.per_request(before, cpu.sample(), most.ok))
     await settle(url)
     at_rate = await open_loop(label, rate, op, duration_s=duration)
     await settle(url)
@@ -253,13 +293,17 @@ async def main(args: argparse.Namespace) -> None:
                 for _, path, make, _ in cases:
                     for i in range(20):
                         await to_gateway.post(path, make(i))
+            cpu = CpuSplit(
+                {"gateway": gateway, "safety": safety, "directory": directory},
+                [safety_dsn.rsplit("/", 1)[1], directory_dsn.rsplit("/", 1)[1]],
+            )
             for label, path, make, items in cases:
                 results[label] = await run_query(
-                    label, to_gateway, gateway.url, path, make, args.rate, duration, graphql_ok(items)
+                    label, to_gateway, gateway.url, path, make, args.rate, duration, graphql_ok(items), cpu
                 )
             results["service: GET /hazards?campus_id=..&limit=100"] = await run_query(
                 "service: GET /hazards", to_safety, safety.url, "/hazards",
-                lambda i: f"/hazards?campus_id={pick_campus(i)}&limit=100", args.rate, duration, lambda body: None,
+                lambda i: f"/hazards?campus_id={pick_campus(i)}&limit=100", args.rate, duration, lambda body: None, cpu,
             )  # fmt: skip
             results["service: GET /hazards/{id}"] = await run_query(
                 "service: GET /hazards/{id}", to_safety, safety.url, "/hazards/x",

@@ -45,8 +45,8 @@ class Query:
         self.where.append(clause)
         return self
 
-    async def page(self, db: asyncpg.Pool | Connection, after: str | None, limit: int) -> Page:
-        limit = max(1, min(limit, MAX_PAGE))
+    def page_sql(self, after: str | None, limit: int) -> tuple[str, list[Any]]:
+        """The statement of a page (one row more than ``limit``, to know if another follows)."""
         where = list(self.where)
         params = list(self.params)
         if after is not None:
@@ -57,6 +57,11 @@ class Query:
             sql += " WHERE " + " AND ".join(where)
         params.append(limit + 1)
         sql += f" ORDER BY {self.key} LIMIT ${len(params)}"
+        return sql, params
+
+    async def page(self, db: asyncpg.Pool | Connection, after: str | None, limit: int) -> Page:
+        limit = max(1, min(limit, MAX_PAGE))
+        sql, params = self.page_sql(after, limit)
         rows = await db.fetch(sql, *params)
         items = [dict(r) for r in rows[:limit]]
         cursor = str(items[-1][self.key.split(".")[-1]]) if len(rows) > limit and items else None

@@ -70,6 +70,7 @@ class InspectionStatus(Projection):
             problems integer NOT NULL DEFAULT 0, sign_offs text[] NOT NULL DEFAULT '{{}}',
             completed_at timestamptz, summary text);
         CREATE INDEX ON {schema}.inspections (campus_id, kind, completed_at);
+        CREATE INDEX ON {schema}.inspections (campus_id, inspection_id);  -- a campus's pages, in order
         CREATE TABLE {schema}.hazards (
             hazard_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             area text NOT NULL, description text NOT NULL, severity text NOT NULL, status text NOT NULL,
@@ -78,6 +79,7 @@ class InspectionStatus(Projection):
             rectified_by text, rectified_at timestamptz, closed_at timestamptz, verified_by text,
             reopened integer NOT NULL DEFAULT 0);
         CREATE INDEX ON {schema}.hazards (campus_id, status);
+        CREATE INDEX ON {schema}.hazards (campus_id, hazard_id);  -- a campus's pages, in order
         CREATE TABLE {schema}.drills (
             drill_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL, kind text NOT NULL,
             title text NOT NULL, planned_on date NOT NULL, conducted_on date, participants integer,

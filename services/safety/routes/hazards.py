@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from services.directory.mirror import staff_member
 from services.eventkit.app import Context, CurrentPrincipal
+from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandResult
 from services.eventkit.errors import InvalidInput, NotFound
 from services.eventkit.queries import Page, Query
@@ -77,12 +78,19 @@ async def list_hazards(
     limit: Limit = 100,
 ) -> Page:
     principal.require_role(*STAFF_ON_CAMPUS)
+    return await hazard_list(principal, campus_id, status, severity, open_only).page(safety.pool, after, limit)
+
+
+def hazard_list(
+    principal: Principal, campus_id: str | None, status: str | None, severity: Severity | None, open_only: bool
+) -> Query:
+    """The hazards a list asks for, in the caller's scope (a page of a campus reads its index in order)."""
     q = Query(f"SELECT {HAZARD_COLUMNS} FROM {S}.hazards", "hazard_id").scoped(principal)
     q.filter("campus_id = {}", campus_id).filter("status = {}", status)
     q.filter("severity = {}", severity.value if severity else None)
     if open_only:
         q.where.append("status <> 'closed'")
-    return await q.page(safety.pool, after, limit)
+    return q
 
 
 @router.get("/hazards/{hazard_id}", summary="One hazard")

@@ -9,7 +9,7 @@ from uuid import uuid4
 from fastapi import APIRouter
 
 from services.eventkit.app import Context, CurrentPrincipal
-from services.eventkit.auth import Role
+from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import CommandResult
 from services.eventkit.errors import NotFound
 from services.eventkit.queries import Page, Query
@@ -113,11 +113,18 @@ async def list_inspections(
     limit: Limit = 100,
 ) -> Page:
     principal.require_role(*STAFF_ON_CAMPUS)
+    return await inspection_list(principal, campus_id, kind, completed).page(safety.pool, after, limit)
+
+
+def inspection_list(
+    principal: Principal, campus_id: str | None, kind: InspectionKind | None, completed: bool | None
+) -> Query:
+    """The inspections a list asks for, in the caller's scope (a page of a campus reads its index in order)."""
     q = Query(f"SELECT {COLUMNS} FROM {S}.inspections", "inspection_id").scoped(principal)
     q.filter("campus_id = {}", campus_id).filter("kind = {}", kind.value if kind else None)
     if completed is not None:
         q.where.append("completed_at IS NOT NULL" if completed else "completed_at IS NULL")
-    return await q.page(safety.pool, after, limit)
+    return q
 
 
 @router.get("/inspections/{inspection_id}", summary="One inspection")

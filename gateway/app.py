@@ -19,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from gateway.clients import ServiceClients
 from gateway.context import AuthenticationRequired, GatewayContext, build_context
 from gateway.events import EventHub
+from gateway.memo import CampusMemo
 from gateway.schema import build_schema
 from gateway.settings import SERVICES, GatewaySettings
 from services.eventkit.app import CorrelationMiddleware
@@ -46,6 +47,7 @@ def create_gateway(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state["clients"] = ServiceClients(settings, transport)
+        state["campuses"] = CampusMemo(settings.campus_cache_ttl_s)
         state["hub"] = EventHub(settings)
         if live:
             state["hub"].start()
@@ -71,6 +73,7 @@ def create_gateway(
         except AuthenticationRequired as exc:
             raise HTTPException(401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
         context.hub = state["hub"]
+        context.campus_memo = state["campuses"]
         return context
 
     graphql: GraphQLRouter[GatewayContext, None] = GraphQLRouter(

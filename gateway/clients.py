@@ -64,6 +64,7 @@ class Caller:
 
     def __init__(self, clients: ServiceClients, authorization: str | None, correlation_id: str) -> None:
         self.clients = clients
+        self.authorization = authorization
         self.headers = {"X-Correlation-ID": correlation_id}
         if authorization:
             self.headers["Authorization"] = authorization

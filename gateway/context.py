@@ -1,7 +1,8 @@
 """Per-request context: the caller, their principal, the services, and the request's dataloaders.
 
 DataLoaders live here and nowhere else: one set per request, so nothing cached
-for one tenant ever answers another, and nothing outlives its event loop.
+for one tenant ever answers another, and nothing outlives its event loop. The one
+thing kept across requests, campus rows, is kept per bearer token (``gateway.memo``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from gateway.clients import Caller, ServiceClients
+from gateway.memo import CampusMemo
 from gateway.settings import GatewaySettings
 from services.eventkit.auth import Principal, Role, TokenVerifier
 from services.eventkit.errors import Unauthenticated
@@ -34,6 +36,7 @@ class GatewayContext(BaseContext):
     hub: Any = None  # the live event stream (gateway.events.EventHub)
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
     campuses: dict[str, Any] = field(default_factory=dict)  # fetched for a page's items before they resolve
+    campus_memo: CampusMemo | None = None  # the process's campus rows, per token (gateway.memo)
 
     def __post_init__(self) -> None:
         super().__init__()

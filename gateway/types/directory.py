@@ -147,11 +147,22 @@ async def classes_page(
 
 
 def campus_loader(context: GatewayContext) -> DataLoader[str, Campus | None]:
-    """Campuses by id: one call to the directory for all the campuses a query names."""
+    """Campuses by id: one call to the directory for all the campuses a query names (none
+    for those the same token was answered within ``campus_cache_ttl_s``: ``gateway.memo``)."""
+
+    memo, token = context.campus_memo, context.caller.authorization
 
     async def load(ids: list[str]) -> list[Campus | None]:
-        body = await get(context, "directory", "/campuses", ids=",".join(sorted(set(ids))), limit=500)
-        found = {item["campus_id"]: row(Campus, item) for item in body["items"]}
+        found: dict[str, Campus | None] = {}
+        if memo is not None:
+            found = {i: kept for i in ids if (kept := memo.get(token, i)) is not None}
+        missing = sorted(set(ids) - found.keys())
+        if missing:
+            body = await get(context, "directory", "/campuses", ids=",".join(missing), limit=500)
+            for item in body["items"]:
+                campus = found[item["campus_id"]] = row(Campus, item)
+                if memo is not None:
+                    memo.put(token, campus.campus_id, campus)
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)

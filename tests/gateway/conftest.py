@@ -74,6 +74,7 @@ async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
         inventory_url="http://inventory",
         log_json=False,
         log_level="WARNING",
+        campus_cache_ttl_s=0,  # every query asks the directory (tests count the calls); test_campus_memo turns it on
     )
     gateway = create_gateway(settings, transport=transport)
     lifespan = gateway.router.lifespan_context(gateway)

@@ -247,3 +247,16 @@ def _scans(plan: object, relation: str) -> list[dict[str, object]]:
                 found.append(node)
             stack.extend(v for v in node.values() if isinstance(v, list | dict))
     return found
+
+
+async def test_the_relays_deletions_do_not_wait_for_the_disk_but_appends_do(make_settings: SettingsFactory) -> None:
+    settings = await make_settings("directory")
+    pool = await migrated(settings)
+    relay_conn = await OutboxRelay(settings).connect()
+    try:
+        assert await relay_conn.fetchval("SHOW synchronous_commit") == "off"
+        async with pool.acquire() as conn:  # the services' appends keep the durable default
+            assert await conn.fetchval("SHOW synchronous_commit") == "on"
+    finally:
+        await relay_conn.close()
+        await pool.close()

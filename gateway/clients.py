@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import orjson
 from httpx_aiohttp import AiohttpTransport
 
 from gateway.settings import SERVICES, GatewaySettings
@@ -92,7 +93,7 @@ class Caller:
             raise ServiceUnavailable(service, type(exc).__name__) from None
         if response.status_code >= 500:
             raise ServiceUnavailable(service, f"answered {response.status_code}")
-        body = response.json() if response.content else None
+        body = orjson.loads(response.content) if response.content else None
         if response.status_code >= 400:
             raise ServiceError(service, response.status_code, body if isinstance(body, dict) else {"reason": str(body)})
         return body

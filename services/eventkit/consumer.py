@@ -150,9 +150,10 @@ class ConsumerRunner:
         self._uncommitted: dict[TopicPartition, int] = {}
         self._committed_at = 0.0
 
-    def label(self, handler: EventHandler) -> str:
-        """Who applied an event, in metrics and dead letters: the group, and the handler if it shares one."""
-        return self.group_id if len(self.handlers) == 1 else f"{self.group_id}/{handler.name}"
+    def label(self, handler: EventHandler | None) -> str:
+        """Who applied an event, in metrics and dead letters: the group, and the handler if it
+        shares one (none for a record that no handler could read)."""
+        return self.group_id if handler is None or len(self.handlers) == 1 else f"{self.group_id}/{handler.name}"
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -162,7 +163,7 @@ class ConsumerRunner:
                     self.settings,
                     *self.topics,
                     group_id=self.group_id,
-                    client_id=f"houqin-{self.settings.service}-{self.handlers[0].name}",
+                    client_id=f"houqin-{self.settings.service}-{self.group_id.rsplit('.', 1)[-1]}",
                     listener=_CommitOnRevoke(self),
                 )
                 self._dlq = make_producer(self.settings, client_id=f"houqin-{self.settings.service}-dlq")
@@ -293,7 +294,7 @@ class ConsumerRunner:
                 await handler.before_batch(conn)
             for record, env, error in decoded:
                 if env is None:  # undecodable: no handler can have it
-                    await self._dead_letter(conn, self.handlers[0], record, None, error or "unknown error")
+                    await self._dead_letter(conn, None, record, None, error or "unknown error")
                     continue
                 for handler in self.handlers:
                     if not handler.wants(env):
@@ -312,7 +313,12 @@ class ConsumerRunner:
             self._count(handler, acted, skipped)
 
     async def _dead_letter(
-        self, conn: Connection, handler: EventHandler, record: ConsumerRecord, env: Envelope | None, reason: str
+        self,
+        conn: Connection,
+        handler: EventHandler | None,
+        record: ConsumerRecord,
+        env: Envelope | None,
+        reason: str,
     ) -> None:
         assert self._dlq is not None
         consumer = self.label(handler)

@@ -291,13 +291,19 @@ async def test_handlers_sharing_a_consumer_each_apply_every_event_and_a_failure_
     events_in_store = await world.directory_pool.fetchval("SELECT count(*) FROM events")
     await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
     await eventually(lambda: asyncio.sleep(0, runner.handled == 2 * events_in_store - 1))
+    # a record nobody can read is the consumer's own dead letter, no handler's
+    await produce_raw(world.directory.kafka_bootstrap, world.topic, (b"student-garbage", b"\x00 not an event"))
+    await eventually(lambda: asyncio.sleep(0, runner.dead_lettered == 2))
     await stop(handle)
 
     per_handler = dict(await world.mirror_pool.fetch("SELECT consumer, count(*) FROM processed_events GROUP BY 1"))
     assert per_handler == {DirectoryMirror.name: events_in_store, "fussy": events_in_store - 1}
-    dead = await world.mirror_pool.fetch("SELECT consumer, stream_id, reason FROM dead_letters")
-    assert [(r["consumer"], r["stream_id"]) for r in dead] == [(f"{runner.group_id}/fussy", poisoned)]
-    assert "refuses" in dead[0]["reason"] and runner.dead_lettered == 1
+    dead = await world.mirror_pool.fetch("SELECT consumer, stream_id, reason FROM dead_letters ORDER BY id")
+    assert [(r["consumer"], r["stream_id"]) for r in dead] == [
+        (f"{runner.group_id}/fussy", poisoned),
+        (runner.group_id, None),
+    ]
+    assert "refuses" in dead[0]["reason"] and "undecodable" in dead[1]["reason"]
 
 
 async def test_a_service_runs_its_projections_in_one_consumer(

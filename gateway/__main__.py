@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 import uvicorn
 
@@ -33,15 +31,10 @@ def serve(
         typer.echo(f"wrote {SDL_PATH}")
         return
     from gateway.app import create_gateway
+    from services.eventkit.cli import listen_options
 
     settings = GatewaySettings()
-    listen: dict[str, Any] = {
-        "host": host or settings.http_host,
-        "port": port or settings.port,
-        "log_config": None,
-        "access_log": False,
-        "timeout_graceful_shutdown": 10,
-    }
+    listen = listen_options(settings, host, port, graceful_s=10)
     if processes > 1:  # uvicorn's supervisor starts each from the factory and replaces any that dies
         uvicorn.run("gateway.app:served_gateway", factory=True, workers=processes, **listen)
     else:

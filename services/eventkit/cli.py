@@ -26,6 +26,18 @@ from services.eventkit.store import EventStore
 console = Console(stderr=True)
 
 
+def listen_options(settings: Settings, host: str | None, port: int | None, *, graceful_s: int) -> dict[str, Any]:
+    """uvicorn's options for a served process (a service or the gateway): where it listens,
+    our own logging instead of uvicorn's, no access log, and how long a stop waits."""
+    return {
+        "host": host or settings.http_host,
+        "port": port or settings.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": graceful_s,
+    }
+
+
 def service_cli(definition: ServiceDefinition) -> typer.Typer:
     cli = typer.Typer(help=f"{definition.title}: {definition.description}", no_args_is_help=True)
 
@@ -44,13 +56,7 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
     ) -> None:
         """Run the service (or one of its parts)."""
         settings = Settings(service=definition.name)
-        listen: dict[str, Any] = {
-            "host": host or settings.http_host,
-            "port": port or settings.port,
-            "log_config": None,
-            "access_log": False,
-            "timeout_graceful_shutdown": 20,
-        }
+        listen = listen_options(settings, host, port, graceful_s=20)
         if mode in (Mode.ALL, Mode.API) and processes > 1:
             serve_processes(definition, mode, processes, listen)
         elif mode in (Mode.ALL, Mode.API):

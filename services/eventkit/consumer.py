@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from typing import Protocol, cast
+from typing import Protocol
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
@@ -125,16 +125,14 @@ class ConsumerRunner:
         self,
         settings: Settings,
         pool: asyncpg.Pool,
-        handlers: EventHandler | Sequence[EventHandler],
+        handlers: Sequence[EventHandler],
         topics: Sequence[str],
         *,
         group_id: str | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
-        self.handlers: list[EventHandler] = (
-            list(handlers) if isinstance(handlers, list | tuple) else [cast(EventHandler, handlers)]
-        )
+        self.handlers = list(handlers)
         if not self.handlers:
             raise ValueError("a consumer needs at least one handler")
         self.topics = list(topics)

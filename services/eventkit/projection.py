@@ -488,7 +488,7 @@ def projection_runner(settings: Settings, pool: asyncpg.Pool, projection: Projec
     return ConsumerRunner(
         settings,
         pool,
-        projection,
+        [projection],
         [settings.events_topic],
         group_id=settings.group_of(f"projection.{projection.name}"),
     )
@@ -501,5 +501,5 @@ def projections_runner(settings: Settings, pool: asyncpg.Pool, projections: Sequ
     transaction. One consumer per projection multiplied the Kafka fetches, the decoding
     and the commits by the number of projections, for the same work."""
     return ConsumerRunner(
-        settings, pool, list(projections), [settings.events_topic], group_id=settings.group_of("projections")
+        settings, pool, projections, [settings.events_topic], group_id=settings.group_of("projections")
     )

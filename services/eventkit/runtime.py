@@ -130,7 +130,7 @@ class ServiceRuntime:
                 self._spawn("projections", runner.run)
             for spec in self.definition.reactions:
                 topics = [self.settings.topic_of(source) for source in spec.sources]
-                runner = ConsumerRunner(self.settings, self.pool, spec.reaction, topics)
+                runner = ConsumerRunner(self.settings, self.pool, [spec.reaction], topics)
                 self.runners.append(runner)
                 self._spawn(f"reaction:{spec.reaction.name}", runner.run)
 

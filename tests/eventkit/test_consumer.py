@@ -46,7 +46,7 @@ class World:
         return self.directory.events_topic
 
     def runner(self) -> ConsumerRunner:
-        return ConsumerRunner(self.mirror, self.mirror_pool, DirectoryMirror(), [self.topic])
+        return ConsumerRunner(self.mirror, self.mirror_pool, [DirectoryMirror()], [self.topic])
 
 
 async def start(runner: ConsumerRunner) -> tuple[asyncio.Event, asyncio.Task[None]]:

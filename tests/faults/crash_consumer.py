@@ -45,7 +45,7 @@ async def main() -> None:
     configure_logging(service, settings.log_level, json_output=settings.log_json)
     spec = next(s for s in _definition(service).reactions if s.reaction.name == name)
     pool = await create_pool(settings.dsn, min_size=1, max_size=4)
-    runner = ConsumerRunner(settings, pool, spec.reaction, [settings.topic_of(s) for s in spec.sources])
+    runner = ConsumerRunner(settings, pool, [spec.reaction], [settings.topic_of(s) for s in spec.sources])
 
     if crash_after:
         commit = AIOKafkaConsumer.commit

@@ -93,8 +93,8 @@ class Member:
         stock, counts = Slow(STOCK), Slow(INVENTORY_COUNTS)
         counts_group = settings.group_of("projection.inventory_counts")
         runners = [
-            ConsumerRunner(settings, pool, stock, [settings.topic_of("inventory")]),
-            ConsumerRunner(settings, pool, counts, [settings.events_topic], group_id=counts_group),
+            ConsumerRunner(settings, pool, [stock], [settings.topic_of("inventory")]),
+            ConsumerRunner(settings, pool, [counts], [settings.events_topic], group_id=counts_group),
         ]
         member = cls(label, runners, [stock, counts])
         member.tasks = [asyncio.create_task(r.run(member.stop), name=f"{label}-{r.group_id}") for r in runners]

@@ -10,7 +10,7 @@ import pytest
 from gateway.memo import CampusMemo
 from tests.conftest import eventually
 from tests.gateway.conftest import System
-from tests.gateway.test_scope_and_errors import HAZARDS, report
+from tests.gateway.test_scope_and_errors import listed, report
 
 PAGE = "query { hazards(first: 100) { nodes { hazardId campus { campusId name } } } }"
 
@@ -35,11 +35,7 @@ async def test_a_token_is_answered_from_the_memo_until_it_expires_and_never_with
     main_hid = await report(system, "main", "manager-both")
     aoyuan_hid = await report(system, "aoyuan", "manager-both")
 
-    async def listed() -> bool:
-        ids = {h["hazardId"] for h in (await system.gql(HAZARDS, as_="manager-both"))["data"]["hazards"]["nodes"]}
-        return {main_hid, aoyuan_hid} <= ids
-
-    await eventually(listed)
+    await eventually(lambda: listed(system, main_hid, aoyuan_hid))
     system.transport.calls.clear()
     first = await names(system, "manager-both")
     assert first == {"main": "本部", "aoyuan": "奥园校区"}
@@ -63,11 +59,7 @@ async def test_a_token_is_answered_from_the_memo_until_it_expires_and_never_with
 async def test_nothing_is_kept_from_a_failed_call(system: System, memo: CampusMemo) -> None:
     hid = await report(system, "main", "manager-main")
 
-    async def listed() -> bool:
-        ids = {h["hazardId"] for h in (await system.gql(HAZARDS, as_="manager-main"))["data"]["hazards"]["nodes"]}
-        return hid in ids
-
-    await eventually(listed)
+    await eventually(lambda: listed(system, hid, as_="manager-main"))
     system.transport.down.add("directory")
     try:
         body = await system.gql(PAGE, as_="manager-main")

@@ -23,11 +23,7 @@ async def test_an_aoyuan_manager_can_neither_read_nor_change_the_main_campus(sys
     main_hid = await report(system, "main", "manager-main")
     aoyuan_hid = await report(system, "aoyuan", "manager-aoyuan")
 
-    async def both_listed() -> bool:
-        ids = {h["hazardId"] for h in (await system.gql(HAZARDS, as_="manager-both"))["data"]["hazards"]["nodes"]}
-        return {main_hid, aoyuan_hid} <= ids
-
-    await eventually(both_listed)
+    await eventually(lambda: listed(system, main_hid, aoyuan_hid))
     seen = (await system.gql(HAZARDS, as_="manager-aoyuan"))["data"]["hazards"]["nodes"]
     assert {h["campusId"] for h in seen} == {"aoyuan"}
     assert (await system.gql('query { campus(campusId: "main") { name } }', as_="manager-aoyuan"))["data"] == {
@@ -137,7 +133,7 @@ async def test_dataloaders_batch_the_calls_to_services(system: System) -> None:
 
 async def test_a_page_fetches_its_items_campuses_only_when_the_query_asks_for_them(system: System) -> None:
     hid = await report(system, "main", "manager-both")
-    await eventually(lambda: _listed(system, hid))
+    await eventually(lambda: listed(system, hid))
     system.transport.calls.clear()
     await system.gql(HAZARDS, as_="manager-both")
     assert system.transport.calls == {"safety": 1}
@@ -150,7 +146,7 @@ async def test_a_page_fetches_its_items_campuses_only_when_the_query_asks_for_th
 
 async def test_with_the_directory_down_a_page_still_comes_back_without_its_campuses(system: System) -> None:
     hid = await report(system, "main", "manager-both")
-    await eventually(lambda: _listed(system, hid))
+    await eventually(lambda: listed(system, hid))
     system.transport.down.add("directory")
     try:
         body = await system.gql(
@@ -166,9 +162,10 @@ async def test_with_the_directory_down_a_page_still_comes_back_without_its_campu
     assert {tuple(e["path"][-1:]) for e in body["errors"]} == {("campus",)}
 
 
-async def _listed(system: System, hazard_id: str) -> bool:
-    nodes = (await system.gql(HAZARDS, as_="manager-both"))["data"]["hazards"]["nodes"]
-    return hazard_id in {n["hazardId"] for n in nodes}
+async def listed(system: System, *hazard_ids: str, as_: str = "manager-both") -> bool:
+    """Whether every one of the hazards is on ``as_``'s list yet (it arrives through Kafka)."""
+    nodes = (await system.gql(HAZARDS, as_=as_))["data"]["hazards"]["nodes"]
+    return set(hazard_ids) <= {n["hazardId"] for n in nodes}
 
 
 async def test_a_query_past_the_depth_limit_is_refused_clearly(system: System) -> None:

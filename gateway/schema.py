@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from gateway.execution import PlainFieldExecution
 from gateway.limits import CostLimiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.settings import GatewaySettings
@@ -63,6 +64,7 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,
+        execution_context_class=PlainFieldExecution,
     )
 
 

@@ -1,0 +1,175 @@
+"""The short path for plain scalar fields answers exactly as graphql-core's generic path:
+the same data in the same key order, the same errors at the same paths."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import enum
+import json
+from typing import Any, NewType
+
+import pytest
+import strawberry
+from graphql import GraphQLObjectType
+from strawberry.extensions import SchemaExtension
+from strawberry.permission import BasePermission
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from gateway.execution import PlainFieldExecution, plain_fields
+from gateway.schema import build_schema
+
+
+class Severity(enum.Enum):
+    LOW = "low"
+    HIGH = "high"
+
+
+def _strict_count(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"not a count: {value!r}")
+    return value
+
+
+Count = NewType("Count", int)
+CONFIG = StrawberryConfig(scalar_map={Count: strawberry.scalar(name="Count", serialize=_strict_count, parse_value=int)})
+
+
+class Deny(BasePermission):
+    message = "not for you"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.type
+class Campus:
+    campus_id: strawberry.ID
+    name: str
+
+
+@strawberry.type
+class Item:
+    item_id: strawberry.ID
+    title: str
+    note: str | None
+    required_but_missing: str
+    severity: Severity
+    reported_at: dt.datetime
+    on: dt.date
+    age_days: float
+    open: bool
+    count: Count
+    tags: list[str]
+    secret: str = strawberry.field(default="hidden", permission_classes=[Deny])
+
+    @strawberry.field
+    def shout(self, times: int = 1) -> str:
+        return self.title.upper() * times
+
+    @strawberry.field
+    async def campus(self) -> Campus | None:
+        await asyncio.sleep(0)
+        return Campus(campus_id=strawberry.ID("c1"), name="奥园校区")
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise RuntimeError("resolver failed")
+
+
+def _items() -> list[Item]:
+    at = dt.datetime(2020, 10, 12, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    good = {"note": None, "severity": Severity.HIGH, "reported_at": at, "on": at.date(), "age_days": 1.5,
+            "open": True, "tags": ["a", "b"]}  # fmt: skip
+    return [
+        Item(item_id=strawberry.ID("i1"), title="走廊", required_but_missing="x", count=3, **good),  # type: ignore[arg-type]
+        Item(item_id=strawberry.ID("i2"), title="楼梯", required_but_missing=None, count=4, **good),  # type: ignore[arg-type]
+        Item(item_id=strawberry.ID("i3"), title="操场", required_but_missing="y", count="many", **good),  # type: ignore[arg-type]
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return _items()
+
+    @strawberry.field
+    def item(self) -> Item:
+        return _items()[1]
+
+
+class Uppercase(SchemaExtension):
+    """A schema extension with a resolve hook: graphql-core runs it as middleware on every field."""
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        result = _next(root, info, *args, **kwargs)
+        return result.upper() if isinstance(result, str) else result
+
+
+def schemas(*extensions: type[SchemaExtension]) -> tuple[strawberry.Schema, strawberry.Schema]:
+    generic = strawberry.Schema(query=Query, extensions=list(extensions), config=CONFIG)
+    short = strawberry.Schema(
+        query=Query, extensions=list(extensions), config=CONFIG, execution_context_class=PlainFieldExecution
+    )
+    return generic, short
+
+
+QUERIES = [
+    "{ items { itemId title note severity reportedAt on ageDays open count tags } }",
+    "{ items { title requiredButMissing } }",  # a non-null field resolving null: the item becomes null
+    "{ item { title requiredButMissing } }",  # ... and the error climbs to the nullable root
+    "{ items { count title } }",  # a scalar refusing a value
+    "{ items { b: title a: itemId title __typename shout(times: 2) campus { name campusId } broken } }",
+    "{ items { ...F title @skip(if: true) note @include(if: false) } } fragment F on Item { open itemId }",
+    "{ items { secret title } }",  # a permission class: not a basic field
+    "query($t: Int!) { items { shout(times: $t) severity } }",
+]
+
+
+def outcome(result: Any) -> str:
+    errors = sorted(
+        (e.message, tuple(e.path or ()), tuple((loc.line, loc.column) for loc in e.locations or ()))
+        for e in result.errors or ()
+    )
+    # json.dumps keeps the key order: the answer's fields come in the order of the query
+    return json.dumps({"data": result.data, "errors": errors}, ensure_ascii=False, default=str)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_the_short_path_answers_as_the_generic_path(query: str) -> None:
+    generic, short = schemas()
+    expected = await generic.execute(query, variable_values={"t": 2})
+    got = await short.execute(query, variable_values={"t": 2})
+    assert outcome(got) == outcome(expected)
+
+
+async def test_the_cases_above_do_reach_the_errors_they_are_meant_for() -> None:
+    generic, _ = schemas()
+    messages = {e.message for q in QUERIES for e in (await generic.execute(q, variable_values={"t": 2})).errors or ()}
+    assert any("Cannot return null for non-nullable field Item.requiredButMissing" in m for m in messages)
+    assert any("not a count" in m for m in messages)
+    assert "not for you" in messages
+    assert "resolver failed" in messages
+
+
+async def test_a_schema_extension_with_a_resolve_hook_still_sees_every_field() -> None:
+    generic, short = schemas(Uppercase)
+    query = "{ items { title note severity } }"
+    expected, got = await generic.execute(query), await short.execute(query)
+    assert outcome(got) == outcome(expected)
+    assert got.data is not None and got.data["items"][0]["title"] == "走廊".upper()
+
+
+def test_only_basic_scalar_fields_without_arguments_take_the_short_path() -> None:
+    _, short = schemas()
+    item = short._schema.get_type("Item")
+    assert isinstance(item, GraphQLObjectType)
+    assert set(plain_fields(item)) == {
+        "itemId", "title", "note", "requiredButMissing", "severity", "reportedAt", "on", "ageDays", "open", "count",
+    }  # fmt: skip
+
+
+def test_the_gateway_executes_with_the_short_path() -> None:
+    assert build_schema().execution_context_class is PlainFieldExecution

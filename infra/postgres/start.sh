@@ -76,6 +76,8 @@ if [ "$(psql_admin "-c \"SELECT 1 FROM pg_roles WHERE rolname='$USER_NAME'\"")" 
 fi
 # lets DROP DATABASE ... WITH (FORCE) end an autovacuum worker in a test database
 psql_admin "-c \"GRANT pg_signal_backend TO $USER_NAME\"" >/dev/null 2>&1 || true
+# lets a benchmark CHECKPOINT after a bulk import, so the checkpointer does not write it during a measurement
+psql_admin "-c \"GRANT pg_checkpoint TO $USER_NAME\"" >/dev/null 2>&1 || true
 created=0
 for db in "${DATABASES[@]}"; do
   if [ "$(psql_admin "-c \"SELECT 1 FROM pg_database WHERE datname='$db'\"")" != "1" ]; then

@@ -37,6 +37,25 @@ def test_every_endpoint_is_described_and_every_command_has_valid_examples(defini
     assert posts >= 15
 
 
+UNAUTHENTICATED = {"/healthz", "/readyz", "/metrics", "/ops/lag"}
+
+
+@pytest.mark.parametrize("definition", [DIRECTORY, SAFETY, INVENTORY], ids=lambda d: d.name)
+def test_the_bearer_token_and_the_command_headers_are_documented(definition: ServiceDefinition) -> None:
+    doc = create_app(definition).openapi()
+    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            expected = None if path in UNAUTHENTICATED else [{"bearer": []}]
+            assert op.get("security") == expected, f"{method.upper()} {path}"
+            if method == "post":
+                headers = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
+                assert {"Idempotency-Key", "X-Causation-Id"} <= headers, path
+                assert resolve(doc, op["responses"]["200"]["content"]["application/json"]["schema"])["title"] == (
+                    "CommandResult"
+                )
+
+
 def _subclasses(cls: type) -> list[type]:
     return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.eventkit.commands import CommandResult
 
@@ -21,9 +22,50 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: {"description": "The database is unavailable: retry"},
 }
 
+# Read by ``services.eventkit.app.command_context`` from the request itself; described here.
+COMMAND_HEADERS: list[dict[str, Any]] = [
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": "The client's id for this command: a retry with the same key returns the first result "
+        "and appends nothing (at most 200 characters)",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    {
+        "name": "X-Causation-Id",
+        "in": "header",
+        "required": False,
+        "description": "The id of the event this command answers, if any (at most 200 characters)",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+]
+
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[CommandResult]])
 
 
 def command_route(router: APIRouter, path: str, summary: str, **kwargs: Any) -> Callable[[Endpoint], Endpoint]:
-    """``@command_route(router, "/hazards", "Report a hazard")`` — a POST answering a CommandResult."""
-    return router.post(path, summary=summary, response_model=CommandResult, responses=COMMAND_RESPONSES, **kwargs)
+    """``@command_route(router, "/hazards", "Report a hazard")`` — a POST answering a CommandResult.
+
+    The endpoint's result is encoded by its own pydantic serializer: FastAPI's response-model
+    path validated the result again and encoded it through ``jsonable_encoder`` (OpenAPI still
+    describes it as a ``CommandResult``)."""
+    post = router.post(
+        path,
+        summary=summary,
+        response_model=CommandResult,
+        responses=COMMAND_RESPONSES,
+        openapi_extra={"parameters": COMMAND_HEADERS},
+        **kwargs,
+    )
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        @functools.wraps(endpoint)  # FastAPI reads the parameters of the endpoint it wraps
+        async def answered(*args: Any, **kw: Any) -> Response:
+            result = await endpoint(*args, **kw)
+            return Response(result.__pydantic_serializer__.to_json(result), media_type="application/json")
+
+        post(answered)
+        return endpoint
+
+    return register

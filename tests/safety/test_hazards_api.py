@@ -168,6 +168,37 @@ async def test_a_retried_report_with_the_same_key_reports_once(world: SafetyWorl
     assert await world.safety.pool.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", f"hazard-{hid}") == 1
 
 
+async def test_a_command_id_or_causation_id_over_200_characters_is_refused_naming_the_header(
+    world: SafetyWorld,
+) -> None:
+    before = await world.events()
+    for header in ("Idempotency-Key", "X-Causation-Id"):
+        response = await world.post("/hazards", hazard(uid("long")), **{header: "k" * 201})
+        assert response.status_code == 422, response.text
+        assert response.json() == {
+            "error": "validation_error",
+            "detail": [{"field": header, "reason": "at most 200 characters"}],
+        }
+    assert await world.events() == before
+    accepted = await world.post("/hazards", hazard(uid("long")), **{"Idempotency-Key": "k" * 200})
+    assert accepted.status_code == 200, accepted.text
+
+
+async def test_a_command_answers_its_result_as_json(world: SafetyWorld) -> None:
+    hid = uid("answer")
+    response = await world.post("/hazards", hazard(hid))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body.keys() == {"stream_id", "version", "events", "event_ids", "duplicate"}
+    assert (body["stream_id"], body["version"], body["events"], body["duplicate"]) == (
+        f"hazard-{hid}",
+        1,
+        ["safety.HazardReported"],
+        False,
+    )
+
+
 async def test_the_hazard_list_is_scoped_and_paginated(world: SafetyWorld) -> None:
     ids = [uid("page") for _ in range(3)]
     for hid in ids:

@@ -47,6 +47,7 @@ from bench.common import (
     ClientPool,
     CpuMeter,
     LoadResult,
+    LoopHealth,
     ServiceProcess,
     closed_loop,
     console,
@@ -129,14 +130,20 @@ async def http_load(
         # not saturated. Before the target rate, whose overload would leave work behind it
         # (autovacuum of the outbox, the consumers' backlog) that this one would inherit.
         easy_rate = max(10.0, round(0.5 * closed.rate, -1))
+        health = await LoopHealth.read(url)
         easy = await open_loop(
             f"POST /hazards ({kind})", easy_rate, lambda i: post(20_000_000 + i), duration_s=duration
         )
+        easy_health = (await LoopHealth.read(url)).since(health)
         await settle(url)
+        health = await LoopHealth.read(url)
         opened = await open_loop(f"POST /hazards ({kind})", rate, lambda i: post(10_000_000 + i), duration_s=duration)
+        opened_health = (await LoopHealth.read(url)).since(health)
         await settle(url)
     finally:
         await pool.aclose()
+    console.print(f"{kind}, the service during the open loop at {rate:,.0f}/s: {opened_health.describe()}")
+    console.print(f"{kind}, the service during the open loop at {easy_rate:,.0f}/s: {easy_health.describe()}")
     return closed, opened, easy, cpu
 
 

@@ -159,6 +159,7 @@ launch() {
     "$JAVA" $KAFKA_HEAP \
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+    -Xlog:gc*:file="$LOG_DIR/gc.log":time,uptime,level,tags:filecount=5,filesize=20m \
     -Dlog4j2.configurationFile="$KAFKA_HOME/log4j2.properties" -Dkafka.logs.dir="$LOG_DIR" \
     -Dlog4j2.shutdownHookEnabled=false \
     -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG_FILE" \

@@ -8,6 +8,7 @@ Handlers stay thin: they check who may do what, resolve the tenant, and call
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict, Rejected
-from services.eventkit.metrics import EVENTS_APPENDED
+from services.eventkit.metrics import COMMAND_LATENCY, EVENTS_APPENDED
 from services.eventkit.store import DuplicateCommand, EventStore
 
 EntityId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
@@ -128,19 +129,24 @@ class CommandBus:
         expected = getattr(inner, "expected_version", None)
         if expected is not None and ctx.expected_version is None:
             ctx = replace(ctx, expected_version=expected)
-        if ctx.command_id is not None:
-            first = await self.store.command_result(ctx.command_id, conn=conn)
-            if first is not None:
-                return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
+        started = time.perf_counter()
         try:
-            return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn)
-        except (Rejected, ConcurrencyConflict):
             if ctx.command_id is not None:
-                # Another attempt of this very command may have committed since the look-up above.
                 first = await self.store.command_result(ctx.command_id, conn=conn)
                 if first is not None:
                     return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
-            raise
+            try:
+                return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn)
+            except (Rejected, ConcurrencyConflict):
+                if ctx.command_id is not None:
+                    # Another attempt of this very command may have committed since the look-up above.
+                    first = await self.store.command_result(ctx.command_id, conn=conn)
+                    if first is not None:
+                        return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
+                raise
+        finally:
+            # every outcome, refusals and conflicts included: the time a caller waited on the store
+            COMMAND_LATENCY.labels(self.service, type(inner).__name__).observe(time.perf_counter() - started)
 
     async def _decide_and_append(
         self,

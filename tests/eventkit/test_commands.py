@@ -89,3 +89,18 @@ async def test_of_many_reports_of_one_new_hazard_at_once_exactly_one_is_appended
     assert len(won) == 1 and won[0].version == 1
     assert refused and all(isinstance(o, Rejected) and "already reported" in str(o) for o in refused), refused
     assert await store.pool.fetchval("SELECT count(*) FROM events") == 1
+
+
+async def test_every_command_is_timed_by_service_and_command_refusals_included(store: CountingStore) -> None:
+    from prometheus_client import REGISTRY
+
+    def timed(command: str) -> float:
+        return REGISTRY.get_sample_value("houqin_command_seconds_count", {"service": "safety", "command": command}) or 0
+
+    bus = CommandBus("safety", store, SAFETY_EVENTS)
+    reports, escalations = timed("ReportHazard"), timed("EscalateHazard")
+    await run(bus, "timed", report("timed"))
+    with pytest.raises(Rejected):
+        await run(bus, "timed", report("timed"))
+    await run(bus, "timed", EscalateHazard(authority="新北区教育局"))
+    assert (timed("ReportHazard") - reports, timed("EscalateHazard") - escalations) == (2, 1)

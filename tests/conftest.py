@@ -152,15 +152,13 @@ async def make_settings(infra: Infra, namespace: str, new_database: DatabaseFact
 
     async def make(service: str, *, namespace_suffix: str = "", **overrides: Any) -> Settings:
         dsn = overrides.pop("database_url", None) or await new_database(service)
+        defaults: dict[str, Any] = {"relay_poll_interval_s": 0.2, "log_json": False, "log_level": "WARNING"}
         return Settings(
             service=service,
             namespace=namespace + namespace_suffix,
             database_url=dsn,
             kafka_bootstrap=infra.kafka_bootstrap,
-            relay_poll_interval_s=0.2,
-            log_json=False,
-            log_level="WARNING",
-            **overrides,
+            **(defaults | overrides),
         )
 
     return make

@@ -10,7 +10,8 @@
   A batch is appended atomically by the broker, so a failure leaves nothing of that
   partition half-sent; the rows stay and are sent again (duplicates are possible
   downstream, loss and reordering are not).
-- The relay wakes on ``NOTIFY`` from appends, with a poll as a fallback.
+- The relay wakes on ``NOTIFY`` or directly from an append of its own process
+  (``services.eventkit.wake``), with a poll as a fallback.
 - Its deletions commit without waiting for the disk (``synchronous_commit = off`` on
   its own connection): a deletion lost in a database crash only sends those events
   again, which every consumer already takes as a redelivery. The events themselves
@@ -118,6 +119,10 @@ class OutboxRelay:
         )
 
     def _on_notify(self, *_: object) -> None:
+        self._wakeup.set()
+
+    def wake(self) -> None:
+        """An append of this process committed (``services.eventkit.wake``)."""
         self._wakeup.set()
 
     async def _become_leader(self, conn: Connection, stop: asyncio.Event) -> bool:

@@ -30,6 +30,7 @@ from services.eventkit.projection import Projection, ensure_projection, projecti
 from services.eventkit.relay import OutboxRelay
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
+from services.eventkit.wake import OutboxWaker
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class ServiceRuntime:
         self.runners: list[ConsumerRunner] = []
         self.loop_watch = LoopWatch()
         self.caches: dict[str, Any] = {}  # what a service keeps in process (e.g. the directory's campuses)
+        self.waker = OutboxWaker(settings.dsn, lambda: self.relay, application_name=f"houqin-{definition.name}-waker")
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -92,7 +94,7 @@ class ServiceRuntime:
 
     @property
     def store(self) -> EventStore:
-        return EventStore(self.pool)
+        return EventStore(self.pool, waker=self.waker)
 
     @property
     def bus(self) -> CommandBus:
@@ -145,6 +147,7 @@ class ServiceRuntime:
                 log.warning("worker did not stop in time; cancelling", extra={"worker": task.get_name()})
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        await self.waker.close()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None

@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Collec
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
@@ -190,12 +190,22 @@ def row_to_envelope(row: asyncpg.Record) -> Envelope:
     )
 
 
-class EventStore:
-    """Pass ``pool=None`` for a store used only inside a caller's transaction (``conn=``)."""
+class Waker(Protocol):
+    def appended(self) -> None: ...
 
-    def __init__(self, pool: asyncpg.Pool | None, *, notify: bool = True) -> None:
+
+class EventStore:
+    """Pass ``pool=None`` for a store used only inside a caller's transaction (``conn=``).
+
+    ``notify`` wakes the outbox relay after an append: with a ``waker``
+    (``services.eventkit.wake``), an append in a transaction of the store's own commits
+    plain and the waker is told afterwards; without one, or inside a caller's
+    transaction, the append itself sends NOTIFY (at the commit)."""
+
+    def __init__(self, pool: asyncpg.Pool | None, *, notify: bool = True, waker: Waker | None = None) -> None:
         self._pool = pool
         self.notify = notify
+        self.waker = waker if notify else None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -231,7 +241,8 @@ class EventStore:
                 raise ValueError(f"event {env.type} is not numbered for {stream_id}@{expected_version + offset}")
         if not events and command_id is None:
             return AppendResult(stream_id=stream_id, version=expected_version)
-        sql = _APPEND_NOTIFY_SQL if self.notify else _APPEND_SQL
+        wakes_after = conn is None and self.waker is not None
+        sql = _APPEND_NOTIFY_SQL if self.notify and not wakes_after else _APPEND_SQL
         args = (
             stream_id,
             [e.event_id for e in events],
@@ -254,6 +265,8 @@ class EventStore:
             # relay's wake-up commit together, in one round trip (no BEGIN, NOTIFY, COMMIT).
             async with self.pool.acquire() as own:
                 rows = await self._insert(own, stream_id, expected_version, sql, args)
+            if self.waker is not None:
+                self.waker.appended()
             return AppendResult(
                 stream_id=stream_id,
                 version=expected_version + len(events),
@@ -280,7 +293,10 @@ class EventStore:
             )
             if command_id is not None:
                 await tx.execute("UPDATE commands SET result = $2 WHERE command_id = $1", command_id, result.to_json())
-            return result
+        if wakes_after and events:
+            assert self.waker is not None
+            self.waker.appended()
+        return result
 
     @staticmethod
     async def _insert(

@@ -4,7 +4,10 @@
 
 - ``append xN``: ``EventStore.append`` of N events per call (one stream per call, new
   streams), several concurrent writers, each call its own transaction with the outbox
-  rows and a NOTIFY — exactly what a command does after deciding.
+  rows, then the relay woken after the commit (``services.eventkit.wake``, here by one
+  coalesced NOTIFY on the side, as from an API process whose relay runs elsewhere) —
+  exactly what a command does after deciding. The same with a NOTIFY inside each append
+  (as before the waker) for comparison.
 - ``import``: ``EventStore.import_events`` (COPY text, one transaction), without outbox
   rows (history) and with them (``publish=True``).
 - baselines: ``obvious`` = one autocommitted INSERT per event (no outbox, no version
@@ -43,6 +46,7 @@ from bench.common import (
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import Envelope
 from services.eventkit.store import EventStore
+from services.eventkit.wake import OutboxWaker
 
 APPEND_TARGET = 25_000
 IMPORT_TARGET = 100_000
@@ -92,9 +96,13 @@ def make_events(prefix: str, streams: int, per_stream: int) -> list[list[Envelop
 
 
 async def append_run(
-    pool: asyncpg.Pool, batch: int, clients: int, total_events: int, duration: float
+    pool: asyncpg.Pool, batch: int, clients: int, total_events: int, duration: float, *, woken_by: str | None
 ) -> dict[str, Any]:
-    store = EventStore(pool)
+    """``woken_by``: the DSN of an ``OutboxWaker`` told after each commit (as in a service's API
+    process whose relay runs elsewhere: one coalesced NOTIFY on the side), or None for the
+    NOTIFY inside each append."""
+    waker = OutboxWaker(woken_by, lambda: None) if woken_by else None
+    store = EventStore(pool, waker=waker)
     calls = max(1, total_events // batch)
     streams = make_events(f"a{batch}x{uuid4().hex[:4]}", calls, batch)
 
@@ -104,14 +112,17 @@ async def append_run(
 
     with frozen_heap():
         result = await closed_loop(f"append x{batch}", clients, op, duration_s=duration, max_ops=calls)
+    if waker is not None:
+        await waker.close()
     if result.errors:
         console.print(f"[red]append x{batch}: {result.errors} errors, first: {result.first_error}[/red]")
+    how = f"woken after commit, {waker.notified:,} NOTIFYs" if waker is not None else "NOTIFY in each append"
     return {
-        "name": f"append x{batch} ({clients} writers)",
+        "name": f"append x{batch} ({clients} writers{'' if waker else ', NOTIFY in the append'})",
         "rate": result.rate * batch,
         "unit": "events/s",
         "latency": result.latency,
-        "note": f"{result.rate:,.0f} appends/s; latency per append",
+        "note": f"{result.rate:,.0f} appends/s; latency per append; {how}",
     }
 
 
@@ -252,12 +263,18 @@ async def main(args: argparse.Namespace) -> None:
             async with pool.acquire() as conn:
                 await migrate(conn, KIT_MIGRATIONS)
             rows.append(await obvious_run(pool, 16, pick(quick, 200_000, 40_000), duration))
+            total = pick(quick, 1_000_000, 200_000)
             appends = []
-            for batch, clients in ((1, 16), (10, 8), (100, 4)):
-                appends.append(await append_run(pool, batch, clients, pick(quick, 1_000_000, 200_000), duration))
+            for batch, clients in ((1, 16), (10, 8), (100, 4)):  # as a service appends (services.eventkit.wake)
+                appends.append(await append_run(pool, batch, clients, total, duration, woken_by=dsn))
+            notifying = [  # as it did before: a NOTIFY in each append serialises the commits
+                await append_run(pool, batch, clients, total, duration, woken_by=None)
+                for batch, clients in ((1, 16), (10, 8))
+            ]
         finally:
             await pool.close()
     rows.extend(appends)
+    rows.extend(notifying)
     rows.extend(imports)
     rate_table("events written per second (ratios against the obvious INSERT-per-event)", rows, rows[1]["name"])
     raw = rows[0]["rate"]

@@ -261,11 +261,13 @@ class EventStore:
             expected_version,
         )
         if conn is None and command_id is None:
-            # One statement is a transaction of its own: the events, their outbox rows and the
-            # relay's wake-up commit together, in one round trip (no BEGIN, NOTIFY, COMMIT).
+            # One statement is a transaction of its own: the events and their outbox rows
+            # commit together in one round trip (no BEGIN, COMMIT); the relay is woken after
+            # it by the waker, or by the statement's NOTIFY without one.
             async with self.pool.acquire() as own:
                 rows = await self._insert(own, stream_id, expected_version, sql, args)
-            if self.waker is not None:
+            if wakes_after:
+                assert self.waker is not None
                 self.waker.appended()
             return AppendResult(
                 stream_id=stream_id,

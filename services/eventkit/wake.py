@@ -16,7 +16,8 @@ So a service's own appends commit without NOTIFY, and the store tells an
 
 A wake-up lost to a crash or a dropped connection costs at most the relay's poll interval
 (``relay_poll_interval_s``): the outbox rows are committed, and the relay's poll finds them.
-Appends made inside a caller's transaction (reactions) still NOTIFY at that commit.
+Appends made inside a caller's transaction (reactions) still NOTIFY at that commit, as do
+bulk imports that publish (``EventStore.import_events``): both are rare.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class OutboxWaker:
         self.dsn = dsn
         self.local_relay = local_relay
         self.application_name = application_name or "houqin-outbox-waker"
-        self.notified = 0  # NOTIFYs sent (for tests and metrics of the waker itself)
+        self.notified = 0  # NOTIFYs sent (tests and benchmarks read it)
         self._pending = False
         self._sender: asyncio.Task[None] | None = None
         self._conn: asyncpg.Connection | None = None

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pydantic import AwareDatetime, Field
 
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.days import local_day
 from services.eventkit.decider import EPOCH, Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -117,9 +118,14 @@ def decide(rc: InjuryCommand, state: InjuryState) -> Sequence[DomainEvent]:
         return [
             InjuryParentNotified(injury_id=injury_id, notified_at=cmd.notified_at, how=cmd.how, notified_by=rc.actor)
         ]
+    injured_on = local_day(state.occurred_at)
     if isinstance(cmd, FollowUp):
+        if cmd.on < injured_on:
+            raise Rejected(f"a follow-up cannot be dated before the injury ({injured_on})", field="on")
         return [InjuryFollowedUp(injury_id=injury_id, on=cmd.on, note=cmd.note, by=rc.actor)]
     assert isinstance(cmd, CloseInjury)
+    if cmd.closed_on < injured_on:
+        raise Rejected(f"an injury cannot be closed before the day it happened ({injured_on})", field="closed_on")
     if not state.parent_told:
         raise Rejected("tell the parents before closing the injury")
     return [InjuryClosed(injury_id=injury_id, closed_on=cmd.closed_on, cause=cmd.cause, measures=cmd.measures)]

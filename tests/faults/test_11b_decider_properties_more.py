@@ -27,6 +27,7 @@ import pytest
 from hypothesis import strategies as st
 
 import services
+from services.eventkit.days import local_day
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent, Envelope
 from services.eventkit.errors import HouqinError, InvalidInput, Rejected
@@ -79,6 +80,7 @@ from services.safety.events import (
     HealthRecordOpened,
     HealthRecordReviewed,
     InjuryClosed,
+    InjuryFollowedUp,
     InjuryParentNotified,
     InjuryReported,
     InjurySetting,
@@ -477,8 +479,11 @@ def closed_once_parents_told(rc: Resolved[Any], before: Any, events: list[Domain
     if isinstance(event, InjuryParentNotified):
         assert event.notified_at >= before.occurred_at, "parents told before it happened"
         assert event.notified_by == rc.actor
+    if isinstance(event, InjuryFollowedUp):
+        assert event.on >= local_day(before.occurred_at), "followed up before the day of the injury"
     if isinstance(event, InjuryClosed):
         assert before.parent_told, "closed before the parents were told"
+        assert event.closed_on >= local_day(before.occurred_at), "closed before the day of the injury"
 
 
 def injury_allowed(rc: Resolved[Any], state: Any) -> bool:
@@ -489,7 +494,10 @@ def injury_allowed(rc: Resolved[Any], state: Any) -> bool:
         return False
     if isinstance(cmd, inj.NotifyParent):
         return bool(cmd.notified_at >= state.occurred_at)
-    return isinstance(cmd, inj.FollowUp) or state.parent_told
+    injured_on = local_day(state.occurred_at)
+    if isinstance(cmd, inj.FollowUp):
+        return bool(cmd.on >= injured_on)
+    return bool(state.parent_told and cmd.closed_on >= injured_on)
 
 
 INJURY_CREATE = step(

@@ -88,6 +88,21 @@ async def test_a_closed_injury_takes_no_follow_up(world: SafetyWorld) -> None:
     assert await world.events() == before
 
 
+async def test_a_follow_up_or_closing_dated_before_the_injury_is_refused_naming_the_field(world: SafetyWorld) -> None:
+    iid = uid("inj")
+    await world.post("/injuries", report(iid))
+    await world.post(f"/injuries/{iid}/notify-parent", TOLD)
+    before = await world.events()
+    for path, body, field in [
+        (f"/injuries/{iid}/follow-ups", {"on": "2020-10-11", "note": "回访"}, "on"),
+        (f"/injuries/{iid}/close", CLOSE | {"closed_on": "2020-10-11"}, "closed_on"),
+    ]:
+        response = await world.post(path, body)
+        assert response.status_code == 409, response.text
+        assert (response.json()["error"], response.json()["field"]) == ("rejected", field)
+    assert await world.events() == before
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

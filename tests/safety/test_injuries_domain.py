@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -120,3 +120,27 @@ def test_a_closed_injury_takes_nothing_more(command: Any) -> None:
 def test_an_unreported_injury_takes_nothing() -> None:
     with pytest.raises(Rejected, match="never reported"):
         when([], FollowUp(on=date(2020, 10, 14), note="n"))
+
+
+@pytest.mark.parametrize(
+    ("command", "field"),
+    [
+        (FollowUp(on=date(2020, 10, 11), note="回访"), "on"),
+        (CloseInjury(closed_on=date(2020, 10, 11), cause="追逐", measures="班会"), "closed_on"),
+    ],
+)
+def test_no_follow_up_or_closing_is_dated_before_the_day_of_the_injury(command: Any, field: str) -> None:
+    with pytest.raises(Rejected) as refused:
+        when([REPORTED, TOLD], command, actor="zhou")
+    assert refused.value.field == field
+
+
+def test_the_day_of_the_injury_is_the_schools_day_whatever_zone_it_was_reported_in() -> None:
+    # 2020-10-12 07:30 at school is still 2020-10-11 in UTC: a follow-up that very day is fine
+    early = REPORTED.model_copy(update={"occurred_at": datetime(2020, 10, 11, 23, 30, tzinfo=UTC)})
+    same_day = FollowUp(on=date(2020, 10, 12), note="当天回访")
+    assert when([early, TOLD], same_day, actor="doctor-he")[0] == FOLLOWED.model_copy(
+        update={"on": date(2020, 10, 12), "note": "当天回访"}
+    )
+    with pytest.raises(Rejected):
+        when([early, TOLD], FollowUp(on=date(2020, 10, 11), note="n"), actor="doctor-he")

@@ -234,7 +234,7 @@ async def main(args: argparse.Namespace) -> None:
             with console.status(f"starting the safety service ({args.mode})"):
                 for p in procs:
                     await p.start()
-            meter = CpuMeter([p.pid for p in procs], dsn.rsplit("/", 1)[1])
+            meter = CpuMeter({"service": [p.pid for p in procs]}, [dsn.rsplit("/", 1)[1]], broker=True)
             headers = district_admin_headers(settings, DISTRICT)
             for kind in kinds:
                 loads[kind] = await http_load(kind, procs[0].url, headers, clients, duration, args.rate, warmup, meter)

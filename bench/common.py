@@ -598,31 +598,33 @@ def descendants(pids: Iterable[int]) -> set[int]:
 
 
 class CpuMeter:
-    """CPU used by the service's processes (and their children), the database's backends, this
-    process and the Kafka broker, over a span."""
+    """CPU seconds of each process of a benchmark over a span, to say per request what each
+    one costs: the named processes (a service, the gateway...) with their children, the
+    databases' backends, this process (the load generator) and, if asked, the Kafka broker."""
 
-    def __init__(self, service_pids: Sequence[int], database: str) -> None:
-        self.roots = list(service_pids)
-        self.database = database
+    def __init__(self, processes: dict[str, Sequence[int]], databases: Sequence[str], *, broker: bool = False) -> None:
+        self.processes = {name: list(pids) for name, pids in processes.items()}
+        self.databases = list(databases)
+        self.broker = broker
 
-    def sample(self) -> tuple[float, float, float, float]:
-        pids = descendants(self.roots)
-        return (
-            process_cpu_seconds(lambda pid, _: pid in pids),
-            process_cpu_seconds(lambda _, cmd: f" {self.database} " in f" {cmd} "),
-            time.process_time(),
-            process_cpu_seconds(lambda _, cmd: "kafka.Kafka" in cmd),
-        )
+    def sample(self) -> dict[str, float]:
+        taken: dict[str, float] = {}
+        for name, roots in self.processes.items():
+            pids = descendants(roots)
+            taken[name] = process_cpu_seconds(lambda pid, _cmd: pid in pids)  # noqa: B023 (used at once)
+        taken["PostgreSQL"] = process_cpu_seconds(lambda _, cmd: any(f" {d} " in f" {cmd} " for d in self.databases))
+        taken["load generator"] = time.process_time()
+        if self.broker:
+            taken["Kafka broker"] = process_cpu_seconds(lambda _, cmd: "kafka.Kafka" in cmd)
+        return taken
 
     @staticmethod
-    def per_op(before: tuple[float, ...], after: tuple[float, ...], ops: int) -> str:
+    def per_op(before: dict[str, float], after: dict[str, float], ops: int) -> str:
         if not ops:
             return "-"
-        s, p, g, k = ((a - b) / ops * 1e6 for a, b in zip(after, before, strict=True))
-        return (
-            f"CPU per request: service {s:.0f} µs, PostgreSQL {p:.0f} µs, load generator {g:.0f} µs, "
-            f"Kafka broker {k:.0f} µs"
-        )
+        parts = [f"{name} {(after[name] - before[name]) / ops * 1e6:,.0f} µs" for name in before]
+        total = sum(after[name] - before[name] for name in before) / ops * 1e6
+        return "CPU per request: " + ", ".join(parts) + f"; in all {total:,.0f} µs"
 
 
 # -- services in a subprocess --------------------------------------------------------------

@@ -37,13 +37,13 @@ import orjson
 
 from bench.common import (
     ClientPool,
+    CpuMeter,
     Latency,
     LoadResult,
     ServiceProcess,
     closed_loop,
     console,
     delete_topics,
-    descendants,
     district_admin_headers,
     footer,
     fresh_database,
@@ -52,7 +52,6 @@ from bench.common import (
     open_loop,
     parser,
     pick,
-    process_cpu_seconds,
     rate_table,
     run,
     settings_for,
@@ -115,32 +114,6 @@ async def load_service(dsn: str, definition: ServiceDefinition, events: Any, lab
         await pool.close()
 
 
-class CpuSplit:
-    """CPU seconds of each process of the benchmark (with its children), to say per request
-    what each one costs: the gateway, each service, PostgreSQL, the load generator."""
-
-    def __init__(self, procs: dict[str, ServiceProcess], databases: list[str]) -> None:
-        self.procs = procs
-        self.databases = databases
-
-    def sample(self) -> dict[str, float]:
-        taken: dict[str, float] = {}
-        for name, proc in self.procs.items():
-            pids = descendants([proc.pid])
-            taken[name] = process_cpu_seconds(lambda pid, _cmd: pid in pids)  # noqa: B023 (used at once)
-        taken["PostgreSQL"] = process_cpu_seconds(lambda _, cmd: any(f" {d} " in f" {cmd} " for d in self.databases))
-        taken["load generator"] = time.process_time()
-        return taken
-
-    @staticmethod
-    def per_request(before: dict[str, float], after: dict[str, float], ops: int) -> str:
-        if not ops:
-            return "-"
-        parts = [f"{name} {(after[name] - before[name]) / ops * 1e6:,.0f} µs" for name in before]
-        total = sum(after[name] - before[name] for name in before) / ops * 1e6
-        return "CPU per request: " + ", ".join(parts) + f"; in all {total:,.0f} µs"
-
-
 async def run_query(
     label: str,
     pool: ClientPool,
@@ -150,7 +123,7 @@ async def run_query(
     rate: float,
     duration: float,
     check: Any,
-    cpu: CpuSplit | None = None,
+    cpu: CpuMeter | None = None,
 ) -> tuple[LoadResult, LoadResult, LoadResult | None]:
     """The most it takes (8 clients back to back), then ``rate`` offered, then — if that was
     more than it takes — 60% of its most: the latency when it is not saturated. The CPU
@@ -165,7 +138,7 @@ async def run_query(
     before = cpu.sample() if cpu else {}
     most = await closed_loop(label, 8, op, duration_s=min(duration, 5.0), max_ops=100_000)
     if cpu:
-        console.print(f"  {label}: " + CpuSplit.per_request(before, cpu.sample(), most.ok))
+        console.print(f"  {label}: " + CpuMeter.per_op(before, cpu.sample(), most.ok))
     await settle(url)
     at_rate = await open_loop(label, rate, op, duration_s=duration)
     await settle(url)
@@ -294,8 +267,8 @@ async def main(args: argparse.Namespace) -> None:
                 for _, path, make, _ in cases:
                     for i in range(20):
                         await to_gateway.post(path, make(i))
-            cpu = CpuSplit(
-                {"gateway": gateway, "safety": safety, "directory": directory},
+            cpu = CpuMeter(
+                {"gateway": [gateway.pid], "safety": [safety.pid], "directory": [directory.pid]},
                 [safety_dsn.rsplit("/", 1)[1], directory_dsn.rsplit("/", 1)[1]],
             )
             for label, path, make, items in cases:

@@ -56,12 +56,38 @@ WITH cur AS (
 SELECT position, recorded_at FROM ins ORDER BY position
 """
 
-# The same, and the relay's wake-up: pg_notify runs only if a row was appended (once per
-# row; PostgreSQL folds identical notifications of a transaction into one, sent at commit).
-_APPEND_NOTIFY_SQL = _APPEND_SQL.replace(
-    "SELECT position, recorded_at FROM ins ORDER BY position",
-    f"SELECT position, recorded_at, pg_notify('{OUTBOX_CHANNEL}', '')::text AS notified FROM ins ORDER BY position",
+# The same for the most common append, one event: scalar parameters instead of one-element
+# arrays cost asyncpg and PostgreSQL about 15 µs each less per append (8 writers, in process).
+_APPEND_ONE_SQL = """
+WITH cur AS (
+    SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
+), ins AS (
+    INSERT INTO events (event_id, stream_id, version, type, schema_version, occurred_at,
+                        district_id, school_id, campus_id, actor, correlation_id, causation_id,
+                        command_id, data)
+    SELECT $2::uuid, $1, $3::int, $4::text, $5::int, $6::timestamptz, $7::text, $8::text, $9::text,
+           $10::text, $11::text, $12::text, $13::text, $14::jsonb
+    FROM cur
+    WHERE cur.v = $15
+    RETURNING position, stream_id, recorded_at
+), ob AS (
+    INSERT INTO outbox (position, stream_id) SELECT position, stream_id FROM ins
 )
+SELECT position, recorded_at FROM ins ORDER BY position
+"""
+
+
+def _notifying(sql: str) -> str:
+    """The same, and the relay's wake-up: pg_notify runs only if a row was appended (once per
+    row; PostgreSQL folds identical notifications of a transaction into one, sent at commit)."""
+    return sql.replace(
+        "SELECT position, recorded_at FROM ins ORDER BY position",
+        f"SELECT position, recorded_at, pg_notify('{OUTBOX_CHANNEL}', '')::text AS notified FROM ins ORDER BY position",
+    )
+
+
+_APPEND_NOTIFY_SQL = _notifying(_APPEND_SQL)
+_APPEND_ONE_NOTIFY_SQL = _notifying(_APPEND_ONE_SQL)
 
 
 _IMPORT_COLUMNS = [
@@ -242,24 +268,35 @@ class EventStore:
         if not events and command_id is None:
             return AppendResult(stream_id=stream_id, version=expected_version)
         wakes_after = conn is None and self.waker is not None
-        sql = _APPEND_NOTIFY_SQL if self.notify and not wakes_after else _APPEND_SQL
-        args = (
-            stream_id,
-            [e.event_id for e in events],
-            [e.version for e in events],
-            [e.type for e in events],
-            [e.schema_version for e in events],
-            [e.occurred_at for e in events],
-            [e.district_id for e in events],
-            [e.school_id for e in events],
-            [e.campus_id for e in events],
-            [e.actor for e in events],
-            [e.correlation_id for e in events],
-            [e.causation_id for e in events],
-            [e.command_id or command_id for e in events],
-            [e.data for e in events],
-            expected_version,
-        )
+        notifies = self.notify and not wakes_after
+        args: tuple[Any, ...]
+        if len(events) == 1:
+            sql = _APPEND_ONE_NOTIFY_SQL if notifies else _APPEND_ONE_SQL
+            (e,) = events
+            args = (
+                stream_id, e.event_id, e.version, e.type, e.schema_version, e.occurred_at, e.district_id,
+                e.school_id, e.campus_id, e.actor, e.correlation_id, e.causation_id, e.command_id or command_id,
+                e.data, expected_version,
+            )  # fmt: skip
+        else:
+            sql = _APPEND_NOTIFY_SQL if notifies else _APPEND_SQL
+            args = (
+                stream_id,
+                [e.event_id for e in events],
+                [e.version for e in events],
+                [e.type for e in events],
+                [e.schema_version for e in events],
+                [e.occurred_at for e in events],
+                [e.district_id for e in events],
+                [e.school_id for e in events],
+                [e.campus_id for e in events],
+                [e.actor for e in events],
+                [e.correlation_id for e in events],
+                [e.causation_id for e in events],
+                [e.command_id or command_id for e in events],
+                [e.data for e in events],
+                expected_version,
+            )
         if conn is None and command_id is None:
             # One statement is a transaction of its own: the events and their outbox rows
             # commit together in one round trip (no BEGIN, COMMIT); the relay is woken after

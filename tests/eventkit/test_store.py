@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import asyncpg
 import pytest
@@ -55,6 +55,35 @@ async def test_append_then_read_stream_in_order(store: EventStore) -> None:
     assert read[0].data["name"] == "薛家实验小学"
     assert read[0].school_id == "xuexiao" and read[0].recorded_at is not None
     assert await store.stream_version("school-xuexiao") == 3
+
+
+async def test_one_event_alone_is_stored_as_it_is_among_others(store: EventStore, pool: asyncpg.Pool) -> None:
+    """A single event takes a statement of its own (scalar parameters): every column the same."""
+
+    def made(stream: str, version: int, n: int) -> Envelope:
+        return new_envelope(
+            term(n),
+            stream_id=stream,
+            version=version,
+            tenant=TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="aoyuan"),
+            actor="zhang-admin",
+            correlation_id="corr-1",
+            causation_id="cause-1",
+            command_id="cmd-1",
+            occurred_at=datetime(2020, 10, 12, 0, 30, tzinfo=UTC),
+        )
+
+    await store.append("school-alone", 0, [made("school-alone", 1, 7)])
+    await store.append("school-pair", 0, [made("school-pair", 1, 7), made("school-pair", 2, 8)])
+    columns = (
+        "version, type, schema_version, occurred_at, district_id, school_id, campus_id, actor, correlation_id, "
+        "causation_id, command_id, data"
+    )
+    alone = await pool.fetchrow(f"SELECT {columns} FROM events WHERE stream_id = 'school-alone'")
+    first = await pool.fetchrow(f"SELECT {columns} FROM events WHERE stream_id = 'school-pair' AND version = 1")
+    assert alone is not None and dict(alone) == dict(first)
+    assert alone["data"]["name"] == "term 7" and alone["causation_id"] == "cause-1"
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE stream_id = 'school-alone'") == 1
 
 
 async def test_every_appended_event_has_its_outbox_row(store: EventStore, pool: asyncpg.Pool) -> None:

@@ -27,6 +27,7 @@ from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandContext
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.logs import configure_logging, correlation_id
+from services.eventkit.routes import MAX_HEADER_LENGTH
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime, freeze_startup_heap
 from services.eventkit.settings import Settings
 
@@ -74,7 +75,6 @@ def runtime_of(request: Request) -> ServiceRuntime:
 # header parameters: solving and validating three declared headers per command cost more
 # than the command's own handling in a profile. OpenAPI still documents them
 # (``COMMAND_HEADERS`` and the bearer scheme, in ``describe_security``).
-MAX_HEADER_LENGTH = 200
 
 
 async def current_principal(request: Request) -> Principal:

@@ -23,21 +23,22 @@ COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 # Read by ``services.eventkit.app.command_context`` from the request itself; described here.
+MAX_HEADER_LENGTH = 200
 COMMAND_HEADERS: list[dict[str, Any]] = [
     {
         "name": "Idempotency-Key",
         "in": "header",
         "required": False,
         "description": "The client's id for this command: a retry with the same key returns the first result "
-        "and appends nothing (at most 200 characters)",
-        "schema": {"type": "string", "maxLength": 200},
+        f"and appends nothing (at most {MAX_HEADER_LENGTH} characters)",
+        "schema": {"type": "string", "maxLength": MAX_HEADER_LENGTH},
     },
     {
         "name": "X-Causation-Id",
         "in": "header",
         "required": False,
-        "description": "The id of the event this command answers, if any (at most 200 characters)",
-        "schema": {"type": "string", "maxLength": 200},
+        "description": f"The id of the event this command answers, if any (at most {MAX_HEADER_LENGTH} characters)",
+        "schema": {"type": "string", "maxLength": MAX_HEADER_LENGTH},
     },
 ]
 

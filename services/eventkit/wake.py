@@ -74,10 +74,10 @@ class OutboxWaker:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 # the relay's poll finds the rows; the next append tries a fresh connection
                 log.warning("could not wake the relay; it will poll", extra={"error": repr(exc)})
-                await self._drop_connection()
+                self._drop_connection()
                 return
 
-    async def _drop_connection(self) -> None:
+    def _drop_connection(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
             conn.terminate()

@@ -130,20 +130,22 @@ async def http_load(
         # not saturated. Before the target rate, whose overload would leave work behind it
         # (autovacuum of the outbox, the consumers' backlog) that this one would inherit.
         easy_rate = max(10.0, round(0.5 * closed.rate, -1))
-        health = await LoopHealth.read(url)
+        health, before = await LoopHealth.read(url), meter.sample()
         easy = await open_loop(
             f"POST /hazards ({kind})", easy_rate, lambda i: post(20_000_000 + i), duration_s=duration
         )
+        easy_cpu = CpuMeter.per_op(before, meter.sample(), easy.ok)
         easy_health = (await LoopHealth.read(url)).since(health)
         await settle(url)
-        health = await LoopHealth.read(url)
+        health, before = await LoopHealth.read(url), meter.sample()
         opened = await open_loop(f"POST /hazards ({kind})", rate, lambda i: post(10_000_000 + i), duration_s=duration)
+        opened_cpu = CpuMeter.per_op(before, meter.sample(), opened.ok)
         opened_health = (await LoopHealth.read(url)).since(health)
         await settle(url)
     finally:
         await pool.aclose()
-    console.print(f"{kind}, the service during the open loop at {rate:,.0f}/s: {opened_health.describe()}")
-    console.print(f"{kind}, the service during the open loop at {easy_rate:,.0f}/s: {easy_health.describe()}")
+    for at, loop_health, loop_cpu in ((rate, opened_health, opened_cpu), (easy_rate, easy_health, easy_cpu)):
+        console.print(f"{kind}, the service during the open loop at {at:,.0f}/s: {loop_health.describe()}; {loop_cpu}")
     return closed, opened, easy, cpu
 
 
@@ -234,7 +236,12 @@ async def main(args: argparse.Namespace) -> None:
             with console.status(f"starting the safety service ({args.mode})"):
                 for p in procs:
                     await p.start()
-            meter = CpuMeter({"service": [p.pid for p in procs]}, [dsn.rsplit("/", 1)[1]], broker=True)
+            roles = (
+                {"service": procs} if args.mode == "all" else {"service API": procs[:1], "service workers": procs[1:]}
+            )
+            meter = CpuMeter(
+                {role: [p.pid for p in ps] for role, ps in roles.items()}, [dsn.rsplit("/", 1)[1]], broker=True
+            )
             headers = district_admin_headers(settings, DISTRICT)
             for kind in kinds:
                 loads[kind] = await http_load(kind, procs[0].url, headers, clients, duration, args.rate, warmup, meter)

@@ -385,6 +385,10 @@ class LoopHealth:
     long_collections: dict[str, float] = field(default_factory=dict)  # generation -> those over 25 ms
     commands: float = 0.0  # commands handled (``houqin_command_seconds``: load, decide, append)
     slow_commands: dict[float, float] = field(default_factory=dict)  # threshold (s) -> commands slower
+    relay_rounds: float = 0.0  # ``houqin_relay_round_events``: rounds, and the events they carried
+    relay_events: float = 0.0
+    consumer_batches: float = 0.0  # ``houqin_consumer_batch_events``, over every consumer of the process
+    consumer_records: float = 0.0
 
     THRESHOLDS = (0.025, 0.05, 0.1, 0.25)
     SLOW_COMMAND = (0.02, 0.05, 0.1)
@@ -421,6 +425,14 @@ class LoopHealth:
                 elif sample.name == "houqin_command_seconds_bucket":
                     key = ("command", sample.labels["le"])
                     buckets[key] = buckets.get(key, 0.0) + sample.value
+                elif sample.name == "houqin_relay_round_events_count":
+                    health.relay_rounds += sample.value
+                elif sample.name == "houqin_relay_round_events_sum":
+                    health.relay_events += sample.value
+                elif sample.name == "houqin_consumer_batch_events_count":
+                    health.consumer_batches += sample.value
+                elif sample.name == "houqin_consumer_batch_events_sum":
+                    health.consumer_records += sample.value
         for threshold in cls.THRESHOLDS:
             health.late[threshold] = health.ticks - buckets.get(("lag", str(threshold)), health.ticks)
         for generation, count in health.collections.items():
@@ -441,6 +453,10 @@ class LoopHealth:
             minus(self.long_collections, before.long_collections),
             self.commands - before.commands,
             minus(self.slow_commands, before.slow_commands),
+            self.relay_rounds - before.relay_rounds,
+            self.relay_events - before.relay_events,
+            self.consumer_batches - before.consumer_batches,
+            self.consumer_records - before.consumer_records,
         )
 
     def describe(self) -> str:
@@ -454,7 +470,18 @@ class LoopHealth:
         )
         slow = ", ".join(f"{self.slow_commands.get(t, 0):.0f} over {t * 1000:.0f} ms" for t in self.SLOW_COMMAND)
         handled = f"; commands {self.commands:.0f} (in the store: {slow})" if self.commands else ""
-        return f"event loop ticks {self.ticks:.0f}: late {late}; collections: {collections}{handled}"
+        relayed = (
+            f"; relay rounds {self.relay_rounds:.0f} ({self.relay_events / self.relay_rounds:.1f} events each)"
+            if self.relay_rounds
+            else ""
+        )
+        consumed = (
+            f"; consumer batches {self.consumer_batches:.0f} "
+            f"({self.consumer_records / self.consumer_batches:.1f} records each)"
+            if self.consumer_batches
+            else ""
+        )
+        return f"event loop ticks {self.ticks:.0f}: late {late}; collections: {collections}{handled}{relayed}{consumed}"
 
 
 # -- HTTP load generators ------------------------------------------------------------------

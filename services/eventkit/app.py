@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandContext
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
+from services.eventkit.lane import CommandLane
 from services.eventkit.logs import configure_logging, correlation_id
 from services.eventkit.routes import MAX_HEADER_LENGTH
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime, freeze_startup_heap
@@ -203,6 +204,8 @@ def create_app(
         openapi_tags=definition.openapi_tags or None,
     )
     app.state.runtime = runtime
+    if settings.command_lane:  # inside the correlation middleware: a laned command has its id too
+        app.add_middleware(CommandLane, routers=definition.routers)
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
 

@@ -33,7 +33,13 @@ from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.errors import ConcurrencyConflict
 from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, sleep_or_stop, stop_quietly
-from services.eventkit.metrics import CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_SKIPPED
+from services.eventkit.metrics import (
+    CONSUMER_BATCH_EVENTS,
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    EVENTS_CONSUMED,
+    EVENTS_SKIPPED,
+)
 from services.eventkit.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -204,6 +210,7 @@ class ConsumerRunner:
         """Everything one poll returned (every partition's records, each partition in order)
         in one transaction; their offsets are committed after it, with the next due commit."""
         decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]] = []
+        CONSUMER_BATCH_EVENTS.labels(self.group_id).observe(sum(len(records) for records in batches.values()))
         for records in batches.values():
             for record in records:
                 if not self._may_want(record):

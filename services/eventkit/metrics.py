@@ -7,10 +7,23 @@ from prometheus_client import Counter, Gauge, Histogram
 EVENTS_APPENDED = Counter("houqin_events_appended_total", "Events appended to the store", ["service"])
 EVENTS_PUBLISHED = Counter("houqin_events_published_total", "Events the relay saw acknowledged by Kafka", ["service"])
 OUTBOX_PENDING = Gauge("houqin_outbox_pending", "Outbox rows not yet acknowledged by Kafka", ["service"])
+BATCH_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500)
+RELAY_ROUND_EVENTS = Histogram(
+    "houqin_relay_round_events",
+    "Events per relay round (one read of the outbox, one send per partition, one deletion)",
+    ["service"],
+    buckets=BATCH_BUCKETS,
+)
 RELAY_FAILURES = Counter("houqin_relay_failures_total", "Publish attempts that failed and will be retried", ["service"])
 EVENTS_CONSUMED = Counter("houqin_events_consumed_total", "Events a consumer handled (effect applied)", ["consumer"])
 EVENTS_SKIPPED = Counter(
     "houqin_events_skipped_total", "Redelivered events a consumer had already handled", ["consumer"]
+)
+CONSUMER_BATCH_EVENTS = Histogram(
+    "houqin_consumer_batch_events",
+    "Records per consumer batch (one poll, one transaction)",
+    ["consumer"],
+    buckets=BATCH_BUCKETS,
 )
 DEAD_LETTERS = Counter("houqin_dead_letters_total", "Events sent to the dead-letter topic", ["consumer"])
 CONSUMER_LAG = Gauge(
@@ -18,6 +31,11 @@ CONSUMER_LAG = Gauge(
 )
 PROJECTION_LAG = Gauge(
     "houqin_projection_lag_seconds", "Seconds between an event's recording and its projection", ["projection"]
+)
+COMMAND_LANE = Counter(
+    "houqin_command_lane_requests_total",
+    "POSTs to command routes: served by the command lane, or handed to the framework (input errors...)",
+    ["outcome"],
 )
 COMMAND_LATENCY = Histogram(
     "houqin_command_seconds",

@@ -32,7 +32,7 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from services.eventkit.db import Connection
 from services.eventkit.kafka import ensure_topics, make_producer, sleep_or_stop, stop_quietly
-from services.eventkit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES
+from services.eventkit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES, RELAY_ROUND_EVENTS
 from services.eventkit.settings import Settings
 from services.eventkit.store import OUTBOX_CHANNEL
 
@@ -195,6 +195,7 @@ class OutboxRelay:
             await self.mark_sent(conn, acknowledged)
             self.stats.published += len(acknowledged)
             EVENTS_PUBLISHED.labels(self.settings.service).inc(len(acknowledged))
+            RELAY_ROUND_EVENTS.labels(self.settings.service).observe(len(acknowledged))
         if failed:
             # Leave the rows; a fresh producer resends them in order.
             raise RuntimeError(f"{len(failed)} partition batch(es) not acknowledged: {failed[0]!r}")

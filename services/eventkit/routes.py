@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -44,6 +45,13 @@ COMMAND_HEADERS: list[dict[str, Any]] = [
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Awaitable[CommandResult]])
 
+# The endpoints ``command_route`` registered: the command lane (``services.eventkit.lane``) may serve them.
+_COMMAND_ENDPOINTS: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+
+
+def is_command_endpoint(endpoint: Callable[..., Any]) -> bool:
+    return endpoint in _COMMAND_ENDPOINTS
+
 
 def command_route(router: APIRouter, path: str, summary: str, **kwargs: Any) -> Callable[[Endpoint], Endpoint]:
     """``@command_route(router, "/hazards", "Report a hazard")`` — a POST answering a CommandResult.
@@ -67,6 +75,7 @@ def command_route(router: APIRouter, path: str, summary: str, **kwargs: Any) -> 
             return Response(result.__pydantic_serializer__.to_json(result), media_type="application/json")
 
         post(answered)
+        _COMMAND_ENDPOINTS.add(answered)
         return endpoint
 
     return register

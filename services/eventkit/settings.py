@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     relay_poll_interval_s: float = 1.0
     consumer_batch_size: int = 100
     consumer_commit_interval_s: float = 0.5  # offsets to Kafka; the database's tracking is what counts
+    command_lane: bool = True  # commands' POSTs past the framework's machinery (services.eventkit.lane)
     campus_cache_ttl_s: float = 2.0  # how long a process trusts the campus rows of its directory mirror
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase
     log_level: str = "INFO"

@@ -55,3 +55,27 @@ def test_the_difference_of_two_readings_is_what_happened_between_them() -> None:
 
 def test_a_process_without_loop_metrics_says_so() -> None:
     assert LoopHealth.parse("").describe() == "no loop metrics"
+
+
+def batch_metrics(relay_rounds: list[int], consumer_batches: dict[str, list[int]]) -> str:
+    registry = CollectorRegistry()
+    relay = Histogram("houqin_relay_round_events", "", ["service"], buckets=(1, 10, 100), registry=registry)
+    consumer = Histogram("houqin_consumer_batch_events", "", ["consumer"], buckets=(1, 10, 100), registry=registry)
+    for n in relay_rounds:
+        relay.labels("safety").observe(n)
+    for group, sizes in consumer_batches.items():
+        for n in sizes:
+            consumer.labels(group).observe(n)
+    return generate_latest(registry).decode()
+
+
+def test_relay_rounds_and_consumer_batches_are_counted_with_their_mean_size() -> None:
+    before = LoopHealth.parse(batch_metrics([5], {"projections": [2]}))
+    after = LoopHealth.parse(batch_metrics([5, 3, 1], {"projections": [2, 4], "reactions": [1, 3]}))
+    between = after.since(before)
+    assert (between.relay_rounds, between.relay_events) == (2, 4)
+    assert (between.consumer_batches, between.consumer_records) == (3, 8)
+    # with no loop ticks there is nothing to describe; give it one
+    between.ticks = 1
+    assert "relay rounds 2 (2.0 events each)" in between.describe()
+    assert "consumer batches 3 (2.7 records each)" in between.describe()

@@ -19,6 +19,7 @@ import asyncpg
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
+from prometheus_client import REGISTRY
 
 from services.directory import commands as c
 from services.directory.events import Admission
@@ -89,6 +90,9 @@ async def test_a_redelivered_event_acts_once(world: World) -> None:
     await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
     events_in_store = await world.directory_pool.fetchval("SELECT count(*) FROM events")
     assert runner.handled == events_in_store
+    # each batch is counted with its size (houqin_consumer_batch_events)
+    batched = REGISTRY.get_sample_value("houqin_consumer_batch_events_sum", {"consumer": runner.group_id})
+    assert batched == events_in_store
 
     # every record of the topic delivered a second time
     records = await read_topic(world.directory.kafka_bootstrap, world.topic, until=events_in_store)

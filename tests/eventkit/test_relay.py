@@ -11,6 +11,7 @@ from datetime import date
 
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 
 from services.directory.events import DistrictRegistered, TermScheduled
 from services.eventkit.envelope import DomainEvent, TenantPath, new_envelope
@@ -67,6 +68,10 @@ async def run_relay(settings: Settings, pool: asyncpg.Pool, *, batch_size: int |
         await asyncio.wait_for(task, 30)
 
 
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def _outbox_empty(pool: asyncpg.Pool) -> bool:
     return await pool.fetchval("SELECT count(*) FROM outbox") == 0
 
@@ -76,7 +81,12 @@ async def test_every_committed_event_reaches_kafka_in_stream_order(make_settings
     pool = await migrated(settings)
     store = EventStore(pool)
     total = await write_streams(store, streams=20, per_stream=25)
+    rounds_before = sample("houqin_relay_round_events_count", service=settings.service)
+    events_before = sample("houqin_relay_round_events_sum", service=settings.service)
     await run_relay(settings, pool, batch_size=64)
+    # rounds of at most 64, every event counted once
+    assert sample("houqin_relay_round_events_sum", service=settings.service) - events_before == total
+    assert sample("houqin_relay_round_events_count", service=settings.service) - rounds_before >= total / 64
 
     records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=total)
     envs = envelopes_of(records)

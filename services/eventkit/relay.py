@@ -6,7 +6,9 @@
   A transaction that commits late with a lower position is still in the table the
   next time round, so it is never skipped (no high-water mark over a sequence).
 - Each round sends at most one batch per partition, built in position order (which
-  is version order within a stream), and awaits every delivery before deleting.
+  is version order within a stream), and awaits every delivery before deleting. Under
+  load (a full round, or appends during it) the deletion rides on the next round's read
+  of the outbox; otherwise it is a statement of its own, at once.
   A batch is appended atomically by the broker, so a failure leaves nothing of that
   partition half-sent; the rows stay and are sent again (duplicates are possible
   downstream, loss and reordering are not).
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -41,7 +44,7 @@ log = logging.getLogger(__name__)
 # The oldest pending rows first, then each one's event by its key: one index probe per row.
 # (A plain join let the planner, with statistics taken while the outbox was full, merge the
 # outbox with the whole events table, so every round read every event ever stored.)
-PENDING_SQL = """
+_PENDING = """
 SELECT o.position, e.stream_id, e.event_id, e.type, e.correlation_id,
        json_build_object(
          'event_id', e.event_id, 'stream_id', e.stream_id, 'version', e.version, 'type', e.type,
@@ -49,10 +52,18 @@ SELECT o.position, e.stream_id, e.event_id, e.type, e.correlation_id,
          'position', e.position, 'district_id', e.district_id, 'school_id', e.school_id,
          'campus_id', e.campus_id, 'actor', e.actor, 'correlation_id', e.correlation_id,
          'causation_id', e.causation_id, 'command_id', e.command_id, 'data', e.data)::text AS envelope
-FROM (SELECT position FROM outbox ORDER BY position LIMIT $1) o
+FROM (SELECT position FROM outbox {where} ORDER BY position LIMIT $1) o
 CROSS JOIN LATERAL (SELECT * FROM events WHERE events.position = o.position LIMIT 1) e
 ORDER BY o.position
 """
+PENDING_SQL = _PENDING.format(where="")
+# The same read, deleting the rows of the last round (acknowledged by Kafka) in the same
+# statement: under load, one statement a round instead of two. The read's snapshot still
+# sees the rows it deletes, hence the filter.
+PENDING_AFTER_SENT_SQL = (
+    "WITH sent AS (DELETE FROM outbox WHERE position = ANY($2::bigint[]))\n"
+    + _PENDING.format(where="WHERE position <> ALL($2::bigint[])").strip()
+)
 
 
 def relay_lock_key(service: str) -> int:
@@ -75,6 +86,7 @@ class OutboxRelay:
         self.is_leader = False
         self._wakeup = asyncio.Event()
         self._partitioner = DefaultPartitioner()
+        self._counted_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until ``stop`` is set; finishes the round in hand before returning."""
@@ -136,28 +148,42 @@ class OutboxRelay:
 
     async def _pump(self, conn: Connection, producer: AIOKafkaProducer, stop: asyncio.Event) -> None:
         partitions = sorted(await producer.partitions_for(self.topic))
+        sent: list[int] = []  # acknowledged by Kafka, still in the outbox
         while not stop.is_set():
             self._wakeup.clear()
-            sent = await self.publish_round(conn, producer, partitions)
-            if sent == 0:
-                pending = await conn.fetchval("SELECT count(*) FROM outbox")
-                OUTBOX_PENDING.labels(self.settings.service).set(pending)
-                if pending == 0:
-                    waiter = asyncio.ensure_future(self._wakeup.wait())
-                    stopper = asyncio.ensure_future(stop.wait())
-                    await asyncio.wait(
-                        {waiter, stopper},
-                        timeout=self.settings.relay_poll_interval_s,
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                    waiter.cancel()
-                    stopper.cancel()
+            fetched, sent = await self.publish_round(conn, producer, partitions, sent)
+            if (fetched == self.batch_size or len(sent) < fetched or self._wakeup.is_set()) and not stop.is_set():
+                continue  # more is waiting: the next round's read deletes these
+            if sent:
+                await self.mark_sent(conn, sent)
+                sent = []
+            await self._count_pending(conn, now=fetched == 0)
+            waiter = asyncio.ensure_future(self._wakeup.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper}, timeout=self.settings.relay_poll_interval_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            waiter.cancel()
+            stopper.cancel()
 
-    async def publish_round(self, conn: Connection, producer: AIOKafkaProducer, partitions: list[int]) -> int:
-        """Publishes one round; returns how many outbox rows were acknowledged and removed."""
-        rows = await conn.fetch(PENDING_SQL, self.batch_size)
+    async def _count_pending(self, conn: Connection, *, now: bool) -> None:
+        """``houqin_outbox_pending``: counted when idle, and at most once a second under load."""
+        if now or time.monotonic() - self._counted_at >= 1.0:
+            self._counted_at = time.monotonic()
+            OUTBOX_PENDING.labels(self.settings.service).set(await conn.fetchval("SELECT count(*) FROM outbox"))
+
+    async def publish_round(
+        self, conn: Connection, producer: AIOKafkaProducer, partitions: list[int], sent: list[int] | None = None
+    ) -> tuple[int, list[int]]:
+        """Publishes one round, first deleting ``sent`` (the last round's, acknowledged) with the
+        read; returns how many rows it read and the positions Kafka acknowledged (still in the
+        outbox: for the next round, or :meth:`mark_sent`)."""
+        if sent:
+            rows = await conn.fetch(PENDING_AFTER_SENT_SQL, self.batch_size, sent)
+        else:
+            rows = await conn.fetch(PENDING_SQL, self.batch_size)
         if not rows:
-            return 0
+            return 0, []
         self.stats.rounds += 1
         by_partition: dict[int, list[asyncpg.Record]] = defaultdict(list)
         for row in rows:
@@ -192,14 +218,15 @@ class OutboxRelay:
             else:
                 acknowledged.extend(positions)
         if acknowledged:
-            await self.mark_sent(conn, acknowledged)
             self.stats.published += len(acknowledged)
             EVENTS_PUBLISHED.labels(self.settings.service).inc(len(acknowledged))
             RELAY_ROUND_EVENTS.labels(self.settings.service).observe(len(acknowledged))
         if failed:
             # Leave the rows; a fresh producer resends them in order.
+            if acknowledged:
+                await self.mark_sent(conn, acknowledged)
             raise RuntimeError(f"{len(failed)} partition batch(es) not acknowledged: {failed[0]!r}")
-        return len(acknowledged)
+        return len(rows), acknowledged
 
     async def mark_sent(self, conn: Connection, positions: list[int]) -> None:
         """Kafka acknowledged these: they leave the outbox."""

@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY
 
 from services.directory.events import DistrictRegistered, TermScheduled
 from services.eventkit.envelope import DomainEvent, TenantPath, new_envelope
+from services.eventkit.kafka import ensure_topics, make_producer
 from services.eventkit.relay import PENDING_SQL, OutboxRelay
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
@@ -91,6 +92,7 @@ async def test_every_committed_event_reaches_kafka_in_stream_order(make_settings
     records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=total)
     envs = envelopes_of(records)
     assert {e.event_id for e in envs} == {r["event_id"] for r in await pool.fetch("SELECT event_id FROM events")}
+    assert len(envs) == total  # each once: no round read rows an earlier one had sent
     assert check_stream_order(envs) == {f"school-{i}": 25 for i in range(20)}
     # keyed by stream: a stream lives in one partition
     partitions_of: dict[str, set[int]] = {}
@@ -132,6 +134,35 @@ async def test_a_transaction_committing_late_with_a_lower_position_is_published(
     assert positions["district-slow"] == min(positions.values())
     records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=6)
     assert sorted(e.stream_id for e in envelopes_of(records)) == sorted(positions)
+    await pool.close()
+
+
+async def test_under_load_a_rounds_deletion_rides_on_the_next_read(make_settings: SettingsFactory) -> None:
+    settings = await make_settings("directory", namespace_suffix="relaymerge")
+    pool = await migrated(settings)
+    total = await write_streams(EventStore(pool), streams=5, per_stream=2)
+    relay = OutboxRelay(settings, batch_size=4)
+    conn = await relay.connect()
+    await ensure_topics(settings, settings.events_topic)
+    producer = make_producer(settings, client_id="test-relay-merge")
+    await producer.start()
+    try:
+        partitions = sorted(await producer.partitions_for(settings.events_topic))
+        read, sent = await relay.publish_round(conn, producer, partitions)
+        assert read == len(sent) == 4
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == total  # acknowledged, not yet deleted
+        read, sent_next = await relay.publish_round(conn, producer, partitions, sent)
+        assert read == len(sent_next) == 4 and not set(sent) & set(sent_next)
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == total - 4
+        read, last = await relay.publish_round(conn, producer, partitions, sent_next)
+        assert read == len(last) == total - 8
+        await relay.mark_sent(conn, last)
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    finally:
+        await producer.stop()
+        await conn.close()
+    records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=total)
+    assert len(records) == total  # every event once
     await pool.close()
 
 

@@ -79,17 +79,28 @@ class LaneRoute:
         return self.route.path_regex
 
 
+def _needs_the_framework(d: Any) -> bool:
+    """Whether a FastAPI ``Dependant`` asks for something only the framework gives: the
+    response, background tasks, a websocket or connection, security scopes, query, header or
+    cookie parameters."""
+    return bool(
+        d.query_params
+        or d.header_params
+        or d.cookie_params
+        or d.response_param_name
+        or d.background_tasks_param_name
+        or getattr(d, "websocket_param_name", None)
+        or getattr(d, "http_connection_param_name", None)
+        or getattr(d, "security_scopes_param_name", None)
+        or getattr(d, "security_requirements", None)
+    )
+
+
 def _dependency(sub: Any) -> Dependency | None:
     """``sub`` (a FastAPI ``Dependant``) as the lane solves it, or None if it cannot."""
     if not inspect.iscoroutinefunction(sub.call):  # a plain def runs in a thread; a generator has an exit
         return None
-    if sub.path_params or sub.query_params or sub.header_params or sub.cookie_params or sub.body_params:
-        return None
-    if sub.response_param_name or sub.background_tasks_param_name:
-        return None
-    if getattr(sub, "security_scopes_param_name", None) or getattr(sub, "security_requirements", None):
-        return None
-    if getattr(sub, "websocket_param_name", None) or getattr(sub, "http_connection_param_name", None):
+    if _needs_the_framework(sub) or sub.path_params or sub.body_params:
         return None
     needs = tuple(_dependency(d) for d in sub.dependencies)
     if any(n is None for n in needs):
@@ -102,13 +113,7 @@ def lane_route(route: BaseRoute) -> LaneRoute | None:
     if not isinstance(route, APIRoute) or route.methods != {"POST"} or not is_command_endpoint(route.endpoint):
         return None
     d = route.dependant
-    if d.query_params or d.header_params or d.cookie_params or len(d.body_params) != 1:
-        return None
-    if d.response_param_name or d.background_tasks_param_name:
-        return None
-    if getattr(d, "websocket_param_name", None) or getattr(d, "http_connection_param_name", None):
-        return None
-    if getattr(d, "security_scopes_param_name", None) or getattr(d, "security_requirements", None):
+    if _needs_the_framework(d) or len(d.body_params) != 1:
         return None
     body = d.body_params[0]
     annotation = body.field_info.annotation

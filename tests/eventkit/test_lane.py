@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
@@ -86,6 +86,13 @@ def test_routes_the_lane_cannot_serve_are_left_to_the_framework() -> None:
     @command_route(router, "/with-sync-dependency", "A command with a plain def dependency")
     async def with_sync(cmd: Close, who: Annotated[str, Depends(sync_caller)]) -> CommandResult:
         return result("s")
+
+    async def tenant(x_tenant: Annotated[str, Header()]) -> str:
+        return x_tenant
+
+    @command_route(router, "/with-header-dependency", "A command whose dependency reads a declared header")
+    async def with_header(cmd: Close, who: Annotated[str, Depends(tenant)]) -> CommandResult:
+        return result("h")
 
     @command_route(router, "/with-int/{n:int}", "A command with a typed path")
     async def with_int(n: int, cmd: Close) -> CommandResult:

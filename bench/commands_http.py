@@ -124,7 +124,9 @@ async def http_load(
             f"POST /hazards ({kind})", clients, post, duration_s=duration, max_ops=int(duration * 20_000),
             warmup_s=warmup,
         )  # fmt: skip
-        cpu = CpuMeter.per_op(before, meter.sample(), closed.ok)
+        after = meter.sample()
+        cpu = CpuMeter.per_op(before, after, closed.ok)
+        closed_cpu = CpuMeter.per_op(before, after, closed.ok, wakeups=True)
         await settle(url)
         # At a rate this machine sustains (half the closed loop's most): the latency of a system
         # not saturated. Before the target rate, whose overload would leave work behind it
@@ -134,16 +136,17 @@ async def http_load(
         easy = await open_loop(
             f"POST /hazards ({kind})", easy_rate, lambda i: post(20_000_000 + i), duration_s=duration
         )
-        easy_cpu = CpuMeter.per_op(before, meter.sample(), easy.ok)
+        easy_cpu = CpuMeter.per_op(before, meter.sample(), easy.ok, wakeups=True)
         easy_health = (await LoopHealth.read(url)).since(health)
         await settle(url)
         health, before = await LoopHealth.read(url), meter.sample()
         opened = await open_loop(f"POST /hazards ({kind})", rate, lambda i: post(10_000_000 + i), duration_s=duration)
-        opened_cpu = CpuMeter.per_op(before, meter.sample(), opened.ok)
+        opened_cpu = CpuMeter.per_op(before, meter.sample(), opened.ok, wakeups=True)
         opened_health = (await LoopHealth.read(url)).since(health)
         await settle(url)
     finally:
         await pool.aclose()
+    console.print(f"{kind}, the closed loop ({clients} clients): {closed_cpu}")
     for at, loop_health, loop_cpu in ((rate, opened_health, opened_cpu), (easy_rate, easy_health, easy_cpu)):
         console.print(f"{kind}, the service during the open loop at {at:,.0f}/s: {loop_health.describe()}; {loop_cpu}")
     return closed, opened, easy, cpu

@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import uuid4
 
 import asyncpg
@@ -586,9 +586,29 @@ class ClientPool:
             await self.clients.get_nowait().aclose()
 
 
-def process_cpu_seconds(match: Callable[[int, str], bool]) -> float:
-    """CPU seconds (user + system) used so far by the processes ``match(pid, cmdline)`` picks."""
-    total = 0.0
+class Usage(NamedTuple):
+    """What processes used so far: CPU seconds (user + system), and how many times their
+    threads went to sleep and were woken again (voluntary context switches)."""
+
+    cpu_s: float
+    wakeups: int
+
+
+def _wakeups(pid: int | str) -> int:
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/status") as f:
+            for line in f:
+                if line.startswith("voluntary_ctxt_switches"):
+                    total += int(line.split()[1])
+                    break
+    return total
+
+
+def process_usage(match: Callable[[int, str], bool]) -> Usage:
+    """:class:`Usage` of the processes ``match(pid, cmdline)`` picks, all their threads."""
+    cpu = 0.0
+    wakeups = 0
     tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -600,10 +620,11 @@ def process_cpu_seconds(match: Callable[[int, str], bool]) -> float:
                 continue
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
+            cpu += (int(fields[11]) + int(fields[12])) / tick
+            wakeups += _wakeups(entry)
         except OSError:
             continue
-    return total
+    return Usage(cpu, wakeups)
 
 
 def descendants(pids: Iterable[int]) -> set[int]:
@@ -634,24 +655,30 @@ class CpuMeter:
         self.databases = list(databases)
         self.broker = broker
 
-    def sample(self) -> dict[str, float]:
-        taken: dict[str, float] = {}
+    def sample(self) -> dict[str, Usage]:
+        taken: dict[str, Usage] = {}
         for name, roots in self.processes.items():
             pids = descendants(roots)
-            taken[name] = process_cpu_seconds(lambda pid, _cmd: pid in pids)  # noqa: B023 (used at once)
-        taken["PostgreSQL"] = process_cpu_seconds(lambda _, cmd: any(f" {d} " in f" {cmd} " for d in self.databases))
-        taken["load generator"] = time.process_time()
+            taken[name] = process_usage(lambda pid, _cmd: pid in pids)  # noqa: B023 (used at once)
+        taken["PostgreSQL"] = process_usage(lambda _, cmd: any(f" {d} " in f" {cmd} " for d in self.databases))
+        taken["load generator"] = Usage(time.process_time(), _wakeups("self"))
         if self.broker:
-            taken["Kafka broker"] = process_cpu_seconds(lambda _, cmd: "kafka.Kafka" in cmd)
+            taken["Kafka broker"] = process_usage(lambda _, cmd: "kafka.Kafka" in cmd)
         return taken
 
     @staticmethod
-    def per_op(before: dict[str, float], after: dict[str, float], ops: int) -> str:
+    def per_op(before: dict[str, Usage], after: dict[str, Usage], ops: int, *, wakeups: bool = False) -> str:
+        """The CPU per operation of each process, and in all; with ``wakeups``, also how many
+        times each went to sleep and was woken per operation (each costs a context switch)."""
         if not ops:
             return "-"
-        parts = [f"{name} {(after[name] - before[name]) / ops * 1e6:,.0f} µs" for name in before]
-        total = sum(after[name] - before[name] for name in before) / ops * 1e6
-        return "CPU per request: " + ", ".join(parts) + f"; in all {total:,.0f} µs"
+        parts = [f"{name} {(after[name].cpu_s - before[name].cpu_s) / ops * 1e6:,.0f} µs" for name in before]
+        total = sum(after[name].cpu_s - before[name].cpu_s for name in before) / ops * 1e6
+        text = "CPU per request: " + ", ".join(parts) + f"; in all {total:,.0f} µs"
+        if wakeups:
+            woken = [f"{name} {(after[name].wakeups - before[name].wakeups) / ops:.1f}" for name in before]
+            text += "; wake-ups per request: " + ", ".join(woken)
+        return text
 
 
 # -- services in a subprocess --------------------------------------------------------------

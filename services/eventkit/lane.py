@@ -187,10 +187,17 @@ def routes_in_order(app: FastAPI, routers: Sequence[APIRouter]) -> list[BaseRout
         included = getattr(entry, "original_router", None)  # how FastAPI keeps an included router
         if included is None:
             ordered.append(entry)
-        elif id(included) in by_id:
-            ordered.extend(included.routes)
-        else:
+            continue
+        # what ``include_router`` added: a prefix, dependencies or a body limit the routes do not show
+        context = getattr(entry, "include_context", None)
+        added = context is not None and bool(
+            getattr(context, "prefix", None)
+            or getattr(context, "dependencies", None)
+            or getattr(context, "max_body_size", None) is not None
+        )
+        if id(included) not in by_id or added:
             return None
+        ordered.extend(included.routes)
     return ordered
 
 
@@ -214,16 +221,15 @@ class LaneTable:
 
 
 def build_table(app: FastAPI, routers: Sequence[APIRouter]) -> LaneTable:
-    """Which routes the lane serves. Routes of a router with a prefix (or of an app with
-    dependencies of its own) are left to the framework: their routes do not say all of it."""
+    """Which routes the lane serves: none if the app has dependencies of its own, or includes a
+    router with a prefix, dependencies or a body limit (its routes would not say all of it)."""
     exact: dict[str, LaneRoute] = {}
     patterned: list[LaneRoute] = []
     ordered = routes_in_order(app, routers)
     if ordered is None or app.router.dependencies:
         return LaneTable({}, ())
-    prefixed = {id(route) for router in routers if router.prefix for route in router.routes}
     for i, route in enumerate(ordered):
-        plan = None if id(route) in prefixed else lane_route(route)
+        plan = lane_route(route)
         if plan is None:
             continue
         if any(may_share_a_path(earlier, plan.route.path) for earlier in ordered[:i]):

@@ -105,12 +105,22 @@ def test_routes_the_lane_cannot_serve_are_left_to_the_framework() -> None:
     app = FastAPI()
     app.include_router(router)
     assert len(build_table(app, [router])) == 0
-    # a router with a prefix: its paths are not what its routes say
-    prefixed = APIRouter(prefix="/v2")
-    command_route(prefixed, "/things", "Add a thing")(with_query)
+
+
+def test_a_router_included_with_a_prefix_or_dependencies_is_left_to_the_framework() -> None:
+    router = APIRouter(prefix="/v2")  # a router's own prefix is in its routes' paths
+
+    @command_route(router, "/things", "Add a thing")
+    async def add(cmd: Close, who: Caller) -> CommandResult:
+        return result("new")
+
     app = FastAPI()
-    app.include_router(prefixed)
-    assert len(build_table(app, [prefixed])) == 0
+    app.include_router(router)
+    assert build_table(app, [router]).match("/v2/things") is not None
+    for include in ({"prefix": "/outer"}, {"dependencies": [Depends(caller)]}):
+        app = FastAPI()
+        app.include_router(router, **include)  # type: ignore[arg-type]
+        assert len(build_table(app, [router])) == 0, include
 
 
 def test_paths_share_unless_a_literal_segment_differs() -> None:

@@ -26,6 +26,7 @@ from services.eventkit.runtime import Mode, ServiceDefinition
 from services.safety.service import SAFETY
 from tests.conftest import RunningService
 from tests.safety.conftest import SafetyWorld
+from tests.safety.test_hazards_api import hazard as report
 
 UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -55,17 +56,6 @@ async def without_lane(service: RunningService, definition: ServiceDefinition) -
 async def plain(world: SafetyWorld) -> AsyncIterator[httpx.AsyncClient]:
     async with without_lane(world.safety, SAFETY) as client:
         yield client
-
-
-def report(hazard_id: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "hazard_id": hazard_id,
-        "campus_id": "main",
-        "area": "操场",
-        "description": "窨井盖下沉",
-        "severity": "medium",
-        "reported_at": "2020-10-12T08:30:00+08:00",
-    } | extra
 
 
 async def send(client: httpx.AsyncClient, world: SafetyWorld, case: Case, entity: str, key: str) -> httpx.Response:
@@ -107,8 +97,8 @@ async def test_the_lane_answers_every_kind_of_request_as_the_framework_does(
         Case("charset", "/hazards", json_body=report("{id}-5"), content_type="application/json; charset=utf-8"),
         Case("no-content-type", "/hazards", json_body=report("{id}-6"), content_type=None),
         Case("no-token", "/hazards", json_body=report("{id}-7"), as_=None),
-        Case("other-campus", "/hazards", json_body=report("{id}-8", campus_id="aoyuan")),
-        Case("unknown-campus", "/hazards", json_body=report("{id}-9", campus_id="nowhere")),
+        Case("other-campus", "/hazards", json_body=report("{id}-8", campus="aoyuan")),
+        Case("unknown-campus", "/hazards", json_body=report("{id}-9", campus="nowhere")),
         Case("long-key", "/hazards", json_body=report("{id}-10"), headers={"Idempotency-Key": "k" * 201}),
         Case("long-causation", "/hazards", json_body=report("{id}-11"), headers={"X-Causation-Id": "c" * 201}),
         Case("trailing-slash", "/hazards/", json_body=report("{id}-12")),

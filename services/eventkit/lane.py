@@ -158,23 +158,25 @@ def _is_literal(segment: str) -> bool:
     return "{" not in segment
 
 
+def _no_literal_differs(theirs: list[str], ours: list[str]) -> bool:
+    """Whether no segment, side by side, is a literal in both and a different one."""
+    return not any(_is_literal(a) and _is_literal(b) and a != b for a, b in zip(theirs, ours, strict=False))
+
+
 def may_share_a_path(earlier: BaseRoute, template: str) -> bool:
     """Whether a request for a path of ``template`` could be taken by ``earlier`` (conservative:
     True unless some segment is a different literal in both, or they cannot have as many)."""
+    ours = _segments(template)
     if isinstance(earlier, APIRoute | Route):
         if earlier.methods is not None and "POST" not in earlier.methods:
             return False
-        theirs, ours = _segments(earlier.path), _segments(template)
+        theirs = _segments(earlier.path)
         if any(":" in s for s in theirs + ours):  # a converter (``{p:path}``...): may span segments
             return True
-        if len(theirs) != len(ours):
-            return False
-        return not any(_is_literal(a) and _is_literal(b) and a != b for a, b in zip(theirs, ours, strict=True))
-    if isinstance(earlier, Mount):
-        prefix, ours = _segments(earlier.path), _segments(template)
-        if len(prefix) > len(ours):
-            return False
-        return not any(_is_literal(a) and _is_literal(b) and a != b for a, b in zip(prefix, ours, strict=False))
+        return len(theirs) == len(ours) and _no_literal_differs(theirs, ours)
+    if isinstance(earlier, Mount):  # takes every path under its prefix
+        prefix = _segments(earlier.path)
+        return len(prefix) <= len(ours) and _no_literal_differs(prefix, ours)
     return True  # a kind of route the lane does not know: it may take anything
 
 

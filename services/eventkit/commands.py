@@ -131,18 +131,16 @@ class CommandBus:
             ctx = replace(ctx, expected_version=expected)
         started = time.perf_counter()
         try:
-            if ctx.command_id is not None:
-                first = await self.store.command_result(ctx.command_id, conn=conn)
-                if first is not None:
-                    return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
+            first = await self._first_result(ctx, conn)
+            if first is not None:
+                return first
             try:
                 return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn)
             except (Rejected, ConcurrencyConflict):
-                if ctx.command_id is not None:
-                    # Another attempt of this very command may have committed since the look-up above.
-                    first = await self.store.command_result(ctx.command_id, conn=conn)
-                    if first is not None:
-                        return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
+                # Another attempt of this very command may have committed since the look-up above.
+                first = await self._first_result(ctx, conn)
+                if first is not None:
+                    return first
                 raise
         finally:
             # every outcome, refusals and conflicts included: the time a caller waited on the store
@@ -211,6 +209,15 @@ class CommandBus:
                 event_ids=[str(e.event_id) for e in envelopes],
             )
         raise AssertionError("unreachable")
+
+    async def _first_result(self, ctx: CommandContext, conn: Connection | None) -> CommandResult | None:
+        """The result of an earlier attempt of this command (same command id), if one committed."""
+        if ctx.command_id is None:
+            return None
+        first = await self.store.command_result(ctx.command_id, conn=conn)
+        if first is None:
+            return None
+        return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
 
     async def _replayed(
         self, stream_id: str, event_ids: list[Any], version: int, conn: Connection | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.directory.scoped import CampusCommands
+from services.campus.scoped import CampusCommands
 from services.eventkit.auth import Principal, Role
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import Forbidden, InvalidInput

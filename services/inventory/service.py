@@ -3,7 +3,7 @@ compensation, stock-taking, room assets, keys and repairs, on every campus of th
 
 from __future__ import annotations
 
-from services.directory.mirror import MIRROR_MIGRATIONS, DirectoryMirror
+from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.inventory.events import INVENTORY_EVENTS
 from services.inventory.projections.assets import ASSETS

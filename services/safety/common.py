@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.directory.scoped import CampusCommands, CampusCommandsDep
+from services.campus.scoped import CampusCommands, CampusCommandsDep
 from services.eventkit.auth import Role
 
 MANAGERS = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN)
@@ -21,6 +21,6 @@ STAFF_ON_CAMPUS = (
 FIXERS = (*MANAGERS, Role.TECHNICIAN, Role.CLEANER, Role.GUARD)
 
 
-# The safety service's commands are campus-scoped: see services.directory.scoped.
+# The safety service's commands are campus-scoped: see services.campus.scoped.
 Safety = CampusCommands
 SafetyDep = CampusCommandsDep

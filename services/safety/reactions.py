@@ -9,9 +9,10 @@ record the medical room already opened by hand is left as it is.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
-from services.directory import events as directory
-from services.directory.events import DIRECTORY_EVENTS
+from pydantic import BaseModel
+
 from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandBus, caused_by
 from services.eventkit.consumer import Reaction
@@ -25,18 +26,31 @@ from services.safety.health import ADMISSION, CLASS_ID, HealthRecord, OpenHealth
 SYSTEM = Principal(subject="safety.health-record-opener", name="一人一档")
 
 
+class Enrolment(BaseModel):
+    """What the opener reads of the directory's ``directory.StudentEnrolled`` (by wire name: a
+    service never imports another's classes; unknown fields are ignored)."""
+
+    student_id: str
+    class_id: str
+    campus_id: str
+    school_id: str
+    district_id: str
+    admission: str
+    enrolled_on: date
+
+
 class HealthRecordOpener(Reaction):
     name = "health-record-opener"
     event_types = frozenset({"directory.StudentEnrolled"})
 
     async def handle(self, conn: Connection, envelope: Envelope) -> None:
-        e = DIRECTORY_EVENTS.decode(envelope)
-        if not isinstance(e, directory.StudentEnrolled):
+        if envelope.type != "directory.StudentEnrolled":
             return
+        e = Enrolment.model_validate(envelope.data)
         tenant = TenantPath(district_id=e.district_id, school_id=e.school_id, campus_id=e.campus_id)
         command = OpenHealthRecord(student_id=e.student_id, opened_on=e.enrolled_on)
         ctx = replace(caused_by(envelope, SYSTEM), expected_version=0)  # only a record nobody opened yet
-        facts = {CLASS_ID: e.class_id, ADMISSION: e.admission.value}
+        facts = {CLASS_ID: e.class_id, ADMISSION: e.admission}
         try:
             async with conn.transaction():  # a savepoint: losing a race undoes only this
                 await CommandBus.in_transaction("safety", SAFETY_EVENTS).execute(

@@ -3,7 +3,7 @@ safety education and injuries, on every campus of the district."""
 
 from __future__ import annotations
 
-from services.directory.mirror import MIRROR_MIGRATIONS, DirectoryMirror
+from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.safety.events import SAFETY_EVENTS
 from services.safety.projections.health_files import HEALTH_FILES

@@ -21,9 +21,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 from prometheus_client import REGISTRY
 
+from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.directory import commands as c
 from services.directory.events import Admission
-from services.directory.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.consumer import ConsumerRunner, Reaction
 from services.eventkit.db import KIT_MIGRATIONS, Connection, create_pool, migrate
 from services.eventkit.envelope import Envelope

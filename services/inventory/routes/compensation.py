@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.directory.scoped import CampusCommands, CampusCommandsDep
+from services.campus.scoped import CampusCommands, CampusCommandsDep
 from services.eventkit.app import Context, CurrentPrincipal
 from services.eventkit.commands import CommandResult
 from services.eventkit.envelope import TenantPath

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.directory.scoped import CampusCommandsDep
+from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import Context, CurrentPrincipal
 from services.eventkit.auth import Role
 from services.eventkit.commands import CommandResult

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.directory.mirror import staff_member
-from services.directory.scoped import CampusCommandsDep
+from services.campus.mirror import staff_member
+from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import Context, CurrentPrincipal
 from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandResult

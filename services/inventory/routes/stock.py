@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.directory.mirror import term_of
-from services.directory.scoped import CampusCommandsDep
+from services.campus.mirror import term_of
+from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import Context, CurrentPrincipal
 from services.eventkit.commands import CommandResult
 from services.eventkit.decider import Resolved

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from fastapi import Query as Param
 
-from services.directory.mirror import class_tenant, teachers_of_class
+from services.campus.mirror import class_tenant, teachers_of_class
 from services.eventkit.app import Context, CurrentPrincipal
 from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import CommandResult

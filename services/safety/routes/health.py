@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from services.directory.mirror import student_tenant, teachers_of_class
+from services.campus.mirror import student_tenant, teachers_of_class
 from services.eventkit.app import Context, CurrentPrincipal
 from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import CommandResult

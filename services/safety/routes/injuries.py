@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from fastapi import Query as Param
 
-from services.directory.mirror import student_tenant
+from services.campus.mirror import student_tenant
 from services.eventkit.app import Context, CurrentPrincipal
 from services.eventkit.auth import Role
 from services.eventkit.commands import CommandResult

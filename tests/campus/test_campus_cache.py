@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from services.directory.mirror import MIRROR_MIGRATIONS, CampusCache
+from services.campus.mirror import MIRROR_MIGRATIONS, CampusCache
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.errors import InvalidInput
 from tests.conftest import SettingsFactory

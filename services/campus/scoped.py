@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from services.directory.mirror import CampusCache
+from services.campus.mirror import CampusCache
 from services.eventkit.auth import Role
 from services.eventkit.commands import CommandBus, CommandContext, CommandResult
 from services.eventkit.db import Connection

@@ -289,7 +289,7 @@ async def main(args: argparse.Namespace) -> None:
             # The floor: the page's SQL, straight from asyncpg.
             conn = await asyncpg.connect(safety_dsn)
             try:
-                from services.safety.routes.hazards import HAZARD_COLUMNS
+                from services.safety.queries.hazards import HAZARD_COLUMNS
 
                 sql = (
                     f"SELECT {HAZARD_COLUMNS} FROM proj_inspection_status.hazards "

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from services.campus.mirror import CampusCache
 from services.eventkit.auth import Role
+from services.eventkit.command_table import CommandTable
 from services.eventkit.commands import CommandBus, CommandContext, CommandResult
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved
@@ -68,3 +69,13 @@ async def campus_commands(request: Request) -> CampusCommands:
 
 
 CampusCommandsDep = Annotated[CampusCommands, Depends(campus_commands)]
+
+
+async def _campus_in_body(commands: CampusCommands, command: Any) -> TenantPath:
+    return await commands.campus(command.campus_id)
+
+
+def campus_command_table(service: str) -> CommandTable:
+    """The command table of a campus-scoped service: a new entity belongs to the campus its
+    command names (``campus_id``, 422 if the directory does not know it or it is closed)."""
+    return CommandTable(service, campus_commands, new_tenant=_campus_in_body)

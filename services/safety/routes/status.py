@@ -13,13 +13,13 @@ from services.eventkit.errors import NotFound
 from services.eventkit.queries import Page, Query
 from services.eventkit.routes import After, Limit
 from services.safety.common import STAFF_ON_CAMPUS, SafetyDep
-from services.safety.events import HAZARD_SLA_DAYS, DrillKind, InspectionKind, Severity
+from services.safety.events import DrillKind, InspectionKind, Severity
 from services.safety.inspections import DEFAULT_RHYTHM_DAYS
 from services.safety.projections.inspection_status import INSPECTION_STATUS
+from services.safety.queries.hazards import SLA_INTERVAL
 
 router = APIRouter(tags=["inspection status"])
 S = INSPECTION_STATUS.schema
-_SLA = " ".join(f"WHEN '{s.value}' THEN interval '{d} days'" for s, d in HAZARD_SLA_DAYS.items())
 
 
 async def campus_status(
@@ -53,7 +53,7 @@ async def campus_status(
             "count(*) FILTER (WHERE escalated) AS escalated_total, "
             "count(*) FILTER (WHERE status = 'closed') AS closed, "
             "count(*) FILTER (WHERE status <> 'closed' "
-            f"AND $2::timestamptz - reported_at > (CASE severity {_SLA} END)) AS breaching_sla, "
+            f"AND $2::timestamptz - reported_at > (CASE severity {SLA_INTERVAL} END)) AS breaching_sla, "
             "max(extract(epoch FROM ($2::timestamptz - reported_at)) / 86400) FILTER (WHERE status <> 'closed') "
             "AS oldest_open_days, "
             + ", ".join(

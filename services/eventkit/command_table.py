@@ -1,0 +1,294 @@
+"""A service's commands as one table: the routes are made from it, the gateway reads it.
+
+Most command endpoints say the same two things: where the command belongs (a campus
+named in the body for a new entity, or the stream of an existing one), then run it
+through its decider if the caller holds one of the roles. A row of the table says just
+that, as Eventuous's command services do with ``On<New>`` / ``On<Existing>``::
+
+    COMMANDS = campus_commands_table("safety")
+    COMMANDS.new("hazards", "/hazards", "Report a hazard", ReportHazard, Hazard, id="hazard_id", roles=STAFF)
+    COMMANDS.existing("hazards", "/hazards/{hazard_id}/escalate", "Escalate a hazard", EscalateHazard, Hazard,
+                      what="hazard", roles=MANAGERS)
+
+``lookup`` adds what a row must check or know beyond the stream (a staff member on the
+campus, the class of a student): it runs after the role check and returns the facts the
+decider reads. An endpoint that needs more keeps a function of its own, registered with
+:meth:`CommandTable.custom` so that it is still in the table.
+
+Each row becomes a POST made by :func:`services.eventkit.routes.command_route` (so the
+command lane serves it and OpenAPI documents its errors and headers); the gateway makes
+one mutation of each row, named after it, from the command model alone.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
+
+from fastapi import APIRouter, Depends, Request
+
+from services.eventkit.auth import Role
+from services.eventkit.commands import Command, CommandContext, CommandResult
+from services.eventkit.decider import Decider
+from services.eventkit.envelope import TenantPath
+from services.eventkit.routes import command_route
+
+Facts = dict[str, str]
+
+
+class CommandScope(Protocol):
+    """What a row needs of the request's view of its service (e.g. ``services.campus.scoped``)."""
+
+    async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath: ...
+
+    async def run(
+        self,
+        decider: Decider[Any, Any, Any],
+        entity_id: str,
+        command: Any,
+        ctx: CommandContext,
+        tenant: TenantPath,
+        roles: tuple[Role, ...],
+        *,
+        facts: Facts | None = None,
+    ) -> CommandResult: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """The entity a command is for, as a lookup sees it (its roles already checked)."""
+
+    entity_id: str
+    tenant: TenantPath
+
+
+TenantOf = Callable[[Any, Any], Awaitable[TenantPath]]  # (scope, command) -> tenant of a new entity
+Lookup = Callable[[Any, Any, CommandContext, Target], Awaitable[Facts | None]]  # (scope, command, ctx, target)
+EntityId = Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One row: a command, where it goes, who may send it."""
+
+    service: str
+    name: str  # snake_case: the endpoint's name, and (camelCased) the GraphQL mutation's
+    tag: str
+    path: str
+    summary: str
+    model: type[Command]
+    decider: Decider[Any, Any, Any] | None = None  # None: a custom endpoint
+    roles: tuple[Role, ...] = ()
+    entity_id: EntityId | None = None  # a new entity: its id, from the command
+    tenant: TenantOf | None = None  # a new entity: where it belongs
+    what: str = ""  # an existing entity: its name in a 404
+    lookup: Lookup | None = None
+    endpoint: Callable[..., Awaitable[CommandResult]] | None = None  # a custom endpoint
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+    @property
+    def starts_entity(self) -> bool:
+        return self.entity_id is not None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class CommandTable:
+    """The commands of one service, in the order the routes and mutations appear."""
+
+    def __init__(
+        self,
+        service: str,
+        scope: Callable[[Request], Awaitable[Any]],
+        *,
+        new_tenant: TenantOf | None = None,
+    ) -> None:
+        self.service = service
+        self.specs: list[CommandSpec] = []
+        self._scope = scope
+        self._new_tenant = new_tenant
+
+    def __iter__(self) -> typing.Iterator[CommandSpec]:
+        return iter(self.specs)
+
+    def _add(self, spec: CommandSpec) -> CommandSpec:
+        for other in self.specs:
+            if other.name == spec.name:
+                raise ValueError(f"{self.service}: two commands are named {spec.name}")
+            if other.path == spec.path:
+                raise ValueError(f"{self.service}: two commands are posted to {spec.path}")
+        self.specs.append(spec)
+        return spec
+
+    def new(
+        self,
+        tag: str,
+        path: str,
+        summary: str,
+        model: type[Command],
+        decider: Decider[Any, Any, Any],
+        *,
+        id: str | EntityId,
+        roles: Sequence[Role],
+        tenant: TenantOf | None = None,
+        lookup: Lookup | None = None,
+        name: str | None = None,
+    ) -> CommandSpec:
+        """A command that starts an entity: ``id`` is the body's field holding its id (or a
+        function of the command); ``tenant`` finds where it belongs (default: the table's)."""
+        where = tenant or self._new_tenant
+        if where is None:
+            raise ValueError(f"{path}: a new entity needs a tenant lookup (this table has no default)")
+        entity_id: EntityId = (lambda command: str(getattr(command, id))) if isinstance(id, str) else id
+        if isinstance(id, str) and id not in model.model_fields:
+            raise ValueError(f"{path}: {model.__name__} has no field {id}")
+        return self._add(
+            CommandSpec(
+                self.service,
+                name or _snake(model.__name__),
+                tag,
+                path,
+                summary,
+                model,
+                decider,
+                tuple(roles),
+                entity_id=entity_id,
+                tenant=where,
+                lookup=lookup,
+            )
+        )
+
+    def existing(
+        self,
+        tag: str,
+        path: str,
+        summary: str,
+        model: type[Command],
+        decider: Decider[Any, Any, Any],
+        *,
+        what: str,
+        roles: Sequence[Role],
+        lookup: Lookup | None = None,
+        name: str | None = None,
+    ) -> CommandSpec:
+        """A command for an existing entity, whose id is the path's one parameter; it lives
+        where its first event put it (404 if it has none)."""
+        params = re.findall(r"{(\w+)}", path)
+        if len(params) != 1:
+            raise ValueError(f"{path}: an existing entity is named by exactly one path parameter")
+        return self._add(
+            CommandSpec(
+                self.service,
+                name or _snake(model.__name__),
+                tag,
+                path,
+                summary,
+                model,
+                decider,
+                tuple(roles),
+                what=what,
+                lookup=lookup,
+            )
+        )
+
+    def custom(
+        self, tag: str, path: str, summary: str
+    ) -> Callable[[Callable[..., Awaitable[CommandResult]]], Callable[..., Awaitable[CommandResult]]]:
+        """An endpoint that needs more than a row says: its own function (FastAPI reads its
+        parameters: the path's, one command body, ``Context`` and whatever it depends on)."""
+
+        def register(endpoint: Callable[..., Awaitable[CommandResult]]) -> Callable[..., Awaitable[CommandResult]]:
+            hints = typing.get_type_hints(endpoint, include_extras=False)
+            models = [t for t in hints.values() if inspect.isclass(t) and issubclass(t, Command)]
+            if len(models) != 1:
+                raise TypeError(f"{path}: expected one command body, found {models}")
+            self._add(CommandSpec(self.service, endpoint.__name__, tag, path, summary, models[0], endpoint=endpoint))
+            return endpoint
+
+        return register
+
+    def tags(self) -> list[str]:
+        return list(dict.fromkeys(spec.tag for spec in self.specs))
+
+    def router(self, tag: str, **kwargs: Any) -> APIRouter:
+        """A router of the tag's commands, in the table's order; its module adds the reads."""
+        router = APIRouter(tags=[tag], **kwargs)
+        specs = [spec for spec in self.specs if spec.tag == tag]
+        if not specs:
+            raise ValueError(f"{self.service}: no command is tagged {tag}")
+        for spec in specs:
+            command_route(router, spec.path, spec.summary, name=spec.name)(spec.endpoint or self._endpoint(spec))
+        return router
+
+    def _endpoint(self, spec: CommandSpec) -> Callable[..., Awaitable[CommandResult]]:
+        """The row as an endpoint with a signature FastAPI reads: path parameters, the body,
+        the command context and the scope."""
+        from services.eventkit.app import Context  # the app imports the kit's routes: import here
+
+        assert spec.decider is not None
+        decider = spec.decider
+        roles = spec.roles
+        lookup = spec.lookup
+        if spec.starts_entity:
+            assert spec.entity_id is not None and spec.tenant is not None
+            entity_of, tenant_of = spec.entity_id, spec.tenant
+
+            async def run_new(cmd: Any, ctx: CommandContext, scope: Any, **_: str) -> CommandResult:
+                tenant = await tenant_of(scope, cmd)
+                entity_id = entity_of(cmd)
+                facts = None
+                if lookup is not None:
+                    ctx.principal.require(tenant, *roles)  # who may ask comes before what is looked up
+                    facts = await lookup(scope, cmd, ctx, Target(entity_id, tenant))
+                result: CommandResult = await scope.run(decider, entity_id, cmd, ctx, tenant, roles, facts=facts)
+                return result
+
+            handle = run_new
+            params: list[inspect.Parameter] = []
+        else:
+            (param,) = spec.path_params
+            what = spec.what
+
+            async def run_existing(cmd: Any, ctx: CommandContext, scope: Any, entity_id: str) -> CommandResult:
+                tenant = await scope.tenant_of(decider, entity_id, what)
+                facts = None
+                if lookup is not None:
+                    ctx.principal.require(tenant, *roles)
+                    facts = await lookup(scope, cmd, ctx, Target(entity_id, tenant))
+                result: CommandResult = await scope.run(decider, entity_id, cmd, ctx, tenant, roles, facts=facts)
+                return result
+
+            params = [inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, annotation=str)]
+
+            async def handle(cmd: Any, ctx: CommandContext, scope: Any, **path: str) -> CommandResult:
+                return await run_existing(cmd, ctx, scope, path[param])
+
+        async def endpoint(cmd: Any, ctx: CommandContext, scope: Any, **path: str) -> CommandResult:
+            return await handle(cmd, ctx, scope, **path)
+
+        scope_dependency = Annotated[Any, Depends(self._scope)]
+        signature = inspect.Signature(
+            [
+                *params,
+                inspect.Parameter("cmd", inspect.Parameter.KEYWORD_ONLY, annotation=spec.model),
+                inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
+                inspect.Parameter("scope", inspect.Parameter.KEYWORD_ONLY, annotation=scope_dependency),
+            ],
+            return_annotation=CommandResult,
+        )
+        endpoint.__signature__ = signature  # type: ignore[attr-defined]
+        endpoint.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()} | {
+            "return": CommandResult
+        }
+        endpoint.__name__ = endpoint.__qualname__ = spec.name
+        endpoint.__doc__ = None
+        return endpoint

@@ -27,14 +27,12 @@ from gateway.types.directory import DirectoryQuery
 from gateway.types.inventory import InventoryLists, InventoryQuery
 from gateway.types.ops import OpsQuery, Subscription
 from gateway.types.safety import SafetyLists, SafetyQuery
-from services.directory.service import DIRECTORY
-from services.inventory.service import INVENTORY
-from services.safety.service import SAFETY
+from services import registry
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
 Query = merge_types("Query", (DirectoryQuery, SafetyQuery, SafetyLists, InventoryQuery, InventoryLists, OpsQuery))
-Mutation = build_mutation_type([DIRECTORY, SAFETY, INVENTORY])
+Mutation = build_mutation_type([service.load() for service in registry.SERVICES])  # every command of every service
 
 
 def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:

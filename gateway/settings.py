@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from pydantic import create_model
 from pydantic_settings import SettingsConfigDict
 
-from services.eventkit.settings import SERVICE_PORTS, Settings
+from services.eventkit.settings import Settings
+from services.registry import NAMES, PORTS
 
-SERVICES = ("directory", "safety", "inventory")
+SERVICES = NAMES
+
+if TYPE_CHECKING:
+    _ServiceUrls = Settings
+else:
+    # one setting per service of the registry: directory_url (HOUQIN_DIRECTORY_URL), ...
+    _url_fields: dict[str, Any] = {f"{name}_url": (str | None, None) for name in SERVICES}
+    _ServiceUrls = create_model("_ServiceUrls", __base__=Settings, **_url_fields)
 
 
-class GatewaySettings(Settings):
+class GatewaySettings(_ServiceUrls):
     model_config = SettingsConfigDict(env_prefix="HOUQIN_", extra="ignore")
 
     service: str = "gateway"
-    directory_url: str | None = None
-    safety_url: str | None = None
-    inventory_url: str | None = None
     service_timeout_s: float = 5.0
     max_depth: int = 10
     max_tokens: int = 2000
@@ -27,7 +35,7 @@ class GatewaySettings(Settings):
         explicit = getattr(self, f"{service}_url", None)
         if explicit:
             return str(explicit).rstrip("/")
-        return f"http://127.0.0.1:{SERVICE_PORTS[service] + self.port_offset}"
+        return f"http://127.0.0.1:{PORTS[service] + self.port_offset}"
 
     @property
     def introspection_enabled(self) -> bool:

@@ -20,13 +20,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services import registry
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = Path(os.environ.get("HOUQIN_STATE_DIR", ROOT / "infra" / ".state"))
-# The services that exist, in start order; the gateway comes last.
-SERVICES = ["directory", "safety", "inventory"]
+# The services that exist, in start order (services/registry.py); the gateway comes last.
+SERVICES = list(registry.NAMES)
 DEMO_DISTRICT = "xinbei"
 
 cli = typer.Typer(help="Houqin: the logistics office of a school district.", no_args_is_help=True)
@@ -70,7 +71,7 @@ def up(
     signal.signal(signal.SIGTERM, on_sigterm)
     started = time.monotonic()
     try:
-        for name in [*SERVICES, "gateway"]:
+        for name in [*SERVICES, registry.GATEWAY]:
             port = Settings(service=name).port
             if _ready(port):
                 console.print(f"[yellow]{name}[/yellow]: something already answers on port {port}; leaving it")
@@ -78,8 +79,8 @@ def up(
             log = (logs / f"{name}.log").open("ab")
             command = (
                 [sys.executable, "-m", "gateway"]
-                if name == "gateway"
-                else [sys.executable, "-m", f"services.{name}", "serve"]
+                if name == registry.GATEWAY
+                else [sys.executable, "-m", registry.service(name).package, "serve"]
             )
             proc = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             children.append((name, proc))
@@ -91,7 +92,7 @@ def up(
                         stop_all()
                         raise typer.Exit(1)
                     time.sleep(0.3)
-            where = "/graphql" if name == "gateway" else "/docs"
+            where = "/graphql" if name == registry.GATEWAY else "/docs"
             console.print(f"[green]{name}[/green] ready: http://127.0.0.1:{port}{where}")
         if demo:
             load_demo()
@@ -106,7 +107,7 @@ def up(
                 districts=frozenset([DEMO_DISTRICT]),
             ),
         )
-        gateway_port = Settings(service="gateway").port
+        gateway_port = Settings(service=registry.GATEWAY).port
         console.print(f"\nGraphiQL: http://127.0.0.1:{gateway_port}/graphql")
         console.print(f"A district admin of the demo district {DEMO_DISTRICT} (header Authorization: Bearer <token>):")
         print(demo_admin, flush=True)

@@ -14,8 +14,11 @@ import asyncpg
 import httpx
 import jwt
 
+from services import registry
 from services.eventkit.settings import Settings
 from tests.conftest import ROOT, Infra, SettingsFactory, eventually
+
+OFFSET = 100  # beside a system that runs on the usual ports
 
 
 def _env(settings: Settings, prefix: str) -> dict[str, str]:
@@ -23,7 +26,7 @@ def _env(settings: Settings, prefix: str) -> dict[str, str]:
         "HOUQIN_DATABASE_PREFIX": prefix,
         "HOUQIN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "HOUQIN_NAMESPACE": settings.namespace,
-        "HOUQIN_PORT_OFFSET": "100",
+        "HOUQIN_PORT_OFFSET": str(OFFSET),
         "HOUQIN_STATE_DIR": str(ROOT / "infra" / ".state" / "test-up"),
         "HOUQIN_LOG_LEVEL": "WARNING",
         "COLUMNS": "200",
@@ -37,8 +40,8 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
     prefix = f"houqin_up_{uuid4().hex[:6]}"
     admin = await asyncpg.connect(infra.admin_dsn())
     try:
-        for service in ("directory", "safety", "inventory"):
-            await admin.execute(f'CREATE DATABASE "{prefix}_{service}"')
+        for service in registry.NAMES:
+            await admin.execute(f'CREATE DATABASE "{registry.database_of(service, prefix)}"')
     finally:
         await admin.close()
     env = _env(settings, prefix)
@@ -58,13 +61,14 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
                 break
         output = "\n".join(lines)
         assert any(line.startswith("Houqin is up") for line in lines), output
-        for url in ("8101/docs", "8102/docs", "8104/docs", "8100/graphql"):
-            assert f"http://127.0.0.1:{url}" in output, output
+        for entry in registry.SERVICES:  # every service, each at its port + HOUQIN_PORT_OFFSET
+            assert f"http://127.0.0.1:{entry.port + OFFSET}/docs" in output, output
+        assert f"http://127.0.0.1:{registry.GATEWAY_PORT + OFFSET}/graphql" in output, output
         demo, token = [line for line in lines if line.startswith("eyJ")]
         demo_claims = jwt.decode(demo, settings.jwt_secret, algorithms=["HS256"])
         assert demo_claims["roles"] == ["district_admin"] and demo_claims["scope"]["districts"] == ["xinbei"]
         assert jwt.decode(token, settings.jwt_secret, algorithms=["HS256"])["roles"] == ["platform_admin"]
-        async with httpx.AsyncClient(base_url="http://127.0.0.1:8100") as gateway:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{registry.GATEWAY_PORT + OFFSET}") as gateway:
             answer = await gateway.post(
                 "/graphql",
                 json={"query": "{ districts { nodes { name } } }"},
@@ -73,7 +77,8 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
             assert answer.status_code == 200, answer.text
             assert answer.json()["data"] == {"districts": {"nodes": [{"name": "新北区"}]}}  # the demo district
 
-        async with httpx.AsyncClient(base_url="http://127.0.0.1:8101") as client:
+        directory = f"http://127.0.0.1:{registry.service('directory').port + OFFSET}"
+        async with httpx.AsyncClient(base_url=directory) as client:
             assert (await client.get("/readyz")).json()["status"] == "ready"
             auth = {"Authorization": f"Bearer {token}"}
             for path, body in [
@@ -124,7 +129,7 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
 
     admin = await asyncpg.connect(infra.admin_dsn())
     try:
-        for service in ("directory", "safety", "inventory"):
-            await admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_{service}" WITH (FORCE)')
+        for service in registry.NAMES:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{registry.database_of(service, prefix)}" WITH (FORCE)')
     finally:
         await admin.close()

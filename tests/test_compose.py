@@ -6,6 +6,7 @@ docker-compose 1.29 line (Debian's package) and Docker Compose v2 are accepted.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from functools import cache
@@ -14,10 +15,12 @@ from typing import Any
 
 import pytest
 
+from services import registry
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 INFRASTRUCTURE = {"postgres", "kafka"}
-APP_SERVICES = {"directory"}
+APP_SERVICES = {*registry.NAMES, registry.GATEWAY}
 
 
 @cache
@@ -164,3 +167,49 @@ def test_host_ports_are_loopback_only(config: str) -> None:
             # 1.29 prints "127.0.0.1:8001:8001/tcp", Compose v2 the long form with host_ip
             host_ip = port.get("host_ip") if isinstance(port, dict) else str(port).rsplit(":", 2)[0]
             assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond loopback"
+
+
+def _file() -> dict[str, Any]:
+    """docker-compose.yml as YAML reads it (with the x-service blocks merged in), no Compose CLI needed."""
+    yaml = pytest.importorskip("yaml")
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _published(port: int) -> list[str]:
+    return [f"127.0.0.1:{port}:{port}"]
+
+
+def test_the_services_are_those_of_the_registry() -> None:
+    """Each service of services/registry.py runs in Compose as ``python -m <package> serve`` on its
+    port, and no other; the gateway finds each at http://<name>:<port>."""
+    services = _file()["services"]
+    assert services.keys() - INFRASTRUCTURE == APP_SERVICES
+    for entry in registry.SERVICES:
+        spec = services[entry.name]
+        assert spec["command"] == ["python", "-m", entry.package, "serve"], entry.name
+        assert spec["environment"]["HOUQIN_HTTP_PORT"] == str(entry.port), entry.name
+        assert spec["ports"] == _published(entry.port), entry.name
+        assert "HOUQIN_DATABASE_PREFIX" not in spec["environment"], f"{entry.name}: its database is {entry.database}"
+    gateway = services[registry.GATEWAY]
+    assert gateway["command"] == ["python", "-m", "gateway"]
+    assert gateway["environment"]["HOUQIN_HTTP_PORT"] == str(registry.GATEWAY_PORT)
+    assert gateway["ports"] == _published(registry.GATEWAY_PORT)
+    urls = {key: value for key, value in gateway["environment"].items() if re.fullmatch(r"HOUQIN_\w+_URL", key)}
+    assert urls == {f"HOUQIN_{s.name.upper()}_URL": f"http://{s.name}:{s.port}" for s in registry.SERVICES}
+
+
+def test_the_databases_are_those_of_the_registry() -> None:
+    """PostgreSQL's init script (generated from the registry) makes one database per service."""
+    volumes = _file()["services"]["postgres"]["volumes"]
+    assert "./infra/postgres/docker-init.sql:/docker-entrypoint-initdb.d/10-houqin.sql:ro" in volumes
+    script = (ROOT / "infra" / "postgres" / "docker-init.sql").read_text(encoding="utf-8")
+    created = re.findall(r"^CREATE DATABASE (\w+) OWNER houqin;$", script, flags=re.MULTILINE)
+    assert created == [s.database for s in registry.SERVICES]
+
+
+def test_the_header_lists_every_port() -> None:
+    """The comment at the top of docker-compose.yml names each service's host port."""
+    header = COMPOSE_FILE.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    listed = dict(re.findall(r"^#\s+(\w+)\s+127\.0\.0\.1:(\d+)", header, flags=re.MULTILINE))
+    assert {name: listed.get(name) for name in registry.PORTS} == {n: str(p) for n, p in registry.PORTS.items()}

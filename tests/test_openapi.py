@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from services.directory.service import DIRECTORY
+from services import registry
 from services.eventkit.app import create_app
 from services.eventkit.commands import Command
 from services.eventkit.runtime import ServiceDefinition
-from services.inventory.service import INVENTORY
-from services.safety.service import SAFETY
+
+DEFINITIONS = [service.load() for service in registry.SERVICES]
 
 
 def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-@pytest.mark.parametrize("definition", [DIRECTORY, SAFETY, INVENTORY], ids=lambda d: d.name)
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
 def test_every_endpoint_is_described_and_every_command_has_valid_examples(definition: ServiceDefinition) -> None:
     doc = create_app(definition).openapi()
     posts = 0
@@ -40,13 +40,13 @@ def test_every_endpoint_is_described_and_every_command_has_valid_examples(defini
 UNAUTHENTICATED = {"/healthz", "/readyz", "/metrics", "/ops/lag"}
 
 
-@pytest.mark.parametrize("definition", [DIRECTORY, SAFETY, INVENTORY], ids=lambda d: d.name)
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
 def test_the_bearer_token_and_the_command_headers_are_documented(definition: ServiceDefinition) -> None:
     doc = create_app(definition).openapi()
     assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     for path, operations in doc["paths"].items():
         for method, op in operations.items():
-            expected = None if path in UNAUTHENTICATED else [{"bearer": []}]
+            expected: list[dict[str, list[str]]] | None = None if path in UNAUTHENTICATED else [{"bearer": []}]
             assert op.get("security") == expected, f"{method.upper()} {path}"
             if method == "post":
                 headers = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
@@ -56,7 +56,7 @@ def test_the_bearer_token_and_the_command_headers_are_documented(definition: Ser
                 )
 
 
-def _subclasses(cls: type) -> list[type]:
+def _subclasses(cls: type[Command]) -> list[type[Command]]:
     return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
 
 
@@ -65,13 +65,15 @@ def test_every_example_is_a_command_its_model_accepts() -> None:
     for model in _subclasses(Command):
         extra = model.model_config.get("json_schema_extra") or {}
         assert isinstance(extra, dict)
-        for example in extra.get("examples", []):
+        examples = extra.get("examples", [])
+        assert isinstance(examples, list)
+        for example in examples:
             model.model_validate(example)
             checked += 1
     assert checked >= 80
 
 
-@pytest.mark.parametrize("definition", [DIRECTORY, SAFETY, INVENTORY], ids=lambda d: d.name)
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
 def test_no_route_hops_to_a_worker_thread(definition: ServiceDefinition) -> None:
     """A plain ``def`` endpoint or dependency runs in a thread pool: a thread hop on every request."""
     from fastapi.dependencies.models import Dependant

@@ -8,20 +8,25 @@ all). The picture it keeps true::
             │                                             │                          │
             └─────────────────────────────────────────────┴──────────────────────────┴──▶ services.eventkit
 
-The kit imports nothing but itself; the campus layer reads the directory only through its
-events; the directory never uses the campus layer. Modules at the top of ``services/``
-(the command line) may use any service: they start them.
+The kit imports nothing but itself and the registry; the campus layer reads the directory
+only through its events; the directory never uses the campus layer. Modules at the top of
+``services/`` (the command line) may use any service: they start them. One of them, the
+registry (``services/registry.py``, the list of services and their ports), is read by anyone,
+the kit included: it imports no service (a test here holds that), only names them.
 """
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 KIT = "eventkit"
 CAMPUS = "campus"
+REGISTRY = "registry"
 
 
 def imported_modules(source: str) -> list[tuple[int, str]]:
@@ -41,7 +46,7 @@ def allowed(owner: str, target: list[str]) -> bool:
     if not target:
         return False
     other = target[0]
-    if other in (owner, KIT):
+    if other in (owner, KIT, REGISTRY):
         return True
     if owner == KIT:
         return False
@@ -77,6 +82,8 @@ def test_no_service_imports_another_service_beyond_its_events() -> None:
 
 def test_the_kit_and_the_campus_layer_stay_below_the_services() -> None:
     assert not allowed(KIT, ["campus", "mirror"])
+    assert allowed(KIT, ["registry"])
+    assert allowed("safety", ["registry", "PORTS"])
     assert not allowed(KIT, ["safety", "events"])
     assert allowed(CAMPUS, ["directory", "events"])
     assert not allowed(CAMPUS, ["directory", "queries"])
@@ -123,3 +130,13 @@ def test_a_deliberate_cross_service_import_is_caught(tmp_path: Path) -> None:
         "services/inventory/routes.py:3 imports services.safety.hazards.Hazard",
         "services/inventory/whole.py:1 imports services.safety",
     ]
+
+
+def test_the_registry_imports_no_service() -> None:
+    """Importing the list of services (as the kit's settings do) loads no service, nor the kit."""
+    probe = (
+        "import sys, services.registry as r; "
+        "print(sorted(m for m in sys.modules if m.startswith('services.') and m != 'services.registry'))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -15,10 +15,15 @@ CLUSTER="${HOUQIN_PG_CLUSTER:-main}"
 SHARED_BUFFERS="${HOUQIN_PG_SHARED_BUFFERS:-256MB}"
 USER_NAME="${HOUQIN_PG_USER:-houqin}"
 PASSWORD="${HOUQIN_PG_PASSWORD:-houqin}"
-DATABASES=(houqin_directory houqin_safety houqin_canteen houqin_inventory houqin_hr_eval)
+# One database per service of services/registry.py (standard library only: any Python 3 reads it)
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+REGISTRY_PY="${HOUQIN_PYTHON:-python3}"
+[ -x "$ROOT/.venv/bin/python" ] && REGISTRY_PY="$ROOT/.venv/bin/python"
+mapfile -t DATABASES < <(cd "$ROOT" && "$REGISTRY_PY" -m services.registry databases)
 started=$(date +%s)
 
 say() { printf 'postgres: %s\n' "$*"; }
+[ "${#DATABASES[@]}" -gt 0 ] || { say "no service databases from services/registry.py (run by $REGISTRY_PY)"; exit 1; }
 
 [[ "$CLUSTER" =~ ^[a-z0-9_]+$ ]] || { say "HOUQIN_PG_CLUSTER must be lower-case letters, digits and _"; exit 1; }
 

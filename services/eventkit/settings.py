@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICE_PORTS = {
-    "gateway": 8000,
-    "directory": 8001,
-    "safety": 8002,
-    "canteen": 8003,
-    "inventory": 8004,
-    "hr_eval": 8005,
-}
+# The one list of services and their ports: a module of the standard library only, which
+# imports no service (so the kit still depends on no service).
+from services.registry import DATABASE_PREFIX, PORTS, database_of
 
 
 class Settings(BaseSettings):
@@ -26,7 +21,7 @@ class Settings(BaseSettings):
     pg_user: str = "houqin"
     pg_password: str = "houqin"
     database_url: str | None = None
-    database_prefix: str = "houqin"  # each service's database is <prefix>_<service>
+    database_prefix: str = DATABASE_PREFIX  # each service's database is <prefix>_<service>
     pool_min_size: int = 2
     pool_max_size: int = 20
     command_timeout_s: float = 10.0
@@ -66,12 +61,12 @@ class Settings(BaseSettings):
             return self.database_url
         return (
             f"postgresql://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/"
-            f"{self.database_prefix}_{self.service}"
+            f"{database_of(self.service, self.database_prefix)}"
         )
 
     @property
     def port(self) -> int:
-        return self.http_port or SERVICE_PORTS.get(self.service, 8080) + self.port_offset
+        return self.http_port or PORTS.get(self.service, 8080) + self.port_offset
 
     @property
     def events_topic(self) -> str:

@@ -1,4 +1,4 @@
-"""The whole system in one process: directory, safety and inventory on real PostgreSQL and
+"""The whole system in one process: every service of the registry on real PostgreSQL and
 Kafka, and the gateway in front of them. Service calls go through a transport that routes
 by host to each service's app (and counts them, per service)."""
 
@@ -15,9 +15,8 @@ from fastapi import FastAPI
 
 from gateway.app import create_gateway
 from gateway.settings import GatewaySettings
-from services.directory.service import DIRECTORY
-from services.inventory.service import INVENTORY
-from services.safety.service import SAFETY
+from services import registry
+from services.campus.mirror import DirectoryMirror
 from tests.conftest import RunningService, SettingsFactory, eventually
 from tests.school import PEOPLE, Headers, seed, tokens_for
 
@@ -40,9 +39,7 @@ class RoutingTransport(httpx.AsyncBaseTransport):
 
 @dataclass
 class System:
-    directory: RunningService
-    safety: RunningService
-    inventory: RunningService
+    services: dict[str, RunningService]  # by name, every service of services/registry.py
     gateway: FastAPI
     client: httpx.AsyncClient
     transport: RoutingTransport
@@ -60,18 +57,20 @@ class System:
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
     ns = f"gw{uuid4().hex[:8]}"
-    directory = await start_service(DIRECTORY, await make_settings("directory", namespace_suffix=ns))
-    safety = await start_service(SAFETY, await make_settings("safety", namespace_suffix=ns))
-    inventory = await start_service(INVENTORY, await make_settings("inventory", namespace_suffix=ns))
-    transport = RoutingTransport({"directory": directory.app, "safety": safety.app, "inventory": inventory.app})
-    base = safety.settings
+    services: dict[str, RunningService] = {}
+    for service in registry.SERVICES:
+        services[service.name] = await start_service(
+            service.load(), await make_settings(service.name, namespace_suffix=ns)
+        )
+    transport = RoutingTransport({name: running.app for name, running in services.items()})
+    directory = services["directory"]
+    base = directory.settings
+    urls: dict[str, Any] = {f"{name}_url": f"http://{name}" for name in services}
     settings = GatewaySettings(
         namespace=base.namespace,
         kafka_bootstrap=base.kafka_bootstrap,
         jwt_secret=base.jwt_secret,
-        directory_url="http://directory",
-        safety_url="http://safety",
-        inventory_url="http://inventory",
+        **urls,
         log_json=False,
         log_level="WARNING",
         campus_cache_ttl_s=0,  # every query asks the directory (tests count the calls); test_campus_memo turns it on
@@ -86,8 +85,14 @@ async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
     )
     await seed(directory, tokens["admin"])
 
+    mirrors = [  # the services that keep a mirror of the directory
+        running
+        for running in services.values()
+        if any(isinstance(spec.reaction, DirectoryMirror) for spec in running.runtime.definition.reactions)
+    ]
+
     async def mirrored() -> bool:
-        for svc in (safety, inventory):
+        for svc in mirrors:
             if await svc.pool.fetchval("SELECT count(*) FROM directory_staff") != len(PEOPLE):
                 return False
             if await svc.pool.fetchval("SELECT count(*) FROM directory_parent_students") != 2:
@@ -95,6 +100,6 @@ async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
         return True
 
     await eventually(mirrored, timeout=60)
-    yield System(directory, safety, inventory, gateway, client, transport, settings, tokens)
+    yield System(services, gateway, client, transport, settings, tokens)
     await client.aclose()
     await lifespan.__aexit__(None, None, None)

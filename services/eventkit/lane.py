@@ -20,20 +20,45 @@ with and without the lane and compares the answers.
 A route is only laned if no route before it could take the same POST (the framework answers
 with the first that matches), and never while ``app.dependency_overrides`` is set.
 ``HOUQIN_COMMAND_LANE=false`` turns the lane off.
+
+The lane reads FastAPI's internals (how it plans a route and its dependencies, how it keeps an
+included router), which a FastAPI release may rename or reshape. When the lane's table is built
+(on the first POST) ``missing_internals`` checks every one of those reads against the installed
+FastAPI; if any is missing or not as expected, the lane serves nothing, every request goes to
+the framework, and one warning names what is missing.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+import fastapi
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Body,
+    Cookie,
+    Depends,
+    FastAPI,
+    Header,
+    Query,
+    Request,
+    Response,
+    Security,
+    WebSocket,
+    params,
+)
+from fastapi.requests import HTTPConnection
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer, SecurityScopes
+from fastapi.security.base import SecurityBase
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor
@@ -61,6 +86,7 @@ class Dependency:
     request_param: str | None
     needs: tuple[Dependency, ...]
     use_cache: bool
+    key: tuple[Any, str]  # what the framework caches its value under for one request
 
 
 @dataclass(frozen=True)
@@ -79,20 +105,31 @@ class LaneRoute:
         return self.route.path_regex
 
 
+def _unwrapped(call: Any) -> Any:
+    """``call`` without ``functools.partial`` and ``functools.wraps`` layers, as FastAPI looks at it."""
+    while isinstance(call, functools.partial):
+        call = call.func
+    return inspect.unwrap(call)
+
+
 def _needs_the_framework(d: Any) -> bool:
     """Whether a FastAPI ``Dependant`` asks for something only the framework gives: the
-    response, background tasks, a websocket or connection, security scopes, query, header or
-    cookie parameters."""
+    response, background tasks, a websocket or connection, query, header or cookie parameters,
+    security (a scheme such as ``HTTPBearer()``, ``Security`` scopes or ``SecurityScopes``: the
+    framework solves and caches those by scope), or a ``max_concurrency`` limit."""
     return bool(
         d.query_params
         or d.header_params
         or d.cookie_params
         or d.response_param_name
         or d.background_tasks_param_name
-        or getattr(d, "websocket_param_name", None)
-        or getattr(d, "http_connection_param_name", None)
-        or getattr(d, "security_scopes_param_name", None)
-        or getattr(d, "security_requirements", None)
+        or d.websocket_param_name
+        or d.http_connection_param_name
+        or d.security_scopes_param_name
+        or d.own_oauth_scopes
+        or d.parent_oauth_scopes
+        or d.concurrency is not None
+        or isinstance(_unwrapped(d.call), SecurityBase)
     )
 
 
@@ -105,7 +142,8 @@ def _dependency(sub: Any) -> Dependency | None:
     needs = tuple(_dependency(d) for d in sub.dependencies)
     if any(n is None for n in needs):
         return None
-    return Dependency(sub.name, sub.call, sub.request_param_name, needs, bool(sub.use_cache))  # type: ignore[arg-type]
+    key = (sub.call, sub.scope or "")  # the framework's cache key, for a dependency without scopes
+    return Dependency(sub.name, sub.call, sub.request_param_name, needs, bool(sub.use_cache), key)  # type: ignore[arg-type]
 
 
 def lane_route(route: BaseRoute) -> LaneRoute | None:
@@ -115,11 +153,14 @@ def lane_route(route: BaseRoute) -> LaneRoute | None:
     d = route.dependant
     if _needs_the_framework(d) or len(d.body_params) != 1:
         return None
+    if route.max_body_size is not None:  # the framework answers an oversized body with a 413
+        return None
     body = d.body_params[0]
-    annotation = body.field_info.annotation
-    if getattr(body.field_info, "embed", False) or not (
-        isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    ):
+    info = body.field_info
+    if not isinstance(info, params.Body) or isinstance(info, params.Form) or info.embed:
+        return None
+    annotation = info.annotation
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         return None
     if any(not isinstance(c, StringConvertor) for c in route.param_convertors.values()):
         return None
@@ -135,8 +176,8 @@ def lane_route(route: BaseRoute) -> LaneRoute | None:
 async def solve(dependency: Dependency, request: Request, cache: dict[Any, Any]) -> Any:
     """Its value for this request: what it needs first, in order, each solved once per request
     (as the framework does, unless it asked not to be cached)."""
-    if dependency.use_cache and dependency.call in cache:
-        return cache[dependency.call]
+    if dependency.use_cache and dependency.key in cache:
+        return cache[dependency.key]
     kwargs: dict[str, Any] = {}
     if dependency.request_param is not None:
         kwargs[dependency.request_param] = request
@@ -145,8 +186,7 @@ async def solve(dependency: Dependency, request: Request, cache: dict[Any, Any])
         if need.name is not None:
             kwargs[need.name] = value
     value = await dependency.call(**kwargs)
-    if dependency.use_cache:
-        cache[dependency.call] = value
+    cache.setdefault(dependency.key, value)  # as the framework: kept even if this one asked not to reuse
     return value
 
 
@@ -185,22 +225,262 @@ def routes_in_order(app: FastAPI, routers: Sequence[APIRouter]) -> list[BaseRout
     (None if the app holds a route group the lane cannot see into)."""
     ordered: list[BaseRoute] = []
     by_id = {id(r): r for r in routers}
+    included_router = _included_router_type()
     for entry in app.router.routes:
-        included = getattr(entry, "original_router", None)  # how FastAPI keeps an included router
-        if included is None:
+        if not isinstance(entry, included_router):
             ordered.append(entry)
             continue
-        # what ``include_router`` added: a prefix, dependencies or a body limit the routes do not show
-        context = getattr(entry, "include_context", None)
-        added = context is not None and bool(
-            getattr(context, "prefix", None)
-            or getattr(context, "dependencies", None)
-            or getattr(context, "max_body_size", None) is not None
+        included: Any = entry
+        # what ``include_router`` added: a prefix, dependencies or a body limit the routes do not
+        # show, or dependency overrides that are not the app's
+        context = included.include_context
+        provider = context.dependency_overrides_provider
+        added = bool(context.prefix or context.dependencies or context.max_body_size is not None) or (
+            provider is not None and provider is not app
         )
-        if id(included) not in by_id or added:
+        if id(included.original_router) not in by_id or added:
             return None
-        ordered.extend(included.routes)
+        ordered.extend(included.original_router.routes)
     return ordered
+
+
+# What the lane reads of the framework is not its public API: the ``Dependant`` FastAPI builds
+# for a route and its dependencies, the ``APIRoute``'s plan (``dependant``, ``max_body_size``,
+# the body and path fields' ``validate``), Starlette's ``path_regex`` and ``param_convertors``,
+# and the entry ``include_router`` leaves in the app's routes (``original_router``,
+# ``include_context``). ``missing_internals`` builds a few routes with the installed FastAPI and
+# checks each of those reads gives what the lane expects; if any does not, the lane serves nothing.
+
+
+class _ProbeBody(BaseModel):
+    text: str
+
+
+async def _probe_effect(request: Request) -> None:
+    return None
+
+
+async def _probe_needs(request: Request) -> str:
+    return ""
+
+
+async def _probe_reader(request: Request, needs: Annotated[str, Depends(_probe_needs, use_cache=False)]) -> str:
+    return needs
+
+
+async def _probe_command(
+    thing: str, body: _ProbeBody, request: Request, reader: Annotated[str, Depends(_probe_reader)]
+) -> None:
+    return None
+
+
+async def _probe_framework(  # every kind of parameter the lane leaves to the framework
+    q: Annotated[str, Query()],
+    h: Annotated[str, Header()],
+    c: Annotated[str, Cookie()],
+    response: Response,
+    tasks: BackgroundTasks,
+    websocket: WebSocket,
+    connection: HTTPConnection,
+    scopes: SecurityScopes,
+    scheme: Annotated[Any, Depends(HTTPBearer(auto_error=False))],
+    scoped: Annotated[str, Security(_probe_reader, scopes=["probe"])],
+    limited: Annotated[str, Depends(_probe_needs, max_concurrency=1)],
+    per_request: Annotated[str, Depends(_probe_needs, scope="request")],
+    body: Annotated[_ProbeBody, Body(embed=True)],
+) -> None:
+    return None
+
+
+@functools.cache
+def _included_router_type() -> type:
+    """The kind of entry ``include_router`` adds to the app's routes."""
+    app = FastAPI()
+    app.include_router(APIRouter())
+    return type(app.router.routes[-1])
+
+
+def _names(fields: Any) -> list[str]:
+    return [f.name for f in fields]
+
+
+_FRAMEWORK_PARAMETERS = {  # Dependant attribute: the _probe_framework parameter that sets it
+    "query_params": "q",
+    "header_params": "h",
+    "cookie_params": "c",
+    "response_param_name": "response",
+    "background_tasks_param_name": "tasks",
+    "websocket_param_name": "websocket",
+    "http_connection_param_name": "connection",
+    "security_scopes_param_name": "scopes",
+}
+
+
+def missing_internals() -> list[str]:
+    """What the lane reads of FastAPI's and Starlette's internals and does not find, or finds in
+    another shape, in the installed versions (empty: the lane may serve)."""
+    problems: list[str] = []
+
+    def expect(what: str, read: Callable[[], Any], ok: Callable[[Any], bool]) -> None:
+        try:
+            value = read()
+        except Exception as exc:
+            problems.append(f"{what}: {type(exc).__name__}: {exc}")
+            return
+        try:
+            good = ok(value)
+        except Exception as exc:
+            problems.append(f"{what}: {type(exc).__name__}: {exc}")
+            return
+        if not good:
+            problems.append(f"{what}: {value!r}")
+
+    try:
+        router = APIRouter(dependencies=[Depends(_probe_effect)])
+        router.post("/probe/{thing}")(_probe_command)
+        router.post("/framework")(_probe_framework)
+        router.post("/limited", max_body_size=10)(_probe_command)
+        app = FastAPI()
+        app.include_router(router)
+        app.include_router(router, prefix="/p", dependencies=[Depends(_probe_effect)], max_body_size=10)
+        probes: list[Any] = list(router.routes)
+        command, framework, limited = probes
+        included = _included_router_type()
+    except Exception as exc:
+        return [f"building routes to check: {type(exc).__name__}: {exc}"]
+    if not all(isinstance(r, APIRoute) for r in (command, framework, limited)):
+        return [f"APIRouter.post made {[type(r).__name__ for r in probes]}"]
+    d: Any = command.dependant
+    f: Any = framework.dependant
+
+    # the route and Starlette's matching of its path
+    expect("APIRoute.methods", lambda: command.methods, lambda v: v == {"POST"})
+    expect("APIRoute.endpoint", lambda: command.endpoint, lambda v: v is _probe_command)
+    expect("APIRoute.path", lambda: command.path, lambda v: v == "/probe/{thing}")
+    expect("APIRoute.max_body_size", lambda: (command.max_body_size, limited.max_body_size), lambda v: v == (None, 10))
+    expect(
+        "APIRoute.param_convertors",
+        lambda: command.param_convertors,
+        lambda v: list(v) == ["thing"] and isinstance(v["thing"], StringConvertor) and v["thing"].convert("x") == "x",
+    )
+    expect(
+        "APIRoute.path_regex",
+        lambda: command.path_regex.match("/probe/x").groupdict(),
+        lambda v: v == {"thing": "x"},
+    )
+
+    # the endpoint's Dependant: path, body, request
+    expect("Dependant.path_params", lambda: _names(d.path_params), lambda v: v == ["thing"])
+    expect("Dependant.request_param_name", lambda: d.request_param_name, lambda v: v == "request")
+    expect("Dependant.body_params", lambda: _names(d.body_params), lambda v: v == ["body"])
+    expect(
+        "ModelField.field_info (body)",
+        lambda: d.body_params[0].field_info,
+        lambda v: isinstance(v, params.Body) and not isinstance(v, params.Form) and v.annotation is _ProbeBody,
+    )
+    expect(
+        "FieldInfo.embed",
+        lambda: (d.body_params[0].field_info.embed, f.body_params[0].field_info.embed),
+        lambda v: not v[0] and v[1] is True,
+    )
+    expect(
+        "ModelField.validate (body)",
+        lambda: (
+            d.body_params[0].validate({"text": "t"}, {}, loc=("body",)),
+            d.body_params[0].validate({}, {}, loc=("body",))[1],
+        ),
+        lambda v: v[0][0] == _ProbeBody(text="t") and not v[0][1] and bool(v[1]),
+    )
+    expect(
+        "ModelField.validate (path)",
+        lambda: d.path_params[0].validate("x", {}, loc=("path", "thing")),
+        lambda v: v[0] == "x" and not v[1],
+    )
+
+    # what sends a route to the framework: unset on the command, set by each kind of parameter
+    def on_both(attribute: str) -> tuple[Any, Any]:
+        return getattr(d, attribute), getattr(f, attribute)
+
+    def only_framework_sets(parameter: str, v: tuple[Any, Any]) -> bool:
+        return not v[0] and (v[1] == parameter or (isinstance(v[1], list) and _names(v[1]) == [parameter]))
+
+    for attribute, parameter in _FRAMEWORK_PARAMETERS.items():
+        expect(
+            f"Dependant.{attribute}",
+            functools.partial(on_both, attribute),
+            functools.partial(only_framework_sets, parameter),
+        )
+    expect(
+        "Dependant.dependencies (framework)",
+        lambda: _names(f.dependencies),
+        lambda v: v == [None, "scheme", "scoped", "limited", "per_request"],
+    )
+    if not problems:
+        _, scheme, scoped, limited_dep, per_request = f.dependencies
+        expect(
+            "Dependant.call (security scheme)", lambda: _unwrapped(scheme.call), lambda v: isinstance(v, SecurityBase)
+        )
+        expect(
+            "Dependant.own_oauth_scopes",
+            lambda: (d.own_oauth_scopes, scoped.own_oauth_scopes),
+            lambda v: not v[0] and v[1] == ["probe"],
+        )
+        expect(
+            "Dependant.parent_oauth_scopes",
+            lambda: (d.parent_oauth_scopes, scoped.dependencies[0].parent_oauth_scopes),
+            lambda v: not v[0] and v[1] == ["probe"],
+        )
+        expect(
+            "Dependant.concurrency",
+            lambda: (d.concurrency, limited_dep.concurrency),
+            lambda v: v[0] is None and v[1] is not None,
+        )
+        expect("Dependant.scope", lambda: (scoped.scope, per_request.scope), lambda v: v == (None, "request"))
+
+    # the dependencies the lane solves: the router's (for its effect), then the endpoint's
+    expect("Dependant.dependencies", lambda: [(s.name, s.call) for s in d.dependencies],
+           lambda v: v == [(None, _probe_effect), ("reader", _probe_reader)])  # fmt: skip
+    if not problems:
+        reader = d.dependencies[1]
+        expect(
+            "Dependant (sub-dependency)",
+            lambda: [
+                (s.name, s.call, s.request_param_name, s.use_cache, s.path_params, s.body_params, s.dependencies)
+                for s in reader.dependencies
+            ],
+            lambda v: v == [("needs", _probe_needs, "request", False, [], [], [])],
+        )
+        expect("Dependant.use_cache", lambda: reader.use_cache, lambda v: v is True)
+    if not problems:
+        expect("the lane's plan of a command", lambda: _needs_the_framework(d), lambda v: v is False)
+        expect("the lane's plan of its dependencies", lambda: [_dependency(s) for s in d.dependencies],
+               lambda v: None not in v)  # fmt: skip
+        expect("the lane's refusals", lambda: [_dependency(s) for s in f.dependencies[1:4]], lambda v: v == [None] * 3)
+
+    # the entries include_router adds to the app's routes
+    expect(
+        "include_router's entry",
+        lambda: [type(e) for e in app.router.routes[-2:]],
+        lambda v: v == [included, included] and not issubclass(included, Route | Mount),
+    )
+    plain: Any = app.router.routes[-2]
+    prefixed: Any = app.router.routes[-1]
+    expect("original_router", lambda: (plain.original_router, prefixed.original_router),
+           lambda v: v[0] is router and v[1] is router and v[0].routes == [command, framework, limited])  # fmt: skip
+    expect(
+        "include_context",
+        lambda: [
+            (c.prefix, len(c.dependencies), c.max_body_size, c.dependency_overrides_provider)
+            for c in (plain.include_context, prefixed.include_context)
+        ],
+        lambda v: v == [("", 0, None, app), ("/p", 1, 10, app)],
+    )
+    expect(
+        "FastAPI app",
+        lambda: (app.router.dependencies, app.dependency_overrides, app.exception_handlers),
+        lambda v: v[0] == [] and v[1] == {} and isinstance(v[2], dict) and HTTPException in v[2],
+    )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -223,8 +503,19 @@ class LaneTable:
 
 
 def build_table(app: FastAPI, routers: Sequence[APIRouter]) -> LaneTable:
-    """Which routes the lane serves: none if the app has dependencies of its own, or includes a
-    router with a prefix, dependencies or a body limit (its routes would not say all of it)."""
+    """Which routes the lane serves: none if the installed FastAPI's internals are not as the lane
+    reads them (``missing_internals``: one warning then), if the app has dependencies of its own,
+    or includes a router with a prefix, dependencies or a body limit (its routes would not say all
+    of it)."""
+    problems = missing_internals()
+    if problems:
+        log.warning(
+            "command lane off, every command goes through the framework: FastAPI %s is not as the lane reads it (%s)",
+            fastapi.__version__,
+            "; ".join(problems),
+            extra={"missing": problems},
+        )
+        return LaneTable({}, ())
     exact: dict[str, LaneRoute] = {}
     patterned: list[LaneRoute] = []
     ordered = routes_in_order(app, routers)

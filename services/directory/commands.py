@@ -2,11 +2,13 @@
 it. The routes are made from this table (see ``services.eventkit.command_table``); the
 gateway makes a mutation of each row.
 
-Where a new entity belongs is looked up in the directory's own store (``scope``), and the
-references of its body are checked there too, before the role check (a reference to
-nothing is a 422 whoever sends it). The endpoints whose references are checked after their
-entity is found and before the role check (a teacher's assignment, a staff member's new
-campuses, a student's move, a parent's link) keep functions of their own.
+Only admins reach these routes (``routes/commands.py``). Where a new entity belongs is
+looked up in the directory's own store (``services.directory.scope``), and the references
+of its body are checked there too, before the caller's scope (a reference to nothing is a
+422 wherever the caller may act). The endpoints that check references after finding their
+entity and before the caller's scope (a teacher's assignment, a staff member's new
+campuses, a student's move between two classes, a parent's link) keep functions of their
+own: a row's lookups come after the scope.
 """
 
 from __future__ import annotations

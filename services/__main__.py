@@ -181,7 +181,7 @@ def token(
 async def _principal_of(settings: Settings, user: str) -> Principal:
     import asyncpg
 
-    from services.directory.queries import principal_for
+    from services.directory.queries.principals import principal_for
     from services.eventkit.errors import NotFound
 
     try:

@@ -1,177 +1,279 @@
-"""The directory's commands: also the request bodies of its command endpoints."""
+"""Every command of the directory: which aggregate it goes to, where it belongs, who may send
+it. The routes are made from this table (see ``services.eventkit.command_table``); the
+gateway makes a mutation of each row.
+
+Only admins reach these routes (``routes/commands.py``). Where a new entity belongs is
+looked up in the directory's own store (``services.directory.scope``), and the references
+of its body are checked there too, before the caller's scope (a reference to nothing is a
+422 wherever the caller may act). The endpoints that check references after finding their
+entity and before the caller's scope (a teacher's assignment, a staff member's new
+campuses, a student's move between two classes, a parent's link) keep functions of their
+own: a row's lookups come after the scope.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-
-from pydantic import Field, ValidationInfo, field_validator
-
-from services.directory.events import Admission
+from services.directory.campus import Campus, CampusState, CloseCampus, OpenCampus, RenameCampus
+from services.directory.common import ADMINS, PLATFORM
+from services.directory.district import District, RegisterDistrict
+from services.directory.parent import LinkParent, Parent, RegisterParent
+from services.directory.school import RegisterSchool, ScheduleTerm, School, SchoolState
+from services.directory.school_class import AssignTeacher, OpenClass, SchoolClass, UnassignTeacher
+from services.directory.scope import DirectoryCommands, DirectoryCommandsDep, directory_commands, missing
+from services.directory.staff import ChangeStaffRoles, JoinStaff, LeaveStaff, StaffMember, StaffState
+from services.directory.student import EnrollStudent, MoveStudent, Student, StudentLeaves, StudentState
+from services.eventkit.app import Context
 from services.eventkit.auth import Role
-from services.eventkit.commands import Command, EntityId, Name, examples
+from services.eventkit.command_table import CommandTable
+from services.eventkit.commands import CommandResult
+from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import InvalidInput
+
+COMMANDS = CommandTable("directory", directory_commands)
 
 
-class RegisterDistrict(Command):
-    model_config = examples({"district_id": "xinbei", "name": "新北区"})
-
-    district_id: EntityId
-    name: Name
+# -- where a new entity belongs (a reference to nothing is a 422 naming the field) ----------
 
 
-class RegisterSchool(Command):
-    model_config = examples({"school_id": "xuexiao", "district_id": "xinbei", "name": "薛家实验小学"})
-
-    school_id: EntityId
-    district_id: EntityId
-    name: Name
+async def the_district(directory: DirectoryCommands, cmd: RegisterDistrict) -> TenantPath:
+    return TenantPath(district_id=cmd.district_id)
 
 
-class ScheduleTerm(Command):
-    model_config = examples(
-        {"term_id": "2020-2021-1", "name": "2020-2021 第一学期", "starts_on": "2020-09-01", "ends_on": "2021-01-31"}
-    )
-
-    term_id: EntityId
-    name: Name
-    starts_on: date
-    ends_on: date
-
-    @field_validator("ends_on")
-    @classmethod
-    def _ends_after_start(cls, ends_on: date, info: ValidationInfo) -> date:
-        # A field validator (not a model one), so that the error names ends_on.
-        starts_on = info.data.get("starts_on")
-        if starts_on is not None and ends_on <= starts_on:
-            raise ValueError("ends_on must be after starts_on")
-        return ends_on
+async def school_in_district(directory: DirectoryCommands, cmd: RegisterSchool) -> TenantPath:
+    await directory.existing(District, cmd.district_id, "district", field="district_id")
+    return TenantPath(district_id=cmd.district_id, school_id=cmd.school_id)
 
 
-class OpenCampus(Command):
-    model_config = examples(
-        {"campus_id": "aoyuan", "school_id": "xuexiao", "name": "奥园校区", "address": "常州市新北区"}
-    )
-
-    campus_id: EntityId
-    school_id: EntityId
-    name: Name
-    address: str = Field(default="", max_length=300)
+async def campus_of_school(directory: DirectoryCommands, cmd: OpenCampus) -> TenantPath:
+    school: SchoolState = await directory.existing(School, cmd.school_id, "school", field="school_id")
+    return TenantPath(district_id=school.district_id, school_id=cmd.school_id, campus_id=cmd.campus_id)
 
 
-class RenameCampus(Command):
-    model_config = examples({"name": "奥园校区 (新)"})
-
-    name: Name
-
-
-class CloseCampus(Command):
-    model_config = examples({"reason": "并入本部"})
-
-    reason: Name
+async def class_on_open_campus(directory: DirectoryCommands, cmd: OpenClass) -> TenantPath:
+    campus: CampusState = await directory.existing(Campus, cmd.campus_id, "campus", field="campus_id")
+    if campus.closed:
+        raise InvalidInput(f"campus {cmd.campus_id} is closed", field="campus_id")
+    return TenantPath(district_id=campus.district_id, school_id=campus.school_id, campus_id=cmd.campus_id)
 
 
-class OpenClass(Command):
-    model_config = examples({"class_id": "g6-1", "campus_id": "main", "name": "六1班", "grade": 6})
-
-    class_id: EntityId
-    campus_id: EntityId
-    name: Name = Field(examples=["六1班"])
-    grade: int = Field(ge=1, le=12)
-
-
-class AssignTeacher(Command):
-    model_config = examples({"staff_id": "huang", "subject": "语文", "is_class_teacher": True})
-
-    staff_id: EntityId
-    subject: Name = Field(examples=["语文"])
-    is_class_teacher: bool = False
+async def staff_in_district(directory: DirectoryCommands, cmd: JoinStaff) -> TenantPath:
+    """A staff member belongs to their district, or to their school in it; their campuses are in both."""
+    await directory.existing(District, cmd.district_id, "district", field="district_id")
+    if cmd.school_id is not None:
+        school: SchoolState = await directory.existing(School, cmd.school_id, "school", field="school_id")
+        if school.district_id != cmd.district_id:
+            raise InvalidInput(f"school {cmd.school_id} is not in {cmd.district_id}", field="school_id")
+    await campuses_in(directory, cmd.campus_ids, cmd.school_id, cmd.district_id)
+    return TenantPath(district_id=cmd.district_id, school_id=cmd.school_id)
 
 
-class UnassignTeacher(Command):
-    model_config = examples({"staff_id": "huang"})
-
-    staff_id: EntityId
-
-
-class JoinStaff(Command):
-    model_config = examples(
-        {
-            "staff_id": "zhou",
-            "district_id": "xinbei",
-            "school_id": "xuexiao",
-            "name": "周主任",
-            "roles": ["logistics_manager"],
-            "campus_ids": ["main"],
-        }
-    )
-
-    staff_id: EntityId
-    school_id: EntityId | None = Field(default=None, description="Omit for district-level staff")
-    district_id: EntityId
-    name: Name
-    roles: list[Role] = Field(min_length=1)
-    campus_ids: list[EntityId] = Field(default_factory=list)
-    phone: str = Field(default="", max_length=40)
+async def campuses_in(
+    directory: DirectoryCommands, campus_ids: list[str], school_id: str | None, district_id: str
+) -> None:
+    for i, campus_id in enumerate(campus_ids):
+        campus: CampusState = await directory.existing(Campus, campus_id, "campus", field=f"campus_ids.{i}")
+        if campus.district_id != district_id or (school_id is not None and campus.school_id != school_id):
+            raise InvalidInput(f"campus {campus_id} is not in this school", field=f"campus_ids.{i}")
 
 
-class ChangeStaffRoles(Command):
-    model_config = examples({"roles": ["logistics_manager", "acceptance_member"], "campus_ids": ["main", "aoyuan"]})
-
-    roles: list[Role] = Field(min_length=1)
-    campus_ids: list[EntityId] = Field(default_factory=list)
+async def student_in_class(directory: DirectoryCommands, cmd: EnrollStudent) -> TenantPath:
+    return await directory.class_tenant(cmd.class_id, field="class_id")
 
 
-class LeaveStaff(Command):
-    model_config = examples({"left_on": "2021-01-31", "reason": "调往他校"})
-
-    left_on: date
-    reason: Name
+async def parent_in_school(directory: DirectoryCommands, cmd: RegisterParent) -> TenantPath:
+    school: SchoolState = await directory.existing(School, cmd.school_id, "school", field="school_id")
+    return TenantPath(district_id=school.district_id, school_id=cmd.school_id)
 
 
-class EnrollStudent(Command):
-    model_config = examples(
-        {
-            "student_id": "yao",
-            "name": "姚同学",
-            "class_id": "g6-1",
-            "admission": "transfer",
-            "enrolled_on": "2020-09-01",
-        }
-    )
+# -- the tenant tree -----------------------------------------------------------------------
 
-    student_id: EntityId
-    name: Name
-    class_id: EntityId
-    admission: Admission
-    enrolled_on: date
+COMMANDS.new(
+    "commands",
+    "/districts",
+    "Register a district",
+    RegisterDistrict,
+    District,
+    id="district_id",
+    roles=PLATFORM,
+    tenant=the_district,
+)
+COMMANDS.new(
+    "commands",
+    "/schools",
+    "Register a school in a district",
+    RegisterSchool,
+    School,
+    id="school_id",
+    roles=ADMINS,
+    tenant=school_in_district,
+)
+COMMANDS.existing(
+    "commands",
+    "/schools/{school_id}/terms",
+    "Schedule a term in the school calendar",
+    ScheduleTerm,
+    School,
+    what="school",
+    roles=ADMINS,
+)
+COMMANDS.new(
+    "commands",
+    "/campuses",
+    "Open a campus of a school",
+    OpenCampus,
+    Campus,
+    id="campus_id",
+    roles=ADMINS,
+    tenant=campus_of_school,
+)
+COMMANDS.existing(
+    "commands",
+    "/campuses/{campus_id}/rename",
+    "Rename a campus",
+    RenameCampus,
+    Campus,
+    what="campus",
+    roles=ADMINS,
+)
+COMMANDS.existing(
+    "commands",
+    "/campuses/{campus_id}/close",
+    "Close a campus",
+    CloseCampus,
+    Campus,
+    what="campus",
+    roles=ADMINS,
+)
+
+# -- classes -------------------------------------------------------------------------------
+
+COMMANDS.new(
+    "commands",
+    "/classes",
+    "Open a class on a campus",
+    OpenClass,
+    SchoolClass,
+    id="class_id",
+    roles=ADMINS,
+    tenant=class_on_open_campus,
+)
 
 
-class MoveStudent(Command):
-    model_config = examples({"to_class_id": "g6-2", "moved_on": "2020-10-08"})
-
-    to_class_id: EntityId
-    moved_on: date
-
-
-class StudentLeaves(Command):
-    model_config = examples({"left_on": "2021-01-31", "reason": "转学"})
-
-    left_on: date
-    reason: Name
-
-
-class RegisterParent(Command):
-    model_config = examples(
-        {"parent_id": "yao-mum", "school_id": "xuexiao", "name": "姚妈妈", "phone": "138 0000 0000"}
-    )
-
-    parent_id: EntityId
-    school_id: EntityId
-    name: Name
-    phone: str = Field(default="", max_length=40)
+@COMMANDS.custom("commands", "/classes/{class_id}/teachers", "Assign a teacher (or the class teacher) to a class")
+async def assign_teacher(class_id: str, cmd: AssignTeacher, ctx: Context, scope: DirectoryCommandsDep) -> CommandResult:
+    # The teacher is checked before the caller's scope over the class.
+    tenant = await scope.tenant_of(SchoolClass, class_id, "class")
+    staff: StaffState = await scope.state(StaffMember, cmd.staff_id)
+    if not staff.exists or staff.left:
+        missing("staff member", cmd.staff_id, "staff_id")
+    if not staff.roles & {Role.TEACHER, Role.CLASS_TEACHER}:
+        raise InvalidInput(f"{staff.name} is not a teacher", field="staff_id")
+    if cmd.is_class_teacher and Role.CLASS_TEACHER not in staff.roles:
+        raise InvalidInput(f"{staff.name} does not have the class teacher role", field="is_class_teacher")
+    staff_tenant = await scope.tenant_of(StaffMember, cmd.staff_id, "staff member")
+    if staff_tenant.school_id != tenant.school_id:
+        raise InvalidInput(f"{staff.name} works at another school", field="staff_id")
+    return await scope.run(SchoolClass, class_id, cmd, ctx, tenant, ADMINS)
 
 
-class LinkParent(Command):
-    model_config = examples({"student_id": "yao", "relation": "mother"})
+COMMANDS.existing(
+    "commands",
+    "/classes/{class_id}/teachers/remove",
+    "Remove a teacher from a class",
+    UnassignTeacher,
+    SchoolClass,
+    what="class",
+    roles=ADMINS,
+)
 
-    student_id: EntityId
-    relation: Name = Field(examples=["mother"])
+# -- staff ---------------------------------------------------------------------------------
+
+COMMANDS.new(
+    "commands",
+    "/staff",
+    "A staff member joins, with roles and campuses",
+    JoinStaff,
+    StaffMember,
+    id="staff_id",
+    roles=ADMINS,
+    tenant=staff_in_district,
+)
+
+
+@COMMANDS.custom("commands", "/staff/{staff_id}/roles", "Change a staff member's roles and campuses")
+async def change_staff_roles(
+    staff_id: str, cmd: ChangeStaffRoles, ctx: Context, scope: DirectoryCommandsDep
+) -> CommandResult:
+    # The new campuses are checked before the caller's scope over the staff member.
+    tenant = await scope.tenant_of(StaffMember, staff_id, "staff member")
+    await campuses_in(scope, cmd.campus_ids, tenant.school_id, tenant.district_id or "")
+    return await scope.run(StaffMember, staff_id, cmd, ctx, tenant, ADMINS)
+
+
+COMMANDS.existing(
+    "commands",
+    "/staff/{staff_id}/leave",
+    "A staff member leaves",
+    LeaveStaff,
+    StaffMember,
+    what="staff member",
+    roles=ADMINS,
+    name="staff_leaves",
+)
+
+# -- students and parents ------------------------------------------------------------------
+
+COMMANDS.new(
+    "commands",
+    "/students",
+    "Enrol a new or transfer student in a class",
+    EnrollStudent,
+    Student,
+    id="student_id",
+    roles=ADMINS,
+    tenant=student_in_class,
+)
+
+
+@COMMANDS.custom("commands", "/students/{student_id}/move", "Move a student to another class of the school")
+async def move_student(student_id: str, cmd: MoveStudent, ctx: Context, scope: DirectoryCommandsDep) -> CommandResult:
+    # Two tenants: the caller covers the class the student leaves and the one they join.
+    old_tenant = await scope.tenant_of(Student, student_id, "student")
+    new_tenant = await scope.class_tenant(cmd.to_class_id, field="to_class_id")
+    if new_tenant.school_id != old_tenant.school_id:
+        raise InvalidInput("a move to another school is a leave and an enrolment", field="to_class_id")
+    ctx.principal.require(old_tenant, *ADMINS)
+    return await scope.run(Student, student_id, cmd, ctx, new_tenant, ADMINS)
+
+
+COMMANDS.existing(
+    "commands",
+    "/students/{student_id}/leave",
+    "A student leaves the school",
+    StudentLeaves,
+    Student,
+    what="student",
+    roles=ADMINS,
+)
+COMMANDS.new(
+    "commands",
+    "/parents",
+    "Register a parent",
+    RegisterParent,
+    Parent,
+    id="parent_id",
+    roles=ADMINS,
+    tenant=parent_in_school,
+)
+
+
+@COMMANDS.custom("commands", "/parents/{parent_id}/children", "Link a parent to their child")
+async def link_parent(parent_id: str, cmd: LinkParent, ctx: Context, scope: DirectoryCommandsDep) -> CommandResult:
+    # The child is checked (same school) before the caller's scope over the parent; the
+    # decider records the child's class.
+    tenant = await scope.tenant_of(Parent, parent_id, "parent")
+    student: StudentState = await scope.existing(Student, cmd.student_id, "student", field="student_id")
+    class_tenant = await scope.class_tenant(student.class_id)
+    if class_tenant.school_id != tenant.school_id:
+        raise InvalidInput("the student is in another school", field="student_id")
+    return await scope.run(Parent, parent_id, cmd, ctx, tenant, ADMINS, facts={"class_id": student.class_id})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.directory.api import commands, reads
 from services.directory.events import DIRECTORY_EVENTS
-from services.directory.projections import ROSTER
+from services.directory.projections.roster import ROSTER
+from services.directory.routes import commands, queries
 from services.eventkit.runtime import ServiceDefinition
 
 DIRECTORY = ServiceDefinition(
@@ -13,7 +13,7 @@ DIRECTORY = ServiceDefinition(
     description="Districts, schools, campuses, the school calendar, classes, staff, students and parents: "
     "what every other service refers to.",
     registry=DIRECTORY_EVENTS,
-    routers=[commands, reads],
+    routers=[commands.router, queries.router],
     projections=[ROSTER],
     openapi_tags=[
         {"name": "commands", "description": "Change the directory (district admins)"},

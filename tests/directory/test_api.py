@@ -14,7 +14,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from services.directory.queries import principal_for
+from services.directory.queries.principals import principal_for
 from services.directory.service import DIRECTORY
 from services.eventkit.auth import Role
 from services.eventkit.settings import Settings

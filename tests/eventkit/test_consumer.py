@@ -22,8 +22,8 @@ from aiokafka.structs import OffsetAndMetadata
 from prometheus_client import REGISTRY
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
-from services.directory import commands as c
 from services.directory.events import Admission
+from services.directory.student import EnrollStudent
 from services.eventkit.consumer import ConsumerRunner, Reaction
 from services.eventkit.db import KIT_MIGRATIONS, Connection, create_pool, migrate
 from services.eventkit.envelope import Envelope
@@ -32,7 +32,7 @@ from services.eventkit.store import EventStore
 from tests.conftest import SettingsFactory, eventually
 from tests.eventkit.test_relay import migrated, run_relay
 from tests.kafka_helpers import produce_raw, read_topic
-from tests.seeding import ctx, directory_handlers, seed_school
+from tests.seeding import Directory, ctx, seed_school
 
 
 @dataclass
@@ -72,7 +72,7 @@ async def world(make_settings: SettingsFactory) -> AsyncIterator[World]:
     suffix = f"consume{uuid4().hex[:6]}"
     directory = await make_settings("directory", namespace_suffix=suffix)
     directory_pool = await migrated(directory)
-    await seed_school(directory_handlers(EventStore(directory_pool)), students=10)
+    await seed_school(Directory(EventStore(directory_pool)), students=10)
     await run_relay(directory, directory_pool)
 
     mirror = await make_settings("mirror", namespace_suffix=suffix)
@@ -164,9 +164,10 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_g
         (b"student-x", json.dumps(broken_event).encode()),
     )
     # and then a real enrolment, after the poison
-    h = directory_handlers(EventStore(world.directory_pool))
-    await h.enroll_student(
-        c.EnrollStudent(
+    h = Directory(EventStore(world.directory_pool))
+    await h.send(
+        "enroll_student",
+        EnrollStudent(
             student_id="late",
             name="插班生",
             class_id="g6c1",

@@ -13,15 +13,15 @@ from uuid import uuid4
 
 import asyncpg
 
-from services.directory import commands as c
 from services.directory.events import Admission
-from services.directory.projections import ROSTER
+from services.directory.projections.roster import ROSTER
 from services.directory.service import DIRECTORY
+from services.directory.student import EnrollStudent
 from services.eventkit.projection import rebuild, schema_rows
 from services.eventkit.store import EventStore
 from tests.conftest import RunningService, SettingsFactory, eventually
 from tests.kafka_helpers import produce_raw, read_topic
-from tests.seeding import ctx, directory_handlers, seed_school
+from tests.seeding import Directory, ctx, seed_school
 
 
 async def caught_up(pool: asyncpg.Pool) -> bool:
@@ -43,7 +43,7 @@ async def test_the_live_projection_equals_a_rebuild_even_after_duplicates(
 ) -> None:
     svc = await start_directory(make_settings, start_service)
     store = EventStore(svc.pool)
-    await seed_school(directory_handlers(store), students=30)
+    await seed_school(Directory(store), students=30)
     await eventually(lambda: caught_up(svc.pool), timeout=60)
     live = await schema_rows(svc.pool, ROSTER.schema)
     assert next(r for r in live["classes"] if r[0] == "g6c1")[-1] == 30  # students counted once each
@@ -70,14 +70,15 @@ async def test_a_rebuild_while_writes_go_on_misses_nothing_and_doubles_nothing(
 ) -> None:
     svc = await start_directory(make_settings, start_service)
     store = EventStore(svc.pool)
-    h = directory_handlers(store)
+    h = Directory(store)
     await seed_school(h, students=20)
     await eventually(lambda: caught_up(svc.pool), timeout=60)
 
     async def enrol_more() -> None:
         for i in range(40):
-            await h.enroll_student(
-                c.EnrollStudent(
+            await h.send(
+                "enroll_student",
+                EnrollStudent(
                     student_id=f"late{i:03d}",
                     name=f"插班生{i}",
                     class_id="g1c1",

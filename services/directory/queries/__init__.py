@@ -1,0 +1,1 @@
+"""The directory's reads: the SQL over the roster, one module per area; routes call these."""

@@ -1,0 +1,1 @@
+"""The directory's routes: its commands (the table, for admins) and its reads."""

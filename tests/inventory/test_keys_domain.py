@@ -63,9 +63,8 @@ def test_a_key_never_issued_is_neither_returned_nor_lost() -> None:
 
 
 def test_a_key_is_lost_once_and_not_before_it_was_issued() -> None:
-    assert key.when(
-        ReportKeyLost(reported_on=date(2020, 11, 3), lock_changed=True, note="锁芯已更换"), given=[ISSUED]
-    ) == [LOST]
+    lost = ReportKeyLost(reported_on=date(2020, 11, 3), lock_changed=True, note="锁芯已更换")
+    assert key.when(lost, given=[ISSUED]) == [LOST]
     key.refused(ReportKeyLost(reported_on=date(2020, 11, 4)), given=[ISSUED, LOST])
     key.refused(ReportKeyLost(reported_on=date(2020, 8, 31)), given=[ISSUED], field="reported_on")
 

@@ -35,6 +35,9 @@ from services.eventkit.kafka import delete_topics
 from services.eventkit.runtime import Mode, ServiceDefinition
 from services.eventkit.settings import Settings
 
+# the harnesses of the domain and property tests assert: with pytest's explanations
+pytest.register_assert_rewrite("tests.deciders", "tests.properties")
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

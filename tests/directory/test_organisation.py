@@ -33,9 +33,8 @@ from services.directory.organisation import (
     Term,
     term_on,
 )
-from services.eventkit.decider import Resolved, given
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import Rejected
+from tests.deciders import Stream
 
 XINBEI = TenantPath(district_id="xinbei")
 XUEXIAO = TenantPath(district_id="xinbei", school_id="xuexiao")
@@ -52,6 +51,10 @@ AUTUMN_2020 = TermScheduled(
 )
 MAIN_OPENED = CampusOpened(campus_id="main", school_id="xuexiao", district_id="xinbei", name="本部", address="")
 
+district = Stream(District, XINBEI, "xinbei")
+school = Stream(School, XUEXIAO, "xuexiao")
+campus = Stream(Campus, MAIN, "main")
+
 
 def term(term_id: str, starts_on: date, ends_on: date, name: str = "学期") -> ScheduleTerm:
     return ScheduleTerm(term_id=term_id, name=name, starts_on=starts_on, ends_on=ends_on)
@@ -61,21 +64,17 @@ def term(term_id: str, starts_on: date, ends_on: date, name: str = "学期") -> 
 
 
 def test_a_district_is_registered() -> None:
-    state = given(District, [])
     cmd = RegisterDistrict(district_id="xinbei", name="新北区")
-    assert District.decide(Resolved(cmd, XINBEI, "xinbei"), state) == [DISTRICT]
+    assert district.when(cmd) == [DISTRICT]
 
 
 def test_a_district_is_registered_once() -> None:
-    state = given(District, [DISTRICT])
     cmd = RegisterDistrict(district_id="xinbei", name="新北区")
-    with pytest.raises(Rejected) as refused:
-        District.decide(Resolved(cmd, XINBEI, "xinbei"), state)
-    assert refused.value.field == "district_id"
+    district.refused(cmd, given=[DISTRICT], field="district_id")
 
 
 def test_district_state_and_stream() -> None:
-    assert given(District, [DISTRICT]) == DistrictState(exists=True, name="新北区")
+    assert district.given(DISTRICT) == DistrictState(exists=True, name="新北区")
     assert District.stream_id("xinbei") == "district-xinbei"
 
 
@@ -84,31 +83,28 @@ def test_district_state_and_stream() -> None:
 
 def test_a_school_is_registered_in_its_district() -> None:
     cmd = RegisterSchool(school_id="xuexiao", district_id="xinbei", name="薛家实验小学")
-    assert School.decide(Resolved(cmd, XUEXIAO, "xuexiao"), given(School, [])) == [SCHOOL]
-    assert given(School, [SCHOOL]) == SchoolState(exists=True, district_id="xinbei", name="薛家实验小学")
+    assert school.when(cmd) == [SCHOOL]
+    assert school.given(SCHOOL) == SchoolState(exists=True, district_id="xinbei", name="薛家实验小学")
 
 
 def test_a_school_is_registered_once() -> None:
     cmd = RegisterSchool(school_id="xuexiao", district_id="xinbei", name="薛家实验小学")
-    with pytest.raises(Rejected) as refused:
-        School.decide(Resolved(cmd, XUEXIAO, "xuexiao"), given(School, [SCHOOL]))
-    assert refused.value.field == "school_id"
+    school.refused(cmd, given=[SCHOOL], field="school_id")
 
 
 def test_a_term_is_scheduled() -> None:
     cmd = term("2020-2021-1", date(2020, 9, 1), date(2021, 1, 31), name="2020-2021学年第一学期")
-    assert School.decide(Resolved(cmd, XUEXIAO, "xuexiao"), given(School, [SCHOOL])) == [AUTUMN_2020]
+    assert school.when(cmd, given=[SCHOOL]) == [AUTUMN_2020]
 
 
 def test_a_term_needs_a_registered_school() -> None:
     cmd = term("2020-2021-1", date(2020, 9, 1), date(2021, 1, 31))
-    with pytest.raises(Rejected):
-        School.decide(Resolved(cmd, XUEXIAO, "xuexiao"), given(School, []))
+    school.refused(cmd)
 
 
 def test_the_next_term_follows_without_overlap() -> None:
     cmd = term("2020-2021-2", date(2021, 2, 20), date(2021, 7, 10))
-    events = School.decide(Resolved(cmd, XUEXIAO, "xuexiao"), given(School, [SCHOOL, AUTUMN_2020]))
+    events = school.when(cmd, given=[SCHOOL, AUTUMN_2020])
     assert events == [
         TermScheduled(
             school_id="xuexiao",
@@ -131,16 +127,12 @@ def test_the_next_term_follows_without_overlap() -> None:
 )
 def test_an_overlapping_term_is_refused(starts_on: date, ends_on: date) -> None:
     cmd = term("other", starts_on, ends_on)
-    with pytest.raises(Rejected) as refused:
-        School.decide(Resolved(cmd, XUEXIAO, "xuexiao"), given(School, [SCHOOL, AUTUMN_2020]))
-    assert refused.value.field == "starts_on"
+    school.refused(cmd, given=[SCHOOL, AUTUMN_2020], field="starts_on")
 
 
 def test_a_term_id_is_scheduled_once() -> None:
     cmd = term("2020-2021-1", date(2022, 9, 1), date(2023, 1, 31))
-    with pytest.raises(Rejected) as refused:
-        School.decide(Resolved(cmd, XUEXIAO, "xuexiao"), given(School, [SCHOOL, AUTUMN_2020]))
-    assert refused.value.field == "term_id"
+    school.refused(cmd, given=[SCHOOL, AUTUMN_2020], field="term_id")
 
 
 @pytest.mark.parametrize("ends_on", [date(2020, 9, 1), date(2020, 8, 31)])
@@ -156,7 +148,7 @@ def test_terms_are_kept_in_calendar_order() -> None:
     spring = TermScheduled(
         school_id="xuexiao", term_id="2019-2020-2", name="春", starts_on=date(2020, 2, 10), ends_on=date(2020, 7, 5)
     )
-    state = given(School, [SCHOOL, AUTUMN_2020, spring])
+    state = school.given(SCHOOL, AUTUMN_2020, spring)
     assert [t.term_id for t in state.terms] == ["2019-2020-2", "2020-2021-1"]
 
 
@@ -171,7 +163,7 @@ def test_terms_are_kept_in_calendar_order() -> None:
     ],
 )
 def test_term_on_a_day(day: date, expected: str | None) -> None:
-    state = given(School, [SCHOOL, AUTUMN_2020])
+    state = school.given(SCHOOL, AUTUMN_2020)
     found = term_on(state, day)
     assert (found.term_id if found else None) == expected
     if found:
@@ -183,13 +175,13 @@ def test_term_on_a_day(day: date, expected: str | None) -> None:
 
 def test_a_campus_is_opened_in_the_district_of_its_school() -> None:
     cmd = OpenCampus(campus_id="main", school_id="xuexiao", name="本部")
-    assert Campus.decide(Resolved(cmd, MAIN, "main"), given(Campus, [])) == [MAIN_OPENED]
+    assert campus.when(cmd) == [MAIN_OPENED]
 
 
 def test_a_campus_keeps_its_address() -> None:
     aoyuan = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="aoyuan")
     cmd = OpenCampus(campus_id="aoyuan", school_id="xuexiao", name="奥园校区", address="奥园路1号")
-    assert Campus.decide(Resolved(cmd, aoyuan, "aoyuan"), given(Campus, [])) == [
+    assert campus.when(cmd, tenant=aoyuan, entity_id="aoyuan") == [
         CampusOpened(
             campus_id="aoyuan", school_id="xuexiao", district_id="xinbei", name="奥园校区", address="奥园路1号"
         )
@@ -198,34 +190,30 @@ def test_a_campus_keeps_its_address() -> None:
 
 def test_a_campus_is_opened_once() -> None:
     cmd = OpenCampus(campus_id="main", school_id="xuexiao", name="本部")
-    with pytest.raises(Rejected) as refused:
-        Campus.decide(Resolved(cmd, MAIN, "main"), given(Campus, [MAIN_OPENED]))
-    assert refused.value.field == "campus_id"
+    campus.refused(cmd, given=[MAIN_OPENED], field="campus_id")
 
 
 def test_a_campus_is_renamed() -> None:
-    events = Campus.decide(Resolved(RenameCampus(name="本部校区"), MAIN, "main"), given(Campus, [MAIN_OPENED]))
+    events = campus.when(RenameCampus(name="本部校区"), given=[MAIN_OPENED])
     assert events == [CampusRenamed(campus_id="main", name="本部校区")]
-    assert given(Campus, [MAIN_OPENED, *events]).name == "本部校区"
+    assert campus.given(MAIN_OPENED, *events).name == "本部校区"
 
 
 def test_renaming_to_the_same_name_changes_nothing() -> None:
-    assert Campus.decide(Resolved(RenameCampus(name="本部"), MAIN, "main"), given(Campus, [MAIN_OPENED])) == []
+    assert campus.when(RenameCampus(name="本部"), given=[MAIN_OPENED]) == []
 
 
 def test_renaming_an_unknown_campus_is_refused() -> None:
-    with pytest.raises(Rejected):
-        Campus.decide(Resolved(RenameCampus(name="本部"), MAIN, "main"), given(Campus, []))
+    campus.refused(RenameCampus(name="本部"))
 
 
 def test_a_campus_is_closed() -> None:
-    events = Campus.decide(Resolved(CloseCampus(reason="合并"), MAIN, "main"), given(Campus, [MAIN_OPENED]))
+    events = campus.when(CloseCampus(reason="合并"), given=[MAIN_OPENED])
     assert events == [CampusClosed(campus_id="main", reason="合并")]
-    assert given(Campus, [MAIN_OPENED, *events]) == CampusState(True, "xuexiao", "xinbei", "本部", closed=True)
+    assert campus.given(MAIN_OPENED, *events) == CampusState(True, "xuexiao", "xinbei", "本部", closed=True)
 
 
 @pytest.mark.parametrize("cmd", [RenameCampus(name="新本部"), RenameCampus(name="本部"), CloseCampus(reason="again")])
 def test_a_closed_campus_refuses_changes(cmd: RenameCampus | CloseCampus) -> None:
-    closed = given(Campus, [MAIN_OPENED, CampusClosed(campus_id="main", reason="合并")])
-    with pytest.raises(Rejected, match="closed"):
-        Campus.decide(Resolved(cmd, MAIN, "main"), closed)
+    closed = [MAIN_OPENED, CampusClosed(campus_id="main", reason="合并")]
+    campus.refused(cmd, given=closed, match="closed")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent, TenantPath
-from services.eventkit.errors import InvalidInput, Rejected
+from services.eventkit.errors import InvalidInput
 from services.inventory.assets import (
     ApproveDisposal,
     Asset,
@@ -38,6 +36,7 @@ from services.inventory.events import (
     DamageCause,
     RoomAudited,
 )
+from tests.deciders import Stream
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 T0 = datetime(2020, 10, 12, 8, 30, tzinfo=UTC)
@@ -60,11 +59,8 @@ APPROVED = AssetDisposalApproved(asset_id="a1", approved_by="xu-vp", approved_on
 DISPOSED = AssetDisposed(asset_id="a1", disposed_on=TODAY, disposed_by="zhou")
 
 
-def when(
-    given: Sequence[DomainEvent], command: Any, actor: str = "zhou", facts: dict[str, str] | None = None
-) -> list[DomainEvent]:
-    state = Asset.fold(given)
-    return list(Asset.decide(Resolved(command, MAIN, "a1", facts or {}, actor=actor, at=T0), state))
+asset = Stream(Asset, MAIN, "a1", actor="zhou", at=T0)
+room_audit = Stream(RoomAudit, MAIN, "r1", actor="xu-vp", at=T0)
 
 
 def register(**overrides: Any) -> RegisterAsset:
@@ -90,16 +86,12 @@ def damage(**overrides: Any) -> DamageAsset:
 
 
 def test_an_asset_is_registered_to_a_room_by_its_registrar() -> None:
-    assert when([], register(), facts={"tag_taken_by": ""}) == [REGISTERED]
+    assert asset.when(register(), facts={"tag_taken_by": ""}) == [REGISTERED]
 
 
 def test_an_asset_is_registered_once_and_a_tag_is_unique_on_the_campus() -> None:
-    with pytest.raises(Rejected) as twice:
-        when([REGISTERED], register())
-    assert twice.value.field == "asset_id"
-    with pytest.raises(Rejected, match="a0") as taken:
-        when([], register(), facts={"tag_taken_by": "a0"})
-    assert taken.value.field == "tag"
+    asset.refused(register(), given=[REGISTERED], field="asset_id")
+    asset.refused(register(), facts={"tag_taken_by": "a0"}, match="a0", field="tag")
 
 
 def test_a_tag_has_no_blanks() -> None:
@@ -108,22 +100,21 @@ def test_a_tag_has_no_blanks() -> None:
 
 
 def test_an_asset_moves_from_its_room_and_moving_it_where_it_is_records_nothing() -> None:
-    moved = when([REGISTERED], MoveAsset(to_room="302"))
+    moved = asset.when(MoveAsset(to_room="302"), given=[REGISTERED])
     assert moved == [AssetMoved(asset_id="a1", from_room="301", to_room="302", moved_on=TODAY, moved_by="zhou")]
-    assert Asset.fold([REGISTERED, *moved]).room == "302"
-    assert when([REGISTERED], MoveAsset(to_room="301")) == []
+    assert asset.given(REGISTERED, *moved).room == "302"
+    assert asset.when(MoveAsset(to_room="301"), given=[REGISTERED]) == []
 
 
 def test_nothing_happens_to_an_asset_never_registered() -> None:
-    with pytest.raises(Rejected, match="never registered"):
-        when([], MoveAsset(to_room="302"))
+    asset.refused(MoveAsset(to_room="302"), match="never registered")
 
 
 # -- damage and repair -------------------------------------------------------------------------
 
 
 def test_a_person_caused_damage_is_charged_at_the_assets_value() -> None:
-    [event] = when([REGISTERED], damage())
+    [event] = asset.when(damage(), given=[REGISTERED])
     assert event == AssetDamaged(
         asset_id="a1",
         cause=DamageCause.PERSON,
@@ -137,77 +128,61 @@ def test_a_person_caused_damage_is_charged_at_the_assets_value() -> None:
 
 
 def test_a_person_caused_damage_may_charge_a_share_but_never_more_than_the_value() -> None:
-    [event] = when([REGISTERED], damage(by_kind="class", by_id="g6-1", charge_fen=5000))
+    [event] = asset.when(damage(by_kind="class", by_id="g6-1", charge_fen=5000), given=[REGISTERED])
     assert isinstance(event, AssetDamaged) and event.charge_fen == 5000
-    with pytest.raises(InvalidInput) as too_much:
-        when([REGISTERED], damage(charge_fen=350001))
-    assert too_much.value.field == "charge_fen"
+    asset.refused(damage(charge_fen=350001), given=[REGISTERED], raises=InvalidInput, field="charge_fen")
 
 
 def test_a_person_caused_damage_without_who_is_refused_naming_the_field() -> None:
-    with pytest.raises(InvalidInput) as no_one:
-        when([REGISTERED], damage(by_id=None))
-    assert no_one.value.field == "by_id"
-    with pytest.raises(InvalidInput) as no_kind:
-        when([REGISTERED], damage(by_kind=None))
-    assert no_kind.value.field == "by_kind"
+    asset.refused(damage(by_id=None), given=[REGISTERED], raises=InvalidInput, field="by_id")
+    asset.refused(damage(by_kind=None), given=[REGISTERED], raises=InvalidInput, field="by_kind")
 
 
 def test_wear_names_no_one_and_charges_nothing() -> None:
     wear = damage(cause="wear", by_kind=None, by_id=None, description="灯泡老化")
-    assert when([REGISTERED], wear) == [WORN]
-    with pytest.raises(InvalidInput) as named:
-        when([REGISTERED], damage(cause="wear"))
-    assert named.value.field == "by_id"
-    with pytest.raises(InvalidInput):
-        when([REGISTERED], damage(cause="wear", by_kind=None, by_id=None, charge_fen=100))
+    assert asset.when(wear, given=[REGISTERED]) == [WORN]
+    asset.refused(damage(cause="wear"), given=[REGISTERED], raises=InvalidInput, field="by_id")
+    asset.refused(
+        damage(cause="wear", by_kind=None, by_id=None, charge_fen=100), given=[REGISTERED], raises=InvalidInput
+    )
 
 
 def test_only_a_damaged_asset_is_repaired() -> None:
-    with pytest.raises(Rejected, match="not damaged"):
-        when([REGISTERED], RepairAsset(repaired_on=TODAY))
-    repaired = when([REGISTERED, WORN], RepairAsset(repaired_on=TODAY, note="换灯泡"), actor="wang-tech")
+    asset.refused(RepairAsset(repaired_on=TODAY), given=[REGISTERED], match="not damaged")
+    repaired = asset.when(RepairAsset(repaired_on=TODAY, note="换灯泡"), given=[REGISTERED, WORN], actor="wang-tech")
     assert repaired == [AssetRepaired(asset_id="a1", repaired_on=TODAY, repaired_by="wang-tech", note="换灯泡")]
-    assert not Asset.fold([REGISTERED, WORN, *repaired]).damaged
+    assert not asset.given(REGISTERED, WORN, *repaired).damaged
 
 
 # -- disposal (报废) ------------------------------------------------------------------------------
 
 
 def test_a_disposal_is_asked_for_approved_by_someone_else_then_done() -> None:
-    assert when([REGISTERED], RequestDisposal(reason="无维修价值")) == [REQUESTED]
-    assert when([REGISTERED, REQUESTED], ApproveDisposal(), actor="xu-vp") == [APPROVED]
-    assert when([REGISTERED, REQUESTED, APPROVED], DisposeAsset(disposed_on=TODAY)) == [DISPOSED]
-    assert Asset.fold([REGISTERED, REQUESTED, APPROVED, DISPOSED]).disposal is Disposal.DISPOSED
+    assert asset.when(RequestDisposal(reason="无维修价值"), given=[REGISTERED]) == [REQUESTED]
+    assert asset.when(ApproveDisposal(), given=[REGISTERED, REQUESTED], actor="xu-vp") == [APPROVED]
+    assert asset.when(DisposeAsset(disposed_on=TODAY), given=[REGISTERED, REQUESTED, APPROVED]) == [DISPOSED]
+    assert asset.given(REGISTERED, REQUESTED, APPROVED, DISPOSED).disposal is Disposal.DISPOSED
 
 
 def test_disposal_without_approval_is_refused() -> None:
-    with pytest.raises(Rejected, match="approved"):
-        when([REGISTERED], DisposeAsset(disposed_on=TODAY))
-    with pytest.raises(Rejected, match="approved"):
-        when([REGISTERED, REQUESTED], DisposeAsset(disposed_on=TODAY))
+    asset.refused(DisposeAsset(disposed_on=TODAY), given=[REGISTERED], match="approved")
+    asset.refused(DisposeAsset(disposed_on=TODAY), given=[REGISTERED, REQUESTED], match="approved")
 
 
 def test_whoever_asked_for_a_disposal_does_not_approve_it() -> None:
-    with pytest.raises(Rejected, match="does not approve"):
-        when([REGISTERED, REQUESTED], ApproveDisposal(), actor="zhou")
+    asset.refused(ApproveDisposal(), given=[REGISTERED, REQUESTED], actor="zhou", match="does not approve")
 
 
 def test_a_disposal_is_approved_once_and_only_when_asked_for() -> None:
-    with pytest.raises(Rejected, match="no one asked"):
-        when([REGISTERED], ApproveDisposal(), actor="xu-vp")
-    with pytest.raises(Rejected, match="already approved"):
-        when([REGISTERED, REQUESTED, APPROVED], ApproveDisposal(), actor="wu-vp")
-    with pytest.raises(Rejected, match="already asked"):
-        when([REGISTERED, REQUESTED], RequestDisposal(reason="again"))
+    asset.refused(ApproveDisposal(), given=[REGISTERED], actor="xu-vp", match="no one asked")
+    asset.refused(ApproveDisposal(), given=[REGISTERED, REQUESTED, APPROVED], actor="wu-vp", match="already approved")
+    asset.refused(RequestDisposal(reason="again"), given=[REGISTERED, REQUESTED], match="already asked")
 
 
 def test_a_disposed_asset_is_neither_moved_nor_damaged() -> None:
     gone = [REGISTERED, REQUESTED, APPROVED, DISPOSED]
-    with pytest.raises(Rejected, match="disposed"):
-        when(gone, MoveAsset(to_room="302"))
-    with pytest.raises(Rejected, match="disposed"):
-        when(gone, damage())
+    asset.refused(MoveAsset(to_room="302"), given=gone, match="disposed")
+    asset.refused(damage(), given=gone, match="disposed")
 
 
 # -- room audits ----------------------------------------------------------------------------------
@@ -215,8 +190,7 @@ def test_a_disposed_asset_is_neither_moved_nor_damaged() -> None:
 
 def audit(found: list[str], registered: list[str]) -> list[DomainEvent]:
     cmd = AuditRoom(audit_id="r1", campus_id="main", room="301", found_tags=found, audited_on=TODAY)
-    facts = {"registered": json.dumps(registered)}
-    return list(RoomAudit.decide(Resolved(cmd, MAIN, "r1", facts, actor="xu-vp", at=T0), RoomAudit.fold([])))
+    return room_audit.when(cmd, facts={"registered": json.dumps(registered)})
 
 
 def test_a_room_audit_names_what_is_missing_and_what_is_unregistered() -> None:
@@ -235,9 +209,7 @@ def test_a_room_audit_names_what_is_missing_and_what_is_unregistered() -> None:
 
 def test_a_room_audit_is_recorded_once() -> None:
     cmd = AuditRoom(audit_id="r1", campus_id="main", room="301", found_tags=[], audited_on=TODAY)
-    done = RoomAudit.fold(audit([], []))  # type: ignore[arg-type]
-    with pytest.raises(Rejected):
-        RoomAudit.decide(Resolved(cmd, MAIN, "r1", {"registered": "[]"}, actor="xu-vp", at=T0), done)
+    room_audit.refused(cmd, given=audit([], []), facts={"registered": "[]"})
 
 
 def test_every_example_of_these_commands_is_a_valid_command() -> None:

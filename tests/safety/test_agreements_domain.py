@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from services.eventkit.decider import Resolved, given
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import Rejected
 from services.safety.agreements import (
     AgreementCampaign,
     CampaignState,
@@ -27,6 +25,7 @@ from services.safety.events import (
     IssuedAgreement,
     PartyKind,
 )
+from tests.deciders import Stream
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 AT = datetime(2020, 9, 2, 8, 0, tzinfo=UTC)
@@ -46,8 +45,7 @@ YAO_MUM = IssuedAgreement(party_kind=PARENT, party_id="yao-mum", name="姚妈妈
 ISSUED = AgreementsIssued(campaign_id="term1", agreements=[HUANG, YAO_MUM])
 
 
-def when(command: object, *, actor: str = "zhou", facts: dict[str, str] | None = None) -> Resolved[object]:
-    return Resolved(command, MAIN, "term1", facts or {}, actor=actor, at=AT)
+campaign = Stream(AgreementCampaign, MAIN, "term1", actor="zhou", at=AT)
 
 
 def launch(**overrides: object) -> LaunchCampaign:
@@ -62,26 +60,15 @@ def launch(**overrides: object) -> LaunchCampaign:
     return LaunchCampaign.model_validate(body | overrides)
 
 
-def decide(events: list[object], command: object, **kwargs: str) -> list[object]:
-    state = given(AgreementCampaign, events)  # type: ignore[arg-type]
-    return list(AgreementCampaign.decide(when(command, **kwargs), state))  # type: ignore[arg-type]
-
-
-def refused(events: list[object], command: object, **kwargs: str) -> Rejected:
-    with pytest.raises(Rejected) as caught:
-        decide(events, command, **kwargs)
-    return caught.value
-
-
 # -- launch ------------------------------------------------------------------------------
 
 
 def test_a_campaign_is_launched() -> None:
-    assert decide([], launch()) == [LAUNCHED]
+    assert campaign.when(launch()) == [LAUNCHED]
 
 
 def test_a_campaign_is_launched_once() -> None:
-    assert refused([LAUNCHED], launch()).field == "campaign_id"
+    campaign.refused(launch(), given=[LAUNCHED], field="campaign_id")
 
 
 def test_a_campaign_is_for_at_least_one_kind_of_party_each_once() -> None:
@@ -97,38 +84,38 @@ def test_a_campaign_is_for_at_least_one_kind_of_party_each_once() -> None:
 
 
 def test_agreements_are_issued_to_the_parties_listed() -> None:
-    events = decide([LAUNCHED], IssueAgreementsTo(candidates=[HUANG, YAO_MUM]))
+    events = campaign.when(IssueAgreementsTo(candidates=[HUANG, YAO_MUM]), given=[LAUNCHED])
     assert events == [ISSUED]
 
 
 def test_issuing_again_issues_only_to_parties_without_one() -> None:
-    events = decide([LAUNCHED, ISSUED], IssueAgreementsTo(candidates=[HUANG, SUN, YAO_MUM]))
+    events = campaign.when(IssueAgreementsTo(candidates=[HUANG, SUN, YAO_MUM]), given=[LAUNCHED, ISSUED])
     assert events == [AgreementsIssued(campaign_id="term1", agreements=[SUN])]
 
 
 def test_issuing_with_nothing_new_is_refused() -> None:
-    refused([LAUNCHED, ISSUED], IssueAgreementsTo(candidates=[HUANG, YAO_MUM]))
+    campaign.refused(IssueAgreementsTo(candidates=[HUANG, YAO_MUM]), given=[LAUNCHED, ISSUED])
 
 
 def test_issuing_can_be_limited_to_a_kind_of_party() -> None:
-    events = decide([LAUNCHED], IssueAgreementsTo(parties=[PARENT], candidates=[HUANG, YAO_MUM]))
+    events = campaign.when(IssueAgreementsTo(parties=[PARENT], candidates=[HUANG, YAO_MUM]), given=[LAUNCHED])
     assert events == [AgreementsIssued(campaign_id="term1", agreements=[YAO_MUM])]
 
 
 def test_only_the_kinds_of_the_campaign_are_issued() -> None:
     staff_only = LAUNCHED.model_copy(update={"parties": [STAFF]})
-    events = decide([staff_only], IssueAgreementsTo(candidates=[HUANG, YAO_MUM]))
+    events = campaign.when(IssueAgreementsTo(candidates=[HUANG, YAO_MUM]), given=[staff_only])
     assert events == [AgreementsIssued(campaign_id="term1", agreements=[HUANG])]
-    assert refused([staff_only], IssueAgreementsTo(parties=[PARENT], candidates=[YAO_MUM])).field == "parties"
+    campaign.refused(IssueAgreementsTo(parties=[PARENT], candidates=[YAO_MUM]), given=[staff_only], field="parties")
 
 
 def test_a_party_listed_twice_is_issued_once() -> None:
-    events = decide([LAUNCHED], IssueAgreementsTo(candidates=[HUANG, HUANG]))
+    events = campaign.when(IssueAgreementsTo(candidates=[HUANG, HUANG]), given=[LAUNCHED])
     assert events == [AgreementsIssued(campaign_id="term1", agreements=[HUANG])]
 
 
 def test_nothing_is_issued_before_the_launch() -> None:
-    refused([], IssueAgreementsTo(candidates=[HUANG]))
+    campaign.refused(IssueAgreementsTo(candidates=[HUANG]))
 
 
 def test_the_issue_filter_lists_each_kind_once() -> None:
@@ -140,35 +127,37 @@ def test_the_issue_filter_lists_each_kind_once() -> None:
 
 
 def test_a_party_signs_their_own() -> None:
-    events = decide([LAUNCHED, ISSUED], SignAgreement(party_id="yao-mum"), actor="yao-mum")
+    events = campaign.when(SignAgreement(party_id="yao-mum"), given=[LAUNCHED, ISSUED], actor="yao-mum")
     assert events == [
         AgreementSigned(campaign_id="term1", party_id="yao-mum", signed_by="yao-mum", signed_at=AT, on_paper=False)
     ]
 
 
 def test_a_manager_records_a_paper_signature() -> None:
-    events = decide([LAUNCHED, ISSUED], SignAgreement(party_id="yao-mum", on_paper=True), actor="zhou")
+    events = campaign.when(SignAgreement(party_id="yao-mum", on_paper=True), given=[LAUNCHED, ISSUED], actor="zhou")
     assert events == [
         AgreementSigned(campaign_id="term1", party_id="yao-mum", signed_by="zhou", signed_at=AT, on_paper=True)
     ]
 
 
 def test_signing_for_someone_else_online_is_refused() -> None:
-    assert refused([LAUNCHED, ISSUED], SignAgreement(party_id="yao-mum"), actor="zhou").field == "on_paper"
+    campaign.refused(SignAgreement(party_id="yao-mum"), given=[LAUNCHED, ISSUED], actor="zhou", field="on_paper")
 
 
 def test_signing_twice_is_refused() -> None:
     signed = AgreementSigned(campaign_id="term1", party_id="huang", signed_by="huang", signed_at=AT)
-    assert refused([LAUNCHED, ISSUED, signed], SignAgreement(party_id="huang"), actor="huang").field == "party_id"
+    campaign.refused(SignAgreement(party_id="huang"), given=[LAUNCHED, ISSUED, signed], actor="huang", field="party_id")
 
 
 def test_signing_an_agreement_never_issued_is_refused() -> None:
-    assert refused([LAUNCHED, ISSUED], SignAgreement(party_id="sun"), actor="sun").field == "party_id"
-    refused([LAUNCHED], SignAgreement(party_id="huang"), actor="huang")
+    campaign.refused(SignAgreement(party_id="sun"), given=[LAUNCHED, ISSUED], actor="sun", field="party_id")
+    campaign.refused(SignAgreement(party_id="huang"), given=[LAUNCHED], actor="huang")
 
 
 def test_a_party_refuses_saying_why() -> None:
-    events = decide([LAUNCHED, ISSUED], RefuseAgreement(party_id="yao-mum", reason="有异议"), actor="yao-mum")
+    events = campaign.when(
+        RefuseAgreement(party_id="yao-mum", reason="有异议"), given=[LAUNCHED, ISSUED], actor="yao-mum"
+    )
     assert events == [AgreementRefused(campaign_id="term1", party_id="yao-mum", reason="有异议")]
     with pytest.raises(ValidationError):
         RefuseAgreement(party_id="yao-mum", reason=" ")
@@ -176,22 +165,26 @@ def test_a_party_refuses_saying_why() -> None:
 
 def test_refusing_twice_is_refused() -> None:
     no = AgreementRefused(campaign_id="term1", party_id="yao-mum", reason="有异议")
-    refused([LAUNCHED, ISSUED, no], RefuseAgreement(party_id="yao-mum", reason="还是不同意"), actor="yao-mum")
+    campaign.refused(
+        RefuseAgreement(party_id="yao-mum", reason="还是不同意"), given=[LAUNCHED, ISSUED, no], actor="yao-mum"
+    )
 
 
 def test_a_party_who_refused_may_still_sign() -> None:
     no = AgreementRefused(campaign_id="term1", party_id="yao-mum", reason="有异议")
-    events = decide([LAUNCHED, ISSUED, no], SignAgreement(party_id="yao-mum"), actor="yao-mum")
+    events = campaign.when(SignAgreement(party_id="yao-mum"), given=[LAUNCHED, ISSUED, no], actor="yao-mum")
     assert [type(e) for e in events] == [AgreementSigned]
 
 
 def test_a_signed_agreement_cannot_be_refused() -> None:
     signed = AgreementSigned(campaign_id="term1", party_id="huang", signed_by="huang", signed_at=AT)
-    refused([LAUNCHED, ISSUED, signed], RefuseAgreement(party_id="huang", reason="改主意了"), actor="huang")
+    campaign.refused(
+        RefuseAgreement(party_id="huang", reason="改主意了"), given=[LAUNCHED, ISSUED, signed], actor="huang"
+    )
 
 
 def test_refusing_an_agreement_never_issued_is_refused() -> None:
-    refused([LAUNCHED, ISSUED], RefuseAgreement(party_id="ma-dad", reason="不是本校区"), actor="ma-dad")
+    campaign.refused(RefuseAgreement(party_id="ma-dad", reason="不是本校区"), given=[LAUNCHED, ISSUED], actor="ma-dad")
 
 
 # -- state -------------------------------------------------------------------------------
@@ -200,7 +193,7 @@ def test_refusing_an_agreement_never_issued_is_refused() -> None:
 def test_campaign_state_and_stream() -> None:
     no = AgreementRefused(campaign_id="term1", party_id="yao-mum", reason="有异议")
     signed = AgreementSigned(campaign_id="term1", party_id="yao-mum", signed_by="yao-mum", signed_at=AT)
-    state = given(AgreementCampaign, [LAUNCHED, ISSUED, no, signed])
+    state = campaign.given(LAUNCHED, ISSUED, no, signed)
     assert state == CampaignState(
         launched=True,
         campus_id="main",

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from services.eventkit.decider import Resolved
-from services.eventkit.envelope import DomainEvent, TenantPath
-from services.eventkit.errors import Rejected
+from services.eventkit.envelope import TenantPath
 from services.safety.drills import ConductDrill, Drill, DrillState, DrillStatus, PlanDrill, SummariseDrill
 from services.safety.events import DrillConducted, DrillKind, DrillPlanned, DrillSummarised
+from tests.deciders import Stream
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 AT = datetime(2020, 11, 9, 9, 0, tzinfo=UTC)
@@ -50,23 +47,19 @@ SUMMARISED = DrillSummarised(
 )
 
 
-def when(given: Sequence[DomainEvent], command: Any) -> list[DomainEvent]:
-    state = Drill.fold(given)
-    return list(Drill.decide(Resolved(command, MAIN, "fire-11", {}, actor="zhou", at=AT), state))
+drill = Stream(Drill, MAIN, "fire-11", actor="zhou", at=AT)
 
 
 def test_a_drill_goes_planned_conducted_summarised() -> None:
-    assert when([], PLAN) == [PLANNED]
-    assert when([PLANNED], CONDUCT) == [CONDUCTED]
-    assert when([PLANNED, CONDUCTED], SUMMARISE) == [SUMMARISED]
-    assert Drill.fold([PLANNED, CONDUCTED, SUMMARISED]) == DrillState(DrillStatus.SUMMARISED, "main", DrillKind.FIRE)
+    assert drill.when(PLAN) == [PLANNED]
+    assert drill.when(CONDUCT, given=[PLANNED]) == [CONDUCTED]
+    assert drill.when(SUMMARISE, given=[PLANNED, CONDUCTED]) == [SUMMARISED]
+    assert drill.given(PLANNED, CONDUCTED, SUMMARISED) == DrillState(DrillStatus.SUMMARISED, "main", DrillKind.FIRE)
     assert Drill.stream_id("fire-11") == "drill-fire-11"
 
 
 def test_a_drill_is_planned_once() -> None:
-    with pytest.raises(Rejected) as refused:
-        when([PLANNED], PLAN)
-    assert refused.value.field == "drill_id"
+    drill.refused(PLAN, given=[PLANNED], field="drill_id")
 
 
 def test_a_plan_needs_its_document() -> None:
@@ -82,22 +75,17 @@ def test_a_drill_has_participants() -> None:
 
 
 def test_only_a_planned_drill_is_conducted() -> None:
-    with pytest.raises(Rejected, match="never planned"):
-        when([], CONDUCT)
+    drill.refused(CONDUCT, match="never planned")
 
 
 def test_a_drill_is_conducted_once() -> None:
-    with pytest.raises(Rejected, match="already conducted"):
-        when([PLANNED, CONDUCTED], CONDUCT)
+    drill.refused(CONDUCT, given=[PLANNED, CONDUCTED], match="already conducted")
 
 
 def test_a_drill_not_conducted_is_not_summarised() -> None:
-    with pytest.raises(Rejected, match="after it was conducted"):
-        when([PLANNED], SUMMARISE)
+    drill.refused(SUMMARISE, given=[PLANNED], match="after it was conducted")
 
 
 def test_a_drill_is_summarised_once() -> None:
-    with pytest.raises(Rejected, match="already summarised"):
-        when([PLANNED, CONDUCTED, SUMMARISED], SUMMARISE)
-    with pytest.raises(Rejected):
-        when([PLANNED, CONDUCTED, SUMMARISED], CONDUCT)
+    drill.refused(SUMMARISE, given=[PLANNED, CONDUCTED, SUMMARISED], match="already summarised")
+    drill.refused(CONDUCT, given=[PLANNED, CONDUCTED, SUMMARISED])

@@ -7,9 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from services.eventkit.decider import Resolved, given
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import Rejected
 from services.safety.events import (
     HealthRecordOpened,
     HealthRecordReviewed,
@@ -28,6 +26,7 @@ from services.safety.health import (
     RecordSpecialCondition,
     ReviewHealthRecord,
 )
+from tests.deciders import Stream
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 AT = datetime(2020, 9, 3, 9, 0, tzinfo=UTC)
@@ -48,16 +47,7 @@ HUANG_KNOWS = SpecialConditionAcknowledged(
 )
 
 
-def decide(events: list[object], command: object, *, actor: str = "doctor-he", **facts: str) -> list[object]:
-    state = given(HealthRecord, events)  # type: ignore[arg-type]
-    rc = Resolved(command, MAIN, "yao", facts, actor=actor, at=AT)
-    return list(HealthRecord.decide(rc, state))  # type: ignore[arg-type]
-
-
-def refused(events: list[object], command: object, *, actor: str = "doctor-he", **facts: str) -> Rejected:
-    with pytest.raises(Rejected) as caught:
-        decide(events, command, actor=actor, **facts)
-    return caught.value
+record = Stream(HealthRecord, MAIN, "yao", actor="doctor-he", at=AT)
 
 
 CLASS = {CLASS_ID: "g6-1"}
@@ -71,18 +61,18 @@ RECORD_PEANUTS = RecordSpecialCondition(
 
 
 def test_a_record_is_opened_with_the_class_and_admission_the_directory_knows() -> None:
-    assert decide([], OPEN, **CLASS, **{ADMISSION: "transfer"}) == [OPENED]
+    assert record.when(OPEN, facts=CLASS | {ADMISSION: "transfer"}) == [OPENED]
 
 
 def test_a_record_is_opened_once() -> None:
-    assert refused([OPENED], OPEN, **CLASS, **{ADMISSION: "transfer"}).field == "student_id"
+    record.refused(OPEN, given=[OPENED], facts=CLASS | {ADMISSION: "transfer"}, field="student_id")
 
 
 # -- review ------------------------------------------------------------------------------
 
 
 def test_the_medical_room_reviews_the_form() -> None:
-    events = decide([OPENED], ReviewHealthRecord(notes="体检表齐全", reviewed_on=date(2020, 9, 2)))
+    events = record.when(ReviewHealthRecord(notes="体检表齐全", reviewed_on=date(2020, 9, 2)), given=[OPENED])
     assert events == [
         HealthRecordReviewed(
             student_id="yao", reviewed_by="doctor-he", reviewed_on=date(2020, 9, 2), notes="体检表齐全"
@@ -91,31 +81,31 @@ def test_the_medical_room_reviews_the_form() -> None:
 
 
 def test_a_review_without_a_day_is_dated_the_day_it_arrives() -> None:
-    (event,) = decide([OPENED], ReviewHealthRecord())
+    (event,) = record.when(ReviewHealthRecord(), given=[OPENED])
     assert isinstance(event, HealthRecordReviewed)
     assert event.reviewed_on == AT.date()
 
 
 def test_no_review_without_a_record() -> None:
-    refused([], ReviewHealthRecord(notes="?"))
+    record.refused(ReviewHealthRecord(notes="?"))
 
 
 # -- special conditions ------------------------------------------------------------------
 
 
 def test_a_special_condition_tells_the_teachers_of_the_class_now() -> None:
-    events = decide([OPENED], RECORD_PEANUTS, **CLASS, **{TEACHERS: "sun,huang"})
+    events = record.when(RECORD_PEANUTS, given=[OPENED], facts=CLASS | {TEACHERS: "sun,huang"})
     assert events == [PEANUTS]
 
 
 def test_a_special_condition_goes_with_the_class_the_student_is_in_now() -> None:
-    (event,) = decide([OPENED], RECORD_PEANUTS, **{CLASS_ID: "g6-2", TEACHERS: "qian"})
+    (event,) = record.when(RECORD_PEANUTS, given=[OPENED], facts={CLASS_ID: "g6-2", TEACHERS: "qian"})
     assert isinstance(event, SpecialConditionRecorded)
     assert (event.class_id, event.teachers_to_tell) == ("g6-2", ["qian"])
 
 
 def test_a_condition_is_filed_once() -> None:
-    assert refused([OPENED, PEANUTS], RECORD_PEANUTS, **CLASS, **{TEACHERS: "huang"}).field == "condition_id"
+    record.refused(RECORD_PEANUTS, given=[OPENED, PEANUTS], facts=CLASS | {TEACHERS: "huang"}, field="condition_id")
 
 
 def test_a_condition_needs_a_description_and_care_instructions() -> None:
@@ -126,21 +116,24 @@ def test_a_condition_needs_a_description_and_care_instructions() -> None:
 
 
 def test_a_teacher_told_acknowledges() -> None:
-    events = decide([OPENED, PEANUTS], AcknowledgeSpecialCondition(condition_id="peanuts"), actor="huang")
+    events = record.when(AcknowledgeSpecialCondition(condition_id="peanuts"), given=[OPENED, PEANUTS], actor="huang")
     assert events == [HUANG_KNOWS]
 
 
 def test_acknowledging_twice_is_refused() -> None:
-    refused([OPENED, PEANUTS, HUANG_KNOWS], AcknowledgeSpecialCondition(condition_id="peanuts"), actor="huang")
+    record.refused(
+        AcknowledgeSpecialCondition(condition_id="peanuts"), given=[OPENED, PEANUTS, HUANG_KNOWS], actor="huang"
+    )
 
 
 def test_a_teacher_not_of_the_class_cannot_acknowledge() -> None:
-    refused([OPENED, PEANUTS], AcknowledgeSpecialCondition(condition_id="peanuts"), actor="zhu")
+    record.refused(AcknowledgeSpecialCondition(condition_id="peanuts"), given=[OPENED, PEANUTS], actor="zhu")
 
 
 def test_acknowledging_an_unknown_condition_is_refused() -> None:
-    rejection = refused([OPENED, PEANUTS], AcknowledgeSpecialCondition(condition_id="asthma"), actor="huang")
-    assert rejection.field == "condition_id"
+    record.refused(
+        AcknowledgeSpecialCondition(condition_id="asthma"), given=[OPENED, PEANUTS], actor="huang", field="condition_id"
+    )
 
 
 # -- state -------------------------------------------------------------------------------
@@ -148,7 +141,7 @@ def test_acknowledging_an_unknown_condition_is_refused() -> None:
 
 def test_health_record_state_and_stream() -> None:
     reviewed = HealthRecordReviewed(student_id="yao", reviewed_by="doctor-he", reviewed_on=date(2020, 9, 2))
-    state = given(HealthRecord, [OPENED, reviewed, PEANUTS, HUANG_KNOWS])
+    state = record.given(OPENED, reviewed, PEANUTS, HUANG_KNOWS)
     assert state == HealthRecordState(
         opened=True,
         class_id="g6-1",

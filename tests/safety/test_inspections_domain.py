@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from services.eventkit.decider import Resolved
-from services.eventkit.envelope import DomainEvent, TenantPath
-from services.eventkit.errors import Rejected
+from services.eventkit.envelope import TenantPath
 from services.safety.events import (
     InspectionCompleted,
     InspectionFindingRecorded,
@@ -30,6 +26,7 @@ from services.safety.inspections import (
     SignOffInspection,
     StartInspection,
 )
+from tests.deciders import Stream
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 T0 = datetime(2020, 10, 30, 14, 0, tzinfo=UTC)
@@ -59,12 +56,8 @@ def signed(director: str) -> InspectionSignedOff:
     return InspectionSignedOff(inspection_id="i1", director_id=director, signed_at=T1)
 
 
-def when(
-    given: Sequence[DomainEvent], command: Any, actor: str = "zhou", facts: dict[str, str] | None = None
-) -> list[DomainEvent]:
-    return list(
-        Inspection.decide(Resolved(command, MAIN, "i1", facts or {}, actor=actor, at=T1), Inspection.fold(given))
-    )
+inspection = Stream(Inspection, MAIN, "i1", actor="zhou", at=T1)
+schedule = Stream(InspectionSchedule, MAIN, "main")
 
 
 def test_an_inspection_starts_with_its_areas_and_checklist() -> None:
@@ -76,7 +69,7 @@ def test_an_inspection_starts_with_its_areas_and_checklist() -> None:
         checklist=CHECKLIST,
         started_at=T0,
     )
-    assert when([], cmd) == [started()]
+    assert inspection.when(cmd) == [started()]
 
 
 def test_a_checklist_has_no_repeated_items() -> None:
@@ -93,7 +86,7 @@ def test_a_checklist_has_no_repeated_items() -> None:
 
 def test_a_problem_finding_names_the_hazard_it_raises() -> None:
     cmd = RecordFinding(item=CHECKLIST[1], area="教学楼", ok=False, note="门板损坏", severity=Severity.MEDIUM)
-    (event,) = when([started()], cmd, facts={"hazard_id": "hz-1"})
+    (event,) = inspection.when(cmd, given=[started()], facts={"hazard_id": "hz-1"})
     assert isinstance(event, InspectionFindingRecorded) and event.hazard_id == "hz-1" and not event.ok
 
 
@@ -106,25 +99,21 @@ def test_a_problem_finding_names_the_hazard_it_raises() -> None:
     ],
 )
 def test_findings_stay_on_the_checklist_and_problems_have_a_severity(command: RecordFinding, field: str) -> None:
-    with pytest.raises(Rejected) as err:
-        when([started()], command, facts={"hazard_id": "hz"})
-    assert err.value.field == field
+    inspection.refused(command, given=[started()], facts={"hazard_id": "hz"}, field=field)
 
 
 def test_a_fire_inspection_with_one_sign_off_cannot_complete() -> None:
     given = [started(), finding(CHECKLIST[0]), finding(CHECKLIST[1]), signed("zhou")]
-    with pytest.raises(Rejected, match="2 sign-offs"):
-        when(given, CompleteInspection(completed_at=T1))
+    inspection.refused(CompleteInspection(completed_at=T1), given=given, match="2 sign-offs")
 
 
 def test_the_same_director_cannot_sign_twice() -> None:
-    with pytest.raises(Rejected, match="already signed"):
-        when([started(), signed("zhou")], SignOffInspection(), actor="zhou")
+    inspection.refused(SignOffInspection(), given=[started(), signed("zhou")], actor="zhou", match="already signed")
 
 
 def test_a_fire_inspection_completes_with_two_different_directors() -> None:
     given = [started(), finding(CHECKLIST[0]), finding(CHECKLIST[1], ok=False), signed("zhou"), signed("gu")]
-    assert when(given, CompleteInspection(completed_at=T1, summary="两位主任亲自检查")) == [
+    assert inspection.when(CompleteInspection(completed_at=T1, summary="两位主任亲自检查"), given=given) == [
         InspectionCompleted(
             inspection_id="i1",
             campus_id="main",
@@ -139,9 +128,9 @@ def test_a_fire_inspection_completes_with_two_different_directors() -> None:
 
 def test_every_checklist_item_needs_a_finding_before_completing() -> None:
     given = [started(InspectionKind.DAILY_PATROL), finding(CHECKLIST[0])]
-    with pytest.raises(Rejected, match="no finding"):
-        when(given, CompleteInspection(completed_at=T1))
-    assert when([*given, finding(CHECKLIST[1])], CompleteInspection(completed_at=T1))  # no sign-off needed
+    inspection.refused(CompleteInspection(completed_at=T1), given=given, match="no finding")
+    # no sign-off needed
+    assert inspection.when(CompleteInspection(completed_at=T1), given=[*given, finding(CHECKLIST[1])])
 
 
 def test_a_completed_inspection_takes_no_more_findings() -> None:
@@ -158,15 +147,11 @@ def test_a_completed_inspection_takes_no_more_findings() -> None:
             problems=0,
         ),
     ]
-    with pytest.raises(Rejected, match="completed"):
-        when(done, RecordFinding(item=CHECKLIST[0], area="教学楼", ok=True))
+    inspection.refused(RecordFinding(item=CHECKLIST[0], area="教学楼", ok=True), given=done, match="completed")
 
 
 def test_a_rhythm_is_set_once_and_changes_only_when_it_changes() -> None:
-    def decide(given: list[DomainEvent], cmd: SetInspectionSchedule) -> list[DomainEvent]:
-        return list(InspectionSchedule.decide(Resolved(cmd, MAIN, "main"), InspectionSchedule.fold(given)))
-
-    first = decide([], SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=30))
+    first = schedule.when(SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=30))
     assert first == [InspectionScheduleSet(campus_id="main", kind=InspectionKind.FIRE, every_days=30)]
-    assert decide(first, SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=30)) == []
-    assert decide(first, SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=14))
+    assert schedule.when(SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=30), given=first) == []
+    assert schedule.when(SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=14), given=first)

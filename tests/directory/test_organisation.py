@@ -7,14 +7,8 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from services.directory.commands import (
-    CloseCampus,
-    OpenCampus,
-    RegisterDistrict,
-    RegisterSchool,
-    RenameCampus,
-    ScheduleTerm,
-)
+from services.directory.campus import Campus, CampusState, CloseCampus, OpenCampus, RenameCampus
+from services.directory.district import District, DistrictState, RegisterDistrict
 from services.directory.events import (
     CampusClosed,
     CampusOpened,
@@ -23,16 +17,7 @@ from services.directory.events import (
     SchoolRegistered,
     TermScheduled,
 )
-from services.directory.organisation import (
-    Campus,
-    CampusState,
-    District,
-    DistrictState,
-    School,
-    SchoolState,
-    Term,
-    term_on,
-)
+from services.directory.school import RegisterSchool, ScheduleTerm, School, SchoolState, Term, term_on
 from services.eventkit.envelope import TenantPath
 from tests.deciders import Stream
 

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from services.directory import commands as dc
+from services.directory.campus import Campus, CloseCampus, OpenCampus, RenameCampus
+from services.directory.district import District, RegisterDistrict
 from services.directory.events import DIRECTORY_EVENTS
-from services.directory.organisation import Campus, District, School
+from services.directory.school import RegisterSchool, ScheduleTerm, School
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent, TenantPath
 from tests.properties import NAMES, QUIET, REASONS, DeciderMachine, days, machine, machine_ids, run_machine, step
@@ -29,9 +30,7 @@ def no_overlapping_terms(rc: Resolved[Any], before: Any, events: list[DomainEven
     assert len({t.term_id for t in terms}) == len(terms)
 
 
-SCHOOL_CREATE = step(
-    st.builds(dc.RegisterSchool, school_id=st.just("xuexiao"), district_id=st.just("xinbei"), name=NAMES)
-)
+SCHOOL_CREATE = step(st.builds(RegisterSchool, school_id=st.just("xuexiao"), district_id=st.just("xinbei"), name=NAMES))
 SCHOOL = machine(
     "SchoolMachine",
     School,
@@ -41,7 +40,7 @@ SCHOOL = machine(
         SCHOOL_CREATE,
         step(
             st.builds(
-                lambda term, start, length: dc.ScheduleTerm(
+                lambda term, start, length: ScheduleTerm(
                     term_id=term, name=term, starts_on=start, ends_on=start + timedelta(days=length)
                 ),
                 st.sampled_from(["t-2020-1", "t-2020-2", "t-2021-1"]),
@@ -57,7 +56,7 @@ SCHOOL = machine(
 )
 
 
-CAMPUS_CREATE = step(st.builds(dc.OpenCampus, campus_id=st.just("main"), school_id=st.just("xuexiao"), name=NAMES))
+CAMPUS_CREATE = step(st.builds(OpenCampus, campus_id=st.just("main"), school_id=st.just("xuexiao"), name=NAMES))
 CAMPUS = machine(
     "CampusMachine",
     Campus,
@@ -65,8 +64,8 @@ CAMPUS = machine(
     "main",
     st.one_of(
         CAMPUS_CREATE,
-        step(st.builds(dc.RenameCampus, name=NAMES)),
-        step(st.builds(dc.CloseCampus, reason=REASONS)),
+        step(st.builds(RenameCampus, name=NAMES)),
+        step(st.builds(CloseCampus, reason=REASONS)),
     ),
     ["platform"],
     create=CAMPUS_CREATE,
@@ -82,7 +81,7 @@ DISTRICT = machine(
     District,
     DIRECTORY_EVENTS,
     "xinbei",
-    step(st.builds(dc.RegisterDistrict, district_id=st.just("xinbei"), name=st.sampled_from(["新北区", "武进区"]))),
+    step(st.builds(RegisterDistrict, district_id=st.just("xinbei"), name=st.sampled_from(["新北区", "武进区"]))),
     ["platform"],
     tenant=TenantPath(district_id="xinbei"),
     check=registered_once,

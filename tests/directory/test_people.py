@@ -6,19 +6,6 @@ from datetime import date
 
 import pytest
 
-from services.directory.commands import (
-    AssignTeacher,
-    ChangeStaffRoles,
-    EnrollStudent,
-    JoinStaff,
-    LeaveStaff,
-    LinkParent,
-    MoveStudent,
-    OpenClass,
-    RegisterParent,
-    StudentLeaves,
-    UnassignTeacher,
-)
 from services.directory.events import (
     Admission,
     ClassOpened,
@@ -33,16 +20,10 @@ from services.directory.events import (
     TeacherAssigned,
     TeacherUnassigned,
 )
-from services.directory.people import (
-    ClassState,
-    Parent,
-    ParentState,
-    SchoolClass,
-    StaffMember,
-    StaffState,
-    Student,
-    StudentState,
-)
+from services.directory.parent import LinkParent, Parent, ParentState, RegisterParent
+from services.directory.school_class import AssignTeacher, ClassState, OpenClass, SchoolClass, UnassignTeacher
+from services.directory.staff import ChangeStaffRoles, JoinStaff, LeaveStaff, StaffMember, StaffState
+from services.directory.student import EnrollStudent, MoveStudent, Student, StudentLeaves, StudentState
 from services.eventkit.auth import Role
 from services.eventkit.envelope import TenantPath
 from tests.deciders import Stream

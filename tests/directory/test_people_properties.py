@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from services.directory import commands as dc
 from services.directory.events import DIRECTORY_EVENTS, Admission, ParentLinked, ParentRegistered
-from services.directory.people import Parent, SchoolClass, StaffMember, Student
+from services.directory.parent import LinkParent, Parent, RegisterParent
+from services.directory.school_class import AssignTeacher, OpenClass, SchoolClass, UnassignTeacher
+from services.directory.staff import ChangeStaffRoles, JoinStaff, LeaveStaff, StaffMember
+from services.directory.student import EnrollStudent, MoveStudent, Student, StudentLeaves
 from services.eventkit.auth import Role
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent, TenantPath
@@ -32,7 +34,7 @@ def one_class_teacher(rc: Resolved[Any], before: Any, events: list[DomainEvent],
 
 
 CLASS_CREATE = step(
-    st.builds(dc.OpenClass, class_id=st.just("g6-1"), campus_id=st.just("main"), name=NAMES, grade=st.integers(1, 12))
+    st.builds(OpenClass, class_id=st.just("g6-1"), campus_id=st.just("main"), name=NAMES, grade=st.integers(1, 12))
 )
 CLASS = machine(
     "ClassMachine",
@@ -43,13 +45,13 @@ CLASS = machine(
         CLASS_CREATE,
         step(
             st.builds(
-                dc.AssignTeacher,
+                AssignTeacher,
                 staff_id=STAFF_IDS,
                 subject=st.sampled_from(["语文", "数学"]),
                 is_class_teacher=st.booleans(),
             )
         ),
-        step(st.builds(dc.UnassignTeacher, staff_id=STAFF_IDS)),
+        step(st.builds(UnassignTeacher, staff_id=STAFF_IDS)),
     ),
     ["platform"],
     check=one_class_teacher,
@@ -70,7 +72,7 @@ def staff_roles_are_sound(rc: Resolved[Any], before: Any, events: list[DomainEve
 
 STAFF_CREATE = step(
     st.builds(
-        dc.JoinStaff,
+        JoinStaff,
         staff_id=st.just("zhou"),
         district_id=st.just("xinbei"),
         school_id=st.just("xuexiao"),
@@ -86,8 +88,8 @@ STAFF = machine(
     "zhou",
     st.one_of(
         STAFF_CREATE,
-        step(st.builds(dc.ChangeStaffRoles, roles=ROLE_SETS, campus_ids=CAMPUSES)),
-        step(st.builds(dc.LeaveStaff, left_on=days(), reason=REASONS)),
+        step(st.builds(ChangeStaffRoles, roles=ROLE_SETS, campus_ids=CAMPUSES)),
+        step(st.builds(LeaveStaff, left_on=days(), reason=REASONS)),
     ),
     ["platform"],
     check=staff_roles_are_sound,
@@ -98,7 +100,7 @@ STAFF = machine(
 CLASSES = st.sampled_from(["g6-1", "g1-1", "g2-3"])
 STUDENT_CREATE = step(
     st.builds(
-        dc.EnrollStudent,
+        EnrollStudent,
         student_id=st.just("yao"),
         name=NAMES,
         class_id=CLASSES,
@@ -113,8 +115,8 @@ STUDENT = machine(
     "yao",
     st.one_of(
         STUDENT_CREATE,
-        step(st.builds(dc.MoveStudent, to_class_id=CLASSES, moved_on=days())),
-        step(st.builds(dc.StudentLeaves, left_on=days(), reason=REASONS)),
+        step(st.builds(MoveStudent, to_class_id=CLASSES, moved_on=days())),
+        step(st.builds(StudentLeaves, left_on=days(), reason=REASONS)),
     ),
     ["platform"],
     create=STUDENT_CREATE,
@@ -138,7 +140,7 @@ def each_child_linked_once(rc: Resolved[Any], before: Any, events: list[DomainEv
 
 PARENT_CREATE = step(
     st.builds(
-        dc.RegisterParent,
+        RegisterParent,
         parent_id=st.just("yao-mum"),
         school_id=st.just("xuexiao"),
         name=st.sampled_from(["姚妈妈", "林爸爸"]),
@@ -153,7 +155,7 @@ PARENT = machine(
     st.one_of(
         PARENT_CREATE,
         st.builds(
-            dc.LinkParent, student_id=st.sampled_from(sorted(CHILD_CLASS)), relation=st.sampled_from(["mother", "父亲"])
+            LinkParent, student_id=st.sampled_from(sorted(CHILD_CLASS)), relation=st.sampled_from(["mother", "父亲"])
         ).map(lambda c: (c, {"class_id": CHILD_CLASS[c.student_id]})),
     ),
     ["platform", "xinbei-admin"],

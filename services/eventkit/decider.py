@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from services.eventkit.envelope import DomainEvent, TenantPath
 
@@ -40,11 +40,6 @@ class Decider(Generic[C, S, E]):
 
     def stream_id(self, entity_id: str) -> str:
         return f"{self.stream_prefix}-{entity_id}"
-
-
-def given(decider: Decider[Any, S, Any], events: Iterable[DomainEvent]) -> S:
-    """Test helper: the state after ``events``."""
-    return decider.fold(events)  # type: ignore[arg-type]
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

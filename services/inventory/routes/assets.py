@@ -32,8 +32,8 @@ from services.inventory.common import APPROVERS, MANAGERS, STAFF
 from services.inventory.compensation import ChargeForDamage, Compensation
 from services.inventory.events import INVENTORY_EVENTS, AssetDamaged, DamageCause
 from services.inventory.projections.assets import ASSETS
+from services.inventory.queries.stock import catalogued_item as _item
 from services.inventory.routes.compensation import _party
-from services.inventory.routes.stock import _item
 
 router = APIRouter(tags=["assets"])
 S = ASSETS.schema
@@ -60,7 +60,7 @@ async def register_asset(cmd: RegisterAsset, ctx: Context, commands: CampusComma
     tenant = await commands.campus(cmd.campus_id)
     ctx.principal.require(tenant, *MANAGERS)
     if cmd.item_id is not None:
-        await _item(commands, cmd.item_id, tenant.school_id, "item_id")
+        await _item(commands.bus, cmd.item_id, tenant.school_id, "item_id")
     async with commands.pool.acquire() as conn, conn.transaction():
         # Registrations of one tag on one campus wait for each other: the second sees the first.
         await conn.execute(

@@ -22,7 +22,7 @@ from services.inventory.compensation import (
 )
 from services.inventory.events import ChargeAgainst
 from services.inventory.projections.assets import ASSETS
-from services.inventory.routes.stock import _item
+from services.inventory.queries.stock import catalogued_item as _item
 
 router = APIRouter(tags=["compensation"])
 S = ASSETS.schema
@@ -57,7 +57,7 @@ async def charge_compensation(cmd: ChargeCompensation, ctx: Context, commands: C
         raise InvalidInput("name the damaged item or the damaged asset, not both", field="asset_id")
     await _party(commands, tenant, cmd.against, cmd.against_id, "against_id")
     if cmd.item_id is not None:
-        item = await _item(commands, cmd.item_id, tenant.school_id, "item_id")
+        item = await _item(commands.bus, cmd.item_id, tenant.school_id, "item_id")
         amount = cmd.quantity * item.unit_price_fen
     else:
         asset: AssetState

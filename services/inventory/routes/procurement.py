@@ -26,7 +26,7 @@ from services.inventory.procurement import (
     SignAcceptance,
 )
 from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
-from services.inventory.routes.stock import _item
+from services.inventory.queries.stock import catalogued_item as _item
 
 router = APIRouter(tags=["procurement"])
 S = INVENTORY_COUNTS.schema
@@ -37,7 +37,7 @@ async def request_purchase(cmd: RequestPurchase, ctx: Context, commands: CampusC
     tenant = await commands.campus(cmd.campus_id)
     for i, line in enumerate(cmd.lines):
         if line.item_id is not None:
-            await _item(commands, line.item_id, tenant.school_id, f"lines.{i}.item_id")
+            await _item(commands.bus, line.item_id, tenant.school_id, f"lines.{i}.item_id")
     return await commands.run(Purchase, cmd.purchase_id, cmd, ctx, tenant, STAFF)
 
 
@@ -82,7 +82,7 @@ async def sign_acceptance(
     consumables = []
     for line in state.lines:
         if line.item_id is not None:
-            item = await _item(commands, line.item_id, None, "item_id")
+            item = await _item(commands.bus, line.item_id, None, "item_id")
             if item.consumable:
                 consumables.append(line.item_id)
     facts = {

@@ -16,7 +16,7 @@ from services.eventkit.queries import Page, Query
 from services.eventkit.routes import After, Limit, command_route
 from services.inventory.common import APPROVERS, MANAGERS, STAFF
 from services.inventory.projections.assets import ASSETS
-from services.inventory.routes.stock import _item
+from services.inventory.queries.stock import catalogued_item as _item
 from services.inventory.stock import Stock, stock_id
 from services.inventory.stocktake import (
     CloseStockTake,
@@ -57,7 +57,7 @@ async def start_stocktake(cmd: StartStockTake, ctx: Context, commands: CampusCom
 async def record_count(stocktake_id: str, cmd: RecordCount, ctx: Context, commands: CampusCommandsDep) -> CommandResult:
     tenant = await commands.tenant_of(StockTake, stocktake_id, "stock-take")
     ctx.principal.require(tenant, *COUNTERS)
-    item = await _item(commands, cmd.item_id, tenant.school_id, "item_id")
+    item = await _item(commands.bus, cmd.item_id, tenant.school_id, "item_id")
     if not item.consumable:
         raise InvalidInput(f"{cmd.item_id} is an asset, not stock: assets are audited by room", field="item_id")
     return await commands.run(StockTake, stocktake_id, cmd, ctx, tenant, COUNTERS)

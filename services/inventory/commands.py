@@ -1,0 +1,157 @@
+"""Every command of the inventory service: which aggregate it goes to, where it belongs, who may
+send it, what else is looked up. The routes are made from this table (see
+``services.eventkit.command_table``); the gateway makes a mutation of each row.
+
+A custom endpoint is one a row cannot say: a catalogue belongs to a school (not a campus), a role
+chosen from the entity's state, or several streams written in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from services.campus.mirror import term_of
+from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
+from services.eventkit.app import Context
+from services.eventkit.commands import CommandResult
+from services.eventkit.decider import Resolved
+from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import InvalidInput
+from services.inventory.common import APPROVERS, MANAGERS
+from services.inventory.queries.stock import catalogued_item, school_tenant
+from services.inventory.stock import (
+    ApproveQuotaOverride,
+    CatalogueItem,
+    ChangeReorderPoint,
+    ConsumeQuota,
+    IssueFromStock,
+    IssueRequisition,
+    Item,
+    Quota,
+    ReceiveStock,
+    RepriceItem,
+    Requisition,
+    SetQuota,
+    Stock,
+    quota_id,
+    stock_id,
+)
+
+COMMANDS = campus_command_table("inventory")
+
+
+# -- stock: the catalogue (a school's), stock, quotas, requisitions ------------------------------
+
+
+async def campus_of_catalogued_item(inventory: CampusCommands, cmd: ReceiveStock | SetQuota) -> TenantPath:
+    """The campus the command names, whose school catalogues its item (both 422s come before the
+    roles are checked)."""
+    tenant = await inventory.campus(cmd.campus_id)
+    await catalogued_item(inventory.bus, cmd.item_id, tenant.school_id, "item_id")
+    return tenant
+
+
+def stock_of(cmd: ReceiveStock) -> str:
+    return stock_id(cmd.campus_id, cmd.item_id)
+
+
+def quota_of(cmd: SetQuota | ApproveQuotaOverride) -> str:
+    return quota_id(cmd.campus_id, cmd.department_id, cmd.item_id, cmd.term_id)
+
+
+@COMMANDS.custom("stock", "/items", "Catalogue an item of the school")
+async def catalogue_item(cmd: CatalogueItem, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    tenant = await school_tenant(inventory.pool, ctx.principal, cmd.school_id, *MANAGERS)
+    return await inventory.bus.execute(Item, cmd.item_id, Resolved(cmd, tenant, cmd.item_id), ctx, tenant)
+
+
+@COMMANDS.custom("stock", "/items/{item_id}/price", "Change an item's price")
+async def reprice_item(item_id: str, cmd: RepriceItem, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    tenant = await inventory.tenant_of(Item, item_id, "item")
+    await school_tenant(inventory.pool, ctx.principal, tenant.school_id or "", *MANAGERS)
+    return await inventory.bus.execute(Item, item_id, Resolved(cmd, tenant, item_id), ctx, tenant)
+
+
+@COMMANDS.custom("stock", "/items/{item_id}/reorder-point", "Change an item's reorder point")
+async def change_reorder_point(
+    item_id: str, cmd: ChangeReorderPoint, ctx: Context, inventory: CampusCommandsDep
+) -> CommandResult:
+    tenant = await inventory.tenant_of(Item, item_id, "item")
+    await school_tenant(inventory.pool, ctx.principal, tenant.school_id or "", *MANAGERS)
+    return await inventory.bus.execute(Item, item_id, Resolved(cmd, tenant, item_id), ctx, tenant)
+
+
+COMMANDS.new(
+    "stock",
+    "/stock/receipts",
+    "Receive goods by hand (not through a purchase), with a reason",
+    ReceiveStock,
+    Stock,
+    id=stock_of,
+    roles=MANAGERS,
+    tenant=campus_of_catalogued_item,
+)
+COMMANDS.new(
+    "stock",
+    "/quotas",
+    "Set a department's quota of an item for a term",
+    SetQuota,
+    Quota,
+    id=quota_of,
+    roles=MANAGERS,
+    tenant=campus_of_catalogued_item,
+)
+COMMANDS.new(
+    "stock",
+    "/quotas/overrides",
+    "Approve issuing beyond a quota",
+    ApproveQuotaOverride,
+    Quota,
+    id=quota_of,
+    roles=APPROVERS,
+)
+
+
+@COMMANDS.custom("stock", "/requisitions", "Issue goods against a requisition list (all lines or none)")
+async def issue_requisition(cmd: IssueRequisition, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    tenant = await inventory.campus(cmd.campus_id)
+    ctx.principal.require(tenant, *MANAGERS)
+    term_id = cmd.term_id
+    if term_id is None:
+        term = await term_of(inventory.pool, tenant.school_id or "", datetime.now(UTC).date())
+        if term is None:
+            raise InvalidInput("today is in no term of the school calendar: name the term", field="term_id")
+        term_id = term["term_id"]
+    for i, line in enumerate(cmd.lines):
+        await catalogued_item(inventory.bus, line.item_id, tenant.school_id, f"lines.{i}.item_id")
+    facts = {"term_id": term_id}
+    async with inventory.pool.acquire() as conn, conn.transaction():
+        result = await inventory.run(
+            Requisition, cmd.requisition_id, cmd, ctx, tenant, MANAGERS, facts=facts, conn=conn
+        )
+        if result.duplicate:
+            return result
+        inner = replace(ctx, command_id=None, expected_version=None)
+        for i, line in enumerate(cmd.lines):
+            issue = IssueFromStock(
+                campus_id=cmd.campus_id,
+                item_id=line.item_id,
+                quantity=line.quantity,
+                recipient_kind=cmd.recipient_kind,
+                recipient_id=cmd.recipient_id,
+                department_id=cmd.department_id,
+                term_id=term_id,
+                requisition_id=cmd.requisition_id,
+                exchange=line.exchange,
+                override_id=cmd.override_id,
+                line=i,
+            )
+            await inventory.run(Stock, stock_id(cmd.campus_id, line.item_id), issue, inner, tenant, MANAGERS, conn=conn)
+            if not line.exchange:
+                consume = ConsumeQuota(
+                    quantity=line.quantity, requisition_id=cmd.requisition_id, override_id=cmd.override_id, line=i
+                )
+                qid = quota_id(cmd.campus_id, cmd.department_id, line.item_id, term_id)
+                quota_facts = {"department_id": cmd.department_id, "item_id": line.item_id, "term_id": term_id}
+                await inventory.run(Quota, qid, consume, inner, tenant, MANAGERS, facts=quota_facts, conn=conn)
+    return result

@@ -13,11 +13,23 @@ from datetime import UTC, datetime
 from services.campus.mirror import term_of
 from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
 from services.eventkit.app import Context
+from services.eventkit.auth import Role
 from services.eventkit.commands import CommandResult
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import InvalidInput
-from services.inventory.common import APPROVERS, MANAGERS
+from services.eventkit.errors import Forbidden, InvalidInput
+from services.inventory.common import APPROVERS, MANAGERS, STAFF
+from services.inventory.events import PurchaseCategory
+from services.inventory.procurement import (
+    ApprovePurchase,
+    Purchase,
+    PurchaseState,
+    RecordPurchase,
+    RejectPurchase,
+    RequestPurchase,
+    SettlePurchase,
+    SignAcceptance,
+)
 from services.inventory.queries.stock import catalogued_item, school_tenant
 from services.inventory.stock import (
     ApproveQuotaOverride,
@@ -155,3 +167,95 @@ async def issue_requisition(cmd: IssueRequisition, ctx: Context, inventory: Camp
                 quota_facts = {"department_id": cmd.department_id, "item_id": line.item_id, "term_id": term_id}
                 await inventory.run(Quota, qid, consume, inner, tenant, MANAGERS, facts=quota_facts, conn=conn)
     return result
+
+
+# -- procurement: request, approve or reject, record, accept, settle ---------------------------------
+
+
+async def campus_of_purchase(inventory: CampusCommands, cmd: RequestPurchase) -> TenantPath:
+    """The campus the purchase is for, whose school catalogues each item its lines name (both
+    422s come before the roles are checked)."""
+    tenant = await inventory.campus(cmd.campus_id)
+    for i, line in enumerate(cmd.lines):
+        if line.item_id is not None:
+            await catalogued_item(inventory.bus, line.item_id, tenant.school_id, f"lines.{i}.item_id")
+    return tenant
+
+
+COMMANDS.new(
+    "procurement",
+    "/purchases",
+    "Ask for a purchase (declared in advance)",
+    RequestPurchase,
+    Purchase,
+    id="purchase_id",
+    roles=STAFF,
+    tenant=campus_of_purchase,
+)
+COMMANDS.existing(
+    "procurement",
+    "/purchases/{purchase_id}/approve",
+    "Approve a purchase",
+    ApprovePurchase,
+    Purchase,
+    what="purchase",
+    roles=APPROVERS,
+)
+COMMANDS.existing(
+    "procurement",
+    "/purchases/{purchase_id}/reject",
+    "Reject a purchase, saying why",
+    RejectPurchase,
+    Purchase,
+    what="purchase",
+    roles=APPROVERS,
+)
+COMMANDS.existing(
+    "procurement",
+    "/purchases/{purchase_id}/bought",
+    "Record what was bought, from whom, at what price",
+    RecordPurchase,
+    Purchase,
+    what="purchase",
+    roles=MANAGERS,
+)
+
+
+@COMMANDS.custom(
+    "procurement",
+    "/purchases/{purchase_id}/acceptance",
+    "Sign the acceptance: the campus's vice principal (everyday) or acceptance team members (major)",
+)
+async def sign_acceptance(
+    purchase_id: str, cmd: SignAcceptance, ctx: Context, inventory: CampusCommandsDep
+) -> CommandResult:
+    # Custom: the role that signs follows from the purchase's category, read from its state.
+    tenant = await inventory.tenant_of(Purchase, purchase_id, "purchase")
+    state: PurchaseState
+    state, _ = await inventory.bus.load(Purchase, Purchase.stream_id(purchase_id))
+    role = Role.VICE_PRINCIPAL if state.category is PurchaseCategory.EVERYDAY else Role.ACCEPTANCE_MEMBER
+    if not ctx.principal.has_role(role):
+        raise Forbidden(f"a {state.category.value} purchase is accepted by the {role.value.replace('_', ' ')}")
+    consumables = []
+    for line in state.lines:
+        if line.item_id is not None:
+            item = await catalogued_item(inventory.bus, line.item_id, None, "item_id")
+            if item.consumable:
+                consumables.append(line.item_id)
+    facts = {
+        "as_role": role.value,
+        "quorum": str(inventory.runtime.settings.acceptance_quorum),
+        "consumables": ",".join(consumables),
+    }
+    return await inventory.run(Purchase, purchase_id, cmd, ctx, tenant, (role,), facts=facts)
+
+
+COMMANDS.existing(
+    "procurement",
+    "/purchases/{purchase_id}/settle",
+    "Settle an accepted purchase with its invoice",
+    SettlePurchase,
+    Purchase,
+    what="purchase",
+    roles=MANAGERS,
+)

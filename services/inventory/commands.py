@@ -10,16 +10,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from services.campus.mirror import term_of
+from services.campus.mirror import staff_member, term_of
 from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
 from services.eventkit.app import Context
 from services.eventkit.auth import Role
-from services.eventkit.commands import CommandResult
+from services.eventkit.command_table import Facts, Target
+from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import Forbidden, InvalidInput
 from services.inventory.common import APPROVERS, MANAGERS, STAFF
 from services.inventory.events import PurchaseCategory
+from services.inventory.keys import IssueKey, Key, KeyState, ReportKeyLost, ReturnKey
 from services.inventory.procurement import (
     ApprovePurchase,
     Purchase,
@@ -259,3 +261,37 @@ COMMANDS.existing(
     what="purchase",
     roles=MANAGERS,
 )
+
+
+# -- keys: issue, return, report lost ---------------------------------------------------------------
+
+
+async def holder_at_school(inventory: CampusCommands, cmd: IssueKey, ctx: CommandContext, at: Target) -> Facts:
+    """A key is issued to a member of staff of its school."""
+    holder = await staff_member(inventory.pool, cmd.holder_id, field="holder_id")
+    if holder["school_id"] != at.tenant.school_id:
+        raise InvalidInput(f"{holder['name']} does not work at this school", field="holder_id")
+    return {}
+
+
+COMMANDS.new(
+    "keys",
+    "/keys",
+    "Issue a key to a staff member, with the date it is due back (or issue it again)",
+    IssueKey,
+    Key,
+    id="key_id",
+    roles=MANAGERS,
+    lookup=holder_at_school,
+)
+COMMANDS.existing("keys", "/keys/{key_id}/return", "Take a key back", ReturnKey, Key, what="key", roles=MANAGERS)
+
+
+@COMMANDS.custom("keys", "/keys/{key_id}/lost", "Report a key lost (a manager, or its holder)")
+async def report_key_lost(key_id: str, cmd: ReportKeyLost, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    # Custom: its holder may report it too, which is read from the key's state.
+    tenant = await inventory.tenant_of(Key, key_id, "key")
+    state: KeyState
+    state, _ = await inventory.bus.load(Key, Key.stream_id(key_id))
+    roles = STAFF if state.holder_id == ctx.principal.subject else MANAGERS
+    return await inventory.run(Key, key_id, cmd, ctx, tenant, roles)

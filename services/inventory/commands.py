@@ -19,7 +19,7 @@ from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import Forbidden, InvalidInput
-from services.inventory.common import APPROVERS, MANAGERS, STAFF
+from services.inventory.common import APPROVERS, MANAGERS, REPORTERS, STAFF
 from services.inventory.events import PurchaseCategory
 from services.inventory.keys import IssueKey, Key, KeyState, ReportKeyLost, ReturnKey
 from services.inventory.procurement import (
@@ -33,6 +33,7 @@ from services.inventory.procurement import (
     SignAcceptance,
 )
 from services.inventory.queries.stock import catalogued_item, school_tenant
+from services.inventory.repairs import AssignRepair, CompleteRepair, Repair, RepairState, ReportRepair, VerifyRepair
 from services.inventory.stock import (
     ApproveQuotaOverride,
     CatalogueItem,
@@ -295,3 +296,58 @@ async def report_key_lost(key_id: str, cmd: ReportKeyLost, ctx: Context, invento
     state, _ = await inventory.bus.load(Key, Key.stream_id(key_id))
     roles = STAFF if state.holder_id == ctx.principal.subject else MANAGERS
     return await inventory.run(Key, key_id, cmd, ctx, tenant, roles)
+
+
+# -- repairs: report, assign, record done, verify -------------------------------------------------
+
+
+async def assignee_on_campus(inventory: CampusCommands, cmd: AssignRepair, ctx: CommandContext, at: Target) -> Facts:
+    """Whoever repairs works on the repair's campus."""
+    assignee = await staff_member(inventory.pool, cmd.assignee_id, field="assignee_id")
+    if at.tenant.campus_id not in assignee["campus_ids"]:
+        raise InvalidInput(f"{assignee['name']} does not work on this campus", field="assignee_id")
+    return {}
+
+
+COMMANDS.new(
+    "repairs",
+    "/repairs",
+    "Report something that needs repairing (cleaners, guards, technicians, managers)",
+    ReportRepair,
+    Repair,
+    id="repair_id",
+    roles=REPORTERS,
+)
+COMMANDS.existing(
+    "repairs",
+    "/repairs/{repair_id}/assign",
+    "Assign a repair to a staff member of its campus",
+    AssignRepair,
+    Repair,
+    what="repair",
+    roles=MANAGERS,
+    lookup=assignee_on_campus,
+)
+
+
+@COMMANDS.custom("repairs", "/repairs/{repair_id}/done", "Record a repair done (its assignee, or a manager)")
+async def complete_repair(
+    repair_id: str, cmd: CompleteRepair, ctx: Context, inventory: CampusCommandsDep
+) -> CommandResult:
+    # Custom: its assignee may record it done too, which is read from the repair's state.
+    tenant = await inventory.tenant_of(Repair, repair_id, "repair")
+    state: RepairState
+    state, _ = await inventory.bus.load(Repair, Repair.stream_id(repair_id))
+    roles = STAFF if state.assignee_id == ctx.principal.subject else MANAGERS
+    return await inventory.run(Repair, repair_id, cmd, ctx, tenant, roles)
+
+
+COMMANDS.existing(
+    "repairs",
+    "/repairs/{repair_id}/verify",
+    "Verify a repair (a manager other than whoever did it)",
+    VerifyRepair,
+    Repair,
+    what="repair",
+    roles=MANAGERS,
+)

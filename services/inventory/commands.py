@@ -19,7 +19,9 @@ from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import Forbidden, InvalidInput
+from services.inventory.assets import Asset, AssetState
 from services.inventory.common import APPROVERS, MANAGERS, REPORTERS, STAFF
+from services.inventory.compensation import ChargeCompensation, Compensation, PayCompensation, WaiveCompensation
 from services.inventory.events import PurchaseCategory
 from services.inventory.keys import IssueKey, Key, KeyState, ReportKeyLost, ReturnKey
 from services.inventory.procurement import (
@@ -32,6 +34,7 @@ from services.inventory.procurement import (
     SettlePurchase,
     SignAcceptance,
 )
+from services.inventory.queries.compensation import chargeable_party
 from services.inventory.queries.stock import catalogued_item, school_tenant
 from services.inventory.repairs import AssignRepair, CompleteRepair, Repair, RepairState, ReportRepair, VerifyRepair
 from services.inventory.stock import (
@@ -350,4 +353,59 @@ COMMANDS.existing(
     Repair,
     what="repair",
     roles=MANAGERS,
+)
+
+
+# -- compensation: charge at price, pay, waive --------------------------------------------------------
+
+
+async def damage_at_price(inventory: CampusCommands, cmd: ChargeCompensation, ctx: CommandContext, at: Target) -> Facts:
+    """The party charged, and what the damage costs: the item's price times the quantity, or the
+    asset's value (an asset of the campus, charged once)."""
+    if cmd.item_id is None and cmd.asset_id is None:
+        raise InvalidInput("name the damaged item or asset", field="item_id")
+    if cmd.item_id is not None and cmd.asset_id is not None:
+        raise InvalidInput("name the damaged item or the damaged asset, not both", field="asset_id")
+    await chargeable_party(inventory.pool, at.tenant, cmd.against, cmd.against_id, "against_id")
+    if cmd.item_id is not None:
+        item = await catalogued_item(inventory.bus, cmd.item_id, at.tenant.school_id, "item_id")
+        amount = cmd.quantity * item.unit_price_fen
+    else:
+        asset: AssetState
+        asset, version = await inventory.bus.load(Asset, Asset.stream_id(cmd.asset_id or ""))
+        if version == 0 or asset.campus_id != cmd.campus_id:
+            raise InvalidInput(f"asset {cmd.asset_id} is not registered on campus {cmd.campus_id}", field="asset_id")
+        if cmd.quantity != 1:
+            raise InvalidInput("an asset is charged once, at its value", field="quantity")
+        amount = asset.value_fen
+    return {"amount_fen": str(amount)}
+
+
+COMMANDS.new(
+    "compensation",
+    "/compensations",
+    "Charge a person or a class for a damaged item or asset, at price",
+    ChargeCompensation,
+    Compensation,
+    id="charge_id",
+    roles=MANAGERS,
+    lookup=damage_at_price,
+)
+COMMANDS.existing(
+    "compensation",
+    "/compensations/{charge_id}/pay",
+    "Record that a charge is paid, with its receipt",
+    PayCompensation,
+    Compensation,
+    what="charge",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "compensation",
+    "/compensations/{charge_id}/waive",
+    "Waive a charge, saying why",
+    WaiveCompensation,
+    Compensation,
+    what="charge",
+    roles=APPROVERS,
 )

@@ -32,8 +32,8 @@ from services.inventory.common import APPROVERS, MANAGERS, STAFF
 from services.inventory.compensation import ChargeForDamage, Compensation
 from services.inventory.events import INVENTORY_EVENTS, AssetDamaged, DamageCause
 from services.inventory.projections.assets import ASSETS
+from services.inventory.queries.compensation import chargeable_party
 from services.inventory.queries.stock import catalogued_item as _item
-from services.inventory.routes.compensation import _party
 
 router = APIRouter(tags=["assets"])
 S = ASSETS.schema
@@ -86,7 +86,7 @@ async def damage_asset(asset_id: str, cmd: DamageAsset, ctx: Context, commands: 
     tenant = await commands.tenant_of(Asset, asset_id, "asset")
     ctx.principal.require(tenant, *MANAGERS)
     if cmd.cause is DamageCause.PERSON and cmd.by_kind is not None and cmd.by_id is not None:
-        await _party(commands, tenant, cmd.by_kind, cmd.by_id, "by_id")
+        await chargeable_party(commands.pool, tenant, cmd.by_kind, cmd.by_id, "by_id")
     async with commands.pool.acquire() as conn, conn.transaction():
         result = await commands.run(Asset, asset_id, cmd, ctx, tenant, MANAGERS, conn=conn)
         if result.duplicate or not result.events or cmd.cause is not DamageCause.PERSON:

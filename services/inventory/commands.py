@@ -16,11 +16,12 @@ from services.eventkit.app import Context
 from services.eventkit.auth import Role
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
+from services.eventkit.db import Connection
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import Forbidden, InvalidInput
+from services.eventkit.errors import ConcurrencyConflict, Forbidden, InvalidInput
 from services.inventory.assets import Asset, AssetState
-from services.inventory.common import APPROVERS, MANAGERS, REPORTERS, STAFF
+from services.inventory.common import APPROVERS, COUNTERS, MANAGERS, REPORTERS, STAFF
 from services.inventory.compensation import ChargeCompensation, Compensation, PayCompensation, WaiveCompensation
 from services.inventory.events import PurchaseCategory
 from services.inventory.keys import IssueKey, Key, KeyState, ReportKeyLost, ReturnKey
@@ -36,6 +37,7 @@ from services.inventory.procurement import (
 )
 from services.inventory.queries.compensation import chargeable_party
 from services.inventory.queries.stock import catalogued_item, school_tenant
+from services.inventory.queries.stocktake import open_stocktake
 from services.inventory.repairs import AssignRepair, CompleteRepair, Repair, RepairState, ReportRepair, VerifyRepair
 from services.inventory.stock import (
     ApproveQuotaOverride,
@@ -53,6 +55,15 @@ from services.inventory.stock import (
     Stock,
     quota_id,
     stock_id,
+)
+from services.inventory.stocktake import (
+    CloseStockTake,
+    RecordCount,
+    StartStockTake,
+    StockTake,
+    StockTakeState,
+    StockTakeStatus,
+    adjustments,
 )
 
 COMMANDS = campus_command_table("inventory")
@@ -409,3 +420,78 @@ COMMANDS.existing(
     what="charge",
     roles=APPROVERS,
 )
+
+
+async def wait_for(conn: Connection, key: str) -> None:
+    """Transactions taking the same key wait for each other (until this one ends): the second
+    sees what the first wrote."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
+
+
+# -- stock-taking: start, count, close ----------------------------------------------------------------
+
+
+@COMMANDS.custom("stock-taking", "/stocktakes", "Start a stock-take on a campus (one open at a time)")
+async def start_stocktake(cmd: StartStockTake, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    # Custom: the open stock-take is looked up and the new one started in one transaction.
+    tenant = await inventory.campus(cmd.campus_id)
+    ctx.principal.require(tenant, *MANAGERS)
+    async with inventory.pool.acquire() as conn, conn.transaction():
+        # Starts on one campus wait for each other: the second sees the first.
+        await wait_for(conn, f"houqin.inventory.stocktake.{cmd.campus_id}")
+        open_one = await open_stocktake(conn, cmd.campus_id)
+        facts = {"open_stocktake": open_one or ""}
+        return await inventory.run(StockTake, cmd.stocktake_id, cmd, ctx, tenant, MANAGERS, facts=facts, conn=conn)
+
+
+async def counted_stock(inventory: CampusCommands, cmd: RecordCount, ctx: CommandContext, at: Target) -> Facts:
+    """What is counted is stock: an item of the school's catalogue, and consumable."""
+    item = await catalogued_item(inventory.bus, cmd.item_id, at.tenant.school_id, "item_id")
+    if not item.consumable:
+        raise InvalidInput(f"{cmd.item_id} is an asset, not stock: assets are audited by room", field="item_id")
+    return {}
+
+
+COMMANDS.existing(
+    "stock-taking",
+    "/stocktakes/{stocktake_id}/counts",
+    "Record the count of an item (a recount replaces it)",
+    RecordCount,
+    StockTake,
+    what="stock-take",
+    roles=COUNTERS,
+    lookup=counted_stock,
+)
+
+
+@COMMANDS.custom(
+    "stock-taking",
+    "/stocktakes/{stocktake_id}/close",
+    "Close a stock-take: every count becomes the book, with an adjustment where it differs",
+)
+async def close_stocktake(
+    stocktake_id: str, cmd: CloseStockTake, ctx: Context, inventory: CampusCommandsDep
+) -> CommandResult:
+    # Custom: the stock is adjusted to the counts and the stock-take closed in one transaction.
+    tenant = await inventory.tenant_of(StockTake, stocktake_id, "stock-take")
+    ctx.principal.require(tenant, *MANAGERS)
+    async with inventory.pool.acquire() as conn, conn.transaction():
+        if ctx.command_id is not None and await inventory.bus.store.command_result(ctx.command_id, conn=conn):
+            # A retry: the first result, and no adjustment again.
+            return await inventory.run(StockTake, stocktake_id, cmd, ctx, tenant, MANAGERS, conn=conn)
+        state: StockTakeState
+        state, version = await inventory.bus.load(StockTake, StockTake.stream_id(stocktake_id), conn=conn)
+        expected = cmd.expected_version if cmd.expected_version is not None else ctx.expected_version
+        if expected is not None and expected != version:
+            raise ConcurrencyConflict(StockTake.stream_id(stocktake_id), expected, version)
+        variances = 0
+        if state.status is StockTakeStatus.OPEN:  # otherwise the stock-take refuses, below
+            inner = replace(ctx, command_id=None, expected_version=None)
+            for adjust in adjustments(state, stocktake_id):
+                sid = stock_id(adjust.campus_id, adjust.item_id)
+                adjusted = await inventory.run(Stock, sid, adjust, inner, tenant, MANAGERS, conn=conn)
+                variances += len(adjusted.events)
+        # Closed on the state the adjustments came from: a count recorded meanwhile is a 409.
+        pinned = replace(ctx, expected_version=version)
+        facts = {"variances": str(variances)}
+        return await inventory.run(StockTake, stocktake_id, cmd, pinned, tenant, MANAGERS, facts=facts, conn=conn)

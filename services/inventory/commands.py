@@ -7,6 +7,7 @@ chosen from the entity's state, or several streams written in one transaction.""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -20,10 +21,36 @@ from services.eventkit.db import Connection
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import ConcurrencyConflict, Forbidden, InvalidInput
-from services.inventory.assets import Asset, AssetState
-from services.inventory.common import APPROVERS, COUNTERS, MANAGERS, REPORTERS, STAFF
-from services.inventory.compensation import ChargeCompensation, Compensation, PayCompensation, WaiveCompensation
-from services.inventory.events import PurchaseCategory
+from services.inventory.assets import (
+    ApproveDisposal,
+    Asset,
+    AssetState,
+    AuditRoom,
+    DamageAsset,
+    DisposeAsset,
+    MoveAsset,
+    RegisterAsset,
+    RepairAsset,
+    RequestDisposal,
+    RoomAudit,
+)
+from services.inventory.common import (
+    APPROVERS,
+    COUNTERS,
+    DISPOSAL_APPROVERS,
+    MANAGERS,
+    REPAIRERS,
+    REPORTERS,
+    STAFF,
+)
+from services.inventory.compensation import (
+    ChargeCompensation,
+    ChargeForDamage,
+    Compensation,
+    PayCompensation,
+    WaiveCompensation,
+)
+from services.inventory.events import INVENTORY_EVENTS, AssetDamaged, DamageCause, PurchaseCategory
 from services.inventory.keys import IssueKey, Key, KeyState, ReportKeyLost, ReturnKey
 from services.inventory.procurement import (
     ApprovePurchase,
@@ -35,6 +62,7 @@ from services.inventory.procurement import (
     SettlePurchase,
     SignAcceptance,
 )
+from services.inventory.queries.assets import tag_taken_by, tags_in_room
 from services.inventory.queries.compensation import chargeable_party
 from services.inventory.queries.stock import catalogued_item, school_tenant
 from services.inventory.queries.stocktake import open_stocktake
@@ -495,3 +523,115 @@ async def close_stocktake(
         pinned = replace(ctx, expected_version=version)
         facts = {"variances": str(variances)}
         return await inventory.run(StockTake, stocktake_id, cmd, pinned, tenant, MANAGERS, facts=facts, conn=conn)
+
+
+# -- assets: register, move, damage, repair, dispose of, room audits ---------------------------------
+
+
+@COMMANDS.custom("assets", "/assets", "Register an asset to a room, by its tag (unique on the campus)")
+async def register_asset(cmd: RegisterAsset, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    # Custom: the tag is looked up and the asset registered in one transaction.
+    tenant = await inventory.campus(cmd.campus_id)
+    ctx.principal.require(tenant, *MANAGERS)
+    if cmd.item_id is not None:
+        await catalogued_item(inventory.bus, cmd.item_id, tenant.school_id, "item_id")
+    async with inventory.pool.acquire() as conn, conn.transaction():
+        # Registrations of one tag on one campus wait for each other: the second sees the first.
+        await wait_for(conn, f"houqin.inventory.tag.{cmd.campus_id}.{cmd.tag}")
+        taken_by = await tag_taken_by(conn, cmd.campus_id, cmd.tag, cmd.asset_id)
+        facts = {"tag_taken_by": taken_by or ""}
+        return await inventory.run(Asset, cmd.asset_id, cmd, ctx, tenant, MANAGERS, facts=facts, conn=conn)
+
+
+COMMANDS.existing(
+    "assets", "/assets/{asset_id}/move", "Move an asset to another room", MoveAsset, Asset, what="asset", roles=MANAGERS
+)
+
+
+@COMMANDS.custom(
+    "assets",
+    "/assets/{asset_id}/damage",
+    "Record a damage (wear, or a person: then who, and the compensation charge is raised with it)",
+)
+async def damage_asset(asset_id: str, cmd: DamageAsset, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    # Custom: a person-caused damage raises its charge on another stream, in the same transaction.
+    tenant = await inventory.tenant_of(Asset, asset_id, "asset")
+    ctx.principal.require(tenant, *MANAGERS)
+    if cmd.cause is DamageCause.PERSON and cmd.by_kind is not None and cmd.by_id is not None:
+        await chargeable_party(inventory.pool, tenant, cmd.by_kind, cmd.by_id, "by_id")
+    async with inventory.pool.acquire() as conn, conn.transaction():
+        result = await inventory.run(Asset, asset_id, cmd, ctx, tenant, MANAGERS, conn=conn)
+        if result.duplicate or not result.events or cmd.cause is not DamageCause.PERSON:
+            return result
+        recorded = await inventory.bus.store.read_stream(Asset.stream_id(asset_id), result.version, conn=conn)
+        damaged = INVENTORY_EVENTS.decode(recorded[0])
+        assert isinstance(damaged, AssetDamaged) and damaged.by_kind is not None and damaged.by_id is not None
+        charge = ChargeForDamage(
+            campus_id=tenant.campus_id or "",
+            against=damaged.by_kind,
+            against_id=damaged.by_id,
+            asset_id=asset_id,
+            amount_fen=damaged.charge_fen,
+            reason=damaged.description,
+        )
+        # One damage, one charge: its id follows from the damage, and the damage is its cause.
+        charge_id = cmd.charge_id or f"{asset_id}-damage-{result.version}"
+        inner = replace(ctx, command_id=None, expected_version=None, causation_id=result.event_ids[0])
+        await inventory.run(Compensation, charge_id, charge, inner, tenant, MANAGERS, conn=conn)
+    return result
+
+
+COMMANDS.existing(
+    "assets",
+    "/assets/{asset_id}/repair",
+    "Record that a damaged asset is repaired",
+    RepairAsset,
+    Asset,
+    what="asset",
+    roles=REPAIRERS,
+)
+COMMANDS.existing(
+    "assets",
+    "/assets/{asset_id}/disposal",
+    "Ask to dispose of an asset (报废), saying why",
+    RequestDisposal,
+    Asset,
+    what="asset",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "assets",
+    "/assets/{asset_id}/disposal/approve",
+    "Approve a disposal: a vice principal or district admin, never whoever asked for it",
+    ApproveDisposal,
+    Asset,
+    what="asset",
+    roles=DISPOSAL_APPROVERS,
+)
+COMMANDS.existing(
+    "assets",
+    "/assets/{asset_id}/dispose",
+    "Dispose of an asset (报废), once its disposal is approved",
+    DisposeAsset,
+    Asset,
+    what="asset",
+    roles=MANAGERS,
+)
+
+
+async def registered_in_room(inventory: CampusCommands, cmd: AuditRoom, ctx: CommandContext, at: Target) -> Facts:
+    """The tags registered to the room now, that the audit compares with the tags found."""
+    tags = await tags_in_room(inventory.pool, cmd.campus_id, cmd.room)
+    return {"registered": json.dumps(sorted(tags), ensure_ascii=False)}
+
+
+COMMANDS.new(
+    "assets",
+    "/room-audits",
+    "Audit a room: the tags found, against the assets registered to it",
+    AuditRoom,
+    RoomAudit,
+    id="audit_id",
+    roles=APPROVERS,
+    lookup=registered_in_room,
+)

@@ -97,7 +97,13 @@ from services.inventory.stocktake import (
 COMMANDS = campus_command_table("inventory")
 
 
-# -- stock: the catalogue (a school's), stock, quotas, requisitions ------------------------------
+async def wait_for(conn: Connection, key: str) -> None:
+    """Transactions taking the same key wait for each other (until this one ends): the second
+    sees what the first wrote."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
+
+
+# -- stock: the catalogue (a school's), stock, quotas, requisitions -------------------------------
 
 
 async def campus_of_catalogued_item(inventory: CampusCommands, cmd: ReceiveStock | SetQuota) -> TenantPath:
@@ -118,6 +124,8 @@ def quota_of(cmd: SetQuota | ApproveQuotaOverride) -> str:
 
 @COMMANDS.custom("stock", "/items", "Catalogue an item of the school")
 async def catalogue_item(cmd: CatalogueItem, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    # Custom (and the price and reorder point): an item belongs to a school, whose managers on any
+    # of its campuses may keep the catalogue.
     tenant = await school_tenant(inventory.pool, ctx.principal, cmd.school_id, *MANAGERS)
     return await inventory.bus.execute(Item, cmd.item_id, Resolved(cmd, tenant, cmd.item_id), ctx, tenant)
 
@@ -171,6 +179,7 @@ COMMANDS.new(
 
 @COMMANDS.custom("stock", "/requisitions", "Issue goods against a requisition list (all lines or none)")
 async def issue_requisition(cmd: IssueRequisition, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
+    # Custom: the list, each line's stock and each department's quota in one transaction.
     tenant = await inventory.campus(cmd.campus_id)
     ctx.principal.require(tenant, *MANAGERS)
     term_id = cmd.term_id
@@ -214,7 +223,7 @@ async def issue_requisition(cmd: IssueRequisition, ctx: Context, inventory: Camp
     return result
 
 
-# -- procurement: request, approve or reject, record, accept, settle ---------------------------------
+# -- procurement: request, approve or reject, record, accept, settle ------------------------------
 
 
 async def campus_of_purchase(inventory: CampusCommands, cmd: RequestPurchase) -> TenantPath:
@@ -306,7 +315,7 @@ COMMANDS.existing(
 )
 
 
-# -- keys: issue, return, report lost ---------------------------------------------------------------
+# -- keys: issue, return, report lost -------------------------------------------------------------
 
 
 async def holder_at_school(inventory: CampusCommands, cmd: IssueKey, ctx: CommandContext, at: Target) -> Facts:
@@ -395,7 +404,7 @@ COMMANDS.existing(
 )
 
 
-# -- compensation: charge at price, pay, waive --------------------------------------------------------
+# -- compensation: charge at price, pay, waive ----------------------------------------------------
 
 
 async def damage_at_price(inventory: CampusCommands, cmd: ChargeCompensation, ctx: CommandContext, at: Target) -> Facts:
@@ -450,13 +459,7 @@ COMMANDS.existing(
 )
 
 
-async def wait_for(conn: Connection, key: str) -> None:
-    """Transactions taking the same key wait for each other (until this one ends): the second
-    sees what the first wrote."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
-
-
-# -- stock-taking: start, count, close ----------------------------------------------------------------
+# -- stock-taking: start, count, close ------------------------------------------------------------
 
 
 @COMMANDS.custom("stock-taking", "/stocktakes", "Start a stock-take on a campus (one open at a time)")
@@ -525,7 +528,7 @@ async def close_stocktake(
         return await inventory.run(StockTake, stocktake_id, cmd, pinned, tenant, MANAGERS, facts=facts, conn=conn)
 
 
-# -- assets: register, move, damage, repair, dispose of, room audits ---------------------------------
+# -- assets: register, move, damage, repair, dispose of, room audits ------------------------------
 
 
 @COMMANDS.custom("assets", "/assets", "Register an asset to a room, by its tag (unique on the campus)")

@@ -1,0 +1,99 @@
+"""Reads of room assets (all, per room, one with its damages and charges) and room audits, from
+the assets projection; and, from the store (no projection lag), a tag's asset on a campus and the
+tags in a room now, for the commands."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import asyncpg
+
+from services.eventkit.auth import Principal
+from services.eventkit.db import Connection
+from services.eventkit.errors import NotFound
+from services.eventkit.queries import Query
+from services.inventory.assets import Asset
+from services.inventory.projections.assets import ASSETS
+
+S = ASSETS.schema
+
+TAG_ON_CAMPUS = (
+    "SELECT data->>'asset_id' FROM events WHERE type = 'inventory.AssetRegistered' AND campus_id = $1 "
+    "AND data->>'tag' = $2 AND stream_id <> $3 LIMIT 1"
+)
+# The tags of the assets in a room now, from the store (no projection lag): registered
+# there or moved there last, and not disposed of.
+TAGS_IN_ROOM = (
+    "SELECT r.data->>'tag' FROM events r WHERE r.type = 'inventory.AssetRegistered' AND r.campus_id = $1 "
+    "AND coalesce((SELECT m.data->>'to_room' FROM events m WHERE m.stream_id = r.stream_id "
+    "AND m.type = 'inventory.AssetMoved' ORDER BY m.version DESC LIMIT 1), r.data->>'room') = $2 "
+    "AND NOT EXISTS (SELECT 1 FROM events d WHERE d.stream_id = r.stream_id AND d.type = 'inventory.AssetDisposed')"
+)
+
+
+async def tag_taken_by(conn: Connection, campus_id: str, tag: str, asset_id: str) -> str | None:
+    """Another asset registered on the campus with this tag, if any."""
+    taken_by: str | None = await conn.fetchval(TAG_ON_CAMPUS, campus_id, tag, Asset.stream_id(asset_id))
+    return taken_by
+
+
+async def tags_in_room(pool: asyncpg.Pool, campus_id: str, room: str) -> list[str]:
+    """The tags of the assets in a room now."""
+    return [r[0] for r in await pool.fetch(TAGS_IN_ROOM, campus_id, room)]
+
+
+AssetStatus = Literal["in_use", "damaged", "disposal_requested", "disposal_approved", "disposed"]
+ASSET_COLUMNS = (
+    "asset_id, district_id, school_id, campus_id, tag, room, item_id, description, value_fen, acquired_on, "
+    "registered_by, status, damaged, damages, disposal_reason, disposal_requested_by, disposal_approved_by, "
+    "disposed_on"
+)
+
+
+def asset_list(principal: Principal, campus_id: str | None, room: str | None, status: AssetStatus | None) -> Query:
+    """The assets a list asks for, in the caller's scope."""
+    q = Query(f"SELECT {ASSET_COLUMNS} FROM {S}.assets", "asset_id").scoped(principal)
+    return q.filter("campus_id = {}", campus_id).filter("room = {}", room).filter("status = {}", status)
+
+
+async def rooms(pool: asyncpg.Pool, principal: Principal, campus_id: str | None) -> list[dict[str, Any]]:
+    """Each room's assets (not disposed of) and what they are worth, in the caller's scope."""
+    q = Query(
+        "SELECT campus_id, room, count(*) AS assets, sum(value_fen)::bigint AS value_fen, "
+        "count(*) FILTER (WHERE damaged) AS damaged, array_agg(tag ORDER BY tag) AS tags "
+        f"FROM {S}.assets",
+        "room",
+    ).scoped(principal)
+    q.filter("campus_id = {}", campus_id)
+    q.where.append("status <> 'disposed'")
+    sql = q.select_from + " WHERE " + " AND ".join(q.where) + " GROUP BY campus_id, room ORDER BY campus_id, room"
+    return [dict(r) for r in await pool.fetch(sql, *q.params)]
+
+
+async def asset(pool: asyncpg.Pool, principal: Principal, asset_id: str) -> dict[str, Any]:
+    """One asset in the caller's scope, with its damages and charges, or a 404."""
+    q = Query(f"SELECT {ASSET_COLUMNS} FROM {S}.assets", "asset_id").scoped(principal)
+    row = await q.filter("asset_id = {}", asset_id).one(pool)
+    if row is None:
+        raise NotFound(f"asset {asset_id} not found")
+    damages = await pool.fetch(
+        f"SELECT event_id::text AS event_id, room, cause, by_kind, by_id, description, damaged_on, recorded_by, "
+        f"charge_fen FROM {S}.damages WHERE asset_id = $1 ORDER BY version",
+        asset_id,
+    )
+    charges = await pool.fetch(
+        f"SELECT charge_id, against, against_id, amount_fen, status, damage_event_id FROM {S}.charges "
+        "WHERE asset_id = $1 ORDER BY charged_at",
+        asset_id,
+    )
+    return row | {"damage_records": [dict(r) for r in damages], "charges": [dict(r) for r in charges]}
+
+
+def room_audit_list(principal: Principal, campus_id: str | None, room: str | None) -> Query:
+    """Room audits (what was missing and what unregistered), in the caller's scope."""
+    q = Query(
+        "SELECT audit_id, district_id, school_id, campus_id, room, audited_on, audited_by, found_tags, missing, "
+        f"unregistered FROM {S}.room_audits",
+        "audit_id",
+    ).scoped(principal)
+    return q.filter("campus_id = {}", campus_id).filter("room = {}", room)

@@ -1,0 +1,100 @@
+"""Reads of the catalogue, stock, quotas and requisitions; the school a catalogue belongs to and
+the item a command names (shared by the commands of several areas)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from services.eventkit.auth import Principal, Role
+from services.eventkit.commands import CommandBus
+from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import Forbidden, InvalidInput, NotFound
+from services.eventkit.queries import Query
+from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
+from services.inventory.stock import Item, ItemState, Requisition
+
+S = INVENTORY_COUNTS.schema
+
+
+async def school_tenant(pool: asyncpg.Pool, principal: Principal, school_id: str, *roles: Role) -> TenantPath:
+    """A school's tenant path, refused (403) unless the caller covers the school or one of its campuses."""
+    rows = await pool.fetch("SELECT campus_id, district_id FROM directory_campuses WHERE school_id = $1", school_id)
+    if not rows:
+        raise InvalidInput(f"school {school_id} has no campus the inventory knows", field="school_id")
+    tenant = TenantPath(district_id=rows[0]["district_id"], school_id=school_id)
+    principal.require_role(*roles)
+    if not principal.covers(tenant) and not any(r["campus_id"] in principal.campuses for r in rows):
+        raise Forbidden(f"{principal.subject} has no scope over school {school_id}")
+    return tenant
+
+
+async def catalogued_item(bus: CommandBus, item_id: str, school_id: str | None, field: str) -> ItemState:
+    """An item of the catalogue (of ``school_id``, when given), or a 422 naming the field."""
+    state, version = await bus.load(Item, Item.stream_id(item_id))
+    if version == 0:
+        raise InvalidInput(f"item {item_id} is not catalogued", field=field)
+    if school_id is not None:
+        first = await bus.store.read_stream(Item.stream_id(item_id))
+        if first[0].school_id != school_id:
+            raise InvalidInput(f"item {item_id} is catalogued by another school", field=field)
+    item: ItemState = state
+    return item
+
+
+def item_list(school_id: str) -> Query:
+    """The catalogue of a school."""
+    q = Query(
+        f"SELECT item_id, school_id, name, unit, category, consumable, unit_price_fen, reorder_point FROM {S}.items",
+        "item_id",
+    )
+    return q.filter("school_id = {}", school_id)
+
+
+STOCK_SQL = (
+    "SELECT s.campus_id, s.item_id, i.name, i.unit, i.category, s.on_hand, s.received, s.issued, s.adjusted, "
+    "i.reorder_point, s.on_hand < i.reorder_point AS below_reorder_point, "
+    f"coalesce((SELECT sum(m.quantity) FROM {S}.issued_by_month m WHERE m.campus_id = s.campus_id "
+    "AND m.item_id = s.item_id AND m.month = date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date), 0) "
+    "AS issued_this_month, "
+    f"coalesce((SELECT sum(q.used) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id), 0) "
+    "AS quota_used, "
+    f"(SELECT sum(q.quota) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id) AS quota "
+    f"FROM {S}.stock s JOIN {S}.items i USING (item_id)"
+)
+
+
+def stock_list(principal: Principal, campus_id: str | None, below_reorder_point: bool) -> Query:
+    """Stock per campus and item in the caller's scope (the campus's district and school from the directory)."""
+    q = Query(
+        f"SELECT * FROM (SELECT t.*, t.campus_id || '/' || t.item_id AS key, c.school_id, c.district_id "
+        f"FROM ({STOCK_SQL}) t JOIN directory_campuses c USING (campus_id)) x",
+        "x.key",
+    ).scoped(principal, "x.")
+    q.filter("x.campus_id = {}", campus_id)
+    if below_reorder_point:
+        q.where.append("x.below_reorder_point")
+    return q
+
+
+def quota_list(principal: Principal, campus_id: str | None, term_id: str | None, department_id: str | None) -> Query:
+    """Quotas with what was used, in the caller's scope."""
+    q = Query(
+        "SELECT * FROM (SELECT q.*, q.campus_id || '/' || q.department_id || '/' || q.item_id || '/' || q.term_id "
+        f"AS key, c.school_id, c.district_id FROM {S}.quotas q JOIN directory_campuses c USING (campus_id)) x",
+        "x.key",
+    ).scoped(principal, "x.")
+    q.filter("x.campus_id = {}", campus_id).filter("x.term_id = {}", term_id).filter(
+        "x.department_id = {}", department_id
+    )
+    return q
+
+
+async def requisition(bus: CommandBus, principal: Principal, requisition_id: str) -> dict[str, Any]:
+    """One requisition list as it was issued (from its stream), in the caller's scope, or a 404."""
+    events = await bus.store.read_stream(Requisition.stream_id(requisition_id))
+    if not events or not principal.covers(events[0].tenant):
+        raise NotFound(f"requisition {requisition_id} not found")
+    data: dict[str, Any] = events[0].data
+    return data

@@ -1,4 +1,4 @@
-"""What every safety route shares: who may do what, and where a command belongs."""
+"""Who may do what in the safety service: the role tuples its commands and reads check."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ STAFF_ON_CAMPUS = (
     Role.MEDICAL,
 )
 FIXERS = (*MANAGERS, Role.TECHNICIAN, Role.CLEANER, Role.GUARD)
+INSPECTORS = (*MANAGERS, Role.VICE_PRINCIPAL)
+MEDICAL = (Role.MEDICAL,)
+TEACHERS_OF_CLASS = (Role.TEACHER, Role.CLASS_TEACHER)
+SESSION_STAFF = (*MANAGERS, *TEACHERS_OF_CLASS)  # a safety session: a manager, or a teacher of its class
+REPORTERS = (*MANAGERS, Role.TEACHER, Role.CLASS_TEACHER, Role.MEDICAL)  # who reports and follows up injuries
 
 
 # The safety service's commands are campus-scoped: see services.campus.scoped.

@@ -16,8 +16,20 @@ from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_com
 from services.eventkit.app import Context
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
-from services.eventkit.errors import InvalidInput
+from services.eventkit.decider import Resolved
+from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import Forbidden, InvalidInput
+from services.safety.agreements import (
+    AgreementCampaign,
+    CampaignState,
+    IssueAgreements,
+    IssueAgreementsTo,
+    LaunchCampaign,
+    RefuseAgreement,
+    SignAgreement,
+)
 from services.safety.common import DIRECTORS, FIXERS, INSPECTORS, MANAGERS, STAFF_ON_CAMPUS
+from services.safety.events import IssuedAgreement, PartyKind
 from services.safety.hazards import AssignHazard, EscalateHazard, Hazard, RectifyHazard, ReportHazard, VerifyHazard
 from services.safety.inspections import (
     CompleteInspection,
@@ -173,3 +185,123 @@ COMMANDS.existing(
     what="hazard",
     roles=MANAGERS,
 )
+
+
+# -- agreements ------------------------------------------------------------------------------
+
+
+async def term_in_calendar(safety: CampusCommands, cmd: LaunchCampaign, ctx: CommandContext, at: Target) -> Facts:
+    """A campaign is for a term of the calendar of its campus's school."""
+    term = await safety.pool.fetchval(
+        "SELECT 1 FROM directory_terms WHERE term_id = $1 AND school_id = $2", cmd.term_id, at.tenant.school_id
+    )
+    if term is None:
+        raise InvalidInput(f"term {cmd.term_id} is not in the calendar of the campus's school", field="term_id")
+    return {}
+
+
+COMMANDS.new(
+    "agreements",
+    "/agreement-campaigns",
+    "Launch a campaign of safety agreements for a campus and term",
+    LaunchCampaign,
+    AgreementCampaign,
+    id="campaign_id",
+    roles=MANAGERS,
+    lookup=term_in_calendar,
+)
+
+
+async def parties_on_campus(safety: CampusCommands, campus_id: str, kinds: set[PartyKind]) -> list[IssuedAgreement]:
+    """Who the directory lists on the campus now: its active staff, and the parents of its active students."""
+    parties: list[IssuedAgreement] = []
+    if PartyKind.STAFF in kinds:
+        rows = await safety.pool.fetch(
+            "SELECT staff_id, name FROM directory_staff WHERE active AND $1 = ANY(campus_ids) ORDER BY staff_id",
+            campus_id,
+        )
+        parties += [IssuedAgreement(party_kind=PartyKind.STAFF, party_id=r["staff_id"], name=r["name"]) for r in rows]
+    if PartyKind.PARENT in kinds:
+        rows = await safety.pool.fetch(
+            "SELECT ps.parent_id, coalesce(min(p.name), '') AS name, min(s.class_id) AS class_id "
+            "FROM directory_parent_students ps JOIN directory_students s USING (student_id) "
+            "LEFT JOIN directory_parents p USING (parent_id) "
+            "WHERE s.active AND s.campus_id = $1 GROUP BY ps.parent_id ORDER BY ps.parent_id",
+            campus_id,
+        )
+        parties += [
+            IssuedAgreement(
+                party_kind=PartyKind.PARENT, party_id=r["parent_id"], name=r["name"], class_id=r["class_id"]
+            )
+            for r in rows
+        ]
+    return parties
+
+
+# Custom: the decider is handed another command (IssueAgreementsTo) carrying the parties the
+# directory lists, a list that the facts of a row (strings) cannot carry.
+@COMMANDS.custom(
+    "agreements",
+    "/agreement-campaigns/{campaign_id}/issue",
+    "Issue the agreement to every staff member and parent of the campus who has none yet",
+)
+async def issue_agreements(
+    campaign_id: str, cmd: IssueAgreements, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
+    ctx.principal.require(tenant, *MANAGERS)
+    kinds = set(cmd.parties) if cmd.parties is not None else set(PartyKind)
+    candidates = await parties_on_campus(safety, tenant.campus_id or "", kinds)
+    resolved = IssueAgreementsTo(expected_version=cmd.expected_version, parties=cmd.parties, candidates=candidates)
+    return await safety.run(AgreementCampaign, campaign_id, resolved, ctx, tenant, MANAGERS)
+
+
+async def for_party(
+    safety: CampusCommands,
+    ctx: CommandContext,
+    tenant: TenantPath,
+    campaign_id: str,
+    party_id: str,
+    *,
+    on_paper: bool,
+) -> None:
+    """A party acts for themselves; a manager of the campus records for anyone from a paper copy.
+
+    A parent is not scoped to a campus: being an issued party of the campaign is their scope.
+    """
+    principal = ctx.principal
+    if principal.subject == party_id:
+        if principal.covers(tenant):
+            return  # staff of the campus: the campaign says whether they were issued one
+        state: CampaignState
+        state, _ = await safety.bus.load(AgreementCampaign, AgreementCampaign.stream_id(campaign_id))
+        if party_id not in state.issued:
+            raise Forbidden(f"{principal.subject} has no agreement in campaign {campaign_id}")
+        return
+    principal.require(tenant, *MANAGERS)
+    if not on_paper:
+        raise Forbidden("only the party signs their own agreement; a manager records a paper copy with on_paper")
+
+
+# Custom (sign and refuse): who may act depends on the party named and on the campaign's
+# state (the party themselves, a parent being one only by an issued agreement), not on roles.
+@COMMANDS.custom(
+    "agreements", "/agreement-campaigns/{campaign_id}/sign", "Sign one's own agreement (or record a paper one)"
+)
+async def sign_agreement(
+    campaign_id: str, cmd: SignAgreement, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
+    await for_party(safety, ctx, tenant, campaign_id, cmd.party_id, on_paper=cmd.on_paper)
+    rc = Resolved(cmd, tenant, campaign_id)
+    return await safety.bus.execute(AgreementCampaign, campaign_id, rc, ctx, tenant)
+
+
+@COMMANDS.custom("agreements", "/agreement-campaigns/{campaign_id}/refuse", "Refuse one's agreement, saying why")
+async def refuse_agreement(
+    campaign_id: str, cmd: RefuseAgreement, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
+    await for_party(safety, ctx, tenant, campaign_id, cmd.party_id, on_paper=True)
+    rc = Resolved(cmd, tenant, campaign_id)
+    return await safety.bus.execute(AgreementCampaign, campaign_id, rc, ctx, tenant)

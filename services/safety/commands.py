@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import uuid4
 
-from services.campus.mirror import staff_member
+from services.campus.mirror import staff_member, student_tenant, teachers_of_class
 from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
 from services.eventkit.app import Context
 from services.eventkit.command_table import Facts, Target
@@ -28,9 +28,27 @@ from services.safety.agreements import (
     RefuseAgreement,
     SignAgreement,
 )
-from services.safety.common import DIRECTORS, FIXERS, INSPECTORS, MANAGERS, STAFF_ON_CAMPUS
+from services.safety.common import (
+    DIRECTORS,
+    FIXERS,
+    INSPECTORS,
+    MANAGERS,
+    MEDICAL,
+    STAFF_ON_CAMPUS,
+    TEACHERS_OF_CLASS,
+)
 from services.safety.events import IssuedAgreement, PartyKind
 from services.safety.hazards import AssignHazard, EscalateHazard, Hazard, RectifyHazard, ReportHazard, VerifyHazard
+from services.safety.health import (
+    ADMISSION,
+    CLASS_ID,
+    TEACHERS,
+    AcknowledgeSpecialCondition,
+    HealthRecord,
+    OpenHealthRecord,
+    RecordSpecialCondition,
+    ReviewHealthRecord,
+)
 from services.safety.inspections import (
     CompleteInspection,
     Inspection,
@@ -305,3 +323,67 @@ async def refuse_agreement(
     await for_party(safety, ctx, tenant, campaign_id, cmd.party_id, on_paper=True)
     rc = Resolved(cmd, tenant, campaign_id)
     return await safety.bus.execute(AgreementCampaign, campaign_id, rc, ctx, tenant)
+
+
+# -- health records --------------------------------------------------------------------------
+# Every command here is custom: a record follows its student, so it belongs where the student
+# is now (the directory's mirror), not where its stream began, and the record is opened where
+# the student is, with facts (class, admission) from the same row of the mirror.
+
+
+@COMMANDS.custom("health records", "/health-records", "Open a student's health record (the medical room)")
+async def open_health_record(cmd: OpenHealthRecord, ctx: Context, safety: CampusCommandsDep) -> CommandResult:
+    student, tenant = await student_tenant(safety.pool, cmd.student_id)
+    facts = {CLASS_ID: student["class_id"], ADMISSION: student["admission"]}
+    return await safety.run(HealthRecord, cmd.student_id, cmd, ctx, tenant, MEDICAL, facts=facts)
+
+
+async def record_of(safety: CampusCommands, student_id: str) -> tuple[TenantPath, str | None]:
+    """Where a student's record belongs now (the student's current campus) and their class, or a 404."""
+    tenant = await safety.tenant_of(HealthRecord, student_id, "health record of student")
+    row = await safety.pool.fetchrow(
+        "SELECT class_id, campus_id, school_id, district_id FROM directory_students WHERE student_id = $1",
+        student_id,
+    )
+    if row is None:
+        return tenant, None
+    now = TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+    return now, row["class_id"]
+
+
+@COMMANDS.custom(
+    "health records", "/health-records/{student_id}/review", "Review a health record's form (the medical room)"
+)
+async def review_health_record(
+    student_id: str, cmd: ReviewHealthRecord, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant, _ = await record_of(safety, student_id)
+    return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, MEDICAL)
+
+
+@COMMANDS.custom(
+    "health records",
+    "/health-records/{student_id}/special-conditions",
+    "File a special condition (特殊体质): the teachers of the student's class are told at once",
+)
+async def record_special_condition(
+    student_id: str, cmd: RecordSpecialCondition, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant, class_id = await record_of(safety, student_id)
+    ctx.principal.require(tenant, *MEDICAL)
+    facts: dict[str, str] = {}
+    if class_id is not None:
+        facts = {CLASS_ID: class_id, TEACHERS: ",".join(await teachers_of_class(safety.pool, class_id))}
+    return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, MEDICAL, facts=facts)
+
+
+@COMMANDS.custom(
+    "health records",
+    "/health-records/{student_id}/acknowledge",
+    "A teacher of the class acknowledges a special condition",
+)
+async def acknowledge_special_condition(
+    student_id: str, cmd: AcknowledgeSpecialCondition, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant, _ = await record_of(safety, student_id)
+    return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, TEACHERS_OF_CLASS)

@@ -28,6 +28,14 @@ from services.safety.agreements import (
     RefuseAgreement,
     SignAgreement,
 )
+from services.safety.buses import (
+    ChangeBusItem,
+    RecordRouteCheck,
+    RecordViolation,
+    RectifyViolation,
+    RegisterBus,
+    SchoolBus,
+)
 from services.safety.common import (
     DIRECTORS,
     FIXERS,
@@ -387,3 +395,55 @@ async def acknowledge_special_condition(
 ) -> CommandResult:
     tenant, _ = await record_of(safety, student_id)
     return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, TEACHERS_OF_CLASS)
+
+
+# -- school buses ----------------------------------------------------------------------------
+
+COMMANDS.new(
+    "school buses",
+    "/buses",
+    "Register a school bus with its six fixed items (一车一档)",
+    RegisterBus,
+    SchoolBus,
+    id="bus_id",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "school buses",
+    "/buses/{bus_id}/items",
+    "Change one of a bus's six fixed items, with the reason",
+    ChangeBusItem,
+    SchoolBus,
+    what="bus",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "school buses",
+    "/buses/{bus_id}/route-checks",
+    "Record a check of the route's signs, boards, guardrails, humps",
+    RecordRouteCheck,
+    SchoolBus,
+    what="bus",
+    roles=MANAGERS,
+    name="record_bus_route_check",
+)
+COMMANDS.existing(
+    "school buses",
+    "/buses/{bus_id}/violations",
+    "Record a traffic violation of the bus",
+    RecordViolation,
+    SchoolBus,
+    what="bus",
+    roles=MANAGERS,
+    name="record_bus_violation",
+)
+COMMANDS.existing(
+    "school buses",
+    "/buses/{bus_id}/violations/rectify",
+    "Record how an open violation was rectified",
+    RectifyViolation,
+    SchoolBus,
+    what="bus",
+    roles=MANAGERS,
+    name="rectify_bus_violation",
+)

@@ -45,6 +45,7 @@ from services.safety.common import (
     STAFF_ON_CAMPUS,
     TEACHERS_OF_CLASS,
 )
+from services.safety.drills import ConductDrill, Drill, PlanDrill, SummariseDrill
 from services.safety.events import IssuedAgreement, PartyKind
 from services.safety.hazards import AssignHazard, EscalateHazard, Hazard, RectifyHazard, ReportHazard, VerifyHazard
 from services.safety.health import (
@@ -446,4 +447,29 @@ COMMANDS.existing(
     what="bus",
     roles=MANAGERS,
     name="rectify_bus_violation",
+)
+
+
+# -- drills ----------------------------------------------------------------------------------
+
+COMMANDS.new(
+    "drills", "/drills", "Plan a drill, with its plan document (方案)", PlanDrill, Drill, id="drill_id", roles=MANAGERS
+)
+COMMANDS.existing(
+    "drills",
+    "/drills/{drill_id}/conduct",
+    "Record that a planned drill took place",
+    ConductDrill,
+    Drill,
+    what="drill",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "drills",
+    "/drills/{drill_id}/summarise",
+    "Summarise a conducted drill, with its write-up",
+    SummariseDrill,
+    Drill,
+    what="drill",
+    roles=MANAGERS,
 )

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import uuid4
 
-from services.campus.mirror import staff_member, student_tenant, teachers_of_class
+from services.campus.mirror import class_tenant, staff_member, student_tenant, teachers_of_class
 from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
 from services.eventkit.app import Context
+from services.eventkit.auth import Principal
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.decider import Resolved
@@ -42,10 +43,25 @@ from services.safety.common import (
     INSPECTORS,
     MANAGERS,
     MEDICAL,
+    SESSION_STAFF,
     STAFF_ON_CAMPUS,
     TEACHERS_OF_CLASS,
 )
 from services.safety.drills import ConductDrill, Drill, PlanDrill, SummariseDrill
+from services.safety.education import (
+    CheckSession,
+    DeliverSession,
+    FlagCeremony,
+    HoldFlagCeremony,
+    MarkActivityDone,
+    PlanSession,
+    SafetyCampaign,
+    SafetySession,
+    SessionState,
+    SummariseCampaign,
+    ceremony_id,
+)
+from services.safety.education import LaunchCampaign as LaunchSafetyCampaign
 from services.safety.events import IssuedAgreement, PartyKind
 from services.safety.hazards import AssignHazard, EscalateHazard, Hazard, RectifyHazard, ReportHazard, VerifyHazard
 from services.safety.health import (
@@ -472,4 +488,126 @@ COMMANDS.existing(
     Drill,
     what="drill",
     roles=MANAGERS,
+)
+
+
+# -- safety education ------------------------------------------------------------------------
+
+
+async def class_of_session(safety: CampusCommands, cmd: PlanSession) -> TenantPath:
+    """A session belongs to the campus of its class (422 if the directory does not know the class)."""
+    return await class_tenant(safety.pool, cmd.class_id)
+
+
+async def teacher_of_class(safety: CampusCommands, principal: Principal, class_id: str) -> None:
+    """A manager of the campus, or a teacher of the class (403 otherwise); the roles are checked already."""
+    if principal.has_role(*MANAGERS):
+        return
+    if principal.subject not in await teachers_of_class(safety.pool, class_id):
+        raise Forbidden(f"{principal.subject} does not teach class {class_id}")
+
+
+async def planner_and_teacher(safety: CampusCommands, cmd: PlanSession, ctx: CommandContext, at: Target) -> Facts:
+    """Whoever plans a session teaches its class (or manages the campus), and so does the teacher named."""
+    await teacher_of_class(safety, ctx.principal, cmd.class_id)
+    if cmd.teacher_id is not None and cmd.teacher_id not in await teachers_of_class(safety.pool, cmd.class_id):
+        raise InvalidInput(f"{cmd.teacher_id} does not teach class {cmd.class_id}", field="teacher_id")
+    return {}
+
+
+async def deliverer(safety: CampusCommands, cmd: DeliverSession, ctx: CommandContext, at: Target) -> Facts:
+    """Whoever records a session given teaches its class (or manages the campus)."""
+    state: SessionState
+    state, _ = await safety.bus.load(SafetySession, SafetySession.stream_id(at.entity_id))
+    await teacher_of_class(safety, ctx.principal, state.class_id)
+    return {}
+
+
+async def delivered_by(safety: CampusCommands, cmd: CheckSession, ctx: CommandContext, at: Target) -> Facts:
+    """Who delivered the session (a manager does not check their own)."""
+    actor = await safety.pool.fetchval(
+        "SELECT actor FROM events WHERE stream_id = $1 AND type = 'safety.SafetySessionDelivered' "
+        "ORDER BY version LIMIT 1",
+        SafetySession.stream_id(at.entity_id),
+    )
+    return {"delivered_by": actor} if actor else {}
+
+
+def ceremony_of(cmd: HoldFlagCeremony) -> str:
+    """A campus holds one flag ceremony a month: the month is in its id."""
+    return ceremony_id(cmd.campus_id, cmd.held_on)
+
+
+COMMANDS.new(
+    "safety education",
+    "/safety-sessions",
+    "Plan a class's Friday safety session, with its lesson prep",
+    PlanSession,
+    SafetySession,
+    id="session_id",
+    roles=SESSION_STAFF,
+    tenant=class_of_session,
+    lookup=planner_and_teacher,
+    name="plan_safety_session",
+)
+COMMANDS.existing(
+    "safety education",
+    "/safety-sessions/{session_id}/deliver",
+    "Record that a session was given (its class's teacher)",
+    DeliverSession,
+    SafetySession,
+    what="safety session",
+    roles=SESSION_STAFF,
+    lookup=deliverer,
+    name="deliver_safety_session",
+)
+COMMANDS.existing(
+    "safety education",
+    "/safety-sessions/{session_id}/check",
+    "A manager checks a delivered session",
+    CheckSession,
+    SafetySession,
+    what="safety session",
+    roles=MANAGERS,
+    lookup=delivered_by,
+    name="check_safety_session",
+)
+COMMANDS.new(
+    "safety education",
+    "/flag-ceremonies",
+    "Record the campus's safety flag ceremony of the month (one a month)",
+    HoldFlagCeremony,
+    FlagCeremony,
+    id=ceremony_of,
+    roles=MANAGERS,
+)
+COMMANDS.new(
+    "safety education",
+    "/safety-campaigns",
+    "Launch a safety campaign with its activities (e.g. 六个一)",
+    LaunchSafetyCampaign,
+    SafetyCampaign,
+    id="campaign_id",
+    roles=MANAGERS,
+    name="launch_safety_campaign",
+)
+COMMANDS.existing(
+    "safety education",
+    "/safety-campaigns/{campaign_id}/activities",
+    "Mark one of a campaign's activities done",
+    MarkActivityDone,
+    SafetyCampaign,
+    what="campaign",
+    roles=MANAGERS,
+    name="mark_campaign_activity_done",
+)
+COMMANDS.existing(
+    "safety education",
+    "/safety-campaigns/{campaign_id}/summarise",
+    "Summarise a campaign whose activities are done",
+    SummariseCampaign,
+    SafetyCampaign,
+    what="campaign",
+    roles=MANAGERS,
+    name="summarise_safety_campaign",
 )

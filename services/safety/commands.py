@@ -43,6 +43,7 @@ from services.safety.common import (
     INSPECTORS,
     MANAGERS,
     MEDICAL,
+    REPORTERS,
     SESSION_STAFF,
     STAFF_ON_CAMPUS,
     TEACHERS_OF_CLASS,
@@ -74,6 +75,7 @@ from services.safety.health import (
     RecordSpecialCondition,
     ReviewHealthRecord,
 )
+from services.safety.injuries import CloseInjury, FollowUp, Injury, NotifyParent, ReportInjury
 from services.safety.inspections import (
     CompleteInspection,
     Inspection,
@@ -610,4 +612,47 @@ COMMANDS.existing(
     what="campaign",
     roles=MANAGERS,
     name="summarise_safety_campaign",
+)
+
+
+# -- injuries --------------------------------------------------------------------------------
+
+
+# Custom: an injury belongs where its student is (422 if not enrolled), with the class from the
+# same row of the mirror as a fact; a row would read the student twice.
+@COMMANDS.custom("injuries", "/injuries", "Report a student's injury (teachers, managers, the school doctor)")
+async def report_injury(cmd: ReportInjury, ctx: Context, safety: CampusCommandsDep) -> CommandResult:
+    student, tenant = await student_tenant(safety.pool, cmd.student_id)
+    facts = {"class_id": student["class_id"]}
+    return await safety.run(Injury, cmd.injury_id, cmd, ctx, tenant, REPORTERS, facts=facts)
+
+
+COMMANDS.existing(
+    "injuries",
+    "/injuries/{injury_id}/notify-parent",
+    "Record that the student's parents were told",
+    NotifyParent,
+    Injury,
+    what="injury",
+    roles=REPORTERS,
+    name="notify_parent_of_injury",
+)
+COMMANDS.existing(
+    "injuries",
+    "/injuries/{injury_id}/follow-ups",
+    "Record a follow-up of an injury",
+    FollowUp,
+    Injury,
+    what="injury",
+    roles=REPORTERS,
+    name="follow_up_injury",
+)
+COMMANDS.existing(
+    "injuries",
+    "/injuries/{injury_id}/close",
+    "Close an injury with its cause and the measures taken",
+    CloseInjury,
+    Injury,
+    what="injury",
+    roles=MANAGERS,
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.campus.scoped import CampusCommands, CampusCommandsDep
 from services.eventkit.auth import Role
 
 MANAGERS = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN)
@@ -24,8 +23,3 @@ MEDICAL = (Role.MEDICAL,)
 TEACHERS_OF_CLASS = (Role.TEACHER, Role.CLASS_TEACHER)
 SESSION_STAFF = (*MANAGERS, *TEACHERS_OF_CLASS)  # a safety session: a manager, or a teacher of its class
 REPORTERS = (*MANAGERS, Role.TEACHER, Role.CLASS_TEACHER, Role.MEDICAL)  # who reports and follows up injuries
-
-
-# The safety service's commands are campus-scoped: see services.campus.scoped.
-Safety = CampusCommands
-SafetyDep = CampusCommandsDep

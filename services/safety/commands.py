@@ -2,9 +2,10 @@
 may send it, what else is looked up. The routes are made from this table (see
 ``services.eventkit.command_table``); the gateway makes a mutation of each row.
 
-The rows are grouped by area, in the order of the routers in ``services.safety.service``;
-an endpoint that needs more than a row says is a function registered with
-``@COMMANDS.custom``, in its place among the rows."""
+The rows are grouped by area, in the order of the routers in ``services.safety.service``.
+An endpoint that needs more than a row can say is a function registered with
+``@COMMANDS.custom`` in its place among the rows, a comment above it saying why; it has no
+docstring, as FastAPI would publish one as the operation's OpenAPI description."""
 
 from __future__ import annotations
 
@@ -103,7 +104,6 @@ COMMANDS.new(
 
 
 # Custom: a problem found is also a hazard reported, two commands in one transaction.
-# (No docstrings on custom endpoints: FastAPI would publish them as OpenAPI descriptions.)
 @COMMANDS.custom(
     "inspections",
     "/inspections/{inspection_id}/findings",

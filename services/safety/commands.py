@@ -1,18 +1,176 @@
 """Every command of the safety service: which aggregate it goes to, where it belongs, who
 may send it, what else is looked up. The routes are made from this table (see
-``services.eventkit.command_table``); the gateway makes a mutation of each row."""
+``services.eventkit.command_table``); the gateway makes a mutation of each row.
+
+The rows are grouped by area, in the order of the routers in ``services.safety.service``.
+An endpoint that needs more than a row can say is a function registered with
+``@COMMANDS.custom`` in its place among the rows, a comment above it saying why; it has no
+docstring, as FastAPI would publish one as the operation's OpenAPI description."""
 
 from __future__ import annotations
 
-from services.campus.mirror import staff_member
-from services.campus.scoped import CampusCommands, campus_command_table
+from dataclasses import replace
+from uuid import uuid4
+
+from services.campus.mirror import class_tenant, staff_member, student_tenant, teachers_of_class
+from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
+from services.eventkit.app import Context
+from services.eventkit.auth import Principal
 from services.eventkit.command_table import Facts, Target
-from services.eventkit.commands import CommandContext
-from services.eventkit.errors import InvalidInput
-from services.safety.common import FIXERS, MANAGERS, STAFF_ON_CAMPUS
+from services.eventkit.commands import CommandContext, CommandResult
+from services.eventkit.decider import Resolved
+from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import Forbidden, InvalidInput
+from services.safety.agreements import (
+    AgreementCampaign,
+    CampaignState,
+    IssueAgreements,
+    IssueAgreementsTo,
+    LaunchCampaign,
+    RefuseAgreement,
+    SignAgreement,
+)
+from services.safety.buses import (
+    ChangeBusItem,
+    RecordRouteCheck,
+    RecordViolation,
+    RectifyViolation,
+    RegisterBus,
+    SchoolBus,
+)
+from services.safety.common import (
+    DIRECTORS,
+    FIXERS,
+    INSPECTORS,
+    MANAGERS,
+    MEDICAL,
+    REPORTERS,
+    SESSION_STAFF,
+    STAFF_ON_CAMPUS,
+    TEACHERS_OF_CLASS,
+)
+from services.safety.drills import ConductDrill, Drill, PlanDrill, SummariseDrill
+from services.safety.education import (
+    CheckSession,
+    DeliverSession,
+    FlagCeremony,
+    HoldFlagCeremony,
+    MarkActivityDone,
+    PlanSession,
+    SafetyCampaign,
+    SafetySession,
+    SessionState,
+    SummariseCampaign,
+    ceremony_id,
+)
+from services.safety.education import LaunchCampaign as LaunchSafetyCampaign
+from services.safety.events import IssuedAgreement, PartyKind
 from services.safety.hazards import AssignHazard, EscalateHazard, Hazard, RectifyHazard, ReportHazard, VerifyHazard
+from services.safety.health import (
+    ADMISSION,
+    CLASS_ID,
+    TEACHERS,
+    AcknowledgeSpecialCondition,
+    HealthRecord,
+    OpenHealthRecord,
+    RecordSpecialCondition,
+    ReviewHealthRecord,
+)
+from services.safety.injuries import CloseInjury, FollowUp, Injury, NotifyParent, ReportInjury
+from services.safety.inspections import (
+    CompleteInspection,
+    Inspection,
+    InspectionSchedule,
+    RecordFinding,
+    SetInspectionSchedule,
+    SignOffInspection,
+    StartInspection,
+)
 
 COMMANDS = campus_command_table("safety")
+
+
+# -- inspections -----------------------------------------------------------------------------
+
+COMMANDS.new(
+    "inspections",
+    "/inspections",
+    "Start an inspection of a campus (patrol, monthly, special, fire)",
+    StartInspection,
+    Inspection,
+    id="inspection_id",
+    roles=INSPECTORS,
+)
+
+
+# Custom: a problem found is also a hazard reported, two commands in one transaction.
+@COMMANDS.custom(
+    "inspections",
+    "/inspections/{inspection_id}/findings",
+    "Record a checklist finding; a problem raises a hazard at once",
+)
+async def record_finding(
+    inspection_id: str, cmd: RecordFinding, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant = await safety.tenant_of(Inspection, inspection_id, "inspection")
+    hazard_id = cmd.hazard_id or f"hz-{uuid4().hex[:12]}"
+    async with safety.pool.acquire() as conn, conn.transaction():
+        result = await safety.run(
+            Inspection, inspection_id, cmd, ctx, tenant, INSPECTORS, facts={"hazard_id": hazard_id}, conn=conn
+        )
+        if not cmd.ok and not result.duplicate:
+            hazard = ReportHazard(
+                hazard_id=hazard_id,
+                campus_id=tenant.campus_id or "",
+                area=cmd.area,
+                description=f"{cmd.item}: {cmd.note}" if cmd.note else cmd.item,
+                severity=cmd.severity,  # type: ignore[arg-type]  # the decider required it
+                reported_at=ctx.occurred_at,
+            )
+            # the same transaction: the finding and its hazard commit together
+            await safety.run(
+                Hazard,
+                hazard_id,
+                hazard,
+                replace(ctx, command_id=None, expected_version=None),
+                tenant,
+                INSPECTORS,
+                facts={"inspection_id": inspection_id},
+                conn=conn,
+            )
+    return result
+
+
+COMMANDS.existing(
+    "inspections",
+    "/inspections/{inspection_id}/sign-off",
+    "A director signs the inspection off",
+    SignOffInspection,
+    Inspection,
+    what="inspection",
+    roles=DIRECTORS,
+)
+COMMANDS.existing(
+    "inspections",
+    "/inspections/{inspection_id}/complete",
+    "Complete an inspection",
+    CompleteInspection,
+    Inspection,
+    what="inspection",
+    roles=INSPECTORS,
+)
+
+
+# Custom: the campus in the path is both where the schedule belongs (422 if the directory does
+# not know it) and the schedule's id; a row's new entity belongs to a campus named in its body.
+@COMMANDS.custom(
+    "inspections", "/campuses/{campus_id}/inspection-schedule", "Set how often a kind of inspection is due"
+)
+async def set_inspection_schedule(
+    campus_id: str, cmd: SetInspectionSchedule, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant = await safety.campus(campus_id)
+    return await safety.run(InspectionSchedule, campus_id, cmd, ctx, tenant, MANAGERS)
 
 
 # -- hazards ---------------------------------------------------------------------------------
@@ -70,5 +228,431 @@ COMMANDS.existing(
     VerifyHazard,
     Hazard,
     what="hazard",
+    roles=MANAGERS,
+)
+
+
+# -- agreements ------------------------------------------------------------------------------
+
+
+async def term_in_calendar(safety: CampusCommands, cmd: LaunchCampaign, ctx: CommandContext, at: Target) -> Facts:
+    """A campaign is for a term of the calendar of its campus's school."""
+    term = await safety.pool.fetchval(
+        "SELECT 1 FROM directory_terms WHERE term_id = $1 AND school_id = $2", cmd.term_id, at.tenant.school_id
+    )
+    if term is None:
+        raise InvalidInput(f"term {cmd.term_id} is not in the calendar of the campus's school", field="term_id")
+    return {}
+
+
+COMMANDS.new(
+    "agreements",
+    "/agreement-campaigns",
+    "Launch a campaign of safety agreements for a campus and term",
+    LaunchCampaign,
+    AgreementCampaign,
+    id="campaign_id",
+    roles=MANAGERS,
+    lookup=term_in_calendar,
+)
+
+
+async def parties_on_campus(safety: CampusCommands, campus_id: str, kinds: set[PartyKind]) -> list[IssuedAgreement]:
+    """Who the directory lists on the campus now: its active staff, and the parents of its active students."""
+    parties: list[IssuedAgreement] = []
+    if PartyKind.STAFF in kinds:
+        rows = await safety.pool.fetch(
+            "SELECT staff_id, name FROM directory_staff WHERE active AND $1 = ANY(campus_ids) ORDER BY staff_id",
+            campus_id,
+        )
+        parties += [IssuedAgreement(party_kind=PartyKind.STAFF, party_id=r["staff_id"], name=r["name"]) for r in rows]
+    if PartyKind.PARENT in kinds:
+        rows = await safety.pool.fetch(
+            "SELECT ps.parent_id, coalesce(min(p.name), '') AS name, min(s.class_id) AS class_id "
+            "FROM directory_parent_students ps JOIN directory_students s USING (student_id) "
+            "LEFT JOIN directory_parents p USING (parent_id) "
+            "WHERE s.active AND s.campus_id = $1 GROUP BY ps.parent_id ORDER BY ps.parent_id",
+            campus_id,
+        )
+        parties += [
+            IssuedAgreement(
+                party_kind=PartyKind.PARENT, party_id=r["parent_id"], name=r["name"], class_id=r["class_id"]
+            )
+            for r in rows
+        ]
+    return parties
+
+
+# Custom: the decider is handed another command (IssueAgreementsTo) carrying the parties the
+# directory lists, a list that the facts of a row (strings) cannot carry.
+@COMMANDS.custom(
+    "agreements",
+    "/agreement-campaigns/{campaign_id}/issue",
+    "Issue the agreement to every staff member and parent of the campus who has none yet",
+)
+async def issue_agreements(
+    campaign_id: str, cmd: IssueAgreements, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
+    ctx.principal.require(tenant, *MANAGERS)
+    kinds = set(cmd.parties) if cmd.parties is not None else set(PartyKind)
+    candidates = await parties_on_campus(safety, tenant.campus_id or "", kinds)
+    resolved = IssueAgreementsTo(expected_version=cmd.expected_version, parties=cmd.parties, candidates=candidates)
+    return await safety.run(AgreementCampaign, campaign_id, resolved, ctx, tenant, MANAGERS)
+
+
+async def for_party(
+    safety: CampusCommands,
+    ctx: CommandContext,
+    tenant: TenantPath,
+    campaign_id: str,
+    party_id: str,
+    *,
+    on_paper: bool,
+) -> None:
+    """A party acts for themselves; a manager of the campus records for anyone from a paper copy.
+
+    A parent is not scoped to a campus: being an issued party of the campaign is their scope.
+    """
+    principal = ctx.principal
+    if principal.subject == party_id:
+        if principal.covers(tenant):
+            return  # staff of the campus: the campaign says whether they were issued one
+        state: CampaignState
+        state, _ = await safety.bus.load(AgreementCampaign, AgreementCampaign.stream_id(campaign_id))
+        if party_id not in state.issued:
+            raise Forbidden(f"{principal.subject} has no agreement in campaign {campaign_id}")
+        return
+    principal.require(tenant, *MANAGERS)
+    if not on_paper:
+        raise Forbidden("only the party signs their own agreement; a manager records a paper copy with on_paper")
+
+
+# Custom (sign and refuse): who may act depends on the party named and on the campaign's
+# state (the party themselves, a parent being one only by an issued agreement), not on roles.
+@COMMANDS.custom(
+    "agreements", "/agreement-campaigns/{campaign_id}/sign", "Sign one's own agreement (or record a paper one)"
+)
+async def sign_agreement(
+    campaign_id: str, cmd: SignAgreement, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
+    await for_party(safety, ctx, tenant, campaign_id, cmd.party_id, on_paper=cmd.on_paper)
+    rc = Resolved(cmd, tenant, campaign_id)
+    return await safety.bus.execute(AgreementCampaign, campaign_id, rc, ctx, tenant)
+
+
+@COMMANDS.custom("agreements", "/agreement-campaigns/{campaign_id}/refuse", "Refuse one's agreement, saying why")
+async def refuse_agreement(
+    campaign_id: str, cmd: RefuseAgreement, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
+    await for_party(safety, ctx, tenant, campaign_id, cmd.party_id, on_paper=True)
+    rc = Resolved(cmd, tenant, campaign_id)
+    return await safety.bus.execute(AgreementCampaign, campaign_id, rc, ctx, tenant)
+
+
+# -- health records --------------------------------------------------------------------------
+# Every command here is custom: a record follows its student, so it belongs where the student
+# is now (the directory's mirror), not where its stream began, and the record is opened where
+# the student is, with facts (class, admission) from the same row of the mirror.
+
+
+@COMMANDS.custom("health records", "/health-records", "Open a student's health record (the medical room)")
+async def open_health_record(cmd: OpenHealthRecord, ctx: Context, safety: CampusCommandsDep) -> CommandResult:
+    student, tenant = await student_tenant(safety.pool, cmd.student_id)
+    facts = {CLASS_ID: student["class_id"], ADMISSION: student["admission"]}
+    return await safety.run(HealthRecord, cmd.student_id, cmd, ctx, tenant, MEDICAL, facts=facts)
+
+
+async def record_of(safety: CampusCommands, student_id: str) -> tuple[TenantPath, str | None]:
+    """Where a student's record belongs now (the student's current campus) and their class, or a 404."""
+    tenant = await safety.tenant_of(HealthRecord, student_id, "health record of student")
+    row = await safety.pool.fetchrow(
+        "SELECT class_id, campus_id, school_id, district_id FROM directory_students WHERE student_id = $1",
+        student_id,
+    )
+    if row is None:
+        return tenant, None
+    now = TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+    return now, row["class_id"]
+
+
+@COMMANDS.custom(
+    "health records", "/health-records/{student_id}/review", "Review a health record's form (the medical room)"
+)
+async def review_health_record(
+    student_id: str, cmd: ReviewHealthRecord, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant, _ = await record_of(safety, student_id)
+    return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, MEDICAL)
+
+
+@COMMANDS.custom(
+    "health records",
+    "/health-records/{student_id}/special-conditions",
+    "File a special condition (特殊体质): the teachers of the student's class are told at once",
+)
+async def record_special_condition(
+    student_id: str, cmd: RecordSpecialCondition, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant, class_id = await record_of(safety, student_id)
+    ctx.principal.require(tenant, *MEDICAL)
+    facts: dict[str, str] = {}
+    if class_id is not None:
+        facts = {CLASS_ID: class_id, TEACHERS: ",".join(await teachers_of_class(safety.pool, class_id))}
+    return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, MEDICAL, facts=facts)
+
+
+@COMMANDS.custom(
+    "health records",
+    "/health-records/{student_id}/acknowledge",
+    "A teacher of the class acknowledges a special condition",
+)
+async def acknowledge_special_condition(
+    student_id: str, cmd: AcknowledgeSpecialCondition, ctx: Context, safety: CampusCommandsDep
+) -> CommandResult:
+    tenant, _ = await record_of(safety, student_id)
+    return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, TEACHERS_OF_CLASS)
+
+
+# -- school buses ----------------------------------------------------------------------------
+
+COMMANDS.new(
+    "school buses",
+    "/buses",
+    "Register a school bus with its six fixed items (一车一档)",
+    RegisterBus,
+    SchoolBus,
+    id="bus_id",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "school buses",
+    "/buses/{bus_id}/items",
+    "Change one of a bus's six fixed items, with the reason",
+    ChangeBusItem,
+    SchoolBus,
+    what="bus",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "school buses",
+    "/buses/{bus_id}/route-checks",
+    "Record a check of the route's signs, boards, guardrails, humps",
+    RecordRouteCheck,
+    SchoolBus,
+    what="bus",
+    roles=MANAGERS,
+    name="record_bus_route_check",
+)
+COMMANDS.existing(
+    "school buses",
+    "/buses/{bus_id}/violations",
+    "Record a traffic violation of the bus",
+    RecordViolation,
+    SchoolBus,
+    what="bus",
+    roles=MANAGERS,
+    name="record_bus_violation",
+)
+COMMANDS.existing(
+    "school buses",
+    "/buses/{bus_id}/violations/rectify",
+    "Record how an open violation was rectified",
+    RectifyViolation,
+    SchoolBus,
+    what="bus",
+    roles=MANAGERS,
+    name="rectify_bus_violation",
+)
+
+
+# -- drills ----------------------------------------------------------------------------------
+
+COMMANDS.new(
+    "drills", "/drills", "Plan a drill, with its plan document (方案)", PlanDrill, Drill, id="drill_id", roles=MANAGERS
+)
+COMMANDS.existing(
+    "drills",
+    "/drills/{drill_id}/conduct",
+    "Record that a planned drill took place",
+    ConductDrill,
+    Drill,
+    what="drill",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "drills",
+    "/drills/{drill_id}/summarise",
+    "Summarise a conducted drill, with its write-up",
+    SummariseDrill,
+    Drill,
+    what="drill",
+    roles=MANAGERS,
+)
+
+
+# -- safety education ------------------------------------------------------------------------
+
+
+async def class_of_session(safety: CampusCommands, cmd: PlanSession) -> TenantPath:
+    """A session belongs to the campus of its class (422 if the directory does not know the class)."""
+    return await class_tenant(safety.pool, cmd.class_id)
+
+
+async def teacher_of_class(safety: CampusCommands, principal: Principal, class_id: str) -> None:
+    """A manager of the campus, or a teacher of the class (403 otherwise); the roles are checked already."""
+    if principal.has_role(*MANAGERS):
+        return
+    if principal.subject not in await teachers_of_class(safety.pool, class_id):
+        raise Forbidden(f"{principal.subject} does not teach class {class_id}")
+
+
+async def planner_and_teacher(safety: CampusCommands, cmd: PlanSession, ctx: CommandContext, at: Target) -> Facts:
+    """Whoever plans a session teaches its class (or manages the campus), and so does the teacher named."""
+    await teacher_of_class(safety, ctx.principal, cmd.class_id)
+    if cmd.teacher_id is not None and cmd.teacher_id not in await teachers_of_class(safety.pool, cmd.class_id):
+        raise InvalidInput(f"{cmd.teacher_id} does not teach class {cmd.class_id}", field="teacher_id")
+    return {}
+
+
+async def deliverer(safety: CampusCommands, cmd: DeliverSession, ctx: CommandContext, at: Target) -> Facts:
+    """Whoever records a session given teaches its class (or manages the campus)."""
+    state: SessionState
+    state, _ = await safety.bus.load(SafetySession, SafetySession.stream_id(at.entity_id))
+    await teacher_of_class(safety, ctx.principal, state.class_id)
+    return {}
+
+
+async def delivered_by(safety: CampusCommands, cmd: CheckSession, ctx: CommandContext, at: Target) -> Facts:
+    """Who delivered the session (a manager does not check their own)."""
+    actor = await safety.pool.fetchval(
+        "SELECT actor FROM events WHERE stream_id = $1 AND type = 'safety.SafetySessionDelivered' "
+        "ORDER BY version LIMIT 1",
+        SafetySession.stream_id(at.entity_id),
+    )
+    return {"delivered_by": actor} if actor else {}
+
+
+def ceremony_of(cmd: HoldFlagCeremony) -> str:
+    """A campus holds one flag ceremony a month: the month is in its id."""
+    return ceremony_id(cmd.campus_id, cmd.held_on)
+
+
+COMMANDS.new(
+    "safety education",
+    "/safety-sessions",
+    "Plan a class's Friday safety session, with its lesson prep",
+    PlanSession,
+    SafetySession,
+    id="session_id",
+    roles=SESSION_STAFF,
+    tenant=class_of_session,
+    lookup=planner_and_teacher,
+    name="plan_safety_session",
+)
+COMMANDS.existing(
+    "safety education",
+    "/safety-sessions/{session_id}/deliver",
+    "Record that a session was given (its class's teacher)",
+    DeliverSession,
+    SafetySession,
+    what="safety session",
+    roles=SESSION_STAFF,
+    lookup=deliverer,
+    name="deliver_safety_session",
+)
+COMMANDS.existing(
+    "safety education",
+    "/safety-sessions/{session_id}/check",
+    "A manager checks a delivered session",
+    CheckSession,
+    SafetySession,
+    what="safety session",
+    roles=MANAGERS,
+    lookup=delivered_by,
+    name="check_safety_session",
+)
+COMMANDS.new(
+    "safety education",
+    "/flag-ceremonies",
+    "Record the campus's safety flag ceremony of the month (one a month)",
+    HoldFlagCeremony,
+    FlagCeremony,
+    id=ceremony_of,
+    roles=MANAGERS,
+)
+COMMANDS.new(
+    "safety education",
+    "/safety-campaigns",
+    "Launch a safety campaign with its activities (e.g. 六个一)",
+    LaunchSafetyCampaign,
+    SafetyCampaign,
+    id="campaign_id",
+    roles=MANAGERS,
+    name="launch_safety_campaign",
+)
+COMMANDS.existing(
+    "safety education",
+    "/safety-campaigns/{campaign_id}/activities",
+    "Mark one of a campaign's activities done",
+    MarkActivityDone,
+    SafetyCampaign,
+    what="campaign",
+    roles=MANAGERS,
+    name="mark_campaign_activity_done",
+)
+COMMANDS.existing(
+    "safety education",
+    "/safety-campaigns/{campaign_id}/summarise",
+    "Summarise a campaign whose activities are done",
+    SummariseCampaign,
+    SafetyCampaign,
+    what="campaign",
+    roles=MANAGERS,
+    name="summarise_safety_campaign",
+)
+
+
+# -- injuries --------------------------------------------------------------------------------
+
+
+# Custom: an injury belongs where its student is (422 if not enrolled), with the class from the
+# same row of the mirror as a fact; a row would read the student twice.
+@COMMANDS.custom("injuries", "/injuries", "Report a student's injury (teachers, managers, the school doctor)")
+async def report_injury(cmd: ReportInjury, ctx: Context, safety: CampusCommandsDep) -> CommandResult:
+    student, tenant = await student_tenant(safety.pool, cmd.student_id)
+    facts = {"class_id": student["class_id"]}
+    return await safety.run(Injury, cmd.injury_id, cmd, ctx, tenant, REPORTERS, facts=facts)
+
+
+COMMANDS.existing(
+    "injuries",
+    "/injuries/{injury_id}/notify-parent",
+    "Record that the student's parents were told",
+    NotifyParent,
+    Injury,
+    what="injury",
+    roles=REPORTERS,
+    name="notify_parent_of_injury",
+)
+COMMANDS.existing(
+    "injuries",
+    "/injuries/{injury_id}/follow-ups",
+    "Record a follow-up of an injury",
+    FollowUp,
+    Injury,
+    what="injury",
+    roles=REPORTERS,
+    name="follow_up_injury",
+)
+COMMANDS.existing(
+    "injuries",
+    "/injuries/{injury_id}/close",
+    "Close an injury with its cause and the measures taken",
+    CloseInjury,
+    Injury,
+    what="injury",
     roles=MANAGERS,
 )

@@ -1,8 +1,7 @@
-"""What every safety route shares: who may do what, and where a command belongs."""
+"""Who may do what in the safety service: the role tuples its commands and reads check."""
 
 from __future__ import annotations
 
-from services.campus.scoped import CampusCommands, CampusCommandsDep
 from services.eventkit.auth import Role
 
 MANAGERS = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN)
@@ -19,8 +18,8 @@ STAFF_ON_CAMPUS = (
     Role.MEDICAL,
 )
 FIXERS = (*MANAGERS, Role.TECHNICIAN, Role.CLEANER, Role.GUARD)
-
-
-# The safety service's commands are campus-scoped: see services.campus.scoped.
-Safety = CampusCommands
-SafetyDep = CampusCommandsDep
+INSPECTORS = (*MANAGERS, Role.VICE_PRINCIPAL)
+MEDICAL = (Role.MEDICAL,)
+TEACHERS_OF_CLASS = (Role.TEACHER, Role.CLASS_TEACHER)
+SESSION_STAFF = (*MANAGERS, *TEACHERS_OF_CLASS)  # a safety session: a manager, or a teacher of its class
+REPORTERS = (*MANAGERS, Role.TEACHER, Role.CLASS_TEACHER, Role.MEDICAL)  # who reports and follows up injuries

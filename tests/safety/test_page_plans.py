@@ -17,7 +17,7 @@ from services.eventkit.projection import create_schema
 from services.eventkit.queries import Query
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.queries.hazards import hazard_list
-from services.safety.routes.inspections import inspection_list
+from services.safety.queries.inspections import inspection_list
 from services.safety.service import SAFETY
 from tests.conftest import DatabaseFactory
 

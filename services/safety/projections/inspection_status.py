@@ -2,8 +2,8 @@
 
 Per campus and inspection kind: last completed, next due, overdue or not; open
 hazards by severity and age (and how many escalated); drills done per month and
-kind; agreement signing. The tables here are the facts; ``queries`` derives the
-status from them at the moment it is asked (so "overdue" is never stale).
+kind; agreement signing. The tables here are the facts; ``services.safety.queries.status``
+derives the status from them at the moment it is asked (so "overdue" is never stale).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Every command of every service, as a typed GraphQL mutation.
 
-The mutations are made from the services' own command routes: the command's
-pydantic model becomes the GraphQL input type (one source of truth for fields,
-types and constraints), path parameters become arguments, and the answer is the
+The mutations are made from the services' command tables
+(``services/<svc>/commands.py``, one row per command route): the command's pydantic
+model becomes the GraphQL input type (one source of truth for fields, types and
+constraints), path parameters become arguments, and the answer is the
 ``CommandResult`` union. Each mutation forwards the command, the caller's token,
 an idempotency key if given and the correlation id, to its service.
 """
@@ -10,14 +11,12 @@ an idempotency key if given and the correlation id, to its service.
 from __future__ import annotations
 
 import inspect
-import re
 import types
 import typing
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
-from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, FutureDate, NaiveDatetime, PastDate, ValidationError
 from strawberry.experimental.pydantic import input as pydantic_input
 from strawberry.scalars import JSON
@@ -33,9 +32,7 @@ from gateway.results import (
     from_unavailable,
     from_validation_error,
 )
-from services.eventkit.commands import Command
-from services.eventkit.commands import CommandResult as ServiceResult
-from services.eventkit.runtime import ServiceDefinition
+from services.eventkit.command_table import CommandSpec, CommandTable
 
 # pydantic's constrained date-times are plain DateTime in GraphQL
 SCALAR_OVERRIDES: dict[object, Any] = {
@@ -44,36 +41,6 @@ SCALAR_OVERRIDES: dict[object, Any] = {
     FutureDate: DateDefinition,
     PastDate: DateDefinition,
 }
-
-
-@dataclass(frozen=True)
-class CommandRoute:
-    service: str
-    name: str  # snake_case endpoint name
-    path: str
-    path_params: list[str]
-    model: type[Command]
-    summary: str
-
-
-def command_routes(definition: ServiceDefinition) -> list[CommandRoute]:
-    """The POST routes of a service that answer a CommandResult."""
-    found = []
-    for router in definition.routers:
-        for route in router.routes:
-            if (
-                not isinstance(route, APIRoute)
-                or "POST" not in (route.methods or set())
-                or route.response_model is not ServiceResult
-            ):
-                continue
-            hints = typing.get_type_hints(route.endpoint)
-            models = [t for t in hints.values() if inspect.isclass(t) and issubclass(t, Command)]
-            if len(models) != 1:
-                raise TypeError(f"{route.path}: expected one command body, found {models}")
-            params = re.findall(r"{(\w+)}", route.path)
-            found.append(CommandRoute(definition.name, route.name, route.path, params, models[0], route.summary or ""))
-    return found
 
 
 def _camel(name: str) -> str:
@@ -124,7 +91,7 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 
 
-def _mutation(route: CommandRoute, input_type: type) -> Any:
+def _mutation(route: CommandSpec, input_type: type) -> Any:
     """A resolver with the route's path parameters as ``ID!`` arguments, and ``input``."""
 
     async def resolve(info: Info[GatewayContext, None], **kwargs: Any) -> Any:
@@ -174,11 +141,11 @@ def _mutation(route: CommandRoute, input_type: type) -> Any:
     return strawberry.mutation(resolve, name=_camel(route.name), description=description)
 
 
-def build_mutation_type(definitions: list[ServiceDefinition]) -> type:
+def build_mutation_type(tables: Sequence[CommandTable]) -> type:
     inputs = InputTypes()
     fields: dict[str, Any] = {}
-    for definition in definitions:
-        for route in command_routes(definition):
+    for table in tables:
+        for route in table.specs:
             name = _camel(route.name)
             if name in fields:
                 raise ValueError(f"two commands would be the mutation {name}: rename one endpoint")

@@ -32,7 +32,9 @@ from services import registry
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
 Query = merge_types("Query", (DirectoryQuery, SafetyQuery, SafetyLists, InventoryQuery, InventoryLists, OpsQuery))
-Mutation = build_mutation_type([service.load() for service in registry.SERVICES])  # every command of every service
+Mutation = build_mutation_type(
+    [service.load_commands() for service in registry.SERVICES]
+)  # every command of every service
 
 
 def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:

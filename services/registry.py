@@ -15,9 +15,10 @@ from __future__ import annotations
 import importlib
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from services.eventkit.command_table import CommandTable
     from services.eventkit.runtime import ServiceDefinition
 
 GATEWAY = "gateway"
@@ -37,14 +38,29 @@ class Service:
     definition: str  # "<module>:<attribute>" of its ServiceDefinition, imported by load() only
 
     @property
+    def commands(self) -> str:
+        """Where its command table is: ``<package>.commands:COMMANDS`` (the layout of every service)."""
+        return f"{self.package}.commands:COMMANDS"
+
+    @property
     def database(self) -> str:
         return database_of(self.name)
 
     def load(self) -> ServiceDefinition:
         """The service's definition (this imports the service)."""
-        module, _, attribute = self.definition.partition(":")
-        definition: ServiceDefinition = getattr(importlib.import_module(module), attribute)
+        definition: ServiceDefinition = _attribute(self.definition)
         return definition
+
+    def load_commands(self) -> CommandTable:
+        """The service's command table (this imports its aggregates and command lookups, not
+        its routes or projections): what the gateway makes mutations of."""
+        table: CommandTable = _attribute(self.commands)
+        return table
+
+
+def _attribute(path: str) -> Any:
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 # In start order: the directory first, the others mirror it. (8003 and 8005 are kept for

@@ -5,7 +5,7 @@ named in the body for a new entity, or the stream of an existing one), then run 
 through its decider if the caller holds one of the roles. A row of the table says just
 that, as Eventuous's command services do with ``On<New>`` / ``On<Existing>``::
 
-    COMMANDS = campus_commands_table("safety")
+    COMMANDS = campus_command_table("safety")
     COMMANDS.new("hazards", "/hazards", "Report a hazard", ReportHazard, Hazard, id="hazard_id", roles=STAFF)
     COMMANDS.existing("hazards", "/hazards/{hazard_id}/escalate", "Escalate a hazard", EscalateHazard, Hazard,
                       what="hazard", roles=MANAGERS)

@@ -19,21 +19,24 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from gateway.directory.queries import DirectoryQuery
 from gateway.execution import PlainFieldExecution
+from gateway.inventory.queries import InventoryQuery
 from gateway.limits import CostLimiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
+from gateway.ops.queries import OpsQuery
+from gateway.ops.subscriptions import Subscription
+from gateway.safety.queries import SafetyQuery
 from gateway.settings import GatewaySettings
-from gateway.types.directory import DirectoryQuery
-from gateway.types.inventory import InventoryLists, InventoryQuery
-from gateway.types.ops import OpsQuery, Subscription
-from gateway.types.safety import SafetyLists, SafetyQuery
 from services.directory.service import DIRECTORY
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
-Query = merge_types("Query", (DirectoryQuery, SafetyQuery, SafetyLists, InventoryQuery, InventoryLists, OpsQuery))
+Query = merge_types(
+    "Query", (DirectoryQuery, SafetyQuery, InventoryQuery, OpsQuery)
+)  # one per area, in the order of the fields
 Mutation = build_mutation_type([DIRECTORY, SAFETY, INVENTORY])
 
 

@@ -14,6 +14,7 @@ from gateway.events import HEALTH_EVENT_MARKERS, EventHub
 from gateway.ops.queries import OPERATORS
 from gateway.ops.types import LiveEvent
 from services.eventkit.auth import Principal, Role
+from services.eventkit.envelope import TenantPath
 
 Ctx = Info[GatewayContext, None]
 
@@ -25,8 +26,6 @@ def _id(value: str | None) -> strawberry.ID | None:
 def may_see(
     principal: Principal, campus_id: str | None, school_id: str | None, district_id: str | None, event_type: str
 ) -> bool:
-    from services.eventkit.envelope import TenantPath
-
     if any(marker in event_type for marker in HEALTH_EVENT_MARKERS) and not principal.has_role(Role.MEDICAL):
         return False
     return principal.covers(TenantPath(district_id=district_id, school_id=school_id, campus_id=campus_id))

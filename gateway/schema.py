@@ -34,9 +34,8 @@ from services.safety.service import SAFETY
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
-Query = merge_types(
-    "Query", (DirectoryQuery, SafetyQuery, InventoryQuery, OpsQuery)
-)  # one per area, in the order of the fields
+# one per area (gateway/<area>/queries.py); the schema lists their fields in this order
+Query = merge_types("Query", (DirectoryQuery, SafetyQuery, InventoryQuery, OpsQuery))
 Mutation = build_mutation_type([DIRECTORY, SAFETY, INVENTORY])
 
 

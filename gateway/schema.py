@@ -19,22 +19,22 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from gateway.directory.queries import DirectoryQuery
 from gateway.execution import PlainFieldExecution
+from gateway.inventory.queries import InventoryQuery
 from gateway.limits import CostLimiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
+from gateway.ops.queries import OpsQuery
+from gateway.ops.subscriptions import Subscription
+from gateway.safety.queries import SafetyQuery
 from gateway.settings import GatewaySettings
-from gateway.types.directory import DirectoryQuery
-from gateway.types.inventory import InventoryLists, InventoryQuery
-from gateway.types.ops import OpsQuery, Subscription
-from gateway.types.safety import SafetyLists, SafetyQuery
 from services import registry
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
-Query = merge_types("Query", (DirectoryQuery, SafetyQuery, SafetyLists, InventoryQuery, InventoryLists, OpsQuery))
-Mutation = build_mutation_type(
-    [service.load_commands() for service in registry.SERVICES]
-)  # every command of every service
+# one per area (gateway/<area>/queries.py); the schema lists their fields in this order
+Query = merge_types("Query", (DirectoryQuery, SafetyQuery, InventoryQuery, OpsQuery))
+Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service
 
 
 def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:

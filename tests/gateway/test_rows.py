@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gateway.types.common import row
-from gateway.types.directory import ClassTeacher, SchoolClass
-from gateway.types.safety import Hazard
+from gateway.common.pages import row
+from gateway.directory.types import ClassTeacher, SchoolClass
+from gateway.safety.types import Hazard
 
 HAZARD = {
     "hazard_id": "h1",

@@ -141,7 +141,7 @@ async def page(
     **params: Any,
 ) -> Connection[T] | None:
     """One page from a service's list endpoint, as a connection; ``then`` fetches what the
-    query asks of every item at once (see ``gateway.types.directory.with_campuses``)."""
+    query asks of every item at once (see ``gateway.common.campuses.with_campuses``)."""
     context.require()
     first = max(1, min(first, MAX_FIRST))
     body = await get(context, service, path, limit=first, after=after, **params)

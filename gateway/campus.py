@@ -1,0 +1,21 @@
+"""``Campus``, composed from the part every area adds to it.
+
+The directory's part is the campus row (and its classes); every other area adds its own
+fields (safety the inspection status, the inventory the stock). No area imports another:
+each names the composed type through ``gateway.common.campuses``. A new area with fields
+on the campus adds its part here, as one more base; the schema lists the fields in the
+order of the bases.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.directory.campus import DirectoryCampus
+from gateway.inventory.campus import InventoryOnCampus
+from gateway.safety.campus import SafetyOnCampus
+
+
+@strawberry.type
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus):
+    pass

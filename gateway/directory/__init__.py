@@ -1,0 +1,1 @@
+"""The directory in GraphQL: districts, schools, terms, campuses, classes, staff, students."""

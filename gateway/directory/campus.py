@@ -1,0 +1,28 @@
+"""The directory's part of ``Campus`` (composed in ``gateway.campus``): the campus row and its classes."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.common.pages import Connection
+from gateway.context import GatewayContext
+from gateway.directory.loaders import classes_page
+from gateway.directory.types import SchoolClass
+
+Ctx = Info[GatewayContext, None]
+
+
+@strawberry.type
+class DirectoryCampus:
+    campus_id: strawberry.ID
+    school_id: strawberry.ID
+    district_id: strawberry.ID
+    name: str
+    address: str = ""
+    closed: bool = False
+    students: int = 0
+
+    @strawberry.field
+    async def classes(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[SchoolClass] | None:
+        return await classes_page(info, self.campus_id, first, after)

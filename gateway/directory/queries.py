@@ -1,0 +1,68 @@
+"""The directory's fields of the root Query."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.common.campuses import CampusRef, campus_type
+from gateway.common.pages import Connection, one, page
+from gateway.context import GatewayContext
+from gateway.directory.loaders import classes_page
+from gateway.directory.types import District, School, SchoolClass, StaffMember, Student
+
+Ctx = Info[GatewayContext, None]
+
+
+@strawberry.type
+class DirectoryQuery:
+    @strawberry.field
+    async def districts(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[District] | None:
+        return await page(info.context, "directory", "/districts", District, "district_id", first, after)
+
+    @strawberry.field
+    async def schools(
+        self, info: Ctx, district_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[School] | None:
+        return await page(
+            info.context, "directory", "/schools", School, "school_id", first, after, district_id=district_id
+        )
+
+    @strawberry.field
+    async def campuses(
+        self, info: Ctx, school_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[CampusRef] | None:
+        return await page(
+            info.context, "directory", "/campuses", campus_type(info), "campus_id", first, after, school_id=school_id
+        )
+
+    @strawberry.field
+    async def campus(self, info: Ctx, campus_id: strawberry.ID) -> CampusRef | None:
+        return await one(info.context, "directory", f"/campuses/{campus_id}", campus_type(info))
+
+    @strawberry.field
+    async def classes(
+        self, info: Ctx, campus_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[SchoolClass] | None:
+        return await classes_page(info, campus_id, first, after)
+
+    @strawberry.field
+    async def staff(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        role: str | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[StaffMember] | None:
+        return await page(
+            info.context, "directory", "/staff", StaffMember, "staff_id", first, after, campus_id=campus_id, role=role
+        )
+
+    @strawberry.field
+    async def students(
+        self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[Student] | None:
+        return await page(
+            info.context, "directory", "/students", Student, "student_id", first, after, class_id=class_id
+        )

@@ -1,0 +1,98 @@
+"""The directory's types: districts, schools and their terms, classes, staff and students.
+(The campus row is the directory's part of ``Campus``: ``gateway.directory.campus``.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.pages import Connection, page
+from gateway.context import GatewayContext
+
+Ctx = Info[GatewayContext, None]
+
+
+@strawberry.type
+class District:
+    district_id: strawberry.ID
+    name: str
+
+
+@strawberry.type
+class School:
+    school_id: strawberry.ID
+    district_id: strawberry.ID
+    name: str
+
+    @strawberry.field(description="The school calendar; `on` picks the term a day falls in")
+    async def terms(
+        self, info: Ctx, on: dt.date | None = None, first: int = 20, after: str | None = None
+    ) -> Connection[Term] | None:
+        return await page(
+            info.context,
+            "directory",
+            f"/schools/{self.school_id}/terms",
+            Term,
+            "term_id",
+            first,
+            after,
+            on=on.isoformat() if on else None,
+        )
+
+
+@strawberry.type
+class Term:
+    term_id: strawberry.ID
+    school_id: strawberry.ID
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+@strawberry.type
+class ClassTeacher:
+    staff_id: strawberry.ID
+    subject: str
+
+
+@strawberry.type
+class SchoolClass:
+    class_id: strawberry.ID
+    campus_id: strawberry.ID
+    school_id: strawberry.ID
+    district_id: strawberry.ID
+    name: str
+    grade: int
+    class_teacher_id: strawberry.ID | None = None
+    students: int = 0
+    teachers: list[ClassTeacher] = strawberry.field(default_factory=list)
+
+    @strawberry.field
+    def campus(self, info: Ctx) -> CampusRef | None:
+        return load_campus(info, str(self.campus_id))
+
+
+@strawberry.type
+class StaffMember:
+    staff_id: strawberry.ID
+    district_id: strawberry.ID
+    school_id: strawberry.ID | None
+    name: str
+    roles: list[str]
+    campus_ids: list[strawberry.ID]
+    active: bool
+
+
+@strawberry.type
+class Student:
+    student_id: strawberry.ID
+    class_id: strawberry.ID
+    campus_id: strawberry.ID
+    school_id: strawberry.ID
+    name: str
+    admission: str
+    enrolled_on: dt.date
+    active: bool

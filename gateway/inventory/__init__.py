@@ -1,0 +1,2 @@
+"""The inventory in GraphQL: stock counts per campus and item, the procurement pipeline,
+repairs and keys."""

@@ -1,0 +1,98 @@
+"""The inventory's fields of the root Query."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.common.campuses import with_campuses
+from gateway.common.pages import Connection, one, page
+from gateway.context import GatewayContext
+from gateway.inventory.loaders import pipeline_steps, stock_page
+from gateway.inventory.types import Key, PipelineStep, Purchase, Repair, StockLine
+
+Ctx = Info[GatewayContext, None]
+
+
+@strawberry.type
+class InventoryQuery:
+    @strawberry.field(description="Inventory counts per campus and item")
+    async def inventory_counts(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        below_reorder_point: bool = False,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[StockLine] | None:
+        return await stock_page(info.context, campus_id, below_reorder_point, first, after)
+
+    @strawberry.field
+    async def purchases(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        status: str | None = None,
+        category: str | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Purchase] | None:
+        return await page(
+            info.context,
+            "inventory",
+            "/purchases",
+            Purchase,
+            "purchase_id",
+            first,
+            after,
+            campus_id=campus_id,
+            status=status,
+            category=category,
+            then=with_campuses(info),
+        )
+
+    @strawberry.field
+    async def purchase(self, info: Ctx, purchase_id: strawberry.ID) -> Purchase | None:
+        return await one(info.context, "inventory", f"/purchases/{purchase_id}", Purchase)
+
+    @strawberry.field(description="How many purchases wait at each step, per campus")
+    async def procurement_pipeline(
+        self, info: Ctx, campus_id: strawberry.ID | None = None
+    ) -> list[PipelineStep] | None:
+        return await pipeline_steps(info.context, campus_id)
+
+    @strawberry.field
+    async def repairs(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        state: str | None = None,
+        hazard_id: strawberry.ID | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Repair] | None:
+        return await page(
+            info.context,
+            "inventory",
+            "/repairs",
+            Repair,
+            "repair_id",
+            first,
+            after,
+            campus_id=campus_id,
+            state=state,
+            hazard_id=hazard_id,
+            then=with_campuses(info),
+        )
+
+    @strawberry.field(description="Keys issued and not returned; overdue ones carry daysOverdue")
+    async def keys_outstanding(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        overdue_only: bool = False,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Key] | None:
+        path = "/keys/overdue" if overdue_only else "/keys/outstanding"
+        return await page(info.context, "inventory", path, Key, "key_id", first, after, campus_id=campus_id)

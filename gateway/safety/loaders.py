@@ -1,0 +1,56 @@
+"""Campus safety's service calls: the inspection status, by campus (a dataloader) and by page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from gateway.common.pages import Connection, Edge, PageInfo, get, row
+from gateway.context import GatewayContext
+from gateway.safety.types import AgreementRate, CampusSafety, DrillCoverage, HazardSummary, KindStatus
+
+CAMPUS_SAFETY_LOADER = "campus_safety"
+
+
+def campus_safety_loader(context: GatewayContext) -> DataLoader[str, CampusSafety | None]:
+    """The inspection status of every campus a query names, in one call to the safety service."""
+
+    async def load(ids: list[str]) -> list[CampusSafety | None]:
+        body = await get(context, "safety", "/inspection-status", ids=",".join(sorted(set(ids))), limit=500)
+        found = {item["campus_id"]: row(CampusSafety, _status(item)) for item in body["items"]}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+async def inspection_status_page(
+    context: GatewayContext, school_id: strawberry.ID | None, month: dt.date | None, first: int, after: str | None
+) -> Connection[CampusSafety] | None:
+    """A page of the inspection status of the campuses in the caller's scope."""
+    context.require()
+    body = await get(
+        context,
+        "safety",
+        "/inspection-status",
+        school_id=school_id,
+        month=month.isoformat() if month else None,
+        limit=max(1, min(first, 500)),
+        after=after,
+    )
+    edges = [Edge(cursor=i["campus_id"], node=row(CampusSafety, _status(i))) for i in body["items"]]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=body["next_cursor"] is not None, end_cursor=body["next_cursor"]),
+    )
+
+
+def _status(item: dict[str, Any]) -> dict[str, Any]:
+    return item | {
+        "inspections": [row(KindStatus, k) for k in item["inspections"]],
+        "hazards": row(HazardSummary, item["hazards"]),
+        "drills": row(DrillCoverage, item["drills"]),
+        "agreements": [row(AgreementRate, a) for a in item["agreements"]],
+    }

@@ -1,0 +1,185 @@
+"""Campus safety's fields of the root Query."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.common.campuses import with_campuses
+from gateway.common.pages import Connection, one, page
+from gateway.context import GatewayContext
+from gateway.safety.loaders import inspection_status_page
+from gateway.safety.types import (
+    AgreementCampaign,
+    Bus,
+    CampusSafety,
+    Drill,
+    Hazard,
+    HealthRecord,
+    Incident,
+    Inspection,
+    SafetySession,
+)
+
+Ctx = Info[GatewayContext, None]
+
+
+@strawberry.type
+class SafetyQuery:
+    @strawberry.field(description="Inspection status of the campuses in the caller's scope")
+    async def inspection_status(
+        self,
+        info: Ctx,
+        school_id: strawberry.ID | None = None,
+        month: dt.date | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[CampusSafety] | None:
+        return await inspection_status_page(info.context, school_id, month, first, after)
+
+    @strawberry.field
+    async def hazards(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        status: str | None = None,
+        severity: str | None = None,
+        open_only: bool = False,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Hazard] | None:
+        return await page(
+            info.context,
+            "safety",
+            "/hazards",
+            Hazard,
+            "hazard_id",
+            first,
+            after,
+            campus_id=campus_id,
+            status=status,
+            severity=severity,
+            open_only=open_only or None,
+            then=with_campuses(info),
+        )
+
+    @strawberry.field
+    async def hazard(self, info: Ctx, hazard_id: strawberry.ID) -> Hazard | None:
+        return await one(info.context, "safety", f"/hazards/{hazard_id}", Hazard)
+
+    @strawberry.field
+    async def inspections(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        kind: str | None = None,
+        completed: bool | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Inspection] | None:
+        return await page(
+            info.context,
+            "safety",
+            "/inspections",
+            Inspection,
+            "inspection_id",
+            first,
+            after,
+            campus_id=campus_id,
+            kind=kind,
+            completed=completed,
+            then=with_campuses(info),
+        )
+
+    @strawberry.field
+    async def drills(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        kind: str | None = None,
+        month: dt.date | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Drill] | None:
+        return await page(
+            info.context,
+            "safety",
+            "/drills",
+            Drill,
+            "drill_id",
+            first,
+            after,
+            campus_id=campus_id,
+            kind=kind,
+            month=month.isoformat() if month else None,
+            then=with_campuses(info),
+        )
+
+    @strawberry.field(description="Student injuries")
+    async def incidents(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        setting: str | None = None,
+        open: bool | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Incident] | None:
+        return await page(
+            info.context,
+            "safety",
+            "/injuries",
+            Incident,
+            "injury_id",
+            first,
+            after,
+            campus_id=campus_id,
+            setting=setting,
+            open=open,
+            then=with_campuses(info),
+        )
+
+    @strawberry.field
+    async def buses(
+        self, info: Ctx, campus_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[Bus] | None:
+        return await page(info.context, "safety", "/buses", Bus, "bus_id", first, after, campus_id=campus_id)
+
+    @strawberry.field
+    async def agreement_campaigns(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        term_id: strawberry.ID | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[AgreementCampaign] | None:
+        return await page(
+            info.context,
+            "safety",
+            "/agreement-campaigns",
+            AgreementCampaign,
+            "campaign_id",
+            first,
+            after,
+            campus_id=campus_id,
+            term_id=term_id,
+        )
+
+    @strawberry.field(description="Health records: the medical room, and teachers for their own classes")
+    async def health_records(
+        self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[HealthRecord] | None:
+        return await page(
+            info.context, "safety", "/health-records", HealthRecord, "student_id", first, after, class_id=class_id
+        )
+
+    @strawberry.field
+    async def safety_sessions(
+        self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+    ) -> Connection[SafetySession] | None:
+        return await page(
+            info.context, "safety", "/safety-sessions", SafetySession, "session_id", first, after, class_id=class_id
+        )

@@ -1,9 +1,8 @@
-"""The seed's school, written through the directory's real command handlers."""
+"""The seed's school (``demo.school``), written through the directory's real command handlers."""
 
 from __future__ import annotations
 
-from datetime import date
-
+from demo.school import SEED, Command
 from services.directory import commands as c
 from services.directory.events import DIRECTORY_EVENTS, Admission
 from services.directory.handlers import DirectoryHandlers
@@ -12,6 +11,10 @@ from services.eventkit.commands import CommandBus, CommandContext
 from services.eventkit.store import EventStore
 
 PLATFORM = Principal(subject="platform", roles=frozenset([Role.PLATFORM_ADMIN]))
+
+# Its classes g6-1 (main) and g1-1 (aoyuan) and one class teacher, huang in g6-1; the students
+# are the test's own.
+SCHOOL = SEED.only(schools=["xuexiao"], classes=["g6-1", "g1-1"], staff=["huang"], students=[], parents=[])
 
 
 def directory_handlers(store: EventStore) -> DirectoryHandlers:
@@ -22,46 +25,47 @@ def ctx(principal: Principal = PLATFORM, command_id: str | None = None) -> Comma
     return CommandContext(principal=principal, command_id=command_id)
 
 
-async def seed_school(h: DirectoryHandlers, *, students: int = 10, prefix: str = "") -> None:
-    """District xinbei, school xuexiao with main and Aoyuan campuses, a term, classes and students."""
-    p = prefix
-    await h.register_district(c.RegisterDistrict(district_id=f"{p}xinbei", name="新北区"), ctx())
-    await h.register_school(
-        c.RegisterSchool(school_id=f"{p}xuexiao", district_id=f"{p}xinbei", name="薛家实验小学"), ctx()
-    )
-    await h.schedule_term(
-        f"{p}xuexiao",
-        c.ScheduleTerm(
-            term_id=f"{p}2020-2021-1", name="2020-2021 第一学期", starts_on=date(2020, 9, 1), ends_on=date(2021, 1, 31)
-        ),
-        ctx(),
-    )
-    for campus, name in (("main", "本部"), ("aoyuan", "奥园校区")):
-        await h.open_campus(c.OpenCampus(campus_id=f"{p}{campus}", school_id=f"{p}xuexiao", name=name), ctx())
-    await h.open_class(c.OpenClass(class_id=f"{p}g6c1", campus_id=f"{p}main", name="六1班", grade=6), ctx())
-    await h.open_class(c.OpenClass(class_id=f"{p}g1c1", campus_id=f"{p}aoyuan", name="一1班", grade=1), ctx())
-    await h.join_staff(
-        c.JoinStaff(
-            staff_id=f"{p}huang",
-            district_id=f"{p}xinbei",
-            school_id=f"{p}xuexiao",
-            name="黄老师",
-            roles=[Role.TEACHER, Role.CLASS_TEACHER],
-            campus_ids=[f"{p}main"],
-        ),
-        ctx(),
-    )
-    await h.assign_teacher(
-        f"{p}g6c1", c.AssignTeacher(staff_id=f"{p}huang", subject="语文", is_class_teacher=True), ctx()
-    )
+async def handle(h: DirectoryHandlers, command: Command) -> None:
+    """A command of :meth:`demo.school.District.commands`, given to the handler its route calls."""
+    body = command.body
+    match command.path.strip("/").split("/"):
+        case ["districts"]:
+            await h.register_district(c.RegisterDistrict.model_validate(body), ctx())
+        case ["schools"]:
+            await h.register_school(c.RegisterSchool.model_validate(body), ctx())
+        case ["schools", school_id, "terms"]:
+            await h.schedule_term(school_id, c.ScheduleTerm.model_validate(body), ctx())
+        case ["campuses"]:
+            await h.open_campus(c.OpenCampus.model_validate(body), ctx())
+        case ["staff"]:
+            await h.join_staff(c.JoinStaff.model_validate(body), ctx())
+        case ["classes"]:
+            await h.open_class(c.OpenClass.model_validate(body), ctx())
+        case ["classes", class_id, "teachers"]:
+            await h.assign_teacher(class_id, c.AssignTeacher.model_validate(body), ctx())
+        case ["students"]:
+            await h.enroll_student(c.EnrollStudent.model_validate(body), ctx())
+        case ["parents"]:
+            await h.register_parent(c.RegisterParent.model_validate(body), ctx())
+        case ["parents", parent_id, "children"]:
+            await h.link_parent(parent_id, c.LinkParent.model_validate(body), ctx())
+        case _:
+            raise ValueError(f"no handler for {command.path}")
+
+
+async def seed_school(h: DirectoryHandlers, *, students: int = 10) -> None:
+    """District xinbei, school xuexiao with main and Aoyuan campuses, a term, classes g6-1 and
+    g1-1, a class teacher, and ``students`` students in g6-1 (s000, s001...; every fifth a transfer)."""
+    for command in SCHOOL.commands():
+        await handle(h, command)
     for i in range(students):
         await h.enroll_student(
             c.EnrollStudent(
-                student_id=f"{p}s{i:03d}",
+                student_id=f"s{i:03d}",
                 name=f"学生{i}",
-                class_id=f"{p}g6c1",
+                class_id="g6-1",
                 admission=Admission.TRANSFER if i % 5 == 0 else Admission.NEW,
-                enrolled_on=date(2020, 9, 1),
+                enrolled_on=SCHOOL.term.starts_on,
             ),
             ctx(),
         )

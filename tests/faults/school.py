@@ -18,6 +18,7 @@ from services.directory.service import DIRECTORY
 from services.eventkit.consumer import ConsumerRunner
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import Envelope, TenantPath, new_envelope
+from services.eventkit.processes import ServiceProcess
 from services.eventkit.runtime import Mode, ServiceDefinition
 from services.eventkit.settings import Settings
 from services.inventory.events import PurchaseCategory
@@ -31,13 +32,13 @@ from services.inventory.procurement import (
     SignAcceptance,
 )
 from tests.conftest import eventually
-from tests.faults.harness import Harness, Process, Service
+from tests.faults.harness import Harness, Service
 from tests.faults.ledger import Ledger, ServiceView, check_run, wait_settled
 from tests.school import SCHOOL, Headers, register_district, seed, tokens_for
 
 ITEMS = [("broom", "笤帚", 1500), ("gloves", "橡胶手套", 600), ("pen", "签字笔", 200)]
 
-Running = Service | Process
+Running = Service | ServiceProcess
 
 
 @dataclass

@@ -19,7 +19,7 @@ WORKDIR /app
 COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
-# Everything else the .dockerignore lets through (services/, gateway/ once it exists, ...).
+# Everything else the .dockerignore lets through (services/, gateway/, demo/ for `python -m services demo`, ...).
 # Owned by root and only readable by the service user.
 COPY . .
 

@@ -35,27 +35,14 @@ import time
 from typing import Any
 from uuid import uuid4
 
+from bench.cli import console, parser, pick, run
+from bench.clients import ClientPool, district_admin_headers
 from bench.commands_http import hazard_body, prepare
-from bench.common import (
-    ClientPool,
-    Latency,
-    ServiceProcess,
-    console,
-    delete_topics,
-    district_admin_headers,
-    footer,
-    fresh_database,
-    header,
-    new_namespace,
-    open_loop,
-    parser,
-    pick,
-    rate_table,
-    run,
-    settings_for,
-    summary,
-)
+from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import DISTRICT
+from bench.load import Latency, open_loop
+from bench.processes import BenchProcess
+from bench.report import footer, header, rate_table, summary
 from services.eventkit.db import create_pool
 from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, stop_quietly
 from services.eventkit.settings import Settings
@@ -107,7 +94,7 @@ async def main(args: argparse.Namespace) -> None:
     duration = args.duration or pick(quick, 30.0, 8.0)
     await header(f"bench.command_to_query: command -> GraphQL at {args.rate:,.0f} commands/s")
     namespace = new_namespace("c2q")
-    procs: list[ServiceProcess] = []
+    procs: list[BenchProcess] = []
     graphql = Latency()
     table = Latency()
     commands = Latency()
@@ -118,11 +105,11 @@ async def main(args: argparse.Namespace) -> None:
             with console.status("baseline: the Kafka hop alone"):
                 hop = await kafka_hop(settings, args.rate, pick(quick, 1000, 300))
             await prepare(dsn)
-            safety = ServiceProcess("safety", settings, mode="all")
+            safety = BenchProcess("safety", settings, mode="all")
             procs.append(safety)
             with console.status("starting the safety service"):
-                await safety.start()
-            gateway = ServiceProcess(
+                await safety.launch()
+            gateway = BenchProcess(
                 "gateway",
                 settings,
                 env={
@@ -133,7 +120,7 @@ async def main(args: argparse.Namespace) -> None:
             )
             procs.append(gateway)
             with console.status("starting the gateway"):
-                await gateway.start()
+                await gateway.launch()
             headers = district_admin_headers(settings, DISTRICT)
             writers = ClientPool("raw", safety.url, headers, 64)
             readers = ClientPool("raw", gateway.url, headers, 64)
@@ -224,7 +211,7 @@ async def main(args: argparse.Namespace) -> None:
                 await readers.aclose()
     finally:
         for p in reversed(procs):
-            await p.stop()
+            await p.close()
         await delete_topics(namespace)
     rows: list[dict[str, Any]] = [
         {"name": "baseline: Kafka hop (produce acks=all -> consumed)", "rate": args.rate, "unit": "/s",

@@ -43,31 +43,15 @@ from uuid import uuid4
 
 import asyncpg
 
-from bench.common import (
-    ClientPool,
-    CpuMeter,
-    LoadResult,
-    LoopHealth,
-    ServiceProcess,
-    closed_loop,
-    console,
-    delete_topics,
-    district_admin_headers,
-    footer,
-    fresh_database,
-    header,
-    new_namespace,
-    open_loop,
-    parser,
-    pick,
-    rate_table,
-    run,
-    settings_for,
-    settle,
-    summary,
-    wait_until,
-)
+from bench.cli import console, parser, pick, run
+from bench.clients import ClientPool, district_admin_headers
+from bench.cpu import CpuMeter
+from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import DISTRICT, campuses
+from bench.load import LoadResult, closed_loop, open_loop, settle, wait_until
+from bench.loop_health import LoopHealth
+from bench.processes import BenchProcess
+from bench.report import footer, header, rate_table, summary
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.kafka import ensure_topics, make_producer, stop_quietly
 from services.eventkit.settings import Settings
@@ -223,7 +207,7 @@ async def main(args: argparse.Namespace) -> None:
     )
     namespace = new_namespace("commands")
     rows: list[dict[str, Any]] = []
-    procs: list[ServiceProcess] = []
+    procs: list[BenchProcess] = []
     loads: dict[str, tuple[LoadResult, LoadResult, LoadResult, str]] = {}
     try:
         async with fresh_database("commands_http") as dsn:
@@ -232,13 +216,13 @@ async def main(args: argparse.Namespace) -> None:
             root = Path(args.service_root) if args.service_root else None
             api_env = {"HOUQIN_API_PROCESSES": str(args.processes)}
             if args.mode == "all":
-                procs.append(ServiceProcess("safety", settings, mode="all", root=root, env=api_env))
+                procs.append(BenchProcess("safety", settings, mode="all", root=root, env=api_env))
             else:
-                procs.append(ServiceProcess("safety", settings, mode="api", root=root, env=api_env))
-                procs.append(ServiceProcess("safety", settings, mode="workers", root=root))
+                procs.append(BenchProcess("safety", settings, mode="api", root=root, env=api_env))
+                procs.append(BenchProcess("safety", settings, mode="workers", root=root))
             with console.status(f"starting the safety service ({args.mode})"):
                 for p in procs:
-                    await p.start()
+                    await p.launch()
             roles = (
                 {"service": procs} if args.mode == "all" else {"service API": procs[:1], "service workers": procs[1:]}
             )
@@ -263,7 +247,7 @@ async def main(args: argparse.Namespace) -> None:
             finally:
                 await pool.close()
             for p in reversed(procs):
-                await p.stop()
+                await p.close()
             procs = []
             for kind, (closed, opened, easy, cpu) in loads.items():
                 rows.append({"name": f"HTTP closed loop, {kind} ({clients} clients)", "rate": closed.rate,
@@ -282,7 +266,7 @@ async def main(args: argparse.Namespace) -> None:
                          "note": "the disk path's ceiling"})  # fmt: skip
     finally:
         for p in procs:
-            await p.stop()
+            await p.close()
         await delete_topics(namespace)
     for kind, (closed, opened, easy, _) in loads.items():
         first_error = closed.first_error or opened.first_error or easy.first_error

@@ -21,12 +21,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from demo.school import SEED
 from services.eventkit.envelope import Envelope
 
 DISTRICT = "bench-district"
 SCHOOLS = 20
 CAMPUSES_PER_SCHOOL = 3
-TERM_STARTS = date(2020, 9, 1)
+TERM = SEED.term  # the seed's term, in every school of the district
+TERM_STARTS = TERM.starts_on
 PATROLS = ((7, 30), (10, 0), (12, 30), (16, 30))  # 日巡视: before school, mid-morning, noon, after school
 CHECKLIST = [f"item-{i:02d}" for i in range(36)]
 AREAS = ["教学楼", "食堂", "操场", "宿舍", "实验室", "校门"]
@@ -140,8 +142,8 @@ def safety_term(target_events: int, *, seed: int = 7) -> Iterator[Envelope]:
             {
                 "campaign_id": f"{c.campus_id}-t1",
                 "campus_id": c.campus_id,
-                "term_id": "2020-2021-1",
-                "title": "2020-2021 第一学期 安全责任书",
+                "term_id": TERM.term_id,
+                "title": f"{TERM.name} 安全责任书",
                 "document_ref": "docs/agreement-2020.pdf",
                 "parties": ["staff", "parent"],
             },

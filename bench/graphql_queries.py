@@ -35,30 +35,14 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bench.common import (
-    ClientPool,
-    CpuMeter,
-    Latency,
-    LoadResult,
-    ServiceProcess,
-    closed_loop,
-    console,
-    delete_topics,
-    district_admin_headers,
-    footer,
-    fresh_database,
-    header,
-    new_namespace,
-    open_loop,
-    parser,
-    pick,
-    rate_table,
-    run,
-    settings_for,
-    settle,
-    summary,
-)
+from bench.cli import console, parser, pick, run
+from bench.clients import ClientPool, district_admin_headers
+from bench.cpu import CpuMeter
+from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import DISTRICT, campuses, directory_events, safety_term
+from bench.load import Latency, LoadResult, closed_loop, open_loop, settle
+from bench.processes import BenchProcess
+from bench.report import footer, header, rate_table, summary
 from services.directory.service import DIRECTORY
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.projection import ensure_projection, rebuild
@@ -170,7 +154,7 @@ async def main(args: argparse.Namespace) -> None:
         f"{args.gateway_processes} gateway process(es)"
     )
     namespace = new_namespace("graphql")
-    procs: list[ServiceProcess] = []
+    procs: list[BenchProcess] = []
     rows: list[dict[str, Any]] = []
     results: dict[str, tuple[LoadResult, LoadResult, LoadResult | None]] = {}
     rng = random.Random(5)
@@ -215,13 +199,13 @@ async def main(args: argparse.Namespace) -> None:
 
             safety_settings = settings_for("safety", safety_dsn, namespace)
             directory_settings = settings_for("directory", directory_dsn, namespace)
-            directory = ServiceProcess("directory", directory_settings, mode="api")
-            safety = ServiceProcess("safety", safety_settings, mode="api")
+            directory = BenchProcess("directory", directory_settings, mode="api")
+            safety = BenchProcess("safety", safety_settings, mode="api")
             procs += [directory, safety]
             with console.status("starting the directory and safety services"):
-                await directory.start()
-                await safety.start()
-            gateway = ServiceProcess(
+                await directory.launch()
+                await safety.launch()
+            gateway = BenchProcess(
                 "gateway",
                 safety_settings,
                 env={
@@ -233,7 +217,7 @@ async def main(args: argparse.Namespace) -> None:
             )
             procs.append(gateway)
             with console.status("starting the gateway"):
-                await gateway.start()
+                await gateway.launch()
             headers = district_admin_headers(safety_settings, DISTRICT)
             to_gateway = ClientPool("raw", gateway.url, headers, 64)
             to_safety = ClientPool("raw", safety.url, headers, 64)
@@ -304,7 +288,7 @@ async def main(args: argparse.Namespace) -> None:
                 await conn.close()
     finally:
         for p in reversed(procs):
-            await p.stop()
+            await p.close()
         await delete_topics(namespace)
     for label, (most, at_rate, easy) in results.items():
         for what, r in (("most (8 clients)", most), (f"at {args.rate:,.0f}/s", at_rate), ("at 60% of most", easy)):

@@ -32,22 +32,11 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import (
-    console,
-    delete_topics,
-    footer,
-    fresh_database,
-    header,
-    new_namespace,
-    parser,
-    pick,
-    rate_table,
-    run,
-    settings_for,
-    summary,
-    wait_until,
-)
+from bench.cli import console, parser, pick, run
+from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import safety_term
+from bench.load import wait_until
+from bench.report import footer, header, rate_table, summary
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import (

@@ -30,19 +30,10 @@ from uuid import uuid4
 
 import asyncpg
 
-from bench.common import (
-    closed_loop,
-    console,
-    footer,
-    fresh_database,
-    frozen_heap,
-    header,
-    parser,
-    pick,
-    rate_table,
-    run,
-    summary,
-)
+from bench.cli import console, parser, pick, run
+from bench.databases import fresh_database
+from bench.load import closed_loop, frozen_heap
+from bench.report import footer, header, rate_table, summary
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import Envelope
 from services.eventkit.store import EventStore

@@ -132,7 +132,7 @@ def load_demo() -> None:
     """Loads the demo district through the running services, unless it is already there."""
     import httpx
 
-    from services.demo import DemoLoader
+    from demo.loader import DemoLoader
 
     async def run() -> str:
         clients = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from services.demo import DemoLoader
+from demo.loader import DemoLoader
 from services.directory.service import DIRECTORY
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY

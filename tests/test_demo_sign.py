@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from services.demo import DemoLoader
+from demo.loader import DemoLoader
 from services.eventkit.settings import Settings
 
 

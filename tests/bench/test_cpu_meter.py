@@ -6,7 +6,7 @@ import subprocess
 import sys
 from subprocess import PIPE
 
-from bench.common import CpuMeter, Usage
+from bench.cpu import CpuMeter, Usage
 
 SLEEPER = "import time\nfor _ in range(300):\n    time.sleep(0.001)\n"
 SPINNER = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from bench.common import LoopHealth
+from bench.loop_health import LoopHealth
 
 
 def metrics(lags: list[float], pauses: dict[str, list[float]], commands: dict[str, list[float]]) -> str:

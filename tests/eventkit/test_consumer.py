@@ -62,7 +62,7 @@ async def stop(handle: tuple[asyncio.Event, asyncio.Task[None]]) -> None:
     await asyncio.wait_for(handle[1], 30)
 
 
-async def headcount(pool: asyncpg.Pool, class_id: str = "g6c1") -> int | None:
+async def headcount(pool: asyncpg.Pool, class_id: str = "g6-1") -> int | None:
     value: int | None = await pool.fetchval("SELECT students FROM directory_classes WHERE class_id = $1", class_id)
     return value
 
@@ -170,7 +170,7 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_g
         EnrollStudent(
             student_id="late",
             name="插班生",
-            class_id="g6c1",
+            class_id="g6-1",
             admission=Admission.TRANSFER,
             enrolled_on=date(2020, 10, 8),
         ),

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from datetime import date
 
 import asyncpg
@@ -16,10 +12,11 @@ from prometheus_client import REGISTRY
 from services.directory.events import DistrictRegistered, TermScheduled
 from services.eventkit.envelope import DomainEvent, TenantPath, new_envelope
 from services.eventkit.kafka import ensure_topics, make_producer
+from services.eventkit.processes import ServiceProcess
 from services.eventkit.relay import PENDING_SQL, OutboxRelay
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
-from tests.conftest import ROOT, SettingsFactory, eventually
+from tests.conftest import SettingsFactory, eventually
 from tests.kafka_helpers import check_stream_order, envelopes_of, read_topic
 
 TENANT = TenantPath(district_id="xinbei", school_id="xuexiao")
@@ -201,21 +198,12 @@ async def test_a_relay_killed_mid_publish_then_restarted_loses_nothing(make_sett
     pool = await migrated(settings)
     store = EventStore(pool)
     total = await write_streams(store, streams=60, per_stream=50)  # 3,000 events
-    env = os.environ | {
-        "HOUQIN_DATABASE_URL": settings.dsn,
-        "HOUQIN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "HOUQIN_NAMESPACE": settings.namespace,
-        "HOUQIN_RELAY_BATCH_SIZE": "40",
-        "HOUQIN_LOG_LEVEL": "WARNING",
-    }
-    command = [sys.executable, "-m", "services.directory", "serve", "--mode", "relay"]
-
-    relay = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: ASYNC220 - a real process to kill
+    relay = ServiceProcess("directory", settings, mode="relay", env={"HOUQIN_RELAY_BATCH_SIZE": "40"})
+    relay.start()
     try:
         # kill it once it is well into the outbox, but far from done
         await eventually(lambda: _outbox_between(pool, 300, total - 300), timeout=60, interval=0.005)
-        relay.send_signal(signal.SIGKILL)
-        relay.wait(10)
+        relay.kill()
         left = await pool.fetchval("SELECT count(*) FROM outbox")
         assert 0 < left < total
 
@@ -225,12 +213,11 @@ async def test_a_relay_killed_mid_publish_then_restarted_loses_nothing(make_sett
             await append(store, f"school-{i}", 50, term(50))
         more += 60
 
-        relay = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: ASYNC220 - a real process to kill
+        relay.start()
         await eventually(lambda: _outbox_empty(pool), timeout=120)
     finally:
-        relay.send_signal(signal.SIGTERM)
-        relay.wait(30)
-    assert relay.returncode == 0, "the relay should stop cleanly on SIGTERM"
+        await relay.close()
+    assert relay.popen is not None and relay.popen.returncode == 0, "the relay should stop cleanly on SIGTERM"
 
     records = await read_topic(settings.kafka_bootstrap, settings.events_topic, until=total + more)
     envs = envelopes_of(records)

@@ -6,8 +6,8 @@ broker (``infra/kafka/start.sh`` with its own state dir and ports) and a second 
 (``infra/postgres/start.sh`` with ``HOUQIN_PG_CLUSTER=faults``) are theirs alone.
 
 A :class:`Harness` belongs to one test: it makes the test's databases and topic
-namespace, starts services in process or as real processes (to SIGKILL), and stops and
-drops all of it when the test ends.
+namespace, starts services in process or as real processes (to SIGKILL; the runner of
+``services/eventkit/processes.py``), and stops and drops all of it when the test ends.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -33,12 +31,12 @@ from fastapi.responses import JSONResponse
 from services.eventkit.app import create_app
 from services.eventkit.db import create_pool
 from services.eventkit.kafka import delete_topics
+from services.eventkit.processes import HOST, ServiceProcess
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime
 from services.eventkit.settings import Settings
 from tests.conftest import drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
 KAFKA_PORT = int(os.environ.get("HOUQIN_FAULTS_KAFKA_PORT", "19092"))
 KAFKA_CONTROLLER_PORT = int(os.environ.get("HOUQIN_FAULTS_KAFKA_CONTROLLER_PORT", "19093"))
 PG_PORT = int(os.environ.get("HOUQIN_FAULTS_PG_PORT", "5499"))
@@ -248,92 +246,6 @@ class Service:
 
 
 @dataclass
-class Process:
-    """A service running as a real process (``python -m services.<name> serve``): one to SIGKILL."""
-
-    service: str
-    settings: Settings
-    port: int | None
-    mode: Mode
-    argv: list[str]
-    env: dict[str, str]
-    log_path: Path
-    popen: subprocess.Popen[bytes] | None = None
-    _log: TextIO | None = None
-    client: httpx.AsyncClient | None = None
-
-    def start(self) -> None:
-        assert self.popen is None or self.popen.poll() is not None, "already running"
-        self._log = self.log_path.open("a")
-        self._log.write(f"--- start {' '.join(self.argv)}\n")
-        self._log.flush()
-        self.popen = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
-        if self.port is not None and self.client is None:
-            self.client = httpx.AsyncClient(base_url=f"http://{HOST}:{self.port}", timeout=30)
-
-    async def ready(self, timeout: float = 60) -> None:
-        """Until the API answers (a process without an API: until it is alive for a moment)."""
-        deadline = time.monotonic() + timeout
-        assert self.popen is not None
-        if self.client is None:
-            await asyncio.sleep(0.5)
-            assert self.popen.poll() is None, f"{self.service} exited: see {self.log_path}"
-            return
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise AssertionError(f"{self.service} exited with {self.popen.returncode}: see {self.log_path}")
-            with contextlib.suppress(httpx.TransportError):
-                if (await self.client.get("/healthz", timeout=2)).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"{self.service} did not answer within {timeout}s: see {self.log_path}")
-
-    @property
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown of any kind (no relay round finished, no offsets committed)."""
-        assert self.popen is not None
-        self.popen.send_signal(signal.SIGKILL)
-        self.popen.wait(10)
-
-    async def wait_exit(self, timeout: float) -> int:
-        assert self.popen is not None
-        deadline = time.monotonic() + timeout
-        while self.popen.poll() is None:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.service} still running after {timeout}s: see {self.log_path}")
-            await asyncio.sleep(0.05)
-        return self.popen.returncode
-
-    async def terminate(self) -> None:
-        if self.popen is not None and self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                await self.wait_exit(30)
-            except AssertionError:
-                self.popen.kill()
-                self.popen.wait(10)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    async def close(self) -> None:
-        await self.terminate()
-        if self.client is not None:
-            await self.client.aclose()
-            self.client = None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
 class Harness:
     """One test's view of the fault infrastructure; everything it starts stops with the test."""
 
@@ -342,7 +254,7 @@ class Harness:
     namespace: str = field(default_factory=lambda: f"faults{uuid4().hex[:10]}")
     databases: list[str] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
-    processes: list[Process] = field(default_factory=list)
+    processes: list[ServiceProcess] = field(default_factory=list)
     pools: list[asyncpg.Pool] = field(default_factory=list)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     app_errors: list[tuple[str, str]] = field(default_factory=list)  # (service, repr) of every 500 in process
@@ -393,27 +305,17 @@ class Harness:
 
     def process(
         self, settings: Settings, *, mode: Mode = Mode.ALL, argv: list[str] | None = None, **env: str
-    ) -> Process:
-        """A service as a real process, not started yet (``.start()``)."""
-        port = free_port() if mode in (Mode.ALL, Mode.API) and argv is None else None
-        if argv is None:
-            argv = [sys.executable, "-m", f"services.{settings.service}", "serve", "--mode", mode.value]
-            if port is not None:
-                argv += ["--host", HOST, "--port", str(port)]
-        proc_env = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")} | {
-            "HOUQIN_DATABASE_URL": settings.dsn,
-            "HOUQIN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-            "HOUQIN_NAMESPACE": settings.namespace,
-            "HOUQIN_RELAY_POLL_INTERVAL_S": str(settings.relay_poll_interval_s),
-            "HOUQIN_RELAY_BATCH_SIZE": str(settings.relay_batch_size),
-            "HOUQIN_POOL_MAX_SIZE": str(settings.pool_max_size),
-            "HOUQIN_LOG_LEVEL": "WARNING",
-            "HOUQIN_LOG_JSON": "false",
-            "PYTHONUNBUFFERED": "1",
-            **env,
-        }
-        proc = Process(
-            settings.service, settings, port, mode, argv, proc_env, self.log_dir / f"{settings.service}-{mode}.log"
+    ) -> ServiceProcess:
+        """A service as a real process, not started yet (``.start()``), with none of this
+        process's ``HOUQIN_*`` variables; its log in the test's directory."""
+        proc = ServiceProcess(
+            settings.service,
+            settings,
+            mode=mode,
+            argv=argv,
+            env={"HOUQIN_LOG_JSON": "false", **env},
+            inherit_houqin_env=False,
+            log_path=self.log_dir / f"{settings.service}-{mode}.log",
         )
         self.processes.append(proc)
         return proc

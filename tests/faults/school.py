@@ -18,6 +18,7 @@ from services.directory.service import DIRECTORY
 from services.eventkit.consumer import ConsumerRunner
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import Envelope, TenantPath, new_envelope
+from services.eventkit.processes import ServiceProcess
 from services.eventkit.runtime import Mode, ServiceDefinition
 from services.eventkit.settings import Settings
 from services.inventory.events import PurchaseCategory
@@ -31,13 +32,13 @@ from services.inventory.procurement import (
     SignAcceptance,
 )
 from tests.conftest import eventually
-from tests.faults.harness import Harness, Process, Service
+from tests.faults.harness import Harness, Service
 from tests.faults.ledger import Ledger, ServiceView, check_run, wait_settled
-from tests.school import PEOPLE, Headers, seed, tokens_for
+from tests.school import SCHOOL, Headers, register_district, seed, tokens_for
 
 ITEMS = [("broom", "笤帚", 1500), ("gloves", "橡胶手套", 600), ("pen", "签字笔", 200)]
 
-Running = Service | Process
+Running = Service | ServiceProcess
 
 
 @dataclass
@@ -172,9 +173,7 @@ async def start_school(
         school.running[definition.name] = run
         school.views[definition.name] = ServiceView(definition, settings, await h.pool(settings))
 
-    created = await directory.client.post(
-        "/districts", json={"district_id": "xinbei", "name": "新北区"}, headers=tokens["platform"]
-    )
+    created = await register_district(directory, tokens["platform"])
     assert created.status_code == 200, created.text
     await seed(directory, tokens["admin"])
     await wait_mirrored(school, *(d.name for d in definitions))
@@ -204,7 +203,7 @@ async def wait_mirrored(school: School, *names: str, timeout: float = 90) -> Non
             staff = await pool.fetchval("SELECT count(*) FROM directory_staff")
             students = await pool.fetchval("SELECT count(*) FROM directory_students")
             parents = await pool.fetchval("SELECT count(*) FROM directory_parent_students")
-            if (staff, students, parents) != (len(PEOPLE), 4, 2):
+            if (staff, students, parents) != (len(SCHOOL.staff), len(SCHOOL.students), len(SCHOOL.parents)):
                 return False
         return True
 
@@ -294,7 +293,7 @@ async def catalogue(school: School, item_id: str, name: str = "日常用品") ->
     )
 
 
-TENANT = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
+TENANT = TenantPath(district_id=SCHOOL.district_id, school_id="xuexiao", campus_id="main")
 
 
 def purchase_envelopes(purchase_id: str, item_id: str = "broom", quantity: int = 2) -> list[Envelope]:

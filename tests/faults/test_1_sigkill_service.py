@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+from services.eventkit.processes import ServiceProcess
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
-from tests.faults.harness import Harness, Process
+from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger, outbox_pending
 from tests.faults.school import hazard_life, new_id, start_school
 
@@ -34,7 +35,7 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness
         overrides={"safety": {"relay_batch_size": 4}},
     )
     safety = school.running["safety"]
-    assert isinstance(safety, Process)
+    assert isinstance(safety, ServiceProcess)
     pool = school.views["safety"].pool
     stop = asyncio.Event()
     hazards: list[str] = []

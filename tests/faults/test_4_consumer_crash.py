@@ -17,9 +17,10 @@ from dataclasses import replace
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from services.eventkit.processes import ServiceProcess
 from services.eventkit.settings import Settings
 from services.inventory.service import INVENTORY
-from tests.faults.harness import Harness, Process
+from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger
 from tests.faults.school import purchase_life, start_school
 from tests.kafka_helpers import read_topic
@@ -39,7 +40,7 @@ async def committed_offset(settings: Settings, group_id: str, tp: TopicPartition
         await consumer.stop()
 
 
-def last_report(proc: Process) -> dict[str, int]:
+def last_report(proc: ServiceProcess) -> dict[str, int]:
     lines = [line for line in proc.log_path.read_text().splitlines() if line.startswith("{") and "skipped" in line]
     assert lines, f"no report in {proc.log_path}"
     report: dict[str, int] = json.loads(lines[-1])

@@ -28,9 +28,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from services.eventkit.processes import ServiceProcess
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
-from tests.faults.harness import Harness, Process
+from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger
 from tests.faults.school import School, hazard_life, new_id, purchase_life, start_school
 
@@ -51,7 +52,7 @@ def say(text: str) -> None:
 
 async def kill_and_restart(school: School, name: str) -> None:
     run = school.running[name]
-    assert isinstance(run, Process)
+    assert isinstance(run, ServiceProcess)
     run.kill()
     await asyncio.sleep(1.0)  # clients meet a dead service meanwhile
     run.start()

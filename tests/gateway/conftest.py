@@ -18,7 +18,7 @@ from gateway.settings import GatewaySettings
 from services import registry
 from services.campus.mirror import DirectoryMirror
 from tests.conftest import RunningService, SettingsFactory, eventually
-from tests.school import PEOPLE, Headers, seed, tokens_for
+from tests.school import PEOPLE, SCHOOL, Headers, register_district, seed, tokens_for
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):
@@ -80,9 +80,7 @@ async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
     await lifespan.__aenter__()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway")
     tokens = tokens_for(base)
-    await directory.client.post(
-        "/districts", json={"district_id": "xinbei", "name": "新北区"}, headers=tokens["platform"]
-    )
+    await register_district(directory, tokens["platform"])
     await seed(directory, tokens["admin"])
 
     mirrors = [  # the services that keep a mirror of the directory
@@ -95,7 +93,7 @@ async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
         for svc in mirrors:
             if await svc.pool.fetchval("SELECT count(*) FROM directory_staff") != len(PEOPLE):
                 return False
-            if await svc.pool.fetchval("SELECT count(*) FROM directory_parent_students") != 2:
+            if await svc.pool.fetchval("SELECT count(*) FROM directory_parent_students") != len(SCHOOL.parents):
                 return False
         return True
 

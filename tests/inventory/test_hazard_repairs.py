@@ -18,7 +18,7 @@ from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.conftest import RunningService, SettingsFactory, eventually
 from tests.kafka_helpers import produce_raw, read_topic
-from tests.school import PEOPLE, Headers, seed, tokens_for
+from tests.school import PEOPLE, Headers, register_district, seed, tokens_for
 
 
 async def repairs_of(inventory: RunningService, tokens: dict[str, Headers], hazard_id: str) -> list[dict[str, Any]]:
@@ -44,9 +44,7 @@ async def test_a_hazard_assigned_in_house_opens_one_repair(make_settings: Settin
     safety = await start_service(SAFETY, safety_settings)
     inventory = await start_service(INVENTORY, await make_settings("inventory", namespace_suffix=ns))
     tokens = tokens_for(inventory.settings)
-    await directory.client.post(
-        "/districts", json={"district_id": "xinbei", "name": "新北区"}, headers=tokens["platform"]
-    )
+    await register_district(directory, tokens["platform"])
     await seed(directory, tokens["admin"])
 
     async def mirrored() -> bool:

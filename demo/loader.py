@@ -1,12 +1,13 @@
 """The demo district: the seed's school and a term of its logistics, written through the real APIs.
 
 新北区 holds 薛家实验小学 with its main campus (本部) and the Aoyuan campus (奥园校区), and a
-second school. The term reproduces the seed's facts: agreements signed by staff and, for the
-first time, parents; health records and a special condition the class teachers acknowledge;
-monthly fire inspections by two directors; the Aoyuan wall tiles and the playground manhole
-cover escalated and resolved; a school bus file; six kinds of drill; Friday safety sessions,
-flag ceremonies and the traffic-safety day "six ones"; four injuries (one in PE, three at
-breaks or activities); purchases accepted by the vice principal or the acceptance team;
+second school (``demo.school`` holds them, and the directory's commands that write them). The
+term reproduces the seed's facts: agreements signed by staff and, for the first time, parents;
+health records and a special condition the class teachers acknowledge; monthly fire
+inspections by two directors; the Aoyuan wall tiles and the playground manhole cover
+escalated and resolved; a school bus file; six kinds of drill; Friday safety sessions, flag
+ceremonies and the traffic-safety day "six ones"; four injuries (one in PE, three at breaks
+or activities); purchases accepted by the vice principal or the acceptance team;
 requisitions, stock-takes, room assets with scratched desks, and keys never collected back.
 
 Every command goes through the services' HTTP APIs with the token of the person who would
@@ -22,42 +23,13 @@ from typing import Any
 
 import httpx
 
+from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
 
-DISTRICT, SCHOOL, TERM = "xinbei", "xuexiao", "2020-2021-1"
 NOT_YET_KNOWN = ("does not exist", "is not enrolled", "knows", "not catalogued")
 WAIT_ROUNDS = 120  # x 0.25 s: how long a command waits for another service to catch up with the directory
 
-STAFF: list[tuple[str, str, list[str], list[str]]] = [
-    ("zhou", "周主任", ["logistics_manager"], ["main"]),
-    ("gu", "顾主任", ["logistics_manager"], ["main", "aoyuan"]),
-    ("shen", "沈主任", ["logistics_manager"], ["aoyuan"]),
-    ("xu-vp", "徐副校长", ["vice_principal"], ["main"]),
-    ("wu-vp", "吴副校长", ["vice_principal"], ["aoyuan"]),
-    ("team-a", "验收组 钱老师", ["acceptance_member"], ["main", "aoyuan"]),
-    ("team-b", "验收组 孙老师", ["acceptance_member"], ["main", "aoyuan"]),
-    ("wang-tech", "王师傅", ["technician"], ["main", "aoyuan"]),
-    ("li-guard", "李师傅", ["guard"], ["main"]),
-    ("chen-clean", "陈阿姨", ["cleaner"], ["aoyuan"]),
-    ("doctor-he", "何医生", ["medical"], ["main", "aoyuan"]),
-    ("huang", "黄金萍", ["teacher", "class_teacher"], ["main"]),
-    ("sun", "孙老师", ["teacher"], ["main"]),
-    ("zhu", "朱老师", ["teacher", "class_teacher"], ["aoyuan"]),
-]
-CLASSES = [("g6-1", "main", "六1班", 6), ("g6-2", "main", "六2班", 6), ("g1-1", "aoyuan", "一1班", 1)]
-STUDENTS = [
-    ("yao", "姚同学", "g6-1", "transfer"),
-    ("lin", "林同学", "g6-1", "new"),
-    ("he", "何同学", "g6-2", "new"),
-    ("ma", "马同学", "g1-1", "new"),
-    ("qin", "秦同学", "g1-1", "new"),
-]
-PARENTS = [
-    ("yao-mum", "姚妈妈", "yao", "mother"),
-    ("lin-dad", "林爸爸", "lin", "father"),
-    ("ma-dad", "马爸爸", "ma", "father"),
-]
 DRILLS = [
     ("epidemic", "新冠疫情防控演练", "2020-09-16"),
     ("infectious_disease", "学校传染病应急演练", "2020-10-14"),
@@ -96,23 +68,7 @@ class DemoLoader:
             return Principal(
                 subject="demo-admin", roles=frozenset([Role.DISTRICT_ADMIN]), districts=frozenset([DISTRICT])
             )
-        for staff_id, name, roles, campuses in STAFF:
-            if staff_id == who:
-                classes = {
-                    c for c, *_ in CLASSES if (staff_id, c) in {("huang", "g6-1"), ("sun", "g6-1"), ("zhu", "g1-1")}
-                }
-                return Principal(
-                    subject=staff_id,
-                    name=name,
-                    roles=frozenset(Role(r) for r in roles),
-                    campuses=frozenset(campuses),
-                    classes=frozenset(classes),
-                )
-        for parent_id, name, student, _ in PARENTS:
-            if parent_id == who:
-                cls = next(c for s, _, c, _ in STUDENTS if s == student)
-                return Principal(subject=parent_id, name=name, roles=frozenset([Role.PARENT]), classes=frozenset([cls]))
-        raise KeyError(who)
+        return SEED.principal(who)
 
     async def post(self, service: str, path: str, body: dict[str, Any], as_: str) -> dict[str, Any]:
         """Sends a command; waits a little while another service has not yet learned of the
@@ -156,75 +112,8 @@ class DemoLoader:
         return response.status_code == 200 and any(d["district_id"] == DISTRICT for d in response.json()["items"])
 
     async def load_directory(self) -> None:
-        d = "directory"
-        await self.post(d, "/districts", {"district_id": DISTRICT, "name": "新北区"}, "platform")
-        await self.post(d, "/schools", {"school_id": SCHOOL, "district_id": DISTRICT, "name": "薛家实验小学"}, "admin")
-        await self.post(
-            d, "/schools", {"school_id": "longhu", "district_id": DISTRICT, "name": "龙虎塘实验小学"}, "admin"
-        )
-        for school in (SCHOOL, "longhu"):
-            await self.post(
-                d,
-                f"/schools/{school}/terms",
-                {
-                    "term_id": TERM if school == SCHOOL else f"{school}-{TERM}",
-                    "name": "2020-2021 第一学期",
-                    "starts_on": "2020-09-01",
-                    "ends_on": "2021-01-31",
-                },
-                "admin",
-            )
-        for campus, school, name in [
-            ("main", SCHOOL, "本部"),
-            ("aoyuan", SCHOOL, "奥园校区"),
-            ("longhu-main", "longhu", "本部"),
-        ]:
-            await self.post(d, "/campuses", {"campus_id": campus, "school_id": school, "name": name}, "admin")
-        for staff_id, name, roles, campuses in STAFF:
-            await self.post(
-                d,
-                "/staff",
-                {
-                    "staff_id": staff_id,
-                    "district_id": DISTRICT,
-                    "school_id": SCHOOL,
-                    "name": name,
-                    "roles": roles,
-                    "campus_ids": campuses,
-                },
-                "admin",
-            )
-        for class_id, campus, name, grade in CLASSES:
-            await self.post(
-                d, "/classes", {"class_id": class_id, "campus_id": campus, "name": name, "grade": grade}, "admin"
-            )
-        for class_id, staff_id, subject, head in [
-            ("g6-1", "huang", "语文", True),
-            ("g6-1", "sun", "数学", False),
-            ("g1-1", "zhu", "语文", True),
-        ]:
-            await self.post(
-                d,
-                f"/classes/{class_id}/teachers",
-                {"staff_id": staff_id, "subject": subject, "is_class_teacher": head},
-                "admin",
-            )
-        for student_id, name, class_id, admission in STUDENTS:
-            await self.post(
-                d,
-                "/students",
-                {
-                    "student_id": student_id,
-                    "name": name,
-                    "class_id": class_id,
-                    "admission": admission,
-                    "enrolled_on": "2020-09-01",
-                },
-                "admin",
-            )
-        for parent_id, name, student, relation in PARENTS:
-            await self.post(d, "/parents", {"parent_id": parent_id, "school_id": SCHOOL, "name": name}, "admin")
-            await self.post(d, f"/parents/{parent_id}/children", {"student_id": student, "relation": relation}, "admin")
+        for command in SEED.commands():
+            await self.post("directory", command.path, command.body, command.as_)
 
     async def load(self, progress: Callable[[str], None] = lambda _: None) -> int:
         """Writes the whole demo; returns how many commands it sent."""

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from services.campus.mirror import CampusCache
+from services.campus.mirror import CampusCache, staff_member
 from services.eventkit.auth import Role
-from services.eventkit.command_table import CommandTable
+from services.eventkit.command_table import CommandTable, Facts, Target
 from services.eventkit.commands import CommandBus, CommandContext, CommandResult
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import NotFound
+from services.eventkit.errors import InvalidInput, NotFound
 from services.eventkit.runtime import ServiceRuntime
 
 
@@ -79,3 +79,12 @@ def campus_command_table(service: str) -> CommandTable:
     """The command table of a campus-scoped service: a new entity belongs to the campus its
     command names (``campus_id``, 422 if the directory does not know it or it is closed)."""
     return CommandTable(service, campus_commands, new_tenant=_campus_in_body)
+
+
+async def assignee_on_campus(commands: CampusCommands, cmd: Any, ctx: CommandContext, at: Target) -> Facts:
+    """A lookup for rows whose command names an ``assignee_id``: whoever is given the work (a
+    hazard to fix in-house, a repair) works on the campus of the thing to be done (422 if not)."""
+    assignee = await staff_member(commands.pool, cmd.assignee_id, field="assignee_id")
+    if at.tenant.campus_id not in assignee["campus_ids"]:
+        raise InvalidInput(f"{assignee['name']} does not work on this campus", field="assignee_id")
+    return {}

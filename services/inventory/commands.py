@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from services.campus.mirror import staff_member, term_of
-from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
+from services.campus.scoped import CampusCommands, CampusCommandsDep, assignee_on_campus, campus_command_table
 from services.eventkit.app import Context
 from services.eventkit.auth import Role
 from services.eventkit.command_table import Facts, Target
@@ -350,14 +350,6 @@ async def report_key_lost(key_id: str, cmd: ReportKeyLost, ctx: Context, invento
 
 
 # -- repairs: report, assign, record done, verify -------------------------------------------------
-
-
-async def assignee_on_campus(inventory: CampusCommands, cmd: AssignRepair, ctx: CommandContext, at: Target) -> Facts:
-    """Whoever repairs works on the repair's campus."""
-    assignee = await staff_member(inventory.pool, cmd.assignee_id, field="assignee_id")
-    if at.tenant.campus_id not in assignee["campus_ids"]:
-        raise InvalidInput(f"{assignee['name']} does not work on this campus", field="assignee_id")
-    return {}
 
 
 COMMANDS.new(

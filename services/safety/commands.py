@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import uuid4
 
-from services.campus.mirror import class_tenant, staff_member, student_tenant, teachers_of_class
-from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
+from services.campus.mirror import class_tenant, student_tenant, teachers_of_class
+from services.campus.scoped import CampusCommands, CampusCommandsDep, assignee_on_campus, campus_command_table
 from services.eventkit.app import Context
 from services.eventkit.auth import Principal
 from services.eventkit.command_table import Facts, Target
@@ -174,14 +174,6 @@ async def set_inspection_schedule(
 
 
 # -- hazards ---------------------------------------------------------------------------------
-
-
-async def assignee_on_campus(safety: CampusCommands, cmd: AssignHazard, ctx: CommandContext, at: Target) -> Facts:
-    """Whoever fixes a hazard in-house works on its campus."""
-    assignee = await staff_member(safety.pool, cmd.assignee_id, field="assignee_id")
-    if at.tenant.campus_id not in assignee["campus_ids"]:
-        raise InvalidInput(f"{assignee['name']} does not work on this campus", field="assignee_id")
-    return {}
 
 
 COMMANDS.new(

@@ -34,6 +34,13 @@ async def add_campus(pool: asyncpg.Pool, campus_id: str, name: str) -> None:
     )
 
 
+def detail_field(error: InvalidInput) -> object:
+    """The field the error body names."""
+    detail = error.to_dict()["detail"]
+    assert isinstance(detail, list)
+    return detail[0]["field"]
+
+
 async def close(pool: asyncpg.Pool, campus_id: str) -> None:
     await pool.execute("UPDATE directory_campuses SET closed = true WHERE campus_id = $1", campus_id)
 
@@ -47,7 +54,7 @@ async def test_a_campus_is_trusted_for_the_ttl_then_read_again(mirror: asyncpg.P
     await asyncio.sleep(0.35)
     with pytest.raises(InvalidInput, match="closed") as refused:
         await cache.tenant(mirror, "aoyuan")
-    assert refused.value.to_dict()["detail"][0]["field"] == "campus_id"
+    assert detail_field(refused.value) == "campus_id"
 
 
 async def test_without_a_ttl_every_call_reads_the_mirror(mirror: asyncpg.Pool) -> None:
@@ -62,6 +69,6 @@ async def test_a_campus_the_mirror_does_not_know_is_not_remembered(mirror: async
     cache = CampusCache(ttl_s=3600)
     with pytest.raises(InvalidInput, match="does not exist") as refused:
         await cache.tenant(mirror, "xinyuan", field="campus")
-    assert refused.value.to_dict()["detail"][0]["field"] == "campus"
+    assert detail_field(refused.value) == "campus"
     await add_campus(mirror, "xinyuan", "新园")
     assert (await cache.tenant(mirror, "xinyuan")).campus_id == "xinyuan"  # usable as soon as the mirror has it

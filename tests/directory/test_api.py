@@ -195,6 +195,7 @@ async def test_a_valid_command_answers_its_result(
     row = await seeded.svc.pool.fetchrow(
         "SELECT stream_id, version, type FROM events WHERE event_id = $1", UUID(event_id)
     )
+    assert row is not None
     assert (row["stream_id"], row["version"], row["type"]) == (stream_id, version, events[0])
 
 
@@ -203,6 +204,7 @@ async def test_events_carry_the_tenant_and_the_actor(seeded: Seeded) -> None:
         "SELECT district_id, school_id, campus_id, actor FROM events WHERE event_id = $1",
         UUID(seeded.results["zhang-san"]["event_ids"][0]),
     )
+    assert row is not None
     assert dict(row) == {"district_id": "xinbei", "school_id": "xuexiao", "campus_id": "main", "actor": "admin-1"}
 
 
@@ -762,7 +764,7 @@ async def test_a_move_follows_the_child_to_the_new_class(seeded: Seeded) -> None
 
     async def moved() -> bool:
         g51, g52 = (await seeded.get("/classes/g5-1")).json(), (await seeded.get("/classes/g5-2")).json()
-        return g51.get("students") == 0 and g52.get("students") == 1
+        return bool(g51.get("students") == 0 and g52.get("students") == 1)
 
     await eventually(moved)
     dad = await principal_for(seeded.svc.pool, "li-dad")

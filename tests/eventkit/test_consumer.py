@@ -148,15 +148,13 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_g
     handle = await start(runner)
     await eventually(lambda: _equals(headcount(world.mirror_pool), 10))
 
-    broken_event = json.loads(
-        (
-            await world.directory_pool.fetchrow(
-                "SELECT json_build_object('event_id', gen_random_uuid(), 'stream_id', 'student-x', 'version', 1, "
-                "'type', 'directory.StudentEnrolled', 'schema_version', 1, 'occurred_at', now(), "
-                "'data', json_build_object('student_id', 'x'))::text AS j"
-            )
-        )["j"]
+    built = await world.directory_pool.fetchrow(
+        "SELECT json_build_object('event_id', gen_random_uuid(), 'stream_id', 'student-x', 'version', 1, "
+        "'type', 'directory.StudentEnrolled', 'schema_version', 1, 'occurred_at', now(), "
+        "'data', json_build_object('student_id', 'x'))::text AS j"
     )
+    assert built is not None
+    broken_event = json.loads(built["j"])
     await produce_raw(
         world.directory.kafka_bootstrap,
         world.topic,
@@ -301,7 +299,10 @@ async def test_handlers_sharing_a_consumer_each_apply_every_event_and_a_failure_
     await eventually(lambda: asyncio.sleep(0, runner.dead_lettered == 2))
     await stop(handle)
 
-    per_handler = dict(await world.mirror_pool.fetch("SELECT consumer, count(*) FROM processed_events GROUP BY 1"))
+    per_handler = {
+        r["consumer"]: r["count"]
+        for r in await world.mirror_pool.fetch("SELECT consumer, count(*) FROM processed_events GROUP BY 1")
+    }
     assert per_handler == {DirectoryMirror.name: events_in_store, "fussy": events_in_store - 1}
     dead = await world.mirror_pool.fetch("SELECT consumer, stream_id, reason FROM dead_letters ORDER BY id")
     assert [(r["consumer"], r["stream_id"]) for r in dead] == [

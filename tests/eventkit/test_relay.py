@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from typing import Any
 
 import asyncpg
 import pytest
 from prometheus_client import REGISTRY
 
 from services.directory.events import DistrictRegistered, TermScheduled
+from services.eventkit.db import Connection
 from services.eventkit.envelope import DomainEvent, TenantPath, new_envelope
 from services.eventkit.kafka import ensure_topics, make_producer
 from services.eventkit.processes import ServiceProcess
@@ -71,7 +73,7 @@ def sample(name: str, **labels: str) -> float:
 
 
 async def _outbox_empty(pool: asyncpg.Pool) -> bool:
-    return await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    return bool(await pool.fetchval("SELECT count(*) FROM outbox") == 0)
 
 
 async def test_every_committed_event_reaches_kafka_in_stream_order(make_settings: SettingsFactory) -> None:
@@ -166,7 +168,7 @@ async def test_under_load_a_rounds_deletion_rides_on_the_next_read(make_settings
 class DiesBeforeMarking(OutboxRelay):
     """A relay that publishes a round and dies before it can mark the rows sent."""
 
-    async def mark_sent(self, conn: asyncpg.Connection, positions: list[int]) -> None:
+    async def mark_sent(self, conn: Connection, positions: list[int]) -> None:
         raise ConnectionResetError("killed between publishing and marking")
 
 
@@ -260,11 +262,11 @@ async def test_a_relay_round_reads_only_the_pending_events_however_large_the_sto
         await pool.close()
 
 
-def _scans(plan: object, relation: str) -> list[dict[str, object]]:
+def _scans(plan: object, relation: str) -> list[dict[str, Any]]:
     """Every node of a JSON plan that reads ``relation``."""
     import json
 
-    found: list[dict[str, object]] = []
+    found: list[dict[str, Any]] = []
     stack = [json.loads(plan) if isinstance(plan, str) else plan]
     while stack:
         node = stack.pop()

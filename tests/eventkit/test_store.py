@@ -81,7 +81,7 @@ async def test_one_event_alone_is_stored_as_it_is_among_others(store: EventStore
     )
     alone = await pool.fetchrow(f"SELECT {columns} FROM events WHERE stream_id = 'school-alone'")
     first = await pool.fetchrow(f"SELECT {columns} FROM events WHERE stream_id = 'school-pair' AND version = 1")
-    assert alone is not None and dict(alone) == dict(first)
+    assert alone is not None and first is not None and dict(alone) == dict(first)
     assert alone["data"]["name"] == "term 7" and alone["causation_id"] == "cause-1"
     assert await pool.fetchval("SELECT count(*) FROM outbox WHERE stream_id = 'school-alone'") == 1
 

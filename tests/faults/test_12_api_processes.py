@@ -64,8 +64,9 @@ async def test_several_api_processes_share_a_port_and_survive_losing_one(harness
     service.start()
     await service.ready(90)
     assert service.popen is not None and service.client is not None
-    await eventually(lambda: asyncio.sleep(0, len(api_processes(service.popen.pid)) == 2), timeout=30)
-    workers = [p for p in descendants(service.popen.pid) if "--mode workers" in cmdline(p)]
+    popen = service.popen
+    await eventually(lambda: asyncio.sleep(0, len(api_processes(popen.pid)) == 2), timeout=30)
+    workers = [p for p in descendants(popen.pid) if "--mode workers" in cmdline(p)]
     assert len(workers) == 1
 
     admin = Principal(subject="zhang-admin", roles=frozenset([Role.DISTRICT_ADMIN]), districts=frozenset([DISTRICT]))
@@ -100,16 +101,16 @@ async def test_several_api_processes_share_a_port_and_survive_losing_one(harness
     await eventually(lambda: projected(20), timeout=60)  # relayed and consumed by the workers' process
 
     # one API process dies: uvicorn's supervisor starts another, and the port keeps answering
-    victim = min(api_processes(service.popen.pid))
+    victim = min(api_processes(popen.pid))
     os.kill(victim, signal.SIGKILL)
     statuses = []
     for i in range(20, 40):
         statuses.append(await report(i))
     assert set(statuses) == {200}
-    await eventually(lambda: asyncio.sleep(0, len(api_processes(service.popen.pid) - {victim}) == 2), timeout=60)
+    await eventually(lambda: asyncio.sleep(0, len(api_processes(popen.pid) - {victim}) == 2), timeout=60)
     await eventually(lambda: projected(40), timeout=60)
 
-    everyone = descendants(service.popen.pid)
-    service.popen.send_signal(signal.SIGTERM)
+    everyone = descendants(popen.pid)
+    popen.send_signal(signal.SIGTERM)
     assert await service.wait_exit(60) == 0
     await eventually(lambda: asyncio.sleep(0, not any(Path(f"/proc/{p}").exists() for p in everyone)), timeout=30)

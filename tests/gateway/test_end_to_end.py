@@ -81,7 +81,7 @@ async def test_a_reported_hazard_goes_through_kafka_to_the_status_and_the_live_s
 
     async def shown() -> bool:
         now = (await system.gql(STATUS, campus="main"))["data"]["campus"]["inspectionStatus"]["hazards"]
-        return now["openBySeverity"]["high"] == before["openBySeverity"]["high"] + 1
+        return bool(now["openBySeverity"]["high"] == before["openBySeverity"]["high"] + 1)
 
     await eventually(shown)
     await eventually(lambda: asyncio.sleep(0, any(e["streamId"] == f"hazard-{hid}" for e in received)))

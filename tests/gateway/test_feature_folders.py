@@ -66,10 +66,10 @@ def references(source: str, package: str) -> list[Reference]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_PATH.fullmatch(node.value):
             found.append(Reference(node.lineno, node.value, "string"))
         if isinstance(node, ast.If) and _is_type_checking(node.test):
-            for child in node.body:
-                visit(child, True)
-            for child in node.orelse:
-                visit(child, type_only)
+            for statement in node.body:
+                visit(statement, True)
+            for statement in node.orelse:
+                visit(statement, type_only)
             return
         for child in ast.iter_child_nodes(node):
             visit(child, type_only)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import strawberry
+
 from gateway.common.pages import row
 from gateway.directory.types import ClassTeacher, SchoolClass
 from gateway.safety.types import Hazard
@@ -50,5 +52,8 @@ def test_nested_lists_of_types_become_objects() -> None:
         {"class_id": "c1", "campus_id": "main", "school_id": "s", "district_id": "d", "name": "六1班", "grade": 6,
          "teachers": [{"staff_id": "t1", "subject": "语文"}, {"staff_id": "t2", "subject": "数学"}]},
     )  # fmt: skip
-    assert cls.teachers == [ClassTeacher(staff_id="t1", subject="语文"), ClassTeacher(staff_id="t2", subject="数学")]
+    assert cls.teachers == [
+        ClassTeacher(staff_id=strawberry.ID("t1"), subject="语文"),
+        ClassTeacher(staff_id=strawberry.ID("t2"), subject="数学"),
+    ]
     assert cls.students == 0 and cls.class_teacher_id is None  # defaults where the row is silent

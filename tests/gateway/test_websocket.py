@@ -10,6 +10,7 @@ from uuid import uuid4
 
 import uvicorn
 import websockets
+from websockets.typing import Subprotocol
 
 from tests.conftest import eventually
 from tests.gateway.conftest import System
@@ -31,7 +32,9 @@ async def test_an_operator_receives_events_over_graphql_transport_ws(system: Sys
     await eventually(lambda: asyncio.sleep(0, server.started), timeout=10)
     received: list[dict[str, Any]] = []
     try:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{port}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": system.tokens["manager-both"]}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             await ws.send(
@@ -72,7 +75,9 @@ async def test_a_subscription_without_an_operator_role_is_refused(system: System
     serving = asyncio.create_task(server.serve())
     await eventually(lambda: asyncio.sleep(0, server.started), timeout=10)
     try:
-        async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{port}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": system.tokens["teacher-g6"]}))
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             await ws.send(

@@ -177,7 +177,7 @@ async def test_signing_an_agreement_never_issued_is_rejected(world: SafetyWorld)
 async def test_bad_input_names_the_field_and_appends_nothing(world: SafetyWorld) -> None:
     await settled(world)
     before = await world.events()
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"term_id": "2030-2031-1"}, "term_id"),
         ({"parties": []}, "parties"),
         ({"parties": ["pupils"]}, "parties.0"),

@@ -194,7 +194,11 @@ async def test_a_campaign_is_summarised_when_its_six_ones_are_done(world: Safety
 async def test_bad_campaigns_name_the_field_and_append_nothing(world: SafetyWorld) -> None:
     before = await world.events()
     base = {"campaign_id": uid("c"), "campus_id": "main", "title": "防溺水宣传周", "starts_on": "2020-06-01"}
-    for body, field in [({"activities": []}, "activities"), ({"activities": ["讲座", "讲座"]}, "activities")]:
+    cases: list[tuple[dict[str, list[str]], str]] = [
+        ({"activities": []}, "activities"),
+        ({"activities": ["讲座", "讲座"]}, "activities"),
+    ]
+    for body, field in cases:
         response = await world.post("/safety-campaigns", base | body)
         assert response.status_code == 422 and response.json()["detail"][0]["field"] == field, response.text
     assert await world.events() == before

@@ -41,9 +41,8 @@ async def test_a_hazard_goes_round_and_the_status_follows_it(world: SafetyWorld)
     assert (await world.post("/hazards", hazard(hid, severity="high"), as_="guard-main")).status_code == 200
 
     async def open_high() -> bool:
-        return (await status_of(world, "main"))["hazards"]["open_by_severity"]["high"] == before["hazards"][
-            "open_by_severity"
-        ]["high"] + 1
+        now = (await status_of(world, "main"))["hazards"]["open_by_severity"]["high"]
+        return bool(now == before["hazards"]["open_by_severity"]["high"] + 1)
 
     await eventually(open_high)
 
@@ -61,7 +60,7 @@ async def test_a_hazard_goes_round_and_the_status_follows_it(world: SafetyWorld)
 
     async def closed_in_status() -> bool:
         s = (await status_of(world, "main"))["hazards"]
-        return (
+        return bool(
             s["closed"] == before["hazards"]["closed"] + 1
             and s["escalated_total"] == before["hazards"]["escalated_total"] + 1
             and s["open_by_severity"]["high"] == before["hazards"]["open_by_severity"]["high"]

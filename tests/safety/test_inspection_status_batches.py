@@ -9,6 +9,7 @@ anywhere) are all here, checked row for row against ``apply_in_order``.
 from __future__ import annotations
 
 import inspect
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -131,10 +132,11 @@ def term_of_events() -> list[Envelope]:
 
 
 @pytest_asyncio.fixture
-async def pool(new_database: DatabaseFactory) -> asyncpg.Pool:
+async def pool(new_database: DatabaseFactory) -> AsyncIterator[asyncpg.Pool]:
     dsn = await new_database("inspection_batches")
     pool = await create_pool(dsn, min_size=1, max_size=4)
     async with pool.acquire() as conn:
+        assert SAFETY.migrations is not None
         await migrate(conn, KIT_MIGRATIONS, SAFETY.migrations)
     yield pool
     await pool.close()
@@ -164,7 +166,9 @@ async def test_batches_equal_one_by_one(pool: asyncpg.Pool, batch: int) -> None:
     inspections = {r["inspection_id"]: r for r in await pool.fetch("SELECT * FROM one_by_one.inspections")}
     assert (inspections["a"]["findings"], inspections["a"]["problems"]) == (3, 1)
     assert (inspections["b"]["findings"], inspections["b"]["problems"]) == (2, 2)
-    statuses = dict(await pool.fetch("SELECT party_id, status FROM one_by_one.agreements"))
+    statuses = {
+        r["party_id"]: r["status"] for r in await pool.fetch("SELECT party_id, status FROM one_by_one.agreements")
+    }
     assert statuses == {"p0": "signed", "p1": "signed", "p2": "signed", "p3": "refused"}
 
 

@@ -80,7 +80,7 @@ async def test_an_inspection_never_done_is_overdue_and_a_rhythm_can_be_set(world
 
     async def rhythm_set() -> bool:
         s = (await world.get("/inspection-status/aoyuan", as_="manager-aoyuan")).json()
-        return next(i for i in s["inspections"] if i["kind"] == "special_check")["every_days"] == 14
+        return bool(next(i for i in s["inspections"] if i["kind"] == "special_check")["every_days"] == 14)
 
     await eventually(rhythm_set)
 

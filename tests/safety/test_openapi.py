@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from tests.safety.conftest import SafetyWorld
 
@@ -35,8 +35,11 @@ async def test_every_query_endpoint_has_a_summary(world: SafetyWorld) -> None:
             assert op.get("summary"), f"{method.upper()} {path}"
 
 
-def _all_subclasses(cls: type) -> list[type]:
-    out = []
+T = TypeVar("T")
+
+
+def _all_subclasses(cls: type[T]) -> list[type[T]]:
+    out: list[type[T]] = []
     for sub in cls.__subclasses__():
         out.append(sub)
         out.extend(_all_subclasses(sub))
@@ -52,7 +55,9 @@ def test_every_example_is_a_valid_command() -> None:
     for model in _all_subclasses(Command):
         extra = model.model_config.get("json_schema_extra") or {}
         assert isinstance(extra, dict)
-        for example in extra.get("examples", []):
+        examples = extra.get("examples", [])
+        assert isinstance(examples, list)
+        for example in examples:
             model.model_validate(example)
             checked += 1
     assert checked >= 10

@@ -30,6 +30,7 @@ AT = datetime(2020, 10, 12, 8, 30, tzinfo=UTC)
 async def pool(new_database: DatabaseFactory) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(await new_database("page_plans"), min_size=1, max_size=2)
     async with pool.acquire() as conn:
+        assert SAFETY.migrations is not None
         await migrate(conn, KIT_MIGRATIONS, SAFETY.migrations)
         await create_schema(conn, INSPECTION_STATUS, S)
         campuses = [f"campus-{c:02d}" for c in range(30)]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from services.campus.mirror import CampusCache, staff_member
-from services.eventkit.auth import Role
+from services.eventkit.auth import Principal, Role
 from services.eventkit.command_table import CommandTable, Facts, Target
 from services.eventkit.commands import CommandBus, CommandContext, CommandResult
 from services.eventkit.db import Connection
@@ -34,6 +34,32 @@ class CampusCommands:
         """An open campus the directory knows, or a 422 naming the field."""
         return await self.campuses.tenant(self.pool, campus_id, field=field)
 
+    async def school(self, school_id: str, *, field: str = "school_id") -> TenantPath:
+        """A school the mirror knows (one of its campuses is open or was), as the tenant of the
+        school's own things (a catalogue item, a rule book), or a 422 naming the field."""
+        district_id = await self.pool.fetchval(
+            "SELECT district_id FROM directory_campuses WHERE school_id = $1 LIMIT 1", school_id
+        )
+        if district_id is None:
+            raise InvalidInput(
+                f"school {school_id} has no campus the {self.runtime.settings.service} knows", field=field
+            )
+        return TenantPath(district_id=district_id, school_id=school_id)
+
+    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
+        """One of ``roles``, and the tenant in scope (403). A school's own things are kept by
+        whoever covers the school or one of its campuses: a logistics manager serves campuses."""
+        principal.require_role(*roles)
+        if principal.covers(tenant):
+            return
+        if tenant.campus_id is None and tenant.school_id is not None:
+            rows = await self.pool.fetch(
+                "SELECT campus_id FROM directory_campuses WHERE school_id = $1", tenant.school_id
+            )
+            if any(row["campus_id"] in principal.campuses for row in rows):
+                return
+        principal.require_scope(tenant)
+
     async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath:
         """Where an existing entity lives (from its first event), or a 404."""
         row = await self.pool.fetchrow(
@@ -57,7 +83,7 @@ class CampusCommands:
         conn: Connection | None = None,
     ) -> CommandResult:
         """Checks role and scope (403), then load -> decide -> append."""
-        ctx.principal.require(tenant, *roles)
+        await self.authorise(ctx.principal, tenant, roles)
         return await self.bus.execute(
             decider, entity_id, Resolved(command, tenant, entity_id, facts or {}), ctx, tenant, conn=conn
         )
@@ -73,6 +99,11 @@ CampusCommandsDep = Annotated[CampusCommands, Depends(campus_commands)]
 
 async def _campus_in_body(commands: CampusCommands, command: Any) -> TenantPath:
     return await commands.campus(command.campus_id)
+
+
+async def school_in_body(commands: CampusCommands, command: Any) -> TenantPath:
+    """``tenant=`` of a row for a school's own new thing: the school its command names."""
+    return await commands.school(command.school_id)
 
 
 def campus_command_table(service: str) -> CommandTable:

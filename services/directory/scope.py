@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from services.directory.campus import Campus, CampusState
 from services.directory.school_class import ClassState, SchoolClass
 from services.directory.student import Student, StudentState
-from services.eventkit.auth import Role
+from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import CommandBus, CommandContext, CommandResult
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import TenantPath
@@ -56,6 +56,10 @@ class DirectoryCommands:
         if row is None:
             raise NotFound(f"{what} {entity_id} does not exist")
         return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+
+    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
+        """One of ``roles``, and the tenant in scope (403)."""
+        principal.require(tenant, *roles)
 
     async def run(
         self,

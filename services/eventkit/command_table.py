@@ -31,7 +31,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Request
 
-from services.eventkit.auth import Role
+from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import Command, CommandContext, CommandResult
 from services.eventkit.decider import Decider
 from services.eventkit.envelope import TenantPath
@@ -44,6 +44,8 @@ class CommandScope(Protocol):
     """What a row needs of the request's view of its service (e.g. ``services.campus.scoped``)."""
 
     async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath: ...
+
+    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None: ...
 
     async def run(
         self,
@@ -247,7 +249,7 @@ class CommandTable:
                 entity_id = entity_of(cmd)
                 facts = None
                 if lookup is not None:
-                    ctx.principal.require(tenant, *roles)  # who may ask comes before what is looked up
+                    await scope.authorise(ctx.principal, tenant, roles)  # who may ask comes before what is looked up
                     facts = await lookup(scope, cmd, ctx, Target(entity_id, tenant))
                 result: CommandResult = await scope.run(decider, entity_id, cmd, ctx, tenant, roles, facts=facts)
                 return result
@@ -262,7 +264,7 @@ class CommandTable:
                 tenant = await scope.tenant_of(decider, entity_id, what)
                 facts = None
                 if lookup is not None:
-                    ctx.principal.require(tenant, *roles)
+                    await scope.authorise(ctx.principal, tenant, roles)
                     facts = await lookup(scope, cmd, ctx, Target(entity_id, tenant))
                 result: CommandResult = await scope.run(decider, entity_id, cmd, ctx, tenant, roles, facts=facts)
                 return result

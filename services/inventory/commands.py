@@ -2,8 +2,8 @@
 send it, what else is looked up. The routes are made from this table (see
 ``services.eventkit.command_table``); the gateway makes a mutation of each row.
 
-A custom endpoint is one a row cannot say: a catalogue belongs to a school (not a campus), a role
-chosen from the entity's state, or several streams written in one transaction."""
+A custom endpoint is one a row cannot say: a role chosen from the entity's state, or several
+streams written in one transaction."""
 
 from __future__ import annotations
 
@@ -12,13 +12,18 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from services.campus.mirror import staff_member, term_of
-from services.campus.scoped import CampusCommands, CampusCommandsDep, assignee_on_campus, campus_command_table
+from services.campus.scoped import (
+    CampusCommands,
+    CampusCommandsDep,
+    assignee_on_campus,
+    campus_command_table,
+    school_in_body,
+)
 from services.eventkit.app import Context
 from services.eventkit.auth import Role
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.db import Connection
-from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import ConcurrencyConflict, Forbidden, InvalidInput
 from services.inventory.assets import (
@@ -64,7 +69,7 @@ from services.inventory.procurement import (
 )
 from services.inventory.queries.assets import tag_taken_by, tags_in_room
 from services.inventory.queries.compensation import chargeable_party
-from services.inventory.queries.stock import catalogued_item, school_tenant
+from services.inventory.queries.stock import catalogued_item
 from services.inventory.queries.stocktake import open_stocktake
 from services.inventory.repairs import AssignRepair, CompleteRepair, Repair, RepairState, ReportRepair, VerifyRepair
 from services.inventory.stock import (
@@ -122,30 +127,35 @@ def quota_of(cmd: SetQuota | ApproveQuotaOverride) -> str:
     return quota_id(cmd.campus_id, cmd.department_id, cmd.item_id, cmd.term_id)
 
 
-@COMMANDS.custom("stock", "/items", "Catalogue an item of the school")
-async def catalogue_item(cmd: CatalogueItem, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
-    # Custom (and the price and reorder point): an item belongs to a school, whose managers on any
-    # of its campuses may keep the catalogue.
-    tenant = await school_tenant(inventory.pool, ctx.principal, cmd.school_id, *MANAGERS)
-    return await inventory.bus.execute(Item, cmd.item_id, Resolved(cmd, tenant, cmd.item_id), ctx, tenant)
-
-
-@COMMANDS.custom("stock", "/items/{item_id}/price", "Change an item's price")
-async def reprice_item(item_id: str, cmd: RepriceItem, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
-    tenant = await inventory.tenant_of(Item, item_id, "item")
-    await school_tenant(inventory.pool, ctx.principal, tenant.school_id or "", *MANAGERS)
-    return await inventory.bus.execute(Item, item_id, Resolved(cmd, tenant, item_id), ctx, tenant)
-
-
-@COMMANDS.custom("stock", "/items/{item_id}/reorder-point", "Change an item's reorder point")
-async def change_reorder_point(
-    item_id: str, cmd: ChangeReorderPoint, ctx: Context, inventory: CampusCommandsDep
-) -> CommandResult:
-    tenant = await inventory.tenant_of(Item, item_id, "item")
-    await school_tenant(inventory.pool, ctx.principal, tenant.school_id or "", *MANAGERS)
-    return await inventory.bus.execute(Item, item_id, Resolved(cmd, tenant, item_id), ctx, tenant)
-
-
+# An item belongs to a school: its managers on any of the school's campuses keep the catalogue.
+COMMANDS.new(
+    "stock",
+    "/items",
+    "Catalogue an item of the school",
+    CatalogueItem,
+    Item,
+    id="item_id",
+    roles=MANAGERS,
+    tenant=school_in_body,
+)
+COMMANDS.existing(
+    "stock",
+    "/items/{item_id}/price",
+    "Change an item's price",
+    RepriceItem,
+    Item,
+    what="item",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "stock",
+    "/items/{item_id}/reorder-point",
+    "Change an item's reorder point",
+    ChangeReorderPoint,
+    Item,
+    what="item",
+    roles=MANAGERS,
+)
 COMMANDS.new(
     "stock",
     "/stock/receipts",

@@ -154,3 +154,41 @@ async def test_the_inventory_counts_match_a_recount_from_the_event_store(world: 
     page = (await world.get("/stock", campus_id="main")).json()["items"]
     broom = next(r for r in page if r["item_id"] == "broom")
     assert broom["issued_this_month"] >= 0 and broom["below_reorder_point"] == (broom["on_hand"] < 10)
+
+
+async def test_a_manager_of_one_campus_keeps_the_catalogue_of_its_school_and_no_other(world: SchoolWorld) -> None:
+    """An item belongs to its school, whose managers serve campuses: a manager of the Aoyuan
+    campus alone catalogues, reprices and lists the school's items; nobody does for a school
+    the inventory does not know (422), and a teacher does not (403)."""
+    item = uid("soap")
+    body = {
+        "item_id": item,
+        "school_id": "xuexiao",
+        "name": "洗手液",
+        "unit": "瓶",
+        "category": "清洁用品",
+        "consumable": True,
+        "unit_price_fen": 1200,
+        "reorder_point": 10,
+    }
+    before = await world.events()
+    r = await world.post("/items", body | {"school_id": "nowhere"}, as_="manager-aoyuan")
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "school_id"
+    r = await world.post("/items", body, as_="teacher-g6")
+    assert r.status_code == 403
+    assert await world.events() == before
+
+    r = await world.post("/items", body, as_="manager-aoyuan")
+    assert r.status_code == 200, r.text
+    r = await world.post(f"/items/{item}/price", {"unit_price_fen": 1100}, as_="manager-aoyuan")
+    assert r.status_code == 200, r.text
+    r = await world.post(f"/items/{item}/price", {"unit_price_fen": 1000}, as_="other-admin")
+    assert r.status_code == 403
+
+    async def listed() -> bool:
+        page = await world.get("/items", as_="manager-aoyuan", school_id="xuexiao", limit=500)
+        assert page.status_code == 200, page.text
+        return item in {row["item_id"] for row in page.json()["items"]}
+
+    await eventually(listed)
+    assert (await world.get("/items", as_="other-admin", school_id="xuexiao")).status_code == 403

@@ -5,29 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
-from services.eventkit.auth import Principal, Role
+from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandBus
-from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import Forbidden, InvalidInput, NotFound
+from services.eventkit.errors import InvalidInput, NotFound
 from services.eventkit.queries import Query
 from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
 from services.inventory.stock import Item, ItemState, Requisition
 
 S = INVENTORY_COUNTS.schema
-
-
-async def school_tenant(pool: asyncpg.Pool, principal: Principal, school_id: str, *roles: Role) -> TenantPath:
-    """A school's tenant path, refused (403) unless the caller covers the school or one of its campuses."""
-    rows = await pool.fetch("SELECT campus_id, district_id FROM directory_campuses WHERE school_id = $1", school_id)
-    if not rows:
-        raise InvalidInput(f"school {school_id} has no campus the inventory knows", field="school_id")
-    tenant = TenantPath(district_id=rows[0]["district_id"], school_id=school_id)
-    principal.require_role(*roles)
-    if not principal.covers(tenant) and not any(r["campus_id"] in principal.campuses for r in rows):
-        raise Forbidden(f"{principal.subject} has no scope over school {school_id}")
-    return tenant
 
 
 async def catalogued_item(bus: CommandBus, item_id: str, school_id: str | None, field: str) -> ItemState:

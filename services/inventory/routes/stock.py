@@ -11,7 +11,7 @@ from services.eventkit.queries import Page
 from services.eventkit.routes import After, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
-from services.inventory.queries.stock import item_list, quota_list, requisition, school_tenant, stock_list
+from services.inventory.queries.stock import item_list, quota_list, requisition, stock_list
 
 router = COMMANDS.router("stock")
 
@@ -20,7 +20,7 @@ router = COMMANDS.router("stock")
 async def list_items(
     inventory: CampusCommandsDep, principal: CurrentPrincipal, school_id: str, after: After = None, limit: Limit = 100
 ) -> Page:
-    await school_tenant(inventory.pool, principal, school_id, *STAFF)
+    await inventory.authorise(principal, await inventory.school(school_id), STAFF)
     return await item_list(school_id).page(inventory.pool, after, limit)
 
 

@@ -35,3 +35,21 @@ def test_every_command_route_of_every_service_is_a_row_of_its_table_and_a_mutati
             head, *rest = spec.name.split("_")
             name = head + "".join(p.title() for p in rest)
             assert f"  {name}(" in text, name
+
+
+def test_the_gateway_imports_the_command_tables_and_no_route_of_any_service() -> None:
+    """What the gateway needs of a service's code is its command table: importing every table
+    in a fresh interpreter loads no service's routes and no service definition."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from services import registry\n"
+        "for s in registry.SERVICES: s.load_commands()\n"
+        "print('\\n'.join(m for m in sys.modules if m.startswith('services.')))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert any(m.endswith(".commands") for m in loaded)
+    services = [m for m in loaded if m.split(".")[1] not in ("eventkit", "campus")]
+    assert [m for m in services if ".routes" in m or m.endswith(".service")] == []

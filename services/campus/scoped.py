@@ -9,22 +9,21 @@ from fastapi import Depends, Request
 
 from services.campus.mirror import CampusCache, staff_member
 from services.eventkit.auth import Principal, Role
-from services.eventkit.command_table import CommandTable, Facts, Target
-from services.eventkit.commands import CommandBus, CommandContext, CommandResult
-from services.eventkit.db import Connection
-from services.eventkit.decider import Decider, Resolved
+from services.eventkit.command_table import CommandTable, Facts, ServiceCommands, Target
+from services.eventkit.commands import CommandContext
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import InvalidInput, NotFound
+from services.eventkit.errors import InvalidInput
 from services.eventkit.runtime import ServiceRuntime
 
 
-class CampusCommands:
-    """The request's view of a service: its pool, its command bus, and tenant lookups."""
+class CampusCommands(ServiceCommands):
+    """The request's view of a campus-scoped service: its pool, its command bus, and where a
+    command belongs by the directory's mirror."""
 
     def __init__(self, runtime: ServiceRuntime) -> None:
+        super().__init__(runtime.bus)
         self.runtime = runtime
         self.pool = runtime.pool
-        self.bus: CommandBus = runtime.bus
         campuses = runtime.caches.get("campuses")
         if campuses is None:
             campuses = runtime.caches["campuses"] = CampusCache(runtime.settings.campus_cache_ttl_s)
@@ -59,34 +58,6 @@ class CampusCommands:
             if any(row["campus_id"] in principal.campuses for row in rows):
                 return
         principal.require_scope(tenant)
-
-    async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath:
-        """Where an existing entity lives (from its first event), or a 404."""
-        row = await self.pool.fetchrow(
-            "SELECT district_id, school_id, campus_id FROM events WHERE stream_id = $1 AND version = 1",
-            decider.stream_id(entity_id),
-        )
-        if row is None:
-            raise NotFound(f"{what} {entity_id} does not exist")
-        return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
-
-    async def run(
-        self,
-        decider: Decider[Any, Any, Any],
-        entity_id: str,
-        command: Any,
-        ctx: CommandContext,
-        tenant: TenantPath,
-        roles: tuple[Role, ...],
-        *,
-        facts: dict[str, str] | None = None,
-        conn: Connection | None = None,
-    ) -> CommandResult:
-        """Checks role and scope (403), then load -> decide -> append."""
-        await self.authorise(ctx.principal, tenant, roles)
-        return await self.bus.execute(
-            decider, entity_id, Resolved(command, tenant, entity_id, facts or {}), ctx, tenant, conn=conn
-        )
 
 
 async def campus_commands(request: Request) -> CampusCommands:

@@ -11,18 +11,14 @@ from fastapi import Depends, Request
 from services.directory.campus import Campus, CampusState
 from services.directory.school_class import ClassState, SchoolClass
 from services.directory.student import Student, StudentState
-from services.eventkit.auth import Principal, Role
-from services.eventkit.commands import CommandBus, CommandContext, CommandResult
-from services.eventkit.decider import Decider, Resolved
+from services.eventkit.command_table import ServiceCommands
+from services.eventkit.decider import Decider
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import InvalidInput, NotFound
 
 
-class DirectoryCommands:
+class DirectoryCommands(ServiceCommands):
     """The request's view of the directory: its command bus and the lookups in its store."""
-
-    def __init__(self, bus: CommandBus) -> None:
-        self.bus = bus
 
     async def state(self, decider: Decider[Any, Any, Any], entity_id: str) -> Any:
         state, _ = await self.bus.load(decider, decider.stream_id(entity_id))
@@ -49,34 +45,7 @@ class DirectoryCommands:
         if decider is Student:
             student: StudentState = await self.existing(Student, entity_id, what)
             return await self.class_tenant(student.class_id)
-        row = await self.bus.store.pool.fetchrow(
-            "SELECT district_id, school_id, campus_id FROM events WHERE stream_id = $1 AND version = 1",
-            decider.stream_id(entity_id),
-        )
-        if row is None:
-            raise NotFound(f"{what} {entity_id} does not exist")
-        return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
-
-    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
-        """One of ``roles``, and the tenant in scope (403)."""
-        principal.require(tenant, *roles)
-
-    async def run(
-        self,
-        decider: Decider[Any, Any, Any],
-        entity_id: str,
-        command: Any,
-        ctx: CommandContext,
-        tenant: TenantPath,
-        roles: tuple[Role, ...],
-        *,
-        facts: dict[str, str] | None = None,
-    ) -> CommandResult:
-        """Checks role and scope (403), then load -> decide -> append."""
-        ctx.principal.require(tenant, *roles)
-        return await self.bus.execute(
-            decider, entity_id, Resolved(command, tenant, entity_id, facts or {}), ctx, tenant
-        )
+        return await super().tenant_of(decider, entity_id, what)
 
 
 def missing(what: str, entity_id: str, field: str | None) -> None:

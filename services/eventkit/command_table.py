@@ -27,25 +27,42 @@ import re
 import typing
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
 from services.eventkit.auth import Principal, Role
-from services.eventkit.commands import Command, CommandContext, CommandResult
-from services.eventkit.decider import Decider
+from services.eventkit.commands import Command, CommandBus, CommandContext, CommandResult
+from services.eventkit.db import Connection
+from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import NotFound
 from services.eventkit.routes import command_route
 
 Facts = dict[str, str]
 
 
-class CommandScope(Protocol):
-    """What a row needs of the request's view of its service (e.g. ``services.campus.scoped``)."""
+class ServiceCommands:
+    """The request's view of a service, as its command table needs it: where an existing entity
+    lives, who may act on it, and the command bus that runs a row. A service's scope (the campus
+    layer's, the directory's) adds how it finds where a new entity belongs."""
 
-    async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath: ...
+    def __init__(self, bus: CommandBus) -> None:
+        self.bus = bus
 
-    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None: ...
+    async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath:
+        """Where an existing entity lives (its first event put it there), or a 404."""
+        row = await self.bus.store.pool.fetchrow(
+            "SELECT district_id, school_id, campus_id FROM events WHERE stream_id = $1 AND version = 1",
+            decider.stream_id(entity_id),
+        )
+        if row is None:
+            raise NotFound(f"{what} {entity_id} does not exist")
+        return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+
+    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
+        """One of ``roles``, and the tenant in scope (403)."""
+        principal.require(tenant, *roles)
 
     async def run(
         self,
@@ -57,7 +74,13 @@ class CommandScope(Protocol):
         roles: tuple[Role, ...],
         *,
         facts: Facts | None = None,
-    ) -> CommandResult: ...
+        conn: Connection | None = None,
+    ) -> CommandResult:
+        """Checks role and scope (403), then load -> decide -> append."""
+        await self.authorise(ctx.principal, tenant, roles)
+        return await self.bus.execute(
+            decider, entity_id, Resolved(command, tenant, entity_id, facts or {}), ctx, tenant, conn=conn
+        )
 
 
 @dataclass(frozen=True)
@@ -110,7 +133,7 @@ class CommandTable:
     def __init__(
         self,
         service: str,
-        scope: Callable[[Request], Awaitable[Any]],
+        scope: Callable[[Request], Awaitable[ServiceCommands]],
         *,
         new_tenant: TenantOf | None = None,
     ) -> None:
@@ -244,7 +267,7 @@ class CommandTable:
             assert spec.entity_id is not None and spec.tenant is not None
             entity_of, tenant_of = spec.entity_id, spec.tenant
 
-            async def run_new(cmd: Any, ctx: CommandContext, scope: Any, **_: str) -> CommandResult:
+            async def run_new(cmd: Any, ctx: CommandContext, scope: ServiceCommands, **_: str) -> CommandResult:
                 tenant = await tenant_of(scope, cmd)
                 entity_id = entity_of(cmd)
                 facts = None
@@ -260,7 +283,9 @@ class CommandTable:
             (param,) = spec.path_params
             what = spec.what
 
-            async def run_existing(cmd: Any, ctx: CommandContext, scope: Any, entity_id: str) -> CommandResult:
+            async def run_existing(
+                cmd: Any, ctx: CommandContext, scope: ServiceCommands, entity_id: str
+            ) -> CommandResult:
                 tenant = await scope.tenant_of(decider, entity_id, what)
                 facts = None
                 if lookup is not None:

@@ -5,10 +5,9 @@ gateway makes a mutation of each row.
 Only admins reach these routes (``routes/commands.py``). Where a new entity belongs is
 looked up in the directory's own store (``services.directory.scope``), and the references
 of its body are checked there too, before the caller's scope (a reference to nothing is a
-422 wherever the caller may act). The endpoints that check references after finding their
-entity and before the caller's scope (a teacher's assignment, a staff member's new
-campuses, a student's move between two classes, a parent's link) keep functions of their
-own: a row's lookups come after the scope.
+422 wherever the caller may act): by the rows' ``tenant=`` functions for a new entity, by
+their ``check=`` functions for an existing one. A student's move between two classes keeps
+a function of its own: the caller must cover both.
 """
 
 from __future__ import annotations
@@ -24,8 +23,8 @@ from services.directory.staff import ChangeStaffRoles, JoinStaff, LeaveStaff, St
 from services.directory.student import EnrollStudent, MoveStudent, Student, StudentLeaves, StudentState
 from services.eventkit.app import Context
 from services.eventkit.auth import Role
-from services.eventkit.command_table import CommandTable
-from services.eventkit.commands import CommandResult
+from services.eventkit.command_table import CommandTable, Facts, Target
+from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import InvalidInput
 
@@ -159,23 +158,33 @@ COMMANDS.new(
 )
 
 
-@COMMANDS.custom("commands", "/classes/{class_id}/teachers", "Assign a teacher (or the class teacher) to a class")
-async def assign_teacher(class_id: str, cmd: AssignTeacher, ctx: Context, scope: DirectoryCommandsDep) -> CommandResult:
-    # The teacher is checked before the caller's scope over the class.
-    tenant = await scope.tenant_of(SchoolClass, class_id, "class")
-    staff: StaffState = await scope.state(StaffMember, cmd.staff_id)
+async def teacher_of_the_school(
+    directory: DirectoryCommands, cmd: AssignTeacher, ctx: CommandContext, at: Target
+) -> Facts:
+    """The teacher works at the class's school, as a teacher (as its class teacher, if named so)."""
+    staff: StaffState = await directory.state(StaffMember, cmd.staff_id)
     if not staff.exists or staff.left:
         missing("staff member", cmd.staff_id, "staff_id")
     if not staff.roles & {Role.TEACHER, Role.CLASS_TEACHER}:
         raise InvalidInput(f"{staff.name} is not a teacher", field="staff_id")
     if cmd.is_class_teacher and Role.CLASS_TEACHER not in staff.roles:
         raise InvalidInput(f"{staff.name} does not have the class teacher role", field="is_class_teacher")
-    staff_tenant = await scope.tenant_of(StaffMember, cmd.staff_id, "staff member")
-    if staff_tenant.school_id != tenant.school_id:
+    staff_tenant = await directory.tenant_of(StaffMember, cmd.staff_id, "staff member")
+    if staff_tenant.school_id != at.tenant.school_id:
         raise InvalidInput(f"{staff.name} works at another school", field="staff_id")
-    return await scope.run(SchoolClass, class_id, cmd, ctx, tenant, ADMINS)
+    return {}
 
 
+COMMANDS.existing(
+    "commands",
+    "/classes/{class_id}/teachers",
+    "Assign a teacher (or the class teacher) to a class",
+    AssignTeacher,
+    SchoolClass,
+    what="class",
+    roles=ADMINS,
+    check=teacher_of_the_school,
+)
 COMMANDS.existing(
     "commands",
     "/classes/{class_id}/teachers/remove",
@@ -200,16 +209,24 @@ COMMANDS.new(
 )
 
 
-@COMMANDS.custom("commands", "/staff/{staff_id}/roles", "Change a staff member's roles and campuses")
-async def change_staff_roles(
-    staff_id: str, cmd: ChangeStaffRoles, ctx: Context, scope: DirectoryCommandsDep
-) -> CommandResult:
-    # The new campuses are checked before the caller's scope over the staff member.
-    tenant = await scope.tenant_of(StaffMember, staff_id, "staff member")
-    await campuses_in(scope, cmd.campus_ids, tenant.school_id, tenant.district_id or "")
-    return await scope.run(StaffMember, staff_id, cmd, ctx, tenant, ADMINS)
+async def campuses_of_the_school(
+    directory: DirectoryCommands, cmd: ChangeStaffRoles, ctx: CommandContext, at: Target
+) -> Facts:
+    """A staff member's new campuses are in their school (or district)."""
+    await campuses_in(directory, cmd.campus_ids, at.tenant.school_id, at.tenant.district_id or "")
+    return {}
 
 
+COMMANDS.existing(
+    "commands",
+    "/staff/{staff_id}/roles",
+    "Change a staff member's roles and campuses",
+    ChangeStaffRoles,
+    StaffMember,
+    what="staff member",
+    roles=ADMINS,
+    check=campuses_of_the_school,
+)
 COMMANDS.existing(
     "commands",
     "/staff/{staff_id}/leave",
@@ -267,13 +284,22 @@ COMMANDS.new(
 )
 
 
-@COMMANDS.custom("commands", "/parents/{parent_id}/children", "Link a parent to their child")
-async def link_parent(parent_id: str, cmd: LinkParent, ctx: Context, scope: DirectoryCommandsDep) -> CommandResult:
-    # The child is checked (same school) before the caller's scope over the parent; the
-    # decider records the child's class.
-    tenant = await scope.tenant_of(Parent, parent_id, "parent")
-    student: StudentState = await scope.existing(Student, cmd.student_id, "student", field="student_id")
-    class_tenant = await scope.class_tenant(student.class_id)
-    if class_tenant.school_id != tenant.school_id:
+async def child_in_the_school(directory: DirectoryCommands, cmd: LinkParent, ctx: CommandContext, at: Target) -> Facts:
+    """The child is a student of the parent's school; the decider records the child's class."""
+    student: StudentState = await directory.existing(Student, cmd.student_id, "student", field="student_id")
+    class_tenant = await directory.class_tenant(student.class_id)
+    if class_tenant.school_id != at.tenant.school_id:
         raise InvalidInput("the student is in another school", field="student_id")
-    return await scope.run(Parent, parent_id, cmd, ctx, tenant, ADMINS, facts={"class_id": student.class_id})
+    return {"class_id": student.class_id}
+
+
+COMMANDS.existing(
+    "commands",
+    "/parents/{parent_id}/children",
+    "Link a parent to their child",
+    LinkParent,
+    Parent,
+    what="parent",
+    roles=ADMINS,
+    check=child_in_the_school,
+)

@@ -12,7 +12,9 @@ that, as Eventuous's command services do with ``On<New>`` / ``On<Existing>``::
 
 ``lookup`` adds what a row must check or know beyond the stream (a staff member on the
 campus, the class of a student): it runs after the role check and returns the facts the
-decider reads. An endpoint that needs more keeps a function of its own, registered with
+decider reads. ``check`` is the same, run before the role check: for what the body names,
+whose absence is a 422 wherever the caller may act (an item the school does not catalogue).
+An endpoint that needs more keeps a function of its own, registered with
 :meth:`CommandTable.custom` so that it is still in the table.
 
 Each row becomes a POST made by :func:`services.eventkit.routes.command_route` (so the
@@ -85,7 +87,7 @@ class ServiceCommands:
 
 @dataclass(frozen=True)
 class Target:
-    """The entity a command is for, as a lookup sees it (its roles already checked)."""
+    """The entity a command is for, as a check or lookup sees it."""
 
     entity_id: str
     tenant: TenantPath
@@ -111,7 +113,8 @@ class CommandSpec:
     entity_id: EntityId | None = None  # a new entity: its id, from the command
     tenant: TenantOf | None = None  # a new entity: where it belongs
     what: str = ""  # an existing entity: its name in a 404
-    lookup: Lookup | None = None
+    check: Lookup | None = None  # before the role check: what the body names (422 wherever the caller may act)
+    lookup: Lookup | None = None  # after it
     endpoint: Callable[..., Awaitable[CommandResult]] | None = None  # a custom endpoint
 
     @property
@@ -165,6 +168,7 @@ class CommandTable:
         id: str | EntityId,
         roles: Sequence[Role],
         tenant: TenantOf | None = None,
+        check: Lookup | None = None,
         lookup: Lookup | None = None,
         name: str | None = None,
     ) -> CommandSpec:
@@ -188,6 +192,7 @@ class CommandTable:
                 tuple(roles),
                 entity_id=entity_id,
                 tenant=where,
+                check=check,
                 lookup=lookup,
             )
         )
@@ -202,6 +207,7 @@ class CommandTable:
         *,
         what: str,
         roles: Sequence[Role],
+        check: Lookup | None = None,
         lookup: Lookup | None = None,
         name: str | None = None,
     ) -> CommandSpec:
@@ -221,6 +227,7 @@ class CommandTable:
                 decider,
                 tuple(roles),
                 what=what,
+                check=check,
                 lookup=lookup,
             )
         )
@@ -260,44 +267,37 @@ class CommandTable:
         from services.eventkit.app import Context  # the app imports the kit's routes: import here
 
         assert spec.decider is not None
-        decider = spec.decider
-        roles = spec.roles
-        lookup = spec.lookup
+        decider, roles, check, lookup = spec.decider, spec.roles, spec.check, spec.lookup
+
+        async def run(
+            cmd: Any, ctx: CommandContext, scope: ServiceCommands, entity_id: str, tenant: TenantPath
+        ) -> CommandResult:
+            facts: Facts = {}
+            target = Target(entity_id, tenant)
+            if check is not None:  # what the body names, before who may ask
+                facts |= await check(scope, cmd, ctx, target) or {}
+            if lookup is not None:  # who may ask, before what else is looked up
+                await scope.authorise(ctx.principal, tenant, roles)
+                facts |= await lookup(scope, cmd, ctx, target) or {}
+            result: CommandResult = await scope.run(decider, entity_id, cmd, ctx, tenant, roles, facts=facts)
+            return result
+
+        params: list[inspect.Parameter] = []
         if spec.starts_entity:
             assert spec.entity_id is not None and spec.tenant is not None
             entity_of, tenant_of = spec.entity_id, spec.tenant
 
-            async def run_new(cmd: Any, ctx: CommandContext, scope: ServiceCommands, **_: str) -> CommandResult:
-                tenant = await tenant_of(scope, cmd)
-                entity_id = entity_of(cmd)
-                facts = None
-                if lookup is not None:
-                    await scope.authorise(ctx.principal, tenant, roles)  # who may ask comes before what is looked up
-                    facts = await lookup(scope, cmd, ctx, Target(entity_id, tenant))
-                result: CommandResult = await scope.run(decider, entity_id, cmd, ctx, tenant, roles, facts=facts)
-                return result
+            async def handle(cmd: Any, ctx: CommandContext, scope: ServiceCommands, **_: str) -> CommandResult:
+                return await run(cmd, ctx, scope, entity_of(cmd), await tenant_of(scope, cmd))
 
-            handle = run_new
-            params: list[inspect.Parameter] = []
         else:
             (param,) = spec.path_params
             what = spec.what
+            params.append(inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, annotation=str))
 
-            async def run_existing(
-                cmd: Any, ctx: CommandContext, scope: ServiceCommands, entity_id: str
-            ) -> CommandResult:
-                tenant = await scope.tenant_of(decider, entity_id, what)
-                facts = None
-                if lookup is not None:
-                    await scope.authorise(ctx.principal, tenant, roles)
-                    facts = await lookup(scope, cmd, ctx, Target(entity_id, tenant))
-                result: CommandResult = await scope.run(decider, entity_id, cmd, ctx, tenant, roles, facts=facts)
-                return result
-
-            params = [inspect.Parameter(param, inspect.Parameter.KEYWORD_ONLY, annotation=str)]
-
-            async def handle(cmd: Any, ctx: CommandContext, scope: Any, **path: str) -> CommandResult:
-                return await run_existing(cmd, ctx, scope, path[param])
+            async def handle(cmd: Any, ctx: CommandContext, scope: ServiceCommands, **path: str) -> CommandResult:
+                entity_id = path[param]
+                return await run(cmd, ctx, scope, entity_id, await scope.tenant_of(decider, entity_id, what))
 
         async def endpoint(cmd: Any, ctx: CommandContext, scope: Any, **path: str) -> CommandResult:
             return await handle(cmd, ctx, scope, **path)

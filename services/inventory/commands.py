@@ -24,7 +24,6 @@ from services.eventkit.auth import Role
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.db import Connection
-from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import ConcurrencyConflict, Forbidden, InvalidInput
 from services.inventory.assets import (
     ApproveDisposal,
@@ -111,12 +110,12 @@ async def wait_for(conn: Connection, key: str) -> None:
 # -- stock: the catalogue (a school's), stock, quotas, requisitions -------------------------------
 
 
-async def campus_of_catalogued_item(inventory: CampusCommands, cmd: ReceiveStock | SetQuota) -> TenantPath:
-    """The campus the command names, whose school catalogues its item (both 422s come before the
-    roles are checked)."""
-    tenant = await inventory.campus(cmd.campus_id)
-    await catalogued_item(inventory.bus, cmd.item_id, tenant.school_id, "item_id")
-    return tenant
+async def item_of_school(
+    inventory: CampusCommands, cmd: ReceiveStock | SetQuota, ctx: CommandContext, at: Target
+) -> Facts:
+    """The item is one the campus's school catalogues."""
+    await catalogued_item(inventory.bus, cmd.item_id, at.tenant.school_id, "item_id")
+    return {}
 
 
 def stock_of(cmd: ReceiveStock) -> str:
@@ -164,7 +163,7 @@ COMMANDS.new(
     Stock,
     id=stock_of,
     roles=MANAGERS,
-    tenant=campus_of_catalogued_item,
+    check=item_of_school,
 )
 COMMANDS.new(
     "stock",
@@ -174,7 +173,7 @@ COMMANDS.new(
     Quota,
     id=quota_of,
     roles=MANAGERS,
-    tenant=campus_of_catalogued_item,
+    check=item_of_school,
 )
 COMMANDS.new(
     "stock",
@@ -236,14 +235,12 @@ async def issue_requisition(cmd: IssueRequisition, ctx: Context, inventory: Camp
 # -- procurement: request, approve or reject, record, accept, settle ------------------------------
 
 
-async def campus_of_purchase(inventory: CampusCommands, cmd: RequestPurchase) -> TenantPath:
-    """The campus the purchase is for, whose school catalogues each item its lines name (both
-    422s come before the roles are checked)."""
-    tenant = await inventory.campus(cmd.campus_id)
+async def items_of_school(inventory: CampusCommands, cmd: RequestPurchase, ctx: CommandContext, at: Target) -> Facts:
+    """Each item the purchase's lines name is one the campus's school catalogues."""
     for i, line in enumerate(cmd.lines):
         if line.item_id is not None:
-            await catalogued_item(inventory.bus, line.item_id, tenant.school_id, f"lines.{i}.item_id")
-    return tenant
+            await catalogued_item(inventory.bus, line.item_id, at.tenant.school_id, f"lines.{i}.item_id")
+    return {}
 
 
 COMMANDS.new(
@@ -254,7 +251,7 @@ COMMANDS.new(
     Purchase,
     id="purchase_id",
     roles=STAFF,
-    tenant=campus_of_purchase,
+    check=items_of_school,
 )
 COMMANDS.existing(
     "procurement",

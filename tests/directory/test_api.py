@@ -435,6 +435,41 @@ async def test_a_district_admin_of_another_district_may_not_open_a_campus_here(s
 
 
 @pytest.mark.parametrize(
+    ("path", "nothing", "something", "field"),
+    [
+        (
+            "/classes/g6-1/teachers",
+            {"staff_id": "nobody", "subject": "音乐"},
+            {"staff_id": "wang", "subject": "音乐"},
+            "staff_id",
+        ),
+        (
+            "/staff/wang/roles",
+            {"roles": ["teacher"], "campus_ids": ["nowhere"]},
+            {"roles": ["teacher"], "campus_ids": ["main"]},
+            "campus_ids.0",
+        ),
+        (
+            "/parents/zhang-mum/children",
+            {"student_id": "nobody", "relation": "mother"},
+            {"student_id": "zhang-san", "relation": "mother"},
+            "student_id",
+        ),
+    ],
+)
+async def test_a_reference_to_nothing_is_a_422_before_the_scope_and_a_good_one_out_of_scope_is_a_403(
+    seeded: Seeded, path: str, nothing: dict[str, Any], something: dict[str, Any], field: str
+) -> None:
+    """What the body names is checked before the caller's scope (a 422 wherever the caller may act)."""
+    other = token_for(seeded.settings, "admin-wujin", Role.DISTRICT_ADMIN, districts=["wujin"])
+    before = await seeded.event_count()
+    assert_validation_error(await seeded.post(path, nothing, other), field)
+    response = await seeded.post(path, something, other)
+    assert response.status_code == 403, response.text
+    assert await seeded.event_count() == before
+
+
+@pytest.mark.parametrize(
     ("path", "body"),
     [
         ("/classes", CLASS | {"class_id": "g1-9", "campus_id": "aoyuan"}),

@@ -45,15 +45,18 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
     finally:
         await admin.close()
     env = _env(settings, prefix)
-    up = subprocess.Popen(  # noqa: ASYNC220 - the real command, as a user runs it
-        [sys.executable, "-m", "services", "up"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    up = await asyncio.create_subprocess_exec(  # the real command, as a user runs it
+        sys.executable, "-m", "services", "up", cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     assert up.stdout is not None
     lines: list[str] = []
     try:
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = (await asyncio.to_thread(up.stdout.readline)).decode()
+        while (left := deadline - time.monotonic()) > 0:
+            try:  # bounded: a command that neither prints nor ends fails the test instead of hanging it
+                line = (await asyncio.wait_for(up.stdout.readline(), left)).decode()
+            except TimeoutError:
+                break
             if not line:
                 break
             lines.append(line.strip())
@@ -106,8 +109,14 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
 
             await eventually(guard_listed)
     finally:
-        up.send_signal(signal.SIGTERM)
-        await asyncio.to_thread(up.wait, 60)
+        if up.returncode is None:
+            up.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(up.wait(), 60)
+        except TimeoutError:
+            up.kill()
+            await up.wait()
+            raise
     assert up.returncode == 0
 
     minted = subprocess.run(  # noqa: ASYNC221

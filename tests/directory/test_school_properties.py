@@ -1,5 +1,4 @@
-"""Property tests of the directory's organisation deciders: districts, schools (terms never overlap)
-and campuses.
+"""Property tests of the school decider: a school's terms never overlap.
 
 The machine, and what it checks of every decider: ``tests/properties.py``.
 """
@@ -13,13 +12,11 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from services.directory.campus import Campus, CloseCampus, OpenCampus, RenameCampus
-from services.directory.district import District, RegisterDistrict
 from services.directory.events import DIRECTORY_EVENTS
 from services.directory.school import RegisterSchool, ScheduleTerm, School
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent, TenantPath
-from tests.properties import NAMES, QUIET, REASONS, DeciderMachine, days, machine, machine_ids, run_machine, step
+from tests.properties import NAMES, QUIET, DeciderMachine, days, machine, machine_ids, run_machine, step
 
 pytestmark = QUIET
 
@@ -56,39 +53,7 @@ SCHOOL = machine(
 )
 
 
-CAMPUS_CREATE = step(st.builds(OpenCampus, campus_id=st.just("main"), school_id=st.just("xuexiao"), name=NAMES))
-CAMPUS = machine(
-    "CampusMachine",
-    Campus,
-    DIRECTORY_EVENTS,
-    "main",
-    st.one_of(
-        CAMPUS_CREATE,
-        step(st.builds(RenameCampus, name=NAMES)),
-        step(st.builds(CloseCampus, reason=REASONS)),
-    ),
-    ["platform"],
-    create=CAMPUS_CREATE,
-)
-
-
-def registered_once(rc: Resolved[Any], before: Any, events: list[DomainEvent], after: Any) -> None:
-    assert not before.exists and after.exists and after.name == rc.command.name
-
-
-DISTRICT = machine(
-    "DistrictMachine",
-    District,
-    DIRECTORY_EVENTS,
-    "xinbei",
-    step(st.builds(RegisterDistrict, district_id=st.just("xinbei"), name=st.sampled_from(["新北区", "武进区"]))),
-    ["platform"],
-    tenant=TenantPath(district_id="xinbei"),
-    check=registered_once,
-)
-
-
-MACHINES = [DISTRICT, SCHOOL, CAMPUS]
+MACHINES = [SCHOOL]
 
 
 @pytest.mark.parametrize("machine_class", MACHINES, ids=machine_ids(MACHINES))

@@ -1,0 +1,137 @@
+"""Staff members, their roles and campuses: given events, when a command, then events or a refusal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.directory.events import StaffJoined, StaffLeft, StaffRolesChanged
+from services.directory.staff import ChangeStaffRoles, JoinStaff, LeaveStaff, StaffMember, StaffState
+from services.eventkit.auth import Role
+from services.eventkit.envelope import TenantPath
+from tests.deciders import Stream
+
+XUEXIAO = TenantPath(district_id="xinbei", school_id="xuexiao")
+
+WANG_JOINED = StaffJoined(
+    staff_id="wang",
+    district_id="xinbei",
+    school_id="xuexiao",
+    name="王老师",
+    roles=[Role.TEACHER],
+    campus_ids=["main"],
+)
+
+
+def join(**overrides: object) -> JoinStaff:
+    fields: dict[str, object] = {
+        "staff_id": "wang",
+        "district_id": "xinbei",
+        "school_id": "xuexiao",
+        "name": "王老师",
+        "roles": [Role.TEACHER],
+        "campus_ids": ["main"],
+    }
+    return JoinStaff.model_validate(fields | overrides)
+
+
+staff = Stream(StaffMember, XUEXIAO, "wang")
+
+
+def test_a_staff_member_joins() -> None:
+    assert staff.when(join()) == [WANG_JOINED]
+    assert staff.given(WANG_JOINED) == StaffState(True, "王老师", frozenset({Role.TEACHER}), ("main",))
+
+
+def test_roles_and_campuses_are_stored_sorted_and_once() -> None:
+    cmd = join(roles=[Role.TEACHER, Role.CLASS_TEACHER, Role.TEACHER], campus_ids=["main", "aoyuan", "main"])
+    [joined] = staff.when(cmd)
+    assert isinstance(joined, StaffJoined)
+    assert joined.roles == [Role.CLASS_TEACHER, Role.TEACHER]
+    assert joined.campus_ids == ["aoyuan", "main"]
+
+
+def test_district_staff_need_no_campus() -> None:
+    cmd = join(staff_id="admin-1", school_id=None, roles=[Role.DISTRICT_ADMIN], campus_ids=[])
+    assert staff.when(cmd, entity_id="admin-1") == [
+        StaffJoined(
+            staff_id="admin-1", district_id="xinbei", school_id=None, name="王老师", roles=[Role.DISTRICT_ADMIN]
+        )
+    ]
+
+
+def test_a_staff_member_joins_once() -> None:
+    staff.refused(join(), given=[WANG_JOINED], field="staff_id")
+
+
+@pytest.mark.parametrize("role", [Role.PARENT, Role.PLATFORM_ADMIN])
+def test_roles_not_given_through_the_staff_list(role: Role) -> None:
+    staff.refused(join(roles=[Role.TEACHER, role]), field="roles")
+    staff.refused(ChangeStaffRoles(roles=[role]), given=[WANG_JOINED], field="roles")
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        Role.LOGISTICS_MANAGER,
+        Role.VICE_PRINCIPAL,
+        Role.MEDICAL,
+        Role.CLEANER,
+        Role.GUARD,
+        Role.CANTEEN_WORKER,
+        Role.TECHNICIAN,
+        Role.TEACHER,
+        Role.CLASS_TEACHER,
+    ],
+)
+def test_campus_roles_need_a_campus(role: Role) -> None:
+    staff.refused(join(roles=[role], campus_ids=[]), field="campus_ids")
+    staff.refused(ChangeStaffRoles(roles=[role]), given=[WANG_JOINED], field="campus_ids")
+
+
+@pytest.mark.parametrize("role", [Role.DISTRICT_ADMIN, Role.ACCEPTANCE_MEMBER, Role.OPERATOR])
+def test_other_roles_need_no_campus(role: Role) -> None:
+    [joined] = staff.when(join(roles=[role], campus_ids=[]))
+    assert isinstance(joined, StaffJoined)
+    assert joined.roles == [role]
+
+
+def test_roles_are_changed() -> None:
+    cmd = ChangeStaffRoles(roles=[Role.CLASS_TEACHER, Role.TEACHER], campus_ids=["aoyuan"])
+    events = staff.when(cmd, given=[WANG_JOINED])
+    assert events == [
+        StaffRolesChanged(staff_id="wang", roles=[Role.CLASS_TEACHER, Role.TEACHER], campus_ids=["aoyuan"])
+    ]
+    state = staff.given(WANG_JOINED, *events)
+    assert state.roles == {Role.TEACHER, Role.CLASS_TEACHER}
+    assert state.campus_ids == ("aoyuan",)
+
+
+def test_the_same_roles_again_change_nothing() -> None:
+    cmd = ChangeStaffRoles(roles=[Role.TEACHER, Role.TEACHER], campus_ids=["main"])
+    assert staff.when(cmd, given=[WANG_JOINED]) == []
+
+
+def test_changing_the_roles_of_someone_unknown_is_refused() -> None:
+    staff.refused(ChangeStaffRoles(roles=[Role.OPERATOR]))
+
+
+def test_a_staff_member_leaves() -> None:
+    cmd = LeaveStaff(left_on=date(2021, 1, 31), reason="退休")
+    events = staff.when(cmd, given=[WANG_JOINED])
+    assert events == [StaffLeft(staff_id="wang", left_on=date(2021, 1, 31), reason="退休")]
+    assert staff.given(WANG_JOINED, *events).left
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        ChangeStaffRoles(roles=[Role.TEACHER], campus_ids=["aoyuan"]),
+        ChangeStaffRoles(roles=[Role.TEACHER], campus_ids=["main"]),
+        LeaveStaff(left_on=date(2021, 2, 1), reason="again"),
+    ],
+)
+def test_someone_who_left_refuses_changes(cmd: ChangeStaffRoles | LeaveStaff) -> None:
+    left = [WANG_JOINED, StaffLeft(staff_id="wang", left_on=date(2021, 1, 31), reason="退休")]
+    staff.refused(cmd, given=left, match="has left")

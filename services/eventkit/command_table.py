@@ -119,11 +119,15 @@ class CommandSpec:
 
     @property
     def path_params(self) -> list[str]:
-        return re.findall(r"{(\w+)}", self.path)
+        return _path_params(self.path)
 
     @property
     def starts_entity(self) -> bool:
         return self.entity_id is not None
+
+
+def _path_params(path: str) -> list[str]:
+    return re.findall(r"{(\w+)}", path)
 
 
 def _snake(name: str) -> str:
@@ -180,21 +184,18 @@ class CommandTable:
         entity_id: EntityId = (lambda command: str(getattr(command, id))) if isinstance(id, str) else id
         if isinstance(id, str) and id not in model.model_fields:
             raise ValueError(f"{path}: {model.__name__} has no field {id}")
-        return self._add(
-            CommandSpec(
-                self.service,
-                name or _snake(model.__name__),
-                tag,
-                path,
-                summary,
-                model,
-                decider,
-                tuple(roles),
-                entity_id=entity_id,
-                tenant=where,
-                check=check,
-                lookup=lookup,
-            )
+        return self._row(
+            tag,
+            path,
+            summary,
+            model,
+            decider,
+            roles,
+            name,
+            entity_id=entity_id,
+            tenant=where,
+            check=check,
+            lookup=lookup,
         )
 
     def existing(
@@ -213,24 +214,43 @@ class CommandTable:
     ) -> CommandSpec:
         """A command for an existing entity, whose id is the path's one parameter; it lives
         where its first event put it (404 if it has none)."""
-        params = re.findall(r"{(\w+)}", path)
-        if len(params) != 1:
+        if len(_path_params(path)) != 1:
             raise ValueError(f"{path}: an existing entity is named by exactly one path parameter")
-        return self._add(
-            CommandSpec(
-                self.service,
-                name or _snake(model.__name__),
-                tag,
-                path,
-                summary,
-                model,
-                decider,
-                tuple(roles),
-                what=what,
-                check=check,
-                lookup=lookup,
-            )
+        return self._row(tag, path, summary, model, decider, roles, name, what=what, check=check, lookup=lookup)
+
+    def _row(
+        self,
+        tag: str,
+        path: str,
+        summary: str,
+        model: type[Command],
+        decider: Decider[Any, Any, Any],
+        roles: Sequence[Role],
+        name: str | None,
+        *,
+        entity_id: EntityId | None = None,
+        tenant: TenantOf | None = None,
+        what: str = "",
+        check: Lookup | None,
+        lookup: Lookup | None,
+    ) -> CommandSpec:
+        """A row's spec, named after its command unless ``name`` says otherwise."""
+        spec = CommandSpec(
+            self.service,
+            name or _snake(model.__name__),
+            tag,
+            path,
+            summary,
+            model,
+            decider,
+            tuple(roles),
+            entity_id=entity_id,
+            tenant=tenant,
+            what=what,
+            check=check,
+            lookup=lookup,
         )
+        return self._add(spec)
 
     def custom(
         self, tag: str, path: str, summary: str
@@ -247,9 +267,6 @@ class CommandTable:
             return endpoint
 
         return register
-
-    def tags(self) -> list[str]:
-        return list(dict.fromkeys(spec.tag for spec in self.specs))
 
     def router(self, tag: str, **kwargs: Any) -> APIRouter:
         """A router of the tag's commands, in the table's order; its module adds the reads."""

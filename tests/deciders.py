@@ -21,12 +21,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import pytest
 
-from services.eventkit.decider import EPOCH, Decider, Resolved
+from services.eventkit.decider import EPOCH, Decider, Resolved, stamped
 from services.eventkit.envelope import DomainEvent, TenantPath
 from services.eventkit.errors import HouqinError, Rejected
 
@@ -40,6 +40,9 @@ class _Unchecked:
 
 UNCHECKED: Any = _Unchecked()
 """The default of :func:`refused`'s ``field``: the refusal's field is not checked (``None`` checks it has none)."""
+
+LATER = datetime(2100, 1, 1, tzinfo=UTC)
+"""When a command arrives in a test that does not say: after every act a test dates."""
 
 
 def given(decider: Decider[Any, S, Any], *events: DomainEvent) -> S:
@@ -56,8 +59,14 @@ def resolved(
     actor: str = "",
     at: datetime = EPOCH,
 ) -> Resolved[Any]:
-    """The command as its handler hands it to the decider."""
-    return Resolved(command, tenant, entity_id, dict(facts or {}), actor=actor, at=at)
+    """The command as its handler hands it to the decider, stamped as the command bus does: it
+    arrives ``at`` and its act happens at its own ``at``/``on`` if it has one, else ``at``.
+    Left at :data:`EPOCH`, the arrival is :data:`LATER` (no act is in the future) and an act
+    without a time of its own happens at the epoch."""
+    rc = Resolved(command, tenant, entity_id, dict(facts or {}))
+    if at == EPOCH:
+        return stamped(rc, actor=actor, received=LATER, fallback=EPOCH)
+    return stamped(rc, actor=actor, received=at)
 
 
 def when(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.eventkit.auth import Principal
 from services.eventkit.db import Connection
-from services.eventkit.decider import Decider, Resolved
+from services.eventkit.decider import Decider, Resolved, stamped
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict, Rejected
 from services.eventkit.metrics import COMMAND_LATENCY, EVENTS_APPENDED
@@ -56,7 +56,8 @@ class CommandContext:
     command_id: str | None = None
     expected_version: int | None = None
     causation_id: str | None = None
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when the command arrived
+    acted_at: datetime | None = None  # the act's time when the command gives none (a reaction's upstream act)
 
 
 class CommandResult(BaseModel):
@@ -90,6 +91,7 @@ def caused_by(envelope: Envelope, principal: Principal) -> CommandContext:
         correlation_id=envelope.correlation_id or str(envelope.event_id),
         causation_id=str(envelope.event_id),
         occurred_at=envelope.recorded_at or envelope.occurred_at,
+        acted_at=envelope.occurred_at,
     )
 
 
@@ -123,8 +125,10 @@ class CommandBus:
         conn: Connection | None = None,
     ) -> CommandResult:
         stream_id = decider.stream_id(entity_id)
+        acted_at = ctx.occurred_at
         if isinstance(command, Resolved):
-            command = replace(command, actor=ctx.principal.subject, at=ctx.occurred_at)
+            command = stamped(command, actor=ctx.principal.subject, received=ctx.occurred_at, fallback=ctx.acted_at)
+            acted_at = command.at
         inner = getattr(command, "command", command)  # a Resolved command carries the client's
         expected = getattr(inner, "expected_version", None)
         if expected is not None and ctx.expected_version is None:
@@ -135,7 +139,7 @@ class CommandBus:
             if first is not None:
                 return first
             try:
-                return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn)
+                return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn, acted_at)
             except (Rejected, ConcurrencyConflict):
                 # Another attempt of this very command may have committed since the look-up above.
                 first = await self._first_result(ctx, conn)
@@ -154,6 +158,7 @@ class CommandBus:
         ctx: CommandContext,
         tenant: TenantPath,
         conn: Connection | None,
+        acted_at: datetime,
     ) -> CommandResult:
         inner = getattr(command, "command", command)
         # A command that begins an entity is decided on the initial state without a read; if
@@ -186,7 +191,7 @@ class CommandBus:
                     correlation_id=ctx.correlation_id,
                     causation_id=ctx.causation_id,
                     command_id=ctx.command_id,
-                    occurred_at=ctx.occurred_at,
+                    occurred_at=acted_at,
                 )
                 for i, event in enumerate(events, start=1)
             ]

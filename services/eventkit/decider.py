@@ -8,10 +8,12 @@ clock, no id generation; whatever they need arrives in the command.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Generic, TypeVar
 
+from services.eventkit.acts import act_instant
+from services.eventkit.days import local_day
 from services.eventkit.envelope import DomainEvent, TenantPath
 
 C = TypeVar("C")
@@ -57,4 +59,15 @@ class Resolved(Generic[C]):
     entity_id: str = ""
     facts: Mapping[str, str] = field(default_factory=dict)
     actor: str = ""  # who sends the command (filled in by the command bus)
-    at: datetime = EPOCH  # when it arrived (filled in by the command bus)
+    at: datetime = EPOCH  # when the act happened: the command's own at/on, else its arrival (the bus)
+    received_at: datetime = EPOCH  # when the command arrived: the events' recorded time (the bus)
+
+    @property
+    def on(self) -> date:
+        """The day of the act at the school."""
+        return local_day(self.at)
+
+
+def stamped(rc: Resolved[C], *, actor: str, received: datetime, fallback: datetime | None = None) -> Resolved[C]:
+    """``rc`` with who sends it, when it arrived and when its act happened (refused if in the future)."""
+    return replace(rc, actor=actor, received_at=received, at=act_instant(rc.command, received, fallback))

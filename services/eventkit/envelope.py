@@ -82,6 +82,9 @@ class Envelope(BaseModel):
 
 E = TypeVar("E", bound=DomainEvent)
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns a payload of one schema version into the next."""
+EnvelopeUpcaster = Callable[[dict[str, Any], "Envelope"], dict[str, Any]]
+"""The same, for a step that needs the envelope: a time the old payload lacks is its recorded time."""
 
 
 class EventRegistry:
@@ -90,6 +93,7 @@ class EventRegistry:
     def __init__(self) -> None:
         self._types: dict[str, type[DomainEvent]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        self._envelope_upcasters: dict[tuple[str, int], EnvelopeUpcaster] = {}
 
     def register(self, name: str, version: int = 1) -> Callable[[type[E]], type[E]]:
         """Class decorator: ``@registry.register("directory.CampusOpened", version=2)``."""
@@ -113,6 +117,16 @@ class EventRegistry:
 
         return wrap
 
+    def upcaster_with_envelope(self, name: str, from_version: int) -> Callable[[EnvelopeUpcaster], EnvelopeUpcaster]:
+        """As :meth:`upcaster`, for a function that also reads the envelope (its ``occurred_at``,
+        ``recorded_at``): an act's time missing from an old payload is filled from it."""
+
+        def wrap(fn: EnvelopeUpcaster) -> EnvelopeUpcaster:
+            self._envelope_upcasters[(name, from_version)] = fn
+            return fn
+
+        return wrap
+
     def model_for(self, name: str) -> type[DomainEvent]:
         try:
             return self._types[name]
@@ -126,20 +140,30 @@ class EventRegistry:
     def names(self) -> list[str]:
         return sorted(self._types)
 
-    def upcast(self, name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+    def upcast(
+        self, name: str, schema_version: int, data: dict[str, Any], envelope: Envelope | None = None
+    ) -> dict[str, Any]:
+        """``data`` of ``schema_version`` as the current version; ``envelope`` is what an
+        envelope-reading step gets (its absence is an error only for such a step)."""
         current = self.model_for(name).schema_version
         version = schema_version
         while version < current:
             step = self._upcasters.get((name, version))
-            if step is None:
+            with_envelope = self._envelope_upcasters.get((name, version))
+            if step is not None:
+                data = step(dict(data))
+            elif with_envelope is not None:
+                if envelope is None:
+                    raise UnknownEventType(f"{name} v{version}: its upcaster needs the event's envelope")
+                data = with_envelope(dict(data), envelope)
+            else:
                 raise UnknownEventType(f"{name} v{version}: no upcaster to v{version + 1}")
-            data = step(dict(data))
             version += 1
         return data
 
     def decode(self, envelope: Envelope) -> DomainEvent:
         """The envelope's payload as the current model of its type, upcast if it is older."""
-        data = self.upcast(envelope.type, envelope.schema_version, envelope.data)
+        data = self.upcast(envelope.type, envelope.schema_version, envelope.data, envelope)
         return self.model_for(envelope.type).model_validate(data)
 
 

@@ -88,3 +88,26 @@ def test_an_envelope_survives_the_wire() -> None:
     back = Envelope.from_wire(env.to_wire())
     assert back == env
     assert back.tenant.school_id == "xuexiao" and DIRECTORY_EVENTS.decode(back) == event
+
+
+def test_an_upcaster_may_fill_a_missing_time_from_the_envelope() -> None:
+    """An event stored before it carried its act's time reads as if the act happened when it was recorded."""
+    registry = EventRegistry()
+
+    @registry.register("x.Checked", version=2)
+    class Checked(DomainEvent):
+        checked_at: datetime
+
+    @registry.upcaster_with_envelope("x.Checked", from_version=1)
+    def v1(data: dict[str, object], envelope: Envelope) -> dict[str, object]:
+        return data | {"checked_at": (envelope.recorded_at or envelope.occurred_at).isoformat()}
+
+    recorded = datetime(2020, 9, 14, 8, 0, tzinfo=UTC)
+    old = Envelope(
+        event_id=uuid4(), stream_id="check-1", version=1, type="x.Checked", schema_version=1,
+        occurred_at=recorded, recorded_at=recorded, data={},
+    )  # fmt: skip
+    event = registry.decode(old)
+    assert isinstance(event, Checked) and event.checked_at == recorded
+    with pytest.raises(UnknownEventType, match="envelope"):
+        registry.upcast("x.Checked", 1, {})

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from services.eventkit.days import CHINA, local_day
 from services.eventkit.errors import Rejected
@@ -101,9 +101,16 @@ def act_instant(command: Any, received: datetime, fallback: datetime | None = No
     return fallback if fallback is not None else received
 
 
-def act_field(command: Any) -> str:
-    """The name of the field that carries ``command``'s time (``at`` unless it is dated by ``on``)."""
-    return "on" if hasattr(command, "on") and not hasattr(command, "at") else "at"
+def time_rule(model: type[BaseModel]) -> str:
+    """What a command's OpenAPI description says of the time of its act."""
+    fields = model.model_fields
+    for name, what in (("at", "instant"), ("on", "day")):
+        if name in fields:
+            if fields[name].is_required():
+                return f"The act is dated by `{name}` (required: the {what} it happened, often entered afterwards)."
+            now = "the time the command arrives" if name == "at" else "today at the school"
+            return f"The act is dated by `{name}` (the {what} it happened); omitted, it is {now}."
+    return "The act happens when the command arrives: it is dated by the server's clock."
 
 
 def _when(value: date | datetime) -> str:

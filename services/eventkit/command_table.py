@@ -33,6 +33,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from services.eventkit.acts import time_rule
 from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import Command, CommandBus, CommandContext, CommandResult
 from services.eventkit.db import Connection
@@ -275,7 +276,8 @@ class CommandTable:
         if not specs:
             raise ValueError(f"{self.service}: no command is tagged {tag}")
         for spec in specs:
-            command_route(router, spec.path, spec.summary, name=spec.name)(spec.endpoint or self._endpoint(spec))
+            route = command_route(router, spec.path, spec.summary, name=spec.name, description=time_rule(spec.model))
+            route(spec.endpoint or self._endpoint(spec))
         return router
 
     def _endpoint(self, spec: CommandSpec) -> Callable[..., Awaitable[CommandResult]]:

@@ -18,6 +18,7 @@ from services.eventkit.acts import (
     not_after,
     not_before,
     start_of_day,
+    time_rule,
     within,
 )
 from services.eventkit.commands import Command
@@ -105,3 +106,11 @@ def test_an_act_must_fall_in_its_term() -> None:
     assert early.value.field == "on"
     with pytest.raises(OutOfOrder, match="after the term"):
         within(datetime(2021, 2, 1, 1, tzinfo=CHINA), date(2020, 9, 1), date(2021, 1, 31), field="at", term="t")
+
+
+def test_the_openapi_description_says_how_each_command_is_dated() -> None:
+    assert "`at` (required" in time_rule(Rectify)
+    assert "omitted, it is the time the command arrives" in time_rule(Verify)
+    assert "`on` (required" in time_rule(Return)
+    assert "omitted, it is today at the school" in time_rule(Move)
+    assert "server's clock" in time_rule(Plain)

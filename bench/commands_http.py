@@ -70,7 +70,7 @@ def hazard_body(i: int, tag: str) -> dict[str, Any]:
         "area": "教学楼 三楼走廊",
         "description": "消防通道堆放杂物",
         "severity": ["low", "medium", "high", "critical"][i % 4],
-        "reported_at": "2020-10-12T08:30:00+08:00",
+        "at": "2020-10-12T08:30:00+08:00",
     }
 
 

@@ -219,7 +219,7 @@ class DemoLoader:
                     "area": area,
                     "description": text,
                     "severity": "high",
-                    "reported_at": "2020-10-12T08:30:00+08:00",
+                    "at": "2020-10-12T08:30:00+08:00",
                 },
                 by,
             )
@@ -227,7 +227,7 @@ class DemoLoader:
             await self.post(
                 s,
                 f"/hazards/{hid}/rectify",
-                {"rectified_at": "2020-10-26T10:00:00+08:00", "note": "上级部门安排施工, 已修复"},
+                {"at": "2020-10-26T10:00:00+08:00", "note": "上级部门安排施工, 已修复"},
                 fixer,
             )
             await self.post(s, f"/hazards/{hid}/verify", {"passed": True, "note": "复查合格"}, "gu")
@@ -355,17 +355,17 @@ class DemoLoader:
                     "injury_id": iid,
                     "student_id": student,
                     "setting": setting,
-                    "occurred_at": at,
+                    "at": at,
                     "injury": injury,
                     "first_aid": "医务室处理",
                 },
                 "doctor-he",
             )
-            await self.post(s, f"/injuries/{iid}/notify-parent", {"notified_at": at, "how": "电话"}, "doctor-he")
+            await self.post(s, f"/injuries/{iid}/notify-parent", {"at": at, "how": "电话"}, "doctor-he")
             await self.post(
                 s,
                 f"/injuries/{iid}/close",
-                {"closed_on": at[:10], "cause": cause, "measures": "班主任加强指导, 楼层值日及时到位"},
+                {"on": at[:10], "cause": cause, "measures": "班主任加强指导, 楼层值日及时到位"},
                 manager,
             )
 

@@ -58,12 +58,15 @@ def resolved(
     facts: Mapping[str, str] | None = None,
     actor: str = "",
     at: datetime = EPOCH,
+    received: datetime | None = None,
 ) -> Resolved[Any]:
     """The command as its handler hands it to the decider, stamped as the command bus does: it
-    arrives ``at`` and its act happens at its own ``at``/``on`` if it has one, else ``at``.
-    Left at :data:`EPOCH`, the arrival is :data:`LATER` (no act is in the future) and an act
-    without a time of its own happens at the epoch."""
+    arrives at ``received`` and its act happens at its own ``at``/``on`` if it has one, else
+    ``at``. Without ``received``, it arrives ``at``, or :data:`LATER` if ``at`` is left at
+    :data:`EPOCH` (then no act is in the future, and one without a time happens at the epoch)."""
     rc = Resolved(command, tenant, entity_id, dict(facts or {}))
+    if received is not None:
+        return stamped(rc, actor=actor, received=received, fallback=at)
     if at == EPOCH:
         return stamped(rc, actor=actor, received=LATER, fallback=EPOCH)
     return stamped(rc, actor=actor, received=at)

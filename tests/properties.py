@@ -41,7 +41,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import HouqinError, Rejected
-from tests.deciders import resolved
+from tests.deciders import LATER, resolved
 
 QUIET = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
 """Every property module's ``pytestmark``."""
@@ -95,7 +95,7 @@ class DeciderMachine(RuleBasedStateMachine):
         self.clock += timedelta(minutes=minutes)
         if self.resolve is not None:
             facts = {**facts, **type(self).resolve(self, command)}  # type: ignore[misc]
-        rc = resolved(command, self.tenant, self.entity_id, facts=facts, actor=actor, at=self.clock)
+        rc = resolved(command, self.tenant, self.entity_id, facts=facts, actor=actor, at=self.clock, received=LATER)
         used = self.stored_state()
         assert used == self.state, "the fold of the stored events is not the state the decider used"
         before = list(self.wire)

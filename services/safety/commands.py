@@ -125,7 +125,7 @@ async def record_finding(
                 area=cmd.area,
                 description=f"{cmd.item}: {cmd.note}" if cmd.note else cmd.item,
                 severity=cmd.severity,  # type: ignore[arg-type]  # the decider required it
-                reported_at=ctx.occurred_at,
+                at=ctx.occurred_at,
             )
             # the same transaction: the finding and its hazard commit together
             await safety.run(

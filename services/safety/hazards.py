@@ -1,5 +1,7 @@
 """Hazards (安全隐患): reported -> assigned in-house or escalated -> rectified -> verified.
 
+Each step is dated by its act (``at``) and may not precede the step before it.
+
 A hazard is closed only by someone other than whoever fixed it; a failed
 verification reopens it. Assigning it in-house asks for a repair (the inventory
 service opens a repair request from that event).
@@ -14,6 +16,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from services.eventkit.acts import ActAt, ActAtOrNow, not_before
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -40,7 +43,7 @@ class ReportHazard(Command):
             "description": "外墙墙砖脱落",
             "severity": "high",
             "photo_ref": "photos/2020-10-12/wall.jpg",
-            "reported_at": "2020-10-12T08:30:00+08:00",
+            "at": "2020-10-12T08:30:00+08:00",
         }
     )
     hazard_id: EntityId
@@ -49,37 +52,44 @@ class ReportHazard(Command):
     description: Text = Field(min_length=1, examples=["外墙墙砖脱落"])
     severity: Severity = Field(examples=["high"])
     photo_ref: str | None = Field(default=None, max_length=500, examples=["photos/2020-10-12/wall.jpg"])
-    reported_at: datetime
+    at: ActAt
 
 
 class AssignHazard(Command):
     """Fix it in-house: asks for a repair."""
 
-    model_config = examples({"assignee_id": "wang-tech", "due_on": "2020-10-15"})
+    model_config = examples({"assignee_id": "wang-tech", "due_on": "2020-10-15", "at": "2020-10-12T09:00:00+08:00"})
 
     assignee_id: EntityId = Field(examples=["zhang-tech"])
     due_on: date | None = None
+    at: ActAtOrNow = None
 
 
 class EscalateHazard(Command):
     """Report it to an outside authority that must act."""
 
-    model_config = examples({"authority": "新北区教育局 基建科", "reference": "报修单 2020-117"})
+    model_config = examples(
+        {"authority": "新北区教育局 基建科", "reference": "报修单 2020-117", "at": "2020-10-12T10:00:00+08:00"}
+    )
 
     authority: Name = Field(examples=["新北区教育局 基建科"])
     reference: str = Field(default="", max_length=200)
+    at: ActAtOrNow = None
 
 
 class RectifyHazard(Command):
-    model_config = examples({"rectified_at": "2020-10-20T10:00:00+08:00", "note": "重新铺贴墙砖"})
-    rectified_at: datetime
+    model_config = examples({"at": "2020-10-20T10:00:00+08:00", "note": "重新铺贴墙砖"})
+    at: ActAt
     note: Text = ""
 
 
 class VerifyHazard(Command):
-    model_config = examples({"passed": True, "note": "复查合格"}, {"passed": False, "note": "仍有松动"})
+    model_config = examples(
+        {"passed": True, "note": "复查合格", "at": "2020-10-21T15:00:00+08:00"}, {"passed": False, "note": "仍有松动"}
+    )
     passed: bool
     note: Text = ""
+    at: ActAtOrNow = None
 
 
 # -- state -------------------------------------------------------------------------------
@@ -101,6 +111,9 @@ class HazardState:
     description: str = ""
     severity: Severity = Severity.LOW
     rectified_by: str | None = None
+    reported_at: datetime | None = None
+    last_step: str = ""  # the step an act must follow: reported, assigned, escalated, rectified, reopened
+    last_step_at: datetime | None = None
 
 
 HazardCommand = (
@@ -127,7 +140,7 @@ def decide(rc: HazardCommand, state: HazardState) -> Sequence[DomainEvent]:
                 severity=cmd.severity,
                 photo_ref=cmd.photo_ref,
                 reported_by=actor,
-                reported_at=cmd.reported_at,
+                reported_at=rc.at,
                 inspection_id=rc.facts.get("inspection_id"),
             )
         ]
@@ -136,6 +149,7 @@ def decide(rc: HazardCommand, state: HazardState) -> Sequence[DomainEvent]:
     if state.status is HazardStatus.CLOSED:
         raise Rejected("the hazard is closed")
     hazard_id = rc.entity_id
+    not_before(now, state.last_step_at, field="at", step=state.last_step, what="hazard")
     if isinstance(cmd, AssignHazard):
         if state.status is HazardStatus.RECTIFIED:
             raise Rejected("the hazard is rectified and waits for verification")
@@ -167,7 +181,7 @@ def decide(rc: HazardCommand, state: HazardState) -> Sequence[DomainEvent]:
     if isinstance(cmd, RectifyHazard):
         if state.status not in (HazardStatus.ASSIGNED, HazardStatus.ESCALATED):
             raise Rejected("a hazard is rectified after it was assigned in-house or escalated")
-        return [HazardRectified(hazard_id=hazard_id, rectified_by=actor, rectified_at=cmd.rectified_at, note=cmd.note)]
+        return [HazardRectified(hazard_id=hazard_id, rectified_by=actor, rectified_at=now, note=cmd.note)]
     assert isinstance(cmd, VerifyHazard)
     if state.status is not HazardStatus.RECTIFIED:
         raise Rejected("only a rectified hazard can be verified")
@@ -183,17 +197,38 @@ def decide(rc: HazardCommand, state: HazardState) -> Sequence[DomainEvent]:
 def evolve(state: HazardState, event: DomainEvent) -> HazardState:
     match event:
         case HazardReported():
-            return HazardState(HazardStatus.REPORTED, event.campus_id, event.area, event.description, event.severity)
+            return HazardState(
+                HazardStatus.REPORTED,
+                event.campus_id,
+                event.area,
+                event.description,
+                event.severity,
+                reported_at=event.reported_at,
+                last_step="reported",
+                last_step_at=event.reported_at,
+            )
         case HazardAssignedInHouse():
-            return replace(state, status=HazardStatus.ASSIGNED)
+            return replace(state, status=HazardStatus.ASSIGNED, last_step="assigned", last_step_at=event.assigned_at)
         case HazardEscalated():
-            return replace(state, status=HazardStatus.ESCALATED)
+            return replace(state, status=HazardStatus.ESCALATED, last_step="escalated", last_step_at=event.escalated_at)
         case HazardRectified():
-            return replace(state, status=HazardStatus.RECTIFIED, rectified_by=event.rectified_by)
+            return replace(
+                state,
+                status=HazardStatus.RECTIFIED,
+                rectified_by=event.rectified_by,
+                last_step="rectified",
+                last_step_at=event.rectified_at,
+            )
         case HazardClosed():
-            return replace(state, status=HazardStatus.CLOSED)
+            return replace(state, status=HazardStatus.CLOSED, last_step="closed", last_step_at=event.closed_at)
         case HazardReopened():
-            return replace(state, status=HazardStatus.REPORTED, rectified_by=None)
+            return replace(
+                state,
+                status=HazardStatus.REPORTED,
+                rectified_by=None,
+                last_step="reopened",
+                last_step_at=event.reopened_at,
+            )
     return state
 
 

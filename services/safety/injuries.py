@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from services.eventkit.acts import ActAt, ActOn, not_before
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
 from services.eventkit.days import local_day
 from services.eventkit.decider import EPOCH, Decider, Resolved
@@ -36,7 +37,7 @@ class ReportInjury(Command):
             "injury_id": "main-2020-10-19-yao",
             "student_id": "yao",
             "setting": "break",
-            "occurred_at": "2020-10-19T09:40:00+08:00",
+            "at": "2020-10-19T09:40:00+08:00",
             "injury": "课间追逐撞到门框, 额头擦伤",
             "first_aid": "医务室清洗消毒, 冰敷",
         }
@@ -45,31 +46,31 @@ class ReportInjury(Command):
     injury_id: EntityId
     student_id: EntityId
     setting: InjurySetting = Field(examples=["break"])
-    occurred_at: AwareDatetime
+    at: ActAt
     injury: Text = Field(min_length=1, examples=["追逐时摔倒, 左膝擦伤"])
     first_aid: Text = Field(min_length=1, examples=["医务室清洗消毒, 包扎"])
 
 
 class NotifyParent(Command):
-    model_config = examples({"notified_at": "2020-10-19T10:00:00+08:00", "how": "电话"})
+    model_config = examples({"at": "2020-10-19T10:00:00+08:00", "how": "电话"})
 
-    notified_at: AwareDatetime
+    at: ActAt
     how: Name = Field(examples=["电话"])
 
 
 class FollowUp(Command):
     model_config = examples({"on": "2020-10-21", "note": "电话回访, 伤口愈合良好"})
 
-    on: date
+    on: ActOn
     note: Text = Field(min_length=1, examples=["电话回访, 伤口愈合良好"])
 
 
 class CloseInjury(Command):
     model_config = examples(
-        {"closed_on": "2020-10-26", "cause": "课间在走廊追逐", "measures": "班会强调课间文明活动; 楼层值日老师到岗"}
+        {"on": "2020-10-26", "cause": "课间在走廊追逐", "measures": "班会强调课间文明活动; 楼层值日老师到岗"}
     )
 
-    closed_on: date
+    on: ActOn
     cause: Text = Field(min_length=1, examples=["课间在走廊追逐"])
     measures: Text = Field(min_length=1, examples=["班会强调课间文明活动; 楼层值日老师到岗"])
 
@@ -83,6 +84,8 @@ class InjuryState:
     occurred_at: datetime = EPOCH
     parent_told: bool = False
     closed: bool = False
+    last_step: str = ""  # the latest step a closing must follow: happened, parents told, followed up
+    last_step_on: date | None = None
 
 
 InjuryCommand = Resolved[ReportInjury] | Resolved[NotifyParent] | Resolved[FollowUp] | Resolved[CloseInjury]
@@ -101,7 +104,7 @@ def decide(rc: InjuryCommand, state: InjuryState) -> Sequence[DomainEvent]:
                 student_id=cmd.student_id,
                 class_id=rc.facts["class_id"],
                 setting=cmd.setting,
-                occurred_at=cmd.occurred_at,
+                occurred_at=rc.at,
                 injury=cmd.injury,
                 first_aid=cmd.first_aid,
                 reported_by=rc.actor,
@@ -113,22 +116,17 @@ def decide(rc: InjuryCommand, state: InjuryState) -> Sequence[DomainEvent]:
         raise Rejected("the injury is closed")
     injury_id = rc.entity_id
     if isinstance(cmd, NotifyParent):
-        if cmd.notified_at < state.occurred_at:
-            raise Rejected("the parents were told before the injury happened?", field="notified_at")
-        return [
-            InjuryParentNotified(injury_id=injury_id, notified_at=cmd.notified_at, how=cmd.how, notified_by=rc.actor)
-        ]
-    injured_on = local_day(state.occurred_at)
+        not_before(rc.at, state.occurred_at, field="at", step="injured", what="student")
+        return [InjuryParentNotified(injury_id=injury_id, notified_at=rc.at, how=cmd.how, notified_by=rc.actor)]
     if isinstance(cmd, FollowUp):
-        if cmd.on < injured_on:
-            raise Rejected(f"a follow-up cannot be dated before the injury ({injured_on})", field="on")
+        not_before(cmd.on, state.occurred_at, field="on", step="injured", what="student")
         return [InjuryFollowedUp(injury_id=injury_id, on=cmd.on, note=cmd.note, by=rc.actor)]
     assert isinstance(cmd, CloseInjury)
-    if cmd.closed_on < injured_on:
-        raise Rejected(f"an injury cannot be closed before the day it happened ({injured_on})", field="closed_on")
+    not_before(cmd.on, state.occurred_at, field="on", step="injured", what="student")
     if not state.parent_told:
         raise Rejected("tell the parents before closing the injury")
-    return [InjuryClosed(injury_id=injury_id, closed_on=cmd.closed_on, cause=cmd.cause, measures=cmd.measures)]
+    not_before(cmd.on, state.last_step_on, field="on", step=state.last_step, what="injury")
+    return [InjuryClosed(injury_id=injury_id, closed_on=cmd.on, cause=cmd.cause, measures=cmd.measures)]
 
 
 def evolve(state: InjuryState, event: DomainEvent) -> InjuryState:
@@ -136,10 +134,19 @@ def evolve(state: InjuryState, event: DomainEvent) -> InjuryState:
         case InjuryReported():
             return InjuryState(reported=True, occurred_at=event.occurred_at)
         case InjuryParentNotified():
-            return replace(state, parent_told=True)
+            return _later(replace(state, parent_told=True), "parents told of", local_day(event.notified_at))
+        case InjuryFollowedUp():
+            return _later(state, "followed up", event.on)
         case InjuryClosed():
             return replace(state, closed=True)
     return state
+
+
+def _later(state: InjuryState, step: str, on: date) -> InjuryState:
+    """``step`` as the one a closing must follow, if ``on`` is later than the one so far."""
+    if state.last_step_on is not None and on < state.last_step_on:
+        return state
+    return replace(state, last_step=step, last_step_on=on)
 
 
 Injury: Decider[InjuryCommand, InjuryState, DomainEvent] = Decider(

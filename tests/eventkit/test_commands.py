@@ -39,7 +39,7 @@ def report(hazard_id: str, **changes: Any) -> ReportHazard:
         "area": "奥园校区 教学楼外墙",
         "description": "外墙墙砖脱落",
         "severity": "high",
-        "reported_at": datetime(2020, 10, 12, 8, 30, tzinfo=UTC),
+        "at": datetime(2020, 10, 12, 8, 30, tzinfo=UTC),
     }
     return ReportHazard(**(fields | changes))
 

@@ -227,7 +227,7 @@ async def report_hazard(school: School, hazard_id: str, **kw: Any) -> Any:
             "area": "本部 操场东侧",
             "description": "窨井盖下沉",
             "severity": "high",
-            "reported_at": "2020-10-12T08:30:00+08:00",
+            "at": "2020-10-12T08:30:00+08:00",
         },
         "guard-main",
         **kw,
@@ -241,9 +241,7 @@ async def hazard_life(school: School, hazard_id: str, *, reassign: bool = False,
     if reassign:
         await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "li-guard"})
     if close:
-        await school.ok(
-            "safety", f"/hazards/{hazard_id}/rectify", {"rectified_at": "2020-10-13T10:00:00+08:00"}, "tech-main"
-        )
+        await school.ok("safety", f"/hazards/{hazard_id}/rectify", {"at": "2020-10-13T10:00:00+08:00"}, "tech-main")
         await school.ok("safety", f"/hazards/{hazard_id}/verify", {"passed": True, "note": "复查合格"})
 
 

@@ -79,7 +79,7 @@ async def test_several_api_processes_share_a_port_and_survive_losing_one(harness
             "area": "教学楼外墙",
             "description": "外墙墙砖脱落",
             "severity": "high",
-            "reported_at": "2020-10-12T08:30:00+08:00",
+            "at": "2020-10-12T08:30:00+08:00",
         }
         assert service.client is not None
         # a kept-alive connection to a killed process breaks once: the client retries the same command

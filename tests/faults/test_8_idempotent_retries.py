@@ -38,7 +38,7 @@ def report_body(hazard_id: str) -> dict[str, Any]:
         "area": "本部 食堂后门",
         "description": "地面湿滑",
         "severity": "medium",
-        "reported_at": "2020-10-12T08:30:00+08:00",
+        "at": "2020-10-12T08:30:00+08:00",
     }
 
 
@@ -125,7 +125,7 @@ async def test_a_retry_overtaken_by_its_first_attempt_answers_the_first_result(h
         area="本部 食堂后门",
         description="地面湿滑",
         severity=Severity.MEDIUM,
-        reported_at=datetime(2020, 10, 12, 8, 30, tzinfo=UTC),
+        at=datetime(2020, 10, 12, 8, 30, tzinfo=UTC),
     )
     ctx = CommandContext(principal=Principal(subject="li-guard"), command_id=str(uuid4()))
 

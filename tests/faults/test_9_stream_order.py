@@ -88,10 +88,10 @@ async def hazard_saga(school: School, hazard_id: str) -> None:
     await school.ok("safety", f"{path}/assign", {"assignee_id": "wang-tech"})
     await school.ok("safety", f"{path}/assign", {"assignee_id": "li-guard"})
     await school.ok("safety", f"{path}/escalate", {"authority": "新北区教育局 基建科"})
-    await school.ok("safety", f"{path}/rectify", {"rectified_at": "2020-10-13T10:00:00+08:00"}, "tech-main")
+    await school.ok("safety", f"{path}/rectify", {"at": "2020-10-13T10:00:00+08:00"}, "tech-main")
     await school.ok("safety", f"{path}/verify", {"passed": False, "note": "仍有松动"})
     await school.ok("safety", f"{path}/assign", {"assignee_id": "wang-tech"})
-    await school.ok("safety", f"{path}/rectify", {"rectified_at": "2020-10-14T10:00:00+08:00"}, "tech-main")
+    await school.ok("safety", f"{path}/rectify", {"at": "2020-10-14T10:00:00+08:00"}, "tech-main")
     await school.ok("safety", f"{path}/verify", {"passed": True, "note": "复查合格"})
 
 

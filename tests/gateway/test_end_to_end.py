@@ -43,7 +43,7 @@ def hazard(hid: str, campus: str = "main") -> dict[str, Any]:
         "area": "操场",
         "description": "窨井盖下沉",
         "severity": "HIGH",
-        "reportedAt": "2020-10-12T08:30:00+08:00",
+        "at": "2020-10-12T08:30:00+08:00",
     }
 
 

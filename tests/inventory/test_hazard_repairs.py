@@ -64,7 +64,7 @@ async def test_a_hazard_assigned_in_house_opens_one_repair(make_settings: Settin
             "area": "本部 操场东侧",
             "description": "窨井盖下沉",
             "severity": "high",
-            "reported_at": "2020-10-12T08:30:00+08:00",
+            "at": "2020-10-12T08:30:00+08:00",
         },
         headers=tokens["guard-main"],
     )

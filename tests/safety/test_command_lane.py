@@ -82,6 +82,7 @@ async def test_the_lane_answers_every_kind_of_request_as_the_framework_does(
 ) -> None:
     ids = {side: f"lane-{side.lower()}-{uuid4().hex[:8]}" for side in ("L", "P")}
     keys = {side: f"key-{side}-{uuid4().hex[:8]}" for side in ("L", "P")}
+    ESCALATE = {"authority": "区教育局", "at": "2020-10-13T09:00:00+08:00"}
     cases = [
         Case("reported", "/hazards", json_body=report("{id}"), headers={"Idempotency-Key": "{key}"}),
         Case("retried", "/hazards", json_body=report("{id}"), headers={"Idempotency-Key": "{key}"}),
@@ -104,8 +105,8 @@ async def test_the_lane_answers_every_kind_of_request_as_the_framework_does(
         Case("trailing-slash", "/hazards/", json_body=report("{id}-12")),
         Case("unknown-hazard", "/hazards/{id}-none/escalate", json_body={"authority": "区教育局"}, as_="manager-main"),
         Case("guard-escalates", "/hazards/{id}/escalate", json_body={"authority": "区教育局"}),
-        Case("escalated", "/hazards/{id}/escalate", json_body={"authority": "区教育局"}, as_="manager-main"),
-        Case("rectified", "/hazards/{id}/rectify", json_body={"rectified_at": "2020-10-20T10:00"}, as_="manager-main"),
+        Case("escalated", "/hazards/{id}/escalate", json_body=ESCALATE, as_="manager-main"),
+        Case("rectified", "/hazards/{id}/rectify", json_body={"at": "2020-10-20T10:00+08:00"}, as_="manager-main"),
         Case("verified-by-fixer", "/hazards/{id}/verify", json_body={"passed": True}, as_="manager-main"),
         Case("bad-verify", "/hazards/{id}/verify", json_body={"passed": "perhaps"}, as_="manager-both"),
         Case("verified", "/hazards/{id}/verify", json_body={"passed": True}, as_="manager-both"),

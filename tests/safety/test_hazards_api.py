@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -20,7 +21,7 @@ def hazard(hazard_id: str, campus: str = "main", severity: str = "medium", **ext
         "area": "操场",
         "description": "窨井盖下沉",
         "severity": severity,
-        "reported_at": "2020-10-12T08:30:00+08:00",
+        "at": "2020-10-12T08:30:00+08:00",
     } | extra
 
 
@@ -46,12 +47,31 @@ async def test_a_hazard_goes_round_and_the_status_follows_it(world: SafetyWorld)
 
     await eventually(open_high)
 
-    escalated = await world.post(f"/hazards/{hid}/escalate", {"authority": "新北区教育局 基建科"})
+    escalated = await world.post(
+        f"/hazards/{hid}/escalate", {"authority": "新北区教育局 基建科", "at": "2020-10-12T10:00:00+08:00"}
+    )
     assert escalated.status_code == 200, escalated.text
     assert escalated.json()["events"] == ["safety.HazardEscalated"]
-    assert (
-        await world.post(f"/hazards/{hid}/rectify", {"rectified_at": "2020-10-20T10:00:00+08:00"})
-    ).status_code == 200
+    # the past act keeps its own time; the time it was recorded is the server's, today
+    times = await world.service.pool.fetchrow(
+        "SELECT occurred_at, recorded_at FROM events WHERE stream_id = $1 AND type = 'safety.HazardEscalated'",
+        f"hazard-{hid}",
+    )
+    assert times is not None
+    assert times["occurred_at"] == datetime(2020, 10, 12, 2, 0, tzinfo=UTC)
+    assert abs(times["recorded_at"] - datetime.now(UTC)) < timedelta(minutes=5)
+    before_backwards = await world.events()
+    backwards = await world.post(f"/hazards/{hid}/rectify", {"at": "2020-10-12T09:00:00+08:00"})
+    assert backwards.status_code == 409, backwards.text
+    assert backwards.json() | {"reason": ""} == {
+        "error": "out_of_order",
+        "reason": "",
+        "field": "at",
+        "step": "escalated",
+        "step_time": "2020-10-12T10:00:00+08:00",
+    }
+    assert await world.events() == before_backwards
+    assert (await world.post(f"/hazards/{hid}/rectify", {"at": "2020-10-20T10:00:00+08:00"})).status_code == 200
     # the manager recorded the fix, so someone else verifies it
     own = await world.post(f"/hazards/{hid}/verify", {"passed": True})
     assert own.status_code == 409 and own.json()["error"] == "rejected"
@@ -109,7 +129,7 @@ async def test_an_assignee_must_work_on_the_campus(world: SafetyWorld) -> None:
     [
         ({"severity": "apocalyptic"}, "severity"),
         ({"hazard_id": "Has Spaces"}, "hazard_id"),
-        ({"reported_at": "yesterday"}, "reported_at"),
+        ({"at": "yesterday"}, "at"),
         ({"description": ""}, "description"),
         ({"campus_id": "nowhere"}, "campus_id"),
     ],

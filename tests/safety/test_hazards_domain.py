@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import DomainEvent, TenantPath
 from services.safety.events import (
     HazardAssignedInHouse,
@@ -63,15 +64,13 @@ def test_a_report_becomes_a_hazard_with_its_reporter() -> None:
         area="教学楼外墙",
         description="墙砖脱落",
         severity=Severity.HIGH,
-        reported_at=T0,
+        at=T0,
     )
     assert hazard.when(cmd) == [REPORTED]
 
 
 def test_a_hazard_is_reported_once() -> None:
-    cmd = ReportHazard(
-        hazard_id="h1", campus_id="aoyuan", area="a", description="d", severity=Severity.LOW, reported_at=T0
-    )
+    cmd = ReportHazard(hazard_id="h1", campus_id="aoyuan", area="a", description="d", severity=Severity.LOW, at=T0)
     hazard.refused(cmd, given=[REPORTED], field="hazard_id")
 
 
@@ -85,12 +84,12 @@ def test_escalating_names_the_authority() -> None:
 
 
 def test_nothing_is_rectified_before_it_is_assigned_or_escalated() -> None:
-    hazard.refused(RectifyHazard(rectified_at=T1), given=[REPORTED], actor="wang-tech")
+    hazard.refused(RectifyHazard(at=T1), given=[REPORTED], actor="wang-tech")
 
 
 @pytest.mark.parametrize("route", [ASSIGNED, ESCALATED])
 def test_a_rectified_hazard_is_closed_by_someone_else(route: DomainEvent) -> None:
-    assert hazard.when(RectifyHazard(rectified_at=T1), given=[REPORTED, route], actor="wang-tech") == [RECTIFIED]
+    assert hazard.when(RectifyHazard(at=T1), given=[REPORTED, route], actor="wang-tech") == [RECTIFIED]
     assert hazard.when(VerifyHazard(passed=True), given=[REPORTED, route, RECTIFIED], actor="shen") == [
         HazardClosed(hazard_id="h1", verified_by="shen", closed_at=T1)
     ]
@@ -119,7 +118,7 @@ def test_verification_waits_for_a_rectification() -> None:
     [
         AssignHazard(assignee_id="wang-tech"),
         EscalateHazard(authority="区教育局"),
-        RectifyHazard(rectified_at=T1),
+        RectifyHazard(at=T1),
         VerifyHazard(passed=True),
     ],
 )
@@ -134,3 +133,26 @@ def test_nothing_happens_to_a_hazard_never_reported() -> None:
 
 def test_a_rectified_hazard_is_not_reassigned_before_verification() -> None:
     hazard.refused(AssignHazard(assignee_id="wang-tech"), given=[REPORTED, ASSIGNED, RECTIFIED])
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "step"),
+    [
+        (AssignHazard(assignee_id="wang-tech", at=T0 - timedelta(minutes=1)), [REPORTED], "reported"),
+        (EscalateHazard(authority="区教育局", at=T0 - timedelta(days=1)), [REPORTED], "reported"),
+        (RectifyHazard(at=T1 - timedelta(seconds=1)), [REPORTED, ESCALATED], "escalated"),
+        (VerifyHazard(passed=True, at=T0), [REPORTED, ESCALATED, RECTIFIED], "rectified"),
+    ],
+)
+def test_no_step_is_dated_before_the_step_it_follows(command: Any, given: list[DomainEvent], step: str) -> None:
+    refusal = hazard.refused(command, given=given, actor="zhou", field="at", raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and refusal.step == step
+    assert refusal.step_time == (T0 if step == "reported" else T1)
+
+
+def test_a_past_step_is_recorded_at_its_own_time_not_when_it_was_typed() -> None:
+    monday = T0 + timedelta(hours=2)
+    (escalated,) = hazard.when(EscalateHazard(authority="区教育局", at=monday), given=[REPORTED], at=T1)
+    assert isinstance(escalated, HazardEscalated) and escalated.escalated_at == monday
+    (closed,) = hazard.when(VerifyHazard(passed=True), given=[REPORTED, ESCALATED, RECTIFIED], at=T1)
+    assert isinstance(closed, HazardClosed) and closed.closed_at == T1  # no time given: when it arrived

@@ -35,7 +35,7 @@ HAZARD_CREATE = step(
         area=NAMES,
         description=st.just("外墙墙砖脱落"),
         severity=st.sampled_from(list(Severity)),
-        reported_at=times(),
+        at=times(),
     )
 )
 HAZARD = machine(
@@ -47,7 +47,7 @@ HAZARD = machine(
         HAZARD_CREATE,
         step(st.builds(hz.AssignHazard, assignee_id=st.sampled_from(["wang-tech", "li-guard"]))),
         step(st.builds(hz.EscalateHazard, authority=st.just("新北区教育局 基建科"))),
-        step(st.builds(hz.RectifyHazard, rectified_at=times(), note=st.just("重新铺贴"))),
+        step(st.builds(hz.RectifyHazard, at=times(), note=st.just("重新铺贴"))),
         step(st.builds(hz.VerifyHazard, passed=st.booleans(), note=st.sampled_from(["", "仍有松动"]))),
     ),
     ["zhou", "wang-tech", "li-guard"],

@@ -39,7 +39,7 @@ async def test_the_terms_injuries_and_drills_add_up(world: SafetyWorld) -> None:
                 "injury_id": injury_id,
                 "student_id": student,
                 "setting": setting,
-                "occurred_at": at,
+                "at": at,
                 "injury": what,
                 "first_aid": "医务室处理",
             },

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import TenantPath
 from services.safety.events import (
     InjuryClosed,
@@ -28,7 +29,7 @@ REPORT = ReportInjury(
     injury_id="inj-1",
     student_id="lin",
     setting=InjurySetting.BREAK,
-    occurred_at=OCCURRED,
+    at=OCCURRED,
     injury="追逐时摔倒, 左膝擦伤",
     first_aid="医务室清洗消毒, 包扎",
 )
@@ -45,13 +46,13 @@ REPORTED = InjuryReported(
 )
 TOLD = InjuryParentNotified(injury_id="inj-1", notified_at=TOLD_AT, how="电话", notified_by="huang")
 FOLLOWED = InjuryFollowedUp(injury_id="inj-1", on=date(2020, 10, 14), note="伤口愈合良好", by="doctor-he")
-CLOSE = CloseInjury(closed_on=date(2020, 10, 20), cause="课间在走廊追逐", measures="班会强调课间文明活动")
+CLOSE = CloseInjury(on=date(2020, 10, 20), cause="课间在走廊追逐", measures="班会强调课间文明活动")
 CLOSED = InjuryClosed(
     injury_id="inj-1", closed_on=date(2020, 10, 20), cause="课间在走廊追逐", measures="班会强调课间文明活动"
 )
 
 
-injury = Stream(Injury, MAIN, "inj-1", actor="huang", at=TOLD_AT, facts={"class_id": "g6-1"})
+injury = Stream(Injury, MAIN, "inj-1", actor="huang", facts={"class_id": "g6-1"})
 
 
 def test_an_injury_is_reported_with_the_students_class_and_campus() -> None:
@@ -72,17 +73,22 @@ def test_a_report_says_what_happened_and_the_first_aid() -> None:
 
 def test_a_report_needs_a_time_with_its_zone() -> None:
     with pytest.raises(ValidationError) as invalid:
-        ReportInjury.model_validate(REPORT.model_dump() | {"occurred_at": datetime(2020, 10, 12, 10, 5)})
-    assert invalid.value.errors()[0]["loc"] == ("occurred_at",)
+        ReportInjury.model_validate(REPORT.model_dump() | {"at": datetime(2020, 10, 12, 10, 5)})
+    assert invalid.value.errors()[0]["loc"] == ("at",)
 
 
 def test_the_injury_goes_round_to_closed() -> None:
-    assert injury.when(NotifyParent(notified_at=TOLD_AT, how="电话"), given=[REPORTED]) == [TOLD]
+    assert injury.when(NotifyParent(at=TOLD_AT, how="电话"), given=[REPORTED]) == [TOLD]
     follow = FollowUp(on=date(2020, 10, 14), note="伤口愈合良好")
     assert injury.when(follow, given=[REPORTED, TOLD], actor="doctor-he") == [FOLLOWED]
     assert injury.when(CLOSE, given=[REPORTED, TOLD, FOLLOWED], actor="zhou") == [CLOSED]
     assert injury.given(REPORTED, TOLD, FOLLOWED, CLOSED) == InjuryState(
-        reported=True, occurred_at=OCCURRED, parent_told=True, closed=True
+        reported=True,
+        occurred_at=OCCURRED,
+        parent_told=True,
+        closed=True,
+        last_step="followed up",
+        last_step_on=date(2020, 10, 14),
     )
 
 
@@ -91,9 +97,7 @@ def test_an_injury_is_not_closed_before_the_parents_are_told() -> None:
 
 
 def test_the_parents_are_not_told_before_it_happened() -> None:
-    injury.refused(
-        NotifyParent(notified_at=OCCURRED - timedelta(hours=1), how="电话"), given=[REPORTED], field="notified_at"
-    )
+    injury.refused(NotifyParent(at=OCCURRED - timedelta(hours=1), how="电话"), given=[REPORTED], field="at")
 
 
 @pytest.mark.parametrize(
@@ -101,7 +105,7 @@ def test_the_parents_are_not_told_before_it_happened() -> None:
     [
         FollowUp(on=date(2020, 10, 21), note="再次回访"),
         CLOSE,
-        NotifyParent(notified_at=TOLD_AT, how="面谈"),
+        NotifyParent(at=TOLD_AT, how="面谈"),
     ],
 )
 def test_a_closed_injury_takes_nothing_more(command: Any) -> None:
@@ -116,7 +120,7 @@ def test_an_unreported_injury_takes_nothing() -> None:
     ("command", "field"),
     [
         (FollowUp(on=date(2020, 10, 11), note="回访"), "on"),
-        (CloseInjury(closed_on=date(2020, 10, 11), cause="追逐", measures="班会"), "closed_on"),
+        (CloseInjury(on=date(2020, 10, 11), cause="追逐", measures="班会"), "on"),
     ],
 )
 def test_no_follow_up_or_closing_is_dated_before_the_day_of_the_injury(command: Any, field: str) -> None:
@@ -131,3 +135,12 @@ def test_the_day_of_the_injury_is_the_schools_day_whatever_zone_it_was_reported_
         update={"on": date(2020, 10, 12), "note": "当天回访"}
     )
     injury.refused(FollowUp(on=date(2020, 10, 11), note="n"), given=[early, TOLD], actor="doctor-he")
+
+
+def test_an_injury_is_not_closed_before_its_last_follow_up_or_the_parents_were_told() -> None:
+    later = FOLLOWED.model_copy(update={"on": date(2020, 10, 22)})
+    refusal = injury.refused(CLOSE, given=[REPORTED, TOLD, later], actor="zhou", field="on", raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and refusal.step == "followed up" and refusal.step_time == date(2020, 10, 22)
+    told_late = TOLD.model_copy(update={"notified_at": datetime(2020, 10, 21, 9, 0, tzinfo=CST)})
+    injury.refused(CLOSE, given=[REPORTED, told_late], actor="zhou", field="on", match="parents told of")
+    assert injury.when(CLOSE, given=[REPORTED, TOLD, FOLLOWED], actor="zhou") == [CLOSED]

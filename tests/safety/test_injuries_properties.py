@@ -56,6 +56,7 @@ def closed_once_parents_told(rc: Resolved[Any], before: Any, events: list[Domain
     if isinstance(event, InjuryClosed):
         assert before.parent_told, "closed before the parents were told"
         assert event.closed_on >= local_day(before.occurred_at), "closed before the day of the injury"
+        assert before.last_step_on is None or event.closed_on >= before.last_step_on, "closed before its last step"
 
 
 def injury_allowed(rc: Resolved[Any], state: Any) -> bool:
@@ -65,11 +66,12 @@ def injury_allowed(rc: Resolved[Any], state: Any) -> bool:
     if not state.reported or state.closed:
         return False
     if isinstance(cmd, inj.NotifyParent):
-        return bool(cmd.notified_at >= state.occurred_at)
+        return bool(cmd.at >= state.occurred_at)
     injured_on = local_day(state.occurred_at)
     if isinstance(cmd, inj.FollowUp):
         return bool(cmd.on >= injured_on)
-    return bool(state.parent_told and cmd.closed_on >= injured_on)
+    last = state.last_step_on or injured_on
+    return bool(state.parent_told and cmd.on >= injured_on and cmd.on >= last)
 
 
 INJURY_CREATE = step(
@@ -78,7 +80,7 @@ INJURY_CREATE = step(
         injury_id=st.just("main-2020-10-19-yao"),
         student_id=st.just("yao"),
         setting=st.sampled_from(list(InjurySetting)),
-        occurred_at=times(),
+        at=times(),
         injury=st.just("课间追逐撞到门框, 额头擦伤"),
         first_aid=st.just("医务室清洗消毒, 冰敷"),
     ),
@@ -91,11 +93,9 @@ INJURY = machine(
     "main-2020-10-19-yao",
     st.one_of(
         INJURY_CREATE,
-        step(st.builds(inj.NotifyParent, notified_at=times(), how=st.sampled_from(["电话", "当面"]))),
+        step(st.builds(inj.NotifyParent, at=times(), how=st.sampled_from(["电话", "当面"]))),
         step(st.builds(inj.FollowUp, on=days(), note=st.just("电话回访, 伤口愈合良好"))),
-        step(
-            st.builds(inj.CloseInjury, closed_on=days(), cause=st.just("课间在走廊追逐"), measures=st.just("班会强调"))
-        ),
+        step(st.builds(inj.CloseInjury, on=days(), cause=st.just("课间在走廊追逐"), measures=st.just("班会强调"))),
     ),
     ["zhou", "huang", "qian-medical"],
     check=closed_once_parents_told,

@@ -13,7 +13,7 @@ async def test_a_reported_hazard_shows_in_the_inspection_status(world: SafetyWor
             "area": "教学楼外墙",
             "description": "墙砖脱落",
             "severity": "high",
-            "reported_at": "2020-10-12T08:30:00+08:00",
+            "at": "2020-10-12T08:30:00+08:00",
         },
         as_="manager-aoyuan",
     )

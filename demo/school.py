@@ -225,7 +225,7 @@ class District:
                 "name": st.name,
                 "class_id": st.class_id,
                 "admission": st.admission,
-                "enrolled_on": st.enrolled_on.isoformat(),
+                "on": st.enrolled_on.isoformat(),
             }
             out.append(Command("/students", body, ADMIN))
         for p in self.parents:

@@ -67,7 +67,7 @@ async def seed_school(h: Directory, *, students: int = 10) -> None:
                 name=f"学生{i}",
                 class_id="g6-1",
                 admission=Admission.TRANSFER if i % 5 == 0 else Admission.NEW,
-                enrolled_on=SCHOOL.term.starts_on,
+                on=SCHOOL.term.starts_on,
             ),
             ctx(),
         )

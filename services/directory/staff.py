@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 
 from pydantic import Field
 
 from services.directory.events import StaffJoined, StaffLeft, StaffRolesChanged
+from services.eventkit.acts import ActOn
 from services.eventkit.auth import Role
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
@@ -47,9 +47,9 @@ class ChangeStaffRoles(Command):
 
 
 class LeaveStaff(Command):
-    model_config = examples({"left_on": "2021-01-31", "reason": "调往他校"})
+    model_config = examples({"on": "2021-01-31", "reason": "调往他校"})
 
-    left_on: date
+    on: ActOn
     reason: Name
 
 
@@ -122,7 +122,7 @@ def decide_staff(rc: StaffCommand, state: StaffState) -> Sequence[DomainEvent]:
             return []
         return [StaffRolesChanged(staff_id=staff_id, roles=roles, campus_ids=campuses)]
     assert isinstance(cmd, LeaveStaff)
-    return [StaffLeft(staff_id=staff_id, left_on=cmd.left_on, reason=cmd.reason)]
+    return [StaffLeft(staff_id=staff_id, left_on=cmd.on, reason=cmd.reason)]
 
 
 def evolve_staff(state: StaffState, event: DomainEvent) -> StaffState:

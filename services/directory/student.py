@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from services.directory.events import Admission, StudentEnrolled, StudentLeft, StudentMovedClass
+from services.eventkit.acts import ActOn, not_before
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -22,7 +23,7 @@ class EnrollStudent(Command):
             "name": "姚同学",
             "class_id": "g6-1",
             "admission": "transfer",
-            "enrolled_on": "2020-09-01",
+            "on": "2020-09-01",
         }
     )
 
@@ -30,20 +31,20 @@ class EnrollStudent(Command):
     name: Name
     class_id: EntityId
     admission: Admission
-    enrolled_on: date
+    on: ActOn
 
 
 class MoveStudent(Command):
-    model_config = examples({"to_class_id": "g6-2", "moved_on": "2020-10-08"})
+    model_config = examples({"to_class_id": "g6-2", "on": "2020-10-08"})
 
     to_class_id: EntityId
-    moved_on: date
+    on: ActOn
 
 
 class StudentLeaves(Command):
-    model_config = examples({"left_on": "2021-01-31", "reason": "转学"})
+    model_config = examples({"on": "2021-01-31", "reason": "转学"})
 
-    left_on: date
+    on: ActOn
     reason: Name
 
 
@@ -56,6 +57,8 @@ class StudentState:
     name: str = ""
     class_id: str = ""
     left: bool = False
+    last_step: str = ""  # the step a move or leaving must follow: enrolled, moved class
+    last_step_on: date | None = None
 
 
 StudentCommand = Resolved[EnrollStudent] | Resolved[MoveStudent] | Resolved[StudentLeaves]
@@ -75,7 +78,7 @@ def decide_student(rc: StudentCommand, state: StudentState) -> Sequence[DomainEv
                 school_id=tenant.school_id or "",
                 district_id=tenant.district_id or "",
                 admission=cmd.admission,
-                enrolled_on=cmd.enrolled_on,
+                enrolled_on=cmd.on,
             )
         ]
     if not state.exists:
@@ -83,6 +86,7 @@ def decide_student(rc: StudentCommand, state: StudentState) -> Sequence[DomainEv
     if state.left:
         raise Rejected(f"{state.name} has left the school")
     student_id = rc.entity_id
+    not_before(cmd.on, state.last_step_on, field="on", step=state.last_step, what="student")
     if isinstance(cmd, MoveStudent):
         if cmd.to_class_id == state.class_id:
             raise Rejected(f"{state.name} is already in that class", field="to_class_id")
@@ -92,18 +96,18 @@ def decide_student(rc: StudentCommand, state: StudentState) -> Sequence[DomainEv
                 from_class_id=state.class_id,
                 to_class_id=cmd.to_class_id,
                 campus_id=tenant.campus_id or "",
-                moved_on=cmd.moved_on,
+                moved_on=cmd.on,
             )
         ]
     assert isinstance(cmd, StudentLeaves)
-    return [StudentLeft(student_id=student_id, class_id=state.class_id, left_on=cmd.left_on, reason=cmd.reason)]
+    return [StudentLeft(student_id=student_id, class_id=state.class_id, left_on=cmd.on, reason=cmd.reason)]
 
 
 def evolve_student(state: StudentState, event: DomainEvent) -> StudentState:
     if isinstance(event, StudentEnrolled):
-        return StudentState(True, event.name, event.class_id)
+        return StudentState(True, event.name, event.class_id, last_step="enrolled", last_step_on=event.enrolled_on)
     if isinstance(event, StudentMovedClass):
-        return replace(state, class_id=event.to_class_id)
+        return replace(state, class_id=event.to_class_id, last_step="moved class", last_step_on=event.moved_on)
     if isinstance(event, StudentLeft):
         return replace(state, left=True)
     return state

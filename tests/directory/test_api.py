@@ -121,7 +121,7 @@ SEED: list[tuple[str, str, dict[str, Any], str]] = [
             "name": "张三",
             "class_id": "g6-1",
             "admission": "transfer",
-            "enrolled_on": "2020-10-12",
+            "on": "2020-10-12",
         },
         "admin",
     ),
@@ -260,7 +260,7 @@ TERM = {"term_id": "2021-2022-1", "name": "2021-2022学年第一学期", "starts
                 "name": "某",
                 "class_id": "g6-1",
                 "admission": "exchange",
-                "enrolled_on": "2020-09-01",
+                "on": "2020-09-01",
             },
             "admission",
         ),
@@ -293,7 +293,7 @@ async def test_a_body_that_is_not_json_is_a_422_and_appends_nothing(seeded: Seed
         ("/schools", {"school_id": "erxiao", "district_id": "nowhere", "name": "二小"}, "district_id"),
         (
             "/students",
-            {"student_id": "s-x", "name": "某", "class_id": "nowhere", "admission": "new", "enrolled_on": "2020-09-01"},
+            {"student_id": "s-x", "name": "某", "class_id": "nowhere", "admission": "new", "on": "2020-09-01"},
             "class_id",
         ),
         (
@@ -334,8 +334,8 @@ async def test_a_reference_to_nothing_is_a_422_naming_the_field_and_appends_noth
         ("/schools/nowhere/terms", TERM),
         ("/campuses/nowhere/rename", {"name": "某"}),
         ("/classes/nowhere/teachers", {"staff_id": "wang", "subject": "数学"}),
-        ("/staff/nobody/leave", {"left_on": "2021-01-31", "reason": "离职"}),
-        ("/students/nobody/move", {"to_class_id": "g6-1", "moved_on": "2021-01-31"}),
+        ("/staff/nobody/leave", {"on": "2021-01-31", "reason": "离职"}),
+        ("/students/nobody/move", {"to_class_id": "g6-1", "on": "2021-01-31"}),
         ("/parents/nobody/children", {"student_id": "zhang-san", "relation": "father"}),
     ],
 )
@@ -385,7 +385,7 @@ async def test_a_second_class_teacher_is_refused_with_a_409(seeded: Seeded) -> N
         ("/schools/xuexiao/terms", TERM | {"starts_on": "2021-01-31"}, "starts_on"),
         ("/classes/g6-1/teachers", {"staff_id": "wang", "subject": "数学"}, "staff_id"),
         ("/classes/g6-1/teachers/remove", {"staff_id": "mgr-aoyuan"}, "staff_id"),
-        ("/students/zhang-san/move", {"to_class_id": "g6-1", "moved_on": "2021-02-20"}, "to_class_id"),
+        ("/students/zhang-san/move", {"to_class_id": "g6-1", "on": "2021-02-20"}, "to_class_id"),
         ("/parents/zhang-mum/children", {"student_id": "zhang-san", "relation": "mother"}, "student_id"),
     ],
 )
@@ -476,7 +476,7 @@ async def test_a_reference_to_nothing_is_a_422_before_the_scope_and_a_good_one_o
         ("/campuses/aoyuan/rename", {"name": "奥园"}),
         (
             "/students",
-            {"student_id": "s-x", "name": "某", "class_id": "g1-1", "admission": "new", "enrolled_on": "2020-09-01"},
+            {"student_id": "s-x", "name": "某", "class_id": "g1-1", "admission": "new", "on": "2020-09-01"},
         ),
     ],
 )
@@ -786,12 +786,12 @@ async def test_a_move_follows_the_child_to_the_new_class(seeded: Seeded) -> None
                 "name": "李四",
                 "class_id": "g5-1",
                 "admission": "new",
-                "enrolled_on": "2020-09-01",
+                "on": "2020-09-01",
             },
         ),
         ("/parents", {"parent_id": "li-dad", "school_id": "xuexiao", "name": "李爸爸"}),
         ("/parents/li-dad/children", {"student_id": "li-si", "relation": "father"}),
-        ("/students/li-si/move", {"to_class_id": "g5-2", "moved_on": "2021-02-20"}),
+        ("/students/li-si/move", {"to_class_id": "g5-2", "on": "2021-02-20"}),
     ):
         response = await seeded.post(path, body)
         assert response.status_code == 200, (path, response.text)

@@ -118,7 +118,7 @@ def test_changing_the_roles_of_someone_unknown_is_refused() -> None:
 
 
 def test_a_staff_member_leaves() -> None:
-    cmd = LeaveStaff(left_on=date(2021, 1, 31), reason="退休")
+    cmd = LeaveStaff(on=date(2021, 1, 31), reason="退休")
     events = staff.when(cmd, given=[WANG_JOINED])
     assert events == [StaffLeft(staff_id="wang", left_on=date(2021, 1, 31), reason="退休")]
     assert staff.given(WANG_JOINED, *events).left
@@ -129,7 +129,7 @@ def test_a_staff_member_leaves() -> None:
     [
         ChangeStaffRoles(roles=[Role.TEACHER], campus_ids=["aoyuan"]),
         ChangeStaffRoles(roles=[Role.TEACHER], campus_ids=["main"]),
-        LeaveStaff(left_on=date(2021, 2, 1), reason="again"),
+        LeaveStaff(on=date(2021, 2, 1), reason="again"),
     ],
 )
 def test_someone_who_left_refuses_changes(cmd: ChangeStaffRoles | LeaveStaff) -> None:

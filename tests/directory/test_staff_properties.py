@@ -50,7 +50,7 @@ STAFF = machine(
     st.one_of(
         STAFF_CREATE,
         step(st.builds(ChangeStaffRoles, roles=ROLE_SETS, campus_ids=CAMPUSES)),
-        step(st.builds(LeaveStaff, left_on=days(), reason=REASONS)),
+        step(st.builds(LeaveStaff, on=days(), reason=REASONS)),
     ),
     ["platform"],
     check=staff_roles_are_sound,

@@ -23,7 +23,7 @@ STUDENT_CREATE = step(
         name=NAMES,
         class_id=CLASSES,
         admission=st.sampled_from(list(Admission)),
-        enrolled_on=days(),
+        on=days(),
     )
 )
 STUDENT = machine(
@@ -33,8 +33,8 @@ STUDENT = machine(
     "yao",
     st.one_of(
         STUDENT_CREATE,
-        step(st.builds(MoveStudent, to_class_id=CLASSES, moved_on=days())),
-        step(st.builds(StudentLeaves, left_on=days(), reason=REASONS)),
+        step(st.builds(MoveStudent, to_class_id=CLASSES, on=days())),
+        step(st.builds(StudentLeaves, on=days(), reason=REASONS)),
     ),
     ["platform"],
     create=STUDENT_CREATE,

@@ -44,7 +44,9 @@ student = Stream(Student, MAIN, "zhang-san")
 
 def test_a_student_is_enrolled_in_the_tenant_of_the_class() -> None:
     assert student.when(enrol()) == [ENROLLED]
-    assert student.given(ENROLLED) == StudentState(True, "张三", "g6-1", last_step="enrolled", last_step_on=date(2020, 10, 12))
+    assert student.given(ENROLLED) == StudentState(
+        True, "张三", "g6-1", last_step="enrolled", last_step_on=date(2020, 10, 12)
+    )
 
 
 def test_a_student_is_enrolled_once() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from services.eventkit.auth import Principal, Role
@@ -109,6 +109,7 @@ class District:
     teachers: tuple[Teacher, ...]
     students: tuple[Student, ...]
     parents: tuple[Parent, ...]
+    set_up_at: datetime | None = None  # when the district's office entered it (None: when the commands arrive)
 
     def only(
         self,
@@ -197,6 +198,14 @@ class District:
         platform admin), then its schools, terms, campuses, staff, classes, teachers, students
         and parents (by the district's admin)."""
         out = [Command("/districts", {"district_id": self.district_id, "name": self.name}, PLATFORM)]
+        out += self._set_up()
+        if self.set_up_at is None:
+            return out
+        at = self.set_up_at.isoformat()
+        return [c if "on" in c.body else replace(c, body=c.body | {"at": at}) for c in out]
+
+    def _set_up(self) -> list[Command]:
+        out: list[Command] = []
         body: dict[str, Any]
         for school in self.schools:
             body = {"school_id": school.school_id, "district_id": self.district_id, "name": school.name}
@@ -237,6 +246,7 @@ class District:
 
 DISTRICT, SCHOOL, TERM = "xinbei", "xuexiao", "2020-2021-1"
 TERM_STARTS, TERM_ENDS = date(2020, 9, 1), date(2021, 1, 31)
+SET_UP_AT = datetime(2020, 8, 17, 9, 0, tzinfo=timezone(timedelta(hours=8)))  # the office sets up the term
 
 
 def _staff(staff_id: str, name: str, roles: list[str], campuses: list[str]) -> Staff:
@@ -291,4 +301,5 @@ SEED = District(
         Parent("lin-dad", "林爸爸", SCHOOL, "lin", "father"),
         Parent("ma-dad", "马爸爸", SCHOOL, "ma", "father"),
     ),
+    set_up_at=SET_UP_AT,
 )

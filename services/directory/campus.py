@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pydantic import Field
 
 from services.directory.events import CampusClosed, CampusOpened, CampusRenamed
+from services.eventkit.acts import ActAtOrNow
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -25,18 +26,21 @@ class OpenCampus(Command):
     school_id: EntityId
     name: Name
     address: str = Field(default="", max_length=300)
+    at: ActAtOrNow = None
 
 
 class RenameCampus(Command):
     model_config = examples({"name": "奥园校区 (新)"})
 
     name: Name
+    at: ActAtOrNow = None
 
 
 class CloseCampus(Command):
     model_config = examples({"reason": "并入本部"})
 
     reason: Name
+    at: ActAtOrNow = None
 
 
 # -- state and decisions -------------------------------------------------------------------

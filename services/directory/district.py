@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.directory.events import DistrictRegistered
+from services.eventkit.acts import ActAtOrNow
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -19,6 +20,7 @@ class RegisterDistrict(Command):
 
     district_id: EntityId
     name: Name
+    at: ActAtOrNow = None
 
 
 # -- state and decisions -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pydantic import Field
 
 from services.directory.events import ParentLinked, ParentRegistered
+from services.eventkit.acts import ActAtOrNow
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -25,6 +26,7 @@ class RegisterParent(Command):
     school_id: EntityId
     name: Name
     phone: str = Field(default="", max_length=40)
+    at: ActAtOrNow = None
 
 
 class LinkParent(Command):
@@ -32,6 +34,7 @@ class LinkParent(Command):
 
     student_id: EntityId
     relation: Name = Field(examples=["mother"])
+    at: ActAtOrNow = None
 
 
 # -- state and decisions -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import date
 from pydantic import ValidationInfo, field_validator
 
 from services.directory.events import SchoolRegistered, TermScheduled
+from services.eventkit.acts import ActAtOrNow
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -23,6 +24,7 @@ class RegisterSchool(Command):
     school_id: EntityId
     district_id: EntityId
     name: Name
+    at: ActAtOrNow = None
 
 
 class ScheduleTerm(Command):
@@ -43,6 +45,8 @@ class ScheduleTerm(Command):
         if starts_on is not None and ends_on <= starts_on:
             raise ValueError("ends_on must be after starts_on")
         return ends_on
+
+    at: ActAtOrNow = None
 
 
 # -- state and decisions -------------------------------------------------------------------

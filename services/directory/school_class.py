@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pydantic import Field
 
 from services.directory.events import ClassOpened, TeacherAssigned, TeacherUnassigned
+from services.eventkit.acts import ActAtOrNow
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -23,6 +24,7 @@ class OpenClass(Command):
     campus_id: EntityId
     name: Name = Field(examples=["六1班"])
     grade: int = Field(ge=1, le=12)
+    at: ActAtOrNow = None
 
 
 class AssignTeacher(Command):
@@ -31,12 +33,14 @@ class AssignTeacher(Command):
     staff_id: EntityId
     subject: Name = Field(examples=["语文"])
     is_class_teacher: bool = False
+    at: ActAtOrNow = None
 
 
 class UnassignTeacher(Command):
     model_config = examples({"staff_id": "huang"})
 
     staff_id: EntityId
+    at: ActAtOrNow = None
 
 
 # -- state and decisions -------------------------------------------------------------------

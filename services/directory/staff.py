@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pydantic import Field
 
 from services.directory.events import StaffJoined, StaffLeft, StaffRolesChanged
-from services.eventkit.acts import ActOn
+from services.eventkit.acts import ActAtOrNow, ActOn
 from services.eventkit.auth import Role
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
@@ -37,6 +37,7 @@ class JoinStaff(Command):
     roles: list[Role] = Field(min_length=1)
     campus_ids: list[EntityId] = Field(default_factory=list)
     phone: str = Field(default="", max_length=40)
+    at: ActAtOrNow = None
 
 
 class ChangeStaffRoles(Command):
@@ -44,6 +45,7 @@ class ChangeStaffRoles(Command):
 
     roles: list[Role] = Field(min_length=1)
     campus_ids: list[EntityId] = Field(default_factory=list)
+    at: ActAtOrNow = None
 
 
 class LeaveStaff(Command):

@@ -6,6 +6,8 @@ from typing import Any
 from uuid import uuid4
 
 from demo.loader import DemoLoader
+from demo.school import SET_UP_AT, TERM_ENDS
+from demo.timeline import acts_of, out_of_order
 from services.directory.service import DIRECTORY
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
@@ -60,3 +62,8 @@ async def test_the_demo_holds_the_semester_of_the_seed(make_settings: SettingsFa
         return len(page["items"]) == 2
 
     await eventually(keys_out, timeout=60)
+
+    # every stream of the demo reads true in time: each act at its own date in the term
+    acts = [act for name, svc in services.items() for act in await acts_of(name, svc.pool)]
+    assert len(acts) >= sent
+    assert out_of_order(acts, window=(SET_UP_AT, TERM_ENDS)) == []

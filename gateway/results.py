@@ -43,10 +43,17 @@ class VersionConflict:
     field: str | None = None
 
 
-@strawberry.type(description="A rule of the domain refuses the command in the entity's current state.")
+@strawberry.type(
+    description="A rule of the domain refuses the command in the entity's current state. An act dated "
+    "before the step it follows (code out_of_order) names that step and its time; one in the future "
+    "is code in_the_future."
+)
 class Rejected:
     message: str
     field: str | None = None
+    code: str = "rejected"
+    step: str | None = strawberry.field(default=None, description="The earlier step the act may not precede")
+    step_time: str | None = strawberry.field(default=None, description="That step's time (ISO 8601 instant or day)")
 
 
 @strawberry.type(description="The caller's roles or scope do not cover this.")
@@ -82,7 +89,13 @@ def from_service_error(error: ServiceError) -> Any:
     if error.status == 409 and body.get("error") == "version_conflict":
         return VersionConflict(message=reason, field=field)
     if error.status == 409:
-        return Rejected(message=reason, field=field)
+        return Rejected(
+            message=reason,
+            field=field,
+            code=str(body.get("error") or "rejected"),
+            step=str(body["step"]) if body.get("step") else None,
+            step_time=str(body["step_time"]) if body.get("step_time") else None,
+        )
     if error.status in (401, 403):
         return Forbidden(message=reason)
     if error.status == 404:

@@ -195,3 +195,34 @@ async def test_too_many_aliases_even_through_fragments_are_refused(system: Syste
     body = await system.gql(query)
     assert body["data"] is None
     assert "aliases" in body["errors"][0]["message"]
+
+
+ESCALATE = """
+mutation Escalate($id: ID!, $input: EscalateHazardInput!) {
+  escalateHazard(hazardId: $id, input: $input) {
+    __typename
+    ... on Accepted { events }
+    ... on Rejected { message field code step stepTime }
+  }
+}
+"""
+
+
+async def test_an_act_dated_before_the_step_it_follows_names_the_field_and_that_steps_time(system: System) -> None:
+    hid = await report(system, "main", "manager-main")  # reported 2020-10-12 08:30 at the school
+    backwards = {"authority": "区教育局", "at": "2020-10-11T09:00:00+08:00"}
+    result = (await system.gql(ESCALATE, as_="manager-main", id=hid, input=backwards))["data"]["escalateHazard"]
+    assert result | {"message": ""} == {
+        "__typename": "Rejected",
+        "message": "",
+        "field": "at",
+        "code": "out_of_order",
+        "step": "reported",
+        "stepTime": "2020-10-12T08:30:00+08:00",
+    }
+    future = {"authority": "区教育局", "at": "2099-01-01T09:00:00+08:00"}
+    ahead = (await system.gql(ESCALATE, as_="manager-main", id=hid, input=future))["data"]["escalateHazard"]
+    assert (ahead["__typename"], ahead["field"], ahead["code"]) == ("Rejected", "at", "in_the_future")
+    on_time = {"authority": "区教育局", "at": "2020-10-12T10:00:00+08:00"}
+    accepted = (await system.gql(ESCALATE, as_="manager-main", id=hid, input=on_time))["data"]["escalateHazard"]
+    assert accepted == {"__typename": "Accepted", "events": ["safety.HazardEscalated"]}

@@ -5,13 +5,13 @@ Wire names are stable; a change of shape is a new schema version with an upcaste
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field
 
 from services.eventkit.auth import Role
-from services.eventkit.envelope import DomainEvent, EventRegistry
+from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry
 
 DIRECTORY_EVENTS = EventRegistry()
 event = DIRECTORY_EVENTS.register
@@ -95,15 +95,22 @@ class TeacherUnassigned(DomainEvent):
     staff_id: str
 
 
-@event("directory.StaffJoined")
+@event("directory.StaffJoined", version=2)
 class StaffJoined(DomainEvent):
     staff_id: str
     district_id: str
     school_id: str | None
     name: str
     roles: list[Role]
+    joined_at: datetime
     campus_ids: list[str] = Field(default_factory=list)
     phone: str = ""
+
+
+@DIRECTORY_EVENTS.upcaster_with_envelope("directory.StaffJoined", from_version=1)
+def _staff_joined_v1(data: dict[str, object], envelope: Envelope) -> dict[str, object]:
+    """v1 had no time of its own: the staff member joined when the event was recorded."""
+    return {**data, "joined_at": (envelope.recorded_at or envelope.occurred_at).isoformat()}
 
 
 @event("directory.StaffRolesChanged")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from pydantic import Field
 
 from services.directory.events import StaffJoined, StaffLeft, StaffRolesChanged
-from services.eventkit.acts import ActAtOrNow, ActOn
+from services.eventkit.acts import ActAtOrNow, ActOn, not_before
 from services.eventkit.auth import Role
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
@@ -81,6 +82,7 @@ class StaffState:
     roles: frozenset[Role] = frozenset()
     campus_ids: tuple[str, ...] = ()
     left: bool = False
+    joined_at: datetime | None = None
 
 
 StaffCommand = Resolved[JoinStaff] | Resolved[ChangeStaffRoles] | Resolved[LeaveStaff]
@@ -110,6 +112,7 @@ def decide_staff(rc: StaffCommand, state: StaffState) -> Sequence[DomainEvent]:
                 roles=sorted(set(cmd.roles)),
                 campus_ids=sorted(set(cmd.campus_ids)),
                 phone=cmd.phone,
+                joined_at=rc.at,
             )
         ]
     if not state.exists:
@@ -124,12 +127,13 @@ def decide_staff(rc: StaffCommand, state: StaffState) -> Sequence[DomainEvent]:
             return []
         return [StaffRolesChanged(staff_id=staff_id, roles=roles, campus_ids=campuses)]
     assert isinstance(cmd, LeaveStaff)
+    not_before(cmd.on, state.joined_at, field="on", step="joined", what="staff member")
     return [StaffLeft(staff_id=staff_id, left_on=cmd.on, reason=cmd.reason)]
 
 
 def evolve_staff(state: StaffState, event: DomainEvent) -> StaffState:
     if isinstance(event, StaffJoined):
-        return StaffState(True, event.name, frozenset(event.roles), tuple(event.campus_ids))
+        return StaffState(True, event.name, frozenset(event.roles), tuple(event.campus_ids), joined_at=event.joined_at)
     if isinstance(event, StaffRolesChanged):
         return replace(state, roles=frozenset(event.roles), campus_ids=tuple(event.campus_ids))
     if isinstance(event, StaffLeft):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
+from uuid import uuid4
 
 import pytest
 
-from services.directory.events import StaffJoined, StaffLeft, StaffRolesChanged
+from services.directory.events import DIRECTORY_EVENTS, StaffJoined, StaffLeft, StaffRolesChanged
 from services.directory.staff import ChangeStaffRoles, JoinStaff, LeaveStaff, StaffMember, StaffState
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.auth import Role
-from services.eventkit.envelope import TenantPath
+from services.eventkit.decider import EPOCH
+from services.eventkit.envelope import Envelope, TenantPath
 from tests.deciders import Stream
 
+CST = timezone(timedelta(hours=8))
 XUEXIAO = TenantPath(district_id="xinbei", school_id="xuexiao")
 
 WANG_JOINED = StaffJoined(
@@ -21,6 +25,7 @@ WANG_JOINED = StaffJoined(
     name="王老师",
     roles=[Role.TEACHER],
     campus_ids=["main"],
+    joined_at=EPOCH,  # a test's command without a time of its own happens at the epoch
 )
 
 
@@ -41,7 +46,7 @@ staff = Stream(StaffMember, XUEXIAO, "wang")
 
 def test_a_staff_member_joins() -> None:
     assert staff.when(join()) == [WANG_JOINED]
-    assert staff.given(WANG_JOINED) == StaffState(True, "王老师", frozenset({Role.TEACHER}), ("main",))
+    assert staff.given(WANG_JOINED) == StaffState(True, "王老师", frozenset({Role.TEACHER}), ("main",), joined_at=EPOCH)
 
 
 def test_roles_and_campuses_are_stored_sorted_and_once() -> None:
@@ -56,7 +61,12 @@ def test_district_staff_need_no_campus() -> None:
     cmd = join(staff_id="admin-1", school_id=None, roles=[Role.DISTRICT_ADMIN], campus_ids=[])
     assert staff.when(cmd, entity_id="admin-1") == [
         StaffJoined(
-            staff_id="admin-1", district_id="xinbei", school_id=None, name="王老师", roles=[Role.DISTRICT_ADMIN]
+            staff_id="admin-1",
+            district_id="xinbei",
+            school_id=None,
+            name="王老师",
+            roles=[Role.DISTRICT_ADMIN],
+            joined_at=EPOCH,
         )
     ]
 
@@ -135,3 +145,27 @@ def test_a_staff_member_leaves() -> None:
 def test_someone_who_left_refuses_changes(cmd: ChangeStaffRoles | LeaveStaff) -> None:
     left = [WANG_JOINED, StaffLeft(staff_id="wang", left_on=date(2021, 1, 31), reason="退休")]
     staff.refused(cmd, given=left, match="has left")
+
+
+def test_a_staff_member_leaves_no_earlier_than_the_day_they_joined() -> None:
+    joined = WANG_JOINED.model_copy(update={"joined_at": datetime(2020, 8, 17, 9, 0, tzinfo=CST)})
+    refusal = staff.refused(LeaveStaff(on=date(2020, 8, 16), reason="调往他校"), given=[joined], raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and (refusal.field, refusal.step) == ("on", "joined")
+    same_day = LeaveStaff(on=date(2020, 8, 17), reason="调往他校")
+    assert staff.when(same_day, given=[joined]) == [
+        StaffLeft(staff_id="wang", left_on=date(2020, 8, 17), reason="调往他校")
+    ]
+
+
+def test_a_joining_stored_without_its_time_joined_when_it_was_recorded() -> None:
+    """Version 1 of StaffJoined had no time: read through its upcaster, the staff member joined when
+    the event was recorded, and a leaving is checked against that."""
+    recorded = datetime(2020, 8, 17, 1, 0, tzinfo=UTC)
+    v1 = {k: v for k, v in WANG_JOINED.model_dump(mode="json").items() if k != "joined_at"}
+    stored = Envelope(
+        event_id=uuid4(), stream_id="staff-wang", version=1, type="directory.StaffJoined", schema_version=1,
+        occurred_at=recorded, recorded_at=recorded, data=v1,
+    )  # fmt: skip
+    joined = DIRECTORY_EVENTS.decode(stored)
+    assert joined == WANG_JOINED.model_copy(update={"joined_at": recorded})
+    staff.refused(LeaveStaff(on=date(2020, 8, 16), reason="调往他校"), given=[joined], field="on")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.pages import Connection
 from gateway.context import GatewayContext
 from gateway.directory.loaders import classes_page
@@ -26,3 +27,7 @@ class DirectoryCampus:
     @strawberry.field
     async def classes(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[SchoolClass] | None:
         return await classes_page(info, self.campus_id, first, after)
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "directory", f"campus-{self.campus_id}", first)

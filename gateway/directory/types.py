@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.pages import Connection, page
 from gateway.context import GatewayContext
 
@@ -19,6 +20,10 @@ Ctx = Info[GatewayContext, None]
 class District:
     district_id: strawberry.ID
     name: str
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "directory", f"district-{self.district_id}", first)
 
 
 @strawberry.type
@@ -41,6 +46,10 @@ class School:
             after,
             on=on.isoformat() if on else None,
         )
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "directory", f"school-{self.school_id}", first)
 
 
 @strawberry.type
@@ -74,6 +83,10 @@ class SchoolClass:
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "directory", f"class-{self.class_id}", first)
+
 
 @strawberry.type
 class StaffMember:
@@ -84,6 +97,10 @@ class StaffMember:
     roles: list[str]
     campus_ids: list[strawberry.ID]
     active: bool
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "directory", f"staff-{self.staff_id}", first)
 
 
 @strawberry.type
@@ -96,3 +113,7 @@ class Student:
     admission: str
     enrolled_on: dt.date
     active: bool
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "directory", f"student-{self.student_id}", first)

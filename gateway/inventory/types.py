@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.context import GatewayContext
 
 Ctx = Info[GatewayContext, None]
@@ -36,6 +37,10 @@ class StockLine:
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "inventory", f"stock-{self.campus_id}-{self.item_id}", first)
+
 
 @strawberry.type
 class Purchase:
@@ -60,6 +65,10 @@ class Purchase:
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "inventory", f"purchase-{self.purchase_id}", first)
 
 
 @strawberry.type
@@ -91,6 +100,10 @@ class Repair:
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "inventory", f"repair-{self.repair_id}", first)
+
 
 @strawberry.type(description="A key (钥匙): who holds it, until when")
 class Key:
@@ -104,3 +117,7 @@ class Key:
     returned_on: dt.date | None
     lost_on: dt.date | None
     days_overdue: int | None = None
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "inventory", f"key-{self.key_id}", first)

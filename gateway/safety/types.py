@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.context import GatewayContext
 
 Ctx = Info[GatewayContext, None]
@@ -95,6 +96,10 @@ class Hazard:
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "safety", f"hazard-{self.hazard_id}", first)
+
 
 @strawberry.type
 class Inspection:
@@ -115,6 +120,10 @@ class Inspection:
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "safety", f"inspection-{self.inspection_id}", first)
+
 
 @strawberry.type
 class Drill:
@@ -132,6 +141,10 @@ class Drill:
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "safety", f"drill-{self.drill_id}", first)
 
 
 @strawberry.type(description="A student injury (学生受伤事故) and how it was followed up")
@@ -156,6 +169,10 @@ class Incident:
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "safety", f"injury-{self.injury_id}", first)
+
 
 @strawberry.type(description="A school bus's file (一车一档): the six fixed items and its compliance")
 class Bus:
@@ -174,6 +191,10 @@ class Bus:
     def compliant(self) -> bool:
         return bool(self.compliance.get("compliant")) if isinstance(self.compliance, dict) else False
 
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "safety", f"bus-{self.bus_id}", first)
+
 
 @strawberry.type(description="A responsibility agreement campaign (安全责任书) and how far its signing got")
 class AgreementCampaign:
@@ -185,6 +206,10 @@ class AgreementCampaign:
     signed: int
     refused: int
     signing_rate: float | None
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "safety", f"agreement-campaign-{self.campaign_id}", first)
 
 
 @strawberry.type(description="A student's health record (一人一档): the medical room and the class's teachers only")
@@ -200,6 +225,10 @@ class HealthRecord:
     reviewed_on: dt.date | None
     special_conditions: int
 
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "safety", f"health-record-{self.student_id}", first)
+
 
 @strawberry.type(description="A Friday safety session of a class: planned, delivered, checked")
 class SafetySession:
@@ -213,3 +242,7 @@ class SafetySession:
     delivered_on: dt.date | None
     checked_by: str | None
     result: str | None
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "safety", f"safety-session-{self.session_id}", first)

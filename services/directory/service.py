@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.directory.events import DIRECTORY_EVENTS
+from services.directory.history import DIRECTORY_HISTORY
 from services.directory.projections.roster import ROSTER
 from services.directory.routes import commands, queries
 from services.eventkit.runtime import ServiceDefinition
@@ -15,6 +16,7 @@ DIRECTORY = ServiceDefinition(
     registry=DIRECTORY_EVENTS,
     routers=[commands.router, queries.router],
     projections=[ROSTER],
+    history=DIRECTORY_HISTORY,
     openapi_tags=[
         {"name": "commands", "description": "Change the directory (district admins)"},
         {"name": "queries", "description": "Read the directory, filtered to the caller's scope"},

@@ -237,9 +237,12 @@ def create_app(
             "projections": [dict(r) for r in rows],
         }
 
-    for router in definition.routers:
+    from services.eventkit.history_routes import history_router  # its routes depend on this module's
+
+    routers = [*definition.routers, history_router()]  # every service answers GET /history of its records
+    for router in routers:
         app.include_router(router)
-    describe_security(app, definition.routers)
+    describe_security(app, routers)
     return app
 
 

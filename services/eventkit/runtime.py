@@ -25,6 +25,7 @@ from services.eventkit.commands import CommandBus
 from services.eventkit.consumer import ConsumerRunner, Reaction
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import EventRegistry
+from services.eventkit.history import HistoryPolicy
 from services.eventkit.loopwatch import LoopWatch, time_collections
 from services.eventkit.projection import Projection, ensure_projection, projections_runner
 from services.eventkit.relay import OutboxRelay
@@ -70,6 +71,7 @@ class ServiceDefinition:
     projections: Sequence[Projection] = ()
     reactions: Sequence[ReactionSpec] = ()
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+    history: HistoryPolicy = field(default_factory=HistoryPolicy)  # what GET /history shows of its records
 
 
 class ServiceRuntime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.inventory.events import INVENTORY_EVENTS
+from services.inventory.history import INVENTORY_HISTORY
 from services.inventory.projections.assets import ASSETS
 from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
 from services.inventory.projections.keys_repairs import KEYS_REPAIRS
@@ -34,6 +35,7 @@ INVENTORY = ServiceDefinition(
         ReactionSpec(StockFromAcceptedPurchases(), ["inventory"]),
         ReactionSpec(RepairsFromHazards(), ["safety"]),
     ],
+    history=INVENTORY_HISTORY,
     openapi_tags=[
         {"name": "stock", "description": "Catalogue, stock on hand, quotas and requisition lists"},
         {"name": "procurement", "description": "Request, approve, buy, accept, settle"},

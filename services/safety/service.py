@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.safety.events import SAFETY_EVENTS
+from services.safety.history import SAFETY_HISTORY
 from services.safety.projections.health_files import HEALTH_FILES
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.projections.safety_records import SAFETY_RECORDS
@@ -32,6 +33,7 @@ SAFETY = ServiceDefinition(
     migrations=MIRROR_MIGRATIONS,
     projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS],
     reactions=[ReactionSpec(DirectoryMirror(), ["directory"]), ReactionSpec(HealthRecordOpener(), ["directory"])],
+    history=SAFETY_HISTORY,
     openapi_tags=[
         {"name": "inspection status", "description": "Due and overdue inspections, open hazards, drills, agreements"},
         {"name": "inspections", "description": "Daily patrols, monthly and special checks, fire inspections"},

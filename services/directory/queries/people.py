@@ -54,6 +54,7 @@ async def staff(
     role: Role | None,
     after: str | None,
     limit: int,
+    ids: list[str] | None = None,
 ) -> Page:
     staff_only(principal)
     q = Query(f"SELECT staff_id, district_id, school_id, name, roles, campus_ids, active FROM {S}.staff", "staff_id")
@@ -61,7 +62,7 @@ async def staff(
     q.params.extend(values)
     q.where.append(f"({clause} OR campus_ids && $3::text[])")
     q.filter("{} = ANY(campus_ids)", campus_id)
-    q.filter("{} = ANY(roles)", role.value if role else None)
+    q.filter("{} = ANY(roles)", role.value if role else None).filter("staff_id = ANY({}::text[])", ids)
     return await q.page(db, after, limit)
 
 

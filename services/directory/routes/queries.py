@@ -92,10 +92,11 @@ async def list_staff(
     principal: CurrentPrincipal,
     campus_id: str | None = None,
     role: Role | None = None,
+    ids: Ids = None,
     after: After = None,
     limit: Limit = 100,
 ) -> Page:
-    return await people.staff(runtime.pool, principal, campus_id, role, after, limit)
+    return await people.staff(runtime.pool, principal, campus_id, role, after, limit, _split(ids))
 
 
 @router.get("/students", response_model=Page, summary="Students (in scope, or in the classes the caller teaches)")

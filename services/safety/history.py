@@ -1,0 +1,151 @@
+"""What the history of a safety record shows: a one-line summary of each event, and who
+sees the details of an injury or a health record.
+
+An injury's details are seen by the managers, the vice principals, the school doctor, the
+teachers of the injured student's class and whoever reported it; a health record's by the
+medical room and the teachers of the student's class (as ``services.safety.queries.health``
+reads them). Anyone else in scope sees the steps, their times and who took them, not what
+they say.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.campus.history import CampusHistoryPolicy
+from services.eventkit.auth import Principal, Role
+from services.eventkit.db import Connection
+from services.eventkit.envelope import Envelope
+from services.eventkit.history import Summary, clip
+from services.safety.common import MANAGERS, TEACHERS_OF_CLASS
+
+INJURY_READERS = (*MANAGERS, Role.VICE_PRINCIPAL, Role.MEDICAL, Role.PLATFORM_ADMIN)
+HEALTH_READERS = (Role.MEDICAL,)
+
+
+def _note(note: str, lead: str = ": ") -> str:
+    return f"{lead}{clip(note)}" if note else ""
+
+
+TITLES: dict[str, str] = {
+    "safety.AgreementCampaignLaunched": "Agreement campaign launched",
+    "safety.AgreementsIssued": "Agreements issued",
+    "safety.AgreementSigned": "Agreement signed",
+    "safety.AgreementRefused": "Agreement refused",
+    "safety.HealthRecordOpened": "Health record opened",
+    "safety.HealthRecordReviewed": "Health record reviewed",
+    "safety.SpecialConditionRecorded": "Special condition recorded",
+    "safety.SpecialConditionAcknowledged": "Special condition acknowledged",
+    "safety.InspectionStarted": "Inspection started",
+    "safety.InspectionFindingRecorded": "Finding recorded",
+    "safety.InspectionSignedOff": "Inspection signed off",
+    "safety.InspectionCompleted": "Inspection completed",
+    "safety.HazardReported": "Hazard reported",
+    "safety.HazardAssignedInHouse": "Hazard assigned in-house",
+    "safety.HazardEscalated": "Hazard escalated",
+    "safety.HazardRectified": "Hazard rectified",
+    "safety.HazardClosed": "Hazard verified and closed",
+    "safety.HazardReopened": "Hazard reopened",
+    "safety.InjuryReported": "Injury reported",
+    "safety.InjuryParentNotified": "Parents told",
+    "safety.InjuryFollowedUp": "Injury followed up",
+    "safety.InjuryClosed": "Injury closed",
+}
+
+SUMMARIES: dict[str, Summary] = {
+    # agreements
+    "safety.AgreementCampaignLaunched": lambda e: f"Launched the agreement campaign {clip(e.title)} for {e.term_id}",
+    "safety.AgreementsIssued": lambda e: f"Issued {len(e.agreements)} agreement(s)",
+    "safety.AgreementSigned": lambda e: f"{e.party_id}'s agreement signed" + (" (paper copy)" if e.on_paper else ""),
+    "safety.AgreementRefused": lambda e: f"{e.party_id} refused the agreement: {clip(e.reason)}",
+    # health records
+    "safety.HealthRecordOpened": lambda e: f"Opened the health record ({e.admission}) in class {e.class_id}",
+    "safety.HealthRecordReviewed": lambda e: "Reviewed the health form" + _note(e.notes),
+    "safety.SpecialConditionRecorded": lambda e: f"Recorded a special condition: {clip(e.description)}",
+    "safety.SpecialConditionAcknowledged": lambda e: f"{e.teacher_id} acknowledged condition {e.condition_id}",
+    # inspections
+    "safety.InspectionScheduleSet": lambda e: (
+        f"{e.kind} inspections " + (f"every {e.every_days} days" if e.every_days else "without a fixed rhythm")
+    ),
+    "safety.InspectionStarted": lambda e: f"Started a {e.kind} inspection of {clip(', '.join(e.areas), 60)}",
+    "safety.InspectionFindingRecorded": lambda e: (
+        f"{clip(e.item, 40)} at {clip(e.area, 30)}: "
+        + ("OK" if e.ok else "problem" + _note(e.note))
+        + (f" (hazard {e.hazard_id})" if e.hazard_id else "")
+    ),
+    "safety.InspectionSignedOff": lambda e: f"Signed off by {e.director_id}",
+    "safety.InspectionCompleted": lambda e: (
+        f"Completed the {e.kind} inspection: {e.findings} finding(s), {e.problems} problem(s)"
+    ),
+    # hazards
+    "safety.HazardReported": lambda e: f"Reported a {e.severity} hazard at {clip(e.area, 40)}: {clip(e.description)}",
+    "safety.HazardAssignedInHouse": lambda e: (
+        f"Assigned to {e.assignee_id} to fix in-house" + (f", due {e.due_on.isoformat()}" if e.due_on else "")
+    ),
+    "safety.HazardEscalated": lambda e: (
+        f"Escalated to {clip(e.authority, 60)}" + (f" (ref. {clip(e.reference, 40)})" if e.reference else "")
+    ),
+    "safety.HazardRectified": lambda e: f"Rectified by {e.rectified_by}" + _note(e.note),
+    "safety.HazardClosed": lambda e: f"Verified by {e.verified_by} and closed" + _note(e.note),
+    "safety.HazardReopened": lambda e: f"Verification by {e.verified_by} failed, reopened: {clip(e.reason)}",
+    # school buses
+    "safety.BusRegistered": lambda e: f"Registered {clip(e.file.vehicle, 40)} on route {clip(e.file.route, 40)}",
+    "safety.BusItemChanged": lambda e: f"Changed the {e.item}: {clip(e.reason)}",
+    "safety.BusRouteChecked": lambda e: (
+        f"Route check: {sum(1 for r in e.results if not r.ok)} problem(s) at {len(e.results)} point(s)"
+    ),
+    "safety.BusViolationRecorded": lambda e: f"Violation recorded: {clip(e.description)}",
+    "safety.BusViolationRectified": lambda e: f"Violation {e.violation_id} rectified: {clip(e.measures)}",
+    # drills
+    "safety.DrillPlanned": lambda e: f"Planned a {e.kind} drill: {clip(e.title)}",
+    "safety.DrillConducted": lambda e: (
+        f"Conducted the {e.kind} drill with {e.participants} participants"
+        + (f", evacuated in {e.evacuation_seconds} s" if e.evacuation_seconds is not None else "")
+    ),
+    "safety.DrillSummarised": lambda e: f"Summarised: {clip(e.summary)}",
+    # safety education
+    "safety.SafetySessionPlanned": lambda e: (
+        f"Planned the session {clip(e.theme)} for class {e.class_id}, week of {e.week_of.isoformat()}"
+    ),
+    "safety.SafetySessionDelivered": lambda e: "Session delivered",
+    "safety.SafetySessionChecked": lambda e: f"Checked by {e.checked_by}: {e.result}" + _note(e.note, "; "),
+    "safety.FlagCeremonyHeld": lambda e: f"Flag ceremony on {clip(e.theme)}",
+    "safety.SafetyCampaignLaunched": lambda e: f"Launched {clip(e.title)} with {len(e.activities)} activities",
+    "safety.SafetyCampaignActivityDone": lambda e: f"Done: {clip(e.activity)}" + _note(e.note, "; "),
+    "safety.SafetyCampaignSummarised": lambda e: f"Summarised: {clip(e.summary)}",
+    # injuries
+    "safety.InjuryReported": lambda e: (
+        f"Injury ({e.setting}) of {e.student_id}: {clip(e.injury)}; first aid: {clip(e.first_aid, 60)}"
+    ),
+    "safety.InjuryParentNotified": lambda e: f"Parents told by {e.notified_by} ({clip(e.how, 30)})",
+    "safety.InjuryFollowedUp": lambda e: f"Followed up: {clip(e.note)}",
+    "safety.InjuryClosed": lambda e: f"Closed. Cause: {clip(e.cause, 60)}; measures: {clip(e.measures, 60)}",
+}
+
+
+def _class_of(first: Envelope) -> Any:
+    return first.data.get("class_id")
+
+
+class SafetyHistory(CampusHistoryPolicy):
+    async def details(self, db: Connection, principal: Principal, first: Envelope) -> bool:
+        if first.stream_id.startswith("injury-"):
+            return (
+                principal.has_role(*INJURY_READERS)
+                or first.actor == principal.subject
+                or (principal.has_role(*TEACHERS_OF_CLASS) and _class_of(first) in principal.classes)
+            )
+        if first.stream_id.startswith("health-record-"):
+            if principal.has_role(*HEALTH_READERS):
+                return True
+            if not principal.has_role(*TEACHERS_OF_CLASS):
+                return False
+            # a teacher of the student's class now (the directory's mirror), as the record's read does
+            now = await db.fetchval(
+                "SELECT class_id FROM directory_students WHERE student_id = $1", first.data.get("student_id")
+            )
+            return (now or _class_of(first)) in principal.classes
+        return True
+
+
+SAFETY_HISTORY = SafetyHistory(TITLES, SUMMARIES)

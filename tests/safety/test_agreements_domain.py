@@ -18,6 +18,7 @@ from services.safety.agreements import (
     RefuseAgreement,
     SignAgreement,
 )
+from services.safety.common import term_facts
 from services.safety.events import (
     AgreementCampaignLaunched,
     AgreementRefused,
@@ -26,7 +27,6 @@ from services.safety.events import (
     IssuedAgreement,
     PartyKind,
 )
-from services.safety.common import term_facts
 from tests.deciders import Stream
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")

@@ -23,8 +23,8 @@ from services.safety.events import (
     IssuedAgreement,
     PartyKind,
 )
-from tests.safety.terms import TERM_FACTS
 from tests.properties import QUIET, DeciderMachine, machine, machine_ids, refused_only_when, run_machine, step
+from tests.safety.terms import TERM_FACTS
 
 pytestmark = QUIET
 

@@ -78,12 +78,15 @@ def rectified_stays_rectified(rc: Resolved[Any], before: Any, events: list[Domai
             raise AssertionError(f"unexpected {event!r}")
     if before.registered:  # nothing happens to a bus before it was registered
         assert after.registered_on == before.registered_on
-        acted = {
-            BusRouteChecked: lambda: event.checked_on,
-            BusViolationRecorded: lambda: event.occurred_on,
-            BusViolationRectified: lambda: event.rectified_on,
-            BusItemChanged: lambda: min(rc.on, event.effective_on),
-        }[type(event)]()
+        match event:
+            case BusRouteChecked():
+                acted = event.checked_on
+            case BusViolationRecorded():
+                acted = event.occurred_on
+            case BusViolationRectified():
+                acted = event.rectified_on
+            case BusItemChanged():
+                acted = min(rc.on, event.effective_on)
         assert acted >= before.registered_on, "an act dated before the bus was registered"
 
 

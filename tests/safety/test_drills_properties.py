@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
+from services.eventkit.days import local_day
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent
 from services.safety import drills as dr
-from services.eventkit.days import local_day
 from services.safety.events import SAFETY_EVENTS, DrillConducted, DrillKind, DrillPlanned, DrillSummarised
 from tests.properties import QUIET, DeciderMachine, days, machine, machine_ids, refused_only_when, run_machine, step
-
 from tests.safety.terms import TERM_FACTS, in_term
 
 pytestmark = QUIET

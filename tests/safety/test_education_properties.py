@@ -38,7 +38,6 @@ from tests.properties import (
     run_machine,
     step,
 )
-
 from tests.safety.terms import TERM_FACTS, in_term
 
 pytestmark = QUIET

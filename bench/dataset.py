@@ -425,7 +425,9 @@ def safety_term(target_events: int, *, seed: int = 7) -> Iterator[Envelope]:
                         "title": "应急疏散演练",
                         "planned_on": day.isoformat(),
                         "plan_ref": "plans/drill.pdf",
+                        "planned_at": at.isoformat(),
                     },
+                    schema_version=2,
                 )
                 yield w.event(
                     stream,

@@ -27,6 +27,7 @@ from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
 
+AGREEMENTS_ISSUED_AT = "2020-09-03T09:00:00+08:00"  # the term's agreements went out in its first week
 NOT_YET_KNOWN = ("does not exist", "is not enrolled", "knows", "not catalogued")
 WAIT_ROUNDS = 120  # x 0.25 s: how long a command waits for another service to catch up with the directory
 
@@ -87,21 +88,23 @@ class DemoLoader:
             await asyncio.sleep(0.25)
         raise RuntimeError(f"{service} POST {path} as {as_}: {response.status_code} {response.text}")
 
-    async def sign(self, campaign_id: str, who: str, manager: str) -> None:
-        """``who`` signs their agreement. A campaign issued before this service learned of every
-        parent (the directory's changes arrive through Kafka) missed some: the manager issues it
-        again, to those it missed, until the party has one."""
+    async def sign(self, campaign_id: str, who: str, manager: str, at: str) -> None:
+        """``who`` signs their agreement ``at``. A campaign issued before this service learned of
+        every parent (the directory's changes arrive through Kafka) missed some: the manager issues
+        it again, to those it missed (dated as the first issue), until the party has one."""
         path = f"/agreement-campaigns/{campaign_id}"
         for _ in range(WAIT_ROUNDS):
             response = await self.clients["safety"].post(
-                f"{path}/sign", json={"party_id": who}, headers=self.token(who)
+                f"{path}/sign", json={"party_id": who, "at": at}, headers=self.token(who)
             )
             if response.status_code == 200:
                 self.done += 1
                 return
             if not any(w in response.text for w in ("has no agreement", "no agreement was issued")):
                 break
-            reissued = await self.clients["safety"].post(f"{path}/issue", json={}, headers=self.token(manager))
+            reissued = await self.clients["safety"].post(
+                f"{path}/issue", json={"at": AGREEMENTS_ISSUED_AT}, headers=self.token(manager)
+            )
             if reissued.status_code == 200:
                 self.done += 1
             await asyncio.sleep(0.25)
@@ -139,14 +142,15 @@ class DemoLoader:
                     "title": "2020-2021 第一学期 安全责任书",
                     "document_ref": "docs/agreements/2020-2021-1.pdf",
                     "parties": ["staff", "parent"],
+                    "at": "2020-09-02T09:00:00+08:00",
                 },
                 manager,
             )
-            await self.post(s, f"/agreement-campaigns/{cid}/issue", {}, manager)
-        for who in ["zhou", "gu", "xu-vp", "huang", "sun", "li-guard", "yao-mum", "lin-dad"]:
-            await self.sign(f"main-{TERM}", who, "zhou")
-        for who in ["shen", "gu", "zhu", "chen-clean", "ma-dad"]:
-            await self.sign(f"aoyuan-{TERM}", who, "shen")
+            await self.post(s, f"/agreement-campaigns/{cid}/issue", {"at": AGREEMENTS_ISSUED_AT}, manager)
+        for n, who in enumerate(["zhou", "gu", "xu-vp", "huang", "sun", "li-guard", "yao-mum", "lin-dad"]):
+            await self.sign(f"main-{TERM}", who, "zhou", f"2020-09-0{4 + n % 4}T16:{10 + n:02d}:00+08:00")
+        for n, who in enumerate(["shen", "gu", "zhu", "chen-clean", "ma-dad"]):
+            await self.sign(f"aoyuan-{TERM}", who, "shen", f"2020-09-0{4 + n % 4}T17:{10 + n:02d}:00+08:00")
         await self.post(
             s,
             "/health-records/yao/special-conditions",
@@ -154,11 +158,17 @@ class DemoLoader:
                 "condition_id": "peanut-allergy",
                 "description": "花生过敏",
                 "care_instructions": "避免含花生食物; 随身携带肾上腺素笔",
+                "at": "2020-09-02T10:00:00+08:00",
             },
             "doctor-he",
         )
-        await self.post(s, "/health-records/yao/review", {"notes": "插班生体检表齐全"}, "doctor-he")
-        await self.post(s, "/health-records/yao/acknowledge", {"condition_id": "peanut-allergy"}, "huang")
+        await self.post(s, "/health-records/yao/review", {"notes": "插班生体检表齐全", "on": "2020-09-03"}, "doctor-he")
+        await self.post(
+            s,
+            "/health-records/yao/acknowledge",
+            {"condition_id": "peanut-allergy", "at": "2020-09-02T14:00:00+08:00"},
+            "huang",
+        )
         checklist = ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]
         for month in ["09", "10", "11", "12"]:
             for campus, first, second in [("main", "zhou", "gu"), ("aoyuan", "shen", "gu")]:
@@ -172,7 +182,7 @@ class DemoLoader:
                         "kind": "fire",
                         "areas": ["教学楼"],
                         "checklist": checklist,
-                        "started_at": f"2020-{month}-28T14:00:00+08:00",
+                        "at": f"2020-{month}-28T14:00:00+08:00",
                     },
                     first,
                 )
@@ -185,6 +195,7 @@ class DemoLoader:
                             "item": item,
                             "area": "教学楼",
                             "ok": not broken,
+                            "at": f"2020-{month}-28T14:30:00+08:00",
                             **(
                                 {
                                     "note": "学生课间打闹致门板损坏",
@@ -197,15 +208,20 @@ class DemoLoader:
                         },
                         first,
                     )
-                await self.post(s, f"/inspections/{iid}/sign-off", {}, first)
-                await self.post(s, f"/inspections/{iid}/sign-off", {}, second)
+                await self.post(s, f"/inspections/{iid}/sign-off", {"at": f"2020-{month}-28T15:30:00+08:00"}, first)
+                await self.post(s, f"/inspections/{iid}/sign-off", {"at": f"2020-{month}-28T15:40:00+08:00"}, second)
                 await self.post(
                     s,
                     f"/inspections/{iid}/complete",
-                    {"completed_at": f"2020-{month}-28T16:00:00+08:00", "summary": "两位主任亲自把关, 逐一检查"},
+                    {"at": f"2020-{month}-28T16:00:00+08:00", "summary": "两位主任亲自把关, 逐一检查"},
                     first,
                 )
-        await self.post(s, "/hazards/main-hydrant-door/assign", {"assignee_id": "wang-tech"}, "zhou")
+        await self.post(
+            s,
+            "/hazards/main-hydrant-door/assign",
+            {"assignee_id": "wang-tech", "at": "2020-10-28T16:30:00+08:00"},
+            "zhou",
+        )
         for hid, campus, area, text, by, fixer in [
             ("aoyuan-wall-tiles", "aoyuan", "奥园校区 教学楼外墙", "外墙墙砖脱落", "shen", "shen"),
             ("main-playground-manhole", "main", "本部 操场", "操场窨井盖下沉", "zhou", "zhou"),
@@ -223,14 +239,25 @@ class DemoLoader:
                 },
                 by,
             )
-            await self.post(s, f"/hazards/{hid}/escalate", {"authority": "新北区教育局 (上级部门)"}, by)
+            # high: resolved within its three days
+            await self.post(
+                s,
+                f"/hazards/{hid}/escalate",
+                {"authority": "新北区教育局 (上级部门)", "at": "2020-10-12T10:00:00+08:00"},
+                by,
+            )
             await self.post(
                 s,
                 f"/hazards/{hid}/rectify",
-                {"at": "2020-10-26T10:00:00+08:00", "note": "上级部门安排施工, 已修复"},
+                {"at": "2020-10-14T10:00:00+08:00", "note": "上级部门安排施工, 已修复"},
                 fixer,
             )
-            await self.post(s, f"/hazards/{hid}/verify", {"passed": True, "note": "复查合格"}, "gu")
+            await self.post(
+                s,
+                f"/hazards/{hid}/verify",
+                {"passed": True, "note": "复查合格", "at": "2020-10-14T16:00:00+08:00"},
+                "gu",
+            )
         await self.post(
             s,
             "/buses",
@@ -245,7 +272,7 @@ class DemoLoader:
                     "times": "07:10-07:50, 16:00-16:40",
                     "escort": "刘老师",
                 },
-                "registered_on": "2020-09-01",
+                "on": "2020-09-01",
             },
             "zhou",
         )
@@ -254,7 +281,7 @@ class DemoLoader:
             "/buses/main-bus-1/route-checks",
             {
                 "check_id": "bus-1-2020-10",
-                "checked_on": "2020-10-09",
+                "on": "2020-10-09",
                 "results": [{"point": p, "ok": True} for p in ["signs", "warning_boards", "guardrails", "speed_humps"]],
             },
             "zhou",
@@ -262,13 +289,13 @@ class DemoLoader:
         await self.post(
             s,
             "/buses/main-bus-1/violations",
-            {"violation_id": "bus-1-v1", "occurred_on": "2020-10-10", "description": "超员行驶"},
+            {"violation_id": "bus-1-v1", "on": "2020-10-10", "description": "超员行驶"},
             "zhou",
         )
         await self.post(
             s,
             "/buses/main-bus-1/violations/rectify",
-            {"violation_id": "bus-1-v1", "rectified_on": "2020-10-11", "measures": "驾驶员培训, 按核定人数乘车"},
+            {"violation_id": "bus-1-v1", "on": "2020-10-11", "measures": "驾驶员培训, 按核定人数乘车"},
             "zhou",
         )
         for kind, title, day in DRILLS:
@@ -283,16 +310,22 @@ class DemoLoader:
                     "title": title,
                     "planned_on": day,
                     "plan_ref": f"drills/{kind}-plan.pdf",
+                    "at": f"{day}T08:00:00+08:00",  # planned that morning at the latest
                 },
                 "zhou",
             )
             await self.post(
                 s,
                 f"/drills/{did}/conduct",
-                {"conducted_on": day, "participants": 1260, "evacuation_seconds": 185 if kind == "fire" else None},
+                {"on": day, "participants": 1260, "evacuation_seconds": 185 if kind == "fire" else None},
                 "zhou",
             )
-            await self.post(s, f"/drills/{did}/summarise", {"summary": f"{title}顺利完成, 已推送报道"}, "zhou")
+            await self.post(
+                s,
+                f"/drills/{did}/summarise",
+                {"summary": f"{title}顺利完成, 已推送报道", "at": f"{day}T17:00:00+08:00"},
+                "zhou",
+            )
         for week in ["2020-10-16", "2020-10-23"]:
             sid = f"g6-1-{week}"
             await self.post(
@@ -305,18 +338,24 @@ class DemoLoader:
                     "theme": "防溺水",
                     "lesson_prep_ref": f"prep/g6-1/{week}.docx",
                     "teacher_id": "huang",
+                    "at": f"{week}T08:00:00+08:00",
                 },
                 "huang",
             )
-            await self.post(s, f"/safety-sessions/{sid}/deliver", {"delivered_on": week}, "huang")
-            await self.post(s, f"/safety-sessions/{sid}/check", {"result": "good", "note": "有备课, 有检查"}, "zhou")
+            await self.post(s, f"/safety-sessions/{sid}/deliver", {"on": week}, "huang")
+            await self.post(
+                s,
+                f"/safety-sessions/{sid}/check",
+                {"result": "good", "note": "有备课, 有检查", "at": f"{week}T17:00:00+08:00"},
+                "zhou",
+            )
         for day, theme in [
             ("2020-09-07", "开学第一课 安全教育"),
             ("2020-10-12", "珍爱生命 预防溺水"),
             ("2020-11-09", "消防安全"),
             ("2020-12-07", "交通安全"),
         ]:
-            await self.post(s, "/flag-ceremonies", {"campus_id": "main", "held_on": day, "theme": theme}, "zhou")
+            await self.post(s, "/flag-ceremonies", {"campus_id": "main", "on": day, "theme": theme}, "zhou")
         six = [
             "一次国旗下讲话",
             "一节班队活动课",
@@ -334,6 +373,7 @@ class DemoLoader:
                 "title": '交通安全日 "六个一"',
                 "activities": six,
                 "starts_on": "2020-11-02",
+                "at": "2020-10-28T09:00:00+08:00",
             },
             "zhou",
         )
@@ -341,10 +381,15 @@ class DemoLoader:
             await self.post(
                 s,
                 "/safety-campaigns/main-traffic-day-2020/activities",
-                {"activity": activity, "done_on": "2020-11-20"},
+                {"activity": activity, "on": "2020-11-20"},
                 "zhou",
             )
-        await self.post(s, "/safety-campaigns/main-traffic-day-2020/summarise", {"summary": "六项活动全部完成"}, "zhou")
+        await self.post(
+            s,
+            "/safety-campaigns/main-traffic-day-2020/summarise",
+            {"summary": "六项活动全部完成", "at": "2020-11-27T16:00:00+08:00"},
+            "zhou",
+        )
         for iid, student, setting, at, injury in INJURIES:
             manager = "shen" if student == "ma" else "zhou"
             cause = "体育课组织不当" if setting == "pe" else "课间文明活动的意识与习惯不足"

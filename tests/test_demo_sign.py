@@ -26,7 +26,7 @@ async def test_a_party_the_issue_missed_gets_the_campaign_issued_again_then_sign
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(safety), base_url="http://safety")
     loader = DemoLoader({"safety": client}, Settings(service="safety"))
-    await loader.sign("aoyuan-2020-2021-1", "ma-dad", "shen")
+    await loader.sign("aoyuan-2020-2021-1", "ma-dad", "shen", "2020-09-04T17:10:00+08:00")
     assert sent == [
         ("/agreement-campaigns/aoyuan-2020-2021-1/sign", "ma-dad"),
         ("/agreement-campaigns/aoyuan-2020-2021-1/issue", ""),

@@ -222,6 +222,27 @@ async def term_of(db: asyncpg.Pool | Connection, school_id: str, day: date) -> a
     )
 
 
+async def term_in_calendar(db: asyncpg.Pool | Connection, school_id: str, term_id: str) -> asyncpg.Record | None:
+    """The term ``term_id`` if it is in the calendar of the school (its name and dates)."""
+    return await db.fetchrow(
+        "SELECT term_id, name, starts_on, ends_on FROM directory_terms WHERE term_id = $1 AND school_id = $2",
+        term_id,
+        school_id,
+    )
+
+
+async def term_near(db: asyncpg.Pool | Connection, school_id: str, day: date) -> asyncpg.Record | None:
+    """The term ``day`` falls in or, between terms, the nearest one (the term it follows or
+    precedes: what a refusal names); None only if the school calendar has no term at all."""
+    return await db.fetchrow(
+        "SELECT term_id, name, starts_on, ends_on FROM directory_terms WHERE school_id = $1 "
+        "ORDER BY CASE WHEN starts_on <= $2 AND $2 <= ends_on THEN 0 "
+        "ELSE least(abs(starts_on - $2), abs(ends_on - $2)) END, starts_on LIMIT 1",
+        school_id,
+        day,
+    )
+
+
 async def student_tenant(
     db: asyncpg.Pool | Connection, student_id: str, *, field: str = "student_id"
 ) -> tuple[asyncpg.Record, TenantPath]:

@@ -4,6 +4,9 @@ A bus is registered with its file; an item changes only for a reason and only to
 something else. The route is checked point by point (signs, warning boards,
 guardrails, speed humps: every point each time), and traffic violations stay open
 until rectified. Whether a bus is compliant is read from the records at a date.
+
+Each act is dated by its day (``on``) or instant (``at``): nothing happens to a bus
+before it was registered, and a violation is rectified no earlier than it happened.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from services.eventkit.acts import ActAtOrNow, ActOn, not_before
 from services.eventkit.commands import Command, EntityId, Text, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -48,7 +52,7 @@ class RegisterBus(Command):
                 "times": "07:10-07:50, 16:00-16:40",
                 "escort": "刘老师",
             },
-            "registered_on": "2020-09-01",
+            "on": "2020-09-01",
         }
     )
 
@@ -66,14 +70,20 @@ class RegisterBus(Command):
             }
         ]
     )
-    registered_on: date
+    on: ActOn
 
 
 class ChangeBusItem(Command):
     """Change one of the six fixed items (``stops`` takes a list, the others a text)."""
 
     model_config = examples(
-        {"item": "driver", "value": "王师傅", "reason": "原驾驶员退休", "effective_on": "2020-10-01"},
+        {
+            "item": "driver",
+            "value": "王师傅",
+            "reason": "原驾驶员退休",
+            "effective_on": "2020-10-01",
+            "at": "2020-09-25T10:00:00+08:00",
+        },
         {
             "item": "stops",
             "value": ["顺园小区", "本部东门"],
@@ -85,7 +95,8 @@ class ChangeBusItem(Command):
     item: BusItem = Field(examples=["driver"])
     value: str | list[str] = Field(examples=["王师傅"])
     reason: Text = Field(min_length=1, examples=["原驾驶员退休"])
-    effective_on: date
+    effective_on: date = Field(description="The day the change takes effect", examples=["2020-10-01"])
+    at: ActAtOrNow = None
 
     @field_validator("value")
     @classmethod
@@ -111,7 +122,7 @@ class RecordRouteCheck(Command):
     model_config = examples(
         {
             "check_id": "main-bus-1-2020-10",
-            "checked_on": "2020-10-09",
+            "on": "2020-10-09",
             "results": [
                 {"point": "signs", "ok": True},
                 {"point": "warning_boards", "ok": True},
@@ -122,7 +133,7 @@ class RecordRouteCheck(Command):
     )
 
     check_id: EntityId
-    checked_on: date
+    on: ActOn
     results: list[RoutePointResult] = Field(
         examples=[
             [
@@ -147,20 +158,20 @@ class RecordRouteCheck(Command):
 
 
 class RecordViolation(Command):
-    model_config = examples({"violation_id": "main-bus-1-v1", "occurred_on": "2020-10-10", "description": "超员行驶"})
+    model_config = examples({"violation_id": "main-bus-1-v1", "on": "2020-10-10", "description": "超员行驶"})
 
     violation_id: EntityId
-    occurred_on: date
+    on: ActOn
     description: Text = Field(min_length=1, examples=["超员行驶"])
 
 
 class RectifyViolation(Command):
     model_config = examples(
-        {"violation_id": "main-bus-1-v1", "rectified_on": "2020-10-11", "measures": "驾驶员培训, 按核定人数乘车"}
+        {"violation_id": "main-bus-1-v1", "on": "2020-10-11", "measures": "驾驶员培训, 按核定人数乘车"}
     )
 
     violation_id: EntityId
-    rectified_on: date
+    on: ActOn
     measures: Text = Field(min_length=1, examples=["驾驶员培训, 按核定人数乘车"])
 
 
@@ -175,6 +186,7 @@ class BusState:
     checks: frozenset[str] = frozenset()
     violations: tuple[tuple[str, date], ...] = ()  # every violation and the day it happened
     open_violations: frozenset[str] = frozenset()
+    registered_on: date | None = None
 
     def item(self, item: BusItem) -> str | list[str]:
         value = dict(self.items)[item]
@@ -203,13 +215,14 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
     if isinstance(cmd, RegisterBus):
         if state.registered:
             raise Rejected(f"bus {cmd.bus_id} is already registered", field="bus_id")
-        return [
-            BusRegistered(bus_id=cmd.bus_id, campus_id=cmd.campus_id, file=cmd.file, registered_on=cmd.registered_on)
-        ]
+        return [BusRegistered(bus_id=cmd.bus_id, campus_id=cmd.campus_id, file=cmd.file, registered_on=cmd.on)]
     if not state.registered:
         raise Rejected("the bus was never registered")
     bus_id = rc.entity_id
+    act, field = (rc.at, "at") if isinstance(cmd, ChangeBusItem) else (cmd.on, "on")
+    not_before(act, state.registered_on, field=field, step="registered", what="bus")
     if isinstance(cmd, ChangeBusItem):
+        not_before(cmd.effective_on, state.registered_on, field="effective_on", step="registered", what="bus")
         if _frozen(cmd.value) == dict(state.items)[cmd.item]:
             raise Rejected(f"the bus's {cmd.item.value} is already that", field="value")
         return [
@@ -224,7 +237,7 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
             BusRouteChecked(
                 bus_id=bus_id,
                 check_id=cmd.check_id,
-                checked_on=cmd.checked_on,
+                checked_on=cmd.on,
                 checked_by=rc.actor,
                 results=list(cmd.results),
             )
@@ -235,7 +248,7 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
             raise Rejected(f"violation {cmd.violation_id} is already recorded", field="violation_id")
         return [
             BusViolationRecorded(
-                bus_id=bus_id, violation_id=cmd.violation_id, occurred_on=cmd.occurred_on, description=cmd.description
+                bus_id=bus_id, violation_id=cmd.violation_id, occurred_on=cmd.on, description=cmd.description
             )
         ]
     assert isinstance(cmd, RectifyViolation)
@@ -243,19 +256,18 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
         raise Rejected(f"this bus has no violation {cmd.violation_id}", field="violation_id")
     if cmd.violation_id not in state.open_violations:
         raise Rejected(f"violation {cmd.violation_id} is already rectified", field="violation_id")
-    if cmd.rectified_on < known[cmd.violation_id]:
-        raise Rejected("a violation is rectified after it happened", field="rectified_on")
+    not_before(cmd.on, known[cmd.violation_id], field="on", step="committed", what="violation")
     return [
-        BusViolationRectified(
-            bus_id=bus_id, violation_id=cmd.violation_id, rectified_on=cmd.rectified_on, measures=cmd.measures
-        )
+        BusViolationRectified(bus_id=bus_id, violation_id=cmd.violation_id, rectified_on=cmd.on, measures=cmd.measures)
     ]
 
 
 def evolve(state: BusState, event: DomainEvent) -> BusState:
     match event:
         case BusRegistered():
-            return BusState(registered=True, campus_id=event.campus_id, items=_items(event.file))
+            return BusState(
+                registered=True, campus_id=event.campus_id, items=_items(event.file), registered_on=event.registered_on
+            )
         case BusItemChanged():
             items = dict(state.items) | {event.item: _frozen(event.value)}
             return replace(state, items=tuple((item, items[item]) for item in BusItem))

@@ -10,14 +10,20 @@ docstring, as FastAPI would publish one as the operation's OpenAPI description."
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
+from typing import Any
 from uuid import uuid4
 
-from services.campus.mirror import class_tenant, student_tenant, teachers_of_class
+import asyncpg
+
+from services.campus.mirror import class_tenant, student_tenant, teachers_of_class, term_in_calendar, term_near
 from services.campus.scoped import CampusCommands, CampusCommandsDep, assignee_on_campus, campus_command_table
+from services.eventkit.acts import act_instant
 from services.eventkit.app import Context
 from services.eventkit.auth import Principal
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
+from services.eventkit.days import local_day
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import Forbidden, InvalidInput
@@ -48,6 +54,7 @@ from services.safety.common import (
     SESSION_STAFF,
     STAFF_ON_CAMPUS,
     TEACHERS_OF_CLASS,
+    term_facts,
 )
 from services.safety.drills import ConductDrill, Drill, PlanDrill, SummariseDrill
 from services.safety.education import (
@@ -90,6 +97,36 @@ from services.safety.inspections import (
 COMMANDS = campus_command_table("safety")
 
 
+# -- the term of an act ----------------------------------------------------------------------
+
+
+def _facts_of(term: asyncpg.Record | None) -> Facts:
+    return {} if term is None else term_facts(term["term_id"], term["starts_on"], term["ends_on"])
+
+
+async def term_around(safety: CampusCommands, school_id: str | None, day: date) -> Facts:
+    """The term ``day`` falls in (else the nearest: the decider refuses the day by it)."""
+    return _facts_of(await term_near(safety.pool, school_id or "", day))
+
+
+def act_day(cmd: Any, ctx: CommandContext) -> date:
+    """The school day of the act ``cmd`` records, as the command bus will date it."""
+    return local_day(act_instant(cmd, ctx.occurred_at, ctx.acted_at))
+
+
+async def term_of_act(safety: CampusCommands, cmd: Any, ctx: CommandContext, at: Target) -> Facts:
+    """The term of the act's day: a drill held, a ceremony, a campaign's activity."""
+    return await term_around(safety, at.tenant.school_id, act_day(cmd, ctx))
+
+
+async def term_of_plan(
+    safety: CampusCommands, cmd: PlanDrill | LaunchSafetyCampaign, ctx: CommandContext, at: Target
+) -> Facts:
+    """The term of the day something is planned for (a drill's day, a campaign's start)."""
+    day = cmd.planned_on if isinstance(cmd, PlanDrill) else cmd.starts_on
+    return await term_around(safety, at.tenant.school_id, day)
+
+
 # -- inspections -----------------------------------------------------------------------------
 
 COMMANDS.new(
@@ -125,7 +162,7 @@ async def record_finding(
                 area=cmd.area,
                 description=f"{cmd.item}: {cmd.note}" if cmd.note else cmd.item,
                 severity=cmd.severity,  # type: ignore[arg-type]  # the decider required it
-                at=ctx.occurred_at,
+                at=act_instant(cmd, ctx.occurred_at, ctx.acted_at),  # when the problem was found
             )
             # the same transaction: the finding and its hazard commit together
             await safety.run(
@@ -227,14 +264,23 @@ COMMANDS.existing(
 # -- agreements ------------------------------------------------------------------------------
 
 
-async def term_in_calendar(safety: CampusCommands, cmd: LaunchCampaign, ctx: CommandContext, at: Target) -> Facts:
-    """A campaign is for a term of the calendar of its campus's school."""
-    term = await safety.pool.fetchval(
-        "SELECT 1 FROM directory_terms WHERE term_id = $1 AND school_id = $2", cmd.term_id, at.tenant.school_id
-    )
+async def term_of_campaign(safety: CampusCommands, cmd: LaunchCampaign, ctx: CommandContext, at: Target) -> Facts:
+    """A campaign is for a term of the calendar of its campus's school: its acts fall in it."""
+    term = await term_in_calendar(safety.pool, at.tenant.school_id or "", cmd.term_id)
     if term is None:
         raise InvalidInput(f"term {cmd.term_id} is not in the calendar of the campus's school", field="term_id")
-    return {}
+    return _facts_of(term)
+
+
+async def campaign_term(safety: CampusCommands, campaign_id: str, tenant: TenantPath) -> Facts:
+    """The term of a launched campaign (the term its first event names)."""
+    term_id = await safety.pool.fetchval(
+        "SELECT data->>'term_id' FROM events WHERE stream_id = $1 AND version = 1",
+        AgreementCampaign.stream_id(campaign_id),
+    )
+    if term_id is None:
+        return {}
+    return _facts_of(await term_in_calendar(safety.pool, tenant.school_id or "", term_id))
 
 
 COMMANDS.new(
@@ -245,7 +291,7 @@ COMMANDS.new(
     AgreementCampaign,
     id="campaign_id",
     roles=MANAGERS,
-    lookup=term_in_calendar,
+    lookup=term_of_campaign,
 )
 
 
@@ -289,8 +335,11 @@ async def issue_agreements(
     ctx.principal.require(tenant, *MANAGERS)
     kinds = set(cmd.parties) if cmd.parties is not None else set(PartyKind)
     candidates = await parties_on_campus(safety, tenant.campus_id or "", kinds)
-    resolved = IssueAgreementsTo(expected_version=cmd.expected_version, parties=cmd.parties, candidates=candidates)
-    return await safety.run(AgreementCampaign, campaign_id, resolved, ctx, tenant, MANAGERS)
+    resolved = IssueAgreementsTo(
+        expected_version=cmd.expected_version, parties=cmd.parties, candidates=candidates, at=cmd.at
+    )
+    facts = await campaign_term(safety, campaign_id, tenant)
+    return await safety.run(AgreementCampaign, campaign_id, resolved, ctx, tenant, MANAGERS, facts=facts)
 
 
 async def for_party(
@@ -330,7 +379,7 @@ async def sign_agreement(
 ) -> CommandResult:
     tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
     await for_party(safety, ctx, tenant, campaign_id, cmd.party_id, on_paper=cmd.on_paper)
-    rc = Resolved(cmd, tenant, campaign_id)
+    rc = Resolved(cmd, tenant, campaign_id, await campaign_term(safety, campaign_id, tenant))
     return await safety.bus.execute(AgreementCampaign, campaign_id, rc, ctx, tenant)
 
 
@@ -340,7 +389,7 @@ async def refuse_agreement(
 ) -> CommandResult:
     tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
     await for_party(safety, ctx, tenant, campaign_id, cmd.party_id, on_paper=True)
-    rc = Resolved(cmd, tenant, campaign_id)
+    rc = Resolved(cmd, tenant, campaign_id, await campaign_term(safety, campaign_id, tenant))
     return await safety.bus.execute(AgreementCampaign, campaign_id, rc, ctx, tenant)
 
 
@@ -463,7 +512,14 @@ COMMANDS.existing(
 # -- drills ----------------------------------------------------------------------------------
 
 COMMANDS.new(
-    "drills", "/drills", "Plan a drill, with its plan document (方案)", PlanDrill, Drill, id="drill_id", roles=MANAGERS
+    "drills",
+    "/drills",
+    "Plan a drill, with its plan document (方案)",
+    PlanDrill,
+    Drill,
+    id="drill_id",
+    roles=MANAGERS,
+    lookup=term_of_plan,
 )
 COMMANDS.existing(
     "drills",
@@ -473,6 +529,7 @@ COMMANDS.existing(
     Drill,
     what="drill",
     roles=MANAGERS,
+    lookup=term_of_act,
 )
 COMMANDS.existing(
     "drills",
@@ -502,19 +559,21 @@ async def teacher_of_class(safety: CampusCommands, principal: Principal, class_i
 
 
 async def planner_and_teacher(safety: CampusCommands, cmd: PlanSession, ctx: CommandContext, at: Target) -> Facts:
-    """Whoever plans a session teaches its class (or manages the campus), and so does the teacher named."""
+    """Whoever plans a session teaches its class (or manages the campus), and so does the teacher
+    named; the facts are the term of its Friday."""
     await teacher_of_class(safety, ctx.principal, cmd.class_id)
     if cmd.teacher_id is not None and cmd.teacher_id not in await teachers_of_class(safety.pool, cmd.class_id):
         raise InvalidInput(f"{cmd.teacher_id} does not teach class {cmd.class_id}", field="teacher_id")
-    return {}
+    return await term_around(safety, at.tenant.school_id, cmd.week_of)
 
 
 async def deliverer(safety: CampusCommands, cmd: DeliverSession, ctx: CommandContext, at: Target) -> Facts:
-    """Whoever records a session given teaches its class (or manages the campus)."""
+    """Whoever records a session given teaches its class (or manages the campus); the facts are
+    the term of the day it was given."""
     state: SessionState
     state, _ = await safety.bus.load(SafetySession, SafetySession.stream_id(at.entity_id))
     await teacher_of_class(safety, ctx.principal, state.class_id)
-    return {}
+    return await term_of_act(safety, cmd, ctx, at)
 
 
 async def delivered_by(safety: CampusCommands, cmd: CheckSession, ctx: CommandContext, at: Target) -> Facts:
@@ -529,7 +588,7 @@ async def delivered_by(safety: CampusCommands, cmd: CheckSession, ctx: CommandCo
 
 def ceremony_of(cmd: HoldFlagCeremony) -> str:
     """A campus holds one flag ceremony a month: the month is in its id."""
-    return ceremony_id(cmd.campus_id, cmd.held_on)
+    return ceremony_id(cmd.campus_id, cmd.on)
 
 
 COMMANDS.new(
@@ -574,6 +633,7 @@ COMMANDS.new(
     FlagCeremony,
     id=ceremony_of,
     roles=MANAGERS,
+    lookup=term_of_act,
 )
 COMMANDS.new(
     "safety education",
@@ -583,6 +643,7 @@ COMMANDS.new(
     SafetyCampaign,
     id="campaign_id",
     roles=MANAGERS,
+    lookup=term_of_plan,
     name="launch_safety_campaign",
 )
 COMMANDS.existing(
@@ -593,6 +654,7 @@ COMMANDS.existing(
     SafetyCampaign,
     what="campaign",
     roles=MANAGERS,
+    lookup=term_of_act,
     name="mark_campaign_activity_done",
 )
 COMMANDS.existing(

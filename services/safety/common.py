@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date, datetime
+
+from services.eventkit.acts import OutOfOrder, within
 from services.eventkit.auth import Role
+from services.eventkit.days import local_day
 
 MANAGERS = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN)
 DIRECTORS = (Role.LOGISTICS_MANAGER, Role.VICE_PRINCIPAL)  # 主任: they sign fire inspections off
@@ -23,3 +28,35 @@ MEDICAL = (Role.MEDICAL,)
 TEACHERS_OF_CLASS = (Role.TEACHER, Role.CLASS_TEACHER)
 SESSION_STAFF = (*MANAGERS, *TEACHERS_OF_CLASS)  # a safety session: a manager, or a teacher of its class
 REPORTERS = (*MANAGERS, Role.TEACHER, Role.CLASS_TEACHER, Role.MEDICAL)  # who reports and follows up injuries
+
+# The term a dated act falls in: the facts a term-bound row's lookup returns (the term covering
+# the act's day, else the nearest of the calendar; none if the calendar has no term at all).
+TERM_ID = "term_id"
+TERM_STARTS_ON = "term_starts_on"
+TERM_ENDS_ON = "term_ends_on"
+
+
+def term_facts(term_id: str, starts_on: date, ends_on: date) -> dict[str, str]:
+    """The facts naming a term and its dates."""
+    return {TERM_ID: term_id, TERM_STARTS_ON: starts_on.isoformat(), TERM_ENDS_ON: ends_on.isoformat()}
+
+
+def in_term(act: date | datetime, facts: Mapping[str, str], *, field: str) -> None:
+    """Refuses ``act`` (409 naming ``field``) unless its day falls in the term the facts name,
+    or if they name none: the school calendar has no term at all."""
+    term = facts.get(TERM_ID)
+    if term is None:
+        day = local_day(act) if isinstance(act, datetime) else act
+        raise OutOfOrder(
+            f"{field} {day.isoformat()} falls in no term: the school calendar has none",
+            field=field,
+            step="term scheduled",
+            step_time=day,
+        )
+    within(
+        act,
+        date.fromisoformat(facts[TERM_STARTS_ON]),
+        date.fromisoformat(facts[TERM_ENDS_ON]),
+        field=field,
+        term=term,
+    )

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
-from services.eventkit.envelope import DomainEvent, EventRegistry, Value
+from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, Value
 
 SAFETY_EVENTS = EventRegistry()
 event = SAFETY_EVENTS.register
+
+
+def _acted_when_recorded(name: str, field: str) -> None:
+    """Version 2 of ``name`` carries its act's time in ``field``: a version 1 payload, stored
+    before the act was dated apart from its arrival, took place at its envelope's time."""
+
+    @SAFETY_EVENTS.upcaster_with_envelope(name, from_version=1)
+    def v1(data: dict[str, Any], envelope: Envelope) -> dict[str, Any]:
+        return data | {field: envelope.occurred_at.isoformat()}
 
 
 # -- vocabularies ------------------------------------------------------------------------
@@ -103,10 +113,14 @@ class IssuedAgreement(Value):
     class_id: str | None = None  # for a parent: the child's class
 
 
-@event("safety.AgreementsIssued")
+@event("safety.AgreementsIssued", version=2)
 class AgreementsIssued(DomainEvent):
     campaign_id: str
     agreements: list[IssuedAgreement]
+    issued_at: datetime
+
+
+_acted_when_recorded("safety.AgreementsIssued", "issued_at")
 
 
 @event("safety.AgreementSigned")
@@ -145,7 +159,7 @@ class HealthRecordReviewed(DomainEvent):
     notes: str = ""
 
 
-@event("safety.SpecialConditionRecorded")
+@event("safety.SpecialConditionRecorded", version=2)
 class SpecialConditionRecorded(DomainEvent):
     student_id: str
     class_id: str
@@ -153,6 +167,10 @@ class SpecialConditionRecorded(DomainEvent):
     description: str
     care_instructions: str
     teachers_to_tell: list[str] = Field(default_factory=list)
+    filed_at: datetime  # when the medical room filed it
+
+
+_acted_when_recorded("safety.SpecialConditionRecorded", "filed_at")
 
 
 @event("safety.SpecialConditionAcknowledged")
@@ -341,14 +359,18 @@ class BusViolationRectified(DomainEvent):
 # -- drills 演练 ----------------------------------------------------------------------------
 
 
-@event("safety.DrillPlanned")
+@event("safety.DrillPlanned", version=2)
 class DrillPlanned(DomainEvent):
     drill_id: str
     campus_id: str
     kind: DrillKind
     title: str
-    planned_on: date
+    planned_on: date  # the day the drill is planned for
     plan_ref: str
+    planned_at: datetime  # when the plan was made
+
+
+_acted_when_recorded("safety.DrillPlanned", "planned_at")
 
 
 @event("safety.DrillConducted")
@@ -372,7 +394,7 @@ class DrillSummarised(DomainEvent):
 # -- safety education 安全教育 ---------------------------------------------------------------
 
 
-@event("safety.SafetySessionPlanned")
+@event("safety.SafetySessionPlanned", version=2)
 class SafetySessionPlanned(DomainEvent):
     session_id: str
     class_id: str
@@ -381,6 +403,10 @@ class SafetySessionPlanned(DomainEvent):
     theme: str
     teacher_id: str
     lesson_prep_ref: str
+    planned_at: datetime  # when the session was planned (week_of: the Friday it is for)
+
+
+_acted_when_recorded("safety.SafetySessionPlanned", "planned_at")
 
 
 @event("safety.SafetySessionDelivered")

@@ -5,6 +5,9 @@ finding before it completes, and a finding with a problem raises a hazard. A fir
 inspection (消防检查, "two directors check in person") completes only with the
 sign-offs of two different directors. Each campus has a rhythm per kind that
 says when the next one is due.
+
+Each act is dated (``at``): findings and sign-offs not before the inspection started,
+its completion not before it started nor before its last sign-off.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
+from services.eventkit.acts import ActAt, ActAtOrNow, not_before
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -48,7 +52,7 @@ class StartInspection(Command):
             "kind": "fire",
             "areas": ["教学楼", "食堂"],
             "checklist": ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"],
-            "started_at": "2020-10-30T14:00:00+08:00",
+            "at": "2020-10-30T14:00:00+08:00",
         }
     )
     inspection_id: EntityId
@@ -56,7 +60,7 @@ class StartInspection(Command):
     kind: InspectionKind
     areas: list[Name] = Field(min_length=1, examples=[["教学楼", "操场", "食堂"]])
     checklist: list[Name] = Field(min_length=1, examples=[["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]])
-    started_at: datetime
+    at: ActAt
 
     @field_validator("checklist")
     @classmethod
@@ -68,7 +72,7 @@ class StartInspection(Command):
 
 class RecordFinding(Command):
     model_config = examples(
-        {"item": "安全出口畅通", "area": "教学楼", "ok": True},
+        {"item": "安全出口畅通", "area": "教学楼", "ok": True, "at": "2020-10-30T14:20:00+08:00"},
         {"item": "消防栓门板完好", "area": "教学楼", "ok": False, "note": "三楼门板损坏", "severity": "medium"},
     )
     item: Name
@@ -77,17 +81,20 @@ class RecordFinding(Command):
     note: Text = ""
     severity: Severity | None = Field(default=None, description="Required when not ok: the hazard's severity")
     hazard_id: EntityId | None = Field(default=None, description="Id of the hazard a problem raises (made if omitted)")
+    at: ActAtOrNow = None
 
 
 class SignOffInspection(Command):
     """A director signs the inspection off (fire inspections need two)."""
 
-    model_config = examples({})
+    model_config = examples({}, {"at": "2020-10-30T15:40:00+08:00"})
+
+    at: ActAtOrNow = None
 
 
 class CompleteInspection(Command):
-    model_config = examples({"completed_at": "2020-10-30T16:00:00+08:00", "summary": "两位主任亲自检查, 一处门板待修"})
-    completed_at: datetime
+    model_config = examples({"at": "2020-10-30T16:00:00+08:00", "summary": "两位主任亲自检查, 一处门板待修"})
+    at: ActAt
     summary: Text = ""
 
 
@@ -112,6 +119,9 @@ class InspectionState:
     findings: int = 0
     sign_offs: tuple[str, ...] = ()
     completed: bool = False
+    started_at: datetime | None = None
+    last_step: str = ""  # the latest step a completion must follow: started, signed off
+    last_step_at: datetime | None = None
 
 
 InspectionCommand = (
@@ -132,7 +142,7 @@ def decide_inspection(rc: InspectionCommand, state: InspectionState) -> Sequence
                 areas=list(cmd.areas),
                 checklist=list(cmd.checklist),
                 inspector_id=rc.actor,
-                started_at=cmd.started_at,
+                started_at=rc.at,
             )
         ]
     if not state.started:
@@ -140,6 +150,7 @@ def decide_inspection(rc: InspectionCommand, state: InspectionState) -> Sequence
     if state.completed:
         raise Rejected("the inspection is completed")
     inspection_id = rc.entity_id
+    not_before(rc.at, state.started_at, field="at", step="started", what="inspection")
     if isinstance(cmd, RecordFinding):
         if cmd.item not in state.checklist:
             raise Rejected(f"{cmd.item!r} is not on this inspection's checklist", field="item")
@@ -171,12 +182,13 @@ def decide_inspection(rc: InspectionCommand, state: InspectionState) -> Sequence
             f"a {state.kind.value} inspection needs {needed} sign-offs by different directors; "
             f"it has {len(state.sign_offs)}"
         )
+    not_before(rc.at, state.last_step_at, field="at", step=state.last_step, what="inspection")
     return [
         InspectionCompleted(
             inspection_id=inspection_id,
             campus_id=state.campus_id,
             kind=state.kind,
-            completed_at=cmd.completed_at,
+            completed_at=rc.at,
             findings=state.findings,
             problems=state.problems,
             summary=cmd.summary,
@@ -193,6 +205,9 @@ def evolve_inspection(state: InspectionState, event: DomainEvent) -> InspectionS
                 kind=event.kind,
                 areas=tuple(event.areas),
                 checklist=tuple(event.checklist),
+                started_at=event.started_at,
+                last_step="started",
+                last_step_at=event.started_at,
             )
         case InspectionFindingRecorded():
             return replace(
@@ -202,7 +217,10 @@ def evolve_inspection(state: InspectionState, event: DomainEvent) -> InspectionS
                 problems=state.problems + (0 if event.ok else 1),
             )
         case InspectionSignedOff():
-            return replace(state, sign_offs=(*state.sign_offs, event.director_id))
+            signed = replace(state, sign_offs=(*state.sign_offs, event.director_id))
+            if state.last_step_at is not None and event.signed_at < state.last_step_at:
+                return signed
+            return replace(signed, last_step="signed off", last_step_at=event.signed_at)
         case InspectionCompleted():
             return replace(state, completed=True)
     return state

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandBus, caused_by
 from services.eventkit.consumer import Reaction
+from services.eventkit.days import local_day
 from services.eventkit.db import Connection
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import Envelope, TenantPath
@@ -48,8 +49,10 @@ class HealthRecordOpener(Reaction):
             return
         e = Enrolment.model_validate(envelope.data)
         tenant = TenantPath(district_id=e.district_id, school_id=e.school_id, campus_id=e.campus_id)
-        command = OpenHealthRecord(student_id=e.student_id, opened_on=e.enrolled_on)
         ctx = replace(caused_by(envelope, SYSTEM), expected_version=0)  # only a record nobody opened yet
+        # opened the day of the enrolment, or the day it was recorded if that is earlier (an
+        # enrolment entered ahead of its day: a record is not opened in the future)
+        command = OpenHealthRecord(student_id=e.student_id, on=min(e.enrolled_on, local_day(ctx.occurred_at)))
         facts = {CLASS_ID: e.class_id, ADMISSION: e.admission}
         try:
             async with conn.transaction():  # a savepoint: losing a race undoes only this

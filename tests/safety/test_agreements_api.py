@@ -15,6 +15,7 @@ from tests.safety.conftest import PEOPLE, SafetyWorld
 MAIN_STAFF = {p["staff_id"] for p in PEOPLE if "main" in p["campus_ids"]}
 AOYUAN_STAFF = {p["staff_id"] for p in PEOPLE if "aoyuan" in p["campus_ids"]}
 MAIN_PARTIES = len(MAIN_STAFF) + 1
+IN_TERM = {"at": "2020-09-10T10:00:00+08:00"}  # when each act of a campaign happens, in its term
 
 
 def new_id(prefix: str = "agr") -> str:
@@ -41,6 +42,7 @@ async def launch(
         "title": "2020-2021 第一学期 安全责任书",
         "document_ref": "docs/agreements/2020-2021-1.pdf",
         "parties": ["staff", "parent"],
+        "at": "2020-09-07T09:00:00+08:00",
     } | overrides
     return await world.post("/agreement-campaigns", body, as_=as_)
 
@@ -49,7 +51,7 @@ async def launched_and_issued(world: SafetyWorld, campus_id: str = "main", as_: 
     campaign_id = new_id()
     response = await launch(world, campaign_id, campus_id=campus_id, as_=as_)
     assert response.status_code == 200, response.text
-    response = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {}, as_=as_)
+    response = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {} | IN_TERM, as_=as_)
     assert response.status_code == 200, response.text
     assert response.json()["events"] == ["safety.AgreementsIssued"]
     return campaign_id
@@ -85,7 +87,7 @@ async def test_a_campaign_is_issued_to_staff_and_parents_and_signed(world: Safet
         ("sun", "manager-main", True),
     ]:
         response = await world.post(
-            f"/agreement-campaigns/{campaign_id}/sign", {"party_id": party, "on_paper": on_paper}, as_=as_
+            f"/agreement-campaigns/{campaign_id}/sign", {"party_id": party, "on_paper": on_paper} | IN_TERM, as_=as_
         )
         assert response.status_code == 200, response.text
         assert response.json()["events"] == ["safety.AgreementSigned"]
@@ -121,7 +123,7 @@ async def test_parents_are_issued_per_child_class_on_the_campus(world: SafetyWor
     campaign_id = new_id()
     assert (await launch(world, campaign_id, campus_id="aoyuan", as_="manager-aoyuan")).status_code == 200
     issued = await world.post(
-        f"/agreement-campaigns/{campaign_id}/issue", {"parties": ["parent"]}, as_="manager-aoyuan"
+        f"/agreement-campaigns/{campaign_id}/issue", {"parties": ["parent"]} | IN_TERM, as_="manager-aoyuan"
     )
     assert issued.status_code == 200, issued.text
     body = await signing(world, campaign_id, as_="manager-aoyuan", issued=1)
@@ -131,7 +133,7 @@ async def test_parents_are_issued_per_child_class_on_the_campus(world: SafetyWor
     assert [(i["party_id"], i["party_kind"], i["class_id"]) for i in page["items"]] == [("ma-dad", "parent", "g1-1")]
 
     # then the staff: only those without one are issued
-    staff = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {}, as_="manager-aoyuan")
+    staff = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {} | IN_TERM, as_="manager-aoyuan")
     assert staff.status_code == 200, staff.text
     body = await signing(world, campaign_id, as_="manager-aoyuan", issued=1 + len(AOYUAN_STAFF))
 
@@ -140,7 +142,7 @@ async def test_issuing_with_nobody_new_is_rejected(world: SafetyWorld) -> None:
     await settled(world)
     campaign_id = await launched_and_issued(world)
     before = await world.events()
-    response = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {})
+    response = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {} | IN_TERM)
     assert response.status_code == 409, response.text
     assert response.json()["error"] == "rejected"
     assert await world.events() == before
@@ -150,25 +152,27 @@ async def test_a_refusal_is_not_final_but_a_signature_is(world: SafetyWorld) -> 
     campaign_id = await launched_and_issued(world)
     sign = f"/agreement-campaigns/{campaign_id}/sign"
     refuse = f"/agreement-campaigns/{campaign_id}/refuse"
-    response = await world.post(refuse, {"party_id": "yao-mum", "reason": "对第五条有异议"}, as_="parent-yao")
+    response = await world.post(refuse, {"party_id": "yao-mum", "reason": "对第五条有异议"} | IN_TERM, as_="parent-yao")
     assert response.status_code == 200, response.text
     await signing(world, campaign_id, refused=1)
-    assert (await world.post(sign, {"party_id": "yao-mum"}, as_="parent-yao")).status_code == 200
+    assert (await world.post(sign, {"party_id": "yao-mum"} | IN_TERM, as_="parent-yao")).status_code == 200
     await signing(world, campaign_id, refused=0, signed=1)
 
-    again = await world.post(sign, {"party_id": "yao-mum"}, as_="parent-yao")
+    again = await world.post(sign, {"party_id": "yao-mum"} | IN_TERM, as_="parent-yao")
     assert again.status_code == 409, again.text
     assert again.json()["error"] == "rejected"
-    late_no = await world.post(refuse, {"party_id": "yao-mum", "reason": "改主意了"}, as_="parent-yao")
+    late_no = await world.post(refuse, {"party_id": "yao-mum", "reason": "改主意了"} | IN_TERM, as_="parent-yao")
     assert (late_no.status_code, late_no.json()["error"]) == (409, "rejected")
 
 
 async def test_signing_an_agreement_never_issued_is_rejected(world: SafetyWorld) -> None:
     campaign_id = new_id()
     assert (await launch(world, campaign_id, parties=["parent"])).status_code == 200
-    assert (await world.post(f"/agreement-campaigns/{campaign_id}/issue", {})).status_code == 200
+    assert (await world.post(f"/agreement-campaigns/{campaign_id}/issue", {} | IN_TERM)).status_code == 200
     # a staff member of the campus, but the campaign is for parents only
-    response = await world.post(f"/agreement-campaigns/{campaign_id}/sign", {"party_id": "huang"}, as_="teacher-g6")
+    response = await world.post(
+        f"/agreement-campaigns/{campaign_id}/sign", {"party_id": "huang"} | IN_TERM, as_="teacher-g6"
+    )
     assert response.status_code == 409, response.text
     assert response.json()["error"] == "rejected"
     assert response.json()["field"] == "party_id"
@@ -190,10 +194,14 @@ async def test_bad_input_names_the_field_and_appends_nothing(world: SafetyWorld)
         assert field in error_fields(response), (overrides, response.json())
     campaign_id = await launched_and_issued(world)
     before = await world.events()
-    response = await world.post(f"/agreement-campaigns/{campaign_id}/refuse", {"party_id": "yao-mum"}, as_="parent-yao")
+    response = await world.post(
+        f"/agreement-campaigns/{campaign_id}/refuse", {"party_id": "yao-mum"} | IN_TERM, as_="parent-yao"
+    )
     assert response.status_code == 422
     assert error_fields(response) == ["reason"]
-    response = await world.post(f"/agreement-campaigns/{campaign_id}/sign", {"party_id": "Yao Mum!"}, as_="parent-yao")
+    response = await world.post(
+        f"/agreement-campaigns/{campaign_id}/sign", {"party_id": "Yao Mum!"} | IN_TERM, as_="parent-yao"
+    )
     assert (response.status_code, error_fields(response)) == (422, ["party_id"])
     assert await world.events() == before
 
@@ -203,11 +211,11 @@ async def test_a_stale_expected_version_is_a_version_conflict(world: SafetyWorld
     campaign_id = new_id()
     assert (await launch(world, campaign_id)).status_code == 200
     before = await world.events()
-    response = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {"expected_version": 0})
+    response = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {"expected_version": 0} | IN_TERM)
     assert response.status_code == 409, response.text
     assert response.json()["error"] == "version_conflict"
     assert await world.events() == before
-    fresh = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {"expected_version": 1})
+    fresh = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {"expected_version": 1} | IN_TERM)
     assert fresh.status_code == 200, fresh.text
 
 
@@ -219,18 +227,18 @@ async def test_out_of_scope_is_forbidden(world: SafetyWorld) -> None:
     campaign_id = await launched_and_issued(world)
     before = await world.events()
     base = f"/agreement-campaigns/{campaign_id}"
-    assert (await world.post(f"{base}/issue", {}, as_="manager-aoyuan")).status_code == 403
-    assert (await world.post(f"{base}/issue", {}, as_="teacher-g6")).status_code == 403
+    assert (await world.post(f"{base}/issue", {} | IN_TERM, as_="manager-aoyuan")).status_code == 403
+    assert (await world.post(f"{base}/issue", {} | IN_TERM, as_="teacher-g6")).status_code == 403
     paper = {"party_id": "huang", "on_paper": True}
-    assert (await world.post(f"{base}/sign", paper, as_="manager-aoyuan")).status_code == 403
+    assert (await world.post(f"{base}/sign", paper | IN_TERM, as_="manager-aoyuan")).status_code == 403
     # a parent signs their own, not someone else's, not even "on paper"
-    assert (await world.post(f"{base}/sign", {"party_id": "huang"}, as_="parent-yao")).status_code == 403
-    assert (await world.post(f"{base}/sign", paper, as_="parent-yao")).status_code == 403
+    assert (await world.post(f"{base}/sign", {"party_id": "huang"} | IN_TERM, as_="parent-yao")).status_code == 403
+    assert (await world.post(f"{base}/sign", paper | IN_TERM, as_="parent-yao")).status_code == 403
     no = {"party_id": "huang", "reason": "不同意"}
-    assert (await world.post(f"{base}/refuse", no, as_="parent-yao")).status_code == 403
+    assert (await world.post(f"{base}/refuse", no | IN_TERM, as_="parent-yao")).status_code == 403
     # a teacher signs their own only; a manager records someone else's only from paper
-    assert (await world.post(f"{base}/sign", {"party_id": "sun"}, as_="teacher-g6")).status_code == 403
-    assert (await world.post(f"{base}/sign", {"party_id": "sun"}, as_="manager-main")).status_code == 403
+    assert (await world.post(f"{base}/sign", {"party_id": "sun"} | IN_TERM, as_="teacher-g6")).status_code == 403
+    assert (await world.post(f"{base}/sign", {"party_id": "sun"} | IN_TERM, as_="manager-main")).status_code == 403
     assert await world.events() == before
     # reading another campus's campaign
     await signing(world, campaign_id, issued=MAIN_PARTIES)
@@ -244,14 +252,16 @@ async def test_out_of_scope_is_forbidden(world: SafetyWorld) -> None:
 
 async def test_a_parent_of_another_campus_cannot_sign_there(world: SafetyWorld) -> None:
     campaign_id = await launched_and_issued(world, campus_id="aoyuan", as_="manager-aoyuan")
-    response = await world.post(f"/agreement-campaigns/{campaign_id}/sign", {"party_id": "yao-mum"}, as_="parent-yao")
+    response = await world.post(
+        f"/agreement-campaigns/{campaign_id}/sign", {"party_id": "yao-mum"} | IN_TERM, as_="parent-yao"
+    )
     assert response.status_code == 403, response.text
 
 
 async def test_the_inspection_status_shows_the_signing_rate(world: SafetyWorld) -> None:
     campaign_id = await launched_and_issued(world)
     for party, as_ in [("yao-mum", "parent-yao"), ("huang", "teacher-g6"), ("sun", "teacher2-g6")]:
-        response = await world.post(f"/agreement-campaigns/{campaign_id}/sign", {"party_id": party}, as_=as_)
+        response = await world.post(f"/agreement-campaigns/{campaign_id}/sign", {"party_id": party} | IN_TERM, as_=as_)
         assert response.status_code == 200, response.text
 
     async def shown() -> Any:
@@ -261,3 +271,35 @@ async def test_the_inspection_status_shows_the_signing_rate(world: SafetyWorld) 
 
     (row,) = await eventually(shown)
     assert (row["issued"], row["signed"], row["signing_rate"]) == (MAIN_PARTIES, 3, round(3 / MAIN_PARTIES, 4))
+
+
+async def test_a_party_answers_after_their_agreement_was_issued_and_in_its_term(world: SafetyWorld) -> None:
+    campaign_id = new_id()
+    assert (await launch(world, campaign_id)).status_code == 200
+    issued = await world.post(f"/agreement-campaigns/{campaign_id}/issue", {"at": "2020-09-08T09:00:00+08:00"})
+    assert issued.status_code == 200, issued.text
+    before = await world.events()
+    sign = f"/agreement-campaigns/{campaign_id}/sign"
+    for at, step, step_time in [
+        ("2020-09-08T08:00:00+08:00", "issued", "2020-09-08T09:00:00+08:00"),
+        ("2021-02-03T10:00:00+08:00", "term ended", "2021-01-31"),
+    ]:
+        refused = await world.post(sign, {"party_id": "yao-mum", "at": at}, as_="parent-yao")
+        assert refused.status_code == 409, refused.text
+        assert refused.json() | {"reason": ""} == {
+            "error": "out_of_order",
+            "reason": "",
+            "field": "at",
+            "step": step,
+            "step_time": step_time,
+        }
+    assert await world.events() == before
+    # signed that evening, entered today: the signature keeps its own time
+    evening = await world.post(sign, {"party_id": "yao-mum", "at": "2020-09-08T20:00:00+08:00"}, as_="parent-yao")
+    assert evening.status_code == 200, evening.text
+    row = await world.safety.pool.fetchrow(
+        "SELECT occurred_at, data->>'signed_at' AS signed_at FROM events "
+        "WHERE stream_id = $1 AND type = 'safety.AgreementSigned'",
+        f"agreement-campaign-{campaign_id}",
+    )
+    assert row is not None and row["occurred_at"].isoformat() == "2020-09-08T12:00:00+00:00"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import TenantPath
 from services.safety.agreements import (
     AgreementCampaign,
@@ -17,6 +18,7 @@ from services.safety.agreements import (
     RefuseAgreement,
     SignAgreement,
 )
+from services.safety.common import term_facts
 from services.safety.events import (
     AgreementCampaignLaunched,
     AgreementRefused,
@@ -42,10 +44,11 @@ LAUNCHED = AgreementCampaignLaunched(
 HUANG = IssuedAgreement(party_kind=STAFF, party_id="huang", name="黄金萍")
 SUN = IssuedAgreement(party_kind=STAFF, party_id="sun", name="孙老师")
 YAO_MUM = IssuedAgreement(party_kind=PARENT, party_id="yao-mum", name="姚妈妈", class_id="g6-1")
-ISSUED = AgreementsIssued(campaign_id="term1", agreements=[HUANG, YAO_MUM])
+ISSUED = AgreementsIssued(campaign_id="term1", agreements=[HUANG, YAO_MUM], issued_at=AT)
+TERM = term_facts("2020-2021-1", date(2020, 9, 1), date(2021, 1, 31))
 
 
-campaign = Stream(AgreementCampaign, MAIN, "term1", actor="zhou", at=AT)
+campaign = Stream(AgreementCampaign, MAIN, "term1", actor="zhou", at=AT, facts=TERM)
 
 
 def launch(**overrides: object) -> LaunchCampaign:
@@ -90,7 +93,7 @@ def test_agreements_are_issued_to_the_parties_listed() -> None:
 
 def test_issuing_again_issues_only_to_parties_without_one() -> None:
     events = campaign.when(IssueAgreementsTo(candidates=[HUANG, SUN, YAO_MUM]), given=[LAUNCHED, ISSUED])
-    assert events == [AgreementsIssued(campaign_id="term1", agreements=[SUN])]
+    assert events == [AgreementsIssued(campaign_id="term1", agreements=[SUN], issued_at=AT)]
 
 
 def test_issuing_with_nothing_new_is_refused() -> None:
@@ -99,19 +102,19 @@ def test_issuing_with_nothing_new_is_refused() -> None:
 
 def test_issuing_can_be_limited_to_a_kind_of_party() -> None:
     events = campaign.when(IssueAgreementsTo(parties=[PARENT], candidates=[HUANG, YAO_MUM]), given=[LAUNCHED])
-    assert events == [AgreementsIssued(campaign_id="term1", agreements=[YAO_MUM])]
+    assert events == [AgreementsIssued(campaign_id="term1", agreements=[YAO_MUM], issued_at=AT)]
 
 
 def test_only_the_kinds_of_the_campaign_are_issued() -> None:
     staff_only = LAUNCHED.model_copy(update={"parties": [STAFF]})
     events = campaign.when(IssueAgreementsTo(candidates=[HUANG, YAO_MUM]), given=[staff_only])
-    assert events == [AgreementsIssued(campaign_id="term1", agreements=[HUANG])]
+    assert events == [AgreementsIssued(campaign_id="term1", agreements=[HUANG], issued_at=AT)]
     campaign.refused(IssueAgreementsTo(parties=[PARENT], candidates=[YAO_MUM]), given=[staff_only], field="parties")
 
 
 def test_a_party_listed_twice_is_issued_once() -> None:
     events = campaign.when(IssueAgreementsTo(candidates=[HUANG, HUANG]), given=[LAUNCHED])
-    assert events == [AgreementsIssued(campaign_id="term1", agreements=[HUANG])]
+    assert events == [AgreementsIssued(campaign_id="term1", agreements=[HUANG], issued_at=AT)]
 
 
 def test_nothing_is_issued_before_the_launch() -> None:
@@ -202,5 +205,52 @@ def test_campaign_state_and_stream() -> None:
         issued=frozenset({"huang", "yao-mum"}),
         signed=frozenset({"yao-mum"}),
         refused=frozenset(),
+        issued_at={"huang": AT, "yao-mum": AT},
     )
     assert AgreementCampaign.stream_id("term1") == "agreement-campaign-term1"
+
+
+# -- the time of each act ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        SignAgreement(party_id="yao-mum", at=AT - timedelta(minutes=1)),
+        RefuseAgreement(party_id="yao-mum", reason="有异议", at=AT - timedelta(days=1)),
+    ],
+)
+def test_no_party_answers_before_their_agreement_was_issued(command: SignAgreement | RefuseAgreement) -> None:
+    refusal = campaign.refused(command, given=[LAUNCHED, ISSUED], actor="yao-mum", field="at", raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and refusal.step == "issued" and refusal.step_time == AT
+
+
+def test_a_signature_is_dated_by_its_own_time() -> None:
+    evening = AT + timedelta(hours=9)
+    (signed,) = campaign.when(
+        SignAgreement(party_id="yao-mum", at=evening),
+        given=[LAUNCHED, ISSUED],
+        actor="yao-mum",
+        at=evening + timedelta(days=3),
+    )
+    assert isinstance(signed, AgreementSigned) and signed.signed_at == evening
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "at", "step"),
+    [
+        (launch(), [], datetime(2020, 8, 25, 9, 0, tzinfo=UTC), "term began"),
+        (IssueAgreementsTo(candidates=[HUANG]), [LAUNCHED], datetime(2021, 2, 3, 9, 0, tzinfo=UTC), "term ended"),
+        (SignAgreement(party_id="yao-mum"), [LAUNCHED, ISSUED], datetime(2021, 2, 3, 9, 0, tzinfo=UTC), "term ended"),
+    ],
+)
+def test_every_act_of_a_campaign_falls_in_its_term(
+    command: object, given: list[AgreementCampaignLaunched | AgreementsIssued], at: datetime, step: str
+) -> None:
+    refusal = campaign.refused(command, given=given, actor="yao-mum", at=at, field="at", raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and refusal.step == step
+
+
+def test_a_calendar_without_terms_has_no_day_for_a_campaign() -> None:
+    refusal = campaign.refused(launch(), facts={}, field="at", raises=OutOfOrder)
+    assert "no term" in refusal.reason

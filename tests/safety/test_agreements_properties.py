@@ -24,6 +24,7 @@ from services.safety.events import (
     PartyKind,
 )
 from tests.properties import QUIET, DeciderMachine, machine, machine_ids, refused_only_when, run_machine, step
+from tests.safety.terms import TERM_FACTS
 
 pytestmark = QUIET
 
@@ -36,6 +37,7 @@ PARENT_PARTIES = [
     IssuedAgreement(party_kind=PartyKind.PARENT, party_id="yao-mum", name="姚妈妈", class_id="g6-1"),
     IssuedAgreement(party_kind=PartyKind.PARENT, party_id="lin-dad", name="林爸爸", class_id="g1-1"),
 ]
+TERM = TERM_FACTS  # the machine's clock stays in it
 PARTY_IDS = [p.party_id for p in STAFF_PARTIES + PARENT_PARTIES]
 PARTY_KINDS = st.lists(st.sampled_from(list(PartyKind)), min_size=1, max_size=2, unique=True)
 
@@ -97,7 +99,8 @@ AGREEMENTS_CREATE = step(
         title=st.just("2020-2021 第一学期 安全责任书"),
         document_ref=st.just("docs/agreements/2020-2021-1.pdf"),
         parties=PARTY_KINDS,
-    )
+    ),
+    TERM,
 )
 AGREEMENTS = machine(
     "AgreementCampaignMachine",
@@ -113,10 +116,13 @@ AGREEMENTS = machine(
                 candidates=st.lists(
                     st.sampled_from(STAFF_PARTIES + PARENT_PARTIES), max_size=4, unique_by=lambda a: a.party_id
                 ),
-            )
+            ),
+            TERM,
         ),
-        step(st.builds(ag.SignAgreement, party_id=st.sampled_from([*PARTY_IDS, "zhu"]), on_paper=st.booleans())),
-        step(st.builds(ag.RefuseAgreement, party_id=st.sampled_from(PARTY_IDS), reason=st.just("对第五条有异议"))),
+        step(st.builds(ag.SignAgreement, party_id=st.sampled_from([*PARTY_IDS, "zhu"]), on_paper=st.booleans()), TERM),
+        step(
+            st.builds(ag.RefuseAgreement, party_id=st.sampled_from(PARTY_IDS), reason=st.just("对第五条有异议")), TERM
+        ),
     ),
     ["zhou", *PARTY_IDS],
     check=a_signature_is_final,

@@ -26,12 +26,12 @@ def bus(bus_id: str, campus: str = "main", **items: Any) -> dict[str, Any]:
         "times": "07:10-07:50, 16:00-16:40",
         "escort": "刘老师",
     } | items
-    return {"bus_id": bus_id, "campus_id": campus, "file": file, "registered_on": "2020-09-01"}
+    return {"bus_id": bus_id, "campus_id": campus, "file": file, "on": "2020-09-01"}
 
 
 def check(check_id: str, on: str = "2020-10-09", failed: tuple[str, ...] = (), points: list[str] = POINTS) -> Any:
     results = [{"point": p, "ok": p not in failed} | ({"note": "缺损"} if p in failed else {}) for p in points]
-    return {"check_id": check_id, "checked_on": on, "results": results}
+    return {"check_id": check_id, "on": on, "results": results}
 
 
 async def compliance(world: SafetyWorld, bus_id: str, as_of: str) -> dict[str, Any]:
@@ -65,7 +65,7 @@ async def test_a_bus_file_goes_compliant_and_back(world: SafetyWorld) -> None:
     assert not stale["compliant"] and "more than 31 days old" in stale["reasons"][0]
 
     vid = uid("v")
-    violation = {"violation_id": vid, "occurred_on": "2020-10-10", "description": "超员行驶"}
+    violation = {"violation_id": vid, "on": "2020-10-10", "description": "超员行驶"}
     assert (await world.post(f"/buses/{bid}/violations", violation)).status_code == 200
 
     async def open_violation() -> dict[str, Any] | None:
@@ -76,7 +76,7 @@ async def test_a_bus_file_goes_compliant_and_back(world: SafetyWorld) -> None:
     assert c["reasons"] == [f"open violation {vid}: 超员行驶"]
     assert c["open_violations"][0]["violation_id"] == vid
 
-    rectify = {"violation_id": vid, "rectified_on": "2020-10-11", "measures": "驾驶员培训, 按核定人数乘车"}
+    rectify = {"violation_id": vid, "on": "2020-10-11", "measures": "驾驶员培训, 按核定人数乘车"}
     assert (await world.post(f"/buses/{bid}/violations/rectify", rectify)).status_code == 200
     await eventually(compliant)
     # on the day in between, the violation was still open
@@ -135,7 +135,7 @@ async def test_a_route_check_missing_a_point_names_the_field_and_appends_nothing
     [
         ({"bus_id": "Not An Id"}, "bus_id"),
         ({"campus_id": "nowhere"}, "campus_id"),
-        ({"registered_on": "someday"}, "registered_on"),
+        ({"on": "someday"}, "on"),
         ({"file": {"vehicle": "苏D·X1234"}}, "file.driver"),
     ],
 )
@@ -168,7 +168,7 @@ async def test_refusals_of_the_bus_file(world: SafetyWorld) -> None:
     for path, body in [
         ("/buses", bus(bid)),
         (f"/buses/{bid}/items", same),
-        (f"/buses/{bid}/violations/rectify", {"violation_id": "never", "rectified_on": "2020-10-11", "measures": "m"}),
+        (f"/buses/{bid}/violations/rectify", {"violation_id": "never", "on": "2020-10-11", "measures": "m"}),
     ]:
         response = await world.post(path, body)
         assert response.status_code == 409, (path, response.text)
@@ -180,7 +180,7 @@ async def test_a_stale_version_is_a_conflict(world: SafetyWorld) -> None:
     bid = uid("bus")
     await world.post("/buses", bus(bid))
     before = await world.events()
-    violation = {"violation_id": uid("v"), "occurred_on": "2020-10-10", "description": "闯红灯"}
+    violation = {"violation_id": uid("v"), "on": "2020-10-10", "description": "闯红灯"}
     stale = await world.post(f"/buses/{bid}/violations", violation | {"expected_version": 0})
     assert stale.status_code == 409 and stale.json()["error"] == "version_conflict"
     assert await world.events() == before
@@ -199,7 +199,7 @@ async def test_out_of_scope_is_forbidden_and_appends_nothing(world: SafetyWorld)
         (
             "other-admin",
             f"/buses/{bid}/violations",
-            {"violation_id": "v-1", "occurred_on": "2020-10-10", "description": "d"},
+            {"violation_id": "v-1", "on": "2020-10-10", "description": "d"},
         ),
         ("parent-yao", "/buses", bus(uid("bus"))),
     ]:

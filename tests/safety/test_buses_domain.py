@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import DomainEvent, TenantPath
 from services.safety.buses import (
     BusState,
@@ -58,20 +59,18 @@ bus = Stream(SchoolBus, MAIN, "bus-1", actor="zhou", at=AT)
 
 
 def test_a_bus_is_registered_with_its_six_fixed_items() -> None:
-    cmd = RegisterBus(bus_id="bus-1", campus_id="main", file=FILE, registered_on=date(2020, 9, 1))
+    cmd = RegisterBus(bus_id="bus-1", campus_id="main", file=FILE, on=date(2020, 9, 1))
     assert bus.when(cmd) == [REGISTERED]
     assert SchoolBus.stream_id("bus-1") == "bus-bus-1"
 
 
 def test_a_bus_is_registered_once() -> None:
-    cmd = RegisterBus(bus_id="bus-1", campus_id="main", file=FILE, registered_on=date(2020, 9, 1))
+    cmd = RegisterBus(bus_id="bus-1", campus_id="main", file=FILE, on=date(2020, 9, 1))
     bus.refused(cmd, given=[REGISTERED], field="bus_id")
 
 
 def test_an_unregistered_bus_takes_nothing() -> None:
-    bus.refused(
-        RecordViolation(violation_id="v1", occurred_on=date(2020, 10, 9), description="超速"), match="never registered"
-    )
+    bus.refused(RecordViolation(violation_id="v1", on=date(2020, 10, 9), description="超速"), match="never registered")
 
 
 def test_an_item_changes_for_a_reason() -> None:
@@ -110,7 +109,7 @@ def test_an_item_takes_its_own_shape(item: BusItem, value: Any) -> None:
 
 
 def test_a_route_check_records_every_point_and_its_checker() -> None:
-    cmd = RecordRouteCheck(check_id="c1", checked_on=date(2020, 10, 9), results=all_points(guardrails="缺两节"))
+    cmd = RecordRouteCheck(check_id="c1", on=date(2020, 10, 9), results=all_points(guardrails="缺两节"))
     assert bus.when(cmd, given=[REGISTERED], actor="gu") == [
         BusRouteChecked(
             bus_id="bus-1",
@@ -124,12 +123,12 @@ def test_a_route_check_records_every_point_and_its_checker() -> None:
 
 def test_a_route_check_needs_all_four_points_once() -> None:
     with pytest.raises(ValidationError, match="speed_humps") as missing:
-        RecordRouteCheck(check_id="c1", checked_on=date(2020, 10, 9), results=all_points()[:3])
+        RecordRouteCheck(check_id="c1", on=date(2020, 10, 9), results=all_points()[:3])
     assert missing.value.errors()[0]["loc"] == ("results",)
     with pytest.raises(ValidationError, match="once"):
         RecordRouteCheck(
             check_id="c1",
-            checked_on=date(2020, 10, 9),
+            on=date(2020, 10, 9),
             results=[*all_points(), RoutePointResult(point="signs", ok=True)],
         )
 
@@ -139,17 +138,17 @@ def test_a_route_check_is_recorded_once() -> None:
         bus_id="bus-1", check_id="c1", checked_on=date(2020, 10, 9), checked_by="zhou", results=all_points()
     )
     bus.refused(
-        RecordRouteCheck(check_id="c1", checked_on=date(2020, 10, 9), results=all_points()),
+        RecordRouteCheck(check_id="c1", on=date(2020, 10, 9), results=all_points()),
         given=[REGISTERED, check],
         field="check_id",
     )
 
 
 def test_a_violation_stays_open_until_rectified() -> None:
-    cmd = RecordViolation(violation_id="v1", occurred_on=date(2020, 10, 9), description="超员行驶")
+    cmd = RecordViolation(violation_id="v1", on=date(2020, 10, 9), description="超员行驶")
     assert bus.when(cmd, given=[REGISTERED]) == [VIOLATION]
     assert bus.given(REGISTERED, VIOLATION).open_violations == {"v1"}
-    rectify = RectifyViolation(violation_id="v1", rectified_on=date(2020, 10, 10), measures="驾驶员培训")
+    rectify = RectifyViolation(violation_id="v1", on=date(2020, 10, 10), measures="驾驶员培训")
     assert bus.when(rectify, given=[REGISTERED, VIOLATION]) == [RECTIFIED]
     assert bus.given(REGISTERED, VIOLATION, RECTIFIED) == BusState(
         registered=True,
@@ -157,12 +156,13 @@ def test_a_violation_stays_open_until_rectified() -> None:
         items=bus.given(REGISTERED).items,
         violations=(("v1", date(2020, 10, 9)),),
         open_violations=frozenset(),
+        registered_on=date(2020, 9, 1),
     )
 
 
 def test_a_violation_is_recorded_once() -> None:
     bus.refused(
-        RecordViolation(violation_id="v1", occurred_on=date(2020, 10, 9), description="x"),
+        RecordViolation(violation_id="v1", on=date(2020, 10, 9), description="x"),
         given=[REGISTERED, VIOLATION],
         field="violation_id",
     )
@@ -174,7 +174,7 @@ def test_a_violation_is_recorded_once() -> None:
 )
 def test_only_an_open_violation_is_rectified(given: list[DomainEvent], match: str) -> None:
     bus.refused(
-        RectifyViolation(violation_id="v1", rectified_on=date(2020, 10, 11), measures="整改"),
+        RectifyViolation(violation_id="v1", on=date(2020, 10, 11), measures="整改"),
         given=given,
         match=match,
         field="violation_id",
@@ -182,8 +182,40 @@ def test_only_an_open_violation_is_rectified(given: list[DomainEvent], match: st
 
 
 def test_a_violation_is_not_rectified_before_it_happened() -> None:
-    bus.refused(
-        RectifyViolation(violation_id="v1", rectified_on=date(2020, 10, 1), measures="m"),
+    refusal = bus.refused(
+        RectifyViolation(violation_id="v1", on=date(2020, 10, 1), measures="m"),
         given=[REGISTERED, VIOLATION],
-        field="rectified_on",
+        field="on",
+        raises=OutOfOrder,
     )
+    assert isinstance(refusal, OutOfOrder) and refusal.step == "committed" and refusal.step_time == date(2020, 10, 9)
+
+
+@pytest.mark.parametrize(
+    ("command", "field"),
+    [
+        (RecordRouteCheck(check_id="c1", on=date(2020, 8, 31), results=all_points()), "on"),
+        (RecordViolation(violation_id="v2", on=date(2020, 8, 30), description="超速"), "on"),
+        (
+            ChangeBusItem(
+                item=BusItem.DRIVER,
+                value="王师傅",
+                reason="r",
+                effective_on=date(2020, 10, 1),
+                at=datetime(2020, 8, 31, 1, 0, tzinfo=UTC),
+            ),
+            "at",
+        ),
+        (ChangeBusItem(item=BusItem.DRIVER, value="王师傅", reason="r", effective_on=date(2020, 8, 1)), "effective_on"),
+    ],
+)
+def test_nothing_happens_to_a_bus_before_it_was_registered(command: Any, field: str) -> None:
+    refusal = bus.refused(command, given=[REGISTERED], field=field, raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and refusal.step == "registered" and refusal.step_time == date(2020, 9, 1)
+
+
+def test_a_route_check_is_dated_by_its_day_not_by_when_it_is_typed() -> None:
+    (checked,) = bus.when(
+        RecordRouteCheck(check_id="c1", on=date(2020, 9, 30), results=all_points()), given=[REGISTERED]
+    )
+    assert isinstance(checked, BusRouteChecked) and checked.checked_on == date(2020, 9, 30)

@@ -76,6 +76,18 @@ def rectified_stays_rectified(rc: Resolved[Any], before: Any, events: list[Domai
             assert event.rectified_on >= known[event.violation_id], "rectified before it happened"
         case _:
             raise AssertionError(f"unexpected {event!r}")
+    if before.registered:  # nothing happens to a bus before it was registered
+        assert after.registered_on == before.registered_on
+        match event:
+            case BusRouteChecked():
+                acted = event.checked_on
+            case BusViolationRecorded():
+                acted = event.occurred_on
+            case BusViolationRectified():
+                acted = event.rectified_on
+            case BusItemChanged():
+                acted = min(rc.on, event.effective_on)
+        assert acted >= before.registered_on, "an act dated before the bus was registered"
 
 
 def bus_allowed(rc: Resolved[Any], state: Any) -> bool:
@@ -86,14 +98,19 @@ def bus_allowed(rc: Resolved[Any], state: Any) -> bool:
         return False
     known = dict(state.violations)
     match cmd:
-        case bs.ChangeBusItem():
-            return bool(state.item(cmd.item) != cmd.value)
+        case bs.ChangeBusItem():  # changed (at) and in effect no earlier than the bus was registered
+            after_registration = rc.on >= state.registered_on and cmd.effective_on >= state.registered_on
+            return after_registration and bool(state.item(cmd.item) != cmd.value)
         case bs.RecordRouteCheck():
-            return cmd.check_id not in state.checks
+            return cmd.on >= state.registered_on and cmd.check_id not in state.checks
         case bs.RecordViolation():
-            return cmd.violation_id not in known
+            return cmd.on >= state.registered_on and cmd.violation_id not in known
         case _:
-            return cmd.violation_id in state.open_violations and cmd.rectified_on >= known[cmd.violation_id]
+            return (
+                cmd.on >= state.registered_on
+                and cmd.violation_id in state.open_violations
+                and cmd.on >= known[cmd.violation_id]
+            )
 
 
 BUS_CREATE = step(
@@ -110,7 +127,7 @@ BUS_CREATE = step(
             times=st.sampled_from(BUS_VALUES[BusItem.TIMES]),
             escort=st.sampled_from(BUS_VALUES[BusItem.ESCORT]),
         ),
-        registered_on=days(),
+        on=days(),
     )
 )
 BUS = machine(
@@ -125,7 +142,7 @@ BUS = machine(
             st.builds(
                 bs.RecordRouteCheck,
                 check_id=st.sampled_from(["main-bus-1-2020-10", "main-bus-1-2020-11"]),
-                checked_on=days(),
+                on=days(),
                 results=st.permutations(list(RoutePoint))
                 .flatmap(lambda points: st.tuples(*(st.builds(RoutePointResult, point=st.just(p)) for p in points)))
                 .map(list),
@@ -135,7 +152,7 @@ BUS = machine(
             st.builds(
                 bs.RecordViolation,
                 violation_id=st.sampled_from(VIOLATIONS),
-                occurred_on=days(),
+                on=days(),
                 description=st.just("超员行驶"),
             )
         ),
@@ -143,7 +160,7 @@ BUS = machine(
             st.builds(
                 bs.RectifyViolation,
                 violation_id=st.sampled_from([*VIOLATIONS, "main-bus-1-v9"]),
-                rectified_on=days(),
+                on=days(),
                 measures=st.just("驾驶员培训"),
             )
         ),

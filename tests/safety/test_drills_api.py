@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -23,11 +24,12 @@ def plan(drill_id: str, kind: str = "fire", campus: str = "main", on: str = "202
         "title": "119消防疏散演练",
         "planned_on": on,
         "plan_ref": f"drills/{on}/{kind}-plan.pdf",
+        "at": "2020-09-01T09:00:00+08:00",
     } | extra
 
 
 def conduct(on: str = "2020-11-09", **extra: Any) -> dict[str, Any]:
-    return {"conducted_on": on, "participants": 1260, "evacuation_seconds": 185, "record_ref": "record.pdf"} | extra
+    return {"on": on, "participants": 1260, "evacuation_seconds": 185, "record_ref": "record.pdf"} | extra
 
 
 async def drills_by_kind(world: SafetyWorld, campus: str, month: str, as_: str = "manager-both") -> dict[str, int]:
@@ -69,15 +71,15 @@ async def test_a_drill_goes_round_and_the_inspection_status_counts_it(world: Saf
 
 async def test_a_planned_drill_is_listed_but_not_counted(world: SafetyWorld) -> None:
     drill_id = uid("bus-drill")
-    assert (await world.post("/drills", plan(drill_id, "school_bus", on="2021-03-15"))).status_code == 200
+    assert (await world.post("/drills", plan(drill_id, "school_bus", on="2021-01-25"))).status_code == 200
 
     async def listed() -> list[dict[str, Any]]:
-        page = (await world.get("/drills", month="2021-03-01", conducted=False, limit=500)).json()
+        page = (await world.get("/drills", month="2021-01-01", conducted=False, limit=500)).json()
         return [d for d in page["items"] if d["drill_id"] == drill_id]
 
     (drill,) = await eventually(listed)
     assert drill["status"] == "planned" and drill["conducted_on"] is None
-    assert (await drills_by_kind(world, "main", "2021-03-01"))["school_bus"] == 0
+    assert (await drills_by_kind(world, "main", "2021-01-01"))["school_bus"] == 0
 
 
 async def test_a_drill_not_conducted_is_not_summarised(world: SafetyWorld) -> None:
@@ -151,26 +153,55 @@ async def test_out_of_scope_is_forbidden_and_appends_nothing(world: SafetyWorld)
 
 
 async def test_coverage_counts_each_month_and_kind(world: SafetyWorld) -> None:
-    for kind, on in [("fire", "2021-05-10"), ("fire", "2021-05-20"), ("food_poisoning", "2021-07-01")]:
+    for kind, on in [("fire", "2020-09-10"), ("fire", "2020-09-20"), ("food_poisoning", "2020-11-02")]:
         drill_id = uid(kind.replace("_", "-"))
         await world.post("/drills", plan(drill_id, kind, campus="aoyuan", on=on), as_="manager-aoyuan")
         await world.post(f"/drills/{drill_id}/conduct", conduct(on), as_="manager-aoyuan")
 
     async def coverage() -> dict[str, Any] | None:
         response = await world.get(
-            "/drills/coverage", as_="manager-aoyuan", campus_id="aoyuan", to="2021-07-31", **{"from": "2021-05-01"}
+            "/drills/coverage", as_="manager-aoyuan", campus_id="aoyuan", to="2020-11-30", **{"from": "2020-09-01"}
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body if body["total"] == 3 else None
 
     c = await eventually(coverage)
-    assert [m["month"] for m in c["months"]] == ["2021-05", "2021-06", "2021-07"]
+    assert [m["month"] for m in c["months"]] == ["2020-09", "2020-10", "2020-11"]
     assert c["months"][0]["by_kind"]["fire"] == 2 and c["months"][0]["kinds"] == ["fire"]
-    assert c["months_without_drill"] == ["2021-06"]
+    assert c["months_without_drill"] == ["2020-10"]
     assert c["kinds_covered"] == ["food_poisoning", "fire"]
     assert "gas_leak" in c["kinds_missing"] and "other" not in c["kinds_missing"]
     backwards = await world.get(
-        "/drills/coverage", as_="manager-aoyuan", campus_id="aoyuan", to="2021-04-30", **{"from": "2021-05-01"}
+        "/drills/coverage", as_="manager-aoyuan", campus_id="aoyuan", to="2020-08-31", **{"from": "2020-09-01"}
     )
     assert backwards.status_code == 422 and backwards.json()["detail"][0]["field"] == "to"
+
+
+async def test_a_drill_held_last_month_keeps_its_day_and_a_backwards_one_is_refused(world: SafetyWorld) -> None:
+    drill_id = uid("late")
+    assert (await world.post("/drills", plan(drill_id, on="2020-11-09", at="2020-11-02T10:00:00+08:00"))).is_success
+    before = await world.events()
+    for body, step, step_time in [
+        (conduct("2020-11-01"), "planned", "2020-11-02T10:00:00+08:00"),  # before the plan was made
+        (conduct("2021-02-02"), "term ended", "2021-01-31"),  # after the term
+    ]:
+        refused = await world.post(f"/drills/{drill_id}/conduct", body)
+        assert refused.status_code == 409, refused.text
+        assert refused.json() | {"reason": ""} == {
+            "error": "out_of_order",
+            "reason": "",
+            "field": "on",
+            "step": step,
+            "step_time": step_time,
+        }
+    assert await world.events() == before
+    # entered today, a drill held in November is dated by its day
+    assert (await world.post(f"/drills/{drill_id}/conduct", conduct("2020-11-09"))).status_code == 200
+    times = await world.service.pool.fetchrow(
+        "SELECT occurred_at, recorded_at FROM events WHERE stream_id = $1 AND type = 'safety.DrillConducted'",
+        f"drill-{drill_id}",
+    )
+    assert times is not None
+    assert times["occurred_at"] == datetime(2020, 11, 8, 16, 0, tzinfo=UTC)  # 2020-11-09 00:00 at the school
+    assert abs(times["recorded_at"] - datetime.now(UTC)) < timedelta(minutes=5)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import TenantPath
 from services.safety.education import (
     CheckSession,
@@ -32,21 +34,29 @@ from services.safety.events import (
     SessionResult,
 )
 from tests.deciders import Stream
+from tests.safety.terms import TERM_FACTS
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 AT = datetime(2020, 10, 16, 15, 0, tzinfo=UTC)
 FRIDAY = date(2020, 10, 16)
+PLANNED_AT = datetime(2020, 10, 14, 8, 0, tzinfo=UTC)
+LATER_ON = datetime(2020, 12, 1, 2, 0, tzinfo=UTC)  # when the ceremonies and the campaign are recorded
 
 
-session = Stream(SafetySession, MAIN, "g6-1-w42", actor="huang", at=AT)
-ceremony = Stream(FlagCeremony, MAIN, actor="zhou", at=AT)
-campaign = Stream(SafetyCampaign, MAIN, "traffic-2020", actor="zhou", at=AT)
+session = Stream(SafetySession, MAIN, "g6-1-w42", actor="huang", at=AT, facts=TERM_FACTS)
+ceremony = Stream(FlagCeremony, MAIN, actor="zhou", at=LATER_ON, facts=TERM_FACTS)
+campaign = Stream(SafetyCampaign, MAIN, "traffic-2020", actor="zhou", at=LATER_ON, facts=TERM_FACTS)
 
 
 # -- sessions ----------------------------------------------------------------------------
 
 PLAN = PlanSession(
-    session_id="g6-1-w42", class_id="g6-1", week_of=FRIDAY, theme="防溺水", lesson_prep_ref="prep/g6-1/w42.docx"
+    session_id="g6-1-w42",
+    class_id="g6-1",
+    week_of=FRIDAY,
+    theme="防溺水",
+    lesson_prep_ref="prep/g6-1/w42.docx",
+    at=PLANNED_AT,
 )
 PLANNED = SafetySessionPlanned(
     session_id="g6-1-w42",
@@ -56,13 +66,14 @@ PLANNED = SafetySessionPlanned(
     theme="防溺水",
     teacher_id="huang",
     lesson_prep_ref="prep/g6-1/w42.docx",
+    planned_at=PLANNED_AT,
 )
 DELIVERED = SafetySessionDelivered(session_id="g6-1-w42", delivered_on=FRIDAY)
 
 
 def test_a_session_is_planned_by_its_teacher_delivered_and_checked() -> None:
     assert session.when(PLAN) == [PLANNED]
-    assert session.when(DeliverSession(delivered_on=FRIDAY), given=[PLANNED]) == [DELIVERED]
+    assert session.when(DeliverSession(on=FRIDAY), given=[PLANNED]) == [DELIVERED]
     checked = session.when(
         CheckSession(result=SessionResult.GOOD),
         given=[PLANNED, DELIVERED],
@@ -95,8 +106,8 @@ def test_a_session_is_planned_once() -> None:
 
 
 def test_a_session_is_delivered_once_and_only_when_planned() -> None:
-    session.refused(DeliverSession(delivered_on=FRIDAY), match="never planned")
-    session.refused(DeliverSession(delivered_on=FRIDAY), given=[PLANNED, DELIVERED], match="already delivered")
+    session.refused(DeliverSession(on=FRIDAY), match="never planned")
+    session.refused(DeliverSession(on=FRIDAY), given=[PLANNED, DELIVERED], match="already delivered")
 
 
 def test_a_session_is_checked_after_it_was_delivered() -> None:
@@ -132,7 +143,7 @@ def test_a_session_is_checked_once() -> None:
 
 # -- flag ceremonies ---------------------------------------------------------------------
 
-HOLD = HoldFlagCeremony(campus_id="main", held_on=date(2020, 10, 12), theme="珍爱生命 预防溺水", speaker="徐副校长")
+HOLD = HoldFlagCeremony(campus_id="main", on=date(2020, 10, 12), theme="珍爱生命 预防溺水", speaker="徐副校长")
 HELD = FlagCeremonyHeld(
     ceremony_id="main-2020-10",
     campus_id="main",
@@ -146,8 +157,8 @@ def test_a_flag_ceremony_is_held_once_a_month() -> None:
     cid = ceremony_id("main", date(2020, 10, 12))
     assert cid == "main-2020-10" == ceremony_id("main", date(2020, 10, 26))
     assert ceremony.when(HOLD, entity_id=cid) == [HELD]
-    second = HOLD.model_copy(update={"held_on": date(2020, 10, 26)})
-    ceremony.refused(second, given=[HELD], entity_id=cid, match="2020-10", field="held_on")
+    second = HOLD.model_copy(update={"on": date(2020, 10, 26)})
+    ceremony.refused(second, given=[HELD], entity_id=cid, match="2020-10", field="on")
     assert FlagCeremony.stream_id(cid) == "flag-ceremony-main-2020-10"
 
 
@@ -194,11 +205,11 @@ def test_activities_are_distinct_and_at_least_one() -> None:
 
 
 def test_an_activity_of_the_campaign_is_done_once() -> None:
-    mark = MarkActivityDone(activity="一次校车事故演练", done_on=date(2020, 11, 30))
+    mark = MarkActivityDone(activity="一次校车事故演练", on=date(2020, 11, 30))
     assert campaign.when(mark, given=[LAUNCHED]) == [done("一次校车事故演练")]
     campaign.refused(mark, given=[LAUNCHED, done("一次校车事故演练")], match="already done", field="activity")
     campaign.refused(
-        MarkActivityDone(activity="一次春游", done_on=date(2020, 11, 30)),
+        MarkActivityDone(activity="一次春游", on=date(2020, 11, 30)),
         given=[LAUNCHED],
         match="not an activity",
         field="activity",
@@ -215,4 +226,70 @@ def test_a_campaign_is_summarised_when_every_activity_is_done() -> None:
 
 
 def test_nothing_happens_to_a_campaign_never_launched() -> None:
-    campaign.refused(MarkActivityDone(activity="一次国旗下讲话", done_on=date(2020, 11, 30)), match="never launched")
+    campaign.refused(MarkActivityDone(activity="一次国旗下讲话", on=date(2020, 11, 30)), match="never launched")
+
+
+# -- the time of each act ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stream", "command", "given", "field", "step", "step_time"),
+    [
+        (session, DeliverSession(on=date(2020, 10, 13)), [PLANNED], "on", "planned", PLANNED_AT),
+        (
+            session,
+            CheckSession(result=SessionResult.GOOD, at=datetime(2020, 10, 15, 8, 0, tzinfo=UTC)),
+            [PLANNED, DELIVERED],
+            "at",
+            "delivered",
+            FRIDAY,
+        ),
+        (
+            campaign,
+            MarkActivityDone(activity=SIX_ONES[0], on=date(2020, 10, 30)),
+            [LAUNCHED],
+            "on",
+            "started",
+            date(2020, 11, 2),
+        ),
+        (
+            campaign,
+            SummariseCampaign(summary="总结", at=datetime(2020, 11, 29, 8, 0, tzinfo=UTC)),
+            [LAUNCHED, *(done(a) for a in SIX_ONES)],
+            "at",
+            "done",
+            date(2020, 11, 30),
+        ),
+    ],
+)
+def test_no_step_is_dated_before_the_step_it_follows(
+    stream: Stream[Any], command: Any, given: list[Any], field: str, step: str, step_time: object
+) -> None:
+    refusal = stream.refused(command, given=given, actor="zhou", field=field, raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and refusal.step == step and refusal.step_time == step_time
+
+
+@pytest.mark.parametrize(
+    ("stream", "command", "given", "field"),
+    [
+        (session, PLAN.model_copy(update={"week_of": date(2021, 2, 5)}), [], "week_of"),
+        (session, DeliverSession(on=date(2021, 2, 5)), [PLANNED], "on"),
+        (ceremony, HOLD.model_copy(update={"on": date(2021, 2, 1)}), [], "on"),
+        (campaign, LAUNCH.model_copy(update={"starts_on": date(2021, 2, 1)}), [], "starts_on"),
+        (campaign, MarkActivityDone(activity=SIX_ONES[0], on=date(2021, 2, 1)), [LAUNCHED], "on"),
+    ],
+)
+def test_what_is_held_at_school_falls_in_a_term(
+    stream: Stream[Any], command: Any, given: list[Any], field: str
+) -> None:
+    march = datetime(2021, 3, 1, tzinfo=UTC)
+    refusal = stream.refused(command, given=given, actor="zhou", at=march, field=field, raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and refusal.step == "term ended" and refusal.step_time == date(2021, 1, 31)
+    stream.refused(
+        command, given=given, actor="zhou", at=march, facts={}, field=field, raises=OutOfOrder, match="no term"
+    )
+
+
+def test_a_session_given_last_week_is_dated_by_its_day() -> None:
+    (delivered,) = session.when(DeliverSession(on=FRIDAY), given=[PLANNED], at=AT + timedelta(days=7))
+    assert delivered == DELIVERED

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
+from services.eventkit.days import local_day
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent, Envelope
 from services.safety import education as ed
@@ -22,6 +23,7 @@ from services.safety.events import (
     SafetyCampaignLaunched,
     SafetyCampaignSummarised,
     SafetySessionChecked,
+    SafetySessionDelivered,
     SafetySessionPlanned,
     SessionResult,
 )
@@ -36,6 +38,7 @@ from tests.properties import (
     run_machine,
     step,
 )
+from tests.safety.terms import TERM_FACTS, in_term
 
 pytestmark = QUIET
 
@@ -65,14 +68,20 @@ def checked_by_another(rc: Resolved[Any], before: Any, events: list[DomainEvent]
         assert (after.class_id, after.teacher_id) == (before.class_id, before.teacher_id)
     if isinstance(event, SafetySessionChecked):
         assert event.checked_by == rc.actor != rc.facts["delivered_by"], "a session checked by who delivered it"
+        assert rc.on >= before.delivered_on, "checked before it was delivered"
+    if isinstance(event, SafetySessionDelivered):
+        assert in_term(event.delivered_on) and event.delivered_on >= local_day(before.planned_at)
 
 
 def session_allowed(rc: Resolved[Any], state: Any) -> bool:
-    if isinstance(rc.command, ed.PlanSession):
-        return state.status is None
-    if isinstance(rc.command, ed.DeliverSession):
-        return state.status is ed.SessionStatus.PLANNED
-    return state.status is ed.SessionStatus.DELIVERED and rc.actor != rc.facts["delivered_by"]
+    cmd = rc.command
+    if isinstance(cmd, ed.PlanSession):
+        return state.status is None and in_term(cmd.week_of)
+    if isinstance(cmd, ed.DeliverSession):
+        planned = state.status is ed.SessionStatus.PLANNED
+        return planned and in_term(cmd.on) and cmd.on >= local_day(state.planned_at)
+    delivered = state.status is ed.SessionStatus.DELIVERED and rc.on >= state.delivered_on
+    return delivered and rc.actor != rc.facts["delivered_by"]
 
 
 SESSION_CREATE = step(
@@ -84,7 +93,8 @@ SESSION_CREATE = step(
         theme=st.sampled_from(["防溺水", "交通安全"]),
         lesson_prep_ref=st.just("prep/g6-1/2020-10-16.docx"),
         teacher_id=st.none() | st.sampled_from(["huang", "sun"]),
-    )
+    ),
+    TERM_FACTS,
 )
 SESSION = machine(
     "SafetySessionMachine",
@@ -93,7 +103,7 @@ SESSION = machine(
     "g6-1-2020-10-16",
     st.one_of(
         SESSION_CREATE,
-        step(st.builds(ed.DeliverSession, delivered_on=days())),
+        step(st.builds(ed.DeliverSession, on=days()), TERM_FACTS),
         step(st.builds(ed.CheckSession, result=st.sampled_from(list(SessionResult)), note=TEXTS)),
     ),
     ["huang", "sun", "zhou", "gu"],
@@ -108,7 +118,7 @@ def one_ceremony_a_month(rc: Resolved[Any], before: Any, events: list[DomainEven
     (event,) = events
     assert isinstance(event, FlagCeremonyHeld)
     assert before.held_on is None, "a second ceremony in one month"
-    assert after.held_on == event.held_on == rc.command.held_on
+    assert after.held_on == event.held_on == rc.command.on
     assert event.ceremony_id == rc.entity_id == ed.ceremony_id(event.campus_id, event.held_on)
 
 
@@ -121,10 +131,11 @@ CEREMONY = machine(
         st.builds(
             ed.HoldFlagCeremony,
             campus_id=st.just("main"),
-            held_on=st.integers(1, 31).map(lambda d: date(2020, 10, d)),  # the route files it under its month
+            on=st.integers(1, 31).map(lambda d: date(2020, 10, d)),  # the route files it under its month
             theme=st.just("珍爱生命 预防溺水"),
             speaker=st.sampled_from(["", "徐副校长"]),
-        )
+        ),
+        TERM_FACTS,
     ),
     ["zhou", "xu-vp"],
     check=one_ceremony_a_month,
@@ -143,21 +154,26 @@ def summarised_once_all_done(rc: Resolved[Any], before: Any, events: list[Domain
         assert not before.launched and after.activities == tuple(rc.command.activities)
     else:
         assert before.launched and after.activities == before.activities
+    if isinstance(event, SafetyCampaignLaunched):
+        assert in_term(event.starts_on)
     if isinstance(event, SafetyCampaignActivityDone):
         assert event.activity in before.activities and event.activity not in before.done
+        assert in_term(event.done_on) and event.done_on >= before.starts_on
     if isinstance(event, SafetyCampaignSummarised):
         assert before.done == set(before.activities), "summarised with activities not done"
+        assert rc.on >= before.last_done_on, "summarised before its last activity"
 
 
 def campaign_allowed(rc: Resolved[Any], state: Any) -> bool:
     cmd = rc.command
     if isinstance(cmd, ed.LaunchCampaign):
-        return not state.launched
+        return not state.launched and in_term(cmd.starts_on)
     if not state.launched or state.summarised:
         return False
     if isinstance(cmd, ed.MarkActivityDone):
-        return cmd.activity in state.activities and cmd.activity not in state.done
-    return bool(state.done == set(state.activities))
+        dated = in_term(cmd.on) and cmd.on >= state.starts_on
+        return dated and cmd.activity in state.activities and cmd.activity not in state.done
+    return bool(state.done == set(state.activities)) and rc.on >= state.last_done_on
 
 
 CAMPAIGN_CREATE = step(
@@ -168,7 +184,8 @@ CAMPAIGN_CREATE = step(
         title=st.just('交通安全日 "六个一"'),
         activities=st.lists(st.sampled_from(ACTIVITIES), min_size=1, max_size=3, unique=True),
         starts_on=days(),
-    )
+    ),
+    TERM_FACTS,
 )
 CAMPAIGN = machine(
     "SafetyCampaignMachine",
@@ -179,8 +196,9 @@ CAMPAIGN = machine(
         CAMPAIGN_CREATE,
         step(
             st.builds(
-                ed.MarkActivityDone, activity=st.sampled_from([*ACTIVITIES, "一个宣传橱窗"]), done_on=days(), note=TEXTS
-            )
+                ed.MarkActivityDone, activity=st.sampled_from([*ACTIVITIES, "一个宣传橱窗"]), on=days(), note=TEXTS
+            ),
+            TERM_FACTS,
         ),
         step(st.builds(ed.SummariseCampaign, summary=st.just("全部完成"))),
     ),

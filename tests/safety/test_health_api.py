@@ -69,7 +69,7 @@ async def test_every_enrolled_student_gets_a_health_record(world: SafetyWorld) -
 async def test_the_medical_room_opens_a_record_by_hand_once(world: SafetyWorld) -> None:
     await opened(world)
     student_id = await mirrored_student(world)
-    body = {"student_id": student_id, "opened_on": "2020-10-12", "form_ref": "forms/health/wu.pdf"}
+    body = {"student_id": student_id, "on": "2020-10-12", "form_ref": "forms/health/wu.pdf"}
     response = await world.post("/health-records", body, as_="medical")
     assert response.status_code == 200, response.text
     assert response.json()["events"] == ["safety.HealthRecordOpened"]
@@ -93,9 +93,9 @@ async def test_bad_input_names_the_field_and_appends_nothing(world: SafetyWorld)
     await opened(world)
     before = await world.events()
     cases = [
-        ({"student_id": "nobody-here", "opened_on": "2020-09-01"}, "student_id"),
-        ({"student_id": "lin", "opened_on": "not a day"}, "opened_on"),
-        ({"student_id": "lin"}, "opened_on"),
+        ({"student_id": "nobody-here", "on": "2020-09-01"}, "student_id"),
+        ({"student_id": "lin", "on": "not a day"}, "on"),
+        ({"student_id": "lin"}, "on"),
     ]
     for body, field in cases:
         response = await world.post("/health-records", body, as_="medical")
@@ -119,7 +119,7 @@ async def test_the_medical_room_reviews_and_nobody_else(world: SafetyWorld) -> N
     assert await world.events() == before
 
     response = await world.post(
-        "/health-records/yao/review", {"notes": "插班生体检表齐全", "reviewed_on": "2020-09-03"}, as_="medical"
+        "/health-records/yao/review", {"notes": "插班生体检表齐全", "on": "2020-09-03"}, as_="medical"
     )
     assert response.status_code == 200, response.text
     assert response.json()["events"] == ["safety.HealthRecordReviewed"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import TenantPath
 from services.safety.events import (
     HealthRecordOpened,
@@ -41,6 +43,7 @@ PEANUTS = SpecialConditionRecorded(
     description="花生过敏",
     care_instructions="避免含花生食物",
     teachers_to_tell=["huang", "sun"],
+    filed_at=AT,
 )
 HUANG_KNOWS = SpecialConditionAcknowledged(
     student_id="yao", condition_id="peanuts", teacher_id="huang", acknowledged_at=AT
@@ -51,7 +54,7 @@ record = Stream(HealthRecord, MAIN, "yao", actor="doctor-he", at=AT)
 
 
 CLASS = {CLASS_ID: "g6-1"}
-OPEN = OpenHealthRecord(student_id="yao", opened_on=date(2020, 9, 1), form_ref="forms/yao.pdf")
+OPEN = OpenHealthRecord(student_id="yao", on=date(2020, 9, 1), form_ref="forms/yao.pdf")
 RECORD_PEANUTS = RecordSpecialCondition(
     condition_id="peanuts", description="花生过敏", care_instructions="避免含花生食物"
 )
@@ -72,7 +75,7 @@ def test_a_record_is_opened_once() -> None:
 
 
 def test_the_medical_room_reviews_the_form() -> None:
-    events = record.when(ReviewHealthRecord(notes="体检表齐全", reviewed_on=date(2020, 9, 2)), given=[OPENED])
+    events = record.when(ReviewHealthRecord(notes="体检表齐全", on=date(2020, 9, 2)), given=[OPENED])
     assert events == [
         HealthRecordReviewed(
             student_id="yao", reviewed_by="doctor-he", reviewed_on=date(2020, 9, 2), notes="体检表齐全"
@@ -147,6 +150,45 @@ def test_health_record_state_and_stream() -> None:
         class_id="g6-1",
         admission="transfer",
         reviews=1,
-        conditions={"peanuts": ConditionState(("huang", "sun"), frozenset({"huang"}))},
+        conditions={"peanuts": ConditionState(("huang", "sun"), frozenset({"huang"}), filed_at=AT)},
+        opened_on=date(2020, 9, 1),
     )
     assert HealthRecord.stream_id("yao") == "health-record-yao"
+
+
+# -- the time of each act ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "field", "step", "step_time"),
+    [
+        (ReviewHealthRecord(on=date(2020, 8, 31)), [OPENED], "on", "opened", date(2020, 9, 1)),
+        (
+            RECORD_PEANUTS.model_copy(update={"at": datetime(2020, 8, 31, 2, 0, tzinfo=UTC)}),
+            [OPENED],
+            "at",
+            "opened",
+            date(2020, 9, 1),
+        ),
+        (
+            AcknowledgeSpecialCondition(condition_id="peanuts", at=AT - timedelta(minutes=5)),
+            [OPENED, PEANUTS],
+            "at",
+            "recorded",
+            AT,
+        ),
+    ],
+)
+def test_no_step_is_dated_before_the_step_it_follows(
+    command: Any, given: list[Any], field: str, step: str, step_time: object
+) -> None:
+    refusal = record.refused(
+        command, given=given, actor="huang", facts=CLASS | {TEACHERS: "huang"}, field=field, raises=OutOfOrder
+    )
+    assert isinstance(refusal, OutOfOrder) and refusal.step == step and refusal.step_time == step_time
+
+
+def test_a_condition_filed_earlier_is_dated_by_its_own_time() -> None:
+    morning = datetime(2020, 9, 2, 1, 30, tzinfo=UTC)
+    (event,) = record.when(RECORD_PEANUTS.model_copy(update={"at": morning}), given=[OPENED], facts=CLASS)
+    assert isinstance(event, SpecialConditionRecorded) and event.filed_at == morning

@@ -67,8 +67,9 @@ def only_told_teachers_acknowledge(rc: Resolved[Any], before: Any, events: list[
             assert (event.class_id, event.admission) == (rc.facts[hr.CLASS_ID], rc.facts[hr.ADMISSION])
         case HealthRecordReviewed():
             assert event.reviewed_by == rc.actor and after.reviews == before.reviews + 1
-            if cmd.reviewed_on is not None:
-                assert event.reviewed_on == cmd.reviewed_on
+            assert event.reviewed_on >= before.opened_on, "reviewed before the record was opened"
+            if cmd.on is not None:
+                assert event.reviewed_on == cmd.on
             else:  # the day at the school it is recorded
                 assert event.reviewed_on == school_day(rc.at)
         case SpecialConditionRecorded():
@@ -76,10 +77,12 @@ def only_told_teachers_acknowledge(rc: Resolved[Any], before: Any, events: list[
             told = {t for t in rc.facts.get(hr.TEACHERS, "").split(",") if t}
             assert event.teachers_to_tell == sorted(told), "not every teacher of the class is told"
             assert event.class_id == (rc.facts.get(hr.CLASS_ID) or before.class_id)
+            assert event.filed_at == rc.at and rc.on >= before.opened_on
         case SpecialConditionAcknowledged():
             condition = before.conditions[event.condition_id]
             assert event.teacher_id == rc.actor
             assert rc.actor in condition.teachers_to_tell and rc.actor not in condition.acknowledged
+            assert event.acknowledged_at >= condition.filed_at, "acknowledged before it was filed"
         case _:
             raise AssertionError(f"unexpected {event!r}")
 
@@ -91,11 +94,12 @@ def health_allowed(rc: Resolved[Any], state: Any) -> bool:
     if not state.opened:
         return False
     if isinstance(cmd, hr.RecordSpecialCondition):
-        return cmd.condition_id not in state.conditions
+        return cmd.condition_id not in state.conditions and rc.on >= state.opened_on
     if isinstance(cmd, hr.AcknowledgeSpecialCondition):
         condition = state.conditions.get(cmd.condition_id)
-        return condition is not None and rc.actor in set(condition.teachers_to_tell) - condition.acknowledged
-    return True
+        told = condition is not None and rc.actor in set(condition.teachers_to_tell) - condition.acknowledged
+        return told and rc.at >= condition.filed_at
+    return bool(rc.on >= state.opened_on)
 
 
 HEALTH_CREATE = st.builds(
@@ -103,7 +107,7 @@ HEALTH_CREATE = st.builds(
     st.builds(
         hr.OpenHealthRecord,
         student_id=st.just("yao"),
-        opened_on=days(),
+        on=days(),
         form_ref=st.sampled_from(["", "forms/health/yao.pdf"]),
     ),
     st.sampled_from(["new", "transfer"]),
@@ -115,7 +119,7 @@ HEALTH = machine(
     "yao",
     st.one_of(
         HEALTH_CREATE,
-        step(st.builds(hr.ReviewHealthRecord, notes=TEXTS, reviewed_on=st.none() | days())),
+        step(st.builds(hr.ReviewHealthRecord, notes=TEXTS, on=st.none() | days())),
         st.tuples(
             st.builds(
                 hr.RecordSpecialCondition,

@@ -101,6 +101,7 @@ def term_of_events() -> list[Envelope]:
         ev.AgreementsIssued(
             campaign_id="c1",
             agreements=[ev.IssuedAgreement(party_kind=ev.PartyKind.PARENT, party_id=f"p{n}") for n in range(4)],
+            issued_at=T0 + timedelta(minutes=1),
         ),
         1,
     )

@@ -18,7 +18,7 @@ def start(inspection_id: str, kind: str = "fire", campus: str = "main") -> dict[
         "kind": kind,
         "areas": ["教学楼", "食堂"],
         "checklist": CHECKLIST,
-        "started_at": "2020-10-30T14:00:00+08:00",
+        "at": "2020-10-30T14:00:00+08:00",
     }
 
 
@@ -37,22 +37,32 @@ async def test_a_fire_inspection_needs_two_directors_and_its_problem_becomes_a_h
             "note": "三楼门板损坏",
             "severity": "medium",
             "hazard_id": f"hz-{iid}",
+            "at": "2020-10-30T14:40:00+08:00",
         },
     )
     assert problem.status_code == 200, problem.text
-    rows = await world.safety.pool.fetch("SELECT type, data FROM events WHERE stream_id = $1", f"hazard-hz-{iid}")
+    rows = await world.safety.pool.fetch(
+        "SELECT type, data, occurred_at FROM events WHERE stream_id = $1", f"hazard-hz-{iid}"
+    )
     assert [r["type"] for r in rows] == ["safety.HazardReported"]
+    # the hazard was reported when the problem was found, not when the finding was typed in
+    assert rows[0]["data"]["reported_at"] == "2020-10-30T14:40:00+08:00"
+    assert rows[0]["occurred_at"].isoformat() == "2020-10-30T06:40:00+00:00"
     assert rows[0]["data"]["inspection_id"] == iid and "三楼门板损坏" in rows[0]["data"]["description"]
 
-    assert (await world.post(f"/inspections/{iid}/sign-off", {})).status_code == 200
-    one = await world.post(f"/inspections/{iid}/complete", {"completed_at": "2020-10-30T16:00:00+08:00"})
+    assert (await world.post(f"/inspections/{iid}/sign-off", {"at": "2020-10-30T15:30:00+08:00"})).status_code == 200
+    one = await world.post(f"/inspections/{iid}/complete", {"at": "2020-10-30T16:00:00+08:00"})
     assert one.status_code == 409 and "2 sign-offs" in one.json()["reason"]
-    twice = await world.post(f"/inspections/{iid}/sign-off", {})
+    twice = await world.post(f"/inspections/{iid}/sign-off", {"at": "2020-10-30T15:30:00+08:00"})
     assert twice.status_code == 409
     # a technician is no director
-    assert (await world.post(f"/inspections/{iid}/sign-off", {}, as_="tech-main")).status_code == 403
-    assert (await world.post(f"/inspections/{iid}/sign-off", {}, as_="vp-main")).status_code == 200
-    done = await world.post(f"/inspections/{iid}/complete", {"completed_at": "2020-10-30T16:00:00+08:00"})
+    assert (
+        await world.post(f"/inspections/{iid}/sign-off", {"at": "2020-10-30T15:30:00+08:00"}, as_="tech-main")
+    ).status_code == 403
+    assert (
+        await world.post(f"/inspections/{iid}/sign-off", {"at": "2020-10-30T15:30:00+08:00"}, as_="vp-main")
+    ).status_code == 200
+    done = await world.post(f"/inspections/{iid}/complete", {"at": "2020-10-30T16:00:00+08:00"})
     assert done.status_code == 200, done.text
 
     async def fire_done() -> bool:
@@ -103,3 +113,19 @@ async def test_inspection_status_is_scoped(world: SafetyWorld) -> None:
     assert [c["campus_id"] for c in both["items"]] == ["aoyuan", "main"]
     assert (await world.get("/inspection-status/main", as_="manager-aoyuan")).status_code == 404
     assert (await world.get("/inspection-status", as_="parent-yao")).status_code == 403
+
+
+async def test_a_sign_off_before_the_start_or_a_completion_before_it_is_refused(world: SafetyWorld) -> None:
+    iid = f"fire-{uuid4().hex[:8]}"
+    assert (await world.post("/inspections", start(iid))).status_code == 200
+    before = await world.events()
+    early = await world.post(f"/inspections/{iid}/sign-off", {"at": "2020-10-30T13:00:00+08:00"})
+    assert early.status_code == 409, early.text
+    assert early.json() | {"reason": ""} == {
+        "error": "out_of_order",
+        "reason": "",
+        "field": "at",
+        "step": "started",
+        "step_time": "2020-10-30T14:00:00+08:00",
+    }
+    assert await world.events() == before

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from services.eventkit.envelope import TenantPath
+from services.eventkit.acts import OutOfOrder
+from services.eventkit.envelope import DomainEvent, TenantPath
 from services.safety.events import (
     InspectionCompleted,
     InspectionFindingRecorded,
@@ -67,7 +69,7 @@ def test_an_inspection_starts_with_its_areas_and_checklist() -> None:
         kind=InspectionKind.FIRE,
         areas=["教学楼"],
         checklist=CHECKLIST,
-        started_at=T0,
+        at=T0,
     )
     assert inspection.when(cmd) == [started()]
 
@@ -80,7 +82,7 @@ def test_a_checklist_has_no_repeated_items() -> None:
             kind=InspectionKind.FIRE,
             areas=["a"],
             checklist=["x", "x"],
-            started_at=T0,
+            at=T0,
         )
 
 
@@ -104,7 +106,7 @@ def test_findings_stay_on_the_checklist_and_problems_have_a_severity(command: Re
 
 def test_a_fire_inspection_with_one_sign_off_cannot_complete() -> None:
     given = [started(), finding(CHECKLIST[0]), finding(CHECKLIST[1]), signed("zhou")]
-    inspection.refused(CompleteInspection(completed_at=T1), given=given, match="2 sign-offs")
+    inspection.refused(CompleteInspection(at=T1), given=given, match="2 sign-offs")
 
 
 def test_the_same_director_cannot_sign_twice() -> None:
@@ -113,7 +115,7 @@ def test_the_same_director_cannot_sign_twice() -> None:
 
 def test_a_fire_inspection_completes_with_two_different_directors() -> None:
     given = [started(), finding(CHECKLIST[0]), finding(CHECKLIST[1], ok=False), signed("zhou"), signed("gu")]
-    assert inspection.when(CompleteInspection(completed_at=T1, summary="两位主任亲自检查"), given=given) == [
+    assert inspection.when(CompleteInspection(at=T1, summary="两位主任亲自检查"), given=given) == [
         InspectionCompleted(
             inspection_id="i1",
             campus_id="main",
@@ -128,9 +130,9 @@ def test_a_fire_inspection_completes_with_two_different_directors() -> None:
 
 def test_every_checklist_item_needs_a_finding_before_completing() -> None:
     given = [started(InspectionKind.DAILY_PATROL), finding(CHECKLIST[0])]
-    inspection.refused(CompleteInspection(completed_at=T1), given=given, match="no finding")
+    inspection.refused(CompleteInspection(at=T1), given=given, match="no finding")
     # no sign-off needed
-    assert inspection.when(CompleteInspection(completed_at=T1), given=[*given, finding(CHECKLIST[1])])
+    assert inspection.when(CompleteInspection(at=T1), given=[*given, finding(CHECKLIST[1])])
 
 
 def test_a_completed_inspection_takes_no_more_findings() -> None:
@@ -155,3 +157,39 @@ def test_a_rhythm_is_set_once_and_changes_only_when_it_changes() -> None:
     assert first == [InspectionScheduleSet(campus_id="main", kind=InspectionKind.FIRE, every_days=30)]
     assert schedule.when(SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=30), given=first) == []
     assert schedule.when(SetInspectionSchedule(kind=InspectionKind.FIRE, every_days=14), given=first)
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "step", "step_time"),
+    [
+        (
+            RecordFinding(item=CHECKLIST[0], area="教学楼", ok=True, at=T0 - timedelta(minutes=1)),
+            [started()],
+            "started",
+            T0,
+        ),
+        (SignOffInspection(at=T0 - timedelta(hours=1)), [started()], "started", T0),
+        (
+            CompleteInspection(at=T0 - timedelta(seconds=1)),
+            [started(InspectionKind.DAILY_PATROL), finding(CHECKLIST[0]), finding(CHECKLIST[1])],
+            "started",
+            T0,
+        ),
+        (
+            CompleteInspection(at=T1 - timedelta(minutes=1)),
+            [started(), finding(CHECKLIST[0]), finding(CHECKLIST[1]), signed("zhou"), signed("gu")],
+            "signed off",
+            T1,
+        ),
+    ],
+)
+def test_no_step_is_dated_before_the_step_it_follows(
+    command: Any, given: list[DomainEvent], step: str, step_time: datetime
+) -> None:
+    refusal = inspection.refused(command, given=given, facts={"hazard_id": "hz"}, field="at", raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and refusal.step == step and refusal.step_time == step_time
+
+
+def test_a_sign_off_without_a_time_is_dated_when_it_arrives() -> None:
+    (event,) = inspection.when(SignOffInspection(), given=[started()])
+    assert event == signed("zhou")

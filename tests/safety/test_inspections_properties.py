@@ -30,6 +30,10 @@ def completed_when_checked_and_signed(rc: Resolved[Any], before: Any, events: li
         assert len(set(before.sign_offs)) >= ins.REQUIRED_SIGN_OFFS.get(before.kind, 0)
     assert len(set(after.sign_offs)) == len(after.sign_offs)
     assert not before.completed
+    if before.started:  # no step before the start, no completion before the last sign-off
+        assert rc.at >= before.started_at
+        if after.completed:
+            assert rc.at >= before.last_step_at
 
 
 INSPECTION_CREATE = step(
@@ -40,7 +44,7 @@ INSPECTION_CREATE = step(
         kind=st.sampled_from(list(InspectionKind)),
         areas=st.lists(st.sampled_from(AREAS), min_size=1, max_size=2, unique=True),
         checklist=st.lists(st.sampled_from(ITEMS), min_size=1, max_size=3, unique=True),
-        started_at=times(),
+        at=times(),
     )
 )
 INSPECTION = machine(
@@ -61,7 +65,7 @@ INSPECTION = machine(
             {"hazard_id": "from-inspection"},
         ),
         step(st.just(ins.SignOffInspection())),
-        step(st.builds(ins.CompleteInspection, completed_at=times(), summary=st.just("一处门板待修"))),
+        step(st.builds(ins.CompleteInspection, at=times(), summary=st.just("一处门板待修"))),
     ),
     ["zhou", "xu-vp", "gu"],
     check=completed_when_checked_and_signed,

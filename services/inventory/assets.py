@@ -49,7 +49,7 @@ Tag = Annotated[
 
 
 class RegisterAsset(Command):
-    """An asset, registered to a room: ``on`` is the day it was acquired."""
+    """An asset registered to a room; `on` is the day it was acquired."""
 
     model_config = examples(
         {

@@ -5,6 +5,13 @@ on the one state that counts. A requisition (领用清单) issues several lines 
 once: each line is an issue on its stock stream and, unless it is an old-for-new
 exchange (以旧换新), a consumption of its department's quota for the term; all
 of it commits together or not at all.
+
+Every change is dated by its act (``at``); the lines of a requisition are issued at the
+requisition's time, a purchase's goods received when it was accepted, and a stock-take's
+adjustments made on the day it closes. Stock is not issued before the latest goods it holds
+were received (or counted): an issue draws on the balance at its time. An adjustment is
+dated no earlier than any movement of the stock (the count is what was on the shelf that
+day, after all of them).
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ class CatalogueItem(Command):
             "consumable": True,
             "unit_price_fen": 1500,
             "reorder_point": 10,
+            "at": "2020-08-17T09:00:00+08:00",
         }
     )
 
@@ -60,18 +68,21 @@ class CatalogueItem(Command):
     consumable: bool
     unit_price_fen: int = Field(ge=0, description="Price in fen (分)")
     reorder_point: int = Field(ge=0)
+    at: ActAtOrNow = None
 
 
 class RepriceItem(Command):
-    model_config = examples({"unit_price_fen": 1800})
+    model_config = examples({"unit_price_fen": 1800, "at": "2020-11-02T09:00:00+08:00"})
 
     unit_price_fen: int = Field(ge=0)
+    at: ActAtOrNow = None
 
 
 class ChangeReorderPoint(Command):
-    model_config = examples({"reorder_point": 20})
+    model_config = examples({"reorder_point": 20, "at": "2020-11-02T09:00:00+08:00"})
 
     reorder_point: int = Field(ge=0)
+    at: ActAtOrNow = None
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -435,6 +434,7 @@ class DemoLoader:
                     "consumable": consumable,
                     "unit_price_fen": price,
                     "reorder_point": reorder,
+                    "at": "2020-08-17T09:00:00+08:00",
                 },
                 "zhou",
             )
@@ -446,6 +446,7 @@ class DemoLoader:
                 "campus_id": "main",
                 "category": "everyday",
                 "reason": "期初保洁用品补充",
+                "at": "2020-08-28T10:00:00+08:00",
                 "lines": [
                     {"description": "笤帚", "quantity": 30, "estimated_unit_price_fen": 1500, "item_id": "broom"},
                     {"description": "手套", "quantity": 60, "estimated_unit_price_fen": 600, "item_id": "gloves"},
@@ -454,13 +455,15 @@ class DemoLoader:
             },
             "zhou",
         )
-        await self.post(i, "/purchases/p-2020-09-cleaning/approve", {"note": "同意"}, "xu-vp")
+        await self.post(
+            i, "/purchases/p-2020-09-cleaning/approve", {"note": "同意", "at": "2020-08-31T09:00:00+08:00"}, "xu-vp"
+        )
         await self.post(
             i,
             "/purchases/p-2020-09-cleaning/bought",
             {
                 "supplier": "新北区某某商贸",
-                "bought_on": "2020-09-03",
+                "on": "2020-09-03",
                 "bought": [
                     {"line": 0, "quantity": 30, "unit_price_fen": 1400},
                     {"line": 1, "quantity": 60, "unit_price_fen": 550},
@@ -469,11 +472,16 @@ class DemoLoader:
             },
             "zhou",
         )
-        await self.post(i, "/purchases/p-2020-09-cleaning/acceptance", {"note": "亲自验收签字"}, "xu-vp")
+        await self.post(
+            i,
+            "/purchases/p-2020-09-cleaning/acceptance",
+            {"note": "亲自验收签字", "at": "2020-09-04T15:00:00+08:00"},
+            "xu-vp",
+        )
         await self.post(
             i,
             "/purchases/p-2020-09-cleaning/settle",
-            {"invoice_ref": "发票 No. 03217788", "amount_fen": 165000, "settled_on": "2020-09-10"},
+            {"invoice_ref": "发票 No. 03217788", "amount_fen": 165000, "on": "2020-09-10"},
             "zhou",
         )
         await self.post(
@@ -484,6 +492,7 @@ class DemoLoader:
                 "campus_id": "main",
                 "category": "major",
                 "reason": "新增三个教室的课桌椅和投影仪",
+                "at": "2020-08-20T10:00:00+08:00",
                 "lines": [
                     {"description": "课桌椅", "quantity": 120, "estimated_unit_price_fen": 45000, "item_id": "desk"},
                     {
@@ -496,13 +505,18 @@ class DemoLoader:
             },
             "zhou",
         )
-        await self.post(i, "/purchases/p-2020-09-classrooms/approve", {"note": "共同讨论通过"}, "xu-vp")
+        await self.post(
+            i,
+            "/purchases/p-2020-09-classrooms/approve",
+            {"note": "共同讨论通过", "at": "2020-08-21T15:00:00+08:00"},
+            "xu-vp",
+        )
         await self.post(
             i,
             "/purchases/p-2020-09-classrooms/bought",
             {
                 "supplier": "常州某教学设备公司",
-                "bought_on": "2020-08-25",
+                "on": "2020-08-25",
                 "bought": [
                     {"line": 0, "quantity": 120, "unit_price_fen": 44000},
                     {"line": 1, "quantity": 3, "unit_price_fen": 340000},
@@ -510,8 +524,8 @@ class DemoLoader:
             },
             "zhou",
         )
-        for member in ["team-a", "team-b"]:
-            await self.post(i, "/purchases/p-2020-09-classrooms/acceptance", {"note": "一一过目"}, member)
+        for member, at in [("team-a", "2020-08-26T10:00:00+08:00"), ("team-b", "2020-08-26T10:30:00+08:00")]:
+            await self.post(i, "/purchases/p-2020-09-classrooms/acceptance", {"note": "一一过目", "at": at}, member)
         await self.post(
             i,
             "/quotas",
@@ -521,14 +535,21 @@ class DemoLoader:
                 "item_id": "pen",
                 "term_id": TERM,
                 "quantity": 200,
+                "at": "2020-09-01T09:00:00+08:00",
             },
             "zhou",
         )
-        for n, (who, qty) in enumerate([("huang", 20), ("sun", 20)]):
+        # pens received from the district, then given out three days later
+        for n, (who, qty, received, issued) in enumerate(
+            [
+                ("huang", 20, "2020-10-09T10:00:00+08:00", "2020-10-12T14:00:00+08:00"),
+                ("sun", 20, "2020-10-16T10:00:00+08:00", "2020-10-19T14:00:00+08:00"),
+            ]
+        ):
             await self.post(
                 i,
                 "/stock/receipts",
-                {"campus_id": "main", "item_id": "pen", "quantity": qty, "reason": "区里调拨"},
+                {"campus_id": "main", "item_id": "pen", "quantity": qty, "reason": "区里调拨", "at": received},
                 "zhou",
             )
             await self.post(
@@ -542,17 +563,23 @@ class DemoLoader:
                     "recipient_id": who,
                     "term_id": TERM,
                     "lines": [{"item_id": "pen", "quantity": qty // 2}],
+                    "at": issued,
                 },
                 "zhou",
             )
         await self.post(
             i,
             "/stocktakes",
-            {"stocktake_id": "st-main-2020-10", "campus_id": "main", "period": "monthly", "started_on": "2020-10-30"},
+            {"stocktake_id": "st-main-2020-10", "campus_id": "main", "period": "monthly", "on": "2020-10-30"},
             "zhou",
         )
-        await self.post(i, "/stocktakes/st-main-2020-10/counts", {"item_id": "pen", "counted": 18}, "li-guard")
-        await self.post(i, "/stocktakes/st-main-2020-10/close", {"closed_on": "2020-10-31"}, "zhou")
+        await self.post(
+            i,
+            "/stocktakes/st-main-2020-10/counts",
+            {"item_id": "pen", "counted": 18, "at": "2020-10-30T15:00:00+08:00"},
+            "li-guard",
+        )
+        await self.post(i, "/stocktakes/st-main-2020-10/close", {"on": "2020-10-31"}, "zhou")
         for n, room in enumerate(["301 六1班教室", "302 六2班教室", "303 新增教室"]):
             await self.post(
                 i,
@@ -565,7 +592,7 @@ class DemoLoader:
                     "item_id": "desk",
                     "description": "课桌椅 (新增教室)",
                     "value_fen": 44000,
-                    "acquired_on": "2020-08-25",
+                    "on": "2020-08-25",
                 },
                 "zhou",
             )
@@ -577,7 +604,7 @@ class DemoLoader:
                 "by_kind": "class",
                 "by_id": "g6-1",
                 "description": "新课桌桌面划痕",
-                "damaged_on": "2020-10-12",
+                "on": "2020-10-12",
                 "charge_fen": 5000,
             },
             "zhou",
@@ -594,7 +621,7 @@ class DemoLoader:
                     "campus_id": "main",
                     "door": door,
                     "holder_id": holder,
-                    "issued_on": "2020-09-01",
+                    "on": "2020-09-01",
                     "due_on": "2021-01-22",
                 },
                 "zhou",
@@ -607,14 +634,20 @@ class DemoLoader:
                 "campus_id": "main",
                 "place": "本部 行政楼 301",
                 "description": "门锁损坏, 关不上",
+                "at": "2020-10-12T07:50:00+08:00",
             },
             "li-guard",
         )
-        await self.post(i, "/repairs/main-301-door-lock/assign", {"assignee_id": "wang-tech"}, "zhou")
+        await self.post(
+            i,
+            "/repairs/main-301-door-lock/assign",
+            {"assignee_id": "wang-tech", "at": "2020-10-12T08:30:00+08:00"},
+            "zhou",
+        )
         await self.post(
             i,
             "/repairs/main-301-door-lock/done",
-            {"done_at": datetime.now(UTC).isoformat(), "note": "更换门锁"},
+            {"at": "2020-10-12T15:30:00+08:00", "note": "更换门锁"},
             "wang-tech",
         )
-        await self.post(i, "/repairs/main-301-door-lock/verify", {}, "zhou")
+        await self.post(i, "/repairs/main-301-door-lock/verify", {"at": "2020-10-13T09:00:00+08:00"}, "zhou")

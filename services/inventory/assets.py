@@ -6,6 +6,10 @@ its compensation charge in the same transaction, priced from the asset's value
 unless the command names a share. Whoever asks for a disposal does not approve
 it, and nothing is disposed of before the approval. A room audit compares the
 tags found in a room with those registered to it.
+
+Each act is dated by its day (``on``): nothing happens to an asset before the day it was
+acquired, a repair follows the damage, an approval the request for it and the disposal
+its approval. A room audit does not expect an asset acquired after the day of the audit.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from services.eventkit.acts import ActOn, ActOnOrToday, not_before
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
-from services.eventkit.days import local_day
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import InvalidInput, Rejected
@@ -45,6 +49,8 @@ Tag = Annotated[
 
 
 class RegisterAsset(Command):
+    """An asset registered to a room; `on` is the day it was acquired."""
+
     model_config = examples(
         {
             "asset_id": "main-301-projector",
@@ -54,7 +60,7 @@ class RegisterAsset(Command):
             "item_id": "projector",
             "description": "投影仪 (新增教室)",
             "value_fen": 350000,
-            "acquired_on": "2020-09-01",
+            "on": "2020-09-01",
         }
     )
 
@@ -65,14 +71,14 @@ class RegisterAsset(Command):
     item_id: EntityId | None = Field(default=None, description="The catalogued item it is, if any")
     description: Name
     value_fen: int = Field(ge=0, description="What it is worth, in fen (分)")
-    acquired_on: date
+    on: ActOn
 
 
 class MoveAsset(Command):
-    model_config = examples({"to_room": "302 六2班教室", "moved_on": "2020-10-12"})
+    model_config = examples({"to_room": "302 六2班教室", "on": "2020-10-12"})
 
     to_room: Name
-    moved_on: date | None = Field(default=None, description="Default: today")
+    on: ActOnOrToday = None
 
 
 class DamageAsset(Command):
@@ -84,45 +90,45 @@ class DamageAsset(Command):
             "by_kind": "class",
             "by_id": "g6-1",
             "description": "新课桌桌面划痕",
-            "damaged_on": "2020-10-12",
+            "on": "2020-10-12",
             "charge_fen": 5000,
         },
-        {"cause": "wear", "description": "灯泡老化, 画面发暗", "damaged_on": "2020-11-02"},
+        {"cause": "wear", "description": "灯泡老化, 画面发暗", "on": "2020-11-02"},
     )
 
     cause: DamageCause
     by_kind: ChargeAgainst | None = Field(default=None, description="Who caused it (cause person): person or class")
     by_id: EntityId | None = Field(default=None, description="A student or member of staff, or a class id")
     description: Name
-    damaged_on: date
+    on: ActOn
     charge_fen: int | None = Field(default=None, gt=0, description="What is charged; default: the asset's value")
     charge_id: EntityId | None = Field(default=None, description="Id of the charge raised; default: derived")
 
 
 class RepairAsset(Command):
-    model_config = examples({"repaired_on": "2020-10-15", "note": "更换灯泡"})
+    model_config = examples({"on": "2020-10-15", "note": "更换灯泡"})
 
-    repaired_on: date
+    on: ActOn
     note: Text = ""
 
 
 class RequestDisposal(Command):
-    model_config = examples({"reason": "主板损坏, 无维修价值", "requested_on": "2020-12-01"})
+    model_config = examples({"reason": "主板损坏, 无维修价值", "on": "2020-12-01"})
 
     reason: Text = Field(min_length=1)
-    requested_on: date | None = Field(default=None, description="Default: today")
+    on: ActOnOrToday = None
 
 
 class ApproveDisposal(Command):
-    model_config = examples({"approved_on": "2020-12-02"})
+    model_config = examples({"on": "2020-12-02"})
 
-    approved_on: date | None = Field(default=None, description="Default: today")
+    on: ActOnOrToday = None
 
 
 class DisposeAsset(Command):
-    model_config = examples({"disposed_on": "2020-12-10"})
+    model_config = examples({"on": "2020-12-10"})
 
-    disposed_on: date
+    on: ActOn
 
 
 # -- state -------------------------------------------------------------------------------
@@ -143,6 +149,9 @@ class AssetState:
     damaged: bool = False
     disposal: Disposal | None = None
     requested_by: str = ""
+    acquired_on: date | None = None
+    damaged_on: date | None = None  # the latest damage not yet repaired
+    disposal_on: date | None = None  # the day of the latest step of its disposal
 
 
 AssetCommand = (
@@ -174,7 +183,7 @@ def decide(rc: AssetCommand, state: AssetState) -> Sequence[DomainEvent]:
                 item_id=cmd.item_id,
                 description=cmd.description,
                 value_fen=cmd.value_fen,
-                acquired_on=cmd.acquired_on,
+                acquired_on=cmd.on,
                 registered_by=rc.actor,
             )
         ]
@@ -183,35 +192,23 @@ def decide(rc: AssetCommand, state: AssetState) -> Sequence[DomainEvent]:
     if state.disposal is Disposal.DISPOSED:
         raise Rejected("the asset is disposed of (报废)")
     aid = rc.entity_id
+    on = rc.on
+    not_before(on, state.acquired_on, field="on", step="acquired", what="asset")
     if isinstance(cmd, MoveAsset):
         if cmd.to_room == state.room:
             return []
-        return [
-            AssetMoved(
-                asset_id=aid,
-                from_room=state.room,
-                to_room=cmd.to_room,
-                moved_on=cmd.moved_on or local_day(rc.at),
-                moved_by=rc.actor,
-            )
-        ]
+        return [AssetMoved(asset_id=aid, from_room=state.room, to_room=cmd.to_room, moved_on=on, moved_by=rc.actor)]
     if isinstance(cmd, DamageAsset):
         return [_damaged(rc.actor, aid, cmd, state)]
     if isinstance(cmd, RepairAsset):
         if not state.damaged:
             raise Rejected("the asset is not damaged")
-        return [AssetRepaired(asset_id=aid, repaired_on=cmd.repaired_on, repaired_by=rc.actor, note=cmd.note)]
+        not_before(on, state.damaged_on, field="on", step="damaged", what="asset")
+        return [AssetRepaired(asset_id=aid, repaired_on=on, repaired_by=rc.actor, note=cmd.note)]
     if isinstance(cmd, RequestDisposal):
         if state.disposal is not None:
             raise Rejected(f"its disposal is already asked for ({state.disposal.value})")
-        return [
-            AssetDisposalRequested(
-                asset_id=aid,
-                reason=cmd.reason,
-                requested_by=rc.actor,
-                requested_on=cmd.requested_on or local_day(rc.at),
-            )
-        ]
+        return [AssetDisposalRequested(asset_id=aid, reason=cmd.reason, requested_by=rc.actor, requested_on=on)]
     if isinstance(cmd, ApproveDisposal):
         if state.disposal is None:
             raise Rejected("no one asked for its disposal")
@@ -219,13 +216,13 @@ def decide(rc: AssetCommand, state: AssetState) -> Sequence[DomainEvent]:
             raise Rejected("its disposal is already approved")
         if rc.actor == state.requested_by:
             raise Rejected("whoever asked for a disposal does not approve it")
-        return [
-            AssetDisposalApproved(asset_id=aid, approved_by=rc.actor, approved_on=cmd.approved_on or local_day(rc.at))
-        ]
+        not_before(on, state.disposal_on, field="on", step="requested for disposal", what="asset")
+        return [AssetDisposalApproved(asset_id=aid, approved_by=rc.actor, approved_on=on)]
     assert isinstance(cmd, DisposeAsset)
     if state.disposal is not Disposal.APPROVED:
         raise Rejected("an asset is disposed of (报废) only after its disposal is approved")
-    return [AssetDisposed(asset_id=aid, disposed_on=cmd.disposed_on, disposed_by=rc.actor)]
+    not_before(on, state.disposal_on, field="on", step="approved for disposal", what="asset")
+    return [AssetDisposed(asset_id=aid, disposed_on=on, disposed_by=rc.actor)]
 
 
 def _damaged(actor: str, asset_id: str, cmd: DamageAsset, state: AssetState) -> AssetDamaged:
@@ -249,7 +246,7 @@ def _damaged(actor: str, asset_id: str, cmd: DamageAsset, state: AssetState) -> 
         asset_id=asset_id,
         cause=cmd.cause,
         description=cmd.description,
-        damaged_on=cmd.damaged_on,
+        damaged_on=cmd.on,
         recorded_by=actor,
         by_kind=cmd.by_kind,
         by_id=cmd.by_id,
@@ -260,19 +257,22 @@ def _damaged(actor: str, asset_id: str, cmd: DamageAsset, state: AssetState) -> 
 def evolve(state: AssetState, event: DomainEvent) -> AssetState:
     match event:
         case AssetRegistered():
-            return AssetState(True, event.campus_id, event.room, event.value_fen)
+            return AssetState(True, event.campus_id, event.room, event.value_fen, acquired_on=event.acquired_on)
         case AssetMoved():
             return replace(state, room=event.to_room)
         case AssetDamaged():
-            return replace(state, damaged=True)
+            latest = max(event.damaged_on, state.damaged_on or event.damaged_on)
+            return replace(state, damaged=True, damaged_on=latest)
         case AssetRepaired():
-            return replace(state, damaged=False)
+            return replace(state, damaged=False, damaged_on=None)
         case AssetDisposalRequested():
-            return replace(state, disposal=Disposal.REQUESTED, requested_by=event.requested_by)
+            return replace(
+                state, disposal=Disposal.REQUESTED, requested_by=event.requested_by, disposal_on=event.requested_on
+            )
         case AssetDisposalApproved():
-            return replace(state, disposal=Disposal.APPROVED)
+            return replace(state, disposal=Disposal.APPROVED, disposal_on=event.approved_on)
         case AssetDisposed():
-            return replace(state, disposal=Disposal.DISPOSED)
+            return replace(state, disposal=Disposal.DISPOSED, disposal_on=event.disposed_on)
     return state
 
 
@@ -292,7 +292,7 @@ class AuditRoom(Command):
             "campus_id": "main",
             "room": "301 六1班教室",
             "found_tags": ["XJ-2020-0301", "XJ-2019-0117"],
-            "audited_on": "2020-12-15",
+            "on": "2020-12-15",
         }
     )
 
@@ -300,7 +300,7 @@ class AuditRoom(Command):
     campus_id: EntityId
     room: Name
     found_tags: list[Tag] = Field(max_length=5000)
-    audited_on: date
+    on: ActOn
 
 
 @dataclass(frozen=True)
@@ -309,18 +309,24 @@ class RoomAuditState:
 
 
 def decide_audit(rc: Resolved[AuditRoom], state: RoomAuditState) -> Sequence[DomainEvent]:
-    """Facts: ``registered``, a JSON list of the tags registered to the room (resolved by the handler)."""
+    """Facts: ``registered``, a JSON object of the tags registered to the room, each with the
+    day its asset was acquired (resolved by the handler). An asset acquired after the day of
+    the audit was not there to be found: it is not missing, and finding its tag is refused."""
     cmd = rc.command
     if state.done:
         raise Rejected(f"audit {cmd.audit_id} is already recorded", field="audit_id")
-    registered = set(json.loads(rc.facts.get("registered", "[]")))
+    acquired = {tag: date.fromisoformat(on) for tag, on in json.loads(rc.facts.get("registered", "{}")).items()}
     found = list(dict.fromkeys(cmd.found_tags))
+    for tag in found:
+        if tag in acquired:
+            not_before(cmd.on, acquired[tag], field="on", step="acquired", what=f"asset tagged {tag}")
+    registered = {tag for tag, on in acquired.items() if on <= cmd.on}
     return [
         RoomAudited(
             audit_id=cmd.audit_id,
             campus_id=cmd.campus_id,
             room=cmd.room,
-            audited_on=cmd.audited_on,
+            audited_on=cmd.on,
             audited_by=rc.actor,
             found_tags=found,
             missing=sorted(registered - set(found)),

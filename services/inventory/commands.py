@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from services.campus.mirror import staff_member, term_of
 from services.campus.scoped import (
@@ -19,10 +18,12 @@ from services.campus.scoped import (
     campus_command_table,
     school_in_body,
 )
+from services.eventkit.acts import act_instant
 from services.eventkit.app import Context
 from services.eventkit.auth import Role
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
+from services.eventkit.days import local_day
 from services.eventkit.db import Connection
 from services.eventkit.errors import ConcurrencyConflict, Forbidden, InvalidInput
 from services.inventory.assets import (
@@ -189,13 +190,17 @@ COMMANDS.new(
 @COMMANDS.custom("stock", "/requisitions", "Issue goods against a requisition list (all lines or none)")
 async def issue_requisition(cmd: IssueRequisition, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
     # Custom: the list, each line's stock and each department's quota in one transaction.
+    # The lines are issued, and the quotas used, at the requisition's time.
     tenant = await inventory.campus(cmd.campus_id)
     ctx.principal.require(tenant, *MANAGERS)
+    acted_at = act_instant(cmd, ctx.occurred_at)
     term_id = cmd.term_id
     if term_id is None:
-        term = await term_of(inventory.pool, tenant.school_id or "", datetime.now(UTC).date())
+        term = await term_of(inventory.pool, tenant.school_id or "", local_day(acted_at))
         if term is None:
-            raise InvalidInput("today is in no term of the school calendar: name the term", field="term_id")
+            raise InvalidInput(
+                "the requisition's day is in no term of the school calendar: name the term", field="term_id"
+            )
         term_id = term["term_id"]
     for i, line in enumerate(cmd.lines):
         await catalogued_item(inventory.bus, line.item_id, tenant.school_id, f"lines.{i}.item_id")
@@ -206,7 +211,7 @@ async def issue_requisition(cmd: IssueRequisition, ctx: Context, inventory: Camp
         )
         if result.duplicate:
             return result
-        inner = replace(ctx, command_id=None, expected_version=None)
+        inner = replace(ctx, command_id=None, expected_version=None, acted_at=acted_at)
         for i, line in enumerate(cmd.lines):
             issue = IssueFromStock(
                 campus_id=cmd.campus_id,
@@ -516,7 +521,8 @@ async def close_stocktake(
             raise ConcurrencyConflict(StockTake.stream_id(stocktake_id), expected, version)
         variances = 0
         if state.status is StockTakeStatus.OPEN:  # otherwise the stock-take refuses, below
-            inner = replace(ctx, command_id=None, expected_version=None)
+            # the stock is adjusted on the day the stock-take closes
+            inner = replace(ctx, command_id=None, expected_version=None, acted_at=act_instant(cmd, ctx.occurred_at))
             for adjust in adjustments(state, stocktake_id):
                 sid = stock_id(adjust.campus_id, adjust.item_id)
                 adjusted = await inventory.run(Stock, sid, adjust, inner, tenant, MANAGERS, conn=conn)
@@ -578,7 +584,13 @@ async def damage_asset(asset_id: str, cmd: DamageAsset, ctx: Context, inventory:
         )
         # One damage, one charge: its id follows from the damage, and the damage is its cause.
         charge_id = cmd.charge_id or f"{asset_id}-damage-{result.version}"
-        inner = replace(ctx, command_id=None, expected_version=None, causation_id=result.event_ids[0])
+        inner = replace(
+            ctx,
+            command_id=None,
+            expected_version=None,
+            causation_id=result.event_ids[0],
+            acted_at=act_instant(cmd, ctx.occurred_at),  # charged on the day of the damage
+        )
         await inventory.run(Compensation, charge_id, charge, inner, tenant, MANAGERS, conn=conn)
     return result
 
@@ -622,9 +634,10 @@ COMMANDS.existing(
 
 
 async def registered_in_room(inventory: CampusCommands, cmd: AuditRoom, ctx: CommandContext, at: Target) -> Facts:
-    """The tags registered to the room now, that the audit compares with the tags found."""
+    """The tags registered to the room now, that the audit compares with the tags found, each
+    with the day its asset was acquired."""
     tags = await tags_in_room(inventory.pool, cmd.campus_id, cmd.room)
-    return {"registered": json.dumps(sorted(tags), ensure_ascii=False)}
+    return {"registered": json.dumps(dict(sorted(tags.items())), ensure_ascii=False)}
 
 
 COMMANDS.new(

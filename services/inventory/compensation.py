@@ -3,20 +3,21 @@
 A charge is raised against a person (a student or a member of staff) or a class,
 priced from the catalogue (quantity x unit price, resolved by the handler) or,
 for a damaged asset, from the asset's value. It is then paid, with a receipt, or
-waived, with a reason: once, and never both.
+waived, with a reason: once, and never both; no earlier than the day it was charged.
+A charge is dated by its act (``at``); one raised with a damage, at the damage's day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field
 
+from services.eventkit.acts import ActAtOrNow, ActOn, ActOnOrToday, not_before
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
-from services.eventkit.days import local_day
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -37,6 +38,7 @@ class ChargeCompensation(Command):
             "item_id": "broom",
             "quantity": 2,
             "reason": "课间打闹折断笤帚两把",
+            "at": "2020-10-16T16:00:00+08:00",
         },
         {
             "charge_id": "c-2020-11-lin-projector",
@@ -56,25 +58,27 @@ class ChargeCompensation(Command):
     asset_id: EntityId | None = Field(default=None, description="A registered asset: priced at its value")
     quantity: int = Field(default=1, gt=0, le=100000)
     reason: Text = Field(min_length=1)
+    at: ActAtOrNow = None
 
 
 class PayCompensation(Command):
-    model_config = examples({"paid_on": "2020-11-20", "receipt_ref": "收据 No. 0012"})
+    model_config = examples({"on": "2020-11-20", "receipt_ref": "收据 No. 0012"})
 
-    paid_on: date
+    on: ActOn
     receipt_ref: Name
 
 
 class WaiveCompensation(Command):
-    model_config = examples({"reason": "家庭困难, 经校务会研究免于赔偿", "waived_on": "2020-11-20"})
+    model_config = examples({"reason": "家庭困难, 经校务会研究免于赔偿", "on": "2020-11-20"})
 
     reason: Text = Field(min_length=1)
-    waived_on: date | None = Field(default=None, description="Default: today")
+    on: ActOnOrToday = None
 
 
 @dataclass(frozen=True)
 class ChargeForDamage:
-    """Internal: the charge of a person-caused damage to an asset, in the damage's transaction."""
+    """Internal: the charge of a person-caused damage to an asset, in the damage's transaction
+    (dated by the damage: the handler passes its time as the act time)."""
 
     campus_id: str
     against: ChargeAgainst
@@ -97,6 +101,7 @@ class ChargeStatus(StrEnum):
 class CompensationState:
     status: ChargeStatus | None = None
     amount_fen: int = 0
+    charged_at: datetime | None = None
 
 
 CompensationCommand = (
@@ -136,11 +141,10 @@ def decide(rc: CompensationCommand, state: CompensationState) -> Sequence[Domain
         raise Rejected("the charge is already paid")
     if state.status is ChargeStatus.WAIVED:
         raise Rejected("the charge was waived")
+    not_before(rc.on, state.charged_at, field="on", step="charged", what="charge")
     if isinstance(cmd, PayCompensation):
         return [
-            CompensationPaid(
-                charge_id=rc.entity_id, paid_on=cmd.paid_on, receipt_ref=cmd.receipt_ref, recorded_by=rc.actor
-            )
+            CompensationPaid(charge_id=rc.entity_id, paid_on=rc.on, receipt_ref=cmd.receipt_ref, recorded_by=rc.actor)
         ]
     assert isinstance(cmd, WaiveCompensation)
     return [
@@ -148,7 +152,7 @@ def decide(rc: CompensationCommand, state: CompensationState) -> Sequence[Domain
             charge_id=rc.entity_id,
             reason=cmd.reason,
             waived_by=rc.actor,
-            waived_on=cmd.waived_on or local_day(rc.at),
+            waived_on=rc.on,
         )
     ]
 
@@ -156,7 +160,7 @@ def decide(rc: CompensationCommand, state: CompensationState) -> Sequence[Domain
 def evolve(state: CompensationState, event: DomainEvent) -> CompensationState:
     match event:
         case CompensationCharged():
-            return CompensationState(ChargeStatus.CHARGED, event.amount_fen)
+            return CompensationState(ChargeStatus.CHARGED, event.amount_fen, event.charged_at)
         case CompensationPaid():
             return replace(state, status=ChargeStatus.PAID)
         case CompensationWaived():

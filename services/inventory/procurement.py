@@ -5,17 +5,22 @@ Everyday purchases are accepted by the campus's vice principal; major purchases
 by the acceptance team (a quorum of distinct members, two by default). Whoever
 asked for a purchase never signs its acceptance, and nothing is settled before
 it is accepted. Acceptance lists the catalogued consumables that go into stock.
+
+Each step is dated by its act (``at``, or ``on`` for the days of buying and settling) and
+may not precede the step before it: approved or rejected after the request, bought after
+the approval, signed for after the goods were bought, settled after the acceptance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field
 
+from services.eventkit.acts import ActAtOrNow, ActOn, not_before
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -55,6 +60,7 @@ class RequestPurchase(Command):
                 {"description": "橡胶手套", "quantity": 50, "estimated_unit_price_fen": 600, "item_id": "gloves"},
             ],
             "reason": "期初保洁用品补充",
+            "at": "2020-10-09T10:00:00+08:00",
         }
     )
 
@@ -63,18 +69,21 @@ class RequestPurchase(Command):
     category: PurchaseCategory
     lines: list[PurchaseLineRequest] = Field(min_length=1, max_length=200)
     reason: Text = Field(min_length=1)
+    at: ActAtOrNow = None
 
 
 class ApprovePurchase(Command):
-    model_config = examples({"note": "同意, 按规采购"})
+    model_config = examples({"note": "同意, 按规采购", "at": "2020-10-10T09:00:00+08:00"})
 
     note: Text = ""
+    at: ActAtOrNow = None
 
 
 class RejectPurchase(Command):
-    model_config = examples({"reason": "库存尚足"})
+    model_config = examples({"reason": "库存尚足", "at": "2020-10-10T09:00:00+08:00"})
 
     reason: Text = Field(min_length=1)
+    at: ActAtOrNow = None
 
 
 class BoughtLineRequest(Command):
@@ -91,27 +100,28 @@ class RecordPurchase(Command):
                 {"line": 0, "quantity": 30, "unit_price_fen": 1400},
                 {"line": 1, "quantity": 50, "unit_price_fen": 550},
             ],
-            "bought_on": "2020-10-14",
+            "on": "2020-10-14",
         }
     )
 
     supplier: Name
     bought: list[BoughtLineRequest] = Field(min_length=1)
-    bought_on: date
+    on: ActOn
 
 
 class SignAcceptance(Command):
-    model_config = examples({"note": "数量质量无误"})
+    model_config = examples({"note": "数量质量无误", "at": "2020-10-15T14:00:00+08:00"})
 
     note: Text = ""
+    at: ActAtOrNow = None
 
 
 class SettlePurchase(Command):
-    model_config = examples({"invoice_ref": "发票 No. 03217788", "amount_fen": 69500, "settled_on": "2020-10-20"})
+    model_config = examples({"invoice_ref": "发票 No. 03217788", "amount_fen": 69500, "on": "2020-10-20"})
 
     invoice_ref: Name
     amount_fen: int = Field(ge=0)
-    settled_on: date
+    on: ActOn
 
 
 # -- state -------------------------------------------------------------------------------
@@ -135,6 +145,11 @@ class PurchaseState:
     lines: tuple[PurchaseLine, ...] = ()
     bought: tuple[BoughtLine, ...] = ()
     signers: tuple[str, ...] = ()
+    requested_at: datetime | None = None
+    approved_at: datetime | None = None
+    bought_on: date | None = None
+    last_signed_at: datetime | None = None  # the latest signature: the acceptance is complete no earlier
+    accepted_at: datetime | None = None
 
 
 PurchaseCommand = (
@@ -185,12 +200,14 @@ def decide(rc: PurchaseCommand, state: PurchaseState) -> Sequence[DomainEvent]:
             raise Rejected(f"the purchase is {state.status.value}, not waiting for approval")
         if rc.actor == state.requested_by:
             raise Rejected("a purchase is approved by someone other than who asked for it")
+        not_before(rc.at, state.requested_at, field="at", step="requested", what="purchase")
         if isinstance(cmd, ApprovePurchase):
             return [PurchaseApproved(purchase_id=pid, approved_by=rc.actor, approved_at=rc.at, note=cmd.note)]
         return [PurchaseRejected(purchase_id=pid, rejected_by=rc.actor, rejected_at=rc.at, reason=cmd.reason)]
     if isinstance(cmd, RecordPurchase):
         if state.status is not PurchaseStatus.APPROVED:
             raise Rejected(f"only an approved purchase is bought (it is {state.status.value})")
+        not_before(cmd.on, state.approved_at, field="on", step="approved", what="purchase")
         for i, b in enumerate(cmd.bought):
             if b.line >= len(state.lines):
                 raise Rejected(f"the request has no line {b.line}", field=f"bought.{i}.line")
@@ -204,7 +221,7 @@ def decide(rc: PurchaseCommand, state: PurchaseState) -> Sequence[DomainEvent]:
                 bought=bought,
                 total_fen=sum(b.quantity * b.unit_price_fen for b in bought),
                 bought_by=rc.actor,
-                bought_on=cmd.bought_on,
+                bought_on=cmd.on,
             )
         ]
     if isinstance(cmd, SignAcceptance):
@@ -214,12 +231,15 @@ def decide(rc: PurchaseCommand, state: PurchaseState) -> Sequence[DomainEvent]:
             raise Rejected("whoever asked for a purchase never signs its acceptance")
         if rc.actor in state.signers:
             raise Rejected(f"{rc.actor} already signed this acceptance")
+        not_before(rc.at, state.bought_on, field="at", step="bought", what="purchase")
         signed = AcceptanceSigned(
             purchase_id=pid, signed_by=rc.actor, as_role=rc.facts["as_role"], signed_at=rc.at, note=cmd.note
         )
         signers = [*state.signers, rc.actor]
         if len(signers) < signatures_needed(state.category, int(rc.facts.get("quorum", "2"))):
             return [signed]
+        # the acceptance is complete with its latest signature, whichever was entered last
+        accepted_at = max(rc.at, state.last_signed_at or rc.at)
         consumables = set(filter(None, rc.facts.get("consumables", "").split(",")))
         into_stock = [
             RequisitionLine(item_id=state.lines[b.line].item_id or "", quantity=b.quantity)
@@ -229,19 +249,24 @@ def decide(rc: PurchaseCommand, state: PurchaseState) -> Sequence[DomainEvent]:
         return [
             signed,
             PurchaseAccepted(
-                purchase_id=pid, campus_id=state.campus_id, accepted_at=rc.at, signers=signers, into_stock=into_stock
+                purchase_id=pid,
+                campus_id=state.campus_id,
+                accepted_at=accepted_at,
+                signers=signers,
+                into_stock=into_stock,
             ),
         ]
     assert isinstance(cmd, SettlePurchase)
     if state.status is not PurchaseStatus.ACCEPTED:
         raise Rejected(f"a purchase is settled after its acceptance (it is {state.status.value})")
+    not_before(cmd.on, state.accepted_at, field="on", step="accepted", what="purchase")
     return [
         PurchaseSettled(
             purchase_id=pid,
             invoice_ref=cmd.invoice_ref,
             amount_fen=cmd.amount_fen,
             settled_by=rc.actor,
-            settled_on=cmd.settled_on,
+            settled_on=cmd.on,
         )
     ]
 
@@ -250,18 +275,26 @@ def evolve(state: PurchaseState, event: DomainEvent) -> PurchaseState:
     match event:
         case PurchaseRequested():
             return PurchaseState(
-                PurchaseStatus.REQUESTED, event.campus_id, event.category, event.requested_by, tuple(event.lines)
+                PurchaseStatus.REQUESTED,
+                event.campus_id,
+                event.category,
+                event.requested_by,
+                tuple(event.lines),
+                requested_at=event.requested_at,
             )
         case PurchaseApproved():
-            return replace(state, status=PurchaseStatus.APPROVED)
+            return replace(state, status=PurchaseStatus.APPROVED, approved_at=event.approved_at)
         case PurchaseRejected():
             return replace(state, status=PurchaseStatus.REJECTED)
         case PurchaseMade():
-            return replace(state, status=PurchaseStatus.PURCHASED, bought=tuple(event.bought))
+            return replace(
+                state, status=PurchaseStatus.PURCHASED, bought=tuple(event.bought), bought_on=event.bought_on
+            )
         case AcceptanceSigned():
-            return replace(state, signers=(*state.signers, event.signed_by))
+            latest = max(event.signed_at, state.last_signed_at or event.signed_at)
+            return replace(state, signers=(*state.signers, event.signed_by), last_signed_at=latest)
         case PurchaseAccepted():
-            return replace(state, status=PurchaseStatus.ACCEPTED)
+            return replace(state, status=PurchaseStatus.ACCEPTED, accepted_at=event.accepted_at)
         case PurchaseSettled():
             return replace(state, status=PurchaseStatus.SETTLED)
     return state

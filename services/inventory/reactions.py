@@ -49,7 +49,8 @@ class RepairsFromHazards(Reaction):
     The hazard is read by its wire name and payload only (:class:`HazardAssignment`). The
     repair's id is derived from the hazard's, so a hazard never makes two: assigned again
     while its repair is not done, the repair goes to the new assignee; once the repair is
-    done, nothing new is recorded (see :mod:`services.inventory.repairs`).
+    done, nothing new is recorded (see :mod:`services.inventory.repairs`). The repair is
+    reported (or reassigned) at the time the hazard was assigned, not when this reaction runs.
     """
 
     name = "repairs-from-hazards"
@@ -74,11 +75,9 @@ class RepairsFromHazards(Reaction):
                 description=hazard.description,
                 assignee_id=hazard.assignee_id,
                 reported_by=requested_by,
-                reported_at=hazard.assigned_at,
             )
         else:  # the same hazard assigned again: never a second repair
-            command = ReassignForHazard(
-                assignee_id=hazard.assignee_id, assigned_by=requested_by, assigned_at=hazard.assigned_at
-            )
+            command = ReassignForHazard(assignee_id=hazard.assignee_id, assigned_by=requested_by)
+        # dated by the hazard's assignment: the act time of the event answered
         ctx = caused_by(envelope, SYSTEM)
         await bus.execute(Repair, repair_id, Resolved(command, tenant, repair_id), ctx, tenant, conn=conn)

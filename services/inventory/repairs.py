@@ -11,17 +11,21 @@ A hazard the safety service assigns in-house also opens a repair (source
 hazard's (:func:`hazard_repair_id`). While that repair is not done, assigning the
 hazard to someone else reassigns it; once it is done, a later assignment (after
 the hazard was reopened) records nothing new here: the rework is the hazard's.
+
+Each step is dated by its act (``at``): assigned no earlier than it was reported (or last
+assigned), done no earlier than it was assigned, verified no earlier than it was done.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.eventkit.acts import ActAt, ActAtOrNow, not_before
 from services.eventkit.commands import Command, EntityId, Name, Text, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -29,8 +33,6 @@ from services.eventkit.errors import Rejected
 from services.inventory.events import RepairAssigned, RepairDone, RepairReported, RepairSource, RepairVerified
 
 HAZARD_PREFIX = "hazard-"  # repair ids of hazards' repairs; not for reported ones
-# How far in the future a recorded time may be (clocks of phones and servers differ).
-CLOCK_SKEW = timedelta(minutes=10)
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -42,6 +44,7 @@ class ReportRepair(Command):
             "campus_id": "main",
             "place": "本部 行政楼 301",
             "description": "门锁损坏, 关不上",
+            "at": "2020-10-12T08:10:00+08:00",
         }
     )
 
@@ -49,6 +52,7 @@ class ReportRepair(Command):
     campus_id: EntityId
     place: Name = Field(description="Where: building, floor, room")
     description: Text = Field(min_length=1)
+    at: ActAtOrNow = None
 
     @field_validator("repair_id")
     @classmethod
@@ -59,27 +63,31 @@ class ReportRepair(Command):
 
 
 class AssignRepair(Command):
-    model_config = examples({"assignee_id": "wang-tech"})
+    model_config = examples({"assignee_id": "wang-tech", "at": "2020-10-12T09:00:00+08:00"})
 
     assignee_id: EntityId = Field(description="A staff member of the repair's campus")
+    at: ActAtOrNow = None
 
 
 class CompleteRepair(Command):
-    model_config = examples({"done_at": "2020-10-12T15:30:00+08:00", "note": "更换门锁"})
+    model_config = examples({"at": "2020-10-12T15:30:00+08:00", "note": "更换门锁"})
 
-    done_at: datetime
+    at: ActAt
     note: Text = ""
 
 
 class VerifyRepair(Command):
     """A manager other than whoever did the repair checks it."""
 
-    model_config = examples({})
+    model_config = examples({"at": "2020-10-13T10:00:00+08:00"}, {})
+
+    at: ActAtOrNow = None
 
 
 @dataclass(frozen=True)
 class OpenRepairForHazard:
-    """Internal: a hazard assigned in-house by the safety service asks for a repair."""
+    """Internal: a hazard assigned in-house by the safety service asks for a repair, reported
+    when the hazard was assigned (the act time of the event it answers)."""
 
     hazard_id: str
     campus_id: str
@@ -87,16 +95,15 @@ class OpenRepairForHazard:
     description: str
     assignee_id: str
     reported_by: str
-    reported_at: datetime
 
 
 @dataclass(frozen=True)
 class ReassignForHazard:
-    """Internal: the hazard was assigned in-house again, to ``assignee_id``."""
+    """Internal: the hazard was assigned in-house again, to ``assignee_id`` (at the act time of
+    the event it answers)."""
 
     assignee_id: str
     assigned_by: str
-    assigned_at: datetime
 
 
 class HazardAssignment(BaseModel):
@@ -139,6 +146,8 @@ class RepairState:
     reported_at: datetime | None = None
     assignee_id: str | None = None
     done_by: str | None = None
+    last_step: str = ""  # the step the next one follows: reported, assigned, done
+    last_step_at: datetime | None = None
 
 
 RepairCommand = (
@@ -174,7 +183,7 @@ def decide(rc: RepairCommand, state: RepairState) -> Sequence[DomainEvent]:
                 place=cmd.place,
                 description=cmd.description,
                 reported_by=cmd.reported_by,
-                reported_at=cmd.reported_at,
+                reported_at=rc.at,
                 source=RepairSource.HAZARD,
                 hazard_id=cmd.hazard_id,
                 assignee_id=cmd.assignee_id,
@@ -191,7 +200,7 @@ def decide(rc: RepairCommand, state: RepairState) -> Sequence[DomainEvent]:
                 repair_id=repair_id,
                 assignee_id=cmd.assignee_id,
                 assigned_by=cmd.assigned_by,
-                assigned_at=cmd.assigned_at,
+                assigned_at=rc.at,
             )
         ]
     if state.status is RepairStatus.VERIFIED:
@@ -201,6 +210,7 @@ def decide(rc: RepairCommand, state: RepairState) -> Sequence[DomainEvent]:
             raise Rejected("the repair is done and waits for verification")
         if cmd.assignee_id == state.assignee_id:
             return []
+        not_before(rc.at, state.last_step_at, field="at", step=state.last_step, what="repair")
         return [
             RepairAssigned(repair_id=repair_id, assignee_id=cmd.assignee_id, assigned_by=rc.actor, assigned_at=rc.at)
         ]
@@ -209,16 +219,14 @@ def decide(rc: RepairCommand, state: RepairState) -> Sequence[DomainEvent]:
             raise Rejected("the repair is assigned to someone before it is done")
         if state.status is RepairStatus.DONE:
             raise Rejected("the repair is already done")
-        if state.reported_at is not None and cmd.done_at < state.reported_at:
-            raise Rejected("a repair is done after it was reported", field="done_at")
-        if cmd.done_at > rc.at + CLOCK_SKEW:
-            raise Rejected("a repair is recorded done once it is done, not in advance", field="done_at")
-        return [RepairDone(repair_id=repair_id, done_by=rc.actor, done_at=cmd.done_at, note=cmd.note)]
+        not_before(rc.at, state.last_step_at, field="at", step=state.last_step, what="repair")
+        return [RepairDone(repair_id=repair_id, done_by=rc.actor, done_at=rc.at, note=cmd.note)]
     assert isinstance(cmd, VerifyRepair)
     if state.status is not RepairStatus.DONE:
         raise Rejected("only a repair that is done is verified")
     if rc.actor in (state.done_by, state.assignee_id):
         raise Rejected("whoever did the repair does not verify it; ask another manager")
+    not_before(rc.at, state.last_step_at, field="at", step=state.last_step, what="repair")
     return [RepairVerified(repair_id=repair_id, verified_by=rc.actor, verified_at=rc.at)]
 
 
@@ -226,11 +234,27 @@ def evolve(state: RepairState, event: DomainEvent) -> RepairState:
     match event:
         case RepairReported():
             status = RepairStatus.ASSIGNED if event.assignee_id else RepairStatus.REPORTED
-            return RepairState(status, event.campus_id, event.source, event.reported_at, event.assignee_id)
+            return RepairState(
+                status,
+                event.campus_id,
+                event.source,
+                event.reported_at,
+                event.assignee_id,
+                last_step="reported",
+                last_step_at=event.reported_at,
+            )
         case RepairAssigned():
-            return replace(state, status=RepairStatus.ASSIGNED, assignee_id=event.assignee_id)
+            return replace(
+                state,
+                status=RepairStatus.ASSIGNED,
+                assignee_id=event.assignee_id,
+                last_step="assigned",
+                last_step_at=max(event.assigned_at, state.last_step_at or event.assigned_at),
+            )
         case RepairDone():
-            return replace(state, status=RepairStatus.DONE, done_by=event.done_by)
+            return replace(
+                state, status=RepairStatus.DONE, done_by=event.done_by, last_step="done", last_step_at=event.done_at
+            )
         case RepairVerified():
             return replace(state, status=RepairStatus.VERIFIED)
     return state

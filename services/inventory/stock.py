@@ -5,15 +5,24 @@ on the one state that counts. A requisition (领用清单) issues several lines 
 once: each line is an issue on its stock stream and, unless it is an old-for-new
 exchange (以旧换新), a consumption of its department's quota for the term; all
 of it commits together or not at all.
+
+Every change is dated by its act (``at``); the lines of a requisition are issued at the
+requisition's time, a purchase's goods received when it was accepted, and a stock-take's
+adjustments made on the day it closes. Stock is not issued before the latest goods it holds
+were received (or counted): an issue draws on the balance at its time. An adjustment is
+dated no earlier than any movement of the stock (the count is what was on the shelf that
+day, after all of them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from pydantic import Field
 
+from services.eventkit.acts import ActAtOrNow, not_before
 from services.eventkit.commands import Command, EntityId, Name, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -47,6 +56,7 @@ class CatalogueItem(Command):
             "consumable": True,
             "unit_price_fen": 1500,
             "reorder_point": 10,
+            "at": "2020-08-17T09:00:00+08:00",
         }
     )
 
@@ -58,18 +68,21 @@ class CatalogueItem(Command):
     consumable: bool
     unit_price_fen: int = Field(ge=0, description="Price in fen (分)")
     reorder_point: int = Field(ge=0)
+    at: ActAtOrNow = None
 
 
 class RepriceItem(Command):
-    model_config = examples({"unit_price_fen": 1800})
+    model_config = examples({"unit_price_fen": 1800, "at": "2020-11-02T09:00:00+08:00"})
 
     unit_price_fen: int = Field(ge=0)
+    at: ActAtOrNow = None
 
 
 class ChangeReorderPoint(Command):
-    model_config = examples({"reorder_point": 20})
+    model_config = examples({"reorder_point": 20, "at": "2020-11-02T09:00:00+08:00"})
 
     reorder_point: int = Field(ge=0)
+    at: ActAtOrNow = None
 
 
 @dataclass(frozen=True)
@@ -135,17 +148,26 @@ Item: Decider[ItemCommand, ItemState, DomainEvent] = Decider("Item", ItemState()
 class ReceiveStock(Command):
     """Goods received by hand (not through an accepted purchase): a reason is required."""
 
-    model_config = examples({"campus_id": "main", "item_id": "broom", "quantity": 20, "reason": "区里调拨"})
+    model_config = examples(
+        {
+            "campus_id": "main",
+            "item_id": "broom",
+            "quantity": 20,
+            "reason": "区里调拨",
+            "at": "2020-10-12T10:00:00+08:00",
+        }
+    )
 
     campus_id: EntityId
     item_id: EntityId
     quantity: int = Field(gt=0)
     reason: Name
+    at: ActAtOrNow = None
 
 
 @dataclass(frozen=True)
 class ReceiveFromPurchase:
-    """Internal: goods of an accepted purchase."""
+    """Internal: goods of an accepted purchase (received when it was accepted)."""
 
     campus_id: str
     item_id: str
@@ -155,7 +177,7 @@ class ReceiveFromPurchase:
 
 @dataclass(frozen=True)
 class IssueFromStock:
-    """Internal: one line of a requisition."""
+    """Internal: one line of a requisition (issued at the requisition's time)."""
 
     campus_id: str
     item_id: str
@@ -172,7 +194,7 @@ class IssueFromStock:
 
 @dataclass(frozen=True)
 class AdjustToCount:
-    """Internal: a stock-take's count becomes the book."""
+    """Internal: a stock-take's count becomes the book (on the day the stock-take closes)."""
 
     campus_id: str
     item_id: str
@@ -184,6 +206,10 @@ class AdjustToCount:
 @dataclass(frozen=True)
 class StockState:
     on_hand: int = 0
+    stocked: str = ""  # how the latest goods came: received, or counted (a stock-take's adjustment)
+    stocked_at: datetime | None = None  # when: an issue draws on the balance from then on
+    last_moved: str = ""  # the latest movement of any kind: received, issued, counted
+    last_moved_at: datetime | None = None
 
 
 StockCommand = (
@@ -210,6 +236,7 @@ def decide_stock(rc: StockCommand, state: StockState) -> Sequence[DomainEvent]:
             )
         ]
     if isinstance(cmd, IssueFromStock):
+        not_before(rc.at, state.stocked_at, field="at", step=state.stocked, what=f"stock of {cmd.item_id}")
         if cmd.quantity > state.on_hand:
             raise Rejected(
                 f"not enough {cmd.item_id} on hand: {state.on_hand}, asked for {cmd.quantity}",
@@ -232,6 +259,8 @@ def decide_stock(rc: StockCommand, state: StockState) -> Sequence[DomainEvent]:
             )
         ]
     assert isinstance(cmd, AdjustToCount)
+    # by the day: the stock-take closes on a day, after that day's movements
+    not_before(rc.on, state.last_moved_at, field="on", step=state.last_moved, what=f"stock of {cmd.item_id}")
     delta = cmd.counted - state.on_hand
     if delta == 0:
         return []
@@ -252,12 +281,28 @@ def decide_stock(rc: StockCommand, state: StockState) -> Sequence[DomainEvent]:
 def evolve_stock(state: StockState, event: DomainEvent) -> StockState:
     match event:
         case StockReceived():
-            return StockState(state.on_hand + event.quantity)
+            state = _stocked(_moved(state, "received", event.received_at), "received", event.received_at)
+            return replace(state, on_hand=state.on_hand + event.quantity)
         case StockIssued():
-            return StockState(state.on_hand - event.quantity)
+            return replace(_moved(state, "issued", event.issued_at), on_hand=state.on_hand - event.quantity)
         case StockAdjusted():
-            return StockState(state.on_hand + event.delta)
+            state = _stocked(_moved(state, "counted", event.adjusted_at), "counted", event.adjusted_at)
+            return replace(state, on_hand=state.on_hand + event.delta)
     return state
+
+
+def _stocked(state: StockState, step: str, at: datetime) -> StockState:
+    """``step`` as the latest goods put in stock, if ``at`` is later than those so far."""
+    if state.stocked_at is not None and at < state.stocked_at:
+        return state
+    return replace(state, stocked=step, stocked_at=at)
+
+
+def _moved(state: StockState, step: str, at: datetime) -> StockState:
+    """``step`` as the latest movement, if ``at`` is later than those so far."""
+    if state.last_moved_at is not None and at < state.last_moved_at:
+        return state
+    return replace(state, last_moved=step, last_moved_at=at)
 
 
 Stock: Decider[StockCommand, StockState, DomainEvent] = Decider(
@@ -275,6 +320,7 @@ class SetQuota(Command):
             "item_id": "pen",
             "term_id": "2020-2021-1",
             "quantity": 200,
+            "at": "2020-08-28T10:00:00+08:00",
         }
     )
 
@@ -283,6 +329,7 @@ class SetQuota(Command):
     item_id: EntityId
     term_id: EntityId
     quantity: int = Field(ge=0)
+    at: ActAtOrNow = None
 
 
 class ApproveQuotaOverride(Command):
@@ -295,6 +342,7 @@ class ApproveQuotaOverride(Command):
             "override_id": "pen-extra-1",
             "extra": 50,
             "reason": "期末监考用笔",
+            "at": "2021-01-11T09:00:00+08:00",
         }
     )
 
@@ -305,6 +353,7 @@ class ApproveQuotaOverride(Command):
     override_id: EntityId
     extra: int = Field(gt=0)
     reason: Name
+    at: ActAtOrNow = None
 
 
 @dataclass(frozen=True)
@@ -426,6 +475,7 @@ class IssueRequisition(Command):
             "recipient_kind": "person",
             "recipient_id": "huang",
             "lines": [{"item_id": "pen", "quantity": 2}, {"item_id": "broom", "quantity": 1, "exchange": True}],
+            "at": "2020-10-12T14:00:00+08:00",
         }
     )
 
@@ -434,9 +484,12 @@ class IssueRequisition(Command):
     department_id: EntityId
     recipient_kind: RecipientKind
     recipient_id: EntityId
-    term_id: EntityId | None = Field(default=None, description="Default: the term of today in the school calendar")
+    term_id: EntityId | None = Field(
+        default=None, description="Default: the term of the day of the requisition in the school calendar"
+    )
     lines: list[RequisitionLineRequest] = Field(min_length=1, max_length=100)
     override_id: EntityId | None = Field(default=None, description="An approved quota override, if a line needs one")
+    at: ActAtOrNow = None
 
 
 @dataclass(frozen=True)

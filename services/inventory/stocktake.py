@@ -3,7 +3,10 @@
 A stock-take is started on a campus (one open at a time), counts are recorded per
 item (whoever counts is named; a recount replaces the count), and closing it makes
 every count the book: each counted item's stock stream gets an adjustment where
-the count differs, in the same transaction as the closing.
+the count differs, in the same transaction as the closing (dated by the closing's day).
+
+A stock-take starts on a day (``on``); counts (``at``) and the closing (``on``) are dated
+no earlier than that day.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from services.eventkit.acts import ActAtOrNow, ActOn, not_before
 from services.eventkit.commands import Command, EntityId, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -27,28 +31,29 @@ from services.inventory.stock import AdjustToCount
 
 class StartStockTake(Command):
     model_config = examples(
-        {"stocktake_id": "st-main-2020-10", "campus_id": "main", "period": "monthly", "started_on": "2020-10-30"}
+        {"stocktake_id": "st-main-2020-10", "campus_id": "main", "period": "monthly", "on": "2020-10-30"}
     )
 
     stocktake_id: EntityId
     campus_id: EntityId
     period: StockTakePeriod
-    started_on: date
+    on: ActOn
 
 
 class RecordCount(Command):
     """What is on the shelf of one item; counting it again replaces the count."""
 
-    model_config = examples({"item_id": "broom", "counted": 18})
+    model_config = examples({"item_id": "broom", "counted": 18, "at": "2020-10-30T15:00:00+08:00"})
 
     item_id: EntityId
     counted: int = Field(ge=0)
+    at: ActAtOrNow = None
 
 
 class CloseStockTake(Command):
-    model_config = examples({"closed_on": "2020-10-31"})
+    model_config = examples({"on": "2020-10-31"})
 
-    closed_on: date
+    on: ActOn
 
 
 # -- state -------------------------------------------------------------------------------
@@ -71,6 +76,7 @@ class StockTakeState:
     status: StockTakeStatus | None = None
     campus_id: str = ""
     counts: tuple[Count, ...] = ()  # the latest count of each item, in the order first counted
+    started_on: date | None = None
 
     def count_of(self, item_id: str) -> Count | None:
         return next((c for c in self.counts if c.item_id == item_id), None)
@@ -96,7 +102,7 @@ def decide(rc: StockTakeCommand, state: StockTakeState) -> Sequence[DomainEvent]
                 stocktake_id=cmd.stocktake_id,
                 campus_id=cmd.campus_id,
                 period=cmd.period,
-                started_on=cmd.started_on,
+                started_on=cmd.on,
                 started_by=rc.actor,
             )
         ]
@@ -104,6 +110,8 @@ def decide(rc: StockTakeCommand, state: StockTakeState) -> Sequence[DomainEvent]
         raise Rejected("the stock-take was never started")
     if state.status is StockTakeStatus.CLOSED:
         raise Rejected("the stock-take is closed: nothing more is counted or closed")
+    field = "at" if isinstance(cmd, RecordCount) else "on"
+    not_before(rc.at if field == "at" else rc.on, state.started_on, field=field, step="started", what="stock-take")
     if isinstance(cmd, RecordCount):
         before = state.count_of(cmd.item_id)
         if before is not None and before.counted == cmd.counted and before.counted_by == rc.actor:
@@ -115,7 +123,7 @@ def decide(rc: StockTakeCommand, state: StockTakeState) -> Sequence[DomainEvent]
     return [
         StockTakeClosed(
             stocktake_id=rc.entity_id,
-            closed_on=cmd.closed_on,
+            closed_on=cmd.on,
             closed_by=rc.actor,
             items=len(state.counts),
             variances=int(rc.facts.get("variances", "0")),
@@ -126,7 +134,7 @@ def decide(rc: StockTakeCommand, state: StockTakeState) -> Sequence[DomainEvent]
 def evolve(state: StockTakeState, event: DomainEvent) -> StockTakeState:
     match event:
         case StockTakeStarted():
-            return StockTakeState(StockTakeStatus.OPEN, event.campus_id)
+            return StockTakeState(StockTakeStatus.OPEN, event.campus_id, started_on=event.started_on)
         case StockCounted():
             count = Count(event.item_id, event.counted, event.counted_by)
             if state.count_of(event.item_id) is None:

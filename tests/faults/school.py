@@ -259,16 +259,19 @@ async def purchase_life(school: School, purchase_id: str, lines: Sequence[tuple[
                 for item, qty in lines
             ],
             "reason": "期初保洁用品补充",
+            "at": "2020-10-09T10:00:00+08:00",
         },
     )
-    await school.ok("inventory", f"/purchases/{purchase_id}/approve", {"note": "同意"}, "vp-main")
+    await school.ok(
+        "inventory", f"/purchases/{purchase_id}/approve", {"note": "同意", "at": "2020-10-10T09:00:00+08:00"}, "vp-main"
+    )
     await school.ok(
         "inventory",
         f"/purchases/{purchase_id}/bought",
         {
             "supplier": "常州市新北区某某商贸",
             "bought": [{"line": i, "quantity": qty, "unit_price_fen": 90} for i, (_, qty) in enumerate(lines)],
-            "bought_on": "2020-10-14",
+            "on": "2020-10-14",
         },
     )
     await school.ok("inventory", f"/purchases/{purchase_id}/acceptance", {"note": "数量质量无误"}, "vp-main")
@@ -320,7 +323,7 @@ def purchase_envelopes(purchase_id: str, item_id: str = "broom", quantity: int =
             RecordPurchase(
                 supplier="商贸",
                 bought=[BoughtLineRequest(line=0, quantity=quantity, unit_price_fen=90)],
-                bought_on=date(2020, 10, 14),
+                on=date(2020, 10, 14),
             ),
             {},
         ),

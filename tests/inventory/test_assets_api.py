@@ -27,7 +27,7 @@ def asset(asset_id: str, campus: str = "main", room: str = "301 六1班教室", 
         "item_id": "projector",
         "description": "投影仪",
         "value_fen": 350000,
-        "acquired_on": "2020-09-01",
+        "on": "2020-09-01",
     }
     return body | overrides
 
@@ -38,7 +38,7 @@ def damage(**overrides: Any) -> dict[str, Any]:
         "by_kind": "person",
         "by_id": "lin",
         "description": "镜头被篮球砸坏",
-        "damaged_on": "2020-10-12",
+        "on": "2020-10-12",
     }
     return body | overrides
 
@@ -119,9 +119,7 @@ async def test_a_class_pays_the_full_value_unless_a_share_is_named_and_wear_char
     aid = await registered(world, value_fen=80000, item_id=None, description="课桌椅一套")
     by_class = await world.post(f"/assets/{aid}/damage", damage(by_kind="class", by_id="g6-1", description="桌面划痕"))
     assert by_class.status_code == 200, by_class.text
-    assert (
-        await world.post(f"/assets/{aid}/repair", {"repaired_on": "2020-10-15"}, as_="tech-main")
-    ).status_code == 200
+    assert (await world.post(f"/assets/{aid}/repair", {"on": "2020-10-15"}, as_="tech-main")).status_code == 200
     worn = await world.post(f"/assets/{aid}/damage", damage(cause="wear", by_kind=None, by_id=None))
     assert worn.status_code == 200, worn.text
     [charge] = await eventually(lambda: charges_of(world, aid))
@@ -132,17 +130,17 @@ async def test_a_class_pays_the_full_value_unless_a_share_is_named_and_wear_char
 
 async def test_disposal_needs_an_approval_by_someone_else(world: SchoolWorld) -> None:
     aid = await registered(world)
-    early = await world.post(f"/assets/{aid}/dispose", {"disposed_on": "2020-12-10"})
+    early = await world.post(f"/assets/{aid}/dispose", {"on": "2020-12-10"})
     assert early.status_code == 409 and early.json()["error"] == "rejected"  # 报废 without approval
-    requested = await world.post(f"/assets/{aid}/disposal", {"reason": "主板损坏, 无维修价值"})
+    requested = await world.post(f"/assets/{aid}/disposal", {"reason": "主板损坏, 无维修价值", "on": "2020-12-01"})
     assert requested.status_code == 200, requested.text
-    assert (await world.post(f"/assets/{aid}/dispose", {"disposed_on": "2020-12-10"})).status_code == 409
+    assert (await world.post(f"/assets/{aid}/dispose", {"on": "2020-12-10"})).status_code == 409
     # a logistics manager does not approve; the vice principal of another campus has no scope
     assert (await world.post(f"/assets/{aid}/disposal/approve", {}, as_="manager-both")).status_code == 403
     assert (await world.post(f"/assets/{aid}/disposal/approve", {}, as_="vp-aoyuan")).status_code == 403
-    approved = await world.post(f"/assets/{aid}/disposal/approve", {"approved_on": "2020-12-02"}, as_="vp-main")
+    approved = await world.post(f"/assets/{aid}/disposal/approve", {"on": "2020-12-02"}, as_="vp-main")
     assert approved.status_code == 200, approved.text
-    assert (await world.post(f"/assets/{aid}/dispose", {"disposed_on": "2020-12-10"})).status_code == 200
+    assert (await world.post(f"/assets/{aid}/dispose", {"on": "2020-12-10"})).status_code == 200
     moved = await world.post(f"/assets/{aid}/move", {"to_room": "仓库"})
     assert moved.status_code == 409
     await eventually(lambda: asset_view(world, aid, status="disposed", disposal_approved_by="xu-vp"))
@@ -173,14 +171,14 @@ async def test_rooms_show_their_assets_and_value_and_an_audit_finds_missing_and_
 ) -> None:
     room, other = uid("room"), uid("room")
     ids = [await registered(world, room=room, value_fen=v) for v in (1000, 2000, 4000)]
-    moved = await world.post(f"/assets/{ids[2]}/move", {"to_room": other, "moved_on": "2020-10-20"})
+    moved = await world.post(f"/assets/{ids[2]}/move", {"to_room": other, "on": "2020-10-20"})
     assert moved.status_code == 200, moved.text
     audit = {
         "audit_id": uid("audit"),
         "campus_id": "main",
         "room": room,
         "found_tags": [f"XJ-{ids[0]}", f"XJ-{ids[2]}", "XJ-UNKNOWN"],
-        "audited_on": "2020-12-15",
+        "on": "2020-12-15",
     }
     audited = await world.post("/room-audits", audit, as_="vp-main")
     assert audited.status_code == 200, audited.text
@@ -218,7 +216,7 @@ async def _audits(world: SchoolWorld, room: str) -> list[dict[str, Any]]:
         (asset("bad-2", tag="XJ 0301"), "tag"),
         (asset("bad-3", value_fen=-1), "value_fen"),
         (asset("bad-4", "nowhere"), "campus_id"),
-        (asset("bad-5", acquired_on="someday"), "acquired_on"),
+        (asset("bad-5", on="someday"), "on"),
         (asset("Bad Id"), "asset_id"),
     ],
 )
@@ -277,7 +275,7 @@ async def test_out_of_scope_or_role_is_a_403(world: SchoolWorld) -> None:
     assert (await world.post(f"/assets/{aid}/damage", damage(), as_="manager-aoyuan")).status_code == 403
     assert (await world.post(f"/assets/{aid}/damage", damage(), as_="teacher-g6")).status_code == 403
     assert (await world.post(f"/assets/{aid}/disposal", {"reason": "x"}, as_="tech-main")).status_code == 403
-    audit = {"audit_id": uid("audit"), "campus_id": "main", "room": "301", "found_tags": [], "audited_on": "2020-12-15"}
+    audit = {"audit_id": uid("audit"), "campus_id": "main", "room": "301", "found_tags": [], "on": "2020-12-15"}
     assert (await world.post("/room-audits", audit, as_="vp-aoyuan")).status_code == 403
     assert (await world.post("/room-audits", audit, as_="teacher-g6")).status_code == 403
     assert await world.events() == before

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import DomainEvent, TenantPath
 from services.eventkit.errors import InvalidInput
 from services.inventory.assets import (
@@ -41,6 +42,7 @@ from tests.deciders import Stream
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 T0 = datetime(2020, 10, 12, 8, 30, tzinfo=UTC)
 TODAY = date(2020, 10, 12)
+LATE = datetime(2020, 11, 2, 8, 0, tzinfo=UTC)  # when a command arrives that dates acts after TODAY
 
 REGISTERED = AssetRegistered(
     asset_id="a1",
@@ -72,14 +74,14 @@ def register(**overrides: Any) -> RegisterAsset:
         "item_id": "projector",
         "description": "投影仪",
         "value_fen": 350000,
-        "acquired_on": "2020-09-01",
+        "on": "2020-09-01",
     }
     return RegisterAsset.model_validate(body | overrides)
 
 
 def damage(**overrides: Any) -> DamageAsset:
     body: dict[str, Any] = {"cause": "person", "by_kind": "person", "by_id": "lin", "description": "镜头砸坏"}
-    return DamageAsset.model_validate(body | {"damaged_on": "2020-10-12"} | overrides)
+    return DamageAsset.model_validate(body | {"on": "2020-10-12"} | overrides)
 
 
 # -- registering and moving ----------------------------------------------------------------
@@ -148,8 +150,8 @@ def test_wear_names_no_one_and_charges_nothing() -> None:
 
 
 def test_only_a_damaged_asset_is_repaired() -> None:
-    asset.refused(RepairAsset(repaired_on=TODAY), given=[REGISTERED], match="not damaged")
-    repaired = asset.when(RepairAsset(repaired_on=TODAY, note="换灯泡"), given=[REGISTERED, WORN], actor="wang-tech")
+    asset.refused(RepairAsset(on=TODAY), given=[REGISTERED], match="not damaged")
+    repaired = asset.when(RepairAsset(on=TODAY, note="换灯泡"), given=[REGISTERED, WORN], actor="wang-tech")
     assert repaired == [AssetRepaired(asset_id="a1", repaired_on=TODAY, repaired_by="wang-tech", note="换灯泡")]
     assert not asset.given(REGISTERED, WORN, *repaired).damaged
 
@@ -160,13 +162,13 @@ def test_only_a_damaged_asset_is_repaired() -> None:
 def test_a_disposal_is_asked_for_approved_by_someone_else_then_done() -> None:
     assert asset.when(RequestDisposal(reason="无维修价值"), given=[REGISTERED]) == [REQUESTED]
     assert asset.when(ApproveDisposal(), given=[REGISTERED, REQUESTED], actor="xu-vp") == [APPROVED]
-    assert asset.when(DisposeAsset(disposed_on=TODAY), given=[REGISTERED, REQUESTED, APPROVED]) == [DISPOSED]
+    assert asset.when(DisposeAsset(on=TODAY), given=[REGISTERED, REQUESTED, APPROVED]) == [DISPOSED]
     assert asset.given(REGISTERED, REQUESTED, APPROVED, DISPOSED).disposal is Disposal.DISPOSED
 
 
 def test_disposal_without_approval_is_refused() -> None:
-    asset.refused(DisposeAsset(disposed_on=TODAY), given=[REGISTERED], match="approved")
-    asset.refused(DisposeAsset(disposed_on=TODAY), given=[REGISTERED, REQUESTED], match="approved")
+    asset.refused(DisposeAsset(on=TODAY), given=[REGISTERED], match="approved")
+    asset.refused(DisposeAsset(on=TODAY), given=[REGISTERED, REQUESTED], match="approved")
 
 
 def test_whoever_asked_for_a_disposal_does_not_approve_it() -> None:
@@ -188,9 +190,12 @@ def test_a_disposed_asset_is_neither_moved_nor_damaged() -> None:
 # -- room audits ----------------------------------------------------------------------------------
 
 
-def audit(found: list[str], registered: list[str]) -> list[DomainEvent]:
-    cmd = AuditRoom(audit_id="r1", campus_id="main", room="301", found_tags=found, audited_on=TODAY)
-    return room_audit.when(cmd, facts={"registered": json.dumps(registered)})
+def audit(found: list[str], registered: list[str], on: date = TODAY) -> list[DomainEvent]:
+    """An audit of room 301: the tags ``registered`` to it were acquired on September 1st, but XJ-new on
+    October 12th."""
+    cmd = AuditRoom(audit_id="r1", campus_id="main", room="301", found_tags=found, on=on)
+    acquired = {tag: "2020-10-12" if tag == "XJ-new" else "2020-09-01" for tag in registered}
+    return room_audit.when(cmd, facts={"registered": json.dumps(acquired)})
 
 
 def test_a_room_audit_names_what_is_missing_and_what_is_unregistered() -> None:
@@ -208,8 +213,42 @@ def test_a_room_audit_names_what_is_missing_and_what_is_unregistered() -> None:
 
 
 def test_a_room_audit_is_recorded_once() -> None:
-    cmd = AuditRoom(audit_id="r1", campus_id="main", room="301", found_tags=[], audited_on=TODAY)
-    room_audit.refused(cmd, given=audit([], []), facts={"registered": "[]"})
+    cmd = AuditRoom(audit_id="r1", campus_id="main", room="301", found_tags=[], on=TODAY)
+    room_audit.refused(cmd, given=audit([], []), facts={"registered": "{}"})
+
+
+def test_a_room_audit_does_not_expect_what_was_acquired_after_it_nor_find_it() -> None:
+    [event] = audit(["XJ-1"], ["XJ-1", "XJ-new"], on=date(2020, 10, 11))
+    assert isinstance(event, RoomAudited) and event.missing == [] and event.unregistered == []
+    [event] = audit(["XJ-1"], ["XJ-1", "XJ-new"])
+    assert isinstance(event, RoomAudited) and event.missing == ["XJ-new"]
+    with pytest.raises(OutOfOrder, match="XJ-new") as refused:
+        audit(["XJ-1", "XJ-new"], ["XJ-1", "XJ-new"], on=date(2020, 10, 11))
+    assert (refused.value.field, refused.value.step, refused.value.step_time) == ("on", "acquired", TODAY)
+
+
+# -- the order of the steps -----------------------------------------------------------------------
+
+DAMAGED_LATER = WORN.model_copy(update={"damaged_on": date(2020, 10, 20)})
+AUG_31 = date(2020, 8, 31)
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "step", "step_time"),
+    [
+        (MoveAsset(to_room="302", on=AUG_31), [REGISTERED], "acquired", date(2020, 9, 1)),
+        (damage(on="2020-08-31"), [REGISTERED], "acquired", date(2020, 9, 1)),
+        (RequestDisposal(reason="r", on=AUG_31), [REGISTERED], "acquired", date(2020, 9, 1)),
+        (RepairAsset(on=date(2020, 10, 19)), [REGISTERED, DAMAGED_LATER], "damaged", date(2020, 10, 20)),
+        (ApproveDisposal(on=date(2020, 10, 11)), [REGISTERED, REQUESTED], "requested for disposal", TODAY),
+        (DisposeAsset(on=date(2020, 10, 11)), [REGISTERED, REQUESTED, APPROVED], "approved for disposal", TODAY),
+    ],
+)
+def test_no_step_is_dated_before_the_step_it_follows(
+    command: Any, given: list[DomainEvent], step: str, step_time: date
+) -> None:
+    refusal = asset.refused(command, given=given, actor="xu-vp", field="on", raises=OutOfOrder, at=LATE)
+    assert isinstance(refusal, OutOfOrder) and (refusal.step, refusal.step_time) == (step, step_time)
 
 
 def test_every_example_of_these_commands_is_a_valid_command() -> None:

@@ -7,6 +7,7 @@ The machine, and what it checks of every decider: ``tests/properties.py``.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -62,19 +63,23 @@ def asset_allowed(rc: Resolved[Any], state: Any) -> bool:
     cmd = rc.command
     if isinstance(cmd, ast.RegisterAsset):
         return not state.registered and not rc.facts.get("tag_taken_by")
-    if not state.registered or state.disposal is ast.Disposal.DISPOSED:
+    if not state.registered or state.disposal is ast.Disposal.DISPOSED or rc.on < state.acquired_on:
         return False
     match cmd:
         case ast.DamageAsset():
             return acceptable_damage(cmd, state)
         case ast.RepairAsset():
-            return bool(state.damaged)
+            return bool(state.damaged) and rc.on >= state.damaged_on
         case ast.RequestDisposal():
             return state.disposal is None
         case ast.ApproveDisposal():
-            return state.disposal is ast.Disposal.REQUESTED and rc.actor != state.requested_by
+            return (
+                state.disposal is ast.Disposal.REQUESTED
+                and rc.actor != state.requested_by
+                and rc.on >= state.disposal_on
+            )
         case ast.DisposeAsset():
-            return state.disposal is ast.Disposal.APPROVED
+            return state.disposal is ast.Disposal.APPROVED and rc.on >= state.disposal_on
     return True
 
 
@@ -84,7 +89,7 @@ def asset_refusals(rc: Resolved[Any], state: Any, refusal: HouqinError) -> None:
     if isinstance(refusal, InvalidInput):
         assert isinstance(rc.command, ast.DamageAsset) and live, "invalid input is a damage's, to a registered asset"
     elif isinstance(rc.command, ast.DamageAsset):
-        assert not live, "a damage to a registered asset refused for something else than its input"
+        assert not live or rc.on < state.acquired_on, "a damage refused for something else than its input or day"
 
 
 def disposed_only_once_another_approved(rc: Resolved[Any], before: Any, events: list[DomainEvent], after: Any) -> None:
@@ -99,13 +104,15 @@ def disposed_only_once_another_approved(rc: Resolved[Any], before: Any, events: 
         assert events == []
         return
     (event,) = events
+    if before.registered:
+        assert rc.on >= before.acquired_on, "an act dated before the asset was acquired"
     match event:
         case AssetRegistered():
             assert not before.registered and not rc.facts.get("tag_taken_by"), "a tag on two assets of a campus"
             assert event.registered_by == rc.actor
         case AssetMoved():
             assert (event.from_room, event.to_room) == (before.room, after.room) and event.from_room != event.to_room
-            assert event.moved_on == (cmd.moved_on or today)
+            assert event.moved_on == (cmd.on or today)
         case AssetDamaged():
             assert acceptable_damage(cmd, before) and after.damaged
             if event.cause is DamageCause.WEAR:
@@ -114,14 +121,14 @@ def disposed_only_once_another_approved(rc: Resolved[Any], before: Any, events: 
                 assert event.charge_fen == (before.value_fen if cmd.charge_fen is None else cmd.charge_fen)
                 assert 0 <= event.charge_fen <= before.value_fen
         case AssetRepaired():
-            assert before.damaged and not after.damaged
+            assert before.damaged and not after.damaged and event.repaired_on >= before.damaged_on
         case AssetDisposalRequested():
-            assert event.requested_by == rc.actor and event.requested_on == (cmd.requested_on or today)
+            assert event.requested_by == rc.actor and event.requested_on == (cmd.on or today)
         case AssetDisposalApproved():
             assert event.approved_by == rc.actor != before.requested_by, "a disposal approved by its requester"
-            assert event.approved_on == (cmd.approved_on or today)
+            assert event.approved_on == (cmd.on or today) and event.approved_on >= before.disposal_on
         case AssetDisposed():
-            assert before.disposal is ast.Disposal.APPROVED
+            assert before.disposal is ast.Disposal.APPROVED and event.disposed_on >= before.disposal_on
         case _:
             raise AssertionError(f"unexpected {event!r}")
 
@@ -137,7 +144,7 @@ ASSET_CREATE = st.builds(
         item_id=st.none() | st.just("projector"),
         description=st.just("投影仪"),
         value_fen=st.sampled_from([0, 5000, 350000]),
-        acquired_on=days(),
+        on=days(),
     ),
     st.sampled_from(["", "", "", "main-302-projector"]),  # the handler: the asset of the campus with the tag
 )
@@ -147,7 +154,7 @@ PERSON_DAMAGE = st.builds(
     by_kind=st.sampled_from(list(ChargeAgainst)),
     by_id=st.sampled_from(["g6-1", "lin"]),
     description=st.just("新课桌桌面划痕"),
-    damaged_on=days(),
+    on=days(),
     charge_fen=st.none() | st.sampled_from([1, 5000, 400000]),
 )
 ANY_DAMAGE = st.builds(
@@ -156,7 +163,7 @@ ANY_DAMAGE = st.builds(
     by_kind=st.none() | st.sampled_from(list(ChargeAgainst)),
     by_id=st.none() | st.just("lin"),
     description=st.just("灯泡老化"),
-    damaged_on=days(),
+    on=days(),
     charge_fen=st.none() | st.just(100),
 )
 ASSET = machine(
@@ -166,12 +173,12 @@ ASSET = machine(
     "main-301-projector",
     st.one_of(
         ASSET_CREATE,
-        step(st.builds(ast.MoveAsset, to_room=st.sampled_from(ROOMS), moved_on=DAYS_OR_TODAY)),
+        step(st.builds(ast.MoveAsset, to_room=st.sampled_from(ROOMS), on=DAYS_OR_TODAY)),
         step(PERSON_DAMAGE | ANY_DAMAGE),
-        step(st.builds(ast.RepairAsset, repaired_on=days(), note=TEXTS)),
-        step(st.builds(ast.RequestDisposal, reason=st.just("主板损坏"), requested_on=DAYS_OR_TODAY)),
-        step(st.builds(ast.ApproveDisposal, approved_on=DAYS_OR_TODAY)),
-        step(st.builds(ast.DisposeAsset, disposed_on=days())),
+        step(st.builds(ast.RepairAsset, on=days(), note=TEXTS)),
+        step(st.builds(ast.RequestDisposal, reason=st.just("主板损坏"), on=DAYS_OR_TODAY)),
+        step(st.builds(ast.ApproveDisposal, on=DAYS_OR_TODAY)),
+        step(st.builds(ast.DisposeAsset, on=days())),
     ),
     ["zhou", "xu-vp", "gu"],
     check=disposed_only_once_another_approved,
@@ -188,12 +195,20 @@ def audit_compares_found_with_registered(rc: Resolved[Any], before: Any, events:
     (event,) = events
     assert isinstance(event, RoomAudited)
     assert not before.done and after.done
-    registered, found = set(json.loads(rc.facts["registered"])), rc.command.found_tags
+    acquired, found = json.loads(rc.facts["registered"]), rc.command.found_tags
+    registered = {tag for tag, on in acquired.items() if date.fromisoformat(on) <= rc.command.on}
+    assert not any(date.fromisoformat(acquired[tag]) > rc.command.on for tag in found if tag in acquired)
     assert len(set(event.found_tags)) == len(event.found_tags) and set(event.found_tags) == set(found)
     assert event.found_tags == sorted(set(found), key=found.index), "found tags reordered"
     assert event.missing == sorted(registered - set(found))
     assert event.unregistered == sorted(set(found) - registered)
     assert event.audited_by == rc.actor and event.audit_id == rc.entity_id
+
+
+def found_before_acquired(rc: Resolved[Any]) -> bool:
+    """Whether the audit found a tag whose asset was acquired after the day of the audit."""
+    acquired = json.loads(rc.facts["registered"])
+    return any(date.fromisoformat(acquired[t]) > rc.command.on for t in rc.command.found_tags if t in acquired)
 
 
 ROOM_AUDIT = machine(
@@ -208,15 +223,16 @@ ROOM_AUDIT = machine(
             campus_id=st.just("main"),
             room=st.sampled_from(ROOMS),
             found_tags=st.lists(st.sampled_from([*TAGS, "XJ-2017-0999", "XJ-2017-0998"]), max_size=5),
-            audited_on=days(),
+            on=days(),
         ),
-        st.lists(st.sampled_from(TAGS), max_size=4, unique=True).map(
-            lambda tags: {"registered": json.dumps(sorted(tags), ensure_ascii=False)}
+        # the handler: the tags registered to the room, each with the day its asset was acquired
+        st.lists(st.tuples(st.sampled_from(TAGS), days()), max_size=4, unique_by=lambda t: t[0]).map(
+            lambda tags: {"registered": json.dumps({t: d.isoformat() for t, d in sorted(tags)}, ensure_ascii=False)}
         ),
     ),
     ["zhou", "xu-vp"],
     check=audit_compares_found_with_registered,
-    on_refusal=refused_only_when(lambda rc, state: not state.done),
+    on_refusal=refused_only_when(lambda rc, state: not state.done and not found_before_acquired(rc)),
 )
 
 

@@ -24,6 +24,7 @@ def charge(charge_id: str, **overrides: Any) -> dict[str, Any]:
         "item_id": "broom",
         "quantity": 2,
         "reason": "课间打闹折断笤帚",
+        "at": "2020-11-16T16:00:00+08:00",
     }
     return body | overrides
 
@@ -45,9 +46,9 @@ async def test_a_class_is_charged_at_the_catalogue_price_and_pays_once(world: Sc
     assert (row["amount_fen"], row["against"], row["against_id"], row["status"]) == (3000, "class", "g6-1", "charged")
     assert row["charged_by"] == "zhou"
 
-    paid = await world.post(f"/compensations/{cid}/pay", {"paid_on": "2020-11-20", "receipt_ref": "收据 No. 0012"})
+    paid = await world.post(f"/compensations/{cid}/pay", {"on": "2020-11-20", "receipt_ref": "收据 No. 0012"})
     assert paid.status_code == 200, paid.text
-    again = await world.post(f"/compensations/{cid}/pay", {"paid_on": "2020-11-21", "receipt_ref": "收据 No. 0013"})
+    again = await world.post(f"/compensations/{cid}/pay", {"on": "2020-11-21", "receipt_ref": "收据 No. 0013"})
     assert again.status_code == 409 and again.json()["error"] == "rejected"
     waive = await world.post(f"/compensations/{cid}/waive", {"reason": "x"}, as_="vp-main")
     assert waive.status_code == 409 and waive.json()["error"] == "rejected"
@@ -61,7 +62,7 @@ async def test_a_waived_charge_is_not_paid(world: SchoolWorld) -> None:
     assert (await world.post("/compensations", body)).status_code == 200
     waived = await world.post(f"/compensations/{cid}/waive", {"reason": "家庭困难"}, as_="vp-main")
     assert waived.status_code == 200, waived.text
-    paid = await world.post(f"/compensations/{cid}/pay", {"paid_on": "2020-11-20", "receipt_ref": "r-1"})
+    paid = await world.post(f"/compensations/{cid}/pay", {"on": "2020-11-20", "receipt_ref": "r-1"})
     assert paid.status_code == 409
     assert paid.json()["error"] == "rejected"
     row = await eventually(lambda: charge_row(world, cid, "waived"))
@@ -86,7 +87,7 @@ async def test_an_asset_is_charged_at_its_value(world: SchoolWorld) -> None:
             "item_id": "projector",
             "description": "投影仪",
             "value_fen": 320000,
-            "acquired_on": "2020-09-01",
+            "on": "2020-09-01",
         },
     )
     assert registered.status_code == 200, registered.text
@@ -134,13 +135,13 @@ async def test_a_stale_expected_version_is_a_409_version_conflict(world: SchoolW
     assert (await world.post("/compensations", charge(cid))).status_code == 200
     before = await world.events()
     stale = await world.post(
-        f"/compensations/{cid}/pay", {"paid_on": "2020-11-20", "receipt_ref": "r", "expected_version": 0}
+        f"/compensations/{cid}/pay", {"on": "2020-11-20", "receipt_ref": "r", "expected_version": 0}
     )
     assert stale.status_code == 409
     assert stale.json()["error"] == "version_conflict"
     assert await world.events() == before
     current = await world.post(
-        f"/compensations/{cid}/pay", {"paid_on": "2020-11-20", "receipt_ref": "r", "expected_version": 1}
+        f"/compensations/{cid}/pay", {"on": "2020-11-20", "receipt_ref": "r", "expected_version": 1}
     )
     assert current.status_code == 200
 
@@ -154,7 +155,7 @@ async def test_out_of_scope_or_role_is_a_403(world: SchoolWorld) -> None:
     assert (await world.post("/compensations", charge(cid))).status_code == 200
     assert (await world.post(f"/compensations/{cid}/waive", {"reason": "x"}, as_="teacher-g6")).status_code == 403
     assert (await world.post(f"/compensations/{cid}/waive", {"reason": "x"}, as_="vp-aoyuan")).status_code == 403
-    pay = {"paid_on": "2020-11-20", "receipt_ref": "r"}
+    pay = {"on": "2020-11-20", "receipt_ref": "r"}
     assert (await world.post(f"/compensations/{cid}/pay", pay, as_="manager-aoyuan")).status_code == 403
     assert (await world.post("/compensations/no-such-charge/pay", pay)).status_code == 404
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.days import local_day
 from services.eventkit.envelope import TenantPath
 from services.inventory.compensation import (
@@ -79,8 +80,8 @@ def test_a_damage_charge_carries_the_asset_and_its_amount() -> None:
 
 
 def test_a_charge_is_paid_with_its_receipt() -> None:
-    cmd = PayCompensation(paid_on=date(2020, 11, 20), receipt_ref="收据 0012")
-    assert compensation.when(cmd, given=[CHARGED]) == [PAID]
+    cmd = PayCompensation(on=date(2020, 11, 20), receipt_ref="收据 0012")
+    assert compensation.when(cmd, given=[CHARGED], at=T1) == [PAID]
     assert compensation.given(CHARGED, PAID).status is ChargeStatus.PAID
 
 
@@ -91,17 +92,29 @@ def test_a_charge_is_waived_with_a_reason_on_the_day_at_the_school() -> None:
 
 def test_a_waived_charge_is_not_paid() -> None:
     compensation.refused(
-        PayCompensation(paid_on=date(2020, 11, 22), receipt_ref="r"), given=[CHARGED, WAIVED], match="waived"
+        PayCompensation(on=date(2020, 11, 21), receipt_ref="r"), given=[CHARGED, WAIVED], match="waived", at=T1
     )
 
 
 def test_a_paid_charge_is_neither_waived_nor_paid_again() -> None:
     compensation.refused(WaiveCompensation(reason="x"), given=[CHARGED, PAID], match="paid")
     compensation.refused(
-        PayCompensation(paid_on=date(2020, 11, 22), receipt_ref="r"), given=[CHARGED, PAID], match="paid"
+        PayCompensation(on=date(2020, 11, 21), receipt_ref="r"), given=[CHARGED, PAID], match="paid", at=T1
     )
 
 
 def test_nothing_is_paid_or_waived_before_a_charge() -> None:
-    compensation.refused(PayCompensation(paid_on=date(2020, 11, 22), receipt_ref="r"), match="never raised")
+    compensation.refused(PayCompensation(on=date(2020, 11, 21), receipt_ref="r"), match="never raised", at=T1)
     compensation.refused(WaiveCompensation(reason="x"), match="never raised")
+
+
+def test_nothing_is_paid_or_waived_before_the_day_it_was_charged() -> None:
+    for cmd in (
+        PayCompensation(on=date(2020, 10, 11), receipt_ref="r"),
+        WaiveCompensation(reason="x", on=date(2020, 10, 11)),
+    ):
+        refusal = compensation.refused(cmd, given=[CHARGED], field="on", raises=OutOfOrder, at=T1)
+        assert isinstance(refusal, OutOfOrder) and (refusal.step, refusal.step_time) == ("charged", T0)
+    # the day it was charged, at the school, will do
+    (paid,) = compensation.when(PayCompensation(on=local_day(T0), receipt_ref="r"), given=[CHARGED], at=T1)
+    assert isinstance(paid, CompensationPaid) and paid.paid_on == date(2020, 10, 12)

@@ -85,12 +85,13 @@ def paid_or_waived_once(rc: Resolved[Any], before: Any, events: list[DomainEvent
         assert after.status is cp.ChargeStatus.CHARGED and after.amount_fen == event.amount_fen
         return
     assert before.status is cp.ChargeStatus.CHARGED, "paid or waived twice, or both"
+    assert rc.on >= school_day(before.charged_at), "paid or waived before the day it was charged"
     assert after.amount_fen == before.amount_fen
     if isinstance(event, CompensationPaid):
         assert after.status is cp.ChargeStatus.PAID and event.recorded_by == rc.actor
     else:
         assert isinstance(event, CompensationWaived) and after.status is cp.ChargeStatus.WAIVED
-        assert event.waived_by == rc.actor and event.waived_on == (cmd.waived_on or school_day(rc.at))
+        assert event.waived_by == rc.actor and event.waived_on == (cmd.on or school_day(rc.at))
 
 
 COMPENSATION = machine(
@@ -100,8 +101,8 @@ COMPENSATION = machine(
     CHARGE_ID,
     st.one_of(
         CHARGES,
-        step(st.builds(cp.PayCompensation, paid_on=days(), receipt_ref=st.just("收据 No. 0012"))),
-        step(st.builds(cp.WaiveCompensation, reason=st.just("家庭困难"), waived_on=DAYS_OR_TODAY)),
+        step(st.builds(cp.PayCompensation, on=days(), receipt_ref=st.just("收据 No. 0012"))),
+        step(st.builds(cp.WaiveCompensation, reason=st.just("家庭困难"), on=DAYS_OR_TODAY)),
     ),
     ["zhou", "xinbei-admin"],
     check=paid_or_waived_once,
@@ -110,7 +111,7 @@ COMPENSATION = machine(
         lambda rc, state: (
             state.status is None
             if isinstance(rc.command, cp.ChargeCompensation | cp.ChargeForDamage)
-            else state.status is cp.ChargeStatus.CHARGED
+            else state.status is cp.ChargeStatus.CHARGED and rc.on >= school_day(state.charged_at)
         )
     ),
 )

@@ -2,11 +2,13 @@
 
 The directory, the safety service and the inventory run on one topic namespace, as
 in production: the safety service publishes ``safety.HazardAssignedInHouse``, the
-inventory's reaction opens the repair. The same record delivered again acts once.
+inventory's reaction opens the repair, reported at the time the hazard was assigned. The same
+record delivered again acts once.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -70,7 +72,9 @@ async def test_a_hazard_assigned_in_house_opens_one_repair(make_settings: Settin
     )
     assert reported.status_code == 200, reported.text
     assigned = await safety.client.post(
-        f"/hazards/{hid}/assign", json={"assignee_id": "wang-tech"}, headers=tokens["manager-main"]
+        f"/hazards/{hid}/assign",
+        json={"assignee_id": "wang-tech", "at": "2020-10-12T09:00:00+08:00"},
+        headers=tokens["manager-main"],
     )
     assert assigned.status_code == 200, assigned.text
 
@@ -87,9 +91,15 @@ async def test_a_hazard_assigned_in_house_opens_one_repair(make_settings: Settin
     assert await reported_count(inventory, repair_id) == 1
     # the repair's event carries the hazard's correlation, and the hazard's event as its cause
     caused = await inventory.pool.fetchrow(
-        "SELECT actor, causation_id FROM events WHERE stream_id = $1 AND version = 1", f"repair-{repair_id}"
+        "SELECT actor, causation_id, occurred_at, recorded_at, data->>'reported_at' AS reported_at FROM events "
+        "WHERE stream_id = $1 AND version = 1",
+        f"repair-{repair_id}",
     )
     assert caused["actor"] == "houqin-inventory"
+    # reported when the hazard was assigned in-house (its act), recorded when the reaction ran
+    assigned_at = datetime(2020, 10, 12, 1, 0, tzinfo=UTC)
+    assert caused["occurred_at"] == assigned_at and datetime.fromisoformat(caused["reported_at"]) == assigned_at
+    assert abs(caused["recorded_at"] - datetime.now(UTC)) < timedelta(minutes=5)
 
     # the same HazardAssignedInHouse record delivered again: skipped, still one repair
     runner: ConsumerRunner = next(
@@ -117,7 +127,9 @@ async def test_a_hazard_assigned_in_house_opens_one_repair(make_settings: Settin
 
     # assigned in-house again (to someone else) while the repair is open: the same repair changes hands
     moved = await safety.client.post(
-        f"/hazards/{hid}/assign", json={"assignee_id": "li-guard"}, headers=tokens["manager-main"]
+        f"/hazards/{hid}/assign",
+        json={"assignee_id": "li-guard", "at": "2020-10-13T09:00:00+08:00"},
+        headers=tokens["manager-main"],
     )
     assert moved.status_code == 200, moved.text
 
@@ -127,4 +139,11 @@ async def test_a_hazard_assigned_in_house_opens_one_repair(make_settings: Settin
 
     await eventually(reassigned, timeout=60)
     assert await reported_count(inventory, repair_id) == 1
+    moved_at = await inventory.pool.fetchrow(
+        "SELECT occurred_at, data->>'assigned_at' AS assigned_at FROM events WHERE stream_id = $1 "
+        "AND type = 'inventory.RepairAssigned'",
+        f"repair-{repair_id}",
+    )
+    reassigned_at = datetime(2020, 10, 13, 1, 0, tzinfo=UTC)
+    assert moved_at["occurred_at"] == reassigned_at and datetime.fromisoformat(moved_at["assigned_at"]) == reassigned_at
     assert runner.dead_lettered == 0

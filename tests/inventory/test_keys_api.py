@@ -21,7 +21,7 @@ def key(key_id: str, **extra: Any) -> dict[str, Any]:
         "campus_id": "main",
         "door": "本部 行政楼 301 办公室",
         "holder_id": "huang",
-        "issued_on": "2020-09-01",
+        "on": "2020-09-01",
         "due_on": "2020-10-31",
     } | extra
 
@@ -47,7 +47,7 @@ async def test_a_key_goes_out_is_overdue_comes_back_and_goes_out_again(world: Sc
     # another campus's manager does not see it
     assert await listed(world, "/keys", kid, as_="manager-aoyuan") is None
 
-    returned = await world.post(f"/keys/{kid}/return", {"returned_on": "2020-11-06"})
+    returned = await world.post(f"/keys/{kid}/return", {"on": "2020-11-06"})
     assert returned.status_code == 200, returned.text
 
     async def back() -> bool:
@@ -58,7 +58,7 @@ async def test_a_key_goes_out_is_overdue_comes_back_and_goes_out_again(world: Sc
     assert await listed(world, "/keys/outstanding", kid) is None
     assert await listed(world, "/keys/overdue", kid, as_of="2020-11-10") is None
 
-    again = await world.post("/keys", key(kid, holder_id="sun", issued_on="2020-11-09", due_on="2021-01-31"))
+    again = await world.post("/keys", key(kid, holder_id="sun", on="2020-11-09", due_on="2021-01-31"))
     assert again.status_code == 200, again.text
 
     async def out_again() -> Any:
@@ -73,30 +73,30 @@ async def test_a_key_goes_out_is_overdue_comes_back_and_goes_out_again(world: Sc
 async def test_a_holder_reports_their_key_lost_and_it_can_be_issued_again(world: SchoolWorld) -> None:
     kid = uid("lab")
     assert (await world.post("/keys", key(kid, holder_id="huang"))).status_code == 200
-    other = await world.post(f"/keys/{kid}/lost", {"reported_on": "2020-11-03"}, as_="teacher2-g6")
+    other = await world.post(f"/keys/{kid}/lost", {"on": "2020-11-03"}, as_="teacher2-g6")
     assert other.status_code == 403  # neither the holder nor a manager
-    lost = await world.post(f"/keys/{kid}/lost", {"reported_on": "2020-11-03", "lock_changed": False}, as_="teacher-g6")
+    lost = await world.post(f"/keys/{kid}/lost", {"on": "2020-11-03", "lock_changed": False}, as_="teacher-g6")
     assert lost.status_code == 200, lost.text
-    refused = await world.post(f"/keys/{kid}/return", {"returned_on": "2020-11-04"})
+    refused = await world.post(f"/keys/{kid}/return", {"on": "2020-11-04"})
     assert refused.status_code == 409 and refused.json()["error"] == "rejected"
 
     async def is_lost() -> Any:
         return await listed(world, "/keys", kid, state="lost")
 
     assert (await eventually(is_lost))["lost_on"] == "2020-11-03"
-    reissued = await world.post("/keys", key(kid, holder_id="sun", issued_on="2020-11-05", due_on="2020-12-31"))
+    reissued = await world.post("/keys", key(kid, holder_id="sun", on="2020-11-05", due_on="2020-12-31"))
     assert reissued.status_code == 200, reissued.text
 
 
 async def test_a_key_returned_twice_is_refused(world: SchoolWorld) -> None:
     kid = uid("gate")
     assert (await world.post("/keys", key(kid))).status_code == 200
-    assert (await world.post(f"/keys/{kid}/return", {"returned_on": "2020-10-01"})).status_code == 200
+    assert (await world.post(f"/keys/{kid}/return", {"on": "2020-10-01"})).status_code == 200
     before = await world.events()
-    twice = await world.post(f"/keys/{kid}/return", {"returned_on": "2020-10-02"})
+    twice = await world.post(f"/keys/{kid}/return", {"on": "2020-10-02"})
     assert twice.status_code == 409 and twice.json()["error"] == "rejected"
-    out = await world.post("/keys", key(kid, issued_on="2020-09-15"))  # before it came back
-    assert out.status_code == 409 and out.json()["field"] == "issued_on"
+    out = await world.post("/keys", key(kid, on="2020-09-15"))  # before it came back
+    assert out.status_code == 409 and (out.json()["error"], out.json()["field"]) == ("out_of_order", "on")
     assert await world.events() == before
 
 
@@ -104,11 +104,11 @@ async def test_a_stale_expected_version_is_a_conflict(world: SchoolWorld) -> Non
     kid = uid("store")
     assert (await world.post("/keys", key(kid))).status_code == 200
     before = await world.events()
-    stale = await world.post(f"/keys/{kid}/return", {"returned_on": "2020-10-01", "expected_version": 0})
+    stale = await world.post(f"/keys/{kid}/return", {"on": "2020-10-01", "expected_version": 0})
     assert stale.status_code == 409
     assert stale.json()["error"] == "version_conflict" and stale.json()["field"] == "expected_version"
     assert await world.events() == before
-    fresh = await world.post(f"/keys/{kid}/return", {"returned_on": "2020-10-01", "expected_version": 1})
+    fresh = await world.post(f"/keys/{kid}/return", {"on": "2020-10-01", "expected_version": 1})
     assert fresh.status_code == 200, fresh.text
 
 
@@ -119,7 +119,7 @@ async def test_a_stale_expected_version_is_a_conflict(world: SchoolWorld) -> Non
         ({"due_on": "2020-08-31"}, "due_on"),
         ({"campus_id": "nowhere"}, "campus_id"),
         ({"key_id": "Has Spaces"}, "key_id"),
-        ({"issued_on": "yesterday"}, "issued_on"),
+        ({"on": "yesterday"}, "on"),
         ({"door": ""}, "door"),
         ({"colour": "red"}, "colour"),
     ],
@@ -137,8 +137,8 @@ async def test_bad_returns_and_queries_are_422(world: SchoolWorld) -> None:
     kid = uid("cupboard")
     assert (await world.post("/keys", key(kid))).status_code == 200
     before = await world.events()
-    response = await world.post(f"/keys/{kid}/return", {"returned_on": "soon"})
-    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "returned_on"
+    response = await world.post(f"/keys/{kid}/return", {"on": "soon"})
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "on"
     assert await world.events() == before
     bad_state = await world.get("/keys", state="misplaced")
     assert bad_state.status_code == 422 and bad_state.json()["detail"][0]["field"] == "query.state"
@@ -154,11 +154,9 @@ async def test_out_of_scope_is_forbidden_and_appends_nothing(world: SchoolWorld)
     assert await world.events() == before
     assert (await world.post("/keys", key(kid))).status_code == 200
     before = await world.events()
-    assert (
-        await world.post(f"/keys/{kid}/return", {"returned_on": "2020-10-01"}, as_="manager-aoyuan")
-    ).status_code == 403
-    assert (await world.post(f"/keys/{kid}/return", {"returned_on": "2020-10-01"}, as_="guard-main")).status_code == 403
+    assert (await world.post(f"/keys/{kid}/return", {"on": "2020-10-01"}, as_="manager-aoyuan")).status_code == 403
+    assert (await world.post(f"/keys/{kid}/return", {"on": "2020-10-01"}, as_="guard-main")).status_code == 403
     assert (await world.get("/keys", as_="parent-yao")).status_code == 403
     assert await world.events() == before
-    assert (await world.post("/keys/nothing-here/return", {"returned_on": "2020-10-01"})).status_code == 404
+    assert (await world.post("/keys/nothing-here/return", {"on": "2020-10-01"})).status_code == 404
     assert (await world.get(f"/keys/{kid}", as_="manager-aoyuan")).status_code == 404

@@ -44,9 +44,9 @@ def key_allowed(rc: Resolved[Any], state: Any) -> bool:
         return (
             state.status is not ky.KeyStatus.ISSUED
             and (state.status is None or cmd.campus_id == state.campus_id)
-            and (state.back_on is None or cmd.issued_on >= state.back_on)
+            and (state.back_on is None or cmd.on >= state.back_on)
         )
-    back = cmd.returned_on if isinstance(cmd, ky.ReturnKey) else cmd.reported_on
+    back = cmd.on
     return state.status is ky.KeyStatus.ISSUED and back >= state.issued_on
 
 
@@ -57,7 +57,7 @@ ISSUE_KEY = step(
             campus_id=campus,
             door="本部 行政楼 301 办公室",
             holder_id=holder,
-            issued_on=issued,
+            on=issued,
             due_on=issued + timedelta(days=lent),
         ),
         st.sampled_from(["main", "main", "aoyuan"]),
@@ -73,8 +73,8 @@ KEY = machine(
     "main-office-301",
     st.one_of(
         ISSUE_KEY,
-        step(st.builds(ky.ReturnKey, returned_on=days())),
-        step(st.builds(ky.ReportKeyLost, reported_on=days(), lock_changed=st.booleans(), note=st.just("锁芯已更换"))),
+        step(st.builds(ky.ReturnKey, on=days())),
+        step(st.builds(ky.ReportKeyLost, on=days(), lock_changed=st.booleans(), note=st.just("锁芯已更换"))),
     ),
     ["zhou", "gu"],
     check=one_holder_at_a_time,

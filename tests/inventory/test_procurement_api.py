@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+from services.eventkit.days import local_day
 from tests.conftest import eventually
 from tests.kafka_helpers import produce_raw, read_topic
 from tests.school import SchoolWorld
@@ -19,8 +22,8 @@ async def on_hand(world: SchoolWorld, campus: str, item: str) -> int:
     return next((row["on_hand"] for row in page["items"] if row["item_id"] == item), 0)
 
 
-def request(pid: str, category: str = "everyday", campus: str = "main") -> dict[str, Any]:
-    return {
+def request(pid: str, category: str = "everyday", campus: str = "main", **extra: Any) -> dict[str, Any]:
+    return extra | {
         "purchase_id": pid,
         "campus_id": campus,
         "category": category,
@@ -40,8 +43,10 @@ BOUGHT = {
         {"line": 1, "quantity": 1, "unit_price_fen": 340000},
         {"line": 2, "quantity": 1, "unit_price_fen": 19000},
     ],
-    "bought_on": "2020-10-14",
+    "on": "2020-10-14",
 }
+ASKED = {"at": "2020-10-09T10:00:00+08:00"}
+APPROVED = {"at": "2020-10-10T09:00:00+08:00"}
 
 
 async def test_an_everyday_purchase_accepted_by_the_vice_principal_puts_consumables_into_stock_once(
@@ -49,17 +54,17 @@ async def test_an_everyday_purchase_accepted_by_the_vice_principal_puts_consumab
 ) -> None:
     pid = uid("brooms")
     before = await on_hand(world, "main", "broom")
-    assert (await world.post("/purchases", request(pid), as_="teacher-g6")).status_code == 200
-    assert (await world.post(f"/purchases/{pid}/approve", {"note": "同意"})).status_code == 200
-    early = await world.post(
-        f"/purchases/{pid}/settle", {"invoice_ref": "x", "amount_fen": 1, "settled_on": "2020-10-20"}
-    )
+    assert (await world.post("/purchases", request(pid, **ASKED), as_="teacher-g6")).status_code == 200
+    assert (await world.post(f"/purchases/{pid}/approve", {"note": "同意"} | APPROVED)).status_code == 200
+    early = await world.post(f"/purchases/{pid}/settle", {"invoice_ref": "x", "amount_fen": 1, "on": "2020-10-20"})
     assert early.status_code == 409  # nothing is settled before it is accepted
     assert (await world.post(f"/purchases/{pid}/bought", BOUGHT)).status_code == 200
     # an acceptance-team member does not sign an everyday purchase; the vice principal of main does
     assert (await world.post(f"/purchases/{pid}/acceptance", {}, as_="team-a")).status_code == 403
     assert (await world.post(f"/purchases/{pid}/acceptance", {}, as_="vp-aoyuan")).status_code == 403
-    accepted = await world.post(f"/purchases/{pid}/acceptance", {"note": "数量质量无误"}, as_="vp-main")
+    accepted = await world.post(
+        f"/purchases/{pid}/acceptance", {"note": "数量质量无误", "at": "2020-10-15T14:00:00+08:00"}, as_="vp-main"
+    )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["events"] == ["inventory.AcceptanceSigned", "inventory.PurchaseAccepted"]
 
@@ -81,7 +86,7 @@ async def test_an_everyday_purchase_accepted_by_the_vice_principal_puts_consumab
     assert received == 1
     settled = await world.post(
         f"/purchases/{pid}/settle",
-        {"invoice_ref": "发票 No. 03217788", "amount_fen": 401000, "settled_on": "2020-10-20"},
+        {"invoice_ref": "发票 No. 03217788", "amount_fen": 401000, "on": "2020-10-20"},
     )
     assert settled.status_code == 200
     await eventually(lambda: _equals(on_hand(world, "main", "broom"), before + 30))
@@ -89,10 +94,10 @@ async def test_an_everyday_purchase_accepted_by_the_vice_principal_puts_consumab
 
 async def test_a_major_purchase_needs_two_acceptance_members_and_never_the_requester(world: SchoolWorld) -> None:
     pid = uid("major")
-    await world.post("/purchases", request(pid, category="major"), as_="manager-main")
-    own = await world.post(f"/purchases/{pid}/approve", {})
+    await world.post("/purchases", request(pid, category="major", **ASKED), as_="manager-main")
+    own = await world.post(f"/purchases/{pid}/approve", APPROVED)
     assert own.status_code == 409  # the requester does not approve their own request
-    assert (await world.post(f"/purchases/{pid}/approve", {}, as_="vp-main")).status_code == 200
+    assert (await world.post(f"/purchases/{pid}/approve", APPROVED, as_="vp-main")).status_code == 200
     assert (await world.post(f"/purchases/{pid}/bought", BOUGHT)).status_code == 200
     one = await world.post(f"/purchases/{pid}/acceptance", {}, as_="team-a")
     assert one.json()["events"] == ["inventory.AcceptanceSigned"]
@@ -100,6 +105,53 @@ async def test_a_major_purchase_needs_two_acceptance_members_and_never_the_reque
     assert twice.status_code == 409
     two = await world.post(f"/purchases/{pid}/acceptance", {}, as_="team-b")
     assert two.json()["events"] == ["inventory.AcceptanceSigned", "inventory.PurchaseAccepted"]
+
+
+async def test_a_purchase_accepted_last_month_keeps_its_own_time_and_none_is_accepted_before_it_was_bought(
+    world: SchoolWorld,
+) -> None:
+    pid = uid("past")
+    now = datetime.now(UTC)
+    asked, approved, bought_on = now - timedelta(days=40), now - timedelta(days=39), local_day(now - timedelta(days=38))
+    assert (await world.post("/purchases", request(pid, at=asked.isoformat()), as_="teacher-g6")).status_code == 200
+    assert (await world.post(f"/purchases/{pid}/approve", {"at": approved.isoformat()})).status_code == 200
+    bought = await world.post(f"/purchases/{pid}/bought", BOUGHT | {"on": bought_on.isoformat()})
+    assert bought.status_code == 200, bought.text
+
+    # signed for the day before the goods were bought: refused, naming the field, and nothing appended
+    before = await world.events()
+    backwards = await world.post(f"/purchases/{pid}/acceptance", {"at": approved.isoformat()}, as_="vp-main")
+    assert backwards.status_code == 409, backwards.text
+    assert backwards.json() | {"reason": ""} == {
+        "error": "out_of_order",
+        "reason": "",
+        "field": "at",
+        "step": "bought",
+        "step_time": bought_on.isoformat(),
+    }
+    assert await world.events() == before
+
+    last_month = (now - timedelta(days=30)).replace(microsecond=0)
+    accepted = await world.post(f"/purchases/{pid}/acceptance", {"at": last_month.isoformat()}, as_="vp-main")
+    assert accepted.status_code == 200, accepted.text
+    rows = await world.service.pool.fetch(
+        "SELECT type, occurred_at, recorded_at, data FROM events WHERE stream_id = $1 ORDER BY version",
+        f"purchase-{pid}",
+    )
+    times = {row["type"]: row for row in rows}
+    for kind, at in [
+        ("inventory.PurchaseRequested", asked),
+        ("inventory.PurchaseApproved", approved),
+        ("inventory.AcceptanceSigned", last_month),
+        ("inventory.PurchaseAccepted", last_month),
+    ]:
+        # the act keeps its own time; the time it was recorded is the server's, today
+        assert times[kind]["occurred_at"] == at, kind
+        assert abs(times[kind]["recorded_at"] - now) < timedelta(minutes=5), kind
+    data = times["inventory.PurchaseAccepted"]["data"]
+    accepted_at = (json.loads(data) if isinstance(data, str) else data)["accepted_at"]
+    assert datetime.fromisoformat(accepted_at) == last_month
+    assert local_day(times["inventory.PurchaseMade"]["occurred_at"]) == bought_on
 
 
 async def _equals(value: Any, expected: object) -> bool:

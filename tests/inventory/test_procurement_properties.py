@@ -1,26 +1,39 @@
 """Property tests of the procurement decider: a purchase is accepted only with enough distinct signers
-other than the requester, and a settled one changes no more.
+other than the requester, a settled one changes no more, and no step is dated before the one it follows.
 
 The machine, and what it checks of every decider: ``tests/properties.py``.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import strategies as st
 
+from services.eventkit.days import local_day
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent
 from services.inventory import procurement as pc
-from services.inventory.events import INVENTORY_EVENTS, PurchaseCategory
-from tests.properties import QUANTITIES, QUIET, REASONS, DeciderMachine, days, machine, machine_ids, run_machine, step
+from services.inventory.events import (
+    INVENTORY_EVENTS,
+    AcceptanceSigned,
+    PurchaseApproved,
+    PurchaseCategory,
+    PurchaseMade,
+    PurchaseRejected,
+    PurchaseSettled,
+)
+from tests.properties import QUANTITIES, QUIET, REASONS, DeciderMachine, machine, machine_ids, run_machine, step
 
 pytestmark = QUIET
 
 
 LINE_ITEMS = st.sampled_from(["broom", "gloves", "projector", None])
+# days near the machine's clock (which starts on 1 September 2020 and moves up to 3 days a command),
+# so that a purchase is often bought after its approval and settled after its acceptance
+NEAR_DAYS = st.integers(0, 30).map(lambda d: date(2020, 9, 1) + timedelta(days=d))
 
 
 def accepted_by_enough_others(rc: Resolved[Any], before: Any, events: list[DomainEvent], after: Any) -> None:
@@ -38,6 +51,16 @@ def accepted_by_enough_others(rc: Resolved[Any], before: Any, events: list[Domai
         ]
     if before.status is pc.PurchaseStatus.SETTLED:
         raise AssertionError("a settled purchase changed")
+    # no step is dated before the one it follows
+    for event in events:
+        if isinstance(event, PurchaseApproved | PurchaseRejected):
+            assert before.requested_at is not None and rc.at >= before.requested_at, "decided before it was asked"
+        if isinstance(event, PurchaseMade):
+            assert before.approved_at is not None and event.bought_on >= local_day(before.approved_at)
+        if isinstance(event, AcceptanceSigned):
+            assert before.bought_on is not None and local_day(event.signed_at) >= before.bought_on
+        if isinstance(event, PurchaseSettled):
+            assert before.accepted_at is not None and event.settled_on >= local_day(before.accepted_at)
 
 
 PURCHASE_CREATE = step(
@@ -83,7 +106,7 @@ PURCHASE = machine(
                     min_size=1,
                     max_size=3,
                 ),
-                bought_on=days(),
+                on=NEAR_DAYS,
             )
         ),
         step(
@@ -95,7 +118,7 @@ PURCHASE = machine(
                 pc.SettlePurchase,
                 invoice_ref=st.just("发票 No. 1"),
                 amount_fen=st.integers(0, 10**6),
-                settled_on=days(),
+                on=NEAR_DAYS,
             )
         ),
     ),

@@ -41,13 +41,13 @@ async def test_a_repair_goes_round_with_its_turnaround(world: SchoolWorld) -> No
     assert waiting["source"] == "reported" and waiting["hazard_id"] is None
     assert waiting["age_hours"] >= 0 and waiting["age_days"] == 0
 
-    early = await world.post(f"/repairs/{rid}/done", {"done_at": now()})
+    early = await world.post(f"/repairs/{rid}/done", {"at": now()})
     assert early.status_code == 409  # assigned before it is done
     assigned = await world.post(f"/repairs/{rid}/assign", {"assignee_id": "wang-tech"})
     assert assigned.status_code == 200, assigned.text
     premature = await world.post(f"/repairs/{rid}/verify", {}, as_="manager-both")
     assert premature.status_code == 409  # done before it is verified
-    done = await world.post(f"/repairs/{rid}/done", {"done_at": now(), "note": "更换门锁"}, as_="tech-main")
+    done = await world.post(f"/repairs/{rid}/done", {"at": now(), "note": "更换门锁"}, as_="tech-main")
     assert done.status_code == 200, done.text
     own = await world.post(f"/repairs/{rid}/verify", {}, as_="manager-main")
     assert own.status_code == 200, own.text  # zhou assigned it; wang-tech did it
@@ -72,19 +72,19 @@ async def test_the_one_who_did_it_does_not_verify_it(world: SchoolWorld) -> None
     assert (await world.post("/repairs", repair(rid), as_="tech-main")).status_code == 200
     assert (await world.post(f"/repairs/{rid}/assign", {"assignee_id": "li-guard"})).status_code == 200
     # wang-tech is not the assignee, nor a manager
-    assert (await world.post(f"/repairs/{rid}/done", {"done_at": now()}, as_="tech-main")).status_code == 403
-    assert (await world.post(f"/repairs/{rid}/done", {"done_at": now()}, as_="guard-main")).status_code == 200
+    assert (await world.post(f"/repairs/{rid}/done", {"at": now()}, as_="tech-main")).status_code == 403
+    assert (await world.post(f"/repairs/{rid}/done", {"at": now()}, as_="guard-main")).status_code == 200
     before = await world.events()
     own = await world.post(f"/repairs/{rid}/verify", {}, as_="guard-main")
     assert own.status_code == 403  # a guard does not verify
-    mine = await world.post(f"/repairs/{rid}/done", {"done_at": now()})
+    mine = await world.post(f"/repairs/{rid}/done", {"at": now()})
     assert mine.status_code == 409  # already done
     assert await world.events() == before
     # done by a manager, then that manager may not verify it
     rid2 = uid("tap")
     assert (await world.post("/repairs", repair(rid2), as_="guard-main")).status_code == 200
     assert (await world.post(f"/repairs/{rid2}/assign", {"assignee_id": "wang-tech"})).status_code == 200
-    assert (await world.post(f"/repairs/{rid2}/done", {"done_at": now()})).status_code == 200
+    assert (await world.post(f"/repairs/{rid2}/done", {"at": now()})).status_code == 200
     refused = await world.post(f"/repairs/{rid2}/verify", {})
     assert refused.status_code == 409 and refused.json()["error"] == "rejected"
     assert (await world.post(f"/repairs/{rid2}/verify", {}, as_="manager-both")).status_code == 200
@@ -127,7 +127,7 @@ async def test_bad_reports_name_the_field_and_append_nothing(
         ("assign", {"assignee_id": "nobody"}, "assignee_id"),
         ("assign", {"assignee_id": "chen-clean"}, "assignee_id"),  # works on aoyuan
         ("assign", {}, "assignee_id"),
-        ("done", {"done_at": "soon"}, "done_at"),
+        ("done", {"at": "soon"}, "at"),
         ("verify", {"passed": True}, "passed"),
     ],
 )

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from services.eventkit.acts import InTheFuture, OutOfOrder
 from services.eventkit.envelope import TenantPath
 from services.inventory.events import RepairAssigned, RepairDone, RepairReported, RepairSource, RepairVerified
 from services.inventory.repairs import (
@@ -22,7 +23,7 @@ from services.inventory.repairs import (
     VerifyRepair,
     hazard_repair_id,
 )
-from tests.deciders import Stream
+from tests.deciders import Stream, resolved
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 T0 = datetime(2020, 10, 12, 8, 0, tzinfo=UTC)
@@ -61,7 +62,7 @@ def test_ids_of_hazards_repairs_are_not_for_reports() -> None:
 
 def test_a_repair_goes_round_and_is_verified_by_someone_else() -> None:
     assert repair.when(AssignRepair(assignee_id="wang-tech"), given=[REPORTED], at=T1) == [ASSIGNED]
-    done = repair.when(CompleteRepair(done_at=T2, note="更换门锁"), given=[REPORTED, ASSIGNED], actor="wang-tech")
+    done = repair.when(CompleteRepair(at=T2, note="更换门锁"), given=[REPORTED, ASSIGNED], actor="wang-tech")
     assert done == [DONE]
     assert repair.when(VerifyRepair(), given=[REPORTED, ASSIGNED, DONE]) == [VERIFIED]
     assert repair.given(REPORTED, ASSIGNED, DONE, VERIFIED).status is RepairStatus.VERIFIED
@@ -79,7 +80,7 @@ def test_the_one_who_did_it_does_not_verify_it() -> None:
 
 
 def test_a_repair_is_assigned_before_it_is_done() -> None:
-    repair.refused(CompleteRepair(done_at=T2), given=[REPORTED], actor="wang-tech")
+    repair.refused(CompleteRepair(at=T2), given=[REPORTED], actor="wang-tech")
 
 
 def test_a_repair_is_done_before_it_is_verified() -> None:
@@ -89,17 +90,25 @@ def test_a_repair_is_done_before_it_is_verified() -> None:
 
 
 def test_done_once_after_the_report_and_not_in_advance() -> None:
-    repair.refused(CompleteRepair(done_at=T2), given=[REPORTED, ASSIGNED, DONE], actor="wang-tech")
+    repair.refused(CompleteRepair(at=T2), given=[REPORTED, ASSIGNED, DONE], actor="wang-tech")
     repair.refused(
-        CompleteRepair(done_at=T0 - timedelta(hours=1)), given=[REPORTED, ASSIGNED], actor="wang-tech", field="done_at"
+        CompleteRepair(at=T0 - timedelta(hours=1)),
+        given=[REPORTED, ASSIGNED],
+        actor="wang-tech",
+        field="at",
+        raises=OutOfOrder,
     )
     repair.refused(
-        CompleteRepair(done_at=T3 + timedelta(days=1)), given=[REPORTED, ASSIGNED], actor="wang-tech", field="done_at"
+        CompleteRepair(at=T3 + timedelta(days=1)),
+        given=[REPORTED, ASSIGNED],
+        actor="wang-tech",
+        field="at",
+        raises=InTheFuture,
     )
 
 
 def test_nothing_is_done_to_a_repair_never_reported() -> None:
-    for cmd in (AssignRepair(assignee_id="wang-tech"), CompleteRepair(done_at=T2), VerifyRepair()):
+    for cmd in (AssignRepair(assignee_id="wang-tech"), CompleteRepair(at=T2), VerifyRepair()):
         repair.refused(cmd)
 
 
@@ -120,7 +129,6 @@ HAZARD_REPAIR = OpenRepairForHazard(
     description="窨井盖下沉",
     assignee_id="wang-tech",
     reported_by="zhou",
-    reported_at=T1,
 )
 FROM_HAZARD = RepairReported(
     repair_id="r1",
@@ -136,20 +144,24 @@ FROM_HAZARD = RepairReported(
 
 
 def test_a_hazard_opens_a_repair_already_assigned_and_only_one() -> None:
-    assert repair.when(HAZARD_REPAIR, actor="houqin-inventory") == [FROM_HAZARD]
+    # reported when the hazard was assigned (T1, the act time of the event the reaction answers),
+    # not when the reaction ran (T3)
+    answered = resolved(HAZARD_REPAIR, MAIN, "r1", actor="houqin-inventory", at=T1, received=T3)
+    assert list(Repair.decide(answered, Repair.initial_state)) == [FROM_HAZARD]
     state = repair.given(FROM_HAZARD)
     assert state.status is RepairStatus.ASSIGNED and state.assignee_id == "wang-tech"
     repair.refused(HAZARD_REPAIR, given=[FROM_HAZARD], actor="houqin-inventory")
     # it is done straight away by its assignee
-    (done,) = repair.when(CompleteRepair(done_at=T2), given=[FROM_HAZARD], actor="wang-tech")
+    (done,) = repair.when(CompleteRepair(at=T2), given=[FROM_HAZARD], actor="wang-tech")
     assert isinstance(done, RepairDone)
 
 
 def test_a_hazard_assigned_again_moves_its_open_repair_and_leaves_a_done_one_alone() -> None:
-    same = ReassignForHazard(assignee_id="wang-tech", assigned_by="zhou", assigned_at=T2)
-    other = ReassignForHazard(assignee_id="li-guard", assigned_by="zhou", assigned_at=T2)
+    same = ReassignForHazard(assignee_id="wang-tech", assigned_by="zhou")
+    other = ReassignForHazard(assignee_id="li-guard", assigned_by="zhou")
     assert repair.when(same, given=[FROM_HAZARD]) == []
-    assert repair.when(other, given=[FROM_HAZARD]) == [
+    answered = resolved(other, MAIN, "r1", actor="houqin-inventory", at=T2, received=T3)
+    assert list(Repair.decide(answered, repair.given(FROM_HAZARD))) == [
         RepairAssigned(repair_id="r1", assignee_id="li-guard", assigned_by="zhou", assigned_at=T2)
     ]
     done = RepairDone(repair_id="r1", done_by="wang-tech", done_at=T2)
@@ -181,3 +193,34 @@ def test_every_example_is_a_valid_command(model: Any) -> None:
     assert examples
     for example in examples:
         model.model_validate(example)
+
+
+@pytest.mark.parametrize(
+    ("command", "given", "step", "step_time"),
+    [
+        (AssignRepair(assignee_id="wang-tech", at=T0 - timedelta(minutes=1)), [REPORTED], "reported", T0),
+        (AssignRepair(assignee_id="li-guard", at=T1 - timedelta(minutes=1)), [REPORTED, ASSIGNED], "assigned", T1),
+        (CompleteRepair(at=T1 - timedelta(minutes=1)), [REPORTED, ASSIGNED], "assigned", T1),
+        (
+            CompleteRepair(at=T0 - timedelta(minutes=1)),
+            [FROM_HAZARD.model_copy(update={"reported_at": T0})],
+            "reported",
+            T0,
+        ),
+        (VerifyRepair(at=T2 - timedelta(minutes=1)), [REPORTED, ASSIGNED, DONE], "done", T2),
+    ],
+)
+def test_no_step_is_dated_before_the_step_it_follows(
+    command: Any, given: list[Any], step: str, step_time: datetime
+) -> None:
+    refusal = repair.refused(command, given=given, actor="gu", field="at", raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and (refusal.step, refusal.step_time) == (step, step_time)
+
+
+def test_a_past_step_is_recorded_at_its_own_time_not_when_it_was_typed() -> None:
+    (reported,) = repair.when(
+        ReportRepair(repair_id="r1", campus_id="main", place="p", description="d", at=T0), actor="li-guard"
+    )
+    assert isinstance(reported, RepairReported) and reported.reported_at == T0
+    (verified,) = repair.when(VerifyRepair(), given=[REPORTED, ASSIGNED, DONE], actor="gu")
+    assert isinstance(verified, RepairVerified) and verified.verified_at == T3  # no time given: when it arrived

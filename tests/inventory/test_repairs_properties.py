@@ -1,5 +1,5 @@
-"""Property tests of the repairs' decider: a repair is verified by someone other than who did it, and a
-hazard's done repair is not reassigned.
+"""Property tests of the repairs' decider: a repair is verified by someone other than who did it, a
+hazard's done repair is not reassigned, and no step is dated before the one it follows.
 
 The machine, and what it checks of every decider: ``tests/properties.py``.
 """
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent
 from services.inventory import repairs as rp
-from services.inventory.events import INVENTORY_EVENTS
+from services.inventory.events import INVENTORY_EVENTS, RepairDone, RepairVerified
 from tests.properties import NAMES, QUIET, DeciderMachine, machine, machine_ids, run_machine, step, times
 
 pytestmark = QUIET
@@ -26,6 +26,10 @@ def verified_by_someone_else(rc: Resolved[Any], before: Any, events: list[Domain
     if isinstance(rc.command, rp.ReassignForHazard) and events:
         # the hazard's rework is the hazard's: a done repair is not reassigned
         assert len(events) == 1 and before.status in (rp.RepairStatus.REPORTED, rp.RepairStatus.ASSIGNED)
+    for event in events:
+        if isinstance(event, RepairDone | RepairVerified) or isinstance(rc.command, rp.AssignRepair):
+            # no step of the repair's own is dated before the one it follows
+            assert before.last_step_at is None or rc.at >= before.last_step_at, "a step before the one it follows"
 
 
 REPAIR_CREATE = step(
@@ -37,7 +41,6 @@ REPAIR_CREATE = step(
         description=st.just("窨井盖下沉"),
         assignee_id=st.sampled_from(["wang-tech", "li-guard"]),
         reported_by=st.just("zhou"),
-        reported_at=times(),
     )
 )
 REPAIR = machine(
@@ -52,11 +55,10 @@ REPAIR = machine(
                 rp.ReassignForHazard,
                 assignee_id=st.sampled_from(["wang-tech", "li-guard"]),
                 assigned_by=st.just("zhou"),
-                assigned_at=times(),
             )
         ),
         step(st.builds(rp.AssignRepair, assignee_id=st.sampled_from(["wang-tech", "li-guard"]))),
-        step(st.builds(rp.CompleteRepair, done_at=times(120), note=st.just("更换井盖"))),
+        step(st.builds(rp.CompleteRepair, at=times(120), note=st.just("更换井盖"))),
         step(st.builds(rp.VerifyRepair)),
     ),
     ["zhou", "gu", "wang-tech", "li-guard"],

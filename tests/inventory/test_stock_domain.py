@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import TenantPath
 from services.inventory.events import (
     AcceptanceSigned,
@@ -67,6 +68,19 @@ def test_stock_never_goes_below_zero() -> None:
     issued = StockIssued(**(stock.when(issue(5), given=[received(5)])[0].model_dump()))
     err = stock.refused(issue(1, line=2), given=[received(5), issued], field="lines.2.quantity")
     assert "0" in err.reason
+
+
+def test_stock_is_not_issued_before_the_goods_it_holds_were_received() -> None:
+    refusal = stock.refused(
+        issue(1, line=1), given=[received(5)], at=T - timedelta(minutes=1), field="at", raises=OutOfOrder
+    )
+    assert isinstance(refusal, OutOfOrder) and (refusal.step, refusal.step_time) == ("received", T)
+    # a receipt dated earlier than the latest one does not move it back
+    earlier = received(5).model_copy(update={"received_at": T - timedelta(days=1)})
+    stock.refused(issue(1), given=[received(5), earlier], at=T - timedelta(minutes=1), field="at", raises=OutOfOrder)
+    # nor does an issue: it is the goods received that an issue draws on
+    issued = StockIssued(**(stock.when(issue(1), given=[received(5)], at=T + timedelta(hours=2))[0].model_dump()))
+    assert stock.when(issue(1), given=[received(5), issued], at=T + timedelta(hours=1)) != []
 
 
 def test_a_count_becomes_the_book_and_an_equal_count_changes_nothing() -> None:
@@ -146,7 +160,7 @@ MADE = PurchaseMade(
     bought_on=date(2020, 10, 14),
 )
 SIGN = {"as_role": "acceptance_member", "quorum": "2", "consumables": "broom"}
-purchase = Stream(Purchase, MAIN, "x1", actor="zhou", at=T)
+purchase = Stream(Purchase, MAIN, "x1", actor="zhou", at=datetime(2020, 10, 21, 2, 0, tzinfo=UTC))
 
 
 def test_the_requester_never_signs_their_own_acceptance() -> None:
@@ -182,7 +196,7 @@ def test_an_everyday_purchase_is_accepted_by_one_vice_principal() -> None:
 
 def test_settlement_needs_acceptance_first_and_approval_needs_someone_else() -> None:
     purchase.refused(
-        SettlePurchase(invoice_ref="发票", amount_fen=1, settled_on=date(2020, 10, 20)),
+        SettlePurchase(invoice_ref="发票", amount_fen=1, on=date(2020, 10, 20)),
         given=[requested(PurchaseCategory.EVERYDAY), APPROVED, MADE],
         match="after its acceptance",
     )

@@ -15,12 +15,11 @@ def uid(prefix: str) -> str:
 
 
 def start(stocktake_id: str, campus: str = "main", **overrides: Any) -> dict[str, Any]:
-    return {"stocktake_id": stocktake_id, "campus_id": campus, "period": "monthly", "started_on": "2020-10-30"} | (
-        overrides
-    )
+    return {"stocktake_id": stocktake_id, "campus_id": campus, "period": "monthly", "on": "2020-10-30"} | (overrides)
 
 
-CLOSE = {"closed_on": "2020-10-31"}
+CLOSE = {"on": "2020-10-31"}
+RECEIVED_AT = "2020-10-12T10:00:00+08:00"  # goods received before the stock-takes of the end of October
 
 
 async def on_hand(world: SchoolWorld, campus: str, item: str) -> int | None:
@@ -44,7 +43,7 @@ async def test_a_count_that_differs_from_the_book_adjusts_stock_on_hand_with_the
 ) -> None:
     # the book: 30 gloves and 12 brooms received on aoyuan
     for item, quantity in (("gloves", 30), ("broom", 12)):
-        body = {"campus_id": "aoyuan", "item_id": item, "quantity": quantity, "reason": "区里调拨"}
+        body = {"campus_id": "aoyuan", "item_id": item, "quantity": quantity, "reason": "区里调拨", "at": RECEIVED_AT}
         assert (await world.post("/stock/receipts", body, as_="manager-aoyuan")).status_code == 200
     await eventually(lambda: stock_is(world, "aoyuan", "gloves", 30))
 
@@ -121,7 +120,7 @@ async def test_bad_input_is_a_422_naming_the_field_and_appends_nothing(world: Sc
     for body, field in [
         (start(sid, period="weekly"), "period"),
         (start(sid, "nowhere"), "campus_id"),
-        (start(sid, started_on="30/10/2020"), "started_on"),
+        (start(sid, on="30/10/2020"), "on"),
         (start("Bad Id"), "stocktake_id"),
     ]:
         response = await world.post("/stocktakes", body)
@@ -141,15 +140,15 @@ async def test_bad_input_is_a_422_naming_the_field_and_appends_nothing(world: Sc
         response = await world.post(f"/stocktakes/{sid}/counts", count)
         assert response.status_code == 422, (count, response.text)
         assert response.json()["detail"][0]["field"] == field
-    bad_close = await world.post(f"/stocktakes/{sid}/close", {"closed_on": "tomorrow"})
-    assert bad_close.status_code == 422 and bad_close.json()["detail"][0]["field"] == "closed_on"
+    bad_close = await world.post(f"/stocktakes/{sid}/close", {"on": "tomorrow"})
+    assert bad_close.status_code == 422 and bad_close.json()["detail"][0]["field"] == "on"
     assert await world.events() == before
     assert (await world.post(f"/stocktakes/{sid}/counts", {"item_id": "pen", "counted": 0})).status_code == 200
     assert (await world.post(f"/stocktakes/{sid}/close", CLOSE)).status_code == 200
 
 
 async def test_a_stale_close_is_a_409_and_adjusts_nothing_and_a_retried_close_adjusts_once(world: SchoolWorld) -> None:
-    body = {"campus_id": "main", "item_id": "gloves", "quantity": 10, "reason": "调拨"}
+    body = {"campus_id": "main", "item_id": "gloves", "quantity": 10, "reason": "调拨", "at": RECEIVED_AT}
     assert (await world.post("/stock/receipts", body)).status_code == 200
     sid = uid("st")
     assert (await world.post("/stocktakes", start(sid))).status_code == 200

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import TenantPath
 from services.inventory.events import (
+    RecipientKind,
     StockAdjusted,
     StockCounted,
+    StockIssued,
     StockReceived,
     StockTakeClosed,
     StockTakePeriod,
@@ -26,6 +29,7 @@ from tests.deciders import Stream
 
 MAIN = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 T0 = datetime(2020, 10, 30, 8, 30, tzinfo=UTC)
+T1 = datetime(2020, 11, 2, 8, 0, tzinfo=UTC)  # when the commands arrive: counts without a time are counted then
 
 STARTED = StockTakeStarted(
     stocktake_id="st1",
@@ -39,13 +43,11 @@ GLOVES = StockCounted(stocktake_id="st1", item_id="gloves", counted=40, counted_
 CLOSED = StockTakeClosed(stocktake_id="st1", closed_on=date(2020, 10, 31), closed_by="gu", items=2, variances=1)
 
 
-stocktake = Stream(StockTake, MAIN, "st1", actor="zhou", at=T0)
+stocktake = Stream(StockTake, MAIN, "st1", actor="zhou", at=T1)
 stock = Stream(Stock, MAIN, actor="gu", at=T0)
 
 
-START = StartStockTake(
-    stocktake_id="st1", campus_id="main", period=StockTakePeriod.MONTHLY, started_on=date(2020, 10, 30)
-)
+START = StartStockTake(stocktake_id="st1", campus_id="main", period=StockTakePeriod.MONTHLY, on=date(2020, 10, 30))
 
 
 def test_a_stock_take_is_started_by_its_actor() -> None:
@@ -81,21 +83,19 @@ def test_nothing_is_counted_after_closing_nor_before_starting() -> None:
 
 
 def test_closing_needs_a_count() -> None:
-    stocktake.refused(CloseStockTake(closed_on=date(2020, 10, 31)), given=[STARTED], match="at least one count")
+    stocktake.refused(CloseStockTake(on=date(2020, 10, 31)), given=[STARTED], match="at least one count")
 
 
 def test_closing_says_how_many_items_and_variances_and_closes_once() -> None:
     closed = stocktake.when(
-        CloseStockTake(closed_on=date(2020, 10, 31)),
+        CloseStockTake(on=date(2020, 10, 31)),
         given=[STARTED, BROOMS, GLOVES],
         actor="gu",
         facts={"variances": "1"},
     )
     assert closed == [CLOSED]
     assert stocktake.given(STARTED, BROOMS, GLOVES, CLOSED).status is StockTakeStatus.CLOSED
-    stocktake.refused(
-        CloseStockTake(closed_on=date(2020, 10, 31)), given=[STARTED, BROOMS, GLOVES, CLOSED], match="closed"
-    )
+    stocktake.refused(CloseStockTake(on=date(2020, 10, 31)), given=[STARTED, BROOMS, GLOVES, CLOSED], match="closed")
 
 
 def test_closing_makes_each_count_the_book_where_it_differs_with_the_counters_name() -> None:
@@ -119,3 +119,37 @@ def test_closing_makes_each_count_the_book_where_it_differs_with_the_counters_na
     )
     gloves_on_hand = StockReceived(campus_id="main", item_id="gloves", quantity=40, received_by="zhou", received_at=T0)
     assert stock.when(adjust[1], given=[gloves_on_hand], entity_id="main-gloves") == []
+
+
+def test_nothing_is_counted_nor_closed_before_the_stock_take_started() -> None:
+    early = RecordCount(item_id="broom", counted=3, at=datetime(2020, 10, 29, 15, 0, tzinfo=UTC))  # 23:00 at the school
+    refusal = stocktake.refused(early, given=[STARTED], field="at", raises=OutOfOrder)
+    assert isinstance(refusal, OutOfOrder) and (refusal.step, refusal.step_time) == ("started", date(2020, 10, 30))
+    refusal = stocktake.refused(
+        CloseStockTake(on=date(2020, 10, 29)), given=[STARTED, BROOMS], field="on", raises=OutOfOrder
+    )
+    assert isinstance(refusal, OutOfOrder) and refusal.step == "started"
+    # on the day it started, at the school, is fine
+    same_day = RecordCount(item_id="broom", counted=3, at=datetime(2020, 10, 29, 16, 30, tzinfo=UTC))
+    assert stocktake.when(same_day, given=[STARTED]) != []
+
+
+def test_an_adjustment_is_not_dated_before_a_movement_of_the_stock() -> None:
+    issued_later = StockIssued(
+        campus_id="main",
+        item_id="broom",
+        quantity=2,
+        recipient_kind=RecipientKind.PERSON,
+        recipient_id="huang",
+        department_id="office",
+        term_id="2020-2021-1",
+        requisition_id="req-1",
+        issued_by="zhou",
+        issued_at=datetime(2020, 11, 3, 2, 0, tzinfo=UTC),
+    )
+    brooms_on_hand = StockReceived(campus_id="main", item_id="broom", quantity=20, received_by="zhou", received_at=T0)
+    adjust = AdjustToCount(campus_id="main", item_id="broom", counted=18, stocktake_id="st1", counted_by="li-guard")
+    refusal = stock.refused(
+        adjust, given=[brooms_on_hand, issued_later], entity_id="main-broom", field="on", raises=OutOfOrder, at=T1
+    )
+    assert isinstance(refusal, OutOfOrder) and refusal.step == "issued"

@@ -68,7 +68,7 @@ def closed_with_its_counts(rc: Resolved[Any], before: Any, events: list[DomainEv
 def stocktake_allowed(rc: Resolved[Any], state: Any) -> bool:
     if isinstance(rc.command, stt.StartStockTake):
         return state.status is None and not rc.facts.get("open_stocktake")
-    if state.status is not stt.StockTakeStatus.OPEN:
+    if state.status is not stt.StockTakeStatus.OPEN or rc.on < state.started_on:
         return False
     return isinstance(rc.command, stt.RecordCount) or bool(state.counts)
 
@@ -80,7 +80,7 @@ STOCKTAKE_CREATE = st.builds(
         stocktake_id=st.just("st-main-2020-10"),
         campus_id=st.just("main"),
         period=st.sampled_from(list(StockTakePeriod)),
-        started_on=days(),
+        on=days(),
     ),
     st.sampled_from(["", "", "st-main-2020-09"]),  # the handler: the campus's open stock-take, if any
 )
@@ -92,7 +92,7 @@ STOCKTAKE = machine(
     st.one_of(
         STOCKTAKE_CREATE,
         step(st.builds(stt.RecordCount, item_id=st.sampled_from(sorted(BOOK)), counted=st.integers(0, 3))),
-        step(st.builds(stt.CloseStockTake, closed_on=days())),
+        step(st.builds(stt.CloseStockTake, on=days())),
     ),
     ["zhou", "gu", "wang-tech"],
     check=closed_with_its_counts,

@@ -22,9 +22,10 @@ TAG_ON_CAMPUS = (
     "AND data->>'tag' = $2 AND stream_id <> $3 LIMIT 1"
 )
 # The tags of the assets in a room now, from the store (no projection lag): registered
-# there or moved there last, and not disposed of.
+# there or moved there last, and not disposed of; each with the day its asset was acquired.
 TAGS_IN_ROOM = (
-    "SELECT r.data->>'tag' FROM events r WHERE r.type = 'inventory.AssetRegistered' AND r.campus_id = $1 "
+    "SELECT r.data->>'tag', r.data->>'acquired_on' FROM events r "
+    "WHERE r.type = 'inventory.AssetRegistered' AND r.campus_id = $1 "
     "AND coalesce((SELECT m.data->>'to_room' FROM events m WHERE m.stream_id = r.stream_id "
     "AND m.type = 'inventory.AssetMoved' ORDER BY m.version DESC LIMIT 1), r.data->>'room') = $2 "
     "AND NOT EXISTS (SELECT 1 FROM events d WHERE d.stream_id = r.stream_id AND d.type = 'inventory.AssetDisposed')"
@@ -37,9 +38,9 @@ async def tag_taken_by(conn: Connection, campus_id: str, tag: str, asset_id: str
     return taken_by
 
 
-async def tags_in_room(pool: asyncpg.Pool, campus_id: str, room: str) -> list[str]:
-    """The tags of the assets in a room now."""
-    return [r[0] for r in await pool.fetch(TAGS_IN_ROOM, campus_id, room)]
+async def tags_in_room(pool: asyncpg.Pool, campus_id: str, room: str) -> dict[str, str]:
+    """The tags of the assets in a room now, each with the day its asset was acquired (ISO)."""
+    return {r[0]: r[1] for r in await pool.fetch(TAGS_IN_ROOM, campus_id, room)}
 
 
 AssetStatus = Literal["in_use", "damaged", "disposal_requested", "disposal_approved", "disposed"]

@@ -147,9 +147,9 @@ class DemoLoader:
             )
             await self.post(s, f"/agreement-campaigns/{cid}/issue", {"at": AGREEMENTS_ISSUED_AT}, manager)
         for n, who in enumerate(["zhou", "gu", "xu-vp", "huang", "sun", "li-guard", "yao-mum", "lin-dad"]):
-            await self.sign(f"main-{TERM}", who, "zhou", f"2020-09-0{4 + n % 4}T16:{10 + n:02d}:00+08:00")
+            await self.sign(f"main-{TERM}", who, "zhou", f"2020-09-0{4 + n // 2}T16:{10 + n:02d}:00+08:00")
         for n, who in enumerate(["shen", "gu", "zhu", "chen-clean", "ma-dad"]):
-            await self.sign(f"aoyuan-{TERM}", who, "shen", f"2020-09-0{4 + n % 4}T17:{10 + n:02d}:00+08:00")
+            await self.sign(f"aoyuan-{TERM}", who, "shen", f"2020-09-0{4 + n // 2}T17:{10 + n:02d}:00+08:00")
         await self.post(
             s,
             "/health-records/yao/special-conditions",
@@ -161,13 +161,13 @@ class DemoLoader:
             },
             "doctor-he",
         )
-        await self.post(s, "/health-records/yao/review", {"notes": "插班生体检表齐全", "on": "2020-09-03"}, "doctor-he")
         await self.post(
             s,
             "/health-records/yao/acknowledge",
             {"condition_id": "peanut-allergy", "at": "2020-09-02T14:00:00+08:00"},
             "huang",
         )
+        await self.post(s, "/health-records/yao/review", {"notes": "插班生体检表齐全", "on": "2020-09-03"}, "doctor-he")
         checklist = ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]
         for month in ["09", "10", "11", "12"]:
             for campus, first, second in [("main", "zhou", "gu"), ("aoyuan", "shen", "gu")]:

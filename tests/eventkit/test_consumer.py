@@ -170,7 +170,7 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_the_consumer_g
             name="插班生",
             class_id="g6-1",
             admission=Admission.TRANSFER,
-            enrolled_on=date(2020, 10, 8),
+            on=date(2020, 10, 8),
         ),
         ctx(),
     )

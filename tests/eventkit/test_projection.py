@@ -83,7 +83,7 @@ async def test_a_rebuild_while_writes_go_on_misses_nothing_and_doubles_nothing(
                     name=f"插班生{i}",
                     class_id="g1-1",
                     admission=Admission.TRANSFER,
-                    enrolled_on=date(2020, 10, 1),
+                    on=date(2020, 10, 1),
                 ),
                 ctx(),
             )

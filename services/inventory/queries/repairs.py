@@ -25,23 +25,27 @@ REPAIR_COLUMNS = (
 
 
 def _repairs(
-    principal: Principal, campus_id: str | None, assignee_id: str | None, as_of: date | None, extra: str = ""
-) -> tuple[Query, str, str]:
+    principal: Principal, campus_id: str | None, assignee_id: str | None, as_of: date | None, aged: bool = False
+) -> tuple[Query, str]:
     """Repairs reported by the end of ``as_of`` (default: today) in the caller's scope, with their
     turnaround then (report to verification, or to the work done while it waits for verification;
-    none before); also the placeholders of the day's end and of the instant ages run to."""
+    none before) and, ``aged``, how long they had waited then (to now, for today); also the
+    placeholder of the day's end."""
     day = as_of or school_today()
     q = Query("", "repair_id")
-    end, at = f"{q.param(end_of_day(day))}::timestamptz", f"{q.param(as_of_instant(day))}::timestamptz"
+    end = f"{q.param(end_of_day(day))}::timestamptz"
     until = f"CASE WHEN verified_at < {end} THEN verified_at WHEN done_at < {end} THEN done_at END"
-    q.select_from = (
-        f"SELECT {REPAIR_COLUMNS}, {q.param(day)}::date AS as_of, "
+    columns = (
+        f"{REPAIR_COLUMNS}, {q.param(day)}::date AS as_of, "
         f"round((extract(epoch FROM ({until}) - reported_at) / 3600)::numeric, 2)::float8 AS turnaround_hours"
-        f"{extra.format(at=at)} FROM {S}.repairs"
     )
+    if aged:
+        age = f"extract(epoch FROM {q.param(as_of_instant(day))}::timestamptz - reported_at)"
+        columns += f", round(({age} / 3600)::numeric, 1)::float8 AS age_hours, floor({age} / 86400)::int AS age_days"
+    q.select_from = f"SELECT {columns} FROM {S}.repairs"
     q.scoped(principal).filter("campus_id = {}", campus_id).filter("assignee_id = {}", assignee_id)
     q.where.append(f"reported_at < {end}")
-    return q, end, at
+    return q, end
 
 
 def repair_list(
@@ -55,7 +59,7 @@ def repair_list(
 ) -> Query:
     """The repairs a list asks for, reported by ``as_of`` (default: today), with their turnaround
     then once done, in the caller's scope."""
-    q, _, _ = _repairs(principal, campus_id, assignee_id, as_of)
+    q, _ = _repairs(principal, campus_id, assignee_id, as_of)
     q.filter("state = {}", state.value if state else None).filter("source = {}", source.value if source else None)
     return q.filter("hazard_id = {}", hazard_id)
 
@@ -65,9 +69,7 @@ def open_repair_list(
 ) -> Query:
     """Repairs not verified by the end of ``as_of`` (default: today), and how long they had waited
     then (to now, for today), in the caller's scope."""
-    age = "extract(epoch FROM {at} - reported_at)"
-    extra = f", round(({age} / 3600)::numeric, 1)::float8 AS age_hours, floor({age} / 86400)::int AS age_days"
-    q, end, _ = _repairs(principal, campus_id, assignee_id, as_of, extra)
+    q, end = _repairs(principal, campus_id, assignee_id, as_of, aged=True)
     q.where.append(f"(verified_at IS NULL OR verified_at >= {end})")
     return q
 

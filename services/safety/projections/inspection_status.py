@@ -76,6 +76,7 @@ class InspectionStatus(Projection):
             area text NOT NULL, description text NOT NULL, severity text NOT NULL, status text NOT NULL,
             photo_ref text, reported_by text NOT NULL, reported_at timestamptz NOT NULL, inspection_id text,
             assignee_id text, escalated boolean NOT NULL DEFAULT false, authority text, escalated_at timestamptz,
+            first_escalated_at timestamptz,
             rectified_by text, rectified_at timestamptz, closed_at timestamptz, verified_by text,
             reopened integer NOT NULL DEFAULT 0);
         CREATE INDEX ON {schema}.hazards (campus_id, status);
@@ -165,7 +166,7 @@ class InspectionStatus(Projection):
             case ev.HazardEscalated():
                 await conn.execute(
                     f"UPDATE {s}.hazards SET status = 'escalated', escalated = true, authority = $2, "
-                    "escalated_at = $3 WHERE hazard_id = $1",
+                    "escalated_at = $3, first_escalated_at = coalesce(first_escalated_at, $3) WHERE hazard_id = $1",
                     e.hazard_id,
                     e.authority,
                     e.escalated_at,

@@ -59,8 +59,8 @@ async def campus_status(
         for r in await pool.fetch(
             f"SELECT campus_id, "
             f"count(*) FILTER (WHERE {f.open}) AS open, "
-            f"count(*) FILTER (WHERE {f.open} AND escalated AND escalated_at < $2) AS escalated_open, "
-            "count(*) FILTER (WHERE escalated AND escalated_at < $2) AS escalated_total, "
+            f"count(*) FILTER (WHERE {f.open} AND first_escalated_at < $2) AS escalated_open, "
+            "count(*) FILTER (WHERE first_escalated_at < $2) AS escalated_total, "
             f"count(*) FILTER (WHERE {f.closed}) AS closed, "
             f"count(*) FILTER (WHERE {f.open} AND {f.breaches_sla}) AS breaching_sla, "
             f"max({f.age_days}) FILTER (WHERE {f.open}) AS oldest_open_days, "

@@ -7,7 +7,7 @@ import datetime as dt
 import types
 import typing
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -18,6 +18,16 @@ from gateway.context import GatewayContext
 
 T = TypeVar("T")
 MAX_FIRST = 500
+
+AsOf = Annotated[dt.date | None, strawberry.argument(name="asOf")]
+"""``as_of: AsOf = None`` on every field showing a figure relative to now (an age, overdue, this
+month): the day it is computed for, as things stood at its end (default: today at the school, as
+they stand now); pass it on to the service with :func:`day`."""
+
+
+def day(value: dt.date | None) -> str | None:
+    """A day as a service's query parameter (None: the service's default, today)."""
+    return value.isoformat() if value is not None else None
 
 
 @strawberry.type
@@ -154,11 +164,11 @@ async def page(
     )
 
 
-async def one(context: GatewayContext, service: str, path: str, cls: type[T]) -> T | None:
+async def one(context: GatewayContext, service: str, path: str, cls: type[T], **params: Any) -> T | None:
     """One entity, or null when it does not exist or is outside the caller's scope."""
     context.require()
     try:
-        return row(cls, await context.caller.get(service, path))
+        return row(cls, await context.caller.get(service, path, **params))
     except ServiceError as exc:
         if exc.status == 404:
             return None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.types import Info
 
-from gateway.common.pages import Connection
+from gateway.common.pages import AsOf, Connection
 from gateway.context import GatewayContext
 from gateway.inventory.loaders import stock_page
 from gateway.inventory.types import StockLine
@@ -22,6 +22,11 @@ class InventoryOnCampus:
 
     @strawberry.field(description="Stock per item on this campus (the inventory counts)")
     async def stock(
-        self, info: Ctx, first: int = 100, after: str | None = None, below_reorder_point: bool = False
+        self,
+        info: Ctx,
+        first: int = 100,
+        after: str | None = None,
+        below_reorder_point: bool = False,
+        as_of: AsOf = None,
     ) -> Connection[StockLine] | None:
-        return await stock_page(info.context, str(self.campus_id), below_reorder_point, first, after)
+        return await stock_page(info.context, str(self.campus_id), below_reorder_point, first, after, as_of)

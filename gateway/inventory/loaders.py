@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 
-from gateway.common.pages import Connection, get, page
+from gateway.common.pages import Connection, day, get, page
 from gateway.context import GatewayContext
 from gateway.inventory.types import PipelineStep, StockLine
 
 
 async def stock_page(
-    context: GatewayContext, campus_id: str | None, below_reorder_point: bool, first: int, after: str | None
+    context: GatewayContext,
+    campus_id: str | None,
+    below_reorder_point: bool,
+    first: int,
+    after: str | None,
+    as_of: dt.date | None = None,
 ) -> Connection[StockLine] | None:
     return await page(
         context,
@@ -22,6 +29,7 @@ async def stock_page(
         after,
         campus_id=campus_id,
         below_reorder_point=below_reorder_point or None,
+        as_of=day(as_of),
     )
 
 

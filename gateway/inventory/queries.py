@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.common.campuses import with_campuses
-from gateway.common.pages import Connection, one, page
+from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
 from gateway.inventory.loaders import pipeline_steps, stock_page
 from gateway.inventory.types import Key, PipelineStep, Purchase, Repair, StockLine
@@ -24,8 +24,9 @@ class InventoryQuery:
         below_reorder_point: bool = False,
         first: int = 100,
         after: str | None = None,
+        as_of: AsOf = None,
     ) -> Connection[StockLine] | None:
-        return await stock_page(info.context, campus_id, below_reorder_point, first, after)
+        return await stock_page(info.context, campus_id, below_reorder_point, first, after, as_of)
 
     @strawberry.field
     async def purchases(
@@ -70,6 +71,7 @@ class InventoryQuery:
         hazard_id: strawberry.ID | None = None,
         first: int = 100,
         after: str | None = None,
+        as_of: AsOf = None,
     ) -> Connection[Repair] | None:
         return await page(
             info.context,
@@ -82,10 +84,11 @@ class InventoryQuery:
             campus_id=campus_id,
             state=state,
             hazard_id=hazard_id,
+            as_of=day(as_of),
             then=with_campuses(info),
         )
 
-    @strawberry.field(description="Keys issued and not returned; overdue ones carry daysOverdue")
+    @strawberry.field(description="Keys issued and not returned on a day; overdue ones carry daysOverdue")
     async def keys_outstanding(
         self,
         info: Ctx,
@@ -93,6 +96,9 @@ class InventoryQuery:
         overdue_only: bool = False,
         first: int = 100,
         after: str | None = None,
+        as_of: AsOf = None,
     ) -> Connection[Key] | None:
         path = "/keys/overdue" if overdue_only else "/keys/outstanding"
-        return await page(info.context, "inventory", path, Key, "key_id", first, after, campus_id=campus_id)
+        return await page(
+            info.context, "inventory", path, Key, "key_id", first, after, campus_id=campus_id, as_of=day(as_of)
+        )

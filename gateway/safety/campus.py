@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.types import Info
 
+from gateway.common.pages import AsOf
 from gateway.context import GatewayContext
-from gateway.safety.loaders import CAMPUS_SAFETY_LOADER, campus_safety_loader
+from gateway.safety.loaders import campus_safety_loader
 from gateway.safety.types import CampusSafety
 
 Ctx = Info[GatewayContext, None]
@@ -20,8 +21,6 @@ class SafetyOnCampus:
         campus_id: strawberry.ID  # the directory's part of the campus has it
 
     @strawberry.field(description="Inspections due and overdue, open hazards, drills and agreements")
-    async def inspection_status(self, info: Ctx) -> CampusSafety | None:
-        loaded: CampusSafety | None = await info.context.loader(CAMPUS_SAFETY_LOADER, campus_safety_loader).load(
-            str(self.campus_id)
-        )
+    async def inspection_status(self, info: Ctx, as_of: AsOf = None) -> CampusSafety | None:
+        loaded: CampusSafety | None = await info.context.loader(*campus_safety_loader(as_of)).load(str(self.campus_id))
         return loaded

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.common.campuses import with_campuses
-from gateway.common.pages import Connection, one, page
+from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
 from gateway.safety.loaders import inspection_status_page
 from gateway.safety.types import (
@@ -36,8 +36,9 @@ class SafetyQuery:
         month: dt.date | None = None,
         first: int = 50,
         after: str | None = None,
+        as_of: AsOf = None,
     ) -> Connection[CampusSafety] | None:
-        return await inspection_status_page(info.context, school_id, month, first, after)
+        return await inspection_status_page(info.context, school_id, month, first, after, as_of)
 
     @strawberry.field
     async def hazards(
@@ -49,6 +50,7 @@ class SafetyQuery:
         open_only: bool = False,
         first: int = 100,
         after: str | None = None,
+        as_of: AsOf = None,
     ) -> Connection[Hazard] | None:
         return await page(
             info.context,
@@ -62,12 +64,13 @@ class SafetyQuery:
             status=status,
             severity=severity,
             open_only=open_only or None,
+            as_of=day(as_of),
             then=with_campuses(info),
         )
 
     @strawberry.field
-    async def hazard(self, info: Ctx, hazard_id: strawberry.ID) -> Hazard | None:
-        return await one(info.context, "safety", f"/hazards/{hazard_id}", Hazard)
+    async def hazard(self, info: Ctx, hazard_id: strawberry.ID, as_of: AsOf = None) -> Hazard | None:
+        return await one(info.context, "safety", f"/hazards/{hazard_id}", Hazard, as_of=day(as_of))
 
     @strawberry.field
     async def inspections(
@@ -143,9 +146,16 @@ class SafetyQuery:
 
     @strawberry.field
     async def buses(
-        self, info: Ctx, campus_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        first: int = 100,
+        after: str | None = None,
+        as_of: AsOf = None,
     ) -> Connection[Bus] | None:
-        return await page(info.context, "safety", "/buses", Bus, "bus_id", first, after, campus_id=campus_id)
+        return await page(
+            info.context, "safety", "/buses", Bus, "bus_id", first, after, campus_id=campus_id, as_of=day(as_of)
+        )
 
     @strawberry.field
     async def agreement_campaigns(
@@ -155,6 +165,7 @@ class SafetyQuery:
         term_id: strawberry.ID | None = None,
         first: int = 100,
         after: str | None = None,
+        as_of: AsOf = None,
     ) -> Connection[AgreementCampaign] | None:
         return await page(
             info.context,
@@ -166,6 +177,7 @@ class SafetyQuery:
             after,
             campus_id=campus_id,
             term_id=term_id,
+            as_of=day(as_of),
         )
 
     @strawberry.field(description="Health records: the medical room, and teachers for their own classes")

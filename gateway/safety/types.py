@@ -91,6 +91,7 @@ class Hazard:
     reopened: int
     age_days: float
     breaches_sla: bool
+    open: bool = strawberry.field(description="Reported and not closed by the end of the day asked (asOf)")
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:

@@ -1,10 +1,12 @@
-"""What every service's HTTP routes share: command responses, paging parameters."""
+"""What every service's HTTP routes share: command responses, paging parameters, the day a
+read is computed for."""
 
 from __future__ import annotations
 
 import functools
 import weakref
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Response
@@ -13,6 +15,14 @@ from services.eventkit.commands import CommandResult
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 After = Annotated[str | None, Query(description="Cursor from the previous page's next_cursor")]
+AsOf = Annotated[
+    date | None,
+    Query(
+        description="The day the figures relative to now are computed for, as they stood at its end "
+        "(default: today at the school, as things stand now)"
+    ),
+]
+"""``as_of: AsOf = None`` on every read with a figure relative to now (an age, overdue, this month)."""
 
 COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token"},

@@ -32,6 +32,7 @@ HAZARD = {
     "reopened": 0,
     "age_days": 1.02,
     "breaches_sla": False,
+    "open": False,
     "not_a_field": "ignored",
 }
 

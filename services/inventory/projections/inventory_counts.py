@@ -1,10 +1,12 @@
-"""Inventory counts: per campus and item, on hand, issued this month, quota used, below the
-reorder point; the catalogue, quotas, requisitions and the procurement pipeline."""
+"""Inventory counts: per campus and item, on hand, issued per day (for "this month" as of any
+day), quota used, below the reorder point; the catalogue, quotas, requisitions and the
+procurement pipeline. Times are the acts' (the events' own), never when they were recorded."""
 
 from __future__ import annotations
 
 import json
 
+from services.eventkit.days import local_day
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import Projection
@@ -46,9 +48,9 @@ class InventoryCounts(Projection):
             campus_id text NOT NULL, item_id text NOT NULL, on_hand integer NOT NULL DEFAULT 0,
             received integer NOT NULL DEFAULT 0, issued integer NOT NULL DEFAULT 0,
             adjusted integer NOT NULL DEFAULT 0, PRIMARY KEY (campus_id, item_id));
-        CREATE TABLE {schema}.issued_by_month (
-            campus_id text NOT NULL, item_id text NOT NULL, month date NOT NULL, quantity integer NOT NULL,
-            PRIMARY KEY (campus_id, item_id, month));
+        CREATE TABLE {schema}.issued_by_day (
+            campus_id text NOT NULL, item_id text NOT NULL, day date NOT NULL, quantity integer NOT NULL,
+            PRIMARY KEY (campus_id, item_id, day));
         CREATE TABLE {schema}.quotas (
             campus_id text NOT NULL, department_id text NOT NULL, item_id text NOT NULL, term_id text NOT NULL,
             quota integer, overrides integer NOT NULL DEFAULT 0, used integer NOT NULL DEFAULT 0,
@@ -96,13 +98,11 @@ class InventoryCounts(Projection):
             case ev.StockIssued():
                 await self._stock(conn, s, e.campus_id, e.item_id, -e.quantity, "issued", e.quantity)
                 await conn.execute(
-                    f"INSERT INTO {s}.issued_by_month (campus_id, item_id, month, quantity) "
-                    "VALUES ($1, $2, date_trunc('month', $3::timestamptz AT TIME ZONE 'Asia/Shanghai')::date, $4) "
-                    "ON CONFLICT (campus_id, item_id, month) DO UPDATE SET "
-                    f"quantity = {s}.issued_by_month.quantity + $4",
+                    f"INSERT INTO {s}.issued_by_day (campus_id, item_id, day, quantity) VALUES ($1, $2, $3, $4) "
+                    f"ON CONFLICT (campus_id, item_id, day) DO UPDATE SET quantity = {s}.issued_by_day.quantity + $4",
                     e.campus_id,
                     e.item_id,
-                    e.issued_at,
+                    local_day(e.issued_at),  # the act's day at the school
                     e.quantity,
                 )
             case ev.StockAdjusted():

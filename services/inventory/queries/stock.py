@@ -3,10 +3,12 @@ the item a command names (shared by the commands of several areas)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandBus
+from services.eventkit.days import school_today
 from services.eventkit.errors import InvalidInput, NotFound
 from services.eventkit.queries import Query
 from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
@@ -37,11 +39,12 @@ def item_list(school_id: str) -> Query:
     return q.filter("school_id = {}", school_id)
 
 
+# ``$1`` is the day "this month" is counted to: from the first of its month to it.
 STOCK_SQL = (
     "SELECT s.campus_id, s.item_id, i.name, i.unit, i.category, s.on_hand, s.received, s.issued, s.adjusted, "
-    "i.reorder_point, s.on_hand < i.reorder_point AS below_reorder_point, "
-    f"coalesce((SELECT sum(m.quantity) FROM {S}.issued_by_month m WHERE m.campus_id = s.campus_id "
-    "AND m.item_id = s.item_id AND m.month = date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date), 0) "
+    "i.reorder_point, s.on_hand < i.reorder_point AS below_reorder_point, $1::date AS as_of, "
+    f"coalesce((SELECT sum(m.quantity) FROM {S}.issued_by_day m WHERE m.campus_id = s.campus_id "
+    "AND m.item_id = s.item_id AND m.day BETWEEN date_trunc('month', $1::date)::date AND $1::date), 0)::int "
     "AS issued_this_month, "
     f"coalesce((SELECT sum(q.used) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id), 0) "
     "AS quota_used, "
@@ -50,14 +53,18 @@ STOCK_SQL = (
 )
 
 
-def stock_list(principal: Principal, campus_id: str | None, below_reorder_point: bool) -> Query:
-    """Stock per campus and item in the caller's scope (the campus's district and school from the directory)."""
+def stock_list(
+    principal: Principal, campus_id: str | None, below_reorder_point: bool, as_of: date | None = None
+) -> Query:
+    """Stock per campus and item in the caller's scope (the campus's district and school from the directory);
+    ``issued_this_month``: issued from the first of the month of ``as_of`` (default: today) to that day."""
     q = Query(
         f"SELECT * FROM (SELECT t.*, t.campus_id || '/' || t.item_id AS key, c.school_id, c.district_id "
         f"FROM ({STOCK_SQL}) t JOIN directory_campuses c USING (campus_id)) x",
         "x.key",
-    ).scoped(principal, "x.")
-    q.filter("x.campus_id = {}", campus_id)
+    )
+    q.param(as_of or school_today())  # $1 of STOCK_SQL
+    q.scoped(principal, "x.").filter("x.campus_id = {}", campus_id)
     if below_reorder_point:
         q.where.append("x.below_reorder_point")
     return q

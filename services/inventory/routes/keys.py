@@ -3,13 +3,12 @@ outstanding ones, the overdue ones, one)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.keys import KeyStatus
@@ -32,7 +31,7 @@ async def list_keys(
     return await key_list(principal, campus_id, holder_id, state).page(inventory.pool, after, limit)
 
 
-@router.get("/keys/outstanding", response_model=Page, summary="Keys issued and not returned")
+@router.get("/keys/outstanding", response_model=Page, summary="Keys issued and not returned on a day")
 async def outstanding_keys(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -40,22 +39,22 @@ async def outstanding_keys(
     holder_id: str | None = None,
     after: After = None,
     limit: Limit = 100,
+    as_of: AsOf = None,
 ) -> Page:
     principal.require_role(*STAFF)
-    return await outstanding_key_list(principal, campus_id, holder_id).page(inventory.pool, after, limit)
+    return await outstanding_key_list(principal, campus_id, holder_id, as_of).page(inventory.pool, after, limit)
 
 
 @router.get("/keys/overdue", response_model=Page, summary="Outstanding keys past their due date, and by how many days")
 async def overdue_keys(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
-    as_of: date | None = None,
+    as_of: AsOf = None,
     campus_id: str | None = None,
     holder_id: str | None = None,
     after: After = None,
     limit: Limit = 100,
 ) -> Page:
-    """``as_of`` defaults to today (in China Standard Time)."""
     principal.require_role(*STAFF)
     return await overdue_key_list(principal, as_of, campus_id, holder_id).page(inventory.pool, after, limit)
 

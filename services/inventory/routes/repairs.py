@@ -8,7 +8,7 @@ from typing import Any
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.events import RepairSource
@@ -29,9 +29,10 @@ async def list_repairs(
     assignee_id: str | None = None,
     after: After = None,
     limit: Limit = 100,
+    as_of: AsOf = None,
 ) -> Page:
     principal.require_role(*STAFF)
-    q = repair_list(principal, campus_id, state, source, hazard_id, assignee_id)
+    q = repair_list(principal, campus_id, state, source, hazard_id, assignee_id, as_of)
     return await q.page(inventory.pool, after, limit)
 
 
@@ -43,9 +44,10 @@ async def open_repairs(
     assignee_id: str | None = None,
     after: After = None,
     limit: Limit = 100,
+    as_of: AsOf = None,
 ) -> Page:
     principal.require_role(*STAFF)
-    return await open_repair_list(principal, campus_id, assignee_id).page(inventory.pool, after, limit)
+    return await open_repair_list(principal, campus_id, assignee_id, as_of).page(inventory.pool, after, limit)
 
 
 @router.get("/repairs/{repair_id}", summary="One repair")

@@ -8,7 +8,7 @@ from typing import Any
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.queries.stock import item_list, quota_list, requisition, stock_list
@@ -32,9 +32,11 @@ async def list_stock(
     below_reorder_point: bool = False,
     after: After = None,
     limit: Limit = 100,
+    as_of: AsOf = None,
 ) -> Page:
     principal.require_role(*STAFF)
-    return await stock_list(principal, campus_id, below_reorder_point).page(inventory.pool, after, limit)
+    q = stock_list(principal, campus_id, below_reorder_point, as_of)
+    return await q.page(inventory.pool, after, limit)
 
 
 @router.get("/quotas", response_model=Page, summary="Quotas with what was used")

@@ -76,6 +76,7 @@ class InspectionStatus(Projection):
             area text NOT NULL, description text NOT NULL, severity text NOT NULL, status text NOT NULL,
             photo_ref text, reported_by text NOT NULL, reported_at timestamptz NOT NULL, inspection_id text,
             assignee_id text, escalated boolean NOT NULL DEFAULT false, authority text, escalated_at timestamptz,
+            first_escalated_at timestamptz,
             rectified_by text, rectified_at timestamptz, closed_at timestamptz, verified_by text,
             reopened integer NOT NULL DEFAULT 0);
         CREATE INDEX ON {schema}.hazards (campus_id, status);
@@ -90,8 +91,8 @@ class InspectionStatus(Projection):
             term_id text NOT NULL, title text NOT NULL);
         CREATE TABLE {schema}.agreements (
             campaign_id text NOT NULL, party_id text NOT NULL, party_kind text NOT NULL, name text NOT NULL,
-            class_id text, campus_id text, status text NOT NULL, signed_at timestamptz,
-            PRIMARY KEY (campaign_id, party_id));
+            class_id text, campus_id text, status text NOT NULL, issued_at timestamptz NOT NULL,
+            signed_at timestamptz, refused_at timestamptz, PRIMARY KEY (campaign_id, party_id));
         """
 
     async def apply(self, conn: Connection, schema: str, envelope: Envelope) -> None:
@@ -165,7 +166,7 @@ class InspectionStatus(Projection):
             case ev.HazardEscalated():
                 await conn.execute(
                     f"UPDATE {s}.hazards SET status = 'escalated', escalated = true, authority = $2, "
-                    "escalated_at = $3 WHERE hazard_id = $1",
+                    "escalated_at = $3, first_escalated_at = coalesce(first_escalated_at, $3) WHERE hazard_id = $1",
                     e.hazard_id,
                     e.authority,
                     e.escalated_at,
@@ -226,9 +227,17 @@ class InspectionStatus(Projection):
             case ev.AgreementsIssued():
                 await conn.executemany(
                     f"INSERT INTO {s}.agreements (campaign_id, party_id, party_kind, name, class_id, campus_id, "
-                    "status) VALUES ($1, $2, $3, $4, $5, $6, 'issued') ON CONFLICT DO NOTHING",
+                    "status, issued_at) VALUES ($1, $2, $3, $4, $5, $6, 'issued', $7) ON CONFLICT DO NOTHING",
                     [
-                        (e.campaign_id, a.party_id, a.party_kind.value, a.name, a.class_id, envelope.campus_id)
+                        (
+                            e.campaign_id,
+                            a.party_id,
+                            a.party_kind.value,
+                            a.name,
+                            a.class_id,
+                            envelope.campus_id,
+                            envelope.occurred_at,  # the act's time: the event carries none of its own
+                        )
                         for a in e.agreements
                     ],
                 )
@@ -242,9 +251,11 @@ class InspectionStatus(Projection):
                 )
             case ev.AgreementRefused():
                 await conn.execute(
-                    f"UPDATE {s}.agreements SET status = 'refused' WHERE campaign_id = $1 AND party_id = $2",
+                    f"UPDATE {s}.agreements SET status = 'refused', refused_at = $3 WHERE campaign_id = $1 "
+                    "AND party_id = $2",
                     e.campaign_id,
                     e.party_id,
+                    envelope.occurred_at,  # the act's time: the event carries none of its own
                 )
 
     async def apply_batch(self, conn: Connection, schema: str, envelopes: Sequence[Envelope]) -> None:

@@ -8,6 +8,7 @@ Drills are not here: the inspection status already keeps them.
 
 from __future__ import annotations
 
+from services.eventkit.days import local_day
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import Projection
@@ -250,7 +251,7 @@ class SafetyRecords(Projection):
                     e.class_id,
                     e.setting.value,
                     e.occurred_at,
-                    e.occurred_at.date(),  # the day where it happened
+                    local_day(e.occurred_at),  # the school's day, whatever offset the instant was given in
                     e.injury,
                     e.first_aid,
                     e.reported_by,

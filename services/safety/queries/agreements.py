@@ -1,13 +1,17 @@
 """Reads of agreement campaigns (signing rates, the reminders list), from the inspection
-status projection and the directory mirror."""
+status projection and the directory mirror. Counts are as of a day (default: today): an
+agreement counts once issued by its end, signed if signed by then, refused if refused by
+then and not signed since."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import asyncpg
 
 from services.eventkit.auth import Principal
+from services.eventkit.days import end_of_day, school_today
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import NotFound
 from services.eventkit.queries import Page, Query
@@ -16,12 +20,25 @@ from services.safety.projections.inspection_status import INSPECTION_STATUS
 
 S = INSPECTION_STATUS.schema
 
-CAMPAIGNS = (
-    "SELECT * FROM (SELECT c.campaign_id, c.district_id, c.school_id, c.campus_id, c.term_id, c.title, "
-    "count(a.party_id) AS issued, count(*) FILTER (WHERE a.status = 'signed') AS signed, "
-    "count(*) FILTER (WHERE a.status = 'refused') AS refused "
-    f"FROM {S}.agreement_campaigns c LEFT JOIN {S}.agreements a USING (campaign_id) GROUP BY c.campaign_id) x"
-)
+
+def agreement_counts(end: str) -> str:
+    """The SQL of an agreement campaign's counts as of the instant ``end`` (a placeholder), over
+    its agreements ``a`` issued before it."""
+    signed = f"a.signed_at < {end}::timestamptz"
+    return (
+        f"count(a.party_id) AS issued, count(*) FILTER (WHERE {signed}) AS signed, "
+        f"count(*) FILTER (WHERE a.refused_at < {end}::timestamptz AND NOT coalesce({signed}, false)) AS refused"
+    )
+
+
+def _campaigns(q: Query, as_of: date | None) -> str:
+    """The campaigns with their counts as of ``as_of`` (default: today); adds the day's parameter to ``q``."""
+    end = q.param(end_of_day(as_of or school_today()))
+    return (
+        "SELECT * FROM (SELECT c.campaign_id, c.district_id, c.school_id, c.campus_id, c.term_id, c.title, "
+        f"{agreement_counts(end)} FROM {S}.agreement_campaigns c LEFT JOIN {S}.agreements a "
+        f"ON a.campaign_id = c.campaign_id AND a.issued_at < {end}::timestamptz GROUP BY c.campaign_id) x"
+    )
 
 
 def with_rate(row: dict[str, Any]) -> dict[str, Any]:
@@ -36,18 +53,25 @@ async def campaign_page(
     term_id: str | None,
     after: str | None,
     limit: int,
+    as_of: date | None = None,
 ) -> Page:
-    """A page of the campaigns in the caller's scope, each with its signing rate."""
-    q = Query(CAMPAIGNS, "campaign_id").scoped(principal)
+    """A page of the campaigns in the caller's scope, each with its signing rate as of ``as_of``."""
+    q = Query("", "campaign_id")
+    q.select_from = _campaigns(q, as_of)
+    q.scoped(principal)
     q.filter("campus_id = {}", campus_id).filter("term_id = {}", term_id)
     page = await q.page(pool, after, limit)
     page.items = [with_rate(r) for r in page.items]
     return page
 
 
-async def campaign(pool: asyncpg.Pool, principal: Principal, campaign_id: str) -> dict[str, Any]:
-    """One campaign with its signing rate: a 404, then a 403 if it is out of the caller's scope."""
-    row = await Query(CAMPAIGNS, "campaign_id").filter("campaign_id = {}", campaign_id).one(pool)
+async def campaign(
+    pool: asyncpg.Pool, principal: Principal, campaign_id: str, as_of: date | None = None
+) -> dict[str, Any]:
+    """One campaign with its signing rate as of ``as_of``: a 404, then a 403 if it is out of the caller's scope."""
+    q = Query("", "campaign_id")
+    q.select_from = _campaigns(q, as_of)
+    row = await q.filter("campaign_id = {}", campaign_id).one(pool)
     if row is None:
         raise NotFound(f"agreement campaign {campaign_id} not found")
     principal.require_scope(
@@ -56,16 +80,17 @@ async def campaign(pool: asyncpg.Pool, principal: Principal, campaign_id: str) -
     return with_rate(row)
 
 
-async def signing_by_class(pool: asyncpg.Pool, principal: Principal, campaign_id: str) -> dict[str, Any]:
-    """A campaign with its signing rate per class and for staff."""
-    found = await campaign(pool, principal, campaign_id)
+async def signing_by_class(
+    pool: asyncpg.Pool, principal: Principal, campaign_id: str, as_of: date | None = None
+) -> dict[str, Any]:
+    """A campaign with its signing rate per class and for staff, as of ``as_of`` (default: today)."""
+    found = await campaign(pool, principal, campaign_id, as_of)
     rows = await pool.fetch(
-        "SELECT a.party_kind, a.class_id, min(k.name) AS class_name, count(*) AS issued, "
-        "count(*) FILTER (WHERE a.status = 'signed') AS signed, "
-        "count(*) FILTER (WHERE a.status = 'refused') AS refused "
+        f"SELECT a.party_kind, a.class_id, min(k.name) AS class_name, {agreement_counts('$2')} "
         f"FROM {S}.agreements a LEFT JOIN directory_classes k USING (class_id) WHERE a.campaign_id = $1 "
-        "GROUP BY a.party_kind, a.class_id ORDER BY a.party_kind, a.class_id",
+        "AND a.issued_at < $2 GROUP BY a.party_kind, a.class_id ORDER BY a.party_kind, a.class_id",
         campaign_id,
+        end_of_day(as_of or school_today()),
     )
     staff = None
     classes = []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import asyncpg
 
 from services.eventkit.auth import Principal
+from services.eventkit.days import school_today
 from services.eventkit.errors import NotFound
 from services.eventkit.queries import Page, Query
 from services.safety.buses import ROUTE_CHECK_VALID_DAYS
@@ -76,7 +77,7 @@ async def with_compliance(pool: asyncpg.Pool, buses: list[dict[str, Any]], as_of
 
 
 def _day(as_of: date | None) -> date:
-    return as_of or datetime.now(UTC).date()
+    return as_of or school_today()
 
 
 async def bus_page(

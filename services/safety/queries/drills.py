@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from services.eventkit.auth import Principal
+from services.eventkit.days import school_today
 from services.eventkit.errors import InvalidInput, NotFound
 from services.eventkit.queries import Query
 from services.safety.events import DrillKind
@@ -59,21 +60,26 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
-async def coverage(pool: asyncpg.Pool, campus_id: str, from_: date, to: date) -> dict[str, Any]:
-    """Drills conducted on a campus per month and kind over a range (422 if it is backwards or too long)."""
+async def coverage(
+    pool: asyncpg.Pool, campus_id: str, from_: date, to: date, as_of: date | None = None
+) -> dict[str, Any]:
+    """Drills conducted on a campus per month and kind over a range (422 if it is backwards or too long),
+    as of ``as_of`` (default: today): a drill counts once conducted on or before it."""
     if to < from_:
         raise InvalidInput("the range ends before it starts", field="to")
     months = _months(from_, to)
+    day = as_of or school_today()
     if len(months) > MAX_COVERAGE_MONTHS:
         raise InvalidInput(f"a range covers at most {MAX_COVERAGE_MONTHS} months", field="to")
     counts: dict[tuple[date, str], int] = {
         (r["month"], r["kind"]): r["n"]
         for r in await pool.fetch(
             f"SELECT date_trunc('month', conducted_on)::date AS month, kind, count(*) AS n FROM {S}.drills "
-            "WHERE campus_id = $1 AND conducted_on BETWEEN $2 AND $3 GROUP BY 1, 2",
+            "WHERE campus_id = $1 AND conducted_on BETWEEN $2 AND $3 AND conducted_on <= $4 GROUP BY 1, 2",
             campus_id,
             from_,
             to,
+            day,
         )
     }
     per_month: list[dict[str, Any]] = []
@@ -92,6 +98,7 @@ async def coverage(pool: asyncpg.Pool, campus_id: str, from_: date, to: date) ->
         "campus_id": campus_id,
         "from": from_.isoformat(),
         "to": to.isoformat(),
+        "as_of": day.isoformat(),
         "months": per_month,
         "by_kind": totals,
         "total": sum(totals.values()),

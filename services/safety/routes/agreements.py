@@ -8,7 +8,7 @@ from typing import Any
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, AsOf, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import PartyKind
@@ -25,15 +25,18 @@ async def list_campaigns(
     term_id: str | None = None,
     after: After = None,
     limit: Limit = 100,
+    as_of: AsOf = None,
 ) -> Page:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await campaign_page(safety.pool, principal, campus_id, term_id, after, limit)
+    return await campaign_page(safety.pool, principal, campus_id, term_id, after, limit, as_of)
 
 
 @router.get("/agreement-campaigns/{campaign_id}/signing", summary="Signing rate of a campaign: per class and for staff")
-async def campaign_signing(campaign_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def campaign_signing(
+    campaign_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal, as_of: AsOf = None
+) -> dict[str, Any]:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await signing_by_class(safety.pool, principal, campaign_id)
+    return await signing_by_class(safety.pool, principal, campaign_id, as_of)
 
 
 @router.get(

@@ -3,21 +3,17 @@ violations), and the reads (buses, one bus's file, with their compliance)."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
-
-from fastapi import Query as Param
+from typing import Any
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, AsOf, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.queries.buses import bus_file, bus_page
 
 router = COMMANDS.router("school buses")
-AsOf = Annotated[date | None, Param(description="The day compliance is judged on (default: today)")]
 
 
 @router.get("/buses", response_model=Page, summary="School buses in the caller's scope, with their compliance")

@@ -11,7 +11,7 @@ from fastapi import Query as Param
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, AsOf, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import DrillKind
@@ -43,10 +43,11 @@ async def drill_coverage(
     campus_id: str,
     from_: Annotated[date, Param(alias="from", description="First day of the range")],
     to: Annotated[date, Param(description="Last day of the range")],
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     principal.require_role(*STAFF_ON_CAMPUS)
     principal.require_scope(await safety.campus(campus_id))
-    return await coverage(safety.pool, campus_id, from_, to)
+    return await coverage(safety.pool, campus_id, from_, to, as_of)
 
 
 @router.get("/drills/{drill_id}", summary="One drill")

@@ -8,7 +8,7 @@ from typing import Any
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, AsOf, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import Severity
@@ -17,7 +17,9 @@ from services.safety.queries.hazards import hazard, hazard_list
 router = COMMANDS.router("hazards")
 
 
-@router.get("/hazards", response_model=Page, summary="Hazards in the caller's scope")
+@router.get(
+    "/hazards", response_model=Page, summary="Hazards reported by a day in the caller's scope, open or not then"
+)
 async def list_hazards(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -27,12 +29,16 @@ async def list_hazards(
     open_only: bool = False,
     after: After = None,
     limit: Limit = 100,
+    as_of: AsOf = None,
 ) -> Page:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await hazard_list(principal, campus_id, status, severity, open_only).page(safety.pool, after, limit)
+    q = hazard_list(principal, campus_id, status, severity, open_only, as_of)
+    return await q.page(safety.pool, after, limit)
 
 
 @router.get("/hazards/{hazard_id}", summary="One hazard")
-async def get_hazard(hazard_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_hazard(
+    hazard_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal, as_of: AsOf = None
+) -> dict[str, Any]:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await hazard(safety.pool, principal, hazard_id)
+    return await hazard(safety.pool, principal, hazard_id, as_of)

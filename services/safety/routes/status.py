@@ -13,12 +13,14 @@ from fastapi import Query as Param
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, AsOf, Limit
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.queries.status import one_status, status_page
 
 router = APIRouter(tags=["inspection status"])
-Month = Annotated[date | None, Param(description="Any day of the month for drill coverage (default: this month)")]
+Month = Annotated[
+    date | None, Param(description="Any day of the month for drill coverage (default: the month of as_of)")
+]
 
 
 @router.get("/inspection-status", response_model=Page, summary="Inspection status of the campuses in scope")
@@ -30,14 +32,15 @@ async def inspection_status(
     month: Month = None,
     after: After = None,
     limit: Limit = 50,
+    as_of: AsOf = None,
 ) -> Page:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await status_page(safety.pool, principal, school_id, ids, month, after, limit)
+    return await status_page(safety.pool, principal, school_id, ids, month, after, limit, as_of)
 
 
 @router.get("/inspection-status/{campus_id}", summary="Inspection status of one campus")
 async def one_campus_status(
-    campus_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal, month: Month = None
+    campus_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal, month: Month = None, as_of: AsOf = None
 ) -> dict[str, Any]:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await one_status(safety.pool, principal, campus_id, month)
+    return await one_status(safety.pool, principal, campus_id, month, as_of)

@@ -374,19 +374,33 @@ def lock_key(schema: str) -> int:
     return zlib.crc32(f"houqin.projection.{schema}".encode())
 
 
+def shape_of(projection: Projection) -> str:
+    """A fingerprint of the projection's tables: a new release that changes them changes it."""
+    return f"shape {zlib.crc32(projection.ddl('projection').encode()):08x}"
+
+
 async def create_schema(conn: Connection, projection: Projection, schema: str) -> None:
     await conn.execute(f"CREATE SCHEMA {schema}")
     await conn.execute(_STREAMS_DDL.format(schema=schema))
     await conn.execute(projection.ddl(schema))
+    await conn.execute(f"COMMENT ON SCHEMA {schema} IS '{shape_of(projection)}'")
 
 
-async def ensure_projection(pool: asyncpg.Pool, projection: Projection) -> None:
-    """Creates the projection's schema on first start (empty: the consumer fills it)."""
+async def ensure_projection(pool: asyncpg.Pool, projection: Projection) -> bool:
+    """Creates the projection's schema on first start (empty: the consumer fills it).
+
+    Answers whether the schema that exists has other tables than this release's (its shape
+    differs): the caller rebuilds it before serving from it."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(projection.schema))
-        exists = await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", projection.schema)
-        if not exists:
+        row = await conn.fetchrow(
+            "SELECT obj_description(oid, 'pg_namespace') AS shape FROM pg_namespace WHERE nspname = $1",
+            projection.schema,
+        )
+        if row is None:
             await create_schema(conn, projection, projection.schema)
+            return False
+        return bool(row["shape"] != shape_of(projection))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import EventRegistry
 from services.eventkit.history import HistoryPolicy
 from services.eventkit.loopwatch import LoopWatch, time_collections
-from services.eventkit.projection import Projection, ensure_projection, projections_runner
+from services.eventkit.projection import Projection, ensure_projection, projections_runner, rebuild
 from services.eventkit.relay import OutboxRelay
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
@@ -120,7 +120,11 @@ class ServiceRuntime:
         async with self.pool.acquire() as conn:
             await migrate(conn, *dirs)
         for projection in self.definition.projections:
-            await ensure_projection(self.pool, projection)
+            if await ensure_projection(self.pool, projection):
+                # this release changed the projection's tables: replay the store into the new shape
+                log.warning("projection %s changed shape: rebuilding it from the store", projection.name)
+                report = await rebuild(self.pool, EventStore(self.pool), projection)
+                log.warning("projection %s rebuilt: %d events in %.1fs", projection.name, report.events, report.seconds)
 
     def start_workers(self, mode: Mode) -> None:
         self._spawn("loop-watch", self.loop_watch.run)

@@ -17,7 +17,8 @@ from services.directory.events import Admission
 from services.directory.projections.roster import ROSTER
 from services.directory.service import DIRECTORY
 from services.directory.student import EnrollStudent
-from services.eventkit.projection import rebuild, schema_rows
+from services.eventkit.projection import ensure_projection, rebuild, schema_rows, shape_of
+from services.eventkit.runtime import ServiceRuntime
 from services.eventkit.store import EventStore
 from tests.conftest import RunningService, SettingsFactory, eventually
 from tests.kafka_helpers import produce_raw, read_topic
@@ -101,3 +102,32 @@ async def test_a_rebuild_while_writes_go_on_misses_nothing_and_doubles_nothing(
     assert classes == {"g6-1": 20, "g1-1": 40}
     await rebuild(svc.pool, store, ROSTER)
     assert await schema_rows(svc.pool, ROSTER.schema) == live
+
+
+async def test_a_release_that_changes_a_projections_tables_rebuilds_it_at_start(
+    make_settings: SettingsFactory, start_service: Any
+) -> None:
+    """A schema left by a release with other tables (another shape) is replayed from the store
+    into this release's shape before the service serves from it; the same shape is left alone."""
+    svc = await start_directory(make_settings, start_service)
+    await seed_school(Directory(EventStore(svc.pool)), students=5)
+    await eventually(lambda: caught_up(svc.pool), timeout=60)
+    live = await schema_rows(svc.pool, ROSTER.schema)
+    shape = await svc.pool.fetchval(
+        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1", ROSTER.schema
+    )
+    assert shape == shape_of(ROSTER)
+    assert await ensure_projection(svc.pool, ROSTER) is False
+
+    # as an older release left it: another shape, and rows this release would not have written
+    await svc.pool.execute(f"COMMENT ON SCHEMA {ROSTER.schema} IS 'shape 00000000'")
+    await svc.pool.execute(f"DELETE FROM {ROSTER.schema}.classes")
+    assert await ensure_projection(svc.pool, ROSTER) is True
+
+    again = ServiceRuntime(DIRECTORY, svc.settings)
+    try:
+        await again.open()
+        assert await schema_rows(svc.pool, ROSTER.schema) == live
+        assert await ensure_projection(svc.pool, ROSTER) is False
+    finally:
+        await again.close()

@@ -204,8 +204,9 @@ def create_app(
         openapi_tags=definition.openapi_tags or None,
     )
     app.state.runtime = runtime
+    routers = service_routers(definition)
     if settings.command_lane:  # inside the correlation middleware: a laned command has its id too
-        app.add_middleware(CommandLane, routers=definition.routers)
+        app.add_middleware(CommandLane, routers=routers)
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
 
@@ -237,13 +238,17 @@ def create_app(
             "projections": [dict(r) for r in rows],
         }
 
-    from services.eventkit.history_routes import history_router  # its routes depend on this module's
-
-    routers = [*definition.routers, history_router()]  # every service answers GET /history of its records
     for router in routers:
         app.include_router(router)
     describe_security(app, routers)
     return app
+
+
+def service_routers(definition: ServiceDefinition) -> list[APIRouter]:
+    """The service's own routers and those every service has (GET /history of its records)."""
+    from services.eventkit.history_routes import history_router  # its routes depend on this module's
+
+    return [*definition.routers, history_router()]
 
 
 SERVED_SERVICE = "HOUQIN_SERVED_SERVICE"

@@ -3,6 +3,7 @@ has (added by the app factory), over :mod:`services.eventkit.history`."""
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -18,9 +19,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+@functools.cache
 def history_router() -> APIRouter:
     """The history routes, which the app factory adds to every service (each reads its
-    service's registry and :class:`~services.eventkit.history.HistoryPolicy` from the definition)."""
+    service's registry and :class:`~services.eventkit.history.HistoryPolicy` from the definition).
+    One router for every app: the command lane knows the routers it may look into by identity."""
     router = APIRouter(tags=["history"])
 
     @router.get(

@@ -520,6 +520,12 @@ def build_table(app: FastAPI, routers: Sequence[APIRouter]) -> LaneTable:
     patterned: list[LaneRoute] = []
     ordered = routes_in_order(app, routers)
     if ordered is None or app.router.dependencies:
+        log.warning(
+            "command lane off, every command goes through the framework: the app has %s",
+            "dependencies of its own"
+            if ordered is not None
+            else "a router the lane was not given, or one included with a prefix, dependencies or a body limit",
+        )
         return LaneTable({}, ())
     for i, route in enumerate(ordered):
         plan = lane_route(route)

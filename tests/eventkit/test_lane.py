@@ -18,7 +18,7 @@ from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
 from services.directory.service import DIRECTORY
-from services.eventkit.app import create_app
+from services.eventkit.app import create_app, service_routers
 from services.eventkit.commands import CommandResult
 from services.eventkit.lane import CommandLane, build_table, may_share_a_path, missing_internals
 from services.eventkit.routes import command_route
@@ -46,7 +46,7 @@ def test_every_command_route_of_the_services_is_on_the_lane() -> None:
     assert missing_internals() == []  # the installed FastAPI has every internal the lane reads, as it reads it
     for definition in (SAFETY, INVENTORY, DIRECTORY):
         app = create_app(definition, Settings(service=definition.name))
-        table = build_table(app, definition.routers)
+        table = build_table(app, service_routers(definition))
         commands = [
             r
             for router in definition.routers

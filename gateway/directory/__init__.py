@@ -1,1 +1,1 @@
-"""The directory in GraphQL: districts, schools, terms, campuses, classes, staff, students."""
+"""The directory in GraphQL: districts, schools, terms, campuses, classes, staff, students, parents."""

@@ -9,7 +9,7 @@ from gateway.common.campuses import CampusRef, campus_type
 from gateway.common.pages import Connection, one, page
 from gateway.context import GatewayContext
 from gateway.directory.loaders import classes_page
-from gateway.directory.types import District, School, SchoolClass, StaffMember, Student
+from gateway.directory.types import District, Parent, School, SchoolClass, StaffMember, Student
 
 Ctx = Info[GatewayContext, None]
 
@@ -66,3 +66,21 @@ class DirectoryQuery:
         return await page(
             info.context, "directory", "/students", Student, "student_id", first, after, class_id=class_id
         )
+
+    @strawberry.field(description="Parents of the schools in scope, with their children")
+    async def parents(
+        self,
+        info: Ctx,
+        school_id: strawberry.ID | None = None,
+        student_id: strawberry.ID | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Parent] | None:
+        return await page(
+            info.context, "directory", "/parents", Parent, "parent_id", first, after,
+            school_id=school_id, student_id=student_id,
+        )  # fmt: skip
+
+    @strawberry.field
+    async def parent(self, info: Ctx, parent_id: strawberry.ID) -> Parent | None:
+        return await one(info.context, "directory", f"/parents/{parent_id}", Parent)

@@ -1,4 +1,4 @@
-"""The directory's types: districts, schools and their terms, classes, staff and students.
+"""The directory's types: districts, schools and their terms, classes, staff, students and parents.
 (The campus row is the directory's part of ``Campus``: ``gateway.directory.campus``.)"""
 
 from __future__ import annotations
@@ -117,3 +117,23 @@ class Student:
     @strawberry.field(description=HISTORY)
     def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
         return history_of(info, "directory", f"student-{self.student_id}", first)
+
+
+@strawberry.type(description="A child of a parent, and the class it was in when they were linked")
+class ParentChild:
+    student_id: strawberry.ID
+    class_id: strawberry.ID
+    relation: str
+
+
+@strawberry.type(description="A parent of a school, linked to their children (the directory shows no phone numbers)")
+class Parent:
+    parent_id: strawberry.ID
+    district_id: strawberry.ID
+    school_id: strawberry.ID
+    name: str
+    children: list[ParentChild]
+
+    @strawberry.field(description=HISTORY)
+    def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
+        return history_of(info, "directory", f"parent-{self.parent_id}", first)

@@ -8,8 +8,25 @@ from strawberry.types import Info
 from gateway.common.campuses import with_campuses
 from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
-from gateway.inventory.loaders import pipeline_steps, stock_page
-from gateway.inventory.types import Key, PipelineStep, Purchase, Repair, StockLine
+from gateway.inventory.loaders import (
+    assets_page,
+    catalogue_page,
+    compensations_page,
+    pipeline_steps,
+    stock_page,
+    stocktakes_page,
+)
+from gateway.inventory.types import (
+    Asset,
+    CatalogueItem,
+    CompensationCharge,
+    Key,
+    PipelineStep,
+    Purchase,
+    Repair,
+    StockLine,
+    StockTake,
+)
 
 Ctx = Info[GatewayContext, None]
 
@@ -102,3 +119,61 @@ class InventoryQuery:
         return await page(
             info.context, "inventory", path, Key, "key_id", first, after, campus_id=campus_id, as_of=day(as_of)
         )
+
+    @strawberry.field(description="A school's catalogue")
+    async def catalogue(
+        self, info: Ctx, school_id: strawberry.ID, first: int = 100, after: str | None = None
+    ) -> Connection[CatalogueItem] | None:
+        return await catalogue_page(info, str(school_id), first, after)
+
+    @strawberry.field(description="An item of a catalogue")
+    async def catalogue_item(self, info: Ctx, item_id: strawberry.ID) -> CatalogueItem | None:
+        return await one(info.context, "inventory", f"/items/{item_id}", CatalogueItem)
+
+    @strawberry.field(description="Room assets, by campus, room and status")
+    async def assets(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        room: str | None = None,
+        status: str | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[Asset] | None:
+        return await assets_page(info, campus_id, room, status, first, after)
+
+    @strawberry.field
+    async def asset(self, info: Ctx, asset_id: strawberry.ID) -> Asset | None:
+        return await one(info.context, "inventory", f"/assets/{asset_id}", Asset)
+
+    @strawberry.field(description="Compensation charges, by campus, status, who is charged and asset")
+    async def compensations(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        status: str | None = None,
+        against_id: strawberry.ID | None = None,
+        asset_id: strawberry.ID | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[CompensationCharge] | None:
+        return await compensations_page(info, campus_id, status, against_id, asset_id, first, after)
+
+    @strawberry.field
+    async def compensation(self, info: Ctx, charge_id: strawberry.ID) -> CompensationCharge | None:
+        return await one(info.context, "inventory", f"/compensations/{charge_id}", CompensationCharge)
+
+    @strawberry.field(description="Stock-takes, open and closed")
+    async def stock_takes(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        status: str | None = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[StockTake] | None:
+        return await stocktakes_page(info, campus_id, status, first, after)
+
+    @strawberry.field
+    async def stock_take(self, info: Ctx, stocktake_id: strawberry.ID) -> StockTake | None:
+        return await one(info.context, "inventory", f"/stocktakes/{stocktake_id}", StockTake)

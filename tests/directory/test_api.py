@@ -661,7 +661,18 @@ async def test_a_district_admin_of_another_district_sees_nothing_here(seeded: Se
 
 
 @pytest.mark.parametrize(
-    "path", ["/campuses", "/campuses/main", "/classes", "/classes/g6-1", "/staff", "/students", "/schools"]
+    "path",
+    [
+        "/campuses",
+        "/campuses/main",
+        "/classes",
+        "/classes/g6-1",
+        "/staff",
+        "/students",
+        "/schools",
+        "/parents",
+        "/parents/zhang-mum",
+    ],
 )
 async def test_a_parent_may_not_read_the_directory(seeded: Seeded, path: str) -> None:
     parent = token_for(seeded.settings, "zhang-mum", Role.PARENT, classes=["g6-1"])
@@ -755,6 +766,34 @@ async def test_staff_and_students_in_scope(seeded: Seeded) -> None:
     teacher = token_for(seeded.settings, "wang", Role.TEACHER, classes=["g6-1"])
     assert ids((await seeded.get("/students", teacher)).json(), "student_id") == ["zhang-san"]
     assert ids((await seeded.get("/students", seeded.manager)).json(), "student_id") == []
+
+
+async def test_parents_with_their_children_in_the_scope_of_their_school_and_no_phone(seeded: Seeded) -> None:
+    """A parent is the school's (as their history is): the district's admin sees them with their
+    children; an admin of another district and a manager of one campus see nothing of them."""
+    await until_projected(seeded)
+    zhang_mum = {
+        "parent_id": "zhang-mum",
+        "district_id": "xinbei",
+        "school_id": "xuexiao",
+        "name": "张妈妈",
+        "children": [{"student_id": "zhang-san", "class_id": "g6-1", "relation": "mother"}],
+    }
+
+    async def linked() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = (await seeded.get("/parents", school_id="xuexiao")).json()["items"]
+        return items if items and items[0]["children"] else None
+
+    assert await eventually(linked) == [zhang_mum]
+    assert (await seeded.get("/parents/zhang-mum")).json() == zhang_mum
+    assert ids((await seeded.get("/parents", student_id="zhang-san")).json(), "parent_id") == ["zhang-mum"]
+    assert ids((await seeded.get("/parents", student_id="nobody")).json(), "parent_id") == []
+    assert ids((await seeded.get("/parents", ids="zhang-mum,nobody")).json(), "parent_id") == ["zhang-mum"]
+    other = token_for(seeded.settings, "admin-jintan", Role.DISTRICT_ADMIN, districts=["jintan"])
+    for outside in (other, seeded.manager):
+        assert (await seeded.get("/parents", outside)).json()["items"] == []
+        assert (await seeded.get("/parents/zhang-mum", outside)).status_code == 404
+    assert (await seeded.get("/parents/nobody")).status_code == 404
 
 
 async def test_the_roster_signs_in_staff_and_parents(seeded: Seeded) -> None:

@@ -170,5 +170,11 @@ async def test_charges_are_listed_by_campus_and_status_within_scope(world: Schoo
     assert {r["campus_id"] for r in mine} == {"aoyuan"}
     main = (await world.get("/compensations", as_="manager-main", campus_id="aoyuan")).json()["items"]
     assert main == []  # out of scope: not seen
+    one = await world.get(f"/compensations/{cid}", as_="manager-aoyuan")
+    assert one.status_code == 200, one.text
+    assert one.json() == next(r for r in mine if r["charge_id"] == cid)
+    assert (one.json()["against_id"], one.json()["reason"]) == ("g1-1", "课间打闹折断笤帚")
+    assert (await world.get(f"/compensations/{cid}", as_="manager-main")).status_code == 404  # out of scope
+    assert (await world.get("/compensations/no-such-charge")).status_code == 404
     bad = await world.get("/compensations", status="lost")
     assert bad.status_code == 422

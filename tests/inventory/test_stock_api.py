@@ -192,3 +192,15 @@ async def test_a_manager_of_one_campus_keeps_the_catalogue_of_its_school_and_no_
 
     await eventually(listed)
     assert (await world.get("/items", as_="other-admin", school_id="xuexiao")).status_code == 403
+
+    async def repriced() -> dict[str, Any] | None:
+        one = await world.get(f"/items/{item}", as_="manager-aoyuan")  # a manager of one of the school's campuses
+        assert one.status_code == 200, one.text
+        found: dict[str, Any] = one.json()
+        return found if found["unit_price_fen"] == 1100 else None
+
+    assert await eventually(repriced) == body | {"unit_price_fen": 1100}
+    assert (await world.get(f"/items/{item}", as_="admin")).status_code == 200
+    assert (await world.get(f"/items/{item}", as_="other-admin")).status_code == 404  # out of scope: not seen
+    assert (await world.get(f"/items/{item}", as_="parent-yao")).status_code == 403
+    assert (await world.get("/items/no-such-item")).status_code == 404

@@ -1,4 +1,4 @@
-"""Reads of classes (with their teachers and headcount), staff and students."""
+"""Reads of classes (with their teachers and headcount), staff, students and parents."""
 
 from __future__ import annotations
 
@@ -78,3 +78,37 @@ async def students(db: asyncpg.Pool, principal: Principal, class_id: str | None,
     q.where.append(f"({clause} OR class_id = ANY({q.param(sorted(principal.classes))}::text[]))")
     q.filter("class_id = {}", class_id)
     return await q.page(db, after, limit)
+
+
+# A parent with their children (each child's class as it was linked); never the phone number.
+PARENTS = (
+    "SELECT p.parent_id, p.district_id, p.school_id, p.name, "
+    "coalesce((SELECT json_agg(json_build_object('student_id', k.student_id, 'class_id', k.class_id, "
+    f"'relation', k.relation) ORDER BY k.student_id) FROM {S}.parent_students k WHERE k.parent_id = p.parent_id), "
+    f"'[]') AS children FROM {S}.parents p"
+)
+
+
+async def parents(
+    db: asyncpg.Pool,
+    principal: Principal,
+    school_id: str | None,
+    student_id: str | None,
+    after: str | None,
+    limit: int,
+    ids: list[str] | None = None,
+) -> Page:
+    """Parents of the schools in the caller's scope (a parent is a school's, as their history is)."""
+    staff_only(principal)
+    q = Query(PARENTS, "p.parent_id").scoped(principal, "p.")
+    q.filter("p.school_id = {}", school_id).filter("p.parent_id = ANY({}::text[])", ids)
+    q.filter(f"p.parent_id IN (SELECT parent_id FROM {S}.parent_students WHERE student_id = {{}})", student_id)
+    return await q.page(db, after, limit)
+
+
+async def parent(db: asyncpg.Pool, principal: Principal, parent_id: str) -> dict[str, Any]:
+    staff_only(principal)
+    row = await Query(PARENTS, "p.parent_id").scoped(principal, "p.").filter("p.parent_id = {}", parent_id).one(db)
+    if row is None:
+        raise NotFound(f"parent {parent_id} not found")
+    return row

@@ -104,3 +104,21 @@ async def list_students(
     runtime: Runtime, principal: CurrentPrincipal, class_id: str | None = None, after: After = None, limit: Limit = 100
 ) -> Page:
     return await people.students(runtime.pool, principal, class_id, after, limit)
+
+
+@router.get("/parents", response_model=Page, summary="Parents, with their children (no phone numbers)")
+async def list_parents(
+    runtime: Runtime,
+    principal: CurrentPrincipal,
+    school_id: str | None = None,
+    student_id: Annotated[str | None, Query(description="Only the parents of this student")] = None,
+    ids: Ids = None,
+    after: After = None,
+    limit: Limit = 100,
+) -> Page:
+    return await people.parents(runtime.pool, principal, school_id, student_id, after, limit, _split(ids))
+
+
+@router.get("/parents/{parent_id}", summary="One parent, with their children (no phone number)")
+async def get_parent(parent_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await people.parent(runtime.pool, principal, parent_id)

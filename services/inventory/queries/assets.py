@@ -51,9 +51,24 @@ ASSET_COLUMNS = (
 )
 
 
+# An asset with its damages (oldest first) and the charges raised for it (in the order charged).
+ASSET = (
+    f"SELECT {ASSET_COLUMNS}, "
+    "coalesce((SELECT json_agg(json_build_object('event_id', d.event_id::text, 'room', d.room, 'cause', d.cause, "
+    "'by_kind', d.by_kind, 'by_id', d.by_id, 'description', d.description, 'damaged_on', d.damaged_on, "
+    "'recorded_by', d.recorded_by, 'charge_fen', d.charge_fen) ORDER BY d.version) "
+    f"FROM {S}.damages d WHERE d.asset_id = a.asset_id), '[]') AS damage_records, "
+    "coalesce((SELECT json_agg(json_build_object('charge_id', c.charge_id, 'against', c.against, "
+    "'against_id', c.against_id, 'amount_fen', c.amount_fen, 'status', c.status, "
+    "'damage_event_id', c.damage_event_id) ORDER BY c.charged_at, c.charge_id) "
+    f"FROM {S}.charges c WHERE c.asset_id = a.asset_id), '[]') AS charges "
+    f"FROM {S}.assets a"
+)
+
+
 def asset_list(principal: Principal, campus_id: str | None, room: str | None, status: AssetStatus | None) -> Query:
-    """The assets a list asks for, in the caller's scope."""
-    q = Query(f"SELECT {ASSET_COLUMNS} FROM {S}.assets", "asset_id").scoped(principal)
+    """The assets a list asks for, in the caller's scope, each with its damages and charges."""
+    q = Query(ASSET, "asset_id").scoped(principal)
     return q.filter("campus_id = {}", campus_id).filter("room = {}", room).filter("status = {}", status)
 
 
@@ -73,21 +88,10 @@ async def rooms(pool: asyncpg.Pool, principal: Principal, campus_id: str | None)
 
 async def asset(pool: asyncpg.Pool, principal: Principal, asset_id: str) -> dict[str, Any]:
     """One asset in the caller's scope, with its damages and charges, or a 404."""
-    q = Query(f"SELECT {ASSET_COLUMNS} FROM {S}.assets", "asset_id").scoped(principal)
-    row = await q.filter("asset_id = {}", asset_id).one(pool)
+    row = await Query(ASSET, "asset_id").scoped(principal).filter("asset_id = {}", asset_id).one(pool)
     if row is None:
         raise NotFound(f"asset {asset_id} not found")
-    damages = await pool.fetch(
-        f"SELECT event_id::text AS event_id, room, cause, by_kind, by_id, description, damaged_on, recorded_by, "
-        f"charge_fen FROM {S}.damages WHERE asset_id = $1 ORDER BY version",
-        asset_id,
-    )
-    charges = await pool.fetch(
-        f"SELECT charge_id, against, against_id, amount_fen, status, damage_event_id FROM {S}.charges "
-        "WHERE asset_id = $1 ORDER BY charged_at",
-        asset_id,
-    )
-    return row | {"damage_records": [dict(r) for r in damages], "charges": [dict(r) for r in charges]}
+    return row
 
 
 def room_audit_list(principal: Principal, campus_id: str | None, room: str | None) -> Query:

@@ -1,13 +1,15 @@
-"""Reads of compensation charges, from the assets projection; and who a charge may be raised
+"""Reads of compensation charges (all, one), from the assets projection; and who a charge may be raised
 against (a person of the school or a class of the campus, from the directory mirror)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import asyncpg
 
 from services.eventkit.auth import Principal
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import InvalidInput
+from services.eventkit.errors import InvalidInput, NotFound
 from services.eventkit.queries import Query
 from services.inventory.compensation import ChargeStatus
 from services.inventory.events import ChargeAgainst
@@ -53,3 +55,12 @@ def charge_list(
     q = Query(f"SELECT {CHARGE_COLUMNS} FROM {S}.charges", "charge_id").scoped(principal)
     q.filter("campus_id = {}", campus_id).filter("status = {}", status.value if status else None)
     return q.filter("against_id = {}", against_id).filter("asset_id = {}", asset_id)
+
+
+async def charge(pool: asyncpg.Pool, principal: Principal, charge_id: str) -> dict[str, Any]:
+    """One charge in the caller's scope, or a 404."""
+    q = Query(f"SELECT {CHARGE_COLUMNS} FROM {S}.charges", "charge_id").scoped(principal)
+    row = await q.filter("charge_id = {}", charge_id).one(pool)
+    if row is None:
+        raise NotFound(f"compensation charge {charge_id} not found")
+    return row

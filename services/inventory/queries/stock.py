@@ -1,10 +1,12 @@
-"""Reads of the catalogue, stock, quotas and requisitions; the school a catalogue belongs to and
-the item a command names (shared by the commands of several areas)."""
+"""Reads of the catalogue (a school's, one item), stock, quotas and requisitions; the school a
+catalogue belongs to and the item a command names (shared by the commands of several areas)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
+import asyncpg
 
 from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandBus
@@ -30,13 +32,26 @@ async def catalogued_item(bus: CommandBus, item_id: str, school_id: str | None, 
     return item
 
 
+ITEM_COLUMNS = "item_id, school_id, name, unit, category, consumable, unit_price_fen, reorder_point"
+
+
 def item_list(school_id: str) -> Query:
     """The catalogue of a school."""
-    q = Query(
-        f"SELECT item_id, school_id, name, unit, category, consumable, unit_price_fen, reorder_point FROM {S}.items",
-        "item_id",
-    )
+    q = Query(f"SELECT {ITEM_COLUMNS} FROM {S}.items", "item_id")
     return q.filter("school_id = {}", school_id)
+
+
+async def item(pool: asyncpg.Pool, principal: Principal, item_id: str) -> dict[str, Any]:
+    """One item of a catalogue, or a 404: seen by whoever covers its school or one of the school's
+    campuses (the directory mirror's), as the catalogue of the school is."""
+    q = Query(f"SELECT {ITEM_COLUMNS} FROM {S}.items i", "item_id").filter("i.item_id = {}", item_id)
+    clause, values = principal.scope_sql(len(q.params) + 1, "c.")
+    q.params.extend(values)
+    q.where.append(f"EXISTS (SELECT 1 FROM directory_campuses c WHERE c.school_id = i.school_id AND {clause})")
+    row = await q.one(pool)
+    if row is None:
+        raise NotFound(f"item {item_id} not found")
+    return row
 
 
 # ``$1`` is the day "this month" is counted to: from the first of its month to it.

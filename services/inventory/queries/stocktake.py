@@ -35,27 +35,29 @@ STOCKTAKE_COLUMNS = (
 )
 
 
+# A stock-take with its counts (each with its variance once closed) and its variance lines.
+STOCKTAKE = (
+    f"SELECT {STOCKTAKE_COLUMNS}, "
+    "coalesce((SELECT json_agg(json_build_object('item_id', c.item_id, 'counted', c.counted, "
+    "'counted_by', c.counted_by, 'book', v.book, 'delta', v.delta) ORDER BY c.item_id) "
+    f"FROM {S}.stocktake_counts c LEFT JOIN {S}.stocktake_variances v USING (stocktake_id, item_id) "
+    "WHERE c.stocktake_id = t.stocktake_id), '[]') AS counts, "
+    "coalesce((SELECT json_agg(json_build_object('item_id', v.item_id, 'book', v.book, 'counted', v.counted, "
+    "'delta', v.delta, 'counted_by', v.counted_by, 'adjusted_at', v.adjusted_at) ORDER BY v.item_id) "
+    f"FROM {S}.stocktake_variances v WHERE v.stocktake_id = t.stocktake_id), '[]') AS variance_lines "
+    f"FROM {S}.stocktakes t"
+)
+
+
 def stocktake_list(principal: Principal, campus_id: str | None, status: StockTakeStatus | None) -> Query:
-    """The stock-takes a list asks for, in the caller's scope."""
-    q = Query(f"SELECT {STOCKTAKE_COLUMNS} FROM {S}.stocktakes", "stocktake_id").scoped(principal)
+    """The stock-takes a list asks for, in the caller's scope, each with its counts and variances."""
+    q = Query(STOCKTAKE, "stocktake_id").scoped(principal)
     return q.filter("campus_id = {}", campus_id).filter("status = {}", status.value if status else None)
 
 
 async def stocktake(pool: asyncpg.Pool, principal: Principal, stocktake_id: str) -> dict[str, Any]:
     """One stock-take in the caller's scope, with its counts and variances, or a 404."""
-    q = Query(f"SELECT {STOCKTAKE_COLUMNS} FROM {S}.stocktakes", "stocktake_id").scoped(principal)
-    row = await q.filter("stocktake_id = {}", stocktake_id).one(pool)
+    row = await Query(STOCKTAKE, "stocktake_id").scoped(principal).filter("stocktake_id = {}", stocktake_id).one(pool)
     if row is None:
         raise NotFound(f"stock-take {stocktake_id} not found")
-    counts = await pool.fetch(
-        f"SELECT c.item_id, c.counted, c.counted_by, v.book, v.delta FROM {S}.stocktake_counts c "
-        f"LEFT JOIN {S}.stocktake_variances v USING (stocktake_id, item_id) WHERE c.stocktake_id = $1 "
-        "ORDER BY c.item_id",
-        stocktake_id,
-    )
-    variances = await pool.fetch(
-        f"SELECT item_id, book, counted, delta, counted_by, adjusted_at FROM {S}.stocktake_variances "
-        "WHERE stocktake_id = $1 ORDER BY item_id",
-        stocktake_id,
-    )
-    return row | {"counts": [dict(r) for r in counts], "variance_lines": [dict(r) for r in variances]}
+    return row

@@ -1,7 +1,9 @@
 """Compensation (照价赔偿): the commands of the table (charge a person or a class at price, record
-the payment, or waive it), and the read (the charges)."""
+the payment, or waive it), and the reads (all, one)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
@@ -10,7 +12,7 @@ from services.eventkit.routes import After, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.compensation import ChargeStatus
-from services.inventory.queries.compensation import charge_list
+from services.inventory.queries.compensation import charge, charge_list
 
 router = COMMANDS.router("compensation")
 
@@ -28,3 +30,9 @@ async def list_compensations(
 ) -> Page:
     principal.require_role(*STAFF)
     return await charge_list(principal, campus_id, status, against_id, asset_id).page(inventory.pool, after, limit)
+
+
+@router.get("/compensations/{charge_id}", summary="One compensation charge")
+async def get_compensation(charge_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    principal.require_role(*STAFF)
+    return await charge(inventory.pool, principal, charge_id)

@@ -11,7 +11,7 @@ from services.eventkit.queries import Page
 from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
-from services.inventory.queries.stock import item_list, quota_list, requisition, stock_list
+from services.inventory.queries.stock import item, item_list, quota_list, requisition, stock_list
 
 router = COMMANDS.router("stock")
 
@@ -22,6 +22,12 @@ async def list_items(
 ) -> Page:
     await inventory.authorise(principal, await inventory.school(school_id), STAFF)
     return await item_list(school_id).page(inventory.pool, after, limit)
+
+
+@router.get("/items/{item_id}", summary="One item of a catalogue")
+async def get_item(item_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    principal.require_role(*STAFF)
+    return await item(inventory.pool, principal, item_id)
 
 
 @router.get("/stock", response_model=Page, summary="Stock per campus and item (the inventory counts)")

@@ -30,6 +30,21 @@ STATE = Path(os.environ.get("HOUQIN_STATE_DIR", ROOT / "infra" / ".state"))
 SERVICES = list(registry.NAMES)
 DEMO_DISTRICT = "xinbei"
 
+
+def demo_queries() -> str:
+    """What to ask first: the demo term as it stood on its last day, and as it stands today."""
+    from demo.school import TERM_ENDS
+
+    return (
+        f"\nThe demo term (entered afterwards, every act at its own date) as it stood on its last day, "
+        f"and as it stands today:\n"
+        f'  {{ end: campus(campusId: "main") {{ inspectionStatus(asOf: "{TERM_ENDS.isoformat()}") {{ '
+        f"hazards {{ open closed breachingSla }} inspections {{ kind lastCompletedAt nextDue overdue }} }} }}\n"
+        f'    today: campus(campusId: "main") {{ inspectionStatus {{ inspections {{ kind nextDue overdue }} }} }}\n'
+        f'    wall: hazard(hazardId: "aoyuan-wall-tiles") {{ status history {{ type actedAt recordedAt summary }} }} }}'
+    )
+
+
 cli = typer.Typer(help="Houqin: the logistics office of a school district.", no_args_is_help=True)
 console = Console()
 notes = Console(stderr=True)  # for commands whose stdout is a value (a token)
@@ -113,6 +128,7 @@ def up(
         print(demo_admin, flush=True)
         console.print("The platform admin (registers districts):")
         print(platform, flush=True)
+        console.print(demo_queries(), highlight=False)
         console.print(
             f"\nHouqin is up: {len(SERVICES)} services and the gateway in {time.monotonic() - started:.1f}s. "
             f"Logs in {logs}. Ctrl-C stops everything."

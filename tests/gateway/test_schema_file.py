@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from graphql import build_schema, parse, validate
+
 from gateway.schema import SDL_PATH, sdl
+from services.__main__ import demo_queries
 
 
 def test_the_exported_sdl_matches_the_code() -> None:
@@ -53,3 +56,8 @@ def test_the_gateway_imports_the_command_tables_and_no_route_of_any_service() ->
     assert any(m.endswith(".commands") for m in loaded)
     services = [m for m in loaded if m.split(".")[1] not in ("eventkit", "campus")]
     assert [m for m in services if ".routes" in m or m.endswith(".service")] == []
+
+
+def test_the_queries_houqin_up_suggests_are_valid_against_the_schema() -> None:
+    query = demo_queries().split("as it stands today:\n", 1)[1]
+    assert validate(build_schema(SDL_PATH.read_text()), parse(query)) == []

@@ -175,7 +175,9 @@ def launch(h: History, cid: str, campus: str, at: datetime) -> None:
 
 def issue(h: History, cid: str, parties: list[str], at: datetime) -> None:
     agreements = [ev.IssuedAgreement(party_kind=ev.PartyKind.PARENT, party_id=p, name=p) for p in parties]
-    h.add(AgreementCampaign.stream_id(cid), ev.AgreementsIssued(campaign_id=cid, agreements=agreements), at)
+    h.add(
+        AgreementCampaign.stream_id(cid), ev.AgreementsIssued(campaign_id=cid, agreements=agreements, issued_at=at), at
+    )
 
 
 def sign(h: History, cid: str, party: str, at: datetime) -> None:
@@ -290,6 +292,7 @@ async def test_drills_count_once_conducted(history_pool: asyncpg.Pool) -> None:
             title="消防演练",
             planned_on=date(2020, 10, 20),
             plan_ref="plans/fire.pdf",
+            planned_at=cst(date(2020, 10, 5), 9),
         ),
         cst(date(2020, 10, 5), 9),
     )

@@ -7,6 +7,7 @@ change the directory use ids of their own so that the seed stays as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -948,3 +949,28 @@ async def test_a_teacher_of_another_school_cannot_be_assigned(seeded: Seeded) ->
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["field"] == "staff_id"
     assert await seeded.event_count() == before
+
+
+async def test_a_past_leaving_keeps_its_day_and_one_before_the_enrolment_is_refused(seeded: Seeded) -> None:
+    sid = f"s-{uuid4().hex[:6]}"
+    body = {"student_id": sid, "name": "某", "class_id": "g1-1", "admission": "new", "on": "2020-09-01"}
+    assert (await seeded.post("/students", body, seeded.platform)).status_code == 200
+    before = await seeded.event_count()
+    backwards = await seeded.post(f"/students/{sid}/leave", {"on": "2020-08-31", "reason": "转学"}, seeded.platform)
+    assert backwards.status_code == 409, backwards.text
+    assert {k: backwards.json()[k] for k in ("error", "field", "step", "step_time")} == {
+        "error": "out_of_order",
+        "field": "on",
+        "step": "enrolled",
+        "step_time": "2020-09-01",
+    }
+    assert await seeded.event_count() == before
+    left = await seeded.post(f"/students/{sid}/leave", {"on": "2020-12-01", "reason": "转学"}, seeded.platform)
+    assert left.status_code == 200, left.text
+    times = await seeded.svc.pool.fetchrow(
+        "SELECT occurred_at, recorded_at FROM events WHERE stream_id = $1 AND type = 'directory.StudentLeft'",
+        f"student-{sid}",
+    )
+    assert times is not None
+    assert times["occurred_at"] == datetime(2020, 12, 1, tzinfo=timezone(timedelta(hours=8)))  # the day's start
+    assert abs(times["recorded_at"] - datetime.now(UTC)) < timedelta(minutes=5)

@@ -234,12 +234,15 @@ async def report_hazard(school: School, hazard_id: str, **kw: Any) -> Any:
     )
 
 
+ASSIGNED_AT, REASSIGNED_AT = "2020-10-12T09:00:00+08:00", "2020-10-12T09:30:00+08:00"  # after the report
+
+
 async def hazard_life(school: School, hazard_id: str, *, reassign: bool = False, close: bool = True) -> None:
     """Reported, assigned in-house (a repair in the inventory), maybe reassigned, rectified, verified."""
     await report_hazard(school, hazard_id)
-    await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "wang-tech"})
+    await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "wang-tech", "at": ASSIGNED_AT})
     if reassign:
-        await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "li-guard"})
+        await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "li-guard", "at": REASSIGNED_AT})
     if close:
         await school.ok("safety", f"/hazards/{hazard_id}/rectify", {"at": "2020-10-13T10:00:00+08:00"}, "tech-main")
         await school.ok("safety", f"/hazards/{hazard_id}/verify", {"passed": True, "note": "复查合格"})

@@ -85,14 +85,15 @@ INVENTORY_RECORDED = replace(
 async def hazard_saga(school: School, hazard_id: str) -> None:
     path = f"/hazards/{hazard_id}"
     await report_hazard(school, hazard_id)
-    await school.ok("safety", f"{path}/assign", {"assignee_id": "wang-tech"})
-    await school.ok("safety", f"{path}/assign", {"assignee_id": "li-guard"})
-    await school.ok("safety", f"{path}/escalate", {"authority": "新北区教育局 基建科"})
-    await school.ok("safety", f"{path}/rectify", {"at": "2020-10-13T10:00:00+08:00"}, "tech-main")
-    await school.ok("safety", f"{path}/verify", {"passed": False, "note": "仍有松动"})
-    await school.ok("safety", f"{path}/assign", {"assignee_id": "wang-tech"})
-    await school.ok("safety", f"{path}/rectify", {"at": "2020-10-14T10:00:00+08:00"}, "tech-main")
-    await school.ok("safety", f"{path}/verify", {"passed": True, "note": "复查合格"})
+    day = "2020-10-1{}T{}:00+08:00".format  # every step at its own time, after the one it follows
+    await school.ok("safety", f"{path}/assign", {"assignee_id": "wang-tech", "at": day(2, "09:00")})
+    await school.ok("safety", f"{path}/assign", {"assignee_id": "li-guard", "at": day(2, "09:30")})
+    await school.ok("safety", f"{path}/escalate", {"authority": "新北区教育局 基建科", "at": day(2, "10:00")})
+    await school.ok("safety", f"{path}/rectify", {"at": day(3, "10:00")}, "tech-main")
+    await school.ok("safety", f"{path}/verify", {"passed": False, "note": "仍有松动", "at": day(3, "15:00")})
+    await school.ok("safety", f"{path}/assign", {"assignee_id": "wang-tech", "at": day(3, "16:00")})
+    await school.ok("safety", f"{path}/rectify", {"at": day(4, "10:00")}, "tech-main")
+    await school.ok("safety", f"{path}/verify", {"passed": True, "note": "复查合格", "at": day(4, "15:00")})
 
 
 async def applied(pool: asyncpg.Pool, consumer: str) -> dict[str, list[int]]:

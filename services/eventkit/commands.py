@@ -16,6 +16,7 @@ from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.eventkit.acts import CLOCK_SKEW, OutOfOrder
 from services.eventkit.auth import Principal
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved, stamped
@@ -93,6 +94,31 @@ def caused_by(envelope: Envelope, principal: Principal) -> CommandContext:
         occurred_at=envelope.recorded_at or envelope.occurred_at,
         acted_at=envelope.occurred_at,
     )
+
+
+def decide_now_after_earlier_steps(
+    decider: Decider[Any, Any, Any], command: Any, state: Any
+) -> tuple[Any, list[DomainEvent]]:
+    """The decision, for an act that gives no time of its own done after every step already
+    recorded: concurrent requests arrive in one order and commit in another, so an act dated by
+    its arrival may find a step stamped a moment later. Within the clock skew it happens at that
+    step's time instead of being refused as out of order; an act the client dated is refused."""
+    for _ in range(4):
+        try:
+            return command, list(decider.decide(command, state))
+        except OutOfOrder as refusal:
+            later = refusal.step_time
+            inner = getattr(command, "command", None)
+            dated = getattr(inner, "at", None) is not None or getattr(inner, "on", None) is not None
+            if (
+                not isinstance(command, Resolved)
+                or dated
+                or not isinstance(later, datetime)
+                or not command.at < later <= command.received_at + CLOCK_SKEW
+            ):
+                raise
+            command = replace(command, at=later)
+    return command, list(decider.decide(command, state))
 
 
 class CommandBus:
@@ -174,7 +200,7 @@ class CommandBus:
             if ctx.expected_version is not None and ctx.expected_version != version:
                 raise ConcurrencyConflict(stream_id, ctx.expected_version, version)
             try:
-                events: list[DomainEvent] = list(decider.decide(command, state))
+                command, events = decide_now_after_earlier_steps(decider, command, state)
             except Rejected:
                 if guessing:
                     continue  # refused on the guess: decided again on what the stream holds
@@ -191,7 +217,7 @@ class CommandBus:
                     correlation_id=ctx.correlation_id,
                     causation_id=ctx.causation_id,
                     command_id=ctx.command_id,
-                    occurred_at=acted_at,
+                    occurred_at=command.at if isinstance(command, Resolved) else acted_at,
                 )
                 for i, event in enumerate(events, start=1)
             ]

@@ -21,8 +21,12 @@ from services.eventkit.acts import (
     time_rule,
     within,
 )
-from services.eventkit.commands import Command
+from services.eventkit.commands import Command, decide_now_after_earlier_steps
 from services.eventkit.days import CHINA
+from services.eventkit.decider import Resolved, stamped
+from services.eventkit.envelope import TenantPath
+from services.safety.events import HazardAssignedInHouse, HazardReported, Severity
+from services.safety.hazards import AssignHazard, Hazard
 
 NOW = datetime(2020, 10, 14, 2, 0, tzinfo=UTC)  # 10:00 at the school
 
@@ -114,3 +118,28 @@ def test_the_openapi_description_says_how_each_command_is_dated() -> None:
     assert "`on` (required" in time_rule(Return)
     assert "omitted, it is today at the school" in time_rule(Move)
     assert "server's clock" in time_rule(Plain)
+
+
+def test_an_act_done_now_follows_a_step_stamped_a_moment_later_but_a_dated_act_is_refused() -> None:
+    """Concurrent requests arrive in one order and commit in another: an act dated by its arrival
+    happens after a step recorded a moment before it was decided, within the clock skew."""
+
+    def reported(at: datetime) -> object:
+        event = HazardReported(
+            hazard_id="h1", campus_id="main", area="操场", description="窨井盖下沉", severity=Severity.HIGH,
+            reported_by="guard", reported_at=at,
+        )  # fmt: skip
+        return Hazard.fold([event])
+
+    def assign(**dated: datetime) -> Resolved[AssignHazard]:
+        rc = Resolved(AssignHazard(assignee_id="wang-tech", **dated), TenantPath(campus_id="main"), "h1")
+        return stamped(rc, actor="shen", received=NOW)
+
+    moment_later = NOW + timedelta(seconds=2)
+    command, events = decide_now_after_earlier_steps(Hazard, assign(), reported(moment_later))
+    assert command.at == moment_later
+    assert isinstance(events[0], HazardAssignedInHouse) and events[0].assigned_at == moment_later
+    with pytest.raises(OutOfOrder):  # the client said when: that is refused, not moved
+        decide_now_after_earlier_steps(Hazard, assign(at=NOW), reported(moment_later))
+    with pytest.raises(OutOfOrder):  # beyond the clock skew it is a real disorder
+        decide_now_after_earlier_steps(Hazard, assign(), reported(NOW + CLOCK_SKEW + timedelta(seconds=1)))

@@ -169,9 +169,9 @@ class DemoLoader:
         )
         await self.post(s, "/health-records/yao/review", {"notes": "插班生体检表齐全", "on": "2020-09-03"}, "doctor-he")
         checklist = ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]
-        for month in ["09", "10", "11", "12"]:
+        for month in ["2020-09", "2020-10", "2020-11", "2020-12", "2021-01"]:  # each month of the term
             for campus, first, second in [("main", "zhou", "gu"), ("aoyuan", "shen", "gu")]:
-                iid = f"fire-2020-{month}-{campus}"
+                iid = f"fire-{month}-{campus}"
                 await self.post(
                     s,
                     "/inspections",
@@ -181,12 +181,12 @@ class DemoLoader:
                         "kind": "fire",
                         "areas": ["教学楼"],
                         "checklist": checklist,
-                        "at": f"2020-{month}-28T14:00:00+08:00",
+                        "at": f"{month}-28T14:00:00+08:00",
                     },
                     first,
                 )
                 for item in checklist:
-                    broken = month == "10" and campus == "main" and item == "消防栓门板完好"
+                    broken = month == "2020-10" and campus == "main" and item == "消防栓门板完好"
                     await self.post(
                         s,
                         f"/inspections/{iid}/findings",
@@ -194,7 +194,7 @@ class DemoLoader:
                             "item": item,
                             "area": "教学楼",
                             "ok": not broken,
-                            "at": f"2020-{month}-28T14:30:00+08:00",
+                            "at": f"{month}-28T14:30:00+08:00",
                             **(
                                 {
                                     "note": "学生课间打闹致门板损坏",
@@ -207,12 +207,12 @@ class DemoLoader:
                         },
                         first,
                     )
-                await self.post(s, f"/inspections/{iid}/sign-off", {"at": f"2020-{month}-28T15:30:00+08:00"}, first)
-                await self.post(s, f"/inspections/{iid}/sign-off", {"at": f"2020-{month}-28T15:40:00+08:00"}, second)
+                await self.post(s, f"/inspections/{iid}/sign-off", {"at": f"{month}-28T15:30:00+08:00"}, first)
+                await self.post(s, f"/inspections/{iid}/sign-off", {"at": f"{month}-28T15:40:00+08:00"}, second)
                 await self.post(
                     s,
                     f"/inspections/{iid}/complete",
-                    {"at": f"2020-{month}-28T16:00:00+08:00", "summary": "两位主任亲自把关, 逐一检查"},
+                    {"at": f"{month}-28T16:00:00+08:00", "summary": "两位主任亲自把关, 逐一检查"},
                     first,
                 )
         await self.post(

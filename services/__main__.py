@@ -128,7 +128,7 @@ def up(
         print(demo_admin, flush=True)
         console.print("The platform admin (registers districts):")
         print(platform, flush=True)
-        console.print(demo_queries(), highlight=False)
+        console.print(demo_queries(), highlight=False, soft_wrap=True)
         console.print(
             f"\nHouqin is up: {len(SERVICES)} services and the gateway in {time.monotonic() - started:.1f}s. "
             f"Logs in {logs}. Ctrl-C stops everything."

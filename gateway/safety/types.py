@@ -156,8 +156,8 @@ class Incident:
     class_id: strawberry.ID
     setting: str
     occurred_at: dt.datetime
-    injury: str
-    first_aid: str
+    injury: str | None = strawberry.field(description="Null for those who may not read the details")
+    first_aid: str | None
     reported_by: str
     status: str
     parent_notified_at: dt.datetime | None
@@ -165,6 +165,11 @@ class Incident:
     closed_on: dt.date | None
     cause: str | None
     measures: str | None
+    details_withheld: bool = strawberry.field(
+        default=False,
+        description="What happened and the first aid, notes, cause and measures are for the campus's safety "
+        "managers, the vice principals, the medical room, the class's teachers and the reporter",
+    )
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 from services.eventkit.acts import OutOfOrder, within
-from services.eventkit.auth import Role
+from services.eventkit.auth import Principal, Role
 from services.eventkit.days import local_day
 
 MANAGERS = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN)
@@ -60,3 +61,29 @@ def in_term(act: date | datetime, facts: Mapping[str, str], *, field: str) -> No
         field=field,
         term=term,
     )
+
+
+# Who reads an injury's details (what happened, the first aid, follow-up notes, cause and
+# measures): the campus's safety managers, the vice principals, the medical room, the
+# teachers of the injured student's class and whoever reported it. Others see that it
+# happened, where and when, and its progress.
+INJURY_READERS = (*MANAGERS, Role.VICE_PRINCIPAL, Role.MEDICAL, Role.PLATFORM_ADMIN)
+INJURY_DETAILS = ("injury", "first_aid", "cause", "measures", "notified_how")
+
+
+def may_read_injury(principal: Principal, class_id: object, reported_by: object) -> bool:
+    """Whether ``principal`` reads the details of an injury of ``class_id`` reported by ``reported_by``."""
+    return (
+        principal.has_role(*INJURY_READERS)
+        or reported_by == principal.subject
+        or (principal.has_role(*TEACHERS_OF_CLASS) and class_id in principal.classes)
+    )
+
+
+def withhold_injury(row: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """The injury row as ``principal`` may read it: its details withheld unless they may read them."""
+    if may_read_injury(principal, row.get("class_id"), row.get("reported_by")):
+        return row | {"details_withheld": False}
+    hidden = {name: None for name in INJURY_DETAILS if name in row}
+    notes: dict[str, list[Any]] = {"follow_up_notes": []} if "follow_up_notes" in row else {}
+    return row | hidden | notes | {"details_withheld": True}

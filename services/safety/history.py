@@ -17,9 +17,8 @@ from services.eventkit.auth import Principal, Role
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.history import Summary, clip
-from services.safety.common import MANAGERS, TEACHERS_OF_CLASS
+from services.safety.common import TEACHERS_OF_CLASS, may_read_injury
 
-INJURY_READERS = (*MANAGERS, Role.VICE_PRINCIPAL, Role.MEDICAL, Role.PLATFORM_ADMIN)
 HEALTH_READERS = (Role.MEDICAL,)
 
 
@@ -130,11 +129,7 @@ def _class_of(first: Envelope) -> Any:
 class SafetyHistory(CampusHistoryPolicy):
     async def details(self, db: Connection, principal: Principal, first: Envelope) -> bool:
         if first.stream_id.startswith("injury-"):
-            return (
-                principal.has_role(*INJURY_READERS)
-                or first.actor == principal.subject
-                or (principal.has_role(*TEACHERS_OF_CLASS) and _class_of(first) in principal.classes)
-            )
+            return may_read_injury(principal, _class_of(first), first.actor)
         if first.stream_id.startswith("health-record-"):
             if principal.has_role(*HEALTH_READERS):
                 return True

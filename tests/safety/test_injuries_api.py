@@ -179,3 +179,36 @@ async def test_the_injury_list_filters_and_pages(world: SafetyWorld) -> None:
     assert {i["injury_id"] for i in of_ma} >= {ids[0], ids[2]} and all(i["class_id"] == "g1-1" for i in of_ma)
     backwards = await world.get("/injuries/summary", to="2020-09-01", **{"from": "2020-10-01"})
     assert backwards.status_code == 422 and backwards.json()["detail"][0]["field"] == "to"
+
+
+async def test_an_injurys_details_are_for_those_who_care_for_the_child(world: SafetyWorld) -> None:
+    """The guard on the campus sees that an injury happened, where and when, and its progress; what
+    happened, the first aid and the notes are for the managers, the medical room, the class's teachers
+    and the reporter."""
+    iid = uid("inj")
+    assert (await world.post("/injuries", report(iid), as_="teacher-g6")).status_code == 200
+    assert (await world.post(f"/injuries/{iid}/notify-parent", TOLD, as_="teacher-g6")).status_code == 200
+    note = {"on": "2020-10-14", "note": "伤口愈合良好"}
+    assert (await world.post(f"/injuries/{iid}/follow-ups", note, as_="medical")).status_code == 200
+
+    async def follow_up_seen() -> bool:
+        response = await world.get(f"/injuries/{iid}", as_="medical")
+        return response.status_code == 200 and bool(response.json()["follow_up_notes"])
+
+    await eventually(follow_up_seen)
+    status = (await world.get(f"/injuries/{iid}", as_="medical")).json()["status"]
+    for reader in ("manager-main", "medical", "teacher-g6", "teacher2-g6", "vp-main"):
+        body = (await world.get(f"/injuries/{iid}", as_=reader)).json()
+        assert body["details_withheld"] is False and body["injury"] == "追逐时摔倒, 左膝擦伤", reader
+        assert body["follow_up_notes"][0]["note"] == "伤口愈合良好", reader
+    guard = await world.get(f"/injuries/{iid}", as_="guard-main")
+    assert guard.status_code == 200
+    seen = guard.json()
+    assert seen["details_withheld"] is True
+    assert (seen["injury"], seen["first_aid"], seen["notified_how"], seen["follow_up_notes"]) == (None, None, None, [])
+    progress = (seen["setting"], seen["occurred_on"], seen["status"], seen["follow_ups"])
+    assert progress == ("break", "2020-10-12", status, 1)
+    listed = (await world.get("/injuries", as_="guard-main", campus_id="main", limit=500)).json()["items"]
+    row = next(i for i in listed if i["injury_id"] == iid)
+    assert row["details_withheld"] is True and row["injury"] is None and row["first_aid"] is None
+    assert "追逐" not in guard.text + str(listed)

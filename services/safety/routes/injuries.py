@@ -13,7 +13,7 @@ from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
 from services.eventkit.routes import After, Limit
 from services.safety.commands import COMMANDS
-from services.safety.common import STAFF_ON_CAMPUS
+from services.safety.common import STAFF_ON_CAMPUS, withhold_injury
 from services.safety.events import InjurySetting
 from services.safety.queries.injuries import injury, injury_list, summary_by_setting
 
@@ -22,7 +22,14 @@ From = Annotated[date | None, Param(alias="from", description="Happened on or af
 To = Annotated[date | None, Param(description="Happened on or before")]
 
 
-@router.get("/injuries", response_model=Page, summary="Student injuries in the caller's scope")
+@router.get(
+    "/injuries",
+    response_model=Page,
+    summary="Student injuries in the caller's scope",
+    description="What happened, the first aid, the notes, cause and measures are for the campus's safety "
+    "managers, the vice principals, the medical room, the class's teachers and the reporter; for others "
+    "they are null and details_withheld is true.",
+)
 async def list_injuries(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -38,7 +45,8 @@ async def list_injuries(
 ) -> Page:
     principal.require_role(*STAFF_ON_CAMPUS)
     q = injury_list(principal, campus_id, class_id, student_id, setting, open, from_, to)
-    return await q.page(safety.pool, after, limit)
+    page = await q.page(safety.pool, after, limit)
+    return Page(items=[withhold_injury(row, principal) for row in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/injuries/summary", summary="Injuries counted by setting (PE, breaks, activities) over a range")
@@ -56,4 +64,4 @@ async def injury_summary(
 @router.get("/injuries/{injury_id}", summary="One injury and its follow-ups")
 async def get_injury(injury_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await injury(safety.pool, principal, injury_id)
+    return withhold_injury(await injury(safety.pool, principal, injury_id), principal)

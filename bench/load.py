@@ -16,6 +16,8 @@ import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.cli import console
+from services.eventkit.auth import Principal, Role, mint_token
+from services.eventkit.settings import Settings
 
 
 @contextmanager
@@ -212,7 +214,10 @@ async def settle(url: str, timeout_s: float = 120.0) -> None:
     """After a load: waits until the service answers ``/healthz`` quickly again (its request
     queue has drained) and ``/ops/lag`` shows an empty outbox and consumers with no lag, so
     that the next measurement does not inherit the last one's backlog."""
-    async with httpx.AsyncClient(base_url=url, timeout=timeout_s) as client:
+    operator = Principal(subject="bench-operator", roles=frozenset([Role.OPERATOR]))
+    token = mint_token(Settings(service="gateway"), operator)  # the processes' development key
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, timeout=timeout_s, headers=headers) as client:
         deadline = time.perf_counter() + timeout_s
         quick = 0
         while time.perf_counter() < deadline and quick < 3:

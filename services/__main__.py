@@ -223,10 +223,16 @@ def status() -> None:
     import json
 
     table = Table("service", "port", "ready", "outbox", "projections")
+    operator = Principal(subject="houqin-status", roles=frozenset([Role.OPERATOR]))
     for name in SERVICES:
-        port = Settings(service=name).port
+        settings = Settings(service=name)
+        port = settings.port
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/ops/lag",
+            headers={"Authorization": f"Bearer {mint_token(settings, operator, ttl_s=60)}"},
+        )
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ops/lag", timeout=2) as response:
+            with urllib.request.urlopen(request, timeout=2) as response:
                 lag = json.load(response)
             projections = ", ".join(f"{p['name']}={p['events_applied']}" for p in lag["projections"]) or "-"
             table.add_row(name, str(port), "yes" if _ready(port) else "no", str(lag["outbox_pending"]), projections)

@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.eventkit.auth import Principal
+from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import CommandContext
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.lane import CommandLane
@@ -112,6 +112,8 @@ async def _runtime(request: Request) -> ServiceRuntime:
 
 Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+OPERATIONS = (Role.OPERATOR, Role.PLATFORM_ADMIN)
+"""Who reads a service's operations endpoints (its lag)."""
 Context = Annotated[CommandContext, Depends(command_context)]
 
 
@@ -224,8 +226,14 @@ def create_app(
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/ops/lag", tags=["operations"], summary="Outbox, consumer and projection lag")
-    async def lag() -> dict[str, Any]:
+    @app.get(
+        "/ops/lag",
+        tags=["operations"],
+        summary="Outbox, consumer and projection lag (operators)",
+        responses={401: {"description": "No valid bearer token"}, 403: {"description": "Not an operator"}},
+    )
+    async def lag(principal: CurrentPrincipal) -> dict[str, Any]:
+        principal.require_role(*OPERATIONS)
         outbox = await runtime.pool.fetchval("SELECT count(*) FROM outbox")
         rows = await runtime.pool.fetch(
             "SELECT name, events_applied, last_event_at, last_applied_at, rebuilt_at, "

@@ -226,3 +226,19 @@ async def test_an_act_dated_before_the_step_it_follows_names_the_field_and_that_
     on_time = {"authority": "区教育局", "at": "2020-10-12T10:00:00+08:00"}
     accepted = (await system.gql(ESCALATE, as_="manager-main", id=hid, input=on_time))["data"]["escalateHazard"]
     assert accepted == {"__typename": "Accepted", "events": ["safety.HazardEscalated"]}
+
+
+LAG = "query { lag { service up outboxPending } }"
+
+
+async def test_the_services_lag_is_for_operators(system: System) -> None:
+    as_platform = await system.gql(LAG, as_="platform")
+    assert not as_platform.get("errors"), as_platform
+    assert {s["service"]: s["up"] for s in as_platform["data"]["lag"]} == {
+        "directory": True,
+        "safety": True,
+        "inventory": True,
+    }
+    as_manager = await system.gql(LAG, as_="manager-main")
+    assert as_manager["data"] is None, as_manager
+    assert as_manager["errors"][0]["message"] == "zhou needs one of the roles: operator, platform_admin"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from tests.conftest import eventually
+from services.eventkit.auth import Role
+from tests.conftest import eventually, token_for
 from tests.safety.conftest import SafetyWorld
 
 
@@ -24,3 +25,13 @@ async def test_a_reported_hazard_shows_in_the_inspection_status(world: SafetyWor
         return bool(status["hazards"]["open_by_severity"]["high"] == 1)
 
     await eventually(shown)
+
+
+async def test_the_lag_of_a_service_is_for_its_operators(world: SafetyWorld) -> None:
+    client, settings = world.client, world.service.settings
+    assert (await client.get("/ops/lag")).status_code == 401
+    assert (await world.get("/ops/lag", as_="manager-main")).status_code == 403
+    assert (await world.get("/ops/lag", as_="admin")).status_code == 403  # a district's admin runs no servers
+    operator = await client.get("/ops/lag", headers=token_for(settings, "ops", Role.OPERATOR))
+    assert operator.status_code == 200 and operator.json()["service"] == "safety"
+    assert "outbox_pending" in operator.json()

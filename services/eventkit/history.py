@@ -95,6 +95,11 @@ def clip(text: object, width: int = 80) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def note(text: str, lead: str = ": ") -> str:
+    """An optional note as the tail of a summary (nothing if there is none)."""
+    return f"{lead}{clip(text)}" if text else ""
+
+
 def default_summary(title: str, data: Mapping[str, Any]) -> str:
     """The title and the payload's salient fields: short texts and numbers, not ids or times."""
     salient = [

@@ -4,33 +4,12 @@ record in scope is shown whole)."""
 from __future__ import annotations
 
 from services.campus.history import CampusHistoryPolicy
-from services.eventkit.history import Summary, clip
+from services.eventkit.history import Summary, clip, note
 
 
 def yuan(fen: int) -> str:
     return f"¥{fen / 100:,.2f}"
 
-
-def _note(note: str, lead: str = ": ") -> str:
-    return f"{lead}{clip(note)}" if note else ""
-
-
-TITLES: dict[str, str] = {
-    "inventory.PurchaseRequested": "Purchase requested",
-    "inventory.PurchaseApproved": "Purchase approved",
-    "inventory.PurchaseRejected": "Purchase rejected",
-    "inventory.PurchaseMade": "Purchase made",
-    "inventory.AcceptanceSigned": "Acceptance signed",
-    "inventory.PurchaseAccepted": "Purchase accepted",
-    "inventory.PurchaseSettled": "Purchase settled",
-    "inventory.RepairReported": "Repair reported",
-    "inventory.RepairAssigned": "Repair assigned",
-    "inventory.RepairDone": "Repair done",
-    "inventory.RepairVerified": "Repair verified",
-    "inventory.KeyIssued": "Key issued",
-    "inventory.KeyReturned": "Key returned",
-    "inventory.KeyLost": "Key lost",
-}
 
 SUMMARIES: dict[str, Summary] = {
     # catalogue and stock
@@ -41,7 +20,7 @@ SUMMARIES: dict[str, Summary] = {
     "inventory.ReorderPointChanged": lambda e: f"Reorder point set to {e.reorder_point}",
     "inventory.StockReceived": lambda e: (
         f"Received {e.quantity} of {e.item_id}"
-        + (f" from purchase {e.purchase_id}" if e.purchase_id else _note(e.reason, " by hand: "))
+        + (f" from purchase {e.purchase_id}" if e.purchase_id else note(e.reason, " by hand: "))
     ),
     "inventory.StockIssued": lambda e: (
         f"Issued {e.quantity} of {e.item_id} to {e.recipient_id}" + (" (old for new)" if e.exchange else "")
@@ -58,10 +37,10 @@ SUMMARIES: dict[str, Summary] = {
         f"Requested a {e.category} purchase of {len(e.lines)} line(s), "
         f"estimated {yuan(sum(line.quantity * line.estimated_unit_price_fen for line in e.lines))}: {clip(e.reason)}"
     ),
-    "inventory.PurchaseApproved": lambda e: f"Approved by {e.approved_by}" + _note(e.note),
+    "inventory.PurchaseApproved": lambda e: f"Approved by {e.approved_by}" + note(e.note),
     "inventory.PurchaseRejected": lambda e: f"Rejected by {e.rejected_by}: {clip(e.reason)}",
     "inventory.PurchaseMade": lambda e: f"Bought from {clip(e.supplier, 40)} for {yuan(e.total_fen)}",
-    "inventory.AcceptanceSigned": lambda e: f"Acceptance signed by {e.signed_by} as {e.as_role}" + _note(e.note),
+    "inventory.AcceptanceSigned": lambda e: f"Acceptance signed by {e.signed_by} as {e.as_role}" + note(e.note),
     "inventory.PurchaseAccepted": lambda e: (
         f"Accepted, signed by {', '.join(e.signers)}"
         + (f"; {len(e.into_stock)} line(s) into stock" if e.into_stock else "")
@@ -86,7 +65,7 @@ SUMMARIES: dict[str, Summary] = {
         f"Damaged ({e.cause}): {clip(e.description)}"
         + (f"; {e.by_id} pays {yuan(e.charge_fen)}" if e.by_id and e.charge_fen else "")
     ),
-    "inventory.AssetRepaired": lambda e: f"Repaired by {e.repaired_by}" + _note(e.note),
+    "inventory.AssetRepaired": lambda e: f"Repaired by {e.repaired_by}" + note(e.note),
     "inventory.AssetDisposalRequested": lambda e: f"Disposal requested: {clip(e.reason)}",
     "inventory.AssetDisposalApproved": lambda e: f"Disposal approved by {e.approved_by}",
     "inventory.AssetDisposed": lambda e: "Disposed of",
@@ -100,7 +79,7 @@ SUMMARIES: dict[str, Summary] = {
     ),
     "inventory.KeyReturned": lambda e: f"Returned, received by {e.received_by}",
     "inventory.KeyLost": lambda e: (
-        "Reported lost" + ("; the lock was changed" if e.lock_changed else "") + _note(e.note, "; ")
+        "Reported lost" + ("; the lock was changed" if e.lock_changed else "") + note(e.note, "; ")
     ),
     # repairs
     "inventory.RepairReported": lambda e: (
@@ -108,8 +87,8 @@ SUMMARIES: dict[str, Summary] = {
         + (f" (from hazard {e.hazard_id})" if e.hazard_id else "")
     ),
     "inventory.RepairAssigned": lambda e: f"Assigned to {e.assignee_id} by {e.assigned_by}",
-    "inventory.RepairDone": lambda e: f"Done by {e.done_by}" + _note(e.note),
+    "inventory.RepairDone": lambda e: f"Done by {e.done_by}" + note(e.note),
     "inventory.RepairVerified": lambda e: f"Verified by {e.verified_by}",
 }
 
-INVENTORY_HISTORY = CampusHistoryPolicy(TITLES, SUMMARIES)
+INVENTORY_HISTORY = CampusHistoryPolicy(summaries=SUMMARIES)  # titles: each type's own words

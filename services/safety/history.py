@@ -16,39 +16,17 @@ from services.campus.history import CampusHistoryPolicy
 from services.eventkit.auth import Principal, Role
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
-from services.eventkit.history import Summary, clip
+from services.eventkit.history import Summary, clip, note
 from services.safety.common import TEACHERS_OF_CLASS, may_read_injury
 
 HEALTH_READERS = (Role.MEDICAL,)
 
 
-def _note(note: str, lead: str = ": ") -> str:
-    return f"{lead}{clip(note)}" if note else ""
-
-
-TITLES: dict[str, str] = {
-    "safety.AgreementCampaignLaunched": "Agreement campaign launched",
-    "safety.AgreementsIssued": "Agreements issued",
-    "safety.AgreementSigned": "Agreement signed",
-    "safety.AgreementRefused": "Agreement refused",
-    "safety.HealthRecordOpened": "Health record opened",
-    "safety.HealthRecordReviewed": "Health record reviewed",
-    "safety.SpecialConditionRecorded": "Special condition recorded",
-    "safety.SpecialConditionAcknowledged": "Special condition acknowledged",
-    "safety.InspectionStarted": "Inspection started",
+TITLES: dict[str, str] = {  # where the type's own words (the default title) would not do
     "safety.InspectionFindingRecorded": "Finding recorded",
-    "safety.InspectionSignedOff": "Inspection signed off",
-    "safety.InspectionCompleted": "Inspection completed",
-    "safety.HazardReported": "Hazard reported",
     "safety.HazardAssignedInHouse": "Hazard assigned in-house",
-    "safety.HazardEscalated": "Hazard escalated",
-    "safety.HazardRectified": "Hazard rectified",
     "safety.HazardClosed": "Hazard verified and closed",
-    "safety.HazardReopened": "Hazard reopened",
-    "safety.InjuryReported": "Injury reported",
     "safety.InjuryParentNotified": "Parents told",
-    "safety.InjuryFollowedUp": "Injury followed up",
-    "safety.InjuryClosed": "Injury closed",
 }
 
 SUMMARIES: dict[str, Summary] = {
@@ -59,7 +37,7 @@ SUMMARIES: dict[str, Summary] = {
     "safety.AgreementRefused": lambda e: f"{e.party_id} refused the agreement: {clip(e.reason)}",
     # health records
     "safety.HealthRecordOpened": lambda e: f"Opened the health record ({e.admission}) in class {e.class_id}",
-    "safety.HealthRecordReviewed": lambda e: "Reviewed the health form" + _note(e.notes),
+    "safety.HealthRecordReviewed": lambda e: "Reviewed the health form" + note(e.notes),
     "safety.SpecialConditionRecorded": lambda e: f"Recorded a special condition: {clip(e.description)}",
     "safety.SpecialConditionAcknowledged": lambda e: f"{e.teacher_id} acknowledged condition {e.condition_id}",
     # inspections
@@ -69,7 +47,7 @@ SUMMARIES: dict[str, Summary] = {
     "safety.InspectionStarted": lambda e: f"Started a {e.kind} inspection of {clip(', '.join(e.areas), 60)}",
     "safety.InspectionFindingRecorded": lambda e: (
         f"{clip(e.item, 40)} at {clip(e.area, 30)}: "
-        + ("OK" if e.ok else "problem" + _note(e.note))
+        + ("OK" if e.ok else "problem" + note(e.note))
         + (f" (hazard {e.hazard_id})" if e.hazard_id else "")
     ),
     "safety.InspectionSignedOff": lambda e: f"Signed off by {e.director_id}",
@@ -84,8 +62,8 @@ SUMMARIES: dict[str, Summary] = {
     "safety.HazardEscalated": lambda e: (
         f"Escalated to {clip(e.authority, 60)}" + (f" (ref. {clip(e.reference, 40)})" if e.reference else "")
     ),
-    "safety.HazardRectified": lambda e: f"Rectified by {e.rectified_by}" + _note(e.note),
-    "safety.HazardClosed": lambda e: f"Verified by {e.verified_by} and closed" + _note(e.note),
+    "safety.HazardRectified": lambda e: f"Rectified by {e.rectified_by}" + note(e.note),
+    "safety.HazardClosed": lambda e: f"Verified by {e.verified_by} and closed" + note(e.note),
     "safety.HazardReopened": lambda e: f"Verification by {e.verified_by} failed, reopened: {clip(e.reason)}",
     # school buses
     "safety.BusRegistered": lambda e: f"Registered {clip(e.file.vehicle, 40)} on route {clip(e.file.route, 40)}",
@@ -107,10 +85,10 @@ SUMMARIES: dict[str, Summary] = {
         f"Planned the session {clip(e.theme)} for class {e.class_id}, week of {e.week_of.isoformat()}"
     ),
     "safety.SafetySessionDelivered": lambda e: "Session delivered",
-    "safety.SafetySessionChecked": lambda e: f"Checked by {e.checked_by}: {e.result}" + _note(e.note, "; "),
+    "safety.SafetySessionChecked": lambda e: f"Checked by {e.checked_by}: {e.result}" + note(e.note, "; "),
     "safety.FlagCeremonyHeld": lambda e: f"Flag ceremony on {clip(e.theme)}",
     "safety.SafetyCampaignLaunched": lambda e: f"Launched {clip(e.title)} with {len(e.activities)} activities",
-    "safety.SafetyCampaignActivityDone": lambda e: f"Done: {clip(e.activity)}" + _note(e.note, "; "),
+    "safety.SafetyCampaignActivityDone": lambda e: f"Done: {clip(e.activity)}" + note(e.note, "; "),
     "safety.SafetyCampaignSummarised": lambda e: f"Summarised: {clip(e.summary)}",
     # injuries
     "safety.InjuryReported": lambda e: (

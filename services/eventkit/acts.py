@@ -136,26 +136,24 @@ def not_before(
     """Refuses ``act`` if it comes before ``step_time``, the time of the step it follows
     (``step`` names that step: "reported", "issued"). A missing step time checks nothing.
     Instants compare by instant; a day with anything compares by the school's day."""
-    if step_time is None or not _earlier(act, step_time):
-        return
-    subject = f"{what} " if what else ""
-    raise OutOfOrder(
-        f"{field} {_when(act)} is before the {subject}was {step} ({_when(step_time)})",
-        field=field,
-        step=step,
-        step_time=step_time,
-    )
+    if step_time is not None and _earlier(act, step_time):
+        raise _out_of_order(act, "before", step_time, field=field, step=step, what=what)
 
 
 def not_after(
     act: date | datetime, step_time: date | datetime | None, *, field: str, step: str, what: str = ""
 ) -> None:
     """Refuses ``act`` if it comes after ``step_time``, a step it must precede."""
-    if step_time is None or not _earlier(step_time, act):
-        return
+    if step_time is not None and _earlier(step_time, act):
+        raise _out_of_order(act, "after", step_time, field=field, step=step, what=what)
+
+
+def _out_of_order(
+    act: date | datetime, relation: str, step_time: date | datetime, *, field: str, step: str, what: str
+) -> OutOfOrder:
     subject = f"{what} " if what else ""
-    raise OutOfOrder(
-        f"{field} {_when(act)} is after the {subject}was {step} ({_when(step_time)})",
+    return OutOfOrder(
+        f"{field} {_when(act)} is {relation} the {subject}was {step} ({_when(step_time)})",
         field=field,
         step=step,
         step_time=step_time,

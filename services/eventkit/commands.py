@@ -151,10 +151,8 @@ class CommandBus:
         conn: Connection | None = None,
     ) -> CommandResult:
         stream_id = decider.stream_id(entity_id)
-        acted_at = ctx.occurred_at
         if isinstance(command, Resolved):
             command = stamped(command, actor=ctx.principal.subject, received=ctx.occurred_at, fallback=ctx.acted_at)
-            acted_at = command.at
         inner = getattr(command, "command", command)  # a Resolved command carries the client's
         expected = getattr(inner, "expected_version", None)
         if expected is not None and ctx.expected_version is None:
@@ -165,7 +163,7 @@ class CommandBus:
             if first is not None:
                 return first
             try:
-                return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn, acted_at)
+                return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn)
             except (Rejected, ConcurrencyConflict):
                 # Another attempt of this very command may have committed since the look-up above.
                 first = await self._first_result(ctx, conn)
@@ -184,7 +182,6 @@ class CommandBus:
         ctx: CommandContext,
         tenant: TenantPath,
         conn: Connection | None,
-        acted_at: datetime,
     ) -> CommandResult:
         inner = getattr(command, "command", command)
         # A command that begins an entity is decided on the initial state without a read; if
@@ -217,7 +214,7 @@ class CommandBus:
                     correlation_id=ctx.correlation_id,
                     causation_id=ctx.causation_id,
                     command_id=ctx.command_id,
-                    occurred_at=command.at if isinstance(command, Resolved) else acted_at,
+                    occurred_at=command.at if isinstance(command, Resolved) else ctx.occurred_at,
                 )
                 for i, event in enumerate(events, start=1)
             ]

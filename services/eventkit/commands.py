@@ -4,11 +4,23 @@ Handlers stay thin: they check who may do what, resolve the tenant, and call
 :meth:`CommandBus.execute`. A client's ``expected_version`` makes a stale write a
 409; without it, a lost race is retried once on fresh state. A client's command id
 (``Idempotency-Key``) makes a retry return the first result and append nothing.
+
+A command id is scoped to its caller (the principal's subject) and its route (``POST`` and the
+route's path template), and bound to the request it was first used with: a canonical hash of the
+parsed command body (every field, defaults included, as JSON) and the path parameters
+(:func:`request_hash`). The route binds it (``services.eventkit.routes.command_route``, on the
+command lane as through the framework); a command sent in process is bound by the bus to its
+caller, the command's name and the entity it is for. The same key from another caller is another
+command; the same key and request from the same caller answers the first result with
+``duplicate``; the same key with another request is a 422 naming ``Idempotency-Key``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -23,7 +35,7 @@ from services.eventkit.decider import Decider, Resolved, stamped
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict, Rejected
 from services.eventkit.metrics import COMMAND_LATENCY, EVENTS_APPENDED
-from services.eventkit.store import DuplicateCommand, EventStore
+from services.eventkit.store import CommandKey, DuplicateCommand, EventStore
 
 EntityId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -48,9 +60,23 @@ def examples(*bodies: dict[str, Any]) -> ConfigDict:
     return ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": list(bodies)})
 
 
+_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def request_hash(body: BaseModel | None, path: Mapping[str, str]) -> str:
+    """The request a command id is bound to: SHA-256 of the parsed body (every field, defaults
+    included, as JSON with sorted keys: two bodies that parse to the same command are the same
+    request) and the path parameters."""
+    material = {"body": None if body is None else body.model_dump(mode="json"), "path": dict(path)}
+    return hashlib.sha256(_canonical(material).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class CommandContext:
-    """Everything about a command that is not the command itself."""
+    """Everything about a command that is not the command itself.
+
+    ``command_id`` is the client's key; ``key`` the same key bound to its caller, route and
+    request (set by the route that received it; see :meth:`command_key`)."""
 
     principal: Principal
     correlation_id: str = field(default_factory=lambda: str(uuid4()))
@@ -59,6 +85,22 @@ class CommandContext:
     causation_id: str | None = None
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when the command arrived
     acted_at: datetime | None = None  # the act's time when the command gives none (a reaction's upstream act)
+    key: CommandKey | None = None
+
+    def command_key(self, command: Any, entity_id: str) -> CommandKey | None:
+        """The command id as the store keeps it (None without one): as the route bound it, or,
+        for a command sent in process, bound to the caller, the command's name and the entity."""
+        if self.command_id is None:
+            return None
+        if self.key is not None and self.key.key == self.command_id:
+            return self.key
+        body = command if isinstance(command, BaseModel) else None
+        return CommandKey(
+            self.command_id,
+            self.principal.subject,
+            f"command {type(command).__name__}",
+            request_hash(body, {"entity_id": entity_id}),
+        )
 
 
 class CommandResult(BaseModel):
@@ -157,16 +199,17 @@ class CommandBus:
         expected = getattr(inner, "expected_version", None)
         if expected is not None and ctx.expected_version is None:
             ctx = replace(ctx, expected_version=expected)
+        key = ctx.command_key(inner, entity_id)
         started = time.perf_counter()
         try:
-            first = await self._first_result(ctx, conn)
+            first = await self._first_result(key, conn)
             if first is not None:
                 return first
             try:
-                return await self._decide_and_append(decider, stream_id, command, ctx, tenant, conn)
+                return await self._decide_and_append(decider, stream_id, command, ctx, key, tenant, conn)
             except (Rejected, ConcurrencyConflict):
                 # Another attempt of this very command may have committed since the look-up above.
-                first = await self._first_result(ctx, conn)
+                first = await self._first_result(key, conn)
                 if first is not None:
                     return first
                 raise
@@ -180,6 +223,7 @@ class CommandBus:
         stream_id: str,
         command: Any,
         ctx: CommandContext,
+        key: CommandKey | None,
         tenant: TenantPath,
         conn: Connection | None,
     ) -> CommandResult:
@@ -219,9 +263,9 @@ class CommandBus:
                 for i, event in enumerate(events, start=1)
             ]
             try:
-                result = await self.store.append(stream_id, version, envelopes, conn=conn, command_id=ctx.command_id)
-            except DuplicateCommand:
-                first = await self.store.command_result(ctx.command_id or "", conn=conn)
+                result = await self.store.append(stream_id, version, envelopes, conn=conn, command_id=key)
+            except DuplicateCommand as duplicate:
+                first = await self.store.command_result(duplicate.command_key, conn=conn)
                 assert first is not None
                 return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
             except ConcurrencyConflict:
@@ -238,11 +282,12 @@ class CommandBus:
             )
         raise AssertionError("unreachable")
 
-    async def _first_result(self, ctx: CommandContext, conn: Connection | None) -> CommandResult | None:
-        """The result of an earlier attempt of this command (same command id), if one committed."""
-        if ctx.command_id is None:
+    async def _first_result(self, key: CommandKey | None, conn: Connection | None) -> CommandResult | None:
+        """The result of an earlier attempt of this command (same command id, caller and route),
+        if one committed; a 422 if that attempt was another request."""
+        if key is None:
             return None
-        first = await self.store.command_result(ctx.command_id, conn=conn)
+        first = await self.store.command_result(key, conn=conn)
         if first is None:
             return None
         return await self._replayed(first.stream_id, first.event_ids, first.version, conn)

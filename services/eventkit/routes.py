@@ -6,12 +6,16 @@ from __future__ import annotations
 import functools
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
-from services.eventkit.commands import CommandResult
+from services.eventkit.commands import CommandContext, CommandResult, request_hash
+from services.eventkit.store import CommandKey
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 After = Annotated[str | None, Query(description="Cursor from the previous page's next_cursor")]
@@ -40,8 +44,10 @@ COMMAND_HEADERS: list[dict[str, Any]] = [
         "name": "Idempotency-Key",
         "in": "header",
         "required": False,
-        "description": "The client's id for this command: a retry with the same key returns the first result "
-        f"and appends nothing (at most {MAX_HEADER_LENGTH} characters)",
+        "description": "The client's id for this command: a retry with the same key and the same request (body "
+        "and path) returns the first result and appends nothing; the same key with another request is a 422. "
+        "A key is the caller's own on this route: another caller's same key is another command "
+        f"(at most {MAX_HEADER_LENGTH} characters)",
         "schema": {"type": "string", "maxLength": MAX_HEADER_LENGTH},
     },
     {
@@ -63,6 +69,26 @@ def is_command_endpoint(endpoint: Callable[..., Any]) -> bool:
     return endpoint in _COMMAND_ENDPOINTS
 
 
+def bind_command_key(kw: dict[str, Any], route: APIRoute, body_name: str | None) -> None:
+    """Binds the command context's ``Idempotency-Key`` (if the client sent one) to its caller, to
+    this route (``POST`` and its path template) and to this request (the parsed body and the path
+    parameters): see ``services.eventkit.commands``. The endpoint then gets the bound context."""
+    for name, value in kw.items():
+        if isinstance(value, CommandContext):
+            if value.command_id is None:
+                return
+            body = kw.get(body_name) if body_name is not None else None
+            path = {param: str(kw[param]) for param in route.param_convertors}
+            key = CommandKey(
+                value.command_id,
+                value.principal.subject,
+                f"POST {route.path}",
+                request_hash(body if isinstance(body, BaseModel) else None, path),
+            )
+            kw[name] = replace(value, key=key)
+            return
+
+
 def command_route(router: APIRouter, path: str, summary: str, **kwargs: Any) -> Callable[[Endpoint], Endpoint]:
     """``@command_route(router, "/hazards", "Report a hazard")`` — a POST answering a CommandResult.
 
@@ -81,10 +107,15 @@ def command_route(router: APIRouter, path: str, summary: str, **kwargs: Any) -> 
     def register(endpoint: Endpoint) -> Endpoint:
         @functools.wraps(endpoint)  # FastAPI reads the parameters of the endpoint it wraps
         async def answered(*args: Any, **kw: Any) -> Response:
+            bind_command_key(kw, route, body_name)
             result = await endpoint(*args, **kw)
             return Response(result.__pydantic_serializer__.to_json(result), media_type="application/json")
 
         post(answered)
+        made = router.routes[-1]
+        assert isinstance(made, APIRoute) and made.endpoint is answered
+        route: APIRoute = made
+        body_name = route.dependant.body_params[0].name if len(route.dependant.body_params) == 1 else None
         _COMMAND_ENDPOINTS.add(answered)
         return endpoint
 

@@ -22,7 +22,7 @@ import asyncpg
 
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
-from services.eventkit.errors import ConcurrencyConflict
+from services.eventkit.errors import ConcurrencyConflict, InvalidInput
 
 OUTBOX_CHANNEL = "houqin_outbox"
 
@@ -80,6 +80,12 @@ _APPEND_NOTIFY_SQL = _append_sql(_MANY, notify=True)
 _APPEND_ONE_SQL = _append_sql(_ONE, notify=False)
 _APPEND_ONE_NOTIFY_SQL = _append_sql(_ONE, notify=True)
 
+
+# The first use of a key by its caller on its route (or, recorded before keys were scoped, on any).
+_COMMAND_RESULT_SQL = (
+    "SELECT result, request_hash FROM commands WHERE command_id = $1 AND caller = $2 AND route IN ($3, '') "
+    "ORDER BY route DESC LIMIT 1"
+)
 
 _IMPORT_COLUMNS = [
     "event_id", "stream_id", "version", "type", "schema_version", "occurred_at", "recorded_at", "district_id",
@@ -177,12 +183,45 @@ class AppendResult:
         )
 
 
+@dataclass(frozen=True)
+class CommandKey:
+    """A client's command id (``Idempotency-Key``) as the store keeps it: scoped to who sent it
+    (``caller``, the principal's subject) and where (``route``, such as ``POST /hazards``), and
+    bound to the request it was first used with (``request_hash``, see
+    ``services.eventkit.commands.request_hash``). The same key from another caller or on another
+    route is another command; from the same caller on the same route with another request it is
+    refused (:class:`KeyReused`). A plain string (an in-process caller naming its own ids) is
+    the key with no caller, route or hash."""
+
+    key: str
+    caller: str = ""
+    route: str = ""
+    request_hash: str | None = None
+
+
+def _key(command_id: str | CommandKey) -> CommandKey:
+    return command_id if isinstance(command_id, CommandKey) else CommandKey(command_id)
+
+
+class KeyReused(InvalidInput):
+    """A command id used again by its caller, on its route, with another request: nothing is appended."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key was first used with another request (another body or path): "
+            "a new request needs a new key",
+            field="Idempotency-Key",
+        )
+
+
 class DuplicateCommand(Exception):
     """A concurrent retry of the same command id committed first."""
 
-    def __init__(self, command_id: str) -> None:
-        super().__init__(command_id)
-        self.command_id = command_id
+    def __init__(self, command_id: str | CommandKey) -> None:
+        key = _key(command_id)
+        super().__init__(key.key)
+        self.command_id = key.key
+        self.command_key = key
 
 
 def row_to_envelope(row: asyncpg.Record) -> Envelope:
@@ -246,18 +285,21 @@ class EventStore:
         events: Sequence[Envelope],
         *,
         conn: Connection | None = None,
-        command_id: str | None = None,
+        command_id: str | CommandKey | None = None,
     ) -> AppendResult:
         """Appends ``events`` after ``expected_version`` (0 for a new stream).
 
         Raises :class:`ConcurrencyConflict` if the stream is elsewhere, and
-        :class:`DuplicateCommand` if another attempt of ``command_id`` committed.
+        :class:`DuplicateCommand` if another attempt of ``command_id`` (the same key, caller
+        and route) committed. The events carry the client's key as their ``command_id``.
         """
         for offset, env in enumerate(events, start=1):
             if env.stream_id != stream_id or env.version != expected_version + offset:
                 raise ValueError(f"event {env.type} is not numbered for {stream_id}@{expected_version + offset}")
         if not events and command_id is None:
             return AppendResult(stream_id=stream_id, version=expected_version)
+        key = None if command_id is None else _key(command_id)
+        raw_id = None if key is None else key.key
         waker = self.waker if conn is None else None  # inside a caller's transaction, the append notifies
         notifies = self.notify and waker is None
         args: tuple[Any, ...]
@@ -266,7 +308,7 @@ class EventStore:
             (e,) = events
             args = (
                 stream_id, e.event_id, e.version, e.type, e.schema_version, e.occurred_at, e.district_id,
-                e.school_id, e.campus_id, e.actor, e.correlation_id, e.causation_id, e.command_id or command_id,
+                e.school_id, e.campus_id, e.actor, e.correlation_id, e.causation_id, e.command_id or raw_id,
                 e.data, expected_version,
             )  # fmt: skip
         else:
@@ -284,11 +326,11 @@ class EventStore:
                 [e.actor for e in events],
                 [e.correlation_id for e in events],
                 [e.causation_id for e in events],
-                [e.command_id or command_id for e in events],
+                [e.command_id or raw_id for e in events],
                 [e.data for e in events],
                 expected_version,
             )
-        if conn is None and command_id is None:
+        if conn is None and key is None:
             # One statement is a transaction of its own: the events and their outbox rows
             # commit together in one round trip (no BEGIN, COMMIT); the relay is woken after
             # it by the waker, or by the statement's NOTIFY without one.
@@ -303,16 +345,19 @@ class EventStore:
                 positions=[r["position"] for r in rows],
             )
         async with self._tx(conn) as tx:
-            if command_id is not None:
+            if key is not None:
                 # Claim the command id first: a concurrent retry waits here, then sees the winner.
                 claimed = await tx.fetchval(
-                    "INSERT INTO commands (command_id, stream_id, result) VALUES ($1, $2, '{}') "
-                    "ON CONFLICT DO NOTHING RETURNING 1",
-                    command_id,
+                    "INSERT INTO commands (command_id, caller, route, request_hash, stream_id, result) "
+                    "VALUES ($1, $2, $3, $4, $5, '{}') ON CONFLICT DO NOTHING RETURNING 1",
+                    key.key,
+                    key.caller,
+                    key.route,
+                    key.request_hash,
                     stream_id,
                 )
                 if claimed is None:
-                    raise DuplicateCommand(command_id)
+                    raise DuplicateCommand(key)
             rows = await self._insert(tx, stream_id, expected_version, sql, args) if events else []
             result = AppendResult(
                 stream_id=stream_id,
@@ -320,8 +365,14 @@ class EventStore:
                 event_ids=[e.event_id for e in events],
                 positions=[r["position"] for r in rows],
             )
-            if command_id is not None:
-                await tx.execute("UPDATE commands SET result = $2 WHERE command_id = $1", command_id, result.to_json())
+            if key is not None:
+                await tx.execute(
+                    "UPDATE commands SET result = $4 WHERE command_id = $1 AND caller = $2 AND route = $3",
+                    key.key,
+                    key.caller,
+                    key.route,
+                    result.to_json(),
+                )
         if waker is not None and events:
             waker.appended()
         return result
@@ -401,14 +452,25 @@ class EventStore:
                     await tx.execute(f"NOTIFY {OUTBOX_CHANNEL}")
         return ImportResult(rows.events, len(rows.last), publish, time.perf_counter() - started)
 
-    async def command_result(self, command_id: str, *, conn: Connection | None = None) -> AppendResult | None:
-        """The first result of a command id already handled, if any."""
-        query = "SELECT result FROM commands WHERE command_id = $1"
+    async def command_result(
+        self, command_id: str | CommandKey, *, conn: Connection | None = None
+    ) -> AppendResult | None:
+        """The first result of a command id already handled by its caller on its route, if any.
+
+        Raises :class:`KeyReused` (a 422) if that first use was with another request. A key
+        recorded before keys were scoped (``route`` empty: its caller is the one of its events)
+        answers its caller on any route, with no request to compare."""
+        key = _key(command_id)
         if conn is not None:
-            raw = await conn.fetchval(query, command_id)
+            row = await conn.fetchrow(_COMMAND_RESULT_SQL, key.key, key.caller, key.route)
         else:
-            raw = await self.pool.fetchval(query, command_id)
-        return None if raw is None else AppendResult.from_json(raw, duplicate=True)
+            row = await self.pool.fetchrow(_COMMAND_RESULT_SQL, key.key, key.caller, key.route)
+        if row is None:
+            return None
+        first_hash = row["request_hash"]
+        if first_hash is not None and key.request_hash is not None and first_hash != key.request_hash:
+            raise KeyReused()
+        return AppendResult.from_json(row["result"], duplicate=True)
 
     async def read_stream(
         self, stream_id: str, from_version: int = 1, *, conn: Connection | None = None

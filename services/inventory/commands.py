@@ -511,8 +511,9 @@ async def close_stocktake(
     tenant = await inventory.tenant_of(StockTake, stocktake_id, "stock-take")
     ctx.principal.require(tenant, *MANAGERS)
     async with inventory.pool.acquire() as conn, conn.transaction():
-        if ctx.command_id is not None and await inventory.bus.store.command_result(ctx.command_id, conn=conn):
-            # A retry: the first result, and no adjustment again.
+        key = ctx.command_key(cmd, stocktake_id)
+        if key is not None and await inventory.bus.store.command_result(key, conn=conn):
+            # A retry: the first result, and no adjustment again (another request with the key: a 422).
             return await inventory.run(StockTake, stocktake_id, cmd, ctx, tenant, MANAGERS, conn=conn)
         state: StockTakeState
         state, version = await inventory.bus.load(StockTake, StockTake.stream_id(stocktake_id), conn=conn)

@@ -20,7 +20,7 @@ from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandBus, CommandContext, CommandResult
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
-from services.eventkit.store import AppendResult, EventStore
+from services.eventkit.store import AppendResult, CommandKey, EventStore
 from services.safety.events import SAFETY_EVENTS, Severity
 from services.safety.hazards import Hazard, ReportHazard
 from services.safety.service import SAFETY
@@ -107,7 +107,7 @@ class PausingStore(EventStore):
         self.looked_up = asyncio.Event()
         self.go_on = asyncio.Event()
 
-    async def command_result(self, command_id: str, *, conn: Any = None) -> AppendResult | None:
+    async def command_result(self, command_id: str | CommandKey, *, conn: Any = None) -> AppendResult | None:
         result = await super().command_result(command_id, conn=conn)
         if not self.looked_up.is_set():
             self.looked_up.set()

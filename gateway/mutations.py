@@ -5,7 +5,11 @@ The mutations are made from the services' command tables
 model becomes the GraphQL input type (one source of truth for fields, types and
 constraints), path parameters become arguments, and the answer is the
 ``CommandResult`` union. Each mutation forwards the command, the caller's token,
-an idempotency key if given and the correlation id, to its service.
+an idempotency key and the correlation id, to its service. Without a key from the client,
+the gateway makes one (a UUID) for the call, so that its one retry after a dropped
+connection (``gateway.clients.Caller.command``) cannot apply the command twice; the answer
+of such a retry is the command's own (``duplicate`` false). Each path parameter travels as
+one encoded segment (``gateway.clients.service_path``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import types
 import typing
 from collections.abc import Sequence
 from typing import Any
+from uuid import uuid4
 
 import strawberry
 from pydantic import AwareDatetime, BaseModel, FutureDate, NaiveDatetime, PastDate, ValidationError
@@ -23,11 +28,14 @@ from strawberry.scalars import JSON
 from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition
 from strawberry.types import Info
 
-from gateway.clients import ServiceError, ServiceUnavailable
+from gateway.clients import InvalidId, ServiceError, ServiceUnavailable, service_path
 from gateway.context import GatewayContext
 from gateway.results import (
     Accepted,
     CommandResult,
+    FieldError,
+    InvalidInput,
+    camel,
     from_service_error,
     from_unavailable,
     from_validation_error,
@@ -103,13 +111,16 @@ def _mutation(route: CommandSpec, input_type: type) -> Any:
             command = raw.to_pydantic()
         except ValidationError as exc:
             return from_validation_error(exc)
-        path = route.path.format(
-            **{p: kwargs[_camel(p)] if _camel(p) in kwargs else kwargs[p] for p in route.path_params}
-        )
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         try:
-            body = await context.caller.request(
-                route.service, "POST", path, json=command.model_dump(mode="json", exclude_unset=True), headers=headers
+            path = service_path(
+                route.path, **{p: kwargs[_camel(p)] if _camel(p) in kwargs else kwargs[p] for p in route.path_params}
+            )
+        except InvalidId as exc:
+            return InvalidInput(message="invalid input", errors=[FieldError(field=camel(exc.name), reason=exc.message)])
+        key = idempotency_key or str(uuid4())
+        try:
+            body = await context.caller.command(
+                route.service, path, command.model_dump(mode="json", exclude_unset=True), key
             )
         except ServiceError as exc:
             return from_service_error(exc)
@@ -120,7 +131,8 @@ def _mutation(route: CommandSpec, input_type: type) -> Any:
             version=body["version"],
             events=body["events"],
             event_ids=[strawberry.ID(e) for e in body["event_ids"]],
-            duplicate=body.get("duplicate", False),
+            # with the gateway's own key, a duplicate is its retry answering this very command
+            duplicate=bool(body.get("duplicate", False)) and bool(idempotency_key),
         )
 
     parameters = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from gateway.clients import service_path
 from gateway.common.campuses import CampusRef, campus_type
 from gateway.common.pages import Connection, one, page
 from gateway.context import GatewayContext
@@ -38,7 +39,9 @@ class DirectoryQuery:
 
     @strawberry.field
     async def campus(self, info: Ctx, campus_id: strawberry.ID) -> CampusRef | None:
-        return await one(info.context, "directory", f"/campuses/{campus_id}", campus_type(info))
+        return await one(
+            info.context, "directory", service_path("/campuses/{campus_id}", campus_id=campus_id), campus_type(info)
+        )
 
     @strawberry.field
     async def classes(
@@ -83,4 +86,4 @@ class DirectoryQuery:
 
     @strawberry.field
     async def parent(self, info: Ctx, parent_id: strawberry.ID) -> Parent | None:
-        return await one(info.context, "directory", f"/parents/{parent_id}", Parent)
+        return await one(info.context, "directory", service_path("/parents/{parent_id}", parent_id=parent_id), Parent)

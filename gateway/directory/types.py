@@ -8,6 +8,7 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
+from gateway.clients import service_path
 from gateway.common.campuses import CampusRef, load_campus
 from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.pages import Connection, page
@@ -39,7 +40,7 @@ class School:
         return await page(
             info.context,
             "directory",
-            f"/schools/{self.school_id}/terms",
+            service_path("/schools/{school_id}/terms", school_id=self.school_id),
             Term,
             "term_id",
             first,

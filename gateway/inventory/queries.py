@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from gateway.clients import service_path
 from gateway.common.campuses import with_campuses
 from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
@@ -71,7 +72,9 @@ class InventoryQuery:
 
     @strawberry.field
     async def purchase(self, info: Ctx, purchase_id: strawberry.ID) -> Purchase | None:
-        return await one(info.context, "inventory", f"/purchases/{purchase_id}", Purchase)
+        return await one(
+            info.context, "inventory", service_path("/purchases/{purchase_id}", purchase_id=purchase_id), Purchase
+        )
 
     @strawberry.field(description="How many purchases wait at each step, per campus")
     async def procurement_pipeline(
@@ -128,7 +131,7 @@ class InventoryQuery:
 
     @strawberry.field(description="An item of a catalogue")
     async def catalogue_item(self, info: Ctx, item_id: strawberry.ID) -> CatalogueItem | None:
-        return await one(info.context, "inventory", f"/items/{item_id}", CatalogueItem)
+        return await one(info.context, "inventory", service_path("/items/{item_id}", item_id=item_id), CatalogueItem)
 
     @strawberry.field(description="Room assets, by campus, room and status")
     async def assets(
@@ -144,7 +147,7 @@ class InventoryQuery:
 
     @strawberry.field
     async def asset(self, info: Ctx, asset_id: strawberry.ID) -> Asset | None:
-        return await one(info.context, "inventory", f"/assets/{asset_id}", Asset)
+        return await one(info.context, "inventory", service_path("/assets/{asset_id}", asset_id=asset_id), Asset)
 
     @strawberry.field(description="Compensation charges, by campus, status, who is charged and asset")
     async def compensations(
@@ -161,7 +164,12 @@ class InventoryQuery:
 
     @strawberry.field
     async def compensation(self, info: Ctx, charge_id: strawberry.ID) -> CompensationCharge | None:
-        return await one(info.context, "inventory", f"/compensations/{charge_id}", CompensationCharge)
+        return await one(
+            info.context,
+            "inventory",
+            service_path("/compensations/{charge_id}", charge_id=charge_id),
+            CompensationCharge,
+        )
 
     @strawberry.field(description="Stock-takes, open and closed")
     async def stock_takes(
@@ -176,4 +184,6 @@ class InventoryQuery:
 
     @strawberry.field
     async def stock_take(self, info: Ctx, stocktake_id: strawberry.ID) -> StockTake | None:
-        return await one(info.context, "inventory", f"/stocktakes/{stocktake_id}", StockTake)
+        return await one(
+            info.context, "inventory", service_path("/stocktakes/{stocktake_id}", stocktake_id=stocktake_id), StockTake
+        )

@@ -7,6 +7,7 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
+from gateway.clients import service_path
 from gateway.common.campuses import with_campuses
 from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
@@ -70,7 +71,9 @@ class SafetyQuery:
 
     @strawberry.field
     async def hazard(self, info: Ctx, hazard_id: strawberry.ID, as_of: AsOf = None) -> Hazard | None:
-        return await one(info.context, "safety", f"/hazards/{hazard_id}", Hazard, as_of=day(as_of))
+        return await one(
+            info.context, "safety", service_path("/hazards/{hazard_id}", hazard_id=hazard_id), Hazard, as_of=day(as_of)
+        )
 
     @strawberry.field
     async def inspections(

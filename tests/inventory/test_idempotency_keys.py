@@ -9,8 +9,18 @@ import httpx
 
 from tests.inventory.test_stock_api import receive, requisition, uid
 from tests.inventory.test_stocktake_api import CLOSE, start
-from tests.safety.test_idempotency_keys import REUSED
 from tests.school import SchoolWorld
+
+REUSED = {
+    "error": "validation_error",
+    "detail": [
+        {
+            "field": "Idempotency-Key",
+            "reason": "this Idempotency-Key was first used with another request (another body or path): "
+            "a new request needs a new key",
+        }
+    ],
+}
 
 
 async def send(world: SchoolWorld, path: str, body: dict[str, Any], as_: str, key: str) -> httpx.Response:

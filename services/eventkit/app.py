@@ -67,6 +67,14 @@ class CorrelationMiddleware:
             correlation_id.reset(token)
 
 
+def docs_urls(settings: Settings) -> dict[str, Any]:
+    """FastAPI's ``openapi_url``, ``docs_url`` and ``redoc_url``: none when the settings turn
+    the API's description off (``HOUQIN_API_DOCS``; default off in production)."""
+    if settings.docs_enabled:
+        return {}
+    return {"openapi_url": None, "docs_url": None, "redoc_url": None}
+
+
 def runtime_of(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
@@ -182,6 +190,7 @@ def create_app(
 ) -> FastAPI:
     """The service's app; ``freeze_heap`` (for a served process) freezes the heap once started."""
     settings = settings or Settings(service=definition.name)
+    settings.refuse_unsafe()
     configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
     runtime = ServiceRuntime(definition, settings)
 
@@ -204,6 +213,7 @@ def create_app(
         version="1.0.0",
         lifespan=lifespan,
         openapi_tags=definition.openapi_tags or None,
+        **docs_urls(settings),
     )
     app.state.runtime = runtime
     routers = service_routers(definition)

@@ -8,6 +8,7 @@ a database that is down a 503 (retry later). Nothing is appended in any of them.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -35,10 +36,40 @@ from services.eventkit.settings import Settings
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "x-correlation-id"
+MAX_AUTHORIZATION_LENGTH = 8192  # bytes of an Authorization header: an identity provider's JWT is a few KB
+
+# The headers of the caller's that the services read, as they are spelt, and their longest value in bytes.
+CHECKED_HEADERS: dict[bytes, tuple[str, int]] = {
+    CORRELATION_HEADER.encode(): ("X-Correlation-ID", MAX_HEADER_LENGTH),
+    b"idempotency-key": ("Idempotency-Key", MAX_HEADER_LENGTH),
+    b"x-causation-id": ("X-Causation-Id", MAX_HEADER_LENGTH),
+    b"authorization": ("Authorization", MAX_AUTHORIZATION_LENGTH),
+}
+
+
+def header_problem(name: bytes, value: bytes) -> tuple[str, str] | None:
+    """The header's name and what is wrong with its value, if it is one the services read and
+    its value is too long or not text (UTF-8; ASCII for a bearer token)."""
+    checked = CHECKED_HEADERS.get(name)
+    if checked is None:
+        return None
+    spelt, limit = checked
+    if len(value) > limit:
+        return spelt, f"at most {limit} bytes"
+    encoding = "ascii" if name == b"authorization" else "utf-8"
+    try:
+        value.decode(encoding)
+    except UnicodeDecodeError:
+        return spelt, f"not {'ASCII' if encoding == 'ascii' else 'UTF-8'} text"
+    return None
 
 
 class CorrelationMiddleware:
-    """Takes the caller's correlation id (or makes one), logs with it, and echoes it back."""
+    """Takes the caller's correlation id (or makes one), logs with it, and echoes it back.
+
+    Before anything reads them (the routes, the command lane, the gateway's context), the
+    headers the services read are checked: a value too long or not text is a 422 naming the
+    header, and the request goes no further."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,11 +79,16 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send)
             return
         cid = None
+        refused = None
         for name, value in scope["headers"]:
-            if name == CORRELATION_HEADER.encode():
-                cid = value.decode()[:128]
-                break
-        cid = cid or str(uuid4())
+            if name in CHECKED_HEADERS:
+                refused = refused or header_problem(name, value)
+                if refused is None and name == CORRELATION_HEADER.encode() and cid is None:
+                    cid = value.decode()[:128]
+        cid = cid if cid and refused is None else str(uuid4())
+        if refused is not None:
+            await _refuse_header(send, cid, *refused)
+            return
         token = correlation_id.set(cid)
         scope.setdefault("state", {})["correlation_id"] = cid
 
@@ -65,6 +101,22 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
+
+
+async def _refuse_header(send: Send, cid: str, header: str, reason: str) -> None:
+    body = json.dumps(InvalidInput(reason, field=header).to_dict()).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": InvalidInput.status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (CORRELATION_HEADER.encode(), cid.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def docs_urls(settings: Settings) -> dict[str, Any]:

@@ -324,5 +324,6 @@ class TokenVerifier:
                     options=options,
                 )
         except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"invalid token: {exc}") from None
+            # the library's reason, never the token itself (reasons reach answers and may reach logs)
+            raise Unauthenticated(f"invalid token: {str(exc).replace(token, '<token>')}") from None
         return claims

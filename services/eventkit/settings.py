@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The one list of services and their ports: a module of the standard library only, which
@@ -67,6 +68,12 @@ class Settings(BaseSettings):
     log_json: bool = True
     api_docs: bool | None = None  # /openapi.json, /docs and /redoc; default: on, except in production
 
+    @field_validator("jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty variable (``HOUQIN_JWT_AUDIENCE=``, as Compose passes one not set) is no value."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def production(self) -> bool:
         return self.environment.strip().lower() == "production"
@@ -78,7 +85,7 @@ class Settings(BaseSettings):
     def production_problems(self) -> list[str]:
         """What makes these settings unfit for production (HOUQIN_ENVIRONMENT=production)."""
         problems = []
-        if self.jwt_jwks_url is None:
+        if not self.jwt_jwks_url:
             if self.jwt_secret == DEVELOPMENT_SECRET:
                 problems.append(
                     "the JWT key is the public development key: set HOUQIN_JWT_JWKS_URL to your identity "

@@ -196,7 +196,7 @@ class Principal(BaseModel):
             "classes": sorted(self.classes),
         }
         if self.grants:
-            claims["grants"] = sorted((g.claim() for g in self.grants), key=lambda c: sorted(c.items()))
+            claims["grants"] = sorted((g.claim() for g in self.grants), key=lambda c: (c["role"], sorted(c.items())))
         return claims
 
     @classmethod

@@ -64,6 +64,9 @@ def configure_logging(service: str, level: str = "INFO", *, json_output: bool = 
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                # an exception as plain text (not a console's wrapped, locals-showing rendering), so
+                # the redaction below sees each token whole
+                structlog.processors.format_exc_info,
                 renderer,
                 _redact_rendered,  # type: ignore[list-item]  # after the renderer: the line as written
             ],

@@ -36,9 +36,9 @@ from services.eventkit.settings import Settings
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "x-correlation-id"
-MAX_AUTHORIZATION_LENGTH = 8192  # bytes of an Authorization header: an identity provider's JWT is a few KB
+MAX_AUTHORIZATION_LENGTH = 8192  # an Authorization header (ASCII): an identity provider's JWT is a few KB
 
-# The headers of the caller's that the services read, as they are spelt, and their longest value in bytes.
+# The headers of the caller's that the services read, as they are spelt, and their longest value in characters.
 CHECKED_HEADERS: dict[bytes, tuple[str, int]] = {
     CORRELATION_HEADER.encode(): ("X-Correlation-ID", MAX_HEADER_LENGTH),
     b"idempotency-key": ("Idempotency-Key", MAX_HEADER_LENGTH),
@@ -54,13 +54,15 @@ def header_problem(name: bytes, value: bytes) -> tuple[str, str] | None:
     if checked is None:
         return None
     spelt, limit = checked
-    if len(value) > limit:
-        return spelt, f"at most {limit} bytes"
     encoding = "ascii" if name == b"authorization" else "utf-8"
+    if len(value) > 4 * limit:  # more characters than the limit, whatever they are (UTF-8: 4 bytes at most)
+        return spelt, f"at most {limit} characters"
     try:
-        value.decode(encoding)
+        text = value.decode(encoding)
     except UnicodeDecodeError:
         return spelt, f"not {'ASCII' if encoding == 'ascii' else 'UTF-8'} text"
+    if len(text) > limit:
+        return spelt, f"at most {limit} characters"
     return None
 
 
@@ -82,10 +84,11 @@ class CorrelationMiddleware:
         refused = None
         for name, value in scope["headers"]:
             if name in CHECKED_HEADERS:
-                refused = refused or header_problem(name, value)
-                if refused is None and name == CORRELATION_HEADER.encode() and cid is None:
+                problem = header_problem(name, value)
+                refused = refused or problem
+                if problem is None and name == CORRELATION_HEADER.encode() and cid is None:
                     cid = value.decode()[:128]
-        cid = cid if cid and refused is None else str(uuid4())
+        cid = cid or str(uuid4())
         if refused is not None:
             await _refuse_header(send, cid, *refused)
             return

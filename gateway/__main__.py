@@ -34,6 +34,7 @@ def serve(
     from services.eventkit.cli import listen_options
 
     settings = GatewaySettings()
+    settings.refuse_unsafe_or_exit()
     listen = listen_options(settings, host, port, graceful_s=10)
     if processes > 1:  # uvicorn's supervisor starts each from the factory and replaces any that dies
         uvicorn.run("gateway.app:served_gateway", factory=True, workers=processes, **listen)

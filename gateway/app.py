@@ -23,7 +23,7 @@ from gateway.events import EventHub
 from gateway.memo import CampusMemo
 from gateway.schema import build_schema
 from gateway.settings import SERVICES, GatewaySettings
-from services.eventkit.app import CorrelationMiddleware
+from services.eventkit.app import CorrelationMiddleware, docs_urls
 from services.eventkit.auth import TokenVerifier
 from services.eventkit.logs import configure_logging
 from services.eventkit.runtime import freeze_startup_heap
@@ -48,6 +48,7 @@ def create_gateway(
     """``transport`` lets tests route service calls in process; ``live`` starts the Kafka event hub;
     ``freeze_heap`` (for a served process) freezes the heap once started."""
     settings = settings or GatewaySettings()
+    settings.refuse_unsafe()
     configure_logging("gateway", settings.log_level, json_output=settings.log_json)
     verifier = TokenVerifier(settings)
     state: dict[str, Any] = {}
@@ -90,7 +91,7 @@ def create_gateway(
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
         graphql_ide="graphiql",
     )
-    app = FastAPI(title="Houqin GraphQL gateway", version="1.0.0", lifespan=lifespan)
+    app = FastAPI(title="Houqin GraphQL gateway", version="1.0.0", lifespan=lifespan, **docs_urls(settings))
     app.add_middleware(CorrelationMiddleware)
     app.include_router(graphql, prefix="/graphql")
     app.state.gateway = state

@@ -39,4 +39,10 @@ class GatewaySettings(_ServiceUrls):
 
     @property
     def introspection_enabled(self) -> bool:
-        return self.introspection if self.introspection is not None else self.environment != "production"
+        return self.introspection if self.introspection is not None else not self.production
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.introspection_enabled:
+            problems.append("GraphQL introspection is on: unset HOUQIN_INTROSPECTION (or set it to false)")
+        return problems

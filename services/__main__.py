@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services import registry
-from services.eventkit.auth import Principal, Role, mint_token
+from services.eventkit.auth import Grant, Principal, Role, mint_token
 from services.eventkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,15 +183,36 @@ def demo() -> None:
 def token(
     user: str = typer.Argument(..., help="A staff or parent id from the directory, or 'platform-admin'"),
     ttl: int = typer.Option(12 * 3600, help="Seconds the token is valid"),
+    grant: list[str] = typer.Option(
+        [],
+        "--grant",
+        help="ROLE:district|school|campus:ID, repeatable: the token holds each role only where granted "
+        "(instead of the directory's roles over every campus the user serves)",
+    ),
 ) -> None:
     """Mint a development token (HS256, key from HOUQIN_JWT_SECRET) for a user of the directory."""
     settings = Settings(service="directory")
+    grants = frozenset(_grant(g) for g in grant)
     if user == "platform-admin":
         principal = Principal(subject=user, roles=frozenset([Role.PLATFORM_ADMIN]))
     else:
         principal = asyncio.run(_principal_of(settings, user))
+    if grants:
+        principal = Principal(subject=principal.subject, name=principal.name, classes=principal.classes, grants=grants)
     notes.print(f"[dim]{principal.subject}: {', '.join(sorted(principal.roles))}[/dim]", highlight=False)
     print(mint_token(settings, principal, ttl_s=ttl))
+
+
+def _grant(text: str) -> Grant:
+    role, _, rest = text.partition(":")
+    level, _, node = rest.partition(":")
+    try:
+        if level not in ("district", "school", "campus") or not node:
+            raise ValueError(level)
+        return Grant.model_validate({"role": role, level: node})
+    except ValueError:
+        notes.print(f"[red]--grant {text}[/red]: expected ROLE:district|school|campus:ID with a known role")
+        raise typer.Exit(2) from None
 
 
 async def _principal_of(settings: Settings, user: str) -> Principal:

@@ -130,6 +130,29 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
     claims = jwt.decode(minted.stdout.strip(), settings.jwt_secret, algorithms=["HS256"])
     assert claims["sub"] == "wu" and claims["roles"] == ["guard"]
     assert claims["scope"]["campuses"] == ["hutang-main"]
+    granted = subprocess.run(  # noqa: ASYNC221
+        [sys.executable, "-m", "services", "token", "wu", "--grant", "guard:campus:hutang-main", "--grant",
+         "teacher:school:hutang"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    claims = jwt.decode(granted.stdout.strip(), settings.jwt_secret, algorithms=["HS256"])
+    assert claims["grants"] == [
+        {"role": "guard", "campus": "hutang-main"},
+        {"role": "teacher", "school": "hutang"},
+    ]
+    assert claims["sub"] == "wu" and claims["roles"] == ["guard", "teacher"]
+    bad_grant = subprocess.run(  # noqa: ASYNC221
+        [sys.executable, "-m", "services", "token", "wu", "--grant", "guard:room:101"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bad_grant.returncode == 2 and "--grant" in bad_grant.stderr and not bad_grant.stdout
 
     unknown = subprocess.run(  # noqa: ASYNC221
         [sys.executable, "-m", "services", "token", "nobody"], cwd=ROOT, env=env, capture_output=True, text=True

@@ -6,6 +6,7 @@ docker-compose 1.29 line (Debian's package) and Docker Compose v2 are accepted.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from services import registry
+from services.eventkit.settings import DEVELOPMENT_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -38,16 +40,22 @@ def _compose() -> tuple[str, ...] | None:
     return None
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
+# What an operator's .env gives Compose (docker-compose.yml carries no key of its own).
+KEY = "a-private-key-of-the-district-0123456789"
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     compose = _compose()
     if compose is None:
         pytest.skip("neither docker-compose nor docker compose is installed")
+    settings = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_")}
     return subprocess.run(
         [*compose, "-f", str(COMPOSE_FILE), "config", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
+        env=settings | ({"HOUQIN_JWT_SECRET": KEY} if env is None else env),
     )
 
 
@@ -169,6 +177,37 @@ def test_host_ports_are_loopback_only(config: str) -> None:
             assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond loopback"
 
 
+def test_the_file_carries_no_key_and_compose_refuses_to_start_without_one() -> None:
+    """No usable default key: without HOUQIN_JWT_SECRET (from .env) Compose stops, naming it."""
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    assert DEVELOPMENT_SECRET not in text
+    assert re.search(r"HOUQIN_JWT_SECRET: \$\{HOUQIN_JWT_SECRET:\?[^}]*\.env\.example[^}]*\}", text)
+    assert not re.search(r"\$\{HOUQIN_JWT_SECRET:?-", text)  # no default, empty or not
+    refused = _run("-q", env={})
+    assert refused.returncode != 0
+    assert "HOUQIN_JWT_SECRET" in refused.stderr and ".env.example" in refused.stderr
+    services = yaml_config(_run().stdout)
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["HOUQIN_JWT_SECRET"] == KEY, name
+
+
+def yaml_config(config: str) -> dict[str, Any]:
+    yaml = pytest.importorskip("yaml")
+    services: dict[str, Any] = yaml.safe_load(config)["services"]
+    return services
+
+
+def test_the_env_example_names_every_token_setting() -> None:
+    """.env.example (what to copy to .env) has each token setting, empty, and says what each is for."""
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    values = dict(re.findall(r"^(HOUQIN_\w+)=(.*)$", example, flags=re.MULTILINE))
+    for name in ("HOUQIN_JWT_SECRET", "HOUQIN_JWT_JWKS_URL", "HOUQIN_JWT_ISSUER", "HOUQIN_JWT_AUDIENCE"):
+        assert values.get(name) == "", name
+    assert DEVELOPMENT_SECRET not in example
+    assert "production" in example and "32 bytes" in example
+    assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
 def _file() -> dict[str, Any]:
     """docker-compose.yml as YAML reads it (with the x-service blocks merged in), no Compose CLI needed."""
     yaml = pytest.importorskip("yaml")
@@ -195,7 +234,11 @@ def test_the_services_are_those_of_the_registry() -> None:
     assert gateway["command"] == ["python", "-m", "gateway"]
     assert gateway["environment"]["HOUQIN_HTTP_PORT"] == str(registry.GATEWAY_PORT)
     assert gateway["ports"] == _published(registry.GATEWAY_PORT)
-    urls = {key: value for key, value in gateway["environment"].items() if re.fullmatch(r"HOUQIN_\w+_URL", key)}
+    urls = {
+        key: value
+        for key, value in gateway["environment"].items()
+        if re.fullmatch(r"HOUQIN_\w+_URL", key) and key != "HOUQIN_JWT_JWKS_URL"  # the identity provider's
+    }
     assert urls == {f"HOUQIN_{s.name.upper()}_URL": f"http://{s.name}:{s.port}" for s in registry.SERVICES}
 
 

@@ -26,9 +26,10 @@ def _id(value: str | None) -> strawberry.ID | None:
 def may_see(
     principal: Principal, campus_id: str | None, school_id: str | None, district_id: str | None, event_type: str
 ) -> bool:
-    if any(marker in event_type for marker in HEALTH_EVENT_MARKERS) and not principal.has_role(Role.MEDICAL):
+    tenant = TenantPath(district_id=district_id, school_id=school_id, campus_id=campus_id)
+    if any(marker in event_type for marker in HEALTH_EVENT_MARKERS) and not principal.holds(tenant, Role.MEDICAL):
         return False
-    return principal.covers(TenantPath(district_id=district_id, school_id=school_id, campus_id=campus_id))
+    return principal.covers(tenant)
 
 
 @strawberry.type

@@ -49,15 +49,16 @@ class CampusCommands(ServiceCommands):
         """One of ``roles``, and the tenant in scope (403). A school's own things are kept by
         whoever covers the school or one of its campuses: a logistics manager serves campuses."""
         principal.require_role(*roles)
-        if principal.covers(tenant):
+        if principal.holds(tenant, *roles):
             return
         if tenant.campus_id is None and tenant.school_id is not None:
             rows = await self.pool.fetch(
                 "SELECT campus_id FROM directory_campuses WHERE school_id = $1", tenant.school_id
             )
-            if any(row["campus_id"] in principal.campuses for row in rows):
+            campuses = principal.nodes(*roles)[2]  # a campus of the school where one of the roles is held
+            if any(row["campus_id"] in campuses for row in rows):
                 return
-        principal.require_scope(tenant)
+        principal.require(tenant, *roles)
 
 
 async def campus_commands(request: Request) -> CampusCommands:

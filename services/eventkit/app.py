@@ -8,6 +8,7 @@ a database that is down a 503 (retry later). Nothing is appended in any of them.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -35,10 +36,42 @@ from services.eventkit.settings import Settings
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "x-correlation-id"
+MAX_AUTHORIZATION_LENGTH = 8192  # an Authorization header (ASCII): an identity provider's JWT is a few KB
+
+# The headers of the caller's that the services read, as they are spelt, and their longest value in characters.
+CHECKED_HEADERS: dict[bytes, tuple[str, int]] = {
+    CORRELATION_HEADER.encode(): ("X-Correlation-ID", MAX_HEADER_LENGTH),
+    b"idempotency-key": ("Idempotency-Key", MAX_HEADER_LENGTH),
+    b"x-causation-id": ("X-Causation-Id", MAX_HEADER_LENGTH),
+    b"authorization": ("Authorization", MAX_AUTHORIZATION_LENGTH),
+}
+
+
+def header_problem(name: bytes, value: bytes) -> tuple[str, str] | None:
+    """The header's name and what is wrong with its value, if it is one the services read and
+    its value is too long or not text (UTF-8; ASCII for a bearer token)."""
+    checked = CHECKED_HEADERS.get(name)
+    if checked is None:
+        return None
+    spelt, limit = checked
+    encoding = "ascii" if name == b"authorization" else "utf-8"
+    if len(value) > 4 * limit:  # more characters than the limit, whatever they are (UTF-8: 4 bytes at most)
+        return spelt, f"at most {limit} characters"
+    try:
+        text = value.decode(encoding)
+    except UnicodeDecodeError:
+        return spelt, f"not {'ASCII' if encoding == 'ascii' else 'UTF-8'} text"
+    if len(text) > limit:
+        return spelt, f"at most {limit} characters"
+    return None
 
 
 class CorrelationMiddleware:
-    """Takes the caller's correlation id (or makes one), logs with it, and echoes it back."""
+    """Takes the caller's correlation id (or makes one), logs with it, and echoes it back.
+
+    Before anything reads them (the routes, the command lane, the gateway's context), the
+    headers the services read are checked: a value too long or not text is a 422 naming the
+    header, and the request goes no further."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,11 +81,17 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send)
             return
         cid = None
+        refused = None
         for name, value in scope["headers"]:
-            if name == CORRELATION_HEADER.encode():
-                cid = value.decode()[:128]
-                break
+            if name in CHECKED_HEADERS:
+                problem = header_problem(name, value)
+                refused = refused or problem
+                if problem is None and name == CORRELATION_HEADER.encode() and cid is None:
+                    cid = value.decode()[:128]
         cid = cid or str(uuid4())
+        if refused is not None:
+            await _refuse_header(send, cid, *refused)
+            return
         token = correlation_id.set(cid)
         scope.setdefault("state", {})["correlation_id"] = cid
 
@@ -65,6 +104,30 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             correlation_id.reset(token)
+
+
+async def _refuse_header(send: Send, cid: str, header: str, reason: str) -> None:
+    body = json.dumps(InvalidInput(reason, field=header).to_dict()).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": InvalidInput.status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (CORRELATION_HEADER.encode(), cid.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def docs_urls(settings: Settings) -> dict[str, Any]:
+    """FastAPI's ``openapi_url``, ``docs_url`` and ``redoc_url``: none when the settings turn
+    the API's description off (``HOUQIN_API_DOCS``; default off in production)."""
+    if settings.docs_enabled:
+        return {}
+    return {"openapi_url": None, "docs_url": None, "redoc_url": None}
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -182,6 +245,7 @@ def create_app(
 ) -> FastAPI:
     """The service's app; ``freeze_heap`` (for a served process) freezes the heap once started."""
     settings = settings or Settings(service=definition.name)
+    settings.refuse_unsafe()
     configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
     runtime = ServiceRuntime(definition, settings)
 
@@ -204,6 +268,7 @@ def create_app(
         version="1.0.0",
         lifespan=lifespan,
         openapi_tags=definition.openapi_tags or None,
+        **docs_urls(settings),
     )
     app.state.runtime = runtime
     routers = service_routers(definition)

@@ -56,6 +56,7 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
     ) -> None:
         """Run the service (or one of its parts)."""
         settings = Settings(service=definition.name)
+        settings.refuse_unsafe_or_exit()
         listen = listen_options(settings, host, port, graceful_s=20)
         if mode in (Mode.ALL, Mode.API) and processes > 1:
             serve_processes(definition, mode, processes, listen)

@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from services.eventkit.auth import Principal
+from services.eventkit.auth import Principal, Role
 from services.eventkit.db import Connection
 
 MAX_PAGE = 500
@@ -39,8 +39,9 @@ class Query:
             self.where.append(condition.format(self.param(value)))
         return self
 
-    def scoped(self, principal: Principal, prefix: str = "") -> Query:
-        clause, values = principal.scope_sql(len(self.params) + 1, prefix)
+    def scoped(self, principal: Principal, prefix: str = "", roles: tuple[Role, ...] | None = None) -> Query:
+        """Keeps the rows in the caller's scope (with ``roles``: where one of them is held)."""
+        clause, values = principal.scope_sql(len(self.params) + 1, prefix, roles)
         self.params.extend(values)
         self.where.append(clause)
         return self

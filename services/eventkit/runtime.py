@@ -180,6 +180,7 @@ class ServiceRuntime:
         """For worker-only processes: runs until SIGINT/SIGTERM, then shuts down cleanly."""
         import signal
 
+        self.settings.refuse_unsafe()
         await self.open()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

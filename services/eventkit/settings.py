@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import sys
+
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The one list of services and their ports: a module of the standard library only, which
 # imports no service (so the kit still depends on no service).
 from services.registry import DATABASE_PREFIX, PORTS, database_of
+
+DEVELOPMENT_SECRET = "houqin-development-secret-do-not-use-in-production"
+"""The shared key every checkout knows: it signs development tokens, and nothing in production."""
+MIN_SECRET_LENGTH = 32  # bytes of a shared HS256 key (RFC 7518: at least the hash's size)
+EX_CONFIG = 78  # the exit status of a refused start (sysexits.h: a configuration error)
+
+
+class UnsafeSettings(RuntimeError):
+    """The settings are not fit for production: the process must not start."""
 
 
 class Settings(BaseSettings):
@@ -34,7 +46,7 @@ class Settings(BaseSettings):
     http_port: int | None = None
     port_offset: int = 0  # added to every service's default port (to run a second system beside one)
 
-    jwt_secret: str = "houqin-development-secret-do-not-use-in-production"
+    jwt_secret: str = DEVELOPMENT_SECRET
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
@@ -54,6 +66,60 @@ class Settings(BaseSettings):
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase
     log_level: str = "INFO"
     log_json: bool = True
+    api_docs: bool | None = None  # /openapi.json, /docs and /redoc; default: on, except in production
+
+    @field_validator("jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty variable (``HOUQIN_JWT_AUDIENCE=``, as Compose passes one not set) is no value."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def production(self) -> bool:
+        return self.environment.strip().lower() == "production"
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else not self.production
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unfit for production (HOUQIN_ENVIRONMENT=production)."""
+        problems = []
+        if not self.jwt_jwks_url:
+            if self.jwt_secret == DEVELOPMENT_SECRET:
+                problems.append(
+                    "the JWT key is the public development key: set HOUQIN_JWT_JWKS_URL to your identity "
+                    "provider's JWKS (or HOUQIN_JWT_SECRET to a private random key of at least "
+                    f"{MIN_SECRET_LENGTH} bytes)"
+                )
+            elif len(self.jwt_secret.encode()) < MIN_SECRET_LENGTH:
+                problems.append(f"HOUQIN_JWT_SECRET is shorter than {MIN_SECRET_LENGTH} bytes")
+        if not self.jwt_issuer:
+            problems.append("no token issuer: set HOUQIN_JWT_ISSUER (the iss of the tokens to accept)")
+        if not self.jwt_audience:
+            problems.append("no token audience: set HOUQIN_JWT_AUDIENCE (the aud of the tokens to accept)")
+        return problems
+
+    def refuse_unsafe(self) -> None:
+        """Raises :class:`UnsafeSettings` with one paragraph saying what to set, if these are
+        production settings unfit for production."""
+        if not self.production:
+            return
+        problems = self.production_problems()
+        if problems:
+            raise UnsafeSettings(
+                f"houqin {self.service} refuses to start with HOUQIN_ENVIRONMENT=production: "
+                + "; ".join(problems)
+                + '. See .env.example and the README\'s "Production" section.'
+            )
+
+    def refuse_unsafe_or_exit(self) -> None:
+        """For a command line: the refusal's paragraph on stderr, and exit status 78."""
+        try:
+            self.refuse_unsafe()
+        except UnsafeSettings as exc:
+            print(str(exc), file=sys.stderr, flush=True)
+            raise SystemExit(EX_CONFIG) from None
 
     @property
     def dsn(self) -> str:

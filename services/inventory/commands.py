@@ -300,7 +300,7 @@ async def sign_acceptance(
     state: PurchaseState
     state, _ = await inventory.bus.load(Purchase, Purchase.stream_id(purchase_id))
     role = Role.VICE_PRINCIPAL if state.category is PurchaseCategory.EVERYDAY else Role.ACCEPTANCE_MEMBER
-    if not ctx.principal.has_role(role):
+    if not ctx.principal.holds(tenant, role):
         raise Forbidden(f"a {state.category.value} purchase is accepted by the {role.value.replace('_', ' ')}")
     consumables = []
     for line in state.lines:

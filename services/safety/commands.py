@@ -550,9 +550,9 @@ async def class_of_session(safety: CampusCommands, cmd: PlanSession) -> TenantPa
     return await class_tenant(safety.pool, cmd.class_id)
 
 
-async def teacher_of_class(safety: CampusCommands, principal: Principal, class_id: str) -> None:
+async def teacher_of_class(safety: CampusCommands, principal: Principal, tenant: TenantPath, class_id: str) -> None:
     """A manager of the campus, or a teacher of the class (403 otherwise); the roles are checked already."""
-    if principal.has_role(*MANAGERS):
+    if principal.holds(tenant, *MANAGERS):
         return
     if principal.subject not in await teachers_of_class(safety.pool, class_id):
         raise Forbidden(f"{principal.subject} does not teach class {class_id}")
@@ -561,7 +561,7 @@ async def teacher_of_class(safety: CampusCommands, principal: Principal, class_i
 async def planner_and_teacher(safety: CampusCommands, cmd: PlanSession, ctx: CommandContext, at: Target) -> Facts:
     """Whoever plans a session teaches its class (or manages the campus), and so does the teacher
     named; the facts are the term of its Friday."""
-    await teacher_of_class(safety, ctx.principal, cmd.class_id)
+    await teacher_of_class(safety, ctx.principal, at.tenant, cmd.class_id)
     if cmd.teacher_id is not None and cmd.teacher_id not in await teachers_of_class(safety.pool, cmd.class_id):
         raise InvalidInput(f"{cmd.teacher_id} does not teach class {cmd.class_id}", field="teacher_id")
     return await term_around(safety, at.tenant.school_id, cmd.week_of)
@@ -572,7 +572,7 @@ async def deliverer(safety: CampusCommands, cmd: DeliverSession, ctx: CommandCon
     the term of the day it was given."""
     state: SessionState
     state, _ = await safety.bus.load(SafetySession, SafetySession.stream_id(at.entity_id))
-    await teacher_of_class(safety, ctx.principal, state.class_id)
+    await teacher_of_class(safety, ctx.principal, at.tenant, state.class_id)
     return await term_of_act(safety, cmd, ctx, at)
 
 

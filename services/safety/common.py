@@ -9,6 +9,7 @@ from typing import Any
 from services.eventkit.acts import OutOfOrder, within
 from services.eventkit.auth import Principal, Role
 from services.eventkit.days import local_day
+from services.eventkit.envelope import TenantPath
 
 MANAGERS = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN)
 DIRECTORS = (Role.LOGISTICS_MANAGER, Role.VICE_PRINCIPAL)  # 主任: they sign fire inspections off
@@ -71,18 +72,22 @@ INJURY_READERS = (*MANAGERS, Role.VICE_PRINCIPAL, Role.MEDICAL, Role.PLATFORM_AD
 INJURY_DETAILS = ("injury", "first_aid", "cause", "measures", "notified_how")
 
 
-def may_read_injury(principal: Principal, class_id: object, reported_by: object) -> bool:
-    """Whether ``principal`` reads the details of an injury of ``class_id`` reported by ``reported_by``."""
+def may_read_injury(principal: Principal, tenant: TenantPath, class_id: object, reported_by: object) -> bool:
+    """Whether ``principal`` reads the details of an injury on ``tenant``'s campus, of ``class_id``,
+    reported by ``reported_by`` (a reader's role must be held over that campus)."""
     return (
-        principal.has_role(*INJURY_READERS)
+        principal.holds(tenant, *INJURY_READERS)
         or reported_by == principal.subject
-        or (principal.has_role(*TEACHERS_OF_CLASS) and class_id in principal.classes)
+        or (principal.holds(tenant, *TEACHERS_OF_CLASS) and class_id in principal.classes)
     )
 
 
 def withhold_injury(row: dict[str, Any], principal: Principal) -> dict[str, Any]:
     """The injury row as ``principal`` may read it: its details withheld unless they may read them."""
-    if may_read_injury(principal, row.get("class_id"), row.get("reported_by")):
+    tenant = TenantPath(
+        district_id=row.get("district_id"), school_id=row.get("school_id"), campus_id=row.get("campus_id")
+    )
+    if may_read_injury(principal, tenant, row.get("class_id"), row.get("reported_by")):
         return row | {"details_withheld": False}
     hidden = {name: None for name in INJURY_DETAILS if name in row}
     notes: dict[str, list[Any]] = {"follow_up_notes": []} if "follow_up_notes" in row else {}

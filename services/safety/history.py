@@ -107,11 +107,11 @@ def _class_of(first: Envelope) -> Any:
 class SafetyHistory(CampusHistoryPolicy):
     async def details(self, db: Connection, principal: Principal, first: Envelope) -> bool:
         if first.stream_id.startswith("injury-"):
-            return may_read_injury(principal, _class_of(first), first.actor)
+            return may_read_injury(principal, first.tenant, _class_of(first), first.actor)
         if first.stream_id.startswith("health-record-"):
-            if principal.has_role(*HEALTH_READERS):
+            if principal.holds(first.tenant, *HEALTH_READERS):
                 return True
-            if not principal.has_role(*TEACHERS_OF_CLASS):
+            if not principal.holds(first.tenant, *TEACHERS_OF_CLASS):
                 return False
             # a teacher of the student's class now (the directory's mirror), as the record's read does
             now = await db.fetchval(

@@ -48,13 +48,23 @@ def reader(principal: Principal) -> Role:
     raise Forbidden(f"{principal.subject} may not read health records: the medical room and class teachers only")
 
 
+def _readable(q: Query, principal: Principal, teachers_rows: str, value: Any) -> Query:
+    """Keeps the rows on the campuses where the caller is the medical room, and those a teacher
+    reads (``teachers_rows``, with ``{}`` standing for ``value``) where they teach."""
+    medical, values = principal.scope_sql(len(q.params) + 1, roles=(Role.MEDICAL,))
+    q.params.extend(values)
+    teaching, values = principal.scope_sql(len(q.params) + 1, roles=TEACHERS_OF_CLASS)
+    q.params.extend(values)
+    q.where.append(f"({medical} OR ({teaching} AND {teachers_rows.format(q.param(value))}))")
+    return q
+
+
 def health_record_list(
     principal: Principal, campus_id: str | None, class_id: str | None, reviewed: bool | None
 ) -> Query:
     """The records a list asks for that the caller may read (403 if they may read none)."""
-    q = Query(RECORDS, "student_id").scoped(principal)
-    if reader(principal) is Role.TEACHER:
-        q.filter("class_id = ANY({}::text[])", sorted(principal.classes))
+    reader(principal)
+    q = _readable(Query(RECORDS, "student_id"), principal, "class_id = ANY({}::text[])", sorted(principal.classes))
     q.filter("campus_id = {}", campus_id).filter("class_id = {}", class_id)
     if reviewed is not None:
         q.where.append("reviews > 0" if reviewed else "reviews = 0")
@@ -64,14 +74,15 @@ def health_record_list(
 async def health_record(pool: asyncpg.Pool, principal: Principal, student_id: str) -> dict[str, Any]:
     """One record with its special conditions: 403 for a caller who reads none, 404, then 403 out of scope
     or (a teacher) not of the student's class."""
-    who = reader(principal)
+    reader(principal)
     row = await Query(RECORDS, "student_id").filter("student_id = {}", student_id).one(pool)
     if row is None:
         raise NotFound(f"student {student_id} has no health record")
-    principal.require_scope(
-        TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
-    )
-    if who is Role.TEACHER and row["class_id"] not in principal.classes:
+    tenant = TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+    principal.require_scope(tenant)
+    if not principal.holds(tenant, Role.MEDICAL) and not (
+        principal.holds(tenant, *TEACHERS_OF_CLASS) and row["class_id"] in principal.classes
+    ):
         raise Forbidden(f"{principal.subject} does not teach the class of student {student_id}")
     conditions = await pool.fetch(
         "SELECT c.condition_id, c.class_id, c.description, c.care_instructions, c.teachers_to_tell, c.pending, "
@@ -86,8 +97,7 @@ async def health_record(pool: asyncpg.Pool, principal: Principal, student_id: st
 
 def unacknowledged_list(principal: Principal, campus_id: str | None, class_id: str | None) -> Query:
     """Special conditions some teacher has not acknowledged yet in the caller's scope (a teacher: their own)."""
-    q = Query(UNACKNOWLEDGED, "condition_key").scoped(principal)
-    if reader(principal) is Role.TEACHER:
-        q.filter("{} = ANY(pending)", principal.subject)
+    reader(principal)
+    q = _readable(Query(UNACKNOWLEDGED, "condition_key"), principal, "{} = ANY(pending)", principal.subject)
     q.filter("campus_id = {}", campus_id).filter("class_id = {}", class_id)
     return q

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_partitions: int = 6
     kafka_request_timeout_ms: int = 15000
+    # What the broker accepts in one record batch: Kafka's default ``message.max.bytes`` (a
+    # topic's ``max.message.bytes``), 1 MiB. The producers' batches are built to it.
+    kafka_max_message_bytes: int = 1024 * 1024
+    # The largest event the store appends: the broker's limit less 64 KiB of headroom for the
+    # record's framing, its headers and the batch header (services.eventkit.store.event_size).
+    # A larger one is refused with 413 event_too_large before anything is written.
+    max_event_bytes: int = 1024 * 1024 - 64 * 1024
 
     http_host: str = "127.0.0.1"
     http_port: int | None = None

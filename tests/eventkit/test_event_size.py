@@ -30,7 +30,7 @@ async def test_the_measure_covers_the_record_the_relay_sends(pool: asyncpg.Pool,
     ]
     for n, data in enumerate(shapes, 1):
         await store.append(f"note-{n}", 0, [raw(f"note-{n}", 1, data)])
-    rows = await pool.fetch(PENDING_SQL, 100)
+    rows = await pool.fetch(PENDING_SQL, 100, [])
     assert len(rows) == len(shapes)
     for row, data in zip(rows, shapes, strict=True):
         sent = len(row["envelope"].encode())

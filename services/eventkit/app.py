@@ -248,7 +248,11 @@ def create_app(
 
     for router in routers:
         app.include_router(router)
-    describe_security(app, routers)
+    from services.eventkit.operations import operations_router  # its routes depend on this module's
+
+    operations = operations_router()  # parked outbox rows, poisoned events, their audit
+    app.include_router(operations)
+    describe_security(app, [*routers, operations])
     return app
 
 

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     relay_poll_interval_s: float = 1.0
     consumer_batch_size: int = 100
     consumer_commit_interval_s: float = 0.5  # offsets to Kafka; the database's tracking is what counts
+    # A batch hit by a database incident, or a partition held at an event of a newer schema
+    # version, is retried after this wait, doubled at each attempt up to the most.
+    consumer_retry_initial_s: float = 0.5
+    consumer_retry_max_s: float = 60.0
     command_lane: bool = True  # commands' POSTs past the framework's machinery (services.eventkit.lane)
     campus_cache_ttl_s: float = 2.0  # how long a process trusts the campus rows of its directory mirror
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase

@@ -28,12 +28,14 @@ import asyncpg
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
+from services.eventkit.app import OPERATIONS, CurrentPrincipal, Runtime
 from services.eventkit.consumer import ConsumerRunner, EventHandler
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.errors import InvalidInput, NotFound
 from services.eventkit.projection import Projection, projections_runner
 from services.eventkit.relay import PARKED_CHANGED
+from services.eventkit.runtime import ServiceRuntime
 from services.eventkit.settings import Settings
 from services.eventkit.store import OUTBOX_CHANNEL, row_to_envelope
 
@@ -285,8 +287,6 @@ class EventAct(BaseModel):
 
 def operations_router() -> APIRouter:
     """``/ops`` routes for parked rows, poisoned events and the audit: operators only."""
-    from services.eventkit.app import OPERATIONS, CurrentPrincipal, Runtime  # the app imports this module's router
-
     router = APIRouter(prefix="/ops", tags=["operations"])
     answers: dict[int | str, dict[str, Any]] = {
         401: {"description": "No valid bearer token"},
@@ -294,7 +294,7 @@ def operations_router() -> APIRouter:
     }
     named = answers | {404: {"description": "No such parked row, consumer or event"}}
 
-    def consumers(runtime: Any) -> list[Consumer]:
+    def consumers(runtime: ServiceRuntime) -> list[Consumer]:
         definition = runtime.definition
         return consumers_of(runtime.settings, definition.projections, [s.reaction for s in definition.reactions])
 

@@ -19,6 +19,7 @@ effect. The service's ``/ops`` routes (operators only) and its command line
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -285,6 +286,7 @@ class EventAct(BaseModel):
     reason: Reason = Field(description="Why (kept in the audit)")
 
 
+@functools.cache
 def operations_router() -> APIRouter:
     """``/ops`` routes for parked rows, poisoned events and the audit: operators only."""
     router = APIRouter(prefix="/ops", tags=["operations"])

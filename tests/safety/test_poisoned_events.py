@@ -8,6 +8,7 @@ in; a rebuild leaves it out as well."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -124,8 +125,8 @@ async def test_an_operator_skips_a_poisoned_event_and_its_stream_goes_on(world: 
     assert await status(pool, hazard_id) == "rectified"
 
 
-async def _is(value: object, expected: object) -> bool:
-    return await value == expected  # type: ignore[misc]
+async def _is(value: Awaitable[object], expected: object) -> bool:
+    return bool(await value == expected)
 
 
 async def test_parked_outbox_rows_are_for_operators_and_every_act_is_audited(world: SafetyWorld) -> None:

@@ -411,7 +411,8 @@ class EventStore:
           Rebuild the service's projections from the store afterwards
           (:func:`services.eventkit.projection.rebuild`). With ``publish=True`` every
           imported event also gets its outbox row (in the same transaction) and the relay
-          publishes them as it does appended ones.
+          publishes them as it does appended ones, so each is then held to
+          ``max_event_bytes`` as an append is (:class:`EventTooLarge`, nothing imported).
 
         ``events`` may be an iterable or an async iterable (a generator keeps memory flat);
         they are stored in the order given. An envelope's ``recorded_at`` is kept when set

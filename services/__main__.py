@@ -238,6 +238,19 @@ async def _principal_of(settings: Settings, user: str) -> Principal:
         await conn.close()
 
 
+@cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def ops(
+    context: typer.Context,
+    service: str = typer.Argument(..., help=f"One of: {', '.join(SERVICES)}"),
+) -> None:
+    """A service's operations commands: ./houqin ops <service> parked|release|discard|dead-letters|skip|retry|audit."""
+    if service not in SERVICES:
+        notes.print(f"[red]no service {service!r}[/red]; one of: {', '.join(SERVICES)}")
+        raise typer.Exit(2)
+    done = subprocess.run([sys.executable, "-m", f"services.{service}", "ops", *context.args], cwd=ROOT)
+    raise typer.Exit(done.returncode)
+
+
 @cli.command()
 def status() -> None:
     """Which services answer, and how far behind their relays and projections are."""

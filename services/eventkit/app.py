@@ -318,10 +318,12 @@ def create_app(
 
 
 def service_routers(definition: ServiceDefinition) -> list[APIRouter]:
-    """The service's own routers and those every service has (GET /history of its records)."""
+    """The service's own routers and those every service has (GET /history of its records, and
+    the operators' /ops routes for parked outbox rows and poisoned events)."""
     from services.eventkit.history_routes import history_router  # its routes depend on this module's
+    from services.eventkit.operations import operations_router
 
-    return [*definition.routers, history_router()]
+    return [*definition.routers, history_router(), operations_router()]
 
 
 SERVED_SERVICE = "HOUQIN_SERVED_SERVICE"

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
+from uuid import UUID
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from services.eventkit import operations
 from services.eventkit.app import SERVED_SERVICE, create_app
-from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
+from services.eventkit.db import KIT_MIGRATIONS, Connection, create_pool, migrate
+from services.eventkit.errors import HouqinError
 from services.eventkit.logs import configure_logging
 from services.eventkit.projection import rebuild as rebuild_projection
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime
@@ -125,7 +130,101 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
             raise typer.Exit(2) from None
         console.print(f"done in {time.perf_counter() - started:.1f}s")
 
+    cli.add_typer(operations_cli(definition), name="ops")
     return cli
+
+
+def operations_cli(definition: ServiceDefinition) -> typer.Typer:
+    """``python -m services.<name> ops ...`` (or ``./houqin ops <name> ...``): the operators' acts
+    on parked outbox rows and on events a consumer cannot apply, as the service's /ops routes
+    do them, audited under ``--actor`` (by default ``cli:$USER``)."""
+    ops = typer.Typer(help="Parked outbox rows, events a consumer cannot apply, and the audit.", no_args_is_help=True)
+    default_actor = f"cli:{os.environ.get('USER', 'operator')}"
+    reason_option = typer.Option(..., "--reason", help="Why (kept in the audit)")
+    actor_option = typer.Option(default_actor, "--actor", help="Who acts (kept in the audit)")
+
+    def run(act: Callable[[Connection], Awaitable[Any]]) -> None:
+        async def go() -> Any:
+            settings = Settings(service=definition.name)
+            pool = await create_pool(settings.dsn, min_size=1, max_size=2)
+            try:
+                async with pool.acquire() as conn:
+                    return await act(conn)
+            finally:
+                await pool.close()
+
+        try:
+            answer = asyncio.run(go())
+        except HouqinError as exc:
+            console.print(f"[red]{exc.reason}[/red]")
+            raise typer.Exit(1) from None
+        print(json.dumps(answer, default=str, ensure_ascii=False, indent=2))
+
+    def consumer(name: str) -> operations.Consumer:
+        reactions = [spec.reaction for spec in definition.reactions]
+        settings = Settings(service=definition.name)
+        return operations.find_consumer(operations.consumers_of(settings, definition.projections, reactions), name)
+
+    @ops.command("parked")
+    def parked() -> None:
+        """List the outbox rows the broker refused, each with the rows held behind it."""
+        run(operations.parked_rows)
+
+    @ops.command("release")
+    def release(position: int, reason: str = reason_option, actor: str = actor_option) -> None:
+        """Send a parked row again (after raising the broker's limit): its stream follows it."""
+        run(lambda conn: operations.release_parked(conn, position, actor=actor, reason=reason))
+
+    @ops.command("discard")
+    def discard(position: int, reason: str = reason_option, actor: str = actor_option) -> None:
+        """Never send a parked row; its stream's held rows flow on (the event stays in the store)."""
+        run(lambda conn: operations.discard_parked(conn, position, actor=actor, reason=reason))
+
+    @ops.command("dead-letters")
+    def dead(consumer_name: str | None = typer.Option(None, "--consumer")) -> None:
+        """The latest dead letters (payloads aside)."""
+        run(lambda conn: operations.dead_letters(conn, consumer_name))
+
+    event_id_option = typer.Option(None, "--event-id", help="The event's id")
+    partition_option = typer.Option(None, "--partition", help="Its dead letter's partition (with --offset)")
+    offset_option = typer.Option(None, "--offset", help="Its dead letter's offset")
+
+    @ops.command("skip")
+    def skip(
+        consumer_name: str = typer.Option(..., "--consumer", help="As dead letters name it, or the handler's name"),
+        event_id: str | None = event_id_option,
+        partition: int | None = partition_option,
+        offset: int | None = offset_option,
+        reason: str = reason_option,
+        actor: str = actor_option,
+    ) -> None:
+        """A consumer never applies one event; a projection's stream goes on past it."""
+        handler = consumer(consumer_name)
+        run(lambda conn: operations.skip_event(conn, handler, actor=actor, reason=reason,
+                                               event_id=UUID(event_id) if event_id else None,
+                                               partition=partition, offset=offset))  # fmt: skip
+
+    @ops.command("retry")
+    def retry(
+        consumer_name: str = typer.Option(..., "--consumer", help="As dead letters name it, or the handler's name"),
+        event_id: str | None = event_id_option,
+        partition: int | None = partition_option,
+        offset: int | None = offset_option,
+        reason: str = reason_option,
+        actor: str = actor_option,
+    ) -> None:
+        """A consumer applies one event again now (after a fix)."""
+        handler = consumer(consumer_name)
+        run(lambda conn: operations.retry_event(conn, handler, actor=actor, reason=reason,
+                                                event_id=UUID(event_id) if event_id else None,
+                                                partition=partition, offset=offset))  # fmt: skip
+
+    @ops.command("audit")
+    def audit() -> None:
+        """The latest acts on parked rows and events: who, when, what, why."""
+        run(operations.audit_rows)
+
+    return ops
 
 
 def serve_processes(definition: ServiceDefinition, mode: Mode, processes: int, listen: dict[str, Any]) -> None:

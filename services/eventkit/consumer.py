@@ -14,6 +14,23 @@ A batch is first applied in one transaction. If any event in it fails, the batch
 is applied again one event per savepoint, and each failing event goes to the
 dead-letter topic with its reason (and to ``dead_letters`` for operators); the
 rest of the batch, and the consumer, go on.
+
+Not every failure is the event's. Two kinds are retried, never dead-lettered, each with
+a growing, bounded backoff (``consumer_retry_initial_s`` doubling up to
+``consumer_retry_max_s``), an error log marked ``alert`` and ``houqin_consumer_retries_total``:
+
+- an incident of the database (:data:`TRANSIENT_ERRORS`: a connection lost, a read-only or
+  shut-down server, a full disk, too many connections, a cancelled query...): the batch's
+  partitions go back to its first records and the batch is applied again after the wait,
+  so an incident never dead-letters events in bulk;
+- an event of a newer ``schema_version`` than this release knows
+  (:class:`~services.eventkit.errors.NewerSchemaVersion`, a newer release wrote it): its
+  partition waits at that event (what came before it in the batch is kept, the
+  partition's offset stays at it, the partition is paused for the backoff) while the
+  other partitions go on; once the release that knows the version runs, it applies.
+
+An event a handler cannot apply is an operator's to settle: a projection's stream stays
+behind its dead letter until it is skipped or retried (``services.eventkit.operations``).
 """
 
 from __future__ import annotations
@@ -31,11 +48,13 @@ from aiokafka.structs import OffsetAndMetadata
 
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
-from services.eventkit.errors import ConcurrencyConflict
+from services.eventkit.errors import ConcurrencyConflict, NewerSchemaVersion
 from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, sleep_or_stop, stop_quietly
 from services.eventkit.metrics import (
     CONSUMER_BATCH_EVENTS,
+    CONSUMER_HELD,
     CONSUMER_LAG,
+    CONSUMER_RETRIES,
     DEAD_LETTERS,
     EVENTS_CONSUMED,
     EVENTS_SKIPPED,
@@ -56,6 +75,11 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.InternalClientError,  # a connection the server is closing under us
+    asyncpg.ReadOnlySQLTransactionError,  # a primary turned standby in a failover, a database set read-only
+    asyncpg.InsufficientResourcesError,  # disk full, out of memory, too many connections
+    asyncpg.exceptions.OperatorInterventionError,  # query cancelled, admin or crash shutdown
+    asyncpg.LockNotAvailableError,  # lock_timeout: another transaction holds the rows
+    asyncpg.exceptions.PostgresSystemError,  # an I/O error of the server
     ConcurrencyConflict,  # another writer moved the stream: apply the batch again on fresh state
 )
 RESTARTABLE_ERRORS: tuple[type[BaseException], ...] = (*TRANSIENT_ERRORS, asyncpg.PostgresError)
@@ -153,6 +177,17 @@ class ConsumerRunner:
         self.last_lag = 0
         self._uncommitted: dict[TopicPartition, int] = {}
         self._committed_at = 0.0
+        # Partitions waiting at an event of a newer schema version: its offset and the attempts so far,
+        # and when each paused one is resumed.
+        self._held: dict[TopicPartition, tuple[int, int]] = {}
+        self._paused_until: dict[TopicPartition, float] = {}
+        self._restarts = 0
+        self.retries = 0
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds before attempt ``attempt + 1``: doubling from the initial wait, bounded."""
+        initial, most = self.settings.consumer_retry_initial_s, self.settings.consumer_retry_max_s
+        return float(min(most, initial * 2 ** min(attempt - 1, 30)))
 
     def label(self, handler: EventHandler | None) -> str:
         """Who applied an event, in metrics and dead letters: the group, and the handler if it
@@ -176,13 +211,15 @@ class ConsumerRunner:
                 log.info("consumer started", extra={"group": self.group_id, "topics": self.topics})
                 await self._loop(stop)
             except RESTARTABLE_ERRORS as exc:
+                self._restarts += 1
                 log.warning(
                     "consumer lost a dependency; restarting", extra={"group": self.group_id, "error": repr(exc)}
                 )
-                await sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, self.backoff(self._restarts))
             except Exception as exc:
+                self._restarts += 1
                 log.warning("consumer failed; restarting", extra={"group": self.group_id, "error": repr(exc)})
-                await sleep_or_stop(stop, 1.0)
+                await sleep_or_stop(stop, self.backoff(self._restarts))
             finally:
                 self.assigned.clear()
                 if self.consumer is not None:
@@ -193,22 +230,105 @@ class ConsumerRunner:
     async def _loop(self, stop: asyncio.Event) -> None:
         assert self.consumer is not None
         self._uncommitted.clear()
+        self._held.clear()
+        self._paused_until.clear()
+        CONSUMER_HELD.labels(self.group_id).set(0)
         self._committed_at = time.monotonic()
+        failures = 0
         while not stop.is_set():
+            self._resume_due()
             batches = await self.consumer.getmany(timeout_ms=200, max_records=self.settings.consumer_batch_size)
             if self.consumer.assignment():
                 self.assigned.set()
             ready = {tp: records for tp, records in batches.items() if records}
             if ready:
-                await self._handle_batch(ready)
+                try:
+                    await self._handle_batch(ready)
+                    failures = self._restarts = 0
+                except TRANSIENT_ERRORS as exc:
+                    failures += 1
+                    await self._apply_again_later(ready, exc, failures, stop)
             if time.monotonic() - self._committed_at >= self.settings.consumer_commit_interval_s:
                 await self.commit_offsets()
                 await self._record_lag()
         await self.commit_offsets()
 
+    async def _apply_again_later(
+        self, ready: dict[TopicPartition, list[ConsumerRecord]], exc: BaseException, attempt: int, stop: asyncio.Event
+    ) -> None:
+        """A database incident: nothing of the batch was kept; its partitions go back to its
+        first records, read again after the backoff."""
+        assert self.consumer is not None
+        assigned = self.consumer.assignment()
+        for tp, records in ready.items():
+            if tp in assigned:
+                self.consumer.seek(tp, records[0].offset)
+        delay = self.backoff(attempt)
+        self.retries += 1
+        CONSUMER_RETRIES.labels(self.group_id, type(exc).__name__).inc()
+        log.error(
+            "consumer could not apply a batch (a database incident): it applies it again after the wait",
+            extra={
+                "alert": "consumer_retrying",
+                "group": self.group_id,
+                "error": repr(exc),
+                "attempt": attempt,
+                "retry_in_s": delay,
+            },
+        )
+        await sleep_or_stop(stop, delay)
+
+    def _hold(self, tp: TopicPartition, record: ConsumerRecord, exc: NewerSchemaVersion) -> None:
+        """The partition waits at ``record`` (an event of a newer schema version), paused for the backoff."""
+        assert self.consumer is not None
+        offset, attempts = self._held.get(tp, (record.offset, 0))
+        attempt = attempts + 1 if offset == record.offset else 1
+        self._held[tp] = (record.offset, attempt)
+        delay = self.backoff(attempt)
+        self.consumer.seek(tp, record.offset)
+        self.consumer.pause(tp)
+        self._paused_until[tp] = time.monotonic() + delay
+        self.retries += 1
+        CONSUMER_RETRIES.labels(self.group_id, "newer_schema_version").inc()
+        CONSUMER_HELD.labels(self.group_id).set(len(self._held))
+        log.error(
+            "an event of a newer schema version than this release knows: its partition waits for the "
+            "release that knows it (retried with backoff, never dead-lettered)",
+            extra={
+                "alert": "consumer_newer_schema_version",
+                "group": self.group_id,
+                "event_type": exc.event_type,
+                "schema_version": exc.version,
+                "known_version": exc.known,
+                "topic": tp.topic,
+                "partition": tp.partition,
+                "offset": record.offset,
+                "attempt": attempt,
+                "retry_in_s": delay,
+            },
+        )
+
+    def _resume_due(self) -> None:
+        if not self._paused_until:
+            return
+        assert self.consumer is not None
+        now, assigned = time.monotonic(), self.consumer.assignment()
+        for tp, until in list(self._paused_until.items()):
+            if now >= until:
+                del self._paused_until[tp]
+                if tp in assigned:
+                    self.consumer.resume(tp)
+
+    def _passed(self, tp: TopicPartition) -> None:
+        if self._held.pop(tp, None) is not None:
+            log.warning("a held partition goes on: the event of a newer schema version applied",
+                        extra={"group": self.group_id, "partition": tp.partition})  # fmt: skip
+            CONSUMER_HELD.labels(self.group_id).set(len(self._held))
+
     async def _handle_batch(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         """Everything one poll returned (every partition's records, each partition in order)
-        in one transaction; their offsets are committed after it, with the next due commit."""
+        in one transaction; their offsets are committed after it, with the next due commit.
+        A partition held at an event of a newer schema version keeps its offset there."""
         decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]] = []
         CONSUMER_BATCH_EVENTS.labels(self.group_id).observe(sum(len(records) for records in batches.values()))
         for records in batches.values():
@@ -219,11 +339,18 @@ class ConsumerRunner:
                     decoded.append((record, Envelope.from_wire(record.value), None))
                 except Exception as exc:
                     decoded.append((record, None, f"undecodable message: {exc}"))
+        held: dict[TopicPartition, tuple[ConsumerRecord, NewerSchemaVersion]] = {}
         if decoded and (any(err is not None for _, _, err in decoded) or not await self._apply_all(decoded)):
-            await self._apply_one_by_one(decoded)
+            held = await self._apply_one_by_one(decoded)
         # Only after the database commit: offset of the next message to read, per partition.
         for tp, records in batches.items():
-            self._uncommitted[tp] = records[-1].offset + 1
+            if tp in held:
+                waiting, newer = held[tp]
+                self._uncommitted[tp] = waiting.offset
+                self._hold(tp, waiting, newer)
+            else:
+                self._uncommitted[tp] = records[-1].offset + 1
+                self._passed(tp)
 
     def _may_want(self, record: ConsumerRecord) -> bool:
         if record.key is None:
@@ -260,6 +387,9 @@ class ConsumerRunner:
             log.info("offset commit on revoke failed", extra={"group": self.group_id, "error": repr(exc)})
         for tp in revoked:
             self._uncommitted.pop(tp, None)
+            self._held.pop(tp, None)
+            self._paused_until.pop(tp, None)
+        CONSUMER_HELD.labels(self.group_id).set(len(self._held))
 
     async def _apply_all(self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]) -> bool:
         envelopes = [env for _, env, _ in decoded if env is not None]
@@ -291,13 +421,21 @@ class ConsumerRunner:
             self._count(handler, acted, skipped)
         return True
 
-    async def _apply_one_by_one(self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]) -> None:
-        """Each event in each handler in a savepoint of its own, so that one failing is set aside alone."""
+    async def _apply_one_by_one(
+        self, decoded: list[tuple[ConsumerRecord, Envelope | None, str | None]]
+    ) -> dict[TopicPartition, tuple[ConsumerRecord, NewerSchemaVersion]]:
+        """Each event in each handler in a savepoint of its own, so that one failing is set aside
+        alone. Returns the partitions held at an event of a newer schema version (neither that
+        event nor any after it in its partition is applied now, nor dead-lettered)."""
         counts = {id(h): [0, 0] for h in self.handlers}
+        held: dict[TopicPartition, tuple[ConsumerRecord, NewerSchemaVersion]] = {}
         async with self.pool.acquire() as conn, conn.transaction():
             for handler in self.handlers:
                 await handler.before_batch(conn)
             for record, env, error in decoded:
+                tp = TopicPartition(record.topic, record.partition)
+                if tp in held:
+                    continue
                 if env is None:  # undecodable: no handler can have it
                     await self._dead_letter(conn, None, record, None, error or "unknown error")
                     continue
@@ -310,12 +448,16 @@ class ConsumerRunner:
                         continue
                     except TRANSIENT_ERRORS:
                         raise
+                    except NewerSchemaVersion as exc:
+                        held[tp] = (record, exc)
+                        break
                     except Exception as exc:
                         reason = f"{type(exc).__name__}: {exc}"
                     await self._dead_letter(conn, handler, record, env, reason)
         for handler in self.handlers:
             acted, skipped = counts[id(handler)]
             self._count(handler, acted, skipped)
+        return held
 
     async def _dead_letter(
         self,

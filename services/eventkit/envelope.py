@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.eventkit.errors import UnknownEventType
+from services.eventkit.errors import NewerSchemaVersion, UnknownEventType
 
 
 class DomainEvent(BaseModel):
@@ -144,8 +144,14 @@ class EventRegistry:
         self, name: str, schema_version: int, data: dict[str, Any], envelope: Envelope | None = None
     ) -> dict[str, Any]:
         """``data`` of ``schema_version`` as the current version; ``envelope`` is what an
-        envelope-reading step gets (its absence is an error only for such a step)."""
+        envelope-reading step gets (its absence is an error only for such a step).
+
+        A version above the current one was written by a newer release: it raises
+        :class:`NewerSchemaVersion` (a consumer waits for the release that knows it; read as
+        the current model, its new fields would be refused or, worse, misread)."""
         current = self.model_for(name).schema_version
+        if schema_version > current:
+            raise NewerSchemaVersion(name, schema_version, current)
         version = schema_version
         while version < current:
             step = self._upcasters.get((name, version))

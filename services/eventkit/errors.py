@@ -78,3 +78,38 @@ class Unavailable(HouqinError):
 
 class UnknownEventType(HouqinError):
     code = "unknown_event_type"
+
+
+class EventTooLarge(HouqinError):
+    """An event larger than the broker accepts: refused before anything is written, since
+    the relay could never publish it (``services.eventkit.store.event_size``)."""
+
+    status_code = 413
+    code = "event_too_large"
+
+    def __init__(self, event_type: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"a {event_type} event of {size} bytes is larger than the {limit} bytes an event may have",
+            field="body",
+        )
+        self.event_type = event_type
+        self.size = size
+        self.limit = limit
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "event_type": self.event_type, "limit_bytes": self.limit}
+
+
+class NewerSchemaVersion(UnknownEventType):
+    """An event written by a newer release than the one running (its ``schema_version`` is
+    above the registered one): not an error of the event. A consumer waits for the release
+    that knows it (``services.eventkit.consumer``); a command on its stream is a 503."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, event_type: str, version: int, known: int) -> None:
+        super().__init__(f"{event_type} v{version} is newer than this release knows (v{known})")
+        self.event_type = event_type
+        self.version = version
+        self.known = known

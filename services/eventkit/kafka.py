@@ -31,8 +31,12 @@ def make_producer(settings: Settings, *, client_id: str) -> AIOKafkaProducer:
         # The relay builds its own batch per partition and round (and the dead-letter producer
         # sends one message at a time): waiting for more records only delays each round.
         linger_ms=0,
-        max_batch_size=1024 * 1024,
-        max_request_size=2 * 1024 * 1024,
+        # A batch is at most what the broker accepts (message.max.bytes, 1 MiB by default). A
+        # record larger than that still goes alone (aiokafka always takes a batch's first
+        # record) and the broker refuses it: the store refuses such events before they are
+        # written (settings.max_event_bytes), and the relay parks one that got in anyway.
+        max_batch_size=settings.kafka_max_message_bytes,
+        max_request_size=2 * settings.kafka_max_message_bytes,
         compression_type=None,
         request_timeout_ms=settings.kafka_request_timeout_ms,
         retry_backoff_ms=200,

@@ -14,6 +14,14 @@ RELAY_ROUND_EVENTS = Histogram(
     ["service"],
     buckets=BATCH_BUCKETS,
 )
+OUTBOX_PARKED = Gauge(
+    "houqin_outbox_parked_streams",
+    "Streams held back behind an outbox row the broker refused (parked until an operator acts)",
+    ["service"],
+)
+OUTBOX_PARKED_TOTAL = Counter(
+    "houqin_outbox_parked_total", "Outbox rows the broker refused, parked by the relay", ["service"]
+)
 RELAY_FAILURES = Counter("houqin_relay_failures_total", "Publish attempts that failed and will be retried", ["service"])
 EVENTS_CONSUMED = Counter("houqin_events_consumed_total", "Events a consumer handled (effect applied)", ["consumer"])
 EVENTS_SKIPPED = Counter(
@@ -24,6 +32,17 @@ CONSUMER_BATCH_EVENTS = Histogram(
     "Records per consumer batch (one poll, one transaction)",
     ["consumer"],
     buckets=BATCH_BUCKETS,
+)
+CONSUMER_RETRIES = Counter(
+    "houqin_consumer_retries_total",
+    "Batches a consumer will apply again later: a database incident, or an event of a newer "
+    "schema version than the running release knows (never dead-lettered)",
+    ["consumer", "reason"],
+)
+CONSUMER_HELD = Gauge(
+    "houqin_consumer_held_partitions",
+    "Partitions a consumer holds at an event of a newer schema version, retrying it with backoff",
+    ["consumer"],
 )
 DEAD_LETTERS = Counter("houqin_dead_letters_total", "Events sent to the dead-letter topic", ["consumer"])
 CONSUMER_LAG = Gauge(

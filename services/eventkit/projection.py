@@ -30,9 +30,10 @@ import functools
 import logging
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from uuid import UUID
 
 import asyncpg
 
@@ -265,6 +266,31 @@ class Projection:
         )
         return len(todo)
 
+    async def catch_up_stream(self, conn: Connection, stream_id: str, *, skip: Collection[UUID] = ()) -> int:
+        """Applies a stream's events from its checkpoint to the store's head now, leaving out
+        those in ``skip``; returns how many it went through. An operator's answer to an event
+        this projection cannot apply (``services.eventkit.operations``): the stream's
+        later events were dead-lettered behind it (each fills its gap with it, and fails),
+        so skipping the one, or retrying it after a fix, must also bring them in. Any event
+        that still fails raises, and nothing of the catch-up is kept."""
+        await self.before_batch(conn)
+        last = await conn.fetchval(
+            f"INSERT INTO {self.schema}._streams AS s (stream_id, version) VALUES ($1, 0) "
+            "ON CONFLICT (stream_id) DO UPDATE SET version = s.version RETURNING version",
+            stream_id,
+        )
+        todo = await self._missing(conn, stream_id, last, 2**31 - 1)
+        if not todo:
+            return 0
+        for env in todo:
+            if env.event_id not in skip and (not self.event_types or env.type in self.event_types):
+                await self.apply(conn, self.schema, env)
+        await conn.execute(
+            f"UPDATE {self.schema}._streams SET version = $2 WHERE stream_id = $1", stream_id, todo[-1].version
+        )
+        await conn.execute(_STATUS_SQL, self.name, len(todo), todo[-1].recorded_at)
+        return len(todo)
+
     @staticmethod
     async def _missing(conn: Connection, stream_id: str, after: int, before: int) -> list[Envelope]:
         """The store's events of a stream between two versions (a gap to fill first)."""
@@ -286,6 +312,7 @@ class Projection:
         *,
         checkpoints: dict[str, int] | None = None,
         fill_gaps: bool = True,
+        skip: Collection[UUID] = (),
     ) -> set[Any]:
         """Applies a batch with the semantics of :meth:`apply_in_order` for each event in turn.
 
@@ -295,8 +322,9 @@ class Projection:
         caller that alone writes ``schema``, as a rebuild, keeps them in memory; absent
         means 0, and the dict is updated) and written in one. ``fill_gaps=False`` is for a
         reader of one snapshot that left out the types the projection does not want: a
-        gap there holds only such events. Returns the ids of the events applied (gap
-        fillers included).
+        gap there holds only such events. ``skip``: events an operator told this projection
+        never to apply (``skipped_events``): their checkpoints move, their effect is left
+        out. Returns the ids of the events applied (gap fillers included).
         """
         if self.streams:
             envelopes = [env for env in envelopes if self.follows(env.stream_id)]
@@ -324,7 +352,9 @@ class Projection:
             checkpoints[env.stream_id] = moved[env.stream_id] = env.version
         if not todo:
             return set()
-        wanted = [env for env in todo if not self.event_types or env.type in self.event_types]
+        wanted = [
+            env for env in todo if (not self.event_types or env.type in self.event_types) and env.event_id not in skip
+        ]
         if wanted:
             await self.apply_batch(conn, schema, wanted)
         await conn.execute(
@@ -436,6 +466,11 @@ async def rebuild(
         await conn.execute(f"DROP SCHEMA IF EXISTS {shadow} CASCADE")
         await create_schema(conn, projection, shadow)
 
+    async with pool.acquire() as conn:  # what operators told it never to apply
+        skip = {
+            r["event_id"]
+            for r in await conn.fetch("SELECT event_id FROM skipped_events WHERE consumer = $1", projection.name)
+        }
     replayed = 0
     snapshot = ""
     checkpoints: dict[str, int] = {}  # the shadow's, which only this rebuild writes
@@ -453,7 +488,9 @@ async def rebuild(
                 break
             upcoming = asyncio.ensure_future(anext(batches))
             async with pool.acquire() as conn, conn.transaction():
-                await projection.apply_many(conn, shadow, batch, checkpoints=checkpoints, fill_gaps=types is None)
+                await projection.apply_many(
+                    conn, shadow, batch, checkpoints=checkpoints, fill_gaps=types is None, skip=skip
+                )
             replayed += len(batch)
             if progress:
                 progress(replayed)
@@ -480,7 +517,7 @@ async def rebuild(
         await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(projection.schema))
         late = await store.committed_since(snapshot, conn) if snapshot else []
         if late:
-            await projection.apply_many(conn, shadow, late, checkpoints=checkpoints)
+            await projection.apply_many(conn, shadow, late, checkpoints=checkpoints, skip=skip)
         await conn.execute(f"DROP SCHEMA IF EXISTS {projection.schema} CASCADE")
         await conn.execute(f"ALTER SCHEMA {shadow} RENAME TO {projection.schema}")
         await conn.execute(

@@ -14,6 +14,16 @@
   downstream, loss and reordering are not).
 - The relay wakes on ``NOTIFY`` or directly from an append of its own process
   (``services.eventkit.wake``), with a poll as a fallback.
+- A record the broker refuses for what it is (too large for the topic, or any error a
+  retry cannot mend: :func:`refused_by_broker`) never wedges the relay: the rows of the
+  refused batch are sent again one at a time to find it, and it is *parked*
+  (``parked_outbox``, an error log, ``houqin_outbox_parked``). Order is kept per stream:
+  the stream's later rows stay in the outbox, held back behind the parked one, while
+  every other stream (of its partition too) flows on. An operator releases the parked
+  row (it goes back to the outbox with its position, so it is sent first of its stream,
+  then the held ones) or discards it (its stream flows on without it; the event stays in
+  the store, where the service's own projections still read it when they fill a gap),
+  either with an audit row (``services.eventkit.operations``).
 - Its deletions commit without waiting for the disk (``synchronous_commit = off`` on
   its own connection): a deletion lost in a database crash only sends those events
   again, which every consumer already takes as a redelivery. The events themselves
@@ -31,11 +41,28 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    IllegalOperation,
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAuthorizationFailedError,
+    UnknownProducerId,
+)
 from aiokafka.partitioner import DefaultPartitioner
 
 from services.eventkit.db import Connection
 from services.eventkit.kafka import ensure_topics, make_producer, sleep_or_stop, stop_quietly
-from services.eventkit.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING, RELAY_FAILURES, RELAY_ROUND_EVENTS
+from services.eventkit.metrics import (
+    EVENTS_PUBLISHED,
+    OUTBOX_PARKED,
+    OUTBOX_PARKED_TOTAL,
+    OUTBOX_PENDING,
+    RELAY_FAILURES,
+    RELAY_ROUND_EVENTS,
+)
 from services.eventkit.settings import Settings
 from services.eventkit.store import OUTBOX_CHANNEL
 
@@ -52,18 +79,51 @@ SELECT o.position, e.stream_id, e.event_id, e.type, e.correlation_id,
          'position', e.position, 'district_id', e.district_id, 'school_id', e.school_id,
          'campus_id', e.campus_id, 'actor', e.actor, 'correlation_id', e.correlation_id,
          'causation_id', e.causation_id, 'command_id', e.command_id, 'data', e.data)::text AS envelope
-FROM (SELECT position FROM outbox {where} ORDER BY position LIMIT $1) o
+FROM (SELECT position FROM outbox WHERE stream_id <> ALL($2::text[]) {where} ORDER BY position LIMIT $1) o
 CROSS JOIN LATERAL (SELECT * FROM events WHERE events.position = o.position LIMIT 1) e
 ORDER BY o.position
 """
+# $2: the streams held back behind a parked row (usually none).
 PENDING_SQL = _PENDING.format(where="")
 # The same read, deleting the rows of the last round (acknowledged by Kafka) in the same
 # statement: under load, one statement a round instead of two. The read's snapshot still
 # sees the rows it deletes, hence the filter.
 PENDING_AFTER_SENT_SQL = (
-    "WITH sent AS (DELETE FROM outbox WHERE position = ANY($2::bigint[]))\n"
-    + _PENDING.format(where="WHERE position <> ALL($2::bigint[])").strip()
+    "WITH sent AS (DELETE FROM outbox WHERE position = ANY($3::bigint[]))\n"
+    + _PENDING.format(where="AND position <> ALL($3::bigint[])").strip()
 )
+# What the relay counts when idle (and at most once a second under load): the pending rows,
+# and the streams held back behind a parked row (an operator's release shows here).
+_COUNT_SQL = (
+    "SELECT (SELECT count(*) FROM outbox) AS pending, "
+    "(SELECT coalesce(array_agg(DISTINCT stream_id), '{}') FROM parked_outbox) AS held"
+)
+PARKED_CHANGED = "parked"
+"""The payload of the NOTIFY an operator's release or discard sends: the relay reads its held streams again."""
+
+# Errors of the producer's or the cluster's state, not of the record: never a reason to park it.
+_NOT_THE_RECORDS_FAULT: tuple[type[KafkaError], ...] = (
+    ProducerFenced,
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    TopicAuthorizationFailedError,
+    IllegalOperation,
+)
+
+
+def refused_by_broker(exc: BaseException) -> bool:
+    """Whether the broker refused the records themselves (MessageSizeTooLarge,
+    RecordListTooLarge, an invalid record or timestamp: a Kafka error a retry cannot
+    mend), as opposed to a broker that is away or a producer whose state went stale,
+    which a fresh producer retries."""
+    return isinstance(exc, KafkaError) and not exc.retriable and not isinstance(exc, _NOT_THE_RECORDS_FAULT)
+
+
+class RecordsParked(Exception):
+    """The broker refused records of a round, which are parked now: the producer's sequence
+    numbers for their partitions went on without them, so it is replaced (at once)."""
 
 
 def relay_lock_key(service: str) -> int:
@@ -75,6 +135,7 @@ class RelayStats:
     published: int = 0
     rounds: int = 0
     failures: int = 0
+    parked: int = 0
 
 
 class OutboxRelay:
@@ -87,6 +148,8 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._partitioner = DefaultPartitioner()
         self._counted_at = 0.0
+        self.held: list[str] = []  # streams held back behind a parked row
+        self._held_changed = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until ``stop`` is set; finishes the round in hand before returning."""
@@ -103,6 +166,8 @@ class OutboxRelay:
                 await asyncio.wait_for(producer.start(), self.settings.kafka_request_timeout_ms / 1000)
                 log.info("relay started", extra={"topic": self.topic})
                 await self._pump(conn, producer, stop)
+            except RecordsParked as exc:
+                log.info("relay replaces its producer after parking", extra={"error": repr(exc)})
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.stats.failures += 1
                 RELAY_FAILURES.labels(self.settings.service).inc()
@@ -130,7 +195,9 @@ class OutboxRelay:
             },
         )
 
-    def _on_notify(self, *_: object) -> None:
+    def _on_notify(self, _conn: object, _pid: object, _channel: object, payload: object) -> None:
+        if payload == PARKED_CHANGED:
+            self._held_changed = True
         self._wakeup.set()
 
     def wake(self) -> None:
@@ -149,8 +216,11 @@ class OutboxRelay:
     async def _pump(self, conn: Connection, producer: AIOKafkaProducer, stop: asyncio.Event) -> None:
         partitions = sorted(await producer.partitions_for(self.topic))
         sent: list[int] = []  # acknowledged by Kafka, still in the outbox
+        await self._count_pending(conn, now=True)
         while not stop.is_set():
             self._wakeup.clear()
+            if self._held_changed:
+                await self._count_pending(conn, now=True)
             fetched, sent = await self.publish_round(conn, producer, partitions, sent)
             if (fetched == self.batch_size or len(sent) < fetched or self._wakeup.is_set()) and not stop.is_set():
                 continue  # more is waiting: the next round's read deletes these
@@ -167,10 +237,17 @@ class OutboxRelay:
             stopper.cancel()
 
     async def _count_pending(self, conn: Connection, *, now: bool) -> None:
-        """``houqin_outbox_pending``: counted when idle, and at most once a second under load."""
+        """``houqin_outbox_pending`` and the held streams: counted when idle, and at most once
+        a second under load (so an operator's release is seen within a second, or at once
+        by its NOTIFY)."""
         if now or time.monotonic() - self._counted_at >= 1.0:
             self._counted_at = time.monotonic()
-            OUTBOX_PENDING.labels(self.settings.service).set(await conn.fetchval("SELECT count(*) FROM outbox"))
+            self._held_changed = False
+            row = await conn.fetchrow(_COUNT_SQL)
+            assert row is not None
+            self.held = sorted(row["held"])
+            OUTBOX_PENDING.labels(self.settings.service).set(row["pending"])
+            OUTBOX_PARKED.labels(self.settings.service).set(len(self.held))
 
     async def publish_round(
         self, conn: Connection, producer: AIOKafkaProducer, partitions: list[int], sent: list[int] | None = None
@@ -179,9 +256,9 @@ class OutboxRelay:
         read; returns how many rows it read and the positions Kafka acknowledged (still in the
         outbox: for the next round, or :meth:`mark_sent`)."""
         if sent:
-            rows = await conn.fetch(PENDING_AFTER_SENT_SQL, self.batch_size, sent)
+            rows = await conn.fetch(PENDING_AFTER_SENT_SQL, self.batch_size, self.held, sent)
         else:
-            rows = await conn.fetch(PENDING_SQL, self.batch_size)
+            rows = await conn.fetch(PENDING_SQL, self.batch_size, self.held)
         if not rows:
             return 0, []
         self.stats.rounds += 1
@@ -190,20 +267,17 @@ class OutboxRelay:
             key = row["stream_id"].encode()
             by_partition[self._partitioner(key, partitions, partitions)].append(row)
 
-        sends: list[tuple[list[int], asyncio.Future[object]]] = []
+        sends: list[tuple[list[asyncpg.Record], asyncio.Future[object]]] = []
         for partition, prow in by_partition.items():
             batch = producer.create_batch()
-            taken: list[int] = []
+            taken: list[asyncpg.Record] = []
             for row in prow:
-                headers = [("type", row["type"].encode()), ("event_id", str(row["event_id"]).encode())]
-                if row["correlation_id"]:
-                    headers.append(("correlation_id", row["correlation_id"].encode()))
                 meta = batch.append(
-                    key=row["stream_id"].encode(), value=row["envelope"].encode(), timestamp=None, headers=headers
+                    key=row["stream_id"].encode(), value=row["envelope"].encode(), timestamp=None, headers=_headers(row)
                 )
                 if meta is None:  # batch full: the rest of this partition waits for the next round
                     break
-                taken.append(row["position"])
+                taken.append(row)
             if taken:
                 fut = await producer.send_batch(batch, self.topic, partition=partition)
                 sends.append((taken, fut))
@@ -212,22 +286,118 @@ class OutboxRelay:
         results = await asyncio.gather(*(asyncio.wait_for(fut, timeout) for _, fut in sends), return_exceptions=True)
         acknowledged: list[int] = []
         failed: list[BaseException] = []
-        for (positions, _), result in zip(sends, results, strict=True):
-            if isinstance(result, BaseException):
-                failed.append(result)
+        refused: list[asyncpg.Record] = []  # the rows of batches the broker refused
+        for (taken_rows, _), result in zip(sends, results, strict=True):
+            if not isinstance(result, BaseException):
+                acknowledged.extend(row["position"] for row in taken_rows)
+            elif refused_by_broker(result):
+                refused.extend(taken_rows)
             else:
-                acknowledged.extend(positions)
-        if acknowledged:
-            self.stats.published += len(acknowledged)
-            EVENTS_PUBLISHED.labels(self.settings.service).inc(len(acknowledged))
-            RELAY_ROUND_EVENTS.labels(self.settings.service).observe(len(acknowledged))
-        if failed:
+                failed.append(result)
+        self._count_published(len(acknowledged))
+        if failed or refused:
             # Leave the rows; a fresh producer resends them in order.
             if acknowledged:
                 await self.mark_sent(conn, acknowledged)
-            raise RuntimeError(f"{len(failed)} partition batch(es) not acknowledged: {failed[0]!r}")
+            if failed:
+                raise RuntimeError(f"{len(failed)} partition batch(es) not acknowledged: {failed[0]!r}")
+            parked = await self._single_out(conn, refused)
+            raise RecordsParked(f"{parked} record(s) parked")
         return len(rows), acknowledged
+
+    def _count_published(self, n: int) -> None:
+        if n:
+            self.stats.published += n
+            EVENTS_PUBLISHED.labels(self.settings.service).inc(n)
+            RELAY_ROUND_EVENTS.labels(self.settings.service).observe(n)
+
+    async def _single_out(self, conn: Connection, rows: list[asyncpg.Record]) -> int:
+        """Sends the rows of refused batches one at a time, in position order, and parks each
+        the broker refuses; a stream's rows after a parked one stay in the outbox, held back.
+
+        The sender is a producer of its own without idempotence: one record at a time and
+        awaited, order needs no sequence numbers, and a refused record does not leave a gap
+        in them (which would make the broker refuse every later batch of the partition)."""
+        single = AIOKafkaProducer(
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            client_id=f"houqin-{self.settings.service}-relay-single",
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=0,
+            max_batch_size=self.settings.kafka_max_message_bytes,
+            max_request_size=2 * self.settings.kafka_max_message_bytes,
+            request_timeout_ms=self.settings.kafka_request_timeout_ms,
+        )
+        timeout = self.settings.kafka_request_timeout_ms / 1000 + 5
+        await asyncio.wait_for(single.start(), timeout)
+        held = set(self.held)
+        parked = 0
+        try:
+            partitions = sorted(await single.partitions_for(self.topic))
+            for row in sorted(rows, key=lambda r: r["position"]):
+                if row["stream_id"] in held:
+                    continue  # behind a row parked in this round: stays in the outbox
+                batch = single.create_batch()
+                batch.append(
+                    key=row["stream_id"].encode(), value=row["envelope"].encode(), timestamp=None, headers=_headers(row)
+                )
+                partition = self._partitioner(row["stream_id"].encode(), partitions, partitions)
+                try:
+                    await asyncio.wait_for(await single.send_batch(batch, self.topic, partition=partition), timeout)
+                except Exception as exc:
+                    if not refused_by_broker(exc):
+                        raise
+                    await self.park(conn, row, exc)
+                    held.add(row["stream_id"])
+                    parked += 1
+                    continue
+                await self.mark_sent(conn, [row["position"]])
+                self._count_published(1)
+        finally:
+            await stop_quietly(single)
+        self.held = sorted(held)
+        OUTBOX_PARKED.labels(self.settings.service).set(len(self.held))
+        return parked
+
+    async def park(self, conn: Connection, row: asyncpg.Record, exc: BaseException) -> None:
+        """Moves a refused row from the outbox to ``parked_outbox`` (one transaction), with an alert."""
+        size = len(row["envelope"].encode())
+        reason = f"{type(exc).__name__}: {exc}"
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO parked_outbox (position, stream_id, event_id, type, size_bytes, reason) "
+                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (position) DO NOTHING",
+                row["position"],
+                row["stream_id"],
+                row["event_id"],
+                row["type"],
+                size,
+                reason,
+            )
+            await conn.execute("DELETE FROM outbox WHERE position = $1", row["position"])
+        self.stats.parked += 1
+        OUTBOX_PARKED_TOTAL.labels(self.settings.service).inc()
+        log.error(
+            "outbox row parked: the broker refused it; its stream is held back until an operator "
+            "releases or discards it",
+            extra={
+                "alert": "outbox_parked",
+                "position": row["position"],
+                "stream_id": row["stream_id"],
+                "event_id": str(row["event_id"]),
+                "event_type": row["type"],
+                "size_bytes": size,
+                "error": reason,
+            },
+        )
 
     async def mark_sent(self, conn: Connection, positions: list[int]) -> None:
         """Kafka acknowledged these: they leave the outbox."""
         await conn.execute("DELETE FROM outbox WHERE position = ANY($1::bigint[])", positions)
+
+
+def _headers(row: asyncpg.Record) -> list[tuple[str, bytes]]:
+    headers = [("type", row["type"].encode()), ("event_id", str(row["event_id"]).encode())]
+    if row["correlation_id"]:
+        headers.append(("correlation_id", row["correlation_id"].encode()))
+    return headers

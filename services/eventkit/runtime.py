@@ -96,7 +96,7 @@ class ServiceRuntime:
 
     @property
     def store(self) -> EventStore:
-        return EventStore(self.pool, waker=self.waker)
+        return EventStore(self.pool, waker=self.waker, max_event_bytes=self.settings.max_event_bytes)
 
     @property
     def bus(self) -> CommandBus:

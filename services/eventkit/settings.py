@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_partitions: int = 6
     kafka_request_timeout_ms: int = 15000
+    # What the broker accepts in one record batch: Kafka's default ``message.max.bytes`` (a
+    # topic's ``max.message.bytes``), 1 MiB. The producers' batches are built to it.
+    kafka_max_message_bytes: int = 1024 * 1024
+    # The largest event the store appends: the broker's limit less 64 KiB of headroom for the
+    # record's framing, its headers and the batch header (services.eventkit.store.event_size).
+    # A larger one is refused with 413 event_too_large before anything is written.
+    max_event_bytes: int = 1024 * 1024 - 64 * 1024
 
     http_host: str = "127.0.0.1"
     http_port: int | None = None
@@ -61,6 +68,10 @@ class Settings(BaseSettings):
     relay_poll_interval_s: float = 1.0
     consumer_batch_size: int = 100
     consumer_commit_interval_s: float = 0.5  # offsets to Kafka; the database's tracking is what counts
+    # A batch hit by a database incident, or a partition held at an event of a newer schema
+    # version, is retried after this wait, doubled at each attempt up to the most.
+    consumer_retry_initial_s: float = 0.5
+    consumer_retry_max_s: float = 60.0
     command_lane: bool = True  # commands' POSTs past the framework's machinery (services.eventkit.lane)
     campus_cache_ttl_s: float = 2.0  # how long a process trusts the campus rows of its directory mirror
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase

@@ -22,7 +22,7 @@ import asyncpg
 
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
-from services.eventkit.errors import ConcurrencyConflict, InvalidInput
+from services.eventkit.errors import ConcurrencyConflict, EventTooLarge, InvalidInput
 
 OUTBOX_CHANNEL = "houqin_outbox"
 
@@ -30,6 +30,39 @@ _COLUMNS = (
     "position, event_id, stream_id, version, type, schema_version, occurred_at, recorded_at, "
     "district_id, school_id, campus_id, actor, correlation_id, causation_id, command_id, data"
 )
+
+
+# Kafka's default limit (message.max.bytes, 1 MiB) less headroom: settings.max_event_bytes.
+DEFAULT_MAX_EVENT_BYTES = 1024 * 1024 - 64 * 1024
+# The relay's envelope around the payload: its keys, the ids, times and numbers.
+_ENVELOPE_OVERHEAD = 512
+# The payload as PostgreSQL writes jsonb out (the relay's envelope is built in SQL): ", " and
+# ": " between items, UTF-8 as it is. A list of small numbers is half as long again as
+# compact JSON, so the measure must be this one.
+_as_jsonb_text = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def event_size(env: Envelope) -> int:
+    """The bytes of the record the relay publishes for ``env`` (its headers aside): the
+    payload as jsonb text, the metadata strings, and the envelope around them."""
+    text = _as_jsonb_text(env.data)
+    size = len(text) if text.isascii() else len(text.encode())
+    for value in (
+        env.stream_id, env.type, env.district_id, env.school_id, env.campus_id, env.actor,
+        env.correlation_id, env.causation_id, env.command_id,
+    ):  # fmt: skip
+        if value:
+            size += len(value.encode())
+    return size + _ENVELOPE_OVERHEAD
+
+
+def check_event_sizes(events: Iterable[Envelope], limit: int) -> None:
+    """Raises :class:`EventTooLarge` for the first event the broker could not take: such an
+    event is never written (the relay could not publish it, and it would hold its stream)."""
+    for env in events:
+        size = event_size(env)
+        if size > limit:
+            raise EventTooLarge(env.type, size, limit)
 
 
 def _append_sql(new_rows: str, *, notify: bool) -> str:
@@ -117,8 +150,9 @@ class ImportResult:
 class _ImportRows:
     """Turns envelopes into COPY rows, checking that each stream's versions run on without a gap."""
 
-    def __init__(self, recorded_at: datetime) -> None:
+    def __init__(self, recorded_at: datetime, max_event_bytes: int | None = None) -> None:
         self.recorded_at = recorded_at
+        self.max_event_bytes = max_event_bytes  # published imports only: the relay must be able to send each
         self.last: dict[str, int] = {}
         self.first: dict[str, int] = {}  # streams whose first imported version is above 1
         self.events = 0
@@ -133,6 +167,8 @@ class _ImportRows:
             raise ValueError(f"{stream}: version {env.version} follows {previous} in the import")
         if env.version < 1:
             raise ValueError(f"{stream}: version {env.version} is not positive")
+        if self.max_event_bytes is not None:
+            check_event_sizes((env,), self.max_event_bytes)
         self.last[stream] = env.version
         self.events += 1
         return (
@@ -256,10 +292,21 @@ class EventStore:
     ``notify`` wakes the outbox relay after an append: with a ``waker``
     (``services.eventkit.wake``), an append in a transaction of the store's own commits
     plain and the waker is told afterwards; without one, or inside a caller's
-    transaction, the append itself sends NOTIFY (at the commit)."""
+    transaction, the append itself sends NOTIFY (at the commit).
 
-    def __init__(self, pool: asyncpg.Pool | None, *, notify: bool = True, waker: Waker | None = None) -> None:
+    An event larger than ``max_event_bytes`` (:func:`event_size`) is refused with
+    :class:`EventTooLarge` before anything is written, the command id included."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool | None,
+        *,
+        notify: bool = True,
+        waker: Waker | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
         self._pool = pool
+        self.max_event_bytes = max_event_bytes
         self.notify = notify
         self.waker = waker if notify else None
 
@@ -289,10 +336,12 @@ class EventStore:
     ) -> AppendResult:
         """Appends ``events`` after ``expected_version`` (0 for a new stream).
 
-        Raises :class:`ConcurrencyConflict` if the stream is elsewhere, and
+        Raises :class:`ConcurrencyConflict` if the stream is elsewhere,
         :class:`DuplicateCommand` if another attempt of ``command_id`` (the same key, caller
-        and route) committed. The events carry the client's key as their ``command_id``.
+        and route) committed, and :class:`EventTooLarge` (nothing written) for an event the
+        broker could not take. The events carry the client's key as their ``command_id``.
         """
+        check_event_sizes(events, self.max_event_bytes)
         for offset, env in enumerate(events, start=1):
             if env.stream_id != stream_id or env.version != expected_version + offset:
                 raise ValueError(f"event {env.type} is not numbered for {stream_id}@{expected_version + offset}")
@@ -413,14 +462,15 @@ class EventStore:
           Rebuild the service's projections from the store afterwards
           (:func:`services.eventkit.projection.rebuild`). With ``publish=True`` every
           imported event also gets its outbox row (in the same transaction) and the relay
-          publishes them as it does appended ones.
+          publishes them as it does appended ones, so each is then held to
+          ``max_event_bytes`` as an append is (:class:`EventTooLarge`, nothing imported).
 
         ``events`` may be an iterable or an async iterable (a generator keeps memory flat);
         they are stored in the order given. An envelope's ``recorded_at`` is kept when set
         (history keeps its own times), else the import's start time is used.
         """
         started = time.perf_counter()
-        rows = _ImportRows(datetime.now(UTC))
+        rows = _ImportRows(datetime.now(UTC), self.max_event_bytes if publish else None)
 
         async def records() -> AsyncIterator[tuple[Any, ...]]:
             if isinstance(events, AsyncIterable):

@@ -254,7 +254,8 @@ async def test_a_relay_round_reads_only_the_pending_events_however_large_the_sto
         await pool.execute("DELETE FROM outbox WHERE position <= (SELECT max(position) - 16 FROM events)")
 
         plan = await pool.fetchval(
-            "EXPLAIN (ANALYZE, FORMAT JSON) " + PENDING_SQL.replace("$1", str(OutboxRelay(settings).batch_size))
+            "EXPLAIN (ANALYZE, FORMAT JSON) "
+            + PENDING_SQL.replace("$1", str(OutboxRelay(settings).batch_size)).replace("$2", "'{}'")
         )
         events_read = sum(node.get("Actual Rows", 0) * node.get("Actual Loops", 1) for node in _scans(plan, "events"))
         assert events_read == 16, plan

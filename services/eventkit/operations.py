@@ -1,0 +1,353 @@
+"""What an operator does when an event cannot be sent or applied, each act audited.
+
+- **Parked outbox rows** (``services.eventkit.relay``): a record the broker refused is set
+  aside and its stream's later rows are held back behind it. :func:`release_parked` puts
+  it back in the outbox with its position (sent first of its stream, then the held ones:
+  for after the broker's limit was raised); :func:`discard_parked` drops it (its stream
+  flows on without it; the event stays in the store).
+- **Events a consumer cannot apply** (``services.eventkit.consumer``): a poisoned event is
+  dead-lettered, and a projection's stream then stays behind it (each later event fills
+  its gap with it, and fails too). :func:`skip_event` tells the handler never to apply it
+  (``skipped_events``; a rebuild leaves it out too) and brings the stream's later events
+  in; :func:`retry_event` applies it again now (after a fix). An event is named by its
+  consumer and its id, or by the partition and offset of its dead letter.
+
+Each act writes an ``operations_audit`` row (who, when, what, why) in the transaction of its
+effect. The service's ``/ops`` routes (operators only) and its command line
+(``python -m services.<name> parked|skip|retry|audit``) call these.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StringConstraints
+
+from services.eventkit.app import OPERATIONS, CurrentPrincipal, Runtime
+from services.eventkit.consumer import ConsumerRunner, EventHandler
+from services.eventkit.db import Connection
+from services.eventkit.envelope import Envelope
+from services.eventkit.errors import InvalidInput, NotFound
+from services.eventkit.projection import Projection, projections_runner
+from services.eventkit.relay import PARKED_CHANGED
+from services.eventkit.runtime import ServiceRuntime
+from services.eventkit.settings import Settings
+from services.eventkit.store import OUTBOX_CHANNEL, row_to_envelope
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+async def _audit(conn: Connection, actor: str, action: str, target: str, reason: str, detail: dict[str, Any]) -> int:
+    audit_id: int = await conn.fetchval(
+        "INSERT INTO operations_audit (actor, action, target, reason, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        actor,
+        action,
+        target,
+        reason,
+        detail,
+    )
+    return audit_id
+
+
+def _plain(row: asyncpg.Record) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, UUID) else v) for k, v in dict(row).items()}
+
+
+# -- the relay's parked rows ------------------------------------------------------------
+
+
+async def parked_rows(conn: Connection) -> list[dict[str, Any]]:
+    """Every parked row, with how many rows of its stream wait behind it."""
+    rows = await conn.fetch(
+        "SELECT p.position, p.stream_id, p.event_id, p.type, p.size_bytes, p.reason, p.parked_at, "
+        "(SELECT count(*) FROM outbox o WHERE o.stream_id = p.stream_id) AS held_behind "
+        "FROM parked_outbox p ORDER BY p.position"
+    )
+    return [_plain(r) for r in rows]
+
+
+async def _take_parked(conn: Connection, position: int) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "DELETE FROM parked_outbox WHERE position = $1 RETURNING position, stream_id, event_id, type, size_bytes",
+        position,
+    )
+    if row is None:
+        raise NotFound(f"no parked outbox row at position {position}")
+    return row
+
+
+async def release_parked(conn: Connection, position: int, *, actor: str, reason: str) -> dict[str, Any]:
+    """The parked row goes back to the outbox (first of its stream): the relay sends it, then
+    the rows held behind it. If the broker still refuses it, it is parked again."""
+    async with conn.transaction():
+        row = await _take_parked(conn, position)
+        await conn.execute(
+            "INSERT INTO outbox (position, stream_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            row["position"],
+            row["stream_id"],
+        )
+        audit_id = await _audit(conn, actor, "outbox.release", f"outbox/{position}", reason, _plain(row))
+        await conn.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '{PARKED_CHANGED}')")
+    return {"released": _plain(row), "audit_id": audit_id}
+
+
+async def discard_parked(conn: Connection, position: int, *, actor: str, reason: str) -> dict[str, Any]:
+    """The parked row is never sent; the rows held behind it flow on. The event stays in the
+    store (the service's own projections read it when they fill a gap)."""
+    async with conn.transaction():
+        row = await _take_parked(conn, position)
+        audit_id = await _audit(conn, actor, "outbox.discard", f"outbox/{position}", reason, _plain(row))
+        await conn.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '{PARKED_CHANGED}')")
+    return {"discarded": _plain(row), "audit_id": audit_id}
+
+
+# -- events a consumer cannot apply -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A handler as operators name it: its label in dead letters and metrics (the group,
+    and the handler if it shares one), or the handler's own name."""
+
+    label: str
+    handler: EventHandler
+
+
+def consumers_of(
+    settings: Settings, projections: Sequence[Projection], reactions: Sequence[EventHandler]
+) -> list[Consumer]:
+    """The service's handlers with their labels, as its running consumers name them."""
+    runners: list[ConsumerRunner] = []
+    if projections:
+        runners.append(projections_runner(settings, None, projections))  # type: ignore[arg-type]
+    runners.extend(ConsumerRunner(settings, None, [r], []) for r in reactions)  # type: ignore[arg-type]
+    return [Consumer(runner.label(h), h) for runner in runners for h in runner.handlers]
+
+
+def find_consumer(consumers: Sequence[Consumer], name: str) -> Consumer:
+    for consumer in consumers:
+        if name in (consumer.label, consumer.handler.name):
+            return consumer
+    known = ", ".join(c.label for c in consumers) or "none"
+    raise NotFound(f"no consumer {name!r} in this service (it has: {known})")
+
+
+async def dead_letters(conn: Connection, consumer: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest dead letters (their payloads aside), each with whether it was skipped."""
+    rows = await conn.fetch(
+        'SELECT d.id, d.consumer, d.topic, d.partition, d."offset", d.event_id, d.stream_id, d.reason, '
+        "d.recorded_at, EXISTS (SELECT 1 FROM operations_audit a WHERE a.target = d.consumer || '/' || d.event_id) "
+        "AS handled FROM dead_letters d WHERE $1::text IS NULL OR d.consumer = $1 ORDER BY d.id DESC LIMIT $2",
+        consumer,
+        limit,
+    )
+    return [_plain(r) for r in rows]
+
+
+async def _event_of(
+    conn: Connection, consumer: Consumer, event_id: UUID | None, partition: int | None, offset: int | None
+) -> Envelope:
+    """The event, from its dead letter (by id, or by partition and offset), else from the store."""
+    if event_id is None and (partition is None or offset is None):
+        raise InvalidInput(
+            "name the event by its id, or by the partition and offset of its dead letter", field="event_id"
+        )
+    if event_id is not None:
+        payload = await conn.fetchval(
+            "SELECT payload FROM dead_letters WHERE consumer = $1 AND event_id = $2 ORDER BY id DESC LIMIT 1",
+            consumer.label,
+            event_id,
+        )
+    else:
+        payload = await conn.fetchval(
+            'SELECT payload FROM dead_letters WHERE consumer = $1 AND partition = $2 AND "offset" = $3 '
+            "ORDER BY id DESC LIMIT 1",
+            consumer.label,
+            partition,
+            offset,
+        )
+    if payload is not None:
+        try:
+            return Envelope.from_wire(payload)
+        except ValueError:
+            raise InvalidInput(
+                "that dead letter is not an event (nothing to apply or skip)", field="event_id"
+            ) from None
+    if event_id is not None:
+        row = await conn.fetchrow(
+            "SELECT position, event_id, stream_id, version, type, schema_version, occurred_at, recorded_at, "
+            "district_id, school_id, campus_id, actor, correlation_id, causation_id, command_id, data "
+            "FROM events WHERE event_id = $1",
+            event_id,
+        )
+        if row is not None:
+            return row_to_envelope(row)
+    raise NotFound(f"{consumer.label} has no dead letter of that event, and the store has no such event")
+
+
+async def skip_event(
+    conn: Connection,
+    consumer: Consumer,
+    *,
+    actor: str,
+    reason: str,
+    event_id: UUID | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+) -> dict[str, Any]:
+    """The handler never applies this event: a projection moves its checkpoint past it and
+    brings the stream's later events in now; a reaction records it as handled (a
+    redelivery does nothing). Audited, in one transaction with the effect."""
+    env = await _event_of(conn, consumer, event_id, partition, offset)
+    handler = consumer.handler
+    async with conn.transaction():
+        await conn.execute(
+            "INSERT INTO skipped_events (consumer, event_id, stream_id, skipped_by, reason) "
+            "VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (consumer, event_id) DO UPDATE SET skipped_by = $4, reason = $5, skipped_at = now()",
+            handler.name,
+            env.event_id,
+            env.stream_id,
+            actor,
+            reason,
+        )
+        if isinstance(handler, Projection):
+            caught_up = await handler.catch_up_stream(conn, env.stream_id, skip={env.event_id})
+        else:
+            await conn.execute(
+                "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                handler.name,
+                env.event_id,
+            )
+            caught_up = 0
+        detail = {"event_id": str(env.event_id), "stream_id": env.stream_id, "version": env.version,
+                  "type": env.type, "applied_after": caught_up}  # fmt: skip
+        audit_id = await _audit(conn, actor, "event.skip", f"{consumer.label}/{env.event_id}", reason, detail)
+    return {"skipped": detail, "consumer": consumer.label, "audit_id": audit_id}
+
+
+async def retry_event(
+    conn: Connection,
+    consumer: Consumer,
+    *,
+    actor: str,
+    reason: str,
+    event_id: UUID | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+) -> dict[str, Any]:
+    """Applies the event again now (after the fix that lets it apply): a projection catches its
+    stream up to the store's head, the event included; a reaction handles it once. Still
+    failing, it raises and nothing is kept (a 422 naming the error)."""
+    env = await _event_of(conn, consumer, event_id, partition, offset)
+    handler = consumer.handler
+    try:
+        async with conn.transaction():
+            if isinstance(handler, Projection):
+                applied = await handler.catch_up_stream(conn, env.stream_id)
+            else:
+                await handler.before_batch(conn)
+                applied = 1 if await handler.process(conn, env) else 0
+            detail = {"event_id": str(env.event_id), "stream_id": env.stream_id, "version": env.version,
+                      "type": env.type, "applied": applied}  # fmt: skip
+            audit_id = await _audit(conn, actor, "event.retry", f"{consumer.label}/{env.event_id}", reason, detail)
+    except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
+        raise
+    except Exception as exc:
+        raise InvalidInput(f"the event still fails: {type(exc).__name__}: {exc}"[:500], field="event_id") from None
+    return {"retried": detail, "consumer": consumer.label, "audit_id": audit_id}
+
+
+async def audit_rows(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT id, at, actor, action, target, reason, detail FROM operations_audit ORDER BY id DESC LIMIT $1", limit
+    )
+    return [_plain(r) for r in rows]
+
+
+# -- the routes -------------------------------------------------------------------------
+
+
+class OperatorReason(BaseModel):
+    reason: Reason = Field(description="Why (kept in the audit)")
+
+
+class EventAct(BaseModel):
+    consumer: str = Field(max_length=300, description="The consumer, as dead letters name it, or the handler's name")
+    event_id: UUID | None = None
+    partition: int | None = Field(default=None, ge=0, le=100_000)
+    offset: int | None = Field(default=None, ge=0)
+    reason: Reason = Field(description="Why (kept in the audit)")
+
+
+@functools.cache
+def operations_router() -> APIRouter:
+    """``/ops`` routes for parked rows, poisoned events and the audit: operators only."""
+    router = APIRouter(prefix="/ops", tags=["operations"])
+    answers: dict[int | str, dict[str, Any]] = {
+        401: {"description": "No valid bearer token"},
+        403: {"description": "Not an operator"},
+    }
+    named = answers | {404: {"description": "No such parked row, consumer or event"}}
+
+    def consumers(runtime: ServiceRuntime) -> list[Consumer]:
+        definition = runtime.definition
+        return consumers_of(runtime.settings, definition.projections, [s.reaction for s in definition.reactions])
+
+    @router.get("/parked", summary="Outbox rows the broker refused, parked (operators)", responses=answers)
+    async def list_parked(principal: CurrentPrincipal, runtime: Runtime) -> dict[str, Any]:
+        principal.require_role(*OPERATIONS)
+        async with runtime.pool.acquire() as conn:
+            return {"parked": await parked_rows(conn)}
+
+    @router.post("/parked/{position}/release", summary="Send a parked row again (operators)", responses=named)
+    async def release(position: int, body: OperatorReason, principal: CurrentPrincipal, runtime: Runtime) -> Any:
+        principal.require_role(*OPERATIONS)
+        async with runtime.pool.acquire() as conn:
+            return await release_parked(conn, position, actor=principal.subject, reason=body.reason)
+
+    @router.post("/parked/{position}/discard", summary="Never send a parked row (operators)", responses=named)
+    async def discard(position: int, body: OperatorReason, principal: CurrentPrincipal, runtime: Runtime) -> Any:
+        principal.require_role(*OPERATIONS)
+        async with runtime.pool.acquire() as conn:
+            return await discard_parked(conn, position, actor=principal.subject, reason=body.reason)
+
+    @router.get("/dead-letters", summary="Events consumers could not apply (operators)", responses=answers)
+    async def list_dead(principal: CurrentPrincipal, runtime: Runtime, consumer: str | None = None) -> dict[str, Any]:
+        principal.require_role(*OPERATIONS)
+        async with runtime.pool.acquire() as conn:
+            return {"dead_letters": await dead_letters(conn, consumer)}
+
+    @router.post("/events/skip", summary="A consumer never applies one event (operators)", responses=named)
+    async def skip(body: EventAct, principal: CurrentPrincipal, runtime: Runtime) -> Any:
+        principal.require_role(*OPERATIONS)
+        consumer = find_consumer(consumers(runtime), body.consumer)
+        async with runtime.pool.acquire() as conn:
+            return await skip_event(
+                conn, consumer, actor=principal.subject, reason=body.reason,
+                event_id=body.event_id, partition=body.partition, offset=body.offset,
+            )  # fmt: skip
+
+    @router.post("/events/retry", summary="A consumer applies one event again now (operators)", responses=named)
+    async def retry(body: EventAct, principal: CurrentPrincipal, runtime: Runtime) -> Any:
+        principal.require_role(*OPERATIONS)
+        consumer = find_consumer(consumers(runtime), body.consumer)
+        async with runtime.pool.acquire() as conn:
+            return await retry_event(
+                conn, consumer, actor=principal.subject, reason=body.reason,
+                event_id=body.event_id, partition=body.partition, offset=body.offset,
+            )  # fmt: skip
+
+    @router.get("/audit", summary="Operators' acts on parked rows and events (operators)", responses=answers)
+    async def audit(principal: CurrentPrincipal, runtime: Runtime) -> dict[str, Any]:
+        principal.require_role(*OPERATIONS)
+        async with runtime.pool.acquire() as conn:
+            return {"audit": await audit_rows(conn)}
+
+    return router

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.eventkit.body_limit import DEFAULT_MAX_BODY_BYTES
 
 # The one list of services and their ports: a module of the standard library only, which
 # imports no service (so the kit still depends on no service).
@@ -49,6 +52,7 @@ class Settings(BaseSettings):
     relay_poll_interval_s: float = 1.0
     consumer_batch_size: int = 100
     consumer_commit_interval_s: float = 0.5  # offsets to Kafka; the database's tracking is what counts
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=0)  # a larger request body is a 413
     command_lane: bool = True  # commands' POSTs past the framework's machinery (services.eventkit.lane)
     campus_cache_ttl_s: float = 2.0  # how long a process trusts the campus rows of its directory mirror
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase

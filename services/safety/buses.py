@@ -18,12 +18,13 @@ from datetime import date
 from pydantic import Field, ValidationInfo, field_validator
 
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
-from services.eventkit.commands import Command, EntityId, Text, examples
+from services.eventkit.bounds import EntityId, Few, Name, Ref, ShortText, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
+from services.safety.events import BusFile as RecordedBusFile
 from services.safety.events import (
-    BusFile,
     BusItem,
     BusItemChanged,
     BusRegistered,
@@ -31,12 +32,29 @@ from services.safety.events import (
     BusViolationRecorded,
     BusViolationRectified,
     RoutePoint,
-    RoutePointResult,
 )
+from services.safety.events import RoutePointResult as RecordedRoutePointResult
 
 ROUTE_CHECK_VALID_DAYS = 31  # a route check older than this no longer vouches for the bus
 
 # -- commands ----------------------------------------------------------------------------
+
+
+class BusFile(RecordedBusFile):
+    """The six fixed items, as a command gives them (bounded; the event records the same)."""
+
+    vehicle: ShortText  # plate and model
+    driver: ShortText
+    route: ShortText
+    stops: Few[Name]
+    times: ShortText  # e.g. "07:10-07:50, 16:00-16:40"
+    escort: ShortText
+
+
+class RoutePointResult(RecordedRoutePointResult):
+    """One point's result, as a command gives it (bounded)."""
+
+    note: Text = ""
 
 
 class RegisterBus(Command):
@@ -93,7 +111,7 @@ class ChangeBusItem(Command):
     )
 
     item: BusItem = Field(examples=["driver"])
-    value: str | list[str] = Field(examples=["王师傅"])
+    value: Ref | Few[Name] = Field(examples=["王师傅"])
     reason: Text = Field(min_length=1, examples=["原驾驶员退休"])
     effective_on: date = Field(description="The day the change takes effect", examples=["2020-10-01"])
     at: ActAtOrNow = None
@@ -134,7 +152,7 @@ class RecordRouteCheck(Command):
 
     check_id: EntityId
     on: ActOn
-    results: list[RoutePointResult] = Field(
+    results: Few[RoutePointResult] = Field(
         examples=[
             [
                 {"point": "signs", "ok": True},
@@ -193,7 +211,7 @@ class BusState:
         return list(value) if isinstance(value, tuple) else value
 
 
-def _items(file: BusFile) -> tuple[tuple[BusItem, str | tuple[str, ...]], ...]:
+def _items(file: RecordedBusFile) -> tuple[tuple[BusItem, str | tuple[str, ...]], ...]:
     return tuple((item, _frozen(getattr(file, item.value))) for item in BusItem)
 
 

@@ -41,7 +41,7 @@ ROUTE_CHECK_VALID_DAYS = 31  # a route check older than this no longer vouches f
 
 
 class BusFile(RecordedBusFile):
-    """The six fixed items, as a command gives them (bounded; the event records the same)."""
+    """The six fixed items: vehicle, driver, route, stops, times and escort."""
 
     vehicle: ShortText  # plate and model
     driver: ShortText
@@ -52,7 +52,7 @@ class BusFile(RecordedBusFile):
 
 
 class RoutePointResult(RecordedRoutePointResult):
-    """One point's result, as a command gives it (bounded)."""
+    """One point of the route: in order or not, with a note."""
 
     note: Text = ""
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
 from services.eventkit.bounds import EntityId, Few, Name, Ref, ShortText, Text
@@ -43,6 +43,8 @@ ROUTE_CHECK_VALID_DAYS = 31  # a route check older than this no longer vouches f
 class BusFile(RecordedBusFile):
     """The six fixed items: vehicle, driver, route, stops, times and escort."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)  # a recorded file is checked too
+
     vehicle: ShortText  # plate and model
     driver: ShortText
     route: ShortText
@@ -50,11 +52,19 @@ class BusFile(RecordedBusFile):
     times: ShortText  # e.g. "07:10-07:50, 16:00-16:40"
     escort: ShortText
 
+    def recorded(self) -> RecordedBusFile:
+        return RecordedBusFile(**self.model_dump())
+
 
 class RoutePointResult(RecordedRoutePointResult):
     """One point of the route: in order or not, with a note."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)  # a recorded result is checked too
+
     note: Text = ""
+
+    def recorded(self) -> RecordedRoutePointResult:
+        return RecordedRoutePointResult(**self.model_dump())
 
 
 class RegisterBus(Command):
@@ -233,7 +243,9 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
     if isinstance(cmd, RegisterBus):
         if state.registered:
             raise Rejected(f"bus {cmd.bus_id} is already registered", field="bus_id")
-        return [BusRegistered(bus_id=cmd.bus_id, campus_id=cmd.campus_id, file=cmd.file, registered_on=cmd.on)]
+        return [
+            BusRegistered(bus_id=cmd.bus_id, campus_id=cmd.campus_id, file=cmd.file.recorded(), registered_on=cmd.on)
+        ]
     if not state.registered:
         raise Rejected("the bus was never registered")
     bus_id = rc.entity_id
@@ -257,7 +269,7 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
                 check_id=cmd.check_id,
                 checked_on=cmd.on,
                 checked_by=rc.actor,
-                results=list(cmd.results),
+                results=[r.recorded() for r in cmd.results],
             )
         ]
     known = dict(state.violations)

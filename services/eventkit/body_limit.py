@@ -9,7 +9,7 @@ reads the body itself) and of the gateway:
   app as it came.
 
 A body within its ``Content-Length`` is handed on untouched: the HTTP server reads exactly that
-many bytes of it, no more.
+many bytes of it, no more. A request with neither header has no body (HTTP/1.1) and goes on as it is.
 """
 
 from __future__ import annotations
@@ -51,10 +51,15 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = None
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 declared = value
-                break
+            elif name == b"transfer-encoding":
+                chunked = True
+        if declared is None and not chunked:  # no body (HTTP/1.1 sends one only with either header)
+            await self.app(scope, receive, send)
+            return
         if declared is not None and declared.isdigit():
             if int(declared) > self.limit:
                 await self._refuse(send)

@@ -107,12 +107,13 @@ async def test_a_client_gone_while_the_body_is_counted_is_the_apps_to_hear() -> 
         heard.extend([(await receive())["type"], (await receive())["type"]])
 
     client = Client([])
-    messages = iter([{"type": "http.request", "body": b"x" * 100, "more_body": True}, {"type": "http.disconnect"}])
+    sent: list[Message] = [{"type": "http.request", "body": b"x" * 100, "more_body": True}, {"type": "http.disconnect"}]
+    messages = iter(sent)
 
     async def receive() -> Message:
         return next(messages)
 
-    await BodyLimit(app, limit=500)(scope([]), receive, client.send)
+    await BodyLimit(app, limit=500)(scope([(b"transfer-encoding", b"chunked")]), receive, client.send)
     assert heard == ["http.request", "http.disconnect"] and client.sent == []
 
 

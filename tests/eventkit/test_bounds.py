@@ -90,6 +90,7 @@ def unbounded_fields(model: type[BaseModel]) -> list[str]:
 
 
 MODELS = command_models()
+ORDERED = sorted(MODELS, key=lambda m: (MODELS[m], m.__name__))
 
 
 def test_every_service_has_its_commands_walked() -> None:
@@ -98,7 +99,7 @@ def test_every_service_has_its_commands_walked() -> None:
     assert all(issubclass(m, Command) for m in MODELS)
 
 
-@pytest.mark.parametrize("model", sorted(MODELS, key=lambda m: (MODELS[m], m.__name__)), ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", ORDERED, ids=[m.__name__ for m in ORDERED])
 def test_every_field_of_every_command_is_bounded(model: type[BaseModel]) -> None:
     assert unbounded_fields(model) == []
 

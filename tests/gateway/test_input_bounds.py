@@ -79,7 +79,13 @@ async def test_a_quantity_past_a_graphql_int_is_refused_by_the_schema(system: Sy
 
 
 async def test_a_receipt_within_the_bounds_is_accepted(system: System) -> None:
-    item = {"item_id": "mop", "school_id": "xuexiao", "name": "拖把", "unit": "把", "category": "日常用品"}
+    item: dict[str, Any] = {
+        "item_id": "mop",
+        "school_id": "xuexiao",
+        "name": "拖把",
+        "unit": "把",
+        "category": "日常用品",
+    }
     item |= {"consumable": True, "unit_price_fen": INT4_MAX, "reorder_point": MAX_QUANTITY}
     inventory = system.services["inventory"].client
     catalogued = await inventory.post("/items", json=item, headers=system.tokens["manager-main"])

@@ -113,7 +113,7 @@ async def test_a_nul_character_is_a_422_naming_the_field(
         "error": "validation_error",
         "detail": [{"field": "reason", "reason": "must not contain a NUL character"}],
     }
-    item = {"item_id": f"i-{uuid4().hex[:8]}", "school_id": "xuexiao", "name": "扫帚", "unit": "把\x00"}
+    item: dict[str, Any] = {"item_id": f"i-{uuid4().hex[:8]}", "school_id": "xuexiao", "name": "扫帚", "unit": "把\x00"}
     item |= {"category": "日常用品", "consumable": True, "unit_price_fen": 100, "reorder_point": 0}
     refused = await client.post("/items", json=item, headers=world.tokens["manager-main"])
     assert refused.status_code == 422 and [d["field"] for d in refused.json()["detail"]] == ["unit"]

@@ -294,7 +294,7 @@ def cost_us(base: float, measured: float) -> float:
 async def main(args: argparse.Namespace) -> None:
     await header("input bounds: bounded commands and the body limit, against the same without them")
     rounds = args.rounds or pick(args.quick, 21, 3)
-    valid = validation(rounds, pick(args.quick, 20, 5))
+    valid = validation(rounds, pick(args.quick, 100, 5))
     rate_table("command validations per second", valid, valid[0]["name"])
     gc.collect()
     gc.freeze()  # what was built so far is not scanned again by every collection

@@ -25,6 +25,7 @@ from gateway.schema import build_schema
 from gateway.settings import SERVICES, GatewaySettings
 from services.eventkit.app import CorrelationMiddleware, docs_urls
 from services.eventkit.auth import TokenVerifier
+from services.eventkit.body_limit import BodyLimit
 from services.eventkit.logs import configure_logging
 from services.eventkit.runtime import freeze_startup_heap
 
@@ -93,6 +94,7 @@ def create_gateway(
     )
     app = FastAPI(title="Houqin GraphQL gateway", version="1.0.0", lifespan=lifespan, **docs_urls(settings))
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(BodyLimit, limit=settings.gateway_max_body_bytes)  # outermost: a 413 before any reading
     app.include_router(graphql, prefix="/graphql")
     app.state.gateway = state
     app.state.settings = settings

@@ -9,6 +9,7 @@ import strawberry
 from pydantic import ValidationError
 
 from gateway.clients import ServiceError, ServiceUnavailable
+from services.eventkit.bounds import reason_of
 
 
 def camel(path: str) -> str:
@@ -107,7 +108,7 @@ def from_validation_error(error: ValidationError) -> InvalidInput:
     return InvalidInput(
         message="invalid input",
         errors=[
-            FieldError(field=camel(".".join(str(p) for p in e["loc"]) or "input"), reason=e["msg"])
+            FieldError(field=camel(".".join(str(p) for p in e["loc"]) or "input"), reason=reason_of(e))
             for e in error.errors()
         ],
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import create_model
+from pydantic import Field, create_model
 from pydantic_settings import SettingsConfigDict
 
+from services.eventkit.body_limit import DEFAULT_MAX_BODY_BYTES
 from services.eventkit.settings import Settings
 from services.registry import NAMES, PORTS
 
@@ -29,6 +30,7 @@ class GatewaySettings(_ServiceUrls):
     max_tokens: int = 2000
     max_aliases: int = 15
     max_cost: int = 5000  # items a query may ask for, multiplied through nested lists
+    gateway_max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=0)  # a larger request body is a 413
     introspection: bool | None = None  # default: on, except in production
 
     def url_of(self, service: str) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from pydantic import Field
-
 from services.directory.events import CampusClosed, CampusOpened, CampusRenamed
 from services.eventkit.acts import ActAtOrNow
-from services.eventkit.commands import Command, EntityId, Name, examples
+from services.eventkit.bounds import EntityId, Name, Ref
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -25,7 +24,7 @@ class OpenCampus(Command):
     campus_id: EntityId
     school_id: EntityId
     name: Name
-    address: str = Field(default="", max_length=300)
+    address: Ref = ""
     at: ActAtOrNow = None
 
 

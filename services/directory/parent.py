@@ -9,7 +9,8 @@ from pydantic import Field
 
 from services.directory.events import ParentLinked, ParentRegistered
 from services.eventkit.acts import ActAtOrNow
-from services.eventkit.commands import Command, EntityId, Name, examples
+from services.eventkit.bounds import EntityId, Name, Phone
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -25,7 +26,7 @@ class RegisterParent(Command):
     parent_id: EntityId
     school_id: EntityId
     name: Name
-    phone: str = Field(default="", max_length=40)
+    phone: Phone = ""
     at: ActAtOrNow = None
 
 

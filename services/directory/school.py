@@ -10,7 +10,8 @@ from pydantic import ValidationInfo, field_validator
 
 from services.directory.events import SchoolRegistered, TermScheduled
 from services.eventkit.acts import ActAtOrNow
-from services.eventkit.commands import Command, EntityId, Name, examples
+from services.eventkit.bounds import EntityId, Name
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected

@@ -11,7 +11,8 @@ from pydantic import Field
 from services.directory.events import StaffJoined, StaffLeft, StaffRolesChanged
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
 from services.eventkit.auth import Role
-from services.eventkit.commands import Command, EntityId, Name, examples
+from services.eventkit.bounds import EntityId, Few, Name, Phone
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -35,17 +36,17 @@ class JoinStaff(Command):
     school_id: EntityId | None = Field(default=None, description="Omit for district-level staff")
     district_id: EntityId
     name: Name
-    roles: list[Role] = Field(min_length=1)
-    campus_ids: list[EntityId] = Field(default_factory=list)
-    phone: str = Field(default="", max_length=40)
+    roles: Few[Role] = Field(min_length=1)
+    campus_ids: Few[EntityId] = Field(default_factory=list)
+    phone: Phone = ""
     at: ActAtOrNow = None
 
 
 class ChangeStaffRoles(Command):
     model_config = examples({"roles": ["logistics_manager", "acceptance_member"], "campus_ids": ["main", "aoyuan"]})
 
-    roles: list[Role] = Field(min_length=1)
-    campus_ids: list[EntityId] = Field(default_factory=list)
+    roles: Few[Role] = Field(min_length=1)
+    campus_ids: Few[EntityId] = Field(default_factory=list)
     at: ActAtOrNow = None
 
 

@@ -8,7 +8,8 @@ from datetime import date
 
 from services.directory.events import Admission, StudentEnrolled, StudentLeft, StudentMovedClass
 from services.eventkit.acts import ActOn, not_before
-from services.eventkit.commands import Command, EntityId, Name, examples
+from services.eventkit.bounds import EntityId, Name
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected

@@ -25,6 +25,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.eventkit.auth import Principal, Role
+from services.eventkit.body_limit import BodyLimit
+from services.eventkit.bounds import reason_of
 from services.eventkit.commands import CommandContext
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.lane import CommandLane
@@ -216,7 +218,7 @@ def describe_security(app: FastAPI, routers: Sequence[APIRouter]) -> None:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        detail = [{"field": _field_of(e.get("loc", ())), "reason": e.get("msg", "invalid")} for e in exc.errors()]
+        detail = [{"field": _field_of(e.get("loc", ())), "reason": reason_of(e)} for e in exc.errors()]
         return JSONResponse({"error": "validation_error", "detail": detail}, status_code=422)
 
     @app.exception_handler(HouqinError)
@@ -275,6 +277,7 @@ def create_app(
     if settings.command_lane:  # inside the correlation middleware: a laned command has its id too
         app.add_middleware(CommandLane, routers=routers)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # outermost: before the lane reads a body
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")

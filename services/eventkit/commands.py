@@ -23,23 +23,25 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from uuid import uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.eventkit.acts import CLOCK_SKEW, OutOfOrder
 from services.eventkit.auth import Principal
+
+# the bounded field types, defined in services.eventkit.bounds and still importable from here
+from services.eventkit.bounds import EntityId as EntityId
+from services.eventkit.bounds import Name as Name
+from services.eventkit.bounds import Text as Text
+from services.eventkit.bounds import Version
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved, stamped
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict, Rejected
 from services.eventkit.metrics import COMMAND_LATENCY, EVENTS_APPENDED
 from services.eventkit.store import CommandKey, DuplicateCommand, EventStore
-
-EntityId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 
 
 class Command(BaseModel):
@@ -50,8 +52,8 @@ class Command(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    expected_version: int | None = Field(
-        default=None, ge=0, description="The version the client last read; omit to accept the current one"
+    expected_version: Version | None = Field(
+        default=None, description="The version the client last read; omit to accept the current one"
     )
 
 

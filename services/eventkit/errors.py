@@ -54,6 +54,20 @@ class InvalidInput(HouqinError):
         return {"error": self.code, "detail": [{"field": self.field, "reason": self.reason}]}
 
 
+class PayloadTooLarge(HouqinError):
+    """A request body larger than the limit (``limit``: the most bytes a body may have)."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+    def __init__(self, reason: str, *, limit: int) -> None:
+        super().__init__(reason)
+        self.limit = limit
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": self.code, "reason": self.reason, "limit": self.limit}
+
+
 class Forbidden(HouqinError):
     status_code = 403
     code = "forbidden"

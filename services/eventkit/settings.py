@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.eventkit.body_limit import DEFAULT_MAX_BODY_BYTES
 
 # The one list of services and their ports: a module of the standard library only, which
 # imports no service (so the kit still depends on no service).
@@ -72,6 +74,7 @@ class Settings(BaseSettings):
     # version, is retried after this wait, doubled at each attempt up to the most.
     consumer_retry_initial_s: float = 0.5
     consumer_retry_max_s: float = 60.0
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=0)  # a larger request body is a 413
     command_lane: bool = True  # commands' POSTs past the framework's machinery (services.eventkit.lane)
     campus_cache_ttl_s: float = 2.0  # how long a process trusts the campus rows of its directory mirror
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase

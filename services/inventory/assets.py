@@ -24,7 +24,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from services.eventkit.acts import ActOn, ActOnOrToday, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Fen, Name, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import InvalidInput, Rejected
@@ -70,7 +71,7 @@ class RegisterAsset(Command):
     room: Name
     item_id: EntityId | None = Field(default=None, description="The catalogued item it is, if any")
     description: Name
-    value_fen: int = Field(ge=0, description="What it is worth, in fen (分)")
+    value_fen: Fen = Field(description="What it is worth, in fen (分)")
     on: ActOn
 
 
@@ -101,7 +102,7 @@ class DamageAsset(Command):
     by_id: EntityId | None = Field(default=None, description="A student or member of staff, or a class id")
     description: Name
     on: ActOn
-    charge_fen: int | None = Field(default=None, gt=0, description="What is charged; default: the asset's value")
+    charge_fen: Fen | None = Field(default=None, gt=0, description="What is charged; default: the asset's value")
     charge_id: EntityId | None = Field(default=None, description="Id of the charge raised; default: derived")
 
 

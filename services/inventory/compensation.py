@@ -17,7 +17,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from services.eventkit.acts import ActAtOrNow, ActOn, ActOnOrToday, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Name, Quantity, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -56,7 +57,7 @@ class ChargeCompensation(Command):
     against_id: EntityId = Field(description="A student or member of staff (person), or a class id (class)")
     item_id: EntityId | None = Field(default=None, description="A catalogued item: priced quantity x unit price")
     asset_id: EntityId | None = Field(default=None, description="A registered asset: priced at its value")
-    quantity: int = Field(default=1, gt=0, le=100000)
+    quantity: Quantity = Field(default=1, gt=0)
     reason: Text = Field(min_length=1)
     at: ActAtOrNow = None
 

@@ -19,7 +19,8 @@ from enum import StrEnum
 from pydantic import Field, ValidationInfo, field_validator
 
 from services.eventkit.acts import ActOn, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Name, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected

@@ -21,7 +21,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import Count, EntityId, Fen, Many, Name, Quantity, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -44,8 +45,8 @@ from services.inventory.events import (
 
 class PurchaseLineRequest(Command):
     description: Name
-    quantity: int = Field(gt=0)
-    estimated_unit_price_fen: int = Field(ge=0)
+    quantity: Quantity = Field(gt=0)
+    estimated_unit_price_fen: Fen
     item_id: EntityId | None = Field(default=None, description="A catalogued item (consumables go into stock)")
 
 
@@ -87,9 +88,9 @@ class RejectPurchase(Command):
 
 
 class BoughtLineRequest(Command):
-    line: int = Field(ge=0, description="Index of the requested line")
-    quantity: int = Field(gt=0)
-    unit_price_fen: int = Field(ge=0)
+    line: Count = Field(description="Index of the requested line")
+    quantity: Quantity = Field(gt=0)
+    unit_price_fen: Fen
 
 
 class RecordPurchase(Command):
@@ -105,7 +106,7 @@ class RecordPurchase(Command):
     )
 
     supplier: Name
-    bought: list[BoughtLineRequest] = Field(min_length=1)
+    bought: Many[BoughtLineRequest] = Field(min_length=1)
     on: ActOn
 
 
@@ -120,7 +121,7 @@ class SettlePurchase(Command):
     model_config = examples({"invoice_ref": "发票 No. 03217788", "amount_fen": 69500, "on": "2020-10-20"})
 
     invoice_ref: Name
-    amount_fen: int = Field(ge=0)
+    amount_fen: Fen
     on: ActOn
 
 

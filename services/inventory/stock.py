@@ -23,7 +23,8 @@ from datetime import datetime
 from pydantic import Field
 
 from services.eventkit.acts import ActAtOrNow, not_before
-from services.eventkit.commands import Command, EntityId, Name, examples
+from services.eventkit.bounds import EntityId, Fen, Name, Quantity
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -66,22 +67,22 @@ class CatalogueItem(Command):
     unit: Name
     category: Name
     consumable: bool
-    unit_price_fen: int = Field(ge=0, description="Price in fen (分)")
-    reorder_point: int = Field(ge=0)
+    unit_price_fen: Fen = Field(description="Price in fen (分)")
+    reorder_point: Quantity
     at: ActAtOrNow = None
 
 
 class RepriceItem(Command):
     model_config = examples({"unit_price_fen": 1800, "at": "2020-11-02T09:00:00+08:00"})
 
-    unit_price_fen: int = Field(ge=0)
+    unit_price_fen: Fen
     at: ActAtOrNow = None
 
 
 class ChangeReorderPoint(Command):
     model_config = examples({"reorder_point": 20, "at": "2020-11-02T09:00:00+08:00"})
 
-    reorder_point: int = Field(ge=0)
+    reorder_point: Quantity
     at: ActAtOrNow = None
 
 
@@ -160,7 +161,7 @@ class ReceiveStock(Command):
 
     campus_id: EntityId
     item_id: EntityId
-    quantity: int = Field(gt=0)
+    quantity: Quantity = Field(gt=0)
     reason: Name
     at: ActAtOrNow = None
 
@@ -328,7 +329,7 @@ class SetQuota(Command):
     department_id: EntityId
     item_id: EntityId
     term_id: EntityId
-    quantity: int = Field(ge=0)
+    quantity: Quantity
     at: ActAtOrNow = None
 
 
@@ -351,7 +352,7 @@ class ApproveQuotaOverride(Command):
     item_id: EntityId
     term_id: EntityId
     override_id: EntityId
-    extra: int = Field(gt=0)
+    extra: Quantity = Field(gt=0)
     reason: Name
     at: ActAtOrNow = None
 
@@ -462,7 +463,7 @@ Quota: Decider[QuotaCommand, QuotaState, DomainEvent] = Decider(
 
 class RequisitionLineRequest(Command):
     item_id: EntityId
-    quantity: int = Field(gt=0)
+    quantity: Quantity = Field(gt=0)
     exchange: bool = Field(default=False, description="Old for new: a broken one was handed back; uses no quota")
 
 

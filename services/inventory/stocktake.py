@@ -16,10 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from pydantic import Field
-
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
-from services.eventkit.commands import Command, EntityId, examples
+from services.eventkit.bounds import EntityId, Quantity
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -46,7 +45,7 @@ class RecordCount(Command):
     model_config = examples({"item_id": "broom", "counted": 18, "at": "2020-10-30T15:00:00+08:00"})
 
     item_id: EntityId
-    counted: int = Field(ge=0)
+    counted: Quantity
     at: ActAtOrNow = None
 
 

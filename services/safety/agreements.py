@@ -20,7 +20,8 @@ from datetime import datetime
 from pydantic import Field, field_validator
 
 from services.eventkit.acts import ActAtOrNow, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Few, Name, Ref, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -59,8 +60,8 @@ class LaunchCampaign(Command):
     campus_id: EntityId
     term_id: EntityId = Field(examples=["2020-2021-1"])
     title: Name = Field(examples=["2020-2021 第一学期 安全责任书"])
-    document_ref: str = Field(min_length=1, max_length=500, examples=["docs/agreements/2020-2021-1.pdf"])
-    parties: list[PartyKind] = Field(min_length=1, examples=[["staff", "parent"]])
+    document_ref: Ref = Field(min_length=1, examples=["docs/agreements/2020-2021-1.pdf"])
+    parties: Few[PartyKind] = Field(min_length=1, examples=[["staff", "parent"]])
     at: ActAtOrNow = None
 
     _distinct = field_validator("parties")(_distinct_kinds)
@@ -71,7 +72,7 @@ class IssueAgreements(Command):
 
     model_config = examples({}, {"parties": ["parent"], "expected_version": 1, "at": "2020-09-08T09:00:00+08:00"})
 
-    parties: list[PartyKind] | None = Field(
+    parties: Few[PartyKind] | None = Field(
         default=None, min_length=1, description="Only these kinds of party (default: every kind of the campaign)"
     )
     at: ActAtOrNow = None

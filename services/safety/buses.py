@@ -15,15 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
-from services.eventkit.commands import Command, EntityId, Text, examples
+from services.eventkit.bounds import EntityId, Few, Name, Ref, ShortText, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
+from services.safety.events import BusFile as RecordedBusFile
 from services.safety.events import (
-    BusFile,
     BusItem,
     BusItemChanged,
     BusRegistered,
@@ -31,12 +32,39 @@ from services.safety.events import (
     BusViolationRecorded,
     BusViolationRectified,
     RoutePoint,
-    RoutePointResult,
 )
+from services.safety.events import RoutePointResult as RecordedRoutePointResult
 
 ROUTE_CHECK_VALID_DAYS = 31  # a route check older than this no longer vouches for the bus
 
 # -- commands ----------------------------------------------------------------------------
+
+
+class BusFile(RecordedBusFile):
+    """The six fixed items: vehicle, driver, route, stops, times and escort."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)  # a recorded file is checked too
+
+    vehicle: ShortText  # plate and model
+    driver: ShortText
+    route: ShortText
+    stops: Few[Name]
+    times: ShortText  # e.g. "07:10-07:50, 16:00-16:40"
+    escort: ShortText
+
+    def recorded(self) -> RecordedBusFile:
+        return RecordedBusFile(**self.model_dump())
+
+
+class RoutePointResult(RecordedRoutePointResult):
+    """One point of the route: in order or not, with a note."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)  # a recorded result is checked too
+
+    note: Text = ""
+
+    def recorded(self) -> RecordedRoutePointResult:
+        return RecordedRoutePointResult(**self.model_dump())
 
 
 class RegisterBus(Command):
@@ -93,7 +121,7 @@ class ChangeBusItem(Command):
     )
 
     item: BusItem = Field(examples=["driver"])
-    value: str | list[str] = Field(examples=["王师傅"])
+    value: Ref | Few[Name] = Field(examples=["王师傅"])
     reason: Text = Field(min_length=1, examples=["原驾驶员退休"])
     effective_on: date = Field(description="The day the change takes effect", examples=["2020-10-01"])
     at: ActAtOrNow = None
@@ -134,7 +162,7 @@ class RecordRouteCheck(Command):
 
     check_id: EntityId
     on: ActOn
-    results: list[RoutePointResult] = Field(
+    results: Few[RoutePointResult] = Field(
         examples=[
             [
                 {"point": "signs", "ok": True},
@@ -193,7 +221,7 @@ class BusState:
         return list(value) if isinstance(value, tuple) else value
 
 
-def _items(file: BusFile) -> tuple[tuple[BusItem, str | tuple[str, ...]], ...]:
+def _items(file: RecordedBusFile) -> tuple[tuple[BusItem, str | tuple[str, ...]], ...]:
     return tuple((item, _frozen(getattr(file, item.value))) for item in BusItem)
 
 
@@ -215,7 +243,9 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
     if isinstance(cmd, RegisterBus):
         if state.registered:
             raise Rejected(f"bus {cmd.bus_id} is already registered", field="bus_id")
-        return [BusRegistered(bus_id=cmd.bus_id, campus_id=cmd.campus_id, file=cmd.file, registered_on=cmd.on)]
+        return [
+            BusRegistered(bus_id=cmd.bus_id, campus_id=cmd.campus_id, file=cmd.file.recorded(), registered_on=cmd.on)
+        ]
     if not state.registered:
         raise Rejected("the bus was never registered")
     bus_id = rc.entity_id
@@ -239,7 +269,7 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
                 check_id=cmd.check_id,
                 checked_on=cmd.on,
                 checked_by=rc.actor,
-                results=list(cmd.results),
+                results=[r.recorded() for r in cmd.results],
             )
         ]
     known = dict(state.violations)

@@ -18,7 +18,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Name, Ref, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -46,8 +47,8 @@ class PlanDrill(Command):
     kind: DrillKind = Field(examples=["fire"])
     title: Name = Field(examples=["119消防疏散演练"])
     planned_on: date = Field(description="The day the drill is planned for (in a term)", examples=["2020-12-09"])
-    plan_ref: str = Field(
-        min_length=1, max_length=500, description="The plan document (方案)", examples=["drills/2020-11/fire-plan.pdf"]
+    plan_ref: Ref = Field(
+        min_length=1, description="The plan document (方案)", examples=["drills/2020-11/fire-plan.pdf"]
     )
     at: ActAtOrNow = None
 
@@ -65,7 +66,7 @@ class ConductDrill(Command):
     on: ActOn
     participants: int = Field(ge=1, le=100_000, examples=[1260])
     evacuation_seconds: int | None = Field(default=None, ge=1, le=86_400, examples=[185])
-    record_ref: str = Field(default="", max_length=500, examples=["drills/2020-11/fire-record.pdf"])
+    record_ref: Ref = Field(default="", examples=["drills/2020-11/fire-record.pdf"])
 
 
 class SummariseDrill(Command):
@@ -78,7 +79,7 @@ class SummariseDrill(Command):
     )
 
     summary: Text = Field(min_length=1, examples=["全校3分05秒完成疏散, 二楼东侧楼梯口拥堵, 下次分批下楼"])
-    report_ref: str = Field(default="", max_length=500, examples=["https://mp.weixin.qq.com/s/fire-drill"])
+    report_ref: Ref = Field(default="", examples=["https://mp.weixin.qq.com/s/fire-drill"])
     at: ActAtOrNow = None
 
 

@@ -24,7 +24,8 @@ from enum import StrEnum
 from pydantic import Field, field_validator
 
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Name, Ref, ShortText, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -62,8 +63,8 @@ class PlanSession(Command):
     class_id: EntityId
     week_of: date = Field(description="The Friday of the session's week", examples=["2020-10-16"])
     theme: Name = Field(examples=["防溺水"])
-    lesson_prep_ref: str = Field(
-        min_length=1, max_length=500, description="The lesson prep (备课)", examples=["prep/g6-1/2020-10-16.docx"]
+    lesson_prep_ref: Ref = Field(
+        min_length=1, description="The lesson prep (备课)", examples=["prep/g6-1/2020-10-16.docx"]
     )
     teacher_id: EntityId | None = Field(
         default=None, description="The teacher who gives it (default: the caller)", examples=["huang"]
@@ -180,7 +181,7 @@ class HoldFlagCeremony(Command):
     campus_id: EntityId
     on: ActOn
     theme: Name = Field(examples=["珍爱生命 预防溺水"])
-    speaker: str = Field(default="", max_length=200, examples=["徐副校长"])
+    speaker: ShortText = Field(default="", examples=["徐副校长"])
 
 
 def ceremony_id(campus_id: str, held_on: date) -> str:

@@ -17,7 +17,8 @@ from enum import StrEnum
 from pydantic import Field
 
 from services.eventkit.acts import ActAt, ActAtOrNow, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Name, Ref, ShortText, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -51,7 +52,7 @@ class ReportHazard(Command):
     area: Name = Field(examples=["奥园校区 教学楼外墙"])
     description: Text = Field(min_length=1, examples=["外墙墙砖脱落"])
     severity: Severity = Field(examples=["high"])
-    photo_ref: str | None = Field(default=None, max_length=500, examples=["photos/2020-10-12/wall.jpg"])
+    photo_ref: Ref | None = Field(default=None, examples=["photos/2020-10-12/wall.jpg"])
     at: ActAt
 
 
@@ -73,7 +74,7 @@ class EscalateHazard(Command):
     )
 
     authority: Name = Field(examples=["新北区教育局 基建科"])
-    reference: str = Field(default="", max_length=200)
+    reference: ShortText = ""
     at: ActAtOrNow = None
 
 

@@ -17,7 +17,8 @@ from datetime import date, datetime
 from pydantic import Field
 
 from services.eventkit.acts import ActAtOrNow, ActOn, ActOnOrToday, not_before
-from services.eventkit.commands import Command, EntityId, Text, examples
+from services.eventkit.bounds import EntityId, Ref, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -40,7 +41,7 @@ class OpenHealthRecord(Command):
     model_config = examples({"student_id": "yao", "on": "2020-09-01", "form_ref": "forms/health/yao.pdf"})
     student_id: EntityId
     on: ActOn
-    form_ref: str = Field(default="", max_length=500, examples=["forms/health/yao.pdf"])
+    form_ref: Ref = Field(default="", examples=["forms/health/yao.pdf"])
 
 
 class ReviewHealthRecord(Command):

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from pydantic import Field
 
 from services.eventkit.acts import ActAt, ActOn, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Name, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.days import local_day
 from services.eventkit.decider import EPOCH, Decider, Resolved
 from services.eventkit.envelope import DomainEvent

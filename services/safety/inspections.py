@@ -19,7 +19,8 @@ from datetime import datetime
 from pydantic import Field, field_validator
 
 from services.eventkit.acts import ActAt, ActAtOrNow, not_before
-from services.eventkit.commands import Command, EntityId, Name, Text, examples
+from services.eventkit.bounds import EntityId, Many, Name, Text
+from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
@@ -58,8 +59,8 @@ class StartInspection(Command):
     inspection_id: EntityId
     campus_id: EntityId
     kind: InspectionKind
-    areas: list[Name] = Field(min_length=1, examples=[["教学楼", "操场", "食堂"]])
-    checklist: list[Name] = Field(min_length=1, examples=[["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]])
+    areas: Many[Name] = Field(min_length=1, examples=[["教学楼", "操场", "食堂"]])
+    checklist: Many[Name] = Field(min_length=1, examples=[["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]])
     at: ActAt
 
     @field_validator("checklist")

@@ -45,19 +45,23 @@ class CampusCommands(ServiceCommands):
             )
         return TenantPath(district_id=district_id, school_id=school_id)
 
-    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
-        """One of ``roles``, and the tenant in scope (403). A school's own things are kept by
-        whoever covers the school or one of its campuses: a logistics manager serves campuses."""
-        principal.require_role(*roles)
+    async def covers(self, principal: Principal, tenant: TenantPath) -> bool:
+        """The tenant in scope. A school's own things are kept by whoever covers the school or
+        one of its campuses: a logistics manager serves campuses."""
         if principal.covers(tenant):
-            return
-        if tenant.campus_id is None and tenant.school_id is not None:
+            return True
+        if tenant.campus_id is None and tenant.school_id is not None and principal.campuses:
             rows = await self.pool.fetch(
                 "SELECT campus_id FROM directory_campuses WHERE school_id = $1", tenant.school_id
             )
-            if any(row["campus_id"] in principal.campuses for row in rows):
-                return
-        principal.require_scope(tenant)
+            return any(row["campus_id"] in principal.campuses for row in rows)
+        return False
+
+    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
+        """One of ``roles``, and the tenant in scope (403)."""
+        principal.require_role(*roles)
+        if not await self.covers(principal, tenant):
+            principal.require_scope(tenant)
 
 
 async def campus_commands(request: Request) -> CampusCommands:

@@ -357,17 +357,14 @@ async def for_party(
     A parent is not scoped to a campus: being an issued party of the campaign is their scope.
     """
     principal = ctx.principal
-    if principal.subject == party_id:
-        if principal.covers(tenant):
-            return  # staff of the campus: the campaign says whether they were issued one
+    if not await safety.covers(principal, tenant):  # outside the scope, only an issued party sees it
         state: CampaignState
         state, _ = await safety.bus.load(AgreementCampaign, AgreementCampaign.stream_id(campaign_id))
-        if party_id not in state.issued:  # a campaign of another campus: as if there were none
+        if principal.subject not in state.issued:  # a campaign of another campus: as if there were none
             raise NotFound(f"agreement campaign {campaign_id} does not exist")
+    if principal.subject == party_id:
         return
-    if not await safety.covers(principal, tenant):
-        raise NotFound(f"agreement campaign {campaign_id} does not exist")
-    principal.require_role(*MANAGERS)
+    principal.require(tenant, *MANAGERS)
     if not on_paper:
         raise Forbidden("only the party signs their own agreement; a manager records a paper copy with on_paper")
 
@@ -432,6 +429,7 @@ async def record_of(safety: CampusCommands, student_id: str, principal: Principa
 async def review_health_record(
     student_id: str, cmd: ReviewHealthRecord, ctx: Context, safety: CampusCommandsDep
 ) -> CommandResult:
+    ctx.principal.require_role(*MEDICAL)  # before any record is read
     tenant, _ = await record_of(safety, student_id, ctx.principal)
     return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, MEDICAL)
 
@@ -444,8 +442,8 @@ async def review_health_record(
 async def record_special_condition(
     student_id: str, cmd: RecordSpecialCondition, ctx: Context, safety: CampusCommandsDep
 ) -> CommandResult:
+    ctx.principal.require_role(*MEDICAL)  # before any record is read
     tenant, class_id = await record_of(safety, student_id, ctx.principal)
-    ctx.principal.require(tenant, *MEDICAL)
     facts: dict[str, str] = {}
     if class_id is not None:
         facts = {CLASS_ID: class_id, TEACHERS: ",".join(await teachers_of_class(safety.pool, class_id))}

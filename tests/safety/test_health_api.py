@@ -199,10 +199,10 @@ async def test_a_teacher_not_of_the_class_cannot_acknowledge(world: SafetyWorld)
     body = {"condition_id": condition_id}
     # a teacher of another campus: out of scope
     assert (await world.post("/health-records/yao/acknowledge", body, as_="teacher-g1")).status_code == 403
-    # a teacher of the campus, but not of the class: was not told
+    # a teacher of the campus, but not of the class: refused before the record is read
     world.tokens["teacher-main-other"] = token_for(world.safety.settings, "qian", Role.TEACHER, campuses=["main"])
     response = await world.post("/health-records/yao/acknowledge", body, as_="teacher-main-other")
-    assert (response.status_code, response.json()["error"]) == (409, "rejected")
+    assert (response.status_code, response.json()["error"]) == (403, "forbidden")
     # only the medical room files conditions
     other = {"condition_id": new_id("x"), "description": "哮喘", "care_instructions": "备好喷雾"}
     assert (await world.post("/health-records/yao/special-conditions", other, as_="teacher-g6")).status_code == 403
@@ -230,7 +230,11 @@ async def test_health_data_is_for_the_medical_room_and_the_class_teachers(world:
     )
     assert (await world.get("/health-records/yao", as_="admin-medical")).status_code == 200
     world.tokens["medical-other"] = token_for(world.safety.settings, "doc-2", Role.MEDICAL, districts=["wujin"])
-    assert (await world.get("/health-records/yao", as_="medical-other")).status_code == 403
+    # the medical room of another district: as if there were no record
+    other = await world.get("/health-records/yao", as_="medical-other")
+    nobody = await world.get("/health-records/nobody", as_="medical-other")
+    assert (other.status_code, nobody.status_code) == (404, 404)
+    assert other.json()["reason"] == nobody.json()["reason"].replace("nobody", "yao")
     page = (await world.get("/health-records", as_="medical-other")).json()
     assert page["items"] == []
     assert (await world.get("/health-records/nobody", as_="medical")).status_code == 404

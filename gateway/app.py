@@ -71,7 +71,7 @@ def create_gateway(
             yield
         finally:
             if stop_metrics is not None:
-                stop_metrics()
+                await stop_metrics()
             await state["hub"].stop()
             await state["clients"].aclose()
 

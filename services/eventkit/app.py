@@ -117,10 +117,9 @@ OPERATIONS = (Role.OPERATOR, Role.PLATFORM_ADMIN)
 """Who reads a service's operations endpoints (``/ops/*``, and ``/metrics`` on the main port)."""
 
 
-async def operator(request: Request) -> Principal:
+async def operator(principal: CurrentPrincipal) -> Principal:
     """The caller, if an operator (401 without a token, 403 with another role): every ``/ops/*``
     route of every service depends on it (``tests/test_operations.py`` checks that they all do)."""
-    principal = await current_principal(request)
     principal.require_role(*OPERATIONS)
     return principal
 
@@ -219,7 +218,7 @@ def create_app(
             yield
         finally:
             if stop_metrics is not None:
-                stop_metrics()
+                await stop_metrics()
             await runtime.close()
             log.info("service stopped")
 

@@ -4,8 +4,9 @@ port's ``/metrics`` for operators (a bearer token with the operator role)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
@@ -71,7 +72,7 @@ SERVICE_UP = Gauge(
 )
 
 
-def serve_metrics(settings: Settings, *, workers: bool = False) -> Callable[[], None] | None:
+def serve_metrics(settings: Settings, *, workers: bool = False) -> Callable[[], Awaitable[None]] | None:
     """Serves this process's metrics on their own port (see :meth:`Settings.metrics_listen_port`);
     returns what stops it, or None if none is served. With several API processes on one port, the
     first to bind serves its own; the others' are on the main port's ``/metrics`` (operators)."""
@@ -85,8 +86,11 @@ def serve_metrics(settings: Settings, *, workers: bool = False) -> Callable[[], 
         return None
     log.info("metrics served", extra={"host": settings.metrics_host, "port": port})
 
-    def stop() -> None:
-        server.shutdown()
+    def close() -> None:
+        server.shutdown()  # waits for the server thread's poll (half a second): off the event loop
         server.server_close()
+
+    async def stop() -> None:
+        await asyncio.to_thread(close)
 
     return stop

@@ -195,7 +195,7 @@ class ServiceRuntime:
         log.info("workers running", extra={"mode": mode.value})
         await self.stop_event.wait()
         if stop_metrics is not None:
-            stop_metrics()
+            await stop_metrics()
         await self.close()
 
 

@@ -859,7 +859,8 @@ async def test_health_and_readiness(seeded: Seeded) -> None:
 
 
 async def test_metrics_count_appended_events(seeded: Seeded) -> None:
-    response = await seeded.client.get("/metrics")
+    assert (await seeded.client.get("/metrics")).status_code == 401  # operators only
+    response = await seeded.client.get("/metrics", headers=seeded.platform)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert "houqin_events_appended_total" in response.text

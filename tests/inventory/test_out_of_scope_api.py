@@ -68,7 +68,9 @@ async def test_an_asset_of_another_campus_answers_as_one_that_does_not_exist(wor
     before = await world.events()
     await same_as_nothing(world, "GET", "/assets/{id}", aid)
     await same_as_nothing(world, "POST", "/assets/{id}/move", aid, {"to_room": "奥园 仓库"})
-    await same_as_nothing(world, "POST", "/assets/{id}/damage", aid, {"cause": "wear", "description": "屏幕坏了"})
+    await same_as_nothing(
+        world, "POST", "/assets/{id}/damage", aid, {"cause": "wear", "description": "屏幕坏了", "on": "2020-11-02"}
+    )
     # registering the same asset id on Aoyuan: the id is taken, nothing more is said
     elsewhere = await world.post("/assets", asset(aid, "aoyuan", tag=f"AY-{aid}"), as_="manager-aoyuan")
     assert (elsewhere.status_code, elsewhere.json()["reason"]) == (409, f"asset_id {aid} is taken: choose another")

@@ -32,8 +32,14 @@ class LoopHealth:
 
     @classmethod
     async def read(cls, url: str) -> LoopHealth:
+        """From the main port's ``/metrics``, which answers operators only: with a token of its own."""
+        from services.eventkit.auth import Principal, Role, mint_token
+        from services.eventkit.settings import Settings
+
+        operator = Principal(subject="bench-operator", roles=frozenset([Role.OPERATOR]))
+        headers = {"Authorization": f"Bearer {mint_token(Settings(), operator, ttl_s=60)}"}  # the development key
         try:
-            async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            async with httpx.AsyncClient(base_url=url, timeout=10, headers=headers) as client:
                 return cls.parse((await client.get("/metrics")).text)
         except httpx.HTTPError:
             return cls()

@@ -39,7 +39,7 @@ def serve(
     if processes > 1:  # uvicorn's supervisor starts each from the factory and replaces any that dies
         uvicorn.run("gateway.app:served_gateway", factory=True, workers=processes, **listen)
     else:
-        uvicorn.run(create_gateway(settings, freeze_heap=True), **listen)
+        uvicorn.run(create_gateway(settings, freeze_heap=True, serve_metrics_port=True), **listen)
 
 
 if __name__ == "__main__":

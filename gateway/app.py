@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import orjson
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import HTTPConnection
@@ -23,10 +23,12 @@ from gateway.events import EventHub
 from gateway.memo import CampusMemo
 from gateway.schema import build_schema
 from gateway.settings import SERVICES, GatewaySettings
-from services.eventkit.app import CorrelationMiddleware, docs_urls
+from services.eventkit.app import OPERATIONS, CorrelationMiddleware, docs_urls
 from services.eventkit.auth import TokenVerifier
 from services.eventkit.body_limit import BodyLimit
+from services.eventkit.errors import HouqinError
 from services.eventkit.logs import configure_logging
+from services.eventkit.metrics import SERVICE_UP, serve_metrics
 from services.eventkit.runtime import freeze_startup_heap
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,11 @@ def create_gateway(
     transport: httpx.AsyncBaseTransport | None = None,
     live: bool = True,
     freeze_heap: bool = False,
+    serve_metrics_port: bool = False,
 ) -> FastAPI:
     """``transport`` lets tests route service calls in process; ``live`` starts the Kafka event hub;
-    ``freeze_heap`` (for a served process) freezes the heap once started."""
+    ``freeze_heap`` (for a served process) freezes the heap once started; ``serve_metrics_port``
+    (a served process too) serves its metrics on their own port."""
     settings = settings or GatewaySettings()
     settings.refuse_unsafe()
     configure_logging("gateway", settings.log_level, json_output=settings.log_json)
@@ -61,12 +65,15 @@ def create_gateway(
         state["hub"] = EventHub(settings)
         if live:
             state["hub"].start()
+        stop_metrics = serve_metrics(settings) if serve_metrics_port else None
         if freeze_heap:
             freeze_startup_heap()
         log.info("gateway started", extra={"port": settings.port})
         try:
             yield
         finally:
+            if stop_metrics is not None:
+                await stop_metrics()
             await state["hub"].stop()
             await state["clients"].aclose()
 
@@ -105,21 +112,38 @@ def create_gateway(
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:
-        clients: ServiceClients = state["clients"]
+        """Ready once started: the gateway answers what it can without every service (a query of a
+        service that is down is an error of that query alone), so one service down does not take
+        every gateway out of a load balancer. Each service's liveness is a detail (``ok`` or
+        ``unavailable``) and the gauge ``houqin_service_up``."""
+        clients: ServiceClients | None = state.get("clients")
+        if clients is None:
+            return JSONResponse({"status": "not ready"}, status_code=503)
 
         async def check(name: str) -> tuple[str, str]:
             try:
                 response = await clients.clients[name].get("/healthz", timeout=2)
-                return name, "ok" if response.status_code == 200 else f"answered {response.status_code}"
-            except httpx.HTTPError as exc:
-                return name, f"down: {type(exc).__name__}"
+                up = response.status_code == 200
+            except httpx.HTTPError:
+                up = False
+            SERVICE_UP.labels(name).set(1 if up else 0)
+            return name, "ok" if up else "unavailable"
 
         checks = dict(await asyncio.gather(*(check(s) for s in SERVICES)))
-        ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
+        return JSONResponse({"status": "ready", **checks})
 
     @app.get("/metrics")
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics, for operators (a bearer token with the operator role)."""
+        authorization = request.headers.get("authorization") or ""
+        if not authorization.lower().startswith("bearer "):
+            raise HTTPException(401, detail="missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            principal = await verifier.verify(authorization[7:].strip())
+        except HouqinError as exc:
+            raise HTTPException(401, detail=exc.reason, headers={"WWW-Authenticate": "Bearer"}) from None
+        if not principal.has_role(*OPERATIONS):
+            raise HTTPException(403, detail="operators only")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
@@ -127,4 +151,4 @@ def create_gateway(
 
 def served_gateway() -> FastAPI:
     """One of several gateway processes (``python -m gateway --processes N``)."""
-    return create_gateway(freeze_heap=True)
+    return create_gateway(freeze_heap=True, serve_metrics_port=True)

@@ -48,6 +48,15 @@ class GatewayContext(BaseContext):
             raise PermissionError(f"{self.principal.subject} needs one of the roles: {', '.join(roles)}")
         return self.principal
 
+    def bearer_token(self) -> str | None:
+        """The caller's bearer token: from the request's headers, or a websocket's connection_init payload."""
+        authorization = self.caller.authorization
+        if not authorization and isinstance(self.connection_params, dict):
+            authorization = self.connection_params.get("Authorization") or self.connection_params.get("authorization")
+        if isinstance(authorization, str) and authorization.lower().startswith("bearer "):
+            return authorization[7:].strip()
+        return None
+
     async def subscriber(self, *roles: Role) -> Principal:
         """For a websocket: the token from the headers, or from the connection_init payload."""
         if self.principal is None and isinstance(self.connection_params, dict):

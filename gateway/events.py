@@ -25,8 +25,6 @@ from services.eventkit.kafka import stop_quietly
 
 log = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
-# Student health data is for the medical room only, on the live stream too.
-HEALTH_EVENT_MARKERS = ("HealthRecord", "SpecialCondition")
 IDLE_CHECK_S = 0.2
 
 

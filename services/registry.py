@@ -51,6 +51,11 @@ class Service:
         definition: ServiceDefinition = _attribute(self.definition)
         return definition
 
+    def load_events(self) -> None:
+        """Imports the service's events module (``<package>.events``): its event types, with the
+        fields each withholds from all but their readers (``services.eventkit.redaction``)."""
+        importlib.import_module(f"{self.package}.events")
+
     def load_commands(self) -> CommandTable:
         """The service's command table (this imports its aggregates and command lookups, not
         its routes or projections): what the gateway makes mutations of."""

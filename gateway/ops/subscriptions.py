@@ -1,35 +1,108 @@
-"""Operations' root Subscription: events as they happen, for operators, within their scope."""
+"""Operations' root Subscription: events as they happen, for operators, within their scope.
+
+An event's sensitive fields (a student's health, an injury's details: declared by its
+service beside the event) are withheld from an operator who may not read them
+(:func:`services.eventkit.redaction.redact`).
+
+A subscription lasts as long as its token: it ends when the token expires, with the error
+``token expired`` (extensions ``code: UNAUTHENTICATED``), and it checks the token and the
+role again every ``RECHECK_S`` seconds, ending with the same kind of error when they no
+longer hold. The client subscribes again with a fresh token.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import cast
+import asyncio
+import time
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import suppress
+from typing import Any, TypeVar, cast
 
+import jwt
 import strawberry
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.context import GatewayContext
-from gateway.events import HEALTH_EVENT_MARKERS, EventHub
+from gateway.events import EventHub
 from gateway.ops.queries import OPERATORS
 from gateway.ops.types import LiveEvent
 from services.eventkit.auth import Principal, Role
 from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import Unauthenticated
+from services.eventkit.redaction import redact_data
 
 Ctx = Info[GatewayContext, None]
+T = TypeVar("T")
+RECHECK_S = 30.0  # how often a live subscription checks its token and role again
 
 
 def _id(value: str | None) -> strawberry.ID | None:
     return strawberry.ID(value) if value is not None else None
 
 
-def may_see(
-    principal: Principal, campus_id: str | None, school_id: str | None, district_id: str | None, event_type: str
-) -> bool:
-    tenant = TenantPath(district_id=district_id, school_id=school_id, campus_id=campus_id)
-    if any(marker in event_type for marker in HEALTH_EVENT_MARKERS) and not principal.holds(tenant, Role.MEDICAL):
-        return False
-    return principal.covers(tenant)
+def may_see(principal: Principal, campus_id: str | None, school_id: str | None, district_id: str | None) -> bool:
+    return principal.covers(TenantPath(district_id=district_id, school_id=school_id, campus_id=campus_id))
+
+
+def ended(reason: str) -> GraphQLError:
+    return GraphQLError(reason, extensions={"code": "UNAUTHENTICATED"})
+
+
+def expiry_of(token: str | None) -> float:
+    """When a verified token expires (its ``exp``; a token that names none: now)."""
+    if token is None:
+        return 0.0
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return float(claims.get("exp", 0))
+
+
+async def while_authorised(
+    context: GatewayContext, roles: tuple[Role, ...], source: AsyncIterator[T], *, recheck_s: float = RECHECK_S
+) -> AsyncGenerator[T, None]:
+    """The items of ``source`` until the caller's token expires (or, checked every ``recheck_s``,
+    is refused or no longer carries one of ``roles``): then a ``token expired`` error."""
+    token = context.bearer_token()
+    expires_at = expiry_of(token)
+    pending: asyncio.Future[T] | None = None
+    try:
+        while True:
+            remaining = expires_at - time.time()
+            if remaining <= 0:
+                raise ended("token expired")
+            if pending is None:
+                pending = asyncio.ensure_future(anext(source))
+            done, _ = await asyncio.wait({pending}, timeout=min(remaining, recheck_s))
+            if not done:
+                if expires_at - time.time() > 0:
+                    await _recheck(context, token, roles)
+                continue
+            finished, pending = pending, None
+            try:
+                item = finished.result()
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        if pending is not None:  # the source's step in flight ends before the source is closed
+            pending.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await pending
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _recheck(context: GatewayContext, token: str | None, roles: tuple[Role, ...]) -> None:
+    if token is None:
+        raise ended("token expired")
+    try:
+        principal = await context.verifier.verify(token)
+    except Unauthenticated:
+        raise ended("token expired") from None
+    if not principal.has_role(*roles):
+        raise ended(f"{principal.subject} no longer holds one of the roles: {', '.join(roles)}")
 
 
 @strawberry.type
@@ -44,14 +117,14 @@ class Subscription:
     ) -> AsyncGenerator[LiveEvent, None]:
         principal = await info.context.subscriber(*OPERATORS)
         hub: EventHub = info.context.hub
-        async for service, env in hub.subscribe():
+        async for service, env in while_authorised(info.context, OPERATORS, hub.subscribe()):
             if services and service not in services:
                 continue
             if types and env.type not in types:
                 continue
             if campus_id and env.campus_id != campus_id:
                 continue
-            if not may_see(principal, env.campus_id, env.school_id, env.district_id, env.type):
+            if not may_see(principal, env.campus_id, env.school_id, env.district_id):
                 continue
             yield LiveEvent(
                 service=service,
@@ -66,5 +139,5 @@ class Subscription:
                 campus_id=_id(env.campus_id),
                 actor=env.actor,
                 correlation_id=env.correlation_id,
-                data=cast(JSON, env.data),
+                data=cast(JSON, redact_data(env.type, env.data, principal)),
             )

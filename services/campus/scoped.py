@@ -45,20 +45,27 @@ class CampusCommands(ServiceCommands):
             )
         return TenantPath(district_id=district_id, school_id=school_id)
 
-    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
-        """One of ``roles``, and the tenant in scope (403). A school's own things are kept by
-        whoever covers the school or one of its campuses: a logistics manager serves campuses."""
-        principal.require_role(*roles)
-        if principal.holds(tenant, *roles):
-            return
+    async def covers(self, principal: Principal, tenant: TenantPath, *roles: Role) -> bool:
+        """The tenant in scope (with one of ``roles`` held there, when given). A school's own
+        things are kept by whoever covers the school or one of its campuses: a logistics
+        manager serves campuses."""
+        if principal.holds(tenant, *roles) if roles else principal.covers(tenant):
+            return True
         if tenant.campus_id is None and tenant.school_id is not None:
+            campuses = principal.nodes(*roles)[2] if roles else principal.campuses
+            if not campuses:
+                return False
             rows = await self.pool.fetch(
                 "SELECT campus_id FROM directory_campuses WHERE school_id = $1", tenant.school_id
             )
-            campuses = principal.nodes(*roles)[2]  # a campus of the school where one of the roles is held
-            if any(row["campus_id"] in campuses for row in rows):
-                return
-        principal.require(tenant, *roles)
+            return any(row["campus_id"] in campuses for row in rows)
+        return False
+
+    async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
+        """One of ``roles``, held over the tenant (403)."""
+        principal.require_role(*roles)
+        if not await self.covers(principal, tenant, *roles):
+            principal.require(tenant, *roles)
 
 
 async def campus_commands(request: Request) -> CampusCommands:

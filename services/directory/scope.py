@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from services.directory.campus import Campus, CampusState
 from services.directory.school_class import ClassState, SchoolClass
 from services.directory.student import Student, StudentState
+from services.eventkit.auth import Principal
 from services.eventkit.command_table import ServiceCommands
 from services.eventkit.decider import Decider
 from services.eventkit.envelope import TenantPath
@@ -39,13 +40,18 @@ class DirectoryCommands(ServiceCommands):
         campus: CampusState = await self.existing(Campus, school_class.campus_id, "campus")
         return TenantPath(district_id=campus.district_id, school_id=campus.school_id, campus_id=school_class.campus_id)
 
-    async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath:
-        """Where an existing entity lives, or a 404: a student where their class is now (a
-        student moves), anything else where its first event put it."""
+    async def tenant_of(
+        self, decider: Decider[Any, Any, Any], entity_id: str, what: str, *, principal: Principal | None = None
+    ) -> TenantPath:
+        """Where an existing entity lives, or a 404 (also outside ``principal``'s scope, if given): a
+        student where their class is now (a student moves), anything else where its first event put it."""
         if decider is Student:
             student: StudentState = await self.existing(Student, entity_id, what)
-            return await self.class_tenant(student.class_id)
-        return await super().tenant_of(decider, entity_id, what)
+            tenant = await self.class_tenant(student.class_id)
+            if principal is not None and not await self.covers(principal, tenant):
+                missing(what, entity_id, None)
+            return tenant
+        return await super().tenant_of(decider, entity_id, what, principal=principal)
 
 
 def missing(what: str, entity_id: str, field: str | None) -> None:

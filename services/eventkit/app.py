@@ -31,6 +31,7 @@ from services.eventkit.commands import CommandContext
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.lane import CommandLane
 from services.eventkit.logs import configure_logging, correlation_id
+from services.eventkit.metrics import serve_metrics
 from services.eventkit.routes import MAX_HEADER_LENGTH
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime, freeze_startup_heap
 from services.eventkit.settings import Settings
@@ -178,7 +179,21 @@ async def _runtime(request: Request) -> ServiceRuntime:
 Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 OPERATIONS = (Role.OPERATOR, Role.PLATFORM_ADMIN)
-"""Who reads a service's operations endpoints (its lag)."""
+"""Who reads a service's operations endpoints (``/ops/*``, and ``/metrics`` on the main port)."""
+
+
+async def operator(principal: CurrentPrincipal) -> Principal:
+    """The caller, if an operator (401 without a token, 403 with another role): every ``/ops/*``
+    route of every service depends on it (``tests/test_operations.py`` checks that they all do)."""
+    principal.require_role(*OPERATIONS)
+    return principal
+
+
+Operator = Annotated[Principal, Depends(operator)]
+OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No valid bearer token"},
+    403: {"description": "Not an operator"},
+}
 Context = Annotated[CommandContext, Depends(command_context)]
 
 
@@ -243,9 +258,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def create_app(
-    definition: ServiceDefinition, settings: Settings | None = None, *, mode: Mode = Mode.ALL, freeze_heap: bool = False
+    definition: ServiceDefinition,
+    settings: Settings | None = None,
+    *,
+    mode: Mode = Mode.ALL,
+    freeze_heap: bool = False,
+    serve_metrics_port: bool = False,
 ) -> FastAPI:
-    """The service's app; ``freeze_heap`` (for a served process) freezes the heap once started."""
+    """The service's app; ``freeze_heap`` (for a served process) freezes the heap once started,
+    ``serve_metrics_port`` (a served process too) serves its metrics on their own port."""
     settings = settings or Settings(service=definition.name)
     settings.refuse_unsafe()
     configure_logging(definition.name, settings.log_level, json_output=settings.log_json)
@@ -255,12 +276,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.open()
         runtime.start_workers(mode)
+        stop_metrics = serve_metrics(settings) if serve_metrics_port else None
         if freeze_heap:
             freeze_startup_heap()
         log.info("service started", extra={"mode": mode.value, "port": settings.port})
         try:
             yield
         finally:
+            if stop_metrics is not None:
+                await stop_metrics()
             await runtime.close()
             log.info("service stopped")
 
@@ -284,24 +308,27 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": definition.name}
 
-    @app.get("/readyz", tags=["operations"], summary="The database and Kafka answer")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Ready when the database answers (Kafka is a detail: commands wait in the outbox)",
+    )
     async def readyz() -> JSONResponse:
         checks = await runtime.readiness()
-        ok = all(v == "ok" for v in checks.values())
+        ok = checks["database"] == "ok"
         return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
-    async def metrics() -> Response:
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (operators)", responses=OPERATOR_ONLY)
+    async def metrics(_: Operator) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get(
         "/ops/lag",
         tags=["operations"],
         summary="Outbox, consumer and projection lag (operators)",
-        responses={401: {"description": "No valid bearer token"}, 403: {"description": "Not an operator"}},
+        responses=OPERATOR_ONLY,
     )
-    async def lag(principal: CurrentPrincipal) -> dict[str, Any]:
-        principal.require_role(*OPERATIONS)
+    async def lag(_: Operator) -> dict[str, Any]:
         outbox = await runtime.pool.fetchval("SELECT count(*) FROM outbox")
         rows = await runtime.pool.fetch(
             "SELECT name, events_applied, last_event_at, last_applied_at, rebuilt_at, "
@@ -341,4 +368,4 @@ def served_api() -> FastAPI:
     name = os.environ[SERVED_SERVICE]
     module = importlib.import_module(f"services.{name}.service")
     definition = next(v for v in vars(module).values() if isinstance(v, ServiceDefinition) and v.name == name)
-    return create_app(definition, mode=Mode.API, freeze_heap=True)
+    return create_app(definition, mode=Mode.API, freeze_heap=True, serve_metrics_port=True)

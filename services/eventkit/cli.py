@@ -66,7 +66,7 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
         if mode in (Mode.ALL, Mode.API) and processes > 1:
             serve_processes(definition, mode, processes, listen)
         elif mode in (Mode.ALL, Mode.API):
-            app = create_app(definition, settings, mode=mode, freeze_heap=True)
+            app = create_app(definition, settings, mode=mode, freeze_heap=True, serve_metrics_port=True)
             uvicorn.run(app, **listen)
         else:
             configure_logging(definition.name, settings.log_level, json_output=settings.log_json)

@@ -39,7 +39,7 @@ from services.eventkit.commands import Command, CommandBus, CommandContext, Comm
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import NotFound
+from services.eventkit.errors import NotFound, Rejected, taken
 from services.eventkit.routes import command_route
 
 Facts = dict[str, str]
@@ -53,15 +53,51 @@ class ServiceCommands:
     def __init__(self, bus: CommandBus) -> None:
         self.bus = bus
 
-    async def tenant_of(self, decider: Decider[Any, Any, Any], entity_id: str, what: str) -> TenantPath:
-        """Where an existing entity lives (its first event put it there), or a 404."""
+    async def tenant_of(
+        self, decider: Decider[Any, Any, Any], entity_id: str, what: str, *, principal: Principal | None = None
+    ) -> TenantPath:
+        """Where an existing entity lives (its first event put it there), or a 404; with
+        ``principal``, the same 404 if it lives outside their scope (see :mod:`services.eventkit.errors`)."""
+        tenant = await self.first_tenant(decider, entity_id)
+        if tenant is None or (principal is not None and not await self.covers(principal, tenant)):
+            raise NotFound(f"{what} {entity_id} does not exist")
+        return tenant
+
+    async def first_tenant(self, decider: Decider[Any, Any, Any], entity_id: str) -> TenantPath | None:
+        """Where the entity's first event put it, or None if it has none."""
         row = await self.bus.store.pool.fetchrow(
             "SELECT district_id, school_id, campus_id FROM events WHERE stream_id = $1 AND version = 1",
             decider.stream_id(entity_id),
         )
         if row is None:
-            raise NotFound(f"{what} {entity_id} does not exist")
+            return None
         return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+
+    async def covers(self, principal: Principal, tenant: TenantPath) -> bool:
+        """Whether ``tenant`` is in the principal's scope."""
+        return principal.covers(tenant)
+
+    async def taken_outside(self, principal: Principal, decider: Decider[Any, Any, Any], entity_id: str) -> bool:
+        """Whether ``entity_id`` names an entity outside the principal's scope (a new one's id taken there)."""
+        tenant = await self.first_tenant(decider, entity_id)
+        return tenant is not None and not await self.covers(principal, tenant)
+
+    async def starting(
+        self,
+        principal: Principal,
+        decider: Decider[Any, Any, Any],
+        entity_id: str,
+        field: str,
+        attempt: Awaitable[CommandResult],
+    ) -> CommandResult:
+        """The result of a command starting an entity; refused by the state of an entity the
+        principal may not see (its id taken on another campus), the refusal names nothing of it."""
+        try:
+            return await attempt
+        except Rejected:
+            if await self.taken_outside(principal, decider, entity_id):
+                raise taken(field, entity_id) from None
+            raise
 
     async def authorise(self, principal: Principal, tenant: TenantPath, roles: tuple[Role, ...]) -> None:
         """One of ``roles``, and the tenant in scope (403)."""
@@ -112,6 +148,7 @@ class CommandSpec:
     decider: Decider[Any, Any, Any] | None = None  # None: a custom endpoint
     roles: tuple[Role, ...] = ()
     entity_id: EntityId | None = None  # a new entity: its id, from the command
+    id_field: str = "id"  # a new entity: the body's field naming its id
     tenant: TenantOf | None = None  # a new entity: where it belongs
     what: str = ""  # an existing entity: its name in a 404
     check: Lookup | None = None  # before the role check: what the body names (422 wherever the caller may act)
@@ -194,6 +231,7 @@ class CommandTable:
             roles,
             name,
             entity_id=entity_id,
+            id_field=id if isinstance(id, str) else "id",
             tenant=where,
             check=check,
             lookup=lookup,
@@ -230,6 +268,7 @@ class CommandTable:
         name: str | None,
         *,
         entity_id: EntityId | None = None,
+        id_field: str = "id",
         tenant: TenantOf | None = None,
         what: str = "",
         check: Lookup | None,
@@ -246,6 +285,7 @@ class CommandTable:
             decider,
             tuple(roles),
             entity_id=entity_id,
+            id_field=id_field,
             tenant=tenant,
             what=what,
             check=check,
@@ -306,8 +346,12 @@ class CommandTable:
             assert spec.entity_id is not None and spec.tenant is not None
             entity_of, tenant_of = spec.entity_id, spec.tenant
 
+            id_field = spec.id_field
+
             async def handle(cmd: Any, ctx: CommandContext, scope: ServiceCommands, **_: str) -> CommandResult:
-                return await run(cmd, ctx, scope, entity_of(cmd), await tenant_of(scope, cmd))
+                entity_id = entity_of(cmd)
+                attempt = run(cmd, ctx, scope, entity_id, await tenant_of(scope, cmd))
+                return await scope.starting(ctx.principal, decider, entity_id, id_field, attempt)
 
         else:
             (param,) = spec.path_params
@@ -316,7 +360,8 @@ class CommandTable:
 
             async def handle(cmd: Any, ctx: CommandContext, scope: ServiceCommands, **path: str) -> CommandResult:
                 entity_id = path[param]
-                return await run(cmd, ctx, scope, entity_id, await scope.tenant_of(decider, entity_id, what))
+                tenant = await scope.tenant_of(decider, entity_id, what, principal=ctx.principal)
+                return await run(cmd, ctx, scope, entity_id, tenant)
 
         async def endpoint(cmd: Any, ctx: CommandContext, scope: Any, **path: str) -> CommandResult:
             return await handle(cmd, ctx, scope, **path)

@@ -59,6 +59,7 @@ from services.eventkit.metrics import (
     EVENTS_CONSUMED,
     EVENTS_SKIPPED,
 )
+from services.eventkit.redaction import redact_text, redact_wire
 from services.eventkit.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -469,6 +470,10 @@ class ConsumerRunner:
     ) -> None:
         assert self._dlq is not None
         consumer = self.label(handler)
+        # Health and injury details are withheld from the dead letter, its reason and the log (the
+        # event itself stays whole in its topic and its service's store: dlq_source says where).
+        reason = redact_text(reason, record.value)
+        payload = redact_wire(record.value)
         log.error("event dead-lettered", extra={"consumer": consumer, "reason": reason, "offset": record.offset})
         headers = [
             *list(record.headers or []),
@@ -478,7 +483,7 @@ class ConsumerRunner:
         ]
         # Delivered before the transaction (and then the offset) commits: never lost.
         await asyncio.wait_for(
-            self._dlq.send_and_wait(self.dlq_topic, record.value, key=record.key, headers=headers),
+            self._dlq.send_and_wait(self.dlq_topic, payload, key=record.key, headers=headers),
             self.settings.kafka_request_timeout_ms / 1000 + 5,
         )
         await conn.execute(
@@ -491,7 +496,7 @@ class ConsumerRunner:
             env.event_id if env else None,
             env.stream_id if env else None,
             reason,
-            record.value,
+            payload,
         )
         self.dead_lettered += 1
         DEAD_LETTERS.labels(consumer).inc()

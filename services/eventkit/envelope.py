@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.eventkit.errors import NewerSchemaVersion, UnknownEventType
+from services.eventkit.redaction import Sensitive, declare
 
 
 class DomainEvent(BaseModel):
@@ -27,6 +28,7 @@ class DomainEvent(BaseModel):
 
     event_type: ClassVar[str] = ""
     schema_version: ClassVar[int] = 1
+    sensitive: ClassVar[Sensitive | None] = None  # fields withheld from all but their readers (redaction.py)
 
 
 class Value(BaseModel):
@@ -104,6 +106,7 @@ class EventRegistry:
             model.event_type = name
             model.schema_version = version
             self._types[name] = model
+            declare(name, model.sensitive)
             return model
 
         return wrap

@@ -1,4 +1,20 @@
-"""Errors the kit and the domains raise; the app factory maps each to an HTTP status."""
+"""Errors the kit and the domains raise; the app factory maps each to an HTTP status.
+
+What a refusal may say (one rule for every service):
+
+- **Outside the caller's scope, an entity does not exist.** A read of one entity by its id
+  (``GET /hazards/{id}``, a record's history) and a command on an existing entity
+  (``POST /keys/{id}/return``) answer an entity of a campus, school or district the caller
+  does not cover exactly as they answer an id nothing has: the same 404, with the same body.
+  The scope is checked before the role, the state and the lookups, so no 403, 409 or 422
+  tells an outsider that the id is taken, by whom or where.
+- **A refusal names only what the caller may see.** A command starting an entity under an id
+  already taken outside the caller's scope (a key number used on another campus) is refused
+  with a 409 that says the id is taken and nothing else: no holder, no campus, no state.
+- A 403 is for what the caller named themselves or may see: a role they lack, a campus of
+  their own request's body, a health record of a student they may not read (refused before
+  any record is read, so the answer is the same whether one is on file or not).
+"""
 
 from __future__ import annotations
 
@@ -81,6 +97,11 @@ class Unauthenticated(HouqinError):
 class NotFound(HouqinError):
     status_code = 404
     code = "not_found"
+
+
+def taken(field: str, entity_id: str) -> Rejected:
+    """The refusal of a new entity whose id is taken outside the caller's scope: it names nothing else."""
+    return Rejected(f"{field} {entity_id} is taken: choose another", field=field)
 
 
 class Unavailable(HouqinError):

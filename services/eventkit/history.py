@@ -8,7 +8,8 @@ its correlation and causation ids, its payload (upcast to the current shape) and
 one-line summary.
 
 A stream is seen by whoever covers its tenant (where its first event put it): 404 for a
-stream that does not exist, 403 outside the caller's scope, 401 without a token. Each
+stream that does not exist or is outside the caller's scope (the same answer: see
+:mod:`services.eventkit.errors`), 401 without a token. Each
 service's :class:`HistoryPolicy` (its definition's ``history``) may refuse a stream or
 withhold its details (an injury from a teacher of another class): a withheld entry keeps
 its type, times, actor and ids, and its summary is the event's title alone, without payload.
@@ -27,7 +28,7 @@ from services.eventkit.auth import Principal
 from services.eventkit.days import local_day
 from services.eventkit.db import Connection
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath
-from services.eventkit.errors import Forbidden, HouqinError, NotFound
+from services.eventkit.errors import HouqinError, NotFound
 from services.eventkit.store import row_to_envelope
 
 MAX_PAGE = 500
@@ -187,12 +188,9 @@ async def _firsts(db: Connection, stream_ids: list[str]) -> dict[str, Envelope]:
 
 
 async def _shown(db: Connection, policy: HistoryPolicy, principal: Principal, first: Envelope | None) -> bool:
-    """Whether the caller sees the stream's details: 404 without it, 403 out of scope or refused."""
-    if first is None:
-        raise NotFound("no such record")
-    if not await policy.covers(db, principal, first.tenant):
-        where = first.campus_id or first.school_id or first.district_id or "?"
-        raise Forbidden(f"{principal.subject} has no scope over {where}")
+    """Whether the caller sees the stream's details: 404 without it or out of scope, 403 refused."""
+    if first is None or not await policy.covers(db, principal, first.tenant):
+        raise NotFound("no such record")  # outside the caller's scope, as if there were none
     return await policy.details(db, principal, first)
 
 

@@ -1,8 +1,20 @@
-"""Prometheus metrics every service exposes on ``/metrics``."""
+"""Prometheus metrics every service exposes: on a port of their own bound to loopback
+(``HOUQIN_METRICS_HOST``, ``HOUQIN_METRICS_PORT``) for a served process, and on the main
+port's ``/metrics`` for operators (a bearer token with the operator role)."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+if TYPE_CHECKING:
+    from services.eventkit.settings import Settings
+
+log = logging.getLogger(__name__)
 
 EVENTS_APPENDED = Counter("houqin_events_appended_total", "Events appended to the store", ["service"])
 EVENTS_PUBLISHED = Counter("houqin_events_published_total", "Events the relay saw acknowledged by Kafka", ["service"])
@@ -73,3 +85,31 @@ GC_PAUSE = Histogram(
     ["generation"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
 )
+KAFKA_UP = Gauge("houqin_kafka_up", "Whether Kafka answered the last readiness check (1) or not (0)", ["service"])
+SERVICE_UP = Gauge(
+    "houqin_service_up", "Whether a service answered the gateway's last readiness check (1) or not (0)", ["service"]
+)
+
+
+def serve_metrics(settings: Settings, *, workers: bool = False) -> Callable[[], Awaitable[None]] | None:
+    """Serves this process's metrics on their own port (see :meth:`Settings.metrics_listen_port`);
+    returns what stops it, or None if none is served. With several API processes on one port, the
+    first to bind serves its own; the others' are on the main port's ``/metrics`` (operators)."""
+    port = settings.metrics_listen_port(workers=workers)
+    if port is None:
+        return None
+    try:
+        server, _ = start_http_server(port, addr=settings.metrics_host)
+    except OSError as exc:
+        log.warning("metrics port not served", extra={"port": port, "error": repr(exc)})
+        return None
+    log.info("metrics served", extra={"host": settings.metrics_host, "port": port})
+
+    def close() -> None:
+        server.shutdown()  # waits for the server thread's poll (half a second): off the event loop
+        server.server_close()
+
+    async def stop() -> None:
+        await asyncio.to_thread(close)
+
+    return stop

@@ -42,7 +42,7 @@ def free_port() -> int:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The ``HOUQIN_*`` variables that give a service's process these settings (its database,
-    topic namespace, broker, token key, relay and pool sizes, log level)."""
+    topic namespace, broker, token key, relay and pool sizes, log level, metrics port)."""
     return {
         "HOUQIN_DATABASE_URL": settings.dsn,
         "HOUQIN_NAMESPACE": settings.namespace,
@@ -53,6 +53,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "HOUQIN_POOL_MAX_SIZE": str(settings.pool_max_size),
         "HOUQIN_POOL_MIN_SIZE": str(settings.pool_min_size),
         "HOUQIN_LOG_LEVEL": settings.log_level,
+        # no metrics port unless the settings name one: a port + 1000 could be another process's
+        # free port; the main port's /metrics answers an operator's token
+        "HOUQIN_METRICS_PORT": str(settings.metrics_port or 0),
     }
 
 

@@ -27,6 +27,7 @@ from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import EventRegistry
 from services.eventkit.history import HistoryPolicy
 from services.eventkit.loopwatch import LoopWatch, time_collections
+from services.eventkit.metrics import KAFKA_UP, serve_metrics
 from services.eventkit.projection import Projection, ensure_projection, projections_runner, rebuild
 from services.eventkit.relay import OutboxRelay
 from services.eventkit.settings import Settings
@@ -159,13 +160,15 @@ class ServiceRuntime:
             self._pool = None
 
     async def readiness(self) -> dict[str, str]:
-        """Whether the database and Kafka answer now."""
+        """Whether the database and Kafka answer now: ``ok`` or ``unavailable`` each (the cause is
+        logged, never answered). Kafka is also the ``houqin_kafka_up`` gauge."""
         checks: dict[str, str] = {}
         try:
             await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2)
             checks["database"] = "ok"
         except Exception as exc:
-            checks["database"] = f"down: {exc!r}"
+            log.warning("readiness: the database does not answer", extra={"error": repr(exc)})
+            checks["database"] = "unavailable"
         host, _, port = self.settings.kafka_bootstrap.split(",")[0].rpartition(":")
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), 2)
@@ -173,7 +176,9 @@ class ServiceRuntime:
             await writer.wait_closed()
             checks["kafka"] = "ok"
         except Exception as exc:
-            checks["kafka"] = f"down: {exc!r}"
+            log.warning("readiness: Kafka does not answer", extra={"error": repr(exc)})
+            checks["kafka"] = "unavailable"
+        KAFKA_UP.labels(self.settings.service).set(1 if checks["kafka"] == "ok" else 0)
         return checks
 
     async def run_until_stopped(self, mode: Mode) -> None:
@@ -186,9 +191,12 @@ class ServiceRuntime:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop_event.set)
         self.start_workers(mode)
+        stop_metrics = serve_metrics(self.settings, workers=True)
         freeze_startup_heap()
         log.info("workers running", extra={"mode": mode.value})
         await self.stop_event.wait()
+        if stop_metrics is not None:
+            await stop_metrics()
         await self.close()
 
 

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int | None = None
     port_offset: int = 0  # added to every service's default port (to run a second system beside one)
+    # Prometheus metrics of a served process, on a port of their own (on loopback unless told
+    # otherwise): the service's port + 1000 by default (+ 1100 for a process of workers only);
+    # 0 serves none. The main port's /metrics answers operators only.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
 
     jwt_secret: str = DEVELOPMENT_SECRET
     jwt_jwks_url: str | None = None
@@ -147,6 +152,14 @@ class Settings(BaseSettings):
     @property
     def port(self) -> int:
         return self.http_port or PORTS.get(self.service, 8080) + self.port_offset
+
+    def metrics_listen_port(self, *, workers: bool = False) -> int | None:
+        """The port of the metrics of a served process (None: none served)."""
+        if self.metrics_port == 0:
+            return None
+        if self.metrics_port is not None:
+            return self.metrics_port + (100 if workers else 0)
+        return self.port + (1100 if workers else 1000)
 
     @property
     def events_topic(self) -> str:

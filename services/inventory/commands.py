@@ -296,7 +296,7 @@ async def sign_acceptance(
     purchase_id: str, cmd: SignAcceptance, ctx: Context, inventory: CampusCommandsDep
 ) -> CommandResult:
     # Custom: the role that signs follows from the purchase's category, read from its state.
-    tenant = await inventory.tenant_of(Purchase, purchase_id, "purchase")
+    tenant = await inventory.tenant_of(Purchase, purchase_id, "purchase", principal=ctx.principal)
     state: PurchaseState
     state, _ = await inventory.bus.load(Purchase, Purchase.stream_id(purchase_id))
     role = Role.VICE_PRINCIPAL if state.category is PurchaseCategory.EVERYDAY else Role.ACCEPTANCE_MEMBER
@@ -354,7 +354,7 @@ COMMANDS.existing("keys", "/keys/{key_id}/return", "Take a key back", ReturnKey,
 @COMMANDS.custom("keys", "/keys/{key_id}/lost", "Report a key lost (a manager, or its holder)")
 async def report_key_lost(key_id: str, cmd: ReportKeyLost, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
     # Custom: its holder may report it too, which is read from the key's state.
-    tenant = await inventory.tenant_of(Key, key_id, "key")
+    tenant = await inventory.tenant_of(Key, key_id, "key", principal=ctx.principal)
     state: KeyState
     state, _ = await inventory.bus.load(Key, Key.stream_id(key_id))
     roles = STAFF if state.holder_id == ctx.principal.subject else MANAGERS
@@ -390,7 +390,7 @@ async def complete_repair(
     repair_id: str, cmd: CompleteRepair, ctx: Context, inventory: CampusCommandsDep
 ) -> CommandResult:
     # Custom: its assignee may record it done too, which is read from the repair's state.
-    tenant = await inventory.tenant_of(Repair, repair_id, "repair")
+    tenant = await inventory.tenant_of(Repair, repair_id, "repair", principal=ctx.principal)
     state: RepairState
     state, _ = await inventory.bus.load(Repair, Repair.stream_id(repair_id))
     roles = STAFF if state.assignee_id == ctx.principal.subject else MANAGERS
@@ -476,7 +476,8 @@ async def start_stocktake(cmd: StartStockTake, ctx: Context, inventory: CampusCo
         await wait_for(conn, f"houqin.inventory.stocktake.{cmd.campus_id}")
         open_one = await open_stocktake(conn, cmd.campus_id)
         facts = {"open_stocktake": open_one or ""}
-        return await inventory.run(StockTake, cmd.stocktake_id, cmd, ctx, tenant, MANAGERS, facts=facts, conn=conn)
+        attempt = inventory.run(StockTake, cmd.stocktake_id, cmd, ctx, tenant, MANAGERS, facts=facts, conn=conn)
+        return await inventory.starting(ctx.principal, StockTake, cmd.stocktake_id, "stocktake_id", attempt)
 
 
 async def counted_stock(inventory: CampusCommands, cmd: RecordCount, ctx: CommandContext, at: Target) -> Facts:
@@ -508,7 +509,7 @@ async def close_stocktake(
     stocktake_id: str, cmd: CloseStockTake, ctx: Context, inventory: CampusCommandsDep
 ) -> CommandResult:
     # Custom: the stock is adjusted to the counts and the stock-take closed in one transaction.
-    tenant = await inventory.tenant_of(StockTake, stocktake_id, "stock-take")
+    tenant = await inventory.tenant_of(StockTake, stocktake_id, "stock-take", principal=ctx.principal)
     ctx.principal.require(tenant, *MANAGERS)
     async with inventory.pool.acquire() as conn, conn.transaction():
         key = ctx.command_key(cmd, stocktake_id)
@@ -549,7 +550,8 @@ async def register_asset(cmd: RegisterAsset, ctx: Context, inventory: CampusComm
         await wait_for(conn, f"houqin.inventory.tag.{cmd.campus_id}.{cmd.tag}")
         taken_by = await tag_taken_by(conn, cmd.campus_id, cmd.tag, cmd.asset_id)
         facts = {"tag_taken_by": taken_by or ""}
-        return await inventory.run(Asset, cmd.asset_id, cmd, ctx, tenant, MANAGERS, facts=facts, conn=conn)
+        attempt = inventory.run(Asset, cmd.asset_id, cmd, ctx, tenant, MANAGERS, facts=facts, conn=conn)
+        return await inventory.starting(ctx.principal, Asset, cmd.asset_id, "asset_id", attempt)
 
 
 COMMANDS.existing(
@@ -564,7 +566,7 @@ COMMANDS.existing(
 )
 async def damage_asset(asset_id: str, cmd: DamageAsset, ctx: Context, inventory: CampusCommandsDep) -> CommandResult:
     # Custom: a person-caused damage raises its charge on another stream, in the same transaction.
-    tenant = await inventory.tenant_of(Asset, asset_id, "asset")
+    tenant = await inventory.tenant_of(Asset, asset_id, "asset", principal=ctx.principal)
     ctx.principal.require(tenant, *MANAGERS)
     if cmd.cause is DamageCause.PERSON and cmd.by_kind is not None and cmd.by_id is not None:
         await chargeable_party(inventory.pool, tenant, cmd.by_kind, cmd.by_id, "by_id")

@@ -26,7 +26,7 @@ from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.days import local_day
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import Forbidden, InvalidInput
+from services.eventkit.errors import Forbidden, InvalidInput, NotFound
 from services.safety.agreements import (
     AgreementCampaign,
     CampaignState,
@@ -54,6 +54,7 @@ from services.safety.common import (
     SESSION_STAFF,
     STAFF_ON_CAMPUS,
     TEACHERS_OF_CLASS,
+    require_health_reader,
     term_facts,
 )
 from services.safety.drills import ConductDrill, Drill, PlanDrill, SummariseDrill
@@ -149,7 +150,7 @@ COMMANDS.new(
 async def record_finding(
     inspection_id: str, cmd: RecordFinding, ctx: Context, safety: CampusCommandsDep
 ) -> CommandResult:
-    tenant = await safety.tenant_of(Inspection, inspection_id, "inspection")
+    tenant = await safety.tenant_of(Inspection, inspection_id, "inspection", principal=ctx.principal)
     hazard_id = cmd.hazard_id or f"hz-{uuid4().hex[:12]}"
     async with safety.pool.acquire() as conn, conn.transaction():
         result = await safety.run(
@@ -331,7 +332,7 @@ async def parties_on_campus(safety: CampusCommands, campus_id: str, kinds: set[P
 async def issue_agreements(
     campaign_id: str, cmd: IssueAgreements, ctx: Context, safety: CampusCommandsDep
 ) -> CommandResult:
-    tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign")
+    tenant = await safety.tenant_of(AgreementCampaign, campaign_id, "agreement campaign", principal=ctx.principal)
     ctx.principal.require(tenant, *MANAGERS)
     kinds = set(cmd.parties) if cmd.parties is not None else set(PartyKind)
     candidates = await parties_on_campus(safety, tenant.campus_id or "", kinds)
@@ -356,13 +357,12 @@ async def for_party(
     A parent is not scoped to a campus: being an issued party of the campaign is their scope.
     """
     principal = ctx.principal
-    if principal.subject == party_id:
-        if principal.covers(tenant):
-            return  # staff of the campus: the campaign says whether they were issued one
+    if not await safety.covers(principal, tenant):  # outside the scope, only an issued party sees it
         state: CampaignState
         state, _ = await safety.bus.load(AgreementCampaign, AgreementCampaign.stream_id(campaign_id))
-        if party_id not in state.issued:
-            raise Forbidden(f"{principal.subject} has no agreement in campaign {campaign_id}")
+        if principal.subject not in state.issued:  # a campaign of another campus: as if there were none
+            raise NotFound(f"agreement campaign {campaign_id} does not exist")
+    if principal.subject == party_id:
         return
     principal.require(tenant, *MANAGERS)
     if not on_paper:
@@ -406,17 +406,21 @@ async def open_health_record(cmd: OpenHealthRecord, ctx: Context, safety: Campus
     return await safety.run(HealthRecord, cmd.student_id, cmd, ctx, tenant, MEDICAL, facts=facts)
 
 
-async def record_of(safety: CampusCommands, student_id: str) -> tuple[TenantPath, str | None]:
-    """Where a student's record belongs now (the student's current campus) and their class, or a 404."""
-    tenant = await safety.tenant_of(HealthRecord, student_id, "health record of student")
+async def record_of(safety: CampusCommands, student_id: str, principal: Principal) -> tuple[TenantPath, str | None]:
+    """Where a student's record belongs now (the student's current campus) and their class, or a 404
+    (also outside the principal's scope)."""
+    what = "health record of student"
+    tenant = await safety.tenant_of(HealthRecord, student_id, what)
     row = await safety.pool.fetchrow(
         "SELECT class_id, campus_id, school_id, district_id FROM directory_students WHERE student_id = $1",
         student_id,
     )
-    if row is None:
-        return tenant, None
-    now = TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
-    return now, row["class_id"]
+    now = tenant
+    if row is not None:
+        now = TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+    if not await safety.covers(principal, now):
+        raise NotFound(f"{what} {student_id} does not exist")
+    return now, None if row is None else row["class_id"]
 
 
 @COMMANDS.custom(
@@ -425,7 +429,8 @@ async def record_of(safety: CampusCommands, student_id: str) -> tuple[TenantPath
 async def review_health_record(
     student_id: str, cmd: ReviewHealthRecord, ctx: Context, safety: CampusCommandsDep
 ) -> CommandResult:
-    tenant, _ = await record_of(safety, student_id)
+    ctx.principal.require_role(*MEDICAL)  # before any record is read
+    tenant, _ = await record_of(safety, student_id, ctx.principal)
     return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, MEDICAL)
 
 
@@ -437,8 +442,8 @@ async def review_health_record(
 async def record_special_condition(
     student_id: str, cmd: RecordSpecialCondition, ctx: Context, safety: CampusCommandsDep
 ) -> CommandResult:
-    tenant, class_id = await record_of(safety, student_id)
-    ctx.principal.require(tenant, *MEDICAL)
+    ctx.principal.require_role(*MEDICAL)  # before any record is read
+    tenant, class_id = await record_of(safety, student_id, ctx.principal)
     facts: dict[str, str] = {}
     if class_id is not None:
         facts = {CLASS_ID: class_id, TEACHERS: ",".join(await teachers_of_class(safety.pool, class_id))}
@@ -453,7 +458,9 @@ async def record_special_condition(
 async def acknowledge_special_condition(
     student_id: str, cmd: AcknowledgeSpecialCondition, ctx: Context, safety: CampusCommandsDep
 ) -> CommandResult:
-    tenant, _ = await record_of(safety, student_id)
+    ctx.principal.require_role(*TEACHERS_OF_CLASS)
+    await require_health_reader(safety.pool, ctx.principal, student_id)  # before the record is read
+    tenant, _ = await record_of(safety, student_id, ctx.principal)
     return await safety.run(HealthRecord, student_id, cmd, ctx, tenant, TEACHERS_OF_CLASS)
 
 

@@ -6,10 +6,14 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+import asyncpg
+
 from services.eventkit.acts import OutOfOrder, within
 from services.eventkit.auth import Principal, Role
 from services.eventkit.days import local_day
 from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import Forbidden
+from services.safety.events import INJURY
 
 MANAGERS = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN)
 DIRECTORS = (Role.LOGISTICS_MANAGER, Role.VICE_PRINCIPAL)  # 主任: they sign fire inspections off
@@ -68,7 +72,7 @@ def in_term(act: date | datetime, facts: Mapping[str, str], *, field: str) -> No
 # measures): the campus's safety managers, the vice principals, the medical room, the
 # teachers of the injured student's class and whoever reported it. Others see that it
 # happened, where and when, and its progress.
-INJURY_READERS = (*MANAGERS, Role.VICE_PRINCIPAL, Role.MEDICAL, Role.PLATFORM_ADMIN)
+INJURY_READERS = INJURY  # declared beside the events, which withhold the same details elsewhere
 INJURY_DETAILS = ("injury", "first_aid", "cause", "measures", "notified_how")
 
 
@@ -92,3 +96,29 @@ def withhold_injury(row: dict[str, Any], principal: Principal) -> dict[str, Any]
     hidden = {name: None for name in INJURY_DETAILS if name in row}
     notes: dict[str, list[Any]] = {"follow_up_notes": []} if "follow_up_notes" in row else {}
     return row | hidden | notes | {"details_withheld": True}
+
+
+# Who reads health records (special conditions): the medical room (in its scope) and the
+# teachers of the student's class, nobody else.
+HEALTH_READERS = (Role.MEDICAL, *TEACHERS_OF_CLASS)
+
+
+def health_refusal(principal: Principal) -> Forbidden:
+    """The one refusal of a health record: it says nothing of whether one is on file."""
+    return Forbidden(
+        f"{principal.subject} may not read this student's health record: "
+        "the medical room and the teachers of the student's class only"
+    )
+
+
+async def require_health_reader(pool: asyncpg.Pool, principal: Principal, student_id: str) -> None:
+    """Refuses (403) a caller who may not read ``student_id``'s health record, before any health
+    record is read: only the directory's mirror is (where the student is now), so a teacher of
+    another class gets the same answer whether a condition is on file or not."""
+    if principal.has_role(Role.MEDICAL):
+        return
+    if principal.has_role(*TEACHERS_OF_CLASS) and principal.classes:
+        class_id = await pool.fetchval("SELECT class_id FROM directory_students WHERE student_id = $1", student_id)
+        if class_id in principal.classes:
+            return
+    raise health_refusal(principal)

@@ -12,7 +12,9 @@ from typing import Any
 
 from pydantic import Field
 
+from services.eventkit.auth import Role
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, Value
+from services.eventkit.redaction import Sensitive
 
 SAFETY_EVENTS = EventRegistry()
 event = SAFETY_EVENTS.register
@@ -25,6 +27,14 @@ def _acted_when_recorded(name: str, field: str) -> None:
     @SAFETY_EVENTS.upcaster_with_envelope(name, from_version=1)
     def v1(data: dict[str, Any], envelope: Envelope) -> dict[str, Any]:
         return data | {field: envelope.occurred_at.isoformat()}
+
+
+# Who reads what the events below withhold from everyone else wherever an event is shown or
+# kept outside the service's own reads (the live event stream, dead letters, error logs):
+# a student's health, the medical room; an injury's details, the campus's safety managers,
+# the vice principals and the medical room (services/safety/common.py: INJURY_READERS).
+HEALTH = (Role.MEDICAL,)
+INJURY = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN, Role.VICE_PRINCIPAL, Role.MEDICAL, Role.PLATFORM_ADMIN)
 
 
 # -- vocabularies ------------------------------------------------------------------------
@@ -144,6 +154,8 @@ class AgreementRefused(DomainEvent):
 
 @event("safety.HealthRecordOpened")
 class HealthRecordOpened(DomainEvent):
+    sensitive = Sensitive(("form_ref",), readers=HEALTH)
+
     student_id: str
     class_id: str
     admission: str  # new | transfer
@@ -153,6 +165,8 @@ class HealthRecordOpened(DomainEvent):
 
 @event("safety.HealthRecordReviewed")
 class HealthRecordReviewed(DomainEvent):
+    sensitive = Sensitive(("notes",), readers=HEALTH)
+
     student_id: str
     reviewed_by: str
     reviewed_on: date
@@ -161,6 +175,8 @@ class HealthRecordReviewed(DomainEvent):
 
 @event("safety.SpecialConditionRecorded", version=2)
 class SpecialConditionRecorded(DomainEvent):
+    sensitive = Sensitive(("description", "care_instructions"), readers=HEALTH)
+
     student_id: str
     class_id: str
     condition_id: str
@@ -460,6 +476,8 @@ class SafetyCampaignSummarised(DomainEvent):
 
 @event("safety.InjuryReported")
 class InjuryReported(DomainEvent):
+    sensitive = Sensitive(("injury", "first_aid"), readers=INJURY)
+
     injury_id: str
     campus_id: str
     student_id: str
@@ -473,6 +491,8 @@ class InjuryReported(DomainEvent):
 
 @event("safety.InjuryParentNotified")
 class InjuryParentNotified(DomainEvent):
+    sensitive = Sensitive(("how",), readers=INJURY)
+
     injury_id: str
     notified_at: datetime
     how: str  # phone, in person, ...
@@ -481,6 +501,8 @@ class InjuryParentNotified(DomainEvent):
 
 @event("safety.InjuryFollowedUp")
 class InjuryFollowedUp(DomainEvent):
+    sensitive = Sensitive(("note",), readers=INJURY)
+
     injury_id: str
     on: date
     note: str
@@ -489,6 +511,8 @@ class InjuryFollowedUp(DomainEvent):
 
 @event("safety.InjuryClosed")
 class InjuryClosed(DomainEvent):
+    sensitive = Sensitive(("cause", "measures"), readers=INJURY)
+
     injury_id: str
     closed_on: date
     cause: str

@@ -458,15 +458,23 @@ async def test_a_district_admin_of_another_district_may_not_open_a_campus_here(s
         ),
     ],
 )
-async def test_a_reference_to_nothing_is_a_422_before_the_scope_and_a_good_one_out_of_scope_is_a_403(
+async def test_outside_the_scope_the_entity_does_not_exist_whatever_the_body_names(
     seeded: Seeded, path: str, nothing: dict[str, Any], something: dict[str, Any], field: str
 ) -> None:
-    """What the body names is checked before the caller's scope (a 422 wherever the caller may act)."""
+    """Another district's entity answers as one that does not exist (services/eventkit/errors.py),
+    before what the body names is checked; the district's own admin gets the body's 422."""
     other = token_for(seeded.settings, "admin-wujin", Role.DISTRICT_ADMIN, districts=["wujin"])
     before = await seeded.event_count()
-    assert_validation_error(await seeded.post(path, nothing, other), field)
-    response = await seeded.post(path, something, other)
-    assert response.status_code == 403, response.text
+    entity_id = path.split("/")[2]
+    missing = await seeded.post(path.replace(entity_id, "no-such-one"), something, other)
+    assert missing.status_code == 404, missing.text
+    for body in (nothing, something):
+        response = await seeded.post(path, body, other)
+        assert (response.status_code, response.json()) == (
+            404,
+            missing.json() | {"reason": missing.json()["reason"].replace("no-such-one", entity_id)},
+        )
+    assert_validation_error(await seeded.post(path, nothing, seeded.admin), field)
     assert await seeded.event_count() == before
 
 
@@ -859,7 +867,8 @@ async def test_health_and_readiness(seeded: Seeded) -> None:
 
 
 async def test_metrics_count_appended_events(seeded: Seeded) -> None:
-    response = await seeded.client.get("/metrics")
+    assert (await seeded.client.get("/metrics")).status_code == 401  # operators only
+    response = await seeded.client.get("/metrics", headers=seeded.platform)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert "houqin_events_appended_total" in response.text

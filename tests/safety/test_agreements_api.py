@@ -227,10 +227,16 @@ async def test_out_of_scope_is_forbidden(world: SafetyWorld) -> None:
     campaign_id = await launched_and_issued(world)
     before = await world.events()
     base = f"/agreement-campaigns/{campaign_id}"
-    assert (await world.post(f"{base}/issue", {} | IN_TERM, as_="manager-aoyuan")).status_code == 403
+    # another campus's campaign answers as one that does not exist (404, the same body)
+    nobody = new_id()
+    for path, body in (("issue", {}), ("sign", {"party_id": "huang", "on_paper": True})):
+        answers = []
+        for cid in (campaign_id, nobody):
+            response = await world.post(f"/agreement-campaigns/{cid}/{path}", body | IN_TERM, as_="manager-aoyuan")
+            answers.append((response.status_code, response.json()["reason"].replace(cid, "?")))
+        assert answers[0] == answers[1] == (404, "agreement campaign ? does not exist"), answers
     assert (await world.post(f"{base}/issue", {} | IN_TERM, as_="teacher-g6")).status_code == 403
     paper = {"party_id": "huang", "on_paper": True}
-    assert (await world.post(f"{base}/sign", paper | IN_TERM, as_="manager-aoyuan")).status_code == 403
     # a parent signs their own, not someone else's, not even "on paper"
     assert (await world.post(f"{base}/sign", {"party_id": "huang"} | IN_TERM, as_="parent-yao")).status_code == 403
     assert (await world.post(f"{base}/sign", paper | IN_TERM, as_="parent-yao")).status_code == 403
@@ -242,9 +248,16 @@ async def test_out_of_scope_is_forbidden(world: SafetyWorld) -> None:
     assert await world.events() == before
     # reading another campus's campaign
     await signing(world, campaign_id, issued=MAIN_PARTIES)
-    assert (await world.get(f"{base}/signing", as_="manager-aoyuan")).status_code == 403
-    assert (await world.get(f"{base}/unsigned", as_="manager-aoyuan")).status_code == 403
-    assert (await world.get(f"{base}/signing", as_="parent-yao")).status_code == 403
+    for path, who, status in (
+        ("signing", "manager-aoyuan", 404),
+        ("unsigned", "manager-aoyuan", 404),
+        ("signing", "parent-yao", 403),  # not staff: refused before the campaign is looked for
+    ):
+        answers = []
+        for cid in (campaign_id, nobody):  # as a campaign that does not exist
+            response = await world.get(f"/agreement-campaigns/{cid}/{path}", as_=who)
+            answers.append((response.status_code, response.json()["reason"].replace(cid, "?")))
+        assert answers[0] == answers[1] and answers[0][0] == status, (path, who, answers)
     listed = (await world.get("/agreement-campaigns", as_="manager-aoyuan")).json()["items"]
     assert campaign_id not in {c["campaign_id"] for c in listed}
     assert (await world.get("/agreement-campaigns/nope/signing")).status_code == 404
@@ -255,7 +268,7 @@ async def test_a_parent_of_another_campus_cannot_sign_there(world: SafetyWorld) 
     response = await world.post(
         f"/agreement-campaigns/{campaign_id}/sign", {"party_id": "yao-mum"} | IN_TERM, as_="parent-yao"
     )
-    assert response.status_code == 403, response.text
+    assert response.status_code == 404, response.text  # another campus's campaign: as if there were none
 
 
 async def test_the_inspection_status_shows_the_signing_rate(world: SafetyWorld) -> None:

@@ -194,17 +194,24 @@ async def test_out_of_scope_is_forbidden_and_appends_nothing(world: SafetyWorld)
     before = await world.events()
     for as_, path, body in [
         ("manager-aoyuan", "/buses", bus(uid("bus"))),
-        ("manager-aoyuan", f"/buses/{bid}/route-checks", check(uid("chk"))),
         ("teacher-g6", f"/buses/{bid}/route-checks", check(uid("chk"))),
-        (
-            "other-admin",
-            f"/buses/{bid}/violations",
-            {"violation_id": "v-1", "on": "2020-10-10", "description": "d"},
-        ),
         ("parent-yao", "/buses", bus(uid("bus"))),
     ]:
         response = await world.post(path, body, as_=as_)
         assert response.status_code == 403, (as_, path, response.text)
+    # another campus's: as if there were none (the same 404 as an id nothing has)
+    for entity in (bid, "nothing-here"):
+        for as_, path, body in [
+            ("manager-aoyuan", f"/buses/{entity}/route-checks", check(uid("chk"))),
+            (
+                "other-admin",
+                f"/buses/{entity}/violations",
+                {"violation_id": "v-1", "on": "2020-10-10", "description": "d"},
+            ),
+        ]:
+            response = await world.post(path, body, as_=as_)
+            assert response.status_code == 404, (as_, path, response.text)
+            assert response.json()["reason"].endswith(f"{entity} does not exist")
     assert await world.events() == before
     assert (await world.post("/buses/never-registered/route-checks", check(uid("chk")))).status_code == 404
 

@@ -138,12 +138,19 @@ async def test_out_of_scope_is_forbidden_and_appends_nothing(world: SafetyWorld)
     before = await world.events()
     for as_, path, body in [
         ("manager-aoyuan", "/drills", plan(uid("x"))),
-        ("manager-aoyuan", f"/drills/{drill_id}/conduct", conduct()),
         ("teacher-g6", f"/drills/{drill_id}/conduct", conduct()),
         ("parent-yao", "/drills", plan(uid("x"))),
     ]:
         response = await world.post(path, body, as_=as_)
         assert response.status_code == 403, (as_, path, response.text)
+    # another campus's: as if there were none (the same 404 as an id nothing has)
+    for entity in (drill_id, "nothing-here"):
+        for as_, path, body in [
+            ("manager-aoyuan", f"/drills/{entity}/conduct", conduct()),
+        ]:
+            response = await world.post(path, body, as_=as_)
+            assert response.status_code == 404, (as_, path, response.text)
+            assert response.json()["reason"].endswith(f"{entity} does not exist")
     assert await world.events() == before
     assert (await world.post("/drills/never-planned/conduct", conduct())).status_code == 404
     coverage = await world.get(

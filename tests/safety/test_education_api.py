@@ -109,13 +109,20 @@ async def test_who_may_plan_give_and_check_a_session(world: SafetyWorld) -> None
     for as_, path, body in [
         ("teacher-g1", "/safety-sessions", session(uid("s"))),  # another campus's teacher
         ("manager-aoyuan", "/safety-sessions", session(uid("s"))),
-        ("teacher-g1", f"/safety-sessions/{sid}/deliver", {"on": "2020-10-16"}),
         ("guard-main", f"/safety-sessions/{sid}/deliver", {"on": "2020-10-16"}),
         ("teacher2-g6", f"/safety-sessions/{sid}/check", {"result": "good"}),  # checks are for managers
         ("parent-yao", "/safety-sessions", session(uid("s"))),
     ]:
         response = await world.post(path, body, as_=as_)
         assert response.status_code == 403, (as_, path, response.text)
+    # another campus's: as if there were none (the same 404 as an id nothing has)
+    for entity in (sid, "nothing-here"):
+        for as_, path, body in [
+            ("teacher-g1", f"/safety-sessions/{entity}/deliver", {"on": "2020-10-16"}),
+        ]:
+            response = await world.post(path, body, as_=as_)
+            assert response.status_code == 404, (as_, path, response.text)
+            assert response.json()["reason"].endswith(f"{entity} does not exist")
     assert await world.events() == before
 
 

@@ -161,16 +161,24 @@ async def test_out_of_scope_is_forbidden_and_appends_nothing(world: SafetyWorld)
     before = await world.events()
     for as_, path, body in [
         ("manager-aoyuan", "/hazards", hazard(uid("x"), campus="main")),
-        ("manager-aoyuan", f"/hazards/{hid}/escalate", {"authority": "区教育局"}),
         ("guard-main", f"/hazards/{hid}/escalate", {"authority": "区教育局"}),  # a guard reports, not escalates
-        ("other-admin", f"/hazards/{hid}/escalate", {"authority": "区教育局"}),
         ("parent-yao", "/hazards", hazard(uid("x"))),
     ]:
         response = await world.post(path, body, as_=as_)
         assert response.status_code == 403, (as_, path, response.text)
+    # another campus's: as if there were none (the same 404 as an id nothing has)
+    for entity in (hid, "nothing-here"):
+        for as_, path, body in [
+            ("manager-aoyuan", f"/hazards/{entity}/escalate", {"authority": "区教育局"}),
+            ("other-admin", f"/hazards/{entity}/escalate", {"authority": "区教育局"}),
+        ]:
+            response = await world.post(path, body, as_=as_)
+            assert response.status_code == 404, (as_, path, response.text)
+            assert response.json()["reason"].endswith(f"{entity} does not exist")
     assert await world.events() == before
     hidden = await world.get(f"/hazards/{hid}", as_="manager-aoyuan")
-    assert hidden.status_code == 404
+    missing = await world.get("/hazards/nothing-here", as_="manager-aoyuan")
+    assert (hidden.status_code, hidden.text.replace(hid, "?")) == (404, missing.text.replace("nothing-here", "?"))
 
 
 async def test_an_unknown_hazard_is_not_found(world: SafetyWorld) -> None:

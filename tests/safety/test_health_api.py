@@ -199,10 +199,10 @@ async def test_a_teacher_not_of_the_class_cannot_acknowledge(world: SafetyWorld)
     body = {"condition_id": condition_id}
     # a teacher of another campus: out of scope
     assert (await world.post("/health-records/yao/acknowledge", body, as_="teacher-g1")).status_code == 403
-    # a teacher of the campus, but not of the class: was not told
+    # a teacher of the campus, but not of the class: refused before the record is read
     world.tokens["teacher-main-other"] = token_for(world.safety.settings, "qian", Role.TEACHER, campuses=["main"])
     response = await world.post("/health-records/yao/acknowledge", body, as_="teacher-main-other")
-    assert (response.status_code, response.json()["error"]) == (409, "rejected")
+    assert (response.status_code, response.json()["error"]) == (403, "forbidden")
     # only the medical room files conditions
     other = {"condition_id": new_id("x"), "description": "哮喘", "care_instructions": "备好喷雾"}
     assert (await world.post("/health-records/yao/special-conditions", other, as_="teacher-g6")).status_code == 403
@@ -230,7 +230,69 @@ async def test_health_data_is_for_the_medical_room_and_the_class_teachers(world:
     )
     assert (await world.get("/health-records/yao", as_="admin-medical")).status_code == 200
     world.tokens["medical-other"] = token_for(world.safety.settings, "doc-2", Role.MEDICAL, districts=["wujin"])
-    assert (await world.get("/health-records/yao", as_="medical-other")).status_code == 403
+    # the medical room of another district: as if there were no record
+    other = await world.get("/health-records/yao", as_="medical-other")
+    nobody = await world.get("/health-records/nobody", as_="medical-other")
+    assert (other.status_code, nobody.status_code) == (404, 404)
+    assert other.json()["reason"] == nobody.json()["reason"].replace("nobody", "yao")
     page = (await world.get("/health-records", as_="medical-other")).json()
     assert page["items"] == []
     assert (await world.get("/health-records/nobody", as_="medical")).status_code == 404
+
+
+class Recording:
+    """A pool that remembers every statement sent through it."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.statements: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pool, name)
+
+    def _recorded(self, name: str) -> Any:
+        async def call(sql: str, *args: Any, **kwargs: Any) -> Any:
+            self.statements.append(sql)
+            return await getattr(self.pool, name)(sql, *args, **kwargs)
+
+        return call
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in ("fetch", "fetchrow", "fetchval", "execute"):
+            return object.__getattribute__(self, "_recorded")(name)
+        return object.__getattribute__(self, name)
+
+
+async def test_a_teacher_of_another_class_is_refused_before_any_health_record_is_read(world: SafetyWorld) -> None:
+    await opened(world)
+    on_file = "yao"  # a record, with a special condition on file
+    assert (await record_condition(world, on_file, new_id("asthma"))).status_code == 200
+    without = await mirrored_student(world)  # a student of the same class with no record at all
+    world.tokens["teacher-g6-2"] = token_for(
+        world.safety.settings, "qian", Role.TEACHER, campuses=["main"], classes=["g6-2"]
+    )
+    from services.safety.projections.health_files import HEALTH_FILES
+
+    runtime = world.safety.runtime
+    real = runtime.pool
+    recording = runtime._pool = Recording(real)  # what the requests read through
+    before = await world.events()
+    try:
+        for who in ("teacher-g6-2", "teacher-g1"):
+            answers = []
+            for student_id in (on_file, without):
+                read = await world.get(f"/health-records/{student_id}", as_=who)
+                ack = await world.post(
+                    f"/health-records/{student_id}/acknowledge", {"condition_id": "asthma-1"}, as_=who
+                )
+                answers.append([(r.status_code, r.text.replace(student_id, "?")) for r in (read, ack)])
+            assert answers[0] == answers[1], (who, answers)
+            assert [status for status, _ in answers[0]] == [403, 403], (who, answers)
+            assert answers[0][0][1] == answers[0][1][1]  # the read and the command: one refusal
+    finally:
+        runtime._pool = real
+    read_health = [sql for sql in recording.statements if f"{HEALTH_FILES.schema}." in sql]
+    assert recording.statements and read_health == [], read_health
+    assert await world.events() == before
+    # the teachers of the class still read it
+    assert (await world.get(f"/health-records/{on_file}", as_="teacher-g6")).status_code == 200

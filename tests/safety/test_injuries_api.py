@@ -144,11 +144,15 @@ async def test_out_of_scope_is_forbidden_and_appends_nothing(world: SafetyWorld)
         ("manager-aoyuan", "/injuries", report(uid("x"), student="yao")),
         ("teacher-g1", "/injuries", report(uid("x"), student="lin")),
         ("guard-main", "/injuries", report(uid("x"), student="lin")),
-        ("manager-aoyuan", f"/injuries/{iid}/notify-parent", TOLD),
         ("teacher-g6", f"/injuries/{iid}/close", CLOSE),  # closing is for managers
     ]:
         response = await world.post(path, body, as_=as_)
         assert response.status_code == 403, (as_, path, response.text)
+    # another campus's injury answers as one that was never reported
+    told = [await world.post(f"/injuries/{i}/notify-parent", TOLD, as_="manager-aoyuan") for i in (iid, "nothing")]
+    assert [(r.status_code, r.text.replace(i, "?")) for r, i in zip(told, (iid, "nothing"), strict=True)] == [
+        (404, '{"error":"not_found","reason":"injury ? does not exist"}')
+    ] * 2
     assert await world.events() == before
     assert (
         await world.post("/injuries/never-reported/follow-ups", {"on": "2020-10-14", "note": "n"})

@@ -68,15 +68,13 @@ async def campaign_page(
 async def campaign(
     pool: asyncpg.Pool, principal: Principal, campaign_id: str, as_of: date | None = None
 ) -> dict[str, Any]:
-    """One campaign with its signing rate as of ``as_of``: a 404, then a 403 if it is out of the caller's scope."""
+    """One campaign with its signing rate as of ``as_of``, or a 404 (also out of the caller's scope)."""
     q = Query("", "campaign_id")
     q.select_from = _campaigns(q, as_of)
     row = await q.filter("campaign_id = {}", campaign_id).one(pool)
-    if row is None:
+    tenant = None if row is None else TenantPath(**{k: row[k] for k in ("district_id", "school_id", "campus_id")})
+    if row is None or tenant is None or not principal.covers(tenant):
         raise NotFound(f"agreement campaign {campaign_id} not found")
-    principal.require_scope(
-        TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
-    )
     return with_rate(row)
 
 

@@ -12,9 +12,9 @@ import asyncpg
 
 from services.eventkit.auth import Principal, Role
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import Forbidden, NotFound
+from services.eventkit.errors import NotFound
 from services.eventkit.queries import Query
-from services.safety.common import TEACHERS_OF_CLASS
+from services.safety.common import TEACHERS_OF_CLASS, health_refusal, require_health_reader
 from services.safety.projections.health_files import HEALTH_FILES
 
 H = HEALTH_FILES.schema
@@ -45,7 +45,7 @@ def reader(principal: Principal) -> Role:
         return Role.MEDICAL
     if principal.has_role(*TEACHERS_OF_CLASS):
         return Role.TEACHER
-    raise Forbidden(f"{principal.subject} may not read health records: the medical room and class teachers only")
+    raise health_refusal(principal)
 
 
 def _readable(q: Query, principal: Principal, teachers_rows: str, value: Any) -> Query:
@@ -72,18 +72,19 @@ def health_record_list(
 
 
 async def health_record(pool: asyncpg.Pool, principal: Principal, student_id: str) -> dict[str, Any]:
-    """One record with its special conditions: 403 for a caller who reads none, 404, then 403 out of scope
-    or (a teacher) not of the student's class."""
+    """One record with its special conditions. A caller who may not read the student's record (not
+    the medical room, not a teacher of the student's class now) is refused (403) before any health
+    record is read: the same answer whether one is on file or not. Then a 404, also out of scope."""
+    await require_health_reader(pool, principal, student_id)
     reader(principal)
     row = await Query(RECORDS, "student_id").filter("student_id = {}", student_id).one(pool)
-    if row is None:
+    tenant = None if row is None else TenantPath(**{k: row[k] for k in ("district_id", "school_id", "campus_id")})
+    if row is None or tenant is None or not principal.covers(tenant):
         raise NotFound(f"student {student_id} has no health record")
-    tenant = TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
-    principal.require_scope(tenant)
     if not principal.holds(tenant, Role.MEDICAL) and not (
         principal.holds(tenant, *TEACHERS_OF_CLASS) and row["class_id"] in principal.classes
-    ):
-        raise Forbidden(f"{principal.subject} does not teach the class of student {student_id}")
+    ):  # a role held on another campus only, or the mirror moved in between
+        raise health_refusal(principal)
     conditions = await pool.fetch(
         "SELECT c.condition_id, c.class_id, c.description, c.care_instructions, c.teachers_to_tell, c.pending, "
         "c.recorded_by, c.recorded_at, coalesce(array_agg(a.teacher_id ORDER BY a.teacher_id) "

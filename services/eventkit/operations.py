@@ -30,6 +30,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.eventkit.app import OPERATIONS, CurrentPrincipal, Runtime
+from services.eventkit.bounds import NO_NUL
 from services.eventkit.consumer import ConsumerRunner, EventHandler
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
@@ -40,7 +41,7 @@ from services.eventkit.runtime import ServiceRuntime
 from services.eventkit.settings import Settings
 from services.eventkit.store import OUTBOX_CHANNEL, row_to_envelope
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=NO_NUL)]
 
 
 async def _audit(conn: Connection, actor: str, action: str, target: str, reason: str, detail: dict[str, Any]) -> int:
@@ -279,10 +280,12 @@ class OperatorReason(BaseModel):
 
 
 class EventAct(BaseModel):
-    consumer: str = Field(max_length=300, description="The consumer, as dead letters name it, or the handler's name")
+    consumer: str = Field(
+        max_length=300, pattern=NO_NUL, description="The consumer, as dead letters name it, or the handler's name"
+    )
     event_id: UUID | None = None
     partition: int | None = Field(default=None, ge=0, le=100_000)
-    offset: int | None = Field(default=None, ge=0)
+    offset: int | None = Field(default=None, ge=0, le=2**63 - 1)  # a Kafka offset (bigint)
     reason: Reason = Field(description="Why (kept in the audit)")
 
 

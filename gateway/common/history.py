@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from gateway.common.enums import Role
 from gateway.common.pages import get
 from gateway.context import GatewayContext
 
@@ -35,7 +36,7 @@ HISTORY = "The record's history, oldest step first: when each step was done and 
 class Actor:
     id: strawberry.ID
     name: str | None
-    roles: list[str]
+    roles: list[Role]
 
 
 @strawberry.type(description="One step of a record's history")

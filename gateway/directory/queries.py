@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.common.campuses import CampusRef, campus_type
+from gateway.common.enums import Role
 from gateway.common.pages import Connection, one, page
 from gateway.context import GatewayContext
 from gateway.directory.loaders import classes_page
@@ -51,7 +52,7 @@ class DirectoryQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        role: str | None = None,
+        role: Role | None = None,
         first: int = 100,
         after: str | None = None,
     ) -> Connection[StaffMember] | None:

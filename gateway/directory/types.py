@@ -9,7 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.enums import Admission, Role
 from gateway.common.history import HISTORY, HistoryEntry, history_of
+from gateway.common.nodes import Node
 from gateway.common.pages import Connection, page
 from gateway.context import GatewayContext
 
@@ -68,7 +70,7 @@ class ClassTeacher:
 
 
 @strawberry.type
-class SchoolClass:
+class SchoolClass(Node):
     class_id: strawberry.ID
     campus_id: strawberry.ID
     school_id: strawberry.ID
@@ -94,7 +96,7 @@ class StaffMember:
     district_id: strawberry.ID
     school_id: strawberry.ID | None
     name: str
-    roles: list[str]
+    roles: list[Role]
     campus_ids: list[strawberry.ID]
     active: bool
 
@@ -110,7 +112,7 @@ class Student:
     campus_id: strawberry.ID
     school_id: strawberry.ID
     name: str
-    admission: str
+    admission: Admission
     enrolled_on: dt.date
     active: bool
 
@@ -127,7 +129,7 @@ class ParentChild:
 
 
 @strawberry.type(description="A parent of a school, linked to their children (the directory shows no phone numbers)")
-class Parent:
+class Parent(Node):
     parent_id: strawberry.ID
     district_id: strawberry.ID
     school_id: strawberry.ID

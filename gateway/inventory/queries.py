@@ -6,6 +6,14 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.common.campuses import with_campuses
+from gateway.common.enums import (
+    AssetStatus,
+    ChargeStatus,
+    PurchaseCategory,
+    PurchaseStatus,
+    RepairStatus,
+    StockTakeStatus,
+)
 from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
 from gateway.inventory.loaders import (
@@ -50,8 +58,8 @@ class InventoryQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        status: str | None = None,
-        category: str | None = None,
+        status: PurchaseStatus | None = None,
+        category: PurchaseCategory | None = None,
         first: int = 100,
         after: str | None = None,
     ) -> Connection[Purchase] | None:
@@ -84,7 +92,7 @@ class InventoryQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        state: str | None = None,
+        state: RepairStatus | None = None,
         hazard_id: strawberry.ID | None = None,
         first: int = 100,
         after: str | None = None,
@@ -136,7 +144,7 @@ class InventoryQuery:
         info: Ctx,
         campus_id: strawberry.ID | None = None,
         room: str | None = None,
-        status: str | None = None,
+        status: AssetStatus | None = None,
         first: int = 100,
         after: str | None = None,
     ) -> Connection[Asset] | None:
@@ -151,7 +159,7 @@ class InventoryQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        status: str | None = None,
+        status: ChargeStatus | None = None,
         against_id: strawberry.ID | None = None,
         asset_id: strawberry.ID | None = None,
         first: int = 100,
@@ -168,7 +176,7 @@ class InventoryQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        status: str | None = None,
+        status: StockTakeStatus | None = None,
         first: int = 100,
         after: str | None = None,
     ) -> Connection[StockTake] | None:

@@ -10,7 +10,20 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.enums import (
+    AssetStatus,
+    ChargeAgainst,
+    ChargeStatus,
+    KeyStatus,
+    PurchaseCategory,
+    PurchaseStatus,
+    RepairSource,
+    RepairStatus,
+    StockTakePeriod,
+    StockTakeStatus,
+)
 from gateway.common.history import HISTORY, HistoryEntry, history_of
+from gateway.common.nodes import Node
 from gateway.context import GatewayContext
 
 Ctx = Info[GatewayContext, None]
@@ -43,11 +56,11 @@ class StockLine:
 
 
 @strawberry.type
-class Purchase:
+class Purchase(Node):
     purchase_id: strawberry.ID
     campus_id: strawberry.ID
-    category: str
-    status: str
+    category: PurchaseCategory
+    status: PurchaseStatus
     reason: str
     requested_by: str
     requested_at: dt.datetime
@@ -74,20 +87,20 @@ class Purchase:
 @strawberry.type
 class PipelineStep:
     campus_id: strawberry.ID
-    status: str
+    status: PurchaseStatus
     purchases: int
     amount_fen: int | None
 
 
 @strawberry.type(description="A repair (维修): reported, assigned, done, verified")
-class Repair:
+class Repair(Node):
     repair_id: strawberry.ID
     campus_id: strawberry.ID
     place: str
     description: str
-    source: str
+    source: RepairSource
     hazard_id: strawberry.ID | None
-    state: str
+    state: RepairStatus
     reported_by: str
     reported_at: dt.datetime
     assignee_id: str | None
@@ -110,7 +123,7 @@ class Key:
     key_id: strawberry.ID
     campus_id: strawberry.ID
     door: str
-    state: str
+    state: KeyStatus
     holder_id: str | None
     issued_on: dt.date | None
     due_on: dt.date | None
@@ -124,7 +137,7 @@ class Key:
 
 
 @strawberry.type(description="An item of a school's catalogue (物品目录): what stock, purchases and charges name")
-class CatalogueItem:
+class CatalogueItem(Node):
     item_id: strawberry.ID
     school_id: strawberry.ID
     name: str
@@ -155,15 +168,15 @@ class AssetDamage:
 @strawberry.type(description="A compensation charge raised for an asset, in short (the whole: `compensation`)")
 class AssetCharge:
     charge_id: strawberry.ID
-    against: str
+    against: ChargeAgainst
     against_id: str
     amount_fen: int
-    status: str
+    status: ChargeStatus
     damage_event_id: str | None
 
 
 @strawberry.type(description="A room asset (固定资产): where it is, what it is worth, its damages and disposal")
-class Asset:
+class Asset(Node):
     asset_id: strawberry.ID
     campus_id: strawberry.ID
     tag: str
@@ -173,7 +186,7 @@ class Asset:
     value_fen: int
     acquired_on: dt.date
     registered_by: str
-    status: str
+    status: AssetStatus
     damaged: bool
     damages: int
     disposal_reason: str | None
@@ -193,10 +206,10 @@ class Asset:
 
 
 @strawberry.type(description="A compensation charge (照价赔偿) against a person or a class: charged, paid or waived")
-class CompensationCharge:
+class CompensationCharge(Node):
     charge_id: strawberry.ID
     campus_id: strawberry.ID
-    against: str
+    against: ChargeAgainst
     against_id: str
     item_id: strawberry.ID | None
     asset_id: strawberry.ID | None
@@ -206,7 +219,7 @@ class CompensationCharge:
     charged_by: str
     charged_at: dt.datetime
     damage_event_id: str | None
-    status: str
+    status: ChargeStatus
     paid_on: dt.date | None
     receipt_ref: str | None
     waived_on: dt.date | None
@@ -242,13 +255,13 @@ class StockVariance:
 
 
 @strawberry.type(description="A stock-take (盘库) on a campus: its counts, and the variances booked when it closed")
-class StockTake:
+class StockTake(Node):
     stocktake_id: strawberry.ID
     campus_id: strawberry.ID
-    period: str
+    period: StockTakePeriod
     started_on: dt.date
     started_by: str
-    status: str
+    status: StockTakeStatus
     closed_on: dt.date | None
     closed_by: str | None
     items: int | None

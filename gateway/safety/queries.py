@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.common.campuses import with_campuses
+from gateway.common.enums import DrillKind, HazardStatus, InjurySetting, InspectionKind, Severity
 from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
 from gateway.safety.loaders import inspection_status_page
@@ -45,8 +46,8 @@ class SafetyQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        status: str | None = None,
-        severity: str | None = None,
+        status: HazardStatus | None = None,
+        severity: Severity | None = None,
         open_only: bool = False,
         first: int = 100,
         after: str | None = None,
@@ -77,7 +78,7 @@ class SafetyQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        kind: str | None = None,
+        kind: InspectionKind | None = None,
         completed: bool | None = None,
         first: int = 100,
         after: str | None = None,
@@ -101,7 +102,7 @@ class SafetyQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        kind: str | None = None,
+        kind: DrillKind | None = None,
         month: dt.date | None = None,
         first: int = 100,
         after: str | None = None,
@@ -125,7 +126,7 @@ class SafetyQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        setting: str | None = None,
+        setting: InjurySetting | None = None,
         open: bool | None = None,
         first: int = 100,
         after: str | None = None,

@@ -10,7 +10,19 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.enums import (
+    Admission,
+    DrillKind,
+    DrillStatus,
+    HazardStatus,
+    InjurySetting,
+    InspectionKind,
+    SessionResult,
+    SessionStatus,
+    Severity,
+)
 from gateway.common.history import HISTORY, HistoryEntry, history_of
+from gateway.common.nodes import Node
 from gateway.context import GatewayContext
 
 Ctx = Info[GatewayContext, None]
@@ -69,13 +81,13 @@ class CampusSafety:
 
 
 @strawberry.type
-class Hazard:
+class Hazard(Node):
     hazard_id: strawberry.ID
     campus_id: strawberry.ID
     area: str
     description: str
-    severity: str
-    status: str
+    severity: Severity
+    status: HazardStatus
     photo_ref: str | None
     reported_by: str
     reported_at: dt.datetime
@@ -103,10 +115,10 @@ class Hazard:
 
 
 @strawberry.type
-class Inspection:
+class Inspection(Node):
     inspection_id: strawberry.ID
     campus_id: strawberry.ID
-    kind: str
+    kind: InspectionKind
     inspector_id: str
     started_at: dt.datetime
     areas: list[str]
@@ -127,17 +139,17 @@ class Inspection:
 
 
 @strawberry.type
-class Drill:
+class Drill(Node):
     drill_id: strawberry.ID
     campus_id: strawberry.ID
-    kind: str
+    kind: DrillKind
     title: str
     planned_on: dt.date
     conducted_on: dt.date | None
     participants: int | None
     evacuation_seconds: int | None
     summarised: bool
-    status: str
+    status: DrillStatus
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -154,7 +166,7 @@ class Incident:
     campus_id: strawberry.ID
     student_id: strawberry.ID
     class_id: strawberry.ID
-    setting: str
+    setting: InjurySetting
     occurred_at: dt.datetime
     injury: str | None = strawberry.field(description="Null for those who may not read the details")
     first_aid: str | None
@@ -224,7 +236,7 @@ class HealthRecord:
     student_name: str | None
     class_id: strawberry.ID
     campus_id: strawberry.ID
-    admission: str
+    admission: Admission
     opened_on: dt.date
     reviews: int | None
     reviewed_by: str | None
@@ -237,17 +249,17 @@ class HealthRecord:
 
 
 @strawberry.type(description="A Friday safety session of a class: planned, delivered, checked")
-class SafetySession:
+class SafetySession(Node):
     session_id: strawberry.ID
     class_id: strawberry.ID
     campus_id: strawberry.ID
     week_of: dt.date
     theme: str
     teacher_id: str
-    status: str
+    status: SessionStatus
     delivered_on: dt.date | None
     checked_by: str | None
-    result: str | None
+    result: SessionResult | None
 
     @strawberry.field(description=HISTORY)
     def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:

@@ -29,6 +29,7 @@ from gateway.ops.queries import OpsQuery
 from gateway.ops.subscriptions import Subscription
 from gateway.safety.queries import SafetyQuery
 from gateway.settings import GatewaySettings
+from gateway.validation import NamedArgumentErrors
 from services import registry
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
@@ -55,6 +56,7 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
         lambda: ParserCache(maxsize=512),  # API clients send the same few query texts again and again
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
         lambda: AddValidationRules(rules),
+        NamedArgumentErrors,
         lambda: ValidationCache(maxsize=512),
         cost_limiter(s.max_cost),
     ]

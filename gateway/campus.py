@@ -17,6 +17,6 @@ from gateway.inventory.campus import InventoryOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
-@strawberry.type
+@strawberry.type(description="A campus (校区) of a school: where stock, hazards, assets and staff are")
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, Node):
     pass

@@ -22,6 +22,7 @@ from strawberry.tools import merge_types
 from gateway.common.nodes import NodeQuery
 from gateway.directory.queries import DirectoryQuery
 from gateway.execution import PlainFieldExecution
+from gateway.glossary import describe
 from gateway.inventory.queries import InventoryQuery
 from gateway.limits import cost_limiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
@@ -62,7 +63,7 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -70,15 +71,16 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=PlainFieldExecution,
     )
+    describe(schema._schema)
+    return schema
 
 
 def sdl() -> str:
-    return (
-        strawberry.Schema(
-            query=Query, mutation=Mutation, subscription=Subscription, scalar_overrides=SCALAR_OVERRIDES
-        ).as_str()
-        + "\n"
+    schema = strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, scalar_overrides=SCALAR_OVERRIDES
     )
+    describe(schema._schema)
+    return schema.as_str() + "\n"
 
 
 if __name__ == "__main__":

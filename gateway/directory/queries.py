@@ -17,11 +17,11 @@ Ctx = Info[GatewayContext, None]
 
 @strawberry.type
 class DirectoryQuery:
-    @strawberry.field
+    @strawberry.field(description="The districts in the caller's scope")
     async def districts(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[District] | None:
         return await page(info.context, "directory", "/districts", District, "district_id", first, after)
 
-    @strawberry.field
+    @strawberry.field(description="The schools in the caller's scope")
     async def schools(
         self, info: Ctx, district_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[School] | None:
@@ -29,7 +29,7 @@ class DirectoryQuery:
             info.context, "directory", "/schools", School, "school_id", first, after, district_id=district_id
         )
 
-    @strawberry.field
+    @strawberry.field(description="The campuses in the caller's scope")
     async def campuses(
         self, info: Ctx, school_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[CampusRef] | None:
@@ -37,17 +37,17 @@ class DirectoryQuery:
             info.context, "directory", "/campuses", campus_type(info), "campus_id", first, after, school_id=school_id
         )
 
-    @strawberry.field
+    @strawberry.field(description="A campus (null: unknown or outside the caller's scope)")
     async def campus(self, info: Ctx, campus_id: strawberry.ID) -> CampusRef | None:
         return await one(info.context, "directory", f"/campuses/{campus_id}", campus_type(info))
 
-    @strawberry.field
+    @strawberry.field(description="The classes in the caller's scope (with their teachers and headcount)")
     async def classes(
         self, info: Ctx, campus_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[SchoolClass] | None:
         return await classes_page(info, campus_id, first, after)
 
-    @strawberry.field
+    @strawberry.field(description="The staff in the caller's scope, by campus and role")
     async def staff(
         self,
         info: Ctx,
@@ -60,7 +60,7 @@ class DirectoryQuery:
             info.context, "directory", "/staff", StaffMember, "staff_id", first, after, campus_id=campus_id, role=role
         )
 
-    @strawberry.field
+    @strawberry.field(description="Students in the caller's scope, or of the classes the caller teaches")
     async def students(
         self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[Student] | None:
@@ -82,6 +82,6 @@ class DirectoryQuery:
             school_id=school_id, student_id=student_id,
         )  # fmt: skip
 
-    @strawberry.field
+    @strawberry.field(description="A parent, with their children (null: unknown or outside the caller's scope)")
     async def parent(self, info: Ctx, parent_id: strawberry.ID) -> Parent | None:
         return await one(info.context, "directory", f"/parents/{parent_id}", Parent)

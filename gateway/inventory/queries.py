@@ -53,7 +53,7 @@ class InventoryQuery:
     ) -> Connection[StockLine] | None:
         return await stock_page(info.context, campus_id, below_reorder_point, first, after, as_of)
 
-    @strawberry.field
+    @strawberry.field(description="Purchases in the caller's scope (the procurement pipeline)")
     async def purchases(
         self,
         info: Ctx,
@@ -77,7 +77,7 @@ class InventoryQuery:
             then=with_campuses(info),
         )
 
-    @strawberry.field
+    @strawberry.field(description="A purchase (null: unknown or outside the caller's scope)")
     async def purchase(self, info: Ctx, purchase_id: strawberry.ID) -> Purchase | None:
         return await one(info.context, "inventory", f"/purchases/{purchase_id}", Purchase)
 
@@ -87,7 +87,7 @@ class InventoryQuery:
     ) -> list[PipelineStep] | None:
         return await pipeline_steps(info.context, campus_id)
 
-    @strawberry.field
+    @strawberry.field(description="Repairs in the caller's scope, with their turnaround once done")
     async def repairs(
         self,
         info: Ctx,
@@ -150,7 +150,9 @@ class InventoryQuery:
     ) -> Connection[Asset] | None:
         return await assets_page(info, campus_id, room, status, first, after)
 
-    @strawberry.field
+    @strawberry.field(
+        description="A room asset with its damages and charges (null: unknown or outside the caller's scope)"
+    )
     async def asset(self, info: Ctx, asset_id: strawberry.ID) -> Asset | None:
         return await one(info.context, "inventory", f"/assets/{asset_id}", Asset)
 
@@ -167,7 +169,7 @@ class InventoryQuery:
     ) -> Connection[CompensationCharge] | None:
         return await compensations_page(info, campus_id, status, against_id, asset_id, first, after)
 
-    @strawberry.field
+    @strawberry.field(description="A compensation charge (null: unknown or outside the caller's scope)")
     async def compensation(self, info: Ctx, charge_id: strawberry.ID) -> CompensationCharge | None:
         return await one(info.context, "inventory", f"/compensations/{charge_id}", CompensationCharge)
 
@@ -182,6 +184,6 @@ class InventoryQuery:
     ) -> Connection[StockTake] | None:
         return await stocktakes_page(info, campus_id, status, first, after)
 
-    @strawberry.field
+    @strawberry.field(description="A stock-take with its counts (null: unknown or outside the caller's scope)")
     async def stock_take(self, info: Ctx, stocktake_id: strawberry.ID) -> StockTake | None:
         return await one(info.context, "inventory", f"/stocktakes/{stocktake_id}", StockTake)

@@ -41,7 +41,7 @@ class SafetyQuery:
     ) -> Connection[CampusSafety] | None:
         return await inspection_status_page(info.context, school_id, month, first, after, as_of)
 
-    @strawberry.field
+    @strawberry.field(description="Hazards reported by the day asked, in the caller's scope, open or not then")
     async def hazards(
         self,
         info: Ctx,
@@ -69,11 +69,11 @@ class SafetyQuery:
             then=with_campuses(info),
         )
 
-    @strawberry.field
+    @strawberry.field(description="A hazard (null: unknown or outside the caller's scope)")
     async def hazard(self, info: Ctx, hazard_id: strawberry.ID, as_of: AsOf = None) -> Hazard | None:
         return await one(info.context, "safety", f"/hazards/{hazard_id}", Hazard, as_of=day(as_of))
 
-    @strawberry.field
+    @strawberry.field(description="Safety inspections in the caller's scope")
     async def inspections(
         self,
         info: Ctx,
@@ -97,7 +97,7 @@ class SafetyQuery:
             then=with_campuses(info),
         )
 
-    @strawberry.field
+    @strawberry.field(description="Emergency drills in the caller's scope")
     async def drills(
         self,
         info: Ctx,
@@ -145,7 +145,7 @@ class SafetyQuery:
             then=with_campuses(info),
         )
 
-    @strawberry.field
+    @strawberry.field(description="School buses in the caller's scope, with their compliance")
     async def buses(
         self,
         info: Ctx,
@@ -158,7 +158,7 @@ class SafetyQuery:
             info.context, "safety", "/buses", Bus, "bus_id", first, after, campus_id=campus_id, as_of=day(as_of)
         )
 
-    @strawberry.field
+    @strawberry.field(description="Responsibility agreement campaigns in the caller's scope, with their signing")
     async def agreement_campaigns(
         self,
         info: Ctx,
@@ -189,7 +189,7 @@ class SafetyQuery:
             info.context, "safety", "/health-records", HealthRecord, "student_id", first, after, class_id=class_id
         )
 
-    @strawberry.field
+    @strawberry.field(description="Friday safety sessions in the caller's scope (teachers: their classes')")
     async def safety_sessions(
         self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[SafetySession] | None:

@@ -277,7 +277,7 @@ async def test_a_compensation_charge_in_scope_with_its_campus_and_history(system
     shown = await eventually(paid)
     assert (shown["campusId"], shown["against"], shown["againstId"], shown["assetId"], shown["itemId"]) == (
         "main",
-        "person",
+        "PERSON",
         "lin",
         records.assets[0],
         None,
@@ -333,7 +333,7 @@ async def test_a_stock_take_in_scope_with_its_counts_variances_campus_and_histor
     shown = await eventually(closed)
     assert (shown["campusId"], shown["period"], shown["startedOn"], shown["startedBy"]) == (
         "main",
-        "monthly",
+        "MONTHLY",
         "2020-10-30",
         "zhou",
     )

@@ -125,7 +125,7 @@ class Repair(Node):
 
 
 @strawberry.type(description="A key (钥匙): who holds it, until when")
-class Key:
+class Key(Node):
     key_id: strawberry.ID
     campus_id: strawberry.ID
     door: str = strawberry.field(description="The door it opens")

@@ -175,7 +175,7 @@ class Drill(Node):
 
 
 @strawberry.type(description="A student injury (学生受伤事故) and how it was followed up")
-class Incident:
+class Incident(Node):
     injury_id: strawberry.ID
     campus_id: strawberry.ID
     student_id: strawberry.ID
@@ -215,7 +215,7 @@ class Incident:
 
 
 @strawberry.type(description="A school bus's file (一车一档): the six fixed items and its compliance")
-class Bus:
+class Bus(Node):
     bus_id: strawberry.ID
     campus_id: strawberry.ID
     vehicle: str = strawberry.field(description="The vehicle: plate and model")
@@ -257,7 +257,7 @@ class AgreementCampaign:
 
 
 @strawberry.type(description="A student's health record (一人一档): the medical room and the class's teachers only")
-class HealthRecord:
+class HealthRecord(Node):
     student_id: strawberry.ID
     student_name: str | None = strawberry.field(description="The student's name, from the directory")
     class_id: strawberry.ID

@@ -109,3 +109,19 @@ async def test_a_forged_global_id_is_a_graphql_error_and_nothing_is_fetched(syst
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert body["errors"][0]["path"] == ["node"]
     assert sum(system.transport.calls.values()) == before
+
+
+def test_every_node_type_is_one_node_can_fetch() -> None:
+    from graphql import GraphQLObjectType
+
+    from gateway.common.nodes import NODE_TYPES
+    from gateway.schema import build_schema
+
+    schema = build_schema()._schema
+    implementing = {
+        name
+        for name, t in schema.type_map.items()
+        if isinstance(t, GraphQLObjectType) and any(i.name == "Node" for i in t.interfaces)
+    }
+    assert implementing == set(NODE_TYPES)
+    assert {"Hazard", "Purchase", "CatalogueItem", "Asset", "CompensationCharge", "StockTake", "Campus"} <= implementing

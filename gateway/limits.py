@@ -10,10 +10,12 @@ query fetches nothing from any service.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
@@ -131,6 +133,37 @@ def _operations(document: Any, name: str | None) -> Iterator[OperationDefinition
             yield definition
 
 
+CACHED = 1024
+# (document, operation name, the whole numbers sent as variables) -> (the document, its costliest
+# operation, that cost). ParserCache hands the same document to every request of the same text, so
+# a client's page query is walked once per page size it sends, not once per request (~70 µs a walk).
+# The schema is not in the key: every schema a process builds has the same types.
+_COSTS: OrderedDict[tuple[int, str | None, tuple[tuple[str, int], ...]], tuple[Any, Any, int]] = OrderedDict()
+
+
+def document_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, sent: Mapping[str, Any] | None
+) -> tuple[OperationDefinitionNode | None, int]:
+    """The costliest operation the request may run with the variables sent, and its cost."""
+    numbers = tuple(sorted((k, v) for k, v in (sent or {}).items() if type(v) is int))
+    key = (id(document), operation_name, numbers)
+    kept = _COSTS.get(key)
+    if kept is not None and kept[0] is document:  # the entry keeps its document, so the id is still its own
+        _COSTS.move_to_end(key)
+        return kept[1], kept[2]
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    costliest: OperationDefinitionNode | None = None
+    highest = 0
+    for operation in _operations(document, operation_name):
+        cost = operation_cost(schema, operation, fragments, dict(numbers))
+        if costliest is None or cost > highest:
+            costliest, highest = operation, cost
+    _COSTS[key] = (document, costliest, highest)
+    if len(_COSTS) > CACHED:
+        _COSTS.popitem(last=False)
+    return costliest, highest
+
+
 def cost_limiter(max_cost: int) -> type[SchemaExtension]:
     """An extension refusing, before it runs, an operation that would fetch more than
     ``max_cost`` items with the variables sent: the answer is that error alone."""
@@ -140,12 +173,10 @@ def cost_limiter(max_cost: int) -> type[SchemaExtension]:
             context = self.execution_context
             document = context.graphql_document
             if document is not None and not context.result:
-                fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-                for operation in _operations(document, context.operation_name):
-                    cost = operation_cost(context.schema._schema, operation, fragments, context.variables)
-                    if cost > max_cost:
-                        context.result = ExecutionResult(data=None, errors=[cost_error(cost, max_cost, operation)])
-                        break
+                schema = context.schema._schema
+                operation, cost = document_cost(schema, document, context.operation_name, context.variables)
+                if cost > max_cost:
+                    context.result = ExecutionResult(data=None, errors=[cost_error(cost, max_cost, operation)])
             yield
 
     return CostLimiter

@@ -14,6 +14,7 @@ from gateway.common.enums import (
     AssetStatus,
     ChargeAgainst,
     ChargeStatus,
+    DamageCause,
     KeyStatus,
     PurchaseCategory,
     PurchaseStatus,
@@ -164,8 +165,8 @@ class CatalogueItem(Node):
 class AssetDamage:
     event_id: strawberry.ID = strawberry.field(description="The event that recorded the damage")
     room: str
-    cause: str = strawberry.field(description="Wear and tear, or a person")
-    by_kind: str | None = strawberry.field(description="Who caused it, if a person: a person or a class")
+    cause: DamageCause = strawberry.field(description="Wear and tear, or a person")
+    by_kind: ChargeAgainst | None = strawberry.field(description="Who caused it, if a person: a person or a class")
     by_id: str | None = strawberry.field(description="The person or class that caused it (a directory id)")
     description: str = strawberry.field(description="What was damaged and how")
     damaged_on: dt.date = strawberry.field(description="The day it was damaged")

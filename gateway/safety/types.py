@@ -30,7 +30,7 @@ Ctx = Info[GatewayContext, None]
 
 @strawberry.type(description="One kind of inspection on a campus: when it was last done, when it is due")
 class KindStatus:
-    kind: str = strawberry.field(description="The kind of inspection")
+    kind: InspectionKind = strawberry.field(description="The kind of inspection")
     every_days: int | None = strawberry.field(description="How often it is due, in days (null: not scheduled)")
     last_completed_at: dt.datetime | None = strawberry.field(description="When the last one was completed")
     next_due: dt.datetime | None = strawberry.field(description="When the next one is due")

@@ -214,8 +214,8 @@ async def test_an_asset_in_scope_with_its_damages_charges_campus_and_history(sys
     assert (shown["status"], shown["damaged"], shown["damages"], shown["disposedOn"]) == ("DAMAGED", True, 1, None)
     assert shown["damageRecords"] == [
         {
-            "cause": "person",
-            "byKind": "person",
+            "cause": "PERSON",
+            "byKind": "PERSON",
             "byId": "lin",
             "description": "镜头被篮球砸坏",
             "damagedOn": "2020-10-12",
@@ -236,7 +236,7 @@ async def test_an_asset_in_scope_with_its_damages_charges_campus_and_history(sys
       nodes {{ assetId damageRecords {{ cause }} }} pageInfo {{ hasNextPage }} }} }} }}"""
     nodes = await found(system, rooms, "campus.assets.nodes")
     assert sorted(n["assetId"] for n in nodes) == records.assets
-    assert all(n["damageRecords"] == [{"cause": "person"}] for n in nodes)  # a list shows what one asset does
+    assert all(n["damageRecords"] == [{"cause": "PERSON"}] for n in nodes)  # a list shows what one asset does
     paged = await system.gql(
         'query($room: String) { assets(campusId: "main", room: $room, first: 2) { nodes { assetId } '
         "pageInfo { hasNextPage endCursor } } }",

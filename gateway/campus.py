@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.inventory.campus import InventoryOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
-@strawberry.type
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus):
+@strawberry.type(description="A campus (校区) of a school: where stock, hazards, assets and staff are")
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, Node):
     pass

@@ -63,7 +63,7 @@ class InputTypes:
         self.made: dict[type[BaseModel], type] = {}
         self.names: set[str] = set()
 
-    def of(self, model: type[BaseModel], name: str | None = None) -> type:
+    def of(self, model: type[BaseModel], name: str | None = None, purpose: str | None = None) -> type:
         if model in self.made:
             return self.made[model]
         for field in model.model_fields.values():
@@ -73,7 +73,7 @@ class InputTypes:
         if type_name in self.names:
             type_name = f"{model.__module__.rsplit('.', 1)[-1].title()}{type_name}"
         self.names.add(type_name)
-        description = (model.__doc__ or "").strip() or None
+        description = (model.__doc__ or "").strip() or purpose
         # GraphQL inputs have no unions: a field that may be one thing or another is JSON
         overrides = {
             name: JSON if field.is_required() else JSON | None
@@ -161,7 +161,8 @@ def build_mutation_type(tables: Sequence[CommandTable]) -> type:
             name = _camel(route.name)
             if name in fields:
                 raise ValueError(f"two commands would be the mutation {name}: rename one endpoint")
-            fields[route.name] = _mutation(route, inputs.of(route.model, f"{route.model.__name__}Input"))
+            purpose = f"What the command needs: {route.summary[0].lower()}{route.summary[1:]}"
+            fields[route.name] = _mutation(route, inputs.of(route.model, f"{route.model.__name__}Input", purpose))
     namespace: dict[str, Any] = {"__annotations__": {}}
     namespace.update(fields)
     return strawberry.type(type("Mutation", (), namespace), description="Every command of every service")

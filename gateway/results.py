@@ -19,29 +19,31 @@ def camel(path: str) -> str:
 
 @strawberry.type(description="The command was accepted: its events are in the store.")
 class Accepted:
-    stream_id: str
-    version: int
-    events: list[str]
-    event_ids: list[strawberry.ID]
+    stream_id: str = strawberry.field(description="The stream (record) the events were appended to")
+    version: int = strawberry.field(
+        description="The record's version after the command: send it as expectedVersion next time"
+    )
+    events: list[str] = strawberry.field(description="The types of the events appended, in order")
+    event_ids: list[strawberry.ID] = strawberry.field(description="The ids of the events appended, in order")
     duplicate: bool = strawberry.field(description="A retry of a command id already handled: nothing new appended")
 
 
-@strawberry.type
+@strawberry.type(description="One field of a refused input, and why it was refused")
 class FieldError:
-    field: str
-    reason: str
+    field: str = strawberry.field(description="The field, as a path in the input (lines.0.itemId)")
+    reason: str = strawberry.field(description="Why the field was refused")
 
 
 @strawberry.type(description="Input that is not acceptable; each field and why.")
 class InvalidInput:
-    message: str
-    errors: list[FieldError]
+    message: str = strawberry.field(description="What was wrong, in short")
+    errors: list[FieldError] = strawberry.field(description="Each field refused, and why")
 
 
 @strawberry.type(description="The entity moved on since expectedVersion: read it again.")
 class VersionConflict:
-    message: str
-    field: str | None = None
+    message: str = strawberry.field(description="What changed")
+    field: str | None = strawberry.field(default=None, description="The field concerned, if one")
 
 
 @strawberry.type(
@@ -50,27 +52,29 @@ class VersionConflict:
     "is code in_the_future."
 )
 class Rejected:
-    message: str
-    field: str | None = None
-    code: str = "rejected"
+    message: str = strawberry.field(description="Why the rule refuses it")
+    field: str | None = strawberry.field(default=None, description="The field the rule is about, if one")
+    code: str = strawberry.field(
+        default="rejected", description="What kind of refusal (rejected, out_of_order, in_the_future...)"
+    )
     step: str | None = strawberry.field(default=None, description="The earlier step the act may not precede")
     step_time: str | None = strawberry.field(default=None, description="That step's time (ISO 8601 instant or day)")
 
 
 @strawberry.type(description="The caller's roles or scope do not cover this.")
 class Forbidden:
-    message: str
+    message: str = strawberry.field(description="What the caller would need")
 
 
-@strawberry.type
+@strawberry.type(description="The record the command names does not exist, or not in the caller's scope")
 class NotFound:
-    message: str
+    message: str = strawberry.field(description="What was not found")
 
 
 @strawberry.type(description="A service is down or slow: retry shortly.")
 class Unavailable:
-    message: str
-    service: str
+    message: str = strawberry.field(description="What failed")
+    service: str = strawberry.field(description="The service that is down or slow")
 
 
 CommandResult = Annotated[

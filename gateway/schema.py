@@ -19,34 +19,37 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from gateway.common.nodes import NodeQuery
 from gateway.directory.queries import DirectoryQuery
 from gateway.execution import PlainFieldExecution
+from gateway.glossary import describe
 from gateway.inventory.queries import InventoryQuery
-from gateway.limits import CostLimiter
+from gateway.limits import cost_limiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.ops.queries import OpsQuery
 from gateway.ops.subscriptions import Subscription
 from gateway.safety.queries import SafetyQuery
 from gateway.settings import GatewaySettings
+from gateway.validation import NamedArgumentErrors
 from services import registry
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
 # one per area (gateway/<area>/queries.py); the schema lists their fields in this order
-Query = merge_types("Query", (DirectoryQuery, SafetyQuery, InventoryQuery, OpsQuery))
+Query = merge_types("Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, OpsQuery))
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service
 
 
 def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
     settings = settings or GatewaySettings()
     s = settings
-    # The limits are validation rules that read only the document (page sizes given by a
-    # variable count at their largest), so the result of validating a document can be
-    # cached: the rule classes are made once here, and every request adds the same ones.
+    # Depth and aliases are validation rules that read only the document, so the result of
+    # validating a document can be cached: the rule classes are made once here, and every
+    # request adds the same ones. The cost depends on the variables sent (page sizes): it is
+    # checked when the operation is about to run (gateway.limits).
     limits = [
         QueryDepthLimiter(max_depth=s.max_depth),
         MaxAliasesLimiter(max_alias_count=s.max_aliases),
-        CostLimiter(s.max_cost),
     ]
     rules = [rule for limit in limits for rule in limit.validation_rules]
     # factories: each request gets fresh extension instances (the caches live at module level)
@@ -54,11 +57,13 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
         lambda: ParserCache(maxsize=512),  # API clients send the same few query texts again and again
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
         lambda: AddValidationRules(rules),
+        NamedArgumentErrors,
         lambda: ValidationCache(maxsize=512),
+        cost_limiter(s.max_cost),
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -66,15 +71,16 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
         scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=PlainFieldExecution,
     )
+    describe(schema._schema)
+    return schema
 
 
 def sdl() -> str:
-    return (
-        strawberry.Schema(
-            query=Query, mutation=Mutation, subscription=Subscription, scalar_overrides=SCALAR_OVERRIDES
-        ).as_str()
-        + "\n"
+    schema = strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, scalar_overrides=SCALAR_OVERRIDES
     )
+    describe(schema._schema)
+    return schema.as_str() + "\n"
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from gateway.common.enums import Role
 from gateway.common.pages import get
 from gateway.context import GatewayContext
 
@@ -33,22 +34,26 @@ HISTORY = "The record's history, oldest step first: when each step was done and 
     "a service's own reaction)"
 )
 class Actor:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The id of who took the step (a member of staff, an admin, or a service)"
+    )
     name: str | None
-    roles: list[str]
+    roles: list[Role]
 
 
 @strawberry.type(description="One step of a record's history")
 class HistoryEntry:
-    type: str
-    version: int
+    type: str = strawberry.field(description="The event's type (HazardReported...)")
+    version: int = strawberry.field(description="The record's version after this step")
     acted_at: dt.datetime = strawberry.field(description="When the act happened")
     acted_on: dt.date = strawberry.field(description="The day of the act at the school")
     recorded_at: dt.datetime | None = strawberry.field(description="When the service recorded it")
-    actor: Actor | None
-    correlation_id: str | None
-    causation_id: str | None
-    summary: str
+    actor: Actor | None = strawberry.field(description="Who took the step")
+    correlation_id: str | None = strawberry.field(
+        description="The request that caused it: the same id in every service's logs"
+    )
+    causation_id: str | None = strawberry.field(description="The event this step reacted to, if a service took it")
+    summary: str = strawberry.field(description="What the step did, in one line")
     redacted: bool = strawberry.field(description="Its details are withheld from the caller")
 
 

@@ -30,26 +30,59 @@ def day(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="Where a page stands in its list. Lists are read forward only (first, after): "
+    "hasPreviousPage is true exactly when the page was asked for with an `after` cursor, since a "
+    "cursor the API gave is the key of an item of an earlier page, so items come before this page; "
+    "it is false for the first page"
+)
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow: ask again with after: endCursor")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor to pass as `after` for the next page (null: no page follows)"
+    )
+    has_previous_page: bool = strawberry.field(
+        default=False, description="Items come before this page: it was asked for with an `after` cursor"
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The cursor of the first item of the page (null when the page is empty)"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An item of a page, with the cursor that names its place in the list")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Pass it as `after` to read the items that follow this one")
+    node: T = strawberry.field(description="The item")
 
 
 @strawberry.type(description="A page of a list; pass pageInfo.endCursor as `after` for the next one")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items of the page with their cursors, in list order")
+    page_info: PageInfo = strawberry.field(description="Whether items come before and after this page")
+    total_count: int | None = strawberry.field(
+        default=None,
+        description="How many items the whole list holds, given where it costs no count of its own: when "
+        "the first page holds the whole list (no `after`, no next page); null when the list runs over "
+        "more pages than the one asked for",
+    )
 
     @strawberry.field(description="The nodes of the edges, for clients that need no cursors")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
+
+
+def connection(edges: list[Edge[T]], next_cursor: str | None, after: str | None) -> Connection[T]:
+    """A connection from a service's page asked for with ``after`` (see ``PageInfo``)."""
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=next_cursor is not None,
+            end_cursor=next_cursor,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+        ),
+        total_count=len(edges) if after is None and next_cursor is None else None,
+    )
 
 
 Converter = Callable[[Any], Any]
@@ -159,9 +192,7 @@ async def page(
     edges = [Edge(cursor=key_of(item), node=row(cls, item)) for item in body["items"]]
     if then is not None and edges:
         await then(context, [edge.node for edge in edges])
-    return Connection(
-        edges=edges, page_info=PageInfo(has_next_page=body["next_cursor"] is not None, end_cursor=body["next_cursor"])
-    )
+    return connection(edges, body["next_cursor"], after)
 
 
 async def one(context: GatewayContext, service: str, path: str, cls: type[T], **params: Any) -> T | None:

@@ -20,11 +20,11 @@ class DirectoryCampus:
     school_id: strawberry.ID
     district_id: strawberry.ID
     name: str
-    address: str = ""
-    closed: bool = False
-    students: int = 0
+    address: str = strawberry.field(default="", description="The campus's address")
+    closed: bool = strawberry.field(default=False, description="The campus is closed: nothing new is done on it")
+    students: int = strawberry.field(default=0, description="Students enrolled on the campus now")
 
-    @strawberry.field
+    @strawberry.field(description="The campus's classes")
     async def classes(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[SchoolClass] | None:
         return await classes_page(info, self.campus_id, first, after)
 

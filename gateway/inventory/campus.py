@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.types import Info
 
+from gateway.common.enums import AssetStatus, ChargeStatus, StockTakeStatus
 from gateway.common.pages import AsOf, Connection
 from gateway.context import GatewayContext
 from gateway.inventory.loaders import assets_page, catalogue_page, compensations_page, stock_page, stocktakes_page
@@ -41,7 +42,12 @@ class InventoryOnCampus:
 
     @strawberry.field(description="The room assets of this campus, by room and status")
     async def assets(
-        self, info: Ctx, room: str | None = None, status: str | None = None, first: int = 100, after: str | None = None
+        self,
+        info: Ctx,
+        room: str | None = None,
+        status: AssetStatus | None = None,
+        first: int = 100,
+        after: str | None = None,
     ) -> Connection[Asset] | None:
         return await assets_page(info, str(self.campus_id), room, status, first, after)
 
@@ -49,7 +55,7 @@ class InventoryOnCampus:
     async def compensations(
         self,
         info: Ctx,
-        status: str | None = None,
+        status: ChargeStatus | None = None,
         against_id: strawberry.ID | None = None,
         asset_id: strawberry.ID | None = None,
         first: int = 100,
@@ -59,6 +65,6 @@ class InventoryOnCampus:
 
     @strawberry.field(description="The stock-takes of this campus")
     async def stock_takes(
-        self, info: Ctx, status: str | None = None, first: int = 100, after: str | None = None
+        self, info: Ctx, status: StockTakeStatus | None = None, first: int = 100, after: str | None = None
     ) -> Connection[StockTake] | None:
         return await stocktakes_page(info, str(self.campus_id), status, first, after)

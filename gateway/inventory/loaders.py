@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.common.campuses import with_campuses
+from gateway.common.enums import AssetStatus, ChargeStatus, StockTakeStatus
 from gateway.common.pages import Connection, day, get, page
 from gateway.context import GatewayContext
 from gateway.inventory.types import Asset, CatalogueItem, CompensationCharge, PipelineStep, StockLine, StockTake
@@ -52,7 +53,7 @@ async def catalogue_page(info: Ctx, school_id: str, first: int, after: str | Non
 
 
 async def assets_page(
-    info: Ctx, campus_id: str | None, room: str | None, status: str | None, first: int, after: str | None
+    info: Ctx, campus_id: str | None, room: str | None, status: AssetStatus | None, first: int, after: str | None
 ) -> Connection[Asset] | None:
     return await page(
         info.context, "inventory", "/assets", Asset, "asset_id", first, after,
@@ -63,7 +64,7 @@ async def assets_page(
 async def compensations_page(
     info: Ctx,
     campus_id: str | None,
-    status: str | None,
+    status: ChargeStatus | None,
     against_id: str | None,
     asset_id: str | None,
     first: int,
@@ -76,7 +77,7 @@ async def compensations_page(
 
 
 async def stocktakes_page(
-    info: Ctx, campus_id: str | None, status: str | None, first: int, after: str | None
+    info: Ctx, campus_id: str | None, status: StockTakeStatus | None, first: int, after: str | None
 ) -> Connection[StockTake] | None:
     return await page(
         info.context, "inventory", "/stocktakes", StockTake, "stocktake_id", first, after,

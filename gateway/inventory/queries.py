@@ -7,6 +7,14 @@ from strawberry.types import Info
 
 from gateway.clients import service_path
 from gateway.common.campuses import with_campuses
+from gateway.common.enums import (
+    AssetStatus,
+    ChargeStatus,
+    PurchaseCategory,
+    PurchaseStatus,
+    RepairStatus,
+    StockTakeStatus,
+)
 from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
 from gateway.inventory.loaders import (
@@ -46,13 +54,13 @@ class InventoryQuery:
     ) -> Connection[StockLine] | None:
         return await stock_page(info.context, campus_id, below_reorder_point, first, after, as_of)
 
-    @strawberry.field
+    @strawberry.field(description="Purchases in the caller's scope (the procurement pipeline)")
     async def purchases(
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        status: str | None = None,
-        category: str | None = None,
+        status: PurchaseStatus | None = None,
+        category: PurchaseCategory | None = None,
         first: int = 100,
         after: str | None = None,
     ) -> Connection[Purchase] | None:
@@ -70,7 +78,7 @@ class InventoryQuery:
             then=with_campuses(info),
         )
 
-    @strawberry.field
+    @strawberry.field(description="A purchase (null: unknown or outside the caller's scope)")
     async def purchase(self, info: Ctx, purchase_id: strawberry.ID) -> Purchase | None:
         return await one(
             info.context, "inventory", service_path("/purchases/{purchase_id}", purchase_id=purchase_id), Purchase
@@ -82,12 +90,12 @@ class InventoryQuery:
     ) -> list[PipelineStep] | None:
         return await pipeline_steps(info.context, campus_id)
 
-    @strawberry.field
+    @strawberry.field(description="Repairs in the caller's scope, with their turnaround once done")
     async def repairs(
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        state: str | None = None,
+        state: RepairStatus | None = None,
         hazard_id: strawberry.ID | None = None,
         first: int = 100,
         after: str | None = None,
@@ -139,13 +147,15 @@ class InventoryQuery:
         info: Ctx,
         campus_id: strawberry.ID | None = None,
         room: str | None = None,
-        status: str | None = None,
+        status: AssetStatus | None = None,
         first: int = 100,
         after: str | None = None,
     ) -> Connection[Asset] | None:
         return await assets_page(info, campus_id, room, status, first, after)
 
-    @strawberry.field
+    @strawberry.field(
+        description="A room asset with its damages and charges (null: unknown or outside the caller's scope)"
+    )
     async def asset(self, info: Ctx, asset_id: strawberry.ID) -> Asset | None:
         return await one(info.context, "inventory", service_path("/assets/{asset_id}", asset_id=asset_id), Asset)
 
@@ -154,7 +164,7 @@ class InventoryQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        status: str | None = None,
+        status: ChargeStatus | None = None,
         against_id: strawberry.ID | None = None,
         asset_id: strawberry.ID | None = None,
         first: int = 100,
@@ -162,7 +172,7 @@ class InventoryQuery:
     ) -> Connection[CompensationCharge] | None:
         return await compensations_page(info, campus_id, status, against_id, asset_id, first, after)
 
-    @strawberry.field
+    @strawberry.field(description="A compensation charge (null: unknown or outside the caller's scope)")
     async def compensation(self, info: Ctx, charge_id: strawberry.ID) -> CompensationCharge | None:
         return await one(
             info.context,
@@ -176,13 +186,13 @@ class InventoryQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        status: str | None = None,
+        status: StockTakeStatus | None = None,
         first: int = 100,
         after: str | None = None,
     ) -> Connection[StockTake] | None:
         return await stocktakes_page(info, campus_id, status, first, after)
 
-    @strawberry.field
+    @strawberry.field(description="A stock-take with its counts (null: unknown or outside the caller's scope)")
     async def stock_take(self, info: Ctx, stocktake_id: strawberry.ID) -> StockTake | None:
         return await one(
             info.context, "inventory", service_path("/stocktakes/{stocktake_id}", stocktake_id=stocktake_id), StockTake

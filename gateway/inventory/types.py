@@ -10,7 +10,21 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.enums import (
+    AssetStatus,
+    ChargeAgainst,
+    ChargeStatus,
+    DamageCause,
+    KeyStatus,
+    PurchaseCategory,
+    PurchaseStatus,
+    RepairSource,
+    RepairStatus,
+    StockTakePeriod,
+    StockTakeStatus,
+)
 from gateway.common.history import HISTORY, HistoryEntry, history_of
+from gateway.common.nodes import Node
 from gateway.context import GatewayContext
 
 Ctx = Info[GatewayContext, None]
@@ -23,15 +37,15 @@ class StockLine:
     name: str
     unit: str
     category: str
-    on_hand: int
-    received: int
-    issued: int
-    adjusted: int
+    on_hand: int = strawberry.field(description="How many are on the campus's shelves")
+    received: int = strawberry.field(description="How many were received, ever")
+    issued: int = strawberry.field(description="How many were issued, ever")
+    adjusted: int = strawberry.field(description="The sum of stock-take adjustments (negative: fewer than the book)")
     reorder_point: int
-    below_reorder_point: bool
-    issued_this_month: int
-    quota_used: int
-    quota: int | None
+    below_reorder_point: bool = strawberry.field(description="At or below its reorder point: to be reordered")
+    issued_this_month: int = strawberry.field(description="Issued from the first of the month to the day asked")
+    quota_used: int = strawberry.field(description="Issued against quotas this term")
+    quota: int | None = strawberry.field(description="The quotas of the term, summed (null: none set)")
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -42,25 +56,29 @@ class StockLine:
         return history_of(info, "inventory", f"stock-{self.campus_id}-{self.item_id}", first)
 
 
-@strawberry.type
-class Purchase:
+@strawberry.type(description="A purchase (采购): requested, decided, bought, accepted and settled")
+class Purchase(Node):
     purchase_id: strawberry.ID
     campus_id: strawberry.ID
-    category: str
-    status: str
-    reason: str
-    requested_by: str
-    requested_at: dt.datetime
-    estimated_fen: int
-    lines: JSON
-    decided_by: str | None
-    supplier: str | None
-    total_fen: int | None
-    signers: list[str]
-    accepted_at: dt.datetime | None
-    invoice_ref: str | None
-    settled_fen: int | None
-    settled_on: dt.date | None
+    category: PurchaseCategory = strawberry.field(
+        description="Everyday supplies or a major purchase: it decides who signs the acceptance"
+    )
+    status: PurchaseStatus = strawberry.field(description="Where it stands in the pipeline")
+    reason: str = strawberry.field(description="Why it is needed")
+    requested_by: str = strawberry.field(description="Who requested it")
+    requested_at: dt.datetime = strawberry.field(description="When it was requested")
+    estimated_fen: int = strawberry.field(description="The estimated total, in fen")
+    lines: JSON = strawberry.field(
+        description="The lines requested (description, quantity, estimated unit price in fen)"
+    )
+    decided_by: str | None = strawberry.field(description="Who approved or rejected it")
+    supplier: str | None = strawberry.field(description="Who it was bought from")
+    total_fen: int | None = strawberry.field(description="What was paid for it, in fen")
+    signers: list[str] = strawberry.field(description="Who signed its acceptance")
+    accepted_at: dt.datetime | None = strawberry.field(description="When its acceptance was complete")
+    invoice_ref: str | None = strawberry.field(description="The invoice's reference")
+    settled_fen: int | None = strawberry.field(description="The amount settled, in fen")
+    settled_on: dt.date | None = strawberry.field(description="The day it was settled")
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -71,30 +89,32 @@ class Purchase:
         return history_of(info, "inventory", f"purchase-{self.purchase_id}", first)
 
 
-@strawberry.type
+@strawberry.type(description="How many purchases of a campus wait at one step of the procurement pipeline")
 class PipelineStep:
     campus_id: strawberry.ID
-    status: str
-    purchases: int
-    amount_fen: int | None
+    status: PurchaseStatus = strawberry.field(description="The step")
+    purchases: int = strawberry.field(description="Purchases waiting at it")
+    amount_fen: int | None = strawberry.field(description="The estimated amount of those purchases, in fen")
 
 
 @strawberry.type(description="A repair (维修): reported, assigned, done, verified")
-class Repair:
+class Repair(Node):
     repair_id: strawberry.ID
     campus_id: strawberry.ID
-    place: str
-    description: str
-    source: str
-    hazard_id: strawberry.ID | None
-    state: str
-    reported_by: str
-    reported_at: dt.datetime
-    assignee_id: str | None
-    done_at: dt.datetime | None
-    verified_by: str | None
-    verified_at: dt.datetime | None
-    turnaround_hours: float | None
+    place: str = strawberry.field(description="Where the repair is needed")
+    description: str = strawberry.field(description="What is broken")
+    source: RepairSource = strawberry.field(description="Reported from a place, or asked for by campus safety")
+    hazard_id: strawberry.ID | None = strawberry.field(
+        description="The hazard it rectifies (null: reported from a place)"
+    )
+    state: RepairStatus = strawberry.field(description="Where it stands")
+    reported_by: str = strawberry.field(description="Who reported it")
+    reported_at: dt.datetime = strawberry.field(description="When it was reported")
+    assignee_id: str | None = strawberry.field(description="The technician it is assigned to")
+    done_at: dt.datetime | None = strawberry.field(description="When it was done")
+    verified_by: str | None = strawberry.field(description="Who verified it")
+    verified_at: dt.datetime | None = strawberry.field(description="When it was verified")
+    turnaround_hours: float | None = strawberry.field(description="Hours from its report to its being done")
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -106,17 +126,19 @@ class Repair:
 
 
 @strawberry.type(description="A key (钥匙): who holds it, until when")
-class Key:
+class Key(Node):
     key_id: strawberry.ID
     campus_id: strawberry.ID
-    door: str
-    state: str
-    holder_id: str | None
-    issued_on: dt.date | None
-    due_on: dt.date | None
-    returned_on: dt.date | None
-    lost_on: dt.date | None
-    days_overdue: int | None = None
+    door: str = strawberry.field(description="The door it opens")
+    state: KeyStatus = strawberry.field(description="Issued, returned or lost")
+    holder_id: str | None = strawberry.field(description="Who holds it")
+    issued_on: dt.date | None = strawberry.field(description="The day it was issued")
+    due_on: dt.date | None = strawberry.field(description="The day it is due back")
+    returned_on: dt.date | None = strawberry.field(description="The day it was returned")
+    lost_on: dt.date | None = strawberry.field(description="The day it was reported lost")
+    days_overdue: int | None = strawberry.field(
+        default=None, description="Days past its due day (only on overdue keys)"
+    )
 
     @strawberry.field(description=HISTORY)
     def history(self, info: Ctx, first: int = 50) -> list[HistoryEntry]:
@@ -124,13 +146,13 @@ class Key:
 
 
 @strawberry.type(description="An item of a school's catalogue (物品目录): what stock, purchases and charges name")
-class CatalogueItem:
+class CatalogueItem(Node):
     item_id: strawberry.ID
     school_id: strawberry.ID
     name: str
     unit: str
     category: str
-    consumable: bool
+    consumable: bool = strawberry.field(description="Used up and issued (true), or kept as an asset (false)")
     unit_price_fen: int
     reorder_point: int
 
@@ -141,47 +163,47 @@ class CatalogueItem:
 
 @strawberry.type(description="A damage recorded on an asset, and what it was charged")
 class AssetDamage:
-    event_id: strawberry.ID
+    event_id: strawberry.ID = strawberry.field(description="The event that recorded the damage")
     room: str
-    cause: str
-    by_kind: str | None
-    by_id: str | None
-    description: str
-    damaged_on: dt.date
-    recorded_by: str
-    charge_fen: int
+    cause: DamageCause = strawberry.field(description="Wear and tear, or a person")
+    by_kind: ChargeAgainst | None = strawberry.field(description="Who caused it, if a person: a person or a class")
+    by_id: str | None = strawberry.field(description="The person or class that caused it (a directory id)")
+    description: str = strawberry.field(description="What was damaged and how")
+    damaged_on: dt.date = strawberry.field(description="The day it was damaged")
+    recorded_by: str = strawberry.field(description="Who recorded the damage")
+    charge_fen: int = strawberry.field(description="What was charged for it, in fen (0: nothing)")
 
 
 @strawberry.type(description="A compensation charge raised for an asset, in short (the whole: `compensation`)")
 class AssetCharge:
     charge_id: strawberry.ID
-    against: str
+    against: ChargeAgainst
     against_id: str
     amount_fen: int
-    status: str
-    damage_event_id: str | None
+    status: ChargeStatus = strawberry.field(description="Whether it is charged, paid or waived")
+    damage_event_id: str | None = strawberry.field(description="The damage it was raised for (null: raised on its own)")
 
 
 @strawberry.type(description="A room asset (固定资产): where it is, what it is worth, its damages and disposal")
-class Asset:
+class Asset(Node):
     asset_id: strawberry.ID
     campus_id: strawberry.ID
-    tag: str
+    tag: str = strawberry.field(description="The asset's tag (资产编号), as stuck on it")
     room: str
     item_id: strawberry.ID | None
-    description: str
-    value_fen: int
-    acquired_on: dt.date
-    registered_by: str
-    status: str
-    damaged: bool
-    damages: int
-    disposal_reason: str | None
-    disposal_requested_by: str | None
-    disposal_approved_by: str | None
-    disposed_on: dt.date | None
-    damage_records: list[AssetDamage]
-    charges: list[AssetCharge]
+    description: str = strawberry.field(description="What the asset is (projector, desk set...)")
+    value_fen: int = strawberry.field(description="What the asset is worth, in fen")
+    acquired_on: dt.date = strawberry.field(description="The day it was acquired")
+    registered_by: str = strawberry.field(description="Who registered it")
+    status: AssetStatus = strawberry.field(description="Where it stands: in use, damaged, or on its way to disposal")
+    damaged: bool = strawberry.field(description="Damaged and not repaired since")
+    damages: int = strawberry.field(description="How many times it was damaged")
+    disposal_reason: str | None = strawberry.field(description="Why its disposal was requested")
+    disposal_requested_by: str | None = strawberry.field(description="Who requested its disposal")
+    disposal_approved_by: str | None = strawberry.field(description="Who approved its disposal")
+    disposed_on: dt.date | None = strawberry.field(description="The day it was disposed of")
+    damage_records: list[AssetDamage] = strawberry.field(description="Every damage recorded on it, oldest first")
+    charges: list[AssetCharge] = strawberry.field(description="The compensation charges raised for it")
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -193,25 +215,27 @@ class Asset:
 
 
 @strawberry.type(description="A compensation charge (照价赔偿) against a person or a class: charged, paid or waived")
-class CompensationCharge:
+class CompensationCharge(Node):
     charge_id: strawberry.ID
     campus_id: strawberry.ID
-    against: str
+    against: ChargeAgainst
     against_id: str
-    item_id: strawberry.ID | None
-    asset_id: strawberry.ID | None
+    item_id: strawberry.ID | None = strawberry.field(description="The catalogue item charged for (null: an asset)")
+    asset_id: strawberry.ID | None = strawberry.field(description="The asset charged for (null: an item)")
     quantity: int
     amount_fen: int
-    reason: str
-    charged_by: str
-    charged_at: dt.datetime
-    damage_event_id: str | None
-    status: str
-    paid_on: dt.date | None
-    receipt_ref: str | None
-    waived_on: dt.date | None
-    waived_reason: str | None
-    closed_by: str | None
+    reason: str = strawberry.field(description="What was lost or damaged, and how")
+    charged_by: str = strawberry.field(description="Who raised the charge")
+    charged_at: dt.datetime = strawberry.field(description="When it was raised")
+    damage_event_id: str | None = strawberry.field(
+        description="The asset damage it was raised for (null: raised on its own)"
+    )
+    status: ChargeStatus = strawberry.field(description="Whether it is charged, paid or waived")
+    paid_on: dt.date | None = strawberry.field(description="The day it was paid")
+    receipt_ref: str | None = strawberry.field(description="The receipt's reference")
+    waived_on: dt.date | None = strawberry.field(description="The day it was waived")
+    waived_reason: str | None = strawberry.field(description="Why it was waived")
+    closed_by: str | None = strawberry.field(description="Who recorded the payment or the waiver")
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -225,36 +249,38 @@ class CompensationCharge:
 @strawberry.type(description="An item counted in a stock-take; book and delta once it is closed")
 class StockTakeCount:
     item_id: strawberry.ID
-    counted: int
-    counted_by: str
-    book: int | None
-    delta: int | None
+    counted: int = strawberry.field(description="How many were counted")
+    counted_by: str = strawberry.field(description="Who counted")
+    book: int | None = strawberry.field(description="How many the book said, once closed")
+    delta: int | None = strawberry.field(description="Counted minus book, once closed")
 
 
 @strawberry.type(description="An item whose count differed from the book when the stock-take closed")
 class StockVariance:
     item_id: strawberry.ID
-    book: int
-    counted: int
-    delta: int
-    counted_by: str
-    adjusted_at: dt.datetime
+    book: int = strawberry.field(description="How many the book said")
+    counted: int = strawberry.field(description="How many were counted")
+    delta: int = strawberry.field(description="Counted minus book: the adjustment booked")
+    counted_by: str = strawberry.field(description="Who counted")
+    adjusted_at: dt.datetime = strawberry.field(description="When the adjustment was booked")
 
 
 @strawberry.type(description="A stock-take (盘库) on a campus: its counts, and the variances booked when it closed")
-class StockTake:
+class StockTake(Node):
     stocktake_id: strawberry.ID
     campus_id: strawberry.ID
-    period: str
-    started_on: dt.date
-    started_by: str
-    status: str
-    closed_on: dt.date | None
-    closed_by: str | None
-    items: int | None
-    variances: int | None
-    counts: list[StockTakeCount]
-    variance_lines: list[StockVariance]
+    period: StockTakePeriod = strawberry.field(description="Monthly or at the end of a term")
+    started_on: dt.date = strawberry.field(description="The day it started")
+    started_by: str = strawberry.field(description="Who started it")
+    status: StockTakeStatus = strawberry.field(description="Open or closed")
+    closed_on: dt.date | None = strawberry.field(description="The day it closed")
+    closed_by: str | None = strawberry.field(description="Who closed it")
+    items: int | None = strawberry.field(description="Items counted (once closed)")
+    variances: int | None = strawberry.field(description="Items whose count differed from the book (once closed)")
+    counts: list[StockTakeCount] = strawberry.field(description="Each item counted")
+    variance_lines: list[StockVariance] = strawberry.field(
+        description="Each item whose count differed, as booked when it closed"
+    )
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:

@@ -10,40 +10,42 @@ from strawberry.scalars import JSON
 
 @strawberry.type(description="An event as it happens")
 class LiveEvent:
-    service: str
-    event_id: strawberry.ID
-    stream_id: str
-    version: int
-    type: str
-    occurred_at: dt.datetime
-    recorded_at: dt.datetime | None
+    service: str = strawberry.field(description="The service that recorded it")
+    event_id: strawberry.ID = strawberry.field(description="The event's id")
+    stream_id: str = strawberry.field(description="The record it belongs to")
+    version: int = strawberry.field(description="The record's version after it")
+    type: str = strawberry.field(description="The event's type (HazardReported...)")
+    occurred_at: dt.datetime = strawberry.field(description="When the act happened")
+    recorded_at: dt.datetime | None = strawberry.field(description="When the service recorded it")
     district_id: strawberry.ID | None
     school_id: strawberry.ID | None
     campus_id: strawberry.ID | None
-    actor: str | None
-    correlation_id: str | None
-    data: JSON
+    actor: str | None = strawberry.field(description="Who acted")
+    correlation_id: str | None = strawberry.field(description="The request that caused it")
+    data: JSON = strawberry.field(description="The event's fields")
 
 
-@strawberry.type
+@strawberry.type(description="A read model of a service and how far it is behind its events")
 class ProjectionLag:
-    name: str
-    events_applied: int
-    last_event_at: dt.datetime | None
-    last_applied_at: dt.datetime | None
-    lag_seconds: float | None
+    name: str = strawberry.field(description="The read model's name")
+    events_applied: int = strawberry.field(description="Events applied so far")
+    last_event_at: dt.datetime | None = strawberry.field(description="When the last event applied was recorded")
+    last_applied_at: dt.datetime | None = strawberry.field(description="When it was applied")
+    lag_seconds: float | None = strawberry.field(
+        description="Seconds between an event's recording and its applying, for the last one"
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A consumer group of a service and the messages it has yet to read")
 class ConsumerLag:
-    group: str
-    messages_behind: int
+    group: str = strawberry.field(description="The consumer group")
+    messages_behind: int = strawberry.field(description="Messages of its topics it has not read yet")
 
 
-@strawberry.type
+@strawberry.type(description="How far behind one service is: its outbox, its consumers and its projections")
 class ServiceLag:
-    service: str
-    up: bool
-    outbox_pending: int | None
-    consumers: list[ConsumerLag]
-    projections: list[ProjectionLag]
+    service: str = strawberry.field(description="The service")
+    up: bool = strawberry.field(description="It answered")
+    outbox_pending: int | None = strawberry.field(description="Events written and not yet published to Kafka")
+    consumers: list[ConsumerLag] = strawberry.field(description="Its consumer groups")
+    projections: list[ProjectionLag] = strawberry.field(description="Its read models")

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from gateway.common.pages import Connection, Edge, PageInfo, day, get, row
+from gateway.common.pages import Connection, Edge, connection, day, get, row
 from gateway.context import GatewayContext
 from gateway.safety.types import AgreementRate, CampusSafety, DrillCoverage, HazardSummary, KindStatus
 
@@ -59,10 +59,7 @@ async def inspection_status_page(
         as_of=day(as_of),
     )
     edges = [Edge(cursor=i["campus_id"], node=row(CampusSafety, _status(i))) for i in body["items"]]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(has_next_page=body["next_cursor"] is not None, end_cursor=body["next_cursor"]),
-    )
+    return connection(edges, body["next_cursor"], after)
 
 
 def _status(item: dict[str, Any]) -> dict[str, Any]:

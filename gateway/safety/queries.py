@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from gateway.clients import service_path
 from gateway.common.campuses import with_campuses
+from gateway.common.enums import DrillKind, HazardStatus, InjurySetting, InspectionKind, Severity
 from gateway.common.pages import AsOf, Connection, day, one, page
 from gateway.context import GatewayContext
 from gateway.safety.loaders import inspection_status_page
@@ -41,13 +42,13 @@ class SafetyQuery:
     ) -> Connection[CampusSafety] | None:
         return await inspection_status_page(info.context, school_id, month, first, after, as_of)
 
-    @strawberry.field
+    @strawberry.field(description="Hazards reported by the day asked, in the caller's scope, open or not then")
     async def hazards(
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        status: str | None = None,
-        severity: str | None = None,
+        status: HazardStatus | None = None,
+        severity: Severity | None = None,
         open_only: bool = False,
         first: int = 100,
         after: str | None = None,
@@ -69,18 +70,18 @@ class SafetyQuery:
             then=with_campuses(info),
         )
 
-    @strawberry.field
+    @strawberry.field(description="A hazard (null: unknown or outside the caller's scope)")
     async def hazard(self, info: Ctx, hazard_id: strawberry.ID, as_of: AsOf = None) -> Hazard | None:
         return await one(
             info.context, "safety", service_path("/hazards/{hazard_id}", hazard_id=hazard_id), Hazard, as_of=day(as_of)
         )
 
-    @strawberry.field
+    @strawberry.field(description="Safety inspections in the caller's scope")
     async def inspections(
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        kind: str | None = None,
+        kind: InspectionKind | None = None,
         completed: bool | None = None,
         first: int = 100,
         after: str | None = None,
@@ -99,12 +100,12 @@ class SafetyQuery:
             then=with_campuses(info),
         )
 
-    @strawberry.field
+    @strawberry.field(description="Emergency drills in the caller's scope")
     async def drills(
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        kind: str | None = None,
+        kind: DrillKind | None = None,
         month: dt.date | None = None,
         first: int = 100,
         after: str | None = None,
@@ -128,7 +129,7 @@ class SafetyQuery:
         self,
         info: Ctx,
         campus_id: strawberry.ID | None = None,
-        setting: str | None = None,
+        setting: InjurySetting | None = None,
         open: bool | None = None,
         first: int = 100,
         after: str | None = None,
@@ -147,7 +148,7 @@ class SafetyQuery:
             then=with_campuses(info),
         )
 
-    @strawberry.field
+    @strawberry.field(description="School buses in the caller's scope, with their compliance")
     async def buses(
         self,
         info: Ctx,
@@ -160,7 +161,7 @@ class SafetyQuery:
             info.context, "safety", "/buses", Bus, "bus_id", first, after, campus_id=campus_id, as_of=day(as_of)
         )
 
-    @strawberry.field
+    @strawberry.field(description="Responsibility agreement campaigns in the caller's scope, with their signing")
     async def agreement_campaigns(
         self,
         info: Ctx,
@@ -191,7 +192,7 @@ class SafetyQuery:
             info.context, "safety", "/health-records", HealthRecord, "student_id", first, after, class_id=class_id
         )
 
-    @strawberry.field
+    @strawberry.field(description="Friday safety sessions in the caller's scope (teachers: their classes')")
     async def safety_sessions(
         self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[SafetySession] | None:

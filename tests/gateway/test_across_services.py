@@ -30,7 +30,7 @@ async def test_an_in_house_assignment_shows_up_as_a_repair_in_the_inventory(syst
         return nodes[0] if nodes else None
 
     found = await eventually(repair, timeout=60)
-    assert found["source"] == "hazard" and found["assigneeId"] == "wang-tech" and found["hazardId"] == hid
+    assert found["source"] == "HAZARD" and found["assigneeId"] == "wang-tech" and found["hazardId"] == hid
     assert found["campus"] == {"name": "本部"}
 
 

@@ -173,3 +173,35 @@ def test_only_basic_scalar_fields_without_arguments_take_the_short_path() -> Non
 
 def test_the_gateway_executes_with_the_short_path() -> None:
     assert build_schema().execution_context_class is PlainFieldExecution
+
+
+class Level(enum.StrEnum):
+    LOW = "low"
+    HIGH = "high"
+
+
+@strawberry.type
+class Levelled:
+    name: str
+    level: Level
+
+
+@strawberry.type
+class LevelQuery:
+    @strawberry.field
+    def rows(self) -> list[Levelled | None]:
+        # a row from a service's JSON holds the plain value; a member; a value of no member
+        values: list[Any] = ["low", Level.HIGH, "urgent"]
+        return [Levelled(name=str(i), level=value) for i, value in enumerate(values)]
+
+
+async def test_enum_values_take_the_short_path_as_they_take_the_generic_one() -> None:
+    generic = strawberry.Schema(query=LevelQuery, config=CONFIG)
+    short = strawberry.Schema(query=LevelQuery, config=CONFIG, execution_context_class=PlainFieldExecution)
+    query = "{ rows { name level } }"
+    expected, got = await generic.execute(query), await short.execute(query)
+    assert outcome(got) == outcome(expected)
+    assert got.data == {"rows": [{"name": "0", "level": "LOW"}, {"name": "1", "level": "HIGH"}, None]}
+    assert got.errors and "urgent" in got.errors[0].message
+    levelled = short._schema.get_type("Levelled")
+    assert isinstance(levelled, GraphQLObjectType) and set(plain_fields(levelled)) == {"name", "level"}

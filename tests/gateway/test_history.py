@@ -51,7 +51,7 @@ async def test_a_hazards_history_from_report_to_close(system: System) -> None:
 
     async def closed() -> dict[str, Any] | None:
         found = (await system.gql(HAZARD, id=hid))["data"]["hazard"]
-        return found if found and found["status"] == "closed" else None
+        return found if found and found["status"] == "CLOSED" else None
 
     history = (await eventually(closed))["history"]
     assert [(e["version"], e["type"]) for e in history] == [
@@ -71,10 +71,10 @@ async def test_a_hazards_history_from_report_to_close(system: System) -> None:
     assert [e["actedOn"] for e in history[:3]] == ["2020-10-12", "2020-10-12", "2020-10-20"]
     assert all(abs(datetime.fromisoformat(e["recordedAt"]) - now) < timedelta(minutes=5) for e in history)
     assert [e["actor"] for e in history] == [
-        {"id": "li-guard", "name": "李师傅", "roles": ["guard"]},
+        {"id": "li-guard", "name": "李师傅", "roles": ["GUARD"]},
         {"id": "admin", "name": None, "roles": []},  # the district's admin is no member of staff
-        {"id": "zhou", "name": "周主任", "roles": ["logistics_manager"]},
-        {"id": "gu", "name": "顾主任", "roles": ["logistics_manager"]},
+        {"id": "zhou", "name": "周主任", "roles": ["LOGISTICS_MANAGER"]},
+        {"id": "gu", "name": "顾主任", "roles": ["LOGISTICS_MANAGER"]},
     ]
     assert history[0]["correlationId"] == f"wall-{hid}" and history[0]["causationId"] is None
     assert [e["summary"] for e in history] == [

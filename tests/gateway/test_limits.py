@@ -24,14 +24,22 @@ async def test_too_many_tokens_are_refused_before_anything_runs() -> None:
     assert "token" in result.errors[0].message.lower()
 
 
-async def test_variables_for_page_sizes_are_counted_at_their_largest() -> None:
+async def test_variables_for_page_sizes_are_counted_at_the_value_sent() -> None:
     schema = build_schema(GatewaySettings(max_cost=1000))
     query = "query($n: Int) { campuses(first: $n) { nodes { classes(first: 10) { nodes { name } } } } }"
-    result = await schema.execute(query)
-    assert result.errors and result.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"  # type: ignore[index]
-    small = "query($n: Int = 5) { campuses(first: $n) { nodes { classes(first: 10) { nodes { name } } } } }"
-    allowed = await schema.execute(small)
+    result = await schema.execute(query, variable_values={"n": 200})
+    assert result.errors and result.errors[0].extensions == {"code": "QUERY_TOO_COSTLY", "cost": 2200, "limit": 1000}
+    # not sent: the argument's default (100 campuses)
+    unsent = await schema.execute(query)
+    assert unsent.errors and unsent.errors[0].extensions["cost"] == 1100  # type: ignore[index]
+    for small in ({"n": 5}, {"n": 90}):
+        allowed = await schema.execute(query, variable_values=small)
+        assert not any(e.extensions and e.extensions.get("code") == "QUERY_TOO_COSTLY" for e in allowed.errors or [])
+    with_default = "query($n: Int = 5) { campuses(first: $n) { nodes { classes(first: 10) { nodes { name } } } } }"
+    allowed = await schema.execute(with_default)
     assert not any(e.extensions and e.extensions.get("code") == "QUERY_TOO_COSTLY" for e in allowed.errors or [])
+    refused = await schema.execute(with_default, variable_values={"n": 500})
+    assert refused.errors and refused.errors[0].extensions["cost"] == 5500  # type: ignore[index]
 
 
 async def test_validation_is_cached_per_document_and_limits_still_hold_on_every_repeat() -> None:

@@ -201,7 +201,7 @@ async def test_an_asset_in_scope_with_its_damages_charges_campus_and_history(sys
 
     async def with_paid_charge() -> dict[str, Any] | None:
         value: dict[str, Any] | None = (await system.gql(ASSET, id=asset))["data"]["asset"]
-        return value if value and value["charges"] and value["charges"][0]["status"] == "paid" else None
+        return value if value and value["charges"] and value["charges"][0]["status"] == "PAID" else None
 
     shown = await eventually(with_paid_charge)
     assert (shown["campusId"], shown["tag"], shown["room"], shown["itemId"]) == (
@@ -211,11 +211,11 @@ async def test_an_asset_in_scope_with_its_damages_charges_campus_and_history(sys
         records.items[0],
     )
     assert (shown["valueFen"], shown["acquiredOn"], shown["registeredBy"]) == (350000, "2020-09-02", "zhou")
-    assert (shown["status"], shown["damaged"], shown["damages"], shown["disposedOn"]) == ("damaged", True, 1, None)
+    assert (shown["status"], shown["damaged"], shown["damages"], shown["disposedOn"]) == ("DAMAGED", True, 1, None)
     assert shown["damageRecords"] == [
         {
-            "cause": "person",
-            "byKind": "person",
+            "cause": "PERSON",
+            "byKind": "PERSON",
             "byId": "lin",
             "description": "镜头被篮球砸坏",
             "damagedOn": "2020-10-12",
@@ -224,7 +224,7 @@ async def test_an_asset_in_scope_with_its_damages_charges_campus_and_history(sys
         }
     ]
     assert shown["charges"] == [
-        {"chargeId": charge, "against": "person", "againstId": "lin", "amountFen": 120000, "status": "paid"}
+        {"chargeId": charge, "against": "PERSON", "againstId": "lin", "amountFen": 120000, "status": "PAID"}
     ]
     assert shown["campus"] == {"name": "本部"}
     assert [(e["type"], at(e["actedAt"]), e["actedOn"], e["actor"]["id"]) for e in shown["history"]] == [
@@ -236,7 +236,7 @@ async def test_an_asset_in_scope_with_its_damages_charges_campus_and_history(sys
       nodes {{ assetId damageRecords {{ cause }} }} pageInfo {{ hasNextPage }} }} }} }}"""
     nodes = await found(system, rooms, "campus.assets.nodes")
     assert sorted(n["assetId"] for n in nodes) == records.assets
-    assert all(n["damageRecords"] == [{"cause": "person"}] for n in nodes)  # a list shows what one asset does
+    assert all(n["damageRecords"] == [{"cause": "PERSON"}] for n in nodes)  # a list shows what one asset does
     paged = await system.gql(
         'query($room: String) { assets(campusId: "main", room: $room, first: 2) { nodes { assetId } '
         "pageInfo { hasNextPage endCursor } } }",
@@ -272,12 +272,12 @@ async def test_a_compensation_charge_in_scope_with_its_campus_and_history(system
 
     async def paid() -> dict[str, Any] | None:
         value: dict[str, Any] | None = (await system.gql(CHARGE, id=charge))["data"]["compensation"]
-        return value if value and value["status"] == "paid" else None
+        return value if value and value["status"] == "PAID" else None
 
     shown = await eventually(paid)
     assert (shown["campusId"], shown["against"], shown["againstId"], shown["assetId"], shown["itemId"]) == (
         "main",
-        "person",
+        "PERSON",
         "lin",
         records.assets[0],
         None,
@@ -296,11 +296,11 @@ async def test_a_compensation_charge_in_scope_with_its_campus_and_history(system
     query = f"""query {{ campus(campusId: "main") {{ compensations(assetId: "{records.assets[1]}") {{
       nodes {{ chargeId status }} }} }} }}"""
     assert await found(system, query, "campus.compensations.nodes") == [
-        {"chargeId": records.charges[1], "status": "charged"}
+        {"chargeId": records.charges[1], "status": "CHARGED"}
     ]
     against = await found(
         system,
-        '{ compensations(againstId: "lin", status: "paid", first: 100) { nodes { chargeId } } }',
+        '{ compensations(againstId: "lin", status: PAID, first: 100) { nodes { chargeId } } }',
         "compensations.nodes",
     )
     assert charge in {n["chargeId"] for n in against}
@@ -328,12 +328,12 @@ async def test_a_stock_take_in_scope_with_its_counts_variances_campus_and_histor
 
     async def closed() -> dict[str, Any] | None:
         value: dict[str, Any] | None = (await system.gql(STOCKTAKE, id=stocktake))["data"]["stockTake"]
-        return value if value and value["status"] == "closed" and value["varianceLines"] else None
+        return value if value and value["status"] == "CLOSED" and value["varianceLines"] else None
 
     shown = await eventually(closed)
     assert (shown["campusId"], shown["period"], shown["startedOn"], shown["startedBy"]) == (
         "main",
-        "monthly",
+        "MONTHLY",
         "2020-10-30",
         "zhou",
     )
@@ -355,7 +355,7 @@ async def test_a_stock_take_in_scope_with_its_counts_variances_campus_and_histor
         ("inventory.StockTakeClosed", day_start("2020-10-31"), "2020-10-31", "周主任"),
     ]
 
-    query = 'query { campus(campusId: "main") { stockTakes(status: "closed", first: 100) { nodes { stocktakeId } } } }'
+    query = 'query { campus(campusId: "main") { stockTakes(status: CLOSED, first: 100) { nodes { stocktakeId } } } }'
     nodes = await found(system, query, "campus.stockTakes.nodes")
     assert set(records.stocktakes) <= {n["stocktakeId"] for n in nodes}
 

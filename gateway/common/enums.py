@@ -1,0 +1,215 @@
+"""The closed vocabularies of the services, as GraphQL enums with their meaning.
+
+Filters and fields take these (a hazard's ``severity``, a staff member's ``roles``...), so an
+unknown value is a validation error naming the argument before any service is asked. The
+enums are the services' own (one source of truth for the values); what each means is said
+here, in the words of the logistics office.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, StrEnum
+
+import strawberry
+
+from services.directory.events import Admission
+from services.eventkit.auth import Role
+from services.inventory.compensation import ChargeStatus
+from services.inventory.events import (
+    ChargeAgainst,
+    DamageCause,
+    PurchaseCategory,
+    RecipientKind,
+    RepairSource,
+    StockTakePeriod,
+)
+from services.inventory.keys import KeyStatus
+from services.inventory.procurement import PurchaseStatus
+from services.inventory.repairs import RepairStatus
+from services.inventory.stocktake import StockTakeStatus
+from services.safety.drills import DrillStatus
+from services.safety.education import SessionStatus
+from services.safety.events import (
+    BusItem,
+    DrillKind,
+    InjurySetting,
+    InspectionKind,
+    PartyKind,
+    RoutePoint,
+    SessionResult,
+    Severity,
+)
+from services.safety.hazards import HazardStatus
+
+
+class AssetStatus(StrEnum):
+    """Where a room asset stands (the inventory derives it from its damages and disposal)."""
+
+    IN_USE = "in_use"
+    DAMAGED = "damaged"
+    DISPOSAL_REQUESTED = "disposal_requested"
+    DISPOSAL_APPROVED = "disposal_approved"
+    DISPOSED = "disposed"
+
+
+def _describe(cls: type[Enum], description: str, values: dict[str, str]) -> None:
+    strawberry.enum(cls, description=description)
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    missing = {member.name for member in cls} - values.keys()
+    assert not missing, f"{cls.__name__}: no description for {sorted(missing)}"
+    for value in definition.values:
+        value.description = values[value.name]
+
+
+_describe(Admission, "How a student joined the school", {
+    "NEW": "A new student (新生), enrolled at the start of a school stage",
+    "TRANSFER": "A transfer student (插班生), joining a class from another school",
+})  # fmt: skip
+_describe(Role, "A role a member of staff (or a parent, or an operator) holds; it decides what they may read and do", {
+    "PLATFORM_ADMIN": "Registers districts; covers every district",
+    "DISTRICT_ADMIN": "Administers a district: its schools, campuses, staff and calendar",
+    "LOGISTICS_MANAGER": "Runs a campus's logistics office (后勤): stock, purchases, repairs, safety",
+    "VICE_PRINCIPAL": "The campus's vice principal in charge of logistics and safety; signs everyday acceptances",
+    "ACCEPTANCE_MEMBER": "A member of the acceptance team that signs major purchases and repairs",
+    "MEDICAL": "The medical room (医务室): health records, injuries and special conditions",
+    "TEACHER": "A teacher of the classes they are assigned to",
+    "CLASS_TEACHER": "A head teacher (班主任) of a class",
+    "CLEANER": "A cleaner: reports repairs from the places they clean",
+    "GUARD": "A guard: gate, keys and patrols",
+    "CANTEEN_WORKER": "A canteen worker",
+    "TECHNICIAN": "A technician: carries out repairs",
+    "OPERATOR": "Runs the system: operations endpoints, lag and the live event stream",
+    "PARENT": "A parent of a student of the school",
+})  # fmt: skip
+_describe(Severity, "How serious a hazard is; it sets how many days it may stay open (its SLA)", {
+    "LOW": "Low: 30 days to close",
+    "MEDIUM": "Medium: 7 days to close",
+    "HIGH": "High: 3 days to close",
+    "CRITICAL": "Critical: 1 day to close",
+})  # fmt: skip
+_describe(HazardStatus, "Where a hazard (隐患) stands, from its report to its verified closing", {
+    "REPORTED": "Reported, not yet assigned (or reopened after a failed verification)",
+    "ASSIGNED": "Assigned to someone of the campus to rectify",
+    "ESCALATED": "Escalated to an outside authority",
+    "RECTIFIED": "Rectified, waiting for verification",
+    "CLOSED": "Verified and closed",
+})  # fmt: skip
+_describe(InspectionKind, "A kind of safety inspection of a campus", {
+    "DAILY_PATROL": "The daily patrol (日巡视)",
+    "MONTHLY_CHECK": "The monthly check (月检查)",
+    "SPECIAL_CHECK": "A focused check of one problem (专项问题集中检查)",
+    "FIRE": "A fire safety check (消防检查)",
+})  # fmt: skip
+_describe(DrillKind, "A kind of emergency drill", {
+    "EPIDEMIC": "Epidemic response (疫情)",
+    "INFECTIOUS_DISEASE": "Infectious disease (传染病)",
+    "FOOD_POISONING": "Group food poisoning (群体性食物中毒)",
+    "FIRE": "Fire evacuation (119 消防)",
+    "SCHOOL_BUS": "School bus safety (校车安全)",
+    "GAS_LEAK": "Gas leak (燃气泄漏)",
+    "OTHER": "Any other drill",
+})  # fmt: skip
+_describe(DrillStatus, "Where a drill stands", {
+    "PLANNED": "Planned for a day, not yet held",
+    "CONDUCTED": "Held, its summary not yet filed",
+    "SUMMARISED": "Held and summarised",
+})  # fmt: skip
+_describe(InjurySetting, "Where a student injury happened", {
+    "PE": "In a PE lesson (体育课)",
+    "BREAK": "During a break (课间)",
+    "ACTIVITY": "During a school activity (活动)",
+    "OTHER": "Anywhere else at school",
+})  # fmt: skip
+_describe(SessionStatus, "Where a Friday safety session of a class stands", {
+    "PLANNED": "Planned for its week",
+    "DELIVERED": "Delivered by the teacher",
+    "CHECKED": "Checked by the campus",
+})  # fmt: skip
+_describe(SessionResult, "What the check of a safety session found", {
+    "GOOD": "Delivered well",
+    "NEEDS_IMPROVEMENT": "To be improved",
+})  # fmt: skip
+_describe(PartyKind, "Who signs a responsibility agreement", {
+    "STAFF": "A member of staff",
+    "PARENT": "A parent, for their child",
+})  # fmt: skip
+_describe(BusItem, "One of the six fixed items (六定) of a school bus's file", {
+    "VEHICLE": "The vehicle (定车)",
+    "DRIVER": "The driver (定驾驶员)",
+    "ROUTE": "The route (定线路)",
+    "STOPS": "The stops (定站点)",
+    "TIMES": "The times (定时间)",
+    "ESCORT": "The escort teacher (定随车照管人员)",
+})  # fmt: skip
+_describe(RoutePoint, "A safety point checked along a bus route", {
+    "SIGNS": "Signs (标识)",
+    "WARNING_BOARDS": "Warning boards (警示标牌)",
+    "GUARDRAILS": "Guardrails (隔离护栏)",
+    "SPEED_HUMPS": "Speed humps (减速设施)",
+})  # fmt: skip
+_describe(PurchaseCategory, "The kind of a purchase, which decides who signs its acceptance", {
+    "EVERYDAY": "Everyday supplies (一般日常用品): the campus's vice principal signs acceptance",
+    "MAJOR": "A major purchase or repair (重大采购及维修): the acceptance team signs",
+})  # fmt: skip
+_describe(PurchaseStatus, "Where a purchase stands in the procurement pipeline", {
+    "REQUESTED": "Requested, waiting for a decision",
+    "APPROVED": "Approved, not yet bought",
+    "REJECTED": "Rejected",
+    "PURCHASED": "Bought, waiting for acceptance",
+    "ACCEPTED": "Accepted by its signers, waiting for settlement",
+    "SETTLED": "Settled against its invoice",
+})  # fmt: skip
+_describe(RepairStatus, "Where a repair (维修) stands", {
+    "REPORTED": "Reported, not yet assigned",
+    "ASSIGNED": "Assigned to a technician",
+    "DONE": "Done, waiting for verification",
+    "VERIFIED": "Verified by the one who reported it or a manager",
+})  # fmt: skip
+_describe(RepairSource, "Where a repair came from", {
+    "REPORTED": "Reported from a place by a cleaner, a guard or a manager",
+    "HAZARD": "Asked for by campus safety to rectify a hazard",
+})  # fmt: skip
+_describe(KeyStatus, "Where a key stands", {
+    "ISSUED": "Out with its holder",
+    "RETURNED": "Back in the key cabinet",
+    "LOST": "Reported lost",
+})  # fmt: skip
+_describe(ChargeAgainst, "Who a compensation charge is against", {
+    "PERSON": "A person (a student or a member of staff)",
+    "CLASS": "A whole class",
+})  # fmt: skip
+_describe(ChargeStatus, "Where a compensation charge stands", {
+    "CHARGED": "Charged, not yet paid",
+    "PAID": "Paid, with a receipt",
+    "WAIVED": "Waived, with a reason",
+})  # fmt: skip
+_describe(DamageCause, "What caused damage to an asset", {
+    "WEAR": "Wear and tear: nobody is charged",
+    "PERSON": "A person (or a class): a compensation charge may follow",
+})  # fmt: skip
+_describe(RecipientKind, "Who a requisition of stock is issued to", {
+    "PERSON": "A member of staff",
+    "DEPARTMENT": "A department (teaching group, office)",
+})  # fmt: skip
+_describe(StockTakePeriod, "Why a stock-take (盘库) is held", {
+    "MONTHLY": "The monthly count",
+    "TERM_END": "The count at the end of a term",
+})  # fmt: skip
+_describe(StockTakeStatus, "Where a stock-take stands", {
+    "OPEN": "Counting in progress",
+    "CLOSED": "Closed: variances booked against the stock",
+})  # fmt: skip
+_describe(AssetStatus, "Where a room asset stands", {
+    "IN_USE": "In use, undamaged",
+    "DAMAGED": "Damaged (see its damages)",
+    "DISPOSAL_REQUESTED": "Disposal requested",
+    "DISPOSAL_APPROVED": "Disposal approved, not yet carried out",
+    "DISPOSED": "Disposed of",
+})  # fmt: skip
+
+__all__ = [
+    "Admission", "AssetStatus", "BusItem", "ChargeAgainst", "ChargeStatus", "DamageCause", "DrillKind",
+    "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "KeyStatus", "PartyKind", "PurchaseCategory",
+    "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult",
+    "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
+]  # fmt: skip

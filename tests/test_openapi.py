@@ -89,3 +89,32 @@ def test_no_route_hops_to_a_worker_thread(definition: ServiceDefinition) -> None
     assert len(routes) > 10
     offenders = {r.path: calls for r in routes if (calls := sync_calls(r.dependant))}
     assert offenders == {}
+
+
+def _ref(op: dict[str, Any], status: str) -> str:
+    schema = op["responses"][status]["content"]["application/json"]["schema"]
+    return str(schema["$ref"]).rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
+def test_every_error_a_route_can_answer_is_documented_with_the_project_s_body(definition: ServiceDefinition) -> None:
+    doc = create_app(definition).openapi()
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            statuses = set(op["responses"])
+            assert {"400", "413"} <= statuses, f"{method.upper()} {path}"
+            if path in UNAUTHENTICATED:
+                continue
+            assert {"401", "403", "503"} <= statuses, f"{method.upper()} {path}"
+            assert _ref(op, "401") == _ref(op, "403") == "ErrorResponse"
+            assert _ref(op, "503") == "UnavailableResponse"
+            if "{" in path:
+                assert _ref(op, "404") == "ErrorResponse", f"{method.upper()} {path}"
+            if op.get("parameters") or "requestBody" in op:
+                assert _ref(op, "422") == "ValidationErrorResponse", f"{method.upper()} {path}"
+            if method == "post":
+                assert _ref(op, "409") == "ConflictResponse", path
+                assert _ref(op, "413") == "PayloadTooLargeResponse", path
+    conflict = doc["components"]["schemas"]["ConflictResponse"]
+    assert {"step", "step_time", "now"} <= set(conflict["properties"])

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import CommandContext
+from services.eventkit.contract import RefuseNulInUrl, describe_errors, install_http_error_handler
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.lane import CommandLane
 from services.eventkit.logs import configure_logging, correlation_id
@@ -209,8 +210,10 @@ def create_app(
     routers = service_routers(definition)
     if settings.command_lane:  # inside the correlation middleware: a laned command has its id too
         app.add_middleware(CommandLane, routers=routers)
+    app.add_middleware(RefuseNulInUrl)
     app.add_middleware(CorrelationMiddleware)
     install_error_handlers(app)
+    install_http_error_handler(app)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
@@ -249,6 +252,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     describe_security(app, routers)
+    describe_errors(app, routers, lambda route: _asks_for_caller(route.dependant))
     return app
 
 

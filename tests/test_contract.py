@@ -36,7 +36,11 @@ from services.eventkit.auth import Role
 from services.eventkit.runtime import Mode
 from tests.conftest import RunningService, ServiceStarter, SettingsFactory, token_for
 
-pytestmark = [pytest.mark.infra]
+pytestmark = [
+    pytest.mark.infra,
+    # schemathesis's own strategies draw from ``random`` (its concern, not the services')
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
+]
 
 EXAMPLES = int(os.environ.get("HOUQIN_CONTRACT_EXAMPLES", "6"))
 """Generated requests per operation, per mode (valid and malformed) and per caller."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import uuid4
 
@@ -21,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.eventkit.auth import Principal, Role
@@ -178,6 +180,24 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+class ProjectionLag(BaseModel):
+    name: str
+    events_applied: int
+    last_event_at: datetime | None
+    last_applied_at: datetime | None
+    rebuilt_at: datetime | None
+    lag_s: float | None = Field(description="Seconds between the last event's time and its application")
+
+
+class Lag(BaseModel):
+    """A service's outbox, consumer and projection lag."""
+
+    service: str
+    outbox_pending: int = Field(description="Events appended and not yet published")
+    consumers: dict[str, int] = Field(description="Each consumer group's lag (messages), as last measured")
+    projections: list[ProjectionLag]
+
+
 def create_app(
     definition: ServiceDefinition, settings: Settings | None = None, *, mode: Mode = Mode.ALL, freeze_heap: bool = False
 ) -> FastAPI:
@@ -235,19 +255,19 @@ def create_app(
         summary="Outbox, consumer and projection lag (operators)",
         responses={401: {"description": "No valid bearer token"}, 403: {"description": "Not an operator"}},
     )
-    async def lag(principal: CurrentPrincipal) -> dict[str, Any]:
+    async def lag(principal: CurrentPrincipal) -> Lag:
         principal.require_role(*OPERATIONS)
         outbox = await runtime.pool.fetchval("SELECT count(*) FROM outbox")
         rows = await runtime.pool.fetch(
             "SELECT name, events_applied, last_event_at, last_applied_at, rebuilt_at, "
             "extract(epoch FROM (last_applied_at - last_event_at)) AS lag_s FROM projection_status ORDER BY name"
         )
-        return {
-            "service": definition.name,
-            "outbox_pending": outbox,
-            "consumers": {r.group_id: r.last_lag for r in runtime.runners},
-            "projections": [dict(r) for r in rows],
-        }
+        return Lag(
+            service=definition.name,
+            outbox_pending=outbox,
+            consumers={r.group_id: r.last_lag for r in runtime.runners},
+            projections=[ProjectionLag.model_validate(dict(r)) for r in rows],
+        )
 
     for router in routers:
         app.include_router(router)

@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from services.eventkit.auth import Principal
 from services.eventkit.db import Connection
 
 MAX_PAGE = 500
+
+
+class Row(BaseModel):
+    """What a read answers, as its OpenAPI documents it (a client generated from it has the
+    types). A key the query adds beyond the fields named here still reaches the client."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 class Page(BaseModel):

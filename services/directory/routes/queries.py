@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from services.directory.queries import organisation, people
+from services.directory.queries.models import Campus, Parent, SchoolClass
 from services.eventkit.app import CurrentPrincipal, Runtime
 from services.eventkit.auth import Role
 from services.eventkit.queries import Page
@@ -65,8 +66,8 @@ async def list_campuses(
 
 
 @router.get("/campuses/{campus_id}", summary="One campus")
-async def get_campus(campus_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await organisation.campus(runtime.pool, principal, campus_id)
+async def get_campus(campus_id: str, runtime: Runtime, principal: CurrentPrincipal) -> Campus:
+    return Campus.model_validate(await organisation.campus(runtime.pool, principal, campus_id))
 
 
 @router.get("/classes", response_model=Page, summary="Classes with their teachers and headcount")
@@ -82,8 +83,8 @@ async def list_classes(
 
 
 @router.get("/classes/{class_id}", summary="One class")
-async def get_class(class_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await people.one_class(runtime.pool, principal, class_id)
+async def get_class(class_id: str, runtime: Runtime, principal: CurrentPrincipal) -> SchoolClass:
+    return SchoolClass.model_validate(await people.one_class(runtime.pool, principal, class_id))
 
 
 @router.get("/staff", response_model=Page, summary="Staff, by campus and role")
@@ -120,5 +121,5 @@ async def list_parents(
 
 
 @router.get("/parents/{parent_id}", summary="One parent, with their children (no phone number)")
-async def get_parent(parent_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await people.parent(runtime.pool, principal, parent_id)
+async def get_parent(parent_id: str, runtime: Runtime, principal: CurrentPrincipal) -> Parent:
+    return Parent.model_validate(await people.parent(runtime.pool, principal, parent_id))

@@ -3,8 +3,6 @@ outstanding ones, the overdue ones, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
@@ -13,6 +11,7 @@ from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.keys import KeyStatus
 from services.inventory.queries.keys import key, key_list, outstanding_key_list, overdue_key_list
+from services.inventory.queries.models import KeyFile
 
 router = COMMANDS.router("keys")
 
@@ -60,6 +59,6 @@ async def overdue_keys(
 
 
 @router.get("/keys/{key_id}", summary="One key, with every time it was issued")
-async def get_key(key_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_key(key_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> KeyFile:
     principal.require_role(*STAFF)
-    return await key(inventory.pool, principal, key_id)
+    return KeyFile.model_validate(await key(inventory.pool, principal, key_id))

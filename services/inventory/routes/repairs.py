@@ -3,8 +3,6 @@ repairs, the open ones and their age, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
@@ -12,6 +10,7 @@ from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.events import RepairSource
+from services.inventory.queries.models import Repair
 from services.inventory.queries.repairs import open_repair_list, repair, repair_list
 from services.inventory.repairs import RepairStatus
 
@@ -51,6 +50,6 @@ async def open_repairs(
 
 
 @router.get("/repairs/{repair_id}", summary="One repair")
-async def get_repair(repair_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_repair(repair_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> Repair:
     principal.require_role(*STAFF)
-    return await repair(inventory.pool, principal, repair_id)
+    return Repair.model_validate(await repair(inventory.pool, principal, repair_id))

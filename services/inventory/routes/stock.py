@@ -3,14 +3,14 @@ reorder point, receive, quotas and their overrides, requisitions), and the reads
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
 from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
+from services.inventory.events import RequisitionFulfilled
+from services.inventory.queries.models import Item
 from services.inventory.queries.stock import item, item_list, quota_list, requisition, stock_list
 
 router = COMMANDS.router("stock")
@@ -25,9 +25,9 @@ async def list_items(
 
 
 @router.get("/items/{item_id}", summary="One item of a catalogue")
-async def get_item(item_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_item(item_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> Item:
     principal.require_role(*STAFF)
-    return await item(inventory.pool, principal, item_id)
+    return Item.model_validate(await item(inventory.pool, principal, item_id))
 
 
 @router.get("/stock", response_model=Page, summary="Stock per campus and item (the inventory counts)")
@@ -62,6 +62,6 @@ async def list_quotas(
 @router.get("/requisitions/{requisition_id}", summary="One requisition list")
 async def get_requisition(
     requisition_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> RequisitionFulfilled:
     principal.require_role(*STAFF)
-    return await requisition(inventory.bus, principal, requisition_id)
+    return RequisitionFulfilled.model_validate(await requisition(inventory.bus, principal, requisition_id))

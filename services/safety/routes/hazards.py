@@ -3,8 +3,6 @@ verify), and the reads (list, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
@@ -13,6 +11,7 @@ from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import Severity
 from services.safety.queries.hazards import hazard, hazard_list
+from services.safety.queries.models import Hazard
 
 router = COMMANDS.router("hazards")
 
@@ -39,6 +38,6 @@ async def list_hazards(
 @router.get("/hazards/{hazard_id}", summary="One hazard")
 async def get_hazard(
     hazard_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal, as_of: AsOf = None
-) -> dict[str, Any]:
+) -> Hazard:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await hazard(safety.pool, principal, hazard_id, as_of)
+    return Hazard.model_validate(await hazard(safety.pool, principal, hazard_id, as_of))

@@ -7,14 +7,13 @@ the student's class, nobody else.
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
 from services.eventkit.routes import After, Limit
 from services.safety.commands import COMMANDS
 from services.safety.queries.health import health_record, health_record_list, unacknowledged_list
+from services.safety.queries.models import HealthRecord
 
 router = COMMANDS.router("health records")
 
@@ -33,8 +32,8 @@ async def list_health_records(
 
 
 @router.get("/health-records/{student_id}", summary="One health record with its special conditions")
-async def get_health_record(student_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await health_record(safety.pool, principal, student_id)
+async def get_health_record(student_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> HealthRecord:
+    return HealthRecord.model_validate(await health_record(safety.pool, principal, student_id))
 
 
 @router.get(

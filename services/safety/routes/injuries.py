@@ -4,7 +4,7 @@ the reads (the injuries in scope, their counts by setting, one injury)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query as Param
 
@@ -16,6 +16,7 @@ from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS, withhold_injury
 from services.safety.events import InjurySetting
 from services.safety.queries.injuries import injury, injury_list, summary_by_setting
+from services.safety.queries.models import InjuryFile, InjurySummary
 
 router = COMMANDS.router("injuries")
 From = Annotated[date | None, Param(alias="from", description="Happened on or after")]
@@ -56,12 +57,12 @@ async def injury_summary(
     campus_id: str | None = None,
     from_: From = None,
     to: To = None,
-) -> dict[str, Any]:
+) -> InjurySummary:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await summary_by_setting(safety.pool, principal, campus_id, from_, to)
+    return InjurySummary.model_validate(await summary_by_setting(safety.pool, principal, campus_id, from_, to))
 
 
 @router.get("/injuries/{injury_id}", summary="One injury and its follow-ups")
-async def get_injury(injury_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_injury(injury_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> InjuryFile:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return withhold_injury(await injury(safety.pool, principal, injury_id), principal)
+    return InjuryFile.model_validate(withhold_injury(await injury(safety.pool, principal, injury_id), principal))

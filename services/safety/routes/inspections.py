@@ -3,8 +3,6 @@ hazard, sign off, complete, set the schedule), and the reads (list, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
@@ -13,6 +11,7 @@ from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import InspectionKind
 from services.safety.queries.inspections import inspection, inspection_list
+from services.safety.queries.models import Inspection
 
 router = COMMANDS.router("inspections")
 
@@ -32,6 +31,6 @@ async def list_inspections(
 
 
 @router.get("/inspections/{inspection_id}", summary="One inspection")
-async def get_inspection(inspection_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_inspection(inspection_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> Inspection:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await inspection(safety.pool, principal, inspection_id)
+    return Inspection.model_validate(await inspection(safety.pool, principal, inspection_id))

@@ -118,3 +118,68 @@ def test_every_error_a_route_can_answer_is_documented_with_the_project_s_body(de
                 assert _ref(op, "413") == "PayloadTooLargeResponse", path
     conflict = doc["components"]["schemas"]["ConflictResponse"]
     assert {"step", "step_time", "now"} <= set(conflict["properties"])
+
+
+def _typed(doc: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """Whether a 200 schema names its fields (an object of known properties, or a list of them)."""
+    schema = resolve(doc, schema)
+    if schema.get("type") == "array":
+        return _typed(doc, schema["items"])
+    return bool(schema.get("properties")) or "$ref" in schema
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
+def test_every_read_documents_the_fields_it_answers(definition: ServiceDefinition) -> None:
+    doc = create_app(definition).openapi()
+    untyped = []
+    for path, operations in doc["paths"].items():
+        op = operations.get("get")
+        if op is None or path in UNAUTHENTICATED:
+            continue
+        schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+        body = resolve(doc, schema)
+        if "items" in body.get("properties", {}) and "next_cursor" in body["properties"]:  # a page: its rows
+            schema = body["properties"]["items"]
+        if not _typed(doc, schema):
+            untyped.append(path)
+    assert untyped == []
+
+
+def test_a_page_is_documented_by_its_rows_and_held_to_them_when_reads_are_validated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import httpx
+    from fastapi import APIRouter, FastAPI
+    from pydantic import ValidationError
+
+    from services.eventkit.queries import Page, Row
+    from services.eventkit.routes import VALIDATE_READS, page_route
+
+    class Thing(Row):
+        thing_id: str
+        count: int
+
+    router = APIRouter()
+
+    @page_route(router, "/things", Thing, summary="Things")
+    async def things(bad: bool = False) -> Page:
+        return Page(items=[{"thing_id": "t1", "count": "many" if bad else 3}])
+
+    app = FastAPI()
+    app.include_router(router)
+    doc = app.openapi()
+    page = resolve(doc, doc["paths"]["/things"]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+    assert resolve(doc, page["properties"]["items"]["items"])["title"] == "Thing"
+
+    async def get(bad: bool) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.get("/things", params={"bad": bad})
+
+    import asyncio
+
+    monkeypatch.delenv(VALIDATE_READS, raising=False)
+    assert asyncio.run(get(False)).json() == {"items": [{"thing_id": "t1", "count": 3}], "next_cursor": None}
+    assert asyncio.run(get(True)).json()["items"][0]["count"] == "many"  # as read: not validated in production
+    monkeypatch.setenv(VALIDATE_READS, "1")
+    with pytest.raises(ValidationError):
+        asyncio.run(get(True))

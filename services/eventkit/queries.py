@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict
@@ -20,11 +20,19 @@ class Row(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-class Page(BaseModel):
-    """A page of rows; pass ``next_cursor`` as ``after`` to get the next one."""
+RowT = TypeVar("RowT")
 
-    items: list[dict[str, Any]]
+
+class PageOf(BaseModel, Generic[RowT]):
+    """A page of rows; pass ``next_cursor`` as ``after`` to get the next one. A route documents
+    its rows as ``PageOf[TheRow]`` (``PageOf_TheRow_`` in OpenAPI)."""
+
+    items: list[RowT]
     next_cursor: str | None = None
+
+
+Page = PageOf[dict[str, Any]]
+"""The page a query builds: its rows as read."""
 
 
 class Query:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from services.eventkit.queries import Row
 
 
@@ -49,3 +51,44 @@ class Parent(Row):
     school_id: str
     name: str
     children: list[Child]
+
+
+class District(Row):
+    district_id: str
+    name: str
+
+
+class School(Row):
+    school_id: str
+    district_id: str
+    name: str
+
+
+class Term(Row):
+    term_id: str
+    school_id: str
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+class Staff(Row):
+    staff_id: str
+    district_id: str
+    school_id: str | None
+    name: str
+    roles: list[str]
+    campus_ids: list[str]
+    active: bool
+
+
+class Student(Row):
+    student_id: str
+    class_id: str
+    campus_id: str
+    school_id: str
+    district_id: str
+    name: str
+    admission: str
+    enrolled_on: date
+    active: bool

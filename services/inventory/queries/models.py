@@ -208,3 +208,67 @@ class Asset(Tenant):
     disposed_on: date | None
     damage_records: list[Damage]
     charges: list[AssetCharge]
+
+
+class Quota(Row):
+    """A department's quota of an item for a term, with what was used."""
+
+    campus_id: str
+    department_id: str
+    item_id: str
+    term_id: str
+    quota: int | None
+    overrides: int
+    used: int
+    key: str | None
+    school_id: str | None
+    district_id: str | None
+
+
+class StockLevel(Row):
+    """Stock of an item on a campus (the inventory counts), as of a day."""
+
+    campus_id: str
+    item_id: str
+    name: str | None
+    unit: str | None
+    category: str | None
+    on_hand: int | None
+    received: int | None
+    issued: int | None
+    adjusted: int | None
+    reorder_point: int | None
+    below_reorder_point: bool | None
+    as_of: date | None
+    issued_this_month: int | None
+    quota_used: int | None
+    quota: int | None
+    key: str | None
+    school_id: str | None
+    district_id: str | None
+
+
+class KeyOnDay(Key):
+    """An outstanding key on a day, and by how many days it is overdue then."""
+
+    as_of: date | None
+    days_overdue: int | None
+
+
+class RepairOnDay(Repair):
+    as_of: date | None
+
+
+class OpenRepair(RepairOnDay):
+    age_hours: float | None
+    age_days: int | None
+
+
+class RoomAudit(Tenant):
+    audit_id: str
+    room: str
+    audited_on: date
+    audited_by: str
+    found_tags: list[str]
+    missing: list[str]
+    unregistered: list[str]

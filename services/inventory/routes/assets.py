@@ -6,16 +6,16 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, Limit, page_route
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.queries.assets import AssetStatus, asset, asset_list, room_audit_list, rooms
-from services.inventory.queries.models import Asset, Room
+from services.inventory.queries.models import Asset, Room, RoomAudit
 
 router = COMMANDS.router("assets")
 
 
-@router.get("/assets", response_model=Page, summary="Assets, by campus, room and status")
+@page_route(router, "/assets", Asset, summary="Assets, by campus, room and status")
 async def list_assets(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -43,7 +43,7 @@ async def get_asset(asset_id: str, inventory: CampusCommandsDep, principal: Curr
     return Asset.model_validate(await asset(inventory.pool, principal, asset_id))
 
 
-@router.get("/room-audits", response_model=Page, summary="Room audits: what was missing and what unregistered")
+@page_route(router, "/room-audits", RoomAudit, summary="Room audits: what was missing and what unregistered")
 async def list_room_audits(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, Limit, page_route
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.compensation import ChargeStatus
@@ -16,7 +16,7 @@ from services.inventory.queries.models import Charge
 router = COMMANDS.router("compensation")
 
 
-@router.get("/compensations", response_model=Page, summary="Compensation charges and their status")
+@page_route(router, "/compensations", Charge, summary="Compensation charges and their status")
 async def list_compensations(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,

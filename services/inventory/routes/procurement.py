@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, Limit, page_route
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.events import PurchaseCategory
@@ -16,7 +16,7 @@ from services.inventory.queries.procurement import purchase, purchase_list, purc
 router = COMMANDS.router("procurement")
 
 
-@router.get("/purchases", response_model=Page, summary="Purchases (the procurement pipeline)")
+@page_route(router, "/purchases", Purchase, summary="Purchases (the procurement pipeline)")
 async def list_purchases(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,

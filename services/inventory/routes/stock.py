@@ -6,17 +6,17 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, AsOf, Limit
+from services.eventkit.routes import After, AsOf, Limit, page_route
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.events import RequisitionFulfilled
-from services.inventory.queries.models import Item
+from services.inventory.queries.models import Item, Quota, StockLevel
 from services.inventory.queries.stock import item, item_list, quota_list, requisition, stock_list
 
 router = COMMANDS.router("stock")
 
 
-@router.get("/items", response_model=Page, summary="The catalogue of a school")
+@page_route(router, "/items", Item, summary="The catalogue of a school")
 async def list_items(
     inventory: CampusCommandsDep, principal: CurrentPrincipal, school_id: str, after: After = None, limit: Limit = 100
 ) -> Page:
@@ -30,7 +30,7 @@ async def get_item(item_id: str, inventory: CampusCommandsDep, principal: Curren
     return Item.model_validate(await item(inventory.pool, principal, item_id))
 
 
-@router.get("/stock", response_model=Page, summary="Stock per campus and item (the inventory counts)")
+@page_route(router, "/stock", StockLevel, summary="Stock per campus and item (the inventory counts)")
 async def list_stock(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -45,7 +45,7 @@ async def list_stock(
     return await q.page(inventory.pool, after, limit)
 
 
-@router.get("/quotas", response_model=Page, summary="Quotas with what was used")
+@page_route(router, "/quotas", Quota, summary="Quotas with what was used")
 async def list_quotas(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,

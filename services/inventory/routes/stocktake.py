@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, Limit, page_route
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.queries.models import StockTake
@@ -16,7 +16,7 @@ from services.inventory.stocktake import StockTakeStatus
 router = COMMANDS.router("stock-taking")
 
 
-@router.get("/stocktakes", response_model=Page, summary="Stock-takes, open and closed")
+@page_route(router, "/stocktakes", StockTake, summary="Stock-takes, open and closed")
 async def list_stocktakes(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,

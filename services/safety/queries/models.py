@@ -92,7 +92,7 @@ class SpecialCondition(Row):
     acknowledged_by: list[str]
 
 
-class HealthRecord(Row):
+class HealthRecordSummary(Row):
     student_id: str
     student_name: str | None
     class_id: str
@@ -109,6 +109,11 @@ class HealthRecord(Row):
     reviewed_on: date | None
     review_notes: str | None
     special_conditions: int
+
+
+class HealthRecord(HealthRecordSummary):
+    """A health record with its special conditions."""
+
     conditions: list[SpecialCondition]
 
 
@@ -336,3 +341,46 @@ class CampusStatus(Row):
     drills: DrillMonth
     agreements: list[CampaignRate]
     as_of: date
+
+
+class AgreementCampaign(Tenant, SigningCounts):
+    campaign_id: str
+    term_id: str
+    title: str
+
+
+class UnsignedParty(Row):
+    """Someone who has not signed a campaign's agreement yet, with a parent's phone (for reminders)."""
+
+    campaign_id: str
+    party_id: str
+    party_kind: str
+    name: str
+    class_id: str | None
+    status: str
+    phone: str | None
+
+
+class UnacknowledgedCondition(Row):
+    condition_key: str
+    student_id: str
+    student_name: str | None
+    condition_id: str
+    class_id: str
+    district_id: str | None
+    school_id: str | None
+    campus_id: str
+    description: str
+    care_instructions: str
+    teachers_to_tell: list[str]
+    pending: list[str]
+    recorded_at: datetime
+
+
+class FlagCeremony(Tenant):
+    ceremony_id: str
+    held_on: date
+    month: str | None
+    theme: str
+    speaker: str
+    held_by: str | None

@@ -6,16 +6,16 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, AsOf, Limit
+from services.eventkit.routes import After, AsOf, Limit, page_route
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.queries.buses import bus_file, bus_page
-from services.safety.queries.models import BusFile
+from services.safety.queries.models import Bus, BusFile
 
 router = COMMANDS.router("school buses")
 
 
-@router.get("/buses", response_model=Page, summary="School buses in the caller's scope, with their compliance")
+@page_route(router, "/buses", Bus, summary="School buses in the caller's scope, with their compliance")
 async def list_buses(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,

@@ -11,7 +11,7 @@ from fastapi import Query as Param
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, AsOf, Limit
+from services.eventkit.routes import After, AsOf, Limit, page_route
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import DrillKind
@@ -22,7 +22,7 @@ router = COMMANDS.router("drills")
 Month = Annotated[date | None, Param(description="Any day of the month: drills conducted (or else planned) in it")]
 
 
-@router.get("/drills", response_model=Page, summary="Drills in the caller's scope")
+@page_route(router, "/drills", Drill, summary="Drills in the caller's scope")
 async def list_drills(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, AsOf, Limit
+from services.eventkit.routes import After, AsOf, Limit, page_route
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import Severity
@@ -16,9 +16,7 @@ from services.safety.queries.models import Hazard
 router = COMMANDS.router("hazards")
 
 
-@router.get(
-    "/hazards", response_model=Page, summary="Hazards reported by a day in the caller's scope, open or not then"
-)
+@page_route(router, "/hazards", Hazard, summary="Hazards reported by a day in the caller's scope, open or not then")
 async def list_hazards(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,

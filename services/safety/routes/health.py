@@ -10,15 +10,15 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, Limit, page_route
 from services.safety.commands import COMMANDS
 from services.safety.queries.health import health_record, health_record_list, unacknowledged_list
-from services.safety.queries.models import HealthRecord
+from services.safety.queries.models import HealthRecord, HealthRecordSummary, UnacknowledgedCondition
 
 router = COMMANDS.router("health records")
 
 
-@router.get("/health-records", response_model=Page, summary="Health records the caller may read")
+@page_route(router, "/health-records", HealthRecordSummary, summary="Health records the caller may read")
 async def list_health_records(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -36,9 +36,10 @@ async def get_health_record(student_id: str, safety: CampusCommandsDep, principa
     return HealthRecord.model_validate(await health_record(safety.pool, principal, student_id))
 
 
-@router.get(
+@page_route(
+    router,
     "/special-conditions/unacknowledged",
-    response_model=Page,
+    UnacknowledgedCondition,
     summary="Special conditions some teacher has not acknowledged yet (a teacher: their own)",
 )
 async def unacknowledged_conditions(

@@ -11,21 +11,22 @@ from fastapi import Query as Param
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, Limit, page_route
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS, withhold_injury
 from services.safety.events import InjurySetting
 from services.safety.queries.injuries import injury, injury_list, summary_by_setting
-from services.safety.queries.models import InjuryFile, InjurySummary
+from services.safety.queries.models import Injury, InjuryFile, InjurySummary
 
 router = COMMANDS.router("injuries")
 From = Annotated[date | None, Param(alias="from", description="Happened on or after")]
 To = Annotated[date | None, Param(description="Happened on or before")]
 
 
-@router.get(
+@page_route(
+    router,
     "/injuries",
-    response_model=Page,
+    Injury,
     summary="Student injuries in the caller's scope",
     description="What happened, the first aid, the notes, cause and measures are for the campus's safety "
     "managers, the vice principals, the medical room, the class's teachers and the reporter; for others "

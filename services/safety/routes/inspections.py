@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit
+from services.eventkit.routes import After, Limit, page_route
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import InspectionKind
@@ -16,7 +16,7 @@ from services.safety.queries.models import Inspection
 router = COMMANDS.router("inspections")
 
 
-@router.get("/inspections", response_model=Page, summary="Inspections in the caller's scope")
+@page_route(router, "/inspections", Inspection, summary="Inspections in the caller's scope")
 async def list_inspections(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,

@@ -13,7 +13,7 @@ from fastapi import Query as Param
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page
-from services.eventkit.routes import After, AsOf, Limit
+from services.eventkit.routes import After, AsOf, Limit, page_route
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.queries.models import CampusStatus
 from services.safety.queries.status import one_status, status_page
@@ -24,7 +24,7 @@ Month = Annotated[
 ]
 
 
-@router.get("/inspection-status", response_model=Page, summary="Inspection status of the campuses in scope")
+@page_route(router, "/inspection-status", CampusStatus, summary="Inspection status of the campuses in scope")
 async def inspection_status(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from services import registry
 from services.directory.service import DIRECTORY
-from services.eventkit.auth import Role
+from services.eventkit.auth import STAFF_ROLES, Role
 from services.eventkit.runtime import Mode
 from tests.conftest import RunningService, ServiceStarter, SettingsFactory, token_for
 
@@ -42,7 +42,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning"),
 ]
 
-EXAMPLES = int(os.environ.get("HOUQIN_CONTRACT_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("HOUQIN_CONTRACT_EXAMPLES", "5"))
 """Generated requests per operation, per mode (valid and malformed) and per caller."""
 
 CHECKS = [
@@ -172,7 +172,8 @@ async def test_every_answer_agrees_with_the_openapi_document(
     def call(request: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
         return asyncio.run_coroutine_threadsafe(request, loop).result(timeout=30)
 
-    admin = token_for(settings, "contract-admin", Role.PLATFORM_ADMIN)
+    # a platform admin who also holds every staff role: the reads and commands get past the role checks
+    admin = token_for(settings, "contract-admin", Role.PLATFORM_ADMIN, *(STAFF_ROLES - {Role.PLATFORM_ADMIN}))
     started = time.monotonic()
     sent = 0
     failures: list[str] = []

@@ -1,10 +1,12 @@
 """Every service's API against its own OpenAPI document, by generated requests.
 
 Schemathesis draws requests from each operation of the document, valid ones and malformed
-ones (wrong types, missing fields, values out of range, odd path parameters), sent with a
-platform admin's token and without one, to the real service in process (on PostgreSQL).
-No answer may be a server error, and each must have a status the operation documents and a
-body matching the schema documented for that status. Bounded: a few examples per operation.
+ones (wrong types, missing fields, values out of range, odd path parameters, headers too
+long), sent with the token of a platform admin who holds every staff role and without a
+token, to the real service in process (on PostgreSQL). No answer may be a server error, and
+each must have a status the operation documents and a body matching the schema documented
+for that status. Bounded and repeatable: a few examples per operation, drawn the same way
+on every run (``HOUQIN_CONTRACT_EXAMPLES`` raises the count for a longer search).
 """
 
 from __future__ import annotations

@@ -152,8 +152,7 @@ def test_a_page_is_documented_by_its_rows_and_held_to_them_when_reads_are_valida
     from fastapi import APIRouter, FastAPI
     from pydantic import ValidationError
 
-    from services.eventkit.queries import Page, Row
-    from services.eventkit.routes import VALIDATE_READS, page_route
+    from services.eventkit.queries import VALIDATE_READS, Page, Row, page_route
 
     class Thing(Row):
         thing_id: str

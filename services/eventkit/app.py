@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import uuid4
 
@@ -22,12 +21,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.eventkit.auth import Principal, Role
 from services.eventkit.commands import CommandContext
-from services.eventkit.contract import RefuseNulInUrl, describe_errors, install_http_error_handler
+from services.eventkit.contract import Lag, RefuseNulInUrl, describe_errors, install_http_error_handler
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.lane import CommandLane
 from services.eventkit.logs import configure_logging, correlation_id
@@ -180,24 +178,6 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-class ProjectionLag(BaseModel):
-    name: str
-    events_applied: int
-    last_event_at: datetime | None
-    last_applied_at: datetime | None
-    rebuilt_at: datetime | None
-    lag_s: float | None = Field(description="Seconds between the last event's time and its application")
-
-
-class Lag(BaseModel):
-    """A service's outbox, consumer and projection lag."""
-
-    service: str
-    outbox_pending: int = Field(description="Events appended and not yet published")
-    consumers: dict[str, int] = Field(description="Each consumer group's lag (messages), as last measured")
-    projections: list[ProjectionLag]
-
-
 def create_app(
     definition: ServiceDefinition, settings: Settings | None = None, *, mode: Mode = Mode.ALL, freeze_heap: bool = False
 ) -> FastAPI:
@@ -251,23 +231,24 @@ def create_app(
 
     @app.get(
         "/ops/lag",
+        response_model=Lag,
         tags=["operations"],
         summary="Outbox, consumer and projection lag (operators)",
         responses={401: {"description": "No valid bearer token"}, 403: {"description": "Not an operator"}},
     )
-    async def lag(principal: CurrentPrincipal) -> Lag:
+    async def lag(principal: CurrentPrincipal) -> dict[str, Any]:
         principal.require_role(*OPERATIONS)
         outbox = await runtime.pool.fetchval("SELECT count(*) FROM outbox")
         rows = await runtime.pool.fetch(
             "SELECT name, events_applied, last_event_at, last_applied_at, rebuilt_at, "
             "extract(epoch FROM (last_applied_at - last_event_at)) AS lag_s FROM projection_status ORDER BY name"
         )
-        return Lag(
-            service=definition.name,
-            outbox_pending=outbox,
-            consumers={r.group_id: r.last_lag for r in runtime.runners},
-            projections=[ProjectionLag.model_validate(dict(r)) for r in rows],
-        )
+        return {
+            "service": definition.name,
+            "outbox_pending": outbox,
+            "consumers": {r.group_id: r.last_lag for r in runtime.runners},
+            "projections": [dict(r) for r in rows],
+        }
 
     for router in routers:
         app.include_router(router)

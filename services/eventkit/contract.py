@@ -1,4 +1,5 @@
-"""The error bodies the API answers, as models, and the OpenAPI responses that name them.
+"""The error bodies the API answers, as models, and the OpenAPI responses that name them
+(and the body of a service's own operations read, ``/ops/lag``).
 
 Every refusal is one of a few shapes (:class:`~services.eventkit.errors.HouqinError.to_dict`
 and the app's validation handler); :func:`describe_errors` puts each status a route can answer
@@ -13,13 +14,14 @@ answered is the project's.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -96,6 +98,27 @@ DESCRIPTIONS: dict[int, tuple[str, type[BaseModel]]] = {
     422: ("Invalid input: each field and the reason", ValidationErrorResponse),
     503: ("The database is unavailable: retry", UnavailableResponse),
 }
+
+
+class ProjectionLag(BaseModel):
+    name: str
+    events_applied: int
+    last_event_at: datetime | None
+    last_applied_at: datetime | None
+    rebuilt_at: datetime | None
+    lag_s: float | None = Field(description="Seconds between the last event's time and its application")
+
+
+class Lag(BaseModel):
+    """A service's outbox, consumer and projection lag."""
+
+    model_config = ConfigDict(extra="allow")  # what else the operations read adds reaches the operator
+
+    service: str
+    outbox_pending: int = Field(description="Events appended and not yet published")
+    consumers: dict[str, int] = Field(description="Each consumer group's lag (messages), as last measured")
+    projections: list[ProjectionLag]
+
 
 REF = "#/components/schemas/{model}"
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")

@@ -4,17 +4,14 @@ read is computed for."""
 from __future__ import annotations
 
 import functools
-import os
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
 
 from services.eventkit.commands import CommandResult
-from services.eventkit.queries import Page, PageOf
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 After = Annotated[str | None, Query(description="Cursor from the previous page's next_cursor")]
@@ -89,38 +86,6 @@ def command_route(router: APIRouter, path: str, summary: str, **kwargs: Any) -> 
 
         post(answered)
         _COMMAND_ENDPOINTS.add(answered)
-        return endpoint
-
-    return register
-
-
-PageEndpoint = TypeVar("PageEndpoint", bound=Callable[..., Awaitable[Page]])
-
-VALIDATE_READS = "HOUQIN_VALIDATE_READS"
-"""Set (the tests set it), each page a read answers is validated against its documented rows."""
-
-
-def page_route(
-    router: APIRouter, path: str, row: type[BaseModel], **kwargs: Any
-) -> Callable[[PageEndpoint], PageEndpoint]:
-    """``@page_route(router, "/assets", Asset, summary="Assets")`` — a GET answering a page of rows.
-
-    OpenAPI documents the answer as ``PageOf[row]`` (a client generated from it has the row's
-    types); the page the query read is encoded by its own serializer. FastAPI's response-model
-    path (dump, validate each row against the model, encode) cost three times the encoding of a
-    page of 100 assets; with ``HOUQIN_VALIDATE_READS`` set, as in the tests, each page is validated."""
-    model = PageOf[row]  # type: ignore[valid-type]
-    get = router.get(path, response_model=model, **kwargs)
-
-    def register(endpoint: PageEndpoint) -> PageEndpoint:
-        @functools.wraps(endpoint)  # FastAPI reads the parameters of the endpoint it wraps
-        async def answered(*args: Any, **kw: Any) -> Response:
-            page = await endpoint(*args, **kw)
-            if os.environ.get(VALIDATE_READS):
-                model.model_validate(page.model_dump())
-            return Response(page.__pydantic_serializer__.to_json(page), media_type="application/json")
-
-        get(answered)
         return endpoint
 
     return register

@@ -11,8 +11,8 @@ from services.directory.queries import organisation, people
 from services.directory.queries.models import Campus, District, Parent, School, SchoolClass, Staff, Student, Term
 from services.eventkit.app import CurrentPrincipal, Runtime
 from services.eventkit.auth import Role
-from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit, page_route
+from services.eventkit.queries import Page, page_route
+from services.eventkit.routes import After, Limit
 
 router = APIRouter(tags=["queries"])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit, page_route
+from services.eventkit.queries import Page, page_route
+from services.eventkit.routes import After, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.queries.assets import AssetStatus, asset, asset_list, room_audit_list, rooms

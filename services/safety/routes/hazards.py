@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
-from services.eventkit.routes import After, AsOf, Limit, page_route
+from services.eventkit.queries import Page, page_route
+from services.eventkit.routes import After, AsOf, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import Severity

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
-from services.eventkit.routes import After, Limit, page_route
+from services.eventkit.queries import Page, page_route
+from services.eventkit.routes import After, Limit
 from services.safety.commands import COMMANDS
 from services.safety.queries.health import health_record, health_record_list, unacknowledged_list
 from services.safety.queries.models import HealthRecord, HealthRecordSummary, UnacknowledgedCondition

@@ -12,8 +12,8 @@ from fastapi import Query as Param
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
-from services.eventkit.routes import After, AsOf, Limit, page_route
+from services.eventkit.queries import Page, page_route
+from services.eventkit.routes import After, AsOf, Limit
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.queries.models import CampusStatus
 from services.safety.queries.status import one_status, status_page

@@ -40,6 +40,9 @@ pytest.register_assert_rewrite("tests.deciders", "tests.properties")
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# every page a read answers is held to the rows its OpenAPI documents (services.eventkit.routes.page_route)
+os.environ.setdefault("HOUQIN_VALIDATE_READS", "1")
+
 
 @dataclass(frozen=True)
 class Infra:

@@ -89,3 +89,96 @@ def test_no_route_hops_to_a_worker_thread(definition: ServiceDefinition) -> None
     assert len(routes) > 10
     offenders = {r.path: calls for r in routes if (calls := sync_calls(r.dependant))}
     assert offenders == {}
+
+
+def _ref(op: dict[str, Any], status: str) -> str:
+    schema = op["responses"][status]["content"]["application/json"]["schema"]
+    return str(schema["$ref"]).rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
+def test_every_error_a_route_can_answer_is_documented_with_the_project_s_body(definition: ServiceDefinition) -> None:
+    doc = create_app(definition).openapi()
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            statuses = set(op["responses"])
+            assert {"400", "413"} <= statuses, f"{method.upper()} {path}"
+            if path in UNAUTHENTICATED:
+                continue
+            assert {"401", "403", "503"} <= statuses, f"{method.upper()} {path}"
+            assert _ref(op, "401") == _ref(op, "403") == "ErrorResponse"
+            assert _ref(op, "503") == "UnavailableResponse"
+            if "{" in path:
+                assert _ref(op, "404") == "ErrorResponse", f"{method.upper()} {path}"
+            if op.get("parameters") or "requestBody" in op:
+                assert _ref(op, "422") == "ValidationErrorResponse", f"{method.upper()} {path}"
+            if method == "post" and "operations" not in op.get("tags", ()):  # a command
+                assert _ref(op, "409") == "ConflictResponse", path
+                assert _ref(op, "413") == "PayloadTooLargeResponse", path
+    conflict = doc["components"]["schemas"]["ConflictResponse"]
+    assert {"step", "step_time", "now"} <= set(conflict["properties"])
+
+
+def _typed(doc: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """Whether a 200 schema names its fields (an object of known properties, or a list of them)."""
+    schema = resolve(doc, schema)
+    if schema.get("type") == "array":
+        return _typed(doc, schema["items"])
+    return bool(schema.get("properties")) or "$ref" in schema
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
+def test_every_read_documents_the_fields_it_answers(definition: ServiceDefinition) -> None:
+    doc = create_app(definition).openapi()
+    untyped = []
+    for path, operations in doc["paths"].items():
+        op = operations.get("get")
+        if op is None or "operations" in op.get("tags", ()):  # the domain's reads (not probes, metrics, ops tools)
+            continue
+        schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+        body = resolve(doc, schema)
+        if "items" in body.get("properties", {}) and "next_cursor" in body["properties"]:  # a page: its rows
+            schema = body["properties"]["items"]
+        if not _typed(doc, schema):
+            untyped.append(path)
+    assert untyped == []
+
+
+def test_a_page_is_documented_by_its_rows_and_held_to_them_when_reads_are_validated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import httpx
+    from fastapi import APIRouter, FastAPI
+    from pydantic import ValidationError
+
+    from services.eventkit.queries import VALIDATE_READS, Page, Row, page_route
+
+    class Thing(Row):
+        thing_id: str
+        count: int
+
+    router = APIRouter()
+
+    @page_route(router, "/things", Thing, summary="Things")
+    async def things(bad: bool = False) -> Page:
+        return Page(items=[{"thing_id": "t1", "count": "many" if bad else 3}])
+
+    app = FastAPI()
+    app.include_router(router)
+    doc = app.openapi()
+    page = resolve(doc, doc["paths"]["/things"]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+    assert resolve(doc, page["properties"]["items"]["items"])["title"] == "Thing"
+
+    async def get(bad: bool) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.get("/things", params={"bad": bad})
+
+    import asyncio
+
+    monkeypatch.delenv(VALIDATE_READS, raising=False)
+    assert asyncio.run(get(False)).json() == {"items": [{"thing_id": "t1", "count": 3}], "next_cursor": None}
+    assert asyncio.run(get(True)).json()["items"][0]["count"] == "many"  # as read: not validated in production
+    monkeypatch.setenv(VALIDATE_READS, "1")
+    with pytest.raises(ValidationError):
+        asyncio.run(get(True))

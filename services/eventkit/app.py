@@ -28,6 +28,7 @@ from services.eventkit.auth import Principal, Role
 from services.eventkit.body_limit import BodyLimit
 from services.eventkit.bounds import reason_of
 from services.eventkit.commands import CommandContext
+from services.eventkit.contract import Lag, RefuseNulInUrl, describe_errors, install_http_error_handler
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.lane import CommandLane
 from services.eventkit.logs import configure_logging, correlation_id
@@ -300,9 +301,11 @@ def create_app(
     routers = service_routers(definition)
     if settings.command_lane:  # inside the correlation middleware: a laned command has its id too
         app.add_middleware(CommandLane, routers=routers)
+    app.add_middleware(RefuseNulInUrl)
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # outermost: before the lane reads a body
     install_error_handlers(app)
+    install_http_error_handler(app)
 
     @app.get("/healthz", tags=["operations"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
@@ -324,6 +327,7 @@ def create_app(
 
     @app.get(
         "/ops/lag",
+        response_model=Lag,
         tags=["operations"],
         summary="Outbox, consumer and projection lag (operators)",
         responses=OPERATOR_ONLY,
@@ -344,6 +348,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     describe_security(app, routers)
+    describe_errors(app, routers, lambda route: _asks_for_caller(route.dependant))
     return app
 
 

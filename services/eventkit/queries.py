@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 import asyncpg
-from pydantic import BaseModel
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict
 
 from services.eventkit.auth import Principal, Role
 from services.eventkit.db import Connection
@@ -13,11 +17,26 @@ from services.eventkit.db import Connection
 MAX_PAGE = 500
 
 
-class Page(BaseModel):
-    """A page of rows; pass ``next_cursor`` as ``after`` to get the next one."""
+class Row(BaseModel):
+    """What a read answers, as its OpenAPI documents it (a client generated from it has the
+    types). A key the query adds beyond the fields named here still reaches the client."""
 
-    items: list[dict[str, Any]]
+    model_config = ConfigDict(extra="allow")
+
+
+RowT = TypeVar("RowT")
+
+
+class PageOf(BaseModel, Generic[RowT]):
+    """A page of rows; pass ``next_cursor`` as ``after`` to get the next one. A route documents
+    its rows as ``PageOf[TheRow]`` (``PageOf_TheRow_`` in OpenAPI)."""
+
+    items: list[RowT]
     next_cursor: str | None = None
+
+
+Page = PageOf[dict[str, Any]]
+"""The page a query builds: its rows as read."""
 
 
 class Query:
@@ -72,3 +91,35 @@ class Query:
         sql = self.select_from + (" WHERE " + " AND ".join(self.where) if self.where else "")
         row = await db.fetchrow(sql, *self.params)
         return dict(row) if row else None
+
+
+PageEndpoint = TypeVar("PageEndpoint", bound=Callable[..., Awaitable[Page]])
+
+VALIDATE_READS = "HOUQIN_VALIDATE_READS"
+"""Set (the tests set it), each page a read answers is validated against its documented rows."""
+
+
+def page_route(
+    router: APIRouter, path: str, row: type[BaseModel], **kwargs: Any
+) -> Callable[[PageEndpoint], PageEndpoint]:
+    """``@page_route(router, "/assets", Asset, summary="Assets")`` — a GET answering a page of rows.
+
+    OpenAPI documents the answer as ``PageOf[row]`` (a client generated from it has the row's
+    types); the page the query read is encoded by its own serializer. FastAPI's response-model
+    path (dump, validate each row against the model, encode) cost three times the encoding of a
+    page of 100 assets; with ``HOUQIN_VALIDATE_READS`` set, as in the tests, each page is validated."""
+    model = PageOf[row]  # type: ignore[valid-type]
+    get = router.get(path, response_model=model, **kwargs)
+
+    def register(endpoint: PageEndpoint) -> PageEndpoint:
+        @functools.wraps(endpoint)  # FastAPI reads the parameters of the endpoint it wraps
+        async def answered(*args: Any, **kw: Any) -> Response:
+            page = await endpoint(*args, **kw)
+            if os.environ.get(VALIDATE_READS):
+                model.model_validate(page.model_dump())
+            return Response(page.__pydantic_serializer__.to_json(page), media_type="application/json")
+
+        get(answered)
+        return endpoint
+
+    return register

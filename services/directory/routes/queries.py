@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from services.directory.queries import organisation, people
+from services.directory.queries.models import Campus, District, Parent, School, SchoolClass, Staff, Student, Term
 from services.eventkit.app import CurrentPrincipal, Runtime
 from services.eventkit.auth import Role
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, Limit
 
 router = APIRouter(tags=["queries"])
@@ -22,14 +23,14 @@ def _split(ids: str | None) -> list[str] | None:
     return [i for i in ids.split(",") if i] if ids else None
 
 
-@router.get("/districts", response_model=Page, summary="Districts in the caller's scope")
+@page_route(router, "/districts", District, summary="Districts in the caller's scope")
 async def list_districts(
     runtime: Runtime, principal: CurrentPrincipal, after: After = None, limit: Limit = 100
 ) -> Page:
     return await organisation.districts(runtime.pool, principal, after, limit)
 
 
-@router.get("/schools", response_model=Page, summary="Schools in the caller's scope")
+@page_route(router, "/schools", School, summary="Schools in the caller's scope")
 async def list_schools(
     runtime: Runtime,
     principal: CurrentPrincipal,
@@ -40,7 +41,7 @@ async def list_schools(
     return await organisation.schools(runtime.pool, principal, district_id, after, limit)
 
 
-@router.get("/schools/{school_id}/terms", response_model=Page, summary="The school calendar (or the term of a day)")
+@page_route(router, "/schools/{school_id}/terms", Term, summary="The school calendar (or the term of a day)")
 async def list_terms(
     school_id: str,
     runtime: Runtime,
@@ -52,7 +53,7 @@ async def list_terms(
     return await organisation.terms(runtime.pool, principal, school_id, on, after, limit)
 
 
-@router.get("/campuses", response_model=Page, summary="Campuses in the caller's scope")
+@page_route(router, "/campuses", Campus, summary="Campuses in the caller's scope")
 async def list_campuses(
     runtime: Runtime,
     principal: CurrentPrincipal,
@@ -65,11 +66,11 @@ async def list_campuses(
 
 
 @router.get("/campuses/{campus_id}", summary="One campus")
-async def get_campus(campus_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await organisation.campus(runtime.pool, principal, campus_id)
+async def get_campus(campus_id: str, runtime: Runtime, principal: CurrentPrincipal) -> Campus:
+    return Campus.model_validate(await organisation.campus(runtime.pool, principal, campus_id))
 
 
-@router.get("/classes", response_model=Page, summary="Classes with their teachers and headcount")
+@page_route(router, "/classes", SchoolClass, summary="Classes with their teachers and headcount")
 async def list_classes(
     runtime: Runtime,
     principal: CurrentPrincipal,
@@ -82,11 +83,11 @@ async def list_classes(
 
 
 @router.get("/classes/{class_id}", summary="One class")
-async def get_class(class_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await people.one_class(runtime.pool, principal, class_id)
+async def get_class(class_id: str, runtime: Runtime, principal: CurrentPrincipal) -> SchoolClass:
+    return SchoolClass.model_validate(await people.one_class(runtime.pool, principal, class_id))
 
 
-@router.get("/staff", response_model=Page, summary="Staff, by campus and role")
+@page_route(router, "/staff", Staff, summary="Staff, by campus and role")
 async def list_staff(
     runtime: Runtime,
     principal: CurrentPrincipal,
@@ -99,14 +100,14 @@ async def list_staff(
     return await people.staff(runtime.pool, principal, campus_id, role, after, limit, _split(ids))
 
 
-@router.get("/students", response_model=Page, summary="Students (in scope, or in the classes the caller teaches)")
+@page_route(router, "/students", Student, summary="Students (in scope, or in the classes the caller teaches)")
 async def list_students(
     runtime: Runtime, principal: CurrentPrincipal, class_id: str | None = None, after: After = None, limit: Limit = 100
 ) -> Page:
     return await people.students(runtime.pool, principal, class_id, after, limit)
 
 
-@router.get("/parents", response_model=Page, summary="Parents, with their children (no phone numbers)")
+@page_route(router, "/parents", Parent, summary="Parents, with their children (no phone numbers)")
 async def list_parents(
     runtime: Runtime,
     principal: CurrentPrincipal,
@@ -120,5 +121,5 @@ async def list_parents(
 
 
 @router.get("/parents/{parent_id}", summary="One parent, with their children (no phone number)")
-async def get_parent(parent_id: str, runtime: Runtime, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await people.parent(runtime.pool, principal, parent_id)
+async def get_parent(parent_id: str, runtime: Runtime, principal: CurrentPrincipal) -> Parent:
+    return Parent.model_validate(await people.parent(runtime.pool, principal, parent_id))

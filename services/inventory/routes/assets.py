@@ -3,20 +3,19 @@ raises its charge; repair, dispose of with approval (报废), room audits), and 
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.queries.assets import AssetStatus, asset, asset_list, room_audit_list, rooms
+from services.inventory.queries.models import Asset, Room, RoomAudit
 
 router = COMMANDS.router("assets")
 
 
-@router.get("/assets", response_model=Page, summary="Assets, by campus, room and status")
+@page_route(router, "/assets", Asset, summary="Assets, by campus, room and status")
 async def list_assets(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -33,18 +32,18 @@ async def list_assets(
 @router.get("/assets/rooms", summary="Each room's assets (not disposed of) and what they are worth")
 async def assets_per_room(
     inventory: CampusCommandsDep, principal: CurrentPrincipal, campus_id: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[Room]:
     principal.require_role(*STAFF)
-    return await rooms(inventory.pool, principal, campus_id)
+    return [Room.model_validate(r) for r in await rooms(inventory.pool, principal, campus_id)]
 
 
 @router.get("/assets/{asset_id}", summary="One asset, with its damages and charges")
-async def get_asset(asset_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_asset(asset_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> Asset:
     principal.require_role(*STAFF)
-    return await asset(inventory.pool, principal, asset_id)
+    return Asset.model_validate(await asset(inventory.pool, principal, asset_id))
 
 
-@router.get("/room-audits", response_model=Page, summary="Room audits: what was missing and what unregistered")
+@page_route(router, "/room-audits", RoomAudit, summary="Room audits: what was missing and what unregistered")
 async def list_room_audits(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,

@@ -3,21 +3,20 @@ the payment, or waive it), and the reads (all, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.compensation import ChargeStatus
 from services.inventory.queries.compensation import charge, charge_list
+from services.inventory.queries.models import Charge
 
 router = COMMANDS.router("compensation")
 
 
-@router.get("/compensations", response_model=Page, summary="Compensation charges and their status")
+@page_route(router, "/compensations", Charge, summary="Compensation charges and their status")
 async def list_compensations(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -33,6 +32,6 @@ async def list_compensations(
 
 
 @router.get("/compensations/{charge_id}", summary="One compensation charge")
-async def get_compensation(charge_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_compensation(charge_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> Charge:
     principal.require_role(*STAFF)
-    return await charge(inventory.pool, principal, charge_id)
+    return Charge.model_validate(await charge(inventory.pool, principal, charge_id))

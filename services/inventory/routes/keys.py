@@ -3,21 +3,20 @@ outstanding ones, the overdue ones, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.keys import KeyStatus
 from services.inventory.queries.keys import key, key_list, outstanding_key_list, overdue_key_list
+from services.inventory.queries.models import Key, KeyFile, KeyOnDay
 
 router = COMMANDS.router("keys")
 
 
-@router.get("/keys", response_model=Page, summary="Keys: who holds which, issued, returned or lost")
+@page_route(router, "/keys", Key, summary="Keys: who holds which, issued, returned or lost")
 async def list_keys(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -31,7 +30,7 @@ async def list_keys(
     return await key_list(principal, campus_id, holder_id, state).page(inventory.pool, after, limit)
 
 
-@router.get("/keys/outstanding", response_model=Page, summary="Keys issued and not returned on a day")
+@page_route(router, "/keys/outstanding", KeyOnDay, summary="Keys issued and not returned on a day")
 async def outstanding_keys(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -45,7 +44,7 @@ async def outstanding_keys(
     return await outstanding_key_list(principal, campus_id, holder_id, as_of).page(inventory.pool, after, limit)
 
 
-@router.get("/keys/overdue", response_model=Page, summary="Outstanding keys past their due date, and by how many days")
+@page_route(router, "/keys/overdue", KeyOnDay, summary="Outstanding keys past their due date, and by how many days")
 async def overdue_keys(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -60,6 +59,6 @@ async def overdue_keys(
 
 
 @router.get("/keys/{key_id}", summary="One key, with every time it was issued")
-async def get_key(key_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_key(key_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> KeyFile:
     principal.require_role(*STAFF)
-    return await key(inventory.pool, principal, key_id)
+    return KeyFile.model_validate(await key(inventory.pool, principal, key_id))

@@ -3,22 +3,21 @@ repairs, the open ones and their age, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.events import RepairSource
+from services.inventory.queries.models import OpenRepair, Repair, RepairOnDay
 from services.inventory.queries.repairs import open_repair_list, repair, repair_list
 from services.inventory.repairs import RepairStatus
 
 router = COMMANDS.router("repairs")
 
 
-@router.get("/repairs", response_model=Page, summary="Repairs, with their turnaround once done")
+@page_route(router, "/repairs", RepairOnDay, summary="Repairs, with their turnaround once done")
 async def list_repairs(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -36,7 +35,7 @@ async def list_repairs(
     return await q.page(inventory.pool, after, limit)
 
 
-@router.get("/repairs/open", response_model=Page, summary="Repairs not yet verified, and how long they have waited")
+@page_route(router, "/repairs/open", OpenRepair, summary="Repairs not yet verified, and how long they have waited")
 async def open_repairs(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -51,6 +50,6 @@ async def open_repairs(
 
 
 @router.get("/repairs/{repair_id}", summary="One repair")
-async def get_repair(repair_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_repair(repair_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> Repair:
     principal.require_role(*STAFF)
-    return await repair(inventory.pool, principal, repair_id)
+    return Repair.model_validate(await repair(inventory.pool, principal, repair_id))

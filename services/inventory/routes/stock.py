@@ -3,20 +3,20 @@ reorder point, receive, quotas and their overrides, requisitions), and the reads
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, AsOf, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
+from services.inventory.events import RequisitionFulfilled
+from services.inventory.queries.models import Item, Quota, StockLevel
 from services.inventory.queries.stock import item, item_list, quota_list, requisition, stock_list
 
 router = COMMANDS.router("stock")
 
 
-@router.get("/items", response_model=Page, summary="The catalogue of a school")
+@page_route(router, "/items", Item, summary="The catalogue of a school")
 async def list_items(
     inventory: CampusCommandsDep, principal: CurrentPrincipal, school_id: str, after: After = None, limit: Limit = 100
 ) -> Page:
@@ -25,12 +25,12 @@ async def list_items(
 
 
 @router.get("/items/{item_id}", summary="One item of a catalogue")
-async def get_item(item_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_item(item_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> Item:
     principal.require_role(*STAFF)
-    return await item(inventory.pool, principal, item_id)
+    return Item.model_validate(await item(inventory.pool, principal, item_id))
 
 
-@router.get("/stock", response_model=Page, summary="Stock per campus and item (the inventory counts)")
+@page_route(router, "/stock", StockLevel, summary="Stock per campus and item (the inventory counts)")
 async def list_stock(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -45,7 +45,7 @@ async def list_stock(
     return await q.page(inventory.pool, after, limit)
 
 
-@router.get("/quotas", response_model=Page, summary="Quotas with what was used")
+@page_route(router, "/quotas", Quota, summary="Quotas with what was used")
 async def list_quotas(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -62,6 +62,6 @@ async def list_quotas(
 @router.get("/requisitions/{requisition_id}", summary="One requisition list")
 async def get_requisition(
     requisition_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal
-) -> dict[str, Any]:
+) -> RequisitionFulfilled:
     principal.require_role(*STAFF)
-    return await requisition(inventory.bus, principal, requisition_id)
+    return RequisitionFulfilled.model_validate(await requisition(inventory.bus, principal, requisition_id))

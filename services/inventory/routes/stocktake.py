@@ -3,21 +3,20 @@ the counts become the book), and the reads (all, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, Limit
 from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
+from services.inventory.queries.models import StockTake
 from services.inventory.queries.stocktake import stocktake, stocktake_list
 from services.inventory.stocktake import StockTakeStatus
 
 router = COMMANDS.router("stock-taking")
 
 
-@router.get("/stocktakes", response_model=Page, summary="Stock-takes, open and closed")
+@page_route(router, "/stocktakes", StockTake, summary="Stock-takes, open and closed")
 async def list_stocktakes(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -31,6 +30,6 @@ async def list_stocktakes(
 
 
 @router.get("/stocktakes/{stocktake_id}", summary="One stock-take: its counts and variances")
-async def get_stocktake(stocktake_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_stocktake(stocktake_id: str, inventory: CampusCommandsDep, principal: CurrentPrincipal) -> StockTake:
     principal.require_role(*STAFF)
-    return await stocktake(inventory.pool, principal, stocktake_id)
+    return StockTake.model_validate(await stocktake(inventory.pool, principal, stocktake_id))

@@ -3,21 +3,22 @@ refuse), and the reads (campaigns with their signing rates, signing per class, r
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, AsOf, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import PartyKind
 from services.safety.queries.agreements import campaign, campaign_page, signing_by_class, unsigned_list
+from services.safety.queries.models import AgreementCampaign, CampaignSigning, UnsignedParty
 
 router = COMMANDS.router("agreements")
 
 
-@router.get("/agreement-campaigns", response_model=Page, summary="Agreement campaigns in scope, with signing rates")
+@page_route(
+    router, "/agreement-campaigns", AgreementCampaign, summary="Agreement campaigns in scope, with signing rates"
+)
 async def list_campaigns(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -34,14 +35,15 @@ async def list_campaigns(
 @router.get("/agreement-campaigns/{campaign_id}/signing", summary="Signing rate of a campaign: per class and for staff")
 async def campaign_signing(
     campaign_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal, as_of: AsOf = None
-) -> dict[str, Any]:
+) -> CampaignSigning:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await signing_by_class(safety.pool, principal, campaign_id, as_of)
+    return CampaignSigning.model_validate(await signing_by_class(safety.pool, principal, campaign_id, as_of))
 
 
-@router.get(
+@page_route(
+    router,
     "/agreement-campaigns/{campaign_id}/unsigned",
-    response_model=Page,
+    UnsignedParty,
     summary="Who has not signed yet (the reminders list)",
 )
 async def unsigned_agreements(

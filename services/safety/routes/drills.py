@@ -4,24 +4,25 @@ drills of a campus, one drill, their monthly coverage by kind)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query as Param
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, AsOf, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import DrillKind
 from services.safety.queries.drills import coverage, drill, drill_list
+from services.safety.queries.models import Drill, DrillCoverage
 
 router = COMMANDS.router("drills")
 Month = Annotated[date | None, Param(description="Any day of the month: drills conducted (or else planned) in it")]
 
 
-@router.get("/drills", response_model=Page, summary="Drills in the caller's scope")
+@page_route(router, "/drills", Drill, summary="Drills in the caller's scope")
 async def list_drills(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -44,13 +45,13 @@ async def drill_coverage(
     from_: Annotated[date, Param(alias="from", description="First day of the range")],
     to: Annotated[date, Param(description="Last day of the range")],
     as_of: AsOf = None,
-) -> dict[str, Any]:
+) -> DrillCoverage:
     principal.require_role(*STAFF_ON_CAMPUS)
     principal.require_scope(await safety.campus(campus_id))
-    return await coverage(safety.pool, campus_id, from_, to, as_of)
+    return DrillCoverage.model_validate(await coverage(safety.pool, campus_id, from_, to, as_of))
 
 
 @router.get("/drills/{drill_id}", summary="One drill")
-async def get_drill(drill_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_drill(drill_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> Drill:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await drill(safety.pool, principal, drill_id)
+    return Drill.model_validate(await drill(safety.pool, principal, drill_id))

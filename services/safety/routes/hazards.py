@@ -3,23 +3,20 @@ verify), and the reads (list, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, AsOf, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import Severity
 from services.safety.queries.hazards import hazard, hazard_list
+from services.safety.queries.models import Hazard
 
 router = COMMANDS.router("hazards")
 
 
-@router.get(
-    "/hazards", response_model=Page, summary="Hazards reported by a day in the caller's scope, open or not then"
-)
+@page_route(router, "/hazards", Hazard, summary="Hazards reported by a day in the caller's scope, open or not then")
 async def list_hazards(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -39,6 +36,6 @@ async def list_hazards(
 @router.get("/hazards/{hazard_id}", summary="One hazard")
 async def get_hazard(
     hazard_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal, as_of: AsOf = None
-) -> dict[str, Any]:
+) -> Hazard:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await hazard(safety.pool, principal, hazard_id, as_of)
+    return Hazard.model_validate(await hazard(safety.pool, principal, hazard_id, as_of))

@@ -7,19 +7,18 @@ the student's class, nobody else.
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, Limit
 from services.safety.commands import COMMANDS
 from services.safety.queries.health import health_record, health_record_list, unacknowledged_list
+from services.safety.queries.models import HealthRecord, HealthRecordSummary, UnacknowledgedCondition
 
 router = COMMANDS.router("health records")
 
 
-@router.get("/health-records", response_model=Page, summary="Health records the caller may read")
+@page_route(router, "/health-records", HealthRecordSummary, summary="Health records the caller may read")
 async def list_health_records(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -33,13 +32,14 @@ async def list_health_records(
 
 
 @router.get("/health-records/{student_id}", summary="One health record with its special conditions")
-async def get_health_record(student_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await health_record(safety.pool, principal, student_id)
+async def get_health_record(student_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> HealthRecord:
+    return HealthRecord.model_validate(await health_record(safety.pool, principal, student_id))
 
 
-@router.get(
+@page_route(
+    router,
     "/special-conditions/unacknowledged",
-    response_model=Page,
+    UnacknowledgedCondition,
     summary="Special conditions some teacher has not acknowledged yet (a teacher: their own)",
 )
 async def unacknowledged_conditions(

@@ -3,21 +3,20 @@ hazard, sign off, complete, set the schedule), and the reads (list, one)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, Limit
 from services.safety.commands import COMMANDS
 from services.safety.common import STAFF_ON_CAMPUS
 from services.safety.events import InspectionKind
 from services.safety.queries.inspections import inspection, inspection_list
+from services.safety.queries.models import Inspection
 
 router = COMMANDS.router("inspections")
 
 
-@router.get("/inspections", response_model=Page, summary="Inspections in the caller's scope")
+@page_route(router, "/inspections", Inspection, summary="Inspections in the caller's scope")
 async def list_inspections(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -32,6 +31,6 @@ async def list_inspections(
 
 
 @router.get("/inspections/{inspection_id}", summary="One inspection")
-async def get_inspection(inspection_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def get_inspection(inspection_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal) -> Inspection:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await inspection(safety.pool, principal, inspection_id)
+    return Inspection.model_validate(await inspection(safety.pool, principal, inspection_id))

@@ -5,16 +5,17 @@ Reads only: no command is tagged "inspection status", so the router is a plain o
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi import Query as Param
 
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.queries import Page
+from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, AsOf, Limit
 from services.safety.common import STAFF_ON_CAMPUS
+from services.safety.queries.models import CampusStatus
 from services.safety.queries.status import one_status, status_page
 
 router = APIRouter(tags=["inspection status"])
@@ -23,7 +24,7 @@ Month = Annotated[
 ]
 
 
-@router.get("/inspection-status", response_model=Page, summary="Inspection status of the campuses in scope")
+@page_route(router, "/inspection-status", CampusStatus, summary="Inspection status of the campuses in scope")
 async def inspection_status(
     safety: CampusCommandsDep,
     principal: CurrentPrincipal,
@@ -41,6 +42,6 @@ async def inspection_status(
 @router.get("/inspection-status/{campus_id}", summary="Inspection status of one campus")
 async def one_campus_status(
     campus_id: str, safety: CampusCommandsDep, principal: CurrentPrincipal, month: Month = None, as_of: AsOf = None
-) -> dict[str, Any]:
+) -> CampusStatus:
     principal.require_role(*STAFF_ON_CAMPUS)
-    return await one_status(safety.pool, principal, campus_id, month, as_of)
+    return CampusStatus.model_validate(await one_status(safety.pool, principal, campus_id, month, as_of))

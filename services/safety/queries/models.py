@@ -1,0 +1,386 @@
+"""What the safety service's reads answer: the OpenAPI of each read route names its model here
+(the columns of the queries beside it, with their types and which may be null, and what the
+read adds to them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import Field
+
+from services.eventkit.queries import Row
+
+
+class Tenant(Row):
+    district_id: str | None
+    school_id: str | None
+    campus_id: str
+
+
+class Inspection(Tenant):
+    inspection_id: str
+    kind: str
+    inspector_id: str
+    started_at: datetime
+    areas: list[str]
+    checklist: list[str]
+    findings: int
+    problems: int
+    sign_offs: list[str]
+    completed_at: datetime | None
+    summary: str | None
+
+
+class Hazard(Tenant):
+    hazard_id: str
+    area: str
+    description: str
+    severity: str
+    status: str
+    photo_ref: str | None
+    reported_by: str
+    reported_at: datetime
+    inspection_id: str | None
+    assignee_id: str | None
+    escalated: bool
+    authority: str | None
+    escalated_at: datetime | None
+    rectified_by: str | None
+    rectified_at: datetime | None
+    closed_at: datetime | None
+    verified_by: str | None
+    reopened: int
+    as_of: date | None = Field(description="The day the figures relative to now are computed for")
+    open: bool | None
+    age_days: float | None
+    breaches_sla: bool | None
+
+
+class SigningCounts(Row):
+    issued: int
+    signed: int
+    refused: int
+    unsigned: int
+    signing_rate: float | None = Field(description="signed / issued, or null when none was issued")
+
+
+class ClassSigning(SigningCounts):
+    class_id: str | None
+    class_name: str | None
+
+
+class CampaignSigning(Tenant, SigningCounts):
+    """An agreement campaign's signing rate, for staff and per class."""
+
+    campaign_id: str
+    term_id: str
+    title: str
+    staff: SigningCounts
+    classes: list[ClassSigning]
+
+
+class SpecialCondition(Row):
+    condition_id: str
+    class_id: str
+    description: str
+    care_instructions: str
+    teachers_to_tell: list[str]
+    pending: list[str]
+    recorded_by: str | None
+    recorded_at: datetime
+    acknowledged_by: list[str]
+
+
+class HealthRecordSummary(Row):
+    student_id: str
+    student_name: str | None
+    class_id: str
+    campus_id: str
+    school_id: str | None
+    district_id: str | None
+    at_school: bool
+    admission: str
+    opened_on: date
+    form_ref: str
+    opened_by: str | None
+    reviews: int
+    reviewed_by: str | None
+    reviewed_on: date | None
+    review_notes: str | None
+    special_conditions: int
+
+
+class HealthRecord(HealthRecordSummary):
+    """A health record with its special conditions."""
+
+    conditions: list[SpecialCondition]
+
+
+class RouteCheckSummary(Row):
+    check_id: str
+    checked_on: date
+    checked_by: str
+    all_ok: bool
+    failed: list[str]
+
+
+class OpenViolation(Row):
+    violation_id: str
+    occurred_on: date
+    description: str
+
+
+class Compliance(Row):
+    as_of: date
+    compliant: bool
+    reasons: list[str]
+    missing_items: list[str]
+    last_route_check: RouteCheckSummary | None
+    open_violations: list[OpenViolation]
+
+
+class ItemChange(Row):
+    item: str
+    value: Any
+    reason: str
+    effective_on: date
+
+
+class RouteCheck(RouteCheckSummary):
+    results: Any
+
+
+class Violation(OpenViolation):
+    rectified_on: date | None
+    measures: str | None
+
+
+class Bus(Tenant):
+    bus_id: str
+    vehicle: str
+    driver: str
+    route: str
+    stops: list[str]
+    times: str
+    escort: str
+    registered_on: date
+    changes: int
+    compliance: Compliance
+
+
+class BusFile(Bus):
+    """A bus with its item changes, route checks and violations."""
+
+    item_changes: list[ItemChange]
+    route_checks: list[RouteCheck]
+    violations: list[Violation]
+
+
+class Drill(Tenant):
+    drill_id: str
+    kind: str
+    title: str
+    planned_on: date
+    conducted_on: date | None
+    participants: int | None
+    evacuation_seconds: int | None
+    summarised: bool
+    status: str
+
+
+class MonthCoverage(Row):
+    month: str = Field(description="YYYY-MM")
+    by_kind: dict[str, int]
+    kinds: list[str]
+    total: int
+
+
+class DrillCoverage(Row):
+    """Drills conducted on a campus per month and kind over a range."""
+
+    campus_id: str
+    from_: date = Field(alias="from")
+    to: date
+    as_of: date
+    months: list[MonthCoverage]
+    by_kind: dict[str, int]
+    total: int
+    kinds_covered: list[str]
+    kinds_missing: list[str]
+    months_without_drill: list[str]
+
+
+class SafetySession(Tenant):
+    session_id: str
+    class_id: str
+    week_of: date
+    theme: str
+    teacher_id: str
+    lesson_prep_ref: str
+    status: str
+    delivered_on: date | None
+    delivered_by: str | None
+    checked_by: str | None
+    result: str | None
+    note: str | None
+
+
+class CampaignActivity(Row):
+    activity: str
+    done_on: date | None
+    note: str | None
+
+
+class SafetyCampaign(Tenant):
+    campaign_id: str
+    title: str
+    starts_on: date
+    activities: int
+    done: int
+    summary: str | None
+    summarised: bool
+    activity_list: list[CampaignActivity]
+
+
+class InjurySummary(Row):
+    """Injuries counted by setting over a range."""
+
+    campus_id: str | None
+    from_: date | None = Field(alias="from")
+    to: date | None
+    total: int
+    by_setting: dict[str, int]
+    in_pe: int
+    at_breaks_or_activities: int
+    open: int
+    closed: int
+    parent_not_told: int
+
+
+class FollowUpNote(Row):
+    on: date
+    note: str
+    by: str
+
+
+class Injury(Tenant):
+    """An injury; its details (what happened, first aid, cause, measures, how the parents were
+    told, the follow-up notes) are null and empty when ``details_withheld``."""
+
+    injury_id: str
+    student_id: str
+    class_id: str
+    setting: str
+    occurred_at: datetime
+    occurred_on: date
+    injury: str | None
+    first_aid: str | None
+    reported_by: str
+    status: str
+    parent_notified_at: datetime | None
+    notified_how: str | None
+    notified_by: str | None
+    follow_ups: int
+    last_follow_up_on: date | None
+    closed_on: date | None
+    cause: str | None
+    measures: str | None
+    details_withheld: bool
+
+
+class InjuryFile(Injury):
+    follow_up_notes: list[FollowUpNote]
+
+
+class InspectionDue(Row):
+    kind: str
+    every_days: int | None = Field(description="The rhythm of this kind of inspection on the campus (days)")
+    last_completed_at: datetime | None
+    next_due: datetime | None
+    overdue: bool
+    completed: int
+    in_progress: int
+
+
+class HazardCounts(Row):
+    open: int
+    open_by_severity: dict[str, int]
+    escalated_open: int
+    escalated_total: int
+    closed: int
+    breaching_sla: int
+    oldest_open_days: float | None
+
+
+class DrillMonth(Row):
+    month: date
+    by_kind: dict[str, int]
+    total: int
+
+
+class CampaignRate(Row):
+    campaign_id: str
+    title: str
+    term_id: str
+    issued: int
+    signed: int
+    refused: int
+    signing_rate: float | None
+
+
+class CampusStatus(Row):
+    """A campus's inspections due and overdue, open hazards, the month's drills and its agreement campaigns."""
+
+    campus_id: str
+    school_id: str | None
+    district_id: str | None
+    name: str
+    inspections: list[InspectionDue]
+    hazards: HazardCounts
+    drills: DrillMonth
+    agreements: list[CampaignRate]
+    as_of: date
+
+
+class AgreementCampaign(Tenant, SigningCounts):
+    campaign_id: str
+    term_id: str
+    title: str
+
+
+class UnsignedParty(Row):
+    """Someone who has not signed a campaign's agreement yet, with a parent's phone (for reminders)."""
+
+    campaign_id: str
+    party_id: str
+    party_kind: str
+    name: str
+    class_id: str | None
+    status: str
+    phone: str | None
+
+
+class UnacknowledgedCondition(Row):
+    condition_key: str
+    student_id: str
+    student_name: str | None
+    condition_id: str
+    class_id: str
+    district_id: str | None
+    school_id: str | None
+    campus_id: str
+    description: str
+    care_instructions: str
+    teachers_to_tell: list[str]
+    pending: list[str]
+    recorded_at: datetime
+
+
+class FlagCeremony(Tenant):
+    ceremony_id: str
+    held_on: date
+    month: str | None
+    theme: str
+    speaker: str
+    held_by: str | None

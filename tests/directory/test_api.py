@@ -900,7 +900,7 @@ async def test_the_openapi_document_lists_every_command(seeded: Seeded) -> None:
     response = await seeded.client.get("/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    posted = sorted(p for p, ops in paths.items() if "post" in ops)
+    posted = sorted(p for p, ops in paths.items() if "post" in ops and not p.startswith("/ops/"))  # operators' acts
     assert posted == sorted(COMMAND_PATHS)
     for path in COMMAND_PATHS:
         operation = paths[path]["post"]

@@ -35,7 +35,7 @@ def serve(
 
     settings = GatewaySettings()
     settings.refuse_unsafe_or_exit()
-    listen = listen_options(settings, host, port, graceful_s=10)
+    listen = listen_options(settings, host, port, graceful_s=10, max_message_bytes=settings.gateway_max_body_bytes)
     if processes > 1:  # uvicorn's supervisor starts each from the factory and replaces any that dies
         uvicorn.run("gateway.app:served_gateway", factory=True, workers=processes, **listen)
     else:

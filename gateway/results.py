@@ -105,7 +105,8 @@ def from_service_error(error: ServiceError) -> Any:
         return Forbidden(message=reason)
     if error.status == 404:
         return NotFound(message=reason)
-    return Rejected(message=reason, field=field)
+    # 413: a request or an event larger than the limit (payload_too_large, event_too_large)
+    return Rejected(message=reason, field=field, code=str(body.get("error") or "rejected"))
 
 
 def from_validation_error(error: ValidationError) -> InvalidInput:

@@ -31,10 +31,14 @@ from services.eventkit.store import EventStore
 console = Console(stderr=True)
 
 
-def listen_options(settings: Settings, host: str | None, port: int | None, *, graceful_s: int) -> dict[str, Any]:
+def listen_options(
+    settings: Settings, host: str | None, port: int | None, *, graceful_s: int, max_message_bytes: int | None = None
+) -> dict[str, Any]:
     """uvicorn's options for a served process (a service or the gateway): where it listens,
-    our own logging instead of uvicorn's, no access log, and how long a stop waits."""
+    our own logging instead of uvicorn's, no access log, how long a stop waits, and the largest
+    WebSocket message (the request body limit: a subscription's messages are bounded like a POST)."""
     return {
+        "ws_max_size": max_message_bytes or settings.max_body_bytes,
         "host": host or settings.http_host,
         "port": port or settings.port,
         "log_config": None,

@@ -165,9 +165,13 @@ class Principal(BaseModel):
         self, first_param: int, prefix: str = "", roles: tuple[Role, ...] | None = None
     ) -> tuple[str, list[list[str]]]:
         """A SQL condition keeping rows inside the scope, and its three array parameters;
-        with ``roles``, only the nodes over which one of them is held."""
+        with ``roles``, only the nodes over which one of them is held. Without ``roles``, a
+        member of staff whose grants also make them a parent somewhere reads as staff: only
+        the nodes where they hold a staff role (a parent's grant widens no staff read)."""
         p = prefix
         n = first_param
+        if roles is None and self.grants and Role.PARENT in self.roles and self.has_role(*STAFF_ROLES):
+            roles = tuple(STAFF_ROLES)
         if self._everywhere(roles):
             return f"(${n}::text[] IS NOT NULL AND ${n + 1}::text[] IS NOT NULL AND ${n + 2}::text[] IS NOT NULL)", [
                 [],

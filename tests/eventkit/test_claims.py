@@ -162,3 +162,15 @@ async def test_a_token_with_grants_round_trips() -> None:
         {"role": "teacher", "campus": "aoyuan"},
     ]
     assert await TokenVerifier(settings).verify(token) == SPLIT
+
+
+def test_a_parents_grant_widens_no_staff_read() -> None:
+    """A teacher on main who is a parent on aoyuan reads main's rows as staff, not aoyuan's."""
+    both = Principal(
+        subject="li", grants=frozenset([Grant(role=TEACHER, campus="main"), Grant(role=Role.PARENT, campus="aoyuan")])
+    )
+    _, (districts, schools, campuses) = both.scope_sql(1)
+    assert (districts, schools, campuses) == ([], [], ["main"])
+    parent_only = Principal(subject="wu", grants=frozenset([Grant(role=Role.PARENT, campus="aoyuan")]))
+    assert parent_only.scope_sql(1)[1] == [[], [], ["aoyuan"]]
+    assert both.scope_sql(1, roles=(Role.PARENT,))[1] == [[], [], ["aoyuan"]]

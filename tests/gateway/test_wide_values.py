@@ -299,3 +299,17 @@ async def test_int4_stock_columns_cannot_hold_the_receipts_and_the_rebuild_with_
     finally:
         for schema in (new.schema, f"{new.schema}__rebuild"):
             await pool.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+async def test_the_operators_event_counters_are_bigints_that_count_every_receipt(system: System, wide: Wide) -> None:
+    """Counters of events applied accumulate over the service's life (rebuilds included)."""
+    query = "query { lag { service projections { name eventsApplied } consumers { group messagesBehind } } }"
+    body = await system.gql(query, as_="platform")
+    assert "errors" not in body, body
+    (inventory,) = [s for s in body["data"]["lag"] if s["service"] == "inventory"]
+    applied = {p["name"]: p["eventsApplied"] for p in inventory["projections"]}
+    assert applied["inventory_counts"] >= RECEIPTS
+    assert all(isinstance(c["messagesBehind"], int) and c["messagesBehind"] >= 0 for c in inventory["consumers"])
+    schema = await system.gql('query { __type(name: "ProjectionLag") { fields { name type { ofType { name } } } } }')
+    types = {f["name"]: f["type"]["ofType"]["name"] for f in schema["data"]["__type"]["fields"] if f["type"]["ofType"]}
+    assert types["eventsApplied"] == "BigInt"

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from gateway.common.nodes import NodeQuery
+from gateway.common.scalars import SCALARS
 from gateway.directory.queries import DirectoryQuery
 from gateway.execution import PlainFieldExecution
 from gateway.glossary import describe
@@ -68,7 +69,7 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        scalar_overrides=SCALAR_OVERRIDES,
+        scalar_overrides=SCALAR_OVERRIDES | SCALARS,
         execution_context_class=PlainFieldExecution,
     )
     describe(schema._schema)
@@ -77,7 +78,7 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
 
 def sdl() -> str:
     schema = strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, scalar_overrides=SCALAR_OVERRIDES
+        query=Query, mutation=Mutation, subscription=Subscription, scalar_overrides=SCALAR_OVERRIDES | SCALARS
     )
     describe(schema._schema)
     return schema.as_str() + "\n"

@@ -25,6 +25,7 @@ from gateway.common.enums import (
 )
 from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.nodes import Node
+from gateway.common.scalars import BigInt
 from gateway.context import GatewayContext
 
 Ctx = Info[GatewayContext, None]
@@ -37,15 +38,15 @@ class StockLine:
     name: str
     unit: str
     category: str
-    on_hand: int = strawberry.field(description="How many are on the campus's shelves")
-    received: int = strawberry.field(description="How many were received, ever")
-    issued: int = strawberry.field(description="How many were issued, ever")
-    adjusted: int = strawberry.field(description="The sum of stock-take adjustments (negative: fewer than the book)")
+    on_hand: BigInt = strawberry.field(description="How many are on the campus's shelves")
+    received: BigInt = strawberry.field(description="How many were received, ever")
+    issued: BigInt = strawberry.field(description="How many were issued, ever")
+    adjusted: BigInt = strawberry.field(description="The sum of stock-take adjustments (negative: fewer than the book)")
     reorder_point: int
     below_reorder_point: bool = strawberry.field(description="At or below its reorder point: to be reordered")
-    issued_this_month: int = strawberry.field(description="Issued from the first of the month to the day asked")
-    quota_used: int = strawberry.field(description="Issued against quotas this term")
-    quota: int | None = strawberry.field(description="The quotas of the term, summed (null: none set)")
+    issued_this_month: BigInt = strawberry.field(description="Issued from the first of the month to the day asked")
+    quota_used: BigInt = strawberry.field(description="Issued against quotas this term")
+    quota: BigInt | None = strawberry.field(description="The quotas of the term, summed (null: none set)")
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -67,13 +68,17 @@ class Purchase(Node):
     reason: str = strawberry.field(description="Why it is needed")
     requested_by: str = strawberry.field(description="Who requested it")
     requested_at: dt.datetime = strawberry.field(description="When it was requested")
-    estimated_fen: int = strawberry.field(description="The estimated total, in fen")
+    estimated_fen: BigInt = strawberry.field(
+        description="The estimated total, in fen: each line's quantity times its estimated unit price, summed"
+    )
     lines: JSON = strawberry.field(
         description="The lines requested (description, quantity, estimated unit price in fen)"
     )
     decided_by: str | None = strawberry.field(description="Who approved or rejected it")
     supplier: str | None = strawberry.field(description="Who it was bought from")
-    total_fen: int | None = strawberry.field(description="What was paid for it, in fen")
+    total_fen: BigInt | None = strawberry.field(
+        description="What was paid for it, in fen: each line bought, quantity times unit price, summed"
+    )
     signers: list[str] = strawberry.field(description="Who signed its acceptance")
     accepted_at: dt.datetime | None = strawberry.field(description="When its acceptance was complete")
     invoice_ref: str | None = strawberry.field(description="The invoice's reference")
@@ -94,7 +99,9 @@ class PipelineStep:
     campus_id: strawberry.ID
     status: PurchaseStatus = strawberry.field(description="The step")
     purchases: int = strawberry.field(description="Purchases waiting at it")
-    amount_fen: int | None = strawberry.field(description="The estimated amount of those purchases, in fen")
+    amount_fen: BigInt | None = strawberry.field(
+        description="The amount of those purchases, in fen (what was paid, else the estimate), summed"
+    )
 
 
 @strawberry.type(description="A repair (维修): reported, assigned, done, verified")
@@ -179,7 +186,7 @@ class AssetCharge:
     charge_id: strawberry.ID
     against: ChargeAgainst
     against_id: str
-    amount_fen: int
+    amount_fen: BigInt = strawberry.field(description="What is charged, in fen (quantity times unit price)")
     status: ChargeStatus = strawberry.field(description="Whether it is charged, paid or waived")
     damage_event_id: str | None = strawberry.field(description="The damage it was raised for (null: raised on its own)")
 
@@ -223,7 +230,7 @@ class CompensationCharge(Node):
     item_id: strawberry.ID | None = strawberry.field(description="The catalogue item charged for (null: an asset)")
     asset_id: strawberry.ID | None = strawberry.field(description="The asset charged for (null: an item)")
     quantity: int
-    amount_fen: int
+    amount_fen: BigInt = strawberry.field(description="What is charged, in fen (quantity times unit price)")
     reason: str = strawberry.field(description="What was lost or damaged, and how")
     charged_by: str = strawberry.field(description="Who raised the charge")
     charged_at: dt.datetime = strawberry.field(description="When it was raised")
@@ -251,16 +258,16 @@ class StockTakeCount:
     item_id: strawberry.ID
     counted: int = strawberry.field(description="How many were counted")
     counted_by: str = strawberry.field(description="Who counted")
-    book: int | None = strawberry.field(description="How many the book said, once closed")
-    delta: int | None = strawberry.field(description="Counted minus book, once closed")
+    book: BigInt | None = strawberry.field(description="How many the book said, once closed")
+    delta: BigInt | None = strawberry.field(description="Counted minus book, once closed")
 
 
 @strawberry.type(description="An item whose count differed from the book when the stock-take closed")
 class StockVariance:
     item_id: strawberry.ID
-    book: int = strawberry.field(description="How many the book said")
+    book: BigInt = strawberry.field(description="How many the book said")
     counted: int = strawberry.field(description="How many were counted")
-    delta: int = strawberry.field(description="Counted minus book: the adjustment booked")
+    delta: BigInt = strawberry.field(description="Counted minus book: the adjustment booked")
     counted_by: str = strawberry.field(description="Who counted")
     adjusted_at: dt.datetime = strawberry.field(description="When the adjustment was booked")
 

@@ -7,6 +7,8 @@ import datetime as dt
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.common.scalars import BigInt
+
 
 @strawberry.type(description="An event as it happens")
 class LiveEvent:
@@ -28,7 +30,7 @@ class LiveEvent:
 @strawberry.type(description="A read model of a service and how far it is behind its events")
 class ProjectionLag:
     name: str = strawberry.field(description="The read model's name")
-    events_applied: int = strawberry.field(description="Events applied so far")
+    events_applied: BigInt = strawberry.field(description="Events applied so far (rebuilds included)")
     last_event_at: dt.datetime | None = strawberry.field(description="When the last event applied was recorded")
     last_applied_at: dt.datetime | None = strawberry.field(description="When it was applied")
     lag_seconds: float | None = strawberry.field(
@@ -39,7 +41,7 @@ class ProjectionLag:
 @strawberry.type(description="A consumer group of a service and the messages it has yet to read")
 class ConsumerLag:
     group: str = strawberry.field(description="The consumer group")
-    messages_behind: int = strawberry.field(description="Messages of its topics it has not read yet")
+    messages_behind: BigInt = strawberry.field(description="Messages of its topics it has not read yet")
 
 
 @strawberry.type(description="How far behind one service is: its outbox, its consumers and its projections")

@@ -6,11 +6,33 @@ Each bound is what the input's storage and its read models hold:
 - strings are PostgreSQL ``text`` in events (jsonb) and read models, which cannot hold a NUL
   character: a NUL is refused (422 naming the field) instead of failing the append or, worse, a
   projection later; every string has a length bound;
-- integers are read into ``integer`` (int4) columns of the read models (stock on hand, quotas,
-  counts, unit prices in fen, stream versions) and GraphQL's ``Int`` is 32-bit too, so none
-  exceeds ``INT4_MAX``; quantities are bounded well below it, so that a line's quantity times
-  its unit price, summed over a command's lines, stays inside the ``bigint`` totals;
+- integers: see the rule below;
 - lists have a maximum number of items.
+
+The rule for numbers: **a single command value fits int4; anything summed or multiplied is
+bigint.**
+
+- One value of one command (a quantity, a unit price, an amount settled, a reorder point, a
+  quota set, a stream version) is at most ``INT4_MAX``: it is stored as it came, in an
+  ``integer`` column, and travels as GraphQL's ``Int`` (32-bit signed too).
+- What a read model accumulates (stock on hand, received, issued, adjusted, issued per day,
+  quota used and overrides, a headcount, a counter of events such as a key's loans or an
+  inspection's findings) or multiplies (a line's quantity times its unit price, summed into a
+  purchase's total or a charge's amount) is a ``bigint`` column. Each bounded command adds at
+  most ``MAX_QUANTITY`` (or one), so a bigint takes some 9 × 10^12 commands to fill; each
+  product fits it (500 lines × 1,000,000 × ``INT4_MAX`` < 2^63). Products and sums are
+  computed in Python (exact at any size) or in bigint SQL arithmetic, never cast to ``int``.
+- A query that sums over rows sums money as ``numeric`` (what ``sum`` of a bigint gives: it
+  cannot overflow) read back as a Python ``int``, and sums of quantities cast back to
+  ``bigint``.
+- In GraphQL, every field that carries such a sum or product is the ``BigInt`` scalar
+  (``gateway/common/scalars.py``: a JSON number written out in full, exact for every reader up
+  to 2^53 - 1). Counts of records (hazards open, students in a class, purchases at a step)
+  stay ``Int``: each record is made by events of its own, and a campus does not make two
+  billion of them; their columns are bigint (or ``count(*)``'s bigint) all the same.
+
+Projections carry their shape (``services.eventkit.projection.shape_of``): a release that
+widens a column rebuilds the read model on start, so no int4 table of an older release stays.
 
 ``tests/eventkit/test_bounds.py`` walks every command model of every service and fails on a
 string, list or number field without a bound.
@@ -71,7 +93,8 @@ Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 """Items of one line: add ``gt=0`` where none is not a quantity."""
 
 Fen = Annotated[int, Field(ge=0, le=INT4_MAX)]
-"""An amount of money in fen (分): up to 21,474,836.47 yuan, what an ``integer`` column holds."""
+"""An amount of money in fen (分) in one command: up to 21,474,836.47 yuan, what an ``integer``
+column holds. Totals made of such amounts (times a quantity, summed) are bigint."""
 
 Few = Annotated[list[T], Field(max_length=FEW_ITEMS)]
 """A short list (roles, campuses, parties, the stops of a route): at most 50 items."""

@@ -25,11 +25,11 @@ class Roster(Projection):
         CREATE TABLE {schema}.campuses (
             campus_id text PRIMARY KEY, school_id text NOT NULL, district_id text NOT NULL,
             name text NOT NULL, address text NOT NULL DEFAULT '', closed boolean NOT NULL DEFAULT false,
-            students integer NOT NULL DEFAULT 0);
+            students bigint NOT NULL DEFAULT 0);
         CREATE TABLE {schema}.classes (
             class_id text PRIMARY KEY, campus_id text NOT NULL, school_id text NOT NULL, district_id text NOT NULL,
             name text NOT NULL, grade integer NOT NULL, class_teacher_id text,
-            students integer NOT NULL DEFAULT 0);
+            students bigint NOT NULL DEFAULT 0);
         CREATE INDEX ON {schema}.classes (campus_id);
         CREATE TABLE {schema}.class_teachers (
             class_id text NOT NULL, staff_id text NOT NULL, subject text NOT NULL,

@@ -40,7 +40,7 @@ class Assets(Projection):
             asset_id text PRIMARY KEY, {TENANT}, tag text NOT NULL, room text NOT NULL, item_id text,
             description text NOT NULL, value_fen bigint NOT NULL, acquired_on date NOT NULL,
             registered_by text NOT NULL, damaged boolean NOT NULL DEFAULT false,
-            damages integer NOT NULL DEFAULT 0, disposal text, disposal_reason text,
+            damages bigint NOT NULL DEFAULT 0, disposal text, disposal_reason text,
             disposal_requested_by text, disposal_approved_by text, disposed_on date,
             status text GENERATED ALWAYS AS (
                 CASE WHEN disposal IS NOT NULL THEN disposal WHEN damaged THEN 'damaged' ELSE 'in_use' END) STORED);
@@ -65,8 +65,8 @@ class Assets(Projection):
             stocktake_id text NOT NULL, item_id text NOT NULL, counted integer NOT NULL, counted_by text NOT NULL,
             PRIMARY KEY (stocktake_id, item_id));
         CREATE TABLE {schema}.stocktake_variances (
-            stocktake_id text NOT NULL, item_id text NOT NULL, campus_id text NOT NULL, book integer NOT NULL,
-            counted integer NOT NULL, delta integer NOT NULL, counted_by text NOT NULL,
+            stocktake_id text NOT NULL, item_id text NOT NULL, campus_id text NOT NULL, book bigint NOT NULL,
+            counted integer NOT NULL, delta bigint NOT NULL, counted_by text NOT NULL,
             adjusted_at timestamptz NOT NULL, PRIMARY KEY (stocktake_id, item_id));
         CREATE TABLE {schema}.room_audits (
             audit_id text PRIMARY KEY, {TENANT}, room text NOT NULL, audited_on date NOT NULL,

@@ -45,15 +45,15 @@ class InventoryCounts(Projection):
             category text NOT NULL, consumable boolean NOT NULL, unit_price_fen integer NOT NULL,
             reorder_point integer NOT NULL);
         CREATE TABLE {schema}.stock (
-            campus_id text NOT NULL, item_id text NOT NULL, on_hand integer NOT NULL DEFAULT 0,
-            received integer NOT NULL DEFAULT 0, issued integer NOT NULL DEFAULT 0,
-            adjusted integer NOT NULL DEFAULT 0, PRIMARY KEY (campus_id, item_id));
+            campus_id text NOT NULL, item_id text NOT NULL, on_hand bigint NOT NULL DEFAULT 0,
+            received bigint NOT NULL DEFAULT 0, issued bigint NOT NULL DEFAULT 0,
+            adjusted bigint NOT NULL DEFAULT 0, PRIMARY KEY (campus_id, item_id));
         CREATE TABLE {schema}.issued_by_day (
-            campus_id text NOT NULL, item_id text NOT NULL, day date NOT NULL, quantity integer NOT NULL,
+            campus_id text NOT NULL, item_id text NOT NULL, day date NOT NULL, quantity bigint NOT NULL,
             PRIMARY KEY (campus_id, item_id, day));
         CREATE TABLE {schema}.quotas (
             campus_id text NOT NULL, department_id text NOT NULL, item_id text NOT NULL, term_id text NOT NULL,
-            quota integer, overrides integer NOT NULL DEFAULT 0, used integer NOT NULL DEFAULT 0,
+            quota integer, overrides bigint NOT NULL DEFAULT 0, used bigint NOT NULL DEFAULT 0,
             PRIMARY KEY (campus_id, department_id, item_id, term_id));
         CREATE TABLE {schema}.requisitions (
             requisition_id text PRIMARY KEY, campus_id text NOT NULL, department_id text NOT NULL,

@@ -30,11 +30,11 @@ class KeysRepairs(Projection):
             key_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             door text NOT NULL, state text NOT NULL, holder_id text NOT NULL, issued_on date NOT NULL,
             due_on date NOT NULL, issued_by text NOT NULL, returned_on date, received_by text, lost_on date,
-            lock_changed boolean, note text NOT NULL DEFAULT '', loans integer NOT NULL DEFAULT 0);
+            lock_changed boolean, note text NOT NULL DEFAULT '', loans bigint NOT NULL DEFAULT 0);
         CREATE INDEX ON {schema}.keys (campus_id, state);
         CREATE INDEX ON {schema}.keys (holder_id);
         CREATE TABLE {schema}.key_loans (
-            key_id text NOT NULL, loan integer NOT NULL, campus_id text NOT NULL, door text NOT NULL,
+            key_id text NOT NULL, loan bigint NOT NULL, campus_id text NOT NULL, door text NOT NULL,
             holder_id text NOT NULL, issued_on date NOT NULL, due_on date NOT NULL, issued_by text NOT NULL,
             ended text, ended_on date, PRIMARY KEY (key_id, loan));
         CREATE TABLE {schema}.repairs (

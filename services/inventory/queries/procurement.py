@@ -31,7 +31,10 @@ def purchase_list(
 
 
 async def purchases_per_step(pool: asyncpg.Pool, principal: Principal, campus_id: str | None) -> list[dict[str, Any]]:
-    """How many purchases are at each step, and for how much, per campus in the caller's scope."""
+    """How many purchases are at each step, and for how much, per campus in the caller's scope.
+
+    The amount is a sum of bigint totals: summed as a ``numeric`` (which cannot overflow), read back
+    as a Python ``int`` (exact at any size)."""
     q = Query(
         f"SELECT campus_id, status, count(*) AS purchases, sum(coalesce(total_fen, estimated_fen)) AS amount_fen "
         f"FROM {S}.purchases",
@@ -39,7 +42,11 @@ async def purchases_per_step(pool: asyncpg.Pool, principal: Principal, campus_id
     ).scoped(principal)
     q.filter("campus_id = {}", campus_id)
     sql = q.select_from + " WHERE " + " AND ".join(q.where) + " GROUP BY campus_id, status ORDER BY campus_id, status"
-    return [dict(r) for r in await pool.fetch(sql, *q.params)]
+    rows = [dict(r) for r in await pool.fetch(sql, *q.params)]
+    for row in rows:
+        if row["amount_fen"] is not None:
+            row["amount_fen"] = int(row["amount_fen"])
+    return rows
 
 
 async def purchase(pool: asyncpg.Pool, principal: Principal, purchase_id: str) -> dict[str, Any]:

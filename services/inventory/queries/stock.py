@@ -54,15 +54,17 @@ async def item(pool: asyncpg.Pool, principal: Principal, item_id: str) -> dict[s
     return row
 
 
-# ``$1`` is the day "this month" is counted to: from the first of its month to it.
+# ``$1`` is the day "this month" is counted to: from the first of its month to it. Quantities are
+# bigint, and so are their sums (``sum`` of a bigint is a numeric: cast back, as no sum of bounded
+# quantities comes near 2^63; see services.eventkit.bounds).
 STOCK_SQL = (
     "SELECT s.campus_id, s.item_id, i.name, i.unit, i.category, s.on_hand, s.received, s.issued, s.adjusted, "
     "i.reorder_point, s.on_hand < i.reorder_point AS below_reorder_point, $1::date AS as_of, "
     f"coalesce((SELECT sum(m.quantity) FROM {S}.issued_by_day m WHERE m.campus_id = s.campus_id "
-    "AND m.item_id = s.item_id AND m.day BETWEEN date_trunc('month', $1::date)::date AND $1::date), 0)::int "
+    "AND m.item_id = s.item_id AND m.day BETWEEN date_trunc('month', $1::date)::date AND $1::date), 0)::bigint "
     "AS issued_this_month, "
-    f"coalesce((SELECT sum(q.used) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id), 0) "
-    "AS quota_used, "
+    f"coalesce((SELECT sum(q.used) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id), 0)"
+    "::bigint AS quota_used, "
     f"(SELECT sum(q.quota) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id) AS quota "
     f"FROM {S}.stock s JOIN {S}.items i USING (item_id)"
 )

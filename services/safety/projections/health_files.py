@@ -28,7 +28,7 @@ class HealthFiles(Projection):
         CREATE TABLE {schema}.records (
             student_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             class_id text NOT NULL, admission text NOT NULL, opened_on date NOT NULL, form_ref text NOT NULL,
-            opened_by text, reviews integer NOT NULL DEFAULT 0, reviewed_by text, reviewed_on date,
+            opened_by text, reviews bigint NOT NULL DEFAULT 0, reviewed_by text, reviewed_on date,
             review_notes text);
         CREATE INDEX ON {schema}.records (campus_id, class_id);
         CREATE TABLE {schema}.conditions (

@@ -66,8 +66,8 @@ class InspectionStatus(Projection):
         CREATE TABLE {schema}.inspections (
             inspection_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             kind text NOT NULL, inspector_id text NOT NULL, started_at timestamptz NOT NULL,
-            areas text[] NOT NULL, checklist text[] NOT NULL, findings integer NOT NULL DEFAULT 0,
-            problems integer NOT NULL DEFAULT 0, sign_offs text[] NOT NULL DEFAULT '{{}}',
+            areas text[] NOT NULL, checklist text[] NOT NULL, findings bigint NOT NULL DEFAULT 0,
+            problems bigint NOT NULL DEFAULT 0, sign_offs text[] NOT NULL DEFAULT '{{}}',
             completed_at timestamptz, summary text);
         CREATE INDEX ON {schema}.inspections (campus_id, kind, completed_at);
         CREATE INDEX ON {schema}.inspections (campus_id, inspection_id);  -- a campus's pages, in order
@@ -78,7 +78,7 @@ class InspectionStatus(Projection):
             assignee_id text, escalated boolean NOT NULL DEFAULT false, authority text, escalated_at timestamptz,
             first_escalated_at timestamptz,
             rectified_by text, rectified_at timestamptz, closed_at timestamptz, verified_by text,
-            reopened integer NOT NULL DEFAULT 0);
+            reopened bigint NOT NULL DEFAULT 0);
         CREATE INDEX ON {schema}.hazards (campus_id, status);
         CREATE INDEX ON {schema}.hazards (campus_id, hazard_id);  -- a campus's pages, in order
         CREATE TABLE {schema}.drills (
@@ -297,7 +297,7 @@ class InspectionStatus(Projection):
         if counts:
             await conn.execute(
                 f"UPDATE {schema}.inspections i SET findings = i.findings + d.n, problems = i.problems + d.p "
-                "FROM unnest($1::text[], $2::int[], $3::int[]) AS d(inspection_id, n, p) "
+                "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(inspection_id, n, p) "
                 "WHERE i.inspection_id = d.inspection_id",
                 list(counts),
                 [c[0] for c in counts.values()],

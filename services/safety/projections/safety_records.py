@@ -55,7 +55,7 @@ class SafetyRecords(Projection):
             bus_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             vehicle text NOT NULL, driver text NOT NULL, route text NOT NULL, stops text[] NOT NULL,
             times text NOT NULL, escort text NOT NULL, registered_on date NOT NULL,
-            changes integer NOT NULL DEFAULT 0);
+            changes bigint NOT NULL DEFAULT 0);
         CREATE INDEX ON {schema}.buses (campus_id);
         CREATE TABLE {schema}.bus_item_changes (
             bus_id text NOT NULL, version integer NOT NULL, item text NOT NULL, value jsonb NOT NULL,
@@ -80,7 +80,7 @@ class SafetyRecords(Projection):
         CREATE TABLE {schema}.campaigns (
             campaign_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             title text NOT NULL, starts_on date NOT NULL, activities integer NOT NULL,
-            done integer NOT NULL DEFAULT 0, summary text);
+            done bigint NOT NULL DEFAULT 0, summary text);
         CREATE TABLE {schema}.campaign_activities (
             campaign_id text NOT NULL, seq integer NOT NULL, activity text NOT NULL, done_on date, note text,
             PRIMARY KEY (campaign_id, seq));
@@ -90,7 +90,7 @@ class SafetyRecords(Projection):
             occurred_at timestamptz NOT NULL, occurred_on date NOT NULL, injury text NOT NULL,
             first_aid text NOT NULL, reported_by text NOT NULL, status text NOT NULL,
             parent_notified_at timestamptz, notified_how text, notified_by text,
-            follow_ups integer NOT NULL DEFAULT 0, last_follow_up_on date,
+            follow_ups bigint NOT NULL DEFAULT 0, last_follow_up_on date,
             closed_on date, cause text, measures text);
         CREATE INDEX ON {schema}.injuries (campus_id, occurred_on);
         CREATE TABLE {schema}.injury_follow_ups (

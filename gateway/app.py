@@ -6,13 +6,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import orjson
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field, create_model
 from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -26,12 +27,27 @@ from gateway.settings import SERVICES, GatewaySettings
 from services.eventkit.app import OPERATIONS, CorrelationMiddleware, docs_urls
 from services.eventkit.auth import TokenVerifier
 from services.eventkit.body_limit import BodyLimit
+from services.eventkit.contract import Check, Health, readiness_responses
 from services.eventkit.errors import HouqinError
 from services.eventkit.logs import configure_logging
 from services.eventkit.metrics import SERVICE_UP, serve_metrics
 from services.eventkit.runtime import freeze_startup_heap
 
 log = logging.getLogger(__name__)
+
+
+GatewayReady: type[BaseModel] = create_model(
+    "GatewayReady",
+    __doc__="Ready once started; each service's liveness is a detail (a service down fails only its queries).",
+    status=(Literal["ready"], ...),
+    **{name: (Check, Field(description=f"Whether the {name} service answered")) for name in SERVICES},  # type: ignore[call-overload]
+)
+
+
+class GatewayNotReady(BaseModel):
+    """Not ready (503): the gateway is still starting."""
+
+    status: Literal["not ready"]
 
 
 class JsonRouter(GraphQLRouter[GatewayContext, None]):
@@ -106,11 +122,16 @@ def create_gateway(
     app.state.gateway = state
     app.state.settings = settings
 
-    @app.get("/healthz")
+    @app.get("/healthz", response_model=Health, summary="The process is alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gateway"}
 
-    @app.get("/readyz")
+    @app.get(
+        "/readyz",
+        response_model=GatewayReady,
+        responses=readiness_responses(GatewayNotReady),
+        summary="Ready once started",
+    )
     async def readyz() -> JSONResponse:
         """Ready once started: the gateway answers what it can without every service (a query of a
         service that is down is an error of that query alone), so one service down does not take
@@ -132,7 +153,7 @@ def create_gateway(
         checks = dict(await asyncio.gather(*(check(s) for s in SERVICES)))
         return JSONResponse({"status": "ready", **checks})
 
-    @app.get("/metrics")
+    @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics (operators)")
     async def metrics(request: Request) -> Response:
         """Prometheus metrics, for operators (a bearer token with the operator role)."""
         authorization = request.headers.get("authorization") or ""

@@ -7,6 +7,11 @@ token, to the real service in process (on PostgreSQL). No answer may be a server
 each must have a status the operation documents and a body matching the schema documented
 for that status. Bounded and repeatable: a few examples per operation, drawn the same way
 on every run (``HOUQIN_CONTRACT_EXAMPLES`` raises the count for a longer search).
+
+What generated requests cannot reach is then sent as an operator would, and held to the
+document the same way: the ``/ops`` reads with a parked row and a dead letter to list, each
+act on them (release, discard, skip, retry, and a row already released), ``/metrics``, and
+``/readyz`` ready and, with the database down, not ready (503).
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import asyncio
 import os
 import time
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import hypothesis
@@ -35,7 +42,11 @@ from schemathesis.specs.openapi.checks import (
 from services import registry
 from services.directory.service import DIRECTORY
 from services.eventkit.auth import STAFF_ROLES, Role
+from services.eventkit.envelope import Envelope
+from services.eventkit.operations import consumers_of
+from services.eventkit.redaction import redact_wire
 from services.eventkit.runtime import Mode
+from services.eventkit.store import EventStore
 from tests.conftest import RunningService, ServiceStarter, SettingsFactory, token_for
 
 pytestmark = [
@@ -55,7 +66,18 @@ CHECKS = [
 ]
 # Not negative_data_rejection: the caller's token is added to every request, so a generated
 # request "without Authorization" (which it counts as malformed) is rightly answered 200.
-UNTESTED = {"/metrics"}  # Prometheus's text format, not JSON
+
+
+def request_of(case: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """The httpx request of a schemathesis case."""
+    kwargs = case.as_transport_kwargs(base_url="http://service", headers=headers)
+    request = {k: kwargs[k] for k in ("method", "url", "params", "headers") if k in kwargs}
+    if "json" in kwargs:
+        request["json"] = kwargs["json"]
+    elif "data" in kwargs:
+        data = kwargs["data"]
+        request["content" if isinstance(data, (bytes, str)) else "data"] = data
+    return request
 
 
 def run_cases(
@@ -69,8 +91,6 @@ def run_cases(
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        if operation.path in UNTESTED:
-            continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)
 
@@ -85,14 +105,7 @@ def run_cases(
             @hypothesis.given(case=strategy)
             def check(case: Any) -> None:
                 nonlocal sent
-                kwargs = case.as_transport_kwargs(base_url="http://service", headers=headers)
-                request = {k: kwargs[k] for k in ("method", "url", "params", "headers") if k in kwargs}
-                if "json" in kwargs:
-                    request["json"] = kwargs["json"]
-                elif "data" in kwargs:
-                    data = kwargs["data"]
-                    request["content" if isinstance(data, (bytes, str)) else "data"] = data
-                response = call(client.request(**request))
+                response = call(client.request(**request_of(case, headers)))
                 sent += 1
                 case.validate_response(response, checks=CHECKS, headers=headers)
 
@@ -105,6 +118,100 @@ def run_cases(
             except AssertionError as exc:
                 failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}")
     return sent, failures
+
+
+def note(stream: str, version: int) -> Envelope:
+    return Envelope(
+        event_id=uuid4(), stream_id=stream, version=version, type="contract.Noted", schema_version=1,
+        occurred_at=datetime.now(UTC), data={"text": "x"},
+    )  # fmt: skip
+
+
+async def seed_operations(running: RunningService) -> tuple[list[int], str, Envelope]:
+    """Two parked outbox rows (as the relay leaves records the broker refused) and a dead letter
+    of a projection (its payload as the consumer keeps it), for the operator's pass."""
+    pool = running.pool
+    stream = f"contract-ops-{uuid4().hex[:8]}"
+    noted = [note(stream, v) for v in (1, 2)]
+    await EventStore(pool, notify=False).append(stream, 0, noted)
+    positions = [
+        await pool.fetchval(
+            "DELETE FROM outbox WHERE stream_id = $1 AND position = $2 RETURNING position", stream, p["position"]
+        )
+        for p in await pool.fetch("SELECT position FROM outbox WHERE stream_id = $1 ORDER BY position", stream)
+    ]
+    for position, env in zip(positions, noted, strict=True):
+        await pool.execute(
+            "INSERT INTO parked_outbox (position, stream_id, event_id, type, size_bytes, reason) "
+            "VALUES ($1, $2, $3, $4, 2000000, 'MessageSizeTooLargeError')",
+            position, stream, env.event_id, env.type,
+        )  # fmt: skip
+    definition = running.runtime.definition
+    reactions = [spec.reaction for spec in definition.reactions]
+    consumer = consumers_of(running.settings, definition.projections, reactions)[0].label
+    poisoned = noted[0].model_copy(update={"event_id": uuid4(), "stream_id": f"{stream}-dead"})
+    await pool.execute(
+        'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, stream_id, reason, payload) '
+        "VALUES ($1, 'contract.events', 0, 7, $2, $3, 'ValueError: cannot apply', $4)",
+        consumer, poisoned.event_id, poisoned.stream_id, redact_wire(poisoned.to_wire()),
+    )  # fmt: skip
+    return positions, consumer, poisoned
+
+
+async def operator_pass(running: RunningService, client: httpx.AsyncClient, schema: Any) -> list[str]:
+    """Each /ops read and act with what it names existing, /metrics, and /readyz ready and not:
+    the status expected, and the answer held to the document. Returns the disagreements."""
+    positions, consumer, poisoned = await seed_operations(running)
+    operator = token_for(running.settings, "contract-operator", Role.OPERATOR)
+    reason = {"reason": "the broker's limit was raised"}
+    failures: list[str] = []
+
+    async def send(method: str, path: str, expected: int, **parts: Any) -> httpx.Response:
+        case = schema[path][method].Case(**parts)
+        response = await client.request(**request_of(case, operator))
+        try:
+            assert response.status_code == expected, response.text
+            checks = CHECKS if expected < 500 else CHECKS[1:]  # a 503 expected: not a server's error
+            case.validate_response(response, checks=checks, headers=operator)
+        except (AssertionError, FailureGroup) as exc:
+            failures.append(f"{method} {path} as an operator ({expected}): {exc}")
+        return response
+
+    parked = await send("GET", "/ops/parked", 200)
+    if parked.status_code == 200:
+        assert [p["position"] for p in parked.json()["parked"]] == positions
+    await send("POST", "/ops/parked/{position}/release", 200, path_parameters={"position": positions[0]}, body=reason)
+    await send("POST", "/ops/parked/{position}/discard", 200, path_parameters={"position": positions[1]}, body=reason)
+    await send("POST", "/ops/parked/{position}/release", 404, path_parameters={"position": positions[0]}, body=reason)
+    dead = await send("GET", "/ops/dead-letters", 200, query={"consumer": consumer})
+    if dead.status_code == 200:
+        [letter] = dead.json()["dead_letters"]
+        assert letter["event_id"] == str(poisoned.event_id) and "payload" not in letter
+    act = {"consumer": consumer, "reason": "a hand repair lost its fields"}
+    await send("POST", "/ops/events/skip", 200, body=act | {"event_id": str(poisoned.event_id)})
+    await send("POST", "/ops/events/retry", 200, body=act | {"partition": 0, "offset": 7})
+    await send("POST", "/ops/events/skip", 404, body=act | {"consumer": "no-such-consumer", "event_id": str(uuid4())})
+    audit = await send("GET", "/ops/audit", 200)
+    if audit.status_code == 200:
+        actions = [a["action"] for a in audit.json()["audit"]]
+        assert actions == ["event.retry", "event.skip", "outbox.discard", "outbox.release"], actions
+    await send("GET", "/ops/lag", 200)
+    await send("GET", "/metrics", 200)
+    await send("GET", "/readyz", 200)
+
+    runtime = running.runtime
+    real = runtime._pool
+
+    class Down:
+        async def fetchval(self, *_: Any) -> Any:
+            raise ConnectionRefusedError("the database does not answer")
+
+    runtime._pool = Down()
+    try:
+        await send("GET", "/readyz", 503)
+    finally:
+        runtime._pool = real
+    return failures
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -183,6 +290,7 @@ async def test_every_answer_agrees_with_the_openapi_document(
         n, found = await asyncio.to_thread(run_cases, schema, call, client, headers)
         sent += n
         failures += found
+    failures += await operator_pass(running, client, schema)
     elapsed = time.monotonic() - started
     await client.aclose()
     assert sent > 100, sent

@@ -121,28 +121,63 @@ def test_every_error_a_route_can_answer_is_documented_with_the_project_s_body(de
 
 
 def _typed(doc: dict[str, Any], schema: dict[str, Any]) -> bool:
-    """Whether a 200 schema names its fields (an object of known properties, or a list of them)."""
+    """Whether a JSON schema names its fields (an object of known properties, or a list of
+    them; a page: its rows): not ``{}`` nor an object of any keys (``additionalProperties``)."""
     schema = resolve(doc, schema)
     if schema.get("type") == "array":
         return _typed(doc, schema["items"])
-    return bool(schema.get("properties")) or "$ref" in schema
+    properties = schema.get("properties", {})
+    if "items" in properties and "next_cursor" in properties:  # a page: its rows too
+        return _typed(doc, properties["items"])
+    return bool(properties)
+
+
+def _untyped_answers(doc: dict[str, Any]) -> list[str]:
+    """Each operation's status whose JSON body is not typed (or that documents no body)."""
+    untyped = []
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            for status, response in op["responses"].items():
+                content = response.get("content", {})
+                if path == "/metrics" and status == "200":  # Prometheus's text format
+                    assert set(content) == {"text/plain"}, content
+                    continue
+                schema = content.get("application/json", {}).get("schema", {})
+                if not _typed(doc, schema):
+                    untyped.append(f"{method.upper()} {path} {status}")
+    return untyped
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
-def test_every_read_documents_the_fields_it_answers(definition: ServiceDefinition) -> None:
+def test_every_route_documents_the_fields_of_each_answer(definition: ServiceDefinition) -> None:
+    """Every GET and POST (the domain's, the probes, the operators' /ops reads and acts): its 200
+    and each error it documents name their fields, /readyz its 503 too."""
     doc = create_app(definition).openapi()
-    untyped = []
-    for path, operations in doc["paths"].items():
-        op = operations.get("get")
-        if op is None or "operations" in op.get("tags", ()):  # the domain's reads (not probes, metrics, ops tools)
-            continue
-        schema = op["responses"]["200"]["content"]["application/json"]["schema"]
-        body = resolve(doc, schema)
-        if "items" in body.get("properties", {}) and "next_cursor" in body["properties"]:  # a page: its rows
-            schema = body["properties"]["items"]
-        if not _typed(doc, schema):
-            untyped.append(path)
-    assert untyped == []
+    methods = {m for operations in doc["paths"].values() for m in operations}
+    assert methods == {"get", "post"}
+    assert _untyped_answers(doc) == []
+    ready = doc["paths"]["/readyz"]["get"]
+    assert (_ref(ready, "200"), _ref(ready, "503")) == ("Ready", "NotReady")
+    ops = [op for path, operations in doc["paths"].items() if path.startswith("/ops/") for op in operations.values()]
+    assert len(ops) == 8
+    assert {_ref(op, "200") for op in ops} == {
+        "Lag", "ParkedRows", "Released", "Discarded", "DeadLetters", "Skipped", "Retried", "AuditLog",
+    }  # fmt: skip
+    assert "payload" not in resolve(doc, {"$ref": "#/components/schemas/DeadLetter"})["properties"]
+
+
+def test_the_gateway_documents_its_probes() -> None:
+    from gateway.app import create_gateway
+
+    doc = create_gateway(live=False).openapi()
+    probes = {
+        "paths": {p: doc["paths"][p] for p in ("/healthz", "/readyz", "/metrics")},
+        "components": doc["components"],
+    }
+    assert _untyped_answers(probes) == []
+    ready = doc["paths"]["/readyz"]["get"]
+    assert (_ref(ready, "200"), _ref(ready, "503")) == ("GatewayReady", "GatewayNotReady")
+    assert set(doc["components"]["schemas"]["GatewayReady"]["required"]) == {"status", *registry.NAMES}
 
 
 def test_a_page_is_documented_by_its_rows_and_held_to_them_when_reads_are_validated(

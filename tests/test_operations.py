@@ -12,11 +12,12 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from gateway.app import create_gateway
+from gateway.app import GatewayReady, create_gateway
 from gateway.settings import GatewaySettings
 from services import registry
-from services.eventkit.app import create_app, operator
+from services.eventkit.app import create_app, operator, service_routers
 from services.eventkit.auth import Principal, Role, mint_token
+from services.eventkit.contract import NotReady, Ready
 from services.eventkit.metrics import serve_metrics
 from services.eventkit.runtime import Mode, ServiceDefinition
 from services.eventkit.settings import Settings
@@ -54,7 +55,7 @@ def _depends_on_operator(route: APIRoute) -> bool:
 async def test_every_operations_route_answers_operators_only(definition: ServiceDefinition) -> None:
     settings = Settings(service=definition.name)
     app = create_app(definition, settings)
-    routers = [app.router, *definition.routers]
+    routers = [app.router, *service_routers(definition)]  # the app's own routes, and those it includes
     ops = sorted(
         {
             (r.path, method)
@@ -64,7 +65,7 @@ async def test_every_operations_route_answers_operators_only(definition: Service
             for method in r.methods or ()
         }
     )
-    assert ("/ops/lag", "GET") in ops and ("/metrics", "GET") in ops
+    assert {("/ops/lag", "GET"), ("/ops/parked", "GET"), ("/ops/events/skip", "POST"), ("/metrics", "GET")} <= set(ops)
     for router in routers:  # any operations route added later too
         for route in router.routes:
             if isinstance(route, APIRoute) and (route.path.startswith("/ops") or route.path == "/metrics"):
@@ -96,6 +97,7 @@ async def test_the_gateway_metrics_answer_operators_and_its_readiness_does_not_h
         # ready: one service down fails the queries that need it, not the gateway
         assert ready.status_code == 200
         assert ready.json() == {"status": "ready"} | {name: "unavailable" for name in registry.NAMES}
+        GatewayReady.model_validate(ready.json(), strict=True)  # as its OpenAPI documents it
         metrics = await client.get("/metrics", headers=bearer(settings, Role.OPERATOR))
         assert 'houqin_service_up{service="safety"} 0.0' in metrics.text
 
@@ -115,6 +117,7 @@ async def test_readiness_is_the_database_kafka_a_detail_and_no_exception_text(ma
             200,
             {"status": "ready", "database": "ok", "kafka": "unavailable"},
         )
+        Ready.model_validate(ready.json(), strict=True)  # as its OpenAPI documents it
         # commands still succeed, into the outbox
         created = await register_district(On(client), bearer(settings, Role.PLATFORM_ADMIN))
         assert created.status_code == 200, created.text
@@ -143,6 +146,7 @@ async def test_readiness_is_the_database_kafka_a_detail_and_no_exception_text(ma
             503,
             {"status": "not ready", "database": "unavailable", "kafka": "unavailable"},
         )
+        NotReady.model_validate(down.json(), strict=True)
     with pytest.raises(httpx.ConnectError):  # and the metrics port closes with the service
         async with httpx.AsyncClient() as loopback:
             await loopback.get(f"http://127.0.0.1:{port}/metrics")

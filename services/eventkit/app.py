@@ -19,7 +19,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,7 +28,16 @@ from services.eventkit.auth import Principal, Role
 from services.eventkit.body_limit import BodyLimit
 from services.eventkit.bounds import reason_of
 from services.eventkit.commands import CommandContext
-from services.eventkit.contract import Lag, RefuseNulInUrl, describe_errors, install_http_error_handler
+from services.eventkit.contract import (
+    Health,
+    Lag,
+    NotReady,
+    Ready,
+    RefuseNulInUrl,
+    describe_errors,
+    install_http_error_handler,
+    readiness_responses,
+)
 from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.lane import CommandLane
 from services.eventkit.logs import configure_logging, correlation_id
@@ -307,12 +316,14 @@ def create_app(
     install_error_handlers(app)
     install_http_error_handler(app)
 
-    @app.get("/healthz", tags=["operations"], summary="The process is alive")
+    @app.get("/healthz", response_model=Health, tags=["operations"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": definition.name}
 
     @app.get(
         "/readyz",
+        response_model=Ready,
+        responses=readiness_responses(NotReady),
         tags=["operations"],
         summary="Ready when the database answers (Kafka is a detail: commands wait in the outbox)",
     )
@@ -321,7 +332,13 @@ def create_app(
         ok = checks["database"] == "ok"
         return JSONResponse({"status": "ready" if ok else "not ready", **checks}, status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics (operators)", responses=OPERATOR_ONLY)
+    @app.get(
+        "/metrics",
+        response_class=PlainTextResponse,
+        tags=["operations"],
+        summary="Prometheus metrics (operators)",
+        responses=OPERATOR_ONLY,
+    )
     async def metrics(_: Operator) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -15,6 +15,7 @@ from uuid import UUID
 
 import typer
 import uvicorn
+from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -162,7 +163,7 @@ def operations_cli(definition: ServiceDefinition) -> typer.Typer:
         except HouqinError as exc:
             console.print(f"[red]{exc.reason}[/red]")
             raise typer.Exit(1) from None
-        print(json.dumps(answer, default=str, ensure_ascii=False, indent=2))
+        print(json.dumps(to_jsonable_python(answer), ensure_ascii=False, indent=2))  # as the /ops routes answer it
 
     def consumer(name: str) -> operations.Consumer:
         reactions = [spec.reaction for spec in definition.reactions]

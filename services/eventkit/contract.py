@@ -1,5 +1,5 @@
 """The error bodies the API answers, as models, and the OpenAPI responses that name them
-(and the body of a service's own operations read, ``/ops/lag``).
+(and the bodies of the probes and of the operators' ``/ops`` reads and acts).
 
 Every refusal is one of a few shapes (:class:`~services.eventkit.errors.HouqinError.to_dict`
 and the app's validation handler); :func:`describe_errors` puts each status a route can answer
@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl
+from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -118,6 +119,148 @@ class Lag(BaseModel):
     outbox_pending: int = Field(description="Events appended and not yet published")
     consumers: dict[str, int] = Field(description="Each consumer group's lag (messages), as last measured")
     projections: list[ProjectionLag]
+
+
+# -- the probes --------------------------------------------------------------------------
+
+Check = Literal["ok", "unavailable"]
+"""A dependency's state in a readiness answer (why it is unavailable is logged, never answered)."""
+
+
+class Health(BaseModel):
+    """The process answers."""
+
+    status: Literal["ok"]
+    service: str
+
+
+class Ready(BaseModel):
+    """Ready: the database answers (Kafka is a detail: commands wait in the outbox)."""
+
+    status: Literal["ready"]
+    database: Literal["ok"]
+    kafka: Check
+
+
+class NotReady(BaseModel):
+    """Not ready (503): the database does not answer."""
+
+    status: Literal["not ready"]
+    database: Literal["unavailable"]
+    kafka: Check
+
+
+def readiness_responses(not_ready: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The 503 of a ``/readyz`` documented with its body (the 200 is the route's response model)."""
+    return {503: {"description": "Not ready: take it out of rotation", "model": not_ready}}
+
+
+# -- the operators' /ops reads and acts (services.eventkit.operations) -------------------
+
+
+class ParkedOutboxRow(BaseModel):
+    """An outbox row the broker refused, as it was taken out of the parked rows."""
+
+    position: int = Field(description="Its event's position in the store")
+    stream_id: str
+    event_id: UUID
+    type: str = Field(description="The event's type")
+    size_bytes: int = Field(description="The record's size as the broker refused it")
+
+
+class ParkedRow(ParkedOutboxRow):
+    reason: str = Field(description="The broker's refusal")
+    parked_at: datetime
+    held_behind: int = Field(description="Rows of its stream waiting in the outbox behind it")
+
+
+class ParkedRows(BaseModel):
+    """Outbox rows the broker refused, oldest first."""
+
+    parked: list[ParkedRow]
+
+
+class Released(BaseModel):
+    """The parked row is back in the outbox, first of its stream."""
+
+    released: ParkedOutboxRow
+    audit_id: int = Field(description="Its row in the operations audit")
+
+
+class Discarded(BaseModel):
+    """The parked row will never be sent (its event stays in the store)."""
+
+    discarded: ParkedOutboxRow
+    audit_id: int = Field(description="Its row in the operations audit")
+
+
+class DeadLetter(BaseModel):
+    """A message a consumer could not apply. Its payload is not answered (and is kept with its
+    sensitive fields withheld: ``services.eventkit.redaction``)."""
+
+    id: int
+    consumer: str = Field(description="The consumer, as operators name it in /ops/events")
+    topic: str
+    partition: int
+    offset: int
+    event_id: UUID | None = Field(description="None: the message was not an event")
+    stream_id: str | None
+    reason: str = Field(description="The error, with the event's sensitive values withheld")
+    recorded_at: datetime
+    handled: bool = Field(description="An operator skipped or retried it since")
+
+
+class DeadLetters(BaseModel):
+    """The latest dead letters, newest first."""
+
+    dead_letters: list[DeadLetter]
+
+
+class EventActed(BaseModel):
+    event_id: UUID
+    stream_id: str
+    version: int
+    type: str
+
+
+class SkippedEvent(EventActed):
+    applied_after: int = Field(description="Events of its stream the consumer applied after it, now")
+
+
+class RetriedEvent(EventActed):
+    applied: int = Field(description="Events the consumer applied, this one included")
+
+
+class Skipped(BaseModel):
+    """The consumer never applies the event."""
+
+    skipped: SkippedEvent
+    consumer: str
+    audit_id: int = Field(description="Its row in the operations audit")
+
+
+class Retried(BaseModel):
+    """The consumer applied the event again."""
+
+    retried: RetriedEvent
+    consumer: str
+    audit_id: int = Field(description="Its row in the operations audit")
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(description="Who acted (the token's subject, or the command line's --actor)")
+    action: str = Field(description="outbox.release, outbox.discard, event.skip or event.retry")
+    target: str = Field(description="outbox/<position>, or <consumer>/<event id>")
+    reason: str
+    detail: dict[str, Any] = Field(description="What was acted on (the row or the event, as answered to the act)")
+
+
+class AuditLog(BaseModel):
+    """Operators' acts, newest first."""
+
+    audit: list[AuditEntry]
 
 
 REF = "#/components/schemas/{model}"

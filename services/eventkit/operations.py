@@ -22,16 +22,32 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.eventkit.app import OPERATIONS, CurrentPrincipal, Runtime
+from services.eventkit.app import OPERATOR_ONLY, Operator, Runtime
 from services.eventkit.bounds import NO_NUL
 from services.eventkit.consumer import ConsumerRunner, EventHandler
+from services.eventkit.contract import (
+    AuditEntry,
+    AuditLog,
+    DeadLetter,
+    DeadLetters,
+    Discarded,
+    ErrorResponse,
+    ParkedOutboxRow,
+    ParkedRow,
+    ParkedRows,
+    Released,
+    Retried,
+    RetriedEvent,
+    Skipped,
+    SkippedEvent,
+)
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.errors import InvalidInput, NotFound
@@ -44,68 +60,64 @@ from services.eventkit.store import OUTBOX_CHANNEL, row_to_envelope
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=NO_NUL)]
 
 
-async def _audit(conn: Connection, actor: str, action: str, target: str, reason: str, detail: dict[str, Any]) -> int:
+async def _audit(conn: Connection, actor: str, action: str, target: str, reason: str, detail: BaseModel) -> int:
     audit_id: int = await conn.fetchval(
         "INSERT INTO operations_audit (actor, action, target, reason, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         actor,
         action,
         target,
         reason,
-        detail,
+        detail.model_dump(mode="json"),
     )
     return audit_id
-
-
-def _plain(row: asyncpg.Record) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, UUID) else v) for k, v in dict(row).items()}
 
 
 # -- the relay's parked rows ------------------------------------------------------------
 
 
-async def parked_rows(conn: Connection) -> list[dict[str, Any]]:
+async def parked_rows(conn: Connection) -> list[ParkedRow]:
     """Every parked row, with how many rows of its stream wait behind it."""
     rows = await conn.fetch(
         "SELECT p.position, p.stream_id, p.event_id, p.type, p.size_bytes, p.reason, p.parked_at, "
         "(SELECT count(*) FROM outbox o WHERE o.stream_id = p.stream_id) AS held_behind "
         "FROM parked_outbox p ORDER BY p.position"
     )
-    return [_plain(r) for r in rows]
+    return [ParkedRow.model_validate(dict(r)) for r in rows]
 
 
-async def _take_parked(conn: Connection, position: int) -> asyncpg.Record:
+async def _take_parked(conn: Connection, position: int) -> ParkedOutboxRow:
     row = await conn.fetchrow(
         "DELETE FROM parked_outbox WHERE position = $1 RETURNING position, stream_id, event_id, type, size_bytes",
         position,
     )
     if row is None:
         raise NotFound(f"no parked outbox row at position {position}")
-    return row
+    return ParkedOutboxRow.model_validate(dict(row))
 
 
-async def release_parked(conn: Connection, position: int, *, actor: str, reason: str) -> dict[str, Any]:
+async def release_parked(conn: Connection, position: int, *, actor: str, reason: str) -> Released:
     """The parked row goes back to the outbox (first of its stream): the relay sends it, then
     the rows held behind it. If the broker still refuses it, it is parked again."""
     async with conn.transaction():
         row = await _take_parked(conn, position)
         await conn.execute(
             "INSERT INTO outbox (position, stream_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            row["position"],
-            row["stream_id"],
+            row.position,
+            row.stream_id,
         )
-        audit_id = await _audit(conn, actor, "outbox.release", f"outbox/{position}", reason, _plain(row))
+        audit_id = await _audit(conn, actor, "outbox.release", f"outbox/{position}", reason, row)
         await conn.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '{PARKED_CHANGED}')")
-    return {"released": _plain(row), "audit_id": audit_id}
+    return Released(released=row, audit_id=audit_id)
 
 
-async def discard_parked(conn: Connection, position: int, *, actor: str, reason: str) -> dict[str, Any]:
+async def discard_parked(conn: Connection, position: int, *, actor: str, reason: str) -> Discarded:
     """The parked row is never sent; the rows held behind it flow on. The event stays in the
     store (the service's own projections read it when they fill a gap)."""
     async with conn.transaction():
         row = await _take_parked(conn, position)
-        audit_id = await _audit(conn, actor, "outbox.discard", f"outbox/{position}", reason, _plain(row))
+        audit_id = await _audit(conn, actor, "outbox.discard", f"outbox/{position}", reason, row)
         await conn.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '{PARKED_CHANGED}')")
-    return {"discarded": _plain(row), "audit_id": audit_id}
+    return Discarded(discarded=row, audit_id=audit_id)
 
 
 # -- events a consumer cannot apply -----------------------------------------------------
@@ -139,8 +151,8 @@ def find_consumer(consumers: Sequence[Consumer], name: str) -> Consumer:
     raise NotFound(f"no consumer {name!r} in this service (it has: {known})")
 
 
-async def dead_letters(conn: Connection, consumer: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-    """The latest dead letters (their payloads aside), each with whether it was skipped."""
+async def dead_letters(conn: Connection, consumer: str | None = None, limit: int = 100) -> list[DeadLetter]:
+    """The latest dead letters (their payloads aside), each with whether an operator acted on it."""
     rows = await conn.fetch(
         'SELECT d.id, d.consumer, d.topic, d.partition, d."offset", d.event_id, d.stream_id, d.reason, '
         "d.recorded_at, EXISTS (SELECT 1 FROM operations_audit a WHERE a.target = d.consumer || '/' || d.event_id) "
@@ -148,7 +160,7 @@ async def dead_letters(conn: Connection, consumer: str | None = None, limit: int
         consumer,
         limit,
     )
-    return [_plain(r) for r in rows]
+    return [DeadLetter.model_validate(dict(r)) for r in rows]
 
 
 async def _event_of(
@@ -201,7 +213,7 @@ async def skip_event(
     event_id: UUID | None = None,
     partition: int | None = None,
     offset: int | None = None,
-) -> dict[str, Any]:
+) -> Skipped:
     """The handler never applies this event: a projection moves its checkpoint past it and
     brings the stream's later events in now; a reaction records it as handled (a
     redelivery does nothing). Audited, in one transaction with the effect."""
@@ -227,10 +239,10 @@ async def skip_event(
                 env.event_id,
             )
             caught_up = 0
-        detail = {"event_id": str(env.event_id), "stream_id": env.stream_id, "version": env.version,
-                  "type": env.type, "applied_after": caught_up}  # fmt: skip
-        audit_id = await _audit(conn, actor, "event.skip", f"{consumer.label}/{env.event_id}", reason, detail)
-    return {"skipped": detail, "consumer": consumer.label, "audit_id": audit_id}
+        skipped = SkippedEvent(event_id=env.event_id, stream_id=env.stream_id, version=env.version,
+                               type=env.type, applied_after=caught_up)  # fmt: skip
+        audit_id = await _audit(conn, actor, "event.skip", f"{consumer.label}/{env.event_id}", reason, skipped)
+    return Skipped(skipped=skipped, consumer=consumer.label, audit_id=audit_id)
 
 
 async def retry_event(
@@ -242,7 +254,7 @@ async def retry_event(
     event_id: UUID | None = None,
     partition: int | None = None,
     offset: int | None = None,
-) -> dict[str, Any]:
+) -> Retried:
     """Applies the event again now (after the fix that lets it apply): a projection catches its
     stream up to the store's head, the event included; a reaction handles it once. Still
     failing, it raises and nothing is kept (a 422 naming the error)."""
@@ -255,21 +267,21 @@ async def retry_event(
             else:
                 await handler.before_batch(conn)
                 applied = 1 if await handler.process(conn, env) else 0
-            detail = {"event_id": str(env.event_id), "stream_id": env.stream_id, "version": env.version,
-                      "type": env.type, "applied": applied}  # fmt: skip
-            audit_id = await _audit(conn, actor, "event.retry", f"{consumer.label}/{env.event_id}", reason, detail)
+            retried = RetriedEvent(event_id=env.event_id, stream_id=env.stream_id, version=env.version,
+                                   type=env.type, applied=applied)  # fmt: skip
+            audit_id = await _audit(conn, actor, "event.retry", f"{consumer.label}/{env.event_id}", reason, retried)
     except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
         raise
     except Exception as exc:
         raise InvalidInput(f"the event still fails: {type(exc).__name__}: {exc}"[:500], field="event_id") from None
-    return {"retried": detail, "consumer": consumer.label, "audit_id": audit_id}
+    return Retried(retried=retried, consumer=consumer.label, audit_id=audit_id)
 
 
-async def audit_rows(conn: Connection, limit: int = 100) -> list[dict[str, Any]]:
+async def audit_rows(conn: Connection, limit: int = 100) -> list[AuditEntry]:
     rows = await conn.fetch(
         "SELECT id, at, actor, action, target, reason, detail FROM operations_audit ORDER BY id DESC LIMIT $1", limit
     )
-    return [_plain(r) for r in rows]
+    return [AuditEntry.model_validate(dict(r)) for r in rows]
 
 
 # -- the routes -------------------------------------------------------------------------
@@ -291,45 +303,62 @@ class EventAct(BaseModel):
 
 @functools.cache
 def operations_router() -> APIRouter:
-    """``/ops`` routes for parked rows, poisoned events and the audit: operators only."""
+    """``/ops`` routes for parked rows, poisoned events and the audit: operators only. Each
+    answers its model (the command line prints the same)."""
     router = APIRouter(prefix="/ops", tags=["operations"])
-    answers: dict[int | str, dict[str, Any]] = {
-        401: {"description": "No valid bearer token"},
-        403: {"description": "Not an operator"},
-    }
-    named = answers | {404: {"description": "No such parked row, consumer or event"}}
+    named = OPERATOR_ONLY | {404: {"description": "No such parked row, consumer or event", "model": ErrorResponse}}
 
     def consumers(runtime: ServiceRuntime) -> list[Consumer]:
         definition = runtime.definition
         return consumers_of(runtime.settings, definition.projections, [s.reaction for s in definition.reactions])
 
-    @router.get("/parked", summary="Outbox rows the broker refused, parked (operators)", responses=answers)
-    async def list_parked(principal: CurrentPrincipal, runtime: Runtime) -> dict[str, Any]:
-        principal.require_role(*OPERATIONS)
+    @router.get(
+        "/parked",
+        response_model=ParkedRows,
+        summary="Outbox rows the broker refused, parked (operators)",
+        responses=OPERATOR_ONLY,
+    )
+    async def list_parked(_: Operator, runtime: Runtime) -> ParkedRows:
         async with runtime.pool.acquire() as conn:
-            return {"parked": await parked_rows(conn)}
+            return ParkedRows(parked=await parked_rows(conn))
 
-    @router.post("/parked/{position}/release", summary="Send a parked row again (operators)", responses=named)
-    async def release(position: int, body: OperatorReason, principal: CurrentPrincipal, runtime: Runtime) -> Any:
-        principal.require_role(*OPERATIONS)
+    @router.post(
+        "/parked/{position}/release",
+        response_model=Released,
+        summary="Send a parked row again (operators)",
+        responses=named,
+    )
+    async def release(position: int, body: OperatorReason, principal: Operator, runtime: Runtime) -> Released:
         async with runtime.pool.acquire() as conn:
             return await release_parked(conn, position, actor=principal.subject, reason=body.reason)
 
-    @router.post("/parked/{position}/discard", summary="Never send a parked row (operators)", responses=named)
-    async def discard(position: int, body: OperatorReason, principal: CurrentPrincipal, runtime: Runtime) -> Any:
-        principal.require_role(*OPERATIONS)
+    @router.post(
+        "/parked/{position}/discard",
+        response_model=Discarded,
+        summary="Never send a parked row (operators)",
+        responses=named,
+    )
+    async def discard(position: int, body: OperatorReason, principal: Operator, runtime: Runtime) -> Discarded:
         async with runtime.pool.acquire() as conn:
             return await discard_parked(conn, position, actor=principal.subject, reason=body.reason)
 
-    @router.get("/dead-letters", summary="Events consumers could not apply (operators)", responses=answers)
-    async def list_dead(principal: CurrentPrincipal, runtime: Runtime, consumer: str | None = None) -> dict[str, Any]:
-        principal.require_role(*OPERATIONS)
+    @router.get(
+        "/dead-letters",
+        response_model=DeadLetters,
+        summary="Events consumers could not apply (operators)",
+        responses=OPERATOR_ONLY,
+    )
+    async def list_dead(_: Operator, runtime: Runtime, consumer: str | None = None) -> DeadLetters:
         async with runtime.pool.acquire() as conn:
-            return {"dead_letters": await dead_letters(conn, consumer)}
+            return DeadLetters(dead_letters=await dead_letters(conn, consumer))
 
-    @router.post("/events/skip", summary="A consumer never applies one event (operators)", responses=named)
-    async def skip(body: EventAct, principal: CurrentPrincipal, runtime: Runtime) -> Any:
-        principal.require_role(*OPERATIONS)
+    @router.post(
+        "/events/skip",
+        response_model=Skipped,
+        summary="A consumer never applies one event (operators)",
+        responses=named,
+    )
+    async def skip(body: EventAct, principal: Operator, runtime: Runtime) -> Skipped:
         consumer = find_consumer(consumers(runtime), body.consumer)
         async with runtime.pool.acquire() as conn:
             return await skip_event(
@@ -337,9 +366,13 @@ def operations_router() -> APIRouter:
                 event_id=body.event_id, partition=body.partition, offset=body.offset,
             )  # fmt: skip
 
-    @router.post("/events/retry", summary="A consumer applies one event again now (operators)", responses=named)
-    async def retry(body: EventAct, principal: CurrentPrincipal, runtime: Runtime) -> Any:
-        principal.require_role(*OPERATIONS)
+    @router.post(
+        "/events/retry",
+        response_model=Retried,
+        summary="A consumer applies one event again now (operators)",
+        responses=named,
+    )
+    async def retry(body: EventAct, principal: Operator, runtime: Runtime) -> Retried:
         consumer = find_consumer(consumers(runtime), body.consumer)
         async with runtime.pool.acquire() as conn:
             return await retry_event(
@@ -347,10 +380,14 @@ def operations_router() -> APIRouter:
                 event_id=body.event_id, partition=body.partition, offset=body.offset,
             )  # fmt: skip
 
-    @router.get("/audit", summary="Operators' acts on parked rows and events (operators)", responses=answers)
-    async def audit(principal: CurrentPrincipal, runtime: Runtime) -> dict[str, Any]:
-        principal.require_role(*OPERATIONS)
+    @router.get(
+        "/audit",
+        response_model=AuditLog,
+        summary="Operators' acts on parked rows and events (operators)",
+        responses=OPERATOR_ONLY,
+    )
+    async def audit(_: Operator, runtime: Runtime) -> AuditLog:
         async with runtime.pool.acquire() as conn:
-            return {"audit": await audit_rows(conn)}
+            return AuditLog(audit=await audit_rows(conn))
 
     return router

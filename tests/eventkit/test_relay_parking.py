@@ -112,8 +112,8 @@ async def test_a_refused_record_is_parked_its_stream_held_and_the_rest_flows(
 
         await eventually(parked_and_held)
     [row] = await parked_rows(pool)  # type: ignore[arg-type]
-    assert (row["stream_id"], row["type"], row["held_behind"]) == (a, "test.Noted", 1)
-    assert row["size_bytes"] > TOPIC_LIMIT and "MessageSizeTooLarge" in row["reason"]
+    assert (row.stream_id, row.type, row.held_behind) == (a, "test.Noted", 1)
+    assert row.size_bytes > TOPIC_LIMIT and "MessageSizeTooLarge" in row.reason
     assert sample("houqin_outbox_parked_total", settings) == parked_before + 1
     assert relay.held == [a]  # (houqin_outbox_parked_streams: other relays of the process share its label)
     assert any(getattr(r, "alert", None) == "outbox_parked" for r in caplog.records)
@@ -126,7 +126,7 @@ async def test_a_refused_record_is_parked_its_stream_held_and_the_rest_flows(
     # the broker's limit is raised; the operator releases the row: v2 then v3 go out
     await set_limit(settings, 200_000)
     async with pool.acquire() as conn:
-        released = await release_parked(conn, row["position"], actor="ops-duty", reason="max.message.bytes raised")
+        released = await release_parked(conn, row.position, actor="ops-duty", reason="max.message.bytes raised")
     await eventually(lambda: _empty(pool))
     assert (await versions_on_topic(settings, until=7))[a] == [1, 2, 3]
 
@@ -145,8 +145,8 @@ async def test_a_refused_record_is_parked_its_stream_held_and_the_rest_flows(
 
     audit = await pool.fetch("SELECT id, actor, action, target, reason FROM operations_audit ORDER BY id")
     assert [(r["id"], r["actor"], r["action"], r["target"]) for r in audit] == [
-        (released["audit_id"], "ops-duty", "outbox.release", f"outbox/{row['position']}"),
-        (discarded["audit_id"], "ops-duty", "outbox.discard", f"outbox/{position}"),
+        (released.audit_id, "ops-duty", "outbox.release", f"outbox/{row.position}"),
+        (discarded.audit_id, "ops-duty", "outbox.discard", f"outbox/{position}"),
     ]
     assert relay.stats.parked == 2 and relay.held == []
 

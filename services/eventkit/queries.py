@@ -91,10 +91,13 @@ class Query:
         column the read computes, before the first row of the page, and the cursor's condition can
         only come after it, so the page no longer reads its index in key order up to the limit;
         the count reads only what the filters need (PostgreSQL drops the select's unused columns).
-        12,000 hazards, 400 on each of 30 campuses, 100 a page, median of 200 reads on one
-        connection: a campus's first page 0.36 ms, with the count 0.47 ms (window 1.3 ms); the page
-        after its 200th row 0.34 / 0.44 ms (window 1.1 ms); the district's first page 0.33 / 2.3 ms
-        (window 17 ms). ``tests/safety/test_page_plans.py`` holds the plans."""
+        Measured on the 12,000 hazards of ``tests/safety/test_page_plans.py`` (400 on each of 30
+        campuses), 100 a page, 500 reads of one prepared statement, median / fastest, on a shared
+        two-core machine: a campus's first page 0.77 / 0.41 ms, with the count 1.38 / 0.57 ms (the
+        window: 2.58 / 1.05 ms); the page after its 200th row 1.36 / 0.42 ms, counted 1.96 / 0.56 ms
+        (window 2.22 / 0.97 ms); the district's first page (all 12,000) 1.97 / 0.51 ms, counted
+        10.3 / 2.6 ms (window 74 / 24 ms); its page after the 6,000th row 1.41 / 0.54 ms, counted
+        11.2 / 3.0 ms (window 50 / 18 ms). ``tests/safety/test_page_plans.py`` holds the plans."""
         where = list(self.where)
         params = list(self.params)
         if after is not None:

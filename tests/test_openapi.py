@@ -227,7 +227,7 @@ def test_a_page_asked_to_count_runs_its_endpoint_counting_and_must_carry_a_total
     app = FastAPI()
     app.include_router(router)
 
-    async def get(**params: object) -> httpx.Response:
+    async def get(**params: str) -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             return await client.get("/things", params=params)
 

@@ -180,6 +180,28 @@ def test_the_gateway_documents_its_probes() -> None:
     assert set(doc["components"]["schemas"]["GatewayReady"]["required"]) == {"status", *registry.NAMES}
 
 
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda d: d.name)
+def test_every_page_takes_count_and_documents_its_total(definition: ServiceDefinition) -> None:
+    doc = create_app(definition).openapi()
+    pages = 0
+    for path, operations in doc["paths"].items():
+        op = operations.get("get")
+        if op is None:
+            continue
+        body = resolve(doc, op["responses"]["200"]["content"]["application/json"]["schema"])
+        if "next_cursor" not in body.get("properties", {}):
+            continue
+        pages += 1
+        (count,) = [p for p in op["parameters"] if p["name"] == "count"]
+        assert count["in"] == "query" and not count.get("required"), path
+        assert count["schema"]["type"] == "boolean" and count["schema"]["default"] is False, path
+        assert "total" in count["description"], path
+        total = body["properties"]["total"]
+        assert {"type": "integer", "minimum": 0} in total["anyOf"] and "count=true" in total["description"], path
+        assert "total" not in body.get("required", []), path
+    assert pages >= 8
+
+
 def test_a_page_is_documented_by_its_rows_and_held_to_them_when_reads_are_validated(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -217,3 +239,37 @@ def test_a_page_is_documented_by_its_rows_and_held_to_them_when_reads_are_valida
     monkeypatch.setenv(VALIDATE_READS, "1")
     with pytest.raises(ValidationError):
         asyncio.run(get(True))
+
+
+def test_a_page_asked_to_count_runs_its_endpoint_counting_and_must_carry_a_total(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    import httpx
+    from fastapi import APIRouter, FastAPI
+
+    from services.eventkit.queries import COUNTING, VALIDATE_READS, Page, Row, page_route
+
+    router = APIRouter()
+    seen: list[bool] = []
+
+    @page_route(router, "/things", Row, summary="Things")
+    async def things(counted: bool = True) -> Page:
+        seen.append(COUNTING.get())
+        return Page(items=[{"thing_id": "t1"}], total=1 if counted and COUNTING.get() else None)
+
+    app = FastAPI()
+    app.include_router(router)
+
+    async def get(**params: str) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.get("/things", params=params)
+
+    monkeypatch.setenv(VALIDATE_READS, "1")
+    assert asyncio.run(get()).json() == {"items": [{"thing_id": "t1"}], "next_cursor": None}
+    assert asyncio.run(get(count="true")).json() == {"items": [{"thing_id": "t1"}], "next_cursor": None, "total": 1}
+    assert seen == [False, True] and COUNTING.get() is False
+    assert asyncio.run(get(count="nonsense")).status_code == 422
+    with pytest.raises(AssertionError, match="answered no total"):  # a read that forgot to count
+        asyncio.run(get(count="true", counted="false"))

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from gateway.clients import ServiceError, ServiceUnavailable
 from gateway.context import GatewayContext
@@ -61,9 +62,11 @@ class Connection(Generic[T]):
     page_info: PageInfo = strawberry.field(description="Whether items come before and after this page")
     total_count: int | None = strawberry.field(
         default=None,
-        description="How many items the whole list holds, given where it costs no count of its own: when "
-        "the first page holds the whole list (no `after`, no next page); null when the list runs over "
-        "more pages than the one asked for",
+        description="How many items the whole list holds, its arguments and the caller's scope applied: the "
+        "same on every page (`first` and `after` do not change it). Every connection here is a service's list "
+        "read, which counts in the statement that reads the page when the query asks for totalCount (and "
+        "only then). A list computed otherwise gives it only when the first page holds the whole list (no "
+        "`after`, no next page), null when it runs over more pages",
     )
 
     @strawberry.field(description="The nodes of the edges, for clients that need no cursors")
@@ -71,8 +74,11 @@ class Connection(Generic[T]):
         return [edge.node for edge in self.edges]
 
 
-def connection(edges: list[Edge[T]], next_cursor: str | None, after: str | None) -> Connection[T]:
-    """A connection from a service's page asked for with ``after`` (see ``PageInfo``)."""
+def connection(
+    edges: list[Edge[T]], next_cursor: str | None, after: str | None, total: int | None = None
+) -> Connection[T]:
+    """A connection from a service's page asked for with ``after`` (see ``PageInfo``); ``total``:
+    the count the service answered, if it was asked for one (see ``Connection.total_count``)."""
     return Connection(
         edges=edges,
         page_info=PageInfo(
@@ -81,7 +87,7 @@ def connection(edges: list[Edge[T]], next_cursor: str | None, after: str | None)
             has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
         ),
-        total_count=len(edges) if after is None and next_cursor is None else None,
+        total_count=total if total is not None else len(edges) if after is None and next_cursor is None else None,
     )
 
 
@@ -151,6 +157,20 @@ def selects(info: Info[Any, Any], name: str) -> bool:
     return False
 
 
+def counts(info: Info[Any, Any]) -> bool:
+    """Whether the connection being resolved is asked for its ``totalCount`` (among its own fields,
+    fragments included; not a ``totalCount`` of a connection further down)."""
+    stack: list[Any] = [child for field in info.selected_fields for child in field.selections]
+    while stack:
+        selection = stack.pop()
+        if isinstance(selection, SelectedField):
+            if selection.name == "totalCount":
+                return True
+        else:  # a fragment spread or an inline fragment: its fields are the connection's
+            stack.extend(selection.selections)
+    return False
+
+
 def graphql_error(exc: Exception) -> GraphQLError:
     """A service's refusal or absence as a GraphQL error the client can act on."""
     if isinstance(exc, ServiceUnavailable):
@@ -172,7 +192,7 @@ Prefetch = Callable[[GatewayContext, list[Any]], Awaitable[None]]
 
 
 async def page(
-    context: GatewayContext,
+    info: Info[GatewayContext, Any],
     service: str,
     path: str,
     cls: type[T],
@@ -183,16 +203,19 @@ async def page(
     then: Prefetch | None = None,
     **params: Any,
 ) -> Connection[T] | None:
-    """One page from a service's list endpoint, as a connection; ``then`` fetches what the
-    query asks of every item at once (see ``gateway.common.campuses.with_campuses``)."""
+    """One page from a service's list endpoint, as a connection (with the service's count of the
+    list when the query asks for ``totalCount``); ``then`` fetches what the query asks of every
+    item at once (see ``gateway.common.campuses.with_campuses``)."""
+    context = info.context
     context.require()
     first = max(1, min(first, MAX_FIRST))
-    body = await get(context, service, path, limit=first, after=after, **params)
+    count = True if counts(info) else None
+    body = await get(context, service, path, limit=first, after=after, count=count, **params)
     key_of = key if callable(key) else (lambda item: str(item[key]))
     edges = [Edge(cursor=key_of(item), node=row(cls, item)) for item in body["items"]]
     if then is not None and edges:
         await then(context, [edge.node for edge in edges])
-    return connection(edges, body["next_cursor"], after)
+    return connection(edges, body["next_cursor"], after, body.get("total"))
 
 
 async def one(context: GatewayContext, service: str, path: str, cls: type[T], **params: Any) -> T | None:

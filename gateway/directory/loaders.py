@@ -19,6 +19,6 @@ async def classes_page(
 ) -> Connection[SchoolClass] | None:
     """A page of classes (of one campus, or all in scope), with their campuses when asked for."""
     return await page(
-        info.context, "directory", "/classes", SchoolClass, "class_id", first, after,
+        info, "directory", "/classes", SchoolClass, "class_id", first, after,
         campus_id=campus_id, then=with_campuses(info),
     )  # fmt: skip

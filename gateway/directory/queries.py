@@ -20,22 +20,20 @@ Ctx = Info[GatewayContext, None]
 class DirectoryQuery:
     @strawberry.field(description="The districts in the caller's scope")
     async def districts(self, info: Ctx, first: int = 100, after: str | None = None) -> Connection[District] | None:
-        return await page(info.context, "directory", "/districts", District, "district_id", first, after)
+        return await page(info, "directory", "/districts", District, "district_id", first, after)
 
     @strawberry.field(description="The schools in the caller's scope")
     async def schools(
         self, info: Ctx, district_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[School] | None:
-        return await page(
-            info.context, "directory", "/schools", School, "school_id", first, after, district_id=district_id
-        )
+        return await page(info, "directory", "/schools", School, "school_id", first, after, district_id=district_id)
 
     @strawberry.field(description="The campuses in the caller's scope")
     async def campuses(
         self, info: Ctx, school_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[CampusRef] | None:
         return await page(
-            info.context, "directory", "/campuses", campus_type(info), "campus_id", first, after, school_id=school_id
+            info, "directory", "/campuses", campus_type(info), "campus_id", first, after, school_id=school_id
         )
 
     @strawberry.field(description="A campus (null: unknown or outside the caller's scope)")
@@ -60,16 +58,14 @@ class DirectoryQuery:
         after: str | None = None,
     ) -> Connection[StaffMember] | None:
         return await page(
-            info.context, "directory", "/staff", StaffMember, "staff_id", first, after, campus_id=campus_id, role=role
+            info, "directory", "/staff", StaffMember, "staff_id", first, after, campus_id=campus_id, role=role
         )
 
     @strawberry.field(description="Students in the caller's scope, or of the classes the caller teaches")
     async def students(
         self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[Student] | None:
-        return await page(
-            info.context, "directory", "/students", Student, "student_id", first, after, class_id=class_id
-        )
+        return await page(info, "directory", "/students", Student, "student_id", first, after, class_id=class_id)
 
     @strawberry.field(description="Parents of the schools in scope, with their children")
     async def parents(
@@ -81,7 +77,7 @@ class DirectoryQuery:
         after: str | None = None,
     ) -> Connection[Parent] | None:
         return await page(
-            info.context, "directory", "/parents", Parent, "parent_id", first, after,
+            info, "directory", "/parents", Parent, "parent_id", first, after,
             school_id=school_id, student_id=student_id,
         )  # fmt: skip
 

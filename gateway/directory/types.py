@@ -40,7 +40,7 @@ class School:
         self, info: Ctx, on: dt.date | None = None, first: int = 20, after: str | None = None
     ) -> Connection[Term] | None:
         return await page(
-            info.context,
+            info,
             "directory",
             service_path("/schools/{school_id}/terms", school_id=self.school_id),
             Term,

@@ -32,7 +32,7 @@ class InventoryOnCampus:
         below_reorder_point: bool = False,
         as_of: AsOf = None,
     ) -> Connection[StockLine] | None:
-        return await stock_page(info.context, str(self.campus_id), below_reorder_point, first, after, as_of)
+        return await stock_page(info, str(self.campus_id), below_reorder_point, first, after, as_of)
 
     @strawberry.field(description="The catalogue of the campus's school")
     async def catalogue(

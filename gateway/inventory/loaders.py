@@ -19,7 +19,7 @@ Ctx = Info[GatewayContext, None]
 
 
 async def stock_page(
-    context: GatewayContext,
+    info: Ctx,
     campus_id: str | None,
     below_reorder_point: bool,
     first: int,
@@ -27,7 +27,7 @@ async def stock_page(
     as_of: dt.date | None = None,
 ) -> Connection[StockLine] | None:
     return await page(
-        context,
+        info,
         "inventory",
         "/stock",
         StockLine,
@@ -48,7 +48,7 @@ async def pipeline_steps(context: GatewayContext, campus_id: strawberry.ID | Non
 
 async def catalogue_page(info: Ctx, school_id: str, first: int, after: str | None) -> Connection[CatalogueItem] | None:
     return await page(
-        info.context, "inventory", "/items", CatalogueItem, "item_id", first, after, school_id=school_id
+        info, "inventory", "/items", CatalogueItem, "item_id", first, after, school_id=school_id
     )  # fmt: skip
 
 
@@ -56,7 +56,7 @@ async def assets_page(
     info: Ctx, campus_id: str | None, room: str | None, status: AssetStatus | None, first: int, after: str | None
 ) -> Connection[Asset] | None:
     return await page(
-        info.context, "inventory", "/assets", Asset, "asset_id", first, after,
+        info, "inventory", "/assets", Asset, "asset_id", first, after,
         campus_id=campus_id, room=room, status=status, then=with_campuses(info),
     )  # fmt: skip
 
@@ -71,7 +71,7 @@ async def compensations_page(
     after: str | None,
 ) -> Connection[CompensationCharge] | None:
     return await page(
-        info.context, "inventory", "/compensations", CompensationCharge, "charge_id", first, after,
+        info, "inventory", "/compensations", CompensationCharge, "charge_id", first, after,
         campus_id=campus_id, status=status, against_id=against_id, asset_id=asset_id, then=with_campuses(info),
     )  # fmt: skip
 
@@ -80,6 +80,6 @@ async def stocktakes_page(
     info: Ctx, campus_id: str | None, status: StockTakeStatus | None, first: int, after: str | None
 ) -> Connection[StockTake] | None:
     return await page(
-        info.context, "inventory", "/stocktakes", StockTake, "stocktake_id", first, after,
+        info, "inventory", "/stocktakes", StockTake, "stocktake_id", first, after,
         campus_id=campus_id, status=status, then=with_campuses(info),
     )  # fmt: skip

@@ -52,7 +52,7 @@ class InventoryQuery:
         after: str | None = None,
         as_of: AsOf = None,
     ) -> Connection[StockLine] | None:
-        return await stock_page(info.context, campus_id, below_reorder_point, first, after, as_of)
+        return await stock_page(info, campus_id, below_reorder_point, first, after, as_of)
 
     @strawberry.field(description="Purchases in the caller's scope (the procurement pipeline)")
     async def purchases(
@@ -65,7 +65,7 @@ class InventoryQuery:
         after: str | None = None,
     ) -> Connection[Purchase] | None:
         return await page(
-            info.context,
+            info,
             "inventory",
             "/purchases",
             Purchase,
@@ -102,7 +102,7 @@ class InventoryQuery:
         as_of: AsOf = None,
     ) -> Connection[Repair] | None:
         return await page(
-            info.context,
+            info,
             "inventory",
             "/repairs",
             Repair,
@@ -127,9 +127,7 @@ class InventoryQuery:
         as_of: AsOf = None,
     ) -> Connection[Key] | None:
         path = "/keys/overdue" if overdue_only else "/keys/outstanding"
-        return await page(
-            info.context, "inventory", path, Key, "key_id", first, after, campus_id=campus_id, as_of=day(as_of)
-        )
+        return await page(info, "inventory", path, Key, "key_id", first, after, campus_id=campus_id, as_of=day(as_of))
 
     @strawberry.field(description="A school's catalogue")
     async def catalogue(

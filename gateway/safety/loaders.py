@@ -8,8 +8,9 @@ from typing import Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
-from gateway.common.pages import Connection, Edge, connection, day, get, row
+from gateway.common.pages import Connection, Edge, connection, counts, day, get, row
 from gateway.context import GatewayContext
 from gateway.safety.types import AgreementRate, CampusSafety, DrillCoverage, HazardSummary, KindStatus
 
@@ -39,14 +40,16 @@ def campus_safety_loader(
 
 
 async def inspection_status_page(
-    context: GatewayContext,
+    info: Info[GatewayContext, None],
     school_id: strawberry.ID | None,
     month: dt.date | None,
     first: int,
     after: str | None,
     as_of: dt.date | None = None,
 ) -> Connection[CampusSafety] | None:
-    """A page of the inspection status of the campuses in the caller's scope."""
+    """A page of the inspection status of the campuses in the caller's scope (with their count
+    when the query asks for totalCount)."""
+    context = info.context
     context.require()
     body = await get(
         context,
@@ -57,9 +60,10 @@ async def inspection_status_page(
         limit=max(1, min(first, 500)),
         after=after,
         as_of=day(as_of),
+        count=True if counts(info) else None,
     )
     edges = [Edge(cursor=i["campus_id"], node=row(CampusSafety, _status(i))) for i in body["items"]]
-    return connection(edges, body["next_cursor"], after)
+    return connection(edges, body["next_cursor"], after, body.get("total"))
 
 
 def _status(item: dict[str, Any]) -> dict[str, Any]:

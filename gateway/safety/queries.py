@@ -40,7 +40,7 @@ class SafetyQuery:
         after: str | None = None,
         as_of: AsOf = None,
     ) -> Connection[CampusSafety] | None:
-        return await inspection_status_page(info.context, school_id, month, first, after, as_of)
+        return await inspection_status_page(info, school_id, month, first, after, as_of)
 
     @strawberry.field(description="Hazards reported by the day asked, in the caller's scope, open or not then")
     async def hazards(
@@ -55,7 +55,7 @@ class SafetyQuery:
         as_of: AsOf = None,
     ) -> Connection[Hazard] | None:
         return await page(
-            info.context,
+            info,
             "safety",
             "/hazards",
             Hazard,
@@ -87,7 +87,7 @@ class SafetyQuery:
         after: str | None = None,
     ) -> Connection[Inspection] | None:
         return await page(
-            info.context,
+            info,
             "safety",
             "/inspections",
             Inspection,
@@ -111,7 +111,7 @@ class SafetyQuery:
         after: str | None = None,
     ) -> Connection[Drill] | None:
         return await page(
-            info.context,
+            info,
             "safety",
             "/drills",
             Drill,
@@ -135,7 +135,7 @@ class SafetyQuery:
         after: str | None = None,
     ) -> Connection[Incident] | None:
         return await page(
-            info.context,
+            info,
             "safety",
             "/injuries",
             Incident,
@@ -157,9 +157,7 @@ class SafetyQuery:
         after: str | None = None,
         as_of: AsOf = None,
     ) -> Connection[Bus] | None:
-        return await page(
-            info.context, "safety", "/buses", Bus, "bus_id", first, after, campus_id=campus_id, as_of=day(as_of)
-        )
+        return await page(info, "safety", "/buses", Bus, "bus_id", first, after, campus_id=campus_id, as_of=day(as_of))
 
     @strawberry.field(description="Responsibility agreement campaigns in the caller's scope, with their signing")
     async def agreement_campaigns(
@@ -172,7 +170,7 @@ class SafetyQuery:
         as_of: AsOf = None,
     ) -> Connection[AgreementCampaign] | None:
         return await page(
-            info.context,
+            info,
             "safety",
             "/agreement-campaigns",
             AgreementCampaign,
@@ -189,7 +187,7 @@ class SafetyQuery:
         self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[HealthRecord] | None:
         return await page(
-            info.context, "safety", "/health-records", HealthRecord, "student_id", first, after, class_id=class_id
+            info, "safety", "/health-records", HealthRecord, "student_id", first, after, class_id=class_id
         )
 
     @strawberry.field(description="Friday safety sessions in the caller's scope (teachers: their classes')")
@@ -197,5 +195,5 @@ class SafetyQuery:
         self, info: Ctx, class_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
     ) -> Connection[SafetySession] | None:
         return await page(
-            info.context, "safety", "/safety-sessions", SafetySession, "session_id", first, after, class_id=class_id
+            info, "safety", "/safety-sessions", SafetySession, "session_id", first, after, class_id=class_id
         )

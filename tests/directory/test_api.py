@@ -731,6 +731,28 @@ async def test_pages_follow_the_cursor(seeded: Seeded) -> None:
     assert_validation_error(await seeded.get("/campuses", limit=501), "query.limit")
 
 
+async def test_a_counted_page_of_classes_counts_the_scope_and_the_filter_on_every_page(seeded: Seeded) -> None:
+    """A read whose key is a table's column (c.class_id) and whose rows are built by subqueries: the
+    count is the scope's and the filter's, the same on each page, and the rows are as uncounted."""
+    await until_projected(seeded)
+    every = (await seeded.get("/classes", limit=500)).json()
+    assert "total" not in every and {c["campus_id"] for c in every["items"]} == {"aoyuan", "main"}
+    pages, after = [], None
+    while True:
+        page = (await seeded.get("/classes", limit=1, count="true", **({"after": after} if after else {}))).json()
+        pages.append(page)
+        after = page["next_cursor"]
+        if after is None:
+            break
+    assert [p["total"] for p in pages] == [len(every["items"])] * len(every["items"])
+    assert [c for p in pages for c in p["items"]] == every["items"]
+    aoyuan = [c for c in every["items"] if c["campus_id"] == "aoyuan"]
+    as_manager = (await seeded.get("/classes", seeded.manager, limit=1, count="true")).json()
+    assert as_manager["total"] == len(aoyuan) < len(every["items"])  # another campus's classes are not counted
+    of_main = (await seeded.get("/classes", limit=500, count="true", campus_id="main")).json()
+    assert of_main["total"] == len(of_main["items"]) == len(every["items"]) - len(aoyuan)
+
+
 async def test_a_class_shows_its_headcount_and_teachers(seeded: Seeded) -> None:
     await until_projected(seeded)
     response = await seeded.get("/classes/g6-1")

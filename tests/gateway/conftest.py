@@ -22,16 +22,19 @@ from tests.school import PEOPLE, SCHOOL, Headers, register_district, seed, token
 
 
 class RoutingTransport(httpx.AsyncBaseTransport):
-    """http://<service>/... goes to that service's in-process app; calls are counted."""
+    """http://<service>/... goes to that service's in-process app; calls are counted, and their
+    URLs kept in order (``urls``)."""
 
     def __init__(self, apps: dict[str, FastAPI]) -> None:
         self.transports = {name: httpx.ASGITransport(app=app) for name, app in apps.items()}
         self.calls: Counter[str] = Counter()
+        self.urls: list[httpx.URL] = []
         self.down: set[str] = set()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         service = request.url.host
         self.calls[service] += 1
+        self.urls.append(request.url)
         if service in self.down:
             raise httpx.ConnectError(f"{service} is down", request=request)
         return await self.transports[service].handle_async_request(request)

@@ -66,7 +66,6 @@ async def test_page_info_says_where_a_page_stands(system: System) -> None:
     info = first["pageInfo"]
     assert info["hasNextPage"] and not info["hasPreviousPage"]
     assert info["startCursor"] == first["edges"][0]["cursor"]
-    assert first["totalCount"] is None  # more pages than this one: no count without a query of its own
     second = (await system.gql(PAGE, as_="admin", after=info["endCursor"]))["data"]["classes"]
     assert second["pageInfo"]["hasPreviousPage"]
     assert second["pageInfo"]["startCursor"] == second["edges"][0]["cursor"] != info["startCursor"]
@@ -74,6 +73,67 @@ async def test_page_info_says_where_a_page_stands(system: System) -> None:
         "classes"
     ]
     assert whole["totalCount"] == len(whole["edges"]) > 1
+    assert first["totalCount"] == second["totalCount"] == whole["totalCount"]  # counted by the directory
+
+
+def counted_calls(system: System, since: int) -> list[tuple[str, bool]]:
+    """The service calls made since ``since`` (an index into the transport's URLs): path, and
+    whether it asked for a count."""
+    return [(url.path, url.params.get("count") == "true") for url in system.transport.urls[since:]]
+
+
+async def test_total_count_is_the_whole_list_s_on_every_page_and_within_the_caller_s_scope(system: System) -> None:
+    whole = await system.gql("query { classes(first: 500) { edges { cursor node { campusId } } } }", as_="admin")
+    edges = whole["data"]["classes"]["edges"]
+    totals, after = [], None
+    while True:
+        page = (await system.gql(PAGE, as_="admin", after=after))["data"]["classes"]
+        totals.append(page["totalCount"])
+        after = page["pageInfo"]["endCursor"]
+        if after is None:
+            break
+    assert totals == [len(edges)] * len(edges) and len(edges) > 1
+    aoyuan = sum(1 for e in edges if e["node"]["campusId"] == "aoyuan")
+    as_manager = await system.gql("query { classes(first: 1) { totalCount } }", as_="manager-aoyuan")
+    assert as_manager == {"data": {"classes": {"totalCount": aoyuan}}} and 0 < aoyuan < len(edges)
+    # a nested connection counts its own list: each campus's classes
+    nested = await system.gql(
+        "query { campuses(first: 10) { totalCount nodes { campusId classes(first: 1) { totalCount } } } }",
+        as_="admin",
+    )
+    campuses = nested["data"]["campuses"]
+    assert campuses["totalCount"] == len(campuses["nodes"]) == 2
+    by_campus = {c["campusId"]: c["classes"]["totalCount"] for c in campuses["nodes"]}
+    assert by_campus == {"aoyuan": aoyuan, "main": len(edges) - aoyuan}
+    status = await system.gql("query { inspectionStatus(first: 1) { totalCount nodes { campusId } } }", as_="admin")
+    assert status["data"]["inspectionStatus"]["totalCount"] == 2
+
+
+async def test_a_list_is_counted_only_when_its_query_selects_total_count(system: System) -> None:
+    since = len(system.transport.urls)
+    plain = await system.gql("query { campuses(first: 10) { nodes { classes(first: 5) { nodes { name } } } } }")
+    assert "errors" not in plain, plain
+    calls = counted_calls(system, since)
+    assert {path for path, _ in calls} >= {"/campuses", "/classes"}
+    assert not any(counted for _, counted in calls)  # no totalCount: no service counts
+
+    since = len(system.transport.urls)  # only the connection that selects it, not the one it nests
+    inner = await system.gql("query { campuses(first: 10) { nodes { classes(first: 5) { totalCount } } } }")
+    assert "errors" not in inner, inner
+    assert {(path, counted) for path, counted in counted_calls(system, since)} == {
+        ("/campuses", False),
+        ("/classes", True),
+    }
+    since = len(system.transport.urls)  # a fragment's totalCount is the connection's own
+    fragment = await system.gql(
+        "query { campuses(first: 10) { ...Counted nodes { classes(first: 5) { nodes { name } } } } } "
+        "fragment Counted on CampusConnection { totalCount }"
+    )
+    assert fragment["data"]["campuses"]["totalCount"] >= 1
+    assert {(path, counted) for path, counted in counted_calls(system, since)} == {
+        ("/campuses", True),
+        ("/classes", False),
+    }
 
 
 NODE = """query($id: ID!) { node(id: $id) { __typename id

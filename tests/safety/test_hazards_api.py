@@ -242,3 +242,65 @@ async def test_the_hazard_list_is_scoped_and_paginated(world: SafetyWorld) -> No
     assert {h["hazard_id"] for h in first["items"]}.isdisjoint({h["hazard_id"] for h in second["items"]})
     everything = (await world.get("/hazards", as_="manager-aoyuan", limit=500)).json()["items"]
     assert everything and all(h["campus_id"] == "aoyuan" for h in everything)
+
+
+async def test_a_counted_list_counts_its_filters_and_scope_on_every_page(world: SafetyWorld) -> None:
+    """count=true: total is every row the filters and the caller's scope keep, whatever the page
+    size and the cursor; another campus's rows are not counted; without count there is no total."""
+    ids = [uid("count") for _ in range(3)]
+    for hid, severity in zip(ids, ["low", "low", "high"], strict=True):
+        posted = await world.post("/hazards", hazard(hid, campus="aoyuan", severity=severity), as_="manager-aoyuan")
+        assert posted.status_code == 200, posted.text
+
+    async def listed() -> bool:
+        page = (await world.get("/hazards", as_="manager-aoyuan", limit=500)).json()
+        return set(ids) <= {h["hazard_id"] for h in page["items"]}
+
+    await eventually(listed)
+
+    async def counted(as_: str, **params: Any) -> dict[str, Any]:
+        response = await world.get("/hazards", as_=as_, count="true", **params)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    aoyuan = (await world.get("/hazards", as_="manager-aoyuan", limit=500)).json()
+    assert "total" not in aoyuan  # not asked: the page as it always was
+    assert aoyuan["items"] and all(h["campus_id"] == "aoyuan" for h in aoyuan["items"])
+    low = [h for h in aoyuan["items"] if h["severity"] == "low"]
+    assert {ids[0], ids[1]} <= {h["hazard_id"] for h in low} and len(low) < len(aoyuan["items"])
+
+    # every page of every size, and the empty page after the last, carry the same total
+    for limit in (1, 2, 500):
+        after: str | None = None
+        seen: list[str] = []
+        while True:
+            body = await counted("manager-aoyuan", limit=limit, **({"after": after} if after else {}))
+            assert body["total"] == len(aoyuan["items"]), (limit, after)
+            seen += [h["hazard_id"] for h in body["items"]]
+            after = body["next_cursor"]
+            if after is None:
+                break
+        assert seen == [h["hazard_id"] for h in aoyuan["items"]]
+    past_the_end = await counted("manager-aoyuan", limit=2, after=aoyuan["items"][-1]["hazard_id"])
+    assert past_the_end == {"items": [], "next_cursor": None, "total": len(aoyuan["items"])}
+    # the filters count
+    first_low = await counted("manager-aoyuan", severity="low", limit=1)
+    assert first_low["total"] == len(low) and [h["hazard_id"] for h in first_low["items"]] == [low[0]["hazard_id"]]
+    assert (await counted("manager-aoyuan", severity="low", limit=1, after=low[0]["hazard_id"]))["total"] == len(low)
+    # the scope counts: a hazard on another campus is counted for whoever sees it, never for aoyuan's manager
+    both = (await counted("manager-both", limit=1))["total"]
+    elsewhere = uid("count")
+    assert (await world.post("/hazards", hazard(elsewhere, campus="main"), as_="manager-main")).status_code == 200
+
+    async def counted_where_seen() -> bool:
+        return bool((await counted("manager-both", limit=1))["total"] == both + 1)
+
+    await eventually(counted_where_seen)
+    assert (await counted("manager-aoyuan", limit=1))["total"] == len(aoyuan["items"])
+    assert (await counted("manager-aoyuan", campus_id="main", limit=1)) == {
+        "items": [],
+        "next_cursor": None,
+        "total": 0,
+    }
+    assert (await world.get("/hazards", as_="manager-aoyuan", count="maybe")).status_code == 422

@@ -1,5 +1,6 @@
 """A campus's page of hazards or inspections reads its index in key order: no sort of the
-campus's whole list (a campus of a real term has hundreds, and every page sorted them all)."""
+campus's whole list (a campus of a real term has hundreds, and every page sorted them all),
+counted or not (``count=true`` adds a count of the list beside the page, not a window over it)."""
 
 from __future__ import annotations
 
@@ -55,12 +56,13 @@ def nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [plan, *(n for child in plan.get("Plans", []) for n in nodes(child))]
 
 
-async def plan_of(pool: asyncpg.Pool, query: Query, after: str | None) -> list[dict[str, Any]]:
-    sql, params = query.page_sql(after, 100)
+async def plan_of(pool: asyncpg.Pool, query: Query, after: str | None, count: bool) -> list[dict[str, Any]]:
+    sql, params = query.page_sql(after, 100, count)
     explained = await pool.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *params)  # the pool decodes json
     return nodes(explained[0]["Plan"])
 
 
+@pytest.mark.parametrize("count", [False, True], ids=["page", "counted"])
 @pytest.mark.parametrize("after", [None, "{key}-campus-07-0199"])
 @pytest.mark.parametrize(
     ("query", "table", "key"),
@@ -70,12 +72,18 @@ async def plan_of(pool: asyncpg.Pool, query: Query, after: str | None) -> list[d
     ],
 )
 async def test_a_campus_page_reads_its_index_in_order(
-    pool: asyncpg.Pool, query: Query, table: str, key: str, after: str | None
+    pool: asyncpg.Pool, query: Query, table: str, key: str, after: str | None, count: bool
 ) -> None:
-    plan = await plan_of(pool, query, after.format(key=key) if after else None)
+    plan = await plan_of(pool, query, after.format(key=key) if after else None, count)
     kinds = [n["Node Type"] for n in plan]
-    assert "Sort" not in kinds, kinds
-    scans = [n for n in plan if n["Node Type"] in ("Index Scan", "Index Only Scan")]
+    sorts = [n for n in plan if n["Node Type"] == "Sort"]
+    if count:  # the page's own rows are put in order once more, at most a page of them
+        assert [n["Plan Rows"] <= 101 for n in sorts] == [True], kinds
+    else:
+        assert not sorts, kinds
+    limits = [n for n in plan if n["Node Type"] == "Limit"]
+    assert len(limits) == 1, kinds
+    scans = [n for n in nodes(limits[0]) if n["Node Type"] in ("Index Scan", "Index Only Scan")]
     assert scans, kinds
     index = await pool.fetchval("SELECT indexdef FROM pg_indexes WHERE indexname = $1", scans[0]["Index Name"])
     assert f"(campus_id, {key if key == 'hazard' else 'inspection'}_id)" in index

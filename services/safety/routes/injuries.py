@@ -48,7 +48,8 @@ async def list_injuries(
     principal.require_role(*STAFF_ON_CAMPUS)
     q = injury_list(principal, campus_id, class_id, student_id, setting, open, from_, to)
     page = await q.page(safety.pool, after, limit)
-    return Page(items=[withhold_injury(row, principal) for row in page.items], next_cursor=page.next_cursor)
+    page.items = [withhold_injury(row, principal) for row in page.items]
+    return page
 
 
 @router.get("/injuries/summary", summary="Injuries counted by setting (PE, breaks, activities) over a range")

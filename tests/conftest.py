@@ -158,7 +158,13 @@ async def make_settings(infra: Infra, namespace: str, new_database: DatabaseFact
 
     async def make(service: str, *, namespace_suffix: str = "", **overrides: Any) -> Settings:
         dsn = overrides.pop("database_url", None) or await new_database(service)
-        defaults: dict[str, Any] = {"relay_poll_interval_s": 0.2, "log_json": False, "log_level": "WARNING"}
+        # one idle connection per pool: a session keeps every service it started until its end
+        defaults: dict[str, Any] = {
+            "relay_poll_interval_s": 0.2,
+            "log_json": False,
+            "log_level": "WARNING",
+            "pool_min_size": 1,
+        }
         return Settings(
             service=service,
             namespace=namespace + namespace_suffix,

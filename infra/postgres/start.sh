@@ -40,12 +40,13 @@ if ! pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c' | g
   pg_createcluster "$VERSION" "$CLUSTER" --port "$PORT" >/dev/null
 fi
 CONF_DIR="/etc/postgresql/$VERSION/$CLUSTER"
-# loopback only, and enough connections for several services plus the test suite; no TLS on
+# loopback only, and enough connections for several services plus the test suite (a test session
+# keeps every service it started, one pool each, until its end); no TLS on
 # loopback (it costs both ends CPU on every round trip and protects nothing here)
 NEW_CONF=$(cat <<CONF
 listen_addresses = '127.0.0.1'
 port = $PORT
-max_connections = 300
+max_connections = 1000
 shared_buffers = $SHARED_BUFFERS
 ssl = off
 CONF
@@ -58,8 +59,8 @@ fi
 
 if pg_lsclusters -h | awk -v v="$VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $4}' | grep -q online; then
   if [ "$CONF_CHANGED" = 1 ]; then
-    say "cluster $VERSION/$CLUSTER running; reloading its changed settings"
-    pg_ctlcluster "$VERSION" "$CLUSTER" reload
+    say "cluster $VERSION/$CLUSTER running; restarting it for its changed settings (max_connections needs a restart)"
+    pg_ctlcluster "$VERSION" "$CLUSTER" restart
   else
     say "cluster $VERSION/$CLUSTER already running"
   fi

@@ -164,6 +164,7 @@ async def make_settings(infra: Infra, namespace: str, new_database: DatabaseFact
             "log_json": False,
             "log_level": "WARNING",
             "pool_min_size": 1,
+            "loop_watch": False,  # one thread per service started: a session starts a hundred
         }
         return Settings(
             service=service,

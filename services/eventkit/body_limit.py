@@ -23,8 +23,9 @@ from services.eventkit.errors import PayloadTooLarge
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """``receive`` giving ``messages`` first, then what the client sends next."""
+def replay(messages: list[Message], receive: Receive) -> Receive:
+    """``receive`` giving ``messages`` first, then what the client sends next: as if nothing
+    had been read from it yet."""
     pending = list(messages)
 
     async def again() -> Message:
@@ -80,7 +81,7 @@ class BodyLimit:
                 return
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(messages, receive), send)
+        await self.app(scope, replay(messages, receive), send)
 
     async def _refuse(self, send: Send) -> None:
         await send(

@@ -66,6 +66,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.eventkit.body_limit import replay
 from services.eventkit.metrics import COMMAND_LANE
 from services.eventkit.routes import is_command_endpoint
 
@@ -543,18 +544,6 @@ def build_table(app: FastAPI, routers: Sequence[APIRouter]) -> LaneTable:
     return LaneTable(exact, tuple(patterned))
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
-    """``receive`` as if nothing had been read from it yet."""
-    pending = list(messages)
-
-    async def again() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return again
-
-
 class CommandLane:
     """ASGI middleware (inside the correlation middleware, outside the framework's exception
     handling): see the module's docstring."""
@@ -592,12 +581,12 @@ class CommandLane:
             messages.append(message)
             if message["type"] != "http.request":  # the client went away: the framework answers that
                 HANDED_OVER.inc()
-                await self.app(scope, _replay(messages, receive), send)
+                await self.app(scope, replay(messages, receive), send)
                 return
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        replayed = _replay(messages, receive)
+        replayed = replay(messages, receive)
         kwargs = self._arguments(found, b"".join(chunks))
         if kwargs is None:
             HANDED_OVER.inc()

@@ -128,7 +128,8 @@ class ServiceRuntime:
                 log.warning("projection %s rebuilt: %d events in %.1fs", projection.name, report.events, report.seconds)
 
     def start_workers(self, mode: Mode) -> None:
-        self._spawn("loop-watch", self.loop_watch.run)
+        if self.settings.loop_watch:
+            self._spawn("loop-watch", self.loop_watch.run)
         if mode.runs_relay:
             self.relay = OutboxRelay(self.settings)
             self._spawn("relay", self.relay.run)

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     consumer_retry_initial_s: float = 0.5
     consumer_retry_max_s: float = 60.0
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=0)  # a larger request body is a 413
+    # A thread per runtime that names what blocks the event loop (services.eventkit.loopwatch). A
+    # served process has one runtime; a test session starts a hundred in one process, whose
+    # watchers, waking twenty times a second each, starved the loop of the interpreter's lock.
+    loop_watch: bool = True
     command_lane: bool = True  # commands' POSTs past the framework's machinery (services.eventkit.lane)
     campus_cache_ttl_s: float = 2.0  # how long a process trusts the campus rows of its directory mirror
     acceptance_quorum: int = 2  # distinct acceptance-team members who sign a major purchase

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import time
+from typing import Any
 
 import pytest
 
@@ -57,3 +58,22 @@ def test_a_served_process_collects_rarely_and_times_its_collections() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def loop_watchers() -> int:
+    import threading
+
+    return sum(1 for t in threading.enumerate() if t.name == "loop-watch")
+
+
+async def test_a_runtime_watches_its_loop_unless_told_not_to(make_settings: Any, start_service: Any) -> None:
+    """A served process watches its loop; a test session, which starts a hundred services in one
+    process, turns the watch off (a thread each, waking twenty times a second, starved the loop)."""
+    from services.directory.service import DIRECTORY
+
+    before = loop_watchers()
+    await start_service(DIRECTORY, await make_settings("directory"))
+    assert loop_watchers() == before
+    await start_service(DIRECTORY, await make_settings("directory", loop_watch=True))
+    await asyncio.sleep(0.05)
+    assert loop_watchers() == before + 1

@@ -208,9 +208,11 @@ class RunningService:
 ServiceStarter = Callable[..., Any]
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def start_service() -> AsyncIterator[Callable[..., Any]]:
-    """Starts a service in process (API + relay + consumers), with a client on its API."""
+    """Starts a service in process (API + relay + consumers), with a client on its API; the
+    services a test module started stop at its end (kept for the session, a hundred services'
+    relays and consumers shared one event loop and slowed every later module)."""
     stack: list[tuple[Any, httpx.AsyncClient]] = []
 
     async def start(definition: ServiceDefinition, settings: Settings, mode: Mode = Mode.ALL) -> RunningService:

@@ -16,7 +16,12 @@ def resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 async def test_every_command_endpoint_has_a_summary_errors_and_request_examples(world: SafetyWorld) -> None:
     doc = (await world.client.get("/openapi.json")).json()
-    commands = [(path, op) for path, ops in doc["paths"].items() for method, op in ops.items() if method == "post"]
+    commands = [
+        (path, op)
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if method == "post" and not path.startswith("/ops/")  # operators' acts, not the school's commands
+    ]
     assert len(commands) >= 10
     missing = []
     for path, op in commands:

@@ -58,10 +58,12 @@ async def test_a_command_retried_one_after_another_appends_once(harness: Harness
     assert len({tuple(a.json()["event_ids"]) for a in answers}) == 1
     assert await events_of_key(school, key) == answers[0].json()["event_ids"]
 
-    # the same key with another body still answers the first result, and appends nothing
+    # the same key with another body is refused, naming the key, and appends nothing
+    before = await school.views["safety"].pool.fetchval("SELECT count(*) FROM events")
     other = await school.send("safety", "/hazards", report_body(new_id("another")), "guard-main", key=key)
-    assert other.status_code == 200 and other.json()["event_ids"] == answers[0].json()["event_ids"]
-    assert other.json()["duplicate"] is True
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["field"] == "Idempotency-Key"
+    assert await school.views["safety"].pool.fetchval("SELECT count(*) FROM events") == before
     await school.settled()
     await school.check()
 

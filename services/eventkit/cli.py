@@ -190,6 +190,16 @@ def operations_cli(definition: ServiceDefinition) -> typer.Typer:
         """The latest dead letters (payloads aside)."""
         run(lambda conn: operations.dead_letters(conn, consumer_name))
 
+    def on_event(
+        act: Callable[..., Awaitable[Any]], consumer_name: str, event_id: str | None,
+        partition: int | None, offset: int | None, reason: str, actor: str,
+    ) -> None:  # fmt: skip
+        """``act`` (skip or retry) on one event of the named consumer."""
+        handler = consumer(consumer_name)
+        run(lambda conn: act(conn, handler, actor=actor, reason=reason,
+                             event_id=UUID(event_id) if event_id else None,
+                             partition=partition, offset=offset))  # fmt: skip
+
     event_id_option = typer.Option(None, "--event-id", help="The event's id")
     partition_option = typer.Option(None, "--partition", help="Its dead letter's partition (with --offset)")
     offset_option = typer.Option(None, "--offset", help="Its dead letter's offset")
@@ -204,10 +214,7 @@ def operations_cli(definition: ServiceDefinition) -> typer.Typer:
         actor: str = actor_option,
     ) -> None:
         """A consumer never applies one event; a projection's stream goes on past it."""
-        handler = consumer(consumer_name)
-        run(lambda conn: operations.skip_event(conn, handler, actor=actor, reason=reason,
-                                               event_id=UUID(event_id) if event_id else None,
-                                               partition=partition, offset=offset))  # fmt: skip
+        on_event(operations.skip_event, consumer_name, event_id, partition, offset, reason, actor)
 
     @ops.command("retry")
     def retry(
@@ -219,10 +226,7 @@ def operations_cli(definition: ServiceDefinition) -> typer.Typer:
         actor: str = actor_option,
     ) -> None:
         """A consumer applies one event again now (after a fix)."""
-        handler = consumer(consumer_name)
-        run(lambda conn: operations.retry_event(conn, handler, actor=actor, reason=reason,
-                                                event_id=UUID(event_id) if event_id else None,
-                                                partition=partition, offset=offset))  # fmt: skip
+        on_event(operations.retry_event, consumer_name, event_id, partition, offset, reason, actor)
 
     @ops.command("audit")
     def audit() -> None:

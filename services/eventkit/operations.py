@@ -20,9 +20,9 @@ effect. The service's ``/ops`` routes (operators only) and its command line
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -58,6 +58,7 @@ from services.eventkit.settings import Settings
 from services.eventkit.store import OUTBOX_CHANNEL, row_to_envelope
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=NO_NUL)]
+T = TypeVar("T")
 
 
 async def _audit(conn: Connection, actor: str, action: str, target: str, reason: str, detail: BaseModel) -> int:
@@ -301,16 +302,27 @@ class EventAct(BaseModel):
     reason: Reason = Field(description="Why (kept in the audit)")
 
 
+def running_consumers(runtime: ServiceRuntime) -> list[Consumer]:
+    definition = runtime.definition
+    return consumers_of(runtime.settings, definition.projections, [s.reaction for s in definition.reactions])
+
+
+async def on_event(act: Callable[..., Awaitable[T]], body: EventAct, actor: str, runtime: ServiceRuntime) -> T:
+    """``act`` (skip or retry) on the event ``body`` names, for the consumer it names."""
+    consumer = find_consumer(running_consumers(runtime), body.consumer)
+    async with runtime.pool.acquire() as conn:
+        return await act(
+            conn, consumer, actor=actor, reason=body.reason,
+            event_id=body.event_id, partition=body.partition, offset=body.offset,
+        )  # fmt: skip
+
+
 @functools.cache
 def operations_router() -> APIRouter:
     """``/ops`` routes for parked rows, poisoned events and the audit: operators only. Each
     answers its model (the command line prints the same)."""
     router = APIRouter(prefix="/ops", tags=["operations"])
     named = OPERATOR_ONLY | {404: {"description": "No such parked row, consumer or event", "model": ErrorResponse}}
-
-    def consumers(runtime: ServiceRuntime) -> list[Consumer]:
-        definition = runtime.definition
-        return consumers_of(runtime.settings, definition.projections, [s.reaction for s in definition.reactions])
 
     @router.get(
         "/parked",
@@ -359,12 +371,7 @@ def operations_router() -> APIRouter:
         responses=named,
     )
     async def skip(body: EventAct, principal: Operator, runtime: Runtime) -> Skipped:
-        consumer = find_consumer(consumers(runtime), body.consumer)
-        async with runtime.pool.acquire() as conn:
-            return await skip_event(
-                conn, consumer, actor=principal.subject, reason=body.reason,
-                event_id=body.event_id, partition=body.partition, offset=body.offset,
-            )  # fmt: skip
+        return await on_event(skip_event, body, principal.subject, runtime)
 
     @router.post(
         "/events/retry",
@@ -373,12 +380,7 @@ def operations_router() -> APIRouter:
         responses=named,
     )
     async def retry(body: EventAct, principal: Operator, runtime: Runtime) -> Retried:
-        consumer = find_consumer(consumers(runtime), body.consumer)
-        async with runtime.pool.acquire() as conn:
-            return await retry_event(
-                conn, consumer, actor=principal.subject, reason=body.reason,
-                event_id=body.event_id, partition=body.partition, offset=body.offset,
-            )  # fmt: skip
+        return await on_event(retry_event, body, principal.subject, runtime)
 
     @router.get(
         "/audit",

@@ -5,3 +5,4 @@
 CREATE DATABASE houqin_directory OWNER houqin;
 CREATE DATABASE houqin_safety OWNER houqin;
 CREATE DATABASE houqin_inventory OWNER houqin;
+CREATE DATABASE houqin_hr_eval OWNER houqin;

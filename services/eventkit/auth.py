@@ -25,6 +25,7 @@ class Role(StrEnum):
     PLATFORM_ADMIN = "platform_admin"  # registers districts; covers every district
     DISTRICT_ADMIN = "district_admin"
     LOGISTICS_MANAGER = "logistics_manager"
+    PRINCIPAL = "principal"  # the school's principal: reads everything of their school
     VICE_PRINCIPAL = "vice_principal"
     ACCEPTANCE_MEMBER = "acceptance_member"
     MEDICAL = "medical"

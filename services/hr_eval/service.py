@@ -1,0 +1,31 @@
+"""The staff appraisal service (后勤月考核): the rule book, the monthly appraisal of every
+logistics worker from proposed items to published scores, proposals from other services,
+contests, awards and the school's honours, on every campus of the district."""
+
+from __future__ import annotations
+
+from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
+from services.eventkit.runtime import ReactionSpec, ServiceDefinition
+from services.hr_eval.events import HR_EVAL_EVENTS
+from services.hr_eval.routes import rulebook
+
+HR_EVAL = ServiceDefinition(
+    name="hr_eval",
+    title="Houqin staff appraisal",
+    description="The monthly appraisal of logistics staff (后勤月考核): the rule book and its "
+    "acknowledgements, appraisals from proposed items to published scores, disputes and corrections, "
+    "proposals from other services, contests, awards and the school's honours.",
+    registry=HR_EVAL_EVENTS,
+    routers=[rulebook.router],
+    migrations=MIRROR_MIGRATIONS,
+    projections=[],
+    reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
+    openapi_tags=[
+        {"name": "rule-book", "description": "The rule book's versions, and who acknowledged which"},
+        {"name": "appraisals", "description": "Monthly appraisals: items, communication, disputes, publishing"},
+        {"name": "proposals", "description": "Items other services propose, confirmed or dismissed"},
+        {"name": "contests", "description": "Contests, rounds, scores, rankings, awards and honours"},
+        {"name": "totals", "description": "Monthly appraisal totals per campus, role, worker and appraiser"},
+        {"name": "operations", "description": "Health, readiness, metrics and lag"},
+    ],
+)

@@ -69,6 +69,7 @@ _describe(Role, "A role a member of staff (or a parent, or an operator) holds; i
     "PLATFORM_ADMIN": "Registers districts; covers every district",
     "DISTRICT_ADMIN": "Administers a district: its schools, campuses, staff and calendar",
     "LOGISTICS_MANAGER": "Runs a campus's logistics office (后勤): stock, purchases, repairs, safety",
+    "PRINCIPAL": "The school's principal: reads every appraisal, report and record of the school",
     "VICE_PRINCIPAL": "The campus's vice principal in charge of logistics and safety; signs everyday acceptances",
     "ACCEPTANCE_MEMBER": "A member of the acceptance team that signs major purchases and repairs",
     "MEDICAL": "The medical room (医务室): health records, injuries and special conditions",

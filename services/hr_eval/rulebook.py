@@ -28,6 +28,8 @@ from services.hr_eval.events import RuleBookPublished, RuleCategory, RuleItem
 
 
 class CategoryLine(Value):
+    """A category of rules, with its monthly caps."""
+
     code: RuleCode
     name: Name
     deduction_cap: int = Field(ge=0, le=1000, description="At most this many points deducted in the category a month")
@@ -35,8 +37,10 @@ class CategoryLine(Value):
 
 
 class RuleLine(Value):
+    """One rule of the book: its code, its text, its category and its points."""
+
     code: RuleCode
-    text: Text = Field(min_length=1)
+    text: Text = Field(min_length=1, description="What the rule says, as the staff studied it")
     category: RuleCode = Field(description="The code of one of the rule book's categories")
     points: Points = Field(description="Negative: a deduction; positive: a bonus; never zero")
 
@@ -69,8 +73,8 @@ class PublishRuleBook(Command):
     effective_on: date = Field(description="The first day the version is in force")
     studied_on: date | None = Field(default=None, description="The staff meeting that studied it")
     base_score: int = Field(ge=1, le=1000, description="Every worker's month opens at this score")
-    categories: Few[CategoryLine] = Field(min_length=1)
-    items: Many[RuleLine] = Field(min_length=1)
+    categories: Few[CategoryLine] = Field(min_length=1, description="The categories, each with its monthly caps")
+    items: Many[RuleLine] = Field(min_length=1, description="The rules: deductions and bonuses")
     at: ActAtOrNow = None
 
     @field_validator("categories")

@@ -167,8 +167,9 @@ class AppraisalOpened(DomainEvent):
 class AppraisalItemProposed(DomainEvent):
     """An item of an appraisal: a rule applied to something the worker did on a day.
 
-    Proposed by an appraiser it counts at once (``confirmed``); taken from another service's
-    proposal it counts once an appraiser confirms it."""
+    Proposed by an appraiser, or confirmed by one from another service's proposal
+    (``proposal_id``): it counts at once, and a deduction must be told to the worker before
+    the month is published."""
 
     sensitive = Sensitive(("place", "note", "evidence_refs"), readers=EVIDENCE_READERS)
 
@@ -187,15 +188,6 @@ class AppraisalItemProposed(DomainEvent):
     proposal_id: str | None = None  # the other service's proposal it was confirmed from
     proposed_by: str
     proposed_at: datetime
-    confirmed: bool = True
-
-
-@event("hr_eval.AppraisalItemConfirmed")
-class AppraisalItemConfirmed(DomainEvent):
-    appraisal_id: str
-    item_id: str
-    confirmed_by: str
-    confirmed_at: datetime
 
 
 @event("hr_eval.AppraisalItemWithdrawn")

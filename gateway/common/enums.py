@@ -14,6 +14,7 @@ import strawberry
 
 from services.directory.events import Admission
 from services.eventkit.auth import Role
+from services.hr_eval.events import Channel, DisputeOutcome, ItemSource
 from services.inventory.compensation import ChargeStatus
 from services.inventory.events import (
     ChargeAgainst,
@@ -208,9 +209,29 @@ _describe(AssetStatus, "Where a room asset stands", {
     "DISPOSED": "Disposed of",
 })  # fmt: skip
 
+_describe(ItemSource, "Where an appraisal item comes from", {
+    "PATROL": "What an appraiser saw on the daily patrol",
+    "INSPECTION": "A finding of a safety inspection naming the worker",
+    "CANTEEN_AUDIT": "A canteen self-inspection or serving audit",
+    "COMPLAINT": "A complaint of a teacher, a parent or a pupil",
+    "CONTEST": "A prize in a contest (a bonus)",
+    "OTHER": "Another source",
+})  # fmt: skip
+_describe(Channel, "How a deduction was told to the worker before publication", {
+    "IN_PERSON": "Face to face",
+    "PHONE": "By telephone",
+    "MESSAGE": "By a private message (not the staff group)",
+    "MEETING": "At a meeting",
+})  # fmt: skip
+_describe(DisputeOutcome, "How a disputed deduction was decided", {
+    "UPHELD": "The item stands as it was",
+    "REDUCED": "The item counts fewer points",
+    "WITHDRAWN": "The item is taken back (0 points)",
+})  # fmt: skip
+
 __all__ = [
-    "Admission", "AssetStatus", "BusItem", "ChargeAgainst", "ChargeStatus", "DamageCause", "DrillKind",
-    "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "KeyStatus", "PartyKind", "PurchaseCategory",
-    "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult",
-    "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
+    "Admission", "AssetStatus", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "DamageCause", "DisputeOutcome",
+    "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource", "KeyStatus",
+    "PartyKind", "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role",
+    "RoutePoint", "SessionResult", "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
 ]  # fmt: skip

@@ -129,6 +129,8 @@ async def test_a_month_goes_from_opening_to_publication_and_a_correction(hr: Sch
     await refused(hr, "/appraisal-months/publish", {"campus_id": "main", "month": m}, 409)  # once
     await refused(hr, f"/appraisals/{li_id}/items", item("more", m, day=30), 409)  # nothing edited after
     await refused(hr, f"/appraisals/{li_id}/close", {"reason": "不再考核"}, 409)
+    opening = await refused(hr, "/appraisal-months", {"campus_id": "main", "month": m}, 409)
+    assert opening["field"] == "month"  # a published month opens no one
 
     correction = {
         "correction_id": "c-1",

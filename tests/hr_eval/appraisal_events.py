@@ -13,7 +13,10 @@ from services.eventkit.store import EventStore
 from services.hr_eval import events as ev
 from services.hr_eval.common import appraisal_id, first_day
 from services.hr_eval.events import RuleCategory
+from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
 from services.hr_eval.scoring import score
+from tests.conftest import eventually
+from tests.school import SchoolWorld
 
 DISTRICT, SCHOOL = "xinbei", "xuexiao"
 CATEGORIES = [
@@ -255,3 +258,17 @@ class AppraisalMonth:
             ev.AppraisalClosed(appraisal_id=aid, reason="本月初已离职", closed_by="zhou", closed_at=self.at(day)),
             self.at(day),
         )
+
+
+async def applied(world: SchoolWorld, *months: AppraisalMonth) -> None:
+    """Waits until the totals projection applied every event the months wrote so far."""
+    wanted = {stream: version for month in months for stream, version in month.versions.items()}
+
+    async def caught_up() -> bool:
+        rows = await world.service.pool.fetch(
+            f"SELECT stream_id, version FROM {APPRAISAL_TOTALS.schema}._streams WHERE stream_id = ANY($1::text[])",
+            list(wanted),
+        )
+        return {r["stream_id"]: r["version"] for r in rows} == wanted
+
+    await eventually(caught_up, timeout=60)

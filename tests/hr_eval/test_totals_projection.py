@@ -14,26 +14,12 @@ from services.eventkit.projection import rebuild, schema_rows
 from services.eventkit.store import EventStore
 from services.hr_eval.events import DisputeOutcome
 from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
-from tests.conftest import eventually
-from tests.hr_eval.appraisal_events import AppraisalMonth
+from tests.hr_eval.appraisal_events import AppraisalMonth, applied
 from tests.school import SchoolWorld
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 S = APPRAISAL_TOTALS.schema
-
-
-async def applied(world: SchoolWorld, month: AppraisalMonth) -> None:
-    """Waits until the projection applied every event written so far."""
-    wanted = dict(month.versions)
-
-    async def caught_up() -> bool:
-        rows = await world.service.pool.fetch(
-            f"SELECT stream_id, version FROM {S}._streams WHERE stream_id = ANY($1::text[])", list(wanted)
-        )
-        return {r["stream_id"]: r["version"] for r in rows} == wanted
-
-    await eventually(caught_up, timeout=60)
 
 
 async def totals_of(world: SchoolWorld, month: str, as_: str = "manager-main", **params: Any) -> dict[str, Any]:

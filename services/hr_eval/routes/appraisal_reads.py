@@ -85,5 +85,5 @@ async def appraisal_trend(
 ) -> AppraisalTrend:
     principal.require_role(*READERS_OF_ALL, *WORKER_ROLES)
     if to_month < from_month:
-        raise InvalidInput("the span ends before it begins", field="to_month")
+        raise InvalidInput("the span ends before it begins", field="query.to_month")
     return AppraisalTrend.model_validate(await trend(hr_eval.pool, principal, staff_id, from_month, to_month))

@@ -37,6 +37,6 @@ async def appraisal_totals(
 ) -> AppraisalTotals:
     principal.require_role(*READERS_OF_ALL, *WORKER_ROLES)
     if role is not None and role not in WORKER_ROLES:
-        raise InvalidInput(f"{role.value} is not a role appraised each month", field="role")
+        raise InvalidInput(f"{role.value} is not a role appraised each month", field="query.role")
     answer = await totals(hr_eval.pool, principal, campus_id, month, role.value if role else None, threshold)
     return AppraisalTotals.model_validate(answer)

@@ -232,6 +232,7 @@ class AppraisalMonth:
         before = self.total(aid)
         category, _ = RULES[rule]
         self.items[aid][item_id] = (category, points)
+        self.withdrawn.discard((aid, item_id))  # a correction may bring a withdrawn item back
         await self.emit(
             self.stream(aid),
             ev.AppraisalCorrected(

@@ -157,8 +157,20 @@ async def test_a_month_published_before_its_appraisals_were_finalised_in_the_pro
     await m.item(guard, "i1", "T-2", -5)
     await m.communicate(guard, "i1")
     await m.acknowledge(guard, "i1")
+    await m.item(guard, "i2", "D-1", -4, day=9)
+    await m.withdraw(guard, "i2", day=10)
     await m.publish_month([guard], day=29)
     await m.finalise(guard, day=30)
     await applied(world, m)
     published = await row(world, guard)
     assert (published["state"], published["published_total"], published["total"]) == ("published", 95, 95)
+
+    # A correction brings the withdrawn item back: it counts again.
+    await m.correct(guard, "i2", "D-1", -4)
+    await applied(world, m)
+    corrected = await row(world, guard)
+    assert (corrected["total"], corrected["published_total"], corrected["corrected"]) == (91, 95, True)
+    status = await world.service.pool.fetchval(
+        f"SELECT status FROM {S}.items WHERE item_id = 'i2' AND appraisal_id = $1", guard
+    )
+    assert status == "corrected"

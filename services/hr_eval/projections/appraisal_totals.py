@@ -218,7 +218,8 @@ class AppraisalTotals(Projection):
                     "$4, $5, $5, 'corrected', 'other', $6, $7, $8, $8, '', '', '{}', $8 "
                     f"FROM {s}.appraisals a WHERE a.appraisal_id = $1 "
                     f"ON CONFLICT (appraisal_id, item_id) DO UPDATE SET points = EXCLUDED.points, "
-                    "corrected_at = EXCLUDED.corrected_at",
+                    f"corrected_at = EXCLUDED.corrected_at, status = CASE {s}.items.status "
+                    f"WHEN 'withdrawn' THEN 'corrected' ELSE {s}.items.status END",
                     e.appraisal_id,
                     e.item_id,
                     e.rule_code,

@@ -57,7 +57,7 @@ class AppraisalItem(Row):
     proposed_points: int = Field(description="Its points as proposed")
     status: str = Field(
         description="proposed, communicated, acknowledged, disputed, resolved, withdrawn; "
-        "corrected for an item a correction added after publication"
+        "corrected for an item a correction added (or brought back) after publication"
     )
     source: str = Field(description="patrol, inspection, canteen_audit, complaint, contest, other")
     source_ref: str

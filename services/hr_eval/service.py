@@ -7,7 +7,9 @@ from __future__ import annotations
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.hr_eval.events import HR_EVAL_EVENTS
-from services.hr_eval.routes import appraisals, rulebook
+from services.hr_eval.history import HR_EVAL_HISTORY
+from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
+from services.hr_eval.routes import appraisal_reads, appraisals, rulebook, totals
 
 HR_EVAL = ServiceDefinition(
     name="hr_eval",
@@ -16,10 +18,11 @@ HR_EVAL = ServiceDefinition(
     "acknowledgements, appraisals from proposed items to published scores, disputes and corrections, "
     "proposals from other services, contests, awards and the school's honours.",
     registry=HR_EVAL_EVENTS,
-    routers=[rulebook.router, appraisals.router],
+    routers=[rulebook.router, appraisals.router, appraisal_reads.router, totals.router],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[APPRAISAL_TOTALS],
     reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
+    history=HR_EVAL_HISTORY,
     openapi_tags=[
         {"name": "rule-book", "description": "The rule book's versions, and who acknowledged which"},
         {"name": "appraisals", "description": "Monthly appraisals: items, communication, disputes, publishing"},

@@ -1,0 +1,179 @@
+"""What the staff appraisal's reads answer: the OpenAPI of each read route names its model here
+(the columns of the queries beside it, with their types and which may be null)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from services.eventkit.queries import Row
+
+# -- appraisals and totals -------------------------------------------------------------------
+
+
+class Appraisal(Row):
+    """A worker's appraisal of a month, as it stands: its score (every category within its caps),
+    its state, and what is still pending on it."""
+
+    appraisal_id: str = Field(examples=["li-guard-2020-10"])
+    district_id: str | None
+    school_id: str | None
+    campus_id: str
+    staff_id: str
+    staff_name: str
+    role: str = Field(description="The worker's logistics role: cleaner, guard, canteen_worker, technician")
+    month: str = Field(description="YYYY-MM", examples=["2020-10"])
+    rule_book_version: int = Field(description="The version of the rule book the month is appraised under")
+    base: int = Field(description="The rule book's base score")
+    deductions: int = Field(description="Points taken, each category within its monthly cap (>= 0)")
+    bonuses: int = Field(description="Points given, each category within its monthly cap (>= 0)")
+    total: int = Field(description="base - deductions + bonuses, after any correction")
+    state: str = Field(description="opened, finalised, published or closed")
+    published: bool
+    published_total: int | None = Field(description="The total first published (a correction leaves it)")
+    corrected: bool = Field(description="Corrected after publication")
+    corrections: int = Field(description="How many corrections after publication")
+    part_month: bool = Field(description="The worker joined or left during the month")
+    joined_on: date | None = Field(description="The day the worker joined, when during the month")
+    left_on: date | None = Field(description="The day the worker left, when during the month")
+    item_count: int = Field(description="Items that count (not withdrawn)")
+    uncommunicated: int = Field(description="Deductions not yet told to the worker")
+    disputed: int = Field(description="Deductions under dispute, not yet resolved")
+    opened_at: datetime
+    finalised_at: datetime | None
+    published_at: datetime | None
+    closed_at: datetime | None
+
+
+class AppraisalItem(Row):
+    """An item of an appraisal: a rule applied to something the worker did, where it stands now."""
+
+    item_id: str
+    rule_code: str
+    rule_text: str
+    category: str
+    points: int = Field(description="Its points now (after a dispute or a correction): negative a deduction")
+    proposed_points: int = Field(description="Its points as proposed")
+    status: str = Field(
+        description="proposed, communicated, acknowledged, disputed, resolved, withdrawn; "
+        "corrected for an item a correction added (or brought back) after publication"
+    )
+    source: str = Field(description="patrol, inspection, canteen_audit, complaint, contest, other")
+    source_ref: str
+    proposal_id: str | None
+    proposed_by: str
+    proposed_at: datetime
+    occurred_at: datetime = Field(description="When what the item is about happened")
+    place: str | None = Field(description="Where it happened (evidence: null when withheld)")
+    note: str | None = Field(description="The appraiser's note (evidence: null when withheld)")
+    evidence_refs: list[str] | None = Field(description="References to the evidence (null when withheld)")
+    communicated_by: str | None
+    communicated_at: datetime | None
+    channel: str | None = Field(description="How the deduction was told: in_person, phone, message, meeting")
+    respond_by: date | None = Field(description="The last school day to acknowledge or dispute")
+    acknowledged_at: datetime | None
+    disputed_at: datetime | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    outcome: str | None = Field(description="A dispute's outcome: upheld, reduced, withdrawn")
+    withdrawn_at: datetime | None
+    corrected_at: datetime | None = Field(description="The last correction of the item after publication")
+
+
+class AppraisalFile(Appraisal):
+    """An appraisal with its items (withdrawn ones included, marked so)."""
+
+    items: list[AppraisalItem]
+
+
+class TrendMonth(Row):
+    """A worker's appraisal of one month."""
+
+    month: str
+    appraisal_id: str
+    campus_id: str
+    total: int
+    state: str
+    published: bool
+    published_total: int | None
+    corrected: bool
+
+
+class AppraisalTrend(Row):
+    """A worker's appraisals month by month over a span (a term), closed ones left out."""
+
+    staff_id: str
+    from_month: str
+    to_month: str
+    months: list[TrendMonth]
+
+
+class RuleTally(Row):
+    """The items of one rule in a campus's month: how many, and their points (signed)."""
+
+    rule_code: str
+    rule_text: str
+    category: str
+    items: int
+    points: int
+
+
+class WorkerTotal(Row):
+    """One worker's line of a campus's month."""
+
+    appraisal_id: str
+    staff_id: str
+    name: str
+    role: str
+    base: int
+    deductions: int
+    bonuses: int
+    total: int
+    state: str
+    published: bool
+    corrected: bool
+    part_month: bool
+
+
+class AppraiserTally(Row):
+    """What one appraiser gave in a campus's month: items, their points, and the mean total of
+    the workers they appraised (to see whether two campuses score alike)."""
+
+    appraiser_id: str
+    items: int
+    points_given: int = Field(description="The sum of their items' points now (signed)")
+    mean_total_of_appraised: float | None
+
+
+class PendingWork(Row):
+    """What is still to do before a campus's month is done."""
+
+    uncommunicated: int = Field(description="Deductions not yet told to their worker")
+    disputed: int = Field(description="Deductions under dispute")
+    not_finalised: int = Field(description="Appraisals still open")
+    not_published: int = Field(description="Appraisals not yet published")
+
+
+class AppraisalTotals(Row):
+    """The monthly appraisal totals of a campus (one role, or all): counts, spread, deductions by
+    rule, per worker, per appraiser and pending work. Closed appraisals are not counted. A
+    worker sees the published appraisals only, and no rules, appraisers or pending work."""
+
+    campus_id: str
+    month: str
+    role: str | None = Field(description="The role the totals are of; null: every logistics role")
+    threshold: int = Field(description="The total below which a worker counts in below_threshold")
+    appraised: int
+    published: int
+    finalised: int = Field(description="Finalised or published")
+    mean: float | None = Field(description="The mean total, to one decimal; null when none is appraised")
+    min: int | None
+    max: int | None
+    spread: int | None = Field(description="max - min")
+    stddev: float | None = Field(description="The totals' (population) standard deviation, to one decimal")
+    below_threshold: int
+    by_rule: list[RuleTally] = Field(description="Items by rule, most frequent first")
+    workers: list[WorkerTotal]
+    appraisers: list[AppraiserTally]
+    pending: PendingWork | None = Field(description="Null for a worker")

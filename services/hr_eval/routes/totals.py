@@ -1,0 +1,42 @@
+"""The monthly appraisal totals of a campus. Reads only: no command is tagged "totals", so the
+router is a plain one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi import Query as Param
+
+from services.campus.scoped import CampusCommandsDep
+from services.eventkit.app import CurrentPrincipal
+from services.eventkit.auth import Role
+from services.eventkit.errors import InvalidInput
+from services.hr_eval.common import READERS_OF_ALL, WORKER_ROLES
+from services.hr_eval.queries.models import AppraisalTotals
+from services.hr_eval.queries.totals import totals
+from services.hr_eval.routes.appraisal_reads import MonthParam
+
+router = APIRouter(tags=["totals"])
+
+
+@router.get(
+    "/appraisal-totals",
+    summary="The monthly appraisal totals of a campus: per role, worker, rule and appraiser, and the pending work",
+    responses={404: {"description": "No such campus in the caller's scope"}},
+)
+async def appraisal_totals(
+    hr_eval: CampusCommandsDep,
+    principal: CurrentPrincipal,
+    campus_id: str,
+    month: MonthParam,
+    role: Annotated[Role | None, Param(description="One logistics role (default: every one)")] = None,
+    threshold: Annotated[
+        int, Param(ge=-100000, le=100000, description="A total below it counts in below_threshold")
+    ] = 90,
+) -> AppraisalTotals:
+    principal.require_role(*READERS_OF_ALL, *WORKER_ROLES)
+    if role is not None and role not in WORKER_ROLES:
+        raise InvalidInput(f"{role.value} is not a role appraised each month", field="query.role")
+    answer = await totals(hr_eval.pool, principal, campus_id, month, role.value if role else None, threshold)
+    return AppraisalTotals.model_validate(answer)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.hr_eval.events import HR_EVAL_EVENTS
+from services.hr_eval.projections.rule_books import RULE_BOOKS
 from services.hr_eval.routes import rulebook
 
 HR_EVAL = ServiceDefinition(
@@ -18,7 +19,7 @@ HR_EVAL = ServiceDefinition(
     registry=HR_EVAL_EVENTS,
     routers=[rulebook.router],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[RULE_BOOKS],
     reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
     openapi_tags=[
         {"name": "rule-book", "description": "The rule book's versions, and who acknowledged which"},

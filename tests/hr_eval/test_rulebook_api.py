@@ -81,6 +81,10 @@ async def test_a_manager_publishes_versions_and_the_staff_read_them(world: Schoo
     assert (older["category_count"], older["rule_count"], older["base_score"]) == (2, 2, 100)
     assert older["published_by"] == "zhou" and older["studied_on"] == "2020-08-31"
     assert page["items"][0]["superseded_on"] is None
+    counted = await read(world, "/rule-books/xuexiao", limit=1, count="true")
+    assert counted["total"] == len(versions) and counted["items"][0]["version"] == second
+    following = await read(world, "/rule-books/xuexiao", limit=1, after=counted["next_cursor"])
+    assert following["items"][0]["version"] == first
 
     one = await read(world, f"/rule-books/xuexiao/versions/{first}", as_="cleaner-aoyuan")
     assert one["title"] == "后勤人员月考核细则"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field, field_validator
 
@@ -112,6 +112,8 @@ class RuleBookVersion:
     base_score: int
     categories: tuple[RuleCategory, ...]
     items: tuple[RuleItem, ...]
+    published_at: datetime | None = None
+    studied_on: date | None = None
 
     def rule(self, code: str) -> RuleItem | None:
         return next((i for i in self.items if i.code == code), None)
@@ -177,6 +179,8 @@ def evolve(state: RuleBookState, event: DomainEvent) -> RuleBookState:
             event.base_score,
             tuple(event.categories),
             tuple(event.items),
+            event.published_at,
+            event.studied_on,
         )
         return RuleBookState(event.school_id, (*state.versions, version))
     return state

@@ -9,6 +9,7 @@ from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.hr_eval.events import HR_EVAL_EVENTS
 from services.hr_eval.history import HR_EVAL_HISTORY
 from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
+from services.hr_eval.projections.rule_books import RULE_BOOKS
 from services.hr_eval.routes import appraisal_reads, appraisals, rulebook, totals
 
 HR_EVAL = ServiceDefinition(
@@ -20,7 +21,7 @@ HR_EVAL = ServiceDefinition(
     registry=HR_EVAL_EVENTS,
     routers=[rulebook.router, appraisals.router, appraisal_reads.router, totals.router],
     migrations=MIRROR_MIGRATIONS,
-    projections=[APPRAISAL_TOTALS],
+    projections=[RULE_BOOKS, APPRAISAL_TOTALS],
     reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
     history=HR_EVAL_HISTORY,
     openapi_tags=[

@@ -14,6 +14,7 @@ import strawberry
 
 from services.directory.events import Admission
 from services.eventkit.auth import Role
+from services.hr_eval.events import ContestKind, Level, Prize
 from services.inventory.compensation import ChargeStatus
 from services.inventory.events import (
     ChargeAgainst,
@@ -208,9 +209,30 @@ _describe(AssetStatus, "Where a room asset stands", {
     "DISPOSED": "Disposed of",
 })  # fmt: skip
 
+_describe(ContestKind, "What kind of contest it is", {
+    "SKILL": "A skill contest, e.g. the canteen staff's serving-skill contest (打菜技能评比)",
+    "SPORT": "A sports contest, e.g. rope-skipping and shuttlecock (跳绳踢毽)",
+    "SPEECH": "A speech contest, e.g. the young teachers' ethics speech contest (师德演讲)",
+    "OTHER": "Another kind of contest",
+})  # fmt: skip
+_describe(Level, "The level of a contest, an award or an honour", {
+    "SCHOOL": "The school's own",
+    "DISTRICT": "The district's (区级)",
+    "CITY": "The city's (市级)",
+    "PROVINCE": "The province's (省级)",
+    "NATION": "The nation's (国家级)",
+})  # fmt: skip
+_describe(Prize, "The prize of an award", {
+    "FIRST": "First prize (一等奖)",
+    "SECOND": "Second prize (二等奖)",
+    "THIRD": "Third prize (三等奖)",
+    "EXCELLENCE": "Excellence award (优秀奖)",
+    "SPECIAL": "Special prize (特等奖)",
+})  # fmt: skip
+
 __all__ = [
-    "Admission", "AssetStatus", "BusItem", "ChargeAgainst", "ChargeStatus", "DamageCause", "DrillKind",
-    "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "KeyStatus", "PartyKind", "PurchaseCategory",
-    "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult",
-    "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
+    "Admission", "AssetStatus", "BusItem", "ChargeAgainst", "ChargeStatus", "ContestKind", "DamageCause", "DrillKind",
+    "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "KeyStatus", "Level", "PartyKind", "Prize",
+    "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role", "RoutePoint",
+    "SessionResult", "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
 ]  # fmt: skip

@@ -7,7 +7,8 @@ from __future__ import annotations
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.hr_eval.events import HR_EVAL_EVENTS
-from services.hr_eval.routes import rulebook
+from services.hr_eval.projections.contests import CONTESTS
+from services.hr_eval.routes import contests, rulebook
 
 HR_EVAL = ServiceDefinition(
     name="hr_eval",
@@ -16,9 +17,9 @@ HR_EVAL = ServiceDefinition(
     "acknowledgements, appraisals from proposed items to published scores, disputes and corrections, "
     "proposals from other services, contests, awards and the school's honours.",
     registry=HR_EVAL_EVENTS,
-    routers=[rulebook.router],
+    routers=[rulebook.router, contests.router],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[CONTESTS],
     reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
     openapi_tags=[
         {"name": "rule-book", "description": "The rule book's versions, and who acknowledged which"},

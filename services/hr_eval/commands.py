@@ -56,8 +56,9 @@ COMMANDS.new(
 async def campus_or_school_in_body(commands: CampusCommands, command: Any) -> TenantPath:
     """``tenant=`` of a contest, an award or an honour: the campus it names (of the school it
     names), else the school."""
+    school = await commands.school(command.school_id)
     if command.campus_id is None:
-        return await commands.school(command.school_id)
+        return school
     tenant = await commands.campus(command.campus_id)
     if tenant.school_id != command.school_id:
         raise InvalidInput(f"campus {command.campus_id} is not a campus of {command.school_id}", field="campus_id")

@@ -14,7 +14,7 @@ import strawberry
 
 from services.directory.events import Admission
 from services.eventkit.auth import Role
-from services.hr_eval.events import Channel, DisputeOutcome, ItemSource
+from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
 from services.inventory.compensation import ChargeStatus
 from services.inventory.events import (
     ChargeAgainst,
@@ -229,9 +229,31 @@ _describe(DisputeOutcome, "How a disputed deduction was decided", {
     "WITHDRAWN": "The item is taken back (0 points)",
 })  # fmt: skip
 
+_describe(ContestKind, "What kind of contest it is", {
+    "SKILL": "A skill contest, e.g. the canteen staff's serving-skill contest (打菜技能评比)",
+    "SPORT": "A sports contest, e.g. rope-skipping and shuttlecock (跳绳踢毽)",
+    "SPEECH": "A speech contest, e.g. the young teachers' ethics speech contest (师德演讲)",
+    "OTHER": "Another kind of contest",
+})  # fmt: skip
+_describe(Level, "The level of a contest, an award or an honour", {
+    "SCHOOL": "The school's own",
+    "DISTRICT": "The district's (区级)",
+    "CITY": "The city's (市级)",
+    "PROVINCE": "The province's (省级)",
+    "NATION": "The nation's (国家级)",
+})  # fmt: skip
+_describe(Prize, "The prize of an award", {
+    "FIRST": "First prize (一等奖)",
+    "SECOND": "Second prize (二等奖)",
+    "THIRD": "Third prize (三等奖)",
+    "EXCELLENCE": "Excellence award (优秀奖)",
+    "SPECIAL": "Special prize (特等奖)",
+})  # fmt: skip
+
 __all__ = [
-    "Admission", "AssetStatus", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "DamageCause", "DisputeOutcome",
-    "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource", "KeyStatus",
-    "PartyKind", "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role",
-    "RoutePoint", "SessionResult", "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
+    "Admission", "AssetStatus", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind", "DamageCause",
+    "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource",
+    "KeyStatus", "Level", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource",
+    "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity", "StockTakePeriod",
+    "StockTakeStatus",
 ]  # fmt: skip

@@ -9,8 +9,9 @@ from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.hr_eval.events import HR_EVAL_EVENTS
 from services.hr_eval.history import HR_EVAL_HISTORY
 from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
+from services.hr_eval.projections.contests import CONTESTS
 from services.hr_eval.projections.rule_books import RULE_BOOKS
-from services.hr_eval.routes import appraisal_reads, appraisals, rulebook, totals
+from services.hr_eval.routes import appraisal_reads, appraisals, contests, rulebook, totals
 
 HR_EVAL = ServiceDefinition(
     name="hr_eval",
@@ -19,9 +20,9 @@ HR_EVAL = ServiceDefinition(
     "acknowledgements, appraisals from proposed items to published scores, disputes and corrections, "
     "proposals from other services, contests, awards and the school's honours.",
     registry=HR_EVAL_EVENTS,
-    routers=[rulebook.router, appraisals.router, appraisal_reads.router, totals.router],
+    routers=[rulebook.router, appraisals.router, appraisal_reads.router, totals.router, contests.router],
     migrations=MIRROR_MIGRATIONS,
-    projections=[RULE_BOOKS, APPRAISAL_TOTALS],
+    projections=[RULE_BOOKS, APPRAISAL_TOTALS, CONTESTS],
     reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
     history=HR_EVAL_HISTORY,
     openapi_tags=[

@@ -199,7 +199,7 @@ def test_every_page_takes_count_and_documents_its_total(definition: ServiceDefin
         total = body["properties"]["total"]
         assert {"type": "integer", "minimum": 0} in total["anyOf"] and "count=true" in total["description"], path
         assert "total" not in body.get("required", []), path
-    assert pages >= 8
+    assert pages >= 5  # every service lists several things a page at a time
 
 
 def test_a_page_is_documented_by_its_rows_and_held_to_them_when_reads_are_validated(

@@ -161,7 +161,7 @@ async def test_a_finding_names_a_worker_of_the_campus_and_proposes_them_an_appra
         "SELECT data, campus_id FROM events WHERE stream_id = $1 AND type = 'safety.AppraisalItemProposed'",
         f"inspection-{iid}",
     )
-    assert row["campus_id"] == "main"
+    assert row is not None and row["campus_id"] == "main"
     assert row["data"] | {"note": ""} == {
         "staff_id": "li-guard",
         "campus_id": "main",

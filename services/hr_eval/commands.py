@@ -5,7 +5,8 @@ who may send it, what else is looked up. The routes are made from this table (se
 from __future__ import annotations
 
 from services.campus.scoped import campus_command_table, school_in_body
-from services.hr_eval.common import MANAGERS
+from services.hr_eval.common import APPRAISERS, MANAGERS
+from services.hr_eval.proposals import DismissProposal, Proposal
 from services.hr_eval.rulebook import PublishRuleBook, RuleBook
 
 COMMANDS = campus_command_table("hr_eval")
@@ -29,6 +30,16 @@ COMMANDS.new(
 
 
 # -- proposals from other services ------------------------------------------------------------
+
+COMMANDS.existing(
+    "proposals",
+    "/proposals/{proposal_id}/dismiss",
+    "Dismiss an item another service proposed for a worker's appraisal, with the reason",
+    DismissProposal,
+    Proposal,
+    what="proposal",
+    roles=APPRAISERS,
+)
 
 
 # -- contests, awards, honours ----------------------------------------------------------------

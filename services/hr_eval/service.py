@@ -7,7 +7,9 @@ from __future__ import annotations
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.hr_eval.events import HR_EVAL_EVENTS
-from services.hr_eval.routes import rulebook
+from services.hr_eval.projections.proposals import PROPOSALS
+from services.hr_eval.reactions import ProposalsFromAwards, ProposalsFromServices
+from services.hr_eval.routes import proposals, rulebook
 
 HR_EVAL = ServiceDefinition(
     name="hr_eval",
@@ -16,10 +18,14 @@ HR_EVAL = ServiceDefinition(
     "acknowledgements, appraisals from proposed items to published scores, disputes and corrections, "
     "proposals from other services, contests, awards and the school's honours.",
     registry=HR_EVAL_EVENTS,
-    routers=[rulebook.router],
+    routers=[rulebook.router, proposals.router],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
-    reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
+    projections=[PROPOSALS],
+    reactions=[
+        ReactionSpec(DirectoryMirror(), ["directory"]),
+        ReactionSpec(ProposalsFromServices(), ["safety"]),
+        ReactionSpec(ProposalsFromAwards(), ["hr_eval"]),
+    ],
     openapi_tags=[
         {"name": "rule-book", "description": "The rule book's versions, and who acknowledged which"},
         {"name": "appraisals", "description": "Monthly appraisals: items, communication, disputes, publishing"},

@@ -17,6 +17,7 @@ import asyncpg
 from services.directory import events as ev
 from services.directory.events import DIRECTORY_EVENTS
 from services.eventkit.consumer import Reaction
+from services.eventkit.days import local_day
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope, TenantPath
 from services.eventkit.errors import InvalidInput
@@ -81,14 +82,16 @@ class DirectoryMirror(Reaction):
                 )
             case ev.StaffJoined():
                 await conn.execute(
-                    "INSERT INTO directory_staff (staff_id, district_id, school_id, name, roles, campus_ids) "
-                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (staff_id) DO NOTHING",
+                    "INSERT INTO directory_staff "
+                    "(staff_id, district_id, school_id, name, roles, campus_ids, joined_on) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (staff_id) DO NOTHING",
                     e.staff_id,
                     e.district_id,
                     e.school_id,
                     e.name,
                     [r.value for r in e.roles],
                     e.campus_ids,
+                    local_day(e.joined_at),
                 )
             case ev.StaffRolesChanged():
                 await conn.execute(
@@ -98,7 +101,9 @@ class DirectoryMirror(Reaction):
                     e.campus_ids,
                 )
             case ev.StaffLeft():
-                await conn.execute("UPDATE directory_staff SET active = false WHERE staff_id = $1", e.staff_id)
+                await conn.execute(
+                    "UPDATE directory_staff SET active = false, left_on = $2 WHERE staff_id = $1", e.staff_id, e.left_on
+                )
             case ev.StudentEnrolled():
                 await conn.execute(
                     "INSERT INTO directory_students (student_id, class_id, campus_id, school_id, district_id, name, "

@@ -9,7 +9,7 @@ from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.hr_eval.events import HR_EVAL_EVENTS
 from services.hr_eval.projections.proposals import PROPOSALS
 from services.hr_eval.reactions import ProposalsFromAwards, ProposalsFromServices
-from services.hr_eval.routes import proposals, rulebook
+from services.hr_eval.routes import appraisals, proposals, rulebook
 
 HR_EVAL = ServiceDefinition(
     name="hr_eval",
@@ -18,7 +18,7 @@ HR_EVAL = ServiceDefinition(
     "acknowledgements, appraisals from proposed items to published scores, disputes and corrections, "
     "proposals from other services, contests, awards and the school's honours.",
     registry=HR_EVAL_EVENTS,
-    routers=[rulebook.router, proposals.router],
+    routers=[rulebook.router, appraisals.router, proposals.router],
     migrations=MIRROR_MIGRATIONS,
     projections=[PROPOSALS],
     reactions=[

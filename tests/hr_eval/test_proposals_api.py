@@ -173,3 +173,115 @@ async def test_proposals_are_read_by_the_campus_s_appraisers_and_overseers_only(
     assert (await hr.get(f"/proposals/{on_main}", as_="manager-aoyuan")).status_code == 404
     bad_month = await hr.get("/proposals", month="2020-13")
     assert bad_month.status_code == 422
+
+
+RULE_BOOK = {
+    "school_id": "xuexiao",
+    "title": "后勤人员月考核细则",
+    "effective_on": "2020-09-01",
+    "base_score": 100,
+    "categories": [
+        {"code": "DISC", "name": "劳动纪律", "deduction_cap": 20},
+        {"code": "MERIT", "name": "加分项", "deduction_cap": 0, "bonus_cap": 10},
+    ],
+    "items": [
+        {"code": "D-3", "text": "门岗未按规定登记来访人员", "category": "DISC", "points": -2},
+        {"code": "D-4", "text": "值班期间脱岗", "category": "DISC", "points": -5},
+        {"code": "B-1", "text": "技能比赛获奖", "category": "MERIT", "points": 5},
+    ],
+}
+
+
+async def open_month(world: SchoolWorld, month: str) -> None:
+    """The school's rule book (once), and the month's appraisals of the main campus opened."""
+    if not await world.service.pool.fetchval("SELECT count(*) FROM events WHERE stream_id = 'rulebook-xuexiao'"):
+        published = await world.post("/rule-books", RULE_BOOK)
+        assert published.status_code == 200, published.text
+    opened = await world.post("/appraisal-months", {"campus_id": "main", "month": month})
+    assert opened.status_code == 200, opened.text
+    assert f"li-guard-{month}" in opened.json()["appraisal_ids"]
+
+
+async def items_of(world: SchoolWorld, appraisal_id: str) -> list[dict[str, Any]]:
+    rows = await world.service.pool.fetch(
+        "SELECT data FROM events WHERE stream_id = $1 AND type = 'hr_eval.AppraisalItemProposed' ORDER BY version",
+        f"appraisal-{appraisal_id}",
+    )
+    return [dict(r["data"]) for r in rows]
+
+
+async def test_a_proposal_is_confirmed_into_the_worker_s_opened_appraisal_in_one_transaction(hr: SchoolWorld) -> None:
+    found = datetime(2020, 12, 3, 0, 30, tzinfo=UTC)  # 08:30 on 3 December at the school
+    proposal_id = await raise_proposal(hr, at=found)
+    path = f"/proposals/{proposal_id}/confirm"
+    before = await hr.events()
+    closed = await hr.post(path, {"item_id": "gate-1203"})
+    assert closed.status_code == 422, closed.text
+    assert closed.json()["detail"][0]["field"] == "proposal_id" and "open the month first" in closed.text
+    assert await hr.events() == before
+
+    await open_month(hr, "2020-12")
+    before = await hr.events()
+    unknown_rule = await hr.post(path, {"item_id": "gate-1203", "rule_code": "Z-9"})
+    assert unknown_rule.status_code == 422 and unknown_rule.json()["detail"][0]["field"] == "rule_code"
+    stale = await hr.post(path, {"item_id": "gate-1203", "expected_version": 0})
+    assert stale.status_code == 409, stale.text
+    early = await hr.post(path, {"item_id": "gate-1203", "at": "2020-12-03T08:00:00+08:00"})
+    assert early.status_code == 409 and early.json()["field"] == "at"
+    for who in ("guard-main", "vp-main"):
+        assert (await hr.post(path, {"item_id": "gate-1203"}, as_=who)).status_code == 403
+    assert (await hr.post(path, {"item_id": "gate-1203"}, as_="manager-aoyuan")).status_code == 404
+    assert await hr.events() == before
+
+    confirmed = await hr.post(path, {"item_id": "gate-1203", "expected_version": 1})
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["events"] == ["hr_eval.ProposalConfirmed"]
+    (item,) = await items_of(hr, "li-guard-2020-12")
+    assert item | {"proposed_at": None, "source_ref": None} == {
+        "appraisal_id": "li-guard-2020-12",
+        "item_id": "gate-1203",
+        "rule_code": "D-3",
+        "category": "DISC",
+        "points": -2,
+        "rule_text": "门岗未按规定登记来访人员",
+        "occurred_at": "2020-12-03T00:30:00Z",
+        "place": "本部 大门",
+        "note": "来访人员未登记",
+        "evidence_refs": [],
+        "source": "patrol",
+        "source_ref": None,
+        "proposal_id": proposal_id,
+        "proposed_by": "zhou",
+        "proposed_at": None,
+    }
+    row = await state_of(hr, proposal_id, "confirmed")
+    assert row["appraisal_id"] == "li-guard-2020-12" and row["item_id"] == "gate-1203"
+    assert row["confirmed_rule_code"] == "D-3" and row["source_ref"] == item["source_ref"]
+    # the item is proposed when the proposal was confirmed
+    assert datetime.fromisoformat(item["proposed_at"]) == datetime.fromisoformat(row["confirmed_at"])
+
+    before = await hr.events()
+    again = await hr.post(path, {"item_id": "gate-1203b"})
+    assert again.status_code == 409 and "already confirmed" in again.json()["reason"]
+    assert (await hr.post(f"/proposals/{proposal_id}/dismiss", {"reason": "撤回"})).status_code == 409
+    assert await hr.events() == before
+
+
+async def test_a_confirmation_the_appraisal_refuses_leaves_the_proposal_received(hr: SchoolWorld) -> None:
+    first = await raise_proposal(hr, at=datetime(2021, 1, 5, 1, 0, tzinfo=UTC))
+    second = await raise_proposal(hr, at=datetime(2021, 1, 6, 1, 0, tzinfo=UTC), rule_code="")
+    await open_month(hr, "2021-01")
+    assert (await hr.post(f"/proposals/{first}/confirm", {"item_id": "gate-0105"})).status_code == 200
+    before = await hr.events()
+    no_rule = await hr.post(f"/proposals/{second}/confirm", {"item_id": "gate-0106"})
+    assert no_rule.status_code == 422 and no_rule.json()["detail"][0]["field"] == "rule_code"
+    # the item's id is taken in the appraisal: neither the item nor the confirmation is kept
+    taken = await hr.post(f"/proposals/{second}/confirm", {"item_id": "gate-0105", "rule_code": "D-4"})
+    assert taken.status_code == 409 and taken.json()["field"] == "item_id"
+    assert await hr.events() == before
+    assert await events_of(hr, second) == ["hr_eval.ProposalReceived"]
+
+    other_rule = await hr.post(f"/proposals/{second}/confirm", {"item_id": "post-0106", "rule_code": "D-4"})
+    assert other_rule.status_code == 200, other_rule.text
+    points = {i["item_id"]: (i["rule_code"], i["points"]) for i in await items_of(hr, "li-guard-2021-01")}
+    assert points == {"gate-0105": ("D-3", -2), "post-0106": ("D-4", -5)}

@@ -5,15 +5,16 @@ appraisers and overseers, never by a worker."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
 import pytest_asyncio
 
 from services.eventkit.envelope import TenantPath, new_envelope
-from services.hr_eval.events import ItemSource
-from services.hr_eval.reactions import ProposalsFromServices
+from services.hr_eval.events import AwardGranted, ItemSource, Level, Prize
+from services.hr_eval.proposals import proposal_id_of_award
+from services.hr_eval.reactions import ProposalsFromAwards, ProposalsFromServices
 from services.hr_eval.service import HR_EVAL
 from services.safety.events import AppraisalItemProposed
 from tests.conftest import SettingsFactory, eventually
@@ -86,8 +87,9 @@ async def events_of(world: SchoolWorld, proposal_id: str) -> list[str]:
 
 async def state_of(world: SchoolWorld, proposal_id: str, state: str) -> dict[str, Any]:
     async def read() -> dict[str, Any] | None:
-        row: dict[str, Any] = (await world.get(f"/proposals/{proposal_id}")).json()
-        return row if row["state"] == state else None
+        response = await world.get(f"/proposals/{proposal_id}")
+        row: dict[str, Any] = response.json()
+        return row if response.status_code == 200 and row["state"] == state else None
 
     found: dict[str, Any] = await eventually(read)
     return found
@@ -285,3 +287,48 @@ async def test_a_confirmation_the_appraisal_refuses_leaves_the_proposal_received
     assert other_rule.status_code == 200, other_rule.text
     points = {i["item_id"]: (i["rule_code"], i["points"]) for i in await items_of(hr, "li-guard-2021-01")}
     assert points == {"gate-0105": ("D-3", -2), "post-0106": ("D-4", -5)}
+
+
+async def test_a_prize_the_rule_book_rewards_proposes_its_bonus_to_each_logistics_worker_once(hr: SchoolWorld) -> None:
+    def award(bonus_rule_code: str | None) -> AwardGranted:
+        return AwardGranted(
+            award_id=f"skip-{uuid4().hex[:8]}",
+            school_id="xuexiao",
+            campus_id="main",
+            contest_id="skip-rope-2021",
+            title="跳绳踢毽比赛 团体一等奖",
+            prize=Prize.FIRST,
+            level=Level.SCHOOL,
+            awarded_on=date(2021, 3, 31),
+            entrant_id="logistics-team",
+            recipient_name="后勤队",
+            staff_ids=["li-guard", "wang-tech", "huang"],  # huang is a teacher: not appraised here
+            bonus_rule_code=bonus_rule_code,
+            granted_by="zhou",
+            granted_at=datetime(2021, 4, 1, 2, 0, tzinfo=UTC),
+        )
+
+    tenant = (await tenant_of(hr, "main")).model_copy(update={"campus_id": None})
+    rewarded, unrewarded = award("B-1"), award(None)
+    reaction = ProposalsFromAwards()
+    for granted in (rewarded, unrewarded):
+        envelope = new_envelope(
+            granted, stream_id=f"award-{granted.award_id}", version=1, tenant=tenant, occurred_at=granted.granted_at
+        )
+        for _ in range(2):  # delivered twice
+            async with hr.service.pool.acquire() as conn, conn.transaction():
+                await reaction.handle(conn, envelope)
+
+    ids = {staff: proposal_id_of_award(rewarded.award_id, staff) for staff in ("li-guard", "wang-tech", "huang")}
+    assert [await events_of(hr, ids[s]) for s in ("li-guard", "wang-tech", "huang")] == [
+        ["hr_eval.ProposalReceived"],
+        ["hr_eval.ProposalReceived"],
+        [],
+    ]
+    for staff in ("li-guard", "wang-tech"):
+        row = await state_of(hr, ids[staff], "received")
+        assert row["staff_id"] == staff and row["campus_id"] == "main" and row["month"] == "2021-03"
+        assert row["source"] == "contest" and row["source_ref"] == rewarded.award_id and row["rule_code"] == "B-1"
+        assert row["raised_by"] == "zhou" and "团体一等奖" in row["note"]
+    listed = (await hr.get("/proposals", as_="admin", month="2021-03")).json()["items"]
+    assert sorted(r["proposal_id"] for r in listed) == sorted([ids["li-guard"], ids["wang-tech"]])

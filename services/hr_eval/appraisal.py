@@ -14,7 +14,9 @@ campus (the first of their campuses): they are appraised there, by that campus's
 - **Items** are proposed by an appraiser of the campus under a rule of the pinned version
   (its category, points and text are copied into the item), for something that happened in
   the month (within the part month's days for a part month), and may be withdrawn until the
-  appraisal is finalised.
+  appraisal is finalised. An item is proposed (``at``) no earlier than it happened, but may be
+  dated before the appraisal was opened: what a patrol saw early in the month counts once the
+  month is opened.
 - **Each deduction is told to the worker** (who, when, how) before the month is published;
   the worker then has :data:`~services.hr_eval.common.RESPONSE_SCHOOL_DAYS` school days (to
   ``respond_by``) to acknowledge or dispute it. Only the worker answers for themself.
@@ -128,6 +130,7 @@ class ProposeItem(Command):
     source: ItemSource = Field(default=ItemSource.PATROL, description="Where the item comes from")
     source_ref: ShortText = Field(default="", description="The inspection, audit, complaint or award it comes from")
     proposal_id: EntityId | None = Field(default=None, description="Another service's proposal it confirms")
+    at: ActAtOrNow = None
 
 
 class WithdrawItem(Command):

@@ -261,6 +261,11 @@ async def publish_appraisal_month(cmd: PublishAppraisalMonth, ctx: Context, hr: 
     await hr.authorise(ctx.principal, tenant, APPRAISERS)
     async with hr.pool.acquire() as conn, conn.transaction():
         await _month_lock(conn, cmd.campus_id, cmd.month)
+        _, version = await _month_state(hr, cmd.campus_id, cmd.month, conn)
+        if cmd.expected_version is not None and cmd.expected_version != version:
+            raise ConcurrencyConflict(
+                AppraisalMonth.stream_id(month_id(cmd.campus_id, cmd.month)), cmd.expected_version, version
+            )
         ids = await appraisals_of_month(conn, cmd.campus_id, cmd.month)
         publish: list[str] = []
         unfinished: list[str] = []

@@ -99,7 +99,7 @@ async def test_the_same_event_handled_twice_makes_one_proposal(hr: SchoolWorld) 
     proposal_id = await raise_proposal(hr, times=2)
     assert await events_of(hr, proposal_id) == ["hr_eval.ProposalReceived"]
     row = (await hr.get(f"/proposals/{proposal_id}")).json()
-    assert row | {"received_at": None, "source_ref": None, "from_event_id": None} == row | {
+    assert row | {"source_ref": None, "from_event_id": None} == row | {
         "proposal_id": proposal_id,
         "campus_id": "main",
         "staff_id": "li-guard",
@@ -114,7 +114,6 @@ async def test_the_same_event_handled_twice_makes_one_proposal(hr: SchoolWorld) 
         "note": "来访人员未登记",
         "evidence_refs": [],
         "appraisal_id": None,
-        "received_at": None,
         "source_ref": None,
         "from_event_id": None,
     }

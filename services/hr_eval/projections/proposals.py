@@ -22,7 +22,7 @@ class Proposals(Projection):
             proposal_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             staff_id text NOT NULL, month text NOT NULL, state text NOT NULL,
             from_event_id text NOT NULL, from_event_type text NOT NULL, raised_by text NOT NULL,
-            occurred_at timestamptz NOT NULL, received_at timestamptz NOT NULL,
+            occurred_at timestamptz NOT NULL,
             source text NOT NULL, source_ref text NOT NULL, rule_code text NOT NULL,
             place text NOT NULL, note text NOT NULL, evidence_refs text[] NOT NULL,
             appraisal_id text, item_id text, confirmed_rule_code text, confirmed_by text, confirmed_at timestamptz,
@@ -38,9 +38,9 @@ class Proposals(Projection):
             case ev.ProposalReceived():
                 await conn.execute(
                     f"INSERT INTO {s}.proposals (proposal_id, district_id, school_id, campus_id, staff_id, month, "
-                    "state, from_event_id, from_event_type, raised_by, occurred_at, received_at, source, source_ref, "
-                    "rule_code, place, note, evidence_refs) VALUES ($1, $2, $3, $4, $5, $6, 'received', $7, $8, $9, "
-                    "$10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (proposal_id) DO NOTHING",
+                    "state, from_event_id, from_event_type, raised_by, occurred_at, source, source_ref, rule_code, "
+                    "place, note, evidence_refs) VALUES ($1, $2, $3, $4, $5, $6, 'received', $7, $8, $9, $10, $11, "
+                    "$12, $13, $14, $15, $16) ON CONFLICT (proposal_id) DO NOTHING",
                     e.proposal_id,
                     envelope.district_id,
                     envelope.school_id,
@@ -51,7 +51,6 @@ class Proposals(Projection):
                     e.from_event_type,
                     e.raised_by,
                     e.occurred_at,
-                    envelope.recorded_at or envelope.occurred_at,
                     e.source.value,
                     e.source_ref,
                     e.rule_code,

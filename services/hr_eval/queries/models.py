@@ -27,7 +27,6 @@ class ProposalRow(Row):
     from_event_id: str
     raised_by: str = Field(description="Who raised it in the other service (the inspector, whoever granted the award)")
     occurred_at: datetime = Field(description="When what it is about happened")
-    received_at: datetime
     source: str = Field(description="patrol, inspection, canteen_audit, complaint, contest or other")
     source_ref: str = Field(description="The inspection, audit, complaint or award it comes from")
     rule_code: str = Field(description="The rule the other service suggests (empty: none)")

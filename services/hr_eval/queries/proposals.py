@@ -17,7 +17,7 @@ S = PROPOSALS.schema
 
 PROPOSAL_COLUMNS = (
     "proposal_id, district_id, school_id, campus_id, staff_id, month, state, from_event_type, from_event_id, "
-    "raised_by, occurred_at, received_at, source, source_ref, rule_code, place, note, evidence_refs, appraisal_id, "
+    "raised_by, occurred_at, source, source_ref, rule_code, place, note, evidence_refs, appraisal_id, "
     "item_id, confirmed_rule_code, confirmed_by, confirmed_at, dismissed_reason, dismissed_by, dismissed_at"
 )
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from services.campus.mirror import staff_member
 from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table, school_in_body
 from services.eventkit.app import Context
+from services.eventkit.bounds import FEW_ITEMS, REF_LENGTH, SHORT_TEXT_LENGTH, TEXT_LENGTH
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.db import Connection
@@ -54,6 +55,7 @@ from services.hr_eval.contests import (
     RankContest,
     RecordContestScore,
 )
+from services.hr_eval.proposals import ConfirmProposal, DismissProposal, Proposal, ProposalState
 from services.hr_eval.roster import appraisals_of_month, home_campus, on_roster, opening, roster, rule_book
 from services.hr_eval.rulebook import PublishRuleBook, RuleBook, RuleBookState
 
@@ -353,6 +355,74 @@ COMMANDS.existing(
 
 
 # -- proposals from other services ------------------------------------------------------------
+
+COMMANDS.existing(
+    "proposals",
+    "/proposals/{proposal_id}/dismiss",
+    "Dismiss an item another service proposed for a worker's appraisal, with the reason",
+    DismissProposal,
+    Proposal,
+    what="proposal",
+    roles=APPRAISERS,
+)
+
+
+def _item_of(proposal_id: str, proposal: ProposalState, cmd: ConfirmProposal, rule_code: str) -> ProposeItem:
+    """The item a confirmed proposal becomes: what the other service said, within an item's bounds."""
+    try:
+        return ProposeItem(
+            item_id=cmd.item_id,
+            rule_code=rule_code,
+            occurred_at=proposal.occurred_at,
+            place=proposal.place[:SHORT_TEXT_LENGTH],
+            note=proposal.note[:TEXT_LENGTH],
+            evidence_refs=[ref[:REF_LENGTH] for ref in proposal.evidence_refs[:FEW_ITEMS]],
+            source=proposal.source,
+            source_ref=proposal.source_ref[:SHORT_TEXT_LENGTH],
+            proposal_id=proposal_id,
+        )
+    except ValidationError as invalid:  # a rule the other service suggested that is no code of a rule book
+        raise InvalidInput(
+            f"the proposal's {invalid.errors()[0]['loc'][0]} cannot be an item's", field="rule_code"
+        ) from None
+
+
+@COMMANDS.custom(
+    "proposals",
+    "/proposals/{proposal_id}/confirm",
+    "Confirm a proposal into the worker's appraisal of its month, as an item (under its rule or another)",
+)
+async def confirm_proposal(
+    proposal_id: str, cmd: ConfirmProposal, ctx: Context, hr: CampusCommandsDep
+) -> CommandResult:
+    # Custom: the proposal confirmed and its item proposed in the worker's appraisal, in one transaction.
+    tenant = await hr.tenant_of(Proposal, proposal_id, "proposal", principal=ctx.principal)
+    await hr.authorise(ctx.principal, tenant, APPRAISERS)
+    proposal: ProposalState
+    proposal, _ = await hr.bus.load(Proposal, Proposal.stream_id(proposal_id))
+    rule_code = cmd.rule_code or proposal.rule_code
+    if not rule_code:
+        raise InvalidInput("the proposal suggests no rule: name the rule applied", field="rule_code")
+    aid = proposal.appraisal_id
+    appraisal_tenant = await hr.first_tenant(Appraisal, aid)
+    if appraisal_tenant is None:
+        raise InvalidInput(
+            f"{proposal.staff_id}'s appraisal of {proposal.month} is not opened: open the month first",
+            field="proposal_id",
+        )
+    item = _item_of(proposal_id, proposal, cmd, rule_code)
+    facts = await _rule_of_version(hr, aid, rule_code)
+    async with hr.pool.acquire() as conn, conn.transaction():
+        result = await hr.run(Proposal, proposal_id, cmd, ctx, tenant, APPRAISERS, conn=conn)
+        if result.duplicate:
+            return result
+        # the item is proposed when the proposal was confirmed
+        confirmed_at = await conn.fetchval(
+            "SELECT occurred_at FROM events WHERE event_id = $1::uuid", result.event_ids[0]
+        )
+        inner = replace(ctx, command_id=None, expected_version=None, acted_at=confirmed_at)
+        await hr.run(Appraisal, aid, item, inner, appraisal_tenant, APPRAISERS, facts=facts, conn=conn)
+    return result
 
 
 # -- contests, awards, honours ----------------------------------------------------------------

@@ -10,8 +10,10 @@ from services.hr_eval.events import HR_EVAL_EVENTS
 from services.hr_eval.history import HR_EVAL_HISTORY
 from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
 from services.hr_eval.projections.contests import CONTESTS
+from services.hr_eval.projections.proposals import PROPOSALS
 from services.hr_eval.projections.rule_books import RULE_BOOKS
-from services.hr_eval.routes import appraisal_reads, appraisals, contests, rulebook, totals
+from services.hr_eval.reactions import ProposalsFromAwards, ProposalsFromServices
+from services.hr_eval.routes import appraisal_reads, appraisals, contests, proposals, rulebook, totals
 
 HR_EVAL = ServiceDefinition(
     name="hr_eval",
@@ -20,10 +22,21 @@ HR_EVAL = ServiceDefinition(
     "acknowledgements, appraisals from proposed items to published scores, disputes and corrections, "
     "proposals from other services, contests, awards and the school's honours.",
     registry=HR_EVAL_EVENTS,
-    routers=[rulebook.router, appraisals.router, appraisal_reads.router, totals.router, contests.router],
+    routers=[
+        rulebook.router,
+        appraisals.router,
+        appraisal_reads.router,
+        totals.router,
+        proposals.router,
+        contests.router,
+    ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[RULE_BOOKS, APPRAISAL_TOTALS, CONTESTS],
-    reactions=[ReactionSpec(DirectoryMirror(), ["directory"])],
+    projections=[RULE_BOOKS, APPRAISAL_TOTALS, PROPOSALS, CONTESTS],
+    reactions=[
+        ReactionSpec(DirectoryMirror(), ["directory"]),
+        ReactionSpec(ProposalsFromServices(), ["safety"]),
+        ReactionSpec(ProposalsFromAwards(), ["hr_eval"]),
+    ],
     history=HR_EVAL_HISTORY,
     openapi_tags=[
         {"name": "rule-book", "description": "The rule book's versions, and who acknowledged which"},

@@ -16,7 +16,14 @@ from uuid import uuid4
 
 import asyncpg
 
-from services.campus.mirror import class_tenant, student_tenant, teachers_of_class, term_in_calendar, term_near
+from services.campus.mirror import (
+    class_tenant,
+    staff_member,
+    student_tenant,
+    teachers_of_class,
+    term_in_calendar,
+    term_near,
+)
 from services.campus.scoped import CampusCommands, CampusCommandsDep, assignee_on_campus, campus_command_table
 from services.eventkit.acts import act_instant
 from services.eventkit.app import Context
@@ -141,6 +148,13 @@ COMMANDS.new(
 )
 
 
+async def responsible_on_campus(safety: CampusCommands, staff_id: str, tenant: TenantPath) -> None:
+    """The worker a finding is put down to works on the inspection's campus (422 if not)."""
+    worker = await staff_member(safety.pool, staff_id, field="responsible_staff_id")
+    if tenant.campus_id not in worker["campus_ids"]:
+        raise InvalidInput(f"{worker['name']} does not work on this campus", field="responsible_staff_id")
+
+
 # Custom: a problem found is also a hazard reported, two commands in one transaction.
 @COMMANDS.custom(
     "inspections",
@@ -151,6 +165,9 @@ async def record_finding(
     inspection_id: str, cmd: RecordFinding, ctx: Context, safety: CampusCommandsDep
 ) -> CommandResult:
     tenant = await safety.tenant_of(Inspection, inspection_id, "inspection", principal=ctx.principal)
+    if cmd.responsible_staff_id is not None:  # who may record it, then whether the worker is the campus's
+        await safety.authorise(ctx.principal, tenant, INSPECTORS)
+        await responsible_on_campus(safety, cmd.responsible_staff_id, tenant)
     hazard_id = cmd.hazard_id or f"hz-{uuid4().hex[:12]}"
     async with safety.pool.acquire() as conn, conn.transaction():
         result = await safety.run(

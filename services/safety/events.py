@@ -15,6 +15,7 @@ from pydantic import Field
 from services.eventkit.auth import Role
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, Value
 from services.eventkit.redaction import Sensitive
+from services.hr_eval.events import EVIDENCE_READERS, AppraisalItemProposal
 
 SAFETY_EVENTS = EventRegistry()
 event = SAFETY_EVENTS.register
@@ -226,6 +227,15 @@ class InspectionFindingRecorded(DomainEvent):
     ok: bool
     note: str = ""
     hazard_id: str | None = None  # the hazard this finding raised
+    responsible_staff_id: str | None = None  # the worker the finding is put down to
+
+
+@event("safety.AppraisalItemProposed")
+class AppraisalItemProposed(AppraisalItemProposal):
+    """A finding names the worker responsible for it: proposed for their month's appraisal
+    (the staff appraisal service's contract), where an appraiser confirms or dismisses it."""
+
+    sensitive = Sensitive(("place", "note", "evidence_refs"), readers=EVIDENCE_READERS)
 
 
 @event("safety.InspectionSignedOff")

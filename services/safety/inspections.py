@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from services.eventkit.acts import ActAt, ActAtOrNow, not_before
 from services.eventkit.bounds import EntityId, Many, Name, Text
@@ -24,7 +25,9 @@ from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
+from services.hr_eval.events import ItemSource as AppraisalSource
 from services.safety.events import (
+    AppraisalItemProposed,
     InspectionCompleted,
     InspectionFindingRecorded,
     InspectionKind,
@@ -43,6 +46,13 @@ DEFAULT_RHYTHM_DAYS: dict[InspectionKind, int | None] = {
 }
 
 # -- commands ----------------------------------------------------------------------------
+
+RuleCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", max_length=32),
+    Field(description="The code of the rule of the school's appraisal rule book the finding falls under, e.g. R-2"),
+]
+"""A rule's code in the appraisal rule book: letters, digits, dots, dashes, up to 32 characters."""
 
 
 class StartInspection(Command):
@@ -82,6 +92,13 @@ class RecordFinding(Command):
     note: Text = ""
     severity: Severity | None = Field(default=None, description="Required when not ok: the hazard's severity")
     hazard_id: EntityId | None = Field(default=None, description="Id of the hazard a problem raises (made if omitted)")
+    responsible_staff_id: EntityId | None = Field(
+        default=None,
+        description="The worker of the campus the finding is put down to: proposed for their month's appraisal",
+    )
+    rule_code: RuleCode | None = Field(
+        default=None, description="With a responsible worker: the appraisal rule the finding suggests"
+    )
     at: ActAtOrNow = None
 
 
@@ -159,16 +176,31 @@ def decide_inspection(rc: InspectionCommand, state: InspectionState) -> Sequence
             raise Rejected(f"{cmd.area!r} is not an area of this inspection", field="area")
         if not cmd.ok and cmd.severity is None:
             raise Rejected("a problem needs a severity for its hazard", field="severity")
-        return [
-            InspectionFindingRecorded(
-                inspection_id=inspection_id,
-                item=cmd.item,
-                area=cmd.area,
-                ok=cmd.ok,
-                note=cmd.note,
-                hazard_id=None if cmd.ok else rc.facts["hazard_id"],
-            )
-        ]
+        if cmd.rule_code is not None and cmd.responsible_staff_id is None:
+            raise Rejected("a rule is suggested for the worker responsible: name them", field="responsible_staff_id")
+        finding = InspectionFindingRecorded(
+            inspection_id=inspection_id,
+            item=cmd.item,
+            area=cmd.area,
+            ok=cmd.ok,
+            note=cmd.note,
+            hazard_id=None if cmd.ok else rc.facts["hazard_id"],
+            responsible_staff_id=cmd.responsible_staff_id,
+        )
+        if cmd.responsible_staff_id is None:
+            return [finding]
+        daily = state.kind == InspectionKind.DAILY_PATROL
+        proposal = AppraisalItemProposed(
+            staff_id=cmd.responsible_staff_id,
+            campus_id=state.campus_id,
+            occurred_at=rc.at,  # when it was found
+            source=AppraisalSource.PATROL if daily else AppraisalSource.INSPECTION,
+            source_ref=inspection_id,
+            rule_code=cmd.rule_code or "",
+            place=cmd.area,
+            note=f"{cmd.item}: {cmd.note}" if cmd.note else cmd.item,
+        )
+        return [finding, proposal]
     if isinstance(cmd, SignOffInspection):
         if rc.actor in state.sign_offs:
             raise Rejected(f"{rc.actor} already signed this inspection off")

@@ -129,3 +129,47 @@ async def test_a_sign_off_before_the_start_or_a_completion_before_it_is_refused(
         "step_time": "2020-10-30T14:00:00+08:00",
     }
     assert await world.events() == before
+
+
+async def test_a_finding_names_a_worker_of_the_campus_and_proposes_them_an_appraisal_item(world: SafetyWorld) -> None:
+    iid = f"patrol-{uuid4().hex[:8]}"
+    assert (await world.post("/inspections", start(iid, kind="daily_patrol"))).status_code == 200
+    finding = {"item": CHECKLIST[1], "area": "教学楼", "ok": True, "at": "2020-10-30T14:30:00+08:00"}
+    before = await world.events()
+    for staff_id in ("chen-clean", "nobody-here"):  # of Aoyuan only; unknown
+        refused = await world.post(
+            f"/inspections/{iid}/findings", finding | {"responsible_staff_id": staff_id, "rule_code": "D-3"}
+        )
+        assert refused.status_code == 422, refused.text
+        assert [d["field"] for d in refused.json()["detail"]] == ["responsible_staff_id"]
+    # who may not record a finding learns nothing of the worker
+    assert (
+        await world.post(
+            f"/inspections/{iid}/findings", finding | {"responsible_staff_id": "chen-clean"}, as_="teacher-g6"
+        )
+    ).status_code == 403
+    assert await world.events() == before
+
+    named = await world.post(
+        f"/inspections/{iid}/findings",
+        finding
+        | {"ok": False, "severity": "low", "note": "未登记", "responsible_staff_id": "li-guard", "rule_code": "D-3"},
+    )
+    assert named.status_code == 200, named.text
+    assert named.json()["events"] == ["safety.InspectionFindingRecorded", "safety.AppraisalItemProposed"]
+    row = await world.safety.pool.fetchrow(
+        "SELECT data, campus_id FROM events WHERE stream_id = $1 AND type = 'safety.AppraisalItemProposed'",
+        f"inspection-{iid}",
+    )
+    assert row is not None and row["campus_id"] == "main"
+    assert row["data"] | {"note": ""} == {
+        "staff_id": "li-guard",
+        "campus_id": "main",
+        "occurred_at": "2020-10-30T14:30:00+08:00",
+        "source": "patrol",
+        "source_ref": iid,
+        "rule_code": "D-3",
+        "place": "教学楼",
+        "note": "",
+        "evidence_refs": [],
+    }

@@ -10,7 +10,10 @@ from pydantic import ValidationError
 
 from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import DomainEvent, TenantPath
+from services.hr_eval.events import AppraisalItemProposal, ItemSource
 from services.safety.events import (
+    SAFETY_EVENTS,
+    AppraisalItemProposed,
     InspectionCompleted,
     InspectionFindingRecorded,
     InspectionKind,
@@ -90,6 +93,57 @@ def test_a_problem_finding_names_the_hazard_it_raises() -> None:
     cmd = RecordFinding(item=CHECKLIST[1], area="教学楼", ok=False, note="门板损坏", severity=Severity.MEDIUM)
     (event,) = inspection.when(cmd, given=[started()], facts={"hazard_id": "hz-1"})
     assert isinstance(event, InspectionFindingRecorded) and event.hazard_id == "hz-1" and not event.ok
+
+
+def test_a_patrol_finding_naming_a_worker_proposes_an_item_for_their_appraisal() -> None:
+    found_at = datetime(2020, 10, 30, 14, 30, tzinfo=UTC)
+    cmd = RecordFinding(
+        item=CHECKLIST[1],
+        area="教学楼",
+        ok=False,
+        note="门岗未登记来访人员",
+        severity=Severity.LOW,
+        responsible_staff_id="li-guard",
+        rule_code="D-3",
+        at=found_at,
+    )
+    finding_event, proposal = inspection.when(
+        cmd, given=[started(InspectionKind.DAILY_PATROL)], facts={"hazard_id": "hz-1"}
+    )
+    assert isinstance(finding_event, InspectionFindingRecorded) and finding_event.responsible_staff_id == "li-guard"
+    assert proposal == AppraisalItemProposed(
+        staff_id="li-guard",
+        campus_id="main",
+        occurred_at=found_at,
+        source=ItemSource.PATROL,
+        source_ref="i1",
+        rule_code="D-3",
+        place="教学楼",
+        note=f"{CHECKLIST[1]}: 门岗未登记来访人员",
+    )
+    # the staff appraisal service's contract, under the safety service's own wire name
+    assert isinstance(proposal, AppraisalItemProposal)
+    assert SAFETY_EVENTS.model_for(proposal.event_type) is AppraisalItemProposed
+    assert proposal.event_type == "safety.AppraisalItemProposed"
+
+
+def test_an_inspection_other_than_a_patrol_proposes_as_an_inspection_and_without_a_rule() -> None:
+    cmd = RecordFinding(item=CHECKLIST[0], area="教学楼", ok=True, responsible_staff_id="wang-tech")
+    _, proposal = inspection.when(cmd, given=[started(InspectionKind.FIRE)])
+    assert isinstance(proposal, AppraisalItemProposed)
+    assert proposal.source is ItemSource.INSPECTION and proposal.rule_code == "" and proposal.note == CHECKLIST[0]
+
+
+def test_a_finding_naming_no_worker_proposes_nothing_and_a_rule_needs_a_worker() -> None:
+    (only,) = inspection.when(RecordFinding(item=CHECKLIST[0], area="教学楼", ok=True), given=[started()])
+    assert isinstance(only, InspectionFindingRecorded) and only.responsible_staff_id is None
+    inspection.refused(
+        RecordFinding(item=CHECKLIST[0], area="教学楼", ok=True, rule_code="D-3"),
+        given=[started()],
+        field="responsible_staff_id",
+    )
+    with pytest.raises(ValidationError):
+        RecordFinding(item=CHECKLIST[0], area="教学楼", ok=True, responsible_staff_id="li-guard", rule_code="D 3!")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,9 @@ inspections by two directors; the Aoyuan wall tiles and the playground manhole c
 escalated and resolved; a school bus file; six kinds of drill; Friday safety sessions, flag
 ceremonies and the traffic-safety day "six ones"; four injuries (one in PE, three at breaks
 or activities); purchases accepted by the vice principal or the acceptance team;
-requisitions, stock-takes, room assets with scratched desks, and keys never collected back.
+requisitions, stock-takes, room assets with scratched desks, and keys never collected back;
+the logistics staff's monthly appraisals from September to December, the serving-skill contest,
+the district's prizes and the city's honour (``demo.appraisals``).
 
 Every command goes through the services' HTTP APIs with the token of the person who would
 do it, so the demo exercises the same rules as real use.
@@ -22,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from demo import appraisals
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
@@ -125,7 +128,16 @@ class DemoLoader:
         await self.load_safety()
         progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
         await self.load_inventory()
+        progress("hr_eval: rule book, monthly appraisals, serving-skill contest, awards, honour")
+        await self.load_hr_eval()
         return self.done
+
+    async def load_hr_eval(self) -> None:
+        """The term's staff appraisal, each command when it happened: the rule book studied and
+        acknowledged, four months opened, noted, told, answered, finalised and published on both
+        campuses, the serving-skill contest and its awards, the district's prizes, the honour."""
+        for act in appraisals.acts():
+            await self.post("hr_eval", act.path, act.body, act.as_)
 
     async def load_safety(self) -> None:
         s = "safety"

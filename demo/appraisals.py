@@ -321,29 +321,27 @@ def serving_ranking() -> list[str]:
     return sorted(SERVING_SCORES, key=lambda who: -sum(sum(s) for s in SERVING_SCORES[who]))
 
 
-# contests the school's teachers won at district level (the seed's 工会活动 results)
-DISTRICT_CONTESTS: tuple[dict[str, Any], ...] = (
+# the district's first prizes the school's teachers won (the seed's 工会活动 results)
+DISTRICT_AWARDS: tuple[dict[str, Any], ...] = (
     {
-        "contest_id": "xinbei-rope-shuttlecock-2020",
-        "name": "新北区女教工跳绳踢毽比赛",
-        "kind": "sport",
-        "organiser": "新北区教育工会",
-        "held_on": "2020-11-06",
-        "entrant": {"entrant_id": "xuexiao-women", "name": "薛家实验小学女教工队", "staff_ids": ["huang", "zhu"]},
-        "award_id": "xinbei-rope-shuttlecock-2020-first",
+        "award_id": "xinbei-rope-shuttlecock-2020",
+        "school_id": SCHOOL,
         "title": "新北区女教工跳绳踢毽比赛 团体一等奖",
-        "awarded_on": "2020-11-06",
+        "prize": "first",
+        "level": "district",
+        "on": "2020-11-06",
+        "recipient_name": "薛家实验小学女教工队",
+        "staff_ids": ["huang", "zhu"],
     },
     {
-        "contest_id": "xinbei-ethics-speech-2020",
-        "name": "新北区青年教师师德演讲比赛",
-        "kind": "speech",
-        "organiser": "新北区教育局",
-        "held_on": "2020-12-04",
-        "entrant": {"entrant_id": "huang", "name": "黄金萍", "staff_ids": ["huang"]},
-        "award_id": "xinbei-ethics-speech-2020-first",
+        "award_id": "xinbei-ethics-speech-2020",
+        "school_id": SCHOOL,
         "title": "新北区青年教师师德演讲比赛 一等奖",
-        "awarded_on": "2020-12-04",
+        "prize": "first",
+        "level": "district",
+        "on": "2020-12-04",
+        "recipient_name": "黄金萍",
+        "staff_ids": ["huang"],
     },
 )
 
@@ -353,7 +351,7 @@ GARDEN_HONOUR: dict[str, Any] = {
     "title": "常州市园林式单位",
     "level": "city",
     "awarded_by": "常州市人民政府",
-    "awarded_on": "2020-12-18",
+    "on": "2020-12-18",
 }
 
 
@@ -416,7 +414,7 @@ def acts() -> list[Act]:
         out.append(
             Act(
                 moment,
-                "/rule-book-acknowledgements",
+                "/rule-books/acknowledgements",
                 {"school_id": SCHOOL, "version": 1, "at": moment.isoformat()},
                 who,
             )
@@ -449,8 +447,7 @@ def acts() -> list[Act]:
         out.append(Act(local(c.at), f"/appraisals/{c.staff_id}-{c.month}/corrections", body, c.approved_by))
     out += _serving_contest()
     out += _district_prizes()
-    honour_at = local("2020-12-21T10:00")
-    out.append(Act(honour_at, "/honours", GARDEN_HONOUR | {"at": honour_at.isoformat()}, BOTH_CAMPUSES))
+    out.append(Act(local(f"{GARDEN_HONOUR['on']}T17:00"), "/honours", GARDEN_HONOUR, BOTH_CAMPUSES))
     return sorted(out, key=lambda a: a.at)
 
 
@@ -534,24 +531,23 @@ def _serving_contest() -> list[Act]:
                 "round_id": "serving",
                 "entrant_id": who,
                 "judge": judge,
-                "scores": {c["code"]: s for c, s in zip(SERVING_CRITERIA, scores, strict=True)},
+                "scores": [{"criterion": c["code"], "score": s} for c, s in zip(SERVING_CRITERIA, scores, strict=True)],
                 "at": moment.isoformat(),
             }
             out.append(Act(moment, f"{path}/scores", body, judge))
     ranked = held + timedelta(hours=2)
-    out.append(Act(ranked, f"{path}/ranking", {"at": ranked.isoformat()}, "zhou"))
+    out.append(Act(ranked, f"{path}/rank", {"at": ranked.isoformat()}, "zhou"))
     for who, prize, rule in SERVING_PRIZES:
         award = {
             "award_id": f"{SERVING_CONTEST}-{who}",
-            "contest_id": SERVING_CONTEST,
             "school_id": SCHOOL,
+            "contest_id": SERVING_CONTEST,
             "title": f"食堂员工打菜技能评比 {PRIZE_NAMES[prize]}",
             "prize": prize,
             "level": "school",
-            "awarded_on": SERVING_AWARDED_ON,
+            "on": SERVING_AWARDED_ON,
             "entrant_id": who,
             "bonus_rule_code": rule,
-            "at": awarded.isoformat(),
         }
         out.append(Act(awarded, "/awards", award, "zhou"))
         bonus = {
@@ -565,42 +561,14 @@ def _serving_contest() -> list[Act]:
             "source_ref": f"{SERVING_CONTEST}-{who}",
             "at": awarded.isoformat(),
         }
-        out.append(
-            Act(awarded, f"/appraisals/{who}-{SERVING_AWARDED_ON[:7]}/items", bonus, MANAGER_OF[home_campus(who)])
-        )
+        campus = home_campus(who)
+        out.append(Act(awarded, f"/appraisals/{who}-{SERVING_AWARDED_ON[:7]}/items", bonus, MANAGER_OF[campus]))
     return out
 
 
 def _district_prizes() -> list[Act]:
+    """The district's first prizes, given outside the school's own contests."""
     out: list[Act] = []
-    for c in DISTRICT_CONTESTS:
-        held = local(f"{c['held_on']}T09:00")
-        recorded = local(f"{c['awarded_on']}T17:00")
-        contest = {
-            "contest_id": c["contest_id"],
-            "school_id": SCHOOL,
-            "name": c["name"],
-            "kind": c["kind"],
-            "level": "district",
-            "organiser": c["organiser"],
-            "held_on": c["held_on"],
-            "rounds": [{"round_id": "final", "name": "决赛"}],
-            "criteria": [],
-            "judges": [],
-            "entrants": [c["entrant"]],
-            "at": held.isoformat(),
-        }
-        out.append(Act(held, "/contests", contest, BOTH_CAMPUSES))
-        award = {
-            "award_id": c["award_id"],
-            "contest_id": c["contest_id"],
-            "school_id": SCHOOL,
-            "title": c["title"],
-            "prize": "first",
-            "level": "district",
-            "awarded_on": c["awarded_on"],
-            "entrant_id": c["entrant"]["entrant_id"],
-            "at": recorded.isoformat(),
-        }
-        out.append(Act(recorded, "/awards", award, BOTH_CAMPUSES))
+    for award in DISTRICT_AWARDS:
+        out.append(Act(local(f"{award['on']}T17:00"), "/awards", award, BOTH_CAMPUSES))
     return out

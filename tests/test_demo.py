@@ -107,6 +107,7 @@ async def the_term_s_appraisals_hold(hr_eval: Any, loader: DemoLoader) -> None:
 
     acknowledged = await hr_eval.get("/rule-books/xuexiao/versions/1/acknowledgements", headers=zhou)
     assert acknowledged.status_code == 200, acknowledged.text
+    assert (acknowledged.json()["acknowledged_count"], acknowledged.json()["pending"]) == (len(appraisals.WORKERS), [])
 
     (dispute,) = appraisals.DISPUTES
     disputed = (await hr_eval.get(f"/appraisals/{dispute.staff_id}-{dispute.month}", headers=gu)).json()

@@ -73,17 +73,22 @@ class DemoLoader:
             )
         return SEED.principal(who)
 
-    async def post(self, service: str, path: str, body: dict[str, Any], as_: str) -> dict[str, Any]:
+    async def post(
+        self, service: str, path: str, body: dict[str, Any], as_: str, *, awaits: bool = False
+    ) -> dict[str, Any]:
         """Sends a command; waits a little while another service has not yet learned of the
-        directory's latest changes (they arrive through Kafka)."""
+        directory's latest changes (they arrive through Kafka), or (``awaits``) while what the
+        command acts on has not yet arrived (not found)."""
         for _ in range(WAIT_ROUNDS):
             response = await self.clients[service].post(path, json=body, headers=self.token(as_))
             if response.status_code == 200:
                 self.done += 1
                 result: dict[str, Any] = response.json()
                 return result
-            lagging = response.status_code in (403, 409) or (
-                response.status_code == 422 and any(w in response.text for w in NOT_YET_KNOWN)
+            lagging = (
+                response.status_code in (403, 409)
+                or (response.status_code == 404 and awaits)
+                or (response.status_code == 422 and any(w in response.text for w in NOT_YET_KNOWN))
             )
             if service == "directory" or not lagging:
                 break
@@ -137,7 +142,7 @@ class DemoLoader:
         acknowledged, four months opened, noted, told, answered, finalised and published on both
         campuses, the serving-skill contest and its awards, the district's prizes, the honour."""
         for act in appraisals.acts():
-            await self.post("hr_eval", act.path, act.body, act.as_)
+            await self.post("hr_eval", act.path, act.body, act.as_, awaits=act.awaits)
 
     async def load_safety(self) -> None:
         s = "safety"

@@ -26,9 +26,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from uuid import UUID, uuid5
 
 from demo.school import OFFICE_WORKERS, SCHOOL, SEED
+from services.hr_eval.proposals import proposal_id_of_award
 
 TZ = "+08:00"
 BASE_SCORE = 100
@@ -314,7 +314,6 @@ SERVING_PRIZES = (  # (entrant, prize, bonus rule)
 )
 SERVING_ANNOUNCED_AT, SERVING_HELD_ON, SERVING_AWARDED_ON = "2020-11-09T09:00", "2020-11-18", "2020-11-20"
 SERVING_BONUS_ITEM = "contest-serving-2020"  # the winner's bonus item in their November appraisal
-AWARDS = UUID("5b0e4f1e-6a43-4c39-9a53-0f8f3d1c7a21")  # services.hr_eval.proposals.AWARDS
 PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖"}
 
 
@@ -405,11 +404,6 @@ class Act:
     body: dict[str, Any]
     as_: str
     awaits: bool = False  # what it acts on arrives through Kafka: not found yet means not yet
-
-
-def award_proposal_id(award_id: str, staff_id: str) -> str:
-    """The proposal an award with a bonus rule raises for one worker it honours."""
-    return str(uuid5(AWARDS, f"{award_id}/{staff_id}"))
 
 
 def acts() -> list[Act]:
@@ -561,7 +555,7 @@ def _serving_contest() -> list[Act]:
     for n, (who, _, _) in enumerate(SERVING_PRIZES):
         # the award proposes its bonus rule to the worker's appraisal; their director confirms it
         confirmed = awarded + timedelta(hours=1, minutes=n)
-        proposal = award_proposal_id(f"{SERVING_CONTEST}-{who}", who)
+        proposal = proposal_id_of_award(f"{SERVING_CONTEST}-{who}", who)
         body = {"item_id": SERVING_BONUS_ITEM, "at": confirmed.isoformat()}
         out.append(Act(confirmed, f"/proposals/{proposal}/confirm", body, MANAGER_OF[home_campus(who)], awaits=True))
     return out

@@ -81,7 +81,9 @@ WORKERS = tuple(
 
 
 def home_campus(staff_id: str) -> str:
-    return SEED.member(staff_id).campus_ids[0]
+    """Where a worker is appraised: the first of their campuses as the directory keeps them
+    (sorted), so 王师傅, who works on both, is appraised on Aoyuan."""
+    return sorted(SEED.member(staff_id).campus_ids)[0]
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ class Item:
 
     @property
     def item_id(self) -> str:
-        return f"{self.rule}-{self.seen_at[5:7]}{self.seen_at[8:10]}"
+        return f"{self.rule.lower()}-{self.seen_at[5:7]}{self.seen_at[8:10]}"
 
     @property
     def points(self) -> int:
@@ -160,12 +162,14 @@ ITEMS: tuple[Item, ...] = (
     Item("chen-clean", "R-1", "2020-10-22 09:00", "shen", "奥园校区 一楼走廊", "走廊地面未及时拖干"),
     Item("tang-tech", "R-3", "2020-10-26 10:00", "shen", "奥园校区 三楼教室", "教室多媒体报修两天未处理",
          source="complaint", source_ref="朱老师 报修 2020-10-22"),
-    Item("wang-tech", "B-3", "2020-10-29 10:00", "zhou", "本部 教学楼", "消防检查发现的消防栓门板当日修复",
+    Item("wang-tech", "B-3", "2020-10-29 10:00", "gu", "本部 教学楼", "消防检查发现的消防栓门板当日修复",
          source="inspection", source_ref="fire-2020-10-main"),
     # -- 2020-11 ---------------------------------------------------------------------------
     Item("li-guard", "D-1", "2020-11-09 07:15", "zhou", "本部 东门", "早班迟到十五分钟"),
     Item("peng-guard", "R-2", "2020-11-12 13:30", "shen", "奥园校区 大门", "维修车辆未登记即放行"),
     Item("yang-clean", "R-1", "2020-11-17 10:20", "zhou", "本部 教学楼二楼卫生间", "卫生间地面积水未清理"),
+    Item("xie-tech", "R-3", "2020-11-19 15:00", "zhou", "本部 教学楼二楼", "报修的洗手池水龙头两天未修",
+         source="complaint", source_ref="孙老师 报修 2020-11-17"),
     Item("feng-canteen", "S-1", "2020-11-24 09:40", "zhou", "本部 食堂操作间", "生熟砧板混用",
          source="canteen_audit", source_ref="食堂自查 2020-11-24"),
     Item("lu-canteen", "Q-1", "2020-11-25 11:40", "shen", "奥园校区 食堂", "打菜份量不足",
@@ -199,7 +203,7 @@ class Dispute:
 DISPUTES = (
     Dispute(
         "zou-guard",
-        "R-2-1020",
+        "r-2-1020",
         "2020-10",
         "来人是接孩子的家长, 已电话与班主任核实身份, 只是未写登记簿",
         BOTH_CAMPUSES,
@@ -230,7 +234,7 @@ CORRECTIONS = (
     Correction(
         "yang-clean-2020-11-c1",
         "yang-clean",
-        "R-1-1117",
+        "r-1-1117",
         "2020-11",
         "R-1",
         0,

@@ -254,9 +254,9 @@ def _staff(staff_id: str, name: str, roles: list[str], campuses: list[str]) -> S
     return Staff(staff_id, name, tuple(roles), tuple(campuses), SCHOOL)
 
 
-# The rest of the logistics office, appraised each month on their home campus (their first):
-# canteen workers, cleaners, guards and a technician on each campus, beside the seed's own
-# 王师傅 (technician, main), 李师傅 (guard, main) and 陈阿姨 (cleaner, Aoyuan).
+# The rest of the logistics office, each appraised every month on their campus: canteen
+# workers, cleaners, guards and a technician on each campus, beside the seed's own 王师傅
+# (technician, both campuses), 李师傅 (guard, main) and 陈阿姨 (cleaner, Aoyuan).
 OFFICE_WORKERS = (
     _staff("jiang-cook", "蒋师傅", ["canteen_worker"], ["main"]),
     _staff("han-canteen", "韩阿姨", ["canteen_worker"], ["main"]),
@@ -265,6 +265,7 @@ OFFICE_WORKERS = (
     _staff("liu-clean", "刘阿姨", ["cleaner"], ["main"]),
     _staff("yang-clean", "杨阿姨", ["cleaner"], ["main"]),
     _staff("zhao-guard", "赵师傅", ["guard"], ["main"]),
+    _staff("xie-tech", "谢师傅", ["technician"], ["main"]),
     _staff("yuan-cook", "袁师傅", ["canteen_worker"], ["aoyuan"]),
     _staff("cao-canteen", "曹阿姨", ["canteen_worker"], ["aoyuan"]),
     _staff("lu-canteen", "陆阿姨", ["canteen_worker"], ["aoyuan"]),

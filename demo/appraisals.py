@@ -99,6 +99,7 @@ class Item:
     source: str = "patrol"
     source_ref: str = ""
     evidence: tuple[str, ...] = ()
+    confirmed: str = ""  # "YYYY-MM-DD HH:MM": proposed by another service, confirmed by ``by`` then
 
     @property
     def when(self) -> datetime:
@@ -174,6 +175,9 @@ ITEMS: tuple[Item, ...] = (
          source="canteen_audit", source_ref="食堂自查 2020-11-24"),
     Item("lu-canteen", "Q-1", "2020-11-25 11:40", "shen", "奥园校区 食堂", "打菜份量不足",
          evidence=_photo("2020-11-25", "aoyuan-lunch-boxes")),
+    # the month's fire inspection found the exit blocked and named the cleaner (safety proposes it)
+    Item("pan-clean", "S-2", "2020-11-28 14:30", "shen", "教学楼", "安全出口畅通: 一楼安全出口堆放清洁工具",
+         source="inspection", source_ref="fire-2020-11-aoyuan", confirmed="2020-11-30 08:00"),
     # -- 2020-12 ---------------------------------------------------------------------------
     Item("li-guard", "B-3", "2020-12-03 19:30", "zhou", "本部 操场", "夜间巡逻发现水管漏水, 及时关阀并在群里报修"),
     Item("zhao-guard", "D-1", "2020-12-08 07:25", "zhou", "本部 东门", "早班迟到"),
@@ -272,7 +276,9 @@ def next_school_day(day: date) -> date:
 
 def told_at(item: Item) -> datetime:
     """A deduction is told the same afternoon (in person), or the next school morning when
-    seen after four."""
+    seen after four; one another service proposed, half an hour after it is confirmed."""
+    if item.confirmed:
+        return local(item.confirmed.replace(" ", "T")) + timedelta(minutes=30)
     seen = item.when
     if seen.time() < time(16, 0):
         return seen.replace(hour=16, minute=30)
@@ -280,8 +286,11 @@ def told_at(item: Item) -> datetime:
 
 
 def answered_at(item: Item) -> datetime:
-    """The worker acknowledges (or disputes) at noon of the next school day."""
+    """The worker acknowledges (or disputes) at noon of the next school day (one another service
+    proposed, that morning)."""
     told = told_at(item)
+    if item.confirmed:
+        return told + timedelta(hours=2)
     return datetime.combine(next_school_day(told.date()), time(12, 10), told.tzinfo)
 
 
@@ -408,6 +417,7 @@ class Act:
     body: dict[str, Any]
     as_: str
     awaits: bool = False  # what it acts on arrives through Kafka: not found yet means not yet
+    proposal: dict[str, str] | None = None  # the received proposal (campus, month, worker, source) it confirms
 
 
 def acts() -> list[Act]:
@@ -485,6 +495,16 @@ def _item(item: Item) -> list[Act]:
         "at": item.when.isoformat(),
     }
     out = [Act(item.when, f"{path}/items", body, item.by)]
+    if item.confirmed:  # the proposal another service raised becomes the item
+        confirmed = local(item.confirmed.replace(" ", "T"))
+        body = {"item_id": item.item_id, "at": confirmed.isoformat()}
+        wanted = {
+            "campus_id": item.campus_id,
+            "month": item.month,
+            "staff_id": item.staff_id,
+            "source_ref": item.source_ref,
+        }
+        out = [Act(confirmed, "/proposals/{proposal_id}/confirm", body, item.by, proposal=wanted)]
     if item.points > 0:
         return out  # a bonus needs no telling
     told, answered = told_at(item), answered_at(item)

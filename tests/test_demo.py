@@ -114,6 +114,11 @@ async def the_term_s_appraisals_hold(hr_eval: Any, loader: DemoLoader) -> None:
     item = next(i for i in disputed["items"] if i["item_id"] == dispute.item_id)
     assert (item["outcome"], item["points"], item["proposed_points"], item["resolved_by"]) == ("reduced", -1, -3, "gu")
 
+    exit_blocked = (await hr_eval.get("/appraisals/pan-clean-2020-11", headers=gu)).json()
+    item = next(i for i in exit_blocked["items"] if i["item_id"] == "s-2-1128")  # the fire inspection named her
+    assert (item["source"], item["source_ref"], item["points"]) == ("inspection", "fire-2020-11-aoyuan", -3)
+    assert item["proposal_id"] and item["acknowledged_at"]
+
     (correction,) = appraisals.CORRECTIONS
     corrected = (await hr_eval.get(f"/appraisals/{correction.staff_id}-{correction.month}", headers=zhou)).json()
     assert corrected["corrected"] and (corrected["published_total"], corrected["total"]) == (97, 100)

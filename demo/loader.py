@@ -262,11 +262,12 @@ class DemoLoader:
             "zhou",
         )
         # the blocked exit is put down to the cleaner (a proposed deduction in her appraisal); she clears it
-        for step, body, who in [
+        steps: list[tuple[str, dict[str, Any], str]] = [
             ("assign", {"assignee_id": "pan-clean", "at": "2020-11-28T16:30:00+08:00"}, "shen"),
             ("rectify", {"at": "2020-11-28T17:00:00+08:00", "note": "清洁工具已移回工具间"}, "pan-clean"),
             ("verify", {"passed": True, "note": "安全出口畅通", "at": "2020-11-30T08:00:00+08:00"}, "shen"),
-        ]:
+        ]
+        for step, body, who in steps:
             await self.post(s, f"/hazards/aoyuan-exit-blocked/{step}", body, who)
         for hid, campus, area, text, by, fixer in [
             ("aoyuan-wall-tiles", "aoyuan", "奥园校区 教学楼外墙", "外墙墙砖脱落", "shen", "shen"),

@@ -13,6 +13,8 @@ the scores go to the staff group, and publish the month early in the next one:
 - one dispute (Aoyuan, October) decided by 顾主任, director of both campuses, who did not
   propose the item: reduced;
 - one correction of a published month (main, November) with its reason;
+- one deduction another service proposed: November's fire inspection on Aoyuan found the exit
+  blocked and named the cleaner (``demo.loader.PROBLEMS``); her director confirmed it;
 - the district's first prizes of the seed (the female teachers' rope-skipping and shuttlecock
   contest, the young teachers' ethics speech contest won by 黄金萍) and the city's
   garden-style unit (园林式单位) honour.
@@ -77,7 +79,7 @@ WORKERS = tuple(
     for s in SEED.staff
     if s.school_id == SCHOOL and {"cleaner", "guard", "canteen_worker", "technician"} & set(s.roles)
 )
-"""Every logistics worker of the school, appraised on their home campus (their first)."""
+"""Every logistics worker of the school, appraised on their home campus (:func:`home_campus`)."""
 
 
 def home_campus(staff_id: str) -> str:

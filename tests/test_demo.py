@@ -105,6 +105,16 @@ async def the_term_s_appraisals_hold(hr_eval: Any, loader: DemoLoader) -> None:
     assert uneven["items"] == 3  # 打菜不均匀, found at lunch on patrol
     assert next(w for w in september["workers"] if w["staff_id"] == "ding-canteen")["total"] == 94  # SERV capped at 6
 
+    # a worker reads their own term month by month, and not a colleague's
+    term = {"from_month": appraisals.MONTHS[0], "to_month": appraisals.MONTHS[-1]}
+    ding = loader.token("ding-canteen")
+    own = (await hr_eval.get("/workers/ding-canteen/appraisal-trend", params=term, headers=ding)).json()
+    assert [(m["month"], m["total"], m["published"]) for m in own["months"]] == [
+        (month, appraisals.expected_total("ding-canteen", month), True) for month in appraisals.MONTHS
+    ]
+    colleague = await hr_eval.get("/workers/han-canteen/appraisal-trend", params=term, headers=ding)
+    assert colleague.status_code in (403, 404), colleague.text
+
     acknowledged = await hr_eval.get("/rule-books/xuexiao/versions/1/acknowledgements", headers=zhou)
     assert acknowledged.status_code == 200, acknowledged.text
     assert (acknowledged.json()["acknowledged_count"], acknowledged.json()["pending"]) == (len(appraisals.WORKERS), [])

@@ -83,9 +83,9 @@ WORKERS = tuple(
 
 
 def home_campus(staff_id: str) -> str:
-    """Where a worker is appraised: the first of their campuses as the directory keeps them
-    (sorted), so 王师傅, who works on both, is appraised on Aoyuan."""
-    return sorted(SEED.member(staff_id).campus_ids)[0]
+    """Where a worker is appraised: the first of their campuses (their home campus), so 王师傅,
+    who works on both, is appraised on the main campus."""
+    return SEED.member(staff_id).campus_ids[0]
 
 
 @dataclass(frozen=True)

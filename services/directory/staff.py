@@ -37,7 +37,10 @@ class JoinStaff(Command):
     district_id: EntityId
     name: Name
     roles: Few[Role] = Field(min_length=1)
-    campus_ids: Few[EntityId] = Field(default_factory=list)
+    campus_ids: Few[EntityId] = Field(
+        default_factory=list,
+        description="The campuses they work on; the first is their home campus (where a logistics worker is appraised)",
+    )
     phone: Phone = ""
     at: ActAtOrNow = None
 
@@ -46,7 +49,10 @@ class ChangeStaffRoles(Command):
     model_config = examples({"roles": ["logistics_manager", "acceptance_member"], "campus_ids": ["main", "aoyuan"]})
 
     roles: Few[Role] = Field(min_length=1)
-    campus_ids: Few[EntityId] = Field(default_factory=list)
+    campus_ids: Few[EntityId] = Field(
+        default_factory=list,
+        description="The campuses they work on; the first is their home campus (where a logistics worker is appraised)",
+    )
     at: ActAtOrNow = None
 
 
@@ -111,7 +117,7 @@ def decide_staff(rc: StaffCommand, state: StaffState) -> Sequence[DomainEvent]:
                 school_id=cmd.school_id,
                 name=cmd.name,
                 roles=sorted(set(cmd.roles)),
-                campus_ids=sorted(set(cmd.campus_ids)),
+                campus_ids=list(dict.fromkeys(cmd.campus_ids)),  # in the order given: the first is home
                 phone=cmd.phone,
                 joined_at=rc.at,
             )
@@ -123,7 +129,7 @@ def decide_staff(rc: StaffCommand, state: StaffState) -> Sequence[DomainEvent]:
     staff_id = rc.entity_id
     if isinstance(cmd, ChangeStaffRoles):
         _check_roles(cmd.roles, cmd.campus_ids)
-        roles, campuses = sorted(set(cmd.roles)), sorted(set(cmd.campus_ids))
+        roles, campuses = sorted(set(cmd.roles)), list(dict.fromkeys(cmd.campus_ids))
         if frozenset(roles) == state.roles and tuple(campuses) == state.campus_ids:
             return []
         return [StaffRolesChanged(staff_id=staff_id, roles=roles, campus_ids=campuses)]

@@ -49,12 +49,13 @@ def test_a_staff_member_joins() -> None:
     assert staff.given(WANG_JOINED) == StaffState(True, "王老师", frozenset({Role.TEACHER}), ("main",), joined_at=EPOCH)
 
 
-def test_roles_and_campuses_are_stored_sorted_and_once() -> None:
+def test_roles_are_stored_sorted_and_campuses_in_the_order_given_each_once() -> None:
+    """The first campus given is the home campus (where a logistics worker is appraised)."""
     cmd = join(roles=[Role.TEACHER, Role.CLASS_TEACHER, Role.TEACHER], campus_ids=["main", "aoyuan", "main"])
     [joined] = staff.when(cmd)
     assert isinstance(joined, StaffJoined)
     assert joined.roles == [Role.CLASS_TEACHER, Role.TEACHER]
-    assert joined.campus_ids == ["aoyuan", "main"]
+    assert joined.campus_ids == ["main", "aoyuan"]
 
 
 def test_district_staff_need_no_campus() -> None:

@@ -14,7 +14,7 @@ APPRAISERS = (Role.LOGISTICS_MANAGER,)
 MANAGERS = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN)
 """Keep the rule book, contests, awards and honours; approve corrections after publishing."""
 OVERSEERS = (Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.DISTRICT_ADMIN, Role.PLATFORM_ADMIN)
-"""Read every appraisal in their scope (not its evidence before publication)."""
+"""Read every appraisal in their scope, with its items and evidence (they do not appraise)."""
 READERS_OF_ALL = (*APPRAISERS, *OVERSEERS)
 """Read every appraisal in their scope, item by item."""
 WORKER_ROLES = (Role.CLEANER, Role.GUARD, Role.CANTEEN_WORKER, Role.TECHNICIAN)

@@ -10,10 +10,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from gateway.clients import service_path
 from gateway.common.campuses import CampusRef, load_campus
 from gateway.common.enums import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize, Role
 from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.nodes import Node
+from gateway.common.pages import one
 from gateway.context import GatewayContext
 
 Ctx = Info[GatewayContext, None]
@@ -210,6 +212,23 @@ class Rule:
     points: int
 
 
+@strawberry.type(description="A member of staff and when they acknowledged a version of the rule book")
+class StaffAcknowledgement:
+    staff_id: strawberry.ID
+    name: str | None = strawberry.field(description="Their name, as the directory knows it")
+    roles: list[Role] = strawberry.field(description="Their roles")
+    campus_ids: list[strawberry.ID] = strawberry.field(description="Their campuses (the first is home)")
+    acknowledged_at: dt.datetime | None = strawberry.field(description="When they acknowledged it (null: not yet)")
+
+
+@strawberry.type(description="Who acknowledged a version of the rule book, and which logistics workers have not yet")
+class RuleBookAcknowledgements:
+    acknowledged_count: int = strawberry.field(description="How many acknowledged it")
+    pending_count: int = strawberry.field(description="How many logistics workers have not yet")
+    acknowledged: list[StaffAcknowledgement] = strawberry.field(description="Who acknowledged it, and when")
+    pending: list[StaffAcknowledgement] = strawberry.field(description="The logistics workers who have not yet")
+
+
 @strawberry.type(description="A version of a school's rule book (月考核细则), with its categories and rules")
 class RuleBook:
     school_id: strawberry.ID
@@ -223,6 +242,14 @@ class RuleBook:
     published_at: dt.datetime
     categories: list[RuleCategory]
     items: list[Rule] = strawberry.field(description="The rules, in the order published")
+
+    @strawberry.field(description="Who acknowledged this version, and which logistics workers have not yet")
+    async def acknowledgements(
+        self, info: Ctx, campus_id: strawberry.ID | None = None
+    ) -> RuleBookAcknowledgements | None:
+        template = "/rule-books/{school_id}/versions/{version}/acknowledgements"
+        path = service_path(template, school_id=str(self.school_id), version=str(self.version))
+        return await one(info.context, "hr_eval", path, RuleBookAcknowledgements, campus_id=campus_id)
 
 
 # -- proposals from other services -------------------------------------------------------------

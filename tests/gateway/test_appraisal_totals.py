@@ -238,3 +238,104 @@ async def test_a_patrol_finding_reaches_the_campus_appraisal_totals_through_kafk
         "query N($id: ID!) { node(id: $id) { ... on Appraisal { appraisalId total } } }", id=own["id"]
     )
     assert node["data"]["node"] == {"appraisalId": guard_month, "total": 98}
+
+
+RULE_BOOK = """
+query Book($school: ID!) {
+  ruleBook(schoolId: $school, on: "2020-10-01") {
+    version baseScore categories { code deductionCap } items { code points }
+    acknowledgements(campusId: "main") { acknowledgedCount pendingCount acknowledged { staffId } pending { staffId } }
+  }
+}
+"""
+
+RECORDS = """
+query Records($staff: ID!) {
+  appraisalTrend(staffId: $staff, fromMonth: "2020-09", toMonth: "2021-01") { months { month total published } }
+  awards(schoolId: "xuexiao", level: DISTRICT) { totalCount nodes { awardId title prize level recipientName } }
+  honours(schoolId: "xuexiao") { nodes { honourId title level awardedBy awardedOn } }
+}
+"""
+
+
+async def test_the_rule_book_its_acknowledgements_a_trend_awards_and_honours(system: System) -> None:
+    """Runs after the month above was published (the module's system is shared)."""
+    before = (await system.gql(RULE_BOOK, school="xuexiao"))["data"]["ruleBook"]
+    assert before["version"] == 1 and before["baseScore"] == 100 and before["items"] == [{"code": "D-3", "points": -2}]
+    pending = {p["staffId"] for p in before["acknowledgements"]["pending"]}
+    assert "li-guard" in pending and before["acknowledgements"]["pendingCount"] == len(pending)
+    await mutate(
+        system,
+        "acknowledgeRuleBook",
+        "input: $input",
+        "guard-main",
+        input=("AcknowledgeRuleBookInput!", {"schoolId": "xuexiao", "version": 1}),
+    )
+
+    async def acknowledged() -> dict[str, Any]:
+        book = (await system.gql(RULE_BOOK, school="xuexiao"))["data"]["ruleBook"]
+        found: dict[str, Any] = book["acknowledgements"]
+        return found if found["acknowledged"] else {}
+
+    after = await eventually(acknowledged, timeout=60)
+    assert [a["staffId"] for a in after["acknowledged"]] == ["li-guard"]
+    assert after["pendingCount"] == len(pending) - 1
+    # a worker does not read who has acknowledged
+    denied = await system.gql(RULE_BOOK, "guard-main", school="xuexiao")
+    assert denied["data"]["ruleBook"]["acknowledgements"] is None and denied["errors"]
+
+    await mutate(
+        system,
+        "grantAward",
+        "input: $input",
+        input=(
+            "GrantAwardInput!",
+            {
+                "awardId": "rope-skipping-district",
+                "schoolId": "xuexiao",
+                "title": "新北区女教工跳绳踢毽比赛 团体一等奖",
+                "prize": "FIRST",
+                "level": "DISTRICT",
+                "on": "2020-11-20",
+                "recipientName": "薛家实验小学女教工队",
+            },
+        ),
+    )
+    await mutate(
+        system,
+        "recordHonour",
+        "input: $input",
+        input=(
+            "RecordHonourInput!",
+            {
+                "honourId": "garden-unit",
+                "schoolId": "xuexiao",
+                "title": "常州市园林式单位",
+                "level": "CITY",
+                "awardedBy": "常州市园林局",
+                "on": "2020-12-15",
+            },
+        ),
+    )
+
+    async def recorded() -> dict[str, Any]:
+        body = await system.gql(RECORDS, "guard-main", staff="li-guard")
+        assert body.get("errors") is None, body
+        data: dict[str, Any] = body["data"]
+        return data if data["honours"]["nodes"] and data["awards"]["nodes"] else {}
+
+    data = await eventually(recorded, timeout=60)
+    assert data["appraisalTrend"]["months"] == [{"month": "2020-10", "total": 98, "published": True}]
+    assert data["awards"]["totalCount"] == 1
+    assert data["awards"]["nodes"][0]["prize"] == "FIRST" and data["awards"]["nodes"][0]["level"] == "DISTRICT"
+    (honour,) = data["honours"]["nodes"]
+    assert honour == {
+        "honourId": "garden-unit",
+        "title": "常州市园林式单位",
+        "level": "CITY",
+        "awardedBy": "常州市园林局",
+        "awardedOn": "2020-12-15",
+    }
+    # another worker's trend is not theirs to read
+    other = await system.gql(RECORDS, "guard-main", staff="wang-tech")
+    assert other["data"]["appraisalTrend"] is None

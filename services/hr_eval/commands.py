@@ -56,7 +56,15 @@ from services.hr_eval.contests import (
     RecordContestScore,
 )
 from services.hr_eval.proposals import ConfirmProposal, DismissProposal, Proposal, ProposalState
-from services.hr_eval.roster import appraisals_of_month, home_campus, on_roster, opening, roster, rule_book
+from services.hr_eval.roster import (
+    appraisals_of_month,
+    home_campus,
+    on_roster,
+    opening,
+    proposals_waiting,
+    roster,
+    rule_book,
+)
 from services.hr_eval.rulebook import PublishRuleBook, RuleBook, RuleBookState
 
 COMMANDS = campus_command_table("hr_eval")
@@ -319,6 +327,14 @@ async def publish_appraisal_month(cmd: PublishAppraisalMonth, ctx: Context, hr: 
             more = f" and {len(unfinished) - 5} more" if len(unfinished) > 5 else ""
             raise Rejected(
                 f"{len(unfinished)} appraisal(s) of the month are not finalised: {', '.join(unfinished[:5])}{more}",
+                field="month",
+            )
+        waiting = await proposals_waiting(conn, cmd.campus_id, cmd.month)
+        if waiting:
+            more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+            raise Rejected(
+                f"{len(waiting)} proposal(s) of other services for the month wait to be confirmed or dismissed: "
+                f"{', '.join(waiting[:5])}{more}",
                 field="month",
             )
         facts = {"appraisal_ids": ",".join(publish)}

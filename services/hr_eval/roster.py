@@ -108,3 +108,18 @@ async def appraisals_of_month(db: Db, campus_id: str, month: str) -> list[str]:
         month,
     )
     return [r["appraisal_id"] for r in rows]
+
+
+async def proposals_waiting(db: Db, campus_id: str, month: str) -> list[str]:
+    """The proposals of other services for ``campus_id``'s ``month`` that no appraiser has yet
+    confirmed or dismissed: the month is not published while one waits (nothing another
+    service raised is dropped silently)."""
+    rows = await db.fetch(
+        "SELECT r.data->>'proposal_id' AS proposal_id FROM events r "
+        "WHERE r.type = 'hr_eval.ProposalReceived' AND r.campus_id = $1 AND r.data->>'month' = $2 "
+        "AND NOT EXISTS (SELECT 1 FROM events d WHERE d.stream_id = r.stream_id "
+        "AND d.type IN ('hr_eval.ProposalConfirmed', 'hr_eval.ProposalDismissed')) ORDER BY r.position",
+        campus_id,
+        month,
+    )
+    return [r["proposal_id"] for r in rows]

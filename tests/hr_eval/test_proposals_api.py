@@ -331,3 +331,31 @@ async def test_a_prize_the_rule_book_rewards_proposes_its_bonus_to_each_logistic
         assert row["raised_by"] == "zhou" and "团体一等奖" in row["note"]
     listed = (await hr.get("/proposals", as_="admin", month="2021-03")).json()["items"]
     assert sorted(r["proposal_id"] for r in listed) == sorted([ids["li-guard"], ids["wang-tech"]])
+
+
+async def test_a_month_is_not_published_while_a_proposal_for_it_waits(hr: SchoolWorld) -> None:
+    """Nothing another service raised is dropped silently: until each of the month's proposals
+    is confirmed or dismissed, publishing the month is a 409 naming the month, with nothing
+    appended."""
+    month = "2021-03"
+    await open_month(hr, month)
+    waiting = await raise_proposal(hr, at=datetime(2021, 3, 9, 1, 0, tzinfo=UTC))
+    rows = await hr.service.pool.fetch(
+        "SELECT data->>'appraisal_id' AS id FROM events WHERE type = 'hr_eval.AppraisalOpened' AND data->>'month' = $1",
+        month,
+    )
+    for row in rows:
+        finalised = await hr.post(f"/appraisals/{row['id']}/finalise", {})
+        assert finalised.status_code == 200, finalised.text
+    before = await hr.events()
+    refused = await hr.post("/appraisal-months/publish", {"campus_id": "main", "month": month})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["field"] == "month" and waiting in refused.json()["reason"]
+    assert await hr.events() == before
+    received = await hr.get("/proposals", campus_id="main", month=month, state="received")
+    assert waiting in [p["proposal_id"] for p in received.json()["items"]]
+    for proposal in received.json()["items"]:
+        dismissed = await hr.post(f"/proposals/{proposal['proposal_id']}/dismiss", {"reason": "当日不在岗, 非本人责任"})
+        assert dismissed.status_code == 200, dismissed.text
+    published = await hr.post("/appraisal-months/publish", {"campus_id": "main", "month": month})
+    assert published.status_code == 200, published.text

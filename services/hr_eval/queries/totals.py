@@ -17,10 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import orjson
 
+from services.campus.mirror import CampusCache
 from services.eventkit.auth import Principal
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import NotFound
+from services.eventkit.errors import InvalidInput, NotFound
 from services.hr_eval.common import READERS_OF_ALL, WORKER_ROLES
 from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
 
@@ -29,89 +31,104 @@ S = APPRAISAL_TOTALS.schema
 COUNTING_ITEMS = "i.status <> 'withdrawn' AND i.points <> 0"
 
 
-async def totals(
-    pool: asyncpg.Pool, principal: Principal, campus_id: str, month: str, role: str | None, threshold: int
-) -> dict[str, Any]:
-    """The totals of a campus's month for the caller (see the module), or a 404."""
-    campus = await pool.fetchrow(
-        "SELECT district_id, school_id, campus_id FROM directory_campuses WHERE campus_id = $1", campus_id
-    )
-    tenant = TenantPath(**dict(campus)) if campus is not None else None
-    whole = tenant is not None and principal.holds(tenant, *READERS_OF_ALL)
-    if tenant is None or not (whole or principal.holds(tenant, *WORKER_ROLES)):
-        raise NotFound(f"campus {campus_id} not found")
-
-    params: list[Any] = [campus_id, month, threshold]
+def _statement(whole: bool, by_role: bool) -> str:
+    """The one statement that answers the totals as JSON (PostgreSQL builds it: one round trip,
+    no row decoded in Python). ``whole``: the appraisers' and overseers' view; otherwise a
+    worker's (the published appraisals only, no rules, appraisers or pending work)."""
     where = "campus_id = $1 AND month = $2 AND state <> 'closed'"
-    if role is not None:
-        params.append(role)
+    if by_role:
         where += " AND role = $4"
     if not whole:
         where += " AND state = 'published'"
-    appraised = f"SELECT * FROM {S}.appraisals WHERE {where}"
-    async with pool.acquire() as conn:
-        stats = await conn.fetchrow(
-            "SELECT count(*) AS appraised, count(*) FILTER (WHERE state = 'published') AS published, "
-            "count(*) FILTER (WHERE state IN ('finalised', 'published')) AS finalised, "
-            "round(avg(total), 1)::float8 AS mean, min(total) AS min, max(total) AS max, "
-            "max(total) - min(total) AS spread, round(stddev_pop(total), 1)::float8 AS stddev, "
-            "count(*) FILTER (WHERE total < $3) AS below_threshold, "
-            "coalesce(sum(uncommunicated), 0)::bigint AS uncommunicated, "
-            "coalesce(sum(disputed), 0)::bigint AS disputed, "
-            "count(*) FILTER (WHERE state = 'opened') AS not_finalised, "
-            "count(*) FILTER (WHERE state <> 'published') AS not_published "
-            f"FROM ({appraised}) a",
-            *params,
+    counting = (
+        "SELECT i.rule_code, i.rule_text, i.category, i.points, i.proposed_by, i.appraisal_id, a.total "
+        f"FROM {S}.items i JOIN a USING (appraisal_id) WHERE i.campus_id = $1 AND i.month = $2 AND {COUNTING_ITEMS}"
+    )
+    by_rule = (
+        "(SELECT coalesce(json_agg(r ORDER BY r.items DESC, r.points, r.rule_code), '[]') FROM ("
+        "SELECT rule_code, max(rule_text) AS rule_text, category, count(*) AS items, sum(points)::bigint AS points "
+        "FROM c GROUP BY rule_code, category) r)"
+        if whole
+        else "'[]'::json"
+    )
+    appraisers = (
+        "(SELECT coalesce(json_agg(p ORDER BY p.appraiser_id), '[]') FROM ("
+        "SELECT proposed_by AS appraiser_id, sum(n)::bigint AS items, sum(given)::bigint AS points_given, "
+        "round(avg(total), 1)::float8 AS mean_total_of_appraised FROM (SELECT proposed_by, appraisal_id, "
+        "count(*) AS n, sum(points) AS given, total FROM c GROUP BY proposed_by, appraisal_id, total) per "
+        "GROUP BY proposed_by) p)"
+        if whole
+        else "'[]'::json"
+    )
+    pending = (
+        "json_build_object('uncommunicated', coalesce(sum(uncommunicated), 0)::bigint, "
+        "'disputed', coalesce(sum(disputed), 0)::bigint, "
+        "'not_finalised', count(*) FILTER (WHERE state = 'opened'), "
+        "'not_published', count(*) FILTER (WHERE state <> 'published'))"
+        if whole
+        else "NULL::json"
+    )
+    return (
+        f"WITH a AS MATERIALIZED (SELECT * FROM {S}.appraisals WHERE {where}), "
+        f"c AS ({counting}) "
+        "SELECT json_build_object("
+        "'campus_id', $1::text, 'month', $2::text, 'role', " + ("$4::text" if by_role else "NULL::text") + ", "
+        "'threshold', $3::int, "
+        "'appraised', count(*), 'published', count(*) FILTER (WHERE state = 'published'), "
+        "'finalised', count(*) FILTER (WHERE state IN ('finalised', 'published')), "
+        "'mean', round(avg(total), 1)::float8, 'min', min(total), 'max', max(total), "
+        "'spread', max(total) - min(total), 'stddev', round(stddev_pop(total), 1)::float8, "
+        "'below_threshold', count(*) FILTER (WHERE total < $3::int), "
+        f"'by_rule', {by_rule}, "
+        "'workers', (SELECT coalesce(json_agg(w ORDER BY w.total DESC, w.name, w.staff_id), '[]') FROM ("
+        "SELECT appraisal_id, staff_id, staff_name AS name, role, base, deductions, bonuses, total, state, "
+        "state = 'published' AS published, corrected, part_month FROM a) w), "
+        f"'appraisers', {appraisers}, "
+        f"'pending', {pending}"
+        ")::text FROM a"
+    )
+
+
+_STATEMENTS = {(whole, by_role): _statement(whole, by_role) for whole in (True, False) for by_role in (True, False)}
+
+
+async def campus_tenant(campuses: CampusCache, pool: asyncpg.Pool, campus_id: str) -> TenantPath | None:
+    """The campus's tenant (from the service's campus cache; a closed campus from the mirror)."""
+    try:
+        return await campuses.tenant(pool, campus_id)
+    except InvalidInput:  # unknown, or closed: a closed campus's months are still read
+        row = await pool.fetchrow(
+            "SELECT district_id, school_id, campus_id FROM directory_campuses WHERE campus_id = $1", campus_id
         )
-        assert stats is not None  # an aggregate answers one row
-        workers = await conn.fetch(
-            "SELECT appraisal_id, staff_id, staff_name AS name, role, base, deductions, bonuses, total, state, "
-            "state = 'published' AS published, corrected, part_month "
-            f"FROM ({appraised}) a WHERE $3::int IS NOT NULL ORDER BY total DESC, staff_name, staff_id",
-            *params,
-        )
-        by_rule: list[asyncpg.Record] = []
-        appraisers: list[asyncpg.Record] = []
-        if whole:
-            counting = (
-                f"SELECT i.*, a.total FROM {S}.items i JOIN ({appraised}) a USING (appraisal_id) "
-                f"WHERE i.campus_id = $1 AND i.month = $2 AND {COUNTING_ITEMS} AND $3::int IS NOT NULL"
-            )
-            by_rule = await conn.fetch(
-                "SELECT rule_code, max(rule_text) AS rule_text, category, count(*) AS items, "
-                f"sum(points)::bigint AS points FROM ({counting}) c GROUP BY rule_code, category "
-                "ORDER BY count(*) DESC, sum(points), rule_code",
-                *params,
-            )
-            appraisers = await conn.fetch(
-                "SELECT proposed_by AS appraiser_id, sum(n)::bigint AS items, sum(given)::bigint AS points_given, "
-                "round(avg(total), 1)::float8 AS mean_total_of_appraised FROM (SELECT proposed_by, appraisal_id, "
-                f"count(*) AS n, sum(points) AS given, total FROM ({counting}) c "
-                "GROUP BY proposed_by, appraisal_id, total) per GROUP BY proposed_by ORDER BY proposed_by",
-                *params,
-            )
-    pending = {k: stats[k] for k in ("uncommunicated", "disputed", "not_finalised", "not_published")} if whole else None
-    return {
-        "campus_id": campus_id,
-        "month": month,
-        "role": role,
-        "threshold": threshold,
-        **{
-            k: stats[k]
-            for k in (
-                "appraised",
-                "published",
-                "finalised",
-                "mean",
-                "min",
-                "max",
-                "spread",
-                "stddev",
-                "below_threshold",
-            )
-        },
-        "by_rule": [dict(r) for r in by_rule],
-        "workers": [dict(r) for r in workers],
-        "appraisers": [dict(r) for r in appraisers],
-        "pending": pending,
-    }
+        return TenantPath(**dict(row)) if row is not None else None
+
+
+async def totals_json(
+    pool: asyncpg.Pool,
+    campuses: CampusCache,
+    principal: Principal,
+    campus_id: str,
+    month: str,
+    role: str | None,
+    threshold: int,
+) -> str:
+    """The totals of a campus's month for the caller (see the module) as JSON text, or a 404."""
+    tenant = await campus_tenant(campuses, pool, campus_id)
+    whole = tenant is not None and principal.holds(tenant, *READERS_OF_ALL)
+    if tenant is None or not (whole or principal.holds(tenant, *WORKER_ROLES)):
+        raise NotFound(f"campus {campus_id} not found")
+    params: list[Any] = [campus_id, month, threshold]
+    if role is not None:
+        params.append(role)
+    answer: str = await pool.fetchval(_STATEMENTS[(whole, role is not None)], *params)
+    return answer
+
+
+async def totals(
+    pool: asyncpg.Pool, principal: Principal, campus_id: str, month: str, role: str | None, threshold: int
+) -> dict[str, Any]:
+    """The same answer, decoded (for callers in process)."""
+    answer: dict[str, Any] = orjson.loads(
+        await totals_json(pool, CampusCache(0), principal, campus_id, month, role, threshold)
+    )
+    return answer

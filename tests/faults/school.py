@@ -41,12 +41,12 @@ from tests.school import SCHOOL, Headers, register_district, seed, tokens_for
 
 ITEMS = [("broom", "笤帚", 1500), ("gloves", "橡胶手套", 600), ("pen", "签字笔", 200)]
 
-# The school's appraisal rule book, in force from September 2001: every month after it can be
-# appraised (each run takes its months in turn, see School.next_month).
+# The school's appraisal rule book, in force from September 2020 (its staff joined in August):
+# every month since can be appraised (each run takes its months in turn, see School.next_month).
 RULE_BOOK = {
     "school_id": "xuexiao",
     "title": "后勤人员月考核细则",
-    "effective_on": "2001-09-01",
+    "effective_on": "2020-09-01",
     "base_score": 100,
     "categories": [
         {"code": "DISC", "name": "劳动纪律", "deduction_cap": 20, "bonus_cap": 0},
@@ -58,9 +58,9 @@ RULE_BOOK = {
         {"code": "R-2", "text": "责任区卫生不达标", "category": "DUTY", "points": -3},
         {"code": "B-1", "text": "技能比赛获奖", "category": "MERIT", "points": 5},
     ],
-    "at": "2001-08-31T09:00:00+08:00",
+    "at": "2020-08-31T09:00:00+08:00",
 }
-FIRST_MONTH_INDEX = 2001 * 12 + 8  # 2001-09
+FIRST_MONTH_INDEX = 2020 * 12 + 8  # 2020-09
 MAIN_WORKERS = ("li-guard", "wang-tech")  # the main campus's logistics roster
 
 Running = Service | ServiceProcess
@@ -173,13 +173,20 @@ class School:
             counts["published_appraisals"] = await check_published_totals(self)
         return counts
 
+    def _month(self, taken: int) -> str:
+        index = FIRST_MONTH_INDEX + taken
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    @property
+    def months_left(self) -> bool:
+        """Whether a past month is left to appraise (one published the month after it)."""
+        return self._month(self.months_taken + 1) < date.today().isoformat()[:7]
+
     def next_month(self) -> str:
         """An appraisal month of the main campus no other work of the run has taken."""
-        index = FIRST_MONTH_INDEX + self.months_taken
+        assert self.months_left, "the run has appraised every past month"
         self.months_taken += 1
-        month = f"{index // 12:04d}-{index % 12 + 1:02d}"
-        assert month < date.today().isoformat()[:7], "the run has used up the past months"
-        return month
+        return self._month(self.months_taken - 1)
 
 
 async def start_school(

@@ -5,7 +5,9 @@ flow through it, it is killed with SIGKILL at a moment when events are committed
 still in the outbox (not yet published); clients retry what was in flight with the
 same Idempotency-Key; the process is started again. The events committed before the
 kill reach Kafka after the restart, the inventory opens one repair per hazard assigned
-in-house, and every acknowledged command is in the store exactly once.
+in-house, the staff appraisal keeps one proposal per patrol finding naming a worker (its
+months are appraised and published meanwhile), and every acknowledged command is in the
+store exactly once.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import asyncio
 import time
 
 from services.eventkit.processes import ServiceProcess
+from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger, outbox_pending
-from tests.faults.school import hazard_life, new_id, start_school
+from tests.faults.school import appraisal_month_life, award_life, finding_life, hazard_life, new_id, start_school
 
 WRITERS = 6
 KILLS = 2
@@ -30,6 +33,7 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness
         ledger,
         SAFETY,
         INVENTORY,
+        HR_EVAL,
         processes=["safety"],
         # small relay rounds: committed events wait in the outbox a little longer
         overrides={"safety": {"relay_batch_size": 4}},
@@ -48,7 +52,19 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness
             await hazard_life(school, hazard_id, reassign=i % 3 == 0)
             i += 1
 
+    async def appraiser() -> None:
+        """Patrol findings naming workers (through the killed service), months, awards."""
+        i = 0
+        while not stop.is_set():
+            await finding_life(school, new_id(f"i{i}"))
+            if school.months_left:
+                await appraisal_month_life(school, school.next_month())
+            if i % 3 == 0:
+                await award_life(school, new_id(f"a{i}"))
+            i += 1
+
     writers = [harness.background(writer(n), f"writer-{n}") for n in range(WRITERS)]
+    writers.append(harness.background(appraiser(), "appraiser"))
     pending_at_kill: list[int] = []
     try:
         for kill in range(KILLS):
@@ -80,4 +96,5 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness
     await school.settled()
     counts = await school.check()
     assert counts["repairs"] >= WRITERS
+    assert counts["finding_proposals"] >= 2 and counts["award_proposals"] >= 2 and counts["published_appraisals"] >= 2
     print(f"\nkills with events left in the outbox: {pending_at_kill}; answers: {dict(school.answers)}; {counts}")

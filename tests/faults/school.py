@@ -561,6 +561,22 @@ async def award_life(school: School, award_id: str) -> None:
     )
 
 
+async def appraisal_work(school: School, stop: asyncio.Event, *, pause: float = 0.0) -> None:
+    """Until ``stop``: patrol findings naming workers (in the safety service, if it runs), the
+    main campus's months appraised and published while past months are left, and every third
+    round an award with a bonus."""
+    i = 0
+    while not stop.is_set():
+        if "safety" in school.running:
+            await finding_life(school, new_id(f"i{i}"))
+        if school.months_left:
+            await appraisal_month_life(school, school.next_month())
+        if i % 3 == 0:
+            await award_life(school, new_id(f"a{i}"))
+        i += 1
+        await asyncio.sleep(pause)
+
+
 async def check_one_proposal_per_finding(school: School) -> int:
     """One proposal per finding naming a worker, of that worker; none of an event never raised."""
     safety, hr = school.views["safety"].pool, school.views["hr_eval"].pool

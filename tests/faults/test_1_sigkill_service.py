@@ -21,7 +21,7 @@ from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger, outbox_pending
-from tests.faults.school import appraisal_month_life, award_life, finding_life, hazard_life, new_id, start_school
+from tests.faults.school import appraisal_work, hazard_life, new_id, start_school
 
 WRITERS = 6
 KILLS = 2
@@ -52,19 +52,9 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness
             await hazard_life(school, hazard_id, reassign=i % 3 == 0)
             i += 1
 
-    async def appraiser() -> None:
-        """Patrol findings naming workers (through the killed service), months, awards."""
-        i = 0
-        while not stop.is_set():
-            await finding_life(school, new_id(f"i{i}"))
-            if school.months_left:
-                await appraisal_month_life(school, school.next_month())
-            if i % 3 == 0:
-                await award_life(school, new_id(f"a{i}"))
-            i += 1
-
     writers = [harness.background(writer(n), f"writer-{n}") for n in range(WRITERS)]
-    writers.append(harness.background(appraiser(), "appraiser"))
+    # patrol findings naming workers (through the killed service), months, awards
+    writers.append(harness.background(appraisal_work(school, stop), "appraisals"))
     pending_at_kill: list[int] = []
     try:
         for kill in range(KILLS):

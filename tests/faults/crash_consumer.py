@@ -2,8 +2,8 @@
 
     python -m tests.faults.crash_consumer            # settings from HOUQIN_* as for a service
 
-``FAULT_SERVICE`` names the service (default inventory) and ``FAULT_REACTION`` the
-reaction (default stock-from-accepted-purchases). With ``FAULT_CRASH_AFTER=n`` the
+``FAULT_SERVICE`` names the service of ``services/registry.py`` (default inventory) and
+``FAULT_REACTION`` the reaction (default stock-from-accepted-purchases). With ``FAULT_CRASH_AFTER=n`` the
 process SIGKILLs itself as soon as the reaction has acted on ``n`` events: after the
 database transaction of that batch committed, before its offset is committed to Kafka.
 Without it, it runs until SIGTERM and then prints what it did as one JSON line.
@@ -19,6 +19,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from services import registry
 from services.eventkit.consumer import ConsumerRunner
 from services.eventkit.db import create_pool
 from services.eventkit.logs import configure_logging
@@ -26,15 +27,10 @@ from services.eventkit.settings import Settings
 
 
 def _definition(service: str) -> Any:
-    if service == "inventory":
-        from services.inventory.service import INVENTORY
-
-        return INVENTORY
-    if service == "safety":
-        from services.safety.service import SAFETY
-
-        return SAFETY
-    raise SystemExit(f"no such service: {service}")
+    try:
+        return registry.service(service).load()
+    except KeyError as unknown:
+        raise SystemExit(f"no such service: {service}") from unknown
 
 
 async def main() -> None:

@@ -45,6 +45,7 @@ class Ack:
     events: tuple[str, ...]
     event_ids: tuple[UUID, ...]
     duplicate: bool
+    fan_out: bool = False  # its events are in other streams than stream_id, under no command id
 
 
 @dataclass
@@ -52,7 +53,12 @@ class Ledger:
     acks: list[Ack] = field(default_factory=list)
     refused: list[tuple[str, str, str, int]] = field(default_factory=list)  # service, key, path, status
 
-    def record(self, service: str, path: str, command_id: str, response: httpx.Response) -> Ack:
+    def record(
+        self, service: str, path: str, command_id: str, response: httpx.Response, *, fan_out: bool = False
+    ) -> Ack:
+        """A 200. ``fan_out``: a command that appends each of its events to a stream of its own
+        (a campus's month opened: one appraisal per worker), not under its command id; its
+        answer names the events, which a retry (that finds them there) does not."""
         assert response.status_code == 200, response.text
         body = response.json()
         ack = Ack(
@@ -64,6 +70,7 @@ class Ledger:
             events=tuple(body["events"]),
             event_ids=tuple(UUID(e) for e in body["event_ids"]),
             duplicate=bool(body.get("duplicate")),
+            fan_out=fan_out,
         )
         self.acks.append(ack)
         return ack
@@ -113,7 +120,8 @@ async def check_acknowledged(ledger: Ledger, view: ServiceView, *, exhaustive: b
     load retried each command to a final answer, so nothing was appended for a refused one).
     Returns how many events the ledger vouches for.
     """
-    acks = ledger.of(view.name)
+    acks = [a for a in ledger.of(view.name) if not a.fan_out]
+    fanned = await _check_fan_outs([a for a in ledger.of(view.name) if a.fan_out], view)
     by_id: dict[str, set[tuple[str, int, tuple[UUID, ...]]]] = defaultdict(set)
     for a in acks:
         by_id[a.command_id].add((a.stream_id, a.version, a.event_ids))
@@ -157,7 +165,21 @@ async def check_acknowledged(ledger: Ledger, view: ServiceView, *, exhaustive: b
             version,
             ids,
         ), f"{view.name}: command {r['command_id']} stored {result}, answered {(stream_id, version, ids)}"
-    return len(expected)
+    return len(expected) + fanned
+
+
+async def _check_fan_outs(acks: Sequence[Ack], view: ServiceView) -> int:
+    """Every event a fan-out command answered with is stored, of the type answered, and answered once."""
+    answered: dict[UUID, str] = {}
+    for a in acks:
+        assert len(a.event_ids) == len(a.events), a
+        for event_id, kind in zip(a.event_ids, a.events, strict=True):
+            assert event_id not in answered, f"{view.name}: event {event_id} answered to two commands"
+            answered[event_id] = kind
+    rows = await view.pool.fetch("SELECT event_id, type FROM events WHERE event_id = ANY($1::uuid[])", list(answered))
+    stored = {r["event_id"]: r["type"] for r in rows}
+    assert stored == answered, f"{view.name}: fan-out events stored {stored}, answered {answered}"
+    return len(answered)
 
 
 async def check_versions_dense(pool: asyncpg.Pool) -> None:

@@ -1,5 +1,6 @@
 """The seed's school on the fault infrastructure, a client that retries like a real one,
-and the work the fault tests put through it (hazards, purchases) with its domain checks."""
+and the work the fault tests put through it (hazards, purchases, patrol findings naming a
+worker, appraisal months, awards) with its domain checks."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from services.eventkit.envelope import Envelope, TenantPath, new_envelope
 from services.eventkit.processes import ServiceProcess
 from services.eventkit.runtime import Mode, ServiceDefinition
 from services.eventkit.settings import Settings
+from services.hr_eval.common import WORKER_ROLES
+from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
 from services.inventory.events import PurchaseCategory
 from services.inventory.procurement import (
     ApprovePurchase,
@@ -38,6 +41,28 @@ from tests.school import SCHOOL, Headers, register_district, seed, tokens_for
 
 ITEMS = [("broom", "笤帚", 1500), ("gloves", "橡胶手套", 600), ("pen", "签字笔", 200)]
 
+# The school's appraisal rule book, in force from September 2020 (its staff joined in August):
+# every month since can be appraised (each run takes its months in turn, see School.next_month).
+RULE_BOOK = {
+    "school_id": "xuexiao",
+    "title": "后勤人员月考核细则",
+    "effective_on": "2020-09-01",
+    "base_score": 100,
+    "categories": [
+        {"code": "DISC", "name": "劳动纪律", "deduction_cap": 20, "bonus_cap": 0},
+        {"code": "DUTY", "name": "岗位职责", "deduction_cap": 30, "bonus_cap": 0},
+        {"code": "MERIT", "name": "加分项", "deduction_cap": 0, "bonus_cap": 10},
+    ],
+    "items": [
+        {"code": "D-1", "text": "门岗未按规定登记来访人员", "category": "DISC", "points": -2},
+        {"code": "R-2", "text": "责任区卫生不达标", "category": "DUTY", "points": -3},
+        {"code": "B-1", "text": "技能比赛获奖", "category": "MERIT", "points": 5},
+    ],
+    "at": "2020-08-31T09:00:00+08:00",
+}
+FIRST_MONTH_INDEX = 2020 * 12 + 8  # 2020-09
+MAIN_WORKERS = ("li-guard", "wang-tech")  # the main campus's logistics roster
+
 Running = Service | ServiceProcess
 
 
@@ -54,6 +79,7 @@ class School:
     answers: Counter[int] = field(default_factory=Counter)  # every HTTP status seen, retries included (0: no answer)
     trace: list[tuple[float, float, int, str]] = field(default_factory=list)  # sent at, seconds, status, path
     retry: Sequence[int] = (503,)  # answers sent again (with the same key) until a final one
+    months_taken: int = 0  # appraisal months handed out by next_month()
 
     def client(self, service: str) -> httpx.AsyncClient:
         run = self.running[service]
@@ -74,9 +100,11 @@ class School:
         deadline: float = 120.0,
         retry: Sequence[int] | None = None,
         on_retry: Any = None,
+        fan_out: bool = False,
     ) -> httpx.Response:
         """Sends a command with an Idempotency-Key; on a lost connection or a 503 sends it again,
-        with the same key, until a final answer. A 200 goes into the ledger."""
+        with the same key, until a final answer. A 200 goes into the ledger (``fan_out``: a
+        command whose events are appended to other streams than the one it answers with)."""
         key = key or str(uuid4())
         retry = self.retry if retry is None else retry
         headers = self.tokens[as_] | {"Idempotency-Key": key}
@@ -102,7 +130,7 @@ class School:
                 raise AssertionError(f"{service} {path}: no final answer within {deadline}s (last: {failure!r})")
             await asyncio.sleep(0.1)
         if response.status_code == 200:
-            self.ledger.record(service, path, key, response)
+            self.ledger.record(service, path, key, response, fan_out=fan_out)
         else:
             self.ledger.refuse(service, path, key, response.status_code)
         return response
@@ -138,7 +166,27 @@ class School:
             counts["repairs"] = await check_one_repair_per_hazard(self)
         if "inventory" in self.views:
             counts["stock_receipts"] = await check_stock_once_per_accepted_line(self)
+        if "safety" in self.views and "hr_eval" in self.views:
+            counts["finding_proposals"] = await check_one_proposal_per_finding(self)
+        if "hr_eval" in self.views:
+            counts["award_proposals"] = await check_award_bonus_once_per_worker(self)
+            counts["published_appraisals"] = await check_published_totals(self)
         return counts
+
+    def _month(self, taken: int) -> str:
+        index = FIRST_MONTH_INDEX + taken
+        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+    @property
+    def months_left(self) -> bool:
+        """Whether a past month is left to appraise (one published the month after it)."""
+        return self._month(self.months_taken + 1) < date.today().isoformat()[:7]
+
+    def next_month(self) -> str:
+        """An appraisal month of the main campus no other work of the run has taken."""
+        assert self.months_left, "the run has appraised every past month"
+        self.months_taken += 1
+        return self._month(self.months_taken - 1)
 
 
 async def start_school(
@@ -177,6 +225,8 @@ async def start_school(
     assert created.status_code == 200, created.text
     await seed(directory, tokens["admin"])
     await wait_mirrored(school, *(d.name for d in definitions))
+    if "hr_eval" in school.running:
+        await school.ok("hr_eval", "/rule-books", RULE_BOOK)
     if "inventory" in school.running:
         for item_id, name, price in ITEMS:
             await school.ok(
@@ -395,3 +445,210 @@ async def check_stock_once_per_accepted_line(school: School) -> int:
         actual[(data["purchase_id"], data["campus_id"], data["item_id"], data["quantity"])] += 1
     assert actual == expected, f"stock received {actual - expected} too many, {expected - actual} missing"
     return sum(expected.values())
+
+
+# -- the staff appraisal -----------------------------------------------------------------------
+
+
+def _at(month: str, day: int, hour: int) -> str:
+    return f"{month}-{day:02d}T{hour:02d}:00:00+08:00"
+
+
+def _after(month: str) -> str:
+    year, mon = (int(p) for p in month.split("-"))
+    return f"{year + (mon == 12):04d}-{mon % 12 + 1:02d}"
+
+
+async def appraisal_month_life(school: School, month: str) -> None:
+    """The main campus's month: opened (one appraisal per worker), a deduction for the guard told
+    to him and acknowledged, a bonus for the technician, both finalised, the month published."""
+    opened = await school.ok(
+        "hr_eval", "/appraisal-months", {"campus_id": "main", "month": month, "at": _at(month, 1, 8)}, fan_out=True
+    )
+    assert sorted(opened["appraisal_ids"]) in ([], [f"{w}-{month}" for w in MAIN_WORKERS]), opened
+    guard, tech = (f"{w}-{month}" for w in MAIN_WORKERS)
+    await school.ok(
+        "hr_eval",
+        f"/appraisals/{guard}/items",
+        {
+            "item_id": "gate",
+            "rule_code": "D-1",
+            "occurred_at": _at(month, 12, 7),
+            "place": "本部 大门",
+            "note": "两名来访人员未登记",
+            "at": _at(month, 12, 10),
+        },
+    )
+    await school.ok(
+        "hr_eval",
+        f"/appraisals/{tech}/items",
+        {
+            "item_id": "prize",
+            "rule_code": "B-1",
+            "occurred_at": _at(month, 20, 9),
+            "source": "contest",
+            "at": _at(month, 20, 10),
+        },
+    )
+    await school.ok(
+        "hr_eval",
+        f"/appraisals/{guard}/communications",
+        {"item_id": "gate", "channel": "in_person", "at": _at(month, 12, 11)},
+    )
+    await school.ok(
+        "hr_eval", f"/appraisals/{guard}/acknowledgements", {"item_id": "gate", "at": _at(month, 13, 9)}, "guard-main"
+    )
+    for appraisal in (guard, tech):
+        await school.ok("hr_eval", f"/appraisals/{appraisal}/finalise", {"at": _at(month, 28, 16)})
+    await school.ok(
+        "hr_eval", "/appraisal-months/publish", {"campus_id": "main", "month": month, "at": _at(_after(month), 2, 12)}
+    )
+
+
+FINDINGS = (("来访人员登记", "本部 大门", "li-guard", "D-1"), ("走廊卫生", "本部 东楼", "wang-tech", "R-2"))
+
+
+async def finding_life(school: School, inspection_id: str, findings: int = len(FINDINGS)) -> None:
+    """A daily patrol of the main campus with (up to two) findings, each put down to a worker with
+    the rule it suggests: the staff appraisal keeps one proposal of each (a reaction, through Kafka)."""
+    await school.ok(
+        "safety",
+        "/inspections",
+        {
+            "inspection_id": inspection_id,
+            "campus_id": "main",
+            "kind": "daily_patrol",
+            "areas": ["本部 大门", "本部 东楼"],
+            "checklist": ["来访人员登记", "走廊卫生"],
+            "at": "2020-10-15T07:30:00+08:00",
+        },
+    )
+    for item, area, staff_id, rule in FINDINGS[:findings]:
+        await school.ok(
+            "safety",
+            f"/inspections/{inspection_id}/findings",
+            {
+                "item": item,
+                "area": area,
+                "ok": False,
+                "severity": "low",
+                "note": "巡查发现",
+                "responsible_staff_id": staff_id,
+                "rule_code": rule,
+                "at": "2020-10-15T07:45:00+08:00",
+            },
+        )
+
+
+async def award_life(school: School, award_id: str) -> None:
+    """A prize outside a contest with a bonus rule, honouring both workers of the main campus and
+    a teacher: the staff appraisal proposes the bonus to each worker once (a reaction)."""
+    await school.ok(
+        "hr_eval",
+        "/awards",
+        {
+            "award_id": award_id,
+            "school_id": "xuexiao",
+            "campus_id": "main",
+            "title": "后勤技能比武 团体一等奖",
+            "prize": "first",
+            "level": "district",
+            "on": "2020-11-20",
+            "recipient_name": "薛家实验小学后勤队",
+            "staff_ids": [*MAIN_WORKERS, "huang"],
+            "bonus_rule_code": "B-1",
+        },
+    )
+
+
+async def appraisal_work(school: School, stop: asyncio.Event, *, pause: float = 0.0) -> None:
+    """Until ``stop``: patrol findings naming workers (in the safety service, if it runs), the
+    main campus's months appraised and published while past months are left, and every third
+    round an award with a bonus."""
+    i = 0
+    while not stop.is_set():
+        if "safety" in school.running:
+            await finding_life(school, new_id(f"i{i}"))
+        if school.months_left:
+            await appraisal_month_life(school, school.next_month())
+        if i % 3 == 0:
+            await award_life(school, new_id(f"a{i}"))
+        i += 1
+        await asyncio.sleep(pause)
+
+
+async def check_one_proposal_per_finding(school: School) -> int:
+    """One proposal per finding naming a worker, of that worker; none of an event never raised."""
+    safety, hr = school.views["safety"].pool, school.views["hr_eval"].pool
+    raised = {
+        str(r["event_id"]): r["staff_id"]
+        for r in await safety.fetch(
+            "SELECT event_id, data->>'staff_id' AS staff_id FROM events WHERE type = 'safety.AppraisalItemProposed'"
+        )
+    }
+    kept = Counter(
+        (r["from_event_id"], r["staff_id"])
+        for r in await hr.fetch(
+            "SELECT data->>'from_event_id' AS from_event_id, data->>'staff_id' AS staff_id FROM events "
+            "WHERE type = 'hr_eval.ProposalReceived' AND data->>'from_event_type' = 'safety.AppraisalItemProposed'"
+        )
+    )
+    assert kept == Counter(raised.items()), f"proposals per finding: {kept - Counter(raised.items())} too many, " + (
+        f"{Counter(raised.items()) - kept} missing"
+    )
+    return len(raised)
+
+
+async def check_award_bonus_once_per_worker(school: School) -> int:
+    """One proposal per award with a bonus rule and logistics worker it honours; none for other staff."""
+    hr = school.views["hr_eval"].pool
+    workers = {
+        r["staff_id"]
+        for r in await hr.fetch(
+            "SELECT staff_id FROM directory_staff WHERE active AND roles && $1::text[] AND cardinality(campus_ids) > 0",
+            [r.value for r in WORKER_ROLES],
+        )
+    }
+    expected: Counter[tuple[str, str]] = Counter()
+    for r in await hr.fetch("SELECT event_id, data FROM events WHERE type = 'hr_eval.AwardGranted'"):
+        if r["data"]["bonus_rule_code"]:
+            expected.update((str(r["event_id"]), s) for s in set(r["data"]["staff_ids"]) & workers)
+    actual = Counter(
+        (r["from_event_id"], r["staff_id"])
+        for r in await hr.fetch(
+            "SELECT data->>'from_event_id' AS from_event_id, data->>'staff_id' AS staff_id FROM events "
+            "WHERE type = 'hr_eval.ProposalReceived' AND data->>'from_event_type' = 'hr_eval.AwardGranted'"
+        )
+    )
+    assert actual == expected, f"award bonuses proposed {actual - expected} too many, {expected - actual} missing"
+    return sum(expected.values())
+
+
+async def check_published_totals(school: School) -> int:
+    """The appraisal totals' published totals and months are the published events', one for one."""
+    hr = school.views["hr_eval"].pool
+    published = {
+        r["data"]["appraisal_id"]: r["data"]["total"]
+        for r in await hr.fetch("SELECT data FROM events WHERE type = 'hr_eval.AppraisalPublished'")
+    }
+    shown = {
+        r["appraisal_id"]: r["published_total"]
+        for r in await hr.fetch(
+            f"SELECT appraisal_id, published_total FROM {APPRAISAL_TOTALS.schema}.appraisals "
+            "WHERE published_total IS NOT NULL OR state = 'published'"
+        )
+    }
+    assert shown == published, f"published totals differ: {set(shown.items()) ^ set(published.items())}"
+    months = {
+        (r["data"]["campus_id"], r["data"]["month"]): sorted(r["data"]["appraisal_ids"])
+        for r in await hr.fetch("SELECT data FROM events WHERE type = 'hr_eval.AppraisalMonthPublished'")
+    }
+    listed = {
+        (r["campus_id"], r["month"]): sorted(r["appraisal_ids"])
+        for r in await hr.fetch(
+            f"SELECT campus_id, month, appraisal_ids FROM {APPRAISAL_TOTALS.schema}.published_months"
+        )
+    }
+    assert listed == months, f"published months differ: {set(listed) ^ set(months)}"
+    assert sorted(a for ids in months.values() for a in ids) == sorted(published), "appraisals published apart"
+    return len(published)

@@ -1,11 +1,14 @@
-"""SIGKILL the safety service between its database commit and its Kafka publish.
+"""SIGKILL a service between its database commit and its Kafka publish.
 
-The safety service runs as a real process (API, relay and consumers). While hazards
-flow through it, it is killed with SIGKILL at a moment when events are committed but
-still in the outbox (not yet published); clients retry what was in flight with the
-same Idempotency-Key; the process is started again. The events committed before the
-kill reach Kafka after the restart, the inventory opens one repair per hazard assigned
-in-house, and every acknowledged command is in the store exactly once.
+The safety service (in a second run the staff appraisal) runs as a real process (API,
+relay and consumers). While hazards, patrol findings naming workers, appraisal months and
+awards flow through the services, it is killed with SIGKILL at a moment when events are
+committed but still in the outbox (not yet published); clients retry what was in flight
+with the same Idempotency-Key; the process is started again. The events committed before
+the kill reach Kafka after the restart, the inventory opens one repair per hazard assigned
+in-house, the staff appraisal keeps one proposal per finding naming a worker and per
+award's bonus and worker, its published totals are the published events', and every
+acknowledged command is in the store exactly once.
 """
 
 from __future__ import annotations
@@ -13,30 +16,37 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from services.eventkit.processes import ServiceProcess
+from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger, outbox_pending
-from tests.faults.school import hazard_life, new_id, start_school
+from tests.faults.school import appraisal_work, hazard_life, new_id, start_school
 
 WRITERS = 6
 KILLS = 2
 
 
-async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness: Harness, ledger: Ledger) -> None:
+@pytest.mark.parametrize(("killed", "appraisers"), [("safety", 1), ("hr_eval", 3)])
+async def test_a_service_killed_between_commit_and_publish_loses_nothing(
+    harness: Harness, ledger: Ledger, killed: str, appraisers: int
+) -> None:
     school = await start_school(
         harness,
         ledger,
         SAFETY,
         INVENTORY,
-        processes=["safety"],
+        HR_EVAL,
+        processes=[killed],
         # small relay rounds: committed events wait in the outbox a little longer
-        overrides={"safety": {"relay_batch_size": 4}},
+        overrides={killed: {"relay_batch_size": 4}},
     )
-    safety = school.running["safety"]
-    assert isinstance(safety, ServiceProcess)
-    pool = school.views["safety"].pool
+    service = school.running[killed]
+    assert isinstance(service, ServiceProcess)
+    pool = school.views[killed].pool
     stop = asyncio.Event()
     hazards: list[str] = []
 
@@ -49,28 +59,30 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness
             i += 1
 
     writers = [harness.background(writer(n), f"writer-{n}") for n in range(WRITERS)]
+    # patrol findings naming workers (through Kafka from the safety service), months, awards
+    writers += [harness.background(appraisal_work(school, stop), f"appraisals-{n}") for n in range(appraisers)]
     pending_at_kill: list[int] = []
     try:
         for kill in range(KILLS):
-            await ledger.grown("safety", 30)
+            await ledger.grown(killed, 30)
             # kill at a moment when committed events wait in the outbox, unpublished
             deadline = time.monotonic() + 60
             while True:
                 assert time.monotonic() < deadline, "never saw committed events waiting in the outbox"
                 if await outbox_pending(pool) > 0:
-                    safety.kill()
+                    service.kill()
                     left = await outbox_pending(pool)  # nobody publishes now: exactly what was left behind
                     if left > 0:
                         pending_at_kill.append(left)
                         break
-                    safety.start()  # drained just before the kill: try again
-                    await safety.ready()
+                    service.start()  # drained just before the kill: try again
+                    await service.ready()
                 await asyncio.sleep(0.003)
-            assert not safety.alive
+            assert not service.alive
             await asyncio.sleep(0.5 + kill)  # clients keep sending (and retrying) meanwhile
             assert await outbox_pending(pool) >= pending_at_kill[-1], "no relay runs while the service is dead"
-            safety.start()
-            await safety.ready()
+            service.start()
+            await service.ready()
         await asyncio.sleep(1.0)
     finally:
         stop.set()
@@ -80,4 +92,5 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(harness
     await school.settled()
     counts = await school.check()
     assert counts["repairs"] >= WRITERS
+    assert counts["finding_proposals"] >= 2 and counts["award_proposals"] >= 2 and counts["published_appraisals"] >= 2
     print(f"\nkills with events left in the outbox: {pending_at_kill}; answers: {dict(school.answers)}; {counts}")

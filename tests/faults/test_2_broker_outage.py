@@ -2,8 +2,9 @@
 
 Commands only need PostgreSQL: they keep succeeding into the outbox while the broker
 is away. When it is back, the relays and the consumers reconnect by themselves; the
-outbox drains, every consumer's lag returns to zero, the projections catch up and the
-inventory's reactions act once per hazard assignment and per accepted purchase.
+outbox drains, every consumer's lag returns to zero, the projections catch up, the
+inventory's reactions act once per hazard assignment and per accepted purchase, and the
+staff appraisal's once per patrol finding naming a worker and per award with a bonus.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import time
 
 import pytest
 
+from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.conftest import eventually
 from tests.faults.harness import Harness, Service
 from tests.faults.ledger import Ledger, outbox_pending
-from tests.faults.school import hazard_life, new_id, purchase_life, start_school
+from tests.faults.school import appraisal_work, hazard_life, new_id, purchase_life, start_school
 
 OUTAGE_S = 30.0
 
@@ -27,7 +29,7 @@ OUTAGE_S = 30.0
 async def test_commands_go_on_while_the_broker_is_down_and_everything_catches_up(
     harness: Harness, ledger: Ledger
 ) -> None:
-    school = await start_school(harness, ledger, SAFETY, INVENTORY)
+    school = await start_school(harness, ledger, SAFETY, INVENTORY, HR_EVAL)
     stop = asyncio.Event()
     during_outage: list[int] = []
     outage = asyncio.Event()
@@ -50,6 +52,7 @@ async def test_commands_go_on_while_the_broker_is_down_and_everything_catches_up
 
     load = [harness.background(hazards(n), f"hazards-{n}") for n in range(3)]
     load.append(harness.background(purchases(), "purchases"))
+    load.append(harness.background(appraisal_work(school, stop, pause=0.2), "appraisals"))
     try:
         await eventually(lambda: asyncio.sleep(0, len(ledger) >= 40), timeout=60)
         await harness.infra.stop_kafka()
@@ -59,7 +62,7 @@ async def test_commands_go_on_while_the_broker_is_down_and_everything_catches_up
         await asyncio.sleep(OUTAGE_S)
         assert not harness.infra.kafka_is_up()
         acked_in_outage = len(ledger) - acked_at_stop
-        pending = {v.name: await outbox_pending(v.pool) for v in school.view_list("safety", "inventory")}
+        pending = {v.name: await outbox_pending(v.pool) for v in school.view_list("safety", "inventory", "hr_eval")}
         await harness.infra.start_kafka()
         outage.clear()
         down_for = time.monotonic() - started
@@ -72,7 +75,7 @@ async def test_commands_go_on_while_the_broker_is_down_and_everything_catches_up
     assert acked_in_outage >= 30, acked_in_outage
     assert len(ledger.refused) == refused_at_stop == 0, ledger.refused
     assert set(school.answers) == {200}, school.answers
-    assert pending["safety"] > 0 and pending["inventory"] > 0, pending
+    assert pending["safety"] > 0 and pending["inventory"] > 0 and pending["hr_eval"] > 0, pending
     assert during_outage
 
     recovery = time.monotonic()

@@ -3,7 +3,8 @@
 While it is down every command fails fast with a 503 (retry later) and appends nothing;
 retried with the same Idempotency-Key once it is back, each succeeds once. The services'
 pools, relays and consumers recover by themselves: the outbox drains, projections catch
-up, reactions act once.
+up, reactions act once (the staff appraisal's months, opened and published in one
+transaction each, among the commands).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import time
 
 import asyncpg
 
+from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.conftest import eventually
 from tests.faults.harness import Harness, Service
 from tests.faults.ledger import Ledger
-from tests.faults.school import hazard_life, new_id, purchase_life, report_hazard, start_school
+from tests.faults.school import appraisal_work, hazard_life, new_id, purchase_life, report_hazard, start_school
 
 DOWN_S = 5.0
 FAST_S = 2.0  # a refused command answers within this while the database is down
@@ -27,7 +29,7 @@ FAST_S = 2.0  # a refused command answers within this while the database is down
 async def test_commands_fail_fast_with_503_while_the_database_is_down_and_succeed_on_retry(
     harness: Harness, ledger: Ledger
 ) -> None:
-    school = await start_school(harness, ledger, SAFETY, INVENTORY)
+    school = await start_school(harness, ledger, SAFETY, INVENTORY, HR_EVAL)
     stop = asyncio.Event()
 
     async def hazards(n: int) -> None:
@@ -48,6 +50,7 @@ async def test_commands_fail_fast_with_503_while_the_database_is_down_and_succee
     school.retry = (500, 503)
     load = [harness.background(hazards(n), f"hazards-{n}") for n in range(3)]
     load.append(harness.background(purchases(), "purchases"))
+    load.append(harness.background(appraisal_work(school, stop, pause=0.1), "appraisals"))
     try:
         await eventually(lambda: asyncio.sleep(0, len(ledger) >= 40), timeout=60)
         await harness.infra.stop_postgres()

@@ -1,9 +1,12 @@
 """Every event delivered twice, then every consumer group replayed from offset 0.
 
 Kafka delivers at least once: a relay that dies before marking publishes again, and an
-operator may reset a group. Every record of every topic is published a second time
-(into the same partition, after the original); then the services stop, every consumer
-group of the run is rewound to offset 0 and the services start again. Projections,
+operator may reset a group. The school's work crosses every service: hazards (a repair each),
+purchases (stock), patrol findings naming a worker (a proposal each in the staff appraisal),
+awards with a bonus (a proposal per worker) and appraisal months opened and published.
+Every record of every topic is published a second time (into the same partition, after
+the original); then the services stop, every consumer group of the run is rewound to
+offset 0 and the services start again. Projections,
 mirrors, tracking rows and the events reactions appended stay exactly as they were:
 nothing acts twice.
 """
@@ -16,13 +19,23 @@ from typing import Any
 import asyncpg
 
 from services.eventkit.projection import Projection, schema_rows
+from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.conftest import eventually
 from tests.faults.harness import Harness
 from tests.faults.kafka_faults import groups_behind, groups_of, redeliver_all, rewind
 from tests.faults.ledger import Ledger
-from tests.faults.school import School, hazard_life, new_id, purchase_life, start_school
+from tests.faults.school import (
+    School,
+    appraisal_month_life,
+    award_life,
+    finding_life,
+    hazard_life,
+    new_id,
+    purchase_life,
+    start_school,
+)
 
 
 async def mirror_rows(pool: asyncpg.Pool) -> dict[str, list[tuple[Any, ...]]]:
@@ -50,11 +63,14 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: Harness, ledger: Ledger) -> None:
-    school = await start_school(harness, ledger, SAFETY, INVENTORY)
+    school = await start_school(harness, ledger, SAFETY, INVENTORY, HR_EVAL)
     bootstrap = harness.infra.kafka_bootstrap
     await asyncio.gather(
         *(hazard_life(school, new_id(f"h{i}"), reassign=i % 2 == 0, close=i % 3 != 0) for i in range(8)),
         *(purchase_life(school, new_id(f"p{i}"), [("broom", 1 + i), ("pen", 5)]) for i in range(4)),
+        *(finding_life(school, new_id(f"i{i}")) for i in range(4)),
+        *(appraisal_month_life(school, school.next_month()) for _ in range(3)),
+        *(award_life(school, new_id(f"a{i}")) for i in range(2)),
     )
     await school.settled()
     groups = await groups_of(bootstrap, f"{harness.namespace}.")
@@ -73,12 +89,12 @@ async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: 
     assert not changed(before, await snapshot(school))
 
     # 2. every group back to offset 0, with the services stopped, then started again
-    for name in ("inventory", "safety", "directory"):
+    for name in ("hr_eval", "inventory", "safety", "directory"):
         await school.stop_service(name)
     for group in groups:
         assert await rewind(bootstrap, group, 0)
     assert set(await groups_behind(bootstrap, groups)) == set(groups)
-    for name in ("directory", "safety", "inventory"):
+    for name in ("directory", "safety", "inventory", "hr_eval"):
         await school.start_service(name)
     await eventually(lambda: _no_lag(bootstrap, groups), timeout=90)
     replayed = school.runners()
@@ -91,6 +107,7 @@ async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: 
 
     await school.settled()
     counts = await school.check()
+    assert (counts["finding_proposals"], counts["award_proposals"], counts["published_appraisals"]) == (8, 4, 6)
     print(f"\nredelivered {redelivered}; replayed {len(groups)} groups from 0; {counts}")
 
 

@@ -1,21 +1,25 @@
 """The soak: a school's commands for minutes or hours, through every fault in turn.
 
 Not part of the default run: ``./houqin soak [MINUTES]`` runs it (``HOUQIN_SOAK_MINUTES``;
-without it the test is skipped). The safety and inventory services run as real processes.
-Three hazard writers and a purchase writer send commands the whole time (with a pause of
-``HOUQIN_SOAK_PACE_S``, default 0.05 s, after each hazard's or purchase's life), each
-retried with its Idempotency-Key on a lost connection, a 503 or a 500. Every ``HOUQIN_SOAK_FAULT_EVERY_S``
+without it the test is skipped). The safety, inventory and staff appraisal services run as
+real processes. Three hazard writers, a purchase writer and an appraiser (patrol findings
+naming workers, months opened and published, awards with a bonus) send commands the whole
+time (with a pause of ``HOUQIN_SOAK_PACE_S``, default 0.05 s, after each hazard's or
+purchase's life or appraiser's round), each retried with its Idempotency-Key on a lost
+connection, a 503 or a 500. Every ``HOUQIN_SOAK_FAULT_EVERY_S``
 seconds (default 20) the next fault of the cycle strikes:
 
 1. SIGKILL the safety service (API, relay, consumers), start it again;
 2. stop the Kafka broker for 10 s;
 3. restart PostgreSQL (3 s down);
-4. SIGKILL the inventory service, start it again.
+4. SIGKILL the inventory service, start it again;
+5. SIGKILL the staff appraisal service, start it again.
 
 At the end the ledger's checks run, as in every fault test: every acknowledged command's
 events are in the store, the outbox is drained and published, every projection equals a
 clean rebuild, and every reaction acted once (one repair per hazard assigned in-house, the
-goods of each accepted purchase line received once).
+goods of each accepted purchase line received once, one proposal per finding naming a
+worker and per award's bonus and worker).
 """
 
 from __future__ import annotations
@@ -29,11 +33,12 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from services.eventkit.processes import ServiceProcess
+from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger
-from tests.faults.school import School, hazard_life, new_id, purchase_life, start_school
+from tests.faults.school import School, appraisal_work, hazard_life, new_id, purchase_life, start_school
 
 MINUTES = os.environ.get("HOUQIN_SOAK_MINUTES")
 FAULT_EVERY_S = float(os.environ.get("HOUQIN_SOAK_FAULT_EVERY_S", "20"))
@@ -75,6 +80,7 @@ def fault_cycle(harness: Harness, school: School) -> list[tuple[str, Callable[[]
         ("Kafka broker down 10 s", broker_outage),
         ("PostgreSQL down 3 s", database_restart),
         ("SIGKILL inventory", lambda: kill_and_restart(school, "inventory")),
+        ("SIGKILL hr_eval", lambda: kill_and_restart(school, "hr_eval")),
     ]
 
 
@@ -83,7 +89,9 @@ async def test_a_long_run_through_every_fault_loses_nothing_and_doubles_nothing(
 ) -> None:
     assert MINUTES is not None
     duration_s = float(MINUTES) * 60
-    school = await start_school(harness, ledger, SAFETY, INVENTORY, processes=["safety", "inventory"])
+    school = await start_school(
+        harness, ledger, SAFETY, INVENTORY, HR_EVAL, processes=["safety", "inventory", "hr_eval"]
+    )
     school.retry = (500, 503)
     stop = asyncio.Event()
     lives: Counter[str] = Counter()
@@ -106,6 +114,7 @@ async def test_a_long_run_through_every_fault_loses_nothing_and_doubles_nothing(
 
     load = [harness.background(hazards(n), f"hazards-{n}") for n in range(3)]
     load.append(harness.background(purchases(), "purchases"))
+    load.append(harness.background(appraisal_work(school, stop, pause=PACE_S), "appraisals"))
     faults = fault_cycle(harness, school)
     struck: Counter[str] = Counter()
     started = time.monotonic()
@@ -130,6 +139,7 @@ async def test_a_long_run_through_every_fault_loses_nothing_and_doubles_nothing(
     counts = await school.check()
     assert struck, "the run was too short for any fault"
     assert lives["hazards"] > 0 and lives["purchases"] > 0
+    assert counts["finding_proposals"] > 0 and counts["award_proposals"] > 0 and counts["published_appraisals"] > 0
     say(
         f"done in {time.monotonic() - started:.0f} s: {len(ledger)} commands acknowledged, "
         f"{sum(struck.values())} faults ({dict(struck)}), answers {dict(school.answers)}, checks {counts}"

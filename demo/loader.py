@@ -8,7 +8,9 @@ inspections by two directors; the Aoyuan wall tiles and the playground manhole c
 escalated and resolved; a school bus file; six kinds of drill; Friday safety sessions, flag
 ceremonies and the traffic-safety day "six ones"; four injuries (one in PE, three at breaks
 or activities); purchases accepted by the vice principal or the acceptance team;
-requisitions, stock-takes, room assets with scratched desks, and keys never collected back.
+requisitions, stock-takes, room assets with scratched desks, and keys never collected back;
+the logistics staff's monthly appraisals from September to December, the serving-skill contest,
+the district's prizes and the city's honour (``demo.appraisals``).
 
 Every command goes through the services' HTTP APIs with the token of the person who would
 do it, so the demo exercises the same rules as real use.
@@ -22,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from demo import appraisals
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
@@ -38,6 +41,21 @@ DRILLS = [
     ("fire", "119消防演练", "2020-12-09"),
     ("gas_leak", "燃气泄漏应急演练", "2021-01-06"),
 ]
+# What the monthly fire inspections found wrong: (month, campus, checklist item) -> the finding
+PROBLEMS: dict[tuple[str, str, str], dict[str, str]] = {
+    ("2020-10", "main", "消防栓门板完好"): {
+        "note": "学生课间打闹致门板损坏",
+        "severity": "medium",
+        "hazard_id": "main-hydrant-door",
+    },
+    ("2020-11", "aoyuan", "安全出口畅通"): {
+        "note": "一楼安全出口堆放清洁工具",
+        "severity": "low",
+        "hazard_id": "aoyuan-exit-blocked",
+        "responsible_staff_id": "pan-clean",  # proposed for her November appraisal
+        "rule_code": "S-2",
+    },
+}
 INJURIES = [
     ("inj-1", "lin", "pe", "2020-09-24T10:20:00+08:00", "体育课跳远扭伤脚踝"),
     ("inj-2", "yao", "break", "2020-10-19T09:40:00+08:00", "课间追逐撞到门框, 额头擦伤"),
@@ -70,17 +88,22 @@ class DemoLoader:
             )
         return SEED.principal(who)
 
-    async def post(self, service: str, path: str, body: dict[str, Any], as_: str) -> dict[str, Any]:
+    async def post(
+        self, service: str, path: str, body: dict[str, Any], as_: str, *, awaits: bool = False
+    ) -> dict[str, Any]:
         """Sends a command; waits a little while another service has not yet learned of the
-        directory's latest changes (they arrive through Kafka)."""
+        directory's latest changes (they arrive through Kafka), or (``awaits``) while what the
+        command acts on has not yet arrived (not found)."""
         for _ in range(WAIT_ROUNDS):
             response = await self.clients[service].post(path, json=body, headers=self.token(as_))
             if response.status_code == 200:
                 self.done += 1
                 result: dict[str, Any] = response.json()
                 return result
-            lagging = response.status_code in (403, 409) or (
-                response.status_code == 422 and any(w in response.text for w in NOT_YET_KNOWN)
+            lagging = (
+                response.status_code in (403, 409)
+                or (response.status_code == 404 and awaits)
+                or (response.status_code == 422 and any(w in response.text for w in NOT_YET_KNOWN))
             )
             if service == "directory" or not lagging:
                 break
@@ -125,7 +148,32 @@ class DemoLoader:
         await self.load_safety()
         progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
         await self.load_inventory()
+        progress("hr_eval: rule book, monthly appraisals, serving-skill contest, awards, honour")
+        await self.load_hr_eval()
         return self.done
+
+    async def load_hr_eval(self) -> None:
+        """The term's staff appraisal, each command when it happened: the rule book studied and
+        acknowledged, four months opened, noted, told, answered, finalised and published on both
+        campuses, the serving-skill contest and its awards, the district's prizes, the honour."""
+        for act in appraisals.acts():
+            path = act.path
+            if act.proposal is not None:
+                path = path.format(proposal_id=await self.proposal(act.proposal, act.as_))
+            await self.post("hr_eval", path, act.body, act.as_, awaits=act.awaits)
+
+    async def proposal(self, wanted: dict[str, str], as_: str) -> str:
+        """The id of the proposal another service raised (it arrives through Kafka) for a worker's
+        month from ``source_ref``, still waiting to be confirmed."""
+        params = {k: wanted[k] for k in ("campus_id", "month", "staff_id")} | {"state": "received"}
+        for _ in range(WAIT_ROUNDS):
+            response = await self.clients["hr_eval"].get("/proposals", params=params, headers=self.token(as_))
+            if response.status_code == 200:
+                for row in response.json()["items"]:
+                    if row["source_ref"] == wanted["source_ref"]:
+                        return str(row["proposal_id"])
+            await asyncio.sleep(0.25)
+        raise RuntimeError(f"hr_eval: no proposal {wanted} arrived ({response.status_code} {response.text})")
 
     async def load_safety(self) -> None:
         s = "safety"
@@ -186,24 +234,16 @@ class DemoLoader:
                     first,
                 )
                 for item in checklist:
-                    broken = month == "2020-10" and campus == "main" and item == "消防栓门板完好"
+                    problem = PROBLEMS.get((month, campus, item))
                     await self.post(
                         s,
                         f"/inspections/{iid}/findings",
                         {
                             "item": item,
                             "area": "教学楼",
-                            "ok": not broken,
+                            "ok": problem is None,
                             "at": f"{month}-28T14:30:00+08:00",
-                            **(
-                                {
-                                    "note": "学生课间打闹致门板损坏",
-                                    "severity": "medium",
-                                    "hazard_id": "main-hydrant-door",
-                                }
-                                if broken
-                                else {}
-                            ),
+                            **(problem or {}),
                         },
                         first,
                     )
@@ -221,6 +261,14 @@ class DemoLoader:
             {"assignee_id": "wang-tech", "at": "2020-10-28T16:30:00+08:00"},
             "zhou",
         )
+        # the blocked exit is put down to the cleaner (a proposed deduction in her appraisal); she clears it
+        steps: list[tuple[str, dict[str, Any], str]] = [
+            ("assign", {"assignee_id": "pan-clean", "at": "2020-11-28T16:30:00+08:00"}, "shen"),
+            ("rectify", {"at": "2020-11-28T17:00:00+08:00", "note": "清洁工具已移回工具间"}, "pan-clean"),
+            ("verify", {"passed": True, "note": "安全出口畅通", "at": "2020-11-30T08:00:00+08:00"}, "shen"),
+        ]
+        for step, body, who in steps:
+            await self.post(s, f"/hazards/aoyuan-exit-blocked/{step}", body, who)
         for hid, campus, area, text, by, fixer in [
             ("aoyuan-wall-tiles", "aoyuan", "奥园校区 教学楼外墙", "外墙墙砖脱落", "shen", "shen"),
             ("main-playground-manhole", "main", "本部 操场", "操场窨井盖下沉", "zhou", "zhou"),

@@ -2,7 +2,8 @@
 
 新北区 (xinbei) holds 薛家实验小学 (xuexiao) with its main campus (本部) and the Aoyuan campus
 (奥园校区), and a second school, 龙虎塘实验小学 (longhu), with a main campus of its own. One term,
-2020-2021 第一学期; at xuexiao the logistics staff, teachers and class teachers of both campuses,
+2020-2021 第一学期; at xuexiao the logistics staff (a whole office: managers, canteen workers,
+cleaners, guards and technicians), teachers and class teachers of both campuses,
 three classes, five students and three parents. Staff and parent ids are also the subjects of
 their tokens.
 
@@ -253,6 +254,27 @@ def _staff(staff_id: str, name: str, roles: list[str], campuses: list[str]) -> S
     return Staff(staff_id, name, tuple(roles), tuple(campuses), SCHOOL)
 
 
+# The rest of the logistics office, each appraised every month on their campus: canteen
+# workers, cleaners, guards and a technician on each campus, beside the seed's own 王师傅
+# (technician, both campuses), 李师傅 (guard, main) and 陈阿姨 (cleaner, Aoyuan).
+OFFICE_WORKERS = (
+    _staff("jiang-cook", "蒋师傅", ["canteen_worker"], ["main"]),
+    _staff("han-canteen", "韩阿姨", ["canteen_worker"], ["main"]),
+    _staff("ding-canteen", "丁阿姨", ["canteen_worker"], ["main"]),
+    _staff("feng-canteen", "冯阿姨", ["canteen_worker"], ["main"]),
+    _staff("liu-clean", "刘阿姨", ["cleaner"], ["main"]),
+    _staff("yang-clean", "杨阿姨", ["cleaner"], ["main"]),
+    _staff("zhao-guard", "赵师傅", ["guard"], ["main"]),
+    _staff("xie-tech", "谢师傅", ["technician"], ["main"]),
+    _staff("yuan-cook", "袁师傅", ["canteen_worker"], ["aoyuan"]),
+    _staff("cao-canteen", "曹阿姨", ["canteen_worker"], ["aoyuan"]),
+    _staff("lu-canteen", "陆阿姨", ["canteen_worker"], ["aoyuan"]),
+    _staff("pan-clean", "潘阿姨", ["cleaner"], ["aoyuan"]),
+    _staff("zou-guard", "邹师傅", ["guard"], ["aoyuan"]),
+    _staff("peng-guard", "彭师傅", ["guard"], ["aoyuan"]),
+    _staff("tang-tech", "唐师傅", ["technician"], ["aoyuan"]),
+)
+
 SEED = District(
     district_id=DISTRICT,
     name="新北区",
@@ -278,6 +300,7 @@ SEED = District(
         _staff("huang", "黄金萍", ["teacher", "class_teacher"], ["main"]),
         _staff("sun", "孙老师", ["teacher"], ["main"]),
         _staff("zhu", "朱老师", ["teacher", "class_teacher"], ["aoyuan"]),
+        *OFFICE_WORKERS,
     ),
     classes=(
         SchoolClass("g6-1", "main", "六1班", 6),

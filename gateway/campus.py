@@ -13,10 +13,11 @@ import strawberry
 
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
+from gateway.hr_eval.campus import HrEvalOnCampus
 from gateway.inventory.campus import InventoryOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
-@strawberry.type(description="A campus (校区) of a school: where stock, hazards, assets and staff are")
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, Node):
+@strawberry.type(description="A campus (校区) of a school: its stock, hazards, assets, staff and their appraisals")
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, Node):
     pass

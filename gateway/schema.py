@@ -24,6 +24,7 @@ from gateway.common.scalars import SCALARS
 from gateway.directory.queries import DirectoryQuery
 from gateway.execution import PlainFieldExecution
 from gateway.glossary import describe
+from gateway.hr_eval.queries import HrEvalQuery
 from gateway.inventory.queries import InventoryQuery
 from gateway.limits import cost_limiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
@@ -37,7 +38,7 @@ from services import registry
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
 # one per area (gateway/<area>/queries.py); the schema lists their fields in this order
-Query = merge_types("Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, OpsQuery))
+Query = merge_types("Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, OpsQuery))
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service
 
 

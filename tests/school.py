@@ -1,8 +1,9 @@
 """The seed's school (薛家实验小学 in 新北区, ``demo.school``), as the directory holds it, for service tests.
 
 The part of it the tests use: campuses main (本部) and aoyuan (奥园校区); classes g6-1 (main)
-and g1-1 (aoyuan); all its staff; students yao (transfer) and lin in g6-1, ma and qin in g1-1;
-parents yao-mum and ma-dad. Here wang-tech works on main only (a test assigns him on Aoyuan
+and g1-1 (aoyuan); its staff but the rest of the logistics office (``OFFICE_WORKERS``, the
+demo's); students yao (transfer) and lin in g6-1, ma and qin in g1-1; parents yao-mum and
+ma-dad. Here wang-tech works on main only (a test assigns him on Aoyuan
 and is refused). Staff ids are also their token subjects.
 """
 
@@ -14,7 +15,7 @@ from uuid import uuid4
 
 import httpx
 
-from demo.school import ADMIN, PLATFORM, SEED
+from demo.school import ADMIN, OFFICE_WORKERS, PLATFORM, SEED
 from services.directory.service import DIRECTORY
 from services.eventkit.auth import Role, mint_token
 from services.eventkit.runtime import ServiceDefinition
@@ -32,7 +33,11 @@ class Directory(Protocol):
 
 
 SCHOOL = SEED.only(
-    schools=["xuexiao"], classes=["g6-1", "g1-1"], students=["yao", "lin", "ma", "qin"], parents=["yao-mum", "ma-dad"]
+    schools=["xuexiao"],
+    classes=["g6-1", "g1-1"],
+    staff=[s.staff_id for s in SEED.staff if s not in OFFICE_WORKERS],
+    students=["yao", "lin", "ma", "qin"],
+    parents=["yao-mum", "ma-dad"],
 ).with_staff("wang-tech", campus_ids=("main",))
 
 # Who is who at 薛家实验小学 (the seed's school): ids are also the token subjects.

@@ -44,6 +44,7 @@ NODE_TYPES: dict[str, tuple[str, str, str]] = {
     "Asset": ("inventory", "/assets/{}", "asset_id"),
     "CompensationCharge": ("inventory", "/compensations/{}", "charge_id"),
     "StockTake": ("inventory", "/stocktakes/{}", "stocktake_id"),
+    "Appraisal": ("hr_eval", "/appraisals/{}", "appraisal_id"),
 }
 
 

@@ -34,6 +34,20 @@ class InventoryOnCampus:
     ) -> Connection[StockLine] | None:
         return await stock_page(info, str(self.campus_id), below_reorder_point, first, after, as_of)
 
+    @strawberry.field(
+        description="The inventory counts of this campus: per item, on hand, issued this month, quota used, "
+        "below the reorder point (the same lines as stock)"
+    )
+    async def inventory_counts(
+        self,
+        info: Ctx,
+        first: int = 100,
+        after: str | None = None,
+        below_reorder_point: bool = False,
+        as_of: AsOf = None,
+    ) -> Connection[StockLine] | None:
+        return await stock_page(info, str(self.campus_id), below_reorder_point, first, after, as_of)
+
     @strawberry.field(description="The catalogue of the campus's school")
     async def catalogue(
         self, info: Ctx, first: int = 100, after: str | None = None

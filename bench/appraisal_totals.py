@@ -242,7 +242,8 @@ async def main(args: argparse.Namespace) -> None:
     most_rows, rate_rows = [], []
     for label, (most, at_rate, easy) in results.items():
         most_rows.append({"name": label, "rate": most.rate, "unit": "req/s", "latency": most.latency,
-                          "note": f"{most.ok:,} ok, {most.errors} errors"})  # fmt: skip
+                          "note": f"{most.ok:,} ok, {most.errors} errors"
+                                  + (f": {most.first_error}" if most.first_error else "")})  # fmt: skip
         for what, r in ((f"at {args.rate:,.0f}/s", at_rate), ("at 60% of most", easy)):
             if r is None:
                 continue

@@ -1,4 +1,5 @@
-"""A district-scale data set, generated: 20 schools x 3 campuses and a term of safety events.
+"""A district-scale data set, generated: 20 schools x 3 campuses and a term of safety events;
+and a year of the staff appraisal (:func:`appraisal_year`) on 20 schools x 2 campuses.
 
 Every school day, on every campus: three patrols (started, one finding per checklist
 item, completed), the hazards those findings raise going through their lives over the
@@ -22,7 +23,20 @@ from typing import Any
 from uuid import UUID
 
 from demo.school import SEED
-from services.eventkit.envelope import Envelope
+from services.eventkit.auth import Role
+from services.eventkit.days import CHINA
+from services.eventkit.envelope import DomainEvent, Envelope
+from services.hr_eval import events as ev
+from services.hr_eval.common import (
+    RESPONSE_SCHOOL_DAYS,
+    appraisal_id,
+    first_day,
+    last_day,
+    month_of,
+    school_days_after,
+)
+from services.hr_eval.events import RuleCategory, RuleItem
+from services.hr_eval.scoring import score
 
 DISTRICT = "bench-district"
 SCHOOLS = 20
@@ -47,11 +61,11 @@ class Campus:
     name: str
 
 
-def campuses() -> list[Campus]:
+def campuses(per_school: int = CAMPUSES_PER_SCHOOL, schools: int = SCHOOLS) -> list[Campus]:
     out = []
-    for s in range(SCHOOLS):
+    for s in range(schools):
         school = f"school-{s:02d}"
-        for c in range(CAMPUSES_PER_SCHOOL):
+        for c in range(per_school):
             out.append(Campus(f"campus-{s:02d}-{c}", school, f"第{s + 1}小学 {c + 1}号校区"))
     return out
 
@@ -456,8 +470,10 @@ def safety_term(target_events: int, *, seed: int = 7) -> Iterator[Envelope]:
         day_index += 1
 
 
-def directory_events(*, seed: int = 11) -> Iterator[Envelope]:
-    """The directory's side of the same district: the district, its schools, campuses and term."""
+def directory_events(
+    *, seed: int = 11, per_school: int = CAMPUSES_PER_SCHOOL, schools: int = SCHOOLS
+) -> Iterator[Envelope]:
+    """The directory's side of the same district: the district, its schools and campuses."""
     rng = random.Random(seed)
     w = _Writer(rng)
     at = _at(TERM_STARTS - timedelta(days=10), 9, 0)
@@ -470,7 +486,7 @@ def directory_events(*, seed: int = 11) -> Iterator[Envelope]:
         "platform-admin",
         {"district_id": DISTRICT, "name": "基准区"},
     )
-    for s in range(SCHOOLS):
+    for s in range(schools):
         school = f"school-{s:02d}"
         c0 = Campus("", school, "")
         yield w.event(
@@ -481,7 +497,7 @@ def directory_events(*, seed: int = 11) -> Iterator[Envelope]:
             "bench-admin",
             {"school_id": school, "district_id": DISTRICT, "name": f"第{s + 1}小学"},
         )
-    for c in campuses():
+    for c in campuses(per_school, schools):
         yield w.event(
             f"campus-{c.campus_id}",
             "directory.CampusOpened",
@@ -497,3 +513,225 @@ def directory_events(*, seed: int = 11) -> Iterator[Envelope]:
             },
             schema_version=2,
         )
+
+
+# -- a year of staff appraisals 后勤月考核 ------------------------------------------------------
+
+HR_CAMPUSES_PER_SCHOOL = 2
+HR_MONTHS = 12
+WORKERS_PER_CAMPUS = (25, 40)
+ROLE_SHARES = ((Role.CLEANER, 0.4), (Role.CANTEEN_WORKER, 0.3), (Role.GUARD, 0.2), (Role.TECHNICIAN, 0.1))
+HR_BASE_SCORE = 100
+HR_CATEGORIES = [
+    RuleCategory(code="DISC", name="劳动纪律", deduction_cap=10, bonus_cap=0),
+    RuleCategory(code="DUTY", name="岗位职责", deduction_cap=30, bonus_cap=5),
+    RuleCategory(code="SAFE", name="安全责任", deduction_cap=20, bonus_cap=0),
+    RuleCategory(code="HYG", name="卫生与食品安全", deduction_cap=20, bonus_cap=0),
+    RuleCategory(code="SERV", name="服务态度", deduction_cap=10, bonus_cap=5),
+    RuleCategory(code="MERIT", name="表彰奖励", deduction_cap=0, bonus_cap=10),
+]
+HR_RULES = [
+    RuleItem(code="D-1", category="DISC", points=-2, text="迟到早退"),
+    RuleItem(code="D-2", category="DISC", points=-5, text="无故脱岗"),
+    RuleItem(code="D-3", category="DISC", points=-3, text="工作时间玩手机"),
+    RuleItem(code="T-1", category="DUTY", points=-2, text="责任区域卫生不达标"),
+    RuleItem(code="T-2", category="DUTY", points=-3, text="设备未按时巡检"),
+    RuleItem(code="T-3", category="DUTY", points=-5, text="值班记录缺失"),
+    RuleItem(code="S-1", category="SAFE", points=-5, text="来访人员未登记"),
+    RuleItem(code="S-2", category="SAFE", points=-10, text="消防通道堵塞未处理"),
+    RuleItem(code="H-1", category="HYG", points=-3, text="未按规定佩戴帽子口罩"),
+    RuleItem(code="H-2", category="HYG", points=-5, text="食品留样不规范"),
+    RuleItem(code="V-1", category="SERV", points=-2, text="师生投诉服务态度"),
+    RuleItem(code="B-1", category="MERIT", points=3, text="受到师生书面表扬"),
+    RuleItem(code="B-2", category="MERIT", points=5, text="技能比赛获奖"),
+    RuleItem(code="B-3", category="SERV", points=2, text="主动排除安全隐患"),
+]
+_RULE = {r.code: r for r in HR_RULES}
+ROLE_RULES: dict[Role, tuple[str, ...]] = {  # the deductions a role's work can earn
+    Role.CLEANER: ("D-1", "D-3", "T-1", "T-1", "V-1"),
+    Role.CANTEEN_WORKER: ("D-1", "H-1", "H-1", "H-2", "V-1"),
+    Role.GUARD: ("D-1", "D-2", "S-1", "S-1", "S-2", "T-3"),
+    Role.TECHNICIAN: ("D-1", "T-2", "T-2", "T-3", "S-2"),
+}
+DEDUCTIONS_A_MONTH = (0, 0, 0, 1, 1, 1, 2, 2, 3, 4)  # drawn per worker and month: 1.4 on average
+BONUS_SHARE = 0.12
+CHANNELS = list(ev.Channel)
+
+
+def _cst(day: date, hour: int, minute: int, second: int = 0) -> datetime:
+    """An instant at the school (China Standard Time): the appraisal's days are the school's."""
+    return datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=CHINA)
+
+
+Step = tuple[datetime, int, str, DomainEvent, Campus, str]  # when, order of writing, stream, event, campus, actor
+
+
+@dataclass(frozen=True)
+class Worker:
+    staff_id: str
+    name: str
+    role: Role
+    campus: Campus
+    joined_in: int  # the index of the month they joined in (0: before the year began)
+    joined_on: date | None
+
+
+def appraisal_months(start: date = TERM_STARTS, months: int = HR_MONTHS) -> list[str]:
+    """The ``months`` months from ``start``'s, written YYYY-MM."""
+    return [month_of(date(start.year + (start.month - 1 + m) // 12, (start.month - 1 + m) % 12 + 1, 1))
+            for m in range(months)]  # fmt: skip
+
+
+def workers(cs: list[Campus], months: int = HR_MONTHS, *, seed: int = 13) -> list[Worker]:
+    """Every campus's logistics workers (25-40 a campus); one in twenty joins during the year."""
+    rng = random.Random(seed)
+    starts = appraisal_months(months=months)
+    out = []
+    for c in cs:
+        for n in range(rng.randint(*WORKERS_PER_CAMPUS)):
+            role = rng.choices([r for r, _ in ROLE_SHARES], [w for _, w in ROLE_SHARES])[0]
+            joined_in, joined_on = 0, None
+            if rng.random() < 0.05:
+                joined_in = rng.randrange(1, months)
+                first = first_day(starts[joined_in])
+                joined_on = first + timedelta(days=rng.randrange(1, 20))
+            out.append(Worker(f"{c.campus_id}-w{n:02d}", f"师傅{n:02d}", role, c, joined_in, joined_on))
+    return out
+
+
+def appraisal_year(*, schools: int = SCHOOLS, months: int = HR_MONTHS, seed: int = 17) -> Iterator[Envelope]:
+    """A year of the staff appraisal on ``schools`` schools x 2 campuses, in the order it happened.
+
+    Each school publishes its rule book; each month, every worker's appraisal is opened on the
+    month's first day by the campus's manager; the manager and the director propose the month's
+    deductions (1.4 a worker on average, each for a rule of the worker's role) and a few bonuses;
+    each deduction is told to the worker the next school day, who acknowledges it, disputes it
+    (resolved by the other appraiser) or stays silent; the appraisals are finalised once every
+    answer window closed, and the campus's month published. The last month is still open: items
+    proposed and told, nothing finalised. Payloads are the service's event models; stream ids
+    and versions those its deciders write (``appraisal-<appraisal_id>``, ``appraisal-month-…``).
+    """
+    rng = random.Random(seed)
+    cs = campuses(HR_CAMPUSES_PER_SCHOOL, schools)
+    staff = workers(cs, months)
+    w = _Writer(rng)
+    steps: list[Step] = []
+
+    def add(at: datetime, stream: str, event: DomainEvent, campus: Campus, actor: str) -> None:
+        steps.append((at, len(steps), stream, event, campus, actor))
+
+    published_at = _cst(TERM_STARTS - timedelta(days=7), 9, 0)
+    for s in range(schools):
+        school = f"school-{s:02d}"
+        add(published_at, f"rulebook-{school}",
+            ev.RuleBookPublished(school_id=school, version=1, title="后勤人员月考核细则", effective_on=TERM_STARTS,
+                                 base_score=HR_BASE_SCORE, categories=HR_CATEGORIES, items=HR_RULES,
+                                 published_by="bench-admin", published_at=published_at, studied_on=TERM_STARTS),
+            Campus("", school, ""), "bench-admin")  # fmt: skip
+
+    for m, month in enumerate(appraisal_months(months=months)):
+        start, end = first_day(month), last_day(month)
+        days = [d for d in (start + timedelta(days=i) for i in range((end - start).days + 1)) if d.weekday() < 5]
+        in_progress = m == months - 1
+        for c in cs:
+            manager, director = f"{c.campus_id}-manager", f"{c.campus_id}-director"
+            finalised: list[tuple[str, datetime, int]] = []
+            for wk in staff:
+                if wk.campus != c or wk.joined_in > m:
+                    continue
+                aid = appraisal_id(wk.staff_id, month)
+                stream = f"appraisal-{aid}"
+                joined = wk.joined_on if wk.joined_in == m else None
+                opened_at = _cst(start, 8, 0)
+                add(opened_at, stream,
+                    ev.AppraisalOpened(appraisal_id=aid, campus_id=c.campus_id, school_id=c.school_id,
+                                       staff_id=wk.staff_id, staff_name=wk.name, role=wk.role, month=month,
+                                       rule_book_version=1, base_score=HR_BASE_SCORE, categories=HR_CATEGORIES,
+                                       opened_by=manager, opened_at=opened_at, joined_on=joined),
+                    c, manager)  # fmt: skip
+                own_days = [d for d in days if joined is None or d >= joined] or days[-1:]
+                if in_progress:
+                    own_days = own_days[: max(1, len(own_days) * 2 // 3)]  # the month is not over
+                kinds = [rng.choice(ROLE_RULES[wk.role]) for _ in range(rng.choice(DEDUCTIONS_A_MONTH))]
+                if rng.random() < BONUS_SHARE:
+                    kinds.append(rng.choice(("B-1", "B-1", "B-2", "B-3")))
+                items = sorted((rng.choice(own_days), rng.randrange(10, 17), code) for code in kinds)
+                counted: dict[str, tuple[str, int]] = {}  # item -> (category, points), as they stand
+                last_step = opened_at
+                for n, (day, hour, code) in enumerate(items):
+                    rule = _RULE[code]
+                    item_id = f"i{n + 1}"
+                    by = manager if rng.random() < 0.6 else director
+                    other = director if by == manager else manager
+                    occurred, proposed = _cst(day, hour - 2, rng.randrange(60)), _cst(day, hour, rng.randrange(60))
+                    add(proposed, stream,
+                        ev.AppraisalItemProposed(appraisal_id=aid, item_id=item_id, rule_code=code,
+                                                 category=rule.category, points=rule.points, rule_text=rule.text,
+                                                 occurred_at=occurred, place=rng.choice(AREAS), note="巡视发现",
+                                                 evidence_refs=[f"photos/{day.isoformat()}/{aid}-{item_id}.jpg"],
+                                                 source=ev.ItemSource.PATROL, proposed_by=by, proposed_at=proposed),
+                        c, by)  # fmt: skip
+                    counted[item_id] = (rule.category, rule.points)
+                    last_step = max(last_step, proposed)
+                    if rule.points > 0:
+                        continue
+                    told_on = school_days_after(day, 1)
+                    if in_progress and told_on > own_days[-1]:
+                        continue  # not told yet
+                    told = _cst(told_on, 16, rng.randrange(60))
+                    respond_by = school_days_after(told_on, RESPONSE_SCHOOL_DAYS)
+                    add(told, stream,
+                        ev.DeductionCommunicated(appraisal_id=aid, item_id=item_id, communicated_by=by,
+                                                 communicated_at=told, channel=rng.choice(CHANNELS),
+                                                 respond_by=respond_by),
+                        c, by)  # fmt: skip
+                    last_step = max(last_step, _cst(respond_by, 23, 59))  # silence: the window closes
+                    answer = rng.random()
+                    answered = _cst(school_days_after(told_on, 1), 8, rng.randrange(60))
+                    if answer < 0.85:
+                        add(answered, stream,
+                            ev.DeductionAcknowledged(appraisal_id=aid, item_id=item_id, staff_id=wk.staff_id,
+                                                     acknowledged_at=answered),
+                            c, wk.staff_id)  # fmt: skip
+                    elif answer < 0.93:
+                        add(answered, stream,
+                            ev.DeductionDisputed(appraisal_id=aid, item_id=item_id, staff_id=wk.staff_id,
+                                                 reason="当天请过假", disputed_at=answered),
+                            c, wk.staff_id)  # fmt: skip
+                        resolved = _cst(school_days_after(told_on, 2), 15, 0)
+                        outcome = rng.choice(list(ev.DisputeOutcome))
+                        points = {ev.DisputeOutcome.UPHELD: rule.points, ev.DisputeOutcome.REDUCED: rule.points // 2,
+                                  ev.DisputeOutcome.WITHDRAWN: 0}[outcome]  # fmt: skip
+                        if in_progress and resolved.date() > own_days[-1]:
+                            continue  # not decided yet
+                        add(resolved, stream,
+                            ev.DisputeResolved(appraisal_id=aid, item_id=item_id, outcome=outcome, points=points,
+                                               reason="核实后决定", resolved_by=other, resolved_at=resolved),
+                            c, other)  # fmt: skip
+                        counted[item_id] = (rule.category, points)
+                if in_progress:
+                    continue
+                done = max(_cst(school_days_after(end, 2), 9, 0), last_step + timedelta(minutes=1))
+                scored = score(HR_BASE_SCORE, HR_CATEGORIES, list(counted.values()))
+                add(done, stream,
+                    ev.AppraisalFinalised(appraisal_id=aid, campus_id=c.campus_id, month=month,
+                                          base_score=scored.base, deductions=scored.deductions,
+                                          bonuses=scored.bonuses, total=scored.total, finalised_by=manager,
+                                          finalised_at=done),
+                    c, manager)  # fmt: skip
+                finalised.append((aid, done, scored.total))
+            if finalised:
+                at = max(t for _, t, _ in finalised) + timedelta(hours=1)
+                ids = [aid for aid, _, _ in finalised]
+                add(at, f"appraisal-month-{c.campus_id}-{month}",
+                    ev.AppraisalMonthPublished(campus_id=c.campus_id, month=month, appraisal_ids=ids,
+                                               published_by=manager, published_at=at),
+                    c, manager)  # fmt: skip
+                for aid, _, total in finalised:
+                    add(at, f"appraisal-{aid}",
+                        ev.AppraisalPublished(appraisal_id=aid, campus_id=c.campus_id, month=month, total=total,
+                                              published_by=manager, published_at=at),
+                        c, manager)  # fmt: skip
+    steps.sort(key=lambda s: (s[0], s[1]))
+    for at, _, stream, event, campus, actor in steps:
+        yield w.event(stream, event.event_type, campus, at, actor, event.model_dump(mode="json"))

@@ -41,7 +41,8 @@ def demo_queries() -> str:
         f'  {{ end: campus(campusId: "main") {{ inspectionStatus(asOf: "{TERM_ENDS.isoformat()}") {{ '
         f"hazards {{ open closed breachingSla }} inspections {{ kind lastCompletedAt nextDue overdue }} }} }}\n"
         f'    today: campus(campusId: "main") {{ inspectionStatus {{ inspections {{ kind nextDue overdue }} }} }}\n'
-        f'    wall: hazard(hazardId: "aoyuan-wall-tiles") {{ status history {{ type actedAt recordedAt summary }} }} }}\n'
+        f'    wall: hazard(hazardId: "aoyuan-wall-tiles") {{ status history {{ type actedAt recordedAt summary }} }} }}'
+        "\n"
         f"\nThe staff appraisal of a month, beside the campus's inspection status and inventory counts:\n"
         f'  {{ campus(campusId: "aoyuan") {{ inspectionStatus {{ hazards {{ open }} }} '
         f"inventoryCounts(belowReorderPoint: true) {{ nodes {{ name onHand }} }}\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from uuid import UUID
 
 from pydantic import Field, ValidationError
 
@@ -18,6 +19,7 @@ from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.db import Connection
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import ConcurrencyConflict, Forbidden, InvalidInput, Rejected
+from services.eventkit.store import AppendResult
 from services.hr_eval.acknowledgements import (
     AcknowledgeRuleBook,
     RuleBookAcknowledgement,
@@ -149,8 +151,11 @@ async def open_appraisals(cmd: OpenAppraisals, ctx: Context, hr: CampusCommandsD
     events: list[str] = []
     event_ids: list[str] = []
     opened: list[str] = []
+    key = ctx.command_key(cmd, stream_id)
     async with hr.pool.acquire() as conn, conn.transaction():
         await _month_lock(conn, cmd.campus_id, cmd.month)
+        if key is not None and (first := await hr.bus.store.command_result(key, conn=conn)) is not None:
+            return await _opened_before(conn, stream_id, first)
         month_state, version = await _month_state(hr, cmd.campus_id, cmd.month, conn)
         if cmd.expected_version is not None and cmd.expected_version != version:
             raise ConcurrencyConflict(stream_id, cmd.expected_version, version)
@@ -167,8 +172,37 @@ async def open_appraisals(cmd: OpenAppraisals, ctx: Context, hr: CampusCommandsD
             events += result.events
             event_ids += result.event_ids
             opened.append(aid)
+        if key is not None:  # the key answers a retry with this first answer (the month's stream has no event)
+            first = AppendResult(stream_id, version, [UUID(e) for e in event_ids])
+            await conn.execute(
+                "INSERT INTO commands (command_id, caller, route, request_hash, stream_id, result) "
+                "VALUES ($1, $2, $3, $4, $5, $6)",
+                key.key,
+                key.caller,
+                key.route,
+                key.request_hash,
+                stream_id,
+                first.to_json(),
+            )
     return OpenedAppraisals(
         stream_id=stream_id, version=version, events=events, event_ids=event_ids, appraisal_ids=opened
+    )
+
+
+async def _opened_before(conn: Connection, stream_id: str, first: AppendResult) -> OpenedAppraisals:
+    """A retried opening (the same key, caller and request): the first answer, marked duplicate."""
+    rows = await conn.fetch(
+        "SELECT event_id::text AS event_id, type, data->>'appraisal_id' AS appraisal_id FROM events "
+        "WHERE event_id = ANY($1::uuid[]) ORDER BY position",
+        [str(e) for e in first.event_ids],
+    )
+    return OpenedAppraisals(
+        stream_id=stream_id,
+        version=first.version,
+        events=[r["type"] for r in rows],
+        event_ids=[r["event_id"] for r in rows],
+        appraisal_ids=[r["appraisal_id"] for r in rows],
+        duplicate=True,
     )
 
 

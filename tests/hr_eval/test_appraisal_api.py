@@ -380,3 +380,24 @@ async def test_out_of_scope_is_refused_and_appends_nothing(
     january: SchoolWorld, path: str, body: dict[str, Any], as_: str, status: int
 ) -> None:
     await refused(january, path, body, status, as_=as_)
+
+
+async def test_opening_a_month_again_with_its_key_answers_the_first_opening(hr: SchoolWorld) -> None:
+    """The month's stream holds no event when a month is opened, so the key keeps the answer: a
+    retry (the same key, caller and body) answers what the first opening opened, marked as a
+    duplicate, and appends nothing; the same key with another body is a 422 naming the header."""
+    month = "2021-06"
+    body = {"campus_id": "main", "month": month, "at": at(month, 1, 8)}
+    key = {"Idempotency-Key": f"open-{month}"}
+    first = await hr.post("/appraisal-months", body, **key)
+    assert first.status_code == 200, first.text
+    assert first.json()["appraisal_ids"] and first.json()["duplicate"] is False
+    before = await hr.events()
+    again = await hr.post("/appraisal-months", body, **key)
+    assert again.status_code == 200, again.text
+    assert again.json()["duplicate"] is True
+    for field in ("appraisal_ids", "event_ids", "events", "stream_id", "version"):
+        assert again.json()[field] == first.json()[field], field
+    other = await hr.post("/appraisal-months", body | {"at": at(month, 2, 8)}, **key)
+    assert other.status_code == 422, other.text
+    assert await hr.events() == before

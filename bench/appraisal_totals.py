@@ -106,7 +106,7 @@ async def main(args: argparse.Namespace) -> None:
     duration = args.duration or pick(quick, 20.0, 5.0)
     await header(
         f"bench.appraisal_totals: {schools} schools x {HR_CAMPUSES_PER_SCHOOL} campuses x {HR_MONTHS} months, "
-        f"queries at {args.rate:,.0f}/s"
+        f"queries at {args.rate:,.0f}/s, {args.gateway_processes} gateway process(es)"
     )
     namespace = new_namespace("appraisals")
     procs: list[BenchProcess] = []
@@ -168,6 +168,7 @@ async def main(args: argparse.Namespace) -> None:
                 await hr_eval.launch()
             urls = {f"HOUQIN_{name.upper()}_URL": "http://127.0.0.1:9" for name in NAMES}  # none of the others
             urls |= {"HOUQIN_HR_EVAL_URL": hr_eval.url, "HOUQIN_DIRECTORY_URL": directory.url}
+            urls["HOUQIN_GATEWAY_PROCESSES"] = str(args.gateway_processes)
             gateway = BenchProcess("gateway", hr_settings, env=urls)
             procs.append(gateway)
             with console.status("starting the gateway"):
@@ -292,4 +293,7 @@ if __name__ == "__main__":
     cli.add_argument("--schools", type=int, default=0, help=f"schools of 2 campuses (default {SCHOOLS}; quick 4)")
     cli.add_argument("--rate", type=float, default=RATE, help="requests per second of each query")
     cli.add_argument("--duration", type=float, default=0.0, help="seconds per load (default 20; quick 5)")
+    cli.add_argument(
+        "--gateway-processes", type=int, default=1, help="gateway processes (python -m gateway --processes N)"
+    )
     run(main, cli)

@@ -61,6 +61,7 @@ RULE_BOOK = {
     "at": "2020-08-31T09:00:00+08:00",
 }
 FIRST_MONTH_INDEX = 2020 * 12 + 8  # 2020-09
+PROPOSAL_MONTHS = ("2020-10", "2020-11")  # the months of the findings (finding_life) and prizes (award_life)
 MAIN_WORKERS = ("li-guard", "wang-tech")  # the main campus's logistics roster
 
 Running = Service | ServiceProcess
@@ -174,8 +175,17 @@ class School:
         return counts
 
     def _month(self, taken: int) -> str:
-        index = FIRST_MONTH_INDEX + taken
-        return f"{index // 12:04d}-{index % 12 + 1:02d}"
+        """The ``taken``-th month handed out, past the months the workload's findings and prizes
+        fall in (:data:`PROPOSAL_MONTHS`): a month is not published while a proposal for it
+        waits, and those wait (the run checks how many were made, not what became of them)."""
+        index = FIRST_MONTH_INDEX
+        while True:
+            month = f"{index // 12:04d}-{index % 12 + 1:02d}"
+            if month not in PROPOSAL_MONTHS:
+                if taken == 0:
+                    return month
+                taken -= 1
+            index += 1
 
     @property
     def months_left(self) -> bool:

@@ -30,12 +30,19 @@ async def limited(service: RunningService, *, lane: bool) -> AsyncIterator[httpx
 
 
 async def counts(world: SafetyWorld) -> tuple[int, int, int]:
+    """Events, the last event's position, and command ids claimed. An outbox row is written with
+    its event, and the relay drains the outbox meanwhile: no row past the last position is the
+    sign that none was added (:func:`outbox_after`)."""
     row = await world.safety.pool.fetchrow(
-        "SELECT (SELECT count(*) FROM events) AS e, (SELECT count(*) FROM outbox) AS o, "
+        "SELECT (SELECT count(*) FROM events) AS e, (SELECT coalesce(max(position), 0) FROM events) AS p, "
         "(SELECT count(*) FROM commands) AS c"
     )
     assert row is not None
-    return row["e"], row["o"], row["c"]
+    return row["e"], row["p"], row["c"]
+
+
+async def outbox_after(world: SafetyWorld, position: int) -> int:
+    return int(await world.safety.pool.fetchval("SELECT count(*) FROM outbox WHERE position > $1", position))
 
 
 async def test_a_command_whose_event_is_too_large_is_refused_with_nothing_appended(world: SafetyWorld) -> None:
@@ -51,7 +58,8 @@ async def test_a_command_whose_event_is_too_large_is_refused_with_nothing_append
             assert refusal["error"] == "event_too_large"
             assert refusal["event_type"] == "safety.HazardReported" and refusal["limit_bytes"] == LIMIT
             assert "safety.HazardReported" in refusal["reason"] and str(LIMIT) in refusal["reason"]
-            assert await counts(world) == before  # no event, no outbox row, no command id claimed
+            assert await counts(world) == before  # no event, no command id claimed
+            assert await outbox_after(world, before[1]) == 0  # no outbox row
             on_stream = "SELECT count(*) FROM events WHERE stream_id LIKE $1"
             assert await world.safety.pool.fetchval(on_stream, f"%{hazard_id}") == 0
 

@@ -68,11 +68,11 @@ def _attribute(path: str) -> Any:
     return getattr(importlib.import_module(module), attribute)
 
 
-# In start order: the directory first, the others mirror it. (8003 is kept for
-# the canteen, which has no service yet.)
+# In start order: the directory first, the others mirror it.
 SERVICES: tuple[Service, ...] = (
     Service("directory", 8001, "services.directory", "services.directory.service:DIRECTORY"),
     Service("safety", 8002, "services.safety", "services.safety.service:SAFETY"),
+    Service("canteen", 8003, "services.canteen", "services.canteen.service:CANTEEN"),
     Service("inventory", 8004, "services.inventory", "services.inventory.service:INVENTORY"),
     Service("hr_eval", 8005, "services.hr_eval", "services.hr_eval.service:HR_EVAL"),
 )

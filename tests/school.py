@@ -15,7 +15,7 @@ from uuid import uuid4
 
 import httpx
 
-from demo.school import ADMIN, OFFICE_WORKERS, PLATFORM, SEED
+from demo.school import ADMIN, OFFICE_WORKERS, PLATFORM, SEED, District
 from services.directory.service import DIRECTORY
 from services.eventkit.auth import Role, mint_token
 from services.eventkit.runtime import ServiceDefinition
@@ -40,6 +40,18 @@ SCHOOL = SEED.only(
     parents=["yao-mum", "ma-dad"],
 ).with_staff("wang-tech", campus_ids=("main",))
 
+CANTEEN_STAFF = ("jiang-cook", "han-canteen", "yuan-cook")
+"""The canteen's tests add these canteen workers of the office (two on main, one on Aoyuan)."""
+
+CANTEEN_SCHOOL = SEED.only(
+    schools=["xuexiao"],
+    classes=["g6-1", "g1-1"],
+    staff=[s.staff_id for s in SEED.staff if s not in OFFICE_WORKERS or s.staff_id in CANTEEN_STAFF],
+    students=["yao", "lin", "ma", "qin"],
+    parents=["yao-mum", "ma-dad"],
+).with_staff("wang-tech", campus_ids=("main",))
+"""The tests' school with the canteen workers of :data:`CANTEEN_STAFF` (``school_world(school=...)``)."""
+
 # Who is who at 薛家实验小学 (the seed's school): ids are also the token subjects.
 PEOPLE: list[dict[str, Any]] = [
     {"staff_id": s.staff_id, "name": s.name, "roles": list(s.roles), "campus_ids": list(s.campus_ids)}
@@ -53,18 +65,24 @@ async def register_district(directory: Directory, platform: Headers) -> httpx.Re
     return await directory.client.post(command.path, json=command.body, headers=platform)
 
 
-async def seed(directory: Directory, admin: Headers) -> None:
+async def seed(directory: Directory, admin: Headers, school: District | None = None) -> None:
     """Writes the school into the directory, once the platform admin registered its district."""
-    for command in SCHOOL.commands():
+    for command in (school or SCHOOL).commands():
         if command.as_ != ADMIN:
             continue
         response = await directory.client.post(command.path, json=command.body, headers=admin)
         assert response.status_code == 200, (command.path, response.text)
 
 
-def tokens_for(s: Settings) -> dict[str, Headers]:
+def tokens_for(s: Settings, school: District | None = None) -> dict[str, Headers]:
     def of(who: str) -> Headers:
-        return {"Authorization": f"Bearer {mint_token(s, SCHOOL.principal(who))}"}
+        return {"Authorization": f"Bearer {mint_token(s, (school or SCHOOL).principal(who))}"}
+
+    canteen: dict[str, Headers] = (
+        {"cook-main": of("jiang-cook"), "canteen-main": of("han-canteen"), "cook-aoyuan": of("yuan-cook")}
+        if school is not None and school.staff != SCHOOL.staff
+        else {}
+    )
 
     return {
         "platform": token_for(s, "platform", Role.PLATFORM_ADMIN),
@@ -85,7 +103,8 @@ def tokens_for(s: Settings) -> dict[str, Headers]:
         "teacher2-g6": of("sun"),
         "teacher-g1": of("zhu"),
         "parent-yao": of("yao-mum"),
-    }
+        "parent-ma": of("ma-dad"),
+    } | canteen
 
 
 @dataclass
@@ -111,22 +130,29 @@ class SchoolWorld:
 
 
 async def school_world(
-    make_settings: SettingsFactory, start_service: Any, definition: ServiceDefinition, *, suffix: str = ""
+    make_settings: SettingsFactory,
+    start_service: Any,
+    definition: ServiceDefinition,
+    *,
+    suffix: str = "",
+    school: District | None = None,
 ) -> SchoolWorld:
-    """Starts the directory and ``definition`` and waits until the service knows the whole school."""
+    """Starts the directory and ``definition`` and waits until the service knows the whole school
+    (the tests' :data:`SCHOOL`, or another cut of the seed's such as :data:`CANTEEN_SCHOOL`)."""
+    school = school or SCHOOL
     ns = f"{definition.name}{suffix}{uuid4().hex[:6]}"
     directory = await start_service(DIRECTORY, await make_settings("directory", namespace_suffix=ns))
     service_settings = await make_settings(definition.name, namespace_suffix=ns)
     service = await start_service(definition, service_settings)
-    tokens = tokens_for(service_settings)
+    tokens = tokens_for(service_settings, school)
     await register_district(directory, tokens["platform"])
-    await seed(directory, tokens["admin"])
+    await seed(directory, tokens["admin"], school)
 
     async def mirrored() -> bool:
         parents = await service.pool.fetchval("SELECT count(*) FROM directory_parent_students")
         staff = await service.pool.fetchval("SELECT count(*) FROM directory_staff")
         students = await service.pool.fetchval("SELECT count(*) FROM directory_students")
-        return bool(parents == len(SCHOOL.parents) and staff == len(SCHOOL.staff) and students == len(SCHOOL.students))
+        return bool(parents == len(school.parents) and staff == len(school.staff) and students == len(school.students))
 
     await eventually(mirrored, timeout=60)
     return SchoolWorld(directory, service, tokens)

@@ -4,5 +4,6 @@
 -- Generated from services/registry.py: python -m services.registry docker-init-sql
 CREATE DATABASE houqin_directory OWNER houqin;
 CREATE DATABASE houqin_safety OWNER houqin;
+CREATE DATABASE houqin_canteen OWNER houqin;
 CREATE DATABASE houqin_inventory OWNER houqin;
 CREATE DATABASE houqin_hr_eval OWNER houqin;

@@ -470,6 +470,43 @@ class AwardGranted(DomainEvent):
     granted_at: datetime
 
 
+class ContestSheet(Value):
+    """One judge's scores of one entrant, per criterion code."""
+
+    entrant_id: str
+    judge: str
+    scores: dict[str, int]
+
+
+class ContestPrizeGiven(Value):
+    entrant_id: str
+    prize: Prize
+    title: str
+    bonus_rule_code: str | None = None
+
+
+class ContestResults(DomainEvent):
+    """The contract another service raises when a contest it ran is over (e.g. the canteen's
+    serving-skill contest, ``canteen.ContestResultsPublished``): the staff appraisal keeps it
+    once (by the raising event's id) as a contest of one round with its score sheets, its
+    ranking and its awards; an award with a bonus rule becomes a proposal like any other."""
+
+    contest_ref: str  # the raising service's contest id
+    school_id: str
+    campus_id: str | None
+    name: str
+    kind: ContestKind
+    level: Level
+    organiser: str
+    held_on: date
+    criteria: list[Criterion]
+    judges: list[str]
+    entrants: list[Entrant]
+    sheets: list[ContestSheet]
+    prizes: list[ContestPrizeGiven]
+    published_by: str
+
+
 @event("hr_eval.HonourRecorded")
 class HonourRecorded(DomainEvent):
     """An honour of the school itself (e.g. the city's 园林式单位 garden-style unit)."""

@@ -259,6 +259,22 @@ class InspectionCompleted(DomainEvent):
 # -- hazards 安全隐患 ------------------------------------------------------------------------
 
 
+class HazardRaised(DomainEvent):
+    """The contract another service raises to report a hazard it found (e.g. the canteen's
+    ``canteen.HazardFound`` for a broken fly screen found in a self-inspection), registered in
+    its own registry. Safety reports each once as a hazard of the campus (its id made from the
+    raising event's id, however often the event is delivered), dated when it was found."""
+
+    campus_id: str
+    area: str
+    description: str
+    severity: Severity
+    found_at: datetime
+    source_ref: str  # the raising record (a self-inspection's id)
+    raised_by: str  # who found it
+    photo_ref: str | None = None
+
+
 @event("safety.HazardReported")
 class HazardReported(DomainEvent):
     hazard_id: str

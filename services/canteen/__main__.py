@@ -1,0 +1,4 @@
+from services.canteen.service import CANTEEN
+from services.eventkit.cli import service_cli
+
+service_cli(CANTEEN)()

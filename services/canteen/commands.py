@@ -1,0 +1,57 @@
+"""Every command of the canteen: which aggregate it goes to, where it belongs, who may send
+it, what else is looked up. The routes are made from this table (see
+``services.eventkit.command_table``); the gateway makes a mutation of each row.
+
+One section per area, in the order of the service's tags."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.campus.scoped import CampusCommands, campus_command_table
+from services.canteen.common import DISTRICT
+from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
+from services.eventkit.command_table import Facts
+from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import InvalidInput
+
+COMMANDS = campus_command_table("canteen")
+
+
+# -- the district's canteen rules --------------------------------------------------------------
+
+
+async def district_in_body(commands: CampusCommands, command: Any) -> TenantPath:
+    """``tenant=`` of the district's own rules: a district the directory's mirror knows."""
+    known = await commands.pool.fetchval(
+        "SELECT true FROM directory_campuses WHERE district_id = $1 LIMIT 1", command.district_id
+    )
+    if not known:
+        raise InvalidInput(f"district {command.district_id} has no campus the canteen knows", field="district_id")
+    return TenantPath(district_id=command.district_id)
+
+
+async def rules_in_force(commands: CampusCommands, district_id: str, day: date) -> Rules:
+    """The district's canteen rules in force on ``day`` (the defaults until it sets its own)."""
+    state: RulesState
+    state, _ = await commands.bus.load(CanteenRules, CanteenRules.stream_id(district_id))
+    return state.in_force(day)
+
+
+async def rules_facts(commands: CampusCommands, tenant: TenantPath, day: date) -> Facts:
+    """The rules in force on ``day`` where ``tenant`` is, as a decider's fact (:func:`rules_from`)."""
+    assert tenant.district_id is not None
+    return rules_fact(await rules_in_force(commands, tenant.district_id, day))
+
+
+COMMANDS.new(
+    "rules",
+    "/canteen-rules",
+    "Set the district's canteen rules from a day on",
+    SetCanteenRules,
+    CanteenRules,
+    id="district_id",
+    roles=DISTRICT,
+    tenant=district_in_body,
+)

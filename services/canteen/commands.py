@@ -10,9 +10,11 @@ from datetime import date
 from typing import Any
 
 from services.campus.scoped import CampusCommands, campus_command_table
-from services.canteen.common import DISTRICT
+from services.canteen.common import DISTRICT, KITCHEN
 from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
+from services.canteen.self_inspection import RecordSelfInspection, SelfInspection, self_inspection_id
 from services.eventkit.command_table import Facts
+from services.eventkit.days import local_day, school_today
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import InvalidInput
 
@@ -54,4 +56,23 @@ COMMANDS.new(
     id="district_id",
     roles=DISTRICT,
     tenant=district_in_body,
+)
+
+
+# -- self-inspections: the daily control, the weekly sweep, the monthly review -------------------
+
+
+def _self_inspection_of(cmd: RecordSelfInspection) -> str:
+    """The inspection's id: its campus, cadence and the period its act falls in (today if undated)."""
+    return self_inspection_id(cmd.campus_id, cmd.cadence, local_day(cmd.at) if cmd.at else school_today())
+
+
+COMMANDS.new(
+    "self-inspections",
+    "/self-inspections",
+    "Record a self-inspection (daily control, weekly sweep, monthly review); its hazards go to safety",
+    RecordSelfInspection,
+    SelfInspection,
+    id=_self_inspection_of,
+    roles=KITCHEN,
 )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
-from services.canteen.routes import rules
+from services.canteen.projections.self_inspections import SELF_INSPECTIONS
+from services.canteen.routes import rules, self_inspection
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -20,14 +21,19 @@ CANTEEN = ServiceDefinition(
     registry=CANTEEN_EVENTS,
     routers=[
         rules.router,
+        self_inspection.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[SELF_INSPECTIONS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
     openapi_tags=[
         {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
+        {
+            "name": "self-inspections",
+            "description": "日管控、周排查、月调度: daily controls, weekly sweeps, monthly reviews; hazards to safety",
+        },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

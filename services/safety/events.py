@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+from uuid import UUID, uuid5
 
 from pydantic import Field
 
@@ -273,6 +274,16 @@ class HazardRaised(DomainEvent):
     source_ref: str  # the raising record (a self-inspection's id)
     raised_by: str  # who found it
     photo_ref: str | None = None
+
+
+RAISED_HAZARDS = UUID("cb37a2b5-1ad5-43b7-9dcb-b25013eb28ee")
+"""The namespace of the ids of hazards other services raise."""
+
+
+def hazard_id_of_raising(event_id: UUID | str) -> str:
+    """The one hazard a :class:`HazardRaised` event reports (``h-`` and 20 hex digits made from
+    the event's id): the raising service can name it, and a second delivery finds it there."""
+    return f"h-{uuid5(RAISED_HAZARDS, str(UUID(str(event_id)))).hex[:20]}"
 
 
 @event("safety.HazardReported")

@@ -4,6 +4,9 @@
 record (一人一档). The record is appended in the transaction that also records the
 enrolment as handled, so it is opened once however often the event arrives; a
 record the medical room already opened by hand is left as it is.
+
+``HazardsFromServices``: a hazard another service found (the canteen's self-inspection)
+is reported as a hazard of the campus, once: its id is made from the raising event's.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date
 from pydantic import BaseModel
 
 from services.eventkit.auth import Principal
+from services.eventkit.bounds import NAME_LENGTH, TEXT_LENGTH
 from services.eventkit.commands import CommandBus, caused_by
 from services.eventkit.consumer import Reaction
 from services.eventkit.days import local_day
@@ -21,7 +25,8 @@ from services.eventkit.db import Connection
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import Envelope, TenantPath
 from services.eventkit.errors import ConcurrencyConflict
-from services.safety.events import SAFETY_EVENTS
+from services.safety.events import SAFETY_EVENTS, HazardRaised, hazard_id_of_raising
+from services.safety.hazards import Hazard, ReportHazard
 from services.safety.health import ADMISSION, CLASS_ID, HealthRecord, OpenHealthRecord
 
 SYSTEM = Principal(subject="safety.health-record-opener", name="一人一档")
@@ -61,3 +66,56 @@ class HealthRecordOpener(Reaction):
                 )
         except ConcurrencyConflict:
             return  # the medical room opened it by hand first
+
+
+HAZARDS_SYSTEM = Principal(subject="safety.hazards-from-services", name="外部隐患上报")
+
+RAISING_SOURCES: dict[str, str] = {"canteen.HazardFound": "食堂自查"}
+"""The wire names of other services' :class:`HazardRaised` events safety reports, and what each
+hazard's description says it came from."""
+
+_RAISED_FIELDS = frozenset(HazardRaised.model_fields)
+
+
+def raised_hazard(envelope: Envelope) -> HazardRaised:
+    """The hazard an event raises, read by the contract alone (fields the raising service adds are not read)."""
+    return HazardRaised.model_validate({k: v for k, v in envelope.data.items() if k in _RAISED_FIELDS})
+
+
+class HazardsFromServices(Reaction):
+    """Another service found a hazard (the canteen's self-inspection: a broken fly screen, a
+    cracked gas hose): reported as a hazard of its campus, with the safety hazard's rules from
+    then on (its SLA counted from when it was found). Its id is made from the raising event's
+    (:func:`hazard_id_of_raising`), so the same event delivered again reports nothing new; it is
+    dated when it was found, and its description says where it came from."""
+
+    name = "hazards-from-services"
+    event_types = frozenset(RAISING_SOURCES)
+
+    async def handle(self, conn: Connection, envelope: Envelope) -> None:
+        source = RAISING_SOURCES.get(envelope.type)
+        if source is None:
+            return
+        raised = raised_hazard(envelope)
+        hazard_id = hazard_id_of_raising(envelope.event_id)
+        tenant = TenantPath(district_id=envelope.district_id, school_id=envelope.school_id, campus_id=raised.campus_id)
+        bus = CommandBus.in_transaction("safety", SAFETY_EVENTS)
+        _, version = await bus.load(Hazard, Hazard.stream_id(hazard_id), conn=conn)
+        if version != 0:
+            return  # the same event delivered again: reported already
+        command = ReportHazard(
+            hazard_id=hazard_id,
+            campus_id=raised.campus_id,
+            area=raised.area[:NAME_LENGTH],
+            description=f"{source} {raised.source_ref}（{raised.raised_by} 发现）：{raised.description}"[:TEXT_LENGTH],
+            severity=raised.severity,
+            photo_ref=raised.photo_ref,
+            at=raised.found_at,
+        )
+        # dated by the finding, and only a hazard nobody reported yet
+        ctx = replace(caused_by(envelope, HAZARDS_SYSTEM), expected_version=0)
+        try:
+            async with conn.transaction():  # a savepoint: losing a race undoes only this
+                await bus.execute(Hazard, hazard_id, Resolved(command, tenant, hazard_id), ctx, tenant, conn=conn)
+        except ConcurrencyConflict:
+            return  # delivered twice at once: the other delivery reported it

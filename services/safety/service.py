@@ -10,7 +10,7 @@ from services.safety.history import SAFETY_HISTORY
 from services.safety.projections.health_files import HEALTH_FILES
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.projections.safety_records import SAFETY_RECORDS
-from services.safety.reactions import HealthRecordOpener
+from services.safety.reactions import HazardsFromServices, HealthRecordOpener
 from services.safety.routes import agreements, buses, drills, education, hazards, health, injuries, inspections, status
 
 SAFETY = ServiceDefinition(
@@ -32,7 +32,11 @@ SAFETY = ServiceDefinition(
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS],
-    reactions=[ReactionSpec(DirectoryMirror(), ["directory"]), ReactionSpec(HealthRecordOpener(), ["directory"])],
+    reactions=[
+        ReactionSpec(DirectoryMirror(), ["directory"]),
+        ReactionSpec(HealthRecordOpener(), ["directory"]),
+        ReactionSpec(HazardsFromServices(), ["canteen"]),
+    ],
     history=SAFETY_HISTORY,
     openapi_tags=[
         {"name": "inspection status", "description": "Due and overdue inspections, open hazards, drills, agreements"},

@@ -1,0 +1,105 @@
+"""A self-inspection's hazard, through real Kafka, to one hazard in safety: the directory, the
+canteen and the safety service run on one topic namespace, as in production.
+
+The canteen publishes ``canteen.HazardFound``; safety reports it as a hazard of the campus (its
+id made from the event's, dated when it was found, its description saying where it came from),
+with safety's rules from then on (its SLA counted from the finding). The same canteen record
+delivered again, and the reaction run again on the same event, keep one hazard.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from services.canteen.events import Cadence
+from services.canteen.self_inspection import STANDARD_CHECKLISTS
+from services.canteen.service import CANTEEN
+from services.directory.service import DIRECTORY
+from services.eventkit.consumer import ConsumerRunner
+from services.eventkit.envelope import Envelope
+from services.safety.events import hazard_id_of_raising
+from services.safety.reactions import HazardsFromServices
+from services.safety.service import SAFETY
+from tests.conftest import RunningService, SettingsFactory, eventually
+from tests.kafka_helpers import produce_raw, read_topic
+from tests.school import CANTEEN_SCHOOL, register_district, seed, tokens_for
+
+
+async def hazards_reported(safety: RunningService) -> list[str]:
+    rows = await safety.pool.fetch("SELECT stream_id FROM events WHERE type = 'safety.HazardReported'")
+    return sorted(row["stream_id"] for row in rows)
+
+
+async def test_a_hazard_of_the_daily_control_is_one_hazard_in_safety(
+    make_settings: SettingsFactory, start_service: Any
+) -> None:
+    ns = f"selfcheck{uuid4().hex[:6]}"
+    directory = await start_service(DIRECTORY, await make_settings("directory", namespace_suffix=ns))
+    canteen_settings = await make_settings("canteen", namespace_suffix=ns)
+    canteen = await start_service(CANTEEN, canteen_settings)
+    safety = await start_service(SAFETY, await make_settings("safety", namespace_suffix=ns))
+    tokens = tokens_for(canteen.settings, CANTEEN_SCHOOL)
+    await register_district(directory, tokens["platform"])
+    await seed(directory, tokens["admin"], CANTEEN_SCHOOL)
+
+    async def mirrored() -> bool:
+        return bool(await canteen.pool.fetchval("SELECT count(*) FROM directory_campuses WHERE campus_id = 'main'"))
+
+    await eventually(mirrored, timeout=60)
+
+    # the cook's daily control finds the fly screen of the prep room broken: a hazard
+    results = [{"item": c.item, "area": "后厨", "ok": True} for c in STANDARD_CHECKLISTS[Cadence.DAILY]]
+    results[4] = {"item": "防蝇防鼠设施", "area": "粗加工间", "ok": False, "note": "北侧纱窗破损"}
+    results[4] |= {"hazard": True, "severity": "high"}
+    body = {"campus_id": "main", "cadence": "daily", "at": "2020-10-15T16:30:00+08:00", "results": results}
+    response = await canteen.client.post("/self-inspections", json=body, headers=tokens["cook-main"])
+    assert response.status_code == 200, response.text
+    assert response.json()["events"] == ["canteen.SelfInspectionRecorded", "canteen.HazardFound"]
+
+    async def reported() -> list[str]:
+        return await hazards_reported(safety)
+
+    (stream,) = await eventually(reported, timeout=60)
+    found = await canteen.pool.fetchval("SELECT event_id FROM events WHERE type = 'canteen.HazardFound'")
+    hazard_id = hazard_id_of_raising(found)
+    assert stream == f"hazard-{hazard_id}"
+
+    read = await safety.client.get(f"/hazards/{hazard_id}", headers=tokens["manager-main"])
+    assert read.status_code == 200, read.text
+    hazard = read.json()
+    assert hazard["campus_id"] == "main" and hazard["area"] == "粗加工间" and hazard["severity"] == "high"
+    assert hazard["status"] == "reported" and hazard["school_id"] == "xuexiao"
+    assert "食堂自查 main-daily-2020-10-15" in hazard["description"] and "北侧纱窗破损" in hazard["description"]
+    assert datetime.fromisoformat(hazard["reported_at"]) == datetime(2020, 10, 15, 8, 30, tzinfo=UTC)
+
+    # the canteen's read names the hazard safety keeps
+    async def named() -> list[str]:
+        page = await canteen.client.get("/self-inspections/main-daily-2020-10-15", headers=tokens["manager-main"])
+        ids: list[str] = page.json()["hazard_ids"] if page.status_code == 200 else []
+        return ids
+
+    assert await eventually(named, timeout=30) == [hazard_id]
+
+    # the same canteen record delivered again: skipped; the reaction run again on it: nothing new
+    runner: ConsumerRunner = next(
+        r for r in safety.runtime.runners if any(isinstance(h, HazardsFromServices) for h in r.handlers)
+    )
+    count = await canteen.pool.fetchval("SELECT count(*) FROM events")
+    records = await read_topic(canteen_settings.kafka_bootstrap, canteen_settings.events_topic, until=count)
+    again = [(None, value) for _, _, value, headers in records if dict(headers)["type"] == b"canteen.HazardFound"]
+    assert len(again) == 1
+    raised = Envelope.from_wire(again[0][1])
+    assert raised.event_id == found
+    skipped = runner.skipped
+    await produce_raw(canteen_settings.kafka_bootstrap, canteen_settings.events_topic, *again)
+
+    async def skipped_it() -> bool:
+        return runner.skipped > skipped
+
+    await eventually(skipped_it, timeout=60)
+    async with safety.pool.acquire() as conn, conn.transaction():
+        await HazardsFromServices().handle(conn, raised)
+    assert await hazards_reported(safety) == [stream]
+    assert runner.dead_lettered == 0

@@ -12,6 +12,7 @@ from enum import Enum, StrEnum
 
 import strawberry
 
+from services.canteen.events import Cadence
 from services.directory.events import Admission
 from services.eventkit.auth import Role
 from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
@@ -249,11 +250,16 @@ _describe(Prize, "The prize of an award", {
     "EXCELLENCE": "Excellence award (优秀奖)",
     "SPECIAL": "Special prize (特等奖)",
 })  # fmt: skip
+_describe(Cadence, "How often a canteen self-inspection (食堂自查) is done", {
+    "DAILY": "The daily control (日管控): covers the whole standard daily checklist",
+    "WEEKLY": "The weekly sweep (周排查)",
+    "MONTHLY": "The monthly review (月调度)",
+})  # fmt: skip
 
 __all__ = [
-    "Admission", "AssetStatus", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind", "DamageCause",
-    "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource",
-    "KeyStatus", "Level", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource",
-    "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity", "StockTakePeriod",
-    "StockTakeStatus",
+    "Admission", "AssetStatus", "BusItem", "Cadence", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind",
+    "DamageCause", "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind",
+    "ItemSource", "KeyStatus", "Level", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
+    "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
+    "StockTakePeriod", "StockTakeStatus",
 ]  # fmt: skip

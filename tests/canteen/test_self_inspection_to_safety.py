@@ -13,6 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+import httpx
+
+from gateway.app import create_gateway
+from gateway.settings import GatewaySettings
 from services.canteen.events import Cadence
 from services.canteen.self_inspection import STANDARD_CHECKLISTS
 from services.canteen.service import CANTEEN
@@ -23,13 +27,53 @@ from services.safety.events import hazard_id_of_raising
 from services.safety.reactions import HazardsFromServices
 from services.safety.service import SAFETY
 from tests.conftest import RunningService, SettingsFactory, eventually
+from tests.gateway.conftest import RoutingTransport
 from tests.kafka_helpers import produce_raw, read_topic
-from tests.school import CANTEEN_SCHOOL, register_district, seed, tokens_for
+from tests.school import CANTEEN_SCHOOL, Headers, register_district, seed, tokens_for
 
 
 async def hazards_reported(safety: RunningService) -> list[str]:
     rows = await safety.pool.fetch("SELECT stream_id FROM events WHERE type = 'safety.HazardReported'")
     return sorted(row["stream_id"] for row in rows)
+
+
+QUERY = """
+query ($from: Date) {
+  campus(campusId: "main") {
+    canteenSelfInspections(cadence: DAILY, from: $from) {
+      totalCount
+      nodes { inspectionId cadence failedItems { item severity hazardId } hazardIds }
+    }
+  }
+}
+"""
+
+
+async def graphql_inspections(*services: RunningService, headers: Headers) -> list[dict[str, Any]]:
+    """The campus's daily controls from 2020-10-15 on, as the gateway answers them."""
+    apps = {s.settings.service: s.app for s in services}
+    base = services[0].settings
+    settings = GatewaySettings(
+        namespace=base.namespace,
+        kafka_bootstrap=base.kafka_bootstrap,
+        jwt_secret=base.jwt_secret,
+        log_json=False,
+        log_level="WARNING",
+        **{f"{name}_url": f"http://{name}" for name in apps},
+    )
+    gateway = create_gateway(settings, transport=RoutingTransport(apps))
+    async with (
+        gateway.router.lifespan_context(gateway),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway") as client,
+    ):
+        response = await client.post(
+            "/graphql", json={"query": QUERY, "variables": {"from": "2020-10-15"}}, headers=headers
+        )
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    connection = response.json()["data"]["campus"]["canteenSelfInspections"]
+    assert connection["totalCount"] == len(connection["nodes"])
+    nodes: list[dict[str, Any]] = connection["nodes"]
+    return nodes
 
 
 async def test_a_hazard_of_the_daily_control_is_one_hazard_in_safety(
@@ -81,6 +125,14 @@ async def test_a_hazard_of_the_daily_control_is_one_hazard_in_safety(
         return ids
 
     assert await eventually(named, timeout=30) == [hazard_id]
+    assert await graphql_inspections(directory, canteen, safety, headers=tokens["manager-main"]) == [
+        {
+            "inspectionId": "main-daily-2020-10-15",
+            "cadence": "DAILY",
+            "failedItems": [{"item": "防蝇防鼠设施", "severity": "HIGH", "hazardId": hazard_id}],
+            "hazardIds": [hazard_id],
+        }
+    ]
 
     # the same canteen record delivered again: skipped; the reaction run again on it: nothing new
     runner: ConsumerRunner = next(

@@ -53,13 +53,14 @@ async def graphql_inspections(*services: RunningService, headers: Headers) -> li
     """The campus's daily controls from 2020-10-15 on, as the gateway answers them."""
     apps = {s.settings.service: s.app for s in services}
     base = services[0].settings
+    urls: dict[str, Any] = {f"{name}_url": f"http://{name}" for name in apps}
     settings = GatewaySettings(
         namespace=base.namespace,
         kafka_bootstrap=base.kafka_bootstrap,
         jwt_secret=base.jwt_secret,
         log_json=False,
         log_level="WARNING",
-        **{f"{name}_url": f"http://{name}" for name in apps},
+        **urls,
     )
     gateway = create_gateway(settings, transport=RoutingTransport(apps))
     async with (

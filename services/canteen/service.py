@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
-from services.canteen.routes import rules
+from services.canteen.projections.deliveries import DELIVERIES
+from services.canteen.routes import deliveries, rules
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -20,14 +21,19 @@ CANTEEN = ServiceDefinition(
     registry=CANTEEN_EVENTS,
     routers=[
         rules.router,
+        deliveries.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[DELIVERIES],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
     openapi_tags=[
         {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
+        {
+            "name": "deliveries",
+            "description": "Delivery acceptance (进货查验, 索证索票) and pesticide quick tests (农残快检)",
+        },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -154,7 +154,8 @@ class Deliveries(Projection):
                     e.temperature_c10,
                 )
                 await conn.execute(
-                    f"UPDATE {s}.deliveries SET inspectors = array_append(inspectors, $2) "
+                    f"UPDATE {s}.deliveries SET inspectors = "
+                    "ARRAY(SELECT unnest(array_append(inspectors, $2)) ORDER BY 1) "
                     "WHERE delivery_id = $1 AND NOT ($2 = ANY(inspectors))",
                     e.delivery_id,
                     e.inspector_id,

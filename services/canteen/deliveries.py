@@ -152,7 +152,7 @@ class ReceiveDelivery(Command):
         }
     )
 
-    delivery_id: EntityId
+    delivery_id: EntityId = Field(description="A new id for this delivery")
     campus_id: EntityId
     supplier_id: EntityId = Field(description="The supplier (its id in the canteen's records)")
     supplier_name: Name = Field(description="The supplier's name")

@@ -157,7 +157,7 @@ class DeliveriesOnCampus:
     if TYPE_CHECKING:
         campus_id: strawberry.ID  # the directory's part of the campus has it
 
-    @strawberry.field(description="The deliveries of this campus (进货查验), newest id last")
+    @strawberry.field(description="The deliveries of this campus (进货查验), in the order of their ids")
     async def deliveries(
         self,
         info: Ctx,

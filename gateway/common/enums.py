@@ -13,6 +13,8 @@ from enum import Enum, StrEnum
 import strawberry
 
 from services.canteen.events import Cadence
+from services.canteen.deliveries import DeliveryStatus
+from services.canteen.events import CertificateKind, FoodCategory, Verdict
 from services.directory.events import Admission
 from services.eventkit.auth import Role
 from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
@@ -254,6 +256,36 @@ _describe(Cadence, "How often a canteen self-inspection (食堂自查) is done",
     "DAILY": "The daily control (日管控): covers the whole standard daily checklist",
     "WEEKLY": "The weekly sweep (周排查)",
     "MONTHLY": "The monthly review (月调度)",
+})  # fmt: skip
+
+# -- the canteen's deliveries (进货查验) and pesticide quick tests (农残快检) --
+_describe(CertificateKind, "What a certificate that comes with a delivery is (索证索票)", {
+    "SUPPLIER_LICENCE": "The supplier's food business licence or business licence (食品经营许可证 / 营业执照)",
+    "QUARANTINE": "An animal quarantine certificate of a meat or poultry line (动物检疫合格证明)",
+    "INSPECTION_REPORT": "A batch's inspection or test report (检验检测报告)",
+    "INVOICE": "The delivery note or invoice (票据)",
+})  # fmt: skip
+_describe(FoodCategory, "A delivery line's kind of food: it says which checks the line needs", {
+    "LEAFY_VEGETABLE": "Leafy vegetables: quick-tested for pesticide residues before acceptance",
+    "BEANS": "Beans (豆类): quick-tested for pesticide residues before acceptance",
+    "VEGETABLE": "Other vegetables",
+    "MEAT": "Meat: comes with a quarantine certificate",
+    "POULTRY": "Poultry: comes with a quarantine certificate",
+    "AQUATIC": "Fish and other aquatic products",
+    "EGGS": "Eggs",
+    "DAIRY": "Milk and dairy products",
+    "GRAIN_OIL": "Rice, flour and cooking oil",
+    "CONDIMENT": "Condiments",
+    "FRUIT": "Fruit",
+    "OTHER": "Anything else",
+})  # fmt: skip
+_describe(Verdict, "The outcome of a pesticide quick test", {
+    "PASS": "Passed: the lot may be accepted",
+    "FAIL": "Failed (an enzyme inhibition of 50 % or more): the lot is rejected and may not be used",
+})  # fmt: skip
+_describe(DeliveryStatus, "Where a delivery's acceptance stands", {
+    "RECEIVED": "Received: its lines are being weighed, tested and decided",
+    "SIGNED": "Its acceptance is signed (two-person acceptance): nothing of it changes any more",
 })  # fmt: skip
 
 __all__ = [

@@ -14,9 +14,24 @@ from services.canteen.common import DISTRICT, KITCHEN
 from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
 from services.canteen.self_inspection import RecordSelfInspection, SelfInspection, self_inspection_id
 from services.eventkit.command_table import Facts
+from services.canteen.deliveries import (
+    MAY_OVERRIDE,
+    AcceptDeliveryLine,
+    Delivery,
+    DeliveryState,
+    InspectDeliveryLine,
+    ReceiveDelivery,
+    RecordPesticideTest,
+    RejectDeliveryLine,
+    SignDeliveryAcceptance,
+)
+from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
+from services.eventkit.auth import Role
+from services.eventkit.command_table import Facts, Target
+from services.eventkit.commands import CommandContext
 from services.eventkit.days import local_day, school_today
 from services.eventkit.envelope import TenantPath
-from services.eventkit.errors import InvalidInput
+from services.eventkit.errors import Forbidden, InvalidInput
 
 COMMANDS = campus_command_table("canteen")
 
@@ -74,5 +89,83 @@ COMMANDS.new(
     RecordSelfInspection,
     SelfInspection,
     id=_self_inspection_of,
+# -- deliveries 进货查验 and pesticide quick tests 农残快检 ------------------------------------
+
+
+async def inspector_on_campus(commands: CampusCommands, cmd: Any, ctx: CommandContext, at: Target) -> Facts:
+    """Whoever weighs a line is a member of staff working on the delivery's campus."""
+    staff = await commands.pool.fetchrow(
+        "SELECT campus_ids FROM directory_staff WHERE staff_id = $1 AND active", ctx.principal.subject
+    )
+    if staff is None or at.tenant.campus_id not in staff["campus_ids"]:
+        raise Forbidden(f"{ctx.principal.subject} is not on the staff of campus {at.tenant.campus_id}")
+    return {}
+
+
+async def acceptance_facts(commands: CampusCommands, cmd: Any, ctx: CommandContext, at: Target) -> Facts:
+    """The district's rules in force on the delivery's day (its weight tolerance), and whether the
+    sender may accept a line by override (a logistics manager of the campus)."""
+    state: DeliveryState
+    state, _ = await commands.bus.load(Delivery, Delivery.stream_id(at.entity_id))
+    day = local_day(state.received_at) if state.received_at is not None else school_today()
+    facts = await rules_facts(commands, at.tenant, day)
+    may_override = ctx.principal.holds(at.tenant, Role.LOGISTICS_MANAGER)
+    return facts | {MAY_OVERRIDE: "true" if may_override else "false"}
+
+
+COMMANDS.new(
+    "deliveries",
+    "/deliveries",
+    "Receive a supplier's delivery, with its certificates and lines",
+    ReceiveDelivery,
+    Delivery,
+    id="delivery_id",
+    roles=KITCHEN,
+)
+COMMANDS.existing(
+    "deliveries",
+    "/deliveries/{delivery_id}/inspections",
+    "Weigh a line of a delivery (and take its temperature if chilled)",
+    InspectDeliveryLine,
+    Delivery,
+    what="delivery",
+    roles=KITCHEN,
+    lookup=inspector_on_campus,
+)
+COMMANDS.existing(
+    "deliveries",
+    "/deliveries/{delivery_id}/pesticide-tests",
+    "Record a pesticide quick test of a leafy vegetable or beans line (a failed lot is rejected)",
+    RecordPesticideTest,
+    Delivery,
+    what="delivery",
+    roles=KITCHEN,
+)
+COMMANDS.existing(
+    "deliveries",
+    "/deliveries/{delivery_id}/accept",
+    "Accept a weighed line (by override, a logistics manager, despite expired certificates or a short weight)",
+    AcceptDeliveryLine,
+    Delivery,
+    what="delivery",
+    roles=KITCHEN,
+    lookup=acceptance_facts,
+)
+COMMANDS.existing(
+    "deliveries",
+    "/deliveries/{delivery_id}/reject",
+    "Reject a line of a delivery, saying why",
+    RejectDeliveryLine,
+    Delivery,
+    what="delivery",
+    roles=KITCHEN,
+)
+COMMANDS.existing(
+    "deliveries",
+    "/deliveries/{delivery_id}/sign",
+    "Sign a delivery's acceptance (every line decided, weighed by two different staff)",
+    SignDeliveryAcceptance,
+    Delivery,
+    what="delivery",
     roles=KITCHEN,
 )

@@ -372,6 +372,7 @@ class DeliveryReceived(DomainEvent):
     certificates: list[Certificate]  # the supplier's (licence, invoice)
     lines: list[DeliveryLine]
     received_by: str
+    received_at: datetime | None = None  # when it arrived: its day is the day certificates and shelf lives are checked
 
 
 @event("canteen.DeliveryLineInspected")

@@ -9,6 +9,8 @@ from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
 from services.canteen.projections.self_inspections import SELF_INSPECTIONS
 from services.canteen.routes import rules, self_inspection
+from services.canteen.projections.deliveries import DELIVERIES
+from services.canteen.routes import deliveries, rules
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -25,6 +27,10 @@ CANTEEN = ServiceDefinition(
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[SELF_INSPECTIONS],
+        deliveries.router,
+    ],
+    migrations=MIRROR_MIGRATIONS,
+    projections=[DELIVERIES],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
@@ -33,6 +39,8 @@ CANTEEN = ServiceDefinition(
         {
             "name": "self-inspections",
             "description": "日管控、周排查、月调度: daily controls, weekly sweeps, monthly reviews; hazards to safety",
+            "name": "deliveries",
+            "description": "Delivery acceptance (进货查验, 索证索票) and pesticide quick tests (农残快检)",
         },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],

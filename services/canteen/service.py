@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
-from services.canteen.routes import rules
+from services.canteen.projections.serving import SERVING
+from services.canteen.routes import rules, serving
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -20,14 +21,16 @@ CANTEEN = ServiceDefinition(
     registry=CANTEEN_EVENTS,
     routers=[
         rules.router,
+        serving.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[SERVING],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
     openapi_tags=[
         {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
+        {"name": "serving", "description": "The weekly menu, serving audits, violations and the serving-skill contest"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -12,6 +12,8 @@ from enum import Enum, StrEnum
 
 import strawberry
 
+from services.canteen.events import Meal
+from services.canteen.violations import ViolationSource
 from services.directory.events import Admission
 from services.eventkit.auth import Role
 from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
@@ -250,10 +252,20 @@ _describe(Prize, "The prize of an award", {
     "SPECIAL": "Special prize (特等奖)",
 })  # fmt: skip
 
+_describe(Meal, "A meal of a day at a campus's canteen", {
+    "BREAKFAST": "Breakfast (早餐)",
+    "LUNCH": "Lunch (午餐)",
+    "DINNER": "Dinner (晚餐)",
+})  # fmt: skip
+_describe(ViolationSource, "How a canteen worker's violation was seen", {
+    "PATROL": "On the manager's patrol, or on camera",
+    "CANTEEN_AUDIT": "At a canteen audit or self-inspection",
+})  # fmt: skip
+
 __all__ = [
     "Admission", "AssetStatus", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind", "DamageCause",
     "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource",
-    "KeyStatus", "Level", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource",
-    "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity", "StockTakePeriod",
-    "StockTakeStatus",
+    "KeyStatus", "Level", "Meal", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
+    "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
+    "StockTakePeriod", "StockTakeStatus", "ViolationSource",
 ]  # fmt: skip

@@ -52,7 +52,7 @@ def _distinct(values: Sequence[str], what: str) -> None:
 # -- commands ----------------------------------------------------------------------------
 
 
-class CriterionLine(Value):
+class ServingCriterionLine(Value):
     """A criterion the judges score, with its maximum."""
 
     code: EntityId = Field(description="The criterion's code, e.g. even")
@@ -84,14 +84,16 @@ class AnnounceServingContest(Command):
     campus_id: EntityId = Field(description="The campus it is held on")
     name: Name = Field(description="The contest's name")
     held_on: date = Field(description="The day it is held")
-    criteria: Few[CriterionLine] = Field(min_length=1, description="What the judges score, each with its maximum")
+    criteria: Few[ServingCriterionLine] = Field(
+        min_length=1, description="What the judges score, each with its maximum"
+    )
     judges: Few[EntityId] = Field(min_length=1, description="The judges: staff of the school")
     entrants: Few[EntityId] = Field(min_length=1, description="The entrants: canteen workers of the school")
     at: ActAtOrNow = None
 
     @field_validator("criteria")
     @classmethod
-    def _distinct_criteria(cls, criteria: list[CriterionLine]) -> list[CriterionLine]:
+    def _distinct_criteria(cls, criteria: list[ServingCriterionLine]) -> list[ServingCriterionLine]:
         _distinct([c.code for c in criteria], "criterion")
         return criteria
 
@@ -102,7 +104,7 @@ class AnnounceServingContest(Command):
         return people
 
 
-class ScoreLine(Value):
+class ServingScoreLine(Value):
     """A judge's score on one criterion."""
 
     criterion: EntityId = Field(description="The criterion's code")
@@ -122,17 +124,17 @@ class ScoreServingContest(Command):
 
     judge: EntityId = Field(description="The judge scoring (staff id)")
     entrant: EntityId = Field(description="The entrant scored (staff id)")
-    scores: Few[ScoreLine] = Field(min_length=1, description="A score for each of the contest's criteria")
+    scores: Few[ServingScoreLine] = Field(min_length=1, description="A score for each of the contest's criteria")
     at: ActAtOrNow = None
 
     @field_validator("scores")
     @classmethod
-    def _distinct_scores(cls, scores: list[ScoreLine]) -> list[ScoreLine]:
+    def _distinct_scores(cls, scores: list[ServingScoreLine]) -> list[ServingScoreLine]:
         _distinct([s.criterion for s in scores], "criterion")
         return scores
 
 
-class PrizeLine(Value):
+class ServingPrizeLine(Value):
     """A prize given to an entrant."""
 
     entrant: EntityId = Field(description="The entrant (staff id)")
@@ -154,12 +156,12 @@ class ConcludeServingContest(Command):
         }
     )
 
-    prizes: Few[PrizeLine] = Field(default_factory=list, description="The prizes given, each entrant once")
+    prizes: Few[ServingPrizeLine] = Field(default_factory=list, description="The prizes given, each entrant once")
     at: ActAtOrNow = None
 
     @field_validator("prizes")
     @classmethod
-    def _distinct_prizes(cls, prizes: list[PrizeLine]) -> list[PrizeLine]:
+    def _distinct_prizes(cls, prizes: list[ServingPrizeLine]) -> list[ServingPrizeLine]:
         _distinct([p.entrant for p in prizes], "entrant")
         return prizes
 

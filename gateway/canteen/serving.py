@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
+from gateway.common.enums import Meal
 from gateway.common.pages import Connection, day, one, page
 from gateway.context import GatewayContext
 
@@ -21,7 +22,7 @@ Ctx = Info[GatewayContext, None]
 @strawberry.type(description="One meal of a week's menu and its dishes")
 class WeekMenuMeal:
     served_on: dt.date = strawberry.field(description="The day of the meal")
-    meal: str = strawberry.field(description="breakfast, lunch or dinner")
+    meal: Meal = strawberry.field(description="Breakfast, lunch or dinner")
     dishes: list[str] = strawberry.field(description="The dishes served")
 
 
@@ -61,7 +62,7 @@ class ServingAudit:
     audit_id: strawberry.ID = strawberry.field(description="The audit's id")
     campus_id: strawberry.ID = strawberry.field(description="The campus (a directory id)")
     served_on: dt.date = strawberry.field(description="The day of the meal audited")
-    meal: str = strawberry.field(description="breakfast, lunch or dinner")
+    meal: Meal = strawberry.field(description="Breakfast, lunch or dinner")
     dish: str = strawberry.field(description="The dish whose portions were weighed")
     target_grams: int = strawberry.field(description="The portion each pupil is due, in grams")
     tolerance_permille: int = strawberry.field(description="The district's serving tolerance that day, per mille")

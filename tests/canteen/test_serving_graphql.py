@@ -36,11 +36,12 @@ async def gateway(world: SchoolWorld) -> AsyncIterator[httpx.AsyncClient]:
             return await transports[request.url.host].handle_async_request(request)
 
     base = world.service.settings
+    urls: dict[str, Any] = {f"{s.name}_url": f"http://{s.name}" for s in registry.SERVICES}
     settings = GatewaySettings(
         namespace=base.namespace,
         kafka_bootstrap=base.kafka_bootstrap,
         jwt_secret=base.jwt_secret,
-        **{f"{s.name}_url": f"http://{s.name}" for s in registry.SERVICES},
+        **urls,
         log_json=False,
         log_level="WARNING",
         campus_cache_ttl_s=0,

@@ -13,6 +13,7 @@ import strawberry
 
 from gateway.canteen.self_inspection import SelfInspectionOnCampus
 from gateway.canteen.deliveries import DeliveriesOnCampus
+from gateway.canteen.serving import ServingOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
@@ -23,4 +24,5 @@ from gateway.safety.campus import SafetyOnCampus
 @strawberry.type(description="A campus (校区) of a school: its stock, hazards, assets, staff and their appraisals")
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, SelfInspectionOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, DeliveriesOnCampus, Node):
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, ServingOnCampus, Node):
     pass

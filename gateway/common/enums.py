@@ -15,6 +15,8 @@ import strawberry
 from services.canteen.events import Cadence
 from services.canteen.deliveries import DeliveryStatus
 from services.canteen.events import CertificateKind, FoodCategory, Verdict
+from services.canteen.events import Meal
+from services.canteen.violations import ViolationSource
 from services.directory.events import Admission
 from services.eventkit.auth import Role
 from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
@@ -288,10 +290,25 @@ _describe(DeliveryStatus, "Where a delivery's acceptance stands", {
     "SIGNED": "Its acceptance is signed (two-person acceptance): nothing of it changes any more",
 })  # fmt: skip
 
+_describe(Meal, "A meal of a day at a campus's canteen", {
+    "BREAKFAST": "Breakfast (早餐)",
+    "LUNCH": "Lunch (午餐)",
+    "DINNER": "Dinner (晚餐)",
+})  # fmt: skip
+_describe(ViolationSource, "How a canteen worker's violation was seen", {
+    "PATROL": "On the manager's patrol, or on camera",
+    "CANTEEN_AUDIT": "At a canteen audit or self-inspection",
+})  # fmt: skip
+
 __all__ = [
     "Admission", "AssetStatus", "BusItem", "Cadence", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind",
     "DamageCause", "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind",
     "ItemSource", "KeyStatus", "Level", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
     "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
     "StockTakePeriod", "StockTakeStatus",
+    "Admission", "AssetStatus", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind", "DamageCause",
+    "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource",
+    "KeyStatus", "Level", "Meal", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
+    "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
+    "StockTakePeriod", "StockTakeStatus", "ViolationSource",
 ]  # fmt: skip

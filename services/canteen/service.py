@@ -11,6 +11,8 @@ from services.canteen.projections.self_inspections import SELF_INSPECTIONS
 from services.canteen.routes import rules, self_inspection
 from services.canteen.projections.deliveries import DELIVERIES
 from services.canteen.routes import deliveries, rules
+from services.canteen.projections.serving import SERVING
+from services.canteen.routes import rules, serving
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -31,6 +33,10 @@ CANTEEN = ServiceDefinition(
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[DELIVERIES],
+        serving.router,
+    ],
+    migrations=MIRROR_MIGRATIONS,
+    projections=[SERVING],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
@@ -42,6 +48,7 @@ CANTEEN = ServiceDefinition(
             "name": "deliveries",
             "description": "Delivery acceptance (进货查验, 索证索票) and pesticide quick tests (农残快检)",
         },
+        {"name": "serving", "description": "The weekly menu, serving audits, violations and the serving-skill contest"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -12,7 +12,7 @@ from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
 from services.hr_eval.projections.contests import CONTESTS
 from services.hr_eval.projections.proposals import PROPOSALS
 from services.hr_eval.projections.rule_books import RULE_BOOKS
-from services.hr_eval.reactions import ProposalsFromAwards, ProposalsFromServices
+from services.hr_eval.reactions import ContestsFromServices, ProposalsFromAwards, ProposalsFromServices
 from services.hr_eval.routes import appraisal_reads, appraisals, contests, proposals, rulebook, totals
 
 HR_EVAL = ServiceDefinition(
@@ -34,7 +34,8 @@ HR_EVAL = ServiceDefinition(
     projections=[RULE_BOOKS, APPRAISAL_TOTALS, PROPOSALS, CONTESTS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
-        ReactionSpec(ProposalsFromServices(), ["safety"]),
+        ReactionSpec(ProposalsFromServices(), ["safety", "canteen"]),
+        ReactionSpec(ContestsFromServices(), ["canteen"]),
         ReactionSpec(ProposalsFromAwards(), ["hr_eval"]),
     ],
     history=HR_EVAL_HISTORY,

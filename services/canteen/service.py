@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
-from services.canteen.routes import rules
+from services.canteen.projections.kitchen import KITCHEN_RECORDS
+from services.canteen.routes import kitchen, rules
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -20,14 +21,23 @@ CANTEEN = ServiceDefinition(
     registry=CANTEEN_EVENTS,
     routers=[
         rules.router,
+        kitchen.samples_router,
+        kitchen.staff_health_router,
+        kitchen.temperatures_router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[KITCHEN_RECORDS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
     openapi_tags=[
         {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
+        {"name": "samples", "description": "Meals served and food samples (留样): retained, held, disposed of"},
+        {"name": "staff-health", "description": "Canteen workers' health certificates and morning checks (晨检)"},
+        {
+            "name": "temperatures",
+            "description": "Temperature logs (fridges, freezers, hot holding) and corrective actions",
+        },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -12,6 +12,7 @@ from enum import Enum, StrEnum
 
 import strawberry
 
+from services.canteen.events import Meal, UnitKind
 from services.directory.events import Admission
 from services.eventkit.auth import Role
 from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
@@ -249,11 +250,23 @@ _describe(Prize, "The prize of an award", {
     "EXCELLENCE": "Excellence award (优秀奖)",
     "SPECIAL": "Special prize (特等奖)",
 })  # fmt: skip
+_describe(Meal, "A meal of a day at a campus's canteen (also a canteen worker's shift)", {
+    "BREAKFAST": "Breakfast (早餐)",
+    "LUNCH": "Lunch (午餐)",
+    "DINNER": "Dinner (晚餐)",
+})  # fmt: skip
+_describe(UnitKind, "A piece of kitchen equipment whose temperature is logged", {
+    "FRIDGE": "A fridge (冷藏)",
+    "FREEZER": "A freezer (冷冻)",
+    "HOT_HOLDING": "Hot holding (热藏): food kept hot for serving",
+    "SAMPLE_FRIDGE": "The food-sample fridge (留样冰箱)",
+    "DISHWASHER": "A dish-washing machine (its rinse temperature)",
+})  # fmt: skip
 
 __all__ = [
     "Admission", "AssetStatus", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind", "DamageCause",
     "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource",
-    "KeyStatus", "Level", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource",
-    "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity", "StockTakePeriod",
-    "StockTakeStatus",
+    "KeyStatus", "Level", "Meal", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
+    "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
+    "StockTakePeriod", "StockTakeStatus", "UnitKind",
 ]  # fmt: skip

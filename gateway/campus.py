@@ -14,6 +14,7 @@ import strawberry
 from gateway.canteen.self_inspection import SelfInspectionOnCampus
 from gateway.canteen.deliveries import DeliveriesOnCampus
 from gateway.canteen.serving import ServingOnCampus
+from gateway.canteen.kitchen import KitchenOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
@@ -25,4 +26,5 @@ from gateway.safety.campus import SafetyOnCampus
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, SelfInspectionOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, DeliveriesOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, ServingOnCampus, Node):
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, KitchenOnCampus, Node):
     pass

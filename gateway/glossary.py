@@ -119,6 +119,8 @@ FIELDS: dict[str, str] = {
     "ok": "Whether it passed",
     "measures": "The measures taken so it does not happen again",
     "cause": "What caused it",
+    "meal": "The meal: breakfast, lunch or dinner",
+    "unitId": "The temperature unit: a fridge, freezer, hot holding or sample fridge of the kitchen",
 }
 
 # Fields of one type (or one input) only, where the shared word would say too little.

@@ -17,6 +17,7 @@ from services.canteen.deliveries import DeliveryStatus
 from services.canteen.events import CertificateKind, FoodCategory, Verdict
 from services.canteen.events import Meal
 from services.canteen.violations import ViolationSource
+from services.canteen.events import Meal, UnitKind
 from services.directory.events import Admission
 from services.eventkit.auth import Role
 from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
@@ -291,6 +292,7 @@ _describe(DeliveryStatus, "Where a delivery's acceptance stands", {
 })  # fmt: skip
 
 _describe(Meal, "A meal of a day at a campus's canteen", {
+_describe(Meal, "A meal of a day at a campus's canteen (also a canteen worker's shift)", {
     "BREAKFAST": "Breakfast (早餐)",
     "LUNCH": "Lunch (午餐)",
     "DINNER": "Dinner (晚餐)",
@@ -298,6 +300,12 @@ _describe(Meal, "A meal of a day at a campus's canteen", {
 _describe(ViolationSource, "How a canteen worker's violation was seen", {
     "PATROL": "On the manager's patrol, or on camera",
     "CANTEEN_AUDIT": "At a canteen audit or self-inspection",
+_describe(UnitKind, "A piece of kitchen equipment whose temperature is logged", {
+    "FRIDGE": "A fridge (冷藏)",
+    "FREEZER": "A freezer (冷冻)",
+    "HOT_HOLDING": "Hot holding (热藏): food kept hot for serving",
+    "SAMPLE_FRIDGE": "The food-sample fridge (留样冰箱)",
+    "DISHWASHER": "A dish-washing machine (its rinse temperature)",
 })  # fmt: skip
 
 __all__ = [
@@ -311,4 +319,5 @@ __all__ = [
     "KeyStatus", "Level", "Meal", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
     "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
     "StockTakePeriod", "StockTakeStatus", "ViolationSource",
+    "StockTakePeriod", "StockTakeStatus", "UnitKind",
 ]  # fmt: skip

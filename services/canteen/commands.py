@@ -6,9 +6,11 @@ One section per area, in the order of the service's tags."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
+from services.campus.mirror import staff_member
 from services.campus.scoped import CampusCommands, campus_command_table
 from services.canteen.common import DISTRICT, KITCHEN
 from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
@@ -30,6 +32,43 @@ from services.eventkit.auth import Role
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext
 from services.eventkit.days import local_day, school_today
+from services.canteen.common import DISTRICT, KITCHEN, MANAGERS, meal_id
+from services.canteen.events import UnitKind
+from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
+from services.canteen.samples import (
+    MEAL_CHECKERS,
+    SAMPLE_HOLDERS,
+    SAMPLED_FACT,
+    STOOD_DOWN_FACT,
+    CheckMealSamples,
+    DisposeSample,
+    HoldSample,
+    LiftHold,
+    MealService,
+    MealState,
+    RecordMealServed,
+    RetainSample,
+    Sample,
+)
+from services.canteen.staff_health import (
+    CERTIFICATE_KEEPERS,
+    CHECKERS,
+    CanteenWorker,
+    ClearWorker,
+    RecordHealthCertificate,
+    RecordMorningCheck,
+    WorkerState,
+)
+from services.canteen.temperatures import (
+    RecordTemperature,
+    RegisterUnit,
+    TakeCorrectiveAction,
+    TemperatureUnit,
+    UnitState,
+)
+from services.eventkit.auth import Role
+from services.eventkit.command_table import Facts, Target
+from services.eventkit.commands import CommandContext
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import Forbidden, InvalidInput
 
@@ -335,4 +374,176 @@ COMMANDS.existing(
     what="contest",
     roles=MANAGERS,
     lookup=entrant_names,
+# -- the kitchen: meals served and food samples, canteen staff, temperatures -----------------
+
+
+async def sample_rules_and_fridge(
+    commands: CampusCommands, cmd: RetainSample, ctx: CommandContext, at: Target
+) -> Facts:
+    """The district's sample rules in force on the meal's day; the fridge named, a sample fridge
+    registered on the sample's campus (422 if not)."""
+    if cmd.unit_id is not None:
+        unit: UnitState
+        unit, version = await commands.bus.load(TemperatureUnit, TemperatureUnit.stream_id(cmd.unit_id))
+        if version == 0 or unit.campus_id != cmd.campus_id:
+            raise InvalidInput(f"unit {cmd.unit_id} is not registered on campus {cmd.campus_id}", field="unit_id")
+        if unit.kind is not UnitKind.SAMPLE_FRIDGE:
+            raise InvalidInput(f"unit {cmd.unit_id} is a {unit.kind}, not a sample fridge", field="unit_id")
+    return await rules_facts(commands, at.tenant, cmd.served_on)
+
+
+async def canteen_worker_of(commands: CampusCommands, staff_id: str, campus_id: str, field: str) -> None:
+    """A canteen worker of the campus (422 naming ``field`` if not)."""
+    member = await staff_member(commands.pool, staff_id, field=field)
+    if Role.CANTEEN_WORKER.value not in member["roles"] or campus_id not in member["campus_ids"]:
+        raise InvalidInput(f"{member['name']} ({staff_id}) is not a canteen worker of campus {campus_id}", field=field)
+
+
+async def servers_standing(commands: CampusCommands, cmd: RecordMealServed, ctx: CommandContext, at: Target) -> Facts:
+    """Each server a canteen worker of the campus (422); those stood down and not cleared (the decider refuses them)."""
+    stood_down: list[str] = []
+    for server in cmd.servers:
+        await canteen_worker_of(commands, server, cmd.campus_id, "servers")
+        worker: WorkerState
+        worker, _ = await commands.bus.load(CanteenWorker, CanteenWorker.stream_id(server))
+        if worker.stood_down:
+            stood_down.append(server)
+    return {STOOD_DOWN_FACT: json.dumps(stood_down)}
+
+
+async def dishes_sampled(commands: CampusCommands, cmd: CheckMealSamples, ctx: CommandContext, at: Target) -> Facts:
+    """The dishes of the meal a sample was retained of, read from the store (the events as
+    committed: a sample retained a moment ago counts)."""
+    meal: MealState
+    meal, _ = await commands.bus.load(MealService, MealService.stream_id(at.entity_id))
+    if meal.served_on is None or meal.meal is None:
+        return {}
+    rows = await commands.pool.fetch(
+        "SELECT DISTINCT data->>'dish' AS dish FROM events WHERE type = 'canteen.SampleRetained' "
+        "AND campus_id = $1 AND data->>'served_on' = $2 AND data->>'meal' = $3",
+        meal.campus_id,
+        meal.served_on.isoformat(),
+        meal.meal.value,
+    )
+    return {SAMPLED_FACT: json.dumps([r["dish"] for r in rows], ensure_ascii=False)}
+
+
+async def worker_of_campus(commands: CampusCommands, cmd: Any, ctx: CommandContext, at: Target) -> Facts:
+    """The staff member named is a canteen worker of the campus (422 naming staff_id)."""
+    await canteen_worker_of(commands, cmd.staff_id, cmd.campus_id, "staff_id")
+    return {}
+
+
+COMMANDS.new(
+    "samples",
+    "/food-samples",
+    "Retain a food sample of a dish of a meal (at least the district's amount, kept its time)",
+    RetainSample,
+    Sample,
+    id="sample_id",
+    roles=KITCHEN,
+    lookup=sample_rules_and_fridge,
+)
+COMMANDS.existing(
+    "samples",
+    "/food-samples/{sample_id}/hold",
+    "Hold a food sample for an investigation (kept past its time)",
+    HoldSample,
+    Sample,
+    what="sample",
+    roles=SAMPLE_HOLDERS,
+)
+COMMANDS.existing(
+    "samples",
+    "/food-samples/{sample_id}/lift-hold",
+    "Lift a food sample's hold",
+    LiftHold,
+    Sample,
+    what="sample",
+    roles=SAMPLE_HOLDERS,
+)
+COMMANDS.existing(
+    "samples",
+    "/food-samples/{sample_id}/dispose",
+    "Dispose of a food sample (once its time has passed and nothing holds it)",
+    DisposeSample,
+    Sample,
+    what="sample",
+    roles=KITCHEN,
+)
+COMMANDS.new(
+    "samples",
+    "/meals",
+    "Record a meal served: its dishes, the canteen workers who served it, how many ate",
+    RecordMealServed,
+    MealService,
+    id=lambda cmd: meal_id(cmd.campus_id, cmd.on, cmd.meal.value),
+    roles=KITCHEN,
+    lookup=servers_standing,
+)
+COMMANDS.existing(
+    "samples",
+    "/meals/{meal_id}/check-samples",
+    "Check a meal's samples: each dish served without one is a finding",
+    CheckMealSamples,
+    MealService,
+    what="meal",
+    roles=MEAL_CHECKERS,
+    lookup=dishes_sampled,
+)
+COMMANDS.new(
+    "staff-health",
+    "/health-certificates",
+    "Record a canteen worker's health certificate",
+    RecordHealthCertificate,
+    CanteenWorker,
+    id="staff_id",
+    roles=CERTIFICATE_KEEPERS,
+    lookup=worker_of_campus,
+)
+COMMANDS.new(
+    "staff-health",
+    "/morning-checks",
+    "Record a canteen worker's morning check before a shift (a failed one stands the worker down)",
+    RecordMorningCheck,
+    CanteenWorker,
+    id="staff_id",
+    roles=CHECKERS,
+    lookup=worker_of_campus,
+)
+COMMANDS.existing(
+    "staff-health",
+    "/canteen-workers/{staff_id}/clear",
+    "Clear a canteen worker stood down at a morning check to work again",
+    ClearWorker,
+    CanteenWorker,
+    what="canteen worker",
+    roles=MANAGERS,
+)
+COMMANDS.new(
+    "temperatures",
+    "/temperature-units",
+    "Register a fridge, freezer, hot holding or sample fridge with its temperature limits",
+    RegisterUnit,
+    TemperatureUnit,
+    id="unit_id",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "temperatures",
+    "/temperature-units/{unit_id}/readings",
+    "Record a temperature reading of a unit",
+    RecordTemperature,
+    TemperatureUnit,
+    what="unit",
+    roles=KITCHEN,
+)
+COMMANDS.existing(
+    "temperatures",
+    "/temperature-units/{unit_id}/corrective-actions",
+    "Record the corrective action taken for a reading out of limits",
+    TakeCorrectiveAction,
+    TemperatureUnit,
+    what="unit",
+    roles=KITCHEN,
 )

@@ -13,6 +13,8 @@ from services.canteen.projections.deliveries import DELIVERIES
 from services.canteen.routes import deliveries, rules
 from services.canteen.projections.serving import SERVING
 from services.canteen.routes import rules, serving
+from services.canteen.projections.kitchen import KITCHEN_RECORDS
+from services.canteen.routes import kitchen, rules
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -37,6 +39,12 @@ CANTEEN = ServiceDefinition(
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[SERVING],
+        kitchen.samples_router,
+        kitchen.staff_health_router,
+        kitchen.temperatures_router,
+    ],
+    migrations=MIRROR_MIGRATIONS,
+    projections=[KITCHEN_RECORDS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
@@ -49,6 +57,12 @@ CANTEEN = ServiceDefinition(
             "description": "Delivery acceptance (进货查验, 索证索票) and pesticide quick tests (农残快检)",
         },
         {"name": "serving", "description": "The weekly menu, serving audits, violations and the serving-skill contest"},
+        {"name": "samples", "description": "Meals served and food samples (留样): retained, held, disposed of"},
+        {"name": "staff-health", "description": "Canteen workers' health certificates and morning checks (晨检)"},
+        {
+            "name": "temperatures",
+            "description": "Temperature logs (fridges, freezers, hot holding) and corrective actions",
+        },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

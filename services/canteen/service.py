@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
-from services.canteen.routes import rules
+from services.canteen.projections.committee import COMMITTEE_MEALS
+from services.canteen.routes import accompanied, committee, rules, survey
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -20,14 +21,20 @@ CANTEEN = ServiceDefinition(
     registry=CANTEEN_EVENTS,
     routers=[
         rules.router,
+        committee.router,
+        accompanied.router,
+        survey.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[COMMITTEE_MEALS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
     openapi_tags=[
         {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
+        {"name": "committee", "description": "The meal committee (膳食委员会) and the parents' oversight committee"},
+        {"name": "accompanied-meals", "description": "Leaders' accompanied meals (陪餐) and their weekly coverage"},
+        {"name": "surveys", "description": "The satisfaction survey of each term"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from services.canteen.events import (
     Audience,
@@ -116,18 +116,16 @@ class CountSurveyAnswers(Command):
 
     @field_validator("counts")
     @classmethod
-    def _code_once(cls, counts: list[CountLine]) -> list[CountLine]:
+    def _counted_once_within_respondents(cls, counts: list[CountLine], info: ValidationInfo) -> list[CountLine]:
+        # A field validator (not a model one), so that the error names counts.
         codes = [c.code for c in counts]
         if len(set(codes)) != len(codes):
             raise ValueError("each question is counted once a batch")
+        respondents = info.data.get("respondents")
+        for line in counts:
+            if respondents is not None and line.satisfied + line.neutral + line.dissatisfied > respondents:
+                raise ValueError(f"{line.code} has more answers than the batch has respondents ({respondents})")
         return counts
-
-    @model_validator(mode="after")
-    def _not_more_than_respondents(self) -> CountSurveyAnswers:
-        for line in self.counts:
-            if line.satisfied + line.neutral + line.dissatisfied > self.respondents:
-                raise ValueError(f"{line.code} has more answers than the batch has respondents ({self.respondents})")
-        return self
 
 
 class CloseSurvey(Command):

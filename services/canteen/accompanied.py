@@ -33,7 +33,7 @@ def accompanied_id(diner_id: str, campus_id: str, served_on: date, meal: str) ->
     return f"{diner_id}-{meal_id(campus_id, served_on, meal)}"
 
 
-class Rating(Value):
+class DishRatingLine(Value):
     """How the diner found one dish: 1 (poor) to 5 (very good) for look, taste and quantity."""
 
     dish: Name = Field(description="The dish, as the menu names it")
@@ -66,12 +66,12 @@ class RecordAccompaniedMeal(Command):
         default=None, description="The leader who ate (a staff id); omit when it is the sender"
     )
     place: ShortText = Field(default="", description="Where, e.g. 一楼学生餐厅")
-    ratings: Few[Rating] = Field(min_length=1, description="Each dish eaten, rated")
+    ratings: Few[DishRatingLine] = Field(min_length=1, description="Each dish eaten, rated")
     issues: Few[ShortText] = Field(default_factory=list, description="What the diner found wrong (none: nothing)")
 
     @field_validator("ratings")
     @classmethod
-    def _dish_once(cls, ratings: list[Rating]) -> list[Rating]:
+    def _dish_once(cls, ratings: list[DishRatingLine]) -> list[DishRatingLine]:
         dishes = [r.dish for r in ratings]
         if len(set(dishes)) != len(dishes):
             raise ValueError("each dish is rated once")

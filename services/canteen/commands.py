@@ -14,10 +14,10 @@ from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_com
 from services.canteen.accompanied import DINER_NAME, AccompaniedMeal, RecordAccompaniedMeal, accompanied_id
 from services.canteen.committee import (
     AddCommitteeMember,
+    CommitteeMemberLine,
     CommitteeState,
     FormMealCommittee,
     MealCommittee,
-    MemberLine,
     RecordCommitteeMeeting,
     RemoveCommitteeMember,
     committee_id,
@@ -85,7 +85,7 @@ async def term_of_school(commands: CampusCommands, school_id: str | None, term_i
 
 
 async def member_of_school(
-    commands: CampusCommands, school_id: str | None, member: MemberLine | AddCommitteeMember, prefix: str = ""
+    commands: CampusCommands, school_id: str | None, member: CommitteeMemberLine | AddCommitteeMember, prefix: str = ""
 ) -> None:
     """A staff member is active staff of the school, a parent a parent of the school (the mirror's)."""
     if member.staff_id is not None:

@@ -66,7 +66,7 @@ def _who_checked(kind: MemberKind, staff_id: str | None, parent_id: str | None) 
 # -- commands ----------------------------------------------------------------------------
 
 
-class MemberLine(Value):
+class CommitteeMemberLine(Value):
     """A member of the committee, with their written duty: staff by their staff id, parents by
     their parent id (both as the school's directory knows them)."""
 
@@ -78,7 +78,7 @@ class MemberLine(Value):
     parent_id: EntityId | None = Field(default=None, description="A parent member's parent id")
 
     @model_validator(mode="after")
-    def _named(self) -> MemberLine:
+    def _named(self) -> CommitteeMemberLine:
         _who_checked(self.kind, self.staff_id, self.parent_id)
         return self
 
@@ -115,7 +115,7 @@ class FormMealCommittee(Command):
     name: Name = Field(description="The committee's name, e.g. 薛小第一届膳食委员会")
     oversight: bool = Field(default=False, description="The parents' meal-oversight committee (家长膳食监督委员会)")
     duties: Few[ShortText] = Field(min_length=1, description="The committee's written duties (管理职责)")
-    members: Few[MemberLine] = Field(min_length=1, description="The first members, each with a duty")
+    members: Few[CommitteeMemberLine] = Field(min_length=1, description="The first members, each with a duty")
     on: ActOn
 
     @field_validator("duties")
@@ -127,7 +127,7 @@ class FormMealCommittee(Command):
 
     @field_validator("members")
     @classmethod
-    def _members_once(cls, members: list[MemberLine]) -> list[MemberLine]:
+    def _members_once(cls, members: list[CommitteeMemberLine]) -> list[CommitteeMemberLine]:
         for what, ids in (
             ("member_id", [m.member_id for m in members]),
             ("staff_id", [m.staff_id for m in members if m.staff_id]),

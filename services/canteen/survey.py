@@ -47,7 +47,7 @@ def satisfaction_permille(satisfied: int, answers: int) -> int:
 # -- commands ----------------------------------------------------------------------------
 
 
-class Question(Value):
+class SurveyQuestionLine(Value):
     """A question of the survey, by its code."""
 
     code: EntityId = Field(description="The question's code, e.g. taste")
@@ -76,19 +76,21 @@ class OpenSurvey(Command):
     audience: Audience = Field(description="pupils, parents or staff")
     campus_id: EntityId | None = Field(default=None, description="One campus of the school (omit: the whole school)")
     title: Name = Field(description="The survey's title")
-    questions: Few[Question] = Field(min_length=1, description="The questions, each answered satisfied, neutral or not")
+    questions: Few[SurveyQuestionLine] = Field(
+        min_length=1, description="The questions, each answered satisfied, neutral or not"
+    )
     at: ActAtOrNow = None
 
     @field_validator("questions")
     @classmethod
-    def _codes_once(cls, questions: list[Question]) -> list[Question]:
+    def _codes_once(cls, questions: list[SurveyQuestionLine]) -> list[SurveyQuestionLine]:
         codes = [q.code for q in questions]
         if len(set(codes)) != len(codes):
             raise ValueError("each question's code appears once")
         return questions
 
 
-class CountLine(Value):
+class SurveyCountLine(Value):
     """One question's answers in a batch."""
 
     code: EntityId = Field(description="The question's code")
@@ -111,12 +113,14 @@ class CountSurveyAnswers(Command):
     )
 
     respondents: Count = Field(gt=0, description="How many answered in this batch")
-    counts: Few[CountLine] = Field(min_length=1, description="Per question, the batch's answers")
+    counts: Few[SurveyCountLine] = Field(min_length=1, description="Per question, the batch's answers")
     at: ActAtOrNow = None
 
     @field_validator("counts")
     @classmethod
-    def _counted_once_within_respondents(cls, counts: list[CountLine], info: ValidationInfo) -> list[CountLine]:
+    def _counted_once_within_respondents(
+        cls, counts: list[SurveyCountLine], info: ValidationInfo
+    ) -> list[SurveyCountLine]:
         # A field validator (not a model one), so that the error names counts.
         codes = [c.code for c in counts]
         if len(set(codes)) != len(codes):

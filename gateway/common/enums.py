@@ -276,9 +276,9 @@ _describe(Audience, "Who a satisfaction survey asks", {
 })  # fmt: skip
 
 __all__ = [
-    "Admission", "AssetStatus", "Audience", "DinerKind", "Meal", "MemberKind", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind", "DamageCause",
-    "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource",
-    "KeyStatus", "Level", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource",
-    "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity", "StockTakePeriod",
-    "StockTakeStatus",
+    "Admission", "AssetStatus", "Audience", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind",
+    "DamageCause", "DinerKind", "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting",
+    "InspectionKind", "ItemSource", "KeyStatus", "Level", "Meal", "MemberKind", "PartyKind", "Prize",
+    "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role", "RoutePoint",
+    "SessionResult", "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
 ]  # fmt: skip

@@ -132,8 +132,8 @@ async def test_the_term_of_a_school_with_its_committee_members_and_meetings(worl
     assert found["meetings"] == 1 and found["duties"] == ["监督食堂食品安全与膳食质量", "每月召开一次会议"]
     roster = {m["member_id"]: m for m in found["roster"]}
     assert roster["yao-mum"]["left_on"] == "2020-12-01" and roster["ma-dad"]["joined_on"] == "2020-10-08"
-    assert found["minutes"][0]["attendees"] == ["xu-vp", "yao-mum"]
-    assert found["minutes"][0]["decisions"] == ["每周一位家长陪餐"]
+    assert found["meeting_records"][0]["attendees"] == ["xu-vp", "yao-mum"]
+    assert found["meeting_records"][0]["decisions"] == ["每周一位家长陪餐"]
 
     listed = await world.get("/meal-committees", as_="cook-main", school_id="xuexiao", count="true")
     assert listed.status_code == 200 and listed.json()["total"] == 1

@@ -36,7 +36,7 @@ COMMITTEE_SELECT = (
     "coalesce((SELECT jsonb_agg(jsonb_build_object('meeting_id', g.meeting_id, 'held_on', g.held_on, "
     "'attendees', g.attendees, 'minutes', g.minutes, 'decisions', g.decisions, 'recorded_by', g.recorded_by) "
     "ORDER BY g.held_on, g.meeting_id) "
-    f"FROM {S}.committee_meetings g WHERE g.committee_id = k.committee_id), '[]'::jsonb) AS minutes "
+    f"FROM {S}.committee_meetings g WHERE g.committee_id = k.committee_id), '[]'::jsonb) AS meeting_records "
     f"FROM {S}.committees k) c"
 )
 

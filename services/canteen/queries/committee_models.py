@@ -48,7 +48,7 @@ class Committee(Row):
     meetings: int = Field(description="Meetings held")
     last_meeting_on: date | None
     roster: list[CommitteeMemberRow] = Field(description="Every member, current and former, by member id")
-    minutes: list[CommitteeMeetingRow] = Field(description="Every meeting, by day")
+    meeting_records: list[CommitteeMeetingRow] = Field(description="Every meeting, by day")
 
 
 class CommitteesOfTerm(Row):

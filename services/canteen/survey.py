@@ -4,18 +4,20 @@ form's export), closed with its results.
 
 Each batch says how many answered and, per question, how many were satisfied, neutral or
 dissatisfied (no more answers to a question than respondents; a question may go unanswered).
-The results are the respondents and the satisfaction in per mille: satisfied answers over
-all answers, over every question. One stream per school, term and audience
-(``<school>-<term>-<audience>``); once closed, nothing more is counted.
+A survey is opened during its term. The results are the respondents and the satisfaction in
+per mille: satisfied answers over all answers, over every question. One stream per school,
+term and audience (``<school>-<term>-<audience>``); once closed, nothing more is counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from services.canteen.committee import TERM_ENDS, TERM_STARTS
 from services.canteen.events import (
     Audience,
     QuestionCount,
@@ -24,7 +26,7 @@ from services.canteen.events import (
     SurveyOpened,
     SurveyQuestion,
 )
-from services.eventkit.acts import ActAtOrNow
+from services.eventkit.acts import ActAtOrNow, within
 from services.eventkit.bounds import Count, EntityId, Few, Name, ShortText, Text
 from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
@@ -174,6 +176,9 @@ def decide(rc: SurveyCommand, state: SurveyState) -> Sequence[DomainEvent]:
             raise Rejected(
                 f"{cmd.school_id} already surveyed its {cmd.audience.value} in term {cmd.term_id}", field="audience"
             )
+        if TERM_STARTS in rc.facts and TERM_ENDS in rc.facts:  # the lookup's: the term's dates
+            starts_on, ends_on = date.fromisoformat(rc.facts[TERM_STARTS]), date.fromisoformat(rc.facts[TERM_ENDS])
+            within(rc.at, starts_on, ends_on, field="at", term=cmd.term_id)
         return [
             SurveyOpened(
                 survey_id=rc.entity_id,

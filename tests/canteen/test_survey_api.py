@@ -67,6 +67,8 @@ async def test_a_survey_is_opened_counted_in_batches_and_closed_with_its_results
     assert too_many.status_code == 422 and [d["field"] for d in too_many.json()["detail"]] == ["counts"]
     unknown = await world.post(f"/surveys/{sid}/counts", batch(10, ("price", 8, 2, 0)))
     assert unknown.status_code == 409 and unknown.json()["field"] == "counts.0.code"
+    summer = await world.post("/surveys", survey(audience="staff", at="2021-02-10T09:00:00+08:00"))
+    assert summer.status_code == 409 and summer.json()["field"] == "at"  # after the term
     stale = await world.post(f"/surveys/{sid}/counts", batch(10, ("taste", 8, 2, 0), expected_version=0))
     assert stale.status_code == 409 and stale.json()["field"] == "expected_version"
     outside = await world.post(f"/surveys/{sid}/counts", batch(10, ("taste", 8, 2, 0)), as_="other-admin")

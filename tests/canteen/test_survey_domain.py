@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
+from services.canteen.committee import term_facts
 from services.canteen.events import Audience, SurveyAnswersCounted, SurveyClosed, SurveyOpened
 from services.canteen.survey import (
     CloseSurvey,
@@ -17,6 +18,7 @@ from services.canteen.survey import (
     satisfaction_permille,
     survey_id,
 )
+from services.eventkit.acts import OutOfOrder
 from services.eventkit.envelope import TenantPath
 from tests.deciders import Stream
 
@@ -53,6 +55,20 @@ def test_a_survey_is_opened_once_a_term_per_school_and_audience() -> None:
     assert event.survey_id == "xuexiao-2020-2021-1-parents" and event.audience is Audience.PARENTS
     assert [q.code for q in event.questions] == ["taste", "hygiene"] and event.opened_by == "zhou"
     survey.refused(open_(), given=[event], field="audience", match="already surveyed")
+
+
+def test_a_survey_is_opened_during_its_term() -> None:
+    term = term_facts(date(2020, 9, 1), date(2021, 1, 31))
+    assert survey.when(open_(), facts=term)
+    late = survey.refused(
+        open_(at="2021-02-01T09:00:00+08:00"),
+        facts=term,
+        at=datetime(2021, 3, 1, tzinfo=UTC),
+        raises=OutOfOrder,
+        field="at",
+    )
+    assert isinstance(late, OutOfOrder) and late.step == "term ended"
+    survey.refused(open_(at="2020-08-31T09:00:00+08:00"), facts=term, raises=OutOfOrder, field="at")
 
 
 def test_answers_are_counted_in_batches_and_the_results_computed_from_them() -> None:

@@ -15,6 +15,7 @@ from gateway.canteen.self_inspection import SelfInspectionOnCampus
 from gateway.canteen.deliveries import DeliveriesOnCampus
 from gateway.canteen.serving import ServingOnCampus
 from gateway.canteen.kitchen import KitchenOnCampus
+from gateway.canteen.committee import CommitteeOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
@@ -27,4 +28,5 @@ class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus,
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, DeliveriesOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, ServingOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, KitchenOnCampus, Node):
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, CommitteeOnCampus, Node):
     pass

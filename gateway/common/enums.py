@@ -18,6 +18,7 @@ from services.canteen.events import CertificateKind, FoodCategory, Verdict
 from services.canteen.events import Meal
 from services.canteen.violations import ViolationSource
 from services.canteen.events import Meal, UnitKind
+from services.canteen.events import Audience, DinerKind, Meal, MemberKind
 from services.directory.events import Admission
 from services.eventkit.auth import Role
 from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
@@ -293,6 +294,8 @@ _describe(DeliveryStatus, "Where a delivery's acceptance stands", {
 
 _describe(Meal, "A meal of a day at a campus's canteen", {
 _describe(Meal, "A meal of a day at a campus's canteen (also a canteen worker's shift)", {
+# -- the canteen: meal committee, accompanied meals, satisfaction survey
+_describe(Meal, "A meal of a campus's canteen", {
     "BREAKFAST": "Breakfast (早餐)",
     "LUNCH": "Lunch (午餐)",
     "DINNER": "Dinner (晚餐)",
@@ -320,4 +323,29 @@ __all__ = [
     "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
     "StockTakePeriod", "StockTakeStatus", "ViolationSource",
     "StockTakePeriod", "StockTakeStatus", "UnitKind",
+_describe(MemberKind, "Who sits on a meal committee", {
+    "PARENT": "A parent (家长代表)",
+    "TEACHER": "A teacher (教师代表)",
+    "LEADER": "A school leader: the principal, a vice principal, a director",
+    "CANTEEN": "The canteen's manager or a canteen worker",
+    "PUPIL": "A pupils' representative (学生代表)",
+    "OTHER": "Anyone else the school invites",
+})  # fmt: skip
+_describe(DinerKind, "Who ate with the pupils at an accompanied meal (陪餐)", {
+    "LEADER": "A school leader (领导陪餐)",
+    "PARENT": "A parent, on their visit (家长陪餐)",
+    "TEACHER": "A teacher",
+})  # fmt: skip
+_describe(Audience, "Who a satisfaction survey asks", {
+    "PUPILS": "The pupils (学生)",
+    "PARENTS": "The parents (家长)",
+    "STAFF": "The school's staff (教职工)",
+})  # fmt: skip
+
+__all__ = [
+    "Admission", "AssetStatus", "Audience", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind",
+    "DamageCause", "DinerKind", "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting",
+    "InspectionKind", "ItemSource", "KeyStatus", "Level", "Meal", "MemberKind", "PartyKind", "Prize",
+    "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role", "RoutePoint",
+    "SessionResult", "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
 ]  # fmt: skip

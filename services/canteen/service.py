@@ -15,6 +15,8 @@ from services.canteen.projections.serving import SERVING
 from services.canteen.routes import rules, serving
 from services.canteen.projections.kitchen import KITCHEN_RECORDS
 from services.canteen.routes import kitchen, rules
+from services.canteen.projections.committee import COMMITTEE_MEALS
+from services.canteen.routes import accompanied, committee, rules, survey
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -45,6 +47,12 @@ CANTEEN = ServiceDefinition(
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[KITCHEN_RECORDS],
+        committee.router,
+        accompanied.router,
+        survey.router,
+    ],
+    migrations=MIRROR_MIGRATIONS,
+    projections=[COMMITTEE_MEALS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
@@ -63,6 +71,9 @@ CANTEEN = ServiceDefinition(
             "name": "temperatures",
             "description": "Temperature logs (fridges, freezers, hot holding) and corrective actions",
         },
+        {"name": "committee", "description": "The meal committee (膳食委员会) and the parents' oversight committee"},
+        {"name": "accompanied-meals", "description": "Leaders' accompanied meals (陪餐) and their weekly coverage"},
+        {"name": "surveys", "description": "The satisfaction survey of each term"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
-from services.canteen.routes import rules
+from services.canteen.projections.visits import PARENT_VISITS
+from services.canteen.routes import rules, visits
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -20,14 +21,20 @@ CANTEEN = ServiceDefinition(
     registry=CANTEEN_EVENTS,
     routers=[
         rules.router,
+        visits.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[PARENT_VISITS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
     openapi_tags=[
         {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
+        {
+            "name": "parent visits",
+            "description": "Parent visits (sunshine canteen): one parent a week per campus inspects the "
+            "deliveries, eats lunch with the pupils and writes a reflection",
+        },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.canteen.visits import VisitsOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
@@ -19,5 +20,5 @@ from gateway.safety.campus import SafetyOnCampus
 
 
 @strawberry.type(description="A campus (校区) of a school: its stock, hazards, assets, staff and their appraisals")
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, Node):
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, VisitsOnCampus, Node):
     pass

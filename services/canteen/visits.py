@@ -62,7 +62,7 @@ class ScheduleParentVisit(Command):
         }
     )
 
-    visit_id: EntityId
+    visit_id: EntityId = Field(description="The visit's id (e.g. <campus>-<year>-w<week>)")
     campus_id: EntityId
     visit_on: date = Field(description="The day the parent comes (its week is the visit's week)")
     parent_id: EntityId = Field(description="The visiting parent: a parent of a pupil of the campus")
@@ -100,7 +100,7 @@ class InspectVisitDeliveries(Command):
     delivery_ids: Few[EntityId] = Field(
         default_factory=list, description="The campus's deliveries inspected together (may be none recorded)"
     )
-    note: Text = ""
+    note: Text = Field(default="", description="What the inspection found")
     at: ActAtOrNow = None
 
     @field_validator("with_staff", "delivery_ids")
@@ -114,7 +114,7 @@ class InspectVisitDeliveries(Command):
 class DishScore(Value):
     """How the parent found one dish: 1 (poor) to 5 (very good) for look, taste and quantity."""
 
-    dish: Name
+    dish: Name = Field(description="The dish, as on the menu")
     look: Score
     taste: Score
     quantity: Score
@@ -149,8 +149,8 @@ class SubmitReflection(Command):
         }
     )
 
-    title: Name
-    text: Text = Field(min_length=1)
+    title: Name = Field(description="The reflection's title")
+    text: Text = Field(min_length=1, description="The reflection (心得体会)")
     suggestions: Few[ShortText] = Field(default_factory=list, description="The parent's suggestions, in order")
     consent_to_publish: bool = Field(description="Whether the school may post it to the parents' group")
     at: ActAtOrNow = None
@@ -176,7 +176,7 @@ class AnswerSuggestion(Command):
     )
 
     suggestion: int = Field(ge=0, le=49, description="The suggestion's position in the reflection, from 0")
-    answer: Text = Field(min_length=1)
+    answer: Text = Field(min_length=1, description="The school's answer")
     at: ActAtOrNow = None
 
 

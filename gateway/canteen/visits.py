@@ -186,3 +186,52 @@ class VisitsOnCampus:
         self, info: Ctx, from_day: FromDay = None, to_day: ToDay = None, first: int = 100, after: str | None = None
     ) -> Connection[PublishedReflection] | None:
         return await published_page(info, str(self.campus_id), from_day, to_day, first, after)
+
+
+# -- the root fields (a parent reaches no Campus of the directory: these are their way in) -------------
+
+
+@strawberry.type
+class VisitsQuery:
+    @strawberry.field(
+        description="Parent visits by day: of the caller's campuses (the canteen's readers), or their own (a parent)"
+    )
+    async def parent_visits(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        from_day: FromDay = None,
+        to_day: ToDay = None,
+        status: Annotated[str | None, strawberry.argument(description=f"Only visits now {STATUSES}")] = None,
+        parent_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only the visits of this parent")
+        ] = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[ParentVisit] | None:
+        campus = str(campus_id) if campus_id is not None else None
+        parent = str(parent_id) if parent_id is not None else None
+        return await visits_page(info, campus, from_day, to_day, status, parent, first, after)
+
+    @strawberry.field(description="One parent visit, or null when it does not exist or the caller may not read it")
+    async def parent_visit(
+        self, info: Ctx, visit_id: Annotated[strawberry.ID, strawberry.argument(description="The visit")]
+    ) -> ParentVisit | None:
+        path = service_path("/parent-visits/{visit_id}", visit_id=str(visit_id))
+        return await one(info.context, "canteen", path, ParentVisit)
+
+    @strawberry.field(
+        description="Published reflections: a parent's of their child's campus (another campus is refused), "
+        "the canteen's readers' of their campuses"
+    )
+    async def published_reflections(
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        from_day: FromDay = None,
+        to_day: ToDay = None,
+        first: int = 100,
+        after: str | None = None,
+    ) -> Connection[PublishedReflection] | None:
+        campus = str(campus_id) if campus_id is not None else None
+        return await published_page(info, campus, from_day, to_day, first, after)

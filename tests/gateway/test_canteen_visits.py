@@ -102,7 +102,7 @@ async def test_a_parent_reads_their_visit_and_their_campus_reflections_only(syst
     async def answered() -> Any:
         body = await system.gql(VISITS, "manager-main", campus="main")
         nodes = body["data"]["campus"]["parentVisits"]["nodes"]
-        found = [n for n in nodes if n["visitId"] == vid and n["suggestions"][0]["answer"]]
+        found = [n for n in nodes if n["visitId"] == vid and n["suggestions"] and n["suggestions"][0]["answer"]]
         return (found[0], body) if found else None
 
     found, body = await eventually(answered)

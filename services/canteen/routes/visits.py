@@ -10,14 +10,14 @@ from typing import Annotated
 
 from fastapi import Query as Param
 
-from services.campus.scoped import CampusCommandsDep
+from services.campus.scoped import CampusCommands, CampusCommandsDep
 from services.canteen.commands import COMMANDS
 from services.canteen.common import PARENT, READERS
 from services.canteen.queries.visit_models import ParentVisit, ParentVisitFile, PublishedReflection
 from services.canteen.queries.visits import campuses_of_parent, published_list, visit, visit_list
 from services.canteen.visits import VisitStatus
 from services.eventkit.app import CurrentPrincipal
-from services.eventkit.auth import Role
+from services.eventkit.auth import Principal, Role
 from services.eventkit.errors import Forbidden
 from services.eventkit.queries import Page, page_route
 from services.eventkit.routes import After, Limit
@@ -26,6 +26,19 @@ router = COMMANDS.router("parent visits")
 
 From = Annotated[date | None, Param(alias="from", description="Visits on or after this day (e.g. the term's first)")]
 To = Annotated[date | None, Param(description="Visits on or before this day (e.g. the term's last)")]
+
+
+async def campus_readable(canteen: CampusCommands, principal: Principal, campus_id: str | None) -> set[str]:
+    """The campuses of the caller's children (a parent), once the campus asked for, if any, is one
+    they read: as a reader of its canteen, or as a parent of one of its pupils (else 403)."""
+    mine = await campuses_of_parent(canteen.pool, principal.subject) if principal.has_role(Role.PARENT) else set()
+    if campus_id is not None and campus_id not in mine:
+        tenant = await canteen.campus(campus_id)
+        if not principal.holds(tenant, *READERS):
+            raise Forbidden(
+                f"{principal.subject} reads neither the canteen of {campus_id} nor its parents' reflections"
+            )
+    return mine
 
 
 @page_route(
@@ -45,7 +58,9 @@ async def list_parent_visits(
     after: After = None,
     limit: Limit = 100,
 ) -> Page:
+    """A campus the caller reads neither as staff nor as a parent of one of its pupils: 403."""
     principal.require_role(*READERS, *PARENT)
+    await campus_readable(canteen, principal, campus_id)
     q = visit_list(principal, campus_id, from_, to, status, parent_id)
     return await q.page(canteen.pool, after, limit)
 
@@ -68,11 +83,7 @@ async def list_published_reflections(
     """A parent reads those of the campuses of their children (another campus: 403); nothing
     unpublished is ever listed."""
     principal.require_role(*READERS, *PARENT)
-    mine = await campuses_of_parent(canteen.pool, principal.subject) if principal.has_role(Role.PARENT) else set()
-    if campus_id is not None and campus_id not in mine:
-        tenant = await canteen.campus(campus_id)
-        if not principal.holds(tenant, *READERS):
-            raise Forbidden(f"{principal.subject} reads the reflections of their child's campus only")
+    mine = await campus_readable(canteen, principal, campus_id)
     return await published_list(principal, mine, campus_id, from_, to).page(canteen.pool, after, limit)
 
 

@@ -16,6 +16,7 @@ from gateway.canteen.deliveries import DeliveriesOnCampus
 from gateway.canteen.serving import ServingOnCampus
 from gateway.canteen.kitchen import KitchenOnCampus
 from gateway.canteen.committee import CommitteeOnCampus
+from gateway.canteen.visits import VisitsOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
@@ -29,4 +30,5 @@ class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus,
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, ServingOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, KitchenOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, CommitteeOnCampus, Node):
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, VisitsOnCampus, Node):
     pass

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from gateway.canteen.queries import CanteenCommitteeQuery
+from gateway.canteen.visits import VisitsQuery
 from gateway.common.nodes import NodeQuery
 from gateway.common.scalars import SCALARS
 from gateway.directory.queries import DirectoryQuery
@@ -41,6 +42,7 @@ SDL_PATH = Path(__file__).parent / "schema.graphql"
 # one per area (gateway/<area>/queries.py); the schema lists their fields in this order
 Query = merge_types(
     "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, CanteenCommitteeQuery, OpsQuery)
+    "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, VisitsQuery, OpsQuery)
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service
 

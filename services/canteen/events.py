@@ -259,6 +259,7 @@ class ParentVisitScheduled(DomainEvent):
     parent_id: str
     parent_name: str
     scheduled_by: str
+    scheduled_at: datetime | None = None  # when the visit was scheduled (the act's time; none before it was kept)
 
 
 @event("canteen.ParentVisitRescheduled")
@@ -267,6 +268,7 @@ class ParentVisitRescheduled(DomainEvent):
     visit_on: date
     reason: str
     rescheduled_by: str
+    rescheduled_at: datetime | None = None  # when it was rescheduled (the act's time; none before it was kept)
 
 
 @event("canteen.ParentVisitCancelled")
@@ -274,6 +276,7 @@ class ParentVisitCancelled(DomainEvent):
     visit_id: str
     reason: str
     cancelled_by: str
+    cancelled_at: datetime | None = None  # when it was cancelled (the act's time; none before it was kept)
 
 
 @event("canteen.VisitDeliveriesInspected")
@@ -285,6 +288,7 @@ class VisitDeliveriesInspected(DomainEvent):
     with_staff: list[str]  # staff ids who inspected with the parent
     note: str
     recorded_by: str
+    inspected_at: datetime | None = None  # when the deliveries were inspected (the act's time; none before it was kept)
 
 
 @event("canteen.VisitLunchAccompanied")
@@ -297,6 +301,7 @@ class VisitLunchAccompanied(DomainEvent):
     ratings: list[DishRating]
     issues: list[str]
     recorded_by: str
+    accompanied_at: datetime | None = None  # when the lunch was eaten (the act's time; none before it was kept)
 
 
 @event("canteen.ReflectionSubmitted")
@@ -311,6 +316,7 @@ class ReflectionSubmitted(DomainEvent):
     suggestions: list[str]
     consent_to_publish: bool
     submitted_by: str
+    submitted_at: datetime | None = None  # when the parent submitted it (the act's time; none before it was kept)
 
 
 @event("canteen.ReflectionPublished")
@@ -321,6 +327,7 @@ class ReflectionPublished(DomainEvent):
     campus_id: str
     channel: str  # e.g. 薛小家长微信群
     published_by: str
+    published_at: datetime | None = None  # when it was published (the act's time; none before it was kept)
 
 
 @event("canteen.ReflectionKeptInternal")
@@ -328,6 +335,7 @@ class ReflectionKeptInternal(DomainEvent):
     visit_id: str
     reason: str
     reviewed_by: str
+    reviewed_at: datetime | None = None  # when it was reviewed (the act's time; none before it was kept)
 
 
 @event("canteen.SuggestionAnswered")
@@ -338,6 +346,7 @@ class SuggestionAnswered(DomainEvent):
     suggestion: int
     answer: str
     answered_by: str
+    answered_at: datetime | None = None  # when the answer was given (the act's time; none before it was kept)
 
 
 # -- deliveries 进货查验 and pesticide quick tests 农残快检 ------------------------------------

@@ -17,6 +17,8 @@ from services.canteen.projections.kitchen import KITCHEN_RECORDS
 from services.canteen.routes import kitchen, rules
 from services.canteen.projections.committee import COMMITTEE_MEALS
 from services.canteen.routes import accompanied, committee, rules, survey
+from services.canteen.projections.visits import PARENT_VISITS
+from services.canteen.routes import rules, visits
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -53,6 +55,10 @@ CANTEEN = ServiceDefinition(
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[COMMITTEE_MEALS],
+        visits.router,
+    ],
+    migrations=MIRROR_MIGRATIONS,
+    projections=[PARENT_VISITS],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
@@ -74,6 +80,10 @@ CANTEEN = ServiceDefinition(
         {"name": "committee", "description": "The meal committee (膳食委员会) and the parents' oversight committee"},
         {"name": "accompanied-meals", "description": "Leaders' accompanied meals (陪餐) and their weekly coverage"},
         {"name": "surveys", "description": "The satisfaction survey of each term"},
+            "name": "parent visits",
+            "description": "Parent visits (sunshine canteen): one parent a week per campus inspects the "
+            "deliveries, eats lunch with the pupils and writes a reflection",
+        },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
-from services.canteen.routes import rules
+from services.canteen.projections.ledger import FOOD_SAFETY_LEDGER
+from services.canteen.routes import ledger, rules
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -20,14 +21,20 @@ CANTEEN = ServiceDefinition(
     registry=CANTEEN_EVENTS,
     routers=[
         rules.router,
+        ledger.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[],
+    projections=[FOOD_SAFETY_LEDGER],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
     openapi_tags=[
         {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
+        {
+            "name": "ledger",
+            "description": "The campus's food-safety ledger (食安台账), per day and per week "
+            "(parents read their child's campus's)",
+        },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

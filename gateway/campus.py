@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.canteen.ledger import LedgerOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
@@ -18,6 +19,8 @@ from gateway.inventory.campus import InventoryOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
-@strawberry.type(description="A campus (校区) of a school: its stock, hazards, assets, staff and their appraisals")
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, Node):
+@strawberry.type(
+    description="A campus (校区) of a school: its stock, hazards, assets, staff and their appraisals, its canteen"
+)
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, LedgerOnCampus, Node):
     pass

@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from gateway.canteen.ledger import LedgerQuery
 from gateway.common.nodes import NodeQuery
 from gateway.common.scalars import SCALARS
 from gateway.directory.queries import DirectoryQuery
@@ -38,7 +39,9 @@ from services import registry
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
 # one per area (gateway/<area>/queries.py); the schema lists their fields in this order
-Query = merge_types("Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, OpsQuery))
+Query = merge_types(
+    "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, LedgerQuery, OpsQuery)
+)
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service
 
 

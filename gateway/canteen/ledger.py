@@ -226,3 +226,22 @@ class LedgerOnCampus:
         ] = None,
     ) -> CanteenLedger | None:
         return await canteen_ledger(info, str(self.campus_id), date, week_of)
+
+
+@strawberry.type
+class LedgerQuery:
+    @strawberry.field(
+        description="A campus's food-safety ledger (食安台账) of a day (date) or a week (weekOf, its Monday), exactly "
+        "one of them: the same as Campus.canteen, for a parent too (who reads their child's campus, not the "
+        "directory's campus)"
+    )
+    async def canteen_ledger(
+        self,
+        info: Ctx,
+        campus_id: Annotated[strawberry.ID, strawberry.argument(description="The campus")],
+        date: Annotated[dt.date | None, strawberry.argument(description="The day (a day's ledger)")] = None,
+        week_of: Annotated[
+            dt.date | None, strawberry.argument(description="The week's Monday (a week's ledger)")
+        ] = None,
+    ) -> CanteenLedger | None:
+        return await canteen_ledger(info, str(campus_id), date, week_of)

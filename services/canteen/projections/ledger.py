@@ -104,7 +104,9 @@ class FoodSafetyLedger(Projection):
         CREATE TABLE {s}.sample_holds (
             event_id uuid PRIMARY KEY, sample_id text NOT NULL, at timestamptz NOT NULL, held boolean NOT NULL);
         CREATE INDEX ON {s}.sample_holds (sample_id, at);
-        CREATE TABLE {s}.sample_disposals (sample_id text PRIMARY KEY, at timestamptz NOT NULL);
+        CREATE TABLE {s}.sample_disposals (
+            sample_id text PRIMARY KEY, campus_id text NOT NULL, at timestamptz NOT NULL);
+        CREATE INDEX ON {s}.sample_disposals (campus_id, at);
         CREATE TABLE {s}.deliveries (
             delivery_id text PRIMARY KEY, campus_id text NOT NULL, supplier_name text, received_at timestamptz,
             received_on date, lines bigint, signed_at timestamptz, signed_on date);
@@ -252,9 +254,10 @@ class FoodSafetyLedger(Projection):
                 )
             case ev.SampleDisposed():
                 await conn.execute(
-                    f"INSERT INTO {s}.sample_disposals (sample_id, at) VALUES ($1, $2) "
+                    f"INSERT INTO {s}.sample_disposals (sample_id, campus_id, at) VALUES ($1, $2, $3) "
                     "ON CONFLICT (sample_id) DO NOTHING",
                     e.sample_id,
+                    e.campus_id,
                     at,
                 )
             # -- deliveries and pesticide tests

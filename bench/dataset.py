@@ -19,10 +19,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
 from demo.school import SEED
+from services.canteen import events as ce
 from services.eventkit.auth import Role
 from services.eventkit.days import CHINA
 from services.eventkit.envelope import DomainEvent, Envelope
@@ -732,6 +734,170 @@ def appraisal_year(*, schools: int = SCHOOLS, months: int = HR_MONTHS, seed: int
                         ev.AppraisalPublished(appraisal_id=aid, campus_id=c.campus_id, month=month, total=total,
                                               published_by=manager, published_at=at),
                         c, manager)  # fmt: skip
+    steps.sort(key=lambda s: (s[0], s[1]))
+    for at, _, stream, event, campus, actor in steps:
+        yield w.event(stream, event.event_type, campus, at, actor, event.model_dump(mode="json"))
+
+
+# -- a term of canteen records 食安台账 ------------------------------------------------------------
+
+CANTEEN_WORKERS = 8
+CANTEEN_MEALS = (("breakfast", 7), ("lunch", 11), ("dinner", 17))
+CANTEEN_DISHES = ["红烧肉", "炒青菜", "番茄炒蛋", "清蒸鱼", "土豆丝", "紫菜蛋汤", "宫保鸡丁", "麻婆豆腐", "白菜豆腐"]
+CANTEEN_UNITS = (("fridge-1", "fridge", 0, 80), ("fridge-2", "fridge", 0, 80), ("freezer-1", "freezer", -250, -180))
+
+
+def _delivery_line(rng: random.Random, delivery: str, day: date, i: int) -> ce.DeliveryLine:
+    """A delivery's line: the first two leafy vegetables (tested), the others chilled meat."""
+    certificates = (
+        []
+        if i < 2
+        else [
+            ce.Certificate(
+                kind=ce.CertificateKind.QUARANTINE,
+                number=f"Q-{delivery}-{i}",
+                expires_on=day + timedelta(days=rng.randrange(3, 90)),
+            )
+        ]
+    )
+    return ce.DeliveryLine(
+        line_no=i + 1,
+        item=rng.choice(CANTEEN_DISHES),
+        category=ce.FoodCategory.LEAFY_VEGETABLE if i < 2 else ce.FoodCategory.MEAT,
+        batch=day.isoformat(),
+        produced_on=day,
+        shelf_life_days=3,
+        declared_grams=10_000,
+        chilled=i >= 2,
+        certificates=certificates,
+    )
+
+
+def canteen_term(weeks: int, *, seed: int = 19) -> Iterator[Envelope]:
+    """``weeks`` of every campus's canteen records (school days), in the order they happened:
+    the food-safety ledger's facts. Each day: every worker's morning check (one in fifty fails,
+    stood down and cleared the next day), three meals of four dishes each sampled (one dish in
+    two hundred found without a sample), the samples disposed of two days later, a delivery of
+    six lines with two pesticide tests (one in thirty fails and its line is rejected), two
+    temperature readings per unit (one in forty out of limits, corrected the next day or left
+    open), a leader's accompanied lunch; each week one parent's visit with its reflection."""
+    rng = random.Random(seed)
+    cs = campuses()
+    w = _Writer(rng)
+    steps: list[Step] = []
+
+    def add(at: datetime, stream: str, event: DomainEvent, campus: Campus, actor: str) -> None:
+        steps.append((at, len(steps), stream, event, campus, actor))
+
+    days = list(islice(school_days(), weeks * 5))
+    for c in cs:
+        cid = c.campus_id
+        manager = f"{cid}-manager"
+        staff = [f"{cid}-cook-{n}" for n in range(CANTEEN_WORKERS)]
+        for unit_id, kind, low, high in CANTEEN_UNITS:
+            add(_cst(days[0], 6, 0), f"temperature-unit-{cid}-{unit_id}",
+                ce.TemperatureUnitRegistered(unit_id=f"{cid}-{unit_id}", campus_id=cid, name=unit_id,
+                                             kind=ce.UnitKind(kind), min_c10=low, max_c10=high,
+                                             registered_by=manager), c, manager)  # fmt: skip
+        for s in staff:
+            add(_cst(days[0], 6, 1), f"canteen-worker-{s}",
+                ce.HealthCertificateRecorded(staff_id=s, campus_id=cid, number=f"JK-{s}",
+                                             issued_on=days[0] - timedelta(days=rng.randrange(30, 360)),
+                                             expires_on=days[0] + timedelta(days=rng.randrange(5, 400)),
+                                             recorded_by=manager), c, manager)  # fmt: skip
+        for n, day in enumerate(days):
+            for s in staff:
+                passed = rng.random() >= 0.02
+                add(_cst(day, 6, 30), f"canteen-worker-{s}",
+                    ce.MorningCheckRecorded(staff_id=s, campus_id=cid, checked_on=day, shift=ce.Meal.BREAKFAST,
+                                            fever=not passed, gastro=False, hand_wound=False, respiratory=False,
+                                            dress_ok=True, passed=passed, note="", checked_by=manager),
+                    c, manager)  # fmt: skip
+                if not passed:
+                    add(_cst(day, 6, 31), f"canteen-worker-{s}",
+                        ce.WorkerStoodDown(staff_id=s, campus_id=cid, reasons=["发热"], stood_down_by=manager),
+                        c, manager)  # fmt: skip
+                    add(_cst(day + timedelta(days=1), 6, 0), f"canteen-worker-{s}",
+                        ce.WorkerCleared(staff_id=s, campus_id=cid, note="复查正常", cleared_by=manager),
+                        c, manager)  # fmt: skip
+            delivery = f"{cid}-{day.isoformat()}"
+            lines = [_delivery_line(rng, delivery, day, i) for i in range(6)]
+            add(_cst(day, 6, 10), f"delivery-{delivery}",
+                ce.DeliveryReceived(delivery_id=delivery, campus_id=cid, supplier_id="bench-supplier",
+                                    supplier_name="新北农贸", certificates=[], lines=lines,
+                                    received_by=staff[0]), c, staff[0])  # fmt: skip
+            rejected = 0
+            for line_no in (1, 2):
+                failed = rng.random() < 1 / 30
+                add(_cst(day, 6, 15), f"delivery-{delivery}",
+                    ce.PesticideTested(delivery_id=delivery, line_no=line_no, test_id=f"{delivery}-{line_no}",
+                                       verdict=ce.Verdict.FAIL if failed else ce.Verdict.PASS,
+                                       inhibition_permille=600 if failed else 120, tested_by=staff[0]),
+                    c, staff[0])  # fmt: skip
+                if failed:
+                    rejected += 1
+                    add(_cst(day, 6, 16), f"delivery-{delivery}",
+                        ce.DeliveryLineRejected(delivery_id=delivery, line_no=line_no, reason="农残快检不合格",
+                                                rejected_by=manager), c, manager)  # fmt: skip
+            add(_cst(day, 6, 20), f"delivery-{delivery}",
+                ce.DeliveryAcceptanceSigned(delivery_id=delivery, campus_id=cid, inspectors=[manager, staff[0]],
+                                            lines_accepted=6 - rejected, lines_rejected=rejected,
+                                            signed_by=manager), c, manager)  # fmt: skip
+            for meal, hour in CANTEEN_MEALS:
+                mid = f"{cid}-{day.isoformat()}-{meal}"
+                dishes = rng.sample(CANTEEN_DISHES, 4)
+                add(_cst(day, hour, 50), f"meal-{mid}",
+                    ce.MealServed(meal_id=mid, campus_id=cid, served_on=day, meal=ce.Meal(meal), dishes=dishes,
+                                  servers=staff[:3], diners=600, recorded_by=manager), c, manager)  # fmt: skip
+                for k, dish in enumerate(dishes):
+                    if rng.random() < 1 / 200:
+                        add(_cst(day, hour, 55), f"meal-{mid}",
+                            ce.DishServedWithoutSample(meal_id=mid, campus_id=cid, served_on=day, meal=ce.Meal(meal),
+                                                       dish=dish, found_by=manager), c, manager)  # fmt: skip
+                        continue
+                    sid = f"{mid}-{k}"
+                    retained = _cst(day, hour, 40)
+                    add(retained, f"sample-{sid}",
+                        ce.SampleRetained(sample_id=sid, campus_id=cid, served_on=day, meal=ce.Meal(meal), dish=dish,
+                                          grams=130, unit_id=f"{cid}-fridge-1", retained_by=staff[1],
+                                          release_after=retained + timedelta(hours=48)), c, staff[1])  # fmt: skip
+                    add(
+                        retained + timedelta(days=2, hours=1),
+                        f"sample-{sid}",
+                        ce.SampleDisposed(sample_id=sid, campus_id=cid, disposed_by=staff[1]),
+                        c,
+                        staff[1],
+                    )
+            for unit_id, _, low, high in CANTEEN_UNITS:
+                for hour in (8, 15):
+                    out = rng.random() < 1 / 40
+                    rid = f"{cid}-{unit_id}-{day.isoformat()}-{hour}"
+                    c10 = high + 15 if out else rng.randrange(low, high + 1)
+                    add(_cst(day, hour, 0), f"temperature-unit-{cid}-{unit_id}",
+                        ce.TemperatureRead(unit_id=f"{cid}-{unit_id}", campus_id=cid, reading_id=rid, c10=c10,
+                                           within_limits=not out, read_by=staff[2]), c, staff[2])  # fmt: skip
+                    if out and rng.random() < 0.8:
+                        add(_cst(day + timedelta(days=1), 9, 0), f"temperature-unit-{cid}-{unit_id}",
+                            ce.CorrectiveActionTaken(unit_id=f"{cid}-{unit_id}", campus_id=cid, reading_id=rid,
+                                                     action="调整温控", taken_by=manager), c, manager)  # fmt: skip
+            add(_cst(day, 11, 55), f"accompanied-{cid}-{day.isoformat()}",
+                ce.MealAccompanied(record_id=f"{cid}-{day.isoformat()}", campus_id=cid, served_on=day,
+                                   meal=ce.Meal.LUNCH, diner_id=f"{cid}-principal", diner_name="校长",
+                                   diner_kind=ce.DinerKind.LEADER, place="学生餐厅", ratings=[], issues=[],
+                                   recorded_by=manager), c, manager)  # fmt: skip
+            if n % 5 == 2:  # Wednesday: the week's parent visit
+                vid = f"{cid}-{day.isoformat()}"
+                monday = day - timedelta(days=day.weekday())
+                add(_cst(monday, 8, 0), f"parent-visit-{vid}",
+                    ce.ParentVisitScheduled(visit_id=vid, campus_id=cid, week_of=monday, visit_on=day,
+                                            parent_id=f"{cid}-parent-{n}", parent_name="家长",
+                                            scheduled_by=manager), c, manager)  # fmt: skip
+                add(_cst(day, 12, 30), f"parent-visit-{vid}",
+                    ce.VisitLunchAccompanied(visit_id=vid, campus_id=cid, served_on=day, ratings=[], issues=[],
+                                             recorded_by=manager), c, manager)  # fmt: skip
+                add(_cst(day + timedelta(days=1), 9, 0), f"parent-visit-{vid}",
+                    ce.ReflectionPublished(visit_id=vid, campus_id=cid, channel="家长微信群", published_by=manager),
+                    c, manager)  # fmt: skip
     steps.sort(key=lambda s: (s[0], s[1]))
     for at, _, stream, event, campus, actor in steps:
         yield w.event(stream, event.event_type, campus, at, actor, event.model_dump(mode="json"))

@@ -15,7 +15,10 @@ takes — 60% of its most (its latency when not saturated); with a minimal HTTP/
 - a page of 100 hazards of one campus, each with its campus's name (the gateway asks
   the directory once per page, through its dataloader), and the next page by cursor;
 - one hazard by id;
-- a page of 100 inspections.
+- a page of 100 inspections;
+- a campus's canteen food-safety ledger of a week (``campus { canteen(weekOf:) }``: each day's
+  figures, the week's totals, the fridge, certificates and open corrective actions), on
+  ``--canteen-weeks`` weeks of every campus's canteen records (``bench.dataset.canteen_term``).
 For comparison, in the same run: the safety service's own endpoint for the same page
 (no gateway), and the page's SQL straight from asyncpg (the floor).
 
@@ -39,10 +42,11 @@ from bench.cli import console, parser, pick, run
 from bench.clients import ClientPool, district_admin_headers
 from bench.cpu import CpuMeter
 from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
-from bench.dataset import DISTRICT, campuses, directory_events, safety_term
+from bench.dataset import DISTRICT, campuses, canteen_term, directory_events, safety_term
 from bench.load import Latency, LoadResult, closed_loop, open_loop, settle
 from bench.processes import BenchProcess
 from bench.report import footer, header, rate_table, summary
+from services.canteen.service import CANTEEN
 from services.directory.service import DIRECTORY
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.projection import ensure_projection, rebuild
@@ -51,6 +55,7 @@ from services.eventkit.store import EventStore
 from services.safety.service import SAFETY
 
 RATE = 200
+LEDGER_LABEL = "GraphQL: a campus's canteen ledger of a week"
 PAGE_P95_MS = 25.0
 ONE_P95_MS = 10.0
 
@@ -63,6 +68,21 @@ HAZARD_PAGE = """query($campus: ID!, $after: String) {
 ONE_HAZARD = "query($id: ID!) { hazard(hazardId: $id) { hazardId area description severity status reportedAt } }"
 INSPECTION_PAGE = """query($campus: ID!) {
   inspections(campusId: $campus, first: 100) { edges { node { inspectionId kind startedAt completedAt } } }
+}"""
+LEDGER_WEEK = """query($campus: ID!, $week: Date!) {
+  campus(campusId: $campus) {
+    name
+    canteen(weekOf: $week) {
+      weekOf asOf warningDays
+      days { on workersChecked checksFailed dishesServed samplesRetained dishesWithoutSample linesRejected
+             pesticideFailures temperaturesOutOfLimit correctiveActionsOpen leaderMeals samplesInFridge }
+      totals { checks dishesServed samplesRetained correctiveActionsOpen daysServed daysWithLeaderMeal }
+      visit { visitOn done reflectionPublished }
+      certificates { kind number daysLeft }
+      fridge { sampleId dish releaseAfter held releasable }
+      openActions { readingId unitName c10 daysOpen }
+    }
+  }
 }"""
 
 
@@ -162,16 +182,20 @@ async def main(args: argparse.Namespace) -> None:
         async with (
             fresh_database("graphql_queries", "safety") as safety_dsn,
             fresh_database("graphql_queries", "directory") as directory_dsn,
+            fresh_database("graphql_queries", "canteen") as canteen_dsn,
         ):
             started = time.perf_counter()
             d = await load_service(directory_dsn, DIRECTORY, directory_events(), "directory")
             s = await load_service(safety_dsn, SAFETY, islice(safety_term(total), total), "safety")
+            canteen_weeks = args.canteen_weeks or pick(quick, 18, 3)
+            cn = await load_service(canteen_dsn, CANTEEN, canteen_term(canteen_weeks), "canteen")
             setup_s = time.perf_counter() - started
             imported = s["imported"]
             console.print(
                 f"data set: {imported.events:,} safety events in {imported.streams:,} streams, imported at "
                 f"{imported.rate:,.0f}/s; projections rebuilt: "
-                + ", ".join(f"{r.projection} {r.seconds:.1f}s" for r in [*s["rebuilt"], *d["rebuilt"]])
+                + ", ".join(f"{r.projection} {r.seconds:.1f}s" for r in [*s["rebuilt"], *d["rebuilt"], *cn["rebuilt"]])
+                + f"; {cn['imported'].events:,} canteen events ({canteen_weeks} weeks)"
                 + f"; ready in {setup_s:.0f}s"
             )
             safety_pool = await create_pool(safety_dsn, min_size=1, max_size=2)
@@ -194,6 +218,21 @@ async def main(args: argparse.Namespace) -> None:
                 }
             finally:
                 await safety_pool.close()
+            canteen_pool = await create_pool(canteen_dsn, min_size=1, max_size=2)
+            try:  # the ledger reads the campus from the directory's mirror
+                await canteen_pool.executemany(
+                    "INSERT INTO directory_campuses (campus_id, school_id, district_id, name) VALUES ($1, $2, $3, $4)",
+                    [(c.campus_id, c.school_id, DISTRICT, c.name) for c in campuses()],
+                )
+                ledger_weeks = [
+                    r["week_of"]
+                    for r in await canteen_pool.fetch(
+                        "SELECT DISTINCT date_trunc('week', served_on)::date AS week_of "
+                        "FROM proj_food_safety_ledger.meals ORDER BY 1"
+                    )
+                ]
+            finally:
+                await canteen_pool.close()
             console.print("read tables: " + ", ".join(f"{t} {n:,} rows" for t, n in sizes.items()))
             campus_ids = sorted(c for c, n in per_campus.items() if n > 100) or sorted(per_campus)
 
@@ -201,10 +240,12 @@ async def main(args: argparse.Namespace) -> None:
             directory_settings = settings_for("directory", directory_dsn, namespace)
             directory = BenchProcess("directory", directory_settings, mode="api")
             safety = BenchProcess("safety", safety_settings, mode="api")
-            procs += [directory, safety]
-            with console.status("starting the directory and safety services"):
+            canteen = BenchProcess("canteen", settings_for("canteen", canteen_dsn, namespace), mode="api")
+            procs += [directory, safety, canteen]
+            with console.status("starting the directory, safety and canteen services"):
                 await directory.launch()
                 await safety.launch()
+                await canteen.launch()
             gateway = BenchProcess(
                 "gateway",
                 safety_settings,
@@ -212,6 +253,7 @@ async def main(args: argparse.Namespace) -> None:
                     "HOUQIN_SAFETY_URL": safety.url,
                     "HOUQIN_DIRECTORY_URL": directory.url,
                     "HOUQIN_INVENTORY_URL": "http://127.0.0.1:9",
+                    "HOUQIN_CANTEEN_URL": canteen.url,
                     "HOUQIN_GATEWAY_PROCESSES": str(args.gateway_processes),
                 },
             )
@@ -246,14 +288,22 @@ async def main(args: argparse.Namespace) -> None:
                  lambda i: {"query": ONE_HAZARD, "variables": {"id": rng.choice(hazard_ids)}}, True),
                 ("GraphQL: 100 inspections of a campus", "/graphql",
                  lambda i: {"query": INSPECTION_PAGE, "variables": {"campus": pick_campus(i)}}, True),
+                (LEDGER_LABEL, "/graphql",
+                 lambda i: {"query": LEDGER_WEEK, "variables": {
+                     "campus": pick_campus(i), "week": ledger_weeks[i % len(ledger_weeks)].isoformat()}}, False),
             ]  # fmt: skip
             with console.status("warming up"):
                 for _, path, make, _ in cases:
                     for i in range(20):
                         await to_gateway.post(path, make(i))
             cpu = CpuMeter(
-                {"gateway": [gateway.pid], "safety": [safety.pid], "directory": [directory.pid]},
-                [safety_dsn.rsplit("/", 1)[1], directory_dsn.rsplit("/", 1)[1]],
+                {
+                    "gateway": [gateway.pid],
+                    "safety": [safety.pid],
+                    "directory": [directory.pid],
+                    "canteen": [canteen.pid],
+                },
+                [safety_dsn.rsplit("/", 1)[1], directory_dsn.rsplit("/", 1)[1], canteen_dsn.rsplit("/", 1)[1]],
             )
             for label, path, make, items in cases:
                 results[label] = await run_query(
@@ -312,19 +362,22 @@ async def main(args: argparse.Namespace) -> None:
     svc_page = results["service: GET /hazards?campus_id=..&limit=100"][1].latency.summary()["p95"]
     svc_one = results["service: GET /hazards/{id}"][1].latency.summary()["p95"]
     one_most = results["GraphQL: one hazard"][0].rate
+    ledger_p95 = results[LEDGER_LABEL][1].latency.summary()["p95"]
     summary(
         "graphql_queries",
         ok,
         f"{total:,} events; at {args.rate:,.0f} req/s through GraphQL: 100-item page p95 {p_page:,.1f} ms (target "
         f"{PAGE_P95_MS:.0f}), one hazard p95 {p_one:,.1f} ms (target {ONE_P95_MS:.0f}), {errors} errors; the gateway "
         f"takes at most {one_most:,.0f} one-hazard queries/s here; the service's own endpoints at {args.rate:,.0f}/s: "
-        f"page p95 {svc_page:.1f} ms, one p95 {svc_one:.1f} ms",
+        f"page p95 {svc_page:.1f} ms, one p95 {svc_one:.1f} ms; a campus's canteen ledger of a week p95 "
+        f"{ledger_p95:.1f} ms",
     )
 
 
 if __name__ == "__main__":
     cli = parser(__doc__ or "")
     cli.add_argument("--events", type=int, default=0, help="safety events in the data set (default 1,000,000)")
+    cli.add_argument("--canteen-weeks", type=int, default=0, help="weeks of canteen records (default 18; quick 3)")
     cli.add_argument("--rate", type=float, default=RATE, help="requests per second of each query")
     cli.add_argument("--duration", type=float, default=0.0, help="seconds per query (default 20; quick 6)")
     cli.add_argument(

@@ -17,6 +17,7 @@ from gateway.canteen.serving import ServingOnCampus
 from gateway.canteen.kitchen import KitchenOnCampus
 from gateway.canteen.committee import CommitteeOnCampus
 from gateway.canteen.visits import VisitsOnCampus
+from gateway.canteen.ledger import LedgerOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
@@ -31,4 +32,8 @@ class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus,
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, KitchenOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, CommitteeOnCampus, Node):
 class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, VisitsOnCampus, Node):
+@strawberry.type(
+    description="A campus (校区) of a school: its stock, hazards, assets, staff and their appraisals, its canteen"
+)
+class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, LedgerOnCampus, Node):
     pass

@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 
 from gateway.canteen.queries import CanteenCommitteeQuery
 from gateway.canteen.visits import VisitsQuery
+from gateway.canteen.ledger import LedgerQuery
 from gateway.common.nodes import NodeQuery
 from gateway.common.scalars import SCALARS
 from gateway.directory.queries import DirectoryQuery
@@ -43,6 +44,7 @@ SDL_PATH = Path(__file__).parent / "schema.graphql"
 Query = merge_types(
     "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, CanteenCommitteeQuery, OpsQuery)
     "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, VisitsQuery, OpsQuery)
+    "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, LedgerQuery, OpsQuery)
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service
 

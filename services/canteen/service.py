@@ -19,6 +19,8 @@ from services.canteen.projections.committee import COMMITTEE_MEALS
 from services.canteen.routes import accompanied, committee, rules, survey
 from services.canteen.projections.visits import PARENT_VISITS
 from services.canteen.routes import rules, visits
+from services.canteen.projections.ledger import FOOD_SAFETY_LEDGER
+from services.canteen.routes import ledger, rules
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -59,6 +61,10 @@ CANTEEN = ServiceDefinition(
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[PARENT_VISITS],
+        ledger.router,
+    ],
+    migrations=MIRROR_MIGRATIONS,
+    projections=[FOOD_SAFETY_LEDGER],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
@@ -83,6 +89,9 @@ CANTEEN = ServiceDefinition(
             "name": "parent visits",
             "description": "Parent visits (sunshine canteen): one parent a week per campus inspects the "
             "deliveries, eats lunch with the pupils and writes a reflection",
+            "name": "ledger",
+            "description": "The campus's food-safety ledger (食安台账), per day and per week "
+            "(parents read their child's campus's)",
         },
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],

@@ -228,6 +228,12 @@ WIDE_COLUMNS: dict[str, dict[str, set[str]]] = {
         "proj_safety_records.campaigns": {"done"},
         "proj_safety_records.injuries": {"follow_ups"},
     },
+    "canteen": {
+        "proj_food_safety_ledger.meals": {"diners"},
+        "proj_food_safety_ledger.deliveries": {"lines"},
+        "proj_food_safety_ledger.samples": {"grams"},
+        "proj_food_safety_ledger.rules": {"warning_days"},
+    },
     "directory": {
         "proj_roster.campuses": {"students"},
         "proj_roster.classes": {"students"},

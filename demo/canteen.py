@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from demo.appraisals import SERVING_CONTEST, SERVING_JUDGES, SERVING_PRIZES, SERVING_SCORES
+from demo.appraisals import PRIZE_NAMES, SERVING_CONTEST, SERVING_JUDGES, SERVING_PRIZES, SERVING_SCORES, Act
 from demo.school import SCHOOL, SEED, TERM
 
 TZ = "+08:00"
@@ -144,7 +145,7 @@ def _parent_member(parent_id: str, duty: str) -> Member:
 
 
 COMMITTEE = Committee(
-    committee_id=f"{SCHOOL}-{TERM}-meal",
+    committee_id=f"{SCHOOL}-{TERM}",  # the canteen names a school's committee of a term so
     name="新一届薛小膳食委员会",
     duties=(
         "审议学校食堂每周菜谱, 听取师生和家长对伙食的意见和建议",
@@ -623,7 +624,8 @@ VISITS: tuple[Visit, ...] = (
         (),
         "长假前的最后一餐",
         "国庆中秋长假前一天, 食堂依然一丝不苟: 节前采购按用量核减, 冰柜里一样临期食品都没有。"
-        "中午的可乐鸡翅让小朋友们欢呼起来。祝师傅们节日快乐!",
+        "中午的可乐鸡翅让小朋友们欢呼起来, 一年级的小朋友吃完还把餐盒里的骨头收拾干净。"
+        "袁师傅说放假前最后一顿要让孩子们吃得开心。祝师傅们节日快乐!",
     ),
     Visit(
         "aoyuan",
@@ -790,7 +792,7 @@ VISITS: tuple[Visit, ...] = (
         (),
         "冻伤的青菜不进门",
         "寒潮来了, 今天验菜时袁师傅发现一筐青菜叶子冻伤发软, 当即退回, 让供货商补送。一个细节, 看出食堂对孩子的用心。"
-        "中午的番茄牛腩暖胃暖心。",
+        "中午的番茄牛腩暖胃暖心, 二年级的孩子们吃完还排队去添了汤。寒冬里有这样一群用心的师傅, 家长们放心。",
     ),
     Visit(
         "aoyuan",
@@ -803,7 +805,7 @@ VISITS: tuple[Visit, ...] = (
         "期末的温暖",
         "快放寒假了, 今天来食堂陪餐。从早上称菜到中午打菜, 每一步都和开学时家长们在群里写的一样规范, "
         "一个学期都没有走样, 这最难得。"
-        "鸡腿依然是孩子们的最爱。",
+        "鸡腿依然是孩子们的最爱, 一年级的女儿现在自己就能把饭菜吃完, 还学会了把餐盒分类放好。",
     ),
     Visit(
         "aoyuan",
@@ -879,11 +881,8 @@ def leader_meals() -> list[LeaderMeal]:
 
 # -- deliveries 进货查验 and pesticide quick tests 农残快检 ---------------------------------------
 
-SUPPLIER = {
-    "supplier_id": "lvyuan",
-    "supplier_name": "常州市新北区绿源农副产品配送有限公司",
-    "licence": ("supplier_licence", "JY13204110025531", date(2023, 5, 31)),
-}
+SUPPLIER_ID, SUPPLIER_NAME = "lvyuan", "常州市新北区绿源农副产品配送有限公司"
+SUPPLIER_LICENCE = ("JY13204110025531", date(2023, 5, 31))  # 食品经营许可证 and its expiry
 GREEN_ITEM = {  # the greens dish -> (the vegetable delivered, its category)
     "清炒青菜": ("青菜", "leafy_vegetable"),
     "蒜蓉菠菜": ("菠菜", "leafy_vegetable"),
@@ -1412,44 +1411,46 @@ VIOLATIONS: tuple[Violation, ...] = (
 # -- the serving-skill contest 打菜技能评比 (its scores and prizes are demo.appraisals') -----------
 
 CONTEST_CRITERIA = (("even", "均匀度", 50), ("speed", "速度", 30), ("hygiene", "卫生规范", 20))
-CONTEST = {
-    "contest_id": SERVING_CONTEST,
-    "campus_id": "main",  # held in the main campus's canteen, for the workers of both
-    "name": "食堂员工打菜技能评比",
-    "held_on": date(2020, 11, 18),
-    "announced": at("2020-11-09 09:00"),
-    "scored": at("2020-11-18 14:00"),
-    "concluded": at("2020-11-20 15:00"),
-    "judges": SERVING_JUDGES,
-    "scores": SERVING_SCORES,
-    "prizes": SERVING_PRIZES,
-}
+CONTEST_CAMPUS = "main"  # held in the main campus's canteen, for the workers of both
+CONTEST_NAME = "食堂员工打菜技能评比"
+CONTEST_HELD_ON = date(2020, 11, 18)
+CONTEST_ANNOUNCED, CONTEST_SCORED, CONTEST_CONCLUDED = (
+    at("2020-11-09 09:00"),
+    at("2020-11-18 14:00"),
+    at("2020-11-20 15:00"),
+)
 
 
 # -- self-inspections 自查 (日管控、周排查、月调度) -----------------------------------------------
 
+# The standard checklists (the canteen's) with where each is looked at; the weekly sweep adds the
+# fly screens and rat guards of the roughing room and store.
 DAILY_ITEMS = (
-    ("晨检记录", "更衣间"),
-    ("留样记录", "留样间"),
+    ("晨检", "更衣间"),
+    ("留样", "留样间"),
+    ("餐具消毒", "洗消间"),
     ("生熟分开", "切配间"),
-    ("餐用具消毒", "洗消间"),
-    ("操作间卫生", "烹饪间"),
+    ("防蝇防鼠设施", "操作间"),
+    ("燃气管道", "烹饪间"),
+    ("冰箱温度", "冷藏区"),
 )
 WEEKLY_ITEMS = (
-    ("纱窗纱门", "粗加工间"),
-    ("防鼠网与挡鼠板", "仓库"),
-    ("燃气软管", "烹饪间"),
-    ("冰箱温度与生熟分放", "冷藏区"),
-    ("食品离地离墙存放", "仓库"),
-    ("过期食品清理", "仓库"),
-    ("消毒柜运行", "洗消间"),
+    ("原料贮存与保质期", "仓库"),
+    ("索证索票", "办公室"),
+    ("加工场所环境卫生", "操作间"),
+    ("设施设备", "烹饪间"),
+    ("消防器材", "操作间"),
+    ("有害生物防制", "仓库"),
+    ("日管控问题整改", "办公室"),
+    ("防蝇防鼠设施", "粗加工间"),
 )
 MONTHLY_ITEMS = (
+    ("周排查问题整改", "办公室"),
     ("从业人员健康证", "办公室"),
-    ("进货查验与索证索票台账", "办公室"),
-    ("留样与晨检台账", "办公室"),
-    ("设施设备维护", "操作间"),
-    ("食品安全应急预案", "办公室"),
+    ("从业人员培训", "办公室"),
+    ("供应商评价", "办公室"),
+    ("食品安全管理制度落实", "办公室"),
+    ("应急处置准备", "办公室"),
 )
 
 
@@ -1479,7 +1480,7 @@ class SelfInspection:
         return {"daily": DAILY_ITEMS, "weekly": WEEKLY_ITEMS, "monthly": MONTHLY_ITEMS}[self.cadence]
 
 
-FLY_SCREEN = Finding("纱窗纱门", "粗加工间", "粗加工间纱窗破损, 防蝇失效", hazard=True, severity="medium")
+FLY_SCREEN = Finding("防蝇防鼠设施", "粗加工间", "粗加工间纱窗破损, 防蝇失效", hazard=True, severity="medium")
 BOARDS = Finding("生熟分开", "切配间", "冯阿姨生熟砧板混用, 当场纠正")
 FINDINGS: dict[tuple[str, str, date], tuple[Finding, ...]] = {
     ("main", "weekly", date(2020, 10, 23)): (FLY_SCREEN,),
@@ -1573,3 +1574,412 @@ SURVEYS = (
         "家长对食品安全和食堂卫生高度认可, 家长进校园活动获好评; 建议继续丰富菜品、关注低年级份量",
     ),
 )
+
+
+# -- the commands, in the order they happened ----------------------------------------------------
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _ratings(ratings: tuple[Rating, ...]) -> list[dict[str, object]]:
+    return [{"dish": r.dish, "look": r.look, "taste": r.taste, "quantity": r.quantity} for r in ratings]
+
+
+def acts() -> list[Act]:
+    """Every command of the term's canteen, sorted by when it happened (acts at the same moment
+    keep the order they are listed in)."""
+    out: list[Act] = [*_committee(), *_kitchen_setup()]
+    for visit in VISITS:
+        out += _visit(visit)
+    for meal in leader_meals():
+        body = {
+            "campus_id": meal.campus_id,
+            "on": meal.day.isoformat(),
+            "meal": "lunch",
+            "diner_id": meal.diner,
+            "place": PLACE[meal.campus_id],
+            "ratings": _ratings(meal.ratings),
+            "issues": list(meal.issues),
+        }
+        out.append(Act(meal.recorded, "/accompanied-meals", body, meal.diner))
+    for d in deliveries():
+        out += _delivery(d)
+    for menu in MENUS:
+        out += _menu(menu)
+    out += _kitchen_days()
+    out += _serving()
+    out += _contest()
+    for inspection in self_inspections():
+        out.append(Act(inspection.when, "/self-inspections", _inspection_body(inspection), inspection.by))
+    for survey in SURVEYS:
+        out += _survey(survey)
+    return sorted(out, key=lambda a: a.at)
+
+
+def _committee() -> list[Act]:
+    c = COMMITTEE
+    members = [
+        {k: v for k, v in vars(m).items() if v is not None} for m in c.members
+    ]  # member_id, name, kind, duty and the staff or parent id
+    body = {
+        "school_id": SCHOOL,
+        "term_id": TERM,
+        "name": c.name,
+        "oversight": False,
+        "duties": list(c.duties),
+        "members": members,
+        "on": c.formed.date().isoformat(),
+    }
+    m = FIRST_MEETING
+    meeting = {
+        "meeting_id": m.meeting_id,
+        "on": m.held.date().isoformat(),
+        "attendees": list(m.attendees),
+        "minutes": m.minutes,
+        "decisions": list(m.decisions),
+    }
+    return [
+        Act(c.formed, "/meal-committees", body, c.formed_by),
+        Act(m.held + timedelta(hours=1), f"/meal-committees/{c.committee_id}/meetings", meeting, m.recorded_by),
+    ]
+
+
+def _kitchen_setup() -> list[Act]:
+    """The kitchens' fridges and serving line registered and the workers' health certificates
+    recorded before the term (陆阿姨's renewed one on 12-04)."""
+    out: list[Act] = []
+    for n, unit in enumerate(UNITS):
+        moment = UNITS_REGISTERED + timedelta(minutes=n)
+        body = {
+            "unit_id": unit.unit_id,
+            "campus_id": unit.campus_id,
+            "name": unit.name,
+            "kind": unit.kind,
+            "min_c10": unit.min_c10,
+            "max_c10": unit.max_c10,
+            "at": _iso(moment),
+        }
+        out.append(Act(moment, "/temperature-units", body, MANAGER[unit.campus_id]))
+    for cert in HEALTH_CERTIFICATES:
+        body = {
+            "staff_id": cert.staff_id,
+            "campus_id": cert.campus_id,
+            "number": cert.number,
+            "issued_on": cert.issued_on.isoformat(),
+            "expires_on": cert.expires_on.isoformat(),
+            "at": _iso(cert.recorded),
+        }
+        out.append(Act(cert.recorded, "/health-certificates", body, MANAGER[cert.campus_id]))
+    return out
+
+
+def _visit(v: Visit) -> list[Act]:
+    manager = MANAGER[v.campus_id]
+    path = f"/parent-visits/{v.visit_id}"
+    out = [
+        Act(
+            v.scheduled,
+            "/parent-visits",
+            {
+                "visit_id": v.visit_id,
+                "campus_id": v.campus_id,
+                "visit_on": v.day.isoformat(),
+                "parent_id": v.parent_id,
+                "at": _iso(v.scheduled),
+            },
+            manager,
+        ),
+        Act(
+            v.inspected,
+            f"{path}/deliveries",
+            {
+                "with_staff": list(v.with_staff),
+                "delivery_ids": [delivery(v.campus_id, v.day).delivery_id],
+                "note": v.weighing,
+                "at": _iso(v.inspected),
+            },
+            manager,
+        ),
+        Act(
+            v.lunched,
+            f"{path}/lunch",
+            {"ratings": _ratings(v.ratings), "issues": list(v.issues), "at": _iso(v.lunched)},
+            manager,
+        ),
+        Act(
+            v.submitted,
+            f"{path}/reflection",
+            {
+                "title": v.title,
+                "text": v.reflection,
+                "suggestions": list(v.suggestions),
+                "consent_to_publish": v.consent,
+                "at": _iso(v.submitted),
+            },
+            v.parent_id,
+        ),
+    ]
+    if v.published:
+        out.append(Act(v.reviewed, f"{path}/publish", {"channel": CHANNEL, "at": _iso(v.reviewed)}, manager))
+    else:
+        reason = {"reason": v.kept_internal, "at": _iso(v.reviewed)}
+        out.append(Act(v.reviewed, f"{path}/keep-internal", reason, manager))
+    for n, answer in v.answers:
+        moment = v.answered(n)
+        body: dict[str, Any] = {"suggestion": n, "answer": answer, "at": _iso(moment)}
+        out.append(Act(moment, f"{path}/answers", body, manager))
+    return out
+
+
+def _delivery(d: Delivery) -> list[Act]:
+    receiver = HEAD_COOK[d.campus_id]
+    licence_no, licence_ends = SUPPLIER_LICENCE
+    lines = []
+    body: dict[str, Any]
+    for line in d.lines:
+        certificates = []
+        if line.quarantine is not None:
+            certificates.append({"kind": "quarantine", "number": line.quarantine, "expires_on": d.day.isoformat()})
+        lines.append(
+            {
+                "line_no": line.line_no,
+                "item": line.item,
+                "category": line.category,
+                "batch": d.day.strftime("%Y%m%d"),
+                "produced_on": (d.day - timedelta(days=30 if line.category == "aquatic" else 0)).isoformat(),
+                "shelf_life_days": 180 if line.category == "aquatic" else (20 if line.category == "eggs" else 2),
+                "declared_grams": line.declared_grams,
+                "chilled": line.temperature_c10 is not None,
+                "certificates": certificates,
+            }
+        )
+    body = {
+        "delivery_id": d.delivery_id,
+        "campus_id": d.campus_id,
+        "supplier_id": SUPPLIER_ID,
+        "supplier_name": SUPPLIER_NAME,
+        "certificates": [
+            {"kind": "supplier_licence", "number": licence_no, "expires_on": licence_ends.isoformat()},
+            {"kind": "invoice", "number": f"送货单 {d.day.strftime('%Y%m%d')}-{d.campus_id}"},
+        ],
+        "lines": lines,
+        "at": _iso(d.received),
+    }
+    path = f"/deliveries/{d.delivery_id}"
+    out = [Act(d.received, "/deliveries", body, receiver)]
+    for n, line in enumerate(d.lines):
+        moment = d.received + timedelta(minutes=10 + 3 * n)
+        inspector = d.inspectors[n % 2]
+        weighed = {
+            "line_no": line.line_no,
+            "weighed_grams": line.weighed_grams,
+            "temperature_c10": line.temperature_c10,
+            "note": "实际重量少于送货单, 按实际重量验收" if line.weighed_grams < line.declared_grams else "",
+            "at": _iso(moment),
+        }
+        out.append(Act(moment, f"{path}/inspections", weighed, inspector))
+        if line.pesticide is not None:
+            verdict, inhibition = line.pesticide
+            tested = moment + timedelta(minutes=12)
+            body = {
+                "line_no": line.line_no,
+                "test_id": f"{d.delivery_id}-{line.line_no}",
+                "verdict": verdict,
+                "inhibition_permille": inhibition,
+                "at": _iso(tested),
+            }
+            out.append(Act(tested, f"{path}/pesticide-tests", body, d.inspectors[0]))
+    decided = d.received + timedelta(minutes=35)
+    for line in d.lines:
+        if line.rejected:
+            body = {"line_no": line.line_no, "reason": line.rejected, "at": _iso(decided)}
+            out.append(Act(decided, f"{path}/reject", body, MANAGER[d.campus_id]))
+        else:
+            out.append(Act(decided, f"{path}/accept", {"line_no": line.line_no, "at": _iso(decided)}, d.inspectors[0]))
+    out.append(Act(d.signed, f"{path}/sign", {"at": _iso(d.signed)}, MANAGER[d.campus_id]))
+    return out
+
+
+def _menu(menu: Menu) -> list[Act]:
+    body = {
+        "campus_id": menu.campus_id,
+        "week_of": menu.week_of.isoformat(),
+        "meals": [
+            {"served_on": day.isoformat(), "meal": "lunch", "dishes": list(dishes)} for day, dishes in menu.meals
+        ],
+        "at": _iso(menu.planned),
+    }
+    manager = MANAGER[menu.campus_id]
+    return [
+        Act(menu.planned, "/menus", body, manager),
+        Act(menu.published, f"/menus/{menu.menu_id}/publish", {"at": _iso(menu.published)}, manager),
+    ]
+
+
+def _kitchen_days() -> list[Act]:
+    """Each kitchen day: the morning checks (and the stand-down, and its clearing), the fridges
+    read, every dish sampled before lunch, the meal served, its samples checked, the samples of
+    two days before disposed of."""
+    out: list[Act] = []
+    for check in morning_checks():
+        body = {
+            "staff_id": check.staff_id,
+            "campus_id": check.campus_id,
+            "on": check.day.isoformat(),
+            "shift": "lunch",
+            "fever": check.fever,
+            "gastro": False,
+            "hand_wound": False,
+            "respiratory": False,
+            "dress_ok": True,
+            "note": check.note,
+        }
+        out.append(Act(check.at, "/morning-checks", body, check.by))
+    cleared = {"note": FEVER.cleared_note, "at": _iso(FEVER.cleared)}
+    out.append(Act(FEVER.cleared, f"/canteen-workers/{FEVER.staff_id}/clear", cleared, MANAGER[FEVER.campus_id]))
+    for reading in readings():
+        path = f"/temperature-units/{reading.unit.unit_id}"
+        body = {"reading_id": reading.reading_id, "c10": reading.c10, "at": _iso(reading.at)}
+        out.append(Act(reading.at, f"{path}/readings", body, reading.by))
+        if reading.corrected is not None:
+            body = {"reading_id": reading.reading_id, "action": reading.corrective, "at": _iso(reading.corrected)}
+            out.append(Act(reading.corrected, f"{path}/corrective-actions", body, reading.by))
+    for sample in samples():
+        body = {
+            "sample_id": sample.sample_id,
+            "campus_id": sample.campus_id,
+            "served_on": sample.day.isoformat(),
+            "meal": "lunch",
+            "dish": sample.dish,
+            "grams": sample.grams,
+            "unit_id": f"{sample.campus_id}-sample-fridge",
+            "at": _iso(sample.retained),
+        }
+        out.append(Act(sample.retained, "/food-samples", body, sample.by))
+        body = {"at": _iso(sample.disposed)}
+        out.append(Act(sample.disposed, f"/food-samples/{sample.sample_id}/dispose", body, sample.by))
+    for day in kitchen_days():
+        for campus in CAMPUSES:
+            served = served_at(day)
+            body = {
+                "campus_id": campus,
+                "on": day.isoformat(),
+                "meal": "lunch",
+                "dishes": list(lunch(campus, day)),
+                "servers": list(servers(campus, day)),
+                "diners": DINERS[campus],
+            }
+            out.append(Act(served, "/meals", body, HEAD_COOK[campus]))
+            checked = on_day(day, "13:00")
+            meal = f"{campus}-{day.isoformat()}-lunch"
+            out.append(Act(checked, f"/meals/{meal}/check-samples", {"at": _iso(checked)}, MANAGER[campus]))
+    return out
+
+
+def _serving() -> list[Act]:
+    out: list[Act] = []
+    for audit in AUDITS:
+        body = {
+            "audit_id": audit.audit_id,
+            "campus_id": audit.campus_id,
+            "meal": "lunch",
+            "dish": audit.dish,
+            "target_grams": audit.target_grams,
+            "rule_code": "Q-1",
+            "portions": [{"server_id": who, "grams": list(grams)} for who, grams in audit.portions],
+            "at": _iso(audit.when),
+        }
+        out.append(Act(audit.when, "/serving-audits", body, audit.auditor))
+    for v in VIOLATIONS:
+        body = {
+            "violation_id": v.violation_id,
+            "campus_id": v.campus_id,
+            "staff_id": v.staff_id,
+            "rule_code": v.rule,
+            "description": v.description,
+            "place": v.place,
+            "evidence_refs": list(v.evidence),
+            "source": "canteen_audit" if v.when.date() == date(2020, 11, 24) else "patrol",
+            "at": _iso(v.when),
+        }
+        out.append(Act(v.when, "/canteen-violations", body, v.observed_by))
+    return out
+
+
+def _contest() -> list[Act]:
+    announced, scored, concluded = CONTEST_ANNOUNCED, CONTEST_SCORED, CONTEST_CONCLUDED
+    body = {
+        "contest_id": SERVING_CONTEST,
+        "school_id": SCHOOL,
+        "campus_id": CONTEST_CAMPUS,
+        "name": CONTEST_NAME,
+        "held_on": CONTEST_HELD_ON.isoformat(),
+        "criteria": [{"code": code, "name": name, "max_score": most} for code, name, most in CONTEST_CRITERIA],
+        "judges": list(SERVING_JUDGES),
+        "entrants": list(SERVING_SCORES),
+        "at": _iso(announced),
+    }
+    path = f"/serving-contests/{SERVING_CONTEST}"
+    out = [Act(announced, "/serving-contests", body, "zhou")]
+    for n, (who, by_judge) in enumerate(SERVING_SCORES.items()):
+        for judge, scores in zip(SERVING_JUDGES, by_judge, strict=True):
+            moment = scored + timedelta(minutes=5 * n)
+            sheet = {
+                "judge": judge,
+                "entrant": who,
+                "scores": [{"criterion": c[0], "score": s} for c, s in zip(CONTEST_CRITERIA, scores, strict=True)],
+                "at": _iso(moment),
+            }
+            out.append(Act(moment, f"{path}/scores", sheet, "zhou"))  # 周主任 keeps the judges' sheets
+    prizes = [
+        {
+            "entrant": who,
+            "prize": prize,
+            "title": f"食堂员工打菜技能评比 {PRIZE_NAMES[prize]}",
+            "bonus_rule_code": rule,
+        }
+        for who, prize, rule in SERVING_PRIZES
+    ]
+    out.append(Act(concluded, f"{path}/conclude", {"prizes": prizes, "at": _iso(concluded)}, "zhou"))
+    return out
+
+
+def _inspection_body(i: SelfInspection) -> dict[str, object]:
+    found = {(f.item, f.area): f for f in i.findings}
+    results: list[dict[str, object]] = []
+    for item, area in i.items:
+        finding = found.get((item, area))
+        if finding is None:
+            results.append({"item": item, "area": area, "ok": True})
+        else:
+            result: dict[str, object] = {"item": item, "area": area, "ok": False, "note": finding.note}
+            if finding.hazard:
+                result |= {"hazard": True, "severity": finding.severity}
+            results.append(result)
+    return {"campus_id": i.campus_id, "cadence": i.cadence, "results": results, "at": _iso(i.when)}
+
+
+def _survey(s: Survey) -> list[Act]:
+    body = {
+        "school_id": SCHOOL,
+        "term_id": TERM,
+        "audience": s.audience,
+        "title": s.title,
+        "questions": [{"code": code, "text": text} for code, text in SURVEY_QUESTIONS],
+        "at": _iso(s.opened),
+    }
+    out = [Act(s.opened, "/surveys", body, "gu")]
+    for counted, respondents, counts in s.batches:
+        batch = {
+            "respondents": respondents,
+            "counts": [
+                {"code": code, "satisfied": c[0], "neutral": c[1], "dissatisfied": c[2]}
+                for (code, _), c in zip(SURVEY_QUESTIONS, counts, strict=True)
+            ],
+            "at": _iso(counted),
+        }
+        out.append(Act(counted, f"/surveys/{s.survey_id}/counts", batch, "gu"))
+    out.append(Act(s.closed, f"/surveys/{s.survey_id}/close", {"summary": s.summary, "at": _iso(s.closed)}, "gu"))
+    return out

@@ -1793,6 +1793,8 @@ def _delivery(d: Delivery) -> list[Act]:
             out.append(Act(tested, f"{path}/pesticide-tests", body, d.inspectors[0]))
     decided = d.received + timedelta(minutes=35)
     for line in d.lines:
+        if line.rejected and line.pesticide is not None and line.pesticide[0] == "fail":
+            continue  # a failed quick test rejects its lot by itself
         if line.rejected:
             body = {"line_no": line.line_no, "reason": line.rejected, "at": _iso(decided)}
             out.append(Act(decided, f"{path}/reject", body, MANAGER[d.campus_id]))

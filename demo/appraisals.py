@@ -6,14 +6,17 @@ at the base score, note what they saw on their daily patrols (and what an inspec
 canteen's self-inspection or a complaint showed), tell each worker of every deduction before
 the scores go to the staff group, and publish the month early in the next one:
 
-- uneven portions (打菜不均匀) found at lunch in September and October, and one canteen worker's
-  September deductions held to the category's cap;
-- the serving-skill contest (打菜技能评比) of 2020-11-18 that followed, ranked by three judges
-  and awarded, its winners given a bonus in November;
+- uneven portions (打菜不均匀) found by the canteen's serving audits at lunch in September and
+  October, and the canteen workers' violations (员工操作不规范), each proposed by the canteen
+  (``demo.canteen``) and confirmed by the director; one canteen worker's September deductions
+  held to the category's cap;
+- the serving-skill contest (打菜技能评比) of 2020-11-18 that followed, run by the canteen with
+  three judges: its results arrive as a contest with awards, the winners' bonuses proposed for
+  November and confirmed;
 - one dispute (Aoyuan, October) decided by 顾主任, director of both campuses, who did not
   propose the item: reduced;
 - one correction of a published month (main, November) with its reason;
-- one deduction another service proposed: November's fire inspection on Aoyuan found the exit
+- one deduction safety proposed: November's fire inspection on Aoyuan found the exit
   blocked and named the cleaner (``demo.loader.PROBLEMS``); her director confirmed it;
 - the district's first prizes of the seed (the female teachers' rope-skipping and shuttlecock
   contest, the young teachers' ethics speech contest won by 黄金萍) and the city's
@@ -29,8 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from demo.school import OFFICE_WORKERS, SCHOOL, SEED
-from services.hr_eval.proposals import proposal_id_of_award
+from demo.school import SCHOOL, SEED
 
 TZ = "+08:00"
 BASE_SCORE = 100
@@ -128,10 +130,6 @@ class Item:
         return POINTS[self.rule]
 
 
-def _photo(day: str, what: str) -> tuple[str, ...]:
-    return (f"photos/patrol/{day}-{what}.jpg",)
-
-
 # fmt: off
 # Who lost (or gained) which points for what, month by month. 周主任 (zhou) patrols the main
 # campus, 沈主任 (shen) Aoyuan; 顾主任 (gu) both.
@@ -139,26 +137,26 @@ ITEMS: tuple[Item, ...] = (
     # -- 2020-09 ---------------------------------------------------------------------------
     Item("li-guard", "R-2", "2020-09-08 07:35", "zhou", "本部 东门", "外来送货人员未登记即放行"),
     Item("lu-canteen", "S-3", "2020-09-10 10:30", "shen", "奥园校区 食堂操作间", "切配时未戴口罩",
-         evidence=_photo("2020-09-10", "aoyuan-kitchen")),
+         source="patrol", source_ref="lu-canteen-2020-09-10", confirmed="2020-09-10 14:00"),
     Item("ding-canteen", "Q-1", "2020-09-15 11:40", "zhou", "本部 食堂", "六年级餐盒打菜不均匀, 荤菜份量相差明显",
-         evidence=_photo("2020-09-15", "main-lunch-boxes")),
+         source="canteen_audit", source_ref="main-2020-09-15-1", confirmed="2020-09-15 14:00"),
     Item("cao-canteen", "Q-1", "2020-09-16 11:40", "shen", "奥园校区 食堂", "一年级餐盒打菜不均匀",
-         evidence=_photo("2020-09-16", "aoyuan-lunch-boxes")),
+         source="canteen_audit", source_ref="aoyuan-2020-09-16-1", confirmed="2020-09-16 14:00"),
     Item("liu-clean", "R-1", "2020-09-17 10:00", "zhou", "本部 教学楼二楼卫生间", "地面积水未及时清理"),
     Item("peng-guard", "D-1", "2020-09-21 07:20", "shen", "奥园校区 大门", "早班迟到二十分钟"),
     Item("ding-canteen", "Q-1", "2020-09-22 11:45", "gu", "本部 食堂", "打菜不均匀, 同班餐盒份量不一",
-         evidence=_photo("2020-09-22", "main-lunch-boxes")),
+         source="canteen_audit", source_ref="main-2020-09-22-1", confirmed="2020-09-22 14:00"),
     Item("han-canteen", "Q-1", "2020-09-22 11:45", "gu", "本部 食堂", "打菜不均匀, 蔬菜份量不足",
-         evidence=_photo("2020-09-22", "main-lunch-boxes")),
+         source="canteen_audit", source_ref="main-2020-09-22-3", confirmed="2020-09-22 14:00"),
     Item("ding-canteen", "Q-2", "2020-09-23 12:10", "zhou", "本部 食堂", "学生添饭时态度生硬",
          source="complaint", source_ref="家长陪餐心得 2020-09-23"),
     # -- 2020-10 ---------------------------------------------------------------------------
     Item("jiang-cook", "Q-1", "2020-10-13 11:40", "zhou", "本部 食堂", "打菜不均匀",
-         evidence=_photo("2020-10-13", "main-lunch-boxes")),
+         source="canteen_audit", source_ref="main-2020-10-13-1", confirmed="2020-10-13 14:00"),
     Item("feng-canteen", "Q-1", "2020-10-13 11:40", "zhou", "本部 食堂", "打菜不均匀",
-         evidence=_photo("2020-10-13", "main-lunch-boxes")),
+         source="canteen_audit", source_ref="main-2020-10-13-1", confirmed="2020-10-13 14:00"),
     Item("yuan-cook", "Q-1", "2020-10-14 11:40", "shen", "奥园校区 食堂", "打菜不均匀",
-         evidence=_photo("2020-10-14", "aoyuan-lunch-boxes")),
+         source="canteen_audit", source_ref="aoyuan-2020-10-14-1", confirmed="2020-10-14 14:00"),
     Item("zhao-guard", "D-2", "2020-10-15 14:20", "zhou", "本部 门卫室", "值班时间玩手机"),
     Item("yang-clean", "S-2", "2020-10-20 09:30", "zhou", "本部 教学楼一楼消防通道", "消防通道堆放清洁工具"),
     Item("zou-guard", "R-2", "2020-10-20 16:10", "shen", "奥园校区 大门", "放学时段外来人员未登记进校"),
@@ -173,17 +171,18 @@ ITEMS: tuple[Item, ...] = (
     Item("yang-clean", "R-1", "2020-11-17 10:20", "zhou", "本部 教学楼二楼卫生间", "卫生间地面积水未清理"),
     Item("xie-tech", "R-3", "2020-11-19 15:00", "zhou", "本部 教学楼二楼", "报修的洗手池水龙头两天未修",
          source="complaint", source_ref="孙老师 报修 2020-11-17"),
-    Item("feng-canteen", "S-1", "2020-11-24 09:40", "zhou", "本部 食堂操作间", "生熟砧板混用",
-         source="canteen_audit", source_ref="食堂自查 2020-11-24"),
+    Item("feng-canteen", "S-1", "2020-11-24 09:40", "zhou", "本部 食堂操作间", "生熟砧板混用 (食堂日管控自查)",
+         source="canteen_audit", source_ref="feng-canteen-2020-11-24", confirmed="2020-11-24 14:00"),
     Item("lu-canteen", "Q-1", "2020-11-25 11:40", "shen", "奥园校区 食堂", "打菜份量不足",
-         evidence=_photo("2020-11-25", "aoyuan-lunch-boxes")),
+         source="canteen_audit", source_ref="aoyuan-2020-11-25-1", confirmed="2020-11-25 14:00"),
     # the month's fire inspection found the exit blocked and named the cleaner (safety proposes it)
     Item("pan-clean", "S-2", "2020-11-28 14:30", "shen", "教学楼", "安全出口畅通: 一楼安全出口堆放清洁工具",
          source="inspection", source_ref="fire-2020-11-aoyuan", confirmed="2020-11-30 08:00"),
     # -- 2020-12 ---------------------------------------------------------------------------
     Item("li-guard", "B-3", "2020-12-03 19:30", "zhou", "本部 操场", "夜间巡逻发现水管漏水, 及时关阀并在群里报修"),
     Item("zhao-guard", "D-1", "2020-12-08 07:25", "zhou", "本部 东门", "早班迟到"),
-    Item("cao-canteen", "S-3", "2020-12-09 10:40", "shen", "奥园校区 食堂操作间", "未戴工作帽"),
+    Item("cao-canteen", "S-3", "2020-12-09 10:40", "shen", "奥园校区 食堂操作间", "未戴工作帽",
+         source="patrol", source_ref="cao-canteen-2020-12-09", confirmed="2020-12-09 14:00"),
     Item("chen-clean", "B-4", "2020-12-11 15:50", "shen", "奥园校区 操场", "拾到学生手表, 交还失主"),
     Item("liu-clean", "R-1", "2020-12-15 10:10", "gu", "本部 教学楼三楼走廊", "走廊垃圾桶未及时清理"),
     Item("pan-clean", "R-1", "2020-12-16 10:00", "shen", "奥园校区 教学楼二楼卫生间", "卫生间洗手台污渍未清理"),
@@ -303,15 +302,9 @@ def resolved_at(item: Item) -> datetime:
 
 # -- the serving-skill contest 打菜技能评比, the district's prizes, the city's honour --------------
 
-CANTEEN_WORKERS = tuple(s.staff_id for s in OFFICE_WORKERS if "canteen_worker" in s.roles)
 SERVING_CONTEST = "serving-2020"
 SERVING_JUDGES = ("zhou", "shen", "gu")
-SERVING_CRITERIA = [
-    {"code": "even", "name": "份量均匀", "max_score": 50},
-    {"code": "speed", "name": "打菜速度", "max_score": 30},
-    {"code": "hygiene", "name": "操作规范与卫生", "max_score": 20},
-]
-# each judge's scores (份量均匀, 打菜速度, 操作规范与卫生) of each entrant in the one round
+# each judge's scores (均匀度, 速度, 卫生规范: ``demo.canteen``) of each entrant in the one round
 SERVING_SCORES: dict[str, tuple[tuple[int, int, int], ...]] = {
     "jiang-cook": ((48, 27, 19), (47, 28, 19), (49, 27, 18)),
     "cao-canteen": ((46, 27, 18), (47, 26, 18), (45, 27, 19)),
@@ -327,7 +320,7 @@ SERVING_PRIZES = (  # (entrant, prize, bonus rule)
     ("han-canteen", "third", "B-2"),
     ("yuan-cook", "third", "B-2"),
 )
-SERVING_ANNOUNCED_AT, SERVING_HELD_ON, SERVING_AWARDED_ON = "2020-11-09T09:00", "2020-11-18", "2020-11-20"
+SERVING_HELD_ON, SERVING_AWARDED_ON = "2020-11-18", "2020-11-20"  # the canteen concludes it on the 20th
 SERVING_BONUS_ITEM = "contest-serving-2020"  # the winner's bonus item in their November appraisal
 PRIZE_NAMES = {"first": "一等奖", "second": "二等奖", "third": "三等奖"}
 
@@ -419,7 +412,9 @@ class Act:
     body: dict[str, Any]
     as_: str
     awaits: bool = False  # what it acts on arrives through Kafka: not found yet means not yet
-    proposal: dict[str, str] | None = None  # the received proposal (campus, month, worker, source) it confirms
+    proposal: dict[str, str] | None = (
+        None  # the received proposal (campus, month, worker, source_ref or source) it confirms
+    )
 
 
 def acts() -> list[Act]:
@@ -532,58 +527,18 @@ def _item(item: Item) -> list[Act]:
 
 
 def _serving_contest() -> list[Act]:
-    announced = local(SERVING_ANNOUNCED_AT)
-    held = local(f"{SERVING_HELD_ON}T14:00")
+    """The serving-skill contest is the canteen's (``demo.canteen``): its results arrive here as a
+    contest with awards, each prize with a bonus rule proposing that bonus to the winner's month;
+    their director confirms it."""
     awarded = local(f"{SERVING_AWARDED_ON}T15:00")
-    names = {s.staff_id: s.name for s in SEED.staff}
-    contest = {
-        "contest_id": SERVING_CONTEST,
-        "school_id": SCHOOL,
-        "name": "食堂员工打菜技能评比",
-        "kind": "skill",
-        "level": "school",
-        "organiser": "薛家实验小学后勤处",
-        "held_on": SERVING_HELD_ON,
-        "rounds": [{"round_id": "serving", "name": "定量打菜"}],
-        "criteria": SERVING_CRITERIA,
-        "judges": list(SERVING_JUDGES),
-        "entrants": [{"entrant_id": who, "name": names[who], "staff_ids": [who]} for who in CANTEEN_WORKERS],
-        "at": announced.isoformat(),
-    }
-    out = [Act(announced, "/contests", contest, "zhou")]
-    path = f"/contests/{SERVING_CONTEST}"
-    for n, (who, by_judge) in enumerate(SERVING_SCORES.items()):
-        for judge, scores in zip(SERVING_JUDGES, by_judge, strict=True):
-            moment = held + timedelta(minutes=5 * n)
-            body = {
-                "round_id": "serving",
-                "entrant_id": who,
-                "judge": judge,
-                "scores": [{"criterion": c["code"], "score": s} for c, s in zip(SERVING_CRITERIA, scores, strict=True)],
-                "at": moment.isoformat(),
-            }
-            out.append(Act(moment, f"{path}/scores", body, judge))
-    ranked = held + timedelta(hours=2)
-    out.append(Act(ranked, f"{path}/rank", {"at": ranked.isoformat()}, "zhou"))
-    for who, prize, rule in SERVING_PRIZES:
-        award = {
-            "award_id": f"{SERVING_CONTEST}-{who}",
-            "school_id": SCHOOL,
-            "contest_id": SERVING_CONTEST,
-            "title": f"食堂员工打菜技能评比 {PRIZE_NAMES[prize]}",
-            "prize": prize,
-            "level": "school",
-            "on": SERVING_AWARDED_ON,
-            "entrant_id": who,
-            "bonus_rule_code": rule,
-        }
-        out.append(Act(awarded, "/awards", award, "zhou"))
+    out: list[Act] = []
     for n, (who, _, _) in enumerate(SERVING_PRIZES):
-        # the award proposes its bonus rule to the worker's appraisal; their director confirms it
         confirmed = awarded + timedelta(hours=1, minutes=n)
-        proposal = proposal_id_of_award(f"{SERVING_CONTEST}-{who}", who)
         body = {"item_id": SERVING_BONUS_ITEM, "at": confirmed.isoformat()}
-        out.append(Act(confirmed, f"/proposals/{proposal}/confirm", body, MANAGER_OF[home_campus(who)], awaits=True))
+        wanted = {"campus_id": home_campus(who), "month": SERVING_AWARDED_ON[:7], "staff_id": who, "source": "contest"}
+        out.append(
+            Act(confirmed, "/proposals/{proposal_id}/confirm", body, MANAGER_OF[home_campus(who)], proposal=wanted)
+        )
     return out
 
 

@@ -9,8 +9,12 @@ escalated and resolved; a school bus file; six kinds of drill; Friday safety ses
 ceremonies and the traffic-safety day "six ones"; four injuries (one in PE, three at breaks
 or activities); purchases accepted by the vice principal or the acceptance team;
 requisitions, stock-takes, room assets with scratched desks, and keys never collected back;
-the logistics staff's monthly appraisals from September to December, the serving-skill contest,
-the district's prizes and the city's honour (``demo.appraisals``).
+the canteen's term (``demo.canteen``): the new meal committee, a parent's visit each week on each
+campus with the reflections posted to the parents' group, the leaders' lunches, three November
+weeks of deliveries, pesticide tests, samples, morning checks and temperatures, the serving
+audits, violations and the serving-skill contest, self-inspections and the satisfaction survey;
+the logistics staff's monthly appraisals from September to December — the canteen's findings and
+the contest's prizes among them — the district's prizes and the city's honour (``demo.appraisals``).
 
 Every command goes through the services' HTTP APIs with the token of the person who would
 do it, so the demo exercises the same rules as real use.
@@ -24,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from demo import appraisals
+from demo import appraisals, canteen
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
@@ -148,29 +152,40 @@ class DemoLoader:
         await self.load_safety()
         progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
         await self.load_inventory()
-        progress("hr_eval: rule book, monthly appraisals, serving-skill contest, awards, honour")
-        await self.load_hr_eval()
+        progress(
+            "canteen and hr_eval: meal committee, parent visits, kitchen records, serving audits, violations, "
+            "serving-skill contest; rule book, monthly appraisals, awards, honour"
+        )
+        await self.load_canteen()
         return self.done
 
-    async def load_hr_eval(self) -> None:
-        """The term's staff appraisal, each command when it happened: the rule book studied and
-        acknowledged, four months opened, noted, told, answered, finalised and published on both
-        campuses, the serving-skill contest and its awards, the district's prizes, the honour."""
-        for act in appraisals.acts():
+    async def load_canteen(self) -> None:
+        """The term's canteen and staff appraisal together, each command when it happened: what
+        the canteen proposes (a serving audit's uneven portions, a violation, the contest's prizes)
+        reaches the appraisal through Kafka, where a director confirms it into the worker's month
+        before that month is finalised; and the rule book is there before the contest's results
+        ask it for their bonus rules. The canteen's acts: ``demo.canteen``; the appraisal's (the
+        rule book studied and acknowledged, four months opened, noted, told, answered, finalised
+        and published on both campuses, the district's prizes, the honour): ``demo.appraisals``."""
+        tagged = [(act.at, 1, n, "hr_eval", act) for n, act in enumerate(appraisals.acts())]
+        tagged += [(act.at, 0, n, "canteen", act) for n, act in enumerate(canteen.acts())]
+        for _, _, _, service, act in sorted(tagged, key=lambda t: t[:3]):
             path = act.path
             if act.proposal is not None:
                 path = path.format(proposal_id=await self.proposal(act.proposal, act.as_))
-            await self.post("hr_eval", path, act.body, act.as_, awaits=act.awaits)
+            await self.post(service, path, act.body, act.as_, awaits=act.awaits)
 
     async def proposal(self, wanted: dict[str, str], as_: str) -> str:
         """The id of the proposal another service raised (it arrives through Kafka) for a worker's
-        month from ``source_ref``, still waiting to be confirmed."""
+        month, by its ``source_ref`` (or, for a prize's bonus, its ``source``), still waiting to be
+        confirmed."""
         params = {k: wanted[k] for k in ("campus_id", "month", "staff_id")} | {"state": "received"}
+        key = "source_ref" if "source_ref" in wanted else "source"
         for _ in range(WAIT_ROUNDS):
             response = await self.clients["hr_eval"].get("/proposals", params=params, headers=self.token(as_))
             if response.status_code == 200:
                 for row in response.json()["items"]:
-                    if row["source_ref"] == wanted["source_ref"]:
+                    if row[key] == wanted[key]:
                         return str(row["proposal_id"])
             await asyncio.sleep(0.25)
         raise RuntimeError(f"hr_eval: no proposal {wanted} arrived ({response.status_code} {response.text})")

@@ -4,8 +4,8 @@
 (奥园校区), and a second school, 龙虎塘实验小学 (longhu), with a main campus of its own. One term,
 2020-2021 第一学期; at xuexiao the logistics staff (a whole office: managers, canteen workers,
 cleaners, guards and technicians), teachers and class teachers of both campuses,
-three classes, five students and three parents. Staff and parent ids are also the subjects of
-their tokens.
+classes, students and parents (the parents who take turns at the canteen's weekly visit among
+them). Staff and parent ids are also the subjects of their tokens.
 
 This is the one description of that school: the demo (``demo.loader``) writes all of it, the
 tests write the part they need (``District.only``), all through :meth:`District.commands`.
@@ -275,6 +275,52 @@ OFFICE_WORKERS = (
     _staff("tang-tech", "唐师傅", ["technician"], ["aoyuan"]),
 )
 
+# The families whose parents take turns at the canteen's weekly visit (家长进校园, ``demo.canteen``),
+# beside the seed's own 姚妈妈, 林爸爸 (main) and 马爸爸 (Aoyuan): (student, pupil's name, class,
+# parent, parent's name, relation).
+VISITING_FAMILIES: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("zhang-hy", "张同学", "g2-1", "zhang-mum", "张妈妈", "mother"),
+    ("wang-zx", "王同学", "g4-2", "wang-dad", "王爸爸", "father"),
+    ("chen-yr", "陈同学", "g3-3", "chen-mum", "陈妈妈", "mother"),
+    ("liu-sy", "刘同学", "g6-2", "liu-mum", "刘妈妈", "mother"),
+    ("zhao-jh", "赵同学", "g2-1", "zhao-dad", "赵爸爸", "father"),
+    ("sun-ml", "孙同学", "g4-2", "sun-mum", "孙妈妈", "mother"),
+    ("zhou-yt", "周同学", "g3-3", "zhou-dad", "周爸爸", "father"),
+    ("wu-xr", "吴同学", "g6-1", "wu-mum", "吴妈妈", "mother"),
+    ("xu-ky", "徐同学", "g2-1", "xu-dad", "徐爸爸", "father"),
+    ("hu-yx", "胡同学", "g4-2", "hu-mum", "胡妈妈", "mother"),
+    ("gao-zy", "高同学", "g3-3", "gao-dad", "高爸爸", "father"),
+    ("luo-sq", "罗同学", "g6-2", "luo-mum", "罗妈妈", "mother"),
+    ("zheng-hr", "郑同学", "g2-1", "zheng-mum", "郑妈妈", "mother"),
+    ("xie-yf", "谢同学", "g4-2", "xie-dad", "谢爸爸", "father"),
+    ("song-jy", "宋同学", "g3-3", "song-mum", "宋妈妈", "mother"),
+    ("tang-zh", "唐同学", "g6-2", "tang-grandma", "唐奶奶", "grandmother"),
+    ("qin-mum", "", "", "qin-mum", "秦妈妈", "mother"),  # 秦同学's mother (g1-1, the seed's pupil)
+    ("he-yq", "何同学", "g1-3", "he-mum", "何妈妈", "mother"),
+    ("jin-ll", "金同学", "g2-4", "jin-dad", "金爸爸", "father"),
+    ("shi-yn", "施同学", "g3-2", "shi-mum", "施妈妈", "mother"),
+    ("du-hx", "杜同学", "g1-3", "du-dad", "杜爸爸", "father"),
+    ("yan-ss", "严同学", "g2-4", "yan-mum", "严妈妈", "mother"),
+    ("pu-zr", "浦同学", "g3-2", "pu-dad", "浦爸爸", "father"),
+    ("qian-yy", "钱同学", "g1-1", "qian-mum", "钱妈妈", "mother"),
+    ("fang-jc", "方同学", "g1-3", "fang-dad", "方爸爸", "father"),
+    ("kong-xy", "孔同学", "g2-4", "kong-mum", "孔妈妈", "mother"),
+    ("cai-wj", "蔡同学", "g3-2", "cai-grandpa", "蔡爷爷", "grandfather"),
+    ("ren-yh", "任同学", "g1-1", "ren-mum", "任妈妈", "mother"),
+    ("xia-mq", "夏同学", "g1-3", "xia-dad", "夏爸爸", "father"),
+    ("bao-tt", "鲍同学", "g2-4", "bao-mum", "鲍妈妈", "mother"),
+    ("ge-hn", "葛同学", "g3-2", "ge-dad", "葛爸爸", "father"),
+    ("mao-xt", "毛同学", "g1-1", "mao-mum", "毛妈妈", "mother"),
+    ("lv-cy", "吕同学", "g2-4", "lv-mum", "吕妈妈", "mother"),
+)
+_VISITING_STUDENTS = tuple(
+    Student(student, name, class_id, "new", TERM_STARTS) for student, name, class_id, *_ in VISITING_FAMILIES if name
+)
+_VISITING_PARENTS = tuple(
+    Parent(parent, parent_name, SCHOOL, "qin" if parent == "qin-mum" else student, relation)
+    for student, _, _, parent, parent_name, relation in VISITING_FAMILIES
+)
+
 SEED = District(
     district_id=DISTRICT,
     name="新北区",
@@ -306,6 +352,12 @@ SEED = District(
         SchoolClass("g6-1", "main", "六1班", 6),
         SchoolClass("g6-2", "main", "六2班", 6),
         SchoolClass("g1-1", "aoyuan", "一1班", 1),
+        SchoolClass("g2-1", "main", "二1班", 2),
+        SchoolClass("g3-3", "main", "三3班", 3),
+        SchoolClass("g4-2", "main", "四2班", 4),
+        SchoolClass("g1-3", "aoyuan", "一3班", 1),
+        SchoolClass("g2-4", "aoyuan", "二4班", 2),
+        SchoolClass("g3-2", "aoyuan", "三2班", 3),
     ),
     teachers=(
         Teacher("g6-1", "huang", "语文", True),
@@ -318,11 +370,13 @@ SEED = District(
         Student("he", "何同学", "g6-2", "new", TERM_STARTS),
         Student("ma", "马同学", "g1-1", "new", TERM_STARTS),
         Student("qin", "秦同学", "g1-1", "new", TERM_STARTS),
+        *_VISITING_STUDENTS,
     ),
     parents=(
         Parent("yao-mum", "姚妈妈", SCHOOL, "yao", "mother"),
         Parent("lin-dad", "林爸爸", SCHOOL, "lin", "father"),
         Parent("ma-dad", "马爸爸", SCHOOL, "ma", "father"),
+        *_VISITING_PARENTS,
     ),
     set_up_at=SET_UP_AT,
 )

@@ -6,10 +6,11 @@ from functools import partial
 from typing import Any
 from uuid import uuid4
 
-from demo import appraisals
+from demo import appraisals, canteen
 from demo.loader import DemoLoader
 from demo.school import SET_UP_AT, TERM_ENDS
 from demo.timeline import acts_of, out_of_order
+from services.canteen.service import CANTEEN
 from services.directory.service import DIRECTORY
 from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
@@ -21,7 +22,7 @@ async def test_the_demo_holds_the_semester_of_the_seed(make_settings: SettingsFa
     ns = f"demo{uuid4().hex[:6]}"
     services = {
         d.name: await start_service(d, await make_settings(d.name, namespace_suffix=ns))
-        for d in (DIRECTORY, SAFETY, INVENTORY, HR_EVAL)
+        for d in (DIRECTORY, SAFETY, INVENTORY, HR_EVAL, CANTEEN)
     }
     loader = DemoLoader({name: svc.client for name, svc in services.items()}, services["safety"].settings)
     assert not await loader.already_loaded()
@@ -66,6 +67,7 @@ async def test_the_demo_holds_the_semester_of_the_seed(make_settings: SettingsFa
 
     await eventually(keys_out, timeout=60)
     await the_term_s_appraisals_hold(services["hr_eval"].client, loader)
+    await the_term_s_canteen_holds(services["canteen"].client, services["hr_eval"].client, safety, loader)
 
     # every stream of the demo reads true in time: each act at its own date in the term
     acts = [act for name, svc in services.items() for act in await acts_of(name, svc.pool)]
@@ -76,7 +78,7 @@ async def test_the_demo_holds_the_semester_of_the_seed(make_settings: SettingsFa
 async def the_term_s_appraisals_hold(hr_eval: Any, loader: DemoLoader) -> None:
     """Four published months per campus with every worker's total as the data adds up, the
     rule book acknowledged by every worker, the dispute reduced by 顾主任, the correction after
-    publishing, the serving-skill contest ranked and awarded, the district's prizes, the honour."""
+    publishing, the district's prizes, the honour (the serving-skill contest: the canteen's)."""
     gu, zhou = loader.token("gu"), loader.token("zhou")
     workers = {
         campus: {w for w in appraisals.WORKERS if appraisals.home_campus(w) == campus} for campus in ("main", "aoyuan")
@@ -133,13 +135,7 @@ async def the_term_s_appraisals_hold(hr_eval: Any, loader: DemoLoader) -> None:
     corrected = (await hr_eval.get(f"/appraisals/{correction.staff_id}-{correction.month}", headers=zhou)).json()
     assert corrected["corrected"] and (corrected["published_total"], corrected["total"]) == (97, 100)
 
-    contest = (await hr_eval.get(f"/contests/{appraisals.SERVING_CONTEST}", headers=zhou)).json()
-    assert contest["ranked"] and len(contest["scores"]) == 3 * len(appraisals.SERVING_SCORES)
-    ranking = sorted(contest["ranking"], key=lambda r: r["rank"])
-    assert [r["entrant_id"] for r in ranking] == appraisals.serving_ranking()
     awards = (await hr_eval.get("/awards", params={"school_id": "xuexiao"}, headers=zhou)).json()["items"]
-    prizes = {(a["entrant_id"], a["prize"], a["bonus_rule_code"]) for a in awards if a["contest_id"]}
-    assert prizes == set(appraisals.SERVING_PRIZES)
     district = {(a["title"], a["prize"], a["recipient_name"]) for a in awards if a["level"] == "district"}
     assert district == {
         ("新北区女教工跳绳踢毽比赛 团体一等奖", "first", "薛家实验小学女教工队"),
@@ -147,3 +143,75 @@ async def the_term_s_appraisals_hold(hr_eval: Any, loader: DemoLoader) -> None:
     }
     honours = (await hr_eval.get("/honours", params={"school_id": "xuexiao"}, headers=zhou)).json()["items"]
     assert [(h["title"], h["level"]) for h in honours] == [("常州市园林式单位", "city")]
+
+
+async def the_term_s_canteen_holds(canteen_api: Any, hr_eval: Any, safety: Any, loader: DemoLoader) -> None:
+    """Eighteen parent visits on each campus, all but one reflection published where the campus's
+    parents read them; every dish sampled and every worker checked each day of the November
+    weeks (冯阿姨 stood down once); the audits' and violations' proposals confirmed in the
+    workers' months; the contest kept in the staff appraisal with its awards; the fly screen a
+    hazard in safety."""
+    parent_of = {"main": "yao-mum", "aoyuan": "ma-dad"}
+    for campus in canteen.CAMPUSES:
+        manager = loader.token(canteen.MANAGER[campus])
+
+        async def visits(campus: str = campus, manager: dict[str, str] = manager) -> int | None:
+            params = {"campus_id": campus, "count": "true", "limit": 1}
+            body = (await canteen_api.get("/parent-visits", params=params, headers=manager)).json()
+            return body.get("total") if body.get("total") == 18 else None
+
+        assert await eventually(visits, timeout=60) == 18
+        parent = loader.token(parent_of[campus])
+        params = {"campus_id": campus, "limit": 100}
+        published = (await canteen_api.get("/parent-visits/published", params=params, headers=parent)).json()
+        wanted = {v.visit_id: v for v in canteen.VISITS if v.campus_id == campus and v.published}
+        assert {r["visit_id"] for r in published["items"]} == set(wanted)
+        assert all(r["text"] == wanted[r["visit_id"]].reflection for r in published["items"])
+        assert {r["channel"] for r in published["items"]} == {canteen.CHANNEL}
+        other = "aoyuan" if campus == "main" else "main"
+        refused = await canteen_api.get("/parent-visits/published", params={"campus_id": other}, headers=parent)
+        assert refused.status_code in (403, 404), refused.text
+
+        for day in canteen.kitchen_days():
+            params = {"campus_id": campus, "served_on": day.isoformat(), "count": "true", "limit": 1}
+            kept = (await canteen_api.get("/food-samples", params=params, headers=manager)).json()
+            assert kept["total"] == len(canteen.lunch(campus, day)), (campus, day)
+            params = {"campus_id": campus, "on": day.isoformat(), "count": "true", "limit": 1}
+            checked = (await canteen_api.get("/morning-checks", params=params, headers=manager)).json()
+            expected = sum(1 for c in canteen.morning_checks() if (c.campus_id, c.day) == (campus, day))
+            assert checked["total"] == expected, (campus, day)
+    zhou = loader.token("zhou")
+    params = {"campus_id": "main", "passed": "false", "limit": 10}
+    failed = (await canteen_api.get("/morning-checks", params=params, headers=zhou)).json()["items"]
+    assert [(c["staff_id"], c["checked_on"]) for c in failed] == [("feng-canteen", "2020-11-10")]
+
+    gu = loader.token("gu")
+    for a in canteen.AUDITS:
+        for who in a.uneven():
+            month = (await hr_eval.get(f"/appraisals/{who}-{a.when.strftime('%Y-%m')}", headers=gu)).json()
+            item = next(i for i in month["items"] if i["source_ref"] == a.audit_id)
+            assert (item["rule_code"], item["source"], item["points"]) == ("Q-1", "canteen_audit", -2)
+            assert item["proposal_id"] and item["acknowledged_at"]
+    for v in canteen.VIOLATIONS:
+        month = (await hr_eval.get(f"/appraisals/{v.staff_id}-{v.when.strftime('%Y-%m')}", headers=gu)).json()
+        item = next(i for i in month["items"] if i["source_ref"] == v.violation_id)
+        assert item["rule_code"] == v.rule and item["proposal_id"]
+
+    awards = (await hr_eval.get("/awards", params={"school_id": "xuexiao"}, headers=zhou)).json()["items"]
+    from_contest = [a for a in awards if a["contest_id"]]
+    assert {(a["entrant_id"], a["prize"], a["bonus_rule_code"]) for a in from_contest} == set(appraisals.SERVING_PRIZES)
+    (contest_id,) = {a["contest_id"] for a in from_contest}
+    contest = (await hr_eval.get(f"/contests/{contest_id}", headers=zhou)).json()
+    assert contest["ranked"] and len(contest["scores"]) == 3 * len(appraisals.SERVING_SCORES)
+    assert [
+        r["entrant_id"] for r in sorted(contest["ranking"], key=lambda r: r["rank"])
+    ] == appraisals.serving_ranking()
+    assert {c["name"] for c in contest["criteria"]} == {"均匀度", "速度", "卫生规范"}
+
+    async def fly_screen() -> list[Any] | None:
+        items = (await safety.get("/hazards", params={"limit": 100}, headers=gu)).json()["items"]
+        found = [h for h in items if "纱窗破损" in h["description"]]
+        return found or None
+
+    (hazard,) = await eventually(fly_screen, timeout=60)
+    assert hazard["campus_id"] == "main"

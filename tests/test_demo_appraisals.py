@@ -21,6 +21,7 @@ from demo.appraisals import (
     serving_ranking,
     told_at,
 )
+from demo.canteen import AUDITS, VIOLATIONS
 from demo.school import SEED
 
 
@@ -71,7 +72,25 @@ def test_a_category_cap_holds_the_worst_month_and_the_serving_contest_ranks_its_
     assert serving_ranking()[: len(SERVING_PRIZES)] == [who for who, _, _ in SERVING_PRIZES]
     assert all(expected_total(who, "2020-11") > 100 for who, _, _ in SERVING_PRIZES)
     uneven = [i for i in ITEMS if i.rule == "Q-1"]
-    assert {i.source for i in uneven} == {"patrol"} and len({i.campus_id for i in uneven}) == 2
+    assert {i.source for i in uneven} == {"canteen_audit"} and len({i.campus_id for i in uneven}) == 2
+
+
+def test_the_canteen_proposes_each_of_its_workers_deductions_and_the_appraiser_confirms_it_that_day() -> None:
+    """A serving audit's uneven server, or a violation, is an item of the worker's month only as
+    the canteen's proposal (by the audit's or the violation's id), confirmed the day it was seen."""
+    found = {(who, a.audit_id, a.when) for a in AUDITS for who in a.uneven()}
+    found |= {(v.staff_id, v.violation_id, v.when) for v in VIOLATIONS}
+    proposed = {(i.staff_id, i.source_ref, i.when) for i in ITEMS if i.source_ref in {ref for _, ref, _ in found}}
+    assert proposed == found
+    for item in ITEMS:
+        if (item.staff_id, item.source_ref, item.when) in found:
+            assert item.confirmed and local(item.confirmed.replace(" ", "T")).date() == item.when.date(), item
+            rule = next((v.rule for v in VIOLATIONS if v.violation_id == item.source_ref), "Q-1")
+            assert item.rule == rule, item
+    confirms = [a.proposal for a in acts() if a.proposal is not None]
+    assert {p["source_ref"] for p in confirms if "source_ref" in p} >= {r for _, r, _ in found}
+    bonuses = [p for p in confirms if p.get("source") == "contest"]
+    assert sorted(p["staff_id"] for p in bonuses) == sorted(who for who, _, _ in SERVING_PRIZES)
 
 
 def test_the_acts_are_in_time_order() -> None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.canteen.self_inspection import SelfInspectionOnCampus
-from gateway.canteen.deliveries import DeliveriesOnCampus
-from gateway.canteen.serving import ServingOnCampus
-from gateway.canteen.kitchen import KitchenOnCampus
 from gateway.canteen.committee import CommitteeOnCampus
-from gateway.canteen.visits import VisitsOnCampus
+from gateway.canteen.deliveries import DeliveriesOnCampus
+from gateway.canteen.kitchen import KitchenOnCampus
 from gateway.canteen.ledger import LedgerOnCampus
+from gateway.canteen.self_inspection import SelfInspectionOnCampus
+from gateway.canteen.serving import ServingOnCampus
+from gateway.canteen.visits import VisitsOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
@@ -25,15 +25,21 @@ from gateway.inventory.campus import InventoryOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
-@strawberry.type(description="A campus (校区) of a school: its stock, hazards, assets, staff and their appraisals")
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, SelfInspectionOnCampus, Node):
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, DeliveriesOnCampus, Node):
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, ServingOnCampus, Node):
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, KitchenOnCampus, Node):
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, CommitteeOnCampus, Node):
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, VisitsOnCampus, Node):
 @strawberry.type(
     description="A campus (校区) of a school: its stock, hazards, assets, staff and their appraisals, its canteen"
 )
-class Campus(DirectoryCampus, SafetyOnCampus, InventoryOnCampus, HrEvalOnCampus, LedgerOnCampus, Node):
+class Campus(
+    DirectoryCampus,
+    SafetyOnCampus,
+    InventoryOnCampus,
+    HrEvalOnCampus,
+    LedgerOnCampus,
+    CommitteeOnCampus,
+    VisitsOnCampus,
+    DeliveriesOnCampus,
+    KitchenOnCampus,
+    ServingOnCampus,
+    SelfInspectionOnCampus,
+    Node,
+):
     pass

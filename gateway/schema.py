@@ -19,9 +19,9 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from gateway.canteen.ledger import LedgerQuery
 from gateway.canteen.queries import CanteenCommitteeQuery
 from gateway.canteen.visits import VisitsQuery
-from gateway.canteen.ledger import LedgerQuery
 from gateway.common.nodes import NodeQuery
 from gateway.common.scalars import SCALARS
 from gateway.directory.queries import DirectoryQuery
@@ -42,9 +42,18 @@ SDL_PATH = Path(__file__).parent / "schema.graphql"
 
 # one per area (gateway/<area>/queries.py); the schema lists their fields in this order
 Query = merge_types(
-    "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, CanteenCommitteeQuery, OpsQuery)
-    "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, VisitsQuery, OpsQuery)
-    "Query", (NodeQuery, DirectoryQuery, SafetyQuery, InventoryQuery, HrEvalQuery, LedgerQuery, OpsQuery)
+    "Query",
+    (
+        NodeQuery,
+        DirectoryQuery,
+        SafetyQuery,
+        InventoryQuery,
+        HrEvalQuery,
+        CanteenCommitteeQuery,
+        VisitsQuery,
+        LedgerQuery,
+        OpsQuery,
+    ),
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service
 

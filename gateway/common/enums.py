@@ -12,13 +12,19 @@ from enum import Enum, StrEnum
 
 import strawberry
 
-from services.canteen.events import Cadence
 from services.canteen.deliveries import DeliveryStatus
-from services.canteen.events import CertificateKind, FoodCategory, Verdict
-from services.canteen.events import Meal
+from services.canteen.events import (
+    Audience,
+    Cadence,
+    CertificateKind,
+    DinerKind,
+    FoodCategory,
+    Meal,
+    MemberKind,
+    UnitKind,
+    Verdict,
+)
 from services.canteen.violations import ViolationSource
-from services.canteen.events import Meal, UnitKind
-from services.canteen.events import Audience, DinerKind, Meal, MemberKind
 from services.directory.events import Admission
 from services.eventkit.auth import Role
 from services.hr_eval.events import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize
@@ -292,17 +298,12 @@ _describe(DeliveryStatus, "Where a delivery's acceptance stands", {
     "SIGNED": "Its acceptance is signed (two-person acceptance): nothing of it changes any more",
 })  # fmt: skip
 
-_describe(Meal, "A meal of a day at a campus's canteen", {
+# -- the canteen: meals, kitchen equipment, violations, the meal committee and surveys --
 _describe(Meal, "A meal of a day at a campus's canteen (also a canteen worker's shift)", {
-# -- the canteen: meal committee, accompanied meals, satisfaction survey
-_describe(Meal, "A meal of a campus's canteen", {
     "BREAKFAST": "Breakfast (早餐)",
     "LUNCH": "Lunch (午餐)",
     "DINNER": "Dinner (晚餐)",
 })  # fmt: skip
-_describe(ViolationSource, "How a canteen worker's violation was seen", {
-    "PATROL": "On the manager's patrol, or on camera",
-    "CANTEEN_AUDIT": "At a canteen audit or self-inspection",
 _describe(UnitKind, "A piece of kitchen equipment whose temperature is logged", {
     "FRIDGE": "A fridge (冷藏)",
     "FREEZER": "A freezer (冷冻)",
@@ -310,19 +311,10 @@ _describe(UnitKind, "A piece of kitchen equipment whose temperature is logged", 
     "SAMPLE_FRIDGE": "The food-sample fridge (留样冰箱)",
     "DISHWASHER": "A dish-washing machine (its rinse temperature)",
 })  # fmt: skip
-
-__all__ = [
-    "Admission", "AssetStatus", "BusItem", "Cadence", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind",
-    "DamageCause", "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind",
-    "ItemSource", "KeyStatus", "Level", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
-    "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
-    "StockTakePeriod", "StockTakeStatus",
-    "Admission", "AssetStatus", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind", "DamageCause",
-    "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource",
-    "KeyStatus", "Level", "Meal", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
-    "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
-    "StockTakePeriod", "StockTakeStatus", "ViolationSource",
-    "StockTakePeriod", "StockTakeStatus", "UnitKind",
+_describe(ViolationSource, "How a canteen worker's violation was seen", {
+    "PATROL": "On the manager's patrol, or on camera",
+    "CANTEEN_AUDIT": "At a canteen audit or self-inspection",
+})  # fmt: skip
 _describe(MemberKind, "Who sits on a meal committee", {
     "PARENT": "A parent (家长代表)",
     "TEACHER": "A teacher (教师代表)",
@@ -343,9 +335,10 @@ _describe(Audience, "Who a satisfaction survey asks", {
 })  # fmt: skip
 
 __all__ = [
-    "Admission", "AssetStatus", "Audience", "BusItem", "Channel", "ChargeAgainst", "ChargeStatus", "ContestKind",
-    "DamageCause", "DinerKind", "DisputeOutcome", "DrillKind", "DrillStatus", "HazardStatus", "InjurySetting",
-    "InspectionKind", "ItemSource", "KeyStatus", "Level", "Meal", "MemberKind", "PartyKind", "Prize",
-    "PurchaseCategory", "PurchaseStatus", "RecipientKind", "RepairSource", "RepairStatus", "Role", "RoutePoint",
-    "SessionResult", "SessionStatus", "Severity", "StockTakePeriod", "StockTakeStatus",
+    "Admission", "AssetStatus", "Audience", "BusItem", "Cadence", "CertificateKind", "Channel", "ChargeAgainst",
+    "ChargeStatus", "ContestKind", "DamageCause", "DeliveryStatus", "DinerKind", "DisputeOutcome", "DrillKind",
+    "DrillStatus", "FoodCategory", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource", "KeyStatus",
+    "Level", "Meal", "MemberKind", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
+    "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
+    "StockTakePeriod", "StockTakeStatus", "UnitKind", "Verdict", "ViolationSource",
 ]  # fmt: skip

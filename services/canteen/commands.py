@@ -10,12 +10,21 @@ import json
 from datetime import date
 from typing import Any
 
-from services.campus.mirror import staff_member
-from services.campus.scoped import CampusCommands, campus_command_table
-from services.canteen.common import DISTRICT, KITCHEN
-from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
-from services.canteen.self_inspection import RecordSelfInspection, SelfInspection, self_inspection_id
-from services.eventkit.command_table import Facts
+from services.campus.mirror import staff_member, term_in_calendar
+from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table, school_in_body
+from services.canteen.accompanied import DINER_NAME, AccompaniedMeal, RecordAccompaniedMeal, accompanied_id
+from services.canteen.committee import (
+    AddCommitteeMember,
+    CommitteeMemberLine,
+    CommitteeState,
+    FormMealCommittee,
+    MealCommittee,
+    RecordCommitteeMeeting,
+    RemoveCommitteeMember,
+    committee_id,
+    term_facts,
+)
+from services.canteen.common import DISTRICT, KITCHEN, LEADERS, MANAGERS, meal_id, monday_of
 from services.canteen.deliveries import (
     MAY_OVERRIDE,
     AcceptDeliveryLine,
@@ -27,13 +36,8 @@ from services.canteen.deliveries import (
     RejectDeliveryLine,
     SignDeliveryAcceptance,
 )
-from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
-from services.eventkit.auth import Role
-from services.eventkit.command_table import Facts, Target
-from services.eventkit.commands import CommandContext
-from services.eventkit.days import local_day, school_today
-from services.canteen.common import DISTRICT, KITCHEN, MANAGERS, meal_id
 from services.canteen.events import UnitKind
+from services.canteen.queries.visits import delivery_on_campus, parent_on_campus, visit_in_week
 from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
 from services.canteen.samples import (
     MEAL_CHECKERS,
@@ -50,6 +54,7 @@ from services.canteen.samples import (
     RetainSample,
     Sample,
 )
+from services.canteen.self_inspection import RecordSelfInspection, SelfInspection, self_inspection_id
 from services.canteen.staff_health import (
     CERTIFICATE_KEEPERS,
     CHECKERS,
@@ -59,6 +64,7 @@ from services.canteen.staff_health import (
     RecordMorningCheck,
     WorkerState,
 )
+from services.canteen.survey import CloseSurvey, CountSurveyAnswers, OpenSurvey, Survey, survey_id
 from services.canteen.temperatures import (
     RecordTemperature,
     RegisterUnit,
@@ -66,33 +72,6 @@ from services.canteen.temperatures import (
     TemperatureUnit,
     UnitState,
 )
-from services.eventkit.auth import Role
-from services.eventkit.command_table import Facts, Target
-from services.eventkit.commands import CommandContext
-from services.campus.mirror import staff_member, term_in_calendar
-from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table, school_in_body
-from services.canteen.accompanied import DINER_NAME, AccompaniedMeal, RecordAccompaniedMeal, accompanied_id
-from services.canteen.committee import (
-    AddCommitteeMember,
-    CommitteeMemberLine,
-    CommitteeState,
-    FormMealCommittee,
-    MealCommittee,
-    RecordCommitteeMeeting,
-    RemoveCommitteeMember,
-    committee_id,
-    term_facts,
-)
-from services.canteen.common import DISTRICT, LEADERS, MANAGERS
-from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
-from services.canteen.survey import CloseSurvey, CountSurveyAnswers, OpenSurvey, Survey, survey_id
-from services.eventkit.app import Context
-from services.eventkit.command_table import Facts, Target
-from services.eventkit.commands import CommandContext, CommandResult
-from services.campus.scoped import CampusCommands, CampusCommandsDep, campus_command_table
-from services.canteen.common import DISTRICT, KITCHEN, MANAGERS, monday_of
-from services.canteen.queries.visits import delivery_on_campus, parent_on_campus, visit_in_week
-from services.canteen.rules import CanteenRules, Rules, RulesState, SetCanteenRules, rules_fact
 from services.canteen.visits import (
     PARENT_NAME,
     WEEK_TAKEN_BY,
@@ -112,6 +91,7 @@ from services.eventkit.app import Context
 from services.eventkit.auth import STAFF_ROLES, Principal, Role
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
+from services.eventkit.days import local_day, school_today
 from services.eventkit.db import Connection
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
@@ -173,6 +153,10 @@ COMMANDS.new(
     RecordSelfInspection,
     SelfInspection,
     id=_self_inspection_of,
+    roles=KITCHEN,
+)
+
+
 # -- deliveries 进货查验 and pesticide quick tests 农残快检 ------------------------------------
 
 
@@ -252,13 +236,13 @@ COMMANDS.existing(
     Delivery,
     what="delivery",
     roles=KITCHEN,
+)
+
+
 # -- the weekly menu, serving audits and violations, the serving-skill contest -----------------
 
-import json  # noqa: E402
 
-from services.campus.mirror import staff_member  # noqa: E402
 from services.canteen.audits import RecordServingAudit, ServingAudit  # noqa: E402
-from services.canteen.common import MANAGERS, monday_of  # noqa: E402
 from services.canteen.contest import (  # noqa: E402
     NAMES_FACT,
     AnnounceServingContest,
@@ -269,10 +253,6 @@ from services.canteen.contest import (  # noqa: E402
 )
 from services.canteen.menu import Menu, PlanMenu, PublishMenu, menu_id_of  # noqa: E402
 from services.canteen.violations import ObserveViolation, Violation, WithdrawViolation  # noqa: E402
-from services.eventkit.auth import Role  # noqa: E402
-from services.eventkit.command_table import Target  # noqa: E402
-from services.eventkit.commands import CommandContext  # noqa: E402
-from services.eventkit.days import local_day, school_today  # noqa: E402
 
 
 async def canteen_worker_of(
@@ -419,6 +399,9 @@ COMMANDS.existing(
     what="contest",
     roles=MANAGERS,
     lookup=entrant_names,
+)
+
+
 # -- the kitchen: meals served and food samples, canteen staff, temperatures -----------------
 
 
@@ -437,7 +420,7 @@ async def sample_rules_and_fridge(
     return await rules_facts(commands, at.tenant, cmd.served_on)
 
 
-async def canteen_worker_of(commands: CampusCommands, staff_id: str, campus_id: str, field: str) -> None:
+async def kitchen_worker_on_campus(commands: CampusCommands, staff_id: str, campus_id: str, field: str) -> None:
     """A canteen worker of the campus (422 naming ``field`` if not)."""
     member = await staff_member(commands.pool, staff_id, field=field)
     if Role.CANTEEN_WORKER.value not in member["roles"] or campus_id not in member["campus_ids"]:
@@ -448,7 +431,7 @@ async def servers_standing(commands: CampusCommands, cmd: RecordMealServed, ctx:
     """Each server a canteen worker of the campus (422); those stood down and not cleared (the decider refuses them)."""
     stood_down: list[str] = []
     for server in cmd.servers:
-        await canteen_worker_of(commands, server, cmd.campus_id, "servers")
+        await kitchen_worker_on_campus(commands, server, cmd.campus_id, "servers")
         worker: WorkerState
         worker, _ = await commands.bus.load(CanteenWorker, CanteenWorker.stream_id(server))
         if worker.stood_down:
@@ -475,7 +458,7 @@ async def dishes_sampled(commands: CampusCommands, cmd: CheckMealSamples, ctx: C
 
 async def worker_of_campus(commands: CampusCommands, cmd: Any, ctx: CommandContext, at: Target) -> Facts:
     """The staff member named is a canteen worker of the campus (422 naming staff_id)."""
-    await canteen_worker_of(commands, cmd.staff_id, cmd.campus_id, "staff_id")
+    await kitchen_worker_on_campus(commands, cmd.staff_id, cmd.campus_id, "staff_id")
     return {}
 
 
@@ -755,6 +738,10 @@ COMMANDS.existing(
     CloseSurvey,
     Survey,
     what="survey",
+    roles=MANAGERS,
+)
+
+
 # -- parent visits --------------------------------------------------------------------------------
 
 

@@ -7,20 +7,25 @@ from __future__ import annotations
 
 from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.canteen.events import CANTEEN_EVENTS
-from services.canteen.projections.self_inspections import SELF_INSPECTIONS
-from services.canteen.routes import rules, self_inspection
-from services.canteen.projections.deliveries import DELIVERIES
-from services.canteen.routes import deliveries, rules
-from services.canteen.projections.serving import SERVING
-from services.canteen.routes import rules, serving
-from services.canteen.projections.kitchen import KITCHEN_RECORDS
-from services.canteen.routes import kitchen, rules
 from services.canteen.projections.committee import COMMITTEE_MEALS
-from services.canteen.routes import accompanied, committee, rules, survey
-from services.canteen.projections.visits import PARENT_VISITS
-from services.canteen.routes import rules, visits
+from services.canteen.projections.deliveries import DELIVERIES
+from services.canteen.projections.kitchen import KITCHEN_RECORDS
 from services.canteen.projections.ledger import FOOD_SAFETY_LEDGER
-from services.canteen.routes import ledger, rules
+from services.canteen.projections.self_inspections import SELF_INSPECTIONS
+from services.canteen.projections.serving import SERVING
+from services.canteen.projections.visits import PARENT_VISITS
+from services.canteen.routes import (
+    accompanied,
+    committee,
+    deliveries,
+    kitchen,
+    ledger,
+    rules,
+    self_inspection,
+    serving,
+    survey,
+    visits,
+)
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 
 CANTEEN = ServiceDefinition(
@@ -33,66 +38,61 @@ CANTEEN = ServiceDefinition(
     registry=CANTEEN_EVENTS,
     routers=[
         rules.router,
-        self_inspection.router,
-    ],
-    migrations=MIRROR_MIGRATIONS,
-    projections=[SELF_INSPECTIONS],
+        committee.router,
+        accompanied.router,
+        visits.router,
         deliveries.router,
-    ],
-    migrations=MIRROR_MIGRATIONS,
-    projections=[DELIVERIES],
-        serving.router,
-    ],
-    migrations=MIRROR_MIGRATIONS,
-    projections=[SERVING],
         kitchen.samples_router,
         kitchen.staff_health_router,
         kitchen.temperatures_router,
-    ],
-    migrations=MIRROR_MIGRATIONS,
-    projections=[KITCHEN_RECORDS],
-        committee.router,
-        accompanied.router,
+        serving.router,
+        self_inspection.router,
         survey.router,
-    ],
-    migrations=MIRROR_MIGRATIONS,
-    projections=[COMMITTEE_MEALS],
-        visits.router,
-    ],
-    migrations=MIRROR_MIGRATIONS,
-    projections=[PARENT_VISITS],
         ledger.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[FOOD_SAFETY_LEDGER],
+    projections=[
+        FOOD_SAFETY_LEDGER,
+        COMMITTEE_MEALS,
+        PARENT_VISITS,
+        DELIVERIES,
+        KITCHEN_RECORDS,
+        SERVING,
+        SELF_INSPECTIONS,
+    ],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
     ],
     openapi_tags=[
-        {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
         {
-            "name": "self-inspections",
-            "description": "日管控、周排查、月调度: daily controls, weekly sweeps, monthly reviews; hazards to safety",
+            "name": "ledger",
+            "description": "The campus's food-safety ledger (食安台账), per day and per week "
+            "(parents read their child's campus's)",
+        },
+        {"name": "rules", "description": "The district's canteen rules: samples, tolerances, dishes not served"},
+        {"name": "committee", "description": "The meal committee (膳食委员会) and the parents' oversight committee"},
+        {"name": "accompanied-meals", "description": "Leaders' accompanied meals (陪餐) and their weekly coverage"},
+        {
+            "name": "parent visits",
+            "description": "Parent visits (sunshine canteen): one parent a week per campus inspects the "
+            "deliveries, eats lunch with the pupils and writes a reflection",
+        },
+        {
             "name": "deliveries",
             "description": "Delivery acceptance (进货查验, 索证索票) and pesticide quick tests (农残快检)",
         },
-        {"name": "serving", "description": "The weekly menu, serving audits, violations and the serving-skill contest"},
         {"name": "samples", "description": "Meals served and food samples (留样): retained, held, disposed of"},
         {"name": "staff-health", "description": "Canteen workers' health certificates and morning checks (晨检)"},
         {
             "name": "temperatures",
             "description": "Temperature logs (fridges, freezers, hot holding) and corrective actions",
         },
-        {"name": "committee", "description": "The meal committee (膳食委员会) and the parents' oversight committee"},
-        {"name": "accompanied-meals", "description": "Leaders' accompanied meals (陪餐) and their weekly coverage"},
-        {"name": "surveys", "description": "The satisfaction survey of each term"},
-            "name": "parent visits",
-            "description": "Parent visits (sunshine canteen): one parent a week per campus inspects the "
-            "deliveries, eats lunch with the pupils and writes a reflection",
-            "name": "ledger",
-            "description": "The campus's food-safety ledger (食安台账), per day and per week "
-            "(parents read their child's campus's)",
+        {"name": "serving", "description": "The weekly menu, serving audits, violations and the serving-skill contest"},
+        {
+            "name": "self-inspections",
+            "description": "日管控、周排查、月调度: daily controls, weekly sweeps, monthly reviews; hazards to safety",
         },
+        {"name": "surveys", "description": "The satisfaction survey of each term"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -59,6 +59,7 @@ class RecordHealthCertificate(Command):
     number: Name = Field(description="The certificate's number")
     issued_on: date = Field(description="The day it was issued")
     expires_on: date = Field(description="The last day it is valid (after the day it was issued)")
+    at: ActAtOrNow = None
 
     @field_validator("expires_on")
     @classmethod

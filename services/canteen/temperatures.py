@@ -49,6 +49,7 @@ class RegisterUnit(Command):
     kind: UnitKind
     min_c10: TenthsC = Field(description="The lowest temperature within limits, in tenths of a degree Celsius")
     max_c10: TenthsC = Field(description="The highest temperature within limits (above min_c10)")
+    at: ActAtOrNow = None
 
     @field_validator("max_c10")
     @classmethod

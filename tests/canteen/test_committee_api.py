@@ -126,7 +126,9 @@ async def test_the_term_of_a_school_with_its_committee_members_and_meetings(worl
     async def read() -> Any:
         response = await world.get(f"/meal-committees/{cid}", as_="vp-aoyuan")
         assert response.status_code == 200, response.text
-        return response.json() if response.json()["members"] == 2 else None
+        body = response.json()
+        left = {m["member_id"]: m["left_on"] for m in body["roster"]}.get("yao-mum")
+        return body if (body["members"], body["meetings"], left) == (2, 1, "2020-12-01") else None
 
     found = await eventually(read)
     assert found["meetings"] == 1 and found["duties"] == ["监督食堂食品安全与膳食质量", "每月召开一次会议"]

@@ -167,7 +167,10 @@ async def test_an_expired_certificate_or_short_weight_is_accepted_only_by_a_mana
     assert await ok(world, f"/deliveries/{did}/accept", override, "manager-main") == ["canteen.DeliveryLineAccepted"]
 
     async def line() -> Any:
-        lines = (await world.get(f"/deliveries/{did}")).json()["lines"]
+        response = await world.get(f"/deliveries/{did}")
+        if response.status_code == 404:  # the read model has not seen the delivery yet
+            return None
+        lines = response.json()["lines"]
         return lines[1] if lines[1]["decision"] else None
 
     decided = await eventually(line)

@@ -34,10 +34,11 @@ from services.inventory.procurement import (
     RequestPurchase,
     SignAcceptance,
 )
+from services.safety.events import hazard_id_of_raising
 from tests.conftest import eventually
 from tests.faults.harness import Harness, Service
 from tests.faults.ledger import Ledger, ServiceView, check_run, wait_settled
-from tests.school import SCHOOL, Headers, register_district, seed, tokens_for
+from tests.school import CANTEEN_SCHOOL, SCHOOL, Headers, register_district, seed, tokens_for
 
 ITEMS = [("broom", "笤帚", 1500), ("gloves", "橡胶手套", 600), ("pen", "签字笔", 200)]
 
@@ -169,6 +170,10 @@ class School:
             counts["stock_receipts"] = await check_stock_once_per_accepted_line(self)
         if "safety" in self.views and "hr_eval" in self.views:
             counts["finding_proposals"] = await check_one_proposal_per_finding(self)
+        if "canteen" in self.views and "hr_eval" in self.views:
+            counts["violation_proposals"] = await check_one_proposal_per_violation(self)
+        if "canteen" in self.views and "safety" in self.views:
+            counts["canteen_hazards"] = await check_one_hazard_per_canteen_finding(self)
         if "hr_eval" in self.views:
             counts["award_proposals"] = await check_award_bonus_once_per_worker(self)
             counts["published_appraisals"] = await check_published_totals(self)
@@ -213,7 +218,9 @@ async def start_school(
     ``before_start`` gets each service's settings once its database exists, before it starts."""
     directory_settings = await h.settings("directory")
     directory = await h.start(DIRECTORY, directory_settings)
-    tokens = tokens_for(directory_settings)
+    # with the canteen, the school has canteen workers too (tests.school.CANTEEN_STAFF)
+    people = CANTEEN_SCHOOL if any(d.name == "canteen" for d in definitions) else SCHOOL
+    tokens = tokens_for(directory_settings, people)
     school = School(h, ledger, tokens, directory)
     school.running["directory"] = directory
     school.views["directory"] = ServiceView(DIRECTORY, directory_settings, await h.pool(directory_settings))
@@ -233,8 +240,8 @@ async def start_school(
 
     created = await register_district(directory, tokens["platform"])
     assert created.status_code == 200, created.text
-    await seed(directory, tokens["admin"])
-    await wait_mirrored(school, *(d.name for d in definitions))
+    await seed(directory, tokens["admin"], people)
+    await wait_mirrored(school, *(d.name for d in definitions), people=people)
     if "hr_eval" in school.running:
         await school.ok("hr_eval", "/rule-books", RULE_BOOK)
     if "inventory" in school.running:
@@ -256,14 +263,14 @@ async def start_school(
     return school
 
 
-async def wait_mirrored(school: School, *names: str, timeout: float = 90) -> None:
+async def wait_mirrored(school: School, *names: str, timeout: float = 90, people: Any = SCHOOL) -> None:
     async def knows_the_school() -> bool:
         for name in names:
             pool = school.views[name].pool
             staff = await pool.fetchval("SELECT count(*) FROM directory_staff")
             students = await pool.fetchval("SELECT count(*) FROM directory_students")
             parents = await pool.fetchval("SELECT count(*) FROM directory_parent_students")
-            if (staff, students, parents) != (len(SCHOOL.staff), len(SCHOOL.students), len(SCHOOL.parents)):
+            if (staff, students, parents) != (len(people.staff), len(people.students), len(people.parents)):
                 return False
         return True
 
@@ -662,3 +669,113 @@ async def check_published_totals(school: School) -> int:
     assert listed == months, f"published months differ: {set(listed) ^ set(months)}"
     assert sorted(a for ids in months.values() for a in ids) == sorted(published), "appraisals published apart"
     return len(published)
+
+
+# -- the canteen ---------------------------------------------------------------------------------
+
+CANTEEN_WEEK_ONE = date(2020, 9, 7)  # the Monday of the term's first full week
+
+
+async def canteen_life(school: School, n: int) -> None:
+    """The ``n``-th round of canteen work on the main campus: a violation seen on patrol (a
+    proposal in the staff appraisal, through Kafka), a weekly sweep of its own week finding a
+    hazard (a hazard in safety, through Kafka), and the day's sample of a dish (the ledger)."""
+    monday = date.fromordinal(CANTEEN_WEEK_ONE.toordinal() + 7 * n)
+    tuesday = date.fromordinal(monday.toordinal() + 1).isoformat()
+    month = PROPOSAL_MONTHS[n % len(PROPOSAL_MONTHS)]  # a month the appraisal work leaves unpublished
+    await school.ok(
+        "canteen",
+        "/canteen-violations",
+        {
+            "violation_id": new_id(f"v{n}"),
+            "campus_id": "main",
+            "staff_id": "jiang-cook" if n % 2 else "han-canteen",
+            "rule_code": "D-1",
+            "description": "操作时未佩戴口罩",
+            "place": "本部 食堂 切配间",
+            "at": f"{month}-{10 + n % 15:02d}T10:12:00+08:00",
+        },
+    )
+    await school.ok(
+        "canteen",
+        "/self-inspections",
+        {
+            "campus_id": "main",
+            "cadence": "weekly",
+            "at": f"{tuesday}T16:30:00+08:00",
+            "results": [
+                {
+                    "item": "防蝇防鼠设施",
+                    "area": "粗加工间",
+                    "ok": False,
+                    "note": "北侧纱窗破损",
+                    "hazard": True,
+                    "severity": "medium",
+                },
+                {"item": "燃气管道", "area": "烹饪间", "ok": True},
+            ],
+        },
+        "cook-main",
+    )
+    await school.ok(
+        "canteen",
+        "/food-samples",
+        {
+            "sample_id": new_id(f"s{n}"),
+            "campus_id": "main",
+            "served_on": tuesday,
+            "meal": "lunch",
+            "dish": "番茄炒蛋",
+            "grams": 150,
+            "at": f"{tuesday}T11:20:00+08:00",
+        },
+        "cook-main",
+    )
+
+
+async def canteen_work(school: School, stop: asyncio.Event, *, first: int = 0, step: int = 1) -> None:
+    """Until ``stop``: rounds of :func:`canteen_life`, each in a week of its own (``first`` and
+    ``step`` keep the weeks of several writers apart)."""
+    n = first
+    while not stop.is_set():
+        await canteen_life(school, n)
+        n += step
+
+
+async def check_one_proposal_per_violation(school: School) -> int:
+    """One proposal per canteen violation or uneven server, of that worker; none of an event never raised."""
+    canteen, hr = school.views["canteen"].pool, school.views["hr_eval"].pool
+    raised = Counter(
+        (str(r["event_id"]), r["staff_id"])
+        for r in await canteen.fetch(
+            "SELECT event_id, data->>'staff_id' AS staff_id FROM events WHERE type = 'canteen.AppraisalItemProposed'"
+        )
+    )
+    kept = Counter(
+        (r["from_event_id"], r["staff_id"])
+        for r in await hr.fetch(
+            "SELECT data->>'from_event_id' AS from_event_id, data->>'staff_id' AS staff_id FROM events "
+            "WHERE type = 'hr_eval.ProposalReceived' AND data->>'from_event_type' = 'canteen.AppraisalItemProposed'"
+        )
+    )
+    assert kept == raised, f"proposals per violation: {kept - raised} too many, {raised - kept} missing"
+    return sum(raised.values())
+
+
+async def check_one_hazard_per_canteen_finding(school: School) -> int:
+    """One hazard in safety per hazard a canteen self-inspection found (its id made from the finding's event)."""
+    canteen, safety = school.views["canteen"].pool, school.views["safety"].pool
+    found = sorted(
+        hazard_id_of_raising(str(r["event_id"]))
+        for r in await canteen.fetch("SELECT event_id FROM events WHERE type = 'canteen.HazardFound'")
+    )
+    reported = sorted(
+        r["hazard_id"]
+        for r in await safety.fetch(
+            "SELECT data->>'hazard_id' AS hazard_id FROM events WHERE type = 'safety.HazardReported' "
+            "AND data->>'hazard_id' = ANY($1::text[])",
+            found,
+        )
+    )
+    assert reported == found, f"canteen hazards reported in safety: {sorted(set(reported) ^ set(found))} differ"
+    return len(found)

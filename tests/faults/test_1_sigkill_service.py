@@ -1,13 +1,15 @@
 """SIGKILL a service between its database commit and its Kafka publish.
 
-The safety service (in a second run the staff appraisal) runs as a real process (API,
-relay and consumers). While hazards, patrol findings naming workers, appraisal months and
-awards flow through the services, it is killed with SIGKILL at a moment when events are
+The safety service (in a second run the staff appraisal, in a third the canteen) runs as a
+real process (API, relay and consumers). While hazards, patrol findings naming workers,
+appraisal months, awards and the canteen's violations, self-inspection hazards and samples
+flow through the services, it is killed with SIGKILL at a moment when events are
 committed but still in the outbox (not yet published); clients retry what was in flight
 with the same Idempotency-Key; the process is started again. The events committed before
 the kill reach Kafka after the restart, the inventory opens one repair per hazard assigned
 in-house, the staff appraisal keeps one proposal per finding naming a worker and per
-award's bonus and worker, its published totals are the published events', and every
+award's bonus and worker and per canteen violation, safety one hazard per hazard a canteen
+self-inspection found, its published totals are the published events', and every
 acknowledged command is in the store exactly once.
 """
 
@@ -18,19 +20,20 @@ import time
 
 import pytest
 
+from services.canteen.service import CANTEEN
 from services.eventkit.processes import ServiceProcess
 from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
 from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger, outbox_pending
-from tests.faults.school import appraisal_work, hazard_life, new_id, start_school
+from tests.faults.school import appraisal_work, canteen_work, hazard_life, new_id, start_school
 
 WRITERS = 6
 KILLS = 2
 
 
-@pytest.mark.parametrize(("killed", "appraisers"), [("safety", 1), ("hr_eval", 3)])
+@pytest.mark.parametrize(("killed", "appraisers"), [("safety", 1), ("hr_eval", 3), ("canteen", 1)])
 async def test_a_service_killed_between_commit_and_publish_loses_nothing(
     harness: Harness, ledger: Ledger, killed: str, appraisers: int
 ) -> None:
@@ -40,6 +43,7 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(
         SAFETY,
         INVENTORY,
         HR_EVAL,
+        CANTEEN,
         processes=[killed],
         # small relay rounds: committed events wait in the outbox a little longer
         overrides={killed: {"relay_batch_size": 4}},
@@ -61,6 +65,10 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(
     writers = [harness.background(writer(n), f"writer-{n}") for n in range(WRITERS)]
     # patrol findings naming workers (through Kafka from the safety service), months, awards
     writers += [harness.background(appraisal_work(school, stop), f"appraisals-{n}") for n in range(appraisers)]
+    cooks = 3 if killed == "canteen" else 1
+    writers += [
+        harness.background(canteen_work(school, stop, first=n, step=cooks), f"canteen-{n}") for n in range(cooks)
+    ]
     pending_at_kill: list[int] = []
     try:
         for kill in range(KILLS):
@@ -93,4 +101,5 @@ async def test_a_service_killed_between_commit_and_publish_loses_nothing(
     counts = await school.check()
     assert counts["repairs"] >= WRITERS
     assert counts["finding_proposals"] >= 2 and counts["award_proposals"] >= 2 and counts["published_appraisals"] >= 2
+    assert counts["violation_proposals"] >= 1 and counts["canteen_hazards"] >= 1
     print(f"\nkills with events left in the outbox: {pending_at_kill}; answers: {dict(school.answers)}; {counts}")

@@ -3,7 +3,9 @@
 Kafka delivers at least once: a relay that dies before marking publishes again, and an
 operator may reset a group. The school's work crosses every service: hazards (a repair each),
 purchases (stock), patrol findings naming a worker (a proposal each in the staff appraisal),
-awards with a bonus (a proposal per worker) and appraisal months opened and published.
+awards with a bonus (a proposal per worker), appraisal months opened and published, and the
+canteen's violations (a proposal each), self-inspection hazards (a hazard each in safety) and
+samples (its food-safety ledger).
 Every record of every topic is published a second time (into the same partition, after
 the original); then the services stop, every consumer group of the run is rewound to
 offset 0 and the services start again. Projections,
@@ -18,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from services.canteen.service import CANTEEN
 from services.eventkit.projection import Projection, schema_rows
 from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
@@ -30,6 +33,7 @@ from tests.faults.school import (
     School,
     appraisal_month_life,
     award_life,
+    canteen_life,
     finding_life,
     hazard_life,
     new_id,
@@ -63,7 +67,7 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: Harness, ledger: Ledger) -> None:
-    school = await start_school(harness, ledger, SAFETY, INVENTORY, HR_EVAL)
+    school = await start_school(harness, ledger, SAFETY, INVENTORY, HR_EVAL, CANTEEN)
     bootstrap = harness.infra.kafka_bootstrap
     await asyncio.gather(
         *(hazard_life(school, new_id(f"h{i}"), reassign=i % 2 == 0, close=i % 3 != 0) for i in range(8)),
@@ -71,6 +75,7 @@ async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: 
         *(finding_life(school, new_id(f"i{i}")) for i in range(4)),
         *(appraisal_month_life(school, school.next_month()) for _ in range(3)),
         *(award_life(school, new_id(f"a{i}")) for i in range(2)),
+        *(canteen_life(school, i) for i in range(3)),
     )
     await school.settled()
     groups = await groups_of(bootstrap, f"{harness.namespace}.")
@@ -89,12 +94,12 @@ async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: 
     assert not changed(before, await snapshot(school))
 
     # 2. every group back to offset 0, with the services stopped, then started again
-    for name in ("hr_eval", "inventory", "safety", "directory"):
+    for name in ("canteen", "hr_eval", "inventory", "safety", "directory"):
         await school.stop_service(name)
     for group in groups:
         assert await rewind(bootstrap, group, 0)
     assert set(await groups_behind(bootstrap, groups)) == set(groups)
-    for name in ("directory", "safety", "inventory", "hr_eval"):
+    for name in ("directory", "safety", "inventory", "hr_eval", "canteen"):
         await school.start_service(name)
     await eventually(lambda: _no_lag(bootstrap, groups), timeout=90)
     replayed = school.runners()
@@ -108,6 +113,7 @@ async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: 
     await school.settled()
     counts = await school.check()
     assert (counts["finding_proposals"], counts["award_proposals"], counts["published_appraisals"]) == (8, 4, 6)
+    assert (counts["violation_proposals"], counts["canteen_hazards"]) == (3, 3)
     print(f"\nredelivered {redelivered}; replayed {len(groups)} groups from 0; {counts}")
 
 

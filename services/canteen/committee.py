@@ -231,6 +231,7 @@ class CommitteeState:
     tenures: Mapping[str, Tenure] = field(default_factory=dict)
     meetings: frozenset[str] = frozenset()
     last_meeting_on: date | None = None
+    attended: Mapping[str, date] = field(default_factory=dict)  # member id -> the last meeting they attended
 
     @property
     def current(self) -> list[CommitteeMember]:
@@ -246,6 +247,14 @@ class CommitteeState:
             if member.parent_id is not None and m.parent_id == member.parent_id:
                 return m
         return None
+
+
+def _same_person(a: CommitteeMember, b: CommitteeMember) -> bool:
+    return (
+        a.member_id == b.member_id
+        or (a.staff_id is not None and a.staff_id == b.staff_id)
+        or (a.parent_id is not None and a.parent_id == b.parent_id)
+    )
 
 
 CommitteeCommand = (
@@ -304,9 +313,11 @@ def decide(rc: CommitteeCommand, state: CommitteeState) -> Sequence[DomainEvent]
                 else ("staff_id" if joining.staff_id else "parent_id")
             )
             raise Rejected(f"{sitting.name} already sits on the committee (member {sitting.member_id})", field=same)
-        former = state.tenures.get(cmd.member_id)
-        if former is not None and former.left_on is not None:
-            not_before(cmd.on, former.left_on, field="on", step="left", what="member")
+        # the same person (under any member id) joins again only after their earlier time ended:
+        # nobody sits twice on any day
+        for earlier in state.tenures.values():
+            if earlier.left_on is not None and _same_person(earlier.member, joining):
+                not_before(cmd.on, earlier.left_on, field="on", step="left", what="member")
         return [
             CommitteeMemberJoined(committee_id=rc.entity_id, member=joining, joined_on=cmd.on, recorded_by=rc.actor)
         ]
@@ -315,6 +326,8 @@ def decide(rc: CommitteeCommand, state: CommitteeState) -> Sequence[DomainEvent]
         if tenure is None or tenure.left_on is not None:
             raise Rejected(f"{cmd.member_id} is not a member of the committee", field="member_id")
         not_before(cmd.on, tenure.joined_on, field="on", step="joined", what="member")
+        # a member leaves no earlier than the last meeting they are recorded attending
+        not_before(cmd.on, state.attended.get(cmd.member_id), field="on", step="attended a meeting", what="member")
         return [
             CommitteeMemberLeft(
                 committee_id=rc.entity_id,
@@ -364,7 +377,16 @@ def evolve(state: CommitteeState, event: DomainEvent) -> CommitteeState:
                 state, tenures=dict(state.tenures) | {event.member_id: replace(tenure, left_on=event.left_on)}
             )
         case CommitteeMeetingHeld():
-            return replace(state, meetings=state.meetings | {event.meeting_id}, last_meeting_on=event.held_on)
+            attended = dict(state.attended)
+            for member_id in event.attendees:
+                if attended.get(member_id, event.held_on) <= event.held_on:
+                    attended[member_id] = event.held_on
+            return replace(
+                state,
+                meetings=state.meetings | {event.meeting_id},
+                last_meeting_on=event.held_on,
+                attended=attended,
+            )
     return state
 
 

@@ -173,3 +173,22 @@ def test_a_meeting_may_be_on_the_day_a_member_leaves_but_not_after() -> None:
 def test_attendees_are_named_once() -> None:
     with pytest.raises(ValidationError, match="once"):
         meeting(attendees=["xu-vp", "xu-vp"])
+
+
+def remove(member_id: str, on: str) -> RemoveCommitteeMember:
+    return RemoveCommitteeMember.model_validate({"member_id": member_id, "reason": "转学", "on": on})
+
+
+def test_the_same_person_does_not_rejoin_under_another_id_dated_into_their_earlier_time() -> None:
+    history = [formed(), *committee.when(remove("yao-mum", "2020-10-10"), given=[formed()])]
+    again = YAO | {"member_id": "yao-again"}
+    committee.refused(add(again, on="2020-09-20"), given=history, raises=OutOfOrder, field="on")
+    (joined,) = committee.when(add(again, on="2020-10-10"), given=history)
+    assert isinstance(joined, CommitteeMemberJoined) and joined.member.member_id == "yao-again"
+
+
+def test_a_member_leaves_no_earlier_than_a_meeting_they_attended() -> None:
+    history = [formed(), *committee.when(meeting(on="2020-09-10"), given=[formed()])]
+    committee.refused(remove("yao-mum", "2020-09-05"), given=history, raises=OutOfOrder, field="on")
+    (left,) = committee.when(remove("yao-mum", "2020-09-10"), given=history)
+    assert isinstance(left, CommitteeMemberLeft) and left.left_on == date(2020, 9, 10)

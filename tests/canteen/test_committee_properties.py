@@ -87,12 +87,14 @@ def honest_committee(rc: Resolved[Any], before: Any, events: list[DomainEvent], 
     assert before.formed and cmd.on >= before.formed_on, "a step before the committee was formed"
     if isinstance(event, CommitteeMemberJoined):
         assert not any(same_person(m, event.member) for m in before.current), "joined while sitting"
-        former = before.tenures.get(event.member.member_id)
-        assert former is None or (former.left_on is not None and former.left_on <= cmd.on)
+        for earlier in before.tenures.values():
+            if same_person(earlier.member, event.member):
+                assert earlier.left_on is not None and earlier.left_on <= cmd.on, "sits twice on a day"
         assert len(current) == len(before.current) + 1 and after.sits(event.member) == event.member
     if isinstance(event, CommitteeMemberLeft):
         tenure = before.tenures[event.member_id]
         assert tenure.left_on is None and tenure.joined_on <= event.left_on, "left before joining, or twice"
+        assert event.left_on >= before.attended.get(event.member_id, event.left_on), "left before a meeting attended"
         assert [m.member_id for m in current] == [m.member_id for m in before.current if m.member_id != cmd.member_id]
     if isinstance(event, CommitteeMeetingHeld):
         assert starts_on <= event.held_on <= ends_on and event.meeting_id not in before.meetings
@@ -109,13 +111,18 @@ def committee_allowed(rc: Resolved[Any], state: Any) -> bool:
     if not state.formed or not state.formed_on <= cmd.on <= ends_on:
         return False
     if isinstance(cmd, AddCommitteeMember):
-        former = state.tenures.get(cmd.member_id)
-        return not any(same_person(m, cmd.member()) for m in state.current) and (
-            former is None or former.left_on is None or cmd.on >= former.left_on
+        return not any(same_person(m, cmd.member()) for m in state.current) and not any(
+            t.left_on is not None and t.left_on > cmd.on and same_person(t.member, cmd.member())
+            for t in state.tenures.values()
         )
     if isinstance(cmd, RemoveCommitteeMember):
         tenure = state.tenures.get(cmd.member_id)
-        return tenure is not None and tenure.left_on is None and cmd.on >= tenure.joined_on
+        return (
+            tenure is not None
+            and tenure.left_on is None
+            and cmd.on >= tenure.joined_on
+            and cmd.on >= state.attended.get(cmd.member_id, cmd.on)
+        )
     # Attendees by their latest time on the committee (an earlier one is not kept).
     return (
         cmd.meeting_id not in state.meetings

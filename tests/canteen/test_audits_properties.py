@@ -38,7 +38,6 @@ from tests.properties import (
 pytestmark = QUIET
 
 AUDIT_ID = "main-2020-09-01-lunch-1"
-TOLERANCES = st.sampled_from([100, 100, 50, 0, 1000])
 
 
 def half_up(x: Fraction) -> int:
@@ -62,7 +61,9 @@ def audit_holds(rc: Resolved[Any], before: au.AuditState, events: list[DomainEve
         assert result.server_id == line.server_id
         assert result.mean_grams == half_up(Fraction(sum(grams), len(grams))), "the mean portion is not rounded half up"
         assert result.spread_permille == half_up(Fraction(1000 * (max(grams) - min(grams)), cmd.target_grams))
-        assert result.within_tolerance is not beyond(grams, cmd.target_grams, tolerance)
+        assert result.within_tolerance is not beyond(grams, cmd.target_grams, tolerance), (
+            "judged against the tolerance wrongly"
+        )
     due = [line.server_id for line in cmd.portions if beyond(list(line.grams), cmd.target_grams, tolerance)]
     assert [p.staff_id for p in proposals if isinstance(p, AppraisalItemProposed)] == due, "not one per server beyond"
     assert len(proposals) == len(due)
@@ -73,29 +74,39 @@ def audit_holds(rc: Resolved[Any], before: au.AuditState, events: list[DomainEve
 
 
 SERVERS = ["jiang-cook", "han-canteen", "li-canteen", "wang-canteen"]
-PORTIONS = st.lists(
-    st.builds(
-        au.ServerPortionsLine,
-        server_id=st.sampled_from(SERVERS),
-        grams=st.lists(st.sampled_from([0, 95, 98, 100, 100, 102, 105, 110, 120]), min_size=3, max_size=6),
-    ),
-    min_size=1,
-    max_size=4,
-    unique_by=lambda line: line.server_id,
-)
-RECORD = st.builds(
-    lambda cmd, tolerance: (cmd, rules_fact(Rules(serving_tolerance_permille=tolerance))),
-    st.builds(
+TOLERANCES = st.sampled_from([100, 100, 50, 0, 3, 10, 1000])
+
+
+def portions(target: int) -> st.SearchStrategy[list[au.ServerPortionsLine]]:
+    """Portions around the target: spreads at, just over and half a per mille off the tolerances."""
+    grams = st.integers(-15, 15).map(lambda d: max(0, target + d)) | st.sampled_from([0, target])
+    return st.lists(
+        st.builds(
+            au.ServerPortionsLine, server_id=st.sampled_from(SERVERS), grams=st.lists(grams, min_size=3, max_size=6)
+        ),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda line: line.server_id,
+    )
+
+
+def audit(target: int) -> st.SearchStrategy[au.RecordServingAudit]:
+    return st.builds(
         au.RecordServingAudit,
         audit_id=st.just(AUDIT_ID),
         campus_id=st.just("main"),
         meal=st.sampled_from(list(Meal)),
         dish=st.just("红烧鸡块"),
-        target_grams=st.sampled_from([100, 100, 120, 40, 3, 1]),
+        target_grams=st.just(target),
         rule_code=st.sampled_from(["Q-1", "q.2_b"]),
-        portions=PORTIONS,
+        portions=portions(target),
         at=st.none() | times(2),
-    ),
+    )
+
+
+RECORD = st.builds(
+    lambda cmd, tolerance: (cmd, rules_fact(Rules(serving_tolerance_permille=tolerance))),
+    st.sampled_from([100, 120, 150, 400, 1000, 199, 3, 1]).flatmap(audit),
     TOLERANCES,
 )
 AUDIT = machine(

@@ -226,9 +226,9 @@ def honest_delivery(rc: Resolved[Any], before: de.DeliveryState, events: list[Do
     if isinstance(first, DeliveryReceived):
         assert before.status is None, "received twice"
         assert [line.line_no for line in first.lines] == list(range(1, len(cmd.lines) + 1))
-        for line in first.lines:
-            if line.category in de.QUARANTINED:
-                assert any(c.kind is CertificateKind.QUARANTINE for c in line.certificates), "meat without quarantine"
+        for received in first.lines:
+            if received.category in de.QUARANTINED:
+                assert any(c.kind is CertificateKind.QUARANTINE for c in received.certificates), "meat unquarantined"
         return
     assert before.status is de.DeliveryStatus.RECEIVED, "a delivery changed once signed, or never received"
     assert before.received_at is not None and rc.at >= before.received_at, "an act before the delivery arrived"

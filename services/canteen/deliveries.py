@@ -375,12 +375,14 @@ def decide(rc: DeliveryCommand, state: DeliveryState) -> Sequence[DomainEvent]:
         if open_lines:
             raise Rejected(f"lines {', '.join(map(str, open_lines))} are neither accepted nor rejected yet")
         inspectors = state.inspectors
-        if len(inspectors) < 2:
+        decisions = [line.decision for line in state.lines.values()]
+        # two people weigh what is taken in; a delivery turned away whole (every line rejected,
+        # e.g. wilted greens refused at the door, a failed quick test) is signed as refused
+        if LineDecision.ACCEPTED in decisions and len(inspectors) < 2:
             raise Rejected(
                 "two different staff weigh a delivery's lines before its acceptance is signed "
                 f"(weighed by: {', '.join(inspectors) or 'nobody'})"
             )
-        decisions = [line.decision for line in state.lines.values()]
         return [
             DeliveryAcceptanceSigned(
                 delivery_id=delivery_id,

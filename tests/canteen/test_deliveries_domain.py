@@ -300,3 +300,15 @@ def test_the_acceptance_is_signed_once_every_line_is_decided() -> None:
 
 def test_nothing_happens_to_a_delivery_never_received() -> None:
     delivery.refused(InspectDeliveryLine(line_no=1, weighed_grams=1), match="never received")
+
+
+def test_a_delivery_turned_away_whole_is_signed_without_two_weighers() -> None:
+    """Nothing taken in, nothing to weigh twice: wilted greens and pork refused at the door."""
+    turned_away = [
+        RECEIVED,
+        DeliveryLineRejected(delivery_id="d1", line_no=1, reason="叶片发黄", rejected_by="jiang-cook"),
+        DeliveryLineRejected(delivery_id="d1", line_no=2, reason="无检疫证明", rejected_by="jiang-cook"),
+    ]
+    (signed,) = delivery.when(SignDeliveryAcceptance(), given=turned_away)
+    assert isinstance(signed, DeliveryAcceptanceSigned)
+    assert (signed.inspectors, signed.lines_accepted, signed.lines_rejected) == ([], 0, 2)

@@ -27,6 +27,7 @@ from services.hr_eval.projections.proposals import PROPOSALS as PROPOSALS_VIEW
 from services.hr_eval.service import HR_EVAL
 from services.inventory.service import INVENTORY
 from services.safety.service import SAFETY
+from tests.conftest import eventually
 from tests.faults.harness import Harness
 from tests.faults.ledger import Ledger
 from tests.faults.school import finding_life, purchase_life, start_school
@@ -90,6 +91,12 @@ async def test_a_consumer_killed_after_its_commit_redelivers_with_no_effect(harn
     again.start()
     await again.ready()
     await school.settled(timeout=90)
+
+    async def all_received() -> bool:  # the restarted reaction has acted (not only started)
+        received = await view.pool.fetchval("SELECT count(*) FROM events WHERE type = 'inventory.StockReceived'")
+        return bool(received == 2 + 4 * 2)
+
+    await eventually(all_received, timeout=90)
     await again.terminate()
     report = last_report(again)
     assert report["skipped"] >= 1, report  # the PurchaseAccepted of p-first, delivered again
@@ -139,6 +146,12 @@ async def test_a_proposal_reaction_killed_after_its_commit_keeps_one_proposal(ha
     again.start()
     await again.ready()
     await school.settled(timeout=90)
+
+    async def all_kept() -> bool:  # the restarted reaction has acted (not only started)
+        kept = await view.pool.fetchval("SELECT count(*) FROM events WHERE type = 'hr_eval.ProposalReceived'")
+        return bool(kept == 1 + 3 * 2)
+
+    await eventually(all_kept, timeout=90)
     await again.terminate()
     report = last_report(again)
     assert report["skipped"] >= 1, report  # the first finding's proposal, delivered again

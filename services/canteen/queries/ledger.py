@@ -31,6 +31,7 @@ from services.canteen.queries.ledger_models import (
     OpenCorrectiveAction,
     WorkerCheck,
 )
+from services.canteen.queries.visits import campuses_of_parent
 from services.canteen.rules import DEFAULT_RULES
 from services.eventkit.auth import Principal
 from services.eventkit.days import as_of_instant, school_today
@@ -185,13 +186,7 @@ async def reader_view(pool: asyncpg.Pool, principal: Principal, campus_id: str) 
     if principal.holds(tenant, *READERS):
         return True
     if principal.has_role(*PARENT):
-        child_here = await pool.fetchval(
-            "SELECT true FROM directory_parent_students ps JOIN directory_students s USING (student_id) "
-            "WHERE ps.parent_id = $1 AND s.campus_id = $2 AND s.active LIMIT 1",
-            principal.subject,
-            campus_id,
-        )
-        if child_here:
+        if campus_id in await campuses_of_parent(pool, principal.subject):
             return False
         raise Forbidden(f"{principal.subject} has no child on campus {campus_id}")
     raise Forbidden(f"{principal.subject} does not read the food-safety ledger of {campus_id}")

@@ -22,6 +22,7 @@ from gateway.clients import ServiceClients
 from gateway.context import AuthenticationRequired, GatewayContext, build_context
 from gateway.events import EventHub
 from gateway.memo import CampusMemo
+from gateway.read_after import READ_AFTER_HEADER, READ_WAIT_HEADER
 from gateway.schema import build_schema
 from gateway.settings import SERVICES, GatewaySettings
 from services.eventkit.app import OPERATIONS, CorrelationMiddleware, docs_urls
@@ -107,6 +108,8 @@ def create_gateway(
             raise HTTPException(401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
         context.hub = state["hub"]
         context.campus_memo = state["campuses"]
+        context.read_after = connection.headers.get(READ_AFTER_HEADER)
+        context.read_wait = connection.headers.get(READ_WAIT_HEADER)
         return context
 
     graphql: GraphQLRouter[GatewayContext, None] = JsonRouter(

@@ -37,6 +37,8 @@ class GatewayContext(BaseContext):
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
     campuses: dict[str, Any] = field(default_factory=dict)  # fetched for a page's items before they resolve
     campus_memo: CampusMemo | None = None  # the process's campus rows, per token (gateway.memo)
+    read_after: str | None = None  # the Houqin-Read-After header: versions to wait for (gateway.read_after)
+    read_wait: str | None = None  # the Houqin-Read-Wait-Ms header
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -41,6 +41,7 @@ from gateway.results import (
     from_validation_error,
 )
 from services.eventkit.command_table import CommandSpec, CommandTable
+from services.eventkit.read_after import read_token
 
 # pydantic's constrained date-times are plain DateTime in GraphQL
 SCALAR_OVERRIDES: dict[object, Any] = {
@@ -133,6 +134,7 @@ def _mutation(route: CommandSpec, input_type: type) -> Any:
             event_ids=[strawberry.ID(e) for e in body["event_ids"]],
             # with the gateway's own key, a duplicate is its retry answering this very command
             duplicate=bool(body.get("duplicate", False)) and bool(idempotency_key),
+            read_after=body.get("read_after") or read_token(route.service, body["stream_id"], body["version"]),
         )
 
     parameters = [

@@ -26,6 +26,11 @@ class Accepted:
     events: list[str] = strawberry.field(description="The types of the events appended, in order")
     event_ids: list[strawberry.ID] = strawberry.field(description="The ids of the events appended, in order")
     duplicate: bool = strawberry.field(description="A retry of a command id already handled: nothing new appended")
+    read_after: str = strawberry.field(
+        default="",
+        description="Send it as the HTTP header Houqin-Read-After of a query that must see this command's "
+        "events: the query waits until the read models have them (extensions.readAfter says whether they did)",
+    )
 
 
 @strawberry.type(description="One field of a refused input, and why it was refused")

@@ -33,6 +33,7 @@ from gateway.limits import cost_limiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.ops.queries import OpsQuery
 from gateway.ops.subscriptions import Subscription
+from gateway.read_after import ReadAfter
 from gateway.safety.queries import SafetyQuery
 from gateway.settings import GatewaySettings
 from gateway.validation import NamedArgumentErrors
@@ -78,6 +79,7 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
         NamedArgumentErrors,
         lambda: ValidationCache(maxsize=512),
         cost_limiter(s.max_cost),
+        ReadAfter,  # last: waits only for an operation the limits let through
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

@@ -42,6 +42,7 @@ from services.eventkit.errors import HouqinError, InvalidInput, Unauthenticated
 from services.eventkit.lane import CommandLane
 from services.eventkit.logs import configure_logging, correlation_id
 from services.eventkit.metrics import serve_metrics
+from services.eventkit.read_after import ReadAfterMiddleware
 from services.eventkit.routes import MAX_HEADER_LENGTH
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime, freeze_startup_heap
 from services.eventkit.settings import Settings
@@ -310,6 +311,7 @@ def create_app(
     routers = service_routers(definition)
     if settings.command_lane:  # inside the correlation middleware: a laned command has its id too
         app.add_middleware(CommandLane, routers=routers)
+    app.add_middleware(ReadAfterMiddleware, service=definition.name, runtime=runtime)  # reads wait for writes
     app.add_middleware(RefuseNulInUrl)
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # outermost: before the lane reads a body
@@ -374,8 +376,9 @@ def service_routers(definition: ServiceDefinition) -> list[APIRouter]:
     the operators' /ops routes for parked outbox rows and poisoned events)."""
     from services.eventkit.history_routes import history_router  # its routes depend on this module's
     from services.eventkit.operations import operations_router
+    from services.eventkit.read_after_routes import read_after_router
 
-    return [*definition.routers, history_router(), operations_router()]
+    return [*definition.routers, history_router(), operations_router(), read_after_router(definition.name)]
 
 
 SERVED_SERVICE = "HOUQIN_SERVED_SERVICE"

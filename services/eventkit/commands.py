@@ -41,6 +41,7 @@ from services.eventkit.decider import Decider, Resolved, stamped
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict, Rejected
 from services.eventkit.metrics import COMMAND_LATENCY, EVENTS_APPENDED
+from services.eventkit.read_after import read_token
 from services.eventkit.store import CommandKey, DuplicateCommand, EventStore
 
 
@@ -117,6 +118,7 @@ class CommandResult(BaseModel):
                     "events": ["safety.HazardEscalated"],
                     "event_ids": ["0b8f8c0e-4d0e-4f43-9d65-3c1f2a8f9e11"],
                     "duplicate": False,
+                    "read_after": "safety:hazard-aoyuan-wall-tiles@2",
                 }
             ]
         }
@@ -127,6 +129,10 @@ class CommandResult(BaseModel):
     events: list[str]
     event_ids: list[str]
     duplicate: bool = False
+    read_after: str = Field(
+        default="",
+        description="Send it as the header Houqin-Read-After of a read that must see this command's events",
+    )
 
 
 def caused_by(envelope: Envelope, principal: Principal) -> CommandContext:
@@ -281,6 +287,7 @@ class CommandBus:
                 version=result.version,
                 events=[e.type for e in envelopes],
                 event_ids=[str(e.event_id) for e in envelopes],
+                read_after=read_token(self.service, stream_id, result.version),
             )
         raise AssertionError("unreachable")
 
@@ -301,5 +308,10 @@ class CommandBus:
         query = "SELECT type FROM events WHERE event_id = ANY($1::uuid[]) ORDER BY position"
         rows = await (conn.fetch(query, ids) if conn is not None else self.store.pool.fetch(query, ids))
         return CommandResult(
-            stream_id=stream_id, version=version, events=[r["type"] for r in rows], event_ids=ids, duplicate=True
+            stream_id=stream_id,
+            version=version,
+            events=[r["type"] for r in rows],
+            event_ids=ids,
+            duplicate=True,
+            read_after=read_token(self.service, stream_id, version),
         )

@@ -21,7 +21,9 @@ from gateway.canteen.visits import VisitsOnCampus
 from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
+from gateway.inventory.assets_reads import AssetReadsOnCampus
 from gateway.inventory.campus import InventoryOnCampus
+from gateway.inventory.requisitions_reads import RequisitionsOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
@@ -40,6 +42,8 @@ class Campus(
     KitchenOnCampus,
     ServingOnCampus,
     SelfInspectionOnCampus,
+    AssetReadsOnCampus,
+    RequisitionsOnCampus,
     Node,
 ):
     pass

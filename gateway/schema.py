@@ -28,7 +28,9 @@ from gateway.directory.queries import DirectoryQuery
 from gateway.execution import PlainFieldExecution
 from gateway.glossary import describe
 from gateway.hr_eval.queries import HrEvalQuery
+from gateway.inventory.assets_reads import AssetReadsQuery
 from gateway.inventory.queries import InventoryQuery
+from gateway.inventory.requisitions_reads import RequisitionsQuery
 from gateway.limits import cost_limiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.ops.queries import OpsQuery
@@ -54,6 +56,8 @@ Query = merge_types(
         VisitsQuery,
         LedgerQuery,
         OpsQuery,
+        AssetReadsQuery,
+        RequisitionsQuery,
     ),
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service

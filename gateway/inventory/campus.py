@@ -3,7 +3,7 @@ catalogue, its assets, compensation charges and stock-takes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -74,8 +74,12 @@ class InventoryOnCampus:
         asset_id: strawberry.ID | None = None,
         first: int = 100,
         after: str | None = None,
+        class_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only those against this class or against a pupil in it now"),
+        ] = None,
     ) -> Connection[CompensationCharge] | None:
-        return await compensations_page(info, str(self.campus_id), status, against_id, asset_id, first, after)
+        return await compensations_page(info, str(self.campus_id), status, against_id, asset_id, first, after, class_id)
 
     @strawberry.field(description="The stock-takes of this campus")
     async def stock_takes(

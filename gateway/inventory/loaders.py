@@ -69,10 +69,12 @@ async def compensations_page(
     asset_id: str | None,
     first: int,
     after: str | None,
+    class_id: str | None = None,
 ) -> Connection[CompensationCharge] | None:
     return await page(
         info, "inventory", "/compensations", CompensationCharge, "charge_id", first, after,
-        campus_id=campus_id, status=status, against_id=against_id, asset_id=asset_id, then=with_campuses(info),
+        campus_id=campus_id, status=status, against_id=against_id, asset_id=asset_id, class_id=class_id,
+        then=with_campuses(info),
     )  # fmt: skip
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -167,8 +169,12 @@ class InventoryQuery:
         asset_id: strawberry.ID | None = None,
         first: int = 100,
         after: str | None = None,
+        class_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only those against this class or against a pupil in it now"),
+        ] = None,
     ) -> Connection[CompensationCharge] | None:
-        return await compensations_page(info, campus_id, status, against_id, asset_id, first, after)
+        return await compensations_page(info, campus_id, status, against_id, asset_id, first, after, class_id)
 
     @strawberry.field(description="A compensation charge (null: unknown or outside the caller's scope)")
     async def compensation(self, info: Ctx, charge_id: strawberry.ID) -> CompensationCharge | None:

@@ -27,6 +27,7 @@ from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.nodes import Node
 from gateway.common.scalars import BigInt
 from gateway.context import GatewayContext
+from gateway.inventory.asset_links import AssetLinks, ChargeLinks
 
 Ctx = Info[GatewayContext, None]
 
@@ -192,7 +193,7 @@ class AssetCharge:
 
 
 @strawberry.type(description="A room asset (固定资产): where it is, what it is worth, its damages and disposal")
-class Asset(Node):
+class Asset(AssetLinks, Node):
     asset_id: strawberry.ID
     campus_id: strawberry.ID
     tag: str = strawberry.field(description="The asset's tag (资产编号), as stuck on it")
@@ -222,7 +223,7 @@ class Asset(Node):
 
 
 @strawberry.type(description="A compensation charge (照价赔偿) against a person or a class: charged, paid or waived")
-class CompensationCharge(Node):
+class CompensationCharge(ChargeLinks, Node):
     charge_id: strawberry.ID
     campus_id: strawberry.ID
     against: ChargeAgainst

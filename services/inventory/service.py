@@ -12,6 +12,7 @@ from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
 from services.inventory.projections.keys_repairs import KEYS_REPAIRS
 from services.inventory.reactions import RepairsFromHazards, StockFromAcceptedPurchases
 from services.inventory.routes import assets, compensation, keys, procurement, repairs, stock, stocktake
+from services.inventory.routes import requisitions as requisition_lists
 
 INVENTORY = ServiceDefinition(
     name="inventory",
@@ -27,6 +28,7 @@ INVENTORY = ServiceDefinition(
         compensation.router,
         stocktake.router,
         assets.router,
+        requisition_lists.router,
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[INVENTORY_COUNTS, KEYS_REPAIRS, ASSETS],

@@ -66,10 +66,17 @@ ASSET = (
 )
 
 
-def asset_list(principal: Principal, campus_id: str | None, room: str | None, status: AssetStatus | None) -> Query:
-    """The assets a list asks for, in the caller's scope, each with its damages and charges."""
+def asset_list(
+    principal: Principal,
+    campus_id: str | None,
+    room: str | None,
+    status: AssetStatus | None,
+    ids: list[str] | None = None,
+) -> Query:
+    """The assets a list asks for (``ids``: only those), in the caller's scope, each with its damages and charges."""
     q = Query(ASSET, "asset_id").scoped(principal)
-    return q.filter("campus_id = {}", campus_id).filter("room = {}", room).filter("status = {}", status)
+    q.filter("campus_id = {}", campus_id).filter("room = {}", room).filter("status = {}", status)
+    return q.filter("asset_id = ANY({}::text[])", ids)
 
 
 async def rooms(pool: asyncpg.Pool, principal: Principal, campus_id: str | None) -> list[dict[str, Any]]:
@@ -94,11 +101,19 @@ async def asset(pool: asyncpg.Pool, principal: Principal, asset_id: str) -> dict
     return row
 
 
-def room_audit_list(principal: Principal, campus_id: str | None, room: str | None) -> Query:
-    """Room audits (what was missing and what unregistered), in the caller's scope."""
+def room_audit_list(
+    principal: Principal, campus_id: str | None, room: str | None, asset_ids: list[str] | None = None
+) -> Query:
+    """Room audits (what was missing and what unregistered), in the caller's scope; with ``asset_ids``,
+    only those that name the tag of one of these assets on its campus (found, missing or unregistered)."""
     q = Query(
         "SELECT audit_id, district_id, school_id, campus_id, room, audited_on, audited_by, found_tags, missing, "
-        f"unregistered FROM {S}.room_audits",
+        f"unregistered FROM {S}.room_audits r",
         "audit_id",
     ).scoped(principal)
-    return q.filter("campus_id = {}", campus_id).filter("room = {}", room)
+    q.filter("campus_id = {}", campus_id).filter("room = {}", room)
+    return q.filter(
+        f"EXISTS (SELECT 1 FROM {S}.assets a WHERE a.asset_id = ANY({{}}::text[]) AND a.campus_id = r.campus_id "
+        "AND (a.tag = ANY(r.found_tags) OR a.tag = ANY(r.missing) OR a.tag = ANY(r.unregistered)))",
+        asset_ids,
+    )

@@ -50,11 +50,21 @@ def charge_list(
     status: ChargeStatus | None,
     against_id: str | None,
     asset_id: str | None,
+    class_id: str | None = None,
+    asset_ids: list[str] | None = None,
+    ids: list[str] | None = None,
 ) -> Query:
-    """The charges a list asks for, in the caller's scope."""
+    """The charges a list asks for, in the caller's scope: ``class_id``, those against the class or
+    against a pupil in it now (the directory mirror's); ``asset_ids``, ``ids``: batch lookups."""
     q = Query(f"SELECT {CHARGE_COLUMNS} FROM {S}.charges", "charge_id").scoped(principal)
     q.filter("campus_id = {}", campus_id).filter("status = {}", status.value if status else None)
-    return q.filter("against_id = {}", against_id).filter("asset_id = {}", asset_id)
+    q.filter("against_id = {}", against_id).filter("asset_id = {}", asset_id)
+    q.filter(
+        "(against = 'class' AND against_id = {0} OR against = 'person' AND against_id IN "
+        "(SELECT s.student_id FROM directory_students s WHERE s.class_id = {0}))",
+        class_id,
+    )
+    return q.filter("asset_id = ANY({}::text[])", asset_ids).filter("charge_id = ANY({}::text[])", ids)
 
 
 async def charge(pool: asyncpg.Pool, principal: Principal, charge_id: str) -> dict[str, Any]:

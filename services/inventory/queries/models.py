@@ -272,3 +272,16 @@ class RoomAudit(Tenant):
     found_tags: list[str]
     missing: list[str]
     unregistered: list[str]
+
+
+class RequisitionList(Tenant):
+    """A requisition list (领用清单) as issued: to whom, for which department and term, its lines."""
+
+    requisition_id: str
+    department_id: str
+    recipient_kind: str
+    recipient_id: str
+    term_id: str
+    lines: list[dict[str, Any]]
+    issued_by: str
+    issued_at: datetime

@@ -35,10 +35,10 @@ async def catalogued_item(bus: CommandBus, item_id: str, school_id: str | None, 
 ITEM_COLUMNS = "item_id, school_id, name, unit, category, consumable, unit_price_fen, reorder_point"
 
 
-def item_list(school_id: str) -> Query:
-    """The catalogue of a school."""
+def item_list(school_id: str, ids: list[str] | None = None) -> Query:
+    """The catalogue of a school (``ids``: only these items of it)."""
     q = Query(f"SELECT {ITEM_COLUMNS} FROM {S}.items", "item_id")
-    return q.filter("school_id = {}", school_id)
+    return q.filter("school_id = {}", school_id).filter("item_id = ANY({}::text[])", ids)
 
 
 async def item(pool: asyncpg.Pool, principal: Principal, item_id: str) -> dict[str, Any]:

@@ -3,6 +3,10 @@ raises its charge; repair, dispose of with approval (报废), room audits), and 
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Query as Param
+
 from services.campus.scoped import CampusCommandsDep
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.queries import Page, page_route
@@ -11,6 +15,7 @@ from services.inventory.commands import COMMANDS
 from services.inventory.common import STAFF
 from services.inventory.queries.assets import AssetStatus, asset, asset_list, room_audit_list, rooms
 from services.inventory.queries.models import Asset, Room, RoomAudit
+from services.inventory.routes.batch import Ids, split_ids
 
 router = COMMANDS.router("assets")
 
@@ -22,11 +27,12 @@ async def list_assets(
     campus_id: str | None = None,
     room: str | None = None,
     status: AssetStatus | None = None,
+    ids: Ids = None,
     after: After = None,
     limit: Limit = 100,
 ) -> Page:
     principal.require_role(*STAFF)
-    return await asset_list(principal, campus_id, room, status).page(inventory.pool, after, limit)
+    return await asset_list(principal, campus_id, room, status, split_ids(ids)).page(inventory.pool, after, limit)
 
 
 @router.get("/assets/rooms", summary="Each room's assets (not disposed of) and what they are worth")
@@ -49,8 +55,12 @@ async def list_room_audits(
     principal: CurrentPrincipal,
     campus_id: str | None = None,
     room: str | None = None,
+    asset_ids: Annotated[
+        str | None, Param(description="Only the audits that name the tag of one of these assets, comma-separated")
+    ] = None,
     after: After = None,
     limit: Limit = 100,
 ) -> Page:
     principal.require_role(*STAFF)
-    return await room_audit_list(principal, campus_id, room).page(inventory.pool, after, limit)
+    q = room_audit_list(principal, campus_id, room, split_ids(asset_ids))
+    return await q.page(inventory.pool, after, limit)

@@ -12,16 +12,22 @@ from services.inventory.common import STAFF
 from services.inventory.events import RequisitionFulfilled
 from services.inventory.queries.models import Item, Quota, StockLevel
 from services.inventory.queries.stock import item, item_list, quota_list, requisition, stock_list
+from services.inventory.routes.batch import Ids, split_ids
 
 router = COMMANDS.router("stock")
 
 
 @page_route(router, "/items", Item, summary="The catalogue of a school")
 async def list_items(
-    inventory: CampusCommandsDep, principal: CurrentPrincipal, school_id: str, after: After = None, limit: Limit = 100
+    inventory: CampusCommandsDep,
+    principal: CurrentPrincipal,
+    school_id: str,
+    ids: Ids = None,
+    after: After = None,
+    limit: Limit = 100,
 ) -> Page:
     await inventory.authorise(principal, await inventory.school(school_id), STAFF)
-    return await item_list(school_id).page(inventory.pool, after, limit)
+    return await item_list(school_id, split_ids(ids)).page(inventory.pool, after, limit)
 
 
 @router.get("/items/{item_id}", summary="One item of a catalogue")

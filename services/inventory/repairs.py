@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.eventkit.acts import ActAt, ActAtOrNow, not_before
 from services.eventkit.bounds import EntityId, Name, Text
@@ -100,7 +100,14 @@ class VerifyRepair(Command):
 
     at: ActAtOrNow = None
     passed: bool = Field(default=True, description="False: the repair failed its verification (say why in note)")
-    note: Text = Field(default="", description="Why it failed (required when passed is false)")
+    note: Text = Field(default="", validate_default=True, description="Why it failed (required when passed is false)")
+
+    @field_validator("note")
+    @classmethod
+    def _failed_says_why(cls, note: str, info: ValidationInfo) -> str:
+        if info.data.get("passed") is False and not note.strip():
+            raise ValueError("a failed verification says why")
+        return note
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,8 @@ def closed_with_its_counts(rc: Resolved[Any], before: Any, events: list[DomainEv
     assert event.variances == len([c for c in before.counts if c.counted != BOOK[c.item_id]])
     assert after.counts == before.counts
     # closing makes every count the book of its item
-    book = {a.item_id: (a.counted, a.counted_by, a.counted_at) for a in stt.adjustments(after, rc.entity_id)}
-    assert book == {c.item_id: (c.counted, c.counted_by, c.counted_at) for c in before.counts}
+    booked = {a.item_id: (a.counted, a.counted_by, a.counted_at) for a in stt.adjustments(after, rc.entity_id)}
+    assert booked == {c.item_id: (c.counted, c.counted_by, c.counted_at) for c in before.counts}
     assert all(
         (a.campus_id, a.stocktake_id) == (after.campus_id, rc.entity_id) for a in stt.adjustments(after, rc.entity_id)
     )

@@ -28,6 +28,7 @@ from gateway.directory.queries import DirectoryQuery
 from gateway.execution import PlainFieldExecution
 from gateway.glossary import describe
 from gateway.hr_eval.queries import HrEvalQuery
+from gateway.inventory.inv_loops import InvLoopsQuery
 from gateway.inventory.queries import InventoryQuery
 from gateway.limits import cost_limiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
@@ -53,6 +54,7 @@ Query = merge_types(
         VisitsQuery,
         LedgerQuery,
         OpsQuery,
+        InvLoopsQuery,
     ),
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service

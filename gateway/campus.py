@@ -23,6 +23,7 @@ from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
 from gateway.inventory.assets_reads import AssetReadsOnCampus
 from gateway.inventory.campus import InventoryOnCampus
+from gateway.inventory.inv_loops import InvLoopsOnCampus
 from gateway.inventory.requisitions_reads import RequisitionsOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
@@ -44,6 +45,7 @@ class Campus(
     SelfInspectionOnCampus,
     AssetReadsOnCampus,
     RequisitionsOnCampus,
+    InvLoopsOnCampus,
     Node,
 ):
     pass

@@ -29,6 +29,7 @@ from gateway.execution import PlainFieldExecution
 from gateway.glossary import describe
 from gateway.hr_eval.queries import HrEvalQuery
 from gateway.inventory.assets_reads import AssetReadsQuery
+from gateway.inventory.inv_loops import InvLoopsQuery
 from gateway.inventory.queries import InventoryQuery
 from gateway.inventory.requisitions_reads import RequisitionsQuery
 from gateway.limits import cost_limiter
@@ -58,6 +59,7 @@ Query = merge_types(
         OpsQuery,
         AssetReadsQuery,
         RequisitionsQuery,
+        InvLoopsQuery,
     ),
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service

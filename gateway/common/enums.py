@@ -35,6 +35,8 @@ from services.inventory.events import (
     PurchaseCategory,
     RecipientKind,
     RepairSource,
+    ReturnedCondition,
+    ReturnedOutcome,
     StockTakePeriod,
 )
 from services.inventory.keys import KeyStatus
@@ -334,11 +336,21 @@ _describe(Audience, "Who a satisfaction survey asks", {
     "STAFF": "The school's staff (教职工)",
 })  # fmt: skip
 
+_describe(ReturnedCondition, "The state of what was handed back for old for new (以旧换新)", {
+    "WORN": "Worn out by its ordinary use",
+    "BROKEN": "Broken in use (a person's doing is charged at price instead)",
+})  # fmt: skip
+_describe(ReturnedOutcome, "What becomes of what was handed back for old for new", {
+    "DISPOSED": "Thrown away or disposed of (报废)",
+    "REPAIRED": "Sent for repair, back on the shelf once fixed",
+})  # fmt: skip
+
 __all__ = [
     "Admission", "AssetStatus", "Audience", "BusItem", "Cadence", "CertificateKind", "Channel", "ChargeAgainst",
     "ChargeStatus", "ContestKind", "DamageCause", "DeliveryStatus", "DinerKind", "DisputeOutcome", "DrillKind",
     "DrillStatus", "FoodCategory", "HazardStatus", "InjurySetting", "InspectionKind", "ItemSource", "KeyStatus",
     "Level", "Meal", "MemberKind", "PartyKind", "Prize", "PurchaseCategory", "PurchaseStatus", "RecipientKind",
-    "RepairSource", "RepairStatus", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
+    "RepairSource", "RepairStatus",
+    "ReturnedCondition", "ReturnedOutcome", "Role", "RoutePoint", "SessionResult", "SessionStatus", "Severity",
     "StockTakePeriod", "StockTakeStatus", "UnitKind", "Verdict", "ViolationSource",
 ]  # fmt: skip

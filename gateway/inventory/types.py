@@ -46,8 +46,16 @@ class StockLine:
     reorder_point: int
     below_reorder_point: bool = strawberry.field(description="At or below its reorder point: to be reordered")
     issued_this_month: BigInt = strawberry.field(description="Issued from the first of the month to the day asked")
-    quota_used: BigInt = strawberry.field(description="Issued against quotas this term")
-    quota: BigInt | None = strawberry.field(description="The quotas of the term, summed (null: none set)")
+    quota_used: BigInt = strawberry.field(
+        description="Issued against the quotas of the term of the day asked about, every department's"
+    )
+    quota: BigInt | None = strawberry.field(
+        description="The quotas of the term of the day asked about, every department's, summed (null: none set); "
+        "per department: quotas"
+    )
+    term_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The term quotaUsed and quota are of (null: the day is in no term)"
+    )
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -259,8 +267,17 @@ class StockTakeCount:
     item_id: strawberry.ID
     counted: int = strawberry.field(description="How many were counted")
     counted_by: str = strawberry.field(description="Who counted")
-    book: BigInt | None = strawberry.field(description="How many the book said, once closed")
-    delta: BigInt | None = strawberry.field(description="Counted minus book, once closed")
+    counted_at: dt.datetime | None = strawberry.field(
+        default=None, description="When it was counted (null: a count recorded before counts carried their time)"
+    )
+    book_at_count: BigInt | None = strawberry.field(
+        default=None, description="What the book said when it was counted: the count is compared with it"
+    )
+    difference: BigInt | None = strawberry.field(
+        default=None, description="Counted minus the book at the count: what the closing adjusts by"
+    )
+    book: BigInt | None = strawberry.field(description="The book at the count, as booked once closed")
+    delta: BigInt | None = strawberry.field(description="The adjustment booked once closed (counted minus book)")
 
 
 @strawberry.type(description="An item whose count differed from the book when the stock-take closed")

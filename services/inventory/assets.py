@@ -4,7 +4,10 @@ repaired, and disposed of (报废) only with an approval; and room audits.
 A damage caused by a person names who (a person or a class): the handler raises
 its compensation charge in the same transaction, priced from the asset's value
 unless the command names a share. Whoever asks for a disposal does not approve
-it, and nothing is disposed of before the approval. A room audit compares the
+it, and nothing is disposed of before the approval. A requested disposal may be refused
+(by whoever may approve it, never by whoever asked): the refusal is a fact of the asset's
+record (``AssetDisposalRefused``, with why), the asset stays in use and its disposal may be
+asked for again. A room audit compares the
 tags found in a room with those registered to it.
 
 Each act is dated by its day (``on``): nothing happens to an asset before the day it was
@@ -32,6 +35,7 @@ from services.eventkit.errors import InvalidInput, Rejected
 from services.inventory.events import (
     AssetDamaged,
     AssetDisposalApproved,
+    AssetDisposalRefused,
     AssetDisposalRequested,
     AssetDisposed,
     AssetMoved,
@@ -126,6 +130,15 @@ class ApproveDisposal(Command):
     on: ActOnOrToday = None
 
 
+class RefuseDisposal(Command):
+    """A requested disposal refused, saying why (the asset is kept in use)."""
+
+    model_config = examples({"reason": "还能修, 先送修", "on": "2020-12-02"})
+
+    reason: Text = Field(min_length=1, description="Why the asset is not disposed of")
+    on: ActOnOrToday = None
+
+
 class DisposeAsset(Command):
     model_config = examples({"on": "2020-12-10"})
 
@@ -163,6 +176,7 @@ AssetCommand = (
     | Resolved[RequestDisposal]
     | Resolved[ApproveDisposal]
     | Resolved[DisposeAsset]
+    | Resolved[RefuseDisposal]
 )
 
 
@@ -219,6 +233,15 @@ def decide(rc: AssetCommand, state: AssetState) -> Sequence[DomainEvent]:
             raise Rejected("whoever asked for a disposal does not approve it")
         not_before(on, state.disposal_on, field="on", step="requested for disposal", what="asset")
         return [AssetDisposalApproved(asset_id=aid, approved_by=rc.actor, approved_on=on)]
+    if isinstance(cmd, RefuseDisposal):
+        if state.disposal is None:
+            raise Rejected("no one asked for its disposal")
+        if state.disposal is not Disposal.REQUESTED:
+            raise Rejected("its disposal is already approved")
+        if rc.actor == state.requested_by:
+            raise Rejected("whoever asked for a disposal does not refuse it")
+        not_before(on, state.disposal_on, field="on", step="requested for disposal", what="asset")
+        return [AssetDisposalRefused(asset_id=aid, reason=cmd.reason, refused_by=rc.actor, refused_on=on)]
     assert isinstance(cmd, DisposeAsset)
     if state.disposal is not Disposal.APPROVED:
         raise Rejected("an asset is disposed of (报废) only after its disposal is approved")
@@ -274,6 +297,8 @@ def evolve(state: AssetState, event: DomainEvent) -> AssetState:
             return replace(state, disposal=Disposal.APPROVED, disposal_on=event.approved_on)
         case AssetDisposed():
             return replace(state, disposal=Disposal.DISPOSED, disposal_on=event.disposed_on)
+        case AssetDisposalRefused():
+            return replace(state, disposal=None, requested_by="", disposal_on=event.refused_on)
     return state
 
 

@@ -34,6 +34,7 @@ from services.inventory.assets import (
     DamageAsset,
     DisposeAsset,
     MoveAsset,
+    RefuseDisposal,
     RegisterAsset,
     RepairAsset,
     RequestDisposal,
@@ -86,7 +87,9 @@ from services.inventory.stock import (
     Requisition,
     SetQuota,
     Stock,
+    StockState,
     quota_id,
+    returned_item,
     stock_id,
 )
 from services.inventory.stocktake import (
@@ -225,6 +228,7 @@ async def issue_requisition(cmd: IssueRequisition, ctx: Context, inventory: Camp
                 exchange=line.exchange,
                 override_id=cmd.override_id,
                 line=i,
+                returned=returned_item(line),
             )
             await inventory.run(Stock, stock_id(cmd.campus_id, line.item_id), issue, inner, tenant, MANAGERS, conn=conn)
             if not line.exchange:
@@ -481,11 +485,14 @@ async def start_stocktake(cmd: StartStockTake, ctx: Context, inventory: CampusCo
 
 
 async def counted_stock(inventory: CampusCommands, cmd: RecordCount, ctx: CommandContext, at: Target) -> Facts:
-    """What is counted is stock: an item of the school's catalogue, and consumable."""
+    """What is counted is stock: an item of the school's catalogue, and consumable; and what its
+    book on the stock-take's campus said at the moment of the count (the count is compared with it)."""
     item = await catalogued_item(inventory.bus, cmd.item_id, at.tenant.school_id, "item_id")
     if not item.consumable:
         raise InvalidInput(f"{cmd.item_id} is an asset, not stock: assets are audited by room", field="item_id")
-    return {}
+    stock: StockState
+    stock, _ = await inventory.bus.load(Stock, Stock.stream_id(stock_id(at.tenant.campus_id or "", cmd.item_id)))
+    return {"book": str(stock.book_at(act_instant(cmd, ctx.occurred_at)))}
 
 
 COMMANDS.existing(
@@ -652,4 +659,18 @@ COMMANDS.new(
     id="audit_id",
     roles=APPROVERS,
     lookup=registered_in_room,
+)
+
+
+# -- the loops of stock, quotas, exchanges, damage and refusals -----------------------------------
+# (a failed repair verification is VerifyRepair with passed false, on the repairs' row above)
+
+COMMANDS.existing(
+    "assets",
+    "/assets/{asset_id}/disposal/refuse",
+    "Refuse a requested disposal, saying why: a vice principal or district admin, never whoever asked for it",
+    RefuseDisposal,
+    Asset,
+    what="asset",
+    roles=DISPOSAL_APPROVERS,
 )

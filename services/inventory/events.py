@@ -50,6 +50,29 @@ class RepairSource(StrEnum):
     HAZARD = "hazard"  # asked for by the safety service
 
 
+class ReturnedCondition(StrEnum):
+    """The state of what was handed back for old-for-new (以旧换新)."""
+
+    WORN = "worn"  # used up: worn out by its ordinary use
+    BROKEN = "broken"  # broken in use (a person's doing is charged at price instead)
+
+
+class ReturnedOutcome(StrEnum):
+    """What becomes of what was handed back."""
+
+    DISPOSED = "disposed"  # thrown away or disposed of (报废)
+    REPAIRED = "repaired"  # sent for repair, and back on the shelf once fixed
+
+
+class ReturnedItem(Value):
+    """What was handed back in an old-for-new exchange (以旧换新): the exchange's proof."""
+
+    description: str
+    condition: ReturnedCondition
+    outcome: ReturnedOutcome
+    item_id: str | None = None  # the catalogue item it is, if it is one
+
+
 # -- catalogue ---------------------------------------------------------------------------
 
 
@@ -105,6 +128,7 @@ class StockIssued(DomainEvent):
     issued_at: datetime
     exchange: bool = False  # old for new (以旧换新): uses no quota
     override_id: str | None = None  # the approved override that let it pass the quota
+    returned: ReturnedItem | None = None  # old for new: what was handed back (none in events before it was kept)
 
 
 @event("inventory.StockAdjusted")
@@ -119,6 +143,7 @@ class StockAdjusted(DomainEvent):
     counted_by: str
     stocktake_id: str
     adjusted_at: datetime
+    counted_at: datetime | None = None  # when it was counted: ``book`` is the book then (absent: at the closing)
 
 
 # -- quotas (stream quota-<campus>-<department>-<item>-<term>) --------------------------
@@ -165,6 +190,12 @@ class RequisitionLine(Value):
     exchange: bool = False
 
 
+class IssuedLine(RequisitionLine):
+    """A line of a requisition as issued: an old-for-new line says what was handed back."""
+
+    returned: ReturnedItem | None = None
+
+
 @event("inventory.RequisitionFulfilled")
 class RequisitionFulfilled(DomainEvent):
     requisition_id: str
@@ -173,7 +204,7 @@ class RequisitionFulfilled(DomainEvent):
     recipient_kind: RecipientKind
     recipient_id: str
     term_id: str
-    lines: list[RequisitionLine]
+    lines: list[IssuedLine]
     issued_by: str
     issued_at: datetime
 
@@ -312,6 +343,8 @@ class StockCounted(DomainEvent):
     item_id: str
     counted: int
     counted_by: str
+    counted_at: datetime | None = None  # when it was counted (absent in counts recorded before it was kept)
+    book: int | None = None  # what the book said when it was counted; the closing adjusts by counted - book
 
 
 @event("inventory.StockTakeClosed")
@@ -468,3 +501,26 @@ class RepairVerified(DomainEvent):
     repair_id: str
     verified_by: str
     verified_at: datetime
+
+
+# -- refusals that are facts of the school ---------------------------------------------------
+
+
+@event("inventory.RepairVerificationFailed")
+class RepairVerificationFailed(DomainEvent):
+    """A repair checked and not accepted: it goes back to its assignee to be done again."""
+
+    repair_id: str
+    verified_by: str
+    verified_at: datetime
+    reason: str
+
+
+@event("inventory.AssetDisposalRefused")
+class AssetDisposalRefused(DomainEvent):
+    """A requested disposal (报废) refused: the asset stays in use, and may be asked for again."""
+
+    asset_id: str
+    reason: str
+    refused_by: str
+    refused_on: date

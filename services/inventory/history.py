@@ -23,7 +23,14 @@ SUMMARIES: dict[str, Summary] = {
         + (f" from purchase {e.purchase_id}" if e.purchase_id else note(e.reason, " by hand: "))
     ),
     "inventory.StockIssued": lambda e: (
-        f"Issued {e.quantity} of {e.item_id} to {e.recipient_id}" + (" (old for new)" if e.exchange else "")
+        f"Issued {e.quantity} of {e.item_id} to {e.recipient_id}"
+        + (" (old for new)" if e.exchange and e.returned is None else "")
+        + (
+            f" (old for new: {clip(e.returned.description, 40)} handed back {e.returned.condition}, "
+            f"{e.returned.outcome})"
+            if e.returned is not None
+            else ""
+        )
     ),
     "inventory.StockAdjusted": lambda e: (
         f"Adjusted by {e.delta:+d} after counting {e.counted} (book {e.book}) in stock take {e.stocktake_id}"
@@ -54,7 +61,10 @@ SUMMARIES: dict[str, Summary] = {
     "inventory.CompensationWaived": lambda e: f"Waived by {e.waived_by}: {clip(e.reason)}",
     # stock taking
     "inventory.StockTakeStarted": lambda e: f"Started the {e.period} stock take",
-    "inventory.StockCounted": lambda e: f"Counted {e.counted} of {e.item_id}",
+    "inventory.StockCounted": lambda e: (
+        f"Counted {e.counted} of {e.item_id}"
+        + (f" against a book of {e.book} ({e.counted - e.book:+d})" if e.book is not None else "")
+    ),
     "inventory.StockTakeClosed": lambda e: f"Closed: {e.items} item(s), {e.variances} variance(s)",
     # assets
     "inventory.AssetRegistered": lambda e: (
@@ -69,6 +79,7 @@ SUMMARIES: dict[str, Summary] = {
     "inventory.AssetDisposalRequested": lambda e: f"Disposal requested: {clip(e.reason)}",
     "inventory.AssetDisposalApproved": lambda e: f"Disposal approved by {e.approved_by}",
     "inventory.AssetDisposed": lambda e: "Disposed of",
+    "inventory.AssetDisposalRefused": lambda e: f"Disposal refused by {e.refused_by}: {clip(e.reason)}",
     "inventory.RoomAudited": lambda e: (
         f"Audited {clip(e.room, 30)}: {len(e.found_tags)} found, "
         f"{len(e.missing)} missing, {len(e.unregistered)} unregistered"
@@ -89,6 +100,9 @@ SUMMARIES: dict[str, Summary] = {
     "inventory.RepairAssigned": lambda e: f"Assigned to {e.assignee_id} by {e.assigned_by}",
     "inventory.RepairDone": lambda e: f"Done by {e.done_by}" + note(e.note),
     "inventory.RepairVerified": lambda e: f"Verified by {e.verified_by}",
+    "inventory.RepairVerificationFailed": lambda e: (
+        f"Failed its verification by {e.verified_by}: {clip(e.reason)}; to be done again"
+    ),
 }
 
 INVENTORY_HISTORY = CampusHistoryPolicy(summaries=SUMMARIES)  # titles: each type's own words

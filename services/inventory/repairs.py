@@ -12,6 +12,10 @@ hazard's (:func:`hazard_repair_id`). While that repair is not done, assigning th
 hazard to someone else reassigns it; once it is done, a later assignment (after
 the hazard was reopened) records nothing new here: the rework is the hazard's.
 
+A verification that fails is a fact of the repair, not a refusal of the command: the
+manager records ``passed: false`` with why (``RepairVerificationFailed``), and the repair
+goes back to its assignee to be done again (then verified again).
+
 Each step is dated by its act (``at``): assigned no earlier than it was reported (or last
 assigned), done no earlier than it was assigned, verified no earlier than it was done.
 """
@@ -23,15 +27,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.eventkit.acts import ActAt, ActAtOrNow, not_before
 from services.eventkit.bounds import EntityId, Name, Text
 from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
-from services.eventkit.errors import Rejected
-from services.inventory.events import RepairAssigned, RepairDone, RepairReported, RepairSource, RepairVerified
+from services.eventkit.errors import InvalidInput, Rejected
+from services.inventory.events import (
+    RepairAssigned,
+    RepairDone,
+    RepairReported,
+    RepairSource,
+    RepairVerificationFailed,
+    RepairVerified,
+)
 
 HAZARD_PREFIX = "hazard-"  # repair ids of hazards' repairs; not for reported ones
 
@@ -78,11 +89,25 @@ class CompleteRepair(Command):
 
 
 class VerifyRepair(Command):
-    """A manager other than whoever did the repair checks it."""
+    """A manager other than whoever did the repair checks it: passed, or failed saying why
+    (then it is done again)."""
 
-    model_config = examples({"at": "2020-10-13T10:00:00+08:00"}, {})
+    model_config = examples(
+        {"at": "2020-10-13T10:00:00+08:00"},
+        {},
+        {"passed": False, "note": "门锁仍然关不严", "at": "2020-10-13T10:00:00+08:00"},
+    )
 
     at: ActAtOrNow = None
+    passed: bool = Field(default=True, description="False: the repair failed its verification (say why in note)")
+    note: Text = Field(default="", validate_default=True, description="Why it failed (required when passed is false)")
+
+    @field_validator("note")
+    @classmethod
+    def _failed_says_why(cls, note: str, info: ValidationInfo) -> str:
+        if info.data.get("passed") is False and not note.strip():
+            raise ValueError("a failed verification says why")
+        return note
 
 
 @dataclass(frozen=True)
@@ -228,6 +253,10 @@ def decide(rc: RepairCommand, state: RepairState) -> Sequence[DomainEvent]:
     if rc.actor in (state.done_by, state.assignee_id):
         raise Rejected("whoever did the repair does not verify it; ask another manager")
     not_before(rc.at, state.last_step_at, field="at", step=state.last_step, what="repair")
+    if not cmd.passed:
+        if not cmd.note.strip():
+            raise InvalidInput("a failed verification says why", field="note")
+        return [RepairVerificationFailed(repair_id=repair_id, verified_by=rc.actor, verified_at=rc.at, reason=cmd.note)]
     return [RepairVerified(repair_id=repair_id, verified_by=rc.actor, verified_at=rc.at)]
 
 
@@ -258,6 +287,15 @@ def evolve(state: RepairState, event: DomainEvent) -> RepairState:
             )
         case RepairVerified():
             return replace(state, status=RepairStatus.VERIFIED)
+        case RepairVerificationFailed():
+            # back to its assignee, to be done again
+            return replace(
+                state,
+                status=RepairStatus.ASSIGNED,
+                done_by=None,
+                last_step="failed its verification",
+                last_step_at=event.verified_at,
+            )
     return state
 
 

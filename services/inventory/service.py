@@ -11,7 +11,7 @@ from services.inventory.projections.assets import ASSETS
 from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
 from services.inventory.projections.keys_repairs import KEYS_REPAIRS
 from services.inventory.reactions import RepairsFromHazards, StockFromAcceptedPurchases
-from services.inventory.routes import assets, compensation, keys, procurement, repairs, stock, stocktake
+from services.inventory.routes import assets, class_damage, compensation, keys, procurement, repairs, stock, stocktake
 from services.inventory.routes import requisitions as requisition_lists
 
 INVENTORY = ServiceDefinition(
@@ -29,6 +29,7 @@ INVENTORY = ServiceDefinition(
         stocktake.router,
         assets.router,
         requisition_lists.router,
+        class_damage.router,
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[INVENTORY_COUNTS, KEYS_REPAIRS, ASSETS],

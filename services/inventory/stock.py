@@ -6,6 +6,11 @@ once: each line is an issue on its stock stream and, unless it is an old-for-new
 exchange (以旧换新), a consumption of its department's quota for the term; all
 of it commits together or not at all.
 
+Old for new (以旧换新) is not taken on trust: an exchange line says what was handed back
+(what it is, its condition, and whether it is disposed of or repaired), kept on the line
+and on its issue; an exchange without it, or a returned item on a line that is no exchange,
+is refused (422 naming ``lines.<n>.returned``).
+
 Every change is dated by its act (``at``); the lines of a requisition are issued at the
 requisition's time, a purchase's goods received when it was accepted, and a stock-take's
 adjustments made on the day it closes. Stock is not issued before the latest goods it holds
@@ -27,8 +32,9 @@ from services.eventkit.bounds import EntityId, Fen, Name, Quantity
 from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
-from services.eventkit.errors import Rejected
+from services.eventkit.errors import InvalidInput, Rejected
 from services.inventory.events import (
+    IssuedLine,
     ItemCatalogued,
     ItemRepriced,
     QuotaConsumed,
@@ -37,7 +43,9 @@ from services.inventory.events import (
     RecipientKind,
     ReorderPointChanged,
     RequisitionFulfilled,
-    RequisitionLine,
+    ReturnedCondition,
+    ReturnedItem,
+    ReturnedOutcome,
     StockAdjusted,
     StockIssued,
     StockReceived,
@@ -191,17 +199,25 @@ class IssueFromStock:
     exchange: bool
     override_id: str | None
     line: int
+    returned: ReturnedItem | None = None  # old for new: what was handed back
 
 
 @dataclass(frozen=True)
 class AdjustToCount:
-    """Internal: a stock-take's count becomes the book (on the day the stock-take closes)."""
+    """Internal: a stock-take's count, booked on the day the stock-take closes.
+
+    With ``counted_at`` (every count recorded since counts carry their time) the book is
+    moved by the difference between the count and the book *at the moment of the count*
+    (from the stream's movements dated up to then, so a movement entered late but dated
+    before the count is in it): what was issued or received after the count stays. Without
+    it (a count recorded before), the count becomes the book at the closing."""
 
     campus_id: str
     item_id: str
     counted: int
     stocktake_id: str
     counted_by: str
+    counted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +227,11 @@ class StockState:
     stocked_at: datetime | None = None  # when: an issue draws on the balance from then on
     last_moved: str = ""  # the latest movement of any kind: received, issued, counted
     last_moved_at: datetime | None = None
+    moves: tuple[tuple[datetime, int], ...] = ()  # each movement's time and change of the book
+
+    def book_at(self, at: datetime) -> int:
+        """What the book said at ``at``: the movements dated no later than it."""
+        return sum(delta for when, delta in self.moves if when <= at)
 
 
 StockCommand = (
@@ -257,24 +278,33 @@ def decide_stock(rc: StockCommand, state: StockState) -> Sequence[DomainEvent]:
                 issued_at=rc.at,
                 exchange=cmd.exchange,
                 override_id=cmd.override_id,
+                returned=cmd.returned,
             )
         ]
     assert isinstance(cmd, AdjustToCount)
     # by the day: the stock-take closes on a day, after that day's movements
     not_before(rc.on, state.last_moved_at, field="on", step=state.last_moved, what=f"stock of {cmd.item_id}")
-    delta = cmd.counted - state.on_hand
+    book = state.on_hand if cmd.counted_at is None else state.book_at(cmd.counted_at)
+    delta = cmd.counted - book
     if delta == 0:
         return []
+    if state.on_hand + delta < 0:
+        raise Rejected(
+            f"{cmd.item_id}: {cmd.counted} counted against a book of {book}, but {book - state.on_hand} more were "
+            f"issued since the count than received: count {cmd.item_id} again before closing",
+            field=f"counts.{cmd.item_id}",
+        )
     return [
         StockAdjusted(
             campus_id=cmd.campus_id,
             item_id=cmd.item_id,
             delta=delta,
-            book=state.on_hand,
+            book=book,
             counted=cmd.counted,
             counted_by=cmd.counted_by,
             stocktake_id=cmd.stocktake_id,
             adjusted_at=rc.at,
+            counted_at=cmd.counted_at,
         )
     ]
 
@@ -283,13 +313,18 @@ def evolve_stock(state: StockState, event: DomainEvent) -> StockState:
     match event:
         case StockReceived():
             state = _stocked(_moved(state, "received", event.received_at), "received", event.received_at)
-            return replace(state, on_hand=state.on_hand + event.quantity)
+            return _book(state, event.received_at, event.quantity)
         case StockIssued():
-            return replace(_moved(state, "issued", event.issued_at), on_hand=state.on_hand - event.quantity)
+            return _book(_moved(state, "issued", event.issued_at), event.issued_at, -event.quantity)
         case StockAdjusted():
             state = _stocked(_moved(state, "counted", event.adjusted_at), "counted", event.adjusted_at)
-            return replace(state, on_hand=state.on_hand + event.delta)
+            # a difference measured at the count corrects the book from the count on
+            return _book(state, event.counted_at or event.adjusted_at, event.delta)
     return state
+
+
+def _book(state: StockState, at: datetime, delta: int) -> StockState:
+    return replace(state, on_hand=state.on_hand + delta, moves=(*state.moves, (at, delta)))
 
 
 def _stocked(state: StockState, step: str, at: datetime) -> StockState:
@@ -461,10 +496,24 @@ Quota: Decider[QuotaCommand, QuotaState, DomainEvent] = Decider(
 # -- requisitions ------------------------------------------------------------------------
 
 
+class ReturnedItemRequest(Command):
+    """What was handed back for an old-for-new line (以旧换新)."""
+
+    description: Name = Field(description="What was handed back, e.g. 笤帚 (断柄)")
+    condition: ReturnedCondition = Field(description="Worn out by use, or broken in use")
+    outcome: ReturnedOutcome = Field(description="Disposed of, or sent for repair")
+    item_id: EntityId | None = Field(default=None, description="The catalogue item it is, if it is one")
+
+
 class RequisitionLineRequest(Command):
     item_id: EntityId
     quantity: Quantity = Field(gt=0)
-    exchange: bool = Field(default=False, description="Old for new: a broken one was handed back; uses no quota")
+    exchange: bool = Field(
+        default=False, description="Old for new: a worn or broken one was handed back (say which in returned)"
+    )
+    returned: ReturnedItemRequest | None = Field(
+        default=None, description="Old for new: what was handed back; required with exchange, and only with it"
+    )
 
 
 class IssueRequisition(Command):
@@ -475,7 +524,20 @@ class IssueRequisition(Command):
             "department_id": "office-teachers",
             "recipient_kind": "person",
             "recipient_id": "huang",
-            "lines": [{"item_id": "pen", "quantity": 2}, {"item_id": "broom", "quantity": 1, "exchange": True}],
+            "lines": [
+                {"item_id": "pen", "quantity": 2},
+                {
+                    "item_id": "broom",
+                    "quantity": 1,
+                    "exchange": True,
+                    "returned": {
+                        "item_id": "broom",
+                        "description": "笤帚 (断柄)",
+                        "condition": "broken",
+                        "outcome": "disposed",
+                    },
+                },
+            ],
             "at": "2020-10-12T14:00:00+08:00",
         }
     )
@@ -502,6 +564,16 @@ def decide_requisition(rc: Resolved[IssueRequisition], state: RequisitionState) 
     cmd = rc.command
     if state.fulfilled:
         raise Rejected(f"requisition {cmd.requisition_id} is already fulfilled", field="requisition_id")
+    for i, li in enumerate(cmd.lines):
+        if li.exchange and li.returned is None:
+            raise InvalidInput(
+                "old for new (以旧换新) says what was handed back: its description, condition and outcome",
+                field=f"lines.{i}.returned",
+            )
+        if li.returned is not None and not li.exchange:
+            raise InvalidInput(
+                "something handed back makes an old-for-new line: set exchange", field=f"lines.{i}.exchange"
+            )
     return [
         RequisitionFulfilled(
             requisition_id=cmd.requisition_id,
@@ -510,11 +582,22 @@ def decide_requisition(rc: Resolved[IssueRequisition], state: RequisitionState) 
             recipient_kind=cmd.recipient_kind,
             recipient_id=cmd.recipient_id,
             term_id=rc.facts["term_id"],
-            lines=[RequisitionLine(item_id=li.item_id, quantity=li.quantity, exchange=li.exchange) for li in cmd.lines],
+            lines=[
+                IssuedLine(item_id=li.item_id, quantity=li.quantity, exchange=li.exchange, returned=returned_item(li))
+                for li in cmd.lines
+            ],
             issued_by=rc.actor,
             issued_at=rc.at,
         )
     ]
+
+
+def returned_item(line: RequisitionLineRequest) -> ReturnedItem | None:
+    """What an old-for-new line says was handed back, as its events keep it."""
+    r = line.returned
+    if r is None:
+        return None
+    return ReturnedItem(description=r.description, condition=r.condition, outcome=r.outcome, item_id=r.item_id)
 
 
 def evolve_requisition(state: RequisitionState, event: DomainEvent) -> RequisitionState:

@@ -1,9 +1,22 @@
 """Stock-taking (盘库): monthly or at the end of a term, the goods on the shelves are counted.
 
 A stock-take is started on a campus (one open at a time), counts are recorded per
-item (whoever counts is named; a recount replaces the count), and closing it makes
-every count the book: each counted item's stock stream gets an adjustment where
-the count differs, in the same transaction as the closing (dated by the closing's day).
+item (whoever counts is named; a recount replaces the count), and closing it books
+every count: each counted item's stock stream gets an adjustment where the count
+differs, in the same transaction as the closing (dated by the closing's day).
+
+Each count is compared with the book *at the moment it was counted*, not at the closing:
+issuing goes on while a stock-take is open (a school does not stop handing out pens for a
+week), so the count records its time and what the book said then (``book``, looked up by
+the count's route from the item's stock stream), and closing moves the book by
+``counted - book at the count`` (recomputed at the closing from the stock stream's
+movements dated up to the count, so one entered late but dated before the count is in
+it). Goods issued or received after the count stay issued or received: 20 on the book,
+18 counted at 15:00, 5 issued at 16:00, closed the next day: the book goes 20 → 15 → 13.
+Issued before the count, they are in the book the count is compared with (15 on the book,
+13 counted: 13). A closing that would take the book below zero (more issued after the
+count than were counted) is refused, naming the count to take again. Counts recorded
+before counts carried their time (no ``counted_at``) become the book at the closing.
 
 A stock-take starts on a day (``on``); counts (``at``) and the closing (``on``) are dated
 no earlier than that day.
@@ -13,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from services.eventkit.acts import ActAtOrNow, ActOn, not_before
@@ -40,7 +53,8 @@ class StartStockTake(Command):
 
 
 class RecordCount(Command):
-    """What is on the shelf of one item; counting it again replaces the count."""
+    """What is on the shelf of one item at ``at``, compared with the book then; counting it
+    again replaces the count."""
 
     model_config = examples({"item_id": "broom", "counted": 18, "at": "2020-10-30T15:00:00+08:00"})
 
@@ -68,6 +82,13 @@ class Count:
     item_id: str
     counted: int
     counted_by: str
+    counted_at: datetime | None = None  # absent in counts recorded before counts carried their time
+    book: int | None = None  # the book when it was counted
+
+    @property
+    def difference(self) -> int | None:
+        """Counted minus the book at the count."""
+        return None if self.book is None else self.counted - self.book
 
 
 @dataclass(frozen=True)
@@ -85,8 +106,9 @@ StockTakeCommand = Resolved[StartStockTake] | Resolved[RecordCount] | Resolved[C
 
 
 def decide(rc: StockTakeCommand, state: StockTakeState) -> Sequence[DomainEvent]:
-    """Facts: for StartStockTake, ``open_stocktake`` (the campus's open one, if any);
-    for CloseStockTake, ``variances`` (how many counts differ from the book)."""
+    """Facts: for StartStockTake, ``open_stocktake`` (the campus's open one, if any); for
+    RecordCount, ``book`` (the item's book at the count's time, if looked up); for
+    CloseStockTake, ``variances`` (how many counts differ from the book)."""
     cmd = rc.command
     if isinstance(cmd, StartStockTake):
         if state.status is not None:
@@ -113,9 +135,24 @@ def decide(rc: StockTakeCommand, state: StockTakeState) -> Sequence[DomainEvent]
     not_before(rc.at if field == "at" else rc.on, state.started_on, field=field, step="started", what="stock-take")
     if isinstance(cmd, RecordCount):
         before = state.count_of(cmd.item_id)
-        if before is not None and before.counted == cmd.counted and before.counted_by == rc.actor:
-            return []  # the same count again
-        return [StockCounted(stocktake_id=rc.entity_id, item_id=cmd.item_id, counted=cmd.counted, counted_by=rc.actor)]
+        book = int(rc.facts["book"]) if rc.facts.get("book") else None
+        if (
+            before is not None
+            and before.counted == cmd.counted
+            and before.counted_by == rc.actor
+            and before.book == book
+        ):
+            return []  # the same count again, against the same book
+        return [
+            StockCounted(
+                stocktake_id=rc.entity_id,
+                item_id=cmd.item_id,
+                counted=cmd.counted,
+                counted_by=rc.actor,
+                counted_at=rc.at,
+                book=book,
+            )
+        ]
     assert isinstance(cmd, CloseStockTake)
     if not state.counts:
         raise Rejected("a stock-take is closed with at least one count")
@@ -135,7 +172,7 @@ def evolve(state: StockTakeState, event: DomainEvent) -> StockTakeState:
         case StockTakeStarted():
             return StockTakeState(StockTakeStatus.OPEN, event.campus_id, started_on=event.started_on)
         case StockCounted():
-            count = Count(event.item_id, event.counted, event.counted_by)
+            count = Count(event.item_id, event.counted, event.counted_by, event.counted_at, event.book)
             if state.count_of(event.item_id) is None:
                 return replace(state, counts=(*state.counts, count))
             return replace(state, counts=tuple(count if c.item_id == event.item_id else c for c in state.counts))
@@ -145,7 +182,8 @@ def evolve(state: StockTakeState, event: DomainEvent) -> StockTakeState:
 
 
 def adjustments(state: StockTakeState, stocktake_id: str) -> list[AdjustToCount]:
-    """What closing does to the stock: every count becomes the book of its item."""
+    """What closing does to the stock: each count moves the book of its item by its difference
+    from the book at the count (a count without its time: becomes the book)."""
     return [
         AdjustToCount(
             campus_id=state.campus_id,
@@ -153,6 +191,7 @@ def adjustments(state: StockTakeState, stocktake_id: str) -> list[AdjustToCount]
             counted=c.counted,
             stocktake_id=stocktake_id,
             counted_by=c.counted_by,
+            counted_at=c.counted_at,
         )
         for c in state.counts
     ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.inventory.test_stock_api import receive, requisition, uid
+from tests.inventory.test_stock_api import RETURNED, receive, requisition, uid
 from tests.inventory.test_stocktake_api import CLOSE, start
 from tests.school import SchoolWorld
 
@@ -39,13 +39,21 @@ async def issued(world: SchoolWorld, requisition_id: str) -> int:
 async def test_a_requisition_key_issues_once_and_is_refused_with_another_list(world: SchoolWorld) -> None:
     await receive(world, "pen", 50)
     key, rid, other = uid("key"), uid("r"), uid("r")
-    body = requisition(rid, {"item_id": "pen", "quantity": 2}, {"item_id": "pen", "quantity": 1, "exchange": True})
+    body = requisition(
+        rid,
+        {"item_id": "pen", "quantity": 2},
+        {"item_id": "pen", "quantity": 1, "exchange": True, "returned": RETURNED},
+    )
     first = await send(world, "/requisitions", body, "manager-main", key)
     assert first.status_code == 200, first.text
     assert await issued(world, rid) == 2
 
     before = await world.events()
-    more = requisition(rid, {"item_id": "pen", "quantity": 3}, {"item_id": "pen", "quantity": 1, "exchange": True})
+    more = requisition(
+        rid,
+        {"item_id": "pen", "quantity": 3},
+        {"item_id": "pen", "quantity": 1, "exchange": True, "returned": RETURNED},
+    )
     for changed in (more, requisition(other, {"item_id": "pen", "quantity": 2})):
         refused = await send(world, "/requisitions", changed, "manager-main", key)
         assert refused.status_code == 422 and refused.json() == REUSED, refused.text

@@ -128,7 +128,8 @@ async def test_bad_reports_name_the_field_and_append_nothing(
         ("assign", {"assignee_id": "chen-clean"}, "assignee_id"),  # works on aoyuan
         ("assign", {}, "assignee_id"),
         ("done", {"at": "soon"}, "at"),
-        ("verify", {"passed": True}, "passed"),
+        ("verify", {"passed": False, "note": "  "}, "note"),  # a failed verification says why
+        ("verify", {"verified": True}, "verified"),
     ],
 )
 async def test_bad_steps_name_the_field_and_append_nothing(

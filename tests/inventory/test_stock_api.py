@@ -8,6 +8,9 @@ from uuid import uuid4
 from tests.conftest import eventually
 from tests.school import SchoolWorld
 
+# old for new (以旧换新): what was handed back
+RETURNED = {"description": "签字笔 (没水了)", "condition": "worn", "outcome": "disposed", "item_id": "pen"}
+
 
 def uid(prefix: str) -> str:
     return f"{prefix}-{uuid4().hex[:8]}"
@@ -56,7 +59,8 @@ async def test_a_requisition_beyond_the_quota_needs_an_approved_override(world: 
     assert passed.status_code == 200, passed.text
     # old for new uses no quota
     exchange = await world.post(
-        "/requisitions", requisition(uid("r"), {"item_id": "pen", "quantity": 3, "exchange": True}, dept=dept)
+        "/requisitions",
+        requisition(uid("r"), {"item_id": "pen", "quantity": 3, "exchange": True, "returned": RETURNED}, dept=dept),
     )
     assert exchange.status_code == 200, exchange.text
 

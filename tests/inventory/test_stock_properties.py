@@ -13,8 +13,15 @@ from hypothesis import strategies as st
 
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import DomainEvent, TenantPath
+from services.eventkit.errors import InvalidInput, Rejected
 from services.inventory import stock as sk
-from services.inventory.events import INVENTORY_EVENTS, RecipientKind, RequisitionFulfilled
+from services.inventory.events import (
+    INVENTORY_EVENTS,
+    RecipientKind,
+    RequisitionFulfilled,
+    ReturnedCondition,
+    ReturnedOutcome,
+)
 from tests.properties import (
     QUANTITIES,
     QUIET,
@@ -25,6 +32,7 @@ from tests.properties import (
     refused_only_when,
     run_machine,
     step,
+    times,
 )
 
 pytestmark = QUIET
@@ -32,6 +40,12 @@ pytestmark = QUIET
 
 def never_below_zero(rc: Resolved[Any], before: Any, events: list[DomainEvent], after: Any) -> None:
     assert after.on_hand >= 0
+    assert after.on_hand == sum(delta for _, delta in after.moves), "the book is its movements"
+    cmd = rc.command
+    if isinstance(cmd, sk.AdjustToCount) and cmd.counted_at is not None:
+        # the count is compared with the book at its moment: what moved since stays
+        assert after.on_hand == before.on_hand + cmd.counted - before.book_at(cmd.counted_at)
+        assert after.book_at(cmd.counted_at) == cmd.counted
 
 
 STOCK_CREATE = step(
@@ -77,6 +91,7 @@ STOCK = machine(
                 counted=st.integers(0, 40),
                 stocktake_id=st.just("st-1"),
                 counted_by=st.just("zhou"),
+                counted_at=st.none() | times(),
             )
         ),
     ),
@@ -201,10 +216,20 @@ def fulfilled_once_as_listed(rc: Resolved[Any], before: Any, events: list[Domain
     assert [(li.item_id, li.quantity, li.exchange) for li in event.lines] == [
         (li.item_id, li.quantity, li.exchange) for li in cmd.lines
     ]
+    # old for new says what was handed back, and only old for new
+    assert all(li.exchange == (li.returned is not None) for li in cmd.lines), "an exchange on trust"
+    assert [li.returned for li in event.lines] == [sk.returned_item(li) for li in cmd.lines]
     assert event.term_id == rc.facts["term_id"]
     assert (event.issued_by, event.issued_at, event.requisition_id) == (rc.actor, rc.at, rc.entity_id)
 
 
+def exchanges_say_what_came_back(cmd: sk.IssueRequisition) -> bool:
+    return all(li.exchange == (li.returned is not None) for li in cmd.lines)
+
+
+RETURNED = sk.ReturnedItemRequest(
+    description="笤帚 (断柄)", condition=ReturnedCondition.BROKEN, outcome=ReturnedOutcome.DISPOSED, item_id="broom"
+)
 REQUISITION = machine(
     "RequisitionMachine",
     sk.Requisition,
@@ -226,6 +251,7 @@ REQUISITION = machine(
                     item_id=st.sampled_from(["pen", "broom"]),
                     quantity=st.integers(1, 5),
                     exchange=st.booleans(),
+                    returned=st.none() | st.just(RETURNED),
                 ),
                 min_size=1,
                 max_size=3,
@@ -235,7 +261,8 @@ REQUISITION = machine(
     ),
     ["zhou"],
     check=fulfilled_once_as_listed,
-    on_refusal=refused_only_when(lambda rc, state: not state.fulfilled),
+    refusals=(Rejected, InvalidInput),  # an exchange without what was handed back: refused for its input
+    on_refusal=refused_only_when(lambda rc, state: not state.fulfilled and exchanges_say_what_came_back(rc.command)),
 )
 
 

@@ -63,9 +63,10 @@ def test_a_stock_take_is_started_once() -> None:
 
 
 def test_a_count_names_its_counter_and_a_recount_replaces_it() -> None:
-    assert stocktake.when(RecordCount(item_id="broom", counted=18), given=[STARTED], actor="li-guard") == [BROOMS]
+    counted = stocktake.when(RecordCount(item_id="broom", counted=18), given=[STARTED], actor="li-guard")
+    assert counted == [BROOMS.model_copy(update={"counted_at": T1})]  # counted when the command arrived
     recount = stocktake.when(RecordCount(item_id="broom", counted=17), given=[STARTED, BROOMS], actor="zhou")
-    assert recount == [StockCounted(stocktake_id="st1", item_id="broom", counted=17, counted_by="zhou")]
+    assert recount == [StockCounted(stocktake_id="st1", item_id="broom", counted=17, counted_by="zhou", counted_at=T1)]
     state = stocktake.given(STARTED, BROOMS, GLOVES, *recount)
     assert [(c.item_id, c.counted, c.counted_by) for c in state.counts] == [
         ("broom", 17, "zhou"),

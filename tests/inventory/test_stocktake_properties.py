@@ -24,7 +24,10 @@ BOOK = {"broom": 2, "gloves": 0, "pen": 3}  # what the stock streams have on han
 
 
 def variances(m: DeciderMachine, command: Any) -> dict[str, str]:
-    """What the close route counts: the adjustments of the stock streams, one per count off the book."""
+    """What the count route looks up (the book at the count) and what the close route counts: the
+    adjustments of the stock streams, one per count off the book."""
+    if isinstance(command, stt.RecordCount):
+        return {"book": str(BOOK[command.item_id])}
     if not isinstance(command, stt.CloseStockTake):
         return {}
     state = m.stored_state()
@@ -40,9 +43,17 @@ def closed_with_its_counts(rc: Resolved[Any], before: Any, events: list[DomainEv
     assert len(set(counted)) == len(counted), "an item with two counts"
     assert counted[: len(before.counts)] == [c.item_id for c in before.counts]
     if isinstance(cmd, stt.RecordCount):
-        latest = stt.Count(cmd.item_id, cmd.counted, rc.actor)
-        assert (events == []) == (before.count_of(cmd.item_id) == latest), "a recount replaces the count"
-        assert after.count_of(cmd.item_id) == latest
+        book = int(rc.facts["book"]) if rc.facts.get("book") else None
+        latest = stt.Count(cmd.item_id, cmd.counted, rc.actor, rc.at, book)
+        earlier = before.count_of(cmd.item_id)
+        same = earlier is not None and (earlier.counted, earlier.counted_by, earlier.book) == (
+            cmd.counted,
+            rc.actor,
+            book,
+        )
+        assert (events == []) == same, "a recount replaces the count"
+        assert after.count_of(cmd.item_id) == (earlier if same else latest)
+        assert all(isinstance(e, StockCounted) and e.book == book and e.counted_at == rc.at for e in events)
         assert [c for c in after.counts if c.item_id != cmd.item_id] == [
             c for c in before.counts if c.item_id != cmd.item_id
         ]
@@ -58,8 +69,8 @@ def closed_with_its_counts(rc: Resolved[Any], before: Any, events: list[DomainEv
     assert event.variances == len([c for c in before.counts if c.counted != BOOK[c.item_id]])
     assert after.counts == before.counts
     # closing makes every count the book of its item
-    book = {a.item_id: (a.counted, a.counted_by) for a in stt.adjustments(after, rc.entity_id)}
-    assert book == {c.item_id: (c.counted, c.counted_by) for c in before.counts}
+    booked = {a.item_id: (a.counted, a.counted_by, a.counted_at) for a in stt.adjustments(after, rc.entity_id)}
+    assert booked == {c.item_id: (c.counted, c.counted_by, c.counted_at) for c in before.counts}
     assert all(
         (a.campus_id, a.stocktake_id) == (after.campus_id, rc.entity_id) for a in stt.adjustments(after, rc.entity_id)
     )

@@ -23,6 +23,7 @@ class Assets(Projection):
             "inventory.AssetDisposalRequested",
             "inventory.AssetDisposalApproved",
             "inventory.AssetDisposed",
+            "inventory.AssetDisposalRefused",
             "inventory.RoomAudited",
             "inventory.CompensationCharged",
             "inventory.CompensationPaid",
@@ -42,6 +43,8 @@ class Assets(Projection):
             registered_by text NOT NULL, damaged boolean NOT NULL DEFAULT false,
             damages bigint NOT NULL DEFAULT 0, disposal text, disposal_reason text,
             disposal_requested_by text, disposal_approved_by text, disposed_on date,
+            disposal_refusals integer NOT NULL DEFAULT 0, disposal_refused_by text, disposal_refused_on date,
+            disposal_refusal_reason text,
             status text GENERATED ALWAYS AS (
                 CASE WHEN disposal IS NOT NULL THEN disposal WHEN damaged THEN 'damaged' ELSE 'in_use' END) STORED);
         CREATE INDEX ON {schema}.assets (campus_id, room);
@@ -63,7 +66,7 @@ class Assets(Projection):
             items integer, variances integer);
         CREATE TABLE {schema}.stocktake_counts (
             stocktake_id text NOT NULL, item_id text NOT NULL, counted integer NOT NULL, counted_by text NOT NULL,
-            PRIMARY KEY (stocktake_id, item_id));
+            counted_at timestamptz, book_at_count bigint, PRIMARY KEY (stocktake_id, item_id));
         CREATE TABLE {schema}.stocktake_variances (
             stocktake_id text NOT NULL, item_id text NOT NULL, campus_id text NOT NULL, book bigint NOT NULL,
             counted integer NOT NULL, delta bigint NOT NULL, counted_by text NOT NULL,
@@ -139,6 +142,16 @@ class Assets(Projection):
                     e.asset_id,
                     e.disposed_on,
                 )
+            case ev.AssetDisposalRefused():
+                await conn.execute(
+                    f"UPDATE {s}.assets SET disposal = NULL, disposal_reason = NULL, disposal_requested_by = NULL, "
+                    "disposal_refusals = disposal_refusals + 1, disposal_refused_by = $2, disposal_refused_on = $3, "
+                    "disposal_refusal_reason = $4 WHERE asset_id = $1",
+                    e.asset_id,
+                    e.refused_by,
+                    e.refused_on,
+                    e.reason,
+                )
             case ev.RoomAudited():
                 await conn.execute(
                     f"INSERT INTO {s}.room_audits (audit_id, district_id, school_id, campus_id, room, audited_on, "
@@ -203,13 +216,16 @@ class Assets(Projection):
                 )
             case ev.StockCounted():
                 await conn.execute(
-                    f"INSERT INTO {s}.stocktake_counts (stocktake_id, item_id, counted, counted_by) "
-                    "VALUES ($1, $2, $3, $4) ON CONFLICT (stocktake_id, item_id) DO UPDATE SET "
-                    "counted = EXCLUDED.counted, counted_by = EXCLUDED.counted_by",
+                    f"INSERT INTO {s}.stocktake_counts (stocktake_id, item_id, counted, counted_by, counted_at, "
+                    "book_at_count) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (stocktake_id, item_id) DO UPDATE SET "
+                    "counted = EXCLUDED.counted, counted_by = EXCLUDED.counted_by, counted_at = EXCLUDED.counted_at, "
+                    "book_at_count = EXCLUDED.book_at_count",
                     e.stocktake_id,
                     e.item_id,
                     e.counted,
                     e.counted_by,
+                    e.counted_at,
+                    e.book,
                 )
             case ev.StockTakeClosed():
                 await conn.execute(

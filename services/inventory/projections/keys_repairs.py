@@ -21,6 +21,7 @@ class KeysRepairs(Projection):
             "inventory.RepairAssigned",
             "inventory.RepairDone",
             "inventory.RepairVerified",
+            "inventory.RepairVerificationFailed",
         }
     )
 
@@ -43,7 +44,8 @@ class KeysRepairs(Projection):
             state text NOT NULL, reported_by text NOT NULL, reported_at timestamptz NOT NULL,
             assignee_id text, assigned_by text, assigned_at timestamptz, done_by text, done_at timestamptz,
             note text NOT NULL DEFAULT '', verified_by text, verified_at timestamptz,
-            turnaround_hours double precision);
+            turnaround_hours double precision, failed_verifications integer NOT NULL DEFAULT 0,
+            failed_by text, failed_at timestamptz, failed_reason text);
         CREATE INDEX ON {schema}.repairs (campus_id, state);
         CREATE INDEX ON {schema}.repairs (hazard_id);
         """
@@ -145,6 +147,17 @@ class KeysRepairs(Projection):
                     e.repair_id,
                     e.verified_by,
                     e.verified_at,
+                )
+            case ev.RepairVerificationFailed():
+                # back to its assignee: done again, then verified again
+                await conn.execute(
+                    f"UPDATE {s}.repairs SET state = 'assigned', done_by = NULL, done_at = NULL, "
+                    "turnaround_hours = NULL, failed_verifications = failed_verifications + 1, failed_by = $2, "
+                    "failed_at = $3, failed_reason = $4 WHERE repair_id = $1",
+                    e.repair_id,
+                    e.verified_by,
+                    e.verified_at,
+                    e.reason,
                 )
 
     @staticmethod

@@ -47,7 +47,7 @@ AssetStatus = Literal["in_use", "damaged", "disposal_requested", "disposal_appro
 ASSET_COLUMNS = (
     "asset_id, district_id, school_id, campus_id, tag, room, item_id, description, value_fen, acquired_on, "
     "registered_by, status, damaged, damages, disposal_reason, disposal_requested_by, disposal_approved_by, "
-    "disposed_on"
+    "disposed_on, disposal_refusals, disposal_refused_by, disposal_refused_on, disposal_refusal_reason"
 )
 
 

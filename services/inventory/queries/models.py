@@ -105,6 +105,10 @@ class Repair(Tenant):
     verified_by: str | None
     verified_at: datetime | None
     turnaround_hours: float | None
+    failed_verifications: int = 0
+    failed_by: str | None = None
+    failed_at: datetime | None = None
+    failed_reason: str | None = None
 
 
 class Charge(Tenant):
@@ -131,6 +135,9 @@ class StockTakeCount(Row):
     item_id: str
     counted: int
     counted_by: str
+    counted_at: datetime | None = None
+    book_at_count: int | None = None  # what the book said when it was counted
+    difference: int | None = None  # counted minus the book at the count
     book: int | None
     delta: int | None
 
@@ -206,12 +213,17 @@ class Asset(Tenant):
     disposal_requested_by: str | None
     disposal_approved_by: str | None
     disposed_on: date | None
+    disposal_refusals: int = 0
+    disposal_refused_by: str | None = None
+    disposal_refused_on: date | None = None
+    disposal_refusal_reason: str | None = None
     damage_records: list[Damage]
     charges: list[AssetCharge]
 
 
 class Quota(Row):
-    """A department's quota of an item for a term, with what was used."""
+    """A department's quota of an item for a term: set, overridden (approved beyond it), used,
+    and left (set plus overridden minus used; null without a quota set)."""
 
     campus_id: str
     department_id: str
@@ -220,6 +232,9 @@ class Quota(Row):
     quota: int | None
     overrides: int
     used: int
+    left: int | None = None
+    term_name: str | None = None
+    current: bool | None = None  # the term of the day asked about (default today)
     key: str | None
     school_id: str | None
     district_id: str | None
@@ -243,6 +258,7 @@ class StockLevel(Row):
     issued_this_month: int | None
     quota_used: int | None
     quota: int | None
+    term_id: str | None = None  # the term quota_used and quota are of: that of as_of
     key: str | None
     school_id: str | None
     district_id: str | None
@@ -285,3 +301,21 @@ class RequisitionList(Tenant):
     lines: list[dict[str, Any]]
     issued_by: str
     issued_at: datetime
+
+
+class ClassDamage(Row):
+    """Damage to assets by one class (or its students) in one month, for the class evaluation
+    (善真中队评比): how many, and what was charged for them, paid and waived."""
+
+    campus_id: str
+    class_id: str
+    class_name: str | None
+    month: str
+    damages: int
+    assets: int
+    charged_fen: int
+    paid_fen: int
+    waived_fen: int
+    key: str | None
+    school_id: str | None
+    district_id: str | None

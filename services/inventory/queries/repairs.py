@@ -20,7 +20,8 @@ S = KEYS_REPAIRS.schema
 
 REPAIR_COLUMNS = (
     "repair_id, district_id, school_id, campus_id, place, description, source, hazard_id, state, reported_by, "
-    "reported_at, assignee_id, assigned_by, assigned_at, done_by, done_at, note, verified_by, verified_at"
+    "reported_at, assignee_id, assigned_by, assigned_at, done_by, done_at, note, verified_by, verified_at, "
+    "failed_verifications, failed_by, failed_at, failed_reason"
 )
 
 

@@ -54,18 +54,25 @@ async def item(pool: asyncpg.Pool, principal: Principal, item_id: str) -> dict[s
     return row
 
 
-# ``$1`` is the day "this month" is counted to: from the first of its month to it. Quantities are
-# bigint, and so are their sums (``sum`` of a bigint is a numeric: cast back, as no sum of bounded
-# quantities comes near 2^63; see services.eventkit.bounds).
+# ``$1`` is the day "this month" is counted to: from the first of its month to it; and whose term (of
+# the school calendar) the quotas are of: quota used and quota are the term's, summed over its
+# departments (per department: the quotas read). Quantities are bigint, and so are their sums (``sum``
+# of a bigint is a numeric: cast back, as no sum of bounded quantities comes near 2^63; see
+# services.eventkit.bounds).
+TERM_OF_DAY = (
+    "(SELECT t.term_id FROM directory_terms t WHERE t.school_id = i.school_id "
+    "AND t.starts_on <= $1::date AND $1::date <= t.ends_on ORDER BY t.starts_on DESC LIMIT 1)"
+)
 STOCK_SQL = (
     "SELECT s.campus_id, s.item_id, i.name, i.unit, i.category, s.on_hand, s.received, s.issued, s.adjusted, "
     "i.reorder_point, s.on_hand < i.reorder_point AS below_reorder_point, $1::date AS as_of, "
     f"coalesce((SELECT sum(m.quantity) FROM {S}.issued_by_day m WHERE m.campus_id = s.campus_id "
     "AND m.item_id = s.item_id AND m.day BETWEEN date_trunc('month', $1::date)::date AND $1::date), 0)::bigint "
     "AS issued_this_month, "
-    f"coalesce((SELECT sum(q.used) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id), 0)"
-    "::bigint AS quota_used, "
-    f"(SELECT sum(q.quota) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id) AS quota "
+    f"coalesce((SELECT sum(q.used) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id "
+    f"AND q.term_id = {TERM_OF_DAY}), 0)::bigint AS quota_used, "
+    f"(SELECT sum(q.quota) FROM {S}.quotas q WHERE q.campus_id = s.campus_id AND q.item_id = s.item_id "
+    f"AND q.term_id = {TERM_OF_DAY})::bigint AS quota, {TERM_OF_DAY} AS term_id "
     f"FROM {S}.stock s JOIN {S}.items i USING (item_id)"
 )
 
@@ -87,16 +94,34 @@ def stock_list(
     return q
 
 
-def quota_list(principal: Principal, campus_id: str | None, term_id: str | None, department_id: str | None) -> Query:
-    """Quotas with what was used, in the caller's scope."""
-    q = Query(
-        "SELECT * FROM (SELECT q.*, q.campus_id || '/' || q.department_id || '/' || q.item_id || '/' || q.term_id "
-        f"AS key, c.school_id, c.district_id FROM {S}.quotas q JOIN directory_campuses c USING (campus_id)) x",
-        "x.key",
-    ).scoped(principal, "x.")
+def quota_list(
+    principal: Principal,
+    campus_id: str | None,
+    term_id: str | None,
+    department_id: str | None,
+    current_term: bool = False,
+    as_of: date | None = None,
+    item_id: str | None = None,
+) -> Query:
+    """Quotas per campus, department, item and term in the caller's scope: set, overridden, used and
+    left; ``current``: of the term of ``as_of`` (default today), and ``current_term`` only those."""
+    q = Query("", "x.key")
+    day = q.param(as_of or school_today())
+    q.select_from = (
+        "SELECT * FROM (SELECT q.campus_id, q.department_id, q.item_id, q.term_id, q.quota, q.overrides, q.used, "
+        'CASE WHEN q.quota IS NULL THEN NULL ELSE q.quota + q.overrides - q.used END AS "left", '
+        "t.name AS term_name, "
+        f"coalesce(t.starts_on <= {day}::date AND {day}::date <= t.ends_on, false) AS current, "
+        "q.campus_id || '/' || q.department_id || '/' || q.item_id || '/' || q.term_id "
+        f"AS key, c.school_id, c.district_id FROM {S}.quotas q JOIN directory_campuses c USING (campus_id) "
+        "LEFT JOIN directory_terms t ON t.term_id = q.term_id) x"
+    )
+    q.scoped(principal, "x.")
     q.filter("x.campus_id = {}", campus_id).filter("x.term_id = {}", term_id).filter(
         "x.department_id = {}", department_id
-    )
+    ).filter("x.item_id = {}", item_id)
+    if current_term:
+        q.where.append("x.current")
     return q
 
 

@@ -35,11 +35,13 @@ STOCKTAKE_COLUMNS = (
 )
 
 
-# A stock-take with its counts (each with its variance once closed) and its variance lines.
+# A stock-take with its counts (each with the book at its count and the difference from it, and its
+# variance once closed) and its variance lines.
 STOCKTAKE = (
     f"SELECT {STOCKTAKE_COLUMNS}, "
     "coalesce((SELECT json_agg(json_build_object('item_id', c.item_id, 'counted', c.counted, "
-    "'counted_by', c.counted_by, 'book', v.book, 'delta', v.delta) ORDER BY c.item_id) "
+    "'counted_by', c.counted_by, 'counted_at', c.counted_at, 'book_at_count', c.book_at_count, "
+    "'difference', c.counted - c.book_at_count, 'book', v.book, 'delta', v.delta) ORDER BY c.item_id) "
     f"FROM {S}.stocktake_counts c LEFT JOIN {S}.stocktake_variances v USING (stocktake_id, item_id) "
     "WHERE c.stocktake_id = t.stocktake_id), '[]') AS counts, "
     "coalesce((SELECT json_agg(json_build_object('item_id', v.item_id, 'book', v.book, 'counted', v.counted, "

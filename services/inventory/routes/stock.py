@@ -51,18 +51,28 @@ async def list_stock(
     return await q.page(inventory.pool, after, limit)
 
 
-@page_route(router, "/quotas", Quota, summary="Quotas with what was used")
+@page_route(
+    router,
+    "/quotas",
+    Quota,
+    summary="Quotas per department, item and term: set, overridden, used and left "
+    "(current_term: only those of the term of as_of, default today)",
+)
 async def list_quotas(
     inventory: CampusCommandsDep,
     principal: CurrentPrincipal,
     campus_id: str | None = None,
     term_id: str | None = None,
     department_id: str | None = None,
+    item_id: str | None = None,
+    current_term: bool = False,
     after: After = None,
     limit: Limit = 100,
+    as_of: AsOf = None,
 ) -> Page:
     principal.require_role(*STAFF)
-    return await quota_list(principal, campus_id, term_id, department_id).page(inventory.pool, after, limit)
+    q = quota_list(principal, campus_id, term_id, department_id, current_term, as_of, item_id)
+    return await q.page(inventory.pool, after, limit)
 
 
 @router.get("/requisitions/{requisition_id}", summary="One requisition list")

@@ -465,6 +465,19 @@ class RepairDone(DomainEvent):
 
 @event("inventory.RepairVerified")
 class RepairVerified(DomainEvent):
+    """A repair checked by a manager other than whoever did it.
+
+    Contract read by the safety service (by wire name and payload, never by this class): a
+    verified repair of a hazard (``hazard_id`` set) rectifies that hazard, and who did the repair
+    (``done_by``, ``assignee_id``) may not verify the hazard. These fields are optional: a
+    verification recorded before they were carried has none, and rectifies nothing."""
+
     repair_id: str
     verified_by: str
     verified_at: datetime
+    hazard_id: str | None = None  # the safety hazard the repair fixes
+    campus_id: str | None = None
+    done_by: str | None = None  # who recorded the repair done
+    done_at: datetime | None = None
+    assignee_id: str | None = None  # to whom the repair was assigned when it was done
+    note: str = ""  # what was done (the note of its completion)

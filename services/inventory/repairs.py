@@ -12,6 +12,10 @@ hazard's (:func:`hazard_repair_id`). While that repair is not done, assigning th
 hazard to someone else reassigns it; once it is done, a later assignment (after
 the hazard was reopened) records nothing new here: the rework is the hazard's.
 
+A repair's verification carries the hazard it fixes and who did it (done by, assigned to,
+when, the note): the safety service rectifies the hazard from it (once), and keeps whoever
+did the repair from verifying the hazard.
+
 Each step is dated by its act (``at``): assigned no earlier than it was reported (or last
 assigned), done no earlier than it was assigned, verified no earlier than it was done.
 """
@@ -149,6 +153,9 @@ class RepairState:
     done_by: str | None = None
     last_step: str = ""  # the step the next one follows: reported, assigned, done
     last_step_at: datetime | None = None
+    hazard_id: str | None = None  # the hazard a repair of source hazard fixes
+    done_at: datetime | None = None
+    done_note: str = ""
 
 
 RepairCommand = (
@@ -228,7 +235,19 @@ def decide(rc: RepairCommand, state: RepairState) -> Sequence[DomainEvent]:
     if rc.actor in (state.done_by, state.assignee_id):
         raise Rejected("whoever did the repair does not verify it; ask another manager")
     not_before(rc.at, state.last_step_at, field="at", step=state.last_step, what="repair")
-    return [RepairVerified(repair_id=repair_id, verified_by=rc.actor, verified_at=rc.at)]
+    return [
+        RepairVerified(
+            repair_id=repair_id,
+            verified_by=rc.actor,
+            verified_at=rc.at,
+            hazard_id=state.hazard_id,
+            campus_id=state.campus_id or None,
+            done_by=state.done_by,
+            done_at=state.done_at,
+            assignee_id=state.assignee_id,
+            note=state.done_note,
+        )
+    ]
 
 
 def evolve(state: RepairState, event: DomainEvent) -> RepairState:
@@ -243,6 +262,7 @@ def evolve(state: RepairState, event: DomainEvent) -> RepairState:
                 event.assignee_id,
                 last_step="reported",
                 last_step_at=event.reported_at,
+                hazard_id=event.hazard_id,
             )
         case RepairAssigned():
             return replace(
@@ -254,7 +274,13 @@ def evolve(state: RepairState, event: DomainEvent) -> RepairState:
             )
         case RepairDone():
             return replace(
-                state, status=RepairStatus.DONE, done_by=event.done_by, last_step="done", last_step_at=event.done_at
+                state,
+                status=RepairStatus.DONE,
+                done_by=event.done_by,
+                last_step="done",
+                last_step_at=event.done_at,
+                done_at=event.done_at,
+                done_note=event.note,
             )
         case RepairVerified():
             return replace(state, status=RepairStatus.VERIFIED)

@@ -186,6 +186,7 @@ class PurchaseLine(Value):
     quantity: int
     estimated_unit_price_fen: int
     item_id: str | None = None  # a catalogued item: goes into stock when accepted, if consumable
+    room: str | None = None  # equipment: the room its assets are for
 
 
 class BoughtLine(Value):
@@ -240,6 +241,18 @@ class AcceptanceSigned(DomainEvent):
     note: str = ""
 
 
+class AcceptedEquipment(Value):
+    """A bought line of catalogued equipment (a non-consumable item): each unit becomes an asset
+    waiting to be registered to a room."""
+
+    line: int  # index into the request's lines
+    item_id: str
+    description: str
+    quantity: int
+    unit_price_fen: int
+    room: str | None = None  # the room it is for, if the request said
+
+
 @event("inventory.PurchaseAccepted")
 class PurchaseAccepted(DomainEvent):
     """Enough acceptance signatures: the goods are the school's. Consumables go into stock."""
@@ -249,6 +262,7 @@ class PurchaseAccepted(DomainEvent):
     accepted_at: datetime
     signers: list[str]
     into_stock: list[RequisitionLine] = Field(default_factory=list)  # catalogued consumables and quantities
+    equipment: list[AcceptedEquipment] = Field(default_factory=list)  # catalogued non-consumables: assets
 
 
 @event("inventory.PurchaseSettled")
@@ -481,3 +495,23 @@ class RepairVerified(DomainEvent):
     done_at: datetime | None = None
     assignee_id: str | None = None  # to whom the repair was assigned when it was done
     note: str = ""  # what was done (the note of its completion)
+
+
+# -- assets from accepted purchases 验收入账 -----------------------------------------------
+
+
+@event("inventory.AssetReceived")
+class AssetReceived(DomainEvent):
+    """One unit of accepted equipment: an asset of the campus, waiting to be registered to a room
+    (its tag and room, :class:`AssetRegistered`). Received once per purchase, line and unit."""
+
+    asset_id: str
+    campus_id: str
+    item_id: str
+    description: str
+    value_fen: int
+    purchase_id: str
+    line: int
+    unit: int  # 0-based, of the line's quantity
+    accepted_on: date
+    for_room: str | None = None  # the room the purchase said it is for

@@ -156,7 +156,7 @@ class HazardsRectifiedByRepairs(Reaction):
         )
         bus = CommandBus.in_transaction("safety", SAFETY_EVENTS)
         ctx = replace(caused_by(envelope, REPAIRS_SYSTEM), acted_at=verified.verified_at)
-        for _ in range(3):
+        for attempt in range(3):
             state: HazardState
             state, version = await bus.load(Hazard, Hazard.stream_id(hazard_id), conn=conn)
             if version == 0:
@@ -176,5 +176,6 @@ class HazardsRectifiedByRepairs(Reaction):
                     )
                 return
             except ConcurrencyConflict:
-                continue  # another act on the hazard came first: decide again on what it left
-        raise ConcurrencyConflict(f"hazard {hazard_id} kept changing while its repair's verification was recorded")
+                if attempt == 2:
+                    raise  # the hazard kept changing: the runner delivers it again
+                # another act on the hazard came first: decide again on what it left

@@ -89,6 +89,11 @@ SUMMARIES: dict[str, Summary] = {
     "inventory.RepairAssigned": lambda e: f"Assigned to {e.assignee_id} by {e.assigned_by}",
     "inventory.RepairDone": lambda e: f"Done by {e.done_by}" + note(e.note),
     "inventory.RepairVerified": lambda e: f"Verified by {e.verified_by}",
+    # assets from accepted purchases
+    "inventory.AssetReceived": lambda e: (
+        f"Received from purchase {e.purchase_id} ({clip(e.description, 40)}), worth {yuan(e.value_fen)}; "
+        + (f"waits to be registered in {clip(e.for_room, 30)}" if e.for_room else "waits to be registered to a room")
+    ),
 }
 
 INVENTORY_HISTORY = CampusHistoryPolicy(summaries=SUMMARIES)  # titles: each type's own words

@@ -147,7 +147,9 @@ class HazardsRectifiedByRepairs(Reaction):
         if verified.hazard_id is None:
             return  # a repair reported by hand: no hazard to rectify
         hazard_id = verified.hazard_id
-        done_by = verified.done_by or verified.assignee_id or verified.verified_by
+        done_by = verified.done_by or verified.assignee_id
+        if done_by is None:
+            return  # a verification that does not say who did the repair (never recorded so): nothing to name
         command = RectifyFromRepair(
             repair_id=verified.repair_id,
             done_by=done_by,

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from demo import appraisals, canteen, inv_loops
+from demo import appraisals, canteen, inv_loops, reactions20
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
@@ -153,6 +153,7 @@ class DemoLoader:
         progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
         await self.load_inventory()
         await inv_loops.load_inv_loops(self)  # quotas of the term, desks per class, old for new, a stock-take
+        await reactions20.load_reactions(self)
         progress(
             "canteen and hr_eval: meal committee, parent visits, kitchen records, serving audits, violations, "
             "serving-skill contest; rule book, monthly appraisals, awards, honour"

@@ -24,6 +24,7 @@ from gateway.hr_eval.campus import HrEvalOnCampus
 from gateway.inventory.assets_reads import AssetReadsOnCampus
 from gateway.inventory.campus import InventoryOnCampus
 from gateway.inventory.inv_loops import InvLoopsOnCampus
+from gateway.inventory.registration import RegistrationOnCampus
 from gateway.inventory.requisitions_reads import RequisitionsOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
@@ -46,6 +47,7 @@ class Campus(
     AssetReadsOnCampus,
     RequisitionsOnCampus,
     InvLoopsOnCampus,
+    RegistrationOnCampus,
     Node,
 ):
     pass

@@ -13,6 +13,12 @@ tags found in a room with those registered to it.
 Each act is dated by its day (``on``): nothing happens to an asset before the day it was
 acquired, a repair follows the damage, an approval the request for it and the disposal
 its approval. A room audit does not expect an asset acquired after the day of the audit.
+
+Equipment bought and accepted (a catalogued non-consumable item) is received as assets
+waiting to be registered (:class:`ReceiveAsset`, once per purchase, line and unit: the id is
+:func:`purchased_asset_id`); each is then registered to a room by its tag
+(:class:`RegisterReceivedAsset`), acquired the day it was accepted. Until then nothing else
+happens to it.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
+from uuid import UUID, uuid5
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from services.eventkit.acts import ActOn, ActOnOrToday, not_before
 from services.eventkit.bounds import EntityId, Fen, Name, Text
@@ -39,6 +46,7 @@ from services.inventory.events import (
     AssetDisposalRequested,
     AssetDisposed,
     AssetMoved,
+    AssetReceived,
     AssetRegistered,
     AssetRepaired,
     ChargeAgainst,
@@ -77,6 +85,13 @@ class RegisterAsset(Command):
     description: Name
     value_fen: Fen = Field(description="What it is worth, in fen (分)")
     on: ActOn
+
+    @field_validator("asset_id")
+    @classmethod
+    def _not_a_purchases(cls, asset_id: str) -> str:
+        if asset_id.startswith(BOUGHT_PREFIX):
+            raise ValueError(f"ids starting with {BOUGHT_PREFIX!r} are kept for the assets of accepted purchases")
+        return asset_id
 
 
 class MoveAsset(Command):
@@ -145,6 +160,45 @@ class DisposeAsset(Command):
     on: ActOn
 
 
+BOUGHT_PREFIX = "bought-"  # ids of the assets of accepted purchases; not for registered ones
+_BOUGHT = UUID("5b0f3c1e-8f0a-4f3c-9d55-3c9b7a2e6d41")
+
+
+def purchased_asset_id(purchase_id: str, line: int, unit: int) -> str:
+    """The one asset of a unit of an accepted purchase's line (``line`` and ``unit`` from 0):
+    ``bought-<purchase>-<line>-<unit>`` counted from 1, or, too long for an id, a digest of them."""
+    readable = f"{BOUGHT_PREFIX}{purchase_id}-{line + 1}-{unit + 1}"
+    if len(readable) <= 63:
+        return readable
+    return f"{BOUGHT_PREFIX}{uuid5(_BOUGHT, f'{purchase_id}/{line}/{unit}').hex[:24]}"
+
+
+@dataclass(frozen=True)
+class ReceiveAsset:
+    """Internal: a unit of equipment of an accepted purchase, an asset waiting to be registered
+    (at the act time of the acceptance)."""
+
+    campus_id: str
+    item_id: str
+    description: str
+    value_fen: int
+    purchase_id: str
+    line: int
+    unit: int
+    for_room: str | None = None
+
+
+class RegisterReceivedAsset(Command):
+    """An asset received from an accepted purchase, registered to a room by its tag; acquired the
+    day its purchase was accepted. The room defaults to the one the purchase said it is for."""
+
+    model_config = examples({"tag": "XJ-2020-0412", "room": "412 新增教室", "on": "2020-09-03"})
+
+    tag: Tag = Field(description="The label on the asset: unique on the campus")
+    room: Name | None = Field(default=None, description="Where it stands; default: the room it was bought for")
+    on: ActOnOrToday = None
+
+
 # -- state -------------------------------------------------------------------------------
 
 
@@ -166,6 +220,7 @@ class AssetState:
     acquired_on: date | None = None
     damaged_on: date | None = None  # the latest damage not yet repaired
     disposal_on: date | None = None  # the day of the latest step of its disposal
+    received: ReceiveAsset | None = None  # received from a purchase, waiting to be registered
 
 
 AssetCommand = (
@@ -177,12 +232,18 @@ AssetCommand = (
     | Resolved[ApproveDisposal]
     | Resolved[DisposeAsset]
     | Resolved[RefuseDisposal]
+    | Resolved[ReceiveAsset]
+    | Resolved[RegisterReceivedAsset]
 )
 
 
 def decide(rc: AssetCommand, state: AssetState) -> Sequence[DomainEvent]:
     """Facts: for RegisterAsset, ``tag_taken_by`` (the asset of the campus that has the tag, if any)."""
     cmd = rc.command
+    if isinstance(cmd, ReceiveAsset | RegisterReceivedAsset):
+        return _received(rc, cmd, state)
+    if state.received is not None:
+        raise Rejected("the asset waits to be registered to a room by its tag")
     if isinstance(cmd, RegisterAsset):
         if state.registered:
             raise Rejected(f"asset {cmd.asset_id} is already registered", field="asset_id")
@@ -249,6 +310,51 @@ def decide(rc: AssetCommand, state: AssetState) -> Sequence[DomainEvent]:
     return [AssetDisposed(asset_id=aid, disposed_on=on, disposed_by=rc.actor)]
 
 
+def _received(rc: AssetCommand, cmd: ReceiveAsset | RegisterReceivedAsset, state: AssetState) -> Sequence[DomainEvent]:
+    if isinstance(cmd, ReceiveAsset):
+        if state.registered or state.received is not None:
+            return []  # the acceptance delivered again: received once
+        return [
+            AssetReceived(
+                asset_id=rc.entity_id,
+                campus_id=cmd.campus_id,
+                item_id=cmd.item_id,
+                description=cmd.description,
+                value_fen=cmd.value_fen,
+                purchase_id=cmd.purchase_id,
+                line=cmd.line,
+                unit=cmd.unit,
+                accepted_on=rc.on,
+                for_room=cmd.for_room,
+            )
+        ]
+    received = state.received
+    if received is None:
+        if state.registered:
+            raise Rejected("the asset is already registered to a room")
+        raise Rejected("no accepted purchase brought this asset")
+    taken_by = rc.facts.get("tag_taken_by")
+    if taken_by:
+        raise Rejected(f"tag {cmd.tag} is already on asset {taken_by} of this campus", field="tag")
+    room = cmd.room or received.for_room
+    if room is None:
+        raise InvalidInput("say the room: the purchase did not say which room it is for", field="room")
+    not_before(rc.on, state.acquired_on, field="on", step="accepted", what="asset")
+    return [
+        AssetRegistered(
+            asset_id=rc.entity_id,
+            tag=cmd.tag,
+            campus_id=state.campus_id,
+            room=room,
+            item_id=received.item_id,
+            description=received.description,
+            value_fen=received.value_fen,
+            acquired_on=state.acquired_on or rc.on,
+            registered_by=rc.actor,
+        )
+    ]
+
+
 def _damaged(actor: str, asset_id: str, cmd: DamageAsset, state: AssetState) -> AssetDamaged:
     if cmd.cause is DamageCause.WEAR:
         if cmd.by_kind is not None or cmd.by_id is not None:
@@ -282,6 +388,20 @@ def evolve(state: AssetState, event: DomainEvent) -> AssetState:
     match event:
         case AssetRegistered():
             return AssetState(True, event.campus_id, event.room, event.value_fen, acquired_on=event.acquired_on)
+        case AssetReceived():
+            received = ReceiveAsset(
+                event.campus_id,
+                event.item_id,
+                event.description,
+                event.value_fen,
+                event.purchase_id,
+                event.line,
+                event.unit,
+                event.for_room,
+            )
+            return AssetState(
+                campus_id=event.campus_id, value_fen=event.value_fen, acquired_on=event.accepted_on, received=received
+            )
         case AssetMoved():
             return replace(state, room=event.to_room)
         case AssetDamaged():
@@ -303,7 +423,7 @@ def evolve(state: AssetState, event: DomainEvent) -> AssetState:
 
 
 Asset: Decider[AssetCommand, AssetState, DomainEvent] = Decider(
-    "Asset", AssetState(), decide, evolve, "asset", starts=(RegisterAsset,)
+    "Asset", AssetState(), decide, evolve, "asset", starts=(RegisterAsset, ReceiveAsset)
 )
 
 # -- room audits -------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from services.inventory.assets import (
     MoveAsset,
     RefuseDisposal,
     RegisterAsset,
+    RegisterReceivedAsset,
     RepairAsset,
     RequestDisposal,
     RoomAudit,
@@ -306,16 +307,17 @@ async def sign_acceptance(
     role = Role.VICE_PRINCIPAL if state.category is PurchaseCategory.EVERYDAY else Role.ACCEPTANCE_MEMBER
     if not ctx.principal.holds(tenant, role):
         raise Forbidden(f"a {state.category.value} purchase is accepted by the {role.value.replace('_', ' ')}")
-    consumables = []
+    consumables: list[str] = []
+    equipment: list[str] = []
     for line in state.lines:
         if line.item_id is not None:
             item = await catalogued_item(inventory.bus, line.item_id, None, "item_id")
-            if item.consumable:
-                consumables.append(line.item_id)
+            (consumables if item.consumable else equipment).append(line.item_id)
     facts = {
         "as_role": role.value,
         "quorum": str(inventory.runtime.settings.acceptance_quorum),
         "consumables": ",".join(consumables),
+        "equipment": ",".join(equipment),
     }
     return await inventory.run(Purchase, purchase_id, cmd, ctx, tenant, (role,), facts=facts)
 
@@ -674,3 +676,23 @@ COMMANDS.existing(
     what="asset",
     roles=DISPOSAL_APPROVERS,
 )
+# -- asset registration: assets of accepted purchases registered to their rooms --------------------
+
+
+@COMMANDS.custom(
+    "asset registration",
+    "/assets/{asset_id}/registration",
+    "Register an asset received from an accepted purchase to a room, by its tag (unique on the campus)",
+)
+async def register_received_asset(
+    asset_id: str, cmd: RegisterReceivedAsset, ctx: Context, inventory: CampusCommandsDep
+) -> CommandResult:
+    # Custom: the tag is looked up and the asset registered in one transaction.
+    tenant = await inventory.tenant_of(Asset, asset_id, "asset", principal=ctx.principal)
+    ctx.principal.require(tenant, *MANAGERS)
+    async with inventory.pool.acquire() as conn, conn.transaction():
+        # Registrations of one tag on one campus wait for each other: the second sees the first.
+        await wait_for(conn, f"houqin.inventory.tag.{tenant.campus_id}.{cmd.tag}")
+        taken_by = await tag_taken_by(conn, tenant.campus_id or "", cmd.tag, asset_id)
+        facts = {"tag_taken_by": taken_by or ""}
+        return await inventory.run(Asset, asset_id, cmd, ctx, tenant, MANAGERS, facts=facts, conn=conn)

@@ -217,6 +217,7 @@ class PurchaseLine(Value):
     quantity: int
     estimated_unit_price_fen: int
     item_id: str | None = None  # a catalogued item: goes into stock when accepted, if consumable
+    room: str | None = None  # equipment: the room its assets are for
 
 
 class BoughtLine(Value):
@@ -271,6 +272,18 @@ class AcceptanceSigned(DomainEvent):
     note: str = ""
 
 
+class AcceptedEquipment(Value):
+    """A bought line of catalogued equipment (a non-consumable item): each unit becomes an asset
+    waiting to be registered to a room."""
+
+    line: int  # index into the request's lines
+    item_id: str
+    description: str
+    quantity: int
+    unit_price_fen: int
+    room: str | None = None  # the room it is for, if the request said
+
+
 @event("inventory.PurchaseAccepted")
 class PurchaseAccepted(DomainEvent):
     """Enough acceptance signatures: the goods are the school's. Consumables go into stock."""
@@ -280,6 +293,7 @@ class PurchaseAccepted(DomainEvent):
     accepted_at: datetime
     signers: list[str]
     into_stock: list[RequisitionLine] = Field(default_factory=list)  # catalogued consumables and quantities
+    equipment: list[AcceptedEquipment] = Field(default_factory=list)  # catalogued non-consumables: assets
 
 
 @event("inventory.PurchaseSettled")
@@ -498,9 +512,22 @@ class RepairDone(DomainEvent):
 
 @event("inventory.RepairVerified")
 class RepairVerified(DomainEvent):
+    """A repair checked by a manager other than whoever did it.
+
+    Contract read by the safety service (by wire name and payload, never by this class): a
+    verified repair of a hazard (``hazard_id`` set) rectifies that hazard, and who did the repair
+    (``done_by``, ``assignee_id``) may not verify the hazard. These fields are optional: a
+    verification recorded before they were carried has none, and rectifies nothing."""
+
     repair_id: str
     verified_by: str
     verified_at: datetime
+    hazard_id: str | None = None  # the safety hazard the repair fixes
+    campus_id: str | None = None
+    done_by: str | None = None  # who recorded the repair done
+    done_at: datetime | None = None
+    assignee_id: str | None = None  # to whom the repair was assigned when it was done
+    note: str = ""  # what was done (the note of its completion)
 
 
 # -- refusals that are facts of the school ---------------------------------------------------
@@ -524,3 +551,23 @@ class AssetDisposalRefused(DomainEvent):
     reason: str
     refused_by: str
     refused_on: date
+
+
+# -- assets from accepted purchases 验收入账 -----------------------------------------------
+
+
+@event("inventory.AssetReceived")
+class AssetReceived(DomainEvent):
+    """One unit of accepted equipment: an asset of the campus, waiting to be registered to a room
+    (its tag and room, :class:`AssetRegistered`). Received once per purchase, line and unit."""
+
+    asset_id: str
+    campus_id: str
+    item_id: str
+    description: str
+    value_fen: int
+    purchase_id: str
+    line: int
+    unit: int  # 0-based, of the line's quantity
+    accepted_on: date
+    for_room: str | None = None  # the room the purchase said it is for

@@ -103,6 +103,11 @@ SUMMARIES: dict[str, Summary] = {
     "inventory.RepairVerificationFailed": lambda e: (
         f"Failed its verification by {e.verified_by}: {clip(e.reason)}; to be done again"
     ),
+    # assets from accepted purchases
+    "inventory.AssetReceived": lambda e: (
+        f"Received from purchase {e.purchase_id} ({clip(e.description, 40)}), worth {yuan(e.value_fen)}; "
+        + (f"waits to be registered in {clip(e.for_room, 30)}" if e.for_room else "waits to be registered to a room")
+    ),
 }
 
 INVENTORY_HISTORY = CampusHistoryPolicy(summaries=SUMMARIES)  # titles: each type's own words

@@ -4,7 +4,9 @@ settled with evidence.
 Everyday purchases are accepted by the campus's vice principal; major purchases
 by the acceptance team (a quorum of distinct members, two by default). Whoever
 asked for a purchase never signs its acceptance, and nothing is settled before
-it is accepted. Acceptance lists the catalogued consumables that go into stock.
+it is accepted. Acceptance lists the catalogued consumables that go into stock, and the
+catalogued equipment (non-consumables) whose units become assets waiting to be registered to
+a room (the room a line is for, if the request said).
 
 Each step is dated by its act (``at``, or ``on`` for the days of buying and settling) and
 may not precede the step before it: approved or rejected after the request, bought after
@@ -28,6 +30,7 @@ from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
 from services.inventory.events import (
     AcceptanceSigned,
+    AcceptedEquipment,
     BoughtLine,
     PurchaseAccepted,
     PurchaseApproved,
@@ -48,6 +51,9 @@ class PurchaseLineRequest(Command):
     quantity: Quantity = Field(gt=0)
     estimated_unit_price_fen: Fen
     item_id: EntityId | None = Field(default=None, description="A catalogued item (consumables go into stock)")
+    room: Name | None = Field(
+        default=None, description="The room equipment is for: its assets wait to be registered there"
+    )
 
 
 class RequestPurchase(Command):
@@ -169,7 +175,8 @@ def signatures_needed(category: PurchaseCategory, quorum: int) -> int:
 
 def decide(rc: PurchaseCommand, state: PurchaseState) -> Sequence[DomainEvent]:
     """Facts: for SignAcceptance, ``as_role`` (checked by the handler), ``quorum`` of the
-    acceptance team, and ``consumables`` (comma-separated catalogued consumable item ids)."""
+    acceptance team, ``consumables`` (comma-separated catalogued consumable item ids) and
+    ``equipment`` (the catalogued non-consumable ones: each unit bought becomes an asset)."""
     cmd = rc.command
     if isinstance(cmd, RequestPurchase):
         if state.status is not None:
@@ -185,6 +192,7 @@ def decide(rc: PurchaseCommand, state: PurchaseState) -> Sequence[DomainEvent]:
                         quantity=li.quantity,
                         estimated_unit_price_fen=li.estimated_unit_price_fen,
                         item_id=li.item_id,
+                        room=li.room,
                     )
                     for li in cmd.lines
                 ],
@@ -247,6 +255,19 @@ def decide(rc: PurchaseCommand, state: PurchaseState) -> Sequence[DomainEvent]:
             for b in state.bought
             if state.lines[b.line].item_id in consumables
         ]
+        equipment_items = set(filter(None, rc.facts.get("equipment", "").split(",")))
+        equipment = [
+            AcceptedEquipment(
+                line=b.line,
+                item_id=state.lines[b.line].item_id or "",
+                description=state.lines[b.line].description,
+                quantity=b.quantity,
+                unit_price_fen=b.unit_price_fen,
+                room=state.lines[b.line].room,
+            )
+            for b in state.bought
+            if state.lines[b.line].item_id in equipment_items
+        ]
         return [
             signed,
             PurchaseAccepted(
@@ -255,6 +276,7 @@ def decide(rc: PurchaseCommand, state: PurchaseState) -> Sequence[DomainEvent]:
                 accepted_at=accepted_at,
                 signers=signers,
                 into_stock=into_stock,
+                equipment=equipment,
             ),
         ]
     assert isinstance(cmd, SettlePurchase)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandBus, caused_by
 from services.eventkit.consumer import Reaction
 from services.eventkit.db import Connection
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import Envelope, TenantPath
+from services.inventory.assets import Asset, ReceiveAsset, purchased_asset_id
 from services.inventory.events import INVENTORY_EVENTS, PurchaseAccepted
 from services.inventory.repairs import (
     HazardAssignment,
@@ -81,3 +84,38 @@ class RepairsFromHazards(Reaction):
         # dated by the hazard's assignment: the act time of the event answered
         ctx = caused_by(envelope, SYSTEM)
         await bus.execute(Repair, repair_id, Resolved(command, tenant, repair_id), ctx, tenant, conn=conn)
+
+
+class AssetsFromAcceptedPurchases(Reaction):
+    """An accepted purchase of catalogued equipment (non-consumables) receives each unit bought as
+    an asset waiting to be registered to a room (the room its line is for, if the request said),
+    valued at the price paid and acquired the day the purchase was accepted.
+
+    Each unit's asset id is derived from the purchase, the line and the unit
+    (:func:`purchased_asset_id`), and an asset is received once: the acceptance delivered again,
+    or twice at once, adds nothing (the loser of a race finds the asset there)."""
+
+    name = "assets-from-accepted-purchases"
+    event_types = frozenset({"inventory.PurchaseAccepted"})
+
+    async def handle(self, conn: Connection, envelope: Envelope) -> None:
+        accepted = INVENTORY_EVENTS.decode(envelope)
+        assert isinstance(accepted, PurchaseAccepted)
+        if not accepted.equipment:
+            return
+        bus = CommandBus.in_transaction("inventory", INVENTORY_EVENTS)
+        ctx = replace(caused_by(envelope, SYSTEM), acted_at=accepted.accepted_at)
+        for line in accepted.equipment:
+            for unit in range(line.quantity):
+                receive = ReceiveAsset(
+                    campus_id=accepted.campus_id,
+                    item_id=line.item_id,
+                    description=line.description,
+                    value_fen=line.unit_price_fen,
+                    purchase_id=accepted.purchase_id,
+                    line=line.line,
+                    unit=unit,
+                    for_room=line.room,
+                )
+                aid = purchased_asset_id(accepted.purchase_id, line.line, unit)
+                await bus.execute(Asset, aid, Resolved(receive, envelope.tenant, aid), ctx, envelope.tenant, conn=conn)

@@ -16,6 +16,10 @@ A verification that fails is a fact of the repair, not a refusal of the command:
 manager records ``passed: false`` with why (``RepairVerificationFailed``), and the repair
 goes back to its assignee to be done again (then verified again).
 
+A repair's verification carries the hazard it fixes and who did it (done by, assigned to,
+when, the note): the safety service rectifies the hazard from it (once), and keeps whoever
+did the repair from verifying the hazard. A failed verification rectifies nothing.
+
 Each step is dated by its act (``at``): assigned no earlier than it was reported (or last
 assigned), done no earlier than it was assigned, verified no earlier than it was done.
 """
@@ -174,6 +178,9 @@ class RepairState:
     done_by: str | None = None
     last_step: str = ""  # the step the next one follows: reported, assigned, done
     last_step_at: datetime | None = None
+    hazard_id: str | None = None  # the hazard a repair of source hazard fixes
+    done_at: datetime | None = None
+    done_note: str = ""
 
 
 RepairCommand = (
@@ -257,7 +264,19 @@ def decide(rc: RepairCommand, state: RepairState) -> Sequence[DomainEvent]:
         if not cmd.note.strip():
             raise InvalidInput("a failed verification says why", field="note")
         return [RepairVerificationFailed(repair_id=repair_id, verified_by=rc.actor, verified_at=rc.at, reason=cmd.note)]
-    return [RepairVerified(repair_id=repair_id, verified_by=rc.actor, verified_at=rc.at)]
+    return [
+        RepairVerified(
+            repair_id=repair_id,
+            verified_by=rc.actor,
+            verified_at=rc.at,
+            hazard_id=state.hazard_id,
+            campus_id=state.campus_id or None,
+            done_by=state.done_by,
+            done_at=state.done_at,
+            assignee_id=state.assignee_id,
+            note=state.done_note,
+        )
+    ]
 
 
 def evolve(state: RepairState, event: DomainEvent) -> RepairState:
@@ -272,6 +291,7 @@ def evolve(state: RepairState, event: DomainEvent) -> RepairState:
                 event.assignee_id,
                 last_step="reported",
                 last_step_at=event.reported_at,
+                hazard_id=event.hazard_id,
             )
         case RepairAssigned():
             return replace(
@@ -283,7 +303,13 @@ def evolve(state: RepairState, event: DomainEvent) -> RepairState:
             )
         case RepairDone():
             return replace(
-                state, status=RepairStatus.DONE, done_by=event.done_by, last_step="done", last_step_at=event.done_at
+                state,
+                status=RepairStatus.DONE,
+                done_by=event.done_by,
+                last_step="done",
+                last_step_at=event.done_at,
+                done_at=event.done_at,
+                done_note=event.note,
             )
         case RepairVerified():
             return replace(state, status=RepairStatus.VERIFIED)
@@ -293,6 +319,8 @@ def evolve(state: RepairState, event: DomainEvent) -> RepairState:
                 state,
                 status=RepairStatus.ASSIGNED,
                 done_by=None,
+                done_at=None,
+                done_note="",
                 last_step="failed its verification",
                 last_step_at=event.verified_at,
             )

@@ -7,11 +7,22 @@ from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.inventory.events import INVENTORY_EVENTS
 from services.inventory.history import INVENTORY_HISTORY
+from services.inventory.projections.asset_registration import ASSET_REGISTRATION
 from services.inventory.projections.assets import ASSETS
 from services.inventory.projections.inventory_counts import INVENTORY_COUNTS
 from services.inventory.projections.keys_repairs import KEYS_REPAIRS
-from services.inventory.reactions import RepairsFromHazards, StockFromAcceptedPurchases
-from services.inventory.routes import assets, class_damage, compensation, keys, procurement, repairs, stock, stocktake
+from services.inventory.reactions import AssetsFromAcceptedPurchases, RepairsFromHazards, StockFromAcceptedPurchases
+from services.inventory.routes import (
+    asset_registration,
+    assets,
+    class_damage,
+    compensation,
+    keys,
+    procurement,
+    repairs,
+    stock,
+    stocktake,
+)
 from services.inventory.routes import requisitions as requisition_lists
 
 INVENTORY = ServiceDefinition(
@@ -30,13 +41,15 @@ INVENTORY = ServiceDefinition(
         assets.router,
         requisition_lists.router,
         class_damage.router,
+        asset_registration.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[INVENTORY_COUNTS, KEYS_REPAIRS, ASSETS],
+    projections=[INVENTORY_COUNTS, KEYS_REPAIRS, ASSETS, ASSET_REGISTRATION],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
         ReactionSpec(StockFromAcceptedPurchases(), ["inventory"]),
         ReactionSpec(RepairsFromHazards(), ["safety"]),
+        ReactionSpec(AssetsFromAcceptedPurchases(), ["inventory"]),
     ],
     history=INVENTORY_HISTORY,
     openapi_tags=[
@@ -48,5 +61,9 @@ INVENTORY = ServiceDefinition(
         {"name": "stock-taking", "description": "Monthly and term-end counts; variances adjust the book"},
         {"name": "assets", "description": "Assets per room: registered, moved, damaged, repaired, disposed; audits"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
+        {
+            "name": "asset registration",
+            "description": "Assets of accepted purchases registered to their rooms; complete per room and campus",
+        },
     ],
 )

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.eventkit.auth import Role
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, Value
@@ -325,10 +325,16 @@ class HazardEscalated(DomainEvent):
 
 @event("safety.HazardRectified")
 class HazardRectified(DomainEvent):
+    """The fix is done. ``rectified_by`` is who fixed it: whoever recorded it, or, for a hazard
+    rectified by its verified in-house repair (``repair_id``), the repair's doer (the record is
+    then the system's); ``fixed_by`` names the others who did the repair. None of them verifies it."""
+
     hazard_id: str
     rectified_by: str
     rectified_at: datetime
     note: str = ""
+    repair_id: str | None = None  # the inventory's verified repair that rectified it
+    fixed_by: list[str] = Field(default_factory=list)
 
 
 @event("safety.HazardClosed")
@@ -554,3 +560,27 @@ class InjuryClosed(DomainEvent):
     closed_on: date
     cause: str
     measures: str
+
+
+# -- verified repairs of hazards (inventory) ----------------------------------------------
+
+
+class RepairOfHazardVerified(BaseModel):
+    """The contract safety reads of the inventory's ``inventory.RepairVerified`` (by wire name
+    and payload alone; fields it does not need are ignored): a verified repair that fixes a
+    hazard (``hazard_id`` set) rectifies that hazard, once, named after who did the repair
+    (``done_by``, and ``assignee_id``), who therefore do not verify the hazard. The hazard's
+    own verification stays with safety's managers. A verification without ``hazard_id`` (a
+    repair reported by hand, or one recorded before these fields were carried) rectifies nothing."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    repair_id: str
+    verified_by: str
+    verified_at: datetime
+    hazard_id: str | None = None
+    campus_id: str | None = None
+    done_by: str | None = None
+    done_at: datetime | None = None
+    assignee_id: str | None = None
+    note: str = ""

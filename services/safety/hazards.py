@@ -2,9 +2,13 @@
 
 Each step is dated by its act (``at``) and may not precede the step before it.
 
-A hazard is closed only by someone other than whoever fixed it; a failed
-verification reopens it. Assigning it in-house asks for a repair (the inventory
-service opens a repair request from that event).
+A hazard is closed only by someone other than whoever fixed it: whoever the
+rectification names (who recorded their fix, or the doers of the repair that
+rectified it), and the hazard's in-house assignee; not whoever typed the record.
+A failed verification reopens it. Assigning it in-house asks for a repair (the
+inventory service opens a repair request from that event); that repair, once
+verified, rectifies the hazard (:class:`RectifyFromRepair`, once per repair: a
+hazard already rectified, closed or reopened is left as it is).
 """
 
 from __future__ import annotations
@@ -93,6 +97,17 @@ class VerifyHazard(Command):
     at: ActAtOrNow = None
 
 
+@dataclass(frozen=True)
+class RectifyFromRepair:
+    """Internal: the inventory verified the in-house repair of the hazard (at the act time of
+    that verification), done by ``done_by`` (and ``fixed_by``, e.g. the repair's assignee)."""
+
+    repair_id: str
+    done_by: str
+    fixed_by: tuple[str, ...] = ()
+    note: str = ""
+
+
 # -- state -------------------------------------------------------------------------------
 
 
@@ -115,6 +130,9 @@ class HazardState:
     reported_at: datetime | None = None
     last_step: str = ""  # the step an act must follow: reported, assigned, escalated, rectified, reopened
     last_step_at: datetime | None = None
+    assignee_id: str | None = None  # in-house: the latest assignee
+    fixers: tuple[str, ...] = ()  # who fixed it, besides rectified_by
+    rectified_from: tuple[str, ...] = ()  # the repairs that rectified it (each does so once)
 
 
 HazardCommand = (
@@ -123,6 +141,7 @@ HazardCommand = (
     | Resolved[EscalateHazard]
     | Resolved[RectifyHazard]
     | Resolved[VerifyHazard]
+    | Resolved[RectifyFromRepair]
 )
 
 
@@ -147,9 +166,11 @@ def decide(rc: HazardCommand, state: HazardState) -> Sequence[DomainEvent]:
         ]
     if state.status is None:
         raise Rejected("the hazard was never reported")
+    hazard_id = rc.entity_id
+    if isinstance(cmd, RectifyFromRepair):  # a closed hazard too is left as it is
+        return _rectified_by_repair(hazard_id, cmd, state, now)
     if state.status is HazardStatus.CLOSED:
         raise Rejected("the hazard is closed")
-    hazard_id = rc.entity_id
     not_before(now, state.last_step_at, field="at", step=state.last_step, what="hazard")
     if isinstance(cmd, AssignHazard):
         if state.status is HazardStatus.RECTIFIED:
@@ -186,13 +207,35 @@ def decide(rc: HazardCommand, state: HazardState) -> Sequence[DomainEvent]:
     assert isinstance(cmd, VerifyHazard)
     if state.status is not HazardStatus.RECTIFIED:
         raise Rejected("only a rectified hazard can be verified")
-    if actor == state.rectified_by:
+    if actor == state.rectified_by or actor in state.fixers or actor == state.assignee_id:
         raise Rejected("the fixer cannot verify their own fix; ask someone else", field="passed")
     if cmd.passed:
         return [HazardClosed(hazard_id=hazard_id, verified_by=actor, closed_at=now, note=cmd.note)]
     if not cmd.note:
         raise Rejected("say why the fix does not pass", field="note")
     return [HazardReopened(hazard_id=hazard_id, verified_by=actor, reopened_at=now, reason=cmd.note)]
+
+
+def _rectified_by_repair(
+    hazard_id: str, cmd: RectifyFromRepair, state: HazardState, verified_at: datetime
+) -> Sequence[DomainEvent]:
+    """A verified repair rectifies a hazard waiting for its fix (assigned in-house, or escalated
+    meanwhile), once; a hazard already rectified (by hand, or by this repair), or reopened, is
+    left as it is. Dated by the repair's verification, never before the hazard's latest step."""
+    if cmd.repair_id in state.rectified_from or state.status not in (HazardStatus.ASSIGNED, HazardStatus.ESCALATED):
+        return []
+    at = max(verified_at, state.last_step_at or verified_at)
+    others = [who for who in dict.fromkeys(cmd.fixed_by) if who != cmd.done_by]
+    return [
+        HazardRectified(
+            hazard_id=hazard_id,
+            rectified_by=cmd.done_by,
+            rectified_at=at,
+            note=cmd.note,
+            repair_id=cmd.repair_id,
+            fixed_by=others,
+        )
+    ]
 
 
 def evolve(state: HazardState, event: DomainEvent) -> HazardState:
@@ -209,7 +252,13 @@ def evolve(state: HazardState, event: DomainEvent) -> HazardState:
                 last_step_at=event.reported_at,
             )
         case HazardAssignedInHouse():
-            return replace(state, status=HazardStatus.ASSIGNED, last_step="assigned", last_step_at=event.assigned_at)
+            return replace(
+                state,
+                status=HazardStatus.ASSIGNED,
+                last_step="assigned",
+                last_step_at=event.assigned_at,
+                assignee_id=event.assignee_id,
+            )
         case HazardEscalated():
             return replace(state, status=HazardStatus.ESCALATED, last_step="escalated", last_step_at=event.escalated_at)
         case HazardRectified():
@@ -219,6 +268,8 @@ def evolve(state: HazardState, event: DomainEvent) -> HazardState:
                 rectified_by=event.rectified_by,
                 last_step="rectified",
                 last_step_at=event.rectified_at,
+                fixers=tuple(event.fixed_by),
+                rectified_from=(*state.rectified_from, event.repair_id) if event.repair_id else state.rectified_from,
             )
         case HazardClosed():
             return replace(state, status=HazardStatus.CLOSED, last_step="closed", last_step_at=event.closed_at)
@@ -227,6 +278,7 @@ def evolve(state: HazardState, event: DomainEvent) -> HazardState:
                 state,
                 status=HazardStatus.REPORTED,
                 rectified_by=None,
+                fixers=(),
                 last_step="reopened",
                 last_step_at=event.reopened_at,
             )

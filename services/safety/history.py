@@ -62,7 +62,9 @@ SUMMARIES: dict[str, Summary] = {
     "safety.HazardEscalated": lambda e: (
         f"Escalated to {clip(e.authority, 60)}" + (f" (ref. {clip(e.reference, 40)})" if e.reference else "")
     ),
-    "safety.HazardRectified": lambda e: f"Rectified by {e.rectified_by}" + note(e.note),
+    "safety.HazardRectified": lambda e: (
+        f"Rectified by {e.rectified_by}" + (f" (repair {e.repair_id} verified)" if e.repair_id else "") + note(e.note)
+    ),
     "safety.HazardClosed": lambda e: f"Verified by {e.verified_by} and closed" + note(e.note),
     "safety.HazardReopened": lambda e: f"Verification by {e.verified_by} failed, reopened: {clip(e.reason)}",
     # school buses

@@ -7,6 +7,9 @@ record the medical room already opened by hand is left as it is.
 
 ``HazardsFromServices``: a hazard another service found (the canteen's self-inspection)
 is reported as a hazard of the campus, once: its id is made from the raising event's.
+
+``HazardsRectifiedByRepairs``: the inventory's verified repair of a hazard rectifies the
+hazard, once.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from services.eventkit.db import Connection
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import Envelope, TenantPath
 from services.eventkit.errors import ConcurrencyConflict
-from services.safety.events import SAFETY_EVENTS, HazardRaised, hazard_id_of_raising
-from services.safety.hazards import Hazard, ReportHazard
+from services.safety.events import SAFETY_EVENTS, HazardRaised, RepairOfHazardVerified, hazard_id_of_raising
+from services.safety.hazards import Hazard, HazardState, RectifyFromRepair, ReportHazard
 from services.safety.health import ADMISSION, CLASS_ID, HealthRecord, OpenHealthRecord
 
 SYSTEM = Principal(subject="safety.health-record-opener", name="一人一档")
@@ -119,3 +122,62 @@ class HazardsFromServices(Reaction):
                 await bus.execute(Hazard, hazard_id, Resolved(command, tenant, hazard_id), ctx, tenant, conn=conn)
         except ConcurrencyConflict:
             return  # delivered twice at once: the other delivery reported it
+
+
+REPAIRS_SYSTEM = Principal(subject="safety.hazards-from-repairs", name="维修验收整改")
+
+
+class HazardsRectifiedByRepairs(Reaction):
+    """The inventory verified the in-house repair of a hazard (``inventory.RepairVerified`` with
+    a ``hazard_id``, read by wire name and payload alone: :class:`RepairOfHazardVerified`): the
+    hazard is rectified, dated by that verification and named after who did the repair (the
+    record is this reaction's). Exactly once: the rectification names its repair, and a repair
+    that rectified the hazard once records nothing again (a redelivery, or the same event
+    delivered twice at once: the loser of the race finds it done); a hazard already rectified by
+    hand, closed or reopened is left as it is. The hazard's verification stays with safety's
+    managers, and none of the repair's doers may give it."""
+
+    name = "hazards-rectified-by-repairs"
+    event_types = frozenset({"inventory.RepairVerified"})
+
+    async def handle(self, conn: Connection, envelope: Envelope) -> None:
+        if envelope.type != "inventory.RepairVerified":
+            return
+        verified = RepairOfHazardVerified.model_validate(envelope.data)
+        if verified.hazard_id is None:
+            return  # a repair reported by hand: no hazard to rectify
+        hazard_id = verified.hazard_id
+        done_by = verified.done_by or verified.assignee_id
+        if done_by is None:
+            return  # a verification that does not say who did the repair (never recorded so): nothing to name
+        command = RectifyFromRepair(
+            repair_id=verified.repair_id,
+            done_by=done_by,
+            fixed_by=tuple(who for who in (verified.assignee_id,) if who),
+            note=f"维修 {verified.repair_id} 已验收（{verified.verified_by}）：{verified.note}"[:TEXT_LENGTH],
+        )
+        bus = CommandBus.in_transaction("safety", SAFETY_EVENTS)
+        ctx = replace(caused_by(envelope, REPAIRS_SYSTEM), acted_at=verified.verified_at)
+        for attempt in range(3):
+            state: HazardState
+            state, version = await bus.load(Hazard, Hazard.stream_id(hazard_id), conn=conn)
+            if version == 0:
+                return  # not a hazard of this district's safety records
+            tenant = TenantPath(
+                district_id=envelope.district_id, school_id=envelope.school_id, campus_id=state.campus_id
+            )
+            try:
+                async with conn.transaction():  # a savepoint: losing a race undoes only this
+                    await bus.execute(
+                        Hazard,
+                        hazard_id,
+                        Resolved(command, tenant, hazard_id),
+                        replace(ctx, expected_version=version),
+                        tenant,
+                        conn=conn,
+                    )
+                return
+            except ConcurrencyConflict:
+                if attempt == 2:
+                    raise  # the hazard kept changing: the runner delivers it again
+                # another act on the hazard came first: decide again on what it left

@@ -10,7 +10,7 @@ from services.safety.history import SAFETY_HISTORY
 from services.safety.projections.health_files import HEALTH_FILES
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.projections.safety_records import SAFETY_RECORDS
-from services.safety.reactions import HazardsFromServices, HealthRecordOpener
+from services.safety.reactions import HazardsFromServices, HazardsRectifiedByRepairs, HealthRecordOpener
 from services.safety.routes import agreements, buses, drills, education, hazards, health, injuries, inspections, status
 
 SAFETY = ServiceDefinition(
@@ -36,6 +36,7 @@ SAFETY = ServiceDefinition(
         ReactionSpec(DirectoryMirror(), ["directory"]),
         ReactionSpec(HealthRecordOpener(), ["directory"]),
         ReactionSpec(HazardsFromServices(), ["canteen"]),
+        ReactionSpec(HazardsRectifiedByRepairs(), ["inventory"]),
     ],
     history=SAFETY_HISTORY,
     openapi_tags=[

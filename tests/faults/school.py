@@ -24,6 +24,7 @@ from services.eventkit.runtime import Mode, ServiceDefinition
 from services.eventkit.settings import Settings
 from services.hr_eval.common import WORKER_ROLES
 from services.hr_eval.projections.appraisal_totals import APPRAISAL_TOTALS
+from services.inventory.assets import purchased_asset_id
 from services.inventory.events import PurchaseCategory
 from services.inventory.procurement import (
     ApprovePurchase,
@@ -41,6 +42,7 @@ from tests.faults.ledger import Ledger, ServiceView, check_run, wait_settled
 from tests.school import CANTEEN_SCHOOL, SCHOOL, Headers, register_district, seed, tokens_for
 
 ITEMS = [("broom", "笤帚", 1500), ("gloves", "橡胶手套", 600), ("pen", "签字笔", 200)]
+EQUIPMENT = [("desk", "课桌椅", 45000)]  # catalogued, not consumable: an accepted unit is an asset to register
 
 # The school's appraisal rule book, in force from September 2020 (its staff joined in August):
 # every month since can be appraised (each run takes its months in turn, see School.next_month).
@@ -167,8 +169,10 @@ class School:
         counts = await check_run(self.ledger, self.view_list(*names), published=published)
         if "safety" in self.views and "inventory" in self.views:
             counts["repairs"] = await check_one_repair_per_hazard(self)
+            counts["rectifications"] = await check_one_rectification_per_verified_repair(self)
         if "inventory" in self.views:
             counts["stock_receipts"] = await check_stock_once_per_accepted_line(self)
+            counts["assets_received"] = await check_assets_once_per_accepted_equipment_line(self)
         if "safety" in self.views and "hr_eval" in self.views:
             counts["finding_proposals"] = await check_one_proposal_per_finding(self)
         if "canteen" in self.views and "hr_eval" in self.views:
@@ -263,6 +267,21 @@ async def start_school(
                     "reorder_point": 5,
                 },
             )
+        for item_id, name, price in EQUIPMENT:
+            await school.ok(
+                "inventory",
+                "/items",
+                {
+                    "item_id": item_id,
+                    "school_id": "xuexiao",
+                    "name": name,
+                    "unit": "套",
+                    "category": "教学设备",
+                    "consumable": False,
+                    "unit_price_fen": price,
+                    "reorder_point": 0,
+                },
+            )
     return school
 
 
@@ -307,12 +326,23 @@ async def report_hazard(school: School, hazard_id: str, **kw: Any) -> Any:
 ASSIGNED_AT, REASSIGNED_AT = "2020-10-12T09:00:00+08:00", "2020-10-12T09:30:00+08:00"  # after the report
 
 
-async def hazard_life(school: School, hazard_id: str, *, reassign: bool = False, close: bool = True) -> None:
-    """Reported, assigned in-house (a repair in the inventory), maybe reassigned, rectified, verified."""
+async def hazard_life(
+    school: School, hazard_id: str, *, reassign: bool = False, close: bool = True, repair: bool = False
+) -> None:
+    """Reported, assigned in-house (a repair in the inventory), maybe reassigned, rectified, verified;
+    or (``repair``) its repair done and verified in the inventory, which rectifies it (a reaction)."""
     await report_hazard(school, hazard_id)
     await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "wang-tech", "at": ASSIGNED_AT})
     if reassign:
         await school.ok("safety", f"/hazards/{hazard_id}/assign", {"assignee_id": "li-guard", "at": REASSIGNED_AT})
+    if repair:
+        # the repair is opened by a reaction: sent again (same key) until it is there
+        repair_id = f"hazard-{hazard_id}"
+        done = {"at": "2020-10-13T10:00:00+08:00", "note": "更换井盖"}
+        await school.ok("inventory", f"/repairs/{repair_id}/done", done, retry=(503, 404), deadline=180)
+        verified = {"at": "2020-10-13T16:00:00+08:00"}
+        await school.ok("inventory", f"/repairs/{repair_id}/verify", verified, "manager-both")
+        return
     if close:
         await school.ok("safety", f"/hazards/{hazard_id}/rectify", {"at": "2020-10-13T10:00:00+08:00"}, "tech-main")
         await school.ok("safety", f"/hazards/{hazard_id}/verify", {"passed": True, "note": "复查合格"})
@@ -464,6 +494,57 @@ async def check_stock_once_per_accepted_line(school: School) -> int:
         data = r["data"]
         actual[(data["purchase_id"], data["campus_id"], data["item_id"], data["quantity"])] += 1
     assert actual == expected, f"stock received {actual - expected} too many, {expected - actual} missing"
+    return sum(expected.values())
+
+
+async def check_one_rectification_per_verified_repair(school: School) -> int:
+    """A verified repair of a hazard rectified that hazard once: never twice, and once unless the
+    hazard was rectified otherwise (by hand); no verification caused more than one safety event."""
+    safety, inventory = school.views["safety"].pool, school.views["inventory"].pool
+    verifications = await inventory.fetch(
+        "SELECT event_id, data->>'repair_id' AS repair_id, data->>'hazard_id' AS hazard_id FROM events "
+        "WHERE type = 'inventory.RepairVerified' AND data->>'hazard_id' IS NOT NULL"
+    )
+    rectified = await safety.fetch(
+        "SELECT stream_id, data->>'repair_id' AS repair_id FROM events WHERE type = 'safety.HazardRectified'"
+    )
+    by_repair = Counter(r["repair_id"] for r in rectified if r["repair_id"])
+    by_hand = {r["stream_id"] for r in rectified if not r["repair_id"]}
+    twice = {repair: n for repair, n in by_repair.items() if n > 1}
+    assert not twice, f"repairs that rectified their hazard more than once: {twice}"
+    verified = {r["repair_id"]: r["hazard_id"] for r in verifications}
+    assert set(by_repair) <= set(verified), f"rectified by repairs never verified: {set(by_repair) - set(verified)}"
+    missing = {
+        repair for repair, hazard in verified.items() if repair not in by_repair and f"hazard-{hazard}" not in by_hand
+    }
+    assert not missing, f"verified repairs that did not rectify their hazard: {missing}"
+    causes = Counter(
+        r["causation_id"]
+        for r in await safety.fetch(
+            "SELECT causation_id FROM events WHERE causation_id = ANY($1)", [str(r["event_id"]) for r in verifications]
+        )
+    )
+    more = {c: n for c, n in causes.items() if n > 1}
+    assert not more, f"repair verifications that caused more than one safety event: {more}"
+    return sum(by_repair.values())
+
+
+async def check_assets_once_per_accepted_equipment_line(school: School) -> int:
+    """One AssetReceived per unit of each accepted line of equipment, with the id made from the
+    purchase, the line and the unit; none that no acceptance asked for."""
+    pool = school.views["inventory"].pool
+    expected: Counter[tuple[str, str, int, int]] = Counter()
+    for r in await pool.fetch("SELECT data FROM events WHERE type = 'inventory.PurchaseAccepted'"):
+        data = r["data"]
+        for line in data.get("equipment", []):
+            for unit in range(line["quantity"]):
+                aid = purchased_asset_id(data["purchase_id"], line["line"], unit)
+                expected[(aid, data["purchase_id"], line["line"], unit)] += 1
+    actual: Counter[tuple[str, str, int, int]] = Counter()
+    for r in await pool.fetch("SELECT data FROM events WHERE type = 'inventory.AssetReceived'"):
+        data = r["data"]
+        actual[(data["asset_id"], data["purchase_id"], data["line"], data["unit"])] += 1
+    assert actual == expected, f"assets received {actual - expected} too many, {expected - actual} missing"
     return sum(expected.values())
 
 

@@ -1,8 +1,9 @@
 """Every event delivered twice, then every consumer group replayed from offset 0.
 
 Kafka delivers at least once: a relay that dies before marking publishes again, and an
-operator may reset a group. The school's work crosses every service: hazards (a repair each),
-purchases (stock), patrol findings naming a worker (a proposal each in the staff appraisal),
+operator may reset a group. The school's work crosses every service: hazards (a repair each;
+some rectified by their verified repair), purchases (stock, and desks: assets to register),
+patrol findings naming a worker (a proposal each in the staff appraisal),
 awards with a bonus (a proposal per worker), appraisal months opened and published, and the
 canteen's violations (a proposal each), self-inspection hazards (a hazard each in safety) and
 samples (its food-safety ledger).
@@ -70,8 +71,14 @@ async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: 
     school = await start_school(harness, ledger, SAFETY, INVENTORY, HR_EVAL, CANTEEN)
     bootstrap = harness.infra.kafka_bootstrap
     await asyncio.gather(
-        *(hazard_life(school, new_id(f"h{i}"), reassign=i % 2 == 0, close=i % 3 != 0) for i in range(8)),
-        *(purchase_life(school, new_id(f"p{i}"), [("broom", 1 + i), ("pen", 5)]) for i in range(4)),
+        *(
+            hazard_life(school, new_id(f"h{i}"), reassign=i % 2 == 0, close=i % 3 != 0, repair=i % 6 == 0)
+            for i in range(8)
+        ),
+        *(
+            purchase_life(school, new_id(f"p{i}"), [("broom", 1 + i), ("pen", 5), *([("desk", 2)] * (i % 2 == 0))])
+            for i in range(4)
+        ),
         *(finding_life(school, new_id(f"i{i}")) for i in range(4)),
         *(appraisal_month_life(school, school.next_month()) for _ in range(3)),
         *(award_life(school, new_id(f"a{i}")) for i in range(2)),
@@ -115,6 +122,8 @@ async def test_every_event_twice_and_a_replay_from_zero_change_nothing(harness: 
     months = 3 * len(school.main_roster)  # three months of the main campus's whole roster
     assert (counts["finding_proposals"], counts["award_proposals"], counts["published_appraisals"]) == (8, 4, months)
     assert (counts["violation_proposals"], counts["canteen_hazards"]) == (3, 3)
+    # hazards 0 and 6 rectified by their verified repairs (3 left assigned); two purchases of two desks each
+    assert (counts["rectifications"], counts["assets_received"]) == (2, 4)
     print(f"\nredelivered {redelivered}; replayed {len(groups)} groups from 0; {counts}")
 
 

@@ -45,7 +45,16 @@ REPORTED = RepairReported(
 )
 ASSIGNED = RepairAssigned(repair_id="r1", assignee_id="wang-tech", assigned_by="zhou", assigned_at=T1)
 DONE = RepairDone(repair_id="r1", done_by="wang-tech", done_at=T2, note="更换门锁")
-VERIFIED = RepairVerified(repair_id="r1", verified_by="zhou", verified_at=T3)
+VERIFIED = RepairVerified(
+    repair_id="r1",
+    verified_by="zhou",
+    verified_at=T3,
+    campus_id="main",
+    done_by="wang-tech",
+    done_at=T2,
+    assignee_id="wang-tech",
+    note="更换门锁",
+)
 
 
 def test_a_report_is_a_repair_request_from_its_reporter() -> None:
@@ -75,7 +84,13 @@ def test_the_one_who_did_it_does_not_verify_it() -> None:
     repair.refused(VerifyRepair(), given=[REPORTED, ASSIGNED, by_manager], actor="zhou")
     repair.refused(VerifyRepair(), given=[REPORTED, ASSIGNED, by_manager], actor="wang-tech")
     assert repair.when(VerifyRepair(), given=[REPORTED, ASSIGNED, by_manager], actor="gu")[0] == RepairVerified(
-        repair_id="r1", verified_by="gu", verified_at=T3
+        repair_id="r1",
+        verified_by="gu",
+        verified_at=T3,
+        campus_id="main",
+        done_by="zhou",
+        done_at=T2,
+        assignee_id="wang-tech",
     )
 
 

@@ -1,5 +1,6 @@
-"""Property tests of the hazards' decider: a hazard is closed only by someone other than its fixer, and
-a closed hazard changes no more.
+"""Property tests of the hazards' decider: a hazard is closed only by someone other than its fixer (nor
+the doers of its repair, nor its assignee), a verified repair rectifies it once, and a closed hazard
+changes no more.
 
 The machine, and what it checks of every decider: ``tests/properties.py``.
 """
@@ -21,9 +22,12 @@ pytestmark = QUIET
 
 
 def closed_by_someone_else(rc: Resolved[Any], before: Any, events: list[DomainEvent], after: Any) -> None:
-    if after.status is hz.HazardStatus.CLOSED:
+    if after.status is hz.HazardStatus.CLOSED and before.status is not hz.HazardStatus.CLOSED:
         assert before.status is hz.HazardStatus.RECTIFIED and rc.actor != before.rectified_by
-    if before.status is hz.HazardStatus.CLOSED:
+        assert rc.actor not in before.fixers and rc.actor != before.assignee_id  # nor who did its repair
+    if isinstance(rc.command, hz.RectifyFromRepair) and rc.command.repair_id in before.rectified_from:
+        assert not events, "a repair rectified the hazard twice"
+    if before.status is hz.HazardStatus.CLOSED and events:
         raise AssertionError("a closed hazard changed")
 
 
@@ -49,6 +53,14 @@ HAZARD = machine(
         step(st.builds(hz.EscalateHazard, authority=st.just("新北区教育局 基建科"))),
         step(st.builds(hz.RectifyHazard, at=times(), note=st.just("重新铺贴"))),
         step(st.builds(hz.VerifyHazard, passed=st.booleans(), note=st.sampled_from(["", "仍有松动"]))),
+        step(
+            st.builds(
+                hz.RectifyFromRepair,
+                repair_id=st.just("hazard-wall-tiles"),
+                done_by=st.sampled_from(["wang-tech", "li-guard"]),
+                fixed_by=st.sampled_from([(), ("wang-tech",)]),
+            )
+        ),
     ),
     ["zhou", "wang-tech", "li-guard"],
     check=closed_by_someone_else,

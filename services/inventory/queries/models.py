@@ -319,3 +319,49 @@ class ClassDamage(Row):
     key: str | None
     school_id: str | None
     district_id: str | None
+
+
+# -- asset registration 各室财产登记 ----------------------------------------------------------
+
+
+class RegistrationAsset(Tenant):
+    """An asset in the registration's count: received from an accepted purchase and waiting to be
+    registered to a room, or registered to one."""
+
+    asset_id: str
+    status: str  # waiting | registered | disposed
+    item_id: str | None
+    description: str
+    value_fen: int
+    purchase_id: str | None
+    line: int | None
+    unit: int | None
+    accepted_on: date | None
+    for_room: str | None
+    room: str | None
+    tag: str | None
+    acquired_on: date | None
+    registered_by: str | None
+
+
+class RoomRegistration(Tenant):
+    """A room's registration: assets registered to it, and those bought for it still waiting
+    (``room`` empty: bought for no room named). Complete when none waits."""
+
+    room: str
+    room_key: str
+    registered: int
+    waiting: int
+    waiting_fen: int
+    complete: bool
+
+
+class CampusRegistration(Tenant):
+    """A campus's registration: its rooms, how many are complete, assets registered and waiting."""
+
+    rooms: int
+    rooms_complete: int
+    registered: int
+    waiting: int
+    waiting_fen: int
+    complete: bool

@@ -171,7 +171,7 @@ def decide_roster(rc: RosterCommand, state: RosterState) -> Sequence[DomainEvent
         not_before(cmd.effective_from, last, field="effective_from", step="in force", what="previous roster")
     turns: set[tuple[str, int, BreakPeriod, int]] = set()
     for slot in cmd.slots:
-        for day in slot.weekdays:
+        for day in sorted(set(slot.weekdays)):  # a day named twice in one slot is one turn
             turn = (slot.building, slot.floor, slot.break_period, day)
             if turn in turns:
                 raise InvalidInput(

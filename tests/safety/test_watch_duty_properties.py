@@ -33,8 +33,8 @@ from services.safety.events import (
     WatchPlanKind,
 )
 from tests.properties import (
-    QUIET,
     DAYS_OR_TODAY,
+    QUIET,
     DeciderMachine,
     days,
     machine,
@@ -197,9 +197,9 @@ TURN_CHECK = st.builds(
     status=st.sampled_from(list(CheckInStatus)),
     arrived_at=st.none() | times(days=60),
 ).flatmap(
-    lambda c: st.sampled_from(
-        [{fd.ON_DUTY: "sun"}, {fd.ON_DUTY: "sun", fd.MAY_RECORD_ANY: "1"}, {fd.ON_DUTY: ""}]
-    ).map(lambda facts: (c, facts))
+    lambda c: st.sampled_from([{fd.ON_DUTY: "sun"}, {fd.ON_DUTY: "sun", fd.MAY_RECORD_ANY: "1"}, {fd.ON_DUTY: ""}]).map(
+        lambda facts: (c, facts)
+    )
 )
 TURN = machine(
     "DutyTurnMachine",

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 import asyncpg
+import orjson
 
 from services.eventkit.auth import Principal, Role
 from services.eventkit.envelope import TenantPath
@@ -41,6 +42,12 @@ TEACHES = (
     "class_id IN (SELECT t.class_id FROM directory_class_teachers t JOIN directory_staff st USING (staff_id) "
     "WHERE t.staff_id = {} AND st.active)"
 )
+
+
+def with_plan(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with its plan (stored as JSON) as a list of items."""
+    plan = row.get("plan")
+    return row | {"plan": orjson.loads(plan)} if isinstance(plan, str) else row
 
 
 def watch_refusal(principal: Principal) -> Forbidden:
@@ -109,7 +116,7 @@ async def watch(pool: asyncpg.Pool, principal: Principal, watch_id: str) -> dict
         f"SELECT reviewed_on, outcome, note, reviewed_by FROM {W}.watch_reviews WHERE watch_id = $1 ORDER BY version",
         watch_id,
     )
-    return row | {"notes_list": [dict(n) for n in notes], "reviews_list": [dict(r) for r in reviews]}
+    return with_plan(row) | {"notes_list": [dict(n) for n in notes], "reviews_list": [dict(r) for r in reviews]}
 
 
 # -- floor duty --------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from services.safety.queries.watch_duty import (
     roster_list,
     watch,
     watch_list,
+    with_plan,
 )
 
 watches = COMMANDS.router("student watches")
@@ -58,7 +59,9 @@ async def list_student_watches(
     after: After = None,
     limit: Limit = 100,
 ) -> Page:
-    return await watch_list(principal, campus_id, class_id, student_id, open).page(safety.pool, after, limit)
+    page = await watch_list(principal, campus_id, class_id, student_id, open).page(safety.pool, after, limit)
+    page.items = [with_plan(row) for row in page.items]
+    return page
 
 
 @watches.get("/student-watches/{watch_id}", summary="One watch with its plan, notes and reviews")

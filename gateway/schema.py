@@ -34,6 +34,7 @@ from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.ops.queries import OpsQuery
 from gateway.ops.subscriptions import Subscription
 from gateway.safety.queries import SafetyQuery
+from gateway.safety.watch_duty import WatchDutyQuery
 from gateway.settings import GatewaySettings
 from gateway.validation import NamedArgumentErrors
 from services import registry
@@ -53,6 +54,7 @@ Query = merge_types(
         VisitsQuery,
         LedgerQuery,
         OpsQuery,
+        WatchDutyQuery,
     ),
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service

@@ -64,13 +64,15 @@ def turn_id(campus_id: str, day: date, building: str, floor: int, period: BreakP
 
 
 class DutySlotInput(Value):
+    """A slot of a roster: the teacher on duty at a floor of a building at a break, on which days."""
+
     building: Building
     floor: Floor
-    break_period: BreakPeriod
+    break_period: BreakPeriod = Field(description="The break the teacher watches the floor at")
     weekdays: Annotated[list[Weekday], Field(min_length=1, max_length=7)] = Field(
         default_factory=lambda: list(SCHOOL_DAYS), description="The school days of the turn (default Monday-Friday)"
     )
-    teacher_id: EntityId
+    teacher_id: EntityId = Field(description="The teacher on duty (on the staff of the campus)")
 
 
 class SetFloorDutyRoster(Command):
@@ -90,7 +92,7 @@ class SetFloorDutyRoster(Command):
     campus_id: EntityId
     term_id: EntityId
     effective_from: date = Field(description="The first day this roster is in force (in the term)")
-    slots: Many[DutySlotInput] = Field(min_length=1)
+    slots: Many[DutySlotInput] = Field(min_length=1, description="Every slot of the roster from its first day")
     note: ShortText = ""
     at: ActAtOrNow = None
 
@@ -112,8 +114,8 @@ class RecordDutyCheckIn(Command):
     on: ActOn
     building: Building
     floor: Floor
-    break_period: BreakPeriod
-    status: CheckInStatus
+    break_period: BreakPeriod = Field(description="The break of the turn")
+    status: CheckInStatus = Field(description="Whether the teacher on duty came on time, late, or not at all")
     arrived_at: AwareDatetime | None = Field(
         default=None, description="When the teacher arrived on the floor (on time or late; none if missed)"
     )

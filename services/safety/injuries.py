@@ -52,8 +52,8 @@ class ReportInjury(Command):
     at: ActAt
     injury: Text = Field(min_length=1, examples=["追逐时摔倒, 左膝擦伤"])
     first_aid: Text = Field(min_length=1, examples=["医务室清洗消毒, 包扎"])
-    building: Building | None = None
-    floor: Floor | None = None
+    building: Building | None = Field(default=None, description="The building's code, if it happened in one")
+    floor: Floor | None = Field(default=None, description="The floor it happened on, if in a building")
     break_period: BreakPeriod | None = Field(default=None, description="The break or activity time it happened at")
 
 

@@ -53,7 +53,7 @@ class OpenStudentWatch(Command):
         }
     )
 
-    watch_id: EntityId
+    watch_id: EntityId = Field(description="A new id for the watch")
     student_id: EntityId
     class_teacher_id: EntityId = Field(description="The class teacher who keeps the watch with the safety office")
     reason: Text = Field(min_length=1, examples=["课间行为可能对同学安全构成威胁"])
@@ -61,9 +61,11 @@ class OpenStudentWatch(Command):
 
 
 class WatchPlanItemInput(Value):
-    kind: WatchPlanKind
+    """One measure of a watch's plan: what kind, who carries it out, what is done."""
+
+    kind: WatchPlanKind = Field(description="What kind of measure it is")
     who: Name = Field(description="Who carries it out: a teacher's staff id, a parent", examples=["huang"])
-    what: Text = Field(min_length=1, examples=["每周与家长电话沟通一次"])
+    what: Text = Field(min_length=1, description="What is done", examples=["每周与家长电话沟通一次"])
 
 
 class SetStudentWatchPlan(Command):
@@ -77,7 +79,9 @@ class SetStudentWatchPlan(Command):
         }
     )
 
-    items: Few[WatchPlanItemInput] = Field(min_length=1)
+    items: Few[WatchPlanItemInput] = Field(
+        min_length=1, description="The plan's measures (it replaces the plan before)"
+    )
     on: ActOnOrToday = None
 
 
@@ -91,7 +95,7 @@ class NoteStudentWatch(Command):
 class ReviewStudentWatch(Command):
     model_config = examples({"outcome": "improved", "note": "课间行为明显改善", "on": "2021-01-20"})
 
-    outcome: WatchOutcome
+    outcome: WatchOutcome = Field(description="What the review found")
     note: Text = ""
     on: ActOnOrToday = None
 

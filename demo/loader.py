@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from demo import appraisals, canteen, inv_loops, reactions20
+from demo import appraisals, canteen, inv_loops, reactions20, watch_duty
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
@@ -150,6 +150,7 @@ class DemoLoader:
         await self.load_directory()
         progress("safety: agreements, health records, inspections, hazards, bus, drills, education, injuries")
         await self.load_safety()
+        await watch_duty.load(self)
         progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
         await self.load_inventory()
         await inv_loops.load_inv_loops(self)  # quotas of the term, desks per class, old for new, a stock-take
@@ -467,7 +468,8 @@ class DemoLoader:
                     "at": at,
                     "injury": injury,
                     "first_aid": "医务室处理",
-                },
+                }
+                | watch_duty.INJURY_PLACES.get(iid, {}),
                 "doctor-he",
             )
             await self.post(s, f"/injuries/{iid}/notify-parent", {"at": at, "how": "电话"}, "doctor-he")

@@ -38,6 +38,7 @@ from gateway.ops.queries import OpsQuery
 from gateway.ops.subscriptions import Subscription
 from gateway.read_after import ReadAfter
 from gateway.safety.queries import SafetyQuery
+from gateway.safety.watch_duty import WatchDutyQuery
 from gateway.settings import GatewaySettings
 from gateway.validation import NamedArgumentErrors
 from services import registry
@@ -60,6 +61,7 @@ Query = merge_types(
         AssetReadsQuery,
         RequisitionsQuery,
         InvLoopsQuery,
+        WatchDutyQuery,
     ),
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service

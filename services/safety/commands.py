@@ -27,7 +27,7 @@ from services.campus.mirror import (
 from services.campus.scoped import CampusCommands, CampusCommandsDep, assignee_on_campus, campus_command_table
 from services.eventkit.acts import act_instant
 from services.eventkit.app import Context
-from services.eventkit.auth import Principal
+from services.eventkit.auth import Principal, Role
 from services.eventkit.command_table import Facts, Target
 from services.eventkit.commands import CommandContext, CommandResult
 from services.eventkit.days import local_day
@@ -80,6 +80,18 @@ from services.safety.education import (
 )
 from services.safety.education import LaunchCampaign as LaunchSafetyCampaign
 from services.safety.events import IssuedAgreement, PartyKind
+from services.safety.floor_duty import (
+    MAY_RECORD_ANY,
+    ON_DUTY,
+    DutyTurn,
+    FloorDutyRoster,
+    RecordDutyCheckIn,
+    RosterState,
+    SetFloorDutyRoster,
+    on_duty,
+    roster_id,
+    turn_id,
+)
 from services.safety.hazards import AssignHazard, EscalateHazard, Hazard, RectifyHazard, ReportHazard, VerifyHazard
 from services.safety.health import (
     ADMISSION,
@@ -100,6 +112,16 @@ from services.safety.inspections import (
     SetInspectionSchedule,
     SignOffInspection,
     StartInspection,
+)
+from services.safety.student_watch import CLASS_ID as WATCH_CLASS_ID
+from services.safety.student_watch import (
+    CloseStudentWatch,
+    NoteStudentWatch,
+    OpenStudentWatch,
+    ReviewStudentWatch,
+    SetStudentWatchPlan,
+    StudentWatch,
+    StudentWatchState,
 )
 
 COMMANDS = campus_command_table("safety")
@@ -734,3 +756,134 @@ COMMANDS.existing(
     what="injury",
     roles=MANAGERS,
 )
+
+
+# -- student watches and floor duty (watch duty) -------------------------------------------------
+# A watch on a student at risk (重点关注学生) is kept by the safety office with the class's
+# teachers; break-time floor duty (楼层值日) is rostered by the office and checked per turn.
+
+WATCH_KEEPERS = (*MANAGERS, *TEACHERS_OF_CLASS)  # a watch's plan and notes: the office or the class's teachers
+DUTY_RECORDERS = (*MANAGERS, Role.VICE_PRINCIPAL)  # who records any teacher's duty turn (a patrol)
+
+
+# Custom: a watch belongs where its student is (422 if not enrolled), with the class from the
+# same row of the mirror as a fact, and the class teacher named must teach that class.
+@COMMANDS.custom(
+    "student watches", "/student-watches", "Open a watch on a student at risk, with the class teacher (the office)"
+)
+async def open_student_watch(cmd: OpenStudentWatch, ctx: Context, safety: CampusCommandsDep) -> CommandResult:
+    student, tenant = await student_tenant(safety.pool, cmd.student_id)
+    await safety.authorise(ctx.principal, tenant, MANAGERS)
+    if cmd.class_teacher_id not in await teachers_of_class(safety.pool, student["class_id"]):
+        raise InvalidInput(
+            f"{cmd.class_teacher_id} does not teach class {student['class_id']}", field="class_teacher_id"
+        )
+    facts = {WATCH_CLASS_ID: student["class_id"]}
+    return await safety.run(StudentWatch, cmd.watch_id, cmd, ctx, tenant, MANAGERS, facts=facts)
+
+
+async def watch_keeper(safety: CampusCommands, cmd: Any, ctx: CommandContext, at: Target) -> Facts:
+    """A manager of the campus, or a teacher of the watched student's class (403 otherwise)."""
+    state: StudentWatchState
+    state, _ = await safety.bus.load(StudentWatch, StudentWatch.stream_id(at.entity_id))
+    await teacher_of_class(safety, ctx.principal, at.tenant, state.class_id)
+    return {}
+
+
+COMMANDS.existing(
+    "student watches",
+    "/student-watches/{watch_id}/plan",
+    "Set a watch's plan: parent contacts, accompanied study, subject teachers, moral education",
+    SetStudentWatchPlan,
+    StudentWatch,
+    what="student watch",
+    roles=WATCH_KEEPERS,
+    lookup=watch_keeper,
+)
+COMMANDS.existing(
+    "student watches",
+    "/student-watches/{watch_id}/notes",
+    "Add a dated note to a watch (the office or the class's teachers)",
+    NoteStudentWatch,
+    StudentWatch,
+    what="student watch",
+    roles=WATCH_KEEPERS,
+    lookup=watch_keeper,
+)
+COMMANDS.existing(
+    "student watches",
+    "/student-watches/{watch_id}/review",
+    "Review a watch: its outcome so far (the office)",
+    ReviewStudentWatch,
+    StudentWatch,
+    what="student watch",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "student watches",
+    "/student-watches/{watch_id}/close",
+    "Close a reviewed watch (the office)",
+    CloseStudentWatch,
+    StudentWatch,
+    what="student watch",
+    roles=MANAGERS,
+)
+
+
+def roster_of(cmd: SetFloorDutyRoster) -> str:
+    """A campus has one floor duty roster a term, set again when it changes."""
+    return roster_id(cmd.campus_id, cmd.term_id)
+
+
+async def roster_term_and_teachers(
+    safety: CampusCommands, cmd: SetFloorDutyRoster, ctx: CommandContext, at: Target
+) -> Facts:
+    """The roster's term is in the calendar of the campus's school (422), and every teacher on it
+    works on the campus (422 naming the slots)."""
+    term = await term_in_calendar(safety.pool, at.tenant.school_id or "", cmd.term_id)
+    if term is None:
+        raise InvalidInput(f"term {cmd.term_id} is not in the calendar of the campus's school", field="term_id")
+    teachers = sorted({s.teacher_id for s in cmd.slots})
+    rows = await safety.pool.fetch(
+        "SELECT staff_id FROM directory_staff WHERE staff_id = ANY($1::text[]) AND active AND $2 = ANY(campus_ids)",
+        teachers,
+        at.tenant.campus_id,
+    )
+    missing = set(teachers) - {r["staff_id"] for r in rows}
+    if missing:
+        raise InvalidInput(f"not on the staff of the campus: {', '.join(sorted(missing))}", field="slots")
+    return _facts_of(term)
+
+
+COMMANDS.new(
+    "floor duty",
+    "/floor-duty/rosters",
+    "Set a campus's break-time floor duty roster (楼层值日) for a term, in force from a day",
+    SetFloorDutyRoster,
+    FloorDutyRoster,
+    id=roster_of,
+    roles=MANAGERS,
+    lookup=roster_term_and_teachers,
+)
+
+
+# Custom: the turn's id is made of its campus, day, floor and break, and the teacher on duty is
+# read from the roster in force that day (another stream), as a fact.
+@COMMANDS.custom(
+    "floor duty",
+    "/floor-duty/check-ins",
+    "Check a duty turn: on time, late (with the time) or missed (the teacher on duty, or a patrol)",
+)
+async def record_duty_check_in(cmd: RecordDutyCheckIn, ctx: Context, safety: CampusCommandsDep) -> CommandResult:
+    tenant = await safety.campus(cmd.campus_id)
+    await safety.authorise(ctx.principal, tenant, (*DUTY_RECORDERS, *TEACHERS_OF_CLASS))
+    term = await term_near(safety.pool, tenant.school_id or "", cmd.on)
+    teacher = None
+    if term is not None:
+        roster: RosterState
+        stream = FloorDutyRoster.stream_id(roster_id(cmd.campus_id, term["term_id"]))
+        roster, _ = await safety.bus.load(FloorDutyRoster, stream)
+        teacher = on_duty(roster, cmd.on, cmd.building, cmd.floor, cmd.break_period)
+    facts = {ON_DUTY: teacher or "", MAY_RECORD_ANY: "1" if ctx.principal.holds(tenant, *DUTY_RECORDERS) else ""}
+    turn = turn_id(cmd.campus_id, cmd.on, cmd.building, cmd.floor, cmd.break_period)
+    return await safety.run(DutyTurn, turn, cmd, ctx, tenant, (*DUTY_RECORDERS, *TEACHERS_OF_CLASS), facts=facts)

@@ -100,6 +100,15 @@ class InjurySetting(StrEnum):
     OTHER = "other"
 
 
+class BreakPeriod(StrEnum):
+    """The breaks of a school day a floor is watched at (楼层值日)."""
+
+    MORNING_BREAK = "morning_break"  # 上午课间 / 大课间
+    LUNCH_BREAK = "lunch_break"  # 午间
+    AFTERNOON_BREAK = "afternoon_break"  # 下午课间
+    ACTIVITY_TIME = "activity_time"  # 活动时间
+
+
 class SessionResult(StrEnum):
     GOOD = "good"
     NEEDS_IMPROVEMENT = "needs_improvement"
@@ -530,6 +539,9 @@ class InjuryReported(DomainEvent):
     injury: str
     first_aid: str
     reported_by: str
+    building: str | None = None  # where it happened, if known (floor duty: who was on duty there)
+    floor: int | None = None
+    break_period: BreakPeriod | None = None  # which break or activity time
 
 
 @event("safety.InjuryParentNotified")
@@ -583,4 +595,133 @@ class RepairOfHazardVerified(BaseModel):
     done_by: str | None = None
     done_at: datetime | None = None
     assignee_id: str | None = None
+    note: str = ""
+
+
+# -- student watches 重点关注学生 ------------------------------------------------------------
+# A student whose behaviour could endanger others: watched by the safety office with the class
+# teacher. Who reads a watch: the safety managers, the principal, the class's teachers (the
+# reads check the class); elsewhere (the live event stream, dead letters) its words are the
+# managers' and the principal's only.
+WATCH = (Role.LOGISTICS_MANAGER, Role.DISTRICT_ADMIN, Role.PRINCIPAL)
+
+
+class WatchPlanKind(StrEnum):
+    PARENT_CONTACT = "parent_contact"  # 与家长沟通
+    ACCOMPANIED_STUDY = "accompanied_study"  # 陪学
+    SUBJECT_TEACHERS = "subject_teachers"  # 借助任课教师的力量
+    MORAL_EDUCATION = "moral_education"  # 品德教育
+    OTHER = "other"
+
+
+class WatchOutcome(StrEnum):
+    IMPROVED = "improved"
+    UNCHANGED = "unchanged"
+    WORSE = "worse"
+
+
+class WatchPlanItem(Value):
+    kind: WatchPlanKind
+    who: str  # who carries it out (a teacher's staff id, a parent)
+    what: str
+
+
+@event("safety.StudentWatchOpened")
+class StudentWatchOpened(DomainEvent):
+    sensitive = Sensitive(("reason",), readers=WATCH)
+
+    watch_id: str
+    student_id: str
+    class_id: str
+    class_teacher_id: str
+    reason: str
+    opened_on: date
+    opened_by: str
+
+
+@event("safety.StudentWatchPlanSet")
+class StudentWatchPlanSet(DomainEvent):
+    sensitive = Sensitive(("items",), readers=WATCH)
+
+    watch_id: str
+    items: list[WatchPlanItem]
+    set_on: date
+    set_by: str
+
+
+@event("safety.StudentWatchNoted")
+class StudentWatchNoted(DomainEvent):
+    sensitive = Sensitive(("note",), readers=WATCH)
+
+    watch_id: str
+    noted_at: datetime
+    note: str
+    noted_by: str
+
+
+@event("safety.StudentWatchReviewed")
+class StudentWatchReviewed(DomainEvent):
+    sensitive = Sensitive(("note",), readers=WATCH)
+
+    watch_id: str
+    reviewed_on: date
+    outcome: WatchOutcome
+    note: str
+    reviewed_by: str
+
+
+@event("safety.StudentWatchClosed")
+class StudentWatchClosed(DomainEvent):
+    sensitive = Sensitive(("note",), readers=WATCH)
+
+    watch_id: str
+    closed_on: date
+    note: str
+    closed_by: str
+
+
+# -- floor duty 楼层值日 -----------------------------------------------------------------------
+
+
+class DutySlot(Value):
+    building: str
+    floor: int
+    break_period: BreakPeriod
+    weekdays: list[int]  # ISO weekdays, 1 = Monday
+    teacher_id: str
+
+
+@event("safety.FloorDutyRosterSet")
+class FloorDutyRosterSet(DomainEvent):
+    """The roster of a campus's term, in force from ``effective_from`` until the next one."""
+
+    roster_id: str
+    campus_id: str
+    term_id: str
+    effective_from: date
+    slots: list[DutySlot]
+    set_by: str
+    note: str = ""
+
+
+class CheckInStatus(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSED = "missed"
+
+
+@event("safety.FloorDutyCheckedIn")
+class FloorDutyCheckedIn(DomainEvent):
+    """One duty turn (a floor, a break, a day): whether its teacher was there, and when."""
+
+    turn_id: str
+    campus_id: str
+    day: date
+    building: str
+    floor: int
+    break_period: BreakPeriod
+    teacher_id: str  # the teacher on the roster for the turn
+    status: CheckInStatus
+    arrived_at: datetime | None
+    recorded_by: str
     note: str = ""

@@ -18,6 +18,7 @@ from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.history import Summary, clip, note
 from services.safety.common import TEACHERS_OF_CLASS, may_read_injury
+from services.safety.queries.watch_duty import WATCH_OVERSEERS, watch_refusal
 
 HEALTH_READERS = (Role.MEDICAL,)
 
@@ -99,6 +100,21 @@ SUMMARIES: dict[str, Summary] = {
     "safety.InjuryParentNotified": lambda e: f"Parents told by {e.notified_by} ({clip(e.how, 30)})",
     "safety.InjuryFollowedUp": lambda e: f"Followed up: {clip(e.note)}",
     "safety.InjuryClosed": lambda e: f"Closed. Cause: {clip(e.cause, 60)}; measures: {clip(e.measures, 60)}",
+    # student watches and floor duty
+    "safety.StudentWatchOpened": lambda e: (
+        f"Opened a watch on {e.student_id} of class {e.class_id} with {e.class_teacher_id}: {clip(e.reason)}"
+    ),
+    "safety.StudentWatchPlanSet": lambda e: "Plan: " + clip("; ".join(f"{i.who} {i.what}" for i in e.items)),
+    "safety.StudentWatchNoted": lambda e: f"{e.noted_by}: {clip(e.note)}",
+    "safety.StudentWatchReviewed": lambda e: f"Reviewed: {e.outcome}" + note(e.note),
+    "safety.StudentWatchClosed": lambda e: "Closed" + note(e.note),
+    "safety.FloorDutyRosterSet": lambda e: (
+        f"Floor duty roster of {e.term_id} from {e.effective_from.isoformat()}: {len(e.slots)} slot(s)"
+    ),
+    "safety.FloorDutyCheckedIn": lambda e: (
+        f"{e.teacher_id} {e.status} on floor {e.floor} of {e.building} at {e.break_period}"
+        + (f" ({e.arrived_at.isoformat()})" if e.arrived_at else "")
+    ),
 }
 
 
@@ -120,6 +136,18 @@ class SafetyHistory(CampusHistoryPolicy):
                 "SELECT class_id FROM directory_students WHERE student_id = $1", first.data.get("student_id")
             )
             return (now or _class_of(first)) in principal.classes
+        if first.stream_id.startswith("student-watch-"):
+            # a watch is the safety office's, the principal's and its class's teachers' only: to
+            # anyone else, its history is refused altogether (as its read is)
+            if principal.holds(first.tenant, *WATCH_OVERSEERS):
+                return True
+            if principal.holds(first.tenant, *TEACHERS_OF_CLASS) and await db.fetchval(
+                "SELECT count(*) FROM directory_class_teachers WHERE class_id = $1 AND staff_id = $2",
+                _class_of(first),
+                principal.subject,
+            ):
+                return True
+            raise watch_refusal(principal)
         return True
 
 

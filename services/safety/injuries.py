@@ -22,12 +22,14 @@ from services.eventkit.decider import EPOCH, Decider, Resolved
 from services.eventkit.envelope import DomainEvent
 from services.eventkit.errors import Rejected
 from services.safety.events import (
+    BreakPeriod,
     InjuryClosed,
     InjuryFollowedUp,
     InjuryParentNotified,
     InjuryReported,
     InjurySetting,
 )
+from services.safety.floor_duty import Building, Floor
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -50,6 +52,9 @@ class ReportInjury(Command):
     at: ActAt
     injury: Text = Field(min_length=1, examples=["追逐时摔倒, 左膝擦伤"])
     first_aid: Text = Field(min_length=1, examples=["医务室清洗消毒, 包扎"])
+    building: Building | None = Field(default=None, description="The building's code, if it happened in one")
+    floor: Floor | None = Field(default=None, description="The floor it happened on, if in a building")
+    break_period: BreakPeriod | None = Field(default=None, description="The break or activity time it happened at")
 
 
 class NotifyParent(Command):
@@ -109,6 +114,9 @@ def decide(rc: InjuryCommand, state: InjuryState) -> Sequence[DomainEvent]:
                 injury=cmd.injury,
                 first_aid=cmd.first_aid,
                 reported_by=rc.actor,
+                building=cmd.building,
+                floor=cmd.floor,
+                break_period=cmd.break_period,
             )
         ]
     if not state.reported:

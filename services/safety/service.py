@@ -10,8 +10,20 @@ from services.safety.history import SAFETY_HISTORY
 from services.safety.projections.health_files import HEALTH_FILES
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.projections.safety_records import SAFETY_RECORDS
+from services.safety.projections.watch_duty import WATCH_DUTY
 from services.safety.reactions import HazardsFromServices, HazardsRectifiedByRepairs, HealthRecordOpener
-from services.safety.routes import agreements, buses, drills, education, hazards, health, injuries, inspections, status
+from services.safety.routes import (
+    agreements,
+    buses,
+    drills,
+    education,
+    hazards,
+    health,
+    injuries,
+    inspections,
+    status,
+    watch_duty,
+)
 
 SAFETY = ServiceDefinition(
     name="safety",
@@ -29,9 +41,11 @@ SAFETY = ServiceDefinition(
         drills.router,
         education.router,
         injuries.router,
+        watch_duty.watches,
+        watch_duty.duty,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS],
+    projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS, WATCH_DUTY],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
         ReactionSpec(HealthRecordOpener(), ["directory"]),
@@ -49,6 +63,8 @@ SAFETY = ServiceDefinition(
         {"name": "drills", "description": "Planned, conducted, summarised; monthly coverage by kind"},
         {"name": "safety education", "description": "Friday sessions per class, monthly flag ceremonies, campaigns"},
         {"name": "injuries", "description": "Reported, parents told, followed up, closed; counts by setting"},
+        {"name": "student watches", "description": "重点关注学生: a watch, its plan, notes, review and closing"},
+        {"name": "floor duty", "description": "楼层值日: rosters per floor and break, check-ins, duty at injuries"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -384,3 +384,119 @@ class FlagCeremony(Tenant):
     theme: str
     speaker: str
     held_by: str | None
+
+
+# -- student watches and floor duty -------------------------------------------------------
+
+
+class WatchPlanItemRow(Row):
+    kind: str
+    who: str
+    what: str
+
+
+class StudentWatch(Tenant):
+    """A watch on a student at risk: the safety office, the principal and the class's teachers only."""
+
+    watch_id: str
+    student_id: str
+    student_name: str | None
+    class_id: str
+    class_teacher_id: str
+    reason: str
+    opened_on: date
+    opened_by: str
+    status: str = Field(description="open, reviewed or closed")
+    plan: list[WatchPlanItemRow] = Field(description="The plan in force: who does what")
+    plan_set_on: date | None
+    plans: int = Field(description="How many times the plan was set")
+    notes: int
+    last_note_at: datetime | None
+    reviews: int
+    last_review_on: date | None
+    last_outcome: str | None
+    closed_on: date | None
+    closing_note: str | None
+
+
+class WatchNote(Row):
+    noted_at: datetime
+    note: str
+    noted_by: str
+
+
+class WatchReview(Row):
+    reviewed_on: date
+    outcome: str
+    note: str
+    reviewed_by: str
+
+
+class StudentWatchFile(StudentWatch):
+    notes_list: list[WatchNote]
+    reviews_list: list[WatchReview]
+
+
+class DutySlotRow(Tenant):
+    slot_key: str
+    roster_id: str
+    term_id: str
+    effective_from: date = Field(description="The first day of the roster version this slot belongs to")
+    building: str
+    floor: int
+    break_period: str
+    weekdays: list[int] = Field(description="ISO weekdays of the turn (1: Monday)")
+    teacher_id: str
+    teacher_name: str | None
+
+
+class DutyCheckIn(Tenant):
+    turn_id: str
+    day: date
+    building: str
+    floor: int
+    break_period: str
+    teacher_id: str
+    status: str = Field(description="on_time, late or missed")
+    arrived_at: datetime | None
+    recorded_by: str
+    note: str
+
+
+class InjuryDuty(Tenant):
+    """An injury at a break or an activity, and the floor duty of its place and time."""
+
+    injury_id: str
+    student_id: str
+    class_id: str
+    setting: str
+    occurred_at: datetime
+    occurred_on: date
+    building: str | None
+    floor: int | None
+    break_period: str | None
+    on_duty_id: str | None = Field(description="The teacher on duty there then, by the roster in force")
+    on_duty_name: str | None
+    check_in: str | None = Field(description="Their turn's check-in: on_time, late, missed, or null")
+    arrived_at: datetime | None
+    checked_by: str | None
+    duty: str = Field(
+        description="on_time, late, missed, not_checked_in, nobody_on_duty, or place_unknown (no building, "
+        "floor or break on the injury)"
+    )
+
+
+class InjuryDutySummary(Row):
+    """Injuries, and those at breaks or activities by the floor duty of their place and time."""
+
+    campus_id: str | None
+    from_: date | None = Field(alias="from")
+    to: date | None
+    injuries: int = Field(description="Injuries of every setting (PE included)")
+    at_breaks_or_activities: int
+    by_duty: dict[str, int]
+    duty_on_time: int
+    duty_late: int
+    duty_missing: int = Field(description="Missed, not checked in, or nobody on duty")
+    duty_late_or_missing: int
+    place_unknown: int

@@ -50,6 +50,9 @@ class ReportInjury(Command):
     at: ActAt
     injury: Text = Field(min_length=1, examples=["追逐时摔倒, 左膝擦伤"])
     first_aid: Text = Field(min_length=1, examples=["医务室清洗消毒, 包扎"])
+    camera_area_id: EntityId | None = Field(
+        default=None, description="The camera area it happened in (see /camera-areas)", examples=["main-2f-east"]
+    )
 
 
 class NotifyParent(Command):
@@ -109,6 +112,7 @@ def decide(rc: InjuryCommand, state: InjuryState) -> Sequence[DomainEvent]:
                 injury=cmd.injury,
                 first_aid=cmd.first_aid,
                 reported_by=rc.actor,
+                camera_area_id=cmd.camera_area_id,
             )
         ]
     if not state.reported:

@@ -7,11 +7,24 @@ from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.safety.events import SAFETY_EVENTS
 from services.safety.history import SAFETY_HISTORY
+from services.safety.projections.coverage_outreach import COVERAGE_OUTREACH
 from services.safety.projections.health_files import HEALTH_FILES
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.projections.safety_records import SAFETY_RECORDS
 from services.safety.reactions import HazardsFromServices, HealthRecordOpener
-from services.safety.routes import agreements, buses, drills, education, hazards, health, injuries, inspections, status
+from services.safety.routes import (
+    agreements,
+    buses,
+    cameras,
+    drills,
+    education,
+    hazards,
+    health,
+    injuries,
+    inspections,
+    outreach,
+    status,
+)
 
 SAFETY = ServiceDefinition(
     name="safety",
@@ -29,9 +42,11 @@ SAFETY = ServiceDefinition(
         drills.router,
         education.router,
         injuries.router,
+        cameras.router,
+        outreach.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS],
+    projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS, COVERAGE_OUTREACH],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
         ReactionSpec(HealthRecordOpener(), ["directory"]),
@@ -48,6 +63,8 @@ SAFETY = ServiceDefinition(
         {"name": "drills", "description": "Planned, conducted, summarised; monthly coverage by kind"},
         {"name": "safety education", "description": "Friday sessions per class, monthly flag ceremonies, campaigns"},
         {"name": "injuries", "description": "Reported, parents told, followed up, closed; counts by setting"},
+        {"name": "camera coverage", "description": "Areas with and without cameras, changes, incidents uncovered"},
+        {"name": "parent communications", "description": "Letters, expert talks, WeChat posts: themes and reach"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

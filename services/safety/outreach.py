@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from services.eventkit.acts import ActOn, not_before
 from services.eventkit.bounds import Count, EntityId, Few, Name, Ref, ShortText
@@ -66,6 +66,13 @@ class AudienceOf(BaseModel):
         return Audience(scope=self.scope, grades=list(self.grades), class_ids=list(self.class_ids))
 
 
+def acknowledged_of_reached(acknowledged: int, info: ValidationInfo) -> int:
+    reached = info.data.get("reached")
+    if reached is not None and acknowledged > reached:
+        raise ValueError(f"more acknowledged ({acknowledged}) than reached ({reached})")
+    return acknowledged
+
+
 class RecordParentCommunication(Command):
     model_config = examples(
         {
@@ -107,11 +114,10 @@ class RecordParentCommunication(Command):
             raise ValueError("each theme is named once")
         return themes
 
-    @model_validator(mode="after")
-    def _acknowledged_of_reached(self) -> Self:
-        if self.acknowledged > self.reached:
-            raise ValueError("more acknowledged than reached")
-        return self
+    @field_validator("acknowledged")
+    @classmethod
+    def _acknowledged_of_reached(cls, acknowledged: int, info: ValidationInfo) -> int:
+        return acknowledged_of_reached(acknowledged, info)
 
 
 class CountReach(Command):
@@ -123,11 +129,10 @@ class CountReach(Command):
     acknowledged: Count = Field(description="Of them, who acknowledged it so far", examples=[1165])
     on: ActOn
 
-    @model_validator(mode="after")
-    def _acknowledged_of_reached(self) -> Self:
-        if self.acknowledged > self.reached:
-            raise ValueError("more acknowledged than reached")
-        return self
+    @field_validator("acknowledged")
+    @classmethod
+    def _acknowledged_of_reached(cls, acknowledged: int, info: ValidationInfo) -> int:
+        return acknowledged_of_reached(acknowledged, info)
 
 
 @dataclass(frozen=True)

@@ -278,8 +278,8 @@ async def test_a_past_day_is_judged_with_the_items_in_force_that_day(world: Safe
         "escort": "刘老师",
     }
     await ok(world, "/buses", {"bus_id": bid, "campus_id": "main", "file": file, "on": "2020-09-01"})
-    for on in ("2020-10-09", "2020-11-06", "2020-12-04"):
-        check = {"check_id": uid("chk"), "on": on, "results": [{"point": p, "ok": True} for p in POINTS]}
+    for day in ("2020-10-09", "2020-11-06", "2020-12-04"):
+        check = {"check_id": uid("chk"), "on": day, "results": [{"point": p, "ok": True} for p in POINTS]}
         await ok(world, f"/buses/{bid}/route-checks", check)
     for value, effective_on in [("", "2020-11-02"), ("陈老师", "2020-11-16")]:
         change = {"item": "escort", "value": value, "reason": "照管员变动", "effective_on": effective_on}

@@ -17,6 +17,7 @@ from services.safety import cameras as cam
 from services.safety import outreach as out
 from services.safety.events import (
     SAFETY_EVENTS,
+    CameraAreaMapped,
     CameraInstalled,
     CameraOutOfOrder,
     CameraRemoved,
@@ -42,7 +43,8 @@ from tests.safety.terms import TERM_FACTS, in_term
 pytestmark = QUIET
 
 CAMERAS = st.sampled_from(["cam-1", "cam-2"])
-NEXT = {
+CameraChange = CameraInstalled | CameraOutOfOrder | CameraRepaired | CameraRemoved
+NEXT: dict[type[DomainEvent], tuple[set[cam.CameraStatus | None], cam.CameraStatus]] = {
     CameraInstalled: ({None, cam.CameraStatus.REMOVED}, cam.CameraStatus.WORKING),
     CameraOutOfOrder: ({cam.CameraStatus.WORKING}, cam.CameraStatus.OUT_OF_ORDER),
     CameraRepaired: ({cam.CameraStatus.OUT_OF_ORDER}, cam.CameraStatus.WORKING),
@@ -57,18 +59,26 @@ def status_of(state: Any, camera_id: str) -> Any:
 
 def changes_follow(rc: Resolved[Any], before: Any, events: list[DomainEvent], after: Any) -> None:
     (event,) = events
-    if isinstance(event, cam.CameraAreaMapped):
+    if isinstance(event, CameraAreaMapped):
         assert not before.mapped and after.mapped
         return
-    assert before.mapped
+    assert before.mapped and isinstance(event, CameraChange)
     was, now = NEXT[type(event)]
-    assert status_of(before, event.camera_id) in was  # type: ignore[attr-defined]
-    assert status_of(after, event.camera_id) is now  # type: ignore[attr-defined]
-    assert event.on >= before.mapped_on  # type: ignore[attr-defined]
-    known = before.camera(event.camera_id)  # type: ignore[attr-defined]
+    assert status_of(before, event.camera_id) in was
+    assert status_of(after, event.camera_id) is now
+    assert event.on >= before.mapped_on
+    known = before.camera(event.camera_id)
     assert known is None or event.on >= known[1], "a change dated before the camera's last"
-    others = {c for c in before.cameras if c[0] != event.camera_id}  # type: ignore[attr-defined]
+    others = {c for c in before.cameras if c[0] != event.camera_id}
     assert others == {c for c in after.cameras if c[0] != event.camera_id}, "another camera changed"
+
+
+EVENT_OF: dict[type[Any], type[DomainEvent]] = {
+    cam.InstallCamera: CameraInstalled,
+    cam.ReportCameraFault: CameraOutOfOrder,
+    cam.RepairCamera: CameraRepaired,
+    cam.RemoveCamera: CameraRemoved,
+}
 
 
 def camera_allowed(rc: Resolved[Any], state: Any) -> bool:
@@ -81,13 +91,7 @@ def camera_allowed(rc: Resolved[Any], state: Any) -> bool:
     if known is not None and cmd.on < known[1]:
         return False
     status = None if known is None else known[0]
-    wanted = {
-        cam.InstallCamera: CameraInstalled,
-        cam.ReportCameraFault: CameraOutOfOrder,
-        cam.RepairCamera: CameraRepaired,
-        cam.RemoveCamera: CameraRemoved,
-    }[type(cmd)]
-    return status in NEXT[wanted][0]
+    return status in NEXT[EVENT_OF[type(cmd)]][0]
 
 
 AREA_CREATE = step(

@@ -22,6 +22,7 @@ from gateway.common.nodes import Node
 from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
 from gateway.inventory.campus import InventoryOnCampus
+from gateway.safety.cameras_comms import CamerasCommsOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
@@ -40,6 +41,7 @@ class Campus(
     KitchenOnCampus,
     ServingOnCampus,
     SelfInspectionOnCampus,
+    CamerasCommsOnCampus,
     Node,
 ):
     pass

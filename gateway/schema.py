@@ -33,6 +33,7 @@ from gateway.limits import cost_limiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.ops.queries import OpsQuery
 from gateway.ops.subscriptions import Subscription
+from gateway.safety.cameras_comms import CamerasCommsQuery
 from gateway.safety.queries import SafetyQuery
 from gateway.settings import GatewaySettings
 from gateway.validation import NamedArgumentErrors
@@ -53,6 +54,7 @@ Query = merge_types(
         VisitsQuery,
         LedgerQuery,
         OpsQuery,
+        CamerasCommsQuery,
     ),
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service

@@ -23,13 +23,14 @@ async def send(
     as_: str = "manager-main",
     target: tuple[str, str] | None = None,
     input_type: str | None = None,
+    fields: dict[str, Any] | None = None,
     **body: Any,
 ) -> None:
     on = f"{target[0]}: $id, " if target else ""
     kind = f"{input_type or name[0].upper() + name[1:]}Input!"
     params = f"$id: ID!, $i: {kind}" if target else f"$i: {kind}"
     query = f"mutation M({params}) {{ {name}({on}input: $i) {{ {RESULT} }} }}"
-    variables: dict[str, Any] = {"i": body} | ({"id": target[1]} if target else {})
+    variables: dict[str, Any] = {"i": (fields or {}) | body} | ({"id": target[1]} if target else {})
     answer = await system.gql(query, as_, **variables)
     assert answer.get("errors") is None, answer
     assert answer["data"][name]["__typename"] == "Accepted", answer
@@ -51,7 +52,7 @@ async def test_camera_areas_and_the_incidents_in_uncovered_ones(system: System) 
         "firstAid": "医务室处理",
         "cameraAreaId": blind,
     }
-    await send(system, "reportInjury", "teacher-g6", **report)
+    await send(system, "reportInjury", "teacher-g6", fields=report)
     query = """
     query Q($campus: ID!) {
       cameraAreas(campusId: $campus, asOf: "2020-10-19", first: 500) {
@@ -108,7 +109,7 @@ async def test_parent_communications_by_theme_and_kind(system: System) -> None:
         "reached": 45,
         "acknowledged": 40,
     }
-    await send(system, "recordParentCommunication", **post)
+    await send(system, "recordParentCommunication", fields=post)
     query = """
     query Q {
       parentCommunications(campusId: "main", theme: BULLYING, first: 500) {
@@ -161,7 +162,7 @@ async def test_flag_ceremonies_and_campaigns_are_read_back(system: System) -> No
         "startsOn": "2020-11-02",
         "at": "2020-10-28T09:00:00+08:00",
     }
-    await send(system, "launchSafetyCampaign", "manager-aoyuan", input_type="EducationLaunchCampaign", **launch)
+    await send(system, "launchSafetyCampaign", "manager-aoyuan", input_type="EducationLaunchCampaign", fields=launch)
     await send(
         system,
         "markCampaignActivityDone",
@@ -215,7 +216,7 @@ async def test_the_injury_summary_withholds_what_happened_from_who_may_not_read_
         "injury": "大课间跳绳绊倒, 膝盖擦伤",
         "firstAid": "医务室清洗消毒",
     }
-    await send(system, "reportInjury", "teacher-g6", **report)
+    await send(system, "reportInjury", "teacher-g6", fields=report)
     query = """
     query Q {
       injurySummary(campusId: "main", fromDay: "2020-12-02", toDay: "2020-12-02") {

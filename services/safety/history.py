@@ -97,6 +97,20 @@ SUMMARIES: dict[str, Summary] = {
     "safety.InjuryParentNotified": lambda e: f"Parents told by {e.notified_by} ({clip(e.how, 30)})",
     "safety.InjuryFollowedUp": lambda e: f"Followed up: {clip(e.note)}",
     "safety.InjuryClosed": lambda e: f"Closed. Cause: {clip(e.cause, 60)}; measures: {clip(e.measures, 60)}",
+    # camera coverage
+    "safety.CameraAreaMapped": lambda e: f"Mapped the camera area {clip(e.building, 30)} {clip(e.place, 40)}",
+    "safety.CameraInstalled": lambda e: f"Camera {e.camera_id} installed on {e.on.isoformat()}" + note(e.note),
+    "safety.CameraRemoved": lambda e: f"Camera {e.camera_id} removed on {e.on.isoformat()}" + note(e.note),
+    "safety.CameraOutOfOrder": lambda e: f"Camera {e.camera_id} out of order on {e.on.isoformat()}" + note(e.note),
+    "safety.CameraRepaired": lambda e: f"Camera {e.camera_id} repaired on {e.on.isoformat()}" + note(e.note),
+    # parent communications
+    "safety.ParentCommunicationRecorded": lambda e: (
+        f"{e.kind} on {', '.join(e.themes)} of {e.sent_on.isoformat()}: {clip(e.title)} "
+        f"({e.reached} reached, {e.acknowledged} acknowledged)"
+    ),
+    "safety.ParentCommunicationReachCounted": lambda e: (
+        f"Reach counted on {e.counted_on.isoformat()}: {e.reached} reached, {e.acknowledged} acknowledged"
+    ),
 }
 
 

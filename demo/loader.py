@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from demo import appraisals, canteen, inv_loops, reactions20, watch_duty
+from demo import appraisals, cameras_comms, canteen, inv_loops, reactions20, watch_duty
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
@@ -149,8 +149,10 @@ class DemoLoader:
         progress("directory: district, schools, campuses, staff, classes, students, parents")
         await self.load_directory()
         progress("safety: agreements, health records, inspections, hazards, bus, drills, education, injuries")
+        await cameras_comms.map_areas(self)
         await self.load_safety()
         await watch_duty.load(self)
+        await cameras_comms.load(self)
         progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
         await self.load_inventory()
         await inv_loops.load_inv_loops(self)  # quotas of the term, desks per class, old for new, a stock-take
@@ -468,6 +470,7 @@ class DemoLoader:
                     "at": at,
                     "injury": injury,
                     "first_aid": "医务室处理",
+                    **cameras_comms.injury_place(iid),
                 }
                 | watch_duty.INJURY_PLACES.get(iid, {}),
                 "doctor-he",

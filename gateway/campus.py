@@ -26,6 +26,7 @@ from gateway.inventory.campus import InventoryOnCampus
 from gateway.inventory.inv_loops import InvLoopsOnCampus
 from gateway.inventory.registration import RegistrationOnCampus
 from gateway.inventory.requisitions_reads import RequisitionsOnCampus
+from gateway.safety.cameras_comms import CamerasCommsOnCampus
 from gateway.safety.campus import SafetyOnCampus
 
 
@@ -48,6 +49,7 @@ class Campus(
     RequisitionsOnCampus,
     InvLoopsOnCampus,
     RegistrationOnCampus,
+    CamerasCommsOnCampus,
     Node,
 ):
     pass

@@ -121,6 +121,9 @@ FIELDS: dict[str, str] = {
     "cause": "What caused it",
     "meal": "The meal: breakfast, lunch or dinner",
     "unitId": "The temperature unit: a fridge, freezer, hot holding or sample fridge of the kitchen",
+    "areaId": "The camera area's id",
+    "cameraId": "The camera's id (unique in its area)",
+    "communicationId": "The parent communication's id",
 }
 
 # Fields of one type (or one input) only, where the shared word would say too little.

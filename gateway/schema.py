@@ -37,6 +37,7 @@ from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.ops.queries import OpsQuery
 from gateway.ops.subscriptions import Subscription
 from gateway.read_after import ReadAfter
+from gateway.safety.cameras_comms import CamerasCommsQuery
 from gateway.safety.queries import SafetyQuery
 from gateway.safety.watch_duty import WatchDutyQuery
 from gateway.settings import GatewaySettings
@@ -62,6 +63,7 @@ Query = merge_types(
         RequisitionsQuery,
         InvLoopsQuery,
         WatchDutyQuery,
+        CamerasCommsQuery,
     ),
 )
 Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service

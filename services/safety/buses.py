@@ -3,7 +3,10 @@
 A bus is registered with its file; an item changes only for a reason and only to
 something else. The route is checked point by point (signs, warning boards,
 guardrails, speed humps: every point each time), and traffic violations stay open
-until rectified. Whether a bus is compliant is read from the records at a date.
+until rectified. Whether a bus is compliant is read from the records at a date, with the
+items in force on that date: each change takes effect on its ``effective_on`` day (announced
+ahead or recorded afterwards), so a past day is judged by the items as they were then, and a
+change announced for a later day does not count before it (``items_in_force``).
 
 Each act is dated by its day (``on``) or instant (``at``): nothing happens to a bus
 before it was registered, and a violation is rectified no earlier than it happened.
@@ -11,7 +14,7 @@ before it was registered, and a violation is rectified no earlier than it happen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -215,10 +218,33 @@ class BusState:
     violations: tuple[tuple[str, date], ...] = ()  # every violation and the day it happened
     open_violations: frozenset[str] = frozenset()
     registered_on: date | None = None
+    registered_items: tuple[tuple[BusItem, str | tuple[str, ...]], ...] = ()  # as registered
+    changes: tuple[tuple[date, BusItem, str | tuple[str, ...]], ...] = ()  # every change, in recorded order
 
     def item(self, item: BusItem) -> str | list[str]:
         value = dict(self.items)[item]
         return list(value) if isinstance(value, tuple) else value
+
+    def in_force(self, day: date) -> dict[BusItem, str | tuple[str, ...]]:
+        """The six items as they were on ``day``."""
+        return items_in_force(dict(self.registered_items), self.changes, day)
+
+
+def items_in_force(
+    registered: Mapping[BusItem, str | tuple[str, ...]],
+    changes: Iterable[tuple[date, BusItem, str | tuple[str, ...]]],
+    day: date,
+) -> dict[BusItem, str | tuple[str, ...]]:
+    """The items in force on ``day``: each item as registered, or as its change with the latest
+    ``effective_on`` not after ``day`` (of two effective the same day, the one recorded later);
+    ``changes`` in the order they were recorded."""
+    items = dict(registered)
+    since: dict[BusItem, date] = {}
+    for effective_on, item, value in changes:
+        if effective_on <= day and effective_on >= since.get(item, effective_on):
+            items[item] = value
+            since[item] = effective_on
+    return items
 
 
 def _items(file: RecordedBusFile) -> tuple[tuple[BusItem, str | tuple[str, ...]], ...]:
@@ -253,8 +279,10 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
     not_before(act, state.registered_on, field=field, step="registered", what="bus")
     if isinstance(cmd, ChangeBusItem):
         not_before(cmd.effective_on, state.registered_on, field="effective_on", step="registered", what="bus")
-        if _frozen(cmd.value) == dict(state.items)[cmd.item]:
-            raise Rejected(f"the bus's {cmd.item.value} is already that", field="value")
+        if _frozen(cmd.value) == state.in_force(cmd.effective_on)[cmd.item]:
+            raise Rejected(
+                f"the bus's {cmd.item.value} is already that on {cmd.effective_on.isoformat()}", field="value"
+            )
         return [
             BusItemChanged(
                 bus_id=bus_id, item=cmd.item, value=cmd.value, reason=cmd.reason, effective_on=cmd.effective_on
@@ -295,12 +323,21 @@ def decide(rc: BusCommand, state: BusState) -> Sequence[DomainEvent]:
 def evolve(state: BusState, event: DomainEvent) -> BusState:
     match event:
         case BusRegistered():
+            registered = _items(event.file)
             return BusState(
-                registered=True, campus_id=event.campus_id, items=_items(event.file), registered_on=event.registered_on
+                registered=True,
+                campus_id=event.campus_id,
+                items=registered,
+                registered_on=event.registered_on,
+                registered_items=registered,
             )
         case BusItemChanged():
             items = dict(state.items) | {event.item: _frozen(event.value)}
-            return replace(state, items=tuple((item, items[item]) for item in BusItem))
+            return replace(
+                state,
+                items=tuple((item, items[item]) for item in BusItem),
+                changes=(*state.changes, (event.effective_on, event.item, _frozen(event.value))),
+            )
         case BusRouteChecked():
             return replace(state, checks=state.checks | {event.check_id})
         case BusViolationRecorded():

@@ -51,6 +51,14 @@ from services.safety.buses import (
     RegisterBus,
     SchoolBus,
 )
+from services.safety.cameras import (
+    CameraArea,
+    InstallCamera,
+    MapCameraArea,
+    RemoveCamera,
+    RepairCamera,
+    ReportCameraFault,
+)
 from services.safety.common import (
     DIRECTORS,
     FIXERS,
@@ -113,6 +121,7 @@ from services.safety.inspections import (
     SignOffInspection,
     StartInspection,
 )
+from services.safety.outreach import CountReach, ParentCommunication, RecordParentCommunication
 from services.safety.student_watch import CLASS_ID as WATCH_CLASS_ID
 from services.safety.student_watch import (
     CloseStudentWatch,
@@ -155,6 +164,22 @@ async def term_of_plan(
     """The term of the day something is planned for (a drill's day, a campaign's start)."""
     day = cmd.planned_on if isinstance(cmd, PlanDrill) else cmd.starts_on
     return await term_around(safety, at.tenant.school_id, day)
+
+
+async def camera_area_named(safety: CampusCommands, area_id: str | None, tenant: TenantPath) -> Facts:
+    """The camera area an injury or a hazard names is one mapped on its campus (422 if not)."""
+    if area_id is not None:
+        campus_id = await safety.pool.fetchval(
+            "SELECT data->>'campus_id' FROM events WHERE stream_id = $1 AND version = 1", CameraArea.stream_id(area_id)
+        )
+        if campus_id is None or campus_id != tenant.campus_id:
+            raise InvalidInput(f"camera area {area_id} is not mapped on this campus", field="camera_area_id")
+    return {}
+
+
+async def hazard_camera_area(safety: CampusCommands, cmd: ReportHazard, ctx: CommandContext, at: Target) -> Facts:
+    """The camera area a hazard names is one of its campus's."""
+    return await camera_area_named(safety, cmd.camera_area_id, at.tenant)
 
 
 # -- inspections -----------------------------------------------------------------------------
@@ -261,6 +286,7 @@ COMMANDS.new(
     Hazard,
     id="hazard_id",
     roles=STAFF_ON_CAMPUS,
+    lookup=hazard_camera_area,
 )
 COMMANDS.existing(
     "hazards",
@@ -724,6 +750,7 @@ COMMANDS.existing(
 async def report_injury(cmd: ReportInjury, ctx: Context, safety: CampusCommandsDep) -> CommandResult:
     student, tenant = await student_tenant(safety.pool, cmd.student_id)
     facts = {"class_id": student["class_id"]}
+    await camera_area_named(safety, cmd.camera_area_id, tenant)
     return await safety.run(Injury, cmd.injury_id, cmd, ctx, tenant, REPORTERS, facts=facts)
 
 
@@ -887,3 +914,77 @@ async def record_duty_check_in(cmd: RecordDutyCheckIn, ctx: Context, safety: Cam
     facts = {ON_DUTY: teacher or "", MAY_RECORD_ANY: "1" if ctx.principal.holds(tenant, *DUTY_RECORDERS) else ""}
     turn = turn_id(cmd.campus_id, cmd.on, cmd.building, cmd.floor, cmd.break_period)
     return await safety.run(DutyTurn, turn, cmd, ctx, tenant, (*DUTY_RECORDERS, *TEACHERS_OF_CLASS), facts=facts)
+
+
+# -- camera coverage -------------------------------------------------------------------------
+
+COMMANDS.new(
+    "camera coverage",
+    "/camera-areas",
+    "Map an area of a campus whose camera coverage is kept (a place of a building or the grounds)",
+    MapCameraArea,
+    CameraArea,
+    id="area_id",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "camera coverage",
+    "/camera-areas/{area_id}/cameras/install",
+    "Record a camera installed in the area",
+    InstallCamera,
+    CameraArea,
+    what="camera area",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "camera coverage",
+    "/camera-areas/{area_id}/cameras/remove",
+    "Record a camera removed from the area (moved elsewhere, taken down)",
+    RemoveCamera,
+    CameraArea,
+    what="camera area",
+    roles=MANAGERS,
+)
+COMMANDS.existing(
+    "camera coverage",
+    "/camera-areas/{area_id}/cameras/out-of-order",
+    "Report a camera of the area out of order (any staff member of the campus)",
+    ReportCameraFault,
+    CameraArea,
+    what="camera area",
+    roles=STAFF_ON_CAMPUS,
+    name="report_camera_out_of_order",
+)
+COMMANDS.existing(
+    "camera coverage",
+    "/camera-areas/{area_id}/cameras/repair",
+    "Record an out-of-order camera repaired",
+    RepairCamera,
+    CameraArea,
+    what="camera area",
+    roles=FIXERS,
+)
+
+
+# -- parent communications for safety education ----------------------------------------------
+
+COMMANDS.new(
+    "parent communications",
+    "/parent-communications",
+    "Record a letter to parents, an expert talk or a WeChat post on safety themes, with its reach",
+    RecordParentCommunication,
+    ParentCommunication,
+    id="communication_id",
+    roles=MANAGERS,
+    lookup=term_of_act,
+)
+COMMANDS.existing(
+    "parent communications",
+    "/parent-communications/{communication_id}/reach",
+    "Count a communication's reach again (more families reached or acknowledging)",
+    CountReach,
+    ParentCommunication,
+    what="parent communication",
+    roles=MANAGERS,
+    name="count_parent_communication_reach",
+)

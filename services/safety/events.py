@@ -306,6 +306,7 @@ class HazardReported(DomainEvent):
     reported_by: str
     reported_at: datetime
     inspection_id: str | None = None
+    camera_area_id: str | None = None  # the camera area it is in, when the reporter named one
 
 
 @event("safety.HazardAssignedInHouse")
@@ -542,6 +543,7 @@ class InjuryReported(DomainEvent):
     building: str | None = None  # where it happened, if known (floor duty: who was on duty there)
     floor: int | None = None
     break_period: BreakPeriod | None = None  # which break or activity time
+    camera_area_id: str | None = None  # the camera area it happened in, when the reporter named one
 
 
 @event("safety.InjuryParentNotified")
@@ -725,3 +727,109 @@ class FloorDutyCheckedIn(DomainEvent):
     arrived_at: datetime | None
     recorded_by: str
     note: str = ""
+
+
+# -- camera coverage 校园监控 ----------------------------------------------------------------
+
+
+@event("safety.CameraAreaMapped")
+class CameraAreaMapped(DomainEvent):
+    """An area of a campus (a place of a building, or of the grounds) whose camera coverage is kept."""
+
+    area_id: str
+    campus_id: str
+    building: str  # 教学楼, 综合楼, 操场 ...
+    place: str  # 二楼东走廊, 楼梯, 跑道 ...
+    mapped_on: date
+
+
+@event("safety.CameraInstalled")
+class CameraInstalled(DomainEvent):
+    area_id: str
+    camera_id: str
+    on: date
+    note: str = ""
+
+
+@event("safety.CameraRemoved")
+class CameraRemoved(DomainEvent):
+    area_id: str
+    camera_id: str
+    on: date
+    note: str = ""
+
+
+@event("safety.CameraOutOfOrder")
+class CameraOutOfOrder(DomainEvent):
+    area_id: str
+    camera_id: str
+    on: date
+    note: str = ""
+
+
+@event("safety.CameraRepaired")
+class CameraRepaired(DomainEvent):
+    area_id: str
+    camera_id: str
+    on: date
+    note: str = ""
+
+
+# -- parent communications for safety education 家校安全宣传 -----------------------------------
+
+
+class CommunicationKind(StrEnum):
+    LETTER = "letter"  # 告家长书
+    EXPERT_TALK = "expert_talk"  # 专家讲座
+    WECHAT_POST = "wechat_post"  # 微信推送
+    PARENT_MEETING = "parent_meeting"  # 家长会
+    OTHER = "other"
+
+
+class SafetyTheme(StrEnum):
+    DROWNING = "drowning"  # 防溺水
+    BULLYING = "bullying"  # 防校园欺凌
+    FIRE = "fire"  # 消防
+    MENTAL_HEALTH = "mental_health"  # 心理健康
+    TRAFFIC = "traffic"  # 交通安全
+    SCHOOL_BUS = "school_bus"  # 校车安全
+    FOOD_SAFETY = "food_safety"  # 食品安全
+    EPIDEMIC = "epidemic"  # 疫情防控, 传染病
+    GAS = "gas"  # 燃气安全
+    OTHER = "other"
+
+
+class AudienceScope(StrEnum):
+    CAMPUS = "campus"  # every family of the campus
+    GRADES = "grades"  # the families of some grades
+    CLASSES = "classes"  # the families of some classes
+
+
+class Audience(Value):
+    scope: AudienceScope
+    grades: list[int] = Field(default_factory=list)
+    class_ids: list[str] = Field(default_factory=list)
+
+
+@event("safety.ParentCommunicationRecorded")
+class ParentCommunicationRecorded(DomainEvent):
+    communication_id: str
+    campus_id: str
+    term_id: str
+    kind: CommunicationKind
+    themes: list[SafetyTheme]
+    sent_on: date  # the day it went out (a letter, a post) or was held (a talk)
+    audience: Audience
+    title: str
+    reference: str  # the letter's file, the post's link, the talk's record
+    speaker: str = ""
+    reached: int = 0  # families (or people, for a talk) reached
+    acknowledged: int = 0  # of them, who acknowledged (a signed receipt, a read confirmation)
+
+
+@event("safety.ParentCommunicationReachCounted")
+class ParentCommunicationReachCounted(DomainEvent):
+    communication_id: str
+    reached: int
+    acknowledged: int
+    counted_on: date

@@ -58,6 +58,9 @@ class ReportHazard(Command):
     severity: Severity = Field(examples=["high"])
     photo_ref: Ref | None = Field(default=None, examples=["photos/2020-10-12/wall.jpg"])
     at: ActAt
+    camera_area_id: EntityId | None = Field(
+        default=None, description="The camera area it is in (see /camera-areas)", examples=["aoyuan-wall"]
+    )
 
 
 class AssignHazard(Command):
@@ -162,6 +165,7 @@ def decide(rc: HazardCommand, state: HazardState) -> Sequence[DomainEvent]:
                 reported_by=actor,
                 reported_at=rc.at,
                 inspection_id=rc.facts.get("inspection_id"),
+                camera_area_id=cmd.camera_area_id,
             )
         ]
     if state.status is None:

@@ -115,6 +115,20 @@ SUMMARIES: dict[str, Summary] = {
         f"{e.teacher_id} {e.status} on floor {e.floor} of {e.building} at {e.break_period}"
         + (f" ({e.arrived_at.isoformat()})" if e.arrived_at else "")
     ),
+    # camera coverage
+    "safety.CameraAreaMapped": lambda e: f"Mapped the camera area {clip(e.building, 30)} {clip(e.place, 40)}",
+    "safety.CameraInstalled": lambda e: f"Camera {e.camera_id} installed on {e.on.isoformat()}" + note(e.note),
+    "safety.CameraRemoved": lambda e: f"Camera {e.camera_id} removed on {e.on.isoformat()}" + note(e.note),
+    "safety.CameraOutOfOrder": lambda e: f"Camera {e.camera_id} out of order on {e.on.isoformat()}" + note(e.note),
+    "safety.CameraRepaired": lambda e: f"Camera {e.camera_id} repaired on {e.on.isoformat()}" + note(e.note),
+    # parent communications
+    "safety.ParentCommunicationRecorded": lambda e: (
+        f"{e.kind} on {', '.join(e.themes)} of {e.sent_on.isoformat()}: {clip(e.title)} "
+        f"({e.reached} reached, {e.acknowledged} acknowledged)"
+    ),
+    "safety.ParentCommunicationReachCounted": lambda e: (
+        f"Reach counted on {e.counted_on.isoformat()}: {e.reached} reached, {e.acknowledged} acknowledged"
+    ),
 }
 
 

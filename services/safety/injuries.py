@@ -55,6 +55,9 @@ class ReportInjury(Command):
     building: Building | None = Field(default=None, description="The building's code, if it happened in one")
     floor: Floor | None = Field(default=None, description="The floor it happened on, if in a building")
     break_period: BreakPeriod | None = Field(default=None, description="The break or activity time it happened at")
+    camera_area_id: EntityId | None = Field(
+        default=None, description="The camera area it happened in (see /camera-areas)", examples=["main-2f-east"]
+    )
 
 
 class NotifyParent(Command):
@@ -117,6 +120,7 @@ def decide(rc: InjuryCommand, state: InjuryState) -> Sequence[DomainEvent]:
                 building=cmd.building,
                 floor=cmd.floor,
                 break_period=cmd.break_period,
+                camera_area_id=cmd.camera_area_id,
             )
         ]
     if not state.reported:

@@ -7,6 +7,7 @@ from services.campus.mirror import MIRROR_MIGRATIONS, DirectoryMirror
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
 from services.safety.events import SAFETY_EVENTS
 from services.safety.history import SAFETY_HISTORY
+from services.safety.projections.coverage_outreach import COVERAGE_OUTREACH
 from services.safety.projections.health_files import HEALTH_FILES
 from services.safety.projections.inspection_status import INSPECTION_STATUS
 from services.safety.projections.safety_records import SAFETY_RECORDS
@@ -15,12 +16,14 @@ from services.safety.reactions import HazardsFromServices, HazardsRectifiedByRep
 from services.safety.routes import (
     agreements,
     buses,
+    cameras,
     drills,
     education,
     hazards,
     health,
     injuries,
     inspections,
+    outreach,
     status,
     watch_duty,
 )
@@ -43,9 +46,11 @@ SAFETY = ServiceDefinition(
         injuries.router,
         watch_duty.watches,
         watch_duty.duty,
+        cameras.router,
+        outreach.router,
     ],
     migrations=MIRROR_MIGRATIONS,
-    projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS, WATCH_DUTY],
+    projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS, WATCH_DUTY, COVERAGE_OUTREACH],
     reactions=[
         ReactionSpec(DirectoryMirror(), ["directory"]),
         ReactionSpec(HealthRecordOpener(), ["directory"]),
@@ -65,6 +70,8 @@ SAFETY = ServiceDefinition(
         {"name": "injuries", "description": "Reported, parents told, followed up, closed; counts by setting"},
         {"name": "student watches", "description": "重点关注学生: a watch, its plan, notes, review and closing"},
         {"name": "floor duty", "description": "楼层值日: rosters per floor and break, check-ins, duty at injuries"},
+        {"name": "camera coverage", "description": "Areas with and without cameras, changes, incidents uncovered"},
+        {"name": "parent communications", "description": "Letters, expert talks, WeChat posts: themes and reach"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -157,6 +157,7 @@ def test_a_violation_stays_open_until_rectified() -> None:
         violations=(("v1", date(2020, 10, 9)),),
         open_violations=frozenset(),
         registered_on=date(2020, 9, 1),
+        registered_items=bus.given(REGISTERED).items,
     )
 
 

@@ -1,4 +1,6 @@
-"""Reads of school buses (一车一档) with their compliance, from the safety records projection."""
+"""Reads of school buses (一车一档) with their compliance, from the safety records projection;
+a day's compliance judges the six items in force that day (the coverage and outreach projection
+keeps each bus's items as registered and every change with the day it took effect)."""
 
 from __future__ import annotations
 
@@ -11,20 +13,49 @@ from services.eventkit.auth import Principal
 from services.eventkit.days import school_today
 from services.eventkit.errors import NotFound
 from services.eventkit.queries import Page, Query
-from services.safety.buses import ROUTE_CHECK_VALID_DAYS
+from services.safety.buses import ROUTE_CHECK_VALID_DAYS, items_in_force
 from services.safety.events import BusItem
+from services.safety.projections.coverage_outreach import COVERAGE_OUTREACH
 from services.safety.projections.safety_records import SAFETY_RECORDS
 
 S = SAFETY_RECORDS.schema
+C = COVERAGE_OUTREACH.schema
 
 BUS_COLUMNS = (
     "bus_id, district_id, school_id, campus_id, vehicle, driver, route, stops, times, escort, registered_on, changes"
 )
 
 
+def _frozen(value: Any) -> str | tuple[str, ...]:
+    return tuple(value) if isinstance(value, list) else str(value)
+
+
+async def items_on(pool: asyncpg.Pool, ids: list[str], as_of: date) -> dict[str, dict[str, Any]]:
+    """Each bus's six items in force on ``as_of`` (a bus the projection has not seen yet: absent)."""
+    files = {
+        r["bus_id"]: r["file"]
+        for r in await pool.fetch(f"SELECT bus_id, file FROM {C}.bus_files WHERE bus_id = ANY($1::text[])", ids)
+    }
+    changes: dict[str, list[tuple[date, BusItem, str | tuple[str, ...]]]] = {}
+    for r in await pool.fetch(
+        f"SELECT bus_id, item, value, effective_on FROM {C}.bus_changes WHERE bus_id = ANY($1::text[]) "
+        "ORDER BY bus_id, version",
+        ids,
+    ):
+        changes.setdefault(r["bus_id"], []).append((r["effective_on"], BusItem(r["item"]), _frozen(r["value"])))
+    in_force: dict[str, dict[str, Any]] = {}
+    for bus_id, file in files.items():
+        registered = {item: _frozen(file[item.value]) for item in BusItem}
+        items = items_in_force(registered, changes.get(bus_id, []), as_of)
+        in_force[bus_id] = {item.value: list(v) if isinstance(v, tuple) else v for item, v in items.items()}
+    return in_force
+
+
 async def with_compliance(pool: asyncpg.Pool, buses: list[dict[str, Any]], as_of: date) -> list[dict[str, Any]]:
-    """Each bus with its compliance on ``as_of``: two grouped queries, whatever the page size."""
+    """Each bus with its compliance on ``as_of``, judged with the items in force that day: grouped
+    queries, whatever the page size."""
     ids = [b["bus_id"] for b in buses]
+    in_force = await items_on(pool, ids, as_of)
     checks = {
         r["bus_id"]: dict(r)
         for r in await pool.fetch(
@@ -48,7 +79,10 @@ async def with_compliance(pool: asyncpg.Pool, buses: list[dict[str, Any]], as_of
     for bus in buses:
         bus_id = bus["bus_id"]
         reasons: list[str] = []
-        missing = [item.value for item in BusItem if not bus[item.value]]
+        if as_of < bus["registered_on"]:
+            reasons.append(f"not registered yet on {as_of.isoformat()} (registered {bus['registered_on'].isoformat()})")
+        items = in_force.get(bus_id) or {item.value: bus[item.value] for item in BusItem}
+        missing = [item.value for item in BusItem if not items[item.value]]
         if missing:
             reasons.append(f"missing items: {', '.join(missing)}")
         check = checks.get(bus_id)
@@ -70,6 +104,7 @@ async def with_compliance(pool: asyncpg.Pool, buses: list[dict[str, Any]], as_of
             "compliant": not reasons,
             "reasons": reasons,
             "missing_items": missing,
+            "items_in_force": items,
             "last_route_check": check,
             "open_violations": open_violations,
         }

@@ -138,6 +138,9 @@ class Compliance(Row):
     missing_items: list[str]
     last_route_check: RouteCheckSummary | None
     open_violations: list[OpenViolation]
+    items_in_force: dict[str, Any] = Field(
+        default_factory=dict, description="The six items in force on the day judged (as registered, or as changed)"
+    )
 
 
 class ItemChange(Row):
@@ -500,3 +503,96 @@ class InjuryDutySummary(Row):
     duty_missing: int = Field(description="Missed, not checked in, or nobody on duty")
     duty_late_or_missing: int
     place_unknown: int
+
+
+# -- camera coverage ---------------------------------------------------------------------
+
+
+class CameraOnDay(Row):
+    camera_id: str
+    status: str = Field(description="working, out_of_order or removed, on the day asked")
+    since: date = Field(description="The day of its change that put it so")
+
+
+class CameraArea(Tenant):
+    area_id: str
+    building: str
+    place: str
+    mapped_on: date
+    as_of: date = Field(description="The day the coverage is read for")
+    covered: bool = Field(description="At least one of its cameras works that day")
+    working_cameras: int
+    cameras: list[CameraOnDay]
+
+
+class CameraChange(Row):
+    camera_id: str
+    change: str = Field(description="installed, removed, out_of_order or repaired")
+    on: date
+    note: str
+
+
+class CameraAreaFile(CameraArea):
+    changes: list[CameraChange] = Field(description="Every change of its cameras, in order")
+
+
+class IncidentPlace(Row):
+    kind: str = Field(description="injury or hazard")
+    incident_id: str
+    campus_id: str
+    occurred_on: date
+    area_id: str | None = Field(description="The camera area it was placed in (null: not placed)")
+    placed_by: str | None = Field(description="area_id (its report named the area) or place (its place text)")
+    coverage: str = Field(description="covered, uncovered (on the day it happened) or unplaced")
+
+
+class CoverageCount(Row):
+    covered: int
+    uncovered: int
+    unplaced: int
+
+
+class IncidentCoverage(Row):
+    """Injuries and hazards of a campus and period, by the camera coverage where they happened."""
+
+    campus_id: str
+    from_: date | None = Field(alias="from")
+    to: date | None
+    injuries: CoverageCount
+    hazards: CoverageCount
+    uncovered: list[IncidentPlace] = Field(description="The injuries and hazards in uncovered areas")
+    unplaced: list[IncidentPlace] = Field(description="Those placed in no mapped area")
+
+
+# -- parent communications ---------------------------------------------------------------
+
+
+class ParentCommunication(Tenant):
+    communication_id: str
+    term_id: str
+    kind: str
+    themes: list[str]
+    sent_on: date
+    audience: dict[str, Any]
+    title: str
+    reference: str
+    speaker: str
+    reached: int
+    acknowledged: int
+    last_counted_on: date | None
+
+
+class ReachTotal(Row):
+    communications: int
+    reached: int
+    acknowledged: int
+
+
+class CommunicationSummary(Row):
+    """A campus's parent communications of a term, by theme and by kind, with their reach."""
+
+    campus_id: str
+    term_id: str
+    total: ReachTotal
+    by_theme: dict[str, ReachTotal] = Field(description="A communication on several themes counts in each")
+    by_kind: dict[str, ReachTotal]

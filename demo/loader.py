@@ -149,7 +149,6 @@ class DemoLoader:
         progress("directory: district, schools, campuses, staff, classes, students, parents")
         await self.load_directory()
         progress("safety: agreements, health records, inspections, hazards, bus, drills, education, injuries")
-        await cameras_comms.map_areas(self)
         await self.load_safety()
         await watch_duty.load(self)
         await cameras_comms.load(self)
@@ -197,6 +196,7 @@ class DemoLoader:
 
     async def load_safety(self) -> None:
         s = "safety"
+        await cameras_comms.map_areas(self)  # first: the injuries name the camera areas they happened in
         for campus, manager in [("main", "zhou"), ("aoyuan", "shen")]:
             cid = f"{campus}-{TERM}"
             await self.post(

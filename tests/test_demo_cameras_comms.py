@@ -35,8 +35,7 @@ async def test_the_demo_reads_coverage_communications_and_the_bus_as_the_seed_te
     }
     loader = DemoLoader({name: svc.client for name, svc in services.items()}, services["safety"].settings)
     await loader.load_directory()
-    await cameras_comms.map_areas(loader)
-    await loader.load_safety()
+    await loader.load_safety()  # maps the camera areas first
     await cameras_comms.load(loader)
     safety, zhou = services["safety"].client, loader.token("zhou")
 

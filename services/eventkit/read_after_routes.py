@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Annotated
 
@@ -23,6 +24,7 @@ class ReadSeen(BaseModel):
     waited_ms: int = Field(description="How long the answer waited")
 
 
+@functools.cache  # one router a service: the command lane knows the routers the app included by identity
 def read_after_router(service: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
 

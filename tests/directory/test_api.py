@@ -187,7 +187,8 @@ async def test_a_valid_command_answers_its_result(
     seeded: Seeded, name: str, stream_id: str, version: int, events: list[str]
 ) -> None:
     result = seeded.results[name]
-    assert set(result) == {"stream_id", "version", "events", "event_ids", "duplicate"}
+    assert set(result) == {"stream_id", "version", "events", "event_ids", "duplicate", "read_after"}
+    assert result["read_after"] == f"directory:{stream_id}@{version}"  # for a read that must see it
     assert result["stream_id"] == stream_id
     assert result["version"] == version
     assert result["events"] == events
@@ -219,6 +220,7 @@ async def test_a_no_op_command_appends_nothing(seeded: Seeded) -> None:
         "events": [],
         "event_ids": [],
         "duplicate": False,
+        "read_after": "directory:campus-main@1",
     }
     assert await seeded.event_count() == before
 

@@ -217,7 +217,8 @@ async def test_a_command_answers_its_result_as_json(world: SafetyWorld) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert body.keys() == {"stream_id", "version", "events", "event_ids", "duplicate"}
+    assert body.keys() == {"stream_id", "version", "events", "event_ids", "duplicate", "read_after"}
+    assert body["read_after"] == f"safety:{body['stream_id']}@{body['version']}"
     assert (body["stream_id"], body["version"], body["events"], body["duplicate"]) == (
         f"hazard-{hid}",
         1,

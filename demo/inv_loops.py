@@ -4,22 +4,26 @@ evaluation (善真中队评比); the term's quotas of everyday supplies per depa
 发放); an old-for-new exchange (以旧换新) with what was handed back; and November's stock-take
 (每月盘库), with brooms issued between the count and the closing, which stay issued.
 
-Run after ``DemoLoader.load_inventory`` (the catalogue, the purchases, the three new classrooms'
-desks and the first damage, 六1班's, are there); every act dated when it happened."""
+Run after ``DemoLoader.load_inventory`` (the catalogue and the purchases are there) and
+``demo.reactions20`` (the new classrooms' desks of the accepted purchase registered to their rooms:
+those scratched are among them); every act dated when it happened."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from demo.reactions20 import ROOMS, desk
 from demo.school import TERM
 
 INVENTORY = "inventory"
 
-# (asset, class, day, what): the desks of the three new classrooms scratched after 六1班's of 10-12
+# (asset, class, day, what): desks of the three new classrooms, bought with the classrooms' purchase
+# and registered to their rooms, scratched by the classes that use them (六1班's twice)
 DESK_SCRATCHES = (
-    ("main-desks-1", "g6-2", "2020-10-19", "新课桌桌面划痕 (六2班)"),
-    ("main-desks-2", "g3-3", "2020-11-09", "新课桌桌面刻字 (三3班, 303 新增教室)"),
-    ("main-desks-0", "g6-1", "2020-11-23", "新课桌桌面再次划伤"),
+    (desk(ROOMS[0], 0), "g6-1", "2020-10-12", "新课桌桌面划痕"),
+    (desk(ROOMS[1], 0), "g6-2", "2020-10-19", "新课桌桌面划痕 (六2班)"),
+    (desk(ROOMS[2], 0), "g3-3", "2020-11-09", "新课桌桌面刻字 (三3班, 303 新增教室)"),
+    (desk(ROOMS[0], 0), "g6-1", "2020-11-23", "新课桌桌面再次划伤"),
 )
 SCRATCH_CHARGE_FEN = 5000  # what a class pays for a scratched desk top (照价赔偿, the seed's price)
 

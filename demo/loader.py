@@ -154,8 +154,8 @@ class DemoLoader:
         await cameras_comms.load(self)
         progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
         await self.load_inventory()
-        await inv_loops.load_inv_loops(self)  # quotas of the term, desks per class, old for new, a stock-take
-        await reactions20.load_reactions(self)
+        await reactions20.load_reactions(self)  # the hydrant door's repair; the new classrooms' desks registered
+        await inv_loops.load_inv_loops(self)  # quotas of the term, desks scratched per class, old for new, a stock-take
         progress(
             "canteen and hr_eval: meal committee, parent visits, kitchen records, serving audits, violations, "
             "serving-skill contest; rule book, monthly appraisals, awards, honour"
@@ -563,8 +563,18 @@ class DemoLoader:
                 "category": "major",
                 "reason": "新增三个教室的课桌椅和投影仪",
                 "at": "2020-08-20T10:00:00+08:00",
+                # forty sets of desks and chairs for each new classroom, three projectors
                 "lines": [
-                    {"description": "课桌椅", "quantity": 120, "estimated_unit_price_fen": 45000, "item_id": "desk"},
+                    *(
+                        {
+                            "description": "课桌椅",
+                            "quantity": reactions20.DESKS_PER_ROOM,
+                            "estimated_unit_price_fen": 45000,
+                            "item_id": "desk",
+                            "room": room,
+                        }
+                        for room in reactions20.ROOMS
+                    ),
                     {
                         "description": "投影仪",
                         "quantity": 3,
@@ -588,8 +598,11 @@ class DemoLoader:
                 "supplier": "常州某教学设备公司",
                 "on": "2020-08-25",
                 "bought": [
-                    {"line": 0, "quantity": 120, "unit_price_fen": 44000},
-                    {"line": 1, "quantity": 3, "unit_price_fen": 340000},
+                    *(
+                        {"line": n, "quantity": reactions20.DESKS_PER_ROOM, "unit_price_fen": reactions20.DESK_FEN}
+                        for n in range(len(reactions20.ROOMS))
+                    ),
+                    {"line": reactions20.PROJECTORS_LINE, "quantity": 3, "unit_price_fen": 340000},
                 ],
             },
             "zhou",
@@ -650,35 +663,6 @@ class DemoLoader:
             "li-guard",
         )
         await self.post(i, "/stocktakes/st-main-2020-10/close", {"on": "2020-10-31"}, "zhou")
-        for n, room in enumerate(["301 六1班教室", "302 六2班教室", "303 新增教室"]):
-            await self.post(
-                i,
-                "/assets",
-                {
-                    "asset_id": f"main-desks-{n}",
-                    "tag": f"XJ-2020-{n:04d}",
-                    "campus_id": "main",
-                    "room": room,
-                    "item_id": "desk",
-                    "description": "课桌椅 (新增教室)",
-                    "value_fen": 44000,
-                    "on": "2020-08-25",
-                },
-                "zhou",
-            )
-        await self.post(
-            i,
-            "/assets/main-desks-0/damage",
-            {
-                "cause": "person",
-                "by_kind": "class",
-                "by_id": "g6-1",
-                "description": "新课桌桌面划痕",
-                "on": "2020-10-12",
-                "charge_fen": 5000,
-            },
-            "zhou",
-        )
         for key_id, door, holder in [
             ("main-office-301", "本部 行政楼 301", "huang"),
             ("main-office-302", "本部 行政楼 302", "sun"),

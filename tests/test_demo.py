@@ -9,9 +9,9 @@ from functools import partial
 from typing import Any
 from uuid import uuid4
 
-from demo import appraisals, canteen
+from demo import appraisals, canteen, inv_loops, reactions20
 from demo.loader import DemoLoader
-from demo.school import SET_UP_AT, TERM_ENDS
+from demo.school import SET_UP_AT, TERM, TERM_ENDS
 from demo.timeline import acts_of, out_of_order
 from services.canteen.service import CANTEEN
 from services.directory.service import DIRECTORY
@@ -69,6 +69,7 @@ async def test_the_demo_holds_the_semester_of_the_seed(make_settings: SettingsFa
         return len(page["items"]) == 2
 
     await eventually(keys_out, timeout=60)
+    await until_it_holds(lambda: the_term_s_inventory_holds(inventory, safety, loader))
     await the_term_s_appraisals_hold(services["hr_eval"].client, loader)
     await until_it_holds(
         lambda: the_term_s_canteen_holds(services["canteen"].client, services["hr_eval"].client, safety, loader)
@@ -78,6 +79,83 @@ async def test_the_demo_holds_the_semester_of_the_seed(make_settings: SettingsFa
     acts = [act for name, svc in services.items() for act in await acts_of(name, svc.pool)]
     assert len(acts) >= sent
     assert out_of_order(acts, window=(SET_UP_AT, TERM_ENDS)) == []
+
+
+# -- the inventory's figures, read back from the running services -------------------------------
+
+
+async def the_term_s_inventory_holds(inventory: Any, safety: Any, loader: DemoLoader) -> None:
+    """The new classrooms' scratched desks tallied per class and month; the brooms after November's
+    stock-take (those issued after the count stay issued); the old-for-new exchange with what was
+    handed back; the term's quotas used and left; the classrooms' assets not all registered; the
+    office keys never collected back; the hydrant door's hazard rectified by its verified repair."""
+    zhou = loader.token("zhou")
+
+    async def read(path: str, **params: Any) -> Any:
+        response = await inventory.get(path, params=params, headers=zhou)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    # damage per class (善真中队评比): 六1班 in October and November, 六2班 in October, 三3班 in November
+    damages = (await read("/damages/by-class", campus_id="main"))["items"]
+    assert {(d["class_id"], d["month"], d["damages"], d["assets"], d["charged_fen"]) for d in damages} == {
+        ("g6-1", "2020-10", 1, 1, inv_loops.SCRATCH_CHARGE_FEN),
+        ("g6-2", "2020-10", 1, 1, inv_loops.SCRATCH_CHARGE_FEN),
+        ("g3-3", "2020-11", 1, 1, inv_loops.SCRATCH_CHARGE_FEN),
+        ("g6-1", "2020-11", 1, 1, inv_loops.SCRATCH_CHARGE_FEN),
+    }
+    # each scratched desk is one of the purchase's, registered to the room it was bought for
+    for asset_id, class_id, _, _ in inv_loops.DESK_SCRATCHES:
+        desk = await read(f"/assets/{asset_id}")
+        assert desk["room"] in reactions20.ROOMS and desk["damaged"] and desk["item_id"] == "desk"
+        assert class_id in {d["by_id"] for d in desk["damage_records"]}
+        (registration,) = (await read("/asset-registration/assets", ids=asset_id))["items"]
+        assert (registration["purchase_id"], registration["status"]) == (reactions20.CLASSROOMS_PURCHASE, "registered")
+        assert registration["room"] == registration["for_room"] == desk["room"]
+
+    # November's stock-take: 28 brooms counted against 29 on the book then; 2 issued after the count stay issued
+    (brooms,) = [line for line in (await read("/stock", campus_id="main"))["items"] if line["item_id"] == "broom"]
+    assert brooms["on_hand"] == inv_loops.BROOMS_AFTER_CLOSING == 26
+    take = await read(f"/stocktakes/{inv_loops.STOCKTAKE}")
+    (count,) = take["counts"]
+    assert take["status"] == "closed"
+    assert (count["counted"], count["book_at_count"], count["difference"]) == (inv_loops.BROOMS_COUNTED, 29, -1)
+
+    # old for new: one broom given for a broken one, disposed of
+    (exchange,) = (await read("/requisitions", ids=inv_loops.EXCHANGE))["items"]
+    (line,) = exchange["lines"]
+    assert (line["item_id"], line["quantity"], line["exchange"]) == ("broom", 1, True)
+    assert line["returned"] == inv_loops.RETURNED
+
+    # the term's quotas: the exchange used none, the two brooms issued after the count did
+    quotas = (await read("/quotas", campus_id="main", term_id=TERM, as_of="2020-12-01", current_term="true"))["items"]
+    assert {(q["department_id"], q["item_id"]): (q["quota"], q["used"], q["left"]) for q in quotas} == {
+        ("office-cleaning", "broom"): (12, inv_loops.BROOMS_ISSUED_AFTER_COUNT, 10),
+        ("office-cleaning", "gloves"): (40, 0, 40),
+        ("office-teachers", "gloves"): (10, 0, 10),
+        ("office-teachers", "pen"): (200, 20, 180),
+    }
+
+    # the new classrooms' registration not finished: 6-1's room complete, 302's and 303's desks waiting
+    (figure,) = (await read("/asset-registration/campuses", campus_id="main"))["items"]
+    assert (figure["registered"], figure["waiting"], figure["complete"]) == (73, reactions20.DESKS_WAITING, False)
+    rooms = (await read("/asset-registration/rooms", campus_id="main", incomplete="true"))["items"]
+    assert {r["room"]: r["waiting"] for r in rooms} == {reactions20.ROOMS[1]: 20, reactions20.ROOMS[2]: 30}
+
+    # the office keys, issued at the start of term, never collected back by its end
+    keys = (await read("/keys/outstanding", campus_id="main", as_of=TERM_ENDS.isoformat()))["items"]
+    assert {(k["key_id"], k["holder_id"]) for k in keys} == {("main-office-301", "huang"), ("main-office-302", "sun")}
+
+    # the hydrant door: its repair verified in the inventory rectified the hazard in safety, closed by 顾主任
+    repair = await read(f"/repairs/{reactions20.HYDRANT_REPAIR}")
+    assert (repair["state"], repair["hazard_id"], repair["done_by"], repair["verified_by"]) == (
+        "verified",
+        "main-hydrant-door",
+        "wang-tech",
+        "zhou",
+    )
+    hazard = (await safety.get("/hazards/main-hydrant-door", headers=zhou)).json()
+    assert (hazard["status"], hazard["rectified_by"], hazard["verified_by"]) == ("closed", "wang-tech", "gu")
 
 
 async def the_term_s_appraisals_hold(hr_eval: Any, loader: DemoLoader) -> None:

@@ -1,21 +1,39 @@
 """The demo's inventory loops read true before they are sent: the desks scratched are the three
-new classrooms', each by a class of the main campus, within the term; the stock-take's arithmetic
+new classrooms' desks of the accepted purchase, registered to their rooms before they were
+scratched, each by a class of the main campus, within the term; the stock-take's arithmetic
 keeps what was issued after the count; the exchange says what was handed back."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from demo import inv_loops
-from demo.school import SEED, TERM_ENDS, TERM_STARTS
+from demo import inv_loops, reactions20
+from demo.school import SEED, TERM_ENDS
 from services.inventory.stock import RequisitionLineRequest
 
 
-def test_the_scratched_desks_are_the_new_classrooms_and_their_classes_are_on_main() -> None:
+def test_the_scratched_desks_are_registered_desks_of_the_three_new_classrooms() -> None:
     main_classes = {c.class_id for c in SEED.classes if c.campus_id == "main"}
-    assert {asset for asset, *_ in inv_loops.DESK_SCRATCHES} == {"main-desks-0", "main-desks-1", "main-desks-2"}
-    assert all(class_id in main_classes for _, class_id, _, _ in inv_loops.DESK_SCRATCHES)
-    assert all(TERM_STARTS <= date.fromisoformat(day) <= TERM_ENDS for _, _, day, _ in inv_loops.DESK_SCRATCHES)
+    bought_for = {  # every desk of the classrooms' purchase, and the room it was bought for
+        reactions20.desk(room, unit): room for room in reactions20.ROOMS for unit in range(reactions20.DESKS_PER_ROOM)
+    }
+    registered_on = {
+        reactions20.desk(room, unit): date.fromisoformat(day)
+        for room, n, day in reactions20.DESKS_REGISTERED
+        for unit in range(n)
+    }
+    assert {bought_for[asset] for asset, *_ in inv_loops.DESK_SCRATCHES} == set(reactions20.ROOMS)
+    for asset, class_id, day, _ in inv_loops.DESK_SCRATCHES:
+        assert class_id in main_classes
+        assert registered_on[asset] < date.fromisoformat(day) <= TERM_ENDS  # registered before it was scratched
+
+
+def test_the_registration_of_the_new_classrooms_is_not_finished() -> None:
+    registered = {room: n for room, n, _ in reactions20.DESKS_REGISTERED}
+    assert set(registered) == set(reactions20.ROOMS)
+    assert all(n <= reactions20.DESKS_PER_ROOM for n in registered.values())
+    assert registered[reactions20.ROOMS[0]] == reactions20.DESKS_PER_ROOM  # 六1班's room complete
+    assert reactions20.DESKS_WAITING == 50  # 302's and 303's not finished (各室财产登记未完成)
 
 
 def test_the_stock_take_keeps_the_brooms_issued_after_the_count() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from demo import reactions20
+from demo import cameras_comms, reactions20
 from demo.loader import DemoLoader
 from demo.school import SET_UP_AT, TERM_ENDS
 from demo.timeline import acts_of, out_of_order
@@ -27,6 +27,7 @@ async def test_the_demo_s_repair_rectifies_its_hazard_and_rooms_wait_for_their_a
     }
     loader = DemoLoader({name: svc.client for name, svc in services.items()}, services["safety"].settings)
     await loader.load_directory()
+    await cameras_comms.map_areas(loader)  # the injuries name the camera areas they happened in
     await loader.load_safety()
     await loader.load_inventory()
     await reactions20.load_reactions(loader)
@@ -51,25 +52,33 @@ async def test_the_demo_s_repair_rectifies_its_hazard_and_rooms_wait_for_their_a
     hazard = await eventually(closed, timeout=60)
     assert hazard["rectified_by"] == "wang-tech" and hazard["verified_by"] == "gu"
 
-    # the classrooms' 123 units: 43 registered (3 projectors, class 6-1's 40 desks), 80 desks wait
+    # the classrooms' 123 units: 73 registered (3 projectors; 40, 20 and 10 desks), 50 desks wait in 302 and 303
     async def campus() -> dict[str, Any] | None:
         page = await inventory.client.get("/asset-registration/campuses", params={"campus_id": "main"}, headers=zhou)
         items = page.json()["items"]
-        return items[0] if items and items[0]["waiting"] == 80 and items[0]["registered"] >= 43 else None
+        return items[0] if items and items[0]["waiting"] == 50 and items[0]["registered"] == 73 else None
 
     figure = await eventually(campus, timeout=60)
-    assert figure["complete"] is False and figure["waiting_fen"] == 80 * 44000
+    assert figure["complete"] is False and figure["waiting_fen"] == 50 * reactions20.DESK_FEN
+    assert reactions20.DESKS_WAITING == 50
     rooms = (await inventory.client.get("/asset-registration/rooms", params={"campus_id": "main"}, headers=zhou)).json()
     by_room = {r["room"]: r for r in rooms["items"]}
-    assert by_room[""]["waiting"] == 80 and by_room[""]["complete"] is False  # bought for no room named yet
-    six_one = by_room["301 六1班教室"]
-    assert six_one["waiting"] == 0 and six_one["registered"] >= 41 and six_one["complete"] is True
+    assert "" not in by_room  # every unit was bought for a room, or registered to one
+    got = {
+        room: (by_room[room]["registered"], by_room[room]["waiting"], by_room[room]["complete"])
+        for room in reactions20.ROOMS
+    }
+    assert got == {  # each room's desks and its projector
+        "301 六1班教室": (41, 0, True),
+        "302 六2班教室": (21, 20, False),
+        "303 新增教室": (11, 30, False),
+    }
     waiting = await inventory.client.get(
         "/asset-registration/assets",
         params={"purchase_id": reactions20.CLASSROOMS_PURCHASE, "status": "waiting", "count": "true", "limit": 1},
         headers=zhou,
     )
-    assert waiting.json()["total"] == 80
+    assert waiting.json()["total"] == 50
 
     # every act of these services at its own date in the term
     acts = [act for name, svc in services.items() for act in await acts_of(name, svc.pool)]

@@ -142,3 +142,17 @@ class ChargeLinks:
     @strawberry.field(description="The asset charged for (null: an item of the catalogue, or out of scope)")
     def asset(self, info: Ctx) -> AssetRef | None:
         return None if self.asset_id is None else load_asset(info, str(self.asset_id))
+
+
+@strawberry.type
+class RegisteredAssetLinks:
+    if TYPE_CHECKING:
+        asset_id: strawberry.ID  # the registration's own fields
+        status: str
+
+    @strawberry.field(
+        description="The room asset it became once registered, with its damages and charges (null: still waiting, "
+        "or out of scope)"
+    )
+    def asset(self, info: Ctx) -> AssetRef | None:
+        return None if self.status == "waiting" else load_asset(info, str(self.asset_id))

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from gateway.common.pages import Connection, get, page, row
 from gateway.context import GatewayContext
+from gateway.inventory.asset_links import RegisteredAssetLinks
 
 Ctx = Info[GatewayContext, None]
 
@@ -28,7 +29,7 @@ class RegistrationStatus(Enum):
     description="An asset of the registration: received from an accepted purchase and waiting to be registered "
     "to a room, or registered to one"
 )
-class RegistrationAsset:
+class RegistrationAsset(RegisteredAssetLinks):
     asset_id: strawberry.ID = strawberry.field(
         description="bought-<purchase>-<line>-<unit> for a purchase's asset; the id it was registered with otherwise"
     )

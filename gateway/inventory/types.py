@@ -28,6 +28,7 @@ from gateway.common.nodes import Node
 from gateway.common.scalars import BigInt
 from gateway.context import GatewayContext
 from gateway.inventory.asset_links import AssetLinks, ChargeLinks
+from gateway.inventory.inv_polish import AssetRegistrationLink, PurchaseAssetsLink
 
 Ctx = Info[GatewayContext, None]
 
@@ -67,7 +68,7 @@ class StockLine:
 
 
 @strawberry.type(description="A purchase (采购): requested, decided, bought, accepted and settled")
-class Purchase(Node):
+class Purchase(PurchaseAssetsLink, Node):
     purchase_id: strawberry.ID
     campus_id: strawberry.ID
     category: PurchaseCategory = strawberry.field(
@@ -131,6 +132,12 @@ class Repair(Node):
     verified_by: str | None = strawberry.field(description="Who verified it")
     verified_at: dt.datetime | None = strawberry.field(description="When it was verified")
     turnaround_hours: float | None = strawberry.field(description="Hours from its report to its being done")
+    failed_verifications: int = strawberry.field(
+        default=0, description="How many times it failed its verification (each sent it back to its assignee)"
+    )
+    failed_by: str | None = strawberry.field(default=None, description="Who failed its latest failed verification")
+    failed_at: dt.datetime | None = strawberry.field(default=None, description="When its latest verification failed")
+    failed_reason: str | None = strawberry.field(default=None, description="Why its latest verification failed")
 
     @strawberry.field
     def campus(self, info: Ctx) -> CampusRef | None:
@@ -201,7 +208,7 @@ class AssetCharge:
 
 
 @strawberry.type(description="A room asset (固定资产): where it is, what it is worth, its damages and disposal")
-class Asset(AssetLinks, Node):
+class Asset(AssetLinks, AssetRegistrationLink, Node):
     asset_id: strawberry.ID
     campus_id: strawberry.ID
     tag: str = strawberry.field(description="The asset's tag (资产编号), as stuck on it")
@@ -218,6 +225,18 @@ class Asset(AssetLinks, Node):
     disposal_requested_by: str | None = strawberry.field(description="Who requested its disposal")
     disposal_approved_by: str | None = strawberry.field(description="Who approved its disposal")
     disposed_on: dt.date | None = strawberry.field(description="The day it was disposed of")
+    disposal_refusals: int = strawberry.field(
+        default=0, description="How many times a requested disposal of it was refused (it stayed in use)"
+    )
+    disposal_refused_by: str | None = strawberry.field(
+        default=None, description="Who refused its latest refused disposal"
+    )
+    disposal_refused_on: dt.date | None = strawberry.field(
+        default=None, description="The day its latest requested disposal was refused"
+    )
+    disposal_refusal_reason: str | None = strawberry.field(
+        default=None, description="Why its latest requested disposal was refused"
+    )
     damage_records: list[AssetDamage] = strawberry.field(description="Every damage recorded on it, oldest first")
     charges: list[AssetCharge] = strawberry.field(description="The compensation charges raised for it")
 

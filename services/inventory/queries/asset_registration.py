@@ -26,15 +26,18 @@ def registration_assets(
     room: str | None,
     status: RegistrationStatus | None,
     purchase_id: str | None,
+    ids: list[str] | None = None,
 ) -> Query:
-    """The assets of the registration (``room``: where it is, or, waiting, the room it was bought for)."""
+    """The assets of the registration (``room``: where it is, or, waiting, the room it was bought for;
+    ``ids``: only those)."""
     q = Query(
         "SELECT asset_id, district_id, school_id, campus_id, status, item_id, description, value_fen, purchase_id, "
         f"line, unit, accepted_on, for_room, room, tag, acquired_on, registered_by FROM {S}.asset_registration",
         "asset_id",
     ).scoped(principal)
     q.filter("campus_id = {}", campus_id).filter("counted_room = {}", room)
-    return q.filter("status = {}", status).filter("purchase_id = {}", purchase_id)
+    q.filter("status = {}", status).filter("purchase_id = {}", purchase_id)
+    return q.filter("asset_id = ANY({}::text[])", ids)
 
 
 def room_registration(principal: Principal, campus_id: str | None, incomplete: bool | None) -> Query:

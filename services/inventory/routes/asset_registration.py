@@ -17,6 +17,7 @@ from services.inventory.queries.asset_registration import (
     room_registration,
 )
 from services.inventory.queries.models import CampusRegistration, RegistrationAsset, RoomRegistration
+from services.inventory.routes.batch import Ids, split_ids
 
 router = COMMANDS.router("asset registration")
 
@@ -34,11 +35,13 @@ async def list_registration_assets(
     room: str | None = None,
     status: RegistrationStatus | None = None,
     purchase_id: str | None = None,
+    ids: Ids = None,
     after: After = None,
     limit: Limit = 100,
 ) -> Page:
     principal.require_role(*STAFF)
-    return await registration_assets(principal, campus_id, room, status, purchase_id).page(inventory.pool, after, limit)
+    q = registration_assets(principal, campus_id, room, status, purchase_id, split_ids(ids))
+    return await q.page(inventory.pool, after, limit)
 
 
 @page_route(

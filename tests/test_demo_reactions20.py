@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from demo import cameras_comms, reactions20
+from demo import reactions20
 from demo.loader import DemoLoader
 from demo.school import SET_UP_AT, TERM_ENDS
 from demo.timeline import acts_of, out_of_order
@@ -27,7 +27,6 @@ async def test_the_demo_s_repair_rectifies_its_hazard_and_rooms_wait_for_their_a
     }
     loader = DemoLoader({name: svc.client for name, svc in services.items()}, services["safety"].settings)
     await loader.load_directory()
-    await cameras_comms.map_areas(loader)  # the injuries name the camera areas they happened in
     await loader.load_safety()
     await loader.load_inventory()
     await reactions20.load_reactions(loader)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from demo import cameras_comms, watch_duty
+from demo import watch_duty
 from demo.loader import DemoLoader
 from demo.school import SET_UP_AT, TERM_ENDS
 from demo.timeline import acts_of, out_of_order
@@ -25,7 +25,6 @@ async def test_the_demo_s_watch_and_floor_duty_hold_the_seed(
     }
     loader = DemoLoader({name: svc.client for name, svc in services.items()}, services["safety"].settings)
     await loader.load_directory()
-    await cameras_comms.map_areas(loader)  # the injuries name the camera areas they happened in
     await loader.load_safety()
     await watch_duty.load(loader)
     safety = services["safety"].client

@@ -13,6 +13,7 @@ from demo import appraisals, canteen, inv_loops, reactions20
 from demo.loader import DemoLoader
 from demo.school import SET_UP_AT, TERM, TERM_ENDS
 from demo.timeline import acts_of, out_of_order
+from demo.watch_duty import WATCH
 from services.canteen.service import CANTEEN
 from services.directory.service import DIRECTORY
 from services.hr_eval.service import HR_EVAL
@@ -79,6 +80,7 @@ async def test_the_demo_holds_the_semester_of_the_seed(make_settings: SettingsFa
     acts = [act for name, svc in services.items() for act in await acts_of(name, svc.pool)]
     assert len(acts) >= sent
     assert out_of_order(acts, window=(SET_UP_AT, TERM_ENDS)) == []
+    await until_it_holds(lambda: the_term_s_safety_holds(safety, loader))
 
 
 # -- the inventory's figures, read back from the running services -------------------------------
@@ -319,3 +321,46 @@ async def the_term_s_canteen_holds(canteen_api: Any, hr_eval: Any, safety: Any, 
 
     (hazard,) = await eventually(fly_screen, timeout=60)
     assert hazard["campus_id"] == "main"
+
+
+# -- safety as the school keeps it, read back from the running safety service ---------------
+
+
+async def the_term_s_safety_holds(safety: Any, loader: DemoLoader) -> None:
+    """The watch on 姚同学 of 六1班 read by the safety office and refused to a teacher of another
+    class; late or missing floor duty at 3 of the 4 injuries; the break injury in the blind
+    corridor, its place on the injury itself; the term's parent communications by theme."""
+    zhou, gu, zhu = loader.token("zhou"), loader.token("gu"), loader.token("zhu")
+
+    async def read(path: str, headers: dict[str, str], **params: Any) -> dict[str, Any]:
+        response = await safety.get(path, params=params, headers=headers)
+        assert response.status_code == 200, (path, response.text)
+        body: dict[str, Any] = response.json()
+        return body
+
+    watch = await read(f"/student-watches/{WATCH}", zhou)  # the safety office (周主任)
+    assert (watch["student_name"], watch["class_id"], watch["status"]) == ("姚同学", "g6-1", "reviewed")
+    assert len(watch["plan"]) == 4 and len(watch["notes_list"]) == 4
+    refused = await safety.get(f"/student-watches/{WATCH}", headers=zhu)  # 朱老师 teaches another class
+    assert refused.status_code == 403 and "姚" not in refused.text, refused.text
+    assert WATCH not in str(await read("/student-watches", zhu))
+
+    figure = await read("/floor-duty/injuries/summary", gu)
+    assert (figure["duty_late_or_missing"], figure["injuries"]) == (3, 4), figure  # "3 of 4 injuries"
+    assert figure["at_breaks_or_activities"] == 3 and figure["duty_on_time"] == 0
+
+    coverage = await read("/camera-areas/incidents", zhou, campus_id="main")
+    assert coverage["injuries"] == {"covered": 2, "uncovered": 1, "unplaced": 0}
+    assert [(i["incident_id"], i["area_id"]) for i in coverage["uncovered"] if i["kind"] == "injury"] == [
+        ("inj-2", "main-2f-east")
+    ]
+    in_the_corridor = await read("/injuries/inj-2", zhou)
+    place = ("building", "floor", "break_period", "camera_area_id")
+    assert tuple(in_the_corridor[k] for k in place) == ("teaching-a", 2, "morning_break", "main-2f-east")
+
+    told = await read("/parent-communications/summary", zhou, campus_id="main", term_id="2020-2021-1")
+    spoken_of = {t for t, n in told["by_theme"].items() if n["communications"]}
+    assert spoken_of == {"drowning", "bullying", "fire", "mental_health"}  # the seed's four themes
+    assert told["by_theme"]["drowning"] == {"communications": 1, "reached": 1180, "acknowledged": 1172}
+    assert told["by_theme"]["mental_health"]["communications"] == 2  # a WeChat post and an expert talk
+    assert told["total"]["communications"] == 4 and told["by_kind"]["letter"]["communications"] == 1

@@ -199,6 +199,20 @@ class Incident(Node):
     measures: str | None = strawberry.field(
         description="What was done so it does not happen again (null for those who may not read the details)"
     )
+    building: str | None = strawberry.field(
+        default=None, description="The building it happened in, if the report names it"
+    )
+    floor: int | None = strawberry.field(default=None, description="The floor it happened on, if the report names it")
+    break_period: str | None = strawberry.field(
+        default=None,
+        description="The break or activity time it happened at (morning_break, lunch_break, afternoon_break, "
+        "activity_time), whose floor duty was on watch there",
+    )
+    camera_area_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The camera area the report places it in; an injury without one is counted as not placed in "
+        "the campus's incident coverage",
+    )
     details_withheld: bool = strawberry.field(
         default=False,
         description="What happened and the first aid, notes, cause and measures are for the campus's safety "

@@ -7,6 +7,7 @@ asked for by anyone else is an error (FORBIDDEN), never its content."""
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated, Any
 
 import strawberry
@@ -14,8 +15,9 @@ from strawberry.types import Info
 
 from gateway.clients import ServiceError, service_path
 from gateway.common.enums import _describe
-from gateway.common.pages import Connection, Edge, connection, counts, get, graphql_error, page, row
+from gateway.common.pages import Connection, Edge, connection, counts, day, get, graphql_error, page, row
 from gateway.context import GatewayContext
+from gateway.safety.cameras_comms import FromDay, ToDay
 from services.safety.events import BreakPeriod, CheckInStatus, WatchOutcome, WatchPlanKind
 
 Ctx = Info[GatewayContext, None]
@@ -30,6 +32,27 @@ _describe(BreakPeriod, "A break of the school day a floor is watched at (楼层�
     "LUNCH_BREAK": "The lunch break (午间)",
     "AFTERNOON_BREAK": "The afternoon break (下午课间)",
     "ACTIVITY_TIME": "Activity time (活动时间)",
+})  # fmt: skip
+
+
+class DutyAtInjury(StrEnum):
+    """The floor duty at an injury, as ``GET /floor-duty/injuries`` filters it (its ``duty``)."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSED = "missed"
+    NOT_CHECKED_IN = "not_checked_in"
+    NOBODY_ON_DUTY = "nobody_on_duty"
+    PLACE_UNKNOWN = "place_unknown"
+
+
+_describe(DutyAtInjury, "The floor duty of an injury's place and time, as the roster and the check-ins tell it", {
+    "ON_TIME": "The teacher on duty was there on time",
+    "LATE": "The teacher on duty came late",
+    "MISSED": "The teacher on duty did not come",
+    "NOT_CHECKED_IN": "Someone was on duty by the roster, but their turn was never checked",
+    "NOBODY_ON_DUTY": "The roster had nobody on that floor at that break",
+    "PLACE_UNKNOWN": "The injury names no building, floor or break",
 })  # fmt: skip
 _describe(WatchPlanKind, "A measure of the plan of a watch on a student at risk", {
     "PARENT_CONTACT": "Contacts with the parents (与家长沟通)",
@@ -247,15 +270,28 @@ class WatchDutyQuery:
 
     @strawberry.field(description="Injuries at breaks or activities with who was on duty on their floor then")
     async def injury_floor_duty(
-        self, info: Ctx, campus_id: strawberry.ID | None = None, first: int = 100, after: str | None = None
+        self,
+        info: Ctx,
+        campus_id: strawberry.ID | None = None,
+        duty: Annotated[
+            DutyAtInjury | None, strawberry.argument(description="Only those whose floor duty was this")
+        ] = None,
+        from_day: FromDay = None,
+        to_day: ToDay = None,
+        first: int = 100,
+        after: str | None = None,
     ) -> Connection[InjuryDuty] | None:
+        window: dict[str, Any] = {"from": day(from_day), "to": day(to_day)}
         return await page(
-            info, "safety", "/floor-duty/injuries", InjuryDuty, "injury_id", first, after, campus_id=campus_id
-        )
+            info, "safety", "/floor-duty/injuries", InjuryDuty, "injury_id", first, after,
+            campus_id=campus_id, duty=duty.value if duty else None, **window,
+        )  # fmt: skip
 
     @strawberry.field(description="How many injuries had their floor's duty on time, late or missing")
-    async def injury_floor_duty_summary(self, info: Ctx, campus_id: strawberry.ID | None = None) -> InjuryDutySummary:
+    async def injury_floor_duty_summary(
+        self, info: Ctx, campus_id: strawberry.ID | None = None, from_day: FromDay = None, to_day: ToDay = None
+    ) -> InjuryDutySummary:
         info.context.require()
-        return row(
-            InjuryDutySummary, await get(info.context, "safety", "/floor-duty/injuries/summary", campus_id=campus_id)
-        )
+        window: dict[str, Any] = {"from": day(from_day), "to": day(to_day)}
+        found = await get(info.context, "safety", "/floor-duty/injuries/summary", campus_id=campus_id, **window)
+        return row(InjuryDutySummary, found)

@@ -2,7 +2,8 @@
 
 Buses with their six fixed items, route checks and violations (compliance is
 derived at query time, for the date asked); Friday sessions per class; flag
-ceremonies; campaigns and their activities; injuries and their follow-ups.
+ceremonies; campaigns and their activities; injuries with where they happened (building, floor,
+break, camera area: each null when the report did not name it) and their follow-ups.
 Drills are not here: the inspection status already keeps them.
 """
 
@@ -91,7 +92,8 @@ class SafetyRecords(Projection):
             first_aid text NOT NULL, reported_by text NOT NULL, status text NOT NULL,
             parent_notified_at timestamptz, notified_how text, notified_by text,
             follow_ups bigint NOT NULL DEFAULT 0, last_follow_up_on date,
-            closed_on date, cause text, measures text);
+            closed_on date, cause text, measures text,
+            building text, floor integer, break_period text, camera_area_id text);
         CREATE INDEX ON {schema}.injuries (campus_id, occurred_on);
         CREATE TABLE {schema}.injury_follow_ups (
             injury_id text NOT NULL, version integer NOT NULL, on_date date NOT NULL, note text NOT NULL,
@@ -242,8 +244,9 @@ class SafetyRecords(Projection):
             case ev.InjuryReported():
                 await conn.execute(
                     f"INSERT INTO {s}.injuries (injury_id, district_id, school_id, campus_id, student_id, class_id, "
-                    "setting, occurred_at, occurred_on, injury, first_aid, reported_by, status) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'reported')",
+                    "setting, occurred_at, occurred_on, injury, first_aid, reported_by, status, building, floor, "
+                    "break_period, camera_area_id) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'reported', $13, $14, $15, $16)",
                     e.injury_id,
                     *t,
                     e.campus_id,
@@ -255,6 +258,10 @@ class SafetyRecords(Projection):
                     e.injury,
                     e.first_aid,
                     e.reported_by,
+                    e.building,
+                    e.floor,
+                    e.break_period.value if e.break_period else None,
+                    e.camera_area_id,
                 )
             case ev.InjuryParentNotified():
                 await conn.execute(

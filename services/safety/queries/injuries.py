@@ -18,7 +18,7 @@ S = SAFETY_RECORDS.schema
 INJURY_COLUMNS = (
     "injury_id, district_id, school_id, campus_id, student_id, class_id, setting, occurred_at, occurred_on, injury, "
     "first_aid, reported_by, status, parent_notified_at, notified_how, notified_by, follow_ups, last_follow_up_on, "
-    "closed_on, cause, measures"
+    "closed_on, cause, measures, building, floor, break_period, camera_area_id"
 )
 
 

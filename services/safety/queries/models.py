@@ -289,6 +289,16 @@ class Injury(Tenant):
     closed_on: date | None
     cause: str | None
     measures: str | None
+    building: str | None = Field(default=None, description="The building it happened in, if the report names it")
+    floor: int | None = Field(default=None, description="The floor it happened on, if the report names it")
+    break_period: str | None = Field(
+        default=None, description="The break or activity time it happened at (the floor duty of that break)"
+    )
+    camera_area_id: str | None = Field(
+        default=None,
+        description="The camera area the report places it in; without one, /camera-areas/incidents counts it "
+        "as not placed",
+    )
     details_withheld: bool
 
 

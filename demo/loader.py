@@ -136,6 +136,20 @@ class DemoLoader:
             await asyncio.sleep(0.25)
         raise RuntimeError(f"safety POST {path}/sign as {who}: {response.status_code} {response.text}")
 
+    async def stock_received(self, campus_id: str, received: dict[str, int], as_: str) -> None:
+        """Waits until the inventory counts show each item received at least so many (what an
+        accepted purchase brings in through the inventory's own reaction)."""
+        for _ in range(WAIT_ROUNDS):
+            response = await self.clients["inventory"].get(
+                "/stock", params={"campus_id": campus_id, "limit": 200}, headers=self.token(as_)
+            )
+            if response.status_code == 200:
+                have = {row["item_id"]: row["received"] or 0 for row in response.json()["items"]}
+                if all(have.get(item, 0) >= qty for item, qty in received.items()):
+                    return
+            await asyncio.sleep(0.25)
+        raise RuntimeError(f"the accepted goods never came into stock on {campus_id}: {received}; is inventory up?")
+
     async def already_loaded(self) -> bool:
         response = await self.clients["directory"].get("/districts", headers=self.token("platform"))
         return response.status_code == 200 and any(d["district_id"] == DISTRICT for d in response.json()["items"])
@@ -548,6 +562,9 @@ class DemoLoader:
             {"note": "亲自验收签字", "at": "2020-09-04T15:00:00+08:00"},
             "xu-vp",
         )
+        # the accepted goods come into stock by a reaction: the term's issues wait for them, so that
+        # each item's stock is received before it is given out, as it was
+        await self.stock_received("main", {"broom": 30, "gloves": 60, "pen": 500}, "zhou")
         await self.post(
             i,
             "/purchases/p-2020-09-cleaning/settle",

@@ -28,7 +28,8 @@ from typing import Any
 
 import httpx
 
-from demo import appraisals, cameras_comms, canteen, inv_loops, reactions20, watch_duty
+from demo import appraisals, cameras_comms, canteen, stock_and_damage, watch_duty
+from demo import repairs_and_equipment as equipment
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.settings import Settings
@@ -168,8 +169,12 @@ class DemoLoader:
         await cameras_comms.load(self)
         progress("inventory: catalogue, purchases, quotas, requisitions, stock-take, assets, keys, repairs")
         await self.load_inventory()
-        await reactions20.load_reactions(self)  # the hydrant door's repair; the new classrooms' desks registered
-        await inv_loops.load_inv_loops(self)  # quotas of the term, desks scratched per class, old for new, a stock-take
+        await equipment.load_repairs_and_equipment(
+            self
+        )  # the hydrant door's repair; the new classrooms' desks registered
+        await stock_and_damage.load_stock_and_damage(
+            self
+        )  # quotas of the term, desks scratched per class, old for new, a stock-take
         progress(
             "canteen and hr_eval: meal committee, parent visits, kitchen records, serving audits, violations, "
             "serving-skill contest; rule book, monthly appraisals, awards, honour"
@@ -585,12 +590,12 @@ class DemoLoader:
                     *(
                         {
                             "description": "课桌椅",
-                            "quantity": reactions20.DESKS_PER_ROOM,
+                            "quantity": equipment.DESKS_PER_ROOM,
                             "estimated_unit_price_fen": 45000,
                             "item_id": "desk",
                             "room": room,
                         }
-                        for room in reactions20.ROOMS
+                        for room in equipment.ROOMS
                     ),
                     {
                         "description": "投影仪",
@@ -616,10 +621,14 @@ class DemoLoader:
                 "on": "2020-08-25",
                 "bought": [
                     *(
-                        {"line": n, "quantity": reactions20.DESKS_PER_ROOM, "unit_price_fen": reactions20.DESK_FEN}
-                        for n in range(len(reactions20.ROOMS))
+                        {
+                            "line": n,
+                            "quantity": equipment.DESKS_PER_ROOM,
+                            "unit_price_fen": equipment.DESK_FEN,
+                        }
+                        for n in range(len(equipment.ROOMS))
                     ),
-                    {"line": reactions20.PROJECTORS_LINE, "quantity": 3, "unit_price_fen": 340000},
+                    {"line": equipment.PROJECTORS_LINE, "quantity": 3, "unit_price_fen": 340000},
                 ],
             },
             "zhou",

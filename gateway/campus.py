@@ -23,7 +23,7 @@ from gateway.directory.campus import DirectoryCampus
 from gateway.hr_eval.campus import HrEvalOnCampus
 from gateway.inventory.assets_reads import AssetReadsOnCampus
 from gateway.inventory.campus import InventoryOnCampus
-from gateway.inventory.inv_loops import InvLoopsOnCampus
+from gateway.inventory.quotas_and_damage import QuotasAndDamageOnCampus
 from gateway.inventory.registration import RegistrationOnCampus
 from gateway.inventory.requisitions_reads import RequisitionsOnCampus
 from gateway.safety.cameras_comms import CamerasCommsOnCampus
@@ -47,7 +47,7 @@ class Campus(
     SelfInspectionOnCampus,
     AssetReadsOnCampus,
     RequisitionsOnCampus,
-    InvLoopsOnCampus,
+    QuotasAndDamageOnCampus,
     RegistrationOnCampus,
     CamerasCommsOnCampus,
     Node,

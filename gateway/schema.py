@@ -29,8 +29,8 @@ from gateway.execution import PlainFieldExecution
 from gateway.glossary import describe
 from gateway.hr_eval.queries import HrEvalQuery
 from gateway.inventory.assets_reads import AssetReadsQuery
-from gateway.inventory.inv_loops import InvLoopsQuery
 from gateway.inventory.queries import InventoryQuery
+from gateway.inventory.quotas_and_damage import QuotasAndDamageQuery
 from gateway.inventory.requisitions_reads import RequisitionsQuery
 from gateway.limits import cost_limiter
 from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
@@ -61,7 +61,7 @@ Query = merge_types(
         OpsQuery,
         AssetReadsQuery,
         RequisitionsQuery,
-        InvLoopsQuery,
+        QuotasAndDamageQuery,
         WatchDutyQuery,
         CamerasCommsQuery,
     ),

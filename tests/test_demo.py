@@ -9,7 +9,8 @@ from functools import partial
 from typing import Any
 from uuid import uuid4
 
-from demo import appraisals, canteen, inv_loops, reactions20
+from demo import appraisals, canteen, stock_and_damage
+from demo import repairs_and_equipment as equipment
 from demo.loader import DemoLoader
 from demo.school import SET_UP_AT, TERM, TERM_ENDS
 from demo.timeline import acts_of, out_of_order
@@ -101,38 +102,41 @@ async def the_term_s_inventory_holds(inventory: Any, safety: Any, loader: DemoLo
     # damage per class (善真中队评比): 六1班 in October and November, 六2班 in October, 三3班 in November
     damages = (await read("/damages/by-class", campus_id="main"))["items"]
     assert {(d["class_id"], d["month"], d["damages"], d["assets"], d["charged_fen"]) for d in damages} == {
-        ("g6-1", "2020-10", 1, 1, inv_loops.SCRATCH_CHARGE_FEN),
-        ("g6-2", "2020-10", 1, 1, inv_loops.SCRATCH_CHARGE_FEN),
-        ("g3-3", "2020-11", 1, 1, inv_loops.SCRATCH_CHARGE_FEN),
-        ("g6-1", "2020-11", 1, 1, inv_loops.SCRATCH_CHARGE_FEN),
+        ("g6-1", "2020-10", 1, 1, stock_and_damage.SCRATCH_CHARGE_FEN),
+        ("g6-2", "2020-10", 1, 1, stock_and_damage.SCRATCH_CHARGE_FEN),
+        ("g3-3", "2020-11", 1, 1, stock_and_damage.SCRATCH_CHARGE_FEN),
+        ("g6-1", "2020-11", 1, 1, stock_and_damage.SCRATCH_CHARGE_FEN),
     }
     # each scratched desk is one of the purchase's, registered to the room it was bought for
-    for asset_id, class_id, _, _ in inv_loops.DESK_SCRATCHES:
+    for asset_id, class_id, _, _ in stock_and_damage.DESK_SCRATCHES:
         desk = await read(f"/assets/{asset_id}")
-        assert desk["room"] in reactions20.ROOMS and desk["damaged"] and desk["item_id"] == "desk"
+        assert desk["room"] in equipment.ROOMS and desk["damaged"] and desk["item_id"] == "desk"
         assert class_id in {d["by_id"] for d in desk["damage_records"]}
         (registration,) = (await read("/asset-registration/assets", ids=asset_id))["items"]
-        assert (registration["purchase_id"], registration["status"]) == (reactions20.CLASSROOMS_PURCHASE, "registered")
+        assert (registration["purchase_id"], registration["status"]) == (
+            equipment.CLASSROOMS_PURCHASE,
+            "registered",
+        )
         assert registration["room"] == registration["for_room"] == desk["room"]
 
     # November's stock-take: 28 brooms counted against 29 on the book then; 2 issued after the count stay issued
     (brooms,) = [line for line in (await read("/stock", campus_id="main"))["items"] if line["item_id"] == "broom"]
-    assert brooms["on_hand"] == inv_loops.BROOMS_AFTER_CLOSING == 26
-    take = await read(f"/stocktakes/{inv_loops.STOCKTAKE}")
+    assert brooms["on_hand"] == stock_and_damage.BROOMS_AFTER_CLOSING == 26
+    take = await read(f"/stocktakes/{stock_and_damage.STOCKTAKE}")
     (count,) = take["counts"]
     assert take["status"] == "closed"
-    assert (count["counted"], count["book_at_count"], count["difference"]) == (inv_loops.BROOMS_COUNTED, 29, -1)
+    assert (count["counted"], count["book_at_count"], count["difference"]) == (stock_and_damage.BROOMS_COUNTED, 29, -1)
 
     # old for new: one broom given for a broken one, disposed of
-    (exchange,) = (await read("/requisitions", ids=inv_loops.EXCHANGE))["items"]
+    (exchange,) = (await read("/requisitions", ids=stock_and_damage.EXCHANGE))["items"]
     (line,) = exchange["lines"]
     assert (line["item_id"], line["quantity"], line["exchange"]) == ("broom", 1, True)
-    assert line["returned"] == inv_loops.RETURNED
+    assert line["returned"] == stock_and_damage.RETURNED
 
     # the term's quotas: the exchange used none, the two brooms issued after the count did
     quotas = (await read("/quotas", campus_id="main", term_id=TERM, as_of="2020-12-01", current_term="true"))["items"]
     assert {(q["department_id"], q["item_id"]): (q["quota"], q["used"], q["left"]) for q in quotas} == {
-        ("office-cleaning", "broom"): (12, inv_loops.BROOMS_ISSUED_AFTER_COUNT, 10),
+        ("office-cleaning", "broom"): (12, stock_and_damage.BROOMS_ISSUED_AFTER_COUNT, 10),
         ("office-cleaning", "gloves"): (40, 0, 40),
         ("office-teachers", "gloves"): (10, 0, 10),
         ("office-teachers", "pen"): (200, 20, 180),
@@ -140,16 +144,23 @@ async def the_term_s_inventory_holds(inventory: Any, safety: Any, loader: DemoLo
 
     # the new classrooms' registration not finished: 6-1's room complete, 302's and 303's desks waiting
     (figure,) = (await read("/asset-registration/campuses", campus_id="main"))["items"]
-    assert (figure["registered"], figure["waiting"], figure["complete"]) == (73, reactions20.DESKS_WAITING, False)
+    assert (figure["registered"], figure["waiting"], figure["complete"]) == (
+        73,
+        equipment.DESKS_WAITING,
+        False,
+    )
     rooms = (await read("/asset-registration/rooms", campus_id="main", incomplete="true"))["items"]
-    assert {r["room"]: r["waiting"] for r in rooms} == {reactions20.ROOMS[1]: 20, reactions20.ROOMS[2]: 30}
+    assert {r["room"]: r["waiting"] for r in rooms} == {
+        equipment.ROOMS[1]: 20,
+        equipment.ROOMS[2]: 30,
+    }
 
     # the office keys, issued at the start of term, never collected back by its end
     keys = (await read("/keys/outstanding", campus_id="main", as_of=TERM_ENDS.isoformat()))["items"]
     assert {(k["key_id"], k["holder_id"]) for k in keys} == {("main-office-301", "huang"), ("main-office-302", "sun")}
 
     # the hydrant door: its repair verified in the inventory rectified the hazard in safety, closed by 顾主任
-    repair = await read(f"/repairs/{reactions20.HYDRANT_REPAIR}")
+    repair = await read(f"/repairs/{equipment.HYDRANT_REPAIR}")
     assert (repair["state"], repair["hazard_id"], repair["done_by"], repair["verified_by"]) == (
         "verified",
         "main-hydrant-door",

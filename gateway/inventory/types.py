@@ -28,7 +28,7 @@ from gateway.common.nodes import Node
 from gateway.common.scalars import BigInt
 from gateway.context import GatewayContext
 from gateway.inventory.asset_links import AssetLinks, ChargeLinks
-from gateway.inventory.inv_polish import AssetRegistrationLink, PurchaseAssetsLink
+from gateway.inventory.registration_links import AssetRegistrationLink, PurchaseAssetsLink
 
 Ctx = Info[GatewayContext, None]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from demo import reactions20
+from demo import repairs_and_equipment as equipment
 from demo.loader import DemoLoader
 from demo.school import SET_UP_AT, TERM_ENDS
 from demo.timeline import acts_of, out_of_order
@@ -29,7 +29,7 @@ async def test_the_demo_s_repair_rectifies_its_hazard_and_rooms_wait_for_their_a
     await loader.load_directory()
     await loader.load_safety()
     await loader.load_inventory()
-    await reactions20.load_reactions(loader)
+    await equipment.load_repairs_and_equipment(loader)
     safety, inventory = services["safety"], services["inventory"]
     zhou = loader.token("zhou")
 
@@ -41,7 +41,7 @@ async def test_the_demo_s_repair_rectifies_its_hazard_and_rooms_wait_for_their_a
     assert dict(rectified) == {
         "actor": "safety.hazards-from-repairs",
         "by": "wang-tech",
-        "repair": reactions20.HYDRANT_REPAIR,
+        "repair": equipment.HYDRANT_REPAIR,
     }
 
     async def closed() -> dict[str, Any] | None:
@@ -58,14 +58,14 @@ async def test_the_demo_s_repair_rectifies_its_hazard_and_rooms_wait_for_their_a
         return items[0] if items and items[0]["waiting"] == 50 and items[0]["registered"] == 73 else None
 
     figure = await eventually(campus, timeout=60)
-    assert figure["complete"] is False and figure["waiting_fen"] == 50 * reactions20.DESK_FEN
-    assert reactions20.DESKS_WAITING == 50
+    assert figure["complete"] is False and figure["waiting_fen"] == 50 * equipment.DESK_FEN
+    assert equipment.DESKS_WAITING == 50
     rooms = (await inventory.client.get("/asset-registration/rooms", params={"campus_id": "main"}, headers=zhou)).json()
     by_room = {r["room"]: r for r in rooms["items"]}
     assert "" not in by_room  # every unit was bought for a room, or registered to one
     got = {
         room: (by_room[room]["registered"], by_room[room]["waiting"], by_room[room]["complete"])
-        for room in reactions20.ROOMS
+        for room in equipment.ROOMS
     }
     assert got == {  # each room's desks and its projector
         "301 六1班教室": (41, 0, True),
@@ -74,7 +74,12 @@ async def test_the_demo_s_repair_rectifies_its_hazard_and_rooms_wait_for_their_a
     }
     waiting = await inventory.client.get(
         "/asset-registration/assets",
-        params={"purchase_id": reactions20.CLASSROOMS_PURCHASE, "status": "waiting", "count": "true", "limit": 1},
+        params={
+            "purchase_id": equipment.CLASSROOMS_PURCHASE,
+            "status": "waiting",
+            "count": "true",
+            "limit": 1,
+        },
         headers=zhou,
     )
     assert waiting.json()["total"] == 50

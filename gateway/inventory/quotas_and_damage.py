@@ -97,7 +97,7 @@ async def class_damage_page(
 
 
 @strawberry.type
-class InvLoopsQuery:
+class QuotasAndDamageQuery:
     @strawberry.field(
         description="Quotas per campus, department, item and term: set, overridden, used and left "
         "(currentTerm: only those of the term of asOf)"
@@ -130,7 +130,7 @@ class InvLoopsQuery:
 
 
 @strawberry.type
-class InvLoopsOnCampus:
+class QuotasAndDamageOnCampus:
     if TYPE_CHECKING:
         campus_id: strawberry.ID  # the directory's part of the campus has it
 

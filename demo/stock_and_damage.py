@@ -5,14 +5,14 @@ evaluation (善真中队评比); the term's quotas of everyday supplies per depa
 (每月盘库), with brooms issued between the count and the closing, which stay issued.
 
 Run after ``DemoLoader.load_inventory`` (the catalogue and the purchases are there) and
-``demo.reactions20`` (the new classrooms' desks of the accepted purchase registered to their rooms:
+``demo.repairs_and_equipment`` (the new classrooms' desks of the accepted purchase registered to their rooms:
 those scratched are among them); every act dated when it happened."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from demo.reactions20 import ROOMS, desk
+from demo.repairs_and_equipment import ROOMS, desk
 from demo.school import TERM
 
 INVENTORY = "inventory"
@@ -58,7 +58,7 @@ def requisition(rid: str, department: str, at: str, *lines: dict[str, Any]) -> d
     }
 
 
-async def load_inv_loops(loader: Poster) -> None:
+async def load_stock_and_damage(loader: Poster) -> None:
     for department, item, quantity in QUOTAS:
         quota = {"campus_id": "main", "department_id": department, "item_id": item, "term_id": TERM,
                  "quantity": quantity, "at": QUOTAS_SET_AT}  # fmt: skip

@@ -10,7 +10,7 @@ to their rooms (both through reactions, each act dated when it happened).
   as assets waiting to be registered to their rooms (a reaction). The projectors are registered
   to the three rooms, and the desks room by room in the first week of term: class 6-1's forty,
   then part of the other two rooms'; the rest still waits (seed: 各室财产登记未完成). The desks
-  scratched this term (``demo.inv_loops``) are among those registered.
+  scratched this term (``demo.stock_and_damage``) are among those registered.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def desk(room: str, unit: int) -> str:
     return purchased(ROOMS.index(room), unit)
 
 
-async def load_reactions(loader: Poster) -> None:
+async def load_repairs_and_equipment(loader: Poster) -> None:
     i = "inventory"
     # the projectors first, then the desks room by room, in the first week of term
     for n, room in enumerate(ROOMS):

@@ -111,8 +111,11 @@ async def test_a_hazard_of_the_daily_control_is_one_hazard_in_safety(
     hazard_id = hazard_id_of_raising(found)
     assert stream == f"hazard-{hazard_id}"
 
-    read = await safety.client.get(f"/hazards/{hazard_id}", headers=tokens["manager-main"])
+    # the hazard is in safety's store: its read waits until the read models have it too
+    seen = {"Houqin-Read-After": f"safety:{stream}@1", "Houqin-Read-Wait-Ms": "10000"}
+    read = await safety.client.get(f"/hazards/{hazard_id}", headers=tokens["manager-main"] | seen)
     assert read.status_code == 200, read.text
+    assert read.headers["Houqin-Read-Reached"] == "true"
     hazard = read.json()
     assert hazard["campus_id"] == "main" and hazard["area"] == "粗加工间" and hazard["severity"] == "high"
     assert hazard["status"] == "reported" and hazard["school_id"] == "xuexiao"

@@ -109,19 +109,19 @@ async def behind(pool: asyncpg.Pool, projections: Sequence[Projection], stream_i
 
 async def wait_until_seen(
     pool: asyncpg.Pool, projections: Sequence[Projection], tokens: Sequence[ReadToken], wait_ms: int
-) -> list[str]:
-    """Waits until the read models have seen every token, or ``wait_ms`` passed; answers the
-    tokens still not seen (empty: all reached)."""
+) -> dict[str, list[str]]:
+    """Waits until the read models have seen every token, or ``wait_ms`` passed; answers each
+    token still not seen with the read models behind it (empty: all reached)."""
     deadline = time.monotonic() + wait_ms / 1000
     pending = list(tokens)
     while True:
-        still = []
+        left: dict[str, list[str]] = {}
         for token in pending:
-            if await behind(pool, projections, token.stream_id, token.version):
-                still.append(token)
-        pending = still
+            if names := await behind(pool, projections, token.stream_id, token.version):
+                left[str(token)] = names
+        pending = [t for t in pending if str(t) in left]
         if not pending or time.monotonic() >= deadline:
-            return [str(t) for t in pending]
+            return left
         await asyncio.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
 
 

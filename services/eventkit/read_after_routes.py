@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.eventkit.app import CurrentPrincipal, Runtime
-from services.eventkit.read_after import MAX_VERSION, MAX_WAIT_MS, ReadToken, behind, wait_until_seen
+from services.eventkit.read_after import MAX_VERSION, MAX_WAIT_MS, ReadToken, wait_until_seen
 
 
 class ReadSeen(BaseModel):
@@ -45,8 +45,7 @@ def read_after_router(service: str) -> APIRouter:
         started = time.monotonic()
         projections = runtime.definition.projections
         token = ReadToken(service, stream_id, version)
-        await wait_until_seen(runtime.pool, projections, [token], wait_ms)
-        left = await behind(runtime.pool, projections, stream_id, version)
+        left = (await wait_until_seen(runtime.pool, projections, [token], wait_ms)).get(str(token), [])
         return ReadSeen(
             stream_id=stream_id,
             version=version,

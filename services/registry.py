@@ -75,6 +75,7 @@ SERVICES: tuple[Service, ...] = (
     Service("canteen", 8003, "services.canteen", "services.canteen.service:CANTEEN"),
     Service("inventory", 8004, "services.inventory", "services.inventory.service:INVENTORY"),
     Service("hr_eval", 8005, "services.hr_eval", "services.hr_eval.service:HR_EVAL"),
+    Service("report", 8006, "services.report", "services.report.service:REPORT"),
 )
 
 NAMES: tuple[str, ...] = tuple(s.name for s in SERVICES)

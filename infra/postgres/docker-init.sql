@@ -7,3 +7,4 @@ CREATE DATABASE houqin_safety OWNER houqin;
 CREATE DATABASE houqin_canteen OWNER houqin;
 CREATE DATABASE houqin_inventory OWNER houqin;
 CREATE DATABASE houqin_hr_eval OWNER houqin;
+CREATE DATABASE houqin_report OWNER houqin;

@@ -25,6 +25,7 @@ from services.safety.routes import (
     inspections,
     outreach,
     status,
+    term_figures,
     watch_duty,
 )
 
@@ -48,6 +49,7 @@ SAFETY = ServiceDefinition(
         watch_duty.duty,
         cameras.router,
         outreach.router,
+        term_figures.router,
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[INSPECTION_STATUS, HEALTH_FILES, SAFETY_RECORDS, WATCH_DUTY, COVERAGE_OUTREACH],
@@ -72,6 +74,7 @@ SAFETY = ServiceDefinition(
         {"name": "floor duty", "description": "楼层值日: rosters per floor and break, check-ins, duty at injuries"},
         {"name": "camera coverage", "description": "Areas with and without cameras, changes, incidents uncovered"},
         {"name": "parent communications", "description": "Letters, expert talks, WeChat posts: themes and reach"},
+        {"name": "term report", "description": "A term's figures for the logistics office's term report"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

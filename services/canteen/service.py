@@ -24,6 +24,7 @@ from services.canteen.routes import (
     self_inspection,
     serving,
     survey,
+    term_figures,
     visits,
 )
 from services.eventkit.runtime import ReactionSpec, ServiceDefinition
@@ -49,6 +50,7 @@ CANTEEN = ServiceDefinition(
         self_inspection.router,
         survey.router,
         ledger.router,
+        term_figures.router,
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[
@@ -93,6 +95,7 @@ CANTEEN = ServiceDefinition(
             "description": "日管控、周排查、月调度: daily controls, weekly sweeps, monthly reviews; hazards to safety",
         },
         {"name": "surveys", "description": "The satisfaction survey of each term"},
+        {"name": "term report", "description": "The canteen's figures of a term, for the term report"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

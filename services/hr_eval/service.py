@@ -13,7 +13,7 @@ from services.hr_eval.projections.contests import CONTESTS
 from services.hr_eval.projections.proposals import PROPOSALS
 from services.hr_eval.projections.rule_books import RULE_BOOKS
 from services.hr_eval.reactions import ContestsFromServices, ProposalsFromAwards, ProposalsFromServices
-from services.hr_eval.routes import appraisal_reads, appraisals, contests, proposals, rulebook, totals
+from services.hr_eval.routes import appraisal_reads, appraisals, contests, proposals, rulebook, term_figures, totals
 
 HR_EVAL = ServiceDefinition(
     name="hr_eval",
@@ -29,6 +29,7 @@ HR_EVAL = ServiceDefinition(
         totals.router,
         proposals.router,
         contests.router,
+        term_figures.router,
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[RULE_BOOKS, APPRAISAL_TOTALS, PROPOSALS, CONTESTS],
@@ -45,6 +46,7 @@ HR_EVAL = ServiceDefinition(
         {"name": "proposals", "description": "Items other services propose, confirmed or dismissed"},
         {"name": "contests", "description": "Contests, rounds, scores, rankings, awards and honours"},
         {"name": "totals", "description": "Monthly appraisal totals per campus, role, worker and appraiser"},
+        {"name": "term report", "description": "The staff appraisal's figures of a term, for the term report"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
     ],
 )

@@ -22,6 +22,7 @@ from services.inventory.routes import (
     repairs,
     stock,
     stocktake,
+    term_figures,
 )
 from services.inventory.routes import requisitions as requisition_lists
 
@@ -42,6 +43,7 @@ INVENTORY = ServiceDefinition(
         requisition_lists.router,
         class_damage.router,
         asset_registration.router,
+        term_figures.router,
     ],
     migrations=MIRROR_MIGRATIONS,
     projections=[INVENTORY_COUNTS, KEYS_REPAIRS, ASSETS, ASSET_REGISTRATION],
@@ -61,6 +63,7 @@ INVENTORY = ServiceDefinition(
         {"name": "stock-taking", "description": "Monthly and term-end counts; variances adjust the book"},
         {"name": "assets", "description": "Assets per room: registered, moved, damaged, repaired, disposed; audits"},
         {"name": "operations", "description": "Health, readiness, metrics and lag"},
+        {"name": "term report", "description": "The inventory's figures of a term, for the term report"},
         {
             "name": "asset registration",
             "description": "Assets of accepted purchases registered to their rooms; complete per room and campus",

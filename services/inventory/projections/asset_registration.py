@@ -4,6 +4,7 @@ a room's registration is complete when no asset bought for it still waits."""
 
 from __future__ import annotations
 
+from services.eventkit.days import local_day
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import Projection
@@ -25,7 +26,7 @@ class AssetRegistration(Projection):
             asset_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             item_id text, description text NOT NULL, value_fen bigint NOT NULL,
             purchase_id text, line integer, unit integer, accepted_on date, for_room text,
-            status text NOT NULL, room text, tag text, acquired_on date, registered_by text,
+            status text NOT NULL, room text, tag text, acquired_on date, registered_by text, registered_on date,
             -- the room it counts for: where it is, or, while it waits, where it was bought for ('' if unsaid)
             counted_room text GENERATED ALWAYS AS (coalesce(room, for_room, '')) STORED);
         CREATE INDEX ON {schema}.asset_registration (campus_id, counted_room);
@@ -58,10 +59,11 @@ class AssetRegistration(Projection):
             case ev.AssetRegistered():
                 await conn.execute(
                     f"INSERT INTO {s}.asset_registration (asset_id, district_id, school_id, campus_id, item_id, "
-                    "description, value_fen, status, room, tag, acquired_on, registered_by) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, 'registered', $8, $9, $10, $11) "
+                    "description, value_fen, status, room, tag, acquired_on, registered_by, registered_on) "
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, 'registered', $8, $9, $10, $11, $12) "
                     "ON CONFLICT (asset_id) DO UPDATE SET status = 'registered', room = excluded.room, "
-                    "tag = excluded.tag, acquired_on = excluded.acquired_on, registered_by = excluded.registered_by",
+                    "tag = excluded.tag, acquired_on = excluded.acquired_on, registered_by = excluded.registered_by, "
+                    "registered_on = excluded.registered_on",
                     e.asset_id,
                     envelope.district_id,
                     envelope.school_id,
@@ -73,6 +75,7 @@ class AssetRegistration(Projection):
                     e.tag,
                     e.acquired_on,
                     e.registered_by,
+                    local_day(envelope.occurred_at),  # the day it was registered (the act's own time)
                 )
             case ev.AssetMoved():
                 await conn.execute(

@@ -63,8 +63,9 @@ class InventoryCounts(Projection):
             purchase_id text PRIMARY KEY, district_id text, school_id text, campus_id text NOT NULL,
             category text NOT NULL, status text NOT NULL, reason text NOT NULL, requested_by text NOT NULL,
             requested_at timestamptz NOT NULL, estimated_fen bigint NOT NULL, lines jsonb NOT NULL,
-            decided_by text, supplier text, total_fen bigint, signers text[] NOT NULL DEFAULT '{{}}',
-            accepted_at timestamptz, invoice_ref text, settled_fen bigint, settled_on date);
+            decided_by text, approved_at timestamptz, supplier text, total_fen bigint,
+            signers text[] NOT NULL DEFAULT '{{}}', accepted_at timestamptz, invoice_ref text, settled_fen bigint,
+            settled_on date);
         CREATE INDEX ON {schema}.purchases (campus_id, status);
         """
 
@@ -144,7 +145,13 @@ class InventoryCounts(Projection):
                     [json.loads(li.model_dump_json()) for li in e.lines],
                 )
             case ev.PurchaseApproved():
-                await self._purchase(conn, s, e.purchase_id, "status = 'approved', decided_by = $2", e.approved_by)
+                await conn.execute(
+                    f"UPDATE {s}.purchases SET status = 'approved', decided_by = $2, approved_at = $3 "
+                    "WHERE purchase_id = $1",
+                    e.purchase_id,
+                    e.approved_by,
+                    e.approved_at,
+                )
             case ev.PurchaseRejected():
                 await self._purchase(conn, s, e.purchase_id, "status = 'rejected', decided_by = $2", e.rejected_by)
             case ev.PurchaseMade():

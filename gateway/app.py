@@ -23,6 +23,7 @@ from gateway.context import AuthenticationRequired, GatewayContext, build_contex
 from gateway.events import EventHub
 from gateway.memo import CampusMemo
 from gateway.read_after import READ_AFTER_HEADER, READ_WAIT_HEADER
+from gateway.report import routes as report_routes
 from gateway.schema import build_schema
 from gateway.settings import SERVICES, GatewaySettings
 from services.eventkit.app import OPERATIONS, CorrelationMiddleware, docs_urls
@@ -73,7 +74,7 @@ def create_gateway(
     settings.refuse_unsafe()
     configure_logging("gateway", settings.log_level, json_output=settings.log_json)
     verifier = TokenVerifier(settings)
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"verifier": verifier}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -122,6 +123,7 @@ def create_gateway(
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(BodyLimit, limit=settings.gateway_max_body_bytes)  # outermost: a 413 before any reading
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(report_routes.router)
     app.state.gateway = state
     app.state.settings = settings
 

@@ -155,11 +155,15 @@ def _mutation(route: CommandSpec, input_type: type) -> Any:
     return strawberry.mutation(resolve, name=_camel(route.name), description=description)
 
 
-def build_mutation_type(tables: Sequence[CommandTable]) -> type:
+def build_mutation_type(tables: Sequence[CommandTable], own: dict[str, Any] | None = None) -> type:
+    """One mutation per row of every table, and ``own``: the gateway's own mutations (for the
+    rows marked ``mutation=False``, whose body the gateway puts together)."""
     inputs = InputTypes()
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = dict(own or {})
     for table in tables:
         for route in table.specs:
+            if not route.mutation:
+                continue
             name = _camel(route.name)
             if name in fields:
                 raise ValueError(f"two commands would be the mutation {name}: rename one endpoint")

@@ -37,6 +37,7 @@ from gateway.mutations import SCALAR_OVERRIDES, build_mutation_type
 from gateway.ops.queries import OpsQuery
 from gateway.ops.subscriptions import Subscription
 from gateway.read_after import ReadAfter
+from gateway.report.queries import REPORT_MUTATIONS, ReportQuery
 from gateway.safety.cameras_comms import CamerasCommsQuery
 from gateway.safety.queries import SafetyQuery
 from gateway.safety.watch_duty import WatchDutyQuery
@@ -64,9 +65,11 @@ Query = merge_types(
         QuotasAndDamageQuery,
         WatchDutyQuery,
         CamerasCommsQuery,
+        ReportQuery,
     ),
 )
-Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES])  # every command of every service
+# every command of every service, and the gateway's own (drafting a report: the gateway gathers its figures)
+Mutation = build_mutation_type([s.load_commands() for s in registry.SERVICES], REPORT_MUTATIONS)
 
 
 def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:

@@ -244,6 +244,56 @@ async def _principal_of(settings: Settings, user: str) -> Principal:
         await conn.close()
 
 
+@cli.command()
+def report(
+    school: str = typer.Argument(..., help="The school's id (e.g. xuexiao)"),
+    term: str = typer.Argument(..., help="The term's id in the school calendar (e.g. 2020-2021-1)"),
+    campus: str | None = typer.Option(None, "--campus", help="Only this campus (default: every campus one reads)"),
+    format: str = typer.Option("pdf", "--format", help="pdf, docx or html"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="The file to write (default: <report>.<format>)"),
+    version: int | None = typer.Option(None, "--version", help="An issued version (default: as it stands)"),
+    user: str | None = typer.Option(
+        None, "--as", help="Read it as this user of the directory (default: the demo district's admin)"
+    ),
+) -> None:
+    """Write a term's report (后勤条线总结) as a PDF, a Word file or a web page, from a running system."""
+    import httpx
+
+    if format not in ("pdf", "docx", "html"):
+        notes.print(f"[red]--format {format}[/red]: one of pdf, docx, html")
+        raise typer.Exit(2)
+    settings = Settings(service="directory")
+    if user is None:
+        principal = Principal(
+            subject="demo-admin", roles=frozenset([Role.DISTRICT_ADMIN]), districts=frozenset([DEMO_DISTRICT])
+        )
+    else:
+        principal = asyncio.run(_principal_of(settings, user))
+    port = Settings(service=registry.GATEWAY).port
+    params = {"format": format, "campus_id": campus, "version": version}
+    started = time.monotonic()
+    try:
+        with console.status(f"asking every service for the figures of {school} {term} and writing the {format}..."):
+            response = httpx.get(
+                f"http://127.0.0.1:{port}/reports/{school}/{term}",
+                params={k: v for k, v in params.items() if v is not None},
+                headers={"Authorization": f"Bearer {mint_token(settings, principal, ttl_s=300)}"},
+                timeout=120,
+            )
+    except httpx.TransportError as exc:
+        notes.print(f"[red]the gateway does not answer on port {port}[/red] ({exc}); start the system with ./houqin up")
+        raise typer.Exit(1) from None
+    if response.status_code != 200:
+        notes.print(f"[red]the report was refused ({response.status_code})[/red]: {response.text[:500]}")
+        raise typer.Exit(1)
+    disposition = response.headers.get("content-disposition", "")
+    name = disposition.rsplit("''", 1)[-1] if "''" in disposition else f"{school}-{term}.{format}"
+    target = output or Path(name)
+    target.write_bytes(response.content)
+    took = time.monotonic() - started
+    console.print(f"wrote {target} ({len(response.content) / 1024:.0f} KiB, {format}) in {took:.1f}s")
+
+
 @cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def ops(
     context: typer.Context,

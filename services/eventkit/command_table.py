@@ -154,6 +154,7 @@ class CommandSpec:
     check: Lookup | None = None  # before the role check: what the body names (422 wherever the caller may act)
     lookup: Lookup | None = None  # after it
     endpoint: Callable[..., Awaitable[CommandResult]] | None = None  # a custom endpoint
+    mutation: bool = True  # False: the gateway gives it a mutation of its own (its body is not a client's to type)
 
     @property
     def path_params(self) -> list[str]:
@@ -294,17 +295,22 @@ class CommandTable:
         return self._add(spec)
 
     def custom(
-        self, tag: str, path: str, summary: str
+        self, tag: str, path: str, summary: str, *, mutation: bool = True
     ) -> Callable[[Callable[..., Awaitable[CommandResult]]], Callable[..., Awaitable[CommandResult]]]:
         """An endpoint that needs more than a row says: its own function (FastAPI reads its
-        parameters: the path's, one command body, ``Context`` and whatever it depends on)."""
+        parameters: the path's, one command body, ``Context`` and whatever it depends on).
+        ``mutation=False``: the gateway makes no mutation of it (it has one of its own)."""
 
         def register(endpoint: Callable[..., Awaitable[CommandResult]]) -> Callable[..., Awaitable[CommandResult]]:
             hints = typing.get_type_hints(endpoint, include_extras=False)
             models = [t for t in hints.values() if inspect.isclass(t) and issubclass(t, Command)]
             if len(models) != 1:
                 raise TypeError(f"{path}: expected one command body, found {models}")
-            self._add(CommandSpec(self.service, endpoint.__name__, tag, path, summary, models[0], endpoint=endpoint))
+            self._add(
+                CommandSpec(
+                    self.service, endpoint.__name__, tag, path, summary, models[0], endpoint=endpoint, mutation=mutation
+                )
+            )
             return endpoint
 
         return register

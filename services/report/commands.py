@@ -53,7 +53,9 @@ def tenant_of_scope(scope: TermScope) -> TenantPath:
 COMMANDS = CommandTable("report", report_commands)
 
 
-@COMMANDS.custom("term-reports", "/term-reports", "Draft (or redraft) a term's report from the services' figures")
+@COMMANDS.custom(
+    "term-reports", "/term-reports", "Draft (or redraft) a term's report from the services' figures", mutation=False
+)
 async def draft_report(cmd: DraftReport, ctx: Context, report: ReportCommandsDep) -> CommandResult:
     scope = await term_scope(report.pool, ctx.principal, cmd.school_id, cmd.term_id, cmd.campus_id)
     if tuple(cmd.figures.scope.campus_ids) != scope.campus_ids:

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from demo import appraisals, cameras_comms, canteen, stock_and_damage, watch_duty
+from demo import appraisals, cameras_comms, canteen, stock_and_damage, term_purchases, watch_duty
 from demo import repairs_and_equipment as equipment
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
@@ -175,6 +175,7 @@ class DemoLoader:
         await stock_and_damage.load_stock_and_damage(
             self
         )  # quotas of the term, desks scratched per class, old for new, a stock-take
+        await term_purchases.load_term_purchases(self)  # the term's own purchases; the cleaners' repairs
         progress(
             "canteen and hr_eval: meal committee, parent visits, kitchen records, serving audits, violations, "
             "serving-skill contest; rule book, monthly appraisals, awards, honour"

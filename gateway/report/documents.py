@@ -100,7 +100,7 @@ def html(doc: ReportDocument, drawn: list[Chart] | None = None) -> str:
 
 
 def pdf(doc: ReportDocument) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]  # imported on first use: it loads Pango
+    from weasyprint import HTML  # imported on first use: it loads Pango
 
     result: bytes = HTML(string=html(doc)).write_pdf()
     return result

@@ -30,11 +30,19 @@ from services.report.term_report import (
 
 
 class ReportCommands(CampusCommands):
-    """The campus layer's view, strict about a school's report: only a reader over the whole
-    school (not one of its campuses) keeps it."""
+    """The campus layer's view, strict about a school's report: it is kept by a reader over the
+    school, or over every one of its campuses (not by the manager of one of them)."""
 
     async def covers(self, principal: Principal, tenant: TenantPath, *roles: Role) -> bool:
-        return principal.holds(tenant, *(roles or REPORT_READERS))
+        held = roles or REPORT_READERS
+        if principal.holds(tenant, *held):
+            return True
+        if tenant.campus_id is not None or tenant.school_id is None:
+            return False
+        rows = await self.pool.fetch("SELECT campus_id FROM directory_campuses WHERE school_id = $1", tenant.school_id)
+        return bool(rows) and all(
+            principal.holds(tenant.model_copy(update={"campus_id": row["campus_id"]}), *held) for row in rows
+        )
 
 
 async def report_commands(request: Request) -> ReportCommands:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.campus.term_report import Count, TermFigures
+from services.campus.term_report import AwardFigures, Count, TermFigures
 from services.report.events import Paragraph, Section
 
 GOALS = (
@@ -128,21 +128,31 @@ def _p(paragraph_id: str, text: str) -> Paragraph:
     return Paragraph(paragraph_id=paragraph_id, text=text)
 
 
+def _beyond_school(awards: Iterable[AwardFigures]) -> list[AwardFigures]:
+    """The awards won outside the school (district, city...): the term's achievements. A school
+    contest's prizes are told with the contest."""
+    return [a for a in awards if a.level != "school"]
+
+
+def _award(award: AwardFigures) -> str:
+    """``获得<title>`` when the title names the prize (新北区…比赛 团体一等奖), else with level and prize."""
+    if "奖" in award.title:
+        return f"获得{award.title}"
+    return f"在{award.title}中获得{name_of(LEVEL_NAMES, award.level)}{name_of(PRIZE_NAMES, award.prize)}"
+
+
 def _achievements(f: TermFigures) -> list[Paragraph]:
     a = f.appraisals
+    won = _beyond_school(a.awards)
     honours = _join(f"{name_of(LEVEL_NAMES, h.level)}“{h.title}”" for h in a.honours)
-    awards = _join(
-        f"在{a_.title}中获得{name_of(LEVEL_NAMES, a_.level)}{name_of(PRIZE_NAMES, a_.prize)}"
-        + (f"（{a_.recipient}）" if a_.recipient else "")
-        for a_ in a.awards
-    )
+    awards = _join(_award(a_) + (f"（{a_.recipient}）" if a_.recipient else "") for a_ in won)
     if not honours and not awards:
         return [_p("achievements.none", "本学期暂无记录在册的荣誉与获奖。")]
     text = "取得成绩："
     if honours:
         text += f"成功创建{honours}，共获荣誉{len(a.honours)}项；"
     if awards:
-        text += f"获奖{len(a.awards)}项：{awards}。"
+        text += f"获奖{len(won)}项：{awards}。"
     return [_p("achievements", text.rstrip("；") + ("" if text.endswith("。") else "。"))]
 
 
@@ -327,7 +337,8 @@ def _service(f: TermFigures) -> list[Paragraph]:
         if a.disputes:
             text += f"；员工提出异议{a.disputes}项，已处理{a.disputes_resolved}项"
         out.append(_p("service.appraisals", text + "。"))
-    contests = [x for x in (*c.contests, *a.contests) if "打菜" in x.name or "serving" in x.name.lower()]
+    names = {x.name for x in c.contests}  # a canteen contest is kept by hr_eval too: told once
+    contests = [x for x in (*c.contests, *(x for x in a.contests if x.name not in names)) if _serving(x.name)]
     if c.serving.uneven or contests:
         text = f"巡视中开展打菜检查{c.serving.audits}次，发现学生餐盒打菜不均匀{c.serving.uneven}次"
         if contests:
@@ -345,6 +356,10 @@ def _service(f: TermFigures) -> list[Paragraph]:
             )
         )
     return out
+
+
+def _serving(name: str) -> bool:
+    return "打菜" in name or "serving" in name.lower()
 
 
 def _average(months: Iterable[object], month: str) -> str | None:
@@ -404,18 +419,17 @@ def _resources(f: TermFigures) -> list[Paragraph]:
 
 def _team(f: TermFigures) -> list[Paragraph]:
     a = f.appraisals
-    contests = [x for x in a.contests if "打菜" not in x.name]
-    if not contests and not a.awards:
+    contests = [x for x in a.contests if not _serving(x.name)]
+    won = _beyond_school(a.awards)
+    if not contests and not won:
         return [_p("team.none", "本学期暂无记录在册的团队活动与比赛。")]
     text = "以节点活动为载体，不断增强团队活力。"
     if contests:
         text += (
             "组织" + _join(f"{x.name}（{name_of(LEVEL_NAMES, x.level)}，{x.entrants}人参加）" for x in contests) + "。"
         )
-    if a.awards:
-        text += "择优参加上级比赛：" + _join(
-            f"{x.title}{name_of(LEVEL_NAMES, x.level)}{name_of(PRIZE_NAMES, x.prize)}" for x in a.awards
-        )
+    if won:
+        text += "择优参加上级比赛，" + _join((_award(x) for x in won), "，")
         text += "。"
     return [_p("team.activities", text)]
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from demo import appraisals, cameras_comms, canteen, stock_and_damage, term_purchases, watch_duty
+from demo import appraisals, cameras_comms, canteen, safety_regime, stock_and_damage, term_purchases, watch_duty
 from demo import repairs_and_equipment as equipment
 from demo.school import DISTRICT, SCHOOL, SEED, TERM
 from services.eventkit.auth import Principal, Role, mint_token
@@ -234,10 +234,7 @@ class DemoLoader:
                 manager,
             )
             await self.post(s, f"/agreement-campaigns/{cid}/issue", {"at": AGREEMENTS_ISSUED_AT}, manager)
-        for n, who in enumerate(["zhou", "gu", "xu-vp", "huang", "sun", "li-guard", "yao-mum", "lin-dad"]):
-            await self.sign(f"main-{TERM}", who, "zhou", f"2020-09-0{4 + n // 2}T16:{10 + n:02d}:00+08:00")
-        for n, who in enumerate(["shen", "gu", "zhu", "chen-clean", "ma-dad"]):
-            await self.sign(f"aoyuan-{TERM}", who, "shen", f"2020-09-0{4 + n // 2}T17:{10 + n:02d}:00+08:00")
+        await safety_regime.sign_all(self)  # every member of staff and every parent
         await self.post(
             s,
             "/health-records/yao/special-conditions",
@@ -254,6 +251,12 @@ class DemoLoader:
             "/health-records/yao/acknowledge",
             {"condition_id": "peanut-allergy", "at": "2020-09-02T14:00:00+08:00"},
             "huang",
+        )
+        await self.post(  # the class's subject teacher is told too
+            s,
+            "/health-records/yao/acknowledge",
+            {"condition_id": "peanut-allergy", "at": "2020-09-02T14:30:00+08:00"},
+            "sun",
         )
         await self.post(s, "/health-records/yao/review", {"notes": "插班生体检表齐全", "on": "2020-09-03"}, "doctor-he")
         checklist = ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]
@@ -295,6 +298,7 @@ class DemoLoader:
                     {"at": f"{month}-28T16:00:00+08:00", "summary": "两位主任亲自把关, 逐一检查"},
                     first,
                 )
+        await safety_regime.keep_the_regime(self)  # the daily patrols, monthly checks and special checks
         await self.post(
             s,
             "/hazards/main-hydrant-door/assign",
@@ -413,34 +417,13 @@ class DemoLoader:
                 {"summary": f"{title}顺利完成, 已推送报道", "at": f"{day}T17:00:00+08:00"},
                 "zhou",
             )
-        for week in ["2020-10-16", "2020-10-23"]:
-            sid = f"g6-1-{week}"
-            await self.post(
-                s,
-                "/safety-sessions",
-                {
-                    "session_id": sid,
-                    "class_id": "g6-1",
-                    "week_of": week,
-                    "theme": "防溺水",
-                    "lesson_prep_ref": f"prep/g6-1/{week}.docx",
-                    "teacher_id": "huang",
-                    "at": f"{week}T08:00:00+08:00",
-                },
-                "huang",
-            )
-            await self.post(s, f"/safety-sessions/{sid}/deliver", {"on": week}, "huang")
-            await self.post(
-                s,
-                f"/safety-sessions/{sid}/check",
-                {"result": "good", "note": "有备课, 有检查", "at": f"{week}T17:00:00+08:00"},
-                "zhou",
-            )
+        await safety_regime.give_sessions(self)  # a session each school Friday on each campus
         for day, theme in [
             ("2020-09-07", "开学第一课 安全教育"),
             ("2020-10-12", "珍爱生命 预防溺水"),
             ("2020-11-09", "消防安全"),
             ("2020-12-07", "交通安全"),
+            ("2021-01-04", "平安寒假 安全过年"),
         ]:
             await self.post(s, "/flag-ceremonies", {"campus_id": "main", "on": day, "theme": theme}, "zhou")
         six = [

@@ -34,7 +34,8 @@ def test_every_endpoint_is_described_and_every_command_has_valid_examples(defini
             assert {"403", "409", "422"} <= set(op["responses"]), path
             body = resolve(doc, op["requestBody"]["content"]["application/json"]["schema"])
             assert body.get("examples"), f"POST {path} has no example"
-    assert posts >= 15
+    table = next(s for s in registry.SERVICES if s.name == definition.name).load_commands()
+    assert posts >= len(table.specs) >= 5  # every command of the table was walked
 
 
 UNAUTHENTICATED = {"/healthz", "/readyz"}  # /metrics and /ops/*: operators
@@ -199,7 +200,8 @@ def test_every_page_takes_count_and_documents_its_total(definition: ServiceDefin
         total = body["properties"]["total"]
         assert {"type": "integer", "minimum": 0} in total["anyOf"] and "count=true" in total["description"], path
         assert "total" not in body.get("required", []), path
-    assert pages >= 5  # every service lists several things a page at a time
+    # every service lists several things a page at a time; the report service one (its reports)
+    assert pages >= (1 if definition.name == "report" else 5)
 
 
 def test_a_page_is_documented_by_its_rows_and_held_to_them_when_reads_are_validated(

@@ -55,17 +55,17 @@ TermScopeType = FIGURE_TYPES[tr.TermScope]
 
 @strawberry.enum(description="Where a paragraph's text comes from")
 class ParagraphOrigin(Enum):
-    DRAFTED = "drafted"
-    EDITED = "edited"
-    ADDED = "added"
-    REMOVED = "removed"
+    DRAFTED = strawberry.enum_value("drafted", description="Written by the rules: a new draft rewrites it")
+    EDITED = strawberry.enum_value("edited", description="A drafted paragraph the office rewrote: a draft keeps it")
+    ADDED = strawberry.enum_value("added", description="Written by the office")
+    REMOVED = strawberry.enum_value("removed", description="Taken out by the office: a new draft keeps it out")
 
 
 @strawberry.enum(description="A format of the report's document")
 class ReportFormat(Enum):
-    HTML = "html"
-    PDF = "pdf"
-    DOCX = "docx"
+    HTML = strawberry.enum_value("html", description="A web page")
+    PDF = strawberry.enum_value("pdf", description="A PDF (A4, fonts embedded)")
+    DOCX = strawberry.enum_value("docx", description="A Word document, to edit further")
 
 
 @strawberry.type(description="One paragraph of the report")
@@ -86,9 +86,9 @@ class ReportSection:
 class IssuedReportVersion:
     version: int
     digest: str = strawberry.field(description="SHA-256 of its title and text")
-    issued_by: str
-    issued_at: dt.datetime
-    note: str
+    issued_by: str = strawberry.field(description="Who issued it")
+    issued_at: dt.datetime = strawberry.field(description="When")
+    note: str = strawberry.field(description="The note it was issued with")
 
 
 @strawberry.type(description="One event of the report's history")
@@ -96,11 +96,11 @@ class ReportChange:
     version: int = strawberry.field(description="The report's version after it")
     kind: str = strawberry.field(description="drafted, edited or issued")
     action: str = strawberry.field(description="For an edit: replaced, added or removed")
-    paragraph_id: str
-    section_key: str
-    by: str
-    at: dt.datetime
-    reason: str
+    paragraph_id: str = strawberry.field(description="For an edit: the paragraph")
+    section_key: str = strawberry.field(description="For an edit: its section")
+    by: str = strawberry.field(description="Who")
+    at: dt.datetime = strawberry.field(description="When the act happened")
+    reason: str = strawberry.field(description="The edit's reason, or the issue's note")
 
 
 @strawberry.type(description="A term's report (后勤条线总结) of a school, or of the campuses the reader covers")
@@ -111,9 +111,9 @@ class TermReport:
         description="Every area's figures as the services give them now, as of the term's last day"
     )
     drafted: bool = strawberry.field(description="Whether the report was drafted and kept (false: a live draft)")
-    title: str
-    subtitle: str
-    sections: list[ReportSection]
+    title: str = strawberry.field(description="Its title")
+    subtitle: str = strawberry.field(description="Its subtitle (——<term>后勤条线总结)")
+    sections: list[ReportSection] = strawberry.field(description="Its parts in the seed's order")
     version: int = strawberry.field(description="The report's version: send it as expectedVersion of an edit")
     drafts: int = strawberry.field(description="How many times it was drafted")
     issued: list[IssuedReportVersion] = strawberry.field(description="The versions issued, oldest first")
@@ -124,7 +124,13 @@ class TermReport:
     campus_id: strawberry.Private[str | None]
 
     @strawberry.field(description="Where the document is: GET it with the same bearer token")
-    def document_url(self, format: ReportFormat = ReportFormat.PDF, version: int | None = None) -> str:
+    def document_url(
+        self,
+        format: Annotated[ReportFormat, strawberry.argument(description="The document's format")] = ReportFormat.PDF,
+        version: Annotated[
+            int | None, strawberry.argument(description="An issued version (default: as it stands)")
+        ] = None,
+    ) -> str:
         params: dict[str, Any] = {"format": format.value}
         if self.campus_id:
             params["campus_id"] = self.campus_id
@@ -167,16 +173,16 @@ def as_term_report(loaded: LoadedReport, school_id: str, term_id: str, campus_id
 
 @strawberry.type(description="A report of a school's term as the report service lists it")
 class TermReportSummary:
-    report_id: strawberry.ID
-    term_id: strawberry.ID
-    campus_ids: list[strawberry.ID]
-    whole_school: bool
-    title: str
-    drafts: int
-    edits: int
-    issued_version: int | None
-    issued_at: dt.datetime | None
-    updated_at: dt.datetime
+    report_id: strawberry.ID = strawberry.field(description="The report")
+    term_id: strawberry.ID = strawberry.field(description="Its term")
+    campus_ids: list[strawberry.ID] = strawberry.field(description="The campuses it covers")
+    whole_school: bool = strawberry.field(description="It covers every campus of the school")
+    title: str = strawberry.field(description="Its title")
+    drafts: int = strawberry.field(description="How many times it was drafted")
+    edits: int = strawberry.field(description="How many edits the office made")
+    issued_version: int | None = strawberry.field(description="The last version issued (null: none yet)")
+    issued_at: dt.datetime | None = strawberry.field(description="When it was issued")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed")
 
 
 @strawberry.type

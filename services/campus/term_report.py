@@ -39,27 +39,37 @@ REPORT_READERS: tuple[Role, ...] = (
 
 
 class Figures(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", use_attribute_docstrings=True)
 
 
 class Count(Figures):
     """A labelled count (a setting, a kind, a theme, a class, an authority...)."""
 
     label: str
+    """What is counted (a setting, kind, theme, class, authority or role, as the service names it)"""
     count: int
+    """How many"""
 
 
 class TermScope(Figures):
     """The term and the campuses a reader's figures cover."""
 
     school_id: str
+    """The school"""
     district_id: str
+    """Its district"""
     term_id: str
+    """The term of the school calendar"""
     term_name: str
+    """The term's name (2020-2021 第一学期)"""
     starts_on: date
+    """The term's first day"""
     ends_on: date
+    """The term's last day: the figures are as of its end"""
     campus_ids: tuple[str, ...]
+    """The campuses the figures cover"""
     campus_names: tuple[str, ...] = ()
+    """Their names, in the same order"""
     whole_school: bool = Field(description="Every campus of the school is covered")
 
 
@@ -126,7 +136,9 @@ class TermPart(Figures, Generic[P]):
     """A service's answer to ``GET /term-figures``: the scope it covered and its part."""
 
     scope: TermScope
+    """The term and the campuses covered"""
     figures: P
+    """The service's part"""
 
 
 # -- safety ---------------------------------------------------------------------------------
@@ -134,112 +146,180 @@ class TermPart(Figures, Generic[P]):
 
 class AgreementFigures(Figures):
     staff_signed: int = 0
+    """Staff of the campuses who signed the term's safety agreement by its end"""
     staff_total: int = 0
+    """Staff of the campuses at the term's end"""
     parents_signed: int = 0
+    """Parents who signed the agreement for their child by the term's end"""
     parents_total: int = 0
+    """Parents of the pupils on the campuses"""
     parents_first_time: bool = Field(False, description="No parent agreement before this term")
 
 
 class HealthFigures(Figures):
     files_opened: int = 0
+    """Health files (一人一档) opened in the term"""
     new_pupils: int = 0
+    """Of them, of new pupils"""
     transfer_pupils: int = 0
+    """Of them, of transfer pupils (插班生)"""
     special_conditions: int = 0
+    """Special conditions (特殊体质) filed in the term"""
     teachers_told: int = Field(0, description="Acknowledgements by teachers of a special condition")
     teachers_to_tell: int = 0
+    """Teachers still to acknowledge a special condition at the term's end"""
 
 
 class InspectionKindFigures(Figures):
     kind: str  # daily_patrol, monthly_check, special_check, fire ... as the service names them
+    """daily_patrol, monthly_check, special_check or fire"""
     done: int = 0
+    """Completed in the term"""
     missed: int = 0
+    """Due by the campus's rhythm and not done"""
 
 
 class FireCheckFigures(Figures):
     done: int = 0
+    """Fire checks completed in the term"""
     months_with_check: int = 0
+    """Months in which every campus completed one"""
     months_in_term: int = 0
+    """Months of the term"""
     two_directors: int = Field(0, description="Fire checks completed with two distinct directors' sign-offs")
     directors: tuple[str, ...] = ()  # their names
+    """The directors who signed them, most sign-offs first"""
 
 
 class HazardItem(Figures):
     hazard_id: str
+    """The hazard"""
     title: str
+    """What it is"""
     place: str = ""
+    """Where"""
     campus_id: str
+    """Its campus"""
     campus_name: str = ""
+    """Its campus's name"""
     escalated_to: str | None = None
+    """The outside authority it was escalated to"""
     status: str
+    """Its status at the term's end"""
     age_days: int | None = Field(None, description="Days from report to closing (or to the term's end if open)")
 
 
 class HazardFigures(Figures):
     reported: int = 0
+    """Hazards reported in the term"""
     escalated: int = 0
+    """Escalated to an outside authority by the term's end"""
     resolved: int = 0
+    """Closed in the term"""
     open: int = 0
+    """Open at the term's end"""
     escalated_to: tuple[Count, ...] = ()  # per authority
+    """Escalations per authority"""
     by_age: tuple[Count, ...] = ()  # buckets in this order: "7天内", "8–30天", "30天以上"
+    """Hazards by age: 7天内, 8–30天, 30天以上"""
     median_age_days: float | None = None
+    """The median age in days"""
     escalated_items: tuple[HazardItem, ...] = ()
+    """The hazards escalated"""
 
 
 class BusFigures(Figures):
     buses: int = 0
+    """School buses on the campuses (一车一档)"""
     files_complete: int = Field(0, description="Buses with every one of the six fixed items (六定) on file")
     route_checks: int = 0
+    """Route checks in the term"""
     violations: int = 0
+    """Traffic violations in the term"""
     violations_rectified: int = 0
+    """Of them, rectified"""
 
 
 class DrillFigures(Figures):
     kind: str  # epidemic, infectious_disease, food_poisoning, fire, school_bus, gas_leak, ...
+    """epidemic, infectious_disease, food_poisoning, fire, school_bus, gas_leak or other"""
     campus_id: str
+    """Its campus"""
     held_on: date | None = None
+    """The day it was held (none: planned, not held)"""
     planned: bool = True
+    """It had a plan"""
     recorded: bool = False
+    """It was held and recorded"""
     summarised: bool = False
+    """Its summary was written"""
 
 
 class EducationFigures(Figures):
     friday_sessions: int = 0
+    """Friday safety sessions (夕会) delivered in the term"""
     sessions_checked: int = 0
+    """Of them, checked"""
     flag_ceremonies: int = 0
+    """Safety flag ceremonies held"""
     ceremony_months: int = 0
+    """Months with one"""
 
 
 class CampaignFigures(Figures):
     name: str
+    """The campaign (交通安全日“六个一”)"""
     theme: str = ""
+    """Its theme"""
     activities: int = 0
+    """Activities planned"""
     activities_done: int = 0
+    """Activities done"""
 
 
 class InjuryFigures(Figures):
     total: int = 0
+    """Pupils' injuries in the term"""
     by_setting: tuple[Count, ...] = ()  # setting as the service names it: pe_class, break, activity, ...
+    """Injuries per setting: pe, break, activity, other"""
     causes: tuple[str, ...] = ()
+    """The causes found when closing them"""
     measures: tuple[str, ...] = ()
+    """The measures taken"""
     at_breaks: int = 0
+    """Injuries at breaks or in activities"""
     at_breaks_with_duty: int = Field(0, description="Break-time injuries with the floor's duty teacher checked in")
 
 
 class SafetyFigures(Figures):
     agreements: AgreementFigures = AgreementFigures()
+    """Safety agreements (责任状)"""
     health: HealthFigures = HealthFigures()
+    """Health files and special conditions"""
     inspections: tuple[InspectionKindFigures, ...] = ()
+    """The patrol and check regime, per kind"""
     fire_checks: FireCheckFigures = FireCheckFigures()
+    """Monthly fire checks by two directors"""
     hazards: HazardFigures = HazardFigures()
+    """Hazards"""
     buses: BusFigures = BusFigures()
+    """School buses"""
     drills: tuple[DrillFigures, ...] = ()
+    """Drills"""
     education: EducationFigures = EducationFigures()
+    """Safety education"""
     campaigns: tuple[CampaignFigures, ...] = ()
+    """Safety campaigns"""
     injuries: InjuryFigures = InjuryFigures()
+    """Pupils' injuries"""
     communications_by_theme: tuple[Count, ...] = ()
+    """Communications to parents per theme"""
     students_watched: int = 0
+    """Pupils under a watch in the term (a number only)"""
     camera_areas_uncovered: int = 0
+    """Areas without camera coverage at the term's end"""
     incidents_in_uncovered_areas: int = 0
+    """Injuries and hazards in them"""
 
 
 # -- canteen --------------------------------------------------------------------------------
@@ -247,46 +327,69 @@ class SafetyFigures(Figures):
 
 class CommitteeFigures(Figures):
     members: int = 0
+    """Members on the term's last day"""
     meetings: int = 0
+    """Meetings held in the term"""
     first_meeting_on: date | None = None
+    """Its first meeting"""
     new_this_term: bool = False
+    """Formed in the term (新一届)"""
 
 
 class ParentVisitFigures(Figures):
     visits: int = 0
+    """Parents' visits to the canteen in the term"""
     weeks_with_visit: int = 0
+    """School weeks with a visit"""
     school_weeks: int = 0
+    """Weeks of the term"""
     reflections_published: int = 0
+    """Reflections published (心得体会)"""
 
 
 class CoverageFigures(Figures):
     """Days of service in the term, and the days the record was kept."""
 
     days: int = 0
+    """Days of service in the term"""
     days_covered: int = 0
+    """Days every serving campus kept the record"""
 
 
 class ServingFigures(Figures):
     audits: int = 0
+    """Serving audits in the term"""
     uneven: int = Field(0, description="Audits that found uneven portions")
 
 
 class ContestFigures(Figures):
     name: str
+    """The contest"""
     held_on: date | None = None
+    """When"""
     entrants: int = 0
+    """How many took part"""
     winners: tuple[str, ...] = ()
+    """The prize winners, best first"""
     level: str = "school"
+    """school, district, city..."""
 
 
 class CanteenFigures(Figures):
     committee: CommitteeFigures = CommitteeFigures()
+    """The meal committee (膳食委员会)"""
     parent_visits: ParentVisitFigures = ParentVisitFigures()
+    """Parents in the canteen (家长进校园)"""
     accompanied_meals: int = 0
+    """Accompanied meals (陪餐)"""
     samples: CoverageFigures = CoverageFigures()
+    """Food samples kept (留样)"""
     morning_checks: CoverageFigures = CoverageFigures()
+    """Staff morning checks (晨检)"""
     serving: ServingFigures = ServingFigures()
+    """Serving audits"""
     contests: tuple[ContestFigures, ...] = ()
+    """The canteen's contests"""
 
 
 # -- inventory ------------------------------------------------------------------------------
@@ -294,56 +397,91 @@ class CanteenFigures(Figures):
 
 class PurchaseFigures(Figures):
     declared: int = 0
+    """Purchases declared in the term"""
     approved: int = 0
+    """Approved in the term"""
     accepted: int = 0
+    """Accepted in the term"""
     settled: int = 0
+    """Settled in the term"""
     daily_goods_accepted: int = 0
+    """Everyday goods accepted (by a vice principal)"""
     daily_goods_acceptors: tuple[str, ...] = ()  # names (the campus vice principals)
+    """Who signed them"""
     major_accepted: int = 0
+    """Major purchases accepted (by the acceptance team)"""
     major_acceptors: tuple[str, ...] = ()  # names (the acceptance team)
+    """Who signed them"""
     spend: Decimal = Decimal(0)  # yuan, of accepted purchases
+    """What the accepted purchases cost, in yuan"""
 
 
 class StockFigures(Figures):
     requisition_lists: int = 0
+    """Requisition lists (领用清单) issued"""
     requisition_lines: int = 0
+    """Their lines"""
     quota_items: int = 0
+    """Department items with a quota for the term"""
     over_quota: int = 0
+    """Of them, used beyond the quota"""
     stock_takes: int = 0
+    """Stock-takes closed"""
     variance_lines: int = 0
+    """Their lines with a variance"""
     net_variance: int = 0
+    """The net variance, in units"""
     exchanges: int = Field(0, description="Old-for-new issues")
     compensation_charges: int = 0
+    """Charges for person-caused damage (照价赔偿)"""
     compensation_amount: Decimal = Decimal(0)
+    """Their amount, in yuan"""
 
 
 class AssetFigures(Figures):
     registered: int = 0
+    """Assets registered by the term's end"""
     unregistered: int = 0
+    """Assets received and not yet registered"""
     damage_by_class: tuple[Count, ...] = ()  # class name -> damage reports
+    """Damage reports per class"""
 
 
 class KeyFigures(Figures):
     issued: int = 0
+    """Keys issued in the term"""
     returned: int = 0
+    """Returned"""
     outstanding: int = 0
+    """Not returned at the term's end"""
     lost: int = 0
+    """Reported lost"""
 
 
 class RepairFigures(Figures):
     reported: int = 0
+    """Repairs reported in the term"""
     done: int = 0
+    """Done"""
     verified: int = 0
+    """Verified"""
     median_turnaround_hours: float | None = None
+    """Median hours from report to verification (or to done)"""
     by_reporter_role: tuple[Count, ...] = ()  # cleaner, guard, logistics_manager ...
+    """Repairs per reporter's role (cleaner, guard...)"""
 
 
 class InventoryFigures(Figures):
     purchases: PurchaseFigures = PurchaseFigures()
+    """Procurement"""
     stock: StockFigures = StockFigures()
+    """Stock, quotas and requisitions"""
     assets: AssetFigures = AssetFigures()
+    """Assets"""
     keys: KeyFigures = KeyFigures()
+    """Keys"""
     repairs: RepairFigures = RepairFigures()
+    """Repairs"""
 
 
 # -- hr_eval --------------------------------------------------------------------------------
@@ -351,49 +489,78 @@ class InventoryFigures(Figures):
 
 class AppraisalMonthFigures(Figures):
     month: str  # YYYY-MM
+    """The month, YYYY-MM"""
     campus_id: str
+    """The campus"""
     workers: int = 0
+    """Workers appraised"""
     average: float | None = None
+    """Their average total"""
     published: bool = False
+    """The month was published by the term's end"""
 
 
 class RuleFigures(Figures):
     code: str
+    """The rule's code"""
     text: str = ""
+    """What it says"""
     count: int = 0
+    """Items under it"""
     points: float = 0
+    """Their points"""
 
 
 class AwardFigures(Figures):
     title: str
+    """The award"""
     level: str = ""  # school, district, city ...
+    """school, district, city..."""
     prize: str = ""
+    """first, second, third..."""
     recipient: str = ""
+    """Who received it"""
 
 
 class HonourFigures(Figures):
     title: str
+    """The honour (常州市园林式单位)"""
     level: str = ""
+    """Its level"""
     awarded_on: date | None = None
+    """When it was conferred"""
 
 
 class AppraisalFigures(Figures):
     months: tuple[AppraisalMonthFigures, ...] = ()
+    """Per month and campus"""
     deductions: int = 0
+    """Deductions in the term's months"""
     deductions_told_before: int = Field(0, description="Deductions communicated to the worker before publishing")
     deductions_by_rule: tuple[RuleFigures, ...] = ()
+    """Deductions per rule, most frequent first"""
     disputes: int = 0
+    """Items disputed"""
     disputes_resolved: int = 0
+    """Of them, resolved"""
     contests: tuple[ContestFigures, ...] = ()
+    """The school's contests"""
     awards: tuple[AwardFigures, ...] = ()
+    """Awards in the term"""
     honours: tuple[HonourFigures, ...] = ()
+    """The school's honours in the term"""
 
 
 class TermFigures(Figures):
     """The four parts together: what the report is drafted from."""
 
     scope: TermScope
+    """The term and the campuses"""
     safety: SafetyFigures = SafetyFigures()
+    """Safety's part"""
     canteen: CanteenFigures = CanteenFigures()
+    """The canteen's part"""
     inventory: InventoryFigures = InventoryFigures()
+    """The inventory's part"""
     appraisals: AppraisalFigures = AppraisalFigures()
+    """The staff appraisal's part"""

@@ -35,7 +35,9 @@ from services.report.events import (
 from services.report.narrative import draft
 
 ParagraphText = Field(min_length=1, max_length=4000, description="The paragraph's text")
-ParagraphId = Field(min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+ParagraphId = Field(
+    min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9._-]*$", description="The paragraph (its id in the report)"
+)
 
 
 def report_id_of(scope: TermScope) -> str:
@@ -56,7 +58,26 @@ def report_id_of(scope: TermScope) -> str:
 class DraftReport(Command):
     """Draft (or redraft) the report of a term from the services' figures."""
 
-    model_config = examples({"school_id": "xuexiao", "term_id": "2020-2021-1", "figures": {"scope": "..."}})
+    model_config = examples(
+        {
+            "school_id": "xuexiao",
+            "term_id": "2020-2021-1",
+            "school_name": "薛家实验小学",
+            "figures": {
+                "scope": {
+                    "school_id": "xuexiao",
+                    "district_id": "xinbei",
+                    "term_id": "2020-2021-1",
+                    "term_name": "2020-2021 第一学期",
+                    "starts_on": "2020-09-01",
+                    "ends_on": "2021-01-31",
+                    "campus_ids": ["aoyuan", "main"],
+                    "whole_school": True,
+                },
+                "safety": {"injuries": {"total": 4, "by_setting": [{"label": "pe", "count": 1}]}},
+            },
+        }
+    )
 
     school_id: EntityId
     term_id: EntityId
@@ -80,7 +101,9 @@ class AddReportParagraph(Command):
 
     model_config = examples({"section_key": "team", "after_paragraph_id": "team.activities", "text": "精心策划……"})
 
-    section_key: str = Field(min_length=1, max_length=40, pattern=r"^[a-z]+$")
+    section_key: str = Field(
+        min_length=1, max_length=40, pattern=r"^[a-z]+$", description="The section: goals, safety, service, ..."
+    )
     after_paragraph_id: str | None = Field(None, min_length=1, max_length=80, description="Omit: first of the section")
     text: str = ParagraphText
     reason: ShortText = ""
@@ -89,12 +112,16 @@ class AddReportParagraph(Command):
 class RemoveReportParagraph(Command):
     """Take a paragraph out of the report (a redraft keeps it out)."""
 
+    model_config = examples({"paragraph_id": "safety.outreach", "reason": "与德育处总结重复"})
+
     paragraph_id: str = ParagraphId
     reason: ShortText = ""
 
 
 class IssueReport(Command):
     """Issue the report as it stands as its next version."""
+
+    model_config = examples({"note": "期末定稿，报区教育局"})
 
     note: ShortText = ""
 

@@ -35,6 +35,8 @@ def test_every_command_route_of_every_service_is_a_row_of_its_table_and_a_mutati
         }
         assert routes == rows, service.name
         for spec in table.specs:
+            if not spec.mutation:  # the gateway's own mutation puts its body together (draftTermReport)
+                continue
             head, *rest = spec.name.split("_")
             name = head + "".join(p.title() for p in rest)
             assert f"  {name}(" in text, name

@@ -341,7 +341,9 @@ mutation Edit($id: ID!, $paragraph: String!, $text: String!, $expected: Int) {
 """
 ISSUE = """
 mutation Issue($id: ID!, $note: String!) {
-  issueReport(reportId: $id, input: {note: $note}) { __typename ... on Accepted { version readAfter } ... on Rejected { message } }
+  issueReport(reportId: $id, input: {note: $note}) {
+    __typename ... on Accepted { version readAfter } ... on Rejected { message }
+  }
 }
 """
 LIST = "query($school: ID!) { termReports(schoolId: $school) { reportId issuedVersion edits drafts } }"

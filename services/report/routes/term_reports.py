@@ -13,6 +13,9 @@ from services.campus.term_report import REPORT_READERS
 from services.eventkit.app import CurrentPrincipal
 from services.eventkit.bounds import REF_LENGTH
 from services.eventkit.errors import NotFound
+from services.eventkit.queries import Page, page_route
+from services.eventkit.queries import Query as RowQuery
+from services.eventkit.routes import After, Limit
 from services.report.commands import COMMANDS, ReportCommands, ReportCommandsDep
 from services.report.events import REPORT_EVENTS, ReportDrafted, ReportIssued, ReportParagraphEdited, Section
 from services.report.projections.term_reports import TERM_REPORTS
@@ -77,10 +80,6 @@ class ReportSummary(BaseModel):
     version: int
 
 
-class ReportList(BaseModel):
-    items: list[ReportSummary]
-
-
 def _view(state: TermReportState, version: int, changes: list[ReportChange], showing: int | None) -> TermReportView:
     return TermReportView(
         report_id=state.report_id,
@@ -132,23 +131,21 @@ async def _events(report: ReportCommands, principal: Any, report_id: str) -> tup
     return events, changes
 
 
-@router.get("/term-reports", summary="The reports of a school's term, as far as the caller reads them")
+@page_route(router, "/term-reports", ReportSummary, summary="The reports of a school's terms, as far as one reads them")
 async def list_term_reports(
     report: ReportCommandsDep,
     principal: CurrentPrincipal,
     school_id: Annotated[str, Query(max_length=REF_LENGTH)],
     term_id: Annotated[str | None, Query(max_length=REF_LENGTH)] = None,
-) -> ReportList:
+    after: After = None,
+    limit: Limit = 50,
+) -> Page:
+    """By report id. A campus manager reads their campus's reports; the school's are read by
+    those over the school (a report lives at the school, or at the campus it covers)."""
     principal.require_role(*REPORT_READERS)
-    scope, params = principal.scope_sql(3, roles=REPORT_READERS)
-    rows = await report.pool.fetch(
-        f"SELECT * FROM {TERM_REPORTS.schema}.reports WHERE school_id = $1 AND ($2::text IS NULL OR term_id = $2) "
-        f"AND {scope} ORDER BY term_id DESC, report_id LIMIT 200",
-        school_id,
-        term_id,
-        *params,
-    )
-    return ReportList(items=[ReportSummary.model_validate(dict(r)) for r in rows])
+    query = RowQuery(f"SELECT * FROM {TERM_REPORTS.schema}.reports", "report_id")
+    query.filter("school_id = {}", school_id).filter("term_id = {}", term_id).scoped(principal, roles=REPORT_READERS)
+    return await query.page(report.pool, after, limit)
 
 
 @router.get("/term-reports/{report_id}", summary="A report as it stands, with its history")

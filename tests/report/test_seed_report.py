@@ -386,7 +386,7 @@ async def test_the_office_edits_and_issues_versions_that_stay_as_issued(
 
     async def listed() -> bool:
         body = await demo_system.gql(LIST, school=SCHOOL)
-        rows = {r["reportId"]: r for r in body["data"]["termReports"]}
+        rows: dict[str, dict[str, Any]] = {r["reportId"]: r for r in body["data"]["termReports"]}
         return rows.get(report_id, {}).get("issuedVersion") == 2
 
     await eventually(listed, timeout=30)

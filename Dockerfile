@@ -15,6 +15,11 @@ RUN groupadd --system --gid 10001 houqin \
 
 WORKDIR /app
 
+# The term report's documents: Pango for the PDF, and CJK fonts for its Chinese (as infra/documents/install.sh).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-arphic-uming fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so code changes do not reinstall them.
 COPY requirements.txt ./
 RUN pip install -r requirements.txt
@@ -25,6 +30,6 @@ COPY . .
 
 USER houqin
 
-EXPOSE 8000 8001 8002 8003 8004 8005
+EXPOSE 8000 8001 8002 8003 8004 8005 8006
 
 CMD ["python", "-m", "services.directory", "serve"]

@@ -194,9 +194,9 @@ def _safety(f: TermFigures) -> list[Paragraph]:
     text = f"第三、落实制度。落实校园“日巡视制”“月检查制”“专项问题集中检查制”，本学期完成{regime or '检查0次'}。"
     text += (
         f"每月一次消防检查，共完成消防检查{fc.done}次，覆盖{fc.months_with_check}个月（本学期{fc.months_in_term}个月），"
-        f"其中{fc.two_directors}次由两位主任"
-        + (f"（{_join(fc.directors)}）" if fc.directors else "")
-        + "亲自把关、逐一检查。"
+        f"其中{fc.two_directors}次由两位主任亲自把关、逐一检查"
+        + (f"（参与的主任：{_join(fc.directors)}）" if fc.directors else "")
+        + "。"
     )
     out.append(_p("safety.inspections", text))
     hz = s.hazards
@@ -269,8 +269,10 @@ def _safety(f: TermFigures) -> list[Paragraph]:
             + _join((f"{c.count}起发生在{name_of(SETTING_NAMES, c.label)}" for c in inj.by_setting if c.count), "，")
             + "。"
         )
-        if inj.at_breaks:
+        if inj.at_breaks and inj.at_breaks_with_duty:
             text += f"发生在课间或活动中的{inj.at_breaks}起中，楼层值日教师在岗{inj.at_breaks_with_duty}起；"
+        elif inj.at_breaks:
+            text += f"发生在课间或活动中的{inj.at_breaks}起，楼层值日教师均未及时到位；"
         if inj.causes:
             text += "究其原因：" + _join(inj.causes, "；") + "。"
         if inj.measures:
@@ -347,6 +349,18 @@ def _service(f: TermFigures) -> list[Paragraph]:
                 for x in contests
             )
         out.append(_p("service.serving", text + "，以赛促日常工作的不断提升。"))
+    short = [
+        f"{name}记录{cov.days_covered}天（共{cov.days}个供餐日）"
+        for name, cov in (("食品留样", c.samples), ("晨检", c.morning_checks))
+        if cov.days_covered < cov.days
+    ]
+    if short:
+        out.append(
+            _p(
+                "service.problems.records",
+                "存在问题：食堂台账还不够完整，" + "，".join(short) + "，要做到每个供餐日都有记录、有检查。",
+            )
+        )
     if c.serving.uneven:
         out.append(
             _p(

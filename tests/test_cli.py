@@ -7,12 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from uuid import uuid4
 
 import asyncpg
 import httpx
 import jwt
+from docx import Document
 
 from services import registry
 from services.eventkit.settings import Settings
@@ -79,6 +82,8 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
             )
             assert answer.status_code == 200, answer.text
             assert answer.json()["data"] == {"districts": {"nodes": [{"name": "新北区"}]}}  # the demo district
+
+        await the_report_command_writes_the_demo_school_s_report(env)
 
         directory = f"http://127.0.0.1:{registry.service('directory').port + OFFSET}"
         async with httpx.AsyncClient(base_url=directory) as client:
@@ -165,3 +170,27 @@ async def test_up_starts_every_service_prints_where_and_a_token_and_stops_cleanl
             await admin.execute(f'DROP DATABASE IF EXISTS "{registry.database_of(service, prefix)}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def the_report_command_writes_the_demo_school_s_report(env: dict[str, str]) -> None:
+    """``./houqin report`` against the system ``up`` started: the Word file of the demo school's
+    term; a teacher is refused; a format it does not write is a usage error."""
+
+    async def report(*args: str) -> tuple[int, str]:
+        done = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services", "report", "xuexiao", "2020-2021-1", *args,
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(done.communicate(), 120)
+        return done.returncode or 0, out.decode()
+
+    with tempfile.TemporaryDirectory() as d:
+        target = Path(d) / "xuexiao.docx"
+        code, out = await report("--format", "docx", "-o", str(target))
+        assert code == 0 and f"wrote {target}" in out, out
+        paragraphs = [p.text for p in Document(str(target)).paragraphs]
+        assert paragraphs[0] == "薛家实验小学后勤工作总结" and "【工作目标回顾】" in paragraphs
+    code, out = await report("--as", "huang")
+    assert code == 1 and "refused (403)" in out, out
+    code, out = await report("--format", "exe")
+    assert code == 2 and "one of pdf, docx, html" in out, out

@@ -19,6 +19,7 @@ from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gateway.clients import ServiceClients
+from gateway.console.routes import mount_console
 from gateway.context import AuthenticationRequired, GatewayContext, build_context
 from gateway.events import EventHub
 from gateway.memo import CampusMemo
@@ -124,6 +125,7 @@ def create_gateway(
     app.add_middleware(BodyLimit, limit=settings.gateway_max_body_bytes)  # outermost: a 413 before any reading
     app.include_router(graphql, prefix="/graphql")
     app.include_router(report_routes.router)
+    mount_console(app)
     app.state.gateway = state
     app.state.settings = settings
 

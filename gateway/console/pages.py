@@ -1,0 +1,2 @@
+"""The console's pages, each a module that adds its routes to ``gateway.console.routes.router``:
+imported once, when the console is mounted."""

@@ -16,13 +16,13 @@ drafted from older figures still reads.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.eventkit.auth import Principal, Role
+from services.eventkit.bounds import NO_NUL, SHORT_TEXT_LENGTH
 from services.eventkit.db import Connection
 from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import Forbidden, NotFound
@@ -38,6 +38,16 @@ REPORT_READERS: tuple[Role, ...] = (
 )
 
 
+# Every value is bounded: a client (the gateway) sends them to the report service in a draft.
+INT4_MAX = 2**31 - 1
+T = TypeVar("T")
+Number = Annotated[int, Field(ge=0, le=INT4_MAX)]
+Signed = Annotated[int, Field(ge=-INT4_MAX, le=INT4_MAX)]
+Measure = Annotated[float, Field(ge=-1e9, le=1e9)]
+Label = Annotated[str, StringConstraints(max_length=SHORT_TEXT_LENGTH, pattern=NO_NUL)]
+Many = Annotated[tuple[T, ...], Field(max_length=1000)]
+
+
 class Figures(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", use_attribute_docstrings=True)
 
@@ -45,30 +55,30 @@ class Figures(BaseModel):
 class Count(Figures):
     """A labelled count (a setting, a kind, a theme, a class, an authority...)."""
 
-    label: str
+    label: Label
     """What is counted (a setting, kind, theme, class, authority or role, as the service names it)"""
-    count: int
+    count: Number
     """How many"""
 
 
 class TermScope(Figures):
     """The term and the campuses a reader's figures cover."""
 
-    school_id: str
+    school_id: Label
     """The school"""
-    district_id: str
+    district_id: Label
     """Its district"""
-    term_id: str
+    term_id: Label
     """The term of the school calendar"""
-    term_name: str
+    term_name: Label
     """The term's name (2020-2021 第一学期)"""
     starts_on: date
     """The term's first day"""
     ends_on: date
     """The term's last day: the figures are as of its end"""
-    campus_ids: tuple[str, ...]
+    campus_ids: Many[Label]
     """The campuses the figures cover"""
-    campus_names: tuple[str, ...] = ()
+    campus_names: Many[Label] = ()
     """Their names, in the same order"""
     whole_school: bool = Field(description="Every campus of the school is covered")
 
@@ -145,105 +155,105 @@ class TermPart(Figures, Generic[P]):
 
 
 class AgreementFigures(Figures):
-    staff_signed: int = 0
+    staff_signed: Number = 0
     """Staff of the campuses who signed the term's safety agreement by its end"""
-    staff_total: int = 0
+    staff_total: Number = 0
     """Staff of the campuses at the term's end"""
-    parents_signed: int = 0
+    parents_signed: Number = 0
     """Parents who signed the agreement for their child by the term's end"""
-    parents_total: int = 0
+    parents_total: Number = 0
     """Parents of the pupils on the campuses"""
     parents_first_time: bool = Field(False, description="No parent agreement before this term")
 
 
 class HealthFigures(Figures):
-    files_opened: int = 0
+    files_opened: Number = 0
     """Health files (一人一档) opened in the term"""
-    new_pupils: int = 0
+    new_pupils: Number = 0
     """Of them, of new pupils"""
-    transfer_pupils: int = 0
+    transfer_pupils: Number = 0
     """Of them, of transfer pupils (插班生)"""
-    special_conditions: int = 0
+    special_conditions: Number = 0
     """Special conditions (特殊体质) filed in the term"""
-    teachers_told: int = Field(0, description="Acknowledgements by teachers of a special condition")
-    teachers_to_tell: int = 0
+    teachers_told: Number = Field(0, description="Acknowledgements by teachers of a special condition")
+    teachers_to_tell: Number = 0
     """Teachers still to acknowledge a special condition at the term's end"""
 
 
 class InspectionKindFigures(Figures):
-    kind: str  # daily_patrol, monthly_check, special_check, fire ... as the service names them
+    kind: Label  # daily_patrol, monthly_check, special_check, fire ... as the service names them
     """daily_patrol, monthly_check, special_check or fire"""
-    done: int = 0
+    done: Number = 0
     """Completed in the term"""
-    missed: int = 0
+    missed: Number = 0
     """Due by the campus's rhythm and not done"""
 
 
 class FireCheckFigures(Figures):
-    done: int = 0
+    done: Number = 0
     """Fire checks completed in the term"""
-    months_with_check: int = 0
+    months_with_check: Number = 0
     """Months in which every campus completed one"""
-    months_in_term: int = 0
+    months_in_term: Number = 0
     """Months of the term"""
-    two_directors: int = Field(0, description="Fire checks completed with two distinct directors' sign-offs")
-    directors: tuple[str, ...] = ()  # their names
+    two_directors: Number = Field(0, description="Fire checks completed with two distinct directors' sign-offs")
+    directors: Many[Label] = ()  # their names
     """The directors who signed them, most sign-offs first"""
 
 
 class HazardItem(Figures):
-    hazard_id: str
+    hazard_id: Label
     """The hazard"""
-    title: str
+    title: Label
     """What it is"""
-    place: str = ""
+    place: Label = ""
     """Where"""
-    campus_id: str
+    campus_id: Label
     """Its campus"""
-    campus_name: str = ""
+    campus_name: Label = ""
     """Its campus's name"""
-    escalated_to: str | None = None
+    escalated_to: Label | None = None
     """The outside authority it was escalated to"""
-    status: str
+    status: Label
     """Its status at the term's end"""
-    age_days: int | None = Field(None, description="Days from report to closing (or to the term's end if open)")
+    age_days: Number | None = Field(None, description="Days from report to closing (or to the term's end if open)")
 
 
 class HazardFigures(Figures):
-    reported: int = 0
+    reported: Number = 0
     """Hazards reported in the term"""
-    escalated: int = 0
+    escalated: Number = 0
     """Escalated to an outside authority by the term's end"""
-    resolved: int = 0
+    resolved: Number = 0
     """Closed in the term"""
-    open: int = 0
+    open: Number = 0
     """Open at the term's end"""
-    escalated_to: tuple[Count, ...] = ()  # per authority
+    escalated_to: Many[Count] = ()  # per authority
     """Escalations per authority"""
-    by_age: tuple[Count, ...] = ()  # buckets in this order: "7天内", "8–30天", "30天以上"
+    by_age: Many[Count] = ()  # buckets in this order: "7天内", "8–30天", "30天以上"
     """Hazards by age: 7天内, 8–30天, 30天以上"""
-    median_age_days: float | None = None
+    median_age_days: Measure | None = None
     """The median age in days"""
-    escalated_items: tuple[HazardItem, ...] = ()
+    escalated_items: Many[HazardItem] = ()
     """The hazards escalated"""
 
 
 class BusFigures(Figures):
-    buses: int = 0
+    buses: Number = 0
     """School buses on the campuses (一车一档)"""
-    files_complete: int = Field(0, description="Buses with every one of the six fixed items (六定) on file")
-    route_checks: int = 0
+    files_complete: Number = Field(0, description="Buses with every one of the six fixed items (六定) on file")
+    route_checks: Number = 0
     """Route checks in the term"""
-    violations: int = 0
+    violations: Number = 0
     """Traffic violations in the term"""
-    violations_rectified: int = 0
+    violations_rectified: Number = 0
     """Of them, rectified"""
 
 
 class DrillFigures(Figures):
-    kind: str  # epidemic, infectious_disease, food_poisoning, fire, school_bus, gas_leak, ...
+    kind: Label  # epidemic, infectious_disease, food_poisoning, fire, school_bus, gas_leak, ...
     """epidemic, infectious_disease, food_poisoning, fire, school_bus, gas_leak or other"""
-    campus_id: str
+    campus_id: Label
     """Its campus"""
     held_on: date | None = None
     """The day it was held (none: planned, not held)"""
@@ -256,39 +266,39 @@ class DrillFigures(Figures):
 
 
 class EducationFigures(Figures):
-    friday_sessions: int = 0
+    friday_sessions: Number = 0
     """Friday safety sessions (夕会) delivered in the term"""
-    sessions_checked: int = 0
+    sessions_checked: Number = 0
     """Of them, checked"""
-    flag_ceremonies: int = 0
+    flag_ceremonies: Number = 0
     """Safety flag ceremonies held"""
-    ceremony_months: int = 0
+    ceremony_months: Number = 0
     """Months with one"""
 
 
 class CampaignFigures(Figures):
-    name: str
+    name: Label
     """The campaign (交通安全日“六个一”)"""
-    theme: str = ""
+    theme: Label = ""
     """Its theme"""
-    activities: int = 0
+    activities: Number = 0
     """Activities planned"""
-    activities_done: int = 0
+    activities_done: Number = 0
     """Activities done"""
 
 
 class InjuryFigures(Figures):
-    total: int = 0
+    total: Number = 0
     """Pupils' injuries in the term"""
-    by_setting: tuple[Count, ...] = ()  # setting as the service names it: pe_class, break, activity, ...
+    by_setting: Many[Count] = ()  # setting as the service names it: pe_class, break, activity, ...
     """Injuries per setting: pe, break, activity, other"""
-    causes: tuple[str, ...] = ()
+    causes: Many[Label] = ()
     """The causes found when closing them"""
-    measures: tuple[str, ...] = ()
+    measures: Many[Label] = ()
     """The measures taken"""
-    at_breaks: int = 0
+    at_breaks: Number = 0
     """Injuries at breaks or in activities"""
-    at_breaks_with_duty: int = Field(0, description="Break-time injuries with the floor's duty teacher checked in")
+    at_breaks_with_duty: Number = Field(0, description="Break-time injuries with the floor's duty teacher checked in")
 
 
 class SafetyFigures(Figures):
@@ -296,7 +306,7 @@ class SafetyFigures(Figures):
     """Safety agreements (责任状)"""
     health: HealthFigures = HealthFigures()
     """Health files and special conditions"""
-    inspections: tuple[InspectionKindFigures, ...] = ()
+    inspections: Many[InspectionKindFigures] = ()
     """The patrol and check regime, per kind"""
     fire_checks: FireCheckFigures = FireCheckFigures()
     """Monthly fire checks by two directors"""
@@ -304,21 +314,21 @@ class SafetyFigures(Figures):
     """Hazards"""
     buses: BusFigures = BusFigures()
     """School buses"""
-    drills: tuple[DrillFigures, ...] = ()
+    drills: Many[DrillFigures] = ()
     """Drills"""
     education: EducationFigures = EducationFigures()
     """Safety education"""
-    campaigns: tuple[CampaignFigures, ...] = ()
+    campaigns: Many[CampaignFigures] = ()
     """Safety campaigns"""
     injuries: InjuryFigures = InjuryFigures()
     """Pupils' injuries"""
-    communications_by_theme: tuple[Count, ...] = ()
+    communications_by_theme: Many[Count] = ()
     """Communications to parents per theme"""
-    students_watched: int = 0
+    students_watched: Number = 0
     """Pupils under a watch in the term (a number only)"""
-    camera_areas_uncovered: int = 0
+    camera_areas_uncovered: Number = 0
     """Areas without camera coverage at the term's end"""
-    incidents_in_uncovered_areas: int = 0
+    incidents_in_uncovered_areas: Number = 0
     """Injuries and hazards in them"""
 
 
@@ -326,9 +336,9 @@ class SafetyFigures(Figures):
 
 
 class CommitteeFigures(Figures):
-    members: int = 0
+    members: Number = 0
     """Members on the term's last day"""
-    meetings: int = 0
+    meetings: Number = 0
     """Meetings held in the term"""
     first_meeting_on: date | None = None
     """Its first meeting"""
@@ -337,41 +347,41 @@ class CommitteeFigures(Figures):
 
 
 class ParentVisitFigures(Figures):
-    visits: int = 0
+    visits: Number = 0
     """Parents' visits to the canteen in the term"""
-    weeks_with_visit: int = 0
+    weeks_with_visit: Number = 0
     """School weeks with a visit"""
-    school_weeks: int = 0
+    school_weeks: Number = 0
     """Weeks of the term"""
-    reflections_published: int = 0
+    reflections_published: Number = 0
     """Reflections published (心得体会)"""
 
 
 class CoverageFigures(Figures):
     """Days of service in the term, and the days the record was kept."""
 
-    days: int = 0
+    days: Number = 0
     """Days of service in the term"""
-    days_covered: int = 0
+    days_covered: Number = 0
     """Days every serving campus kept the record"""
 
 
 class ServingFigures(Figures):
-    audits: int = 0
+    audits: Number = 0
     """Serving audits in the term"""
-    uneven: int = Field(0, description="Audits that found uneven portions")
+    uneven: Number = Field(0, description="Audits that found uneven portions")
 
 
 class ContestFigures(Figures):
-    name: str
+    name: Label
     """The contest"""
     held_on: date | None = None
     """When"""
-    entrants: int = 0
+    entrants: Number = 0
     """How many took part"""
-    winners: tuple[str, ...] = ()
+    winners: Many[Label] = ()
     """The prize winners, best first"""
-    level: str = "school"
+    level: Label = "school"
     """school, district, city..."""
 
 
@@ -380,7 +390,7 @@ class CanteenFigures(Figures):
     """The meal committee (膳食委员会)"""
     parent_visits: ParentVisitFigures = ParentVisitFigures()
     """Parents in the canteen (家长进校园)"""
-    accompanied_meals: int = 0
+    accompanied_meals: Number = 0
     """Accompanied meals (陪餐)"""
     samples: CoverageFigures = CoverageFigures()
     """Food samples kept (留样)"""
@@ -388,7 +398,7 @@ class CanteenFigures(Figures):
     """Staff morning checks (晨检)"""
     serving: ServingFigures = ServingFigures()
     """Serving audits"""
-    contests: tuple[ContestFigures, ...] = ()
+    contests: Many[ContestFigures] = ()
     """The canteen's contests"""
 
 
@@ -396,78 +406,78 @@ class CanteenFigures(Figures):
 
 
 class PurchaseFigures(Figures):
-    declared: int = 0
+    declared: Number = 0
     """Purchases declared in the term"""
-    approved: int = 0
+    approved: Number = 0
     """Approved in the term"""
-    accepted: int = 0
+    accepted: Number = 0
     """Accepted in the term"""
-    settled: int = 0
+    settled: Number = 0
     """Settled in the term"""
-    daily_goods_accepted: int = 0
+    daily_goods_accepted: Number = 0
     """Everyday goods accepted (by a vice principal)"""
-    daily_goods_acceptors: tuple[str, ...] = ()  # names (the campus vice principals)
+    daily_goods_acceptors: Many[Label] = ()  # names (the campus vice principals)
     """Who signed them"""
-    major_accepted: int = 0
+    major_accepted: Number = 0
     """Major purchases accepted (by the acceptance team)"""
-    major_acceptors: tuple[str, ...] = ()  # names (the acceptance team)
+    major_acceptors: Many[Label] = ()  # names (the acceptance team)
     """Who signed them"""
-    spend: Decimal = Decimal(0)  # yuan, of accepted purchases
-    """What the accepted purchases cost, in yuan"""
+    spend_fen: Number = 0  # yuan, of accepted purchases
+    """What the accepted purchases cost, in fen (a hundredth of a yuan)"""
 
 
 class StockFigures(Figures):
-    requisition_lists: int = 0
+    requisition_lists: Number = 0
     """Requisition lists (领用清单) issued"""
-    requisition_lines: int = 0
+    requisition_lines: Number = 0
     """Their lines"""
-    quota_items: int = 0
+    quota_items: Number = 0
     """Department items with a quota for the term"""
-    over_quota: int = 0
+    over_quota: Number = 0
     """Of them, used beyond the quota"""
-    stock_takes: int = 0
+    stock_takes: Number = 0
     """Stock-takes closed"""
-    variance_lines: int = 0
+    variance_lines: Number = 0
     """Their lines with a variance"""
-    net_variance: int = 0
+    net_variance: Signed = 0
     """The net variance, in units"""
-    exchanges: int = Field(0, description="Old-for-new issues")
-    compensation_charges: int = 0
+    exchanges: Number = Field(0, description="Old-for-new issues")
+    compensation_charges: Number = 0
     """Charges for person-caused damage (照价赔偿)"""
-    compensation_amount: Decimal = Decimal(0)
-    """Their amount, in yuan"""
+    compensation_fen: Number = 0
+    """Their amount, in fen"""
 
 
 class AssetFigures(Figures):
-    registered: int = 0
+    registered: Number = 0
     """Assets registered by the term's end"""
-    unregistered: int = 0
+    unregistered: Number = 0
     """Assets received and not yet registered"""
-    damage_by_class: tuple[Count, ...] = ()  # class name -> damage reports
+    damage_by_class: Many[Count] = ()  # class name -> damage reports
     """Damage reports per class"""
 
 
 class KeyFigures(Figures):
-    issued: int = 0
+    issued: Number = 0
     """Keys issued in the term"""
-    returned: int = 0
+    returned: Number = 0
     """Returned"""
-    outstanding: int = 0
+    outstanding: Number = 0
     """Not returned at the term's end"""
-    lost: int = 0
+    lost: Number = 0
     """Reported lost"""
 
 
 class RepairFigures(Figures):
-    reported: int = 0
+    reported: Number = 0
     """Repairs reported in the term"""
-    done: int = 0
+    done: Number = 0
     """Done"""
-    verified: int = 0
+    verified: Number = 0
     """Verified"""
-    median_turnaround_hours: float | None = None
+    median_turnaround_hours: Measure | None = None
     """Median hours from report to verification (or to done)"""
-    by_reporter_role: tuple[Count, ...] = ()  # cleaner, guard, logistics_manager ...
+    by_reporter_role: Many[Count] = ()  # cleaner, guard, logistics_manager ...
     """Repairs per reporter's role (cleaner, guard...)"""
 
 
@@ -488,66 +498,66 @@ class InventoryFigures(Figures):
 
 
 class AppraisalMonthFigures(Figures):
-    month: str  # YYYY-MM
+    month: Label  # YYYY-MM
     """The month, YYYY-MM"""
-    campus_id: str
+    campus_id: Label
     """The campus"""
-    workers: int = 0
+    workers: Number = 0
     """Workers appraised"""
-    average: float | None = None
+    average: Measure | None = None
     """Their average total"""
     published: bool = False
     """The month was published by the term's end"""
 
 
 class RuleFigures(Figures):
-    code: str
+    code: Label
     """The rule's code"""
-    text: str = ""
+    text: Label = ""
     """What it says"""
-    count: int = 0
+    count: Number = 0
     """Items under it"""
-    points: float = 0
+    points: Signed = 0
     """Their points"""
 
 
 class AwardFigures(Figures):
-    title: str
+    title: Label
     """The award"""
-    level: str = ""  # school, district, city ...
+    level: Label = ""  # school, district, city ...
     """school, district, city..."""
-    prize: str = ""
+    prize: Label = ""
     """first, second, third..."""
-    recipient: str = ""
+    recipient: Label = ""
     """Who received it"""
 
 
 class HonourFigures(Figures):
-    title: str
+    title: Label
     """The honour (常州市园林式单位)"""
-    level: str = ""
+    level: Label = ""
     """Its level"""
     awarded_on: date | None = None
     """When it was conferred"""
 
 
 class AppraisalFigures(Figures):
-    months: tuple[AppraisalMonthFigures, ...] = ()
+    months: Many[AppraisalMonthFigures] = ()
     """Per month and campus"""
-    deductions: int = 0
+    deductions: Number = 0
     """Deductions in the term's months"""
-    deductions_told_before: int = Field(0, description="Deductions communicated to the worker before publishing")
-    deductions_by_rule: tuple[RuleFigures, ...] = ()
+    deductions_told_before: Number = Field(0, description="Deductions communicated to the worker before publishing")
+    deductions_by_rule: Many[RuleFigures] = ()
     """Deductions per rule, most frequent first"""
-    disputes: int = 0
+    disputes: Number = 0
     """Items disputed"""
-    disputes_resolved: int = 0
+    disputes_resolved: Number = 0
     """Of them, resolved"""
-    contests: tuple[ContestFigures, ...] = ()
+    contests: Many[ContestFigures] = ()
     """The school's contests"""
-    awards: tuple[AwardFigures, ...] = ()
+    awards: Many[AwardFigures] = ()
     """Awards in the term"""
-    honours: tuple[HonourFigures, ...] = ()
+    honours: Many[HonourFigures] = ()
     """The school's honours in the term"""
 
 

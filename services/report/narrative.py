@@ -90,8 +90,8 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "—"
 
 
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}元"
+def _money(fen: int) -> str:
+    return f"{Decimal(fen) / 100:,.2f}元"
 
 
 def draft(figures: TermFigures, school_name: str = "") -> Draft:
@@ -393,7 +393,7 @@ def _resources(f: TermFigures) -> list[Paragraph]:
             "resources.procurement",
             "规范程序：在物品采购、维修方面，严格执行学校采购制度，做到事先申报，进行审批，采购按规，验收严格，结算有据："
             f"本学期申报采购{p.declared}项、审批{p.approved}项、验收{p.accepted}项、结算{p.settled}项，"
-            f"验收金额{_money(p.spend)}；一般日常用品{p.daily_goods_accepted}项由两校区副校长"
+            f"验收金额{_money(p.spend_fen)}；一般日常用品{p.daily_goods_accepted}项由两校区副校长"
             + (f"（{_join(p.daily_goods_acceptors)}）" if p.daily_goods_acceptors else "")
             + f"亲自验收签字，重大采购及维修{p.major_accepted}项由学校验收小组"
             + (f"（{_join(p.major_acceptors)}）" if p.major_acceptors else "")
@@ -406,7 +406,7 @@ def _resources(f: TermFigures) -> list[Paragraph]:
             + (f"（超额{st.over_quota}种）" if st.over_quota else "")
             + f"；盘库{st.stock_takes}次，差异{st.variance_lines}项（净差{st.net_variance:+d}）；"
             f"以旧（坏）换新{st.exchanges}次；人为损坏照价赔偿{st.compensation_charges}起，"
-            f"共{_money(st.compensation_amount)}。",
+            f"共{_money(st.compensation_fen)}。",
         ),
     ]
     problems: list[str] = []

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import Field
 
 from services.campus.term_report import TermFigures, TermScope
-from services.eventkit.bounds import EntityId, Name, ShortText
+from services.eventkit.bounds import NO_NUL, EntityId, Name, ShortText
 from services.eventkit.commands import Command, examples
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import DomainEvent
@@ -34,7 +34,7 @@ from services.report.events import (
 )
 from services.report.narrative import draft
 
-ParagraphText = Field(min_length=1, max_length=4000, description="The paragraph's text")
+ParagraphText = Field(min_length=1, max_length=4000, pattern=NO_NUL, description="The paragraph's text")
 ParagraphId = Field(
     min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9._-]*$", description="The paragraph (its id in the report)"
 )
@@ -104,7 +104,9 @@ class AddReportParagraph(Command):
     section_key: str = Field(
         min_length=1, max_length=40, pattern=r"^[a-z]+$", description="The section: goals, safety, service, ..."
     )
-    after_paragraph_id: str | None = Field(None, min_length=1, max_length=80, description="Omit: first of the section")
+    after_paragraph_id: str | None = Field(
+        None, min_length=1, max_length=80, pattern=r"^[a-z0-9][a-z0-9._-]*$", description="Omit: first of the section"
+    )
     text: str = ParagraphText
     reason: ShortText = ""
 

@@ -97,7 +97,8 @@ ORDERED = sorted(MODELS, key=lambda m: (MODELS[m], m.__name__))
 
 def test_every_service_has_its_commands_walked() -> None:
     for service in SERVICES:
-        assert sum(1 for s in MODELS.values() if s == service.name) >= 10, service.name
+        least = 5 if service.name == "report" else 10  # the report service has five commands
+        assert sum(1 for s in MODELS.values() if s == service.name) >= least, service.name
     assert all(issubclass(m, Command) for m in MODELS)
 
 

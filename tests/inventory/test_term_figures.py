@@ -8,7 +8,6 @@ must)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
@@ -243,7 +242,7 @@ MAIN = InventoryFigures.model_validate(
             "daily_goods_acceptors": ["徐副校长"],
             "major_accepted": 1,
             "major_acceptors": ["验收组 钱老师", "验收组 孙老师"],
-            "spend": "10620.00",  # 420.00 + 3400.00, and 2 × 3400.00
+            "spend_fen": 1_062_000,  # 420.00 + 3400.00, and 2 × 3400.00 yuan
         },
         "stock": {
             "requisition_lists": 2,
@@ -255,7 +254,7 @@ MAIN = InventoryFigures.model_validate(
             "net_variance": -2,
             "exchanges": 1,
             "compensation_charges": 3,  # two with the damages, one by hand
-            "compensation_amount": "110.00",
+            "compensation_fen": 11_000,
         },
         "assets": {
             "registered": 3,
@@ -281,14 +280,14 @@ AOYUAN = InventoryFigures.model_validate(
             "accepted": 1,
             "daily_goods_accepted": 1,
             "daily_goods_acceptors": ["吴副校长"],
-            "spend": "140.00",
+            "spend_fen": 14_000,
         },
         "stock": {
             "requisition_lists": 1,
             "requisition_lines": 1,
             "quota_items": 1,
             "compensation_charges": 1,
-            "compensation_amount": "10.00",
+            "compensation_fen": 1_000,
         },
         "assets": {"registered": 1, "damage_by_class": [{"label": "一1班", "count": 1}]},
         "keys": {"issued": 1, "outstanding": 1},
@@ -331,7 +330,7 @@ async def test_a_campus_manager_reads_their_campus_term(term: SchoolWorld) -> No
         "2020-09-01",
         "2021-01-31",
     )
-    assert part.figures.purchases.spend == Decimal("10620.00")
+    assert part.figures.purchases.spend_fen == 1_062_000
     assert part.figures.assets.damage_by_class == (Count(label="六1班", count=2),)
     mine = await settled(term, "manager-aoyuan", AOYUAN)
     assert mine.scope.campus_ids == ("aoyuan",)
@@ -344,8 +343,8 @@ async def test_the_school_reads_both_campuses_and_one_when_asked(term: SchoolWor
     f = whole.figures
     assert (f.purchases.declared, f.purchases.accepted, f.purchases.daily_goods_accepted) == (3, 3, 2)
     assert f.purchases.daily_goods_acceptors == ("徐副校长", "吴副校长")  # in the order they first accepted
-    assert f.purchases.spend == Decimal("10760.00")
-    assert (f.stock.requisition_lists, f.stock.quota_items, f.stock.compensation_amount) == (3, 3, Decimal("120.00"))
+    assert f.purchases.spend_fen == 1_076_000
+    assert (f.stock.requisition_lists, f.stock.quota_items, f.stock.compensation_fen) == (3, 3, 12_000)
     assert f.assets.damage_by_class == (Count(label="六1班", count=2), Count(label="一1班", count=1))
     assert (f.keys.issued, f.keys.outstanding, f.repairs.reported) == (5, 4, 3)
     assert f.repairs.by_reporter_role == (

@@ -4,7 +4,6 @@ narrative, the decider, the documents) without the services."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from services.campus.term_report import (
     AgreementFigures,
@@ -142,7 +141,7 @@ SEED_FIGURES = TermFigures(
             daily_goods_acceptors=("陈副校长",),
             major_accepted=1,
             major_acceptors=("验收小组",),
-            spend=Decimal("12800.50"),
+            spend_fen=1_280_050,
         ),
         stock=StockFigures(
             requisition_lists=12,
@@ -153,7 +152,7 @@ SEED_FIGURES = TermFigures(
             net_variance=-2,
             exchanges=3,
             compensation_charges=1,
-            compensation_amount=Decimal("80"),
+            compensation_fen=8000,
         ),
         assets=AssetFigures(
             registered=30,

@@ -7,8 +7,8 @@ first day and the end of its last one:
 
 - purchases: declared (requested), approved, accepted and settled in the term; of those
   accepted, the everyday ones (accepted by the campus's vice principal) and the major ones
-  (by the acceptance team), with the names of who signed; spend is what the accepted ones
-  were bought for, in yuan;
+  (by the acceptance team), with the names of who signed; spend_fen is what the accepted ones
+  were bought for, in fen;
 - stock: requisition lists issued in the term and their lines; the term's quotas (per
   department and item) and those used beyond their quota; stock-takes closed in the term,
   their items adjusted and the net adjustment; old-for-new lines (以旧换新) issued in the term;
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -178,10 +177,6 @@ def _numbered(sql: str, values: dict[str, Any]) -> tuple[str, list[Any]]:
     return numbered, [values[name] for name in names]
 
 
-def _yuan(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
-
-
 async def inventory_term_figures(db: asyncpg.Pool, scope: TermScope) -> InventoryFigures:
     """The inventory's figures of ``scope``'s term over its campuses, as of the term's last day."""
     values: dict[str, Any] = {
@@ -227,7 +222,7 @@ async def inventory_term_figures(db: asyncpg.Pool, scope: TermScope) -> Inventor
             daily_goods_acceptors=tuple(r["name"] for r in everyday),
             major_accepted=purchases["major_accepted"],
             major_acceptors=tuple(r["name"] for r in major),
-            spend=_yuan(purchases["spend_fen"]),
+            spend_fen=purchases["spend_fen"],
         ),
         stock=StockFigures(
             requisition_lists=requisitions["lists"],
@@ -239,7 +234,7 @@ async def inventory_term_figures(db: asyncpg.Pool, scope: TermScope) -> Inventor
             net_variance=stocktakes["net_variance"],
             exchanges=requisitions["exchanges"],
             compensation_charges=charges["charges"],
-            compensation_amount=_yuan(charges["amount_fen"]),
+            compensation_fen=charges["amount_fen"],
         ),
         assets=AssetFigures(
             registered=registration["registered"],

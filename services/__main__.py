@@ -117,23 +117,7 @@ def up(
             console.print(f"[green]{name}[/green] ready: http://127.0.0.1:{port}{where}")
         if demo:
             load_demo()
-        settings = Settings()
-        platform = mint_token(settings, Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN])))
-        demo_admin = mint_token(
-            settings,
-            Principal(
-                subject="demo-admin",
-                name="演示 区管理员",
-                roles=frozenset([Role.DISTRICT_ADMIN]),
-                districts=frozenset([DEMO_DISTRICT]),
-            ),
-        )
-        gateway_port = Settings(service=registry.GATEWAY).port
-        console.print(f"\nGraphiQL: http://127.0.0.1:{gateway_port}/graphql")
-        console.print(f"A district admin of the demo district {DEMO_DISTRICT} (header Authorization: Bearer <token>):")
-        print(demo_admin, flush=True)
-        console.print("The platform admin (registers districts):")
-        print(platform, flush=True)
+        print_tokens()
         console.print(demo_queries(), highlight=False, soft_wrap=True)
         console.print(
             f"\nHouqin is up: {len(SERVICES)} services and the gateway in {time.monotonic() - started:.1f}s. "
@@ -150,6 +134,35 @@ def up(
         stop_all()
 
 
+def print_tokens() -> None:
+    """The development tokens (a district admin of the demo district, the platform admin) and
+    where to open GraphiQL and the console."""
+    settings = Settings()
+    platform = mint_token(settings, Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN])))
+    demo_admin = mint_token(
+        settings,
+        Principal(
+            subject="demo-admin",
+            name="演示 区管理员",
+            roles=frozenset([Role.DISTRICT_ADMIN]),
+            districts=frozenset([DEMO_DISTRICT]),
+        ),
+    )
+    gateway_port = Settings(service=registry.GATEWAY).port
+    console.print(f"\nGraphiQL: http://127.0.0.1:{gateway_port}/graphql")
+    console.print(f"Operations console: http://127.0.0.1:{gateway_port}/console (development sign-in)")
+    console.print(f"A district admin of the demo district {DEMO_DISTRICT} (header Authorization: Bearer <token>):")
+    print(demo_admin, flush=True)
+    console.print("The platform admin (registers districts):")
+    print(platform, flush=True)
+
+
+def service_url(name: str) -> str:
+    """Where a service answers: ``HOUQIN_<NAME>_URL`` (as the gateway reads it: in Compose,
+    http://<name>:<port>), else its port on 127.0.0.1."""
+    return os.environ.get(f"HOUQIN_{name.upper()}_URL") or f"http://127.0.0.1:{Settings(service=name).port}"
+
+
 def load_demo() -> None:
     """Loads the demo district through the running services, unless it is already there."""
     import httpx
@@ -157,10 +170,7 @@ def load_demo() -> None:
     from demo.loader import DemoLoader
 
     async def run() -> str:
-        clients = {
-            name: httpx.AsyncClient(base_url=f"http://127.0.0.1:{Settings(service=name).port}", timeout=30)
-            for name in SERVICES
-        }
+        clients = {name: httpx.AsyncClient(base_url=service_url(name), timeout=30) for name in SERVICES}
         try:
             loader = DemoLoader(clients, Settings())
             if await loader.already_loaded():
@@ -180,9 +190,14 @@ def load_demo() -> None:
 
 
 @cli.command()
-def demo() -> None:
-    """Load the demo district into a running system (./houqin up does it by itself)."""
+def demo(
+    tokens: bool = typer.Option(False, "--tokens", help="Then print the development tokens and where to go"),
+) -> None:
+    """Load the demo district into a running system (./houqin up does it by itself; in Docker
+    Compose, the demo job does)."""
     load_demo()
+    if tokens:
+        print_tokens()
 
 
 @cli.command()

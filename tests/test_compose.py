@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 INFRASTRUCTURE = {"postgres", "kafka"}
 APP_SERVICES = {*registry.NAMES, registry.GATEWAY}
+JOBS = {"demo"}  # runs once and ends: no healthcheck; waits for every service to be healthy
 
 
 @cache
@@ -155,7 +156,7 @@ def test_service_shape(config: str) -> None:
     assert summary.keys() >= INFRASTRUCTURE | APP_SERVICES
     assert str(summary["kafka"]["image"]).startswith("apache/kafka:")
     assert str(summary["postgres"]["image"]).startswith("postgres:16")
-    missing = sorted(name for name, s in summary.items() if name not in INFRASTRUCTURE and not s["healthcheck"])
+    missing = sorted(name for name, s in summary.items() if name not in INFRASTRUCTURE | JOBS and not s["healthcheck"])
     assert not missing, f"services without a healthcheck: {missing}"
     # service_healthy on them needs their healthchecks too
     assert all(summary[name]["healthcheck"] for name in INFRASTRUCTURE)
@@ -223,7 +224,7 @@ def test_the_services_are_those_of_the_registry() -> None:
     """Each service of services/registry.py runs in Compose as ``python -m <package> serve`` on its
     port, and no other; the gateway finds each at http://<name>:<port>."""
     services = _file()["services"]
-    assert services.keys() - INFRASTRUCTURE == APP_SERVICES
+    assert services.keys() - INFRASTRUCTURE - JOBS == APP_SERVICES
     for entry in registry.SERVICES:
         spec = services[entry.name]
         assert spec["command"] == ["python", "-m", entry.package, "serve"], entry.name
@@ -256,3 +257,13 @@ def test_the_header_lists_every_port() -> None:
     header = COMPOSE_FILE.read_text(encoding="utf-8").split("\n\n", 1)[0]
     listed = dict(re.findall(r"^#\s+(\w+)\s+127\.0\.0\.1:(\d+)", header, flags=re.MULTILINE))
     assert {name: listed.get(name) for name in registry.PORTS} == {n: str(p) for n, p in registry.PORTS.items()}
+
+
+def test_the_demo_job_loads_the_demo_once_everything_is_healthy(config: str) -> None:
+    """``docker compose up`` gives what ``./houqin up`` gives: the demo loaded, the tokens printed."""
+    demo = _file()["services"]["demo"]
+    assert demo["command"] == ["python", "-m", "services", "demo", "--tokens"]
+    assert demo["restart"] == "no" and not _summary(config)["demo"]["healthcheck"]
+    assert _summary(config)["demo"]["healthy_deps"] == INFRASTRUCTURE | APP_SERVICES
+    urls = {k: v for k, v in demo["environment"].items() if re.fullmatch(r"HOUQIN_\w+_URL", k) and "JWKS" not in k}
+    assert urls == {f"HOUQIN_{s.name.upper()}_URL": f"http://{s.name}:{s.port}" for s in registry.SERVICES}

@@ -100,6 +100,19 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 
 
+def accepted(service: str, body: dict[str, Any], idempotency_key: str | None) -> Accepted:
+    """A service's answer to a command, as GraphQL's ``Accepted``."""
+    return Accepted(
+        stream_id=body["stream_id"],
+        version=body["version"],
+        events=body["events"],
+        event_ids=[strawberry.ID(e) for e in body["event_ids"]],
+        # with the gateway's own key, a duplicate is its retry answering this very command
+        duplicate=bool(body.get("duplicate", False)) and bool(idempotency_key),
+        read_after=body.get("read_after") or read_token(service, body["stream_id"], body["version"]),
+    )
+
+
 def _mutation(route: CommandSpec, input_type: type) -> Any:
     """A resolver with the route's path parameters as ``ID!`` arguments, and ``input``."""
 
@@ -127,15 +140,7 @@ def _mutation(route: CommandSpec, input_type: type) -> Any:
             return from_service_error(exc)
         except ServiceUnavailable as exc:
             return from_unavailable(exc)
-        return Accepted(
-            stream_id=body["stream_id"],
-            version=body["version"],
-            events=body["events"],
-            event_ids=[strawberry.ID(e) for e in body["event_ids"]],
-            # with the gateway's own key, a duplicate is its retry answering this very command
-            duplicate=bool(body.get("duplicate", False)) and bool(idempotency_key),
-            read_after=body.get("read_after") or read_token(route.service, body["stream_id"], body["version"]),
-        )
+        return accepted(route.service, body, idempotency_key)
 
     parameters = [
         inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info[GatewayContext, None]),

@@ -19,11 +19,11 @@ from strawberry.types import Info
 from gateway.clients import ServiceError, ServiceUnavailable
 from gateway.common.pages import get, graphql_error
 from gateway.context import GatewayContext
+from gateway.mutations import accepted
 from gateway.report.figures import school_name, term_figures
 from gateway.report.loading import LoadedReport, load_report
-from gateway.results import Accepted, CommandResult, from_service_error, from_unavailable
+from gateway.results import CommandResult, from_service_error, from_unavailable
 from services.campus import term_report as tr
-from services.eventkit.read_after import read_token
 
 Ctx = Info[GatewayContext, None]
 
@@ -265,14 +265,7 @@ async def draft_term_report(
         return refused
     except ServiceUnavailable as exc:
         return from_unavailable(exc)
-    return Accepted(
-        stream_id=body["stream_id"],
-        version=body["version"],
-        events=body["events"],
-        event_ids=[strawberry.ID(e) for e in body["event_ids"]],
-        duplicate=bool(body.get("duplicate", False)) and bool(idempotency_key),
-        read_after=body.get("read_after") or read_token("report", body["stream_id"], body["version"]),
-    )
+    return accepted("report", body, idempotency_key)
 
 
 REPORT_MUTATIONS: dict[str, Any] = {

@@ -57,6 +57,17 @@ class System:
         return body
 
 
+def gateway_settings(services: dict[str, RunningService], **overrides: Any) -> GatewaySettings:
+    """The gateway's settings for in-process services: each at http://<name> (a RoutingTransport
+    routes it), on the directory's namespace, Kafka and key."""
+    base = services["directory"].settings
+    values: dict[str, Any] = {f"{name}_url": f"http://{name}" for name in services}
+    values |= {"log_json": False, "log_level": "WARNING"} | overrides
+    return GatewaySettings(
+        namespace=base.namespace, kafka_bootstrap=base.kafka_bootstrap, jwt_secret=base.jwt_secret, **values
+    )
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
     ns = f"gw{uuid4().hex[:8]}"
@@ -68,16 +79,8 @@ async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
     transport = RoutingTransport({name: running.app for name, running in services.items()})
     directory = services["directory"]
     base = directory.settings
-    urls: dict[str, Any] = {f"{name}_url": f"http://{name}" for name in services}
-    settings = GatewaySettings(
-        namespace=base.namespace,
-        kafka_bootstrap=base.kafka_bootstrap,
-        jwt_secret=base.jwt_secret,
-        **urls,
-        log_json=False,
-        log_level="WARNING",
-        campus_cache_ttl_s=0,  # every query asks the directory (tests count the calls); test_campus_memo turns it on
-    )
+    # every query asks the directory (tests count the calls); test_campus_memo turns it on
+    settings = gateway_settings(services, campus_cache_ttl_s=0)
     gateway = create_gateway(settings, transport=transport)
     lifespan = gateway.router.lifespan_context(gateway)
     await lifespan.__aenter__()

@@ -12,10 +12,9 @@ import pytest_asyncio
 
 from demo.loader import DemoLoader
 from gateway.app import create_gateway
-from gateway.settings import GatewaySettings
 from services import registry
 from tests.conftest import RunningService, SettingsFactory
-from tests.gateway.conftest import RoutingTransport
+from tests.gateway.conftest import RoutingTransport, gateway_settings
 
 
 @dataclass
@@ -45,16 +44,7 @@ async def demo_system(make_settings: SettingsFactory, start_service: Any) -> Any
         services[service.name] = await start_service(
             service.load(), await make_settings(service.name, namespace_suffix=ns)
         )
-    base = services["directory"].settings
-    urls: dict[str, Any] = {f"{name}_url": f"http://{name}" for name in services}
-    settings = GatewaySettings(
-        namespace=base.namespace,
-        kafka_bootstrap=base.kafka_bootstrap,
-        jwt_secret=base.jwt_secret,
-        **urls,
-        log_json=False,
-        log_level="WARNING",
-    )
+    settings = gateway_settings(services)
     transport = RoutingTransport({name: running.app for name, running in services.items()})
     gateway = create_gateway(settings, transport=transport, live=False)
     lifespan = gateway.router.lifespan_context(gateway)

@@ -67,16 +67,17 @@ async def projections_page(request: Request, user: User) -> HTMLResponse:
 async def _cell(
     request: Request, user: ConsoleUser, service: str, name: str, message: str = "", status_code: int = 200
 ) -> HTMLResponse:
+    """The projection's status cell (polled), or with ``message`` the answer to a rebuild asked
+    for: the message, the cell and the service's history (those two out of band)."""
     answer = await service_projections(caller_of(request, user), service)
     projection = next((p for p in answer["projections"] if p["name"] == name), None)
     if projection is None and not answer["problem"]:
         raise HTTPException(404, f"no projection {name!r} in {service}")
-    return templates.TemplateResponse(
-        request,
-        "projection_cell.html",
-        {"svc": answer, "p": projection, "message": message, "oob_history": True},
-        status_code=status_code,
-    )
+    template = "rebuild_answer.html" if message else "projection_cell.html"
+    if message and request.headers.get("hx-request"):
+        status_code = 200  # htmx swaps no 4xx: the page shows the refusal (an API client gets the status)
+    context = {"svc": answer, "p": projection, "message": message, "ok": status_code < 300, "oob_history": True}
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 @router.get("/projections/{service}/{name}/status", response_class=HTMLResponse)
@@ -108,7 +109,7 @@ async def start_rebuild(
         return await _cell(request, user, service, name, f"{service} does not answer ({exc.reason}); try again", 503)
     except ServiceError as exc:
         if exc.status == 409:
-            message = f"Refused: a rebuild of {name} is running already. Wait for it to finish."
+            message = f"Refused: a rebuild of {name} is running already; wait for it to finish."
         else:
             message = f"Refused ({exc.status}): {str(exc.body.get('reason') or exc.body.get('detail'))[:300]}"
         return await _cell(request, user, service, name, message, 409 if exc.status == 409 else 422)

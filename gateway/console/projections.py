@@ -74,9 +74,10 @@ async def _cell(
     if projection is None and not answer["problem"]:
         raise HTTPException(404, f"no projection {name!r} in {service}")
     template = "rebuild_answer.html" if message else "projection_cell.html"
+    ok = status_code < 300
     if message and request.headers.get("hx-request"):
         status_code = 200  # htmx swaps no 4xx: the page shows the refusal (an API client gets the status)
-    context = {"svc": answer, "p": projection, "message": message, "ok": status_code < 300, "oob_history": True}
+    context = {"svc": answer, "p": projection, "message": message, "ok": ok, "oob_history": True}
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 

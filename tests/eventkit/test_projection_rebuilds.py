@@ -28,7 +28,8 @@ async def roster_state(svc: RunningService, ops: dict[str, str]) -> dict[str, An
     answer = await svc.client.get("/ops/projections", headers=ops)
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
-    return next(p for p in body["projections"] if p["name"] == "roster") | {"history": body["history"]}
+    roster: dict[str, Any] = next(p for p in body["projections"] if p["name"] == "roster")
+    return roster | {"history": body["history"]}
 
 
 async def test_projections_show_position_against_head_and_a_rebuild_runs_once_recorded(
@@ -139,3 +140,62 @@ async def test_a_running_rebuild_shows_its_progress_and_an_estimate(
         return bool((await roster_state(svc, ops))["rebuild"]["state"] == "done")
 
     await eventually(done, timeout=60)
+
+
+async def test_houqin_rebuild_starts_it_through_the_running_service_and_follows_it(
+    make_settings: SettingsFactory, start_service: Any
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import uvicorn
+
+    from services.eventkit.processes import free_port
+    from services.registry import PORTS
+    from tests.conftest import ROOT
+
+    svc = await start_directory(make_settings, start_service)
+    await seed_school(Directory(EventStore(svc.pool)), students=10)
+    await eventually(lambda: caught_up(svc.pool), timeout=60)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(svc.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    await eventually(lambda: asyncio.sleep(0, server.started), timeout=10)
+
+    async def houqin(offset: int, *args: str) -> subprocess.CompletedProcess[str]:
+        env = os.environ | {
+            "HOUQIN_PORT_OFFSET": str(offset), "HOUQIN_JWT_SECRET": svc.settings.jwt_secret, "COLUMNS": "200",
+            "USER": "lin",
+        }  # fmt: skip
+        argv = [sys.executable, "-m", "services", "rebuild", *args]
+        return await asyncio.to_thread(
+            subprocess.run, argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    try:
+        offset = port - PORTS["directory"]
+        done = await houqin(offset, "directory", "roster", "--reason", "after the fix")
+        assert done.returncode == 0, done.stderr
+        assert "directory.roster rebuilt:" in done.stdout and "started by cli:lin" in done.stdout, done.stdout
+        row = await svc.pool.fetchrow("SELECT started_by, reason, error, finished_at FROM projection_rebuilds")
+        assert row is not None and (row["started_by"], row["reason"], row["error"]) == (
+            "cli:lin",
+            "after the fix",
+            None,
+        )
+
+        other = await asyncpg.connect(svc.settings.dsn)
+        try:
+            await other.execute("SELECT pg_advisory_lock($1)", rebuild_lock_key(ROSTER.schema))
+            busy = await houqin(offset, "directory", "roster")
+            assert busy.returncode == 1 and "running already" in busy.stderr, busy.stderr
+        finally:
+            await other.close()
+        unknown = await houqin(offset, "directory", "nothing")
+        assert unknown.returncode == 2 and "roster" in unknown.stderr
+    finally:
+        server.should_exit = True
+        await serving
+    down = await houqin(free_port() - PORTS["directory"], "directory", "roster")
+    assert down.returncode == 1 and "start the system with ./houqin up" in down.stderr.replace("\n", " "), down.stderr

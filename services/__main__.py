@@ -15,6 +15,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import typer
 from rich.console import Console
@@ -320,6 +322,82 @@ def ops(
         raise typer.Exit(2)
     done = subprocess.run([sys.executable, "-m", f"services.{service}", "ops", *context.args], cwd=ROOT)
     raise typer.Exit(done.returncode)
+
+
+@cli.command()
+def rebuild(
+    service: str = typer.Argument(..., help=f"One of: {', '.join(SERVICES)}"),
+    projection: str = typer.Argument(..., help="The projection's name (./houqin status lists them)"),
+    reason: str = typer.Option("rebuilt from the command line", "--reason", help="Why (kept in the audit)"),
+    poll: float = typer.Option(0.25, min=0.05, max=5.0, help="Seconds between two looks at the progress"),
+) -> None:
+    """Rebuild a projection in the running service (shadow, then swap), with its progress until done."""
+    import httpx
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    if service not in SERVICES:
+        notes.print(f"[red]no service {service!r}[/red]; one of: {', '.join(SERVICES)}")
+        raise typer.Exit(2)
+    if not (0 < len(reason.strip()) <= 500):
+        notes.print("[red]--reason[/red]: between 1 and 500 characters")
+        raise typer.Exit(2)
+    settings = Settings(service=service)
+    actor = f"cli:{os.environ.get('USER', 'operator')}"
+    operator = Principal(subject=actor, roles=frozenset([Role.OPERATOR]))
+    headers = {"Authorization": f"Bearer {mint_token(settings, operator, ttl_s=3600)}"}
+    base = f"http://127.0.0.1:{settings.port}"
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        try:
+            answer = client.post(f"/ops/projections/{quote(projection, safe='')}/rebuild", json={"reason": reason})
+        except httpx.TransportError:
+            notes.print(
+                f"[red]the {service} service does not answer on port {settings.port}[/red]; "
+                "start the system with ./houqin up"
+            )
+            raise typer.Exit(1) from None
+        if answer.status_code == 409:
+            notes.print(f"[red]a rebuild of {service}.{projection} is running already[/red]; wait for it to finish")
+            raise typer.Exit(1)
+        if answer.status_code != 202:
+            body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
+            notes.print(f"[red]refused ({answer.status_code})[/red]: {body.get('reason') or body or answer.text[:300]}")
+            raise typer.Exit(2 if answer.status_code in (404, 422) else 1)
+        started = answer.json()
+        state: dict[str, Any] = {}
+        with Progress(
+            TextColumn(f"rebuilding {service}.{projection}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=notes,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("replay", total=started["total"] or None)
+            while True:
+                try:
+                    now = client.get(f"/ops/projections/{quote(projection, safe='')}")
+                except httpx.TransportError:
+                    notes.print(f"[red]the {service} service stopped answering[/red]; the rebuild stopped with it")
+                    raise typer.Exit(1) from None
+                run = now.json().get("rebuild") or {}
+                if run.get("id") == started["rebuild_id"]:
+                    state = run
+                    progress.update(task, completed=run["replayed"], total=run["total"] or None)
+                    if run["state"] != "running":
+                        break
+                time.sleep(poll)
+    if state.get("state") != "done":
+        notes.print(f"[red]{service}.{projection}: the rebuild {state.get('state')}[/red]: {state.get('error') or ''}")
+        raise typer.Exit(1)
+    console.print(
+        f"{service}.{projection} rebuilt: {state['events']} events, {state['caught_up']} caught up at the swap, "
+        f"in {float(state['seconds'] or 0):.1f}s (started by {started['started_by']}, audit #{started['audit_id']})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @cli.command()

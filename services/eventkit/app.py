@@ -377,8 +377,12 @@ def service_routers(definition: ServiceDefinition) -> list[APIRouter]:
     from services.eventkit.history_routes import history_router  # its routes depend on this module's
     from services.eventkit.operations import operations_router
     from services.eventkit.read_after_routes import read_after_router
+    from services.eventkit.rebuilds import projections_router
 
-    return [*definition.routers, history_router(), operations_router(), read_after_router(definition.name)]
+    return [
+        *definition.routers, history_router(), operations_router(), projections_router(),
+        read_after_router(definition.name),
+    ]  # fmt: skip
 
 
 SERVED_SERVICE = "HOUQIN_SERVED_SERVICE"

@@ -30,7 +30,8 @@ import functools
 import logging
 import time
 import zlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -41,6 +42,7 @@ from services.eventkit.consumer import ConsumerRunner
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider
 from services.eventkit.envelope import Envelope
+from services.eventkit.errors import HouqinError
 from services.eventkit.metrics import PROJECTION_LAG
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore, row_to_envelope
@@ -404,6 +406,47 @@ def lock_key(schema: str) -> int:
     return zlib.crc32(f"houqin.projection.{schema}".encode())
 
 
+def rebuild_lock_key(schema: str) -> int:
+    """The advisory lock a rebuild of the projection holds from start to swap (not the one of
+    its tables, :func:`lock_key`, which the live consumer shares): one rebuild at a time, in
+    any process of the service (its API, its command line)."""
+    return lock_key(f"{schema}__rebuild")
+
+
+class RebuildRunning(HouqinError):
+    """A rebuild of this projection is running already (here or in another process)."""
+
+    status_code = 409
+    code = "rebuild_running"
+
+
+@asynccontextmanager
+async def rebuild_lock(pool: asyncpg.Pool, projection: Projection) -> AsyncIterator[None]:
+    """Holds the projection's rebuild lock (a session advisory lock on a connection of its
+    own) while the block runs; :class:`RebuildRunning` if another rebuild holds it."""
+    key = rebuild_lock_key(projection.schema)
+    async with pool.acquire() as conn:
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+            raise RebuildRunning(f"a rebuild of {projection.name} is running already; wait for it to finish")
+        try:
+            yield
+        finally:
+            if not conn.is_closed():
+                await conn.execute("SELECT pg_advisory_unlock($1)", key)
+
+
+async def rebuild_running(conn: Connection, projection: Projection) -> bool:
+    """Whether some session of this database holds the projection's rebuild lock."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 "
+            "AND objid = $1::bigint::oid AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+            rebuild_lock_key(projection.schema),
+        )
+    )
+
+
 def shape_of(projection: Projection) -> str:
     """A fingerprint of the projection's tables: a new release that changes them changes it."""
     return f"shape {zlib.crc32(projection.ddl('projection').encode()):08x}"
@@ -453,13 +496,21 @@ async def rebuild(
     *,
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
+    locked: bool = False,
 ) -> RebuildReport:
     """Replays the store into a fresh schema and swaps it in; the live one serves meanwhile.
 
     Batches go through :meth:`Projection.apply_many` with the shadow's checkpoints kept in
     memory (only the rebuild writes the shadow), and the next batch is read from the
     snapshot while one is applied.
+
+    It holds the projection's rebuild lock throughout (:func:`rebuild_lock`; ``locked``: the
+    caller holds it already): a second rebuild, in this process or another, is refused
+    with :class:`RebuildRunning` instead of dropping the shadow the first one fills.
     """
+    if not locked:
+        async with rebuild_lock(pool, projection):
+            return await rebuild(pool, store, projection, batch_size=batch_size, progress=progress, locked=True)
     started = time.perf_counter()
     shadow = f"{projection.schema}__rebuild"
     async with pool.acquire() as conn, conn.transaction():

@@ -83,6 +83,7 @@ class ServiceRuntime:
         self._pool: asyncpg.Pool | None = None
         self.stop_event = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
+        self.background: set[asyncio.Task[Any]] = set()  # work an operator started (a projection's rebuild)
         self.relay: OutboxRelay | None = None
         self.runners: list[ConsumerRunner] = []
         self.loop_watch = LoopWatch()
@@ -149,6 +150,9 @@ class ServiceRuntime:
 
     async def close(self, timeout_s: float = 30.0) -> None:
         self.stop_event.set()
+        for task in self.background:  # a rebuild stopped halfway leaves only its shadow schema
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
         if self.tasks:
             _done, pending = await asyncio.wait(self.tasks, timeout=timeout_s)
             for task in pending:

@@ -8,6 +8,10 @@ the fix, after which the replay applies it."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -20,7 +24,7 @@ from services.eventkit.envelope import TenantPath, new_envelope
 from services.eventkit.store import EventStore
 from services.safety.events import HazardEscalated
 from services.safety.service import SAFETY
-from tests.conftest import SettingsFactory, eventually, token_for
+from tests.conftest import ROOT, SettingsFactory, eventually, token_for
 from tests.safety.conftest import SafetyWorld
 from tests.safety.test_hazards_api import hazard, uid
 from tests.school import school_world
@@ -177,3 +181,76 @@ async def test_dead_letters_are_counted_replayed_all_once_confirmed_and_parked(s
     unknown = await client.post("/ops/dead-letters/park", json=act | {"consumer": "nobody"}, headers=ops)
     assert unknown.status_code == 404
     await untrap(pool, parked_trigger)
+
+
+async def houqin(world: SafetyWorld, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``./houqin dlq ...`` (``python -m services``) on the running safety service's database."""
+    settings = world.safety.settings
+    env = os.environ | {
+        "HOUQIN_DATABASE_URL": settings.dsn, "HOUQIN_NAMESPACE": settings.namespace,
+        "HOUQIN_LOG_LEVEL": "WARNING", "COLUMNS": "250",
+    }  # fmt: skip
+    argv = [sys.executable, "-m", "services", "dlq", *args]
+    return await asyncio.to_thread(
+        subprocess.run, argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, input=stdin
+    )
+
+
+async def test_the_command_line_lists_shows_parks_and_replays_dead_letters(safety: SafetyWorld) -> None:
+    pool = safety.safety.pool
+    consumer = f"{safety.safety.settings.group_of('projections')}/inspection_status"
+    hazard_id, event_id, trigger = await escalated_into_dead_letters(safety)
+    other_hazard, other_event, other_trigger = await escalated_into_dead_letters(safety)
+
+    listed = await houqin(safety, "list", "safety", "--state", "open")
+    assert listed.returncode == 0, listed.stderr
+    assert consumer in listed.stdout and str(event_id) in listed.stdout and "safety.HazardEscalated" in listed.stdout
+    dead_id = await pool.fetchval("SELECT max(id) FROM dead_letters WHERE event_id = $1", event_id)
+    shown = await houqin(safety, "show", "safety", str(dead_id))
+    assert shown.returncode == 0, shown.stderr
+    assert hazard_id in shown.stdout and "escalation register is closed" in shown.stdout
+    assert (await houqin(safety, "show", "safety", "999999999")).returncode == 1
+    assert (await houqin(safety, "list", "nowhere")).returncode == 2
+
+    parked = await houqin(
+        safety, "park", "safety", "--consumer", consumer, "--event-id", str(other_event),
+        "--reason", "the bureau decides", "--actor", "ops-cli",
+    )  # fmt: skip
+    assert parked.returncode == 0, parked.stderr
+    row = await pool.fetchrow("SELECT actor, action, target, reason FROM operations_audit ORDER BY id DESC LIMIT 1")
+    assert row is not None
+    assert tuple(row) == ("ops-cli", "event.park", f"{consumer}/{other_event}", "the bureau decides")
+
+    # replay all, the cause still there: refused at the prompt, then a stale count, then it still fails
+    unexplained = await houqin(safety, "replay", "safety", "--consumer", consumer, "--all")
+    assert unexplained.returncode != 0 and "--reason" in unexplained.stderr
+    declined = await houqin(safety, "replay", "safety", "--consumer", consumer, "--all", "--reason", "r", stdin="n\n")
+    assert declined.returncode == 1 and "Replay 1 dead letter(s)" in declined.stdout
+    stale = await houqin(
+        safety, "replay", "safety", "--consumer", consumer, "--all", "--expected", "2", "--reason", "r"
+    )
+    assert stale.returncode == 1 and "not the 2" in stale.stderr
+    await untrap(pool, trigger)
+    replayed = await houqin(
+        safety, "replay", "safety", "--consumer", consumer, "--all", "--reason", "register open", "--actor", "ops-cli",
+        stdin="y\n",
+    )  # fmt: skip
+    assert replayed.returncode == 0, replayed.stderr
+    assert str(event_id) in replayed.stdout and "replayed 1" in replayed.stdout
+    assert await status(pool, hazard_id) == "escalated"
+    assert await status(pool, other_hazard) == "reported"  # parked: left out
+
+    # once more by name: the consumer's tracking applies it no second time
+    again = await houqin(
+        safety, "replay", "safety", "--consumer", consumer, "--event-id", str(event_id), "--reason", "again"
+    )
+    assert again.returncode == 0 and "applied 0" in again.stdout
+    # the parked one, replayed by name once its cause is mended
+    await untrap(pool, other_trigger)
+    named = await houqin(
+        safety, "replay", "safety", "--consumer", consumer, "--event-id", str(other_event), "--reason", "bureau agreed"
+    )
+    assert named.returncode == 0 and "applied 1" in named.stdout, named.stdout + named.stderr
+    assert await status(pool, other_hazard) == "escalated"
+    final = await houqin(safety, "list", "safety", "--state", "open")
+    assert final.returncode == 0 and str(event_id) not in final.stdout

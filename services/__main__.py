@@ -424,5 +424,194 @@ def status() -> None:
     console.print(table)
 
 
+dlq = typer.Typer(
+    help="Dead letters of a service: list, show, replay (one, or all once confirmed), park. Audited.",
+    no_args_is_help=True,
+)
+cli.add_typer(dlq, name="dlq")
+DLQ_ACTOR = f"cli:{os.environ.get('USER', 'operator')}"
+_service_arg = typer.Argument(..., help=f"One of: {', '.join(SERVICES)}")
+_consumer_opt = typer.Option(..., "--consumer", help="As dead letters name it, or the handler's name")
+_reason_opt = typer.Option(..., "--reason", help="Why (kept in the audit)")
+_actor_opt = typer.Option(DLQ_ACTOR, "--actor", help="Who acts (kept in the audit)")
+
+
+def _dlq_run(service: str, act: Any) -> Any:
+    """``act(conn, consumers)`` on the service's own database, as its /ops routes do it."""
+    from services.eventkit import operations
+    from services.eventkit.db import create_pool
+    from services.eventkit.errors import HouqinError
+
+    if service not in SERVICES:
+        notes.print(f"[red]no service {service!r}[/red]; one of: {', '.join(SERVICES)}")
+        raise typer.Exit(2)
+    definition = registry.service(service).load()
+    settings = Settings(service=service)
+    reactions = [spec.reaction for spec in definition.reactions]
+    consumers = operations.consumers_of(settings, definition.projections, reactions)
+
+    async def go() -> Any:
+        pool = await create_pool(settings.dsn, min_size=1, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                return await act(conn, consumers)
+        finally:
+            await pool.close()
+
+    try:
+        return asyncio.run(go())
+    except HouqinError as exc:
+        notes.print(f"[red]{exc.reason}[/red]")
+        raise typer.Exit(1) from None
+
+
+def _state_style(state: str) -> str:
+    return {"open": "[red]open[/red]", "parked": "[yellow]parked[/yellow]"}.get(state, f"[green]{state}[/green]")
+
+
+@dlq.command("list")
+def dlq_list(
+    service: str = _service_arg,
+    consumer: str | None = typer.Option(None, "--consumer", help="Only this consumer's"),
+    state: str | None = typer.Option(None, "--state", help="open, parked, skipped or replayed"),
+    limit: int = typer.Option(50, "--limit", min=1, max=500),
+) -> None:
+    """How many dead letters wait per consumer, then the latest of them."""
+    from services.eventkit import operations
+
+    if state is not None and state not in {s.value for s in operations.DeadLetterState}:
+        notes.print(f"[red]no state {state!r}[/red]; one of: open, parked, skipped, replayed")
+        raise typer.Exit(2)
+
+    async def act(conn: Any, _: Any) -> Any:
+        return await operations.dead_letter_counts(conn), await operations.dead_letters(conn, consumer, limit, state)
+
+    counts, letters = _dlq_run(service, act)
+    table = Table("consumer", "waiting", "parked", "all", title=f"{service}: dead letters per consumer")
+    for c in counts:
+        table.add_row(c.consumer, f"[red]{c.open}[/red]" if c.open else "[green]0[/green]", str(c.parked), str(c.total))
+    console.print(table if counts else f"{service}: no dead letters")
+    if letters:
+        rows = Table("id", "recorded", "consumer", "event", "stream", "error", "state", title="latest")
+        for d in letters:
+            rows.add_row(
+                str(d.id), d.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), d.consumer,
+                f"{d.type or '(not an event)'}\n{d.event_id or ''}", d.stream_id or "", d.reason[:200],
+                _state_style(d.state),
+            )  # fmt: skip
+        console.print(rows)
+
+
+@dlq.command("show")
+def dlq_show(service: str = _service_arg, dead_letter_id: int = typer.Argument(..., min=1)) -> None:
+    """One dead letter: its error and its event (sensitive fields were withheld when it was kept)."""
+    import json
+
+    from rich.syntax import Syntax
+
+    from services.eventkit import operations
+
+    async def act(conn: Any, _: Any) -> Any:
+        return await operations.dead_letter(conn, dead_letter_id)
+
+    d = _dlq_run(service, act)
+    table = Table(show_header=False, title=f"{service}: dead letter {d.id}")
+    for key, value in (
+        ("consumer", d.consumer), ("event", f"{d.type or '(not an event)'} {d.event_id or ''}"),
+        ("stream", d.stream_id or ""), ("occurred", str(d.occurred_at or "")), ("recorded", str(d.recorded_at)),
+        ("source", f"{d.topic}/{d.partition}/{d.offset}"), ("state", _state_style(d.state)), ("error", d.reason),
+    ):  # fmt: skip
+        table.add_row(key, value)
+    console.print(table)
+    text = json.dumps(d.envelope, ensure_ascii=False, indent=2) if d.envelope else "(not an event's JSON)"
+    console.print(Syntax(text, "json", word_wrap=True))
+
+
+@dlq.command("replay")
+def dlq_replay(
+    service: str = _service_arg,
+    consumer: str = _consumer_opt,
+    event_id: str | None = typer.Option(None, "--event-id", help="One event (else --all)"),
+    every: bool = typer.Option(False, "--all", help="Every waiting dead letter of the consumer"),
+    expected: int | None = typer.Option(None, "--expected", min=0, max=1000, help="With --all: the count confirmed"),
+    reason: str = _reason_opt,
+    actor: str = _actor_opt,
+) -> None:
+    """Replay one event, or all the consumer's waiting ones (after confirming how many), through the
+    consumer's own exactly-once path: a replay of an event already applied applies nothing."""
+    from uuid import UUID
+
+    from services.eventkit import operations
+
+    if (event_id is None) == (not every):
+        notes.print("[red]name one event with --event-id, or replay --all[/red]")
+        raise typer.Exit(2)
+    if event_id is not None:
+        try:
+            one = UUID(event_id)
+        except ValueError:
+            notes.print(f"[red]not an event id: {event_id[:80]!r}[/red]")
+            raise typer.Exit(2) from None
+
+        async def replay_one(conn: Any, consumers: Any) -> Any:
+            handler = operations.find_consumer(consumers, consumer)
+            return await operations.retry_event(conn, handler, actor=actor, reason=reason, event_id=one)
+
+        done = _dlq_run(service, replay_one)
+        console.print(f"replayed {done.retried.type} {done.retried.event_id}: applied {done.retried.applied} "
+                      f"(audit {done.audit_id})")  # fmt: skip
+        return
+    if expected is None:
+
+        async def waiting(conn: Any, consumers: Any) -> Any:
+            handler = operations.find_consumer(consumers, consumer)
+            return len(await operations.open_events(conn, handler.label))
+
+        expected = int(_dlq_run(service, waiting))
+        if not typer.confirm(f"Replay {expected} dead letter(s) of {consumer}?"):
+            raise typer.Exit(1)
+    confirmed = expected
+
+    async def replay_every(conn: Any, consumers: Any) -> Any:
+        handler = operations.find_consumer(consumers, consumer)
+        return await operations.replay_all(conn, handler, expected=confirmed, actor=actor, reason=reason)
+
+    result = _dlq_run(service, replay_every)
+    table = Table("event", "type", "applied", "audit", title=f"{service}: replayed {len(result.replayed)}")
+    for r in result.replayed:
+        table.add_row(str(r.retried.event_id), r.retried.type, str(r.retried.applied), str(r.audit_id))
+    console.print(table)
+    if result.failed:
+        notes.print(f"[red]still fails: {result.failed}[/red]")
+        raise typer.Exit(1)
+
+
+@dlq.command("park")
+def dlq_park(
+    service: str = _service_arg,
+    consumer: str = _consumer_opt,
+    event_id: str = typer.Option(..., "--event-id", help="The event"),
+    reason: str = _reason_opt,
+    actor: str = _actor_opt,
+) -> None:
+    """Keep a dead letter aside: shown as parked, left out of a replay of all."""
+    from uuid import UUID
+
+    from services.eventkit import operations
+
+    try:
+        one = UUID(event_id)
+    except ValueError:
+        notes.print(f"[red]not an event id: {event_id[:80]!r}[/red]")
+        raise typer.Exit(2) from None
+
+    async def park(conn: Any, consumers: Any) -> Any:
+        handler = operations.find_consumer(consumers, consumer)
+        return await operations.park_event(conn, handler, actor=actor, reason=reason, event_id=one)
+
+    done = _dlq_run(service, park)
+    console.print(f"parked {done.event_id} of {done.consumer} (audit {done.audit_id})")
+
+
 if __name__ == "__main__":
     cli()

@@ -208,12 +208,45 @@ class DeadLetter(BaseModel):
     reason: str = Field(description="The error, with the event's sensitive values withheld")
     recorded_at: datetime
     handled: bool = Field(description="An operator skipped or retried it since")
+    state: str = Field(
+        default="open", description="open, parked, skipped or replayed (the latest act on it since it was recorded)"
+    )
+    type: str | None = Field(default=None, description="The event's type (from its payload)")
+    occurred_at: datetime | None = Field(default=None, description="When the event occurred (from its payload)")
 
 
 class DeadLetters(BaseModel):
     """The latest dead letters, newest first."""
 
     dead_letters: list[DeadLetter]
+
+
+class DeadLetterDetail(DeadLetter):
+    """One dead letter with its event: the envelope, its payload's sensitive fields withheld."""
+
+    envelope: dict[str, Any] | None = Field(description="The message as an envelope (None: it was not JSON)")
+
+
+class DeadLetterCount(BaseModel):
+    consumer: str
+    open: int = Field(description="Events waiting for an operator (neither replayed, skipped nor parked)")
+    parked: int = Field(description="Events set aside: kept, not replayed")
+    total: int = Field(description="Every event this consumer dead-lettered")
+
+
+class DeadLetterCounts(BaseModel):
+    """Per consumer, how many events it dead-lettered and how many wait."""
+
+    counts: list[DeadLetterCount]
+
+
+class ParkedEvent(BaseModel):
+    """The dead letter is kept and shown as parked; it is not replayed (until replayed by name)."""
+
+    consumer: str
+    event_id: UUID
+    stream_id: str | None
+    audit_id: int = Field(description="Its row in the operations audit")
 
 
 class EventActed(BaseModel):
@@ -245,6 +278,14 @@ class Retried(BaseModel):
     retried: RetriedEvent
     consumer: str
     audit_id: int = Field(description="Its row in the operations audit")
+
+
+class ReplayedAll(BaseModel):
+    """A consumer's open dead letters replayed, oldest first; the first that still fails stops it."""
+
+    consumer: str
+    replayed: list[Retried]
+    failed: str | None = Field(default=None, description="The event that still fails, and why (nothing after it)")
 
 
 class AuditEntry(BaseModel):

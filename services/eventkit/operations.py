@@ -19,14 +19,16 @@ effect. The service's ``/ops`` routes (operators only) and its command line
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.eventkit.app import OPERATOR_ONLY, Operator, Runtime
@@ -36,13 +38,18 @@ from services.eventkit.contract import (
     AuditEntry,
     AuditLog,
     DeadLetter,
+    DeadLetterCount,
+    DeadLetterCounts,
+    DeadLetterDetail,
     DeadLetters,
     Discarded,
     ErrorResponse,
+    ParkedEvent,
     ParkedOutboxRow,
     ParkedRow,
     ParkedRows,
     Released,
+    ReplayedAll,
     Retried,
     RetriedEvent,
     Skipped,
@@ -50,12 +57,20 @@ from services.eventkit.contract import (
 )
 from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope
-from services.eventkit.errors import InvalidInput, NotFound
+from services.eventkit.errors import InvalidInput, NotFound, Rejected
 from services.eventkit.projection import Projection, projections_runner
 from services.eventkit.relay import PARKED_CHANGED
 from services.eventkit.runtime import ServiceRuntime
 from services.eventkit.settings import Settings
 from services.eventkit.store import OUTBOX_CHANNEL, row_to_envelope
+
+
+class DeadLetterState(enum.StrEnum):
+    OPEN = "open"
+    PARKED = "parked"
+    SKIPPED = "skipped"
+    REPLAYED = "replayed"
+
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=NO_NUL)]
 T = TypeVar("T")
@@ -152,16 +167,90 @@ def find_consumer(consumers: Sequence[Consumer], name: str) -> Consumer:
     raise NotFound(f"no consumer {name!r} in this service (it has: {known})")
 
 
-async def dead_letters(conn: Connection, consumer: str | None = None, limit: int = 100) -> list[DeadLetter]:
-    """The latest dead letters (their payloads aside), each with whether an operator acted on it."""
+# The state of a dead letter: the latest act on its event (by its consumer) since it was recorded.
+_STATE = (
+    "COALESCE((SELECT CASE a.action WHEN 'event.park' THEN 'parked' WHEN 'event.skip' THEN 'skipped' "
+    "ELSE 'replayed' END FROM operations_audit a WHERE a.target = d.consumer || '/' || d.event_id "
+    "AND a.action IN ('event.park', 'event.skip', 'event.retry') AND a.at >= d.recorded_at "
+    "ORDER BY a.id DESC LIMIT 1), 'open')"
+)
+_DEAD_COLUMNS = (
+    'd.id, d.consumer, d.topic, d.partition, d."offset", d.event_id, d.stream_id, d.reason, d.recorded_at, '
+    "EXISTS (SELECT 1 FROM operations_audit a WHERE a.target = d.consumer || '/' || d.event_id) AS handled, "
+    f"{_STATE} AS state"
+)
+
+
+def _envelope_of(payload: bytes | None) -> dict[str, Any] | None:
+    """The dead letter's message as a dict (its sensitive fields were withheld when it was kept)."""
+    if payload is None:
+        return None
+    try:
+        value = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _with_event(row: asyncpg.Record, envelope: dict[str, Any] | None) -> dict[str, Any]:
+    out = {k: v for k, v in dict(row).items() if k != "payload"}
+    if envelope is not None:
+        out["type"] = str(envelope.get("type"))[:200] if envelope.get("type") is not None else None
+        out["occurred_at"] = envelope.get("occurred_at")
+    return out
+
+
+async def dead_letters(
+    conn: Connection, consumer: str | None = None, limit: int = 100, state: str | None = None
+) -> list[DeadLetter]:
+    """The latest dead letters (their payloads aside), each with its state and its event's type and time."""
     rows = await conn.fetch(
-        'SELECT d.id, d.consumer, d.topic, d.partition, d."offset", d.event_id, d.stream_id, d.reason, '
-        "d.recorded_at, EXISTS (SELECT 1 FROM operations_audit a WHERE a.target = d.consumer || '/' || d.event_id) "
-        "AS handled FROM dead_letters d WHERE $1::text IS NULL OR d.consumer = $1 ORDER BY d.id DESC LIMIT $2",
+        f"SELECT * FROM (SELECT {_DEAD_COLUMNS}, d.payload FROM dead_letters d "
+        "WHERE $1::text IS NULL OR d.consumer = $1) d WHERE $3::text IS NULL OR d.state = $3 "
+        "ORDER BY d.id DESC LIMIT $2",
+        consumer,
+        limit,
+        state,
+    )
+    return [DeadLetter.model_validate(_with_event(r, _envelope_of(r["payload"]))) for r in rows]
+
+
+async def dead_letter(conn: Connection, dead_letter_id: int) -> DeadLetterDetail:
+    """One dead letter with its message (as kept: sensitive fields withheld)."""
+    row = await conn.fetchrow(f"SELECT {_DEAD_COLUMNS}, d.payload FROM dead_letters d WHERE d.id = $1", dead_letter_id)
+    if row is None:
+        raise NotFound(f"no dead letter {dead_letter_id}")
+    envelope = _envelope_of(row["payload"])
+    return DeadLetterDetail.model_validate(_with_event(row, envelope) | {"envelope": envelope})
+
+
+async def dead_letter_counts(conn: Connection) -> list[DeadLetterCount]:
+    """Per consumer: the events it dead-lettered (each counted once however often it failed),
+    how many wait for an operator, how many are parked."""
+    rows = await conn.fetch(
+        "WITH latest AS (SELECT DISTINCT ON (d.consumer, d.event_id) d.consumer, d.event_id, "
+        f"{_STATE} AS state FROM dead_letters d WHERE d.event_id IS NOT NULL "
+        "ORDER BY d.consumer, d.event_id, d.id DESC) "
+        "SELECT consumer, count(*) FILTER (WHERE state = 'open') AS open, "
+        "count(*) FILTER (WHERE state = 'parked') AS parked, count(*) AS total "
+        "FROM latest GROUP BY consumer ORDER BY consumer"
+    )
+    return [DeadLetterCount.model_validate(dict(r)) for r in rows]
+
+
+async def open_events(conn: Connection, consumer: str, limit: int = 1000) -> list[UUID]:
+    """The events of ``consumer``'s open dead letters, in the order they were first dead-lettered."""
+    rows = await conn.fetch(
+        "WITH latest AS (SELECT DISTINCT ON (d.event_id) d.event_id, d.id, "
+        f"{_STATE} AS state FROM dead_letters d WHERE d.consumer = $1 AND d.event_id IS NOT NULL "
+        "ORDER BY d.event_id, d.id DESC), "
+        "first AS (SELECT event_id, min(id) AS first_id FROM dead_letters WHERE consumer = $1 GROUP BY event_id) "
+        "SELECT l.event_id FROM latest l JOIN first f USING (event_id) WHERE l.state = 'open' "
+        "ORDER BY f.first_id LIMIT $2",
         consumer,
         limit,
     )
-    return [DeadLetter.model_validate(dict(r)) for r in rows]
+    return [r["event_id"] for r in rows]
 
 
 async def _event_of(
@@ -186,13 +275,17 @@ async def _event_of(
             partition,
             offset,
         )
+    kept: Envelope | None = None
     if payload is not None:
         try:
-            return Envelope.from_wire(payload)
+            kept = Envelope.from_wire(payload)
         except ValueError:
             raise InvalidInput(
                 "that dead letter is not an event (nothing to apply or skip)", field="event_id"
             ) from None
+        event_id = kept.event_id
+    # The store's copy first when the service has it (its own event): the dead letter's payload
+    # has its health and injury fields withheld, which a replay must not apply.
     if event_id is not None:
         row = await conn.fetchrow(
             "SELECT position, event_id, stream_id, version, type, schema_version, occurred_at, recorded_at, "
@@ -202,6 +295,8 @@ async def _event_of(
         )
         if row is not None:
             return row_to_envelope(row)
+    if kept is not None:
+        return kept
     raise NotFound(f"{consumer.label} has no dead letter of that event, and the store has no such event")
 
 
@@ -271,11 +366,80 @@ async def retry_event(
             retried = RetriedEvent(event_id=env.event_id, stream_id=env.stream_id, version=env.version,
                                    type=env.type, applied=applied)  # fmt: skip
             audit_id = await _audit(conn, actor, "event.retry", f"{consumer.label}/{env.event_id}", reason, retried)
+            if isinstance(handler, Projection):
+                await _close_caught_up(conn, consumer, env, actor, reason)
     except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
         raise
     except Exception as exc:
         raise InvalidInput(f"the event still fails: {type(exc).__name__}: {exc}"[:500], field="event_id") from None
     return Retried(retried=retried, consumer=consumer.label, audit_id=audit_id)
+
+
+async def _close_caught_up(conn: Connection, consumer: Consumer, env: Envelope, actor: str, reason: str) -> None:
+    """A projection's catch-up applied the stream's later events too: their open dead letters
+    are replayed with it (audited as such, so that they no longer count as waiting)."""
+    rows = await conn.fetch(
+        f"SELECT DISTINCT d.event_id FROM dead_letters d WHERE d.consumer = $1 AND d.stream_id = $2 "
+        f"AND d.event_id IS NOT NULL AND d.event_id <> $3 AND {_STATE} = 'open'",
+        consumer.label,
+        env.stream_id,
+        env.event_id,
+    )
+    for row in rows:
+        detail = RetriedEvent(event_id=row["event_id"], stream_id=env.stream_id, version=0, type="", applied=0)
+        await _audit(conn, actor, "event.retry", f"{consumer.label}/{row['event_id']}",
+                     f"{reason} (applied with {env.event_id})"[:500], detail)  # fmt: skip
+
+
+async def park_event(
+    conn: Connection,
+    consumer: Consumer,
+    *,
+    actor: str,
+    reason: str,
+    event_id: UUID | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+) -> ParkedEvent:
+    """The dead letter is kept and shown as parked: not applied, not counted as waiting, and left
+    out of a replay of all (replaying it by name still applies it). Audited."""
+    env = await _event_of(conn, consumer, event_id, partition, offset)
+    known = await conn.fetchval(
+        "SELECT 1 FROM dead_letters WHERE consumer = $1 AND event_id = $2 LIMIT 1", consumer.label, env.event_id
+    )
+    if known is None:
+        raise NotFound(f"{consumer.label} has no dead letter of event {env.event_id}")
+    async with conn.transaction():
+        detail = RetriedEvent(event_id=env.event_id, stream_id=env.stream_id, version=env.version,
+                              type=env.type, applied=0)  # fmt: skip
+        audit_id = await _audit(conn, actor, "event.park", f"{consumer.label}/{env.event_id}", reason, detail)
+    return ParkedEvent(consumer=consumer.label, event_id=env.event_id, stream_id=env.stream_id, audit_id=audit_id)
+
+
+async def replay_all(conn: Connection, consumer: Consumer, *, expected: int, actor: str, reason: str) -> ReplayedAll:
+    """Replays the consumer's open dead letters, oldest first, each as :func:`retry_event` does
+    (the consumer's own exactly-once path: a second replay applies nothing). ``expected`` is the
+    count the operator confirmed: another count (a dead letter came or went since) refuses (409).
+    The first event that still fails stops it (answered in ``failed``)."""
+    events = await open_events(conn, consumer.label)
+    if len(events) != expected:
+        raise Rejected(
+            f"{consumer.label} has {len(events)} dead letters waiting, not the {expected} you confirmed: look again"
+        )
+    replayed: list[Retried] = []
+    for event_id in events:
+        state = await conn.fetchval(
+            f"SELECT {_STATE} FROM dead_letters d WHERE d.consumer = $1 AND d.event_id = $2 ORDER BY d.id DESC LIMIT 1",
+            consumer.label,
+            event_id,
+        )
+        if state != "open":  # applied with an earlier one of its stream
+            continue
+        try:
+            replayed.append(await retry_event(conn, consumer, actor=actor, reason=reason, event_id=event_id))
+        except InvalidInput as exc:
+            return ReplayedAll(consumer=consumer.label, replayed=replayed, failed=f"{event_id}: {exc.reason}"[:600])
+    return ReplayedAll(consumer=consumer.label, replayed=replayed)
 
 
 async def audit_rows(conn: Connection, limit: int = 100) -> list[AuditEntry]:
@@ -289,6 +453,14 @@ async def audit_rows(conn: Connection, limit: int = 100) -> list[AuditEntry]:
 
 
 class OperatorReason(BaseModel):
+    reason: Reason = Field(description="Why (kept in the audit)")
+
+
+class ReplayAll(BaseModel):
+    consumer: str = Field(
+        max_length=300, pattern=NO_NUL, description="The consumer, as dead letters name it, or the handler's name"
+    )
+    expected: int = Field(ge=0, le=1000, description="How many dead letters the operator confirmed replaying")
     reason: Reason = Field(description="Why (kept in the audit)")
 
 
@@ -360,9 +532,59 @@ def operations_router() -> APIRouter:
         summary="Events consumers could not apply (operators)",
         responses=OPERATOR_ONLY,
     )
-    async def list_dead(_: Operator, runtime: Runtime, consumer: str | None = None) -> DeadLetters:
+    async def list_dead(
+        _: Operator,
+        runtime: Runtime,
+        consumer: Annotated[str | None, Query(max_length=300)] = None,
+        state: Annotated[DeadLetterState | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> DeadLetters:
         async with runtime.pool.acquire() as conn:
-            return DeadLetters(dead_letters=await dead_letters(conn, consumer))
+            return DeadLetters(
+                dead_letters=await dead_letters(conn, consumer, limit=limit, state=state.value if state else None)
+            )
+
+    @router.get(
+        "/dead-letters/counts",
+        response_model=DeadLetterCounts,
+        summary="Per consumer, its dead letters: waiting, parked, all (operators)",
+        responses=OPERATOR_ONLY,
+    )
+    async def count_dead(_: Operator, runtime: Runtime) -> DeadLetterCounts:
+        async with runtime.pool.acquire() as conn:
+            return DeadLetterCounts(counts=await dead_letter_counts(conn))
+
+    @router.get(
+        "/dead-letters/{dead_letter_id}",
+        response_model=DeadLetterDetail,
+        summary="One dead letter with its event, sensitive fields withheld (operators)",
+        responses=named,
+    )
+    async def one_dead(
+        dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], _: Operator, runtime: Runtime
+    ) -> DeadLetterDetail:
+        async with runtime.pool.acquire() as conn:
+            return await dead_letter(conn, dead_letter_id)
+
+    @router.post(
+        "/dead-letters/park",
+        response_model=ParkedEvent,
+        summary="Keep a dead letter aside, not replayed (operators)",
+        responses=named,
+    )
+    async def park(body: EventAct, principal: Operator, runtime: Runtime) -> ParkedEvent:
+        return await on_event(park_event, body, principal.subject, runtime)
+
+    @router.post(
+        "/dead-letters/replay-all",
+        response_model=ReplayedAll,
+        summary="Replay a consumer's waiting dead letters, as many as confirmed (operators)",
+        responses=named | {409: {"description": "Not the count confirmed", "model": ErrorResponse}},
+    )
+    async def replay_everything(body: ReplayAll, principal: Operator, runtime: Runtime) -> ReplayedAll:
+        consumer = find_consumer(running_consumers(runtime), body.consumer)
+        async with runtime.pool.acquire() as conn:
+            return await replay_all(conn, consumer, expected=body.expected, actor=principal.subject, reason=body.reason)
 
     @router.post(
         "/events/skip",

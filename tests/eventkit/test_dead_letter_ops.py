@@ -1,0 +1,256 @@
+"""The dead letters' operations of a running service (the safety service on real PostgreSQL and
+Kafka): counts per consumer, replay of all after a confirmed count, park, and a replay that acts
+once however often it is asked (the consumer's own tracking: a projection's checkpoint).
+
+The fault: a trigger on the projection's table refuses one hazard's escalation (as a database
+that cannot take a row would), so its consumer dead-letters the event; dropping the trigger is
+the fix, after which the replay applies it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import pytest_asyncio
+
+from services.eventkit.auth import Role
+from services.eventkit.envelope import TenantPath, new_envelope
+from services.eventkit.store import EventStore
+from services.safety.events import HazardEscalated
+from services.safety.service import SAFETY
+from tests.conftest import ROOT, SettingsFactory, eventually, token_for
+from tests.safety.conftest import SafetyWorld
+from tests.safety.test_hazards_api import hazard, uid
+from tests.school import school_world
+
+TENANT = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def safety(make_settings: SettingsFactory, start_service: Any) -> SafetyWorld:
+    """The directory and the safety service running, with the seed's school (``tests.safety``'s world)."""
+    w = await school_world(make_settings, start_service, SAFETY)
+    return SafetyWorld(w.directory, w.service, w.tokens)
+
+
+async def trap(pool: asyncpg.Pool, hazard_id: str) -> str:
+    """A trigger that refuses ``hazard_id``'s escalation in the projection's table (the fault)."""
+    name = f"trap_{hazard_id.replace('-', '_')}"
+    await pool.execute(
+        f"CREATE FUNCTION proj_inspection_status.{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF NEW.hazard_id = '{hazard_id}' AND NEW.status = 'escalated' THEN "
+        "RAISE EXCEPTION 'the escalation register is closed'; END IF; RETURN NEW; END $$"
+    )
+    await pool.execute(
+        f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON proj_inspection_status.hazards "
+        f"FOR EACH ROW EXECUTE FUNCTION proj_inspection_status.{name}()"
+    )
+    return name
+
+
+async def untrap(pool: asyncpg.Pool, name: str) -> None:
+    await pool.execute(f"DROP TRIGGER {name} ON proj_inspection_status.hazards")
+    await pool.execute(f"DROP FUNCTION proj_inspection_status.{name}()")
+
+
+async def escalated_into_dead_letters(world: SafetyWorld) -> tuple[str, UUID, str]:
+    """A hazard whose escalation its projection cannot apply (trapped): dead-lettered."""
+    pool = world.safety.pool
+    hazard_id = uid("dlq")
+    reported = await world.post("/hazards", hazard(hazard_id), as_="guard-main")
+    assert reported.status_code == 200, reported.text
+    trigger = await trap(pool, hazard_id)
+    stream = f"hazard-{hazard_id}"
+    escalated = new_envelope(
+        HazardEscalated(hazard_id=hazard_id, authority="区教育局", escalated_by="zhou", escalated_at=datetime.now(UTC)),
+        stream_id=stream,
+        version=2,
+        tenant=TENANT,
+    )
+    await EventStore(pool).append(stream, 1, [escalated])
+
+    async def dead() -> bool:
+        return bool(await pool.fetchval("SELECT count(*) FROM dead_letters WHERE event_id = $1", escalated.event_id))
+
+    await eventually(dead)
+    return hazard_id, escalated.event_id, trigger
+
+
+async def status(pool: asyncpg.Pool, hazard_id: str) -> str | None:
+    value: str | None = await pool.fetchval(
+        "SELECT status FROM proj_inspection_status.hazards WHERE hazard_id = $1", hazard_id
+    )
+    return value
+
+
+def counts_of(body: dict[str, Any], consumer: str) -> tuple[int, int, int]:
+    for c in body["counts"]:
+        if c["consumer"] == consumer:
+            return c["open"], c["parked"], c["total"]
+    return 0, 0, 0
+
+
+async def test_dead_letters_are_counted_replayed_all_once_confirmed_and_parked(safety: SafetyWorld) -> None:
+    world = safety
+    pool = world.safety.pool
+    ops = token_for(world.safety.settings, "ops-duty", Role.OPERATOR)
+    consumer = f"{world.safety.settings.group_of('projections')}/inspection_status"
+    client = world.client
+    hazard_id, event_id, trigger = await escalated_into_dead_letters(world)
+
+    # others are refused every act, and nothing is audited
+    audits = await pool.fetchval("SELECT count(*) FROM operations_audit")
+    manager = world.tokens["manager-main"]
+    assert (await client.get("/ops/dead-letters/counts", headers=manager)).status_code == 403
+    act = {"consumer": consumer, "event_id": str(event_id), "reason": "the register is open again"}
+    assert (await client.post("/ops/dead-letters/park", json=act, headers=manager)).status_code == 403
+    everything = {"consumer": consumer, "expected": 1, "reason": "the register is open again"}
+    assert (await client.post("/ops/dead-letters/replay-all", json=everything, headers=manager)).status_code == 403
+    assert await pool.fetchval("SELECT count(*) FROM operations_audit") == audits
+
+    counts = await client.get("/ops/dead-letters/counts", headers=ops)
+    assert counts.status_code == 200, counts.text
+    assert counts_of(counts.json(), consumer) == (1, 0, 1)
+    listed = (await client.get("/ops/dead-letters", params={"state": "open"}, headers=ops)).json()["dead_letters"]
+    mine = [d for d in listed if d["event_id"] == str(event_id)]
+    assert mine and mine[0]["type"] == "safety.HazardEscalated" and mine[0]["occurred_at"]
+    assert "escalation register is closed" in mine[0]["reason"]
+    detail = await client.get(f"/ops/dead-letters/{mine[0]['id']}", headers=ops)
+    assert detail.status_code == 200 and detail.json()["envelope"]["data"]["hazard_id"] == hazard_id
+    assert (await client.get("/ops/dead-letters/999999999", headers=ops)).status_code == 404
+    assert (await client.get("/ops/dead-letters", params={"state": "lost"}, headers=ops)).status_code == 422
+
+    # a count that is not the one waiting is refused (409); the cause still there: it fails, nothing kept
+    stale = await client.post("/ops/dead-letters/replay-all", json=everything | {"expected": 2}, headers=ops)
+    assert stale.status_code == 409 and "not the 2" in stale.text
+    failing = await client.post("/ops/dead-letters/replay-all", json=everything, headers=ops)
+    assert failing.status_code == 200 and failing.json()["replayed"] == []
+    assert "escalation register is closed" in failing.json()["failed"]
+    assert await status(pool, hazard_id) == "reported"
+    assert counts_of((await client.get("/ops/dead-letters/counts", headers=ops)).json(), consumer) == (1, 0, 1)
+
+    # the fix, then the replay of all: applied once, the count at zero, audited
+    await untrap(pool, trigger)
+    replayed = await client.post("/ops/dead-letters/replay-all", json=everything, headers=ops)
+    assert replayed.status_code == 200, replayed.text
+    assert [r["retried"]["event_id"] for r in replayed.json()["replayed"]] == [str(event_id)]
+    assert replayed.json()["replayed"][0]["retried"]["applied"] == 1 and replayed.json()["failed"] is None
+    assert await status(pool, hazard_id) == "escalated"
+    assert counts_of((await client.get("/ops/dead-letters/counts", headers=ops)).json(), consumer) == (0, 0, 1)
+    # replaying it again acts no more (the projection's checkpoint: the same path as live consumption)
+    again = await client.post("/ops/events/retry", json=act, headers=ops)
+    assert again.status_code == 200 and again.json()["retried"]["applied"] == 0
+    assert await status(pool, hazard_id) == "escalated"
+    nothing = await client.post("/ops/dead-letters/replay-all", json=everything | {"expected": 0}, headers=ops)
+    assert nothing.status_code == 200 and nothing.json()["replayed"] == []
+    audit = (await client.get("/ops/audit", headers=ops)).json()["audit"]
+    assert [(a["actor"], a["action"], a["target"]) for a in audit[:2]] == [
+        ("ops-duty", "event.retry", f"{consumer}/{event_id}"),
+        ("ops-duty", "event.retry", f"{consumer}/{event_id}"),
+    ]
+
+    # park: kept, shown as parked, not counted as waiting and left out of a replay of all
+    parked_hazard, parked_event, parked_trigger = await escalated_into_dead_letters(world)
+    no_reason = await client.post(
+        "/ops/dead-letters/park", json=act | {"event_id": str(parked_event), "reason": " "}, headers=ops
+    )
+    assert no_reason.status_code == 422
+    parked = await client.post(
+        "/ops/dead-letters/park",
+        json=act | {"event_id": str(parked_event), "reason": "wait for the bureau"},
+        headers=ops,
+    )
+    assert parked.status_code == 200, parked.text
+    assert counts_of((await client.get("/ops/dead-letters/counts", headers=ops)).json(), consumer) == (0, 1, 2)
+    shown = (await client.get("/ops/dead-letters", params={"consumer": consumer}, headers=ops)).json()
+    assert {d["event_id"]: d["state"] for d in shown["dead_letters"]} == {
+        str(parked_event): "parked",
+        str(event_id): "replayed",
+    }
+    left = await client.post("/ops/dead-letters/replay-all", json=everything | {"expected": 0}, headers=ops)
+    assert left.status_code == 200 and left.json()["replayed"] == []
+    assert await status(pool, parked_hazard) == "reported"
+    row = await pool.fetchrow("SELECT actor, action, reason FROM operations_audit ORDER BY id DESC LIMIT 1")
+    assert row is not None and tuple(row) == ("ops-duty", "event.park", "wait for the bureau")
+    unknown = await client.post("/ops/dead-letters/park", json=act | {"consumer": "nobody"}, headers=ops)
+    assert unknown.status_code == 404
+    await untrap(pool, parked_trigger)
+
+
+async def houqin(world: SafetyWorld, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``./houqin dlq ...`` (``python -m services``) on the running safety service's database."""
+    settings = world.safety.settings
+    env = os.environ | {
+        "HOUQIN_DATABASE_URL": settings.dsn, "HOUQIN_NAMESPACE": settings.namespace,
+        "HOUQIN_LOG_LEVEL": "WARNING", "COLUMNS": "250",
+    }  # fmt: skip
+    argv = [sys.executable, "-m", "services", "dlq", *args]
+    return await asyncio.to_thread(
+        subprocess.run, argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, input=stdin
+    )
+
+
+async def test_the_command_line_lists_shows_parks_and_replays_dead_letters(safety: SafetyWorld) -> None:
+    pool = safety.safety.pool
+    consumer = f"{safety.safety.settings.group_of('projections')}/inspection_status"
+    hazard_id, event_id, trigger = await escalated_into_dead_letters(safety)
+    other_hazard, other_event, other_trigger = await escalated_into_dead_letters(safety)
+
+    listed = await houqin(safety, "list", "safety", "--state", "open")
+    assert listed.returncode == 0, listed.stderr
+    assert consumer in listed.stdout and str(event_id) in listed.stdout and "safety.HazardEscalated" in listed.stdout
+    dead_id = await pool.fetchval("SELECT max(id) FROM dead_letters WHERE event_id = $1", event_id)
+    shown = await houqin(safety, "show", "safety", str(dead_id))
+    assert shown.returncode == 0, shown.stderr
+    assert hazard_id in shown.stdout and "escalation register is closed" in shown.stdout
+    assert (await houqin(safety, "show", "safety", "999999999")).returncode == 1
+    assert (await houqin(safety, "list", "nowhere")).returncode == 2
+
+    parked = await houqin(
+        safety, "park", "safety", "--consumer", consumer, "--event-id", str(other_event),
+        "--reason", "the bureau decides", "--actor", "ops-cli",
+    )  # fmt: skip
+    assert parked.returncode == 0, parked.stderr
+    row = await pool.fetchrow("SELECT actor, action, target, reason FROM operations_audit ORDER BY id DESC LIMIT 1")
+    assert row is not None
+    assert tuple(row) == ("ops-cli", "event.park", f"{consumer}/{other_event}", "the bureau decides")
+
+    # replay all, the cause still there: refused at the prompt, then a stale count, then it still fails
+    unexplained = await houqin(safety, "replay", "safety", "--consumer", consumer, "--all")
+    assert unexplained.returncode != 0 and "--reason" in unexplained.stderr
+    declined = await houqin(safety, "replay", "safety", "--consumer", consumer, "--all", "--reason", "r", stdin="n\n")
+    assert declined.returncode == 1 and "Replay 1 dead letter(s)" in declined.stdout
+    stale = await houqin(
+        safety, "replay", "safety", "--consumer", consumer, "--all", "--expected", "2", "--reason", "r"
+    )
+    assert stale.returncode == 1 and "not the 2" in stale.stderr
+    await untrap(pool, trigger)
+    replayed = await houqin(
+        safety, "replay", "safety", "--consumer", consumer, "--all", "--reason", "register open", "--actor", "ops-cli",
+        stdin="y\n",
+    )  # fmt: skip
+    assert replayed.returncode == 0, replayed.stderr
+    assert str(event_id) in replayed.stdout and "replayed 1" in replayed.stdout
+    assert await status(pool, hazard_id) == "escalated"
+    assert await status(pool, other_hazard) == "reported"  # parked: left out
+
+    # once more by name: the consumer's tracking applies it no second time
+    again = await houqin(
+        safety, "replay", "safety", "--consumer", consumer, "--event-id", str(event_id), "--reason", "again"
+    )
+    assert again.returncode == 0 and "applied 0" in again.stdout
+    # the parked one, replayed by name once its cause is mended
+    await untrap(pool, other_trigger)
+    named = await houqin(
+        safety, "replay", "safety", "--consumer", consumer, "--event-id", str(other_event), "--reason", "bureau agreed"
+    )
+    assert named.returncode == 0 and "applied 1" in named.stdout, named.stdout + named.stderr
+    assert await status(pool, other_hazard) == "escalated"
+    final = await houqin(safety, "list", "safety", "--state", "open")
+    assert final.returncode == 0 and str(event_id) not in final.stdout

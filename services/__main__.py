@@ -311,6 +311,154 @@ def report(
     console.print(f"wrote {target} ({len(response.content) / 1024:.0f} KiB, {format}) in {took:.1f}s")
 
 
+TAIL_MAX = 1_000_000  # --limit's bound
+FILTER_MAX = 200  # each filter's length
+
+
+def _tail_principal(settings: Settings, user: str | None) -> Principal:
+    """Whose scope and redaction the tail applies: the demo district's operator by default."""
+    from gateway.console.auth import WATCHERS
+
+    if user is None:
+        return Principal(
+            subject="demo-operator", roles=frozenset([Role.OPERATOR]), districts=frozenset([DEMO_DISTRICT])
+        )
+    if user == "platform-admin":
+        return Principal(subject="platform-admin", roles=frozenset([Role.PLATFORM_ADMIN]))
+    principal = asyncio.run(_principal_of(settings, user))
+    if not principal.has_role(*WATCHERS):
+        notes.print(f"[red]{user} does not watch the event streams[/red] (operators and admins do)")
+        raise typer.Exit(1)
+    return principal
+
+
+def _tail_line(service: str, env: Any, principal: Principal) -> str:
+    import orjson
+    from rich.markup import escape
+
+    from services.eventkit.redaction import redact_data
+
+    data = orjson.dumps(redact_data(env.type, env.data, principal)).decode()
+    at = (env.recorded_at or env.occurred_at).astimezone().strftime("%H:%M:%S.%f")[:-3]
+    where = env.campus_id or env.school_id or env.district_id or "-"
+    return (
+        f"[dim]{at}[/dim] [cyan]{escape(service)}[/cyan] [bold]{escape(env.type)}[/bold] "
+        f"{escape(env.stream_id)}@{env.version} [magenta]{escape(where)}[/magenta] "
+        f"by {escape(env.actor or '-')} [dim]corr {escape(env.correlation_id or '-')}[/dim] "
+        f"{escape(data[:400])}{'…' if len(data) > 400 else ''}"
+    )
+
+
+async def _tail(
+    settings: Settings, services: list[str], principal: Principal, wanted: Any, since_ms: int | None, limit: int | None
+) -> int:
+    from aiokafka import AIOKafkaConsumer
+
+    from services.eventkit.envelope import Envelope, TenantPath
+
+    topics = {settings.topic_of(name): name for name in services}
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="latest"
+    )
+    await consumer.start()
+    shown = 0
+    try:
+        known = await consumer.topics()
+        present = [t for t in topics if t in known]
+        if present:  # without a group every partition is assigned, once the metadata is in
+            consumer.subscribe(present)
+            for _ in range(600):  # 30 s at most (aiokafka tells no assignment without a group)
+                if {tp.topic for tp in consumer.assignment()} == set(present):
+                    break
+                await asyncio.sleep(0.05)
+        partitions = sorted(consumer.assignment())
+        if since_ms is not None and partitions:
+            found = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
+            ends = await consumer.end_offsets(partitions)
+            for tp in partitions:
+                consumer.seek(tp, found[tp].offset if found.get(tp) else ends[tp])
+        elif partitions:
+            await consumer.seek_to_end(*partitions)
+            for tp in partitions:
+                await consumer.position(tp)  # resolved now: what is produced from here on is shown
+        notes.print(f"following {len(partitions)} partitions of {len(topics)} services' events (Ctrl-C stops)")
+        while limit is None or shown < limit:
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            for tp, records in batches.items():
+                for record in records:
+                    try:
+                        env = Envelope.from_wire(record.value)
+                    except Exception:
+                        continue
+                    tenant = TenantPath(district_id=env.district_id, school_id=env.school_id, campus_id=env.campus_id)
+                    if not principal.covers(tenant) or not wanted(env):
+                        continue
+                    console.print(_tail_line(topics[tp.topic], env, principal), soft_wrap=True, highlight=False)
+                    shown += 1
+                    if limit is not None and shown >= limit:
+                        return shown
+    finally:
+        await consumer.stop()
+    return shown
+
+
+@cli.command()
+def tail(
+    service: list[str] = typer.Option([], "--service", help=f"Only these services (repeat): {', '.join(SERVICES)}"),
+    type_: list[str] = typer.Option([], "--type", help="Only these event types (repeat)"),
+    campus: str | None = typer.Option(None, "--campus", help="Only this campus"),
+    stream: str | None = typer.Option(None, "--stream", help="Only this stream id"),
+    actor: str | None = typer.Option(None, "--actor", help="Only events by this actor"),
+    correlation: str | None = typer.Option(
+        None, "--correlation", help="Only this correlation id (a command and what it caused)"
+    ),
+    since: str | None = typer.Option(None, "--since", help="From this time on (ISO 8601; default: from now)"),
+    limit: int | None = typer.Option(None, "--limit", min=1, max=TAIL_MAX, help="Stop after this many events"),
+    user: str | None = typer.Option(None, "--as", help="As this user of the directory (default: the demo operator)"),
+) -> None:
+    """Print events as they happen (read from Kafka), within the user's scope, health fields redacted."""
+    import datetime as dt
+
+    unknown = [s for s in service if s not in SERVICES]
+    if unknown:
+        notes.print(f"[red]no service {unknown[0]!r}[/red]; one of: {', '.join(SERVICES)}")
+        raise typer.Exit(2)
+    for value in (*type_, campus, stream, actor, correlation, since):
+        if value is not None and (len(value) > FILTER_MAX or "\x00" in value):
+            notes.print(f"[red]a filter of more than {FILTER_MAX} characters (or with NUL)[/red]")
+            raise typer.Exit(2)
+    since_ms = None
+    if since is not None:
+        try:
+            at = dt.datetime.fromisoformat(since)
+        except ValueError:
+            notes.print(f"[red]--since {since}[/red]: an ISO 8601 time, e.g. 2026-12-01T08:00:00+08:00")
+            raise typer.Exit(2) from None
+        since_ms = int((at if at.tzinfo else at.astimezone()).timestamp() * 1000)
+    settings = Settings(service="directory")
+    principal = _tail_principal(settings, user)
+    types = set(type_)
+
+    def wanted(env: Any) -> bool:
+        return (
+            (not types or env.type in types)
+            and (campus is None or env.campus_id == campus)
+            and (stream is None or env.stream_id == stream)
+            and (actor is None or env.actor == actor)
+            and (correlation is None or env.correlation_id == correlation)
+        )
+
+    try:
+        asyncio.run(_tail(settings, service or SERVICES, principal, wanted, since_ms, limit))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        notes.print(
+            f"[red]Kafka does not answer at {settings.kafka_bootstrap}[/red] ({exc}); start it with ./houqin up"
+        )
+        raise typer.Exit(1) from None
+
+
 @cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def ops(
     context: typer.Context,

@@ -201,6 +201,7 @@ async def operator(principal: CurrentPrincipal) -> Principal:
 
 
 Operator = Annotated[Principal, Depends(operator)]
+LAST_ERROR_CHARS = 300  # a dead letter's reason, as the lag read shows it
 OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token"},
     403: {"description": "Not an operator"},
@@ -353,15 +354,59 @@ def create_app(
     )
     async def lag(_: Operator) -> dict[str, Any]:
         outbox = await runtime.pool.fetchval("SELECT count(*) FROM outbox")
+        oldest = await runtime.pool.fetchval(
+            "SELECT extract(epoch FROM (clock_timestamp() - e.recorded_at))::float8 FROM outbox o "
+            "JOIN events e ON e.position = o.position ORDER BY o.position LIMIT 1"
+        )
         rows = await runtime.pool.fetch(
             "SELECT name, events_applied, last_event_at, last_applied_at, rebuilt_at, "
             "extract(epoch FROM (last_applied_at - last_event_at)) AS lag_s FROM projection_status ORDER BY name"
         )
+        errors = {
+            r["consumer"]: r
+            for r in await runtime.pool.fetch(
+                f"SELECT DISTINCT ON (consumer) consumer, left(reason, {LAST_ERROR_CHARS}) AS reason, recorded_at "
+                "FROM dead_letters ORDER BY consumer, id DESC"
+            )
+        }
+        groups: list[dict[str, Any]] = []
+        of_handler: dict[str, tuple[Any, Any]] = {}
+        for runner in runtime.runners:
+            labels = {h.name: runner.label(h) for h in runner.handlers}
+            last = max(
+                (errors[x] for x in labels.values() if x in errors), key=lambda r: r["recorded_at"], default=None
+            )
+            for name, label in labels.items():
+                of_handler[name] = (runner, errors.get(label))
+            groups.append(
+                {
+                    "group": runner.group_id,
+                    "behind": runner.last_lag,
+                    "handled": runner.handled + runner.skipped + runner.dead_lettered,
+                    "handlers": list(labels),
+                    "last_error": last["reason"] if last else None,
+                    "last_error_at": last["recorded_at"] if last else None,
+                }
+            )
+        projections = []
+        for r in rows:
+            runner, error = of_handler.get(r["name"], (None, None))
+            projections.append(
+                dict(r)
+                | {
+                    "group": runner.group_id if runner else None,
+                    "behind": runner.last_lag if runner else None,
+                    "last_error": error["reason"] if error else None,
+                    "last_error_at": error["recorded_at"] if error else None,
+                }
+            )
         return {
             "service": definition.name,
             "outbox_pending": outbox,
+            "outbox_oldest_s": oldest,
             "consumers": {r.group_id: r.last_lag for r in runtime.runners},
-            "projections": [dict(r) for r in rows],
+            "consumer_groups": groups,
+            "projections": projections,
         }
 
     for router in routers:

@@ -108,6 +108,19 @@ class ProjectionLag(BaseModel):
     last_applied_at: datetime | None
     rebuilt_at: datetime | None
     lag_s: float | None = Field(description="Seconds between the last event's time and its application")
+    group: str | None = Field(None, description="The consumer group that applies it live")
+    behind: int | None = Field(None, description="Messages its group has still to read (as last measured)")
+    last_error: str | None = Field(None, description="The reason of its latest dead letter (300 characters at most)")
+    last_error_at: datetime | None = None
+
+
+class ConsumerGroupLag(BaseModel):
+    group: str
+    behind: int = Field(description="Messages still to read (as last measured)")
+    handled: int = Field(description="Events applied, skipped or dead-lettered since the process started")
+    handlers: list[str]
+    last_error: str | None = Field(None, description="The reason of its latest dead letter (300 characters at most)")
+    last_error_at: datetime | None = None
 
 
 class Lag(BaseModel):
@@ -117,7 +130,9 @@ class Lag(BaseModel):
 
     service: str
     outbox_pending: int = Field(description="Events appended and not yet published")
+    outbox_oldest_s: float | None = Field(None, description="Seconds the oldest pending event has waited (none: empty)")
     consumers: dict[str, int] = Field(description="Each consumer group's lag (messages), as last measured")
+    consumer_groups: list[ConsumerGroupLag] = Field(default_factory=list)
     projections: list[ProjectionLag]
 
 

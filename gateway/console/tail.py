@@ -30,10 +30,10 @@ from fastapi import HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.datastructures import QueryParams
 
+from gateway.common.live import expiry_of, may_see
 from gateway.console.auth import User
 from gateway.console.routes import page, router, templates
 from gateway.events import EventHub
-from gateway.ops.subscriptions import expiry_of, may_see
 from gateway.settings import SERVICES, GatewaySettings
 from services.eventkit.auth import Principal
 from services.eventkit.envelope import Envelope

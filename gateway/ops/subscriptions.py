@@ -16,20 +16,19 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import suppress
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
-import jwt
 import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from gateway.common.live import expiry_of, may_see
 from gateway.context import GatewayContext
 from gateway.events import EventHub
 from gateway.ops.queries import OPERATORS
 from gateway.ops.types import LiveEvent
-from services.eventkit.auth import Principal, Role
-from services.eventkit.envelope import TenantPath
+from services.eventkit.auth import Role
 from services.eventkit.errors import Unauthenticated
 from services.eventkit.redaction import redact_data
 
@@ -42,20 +41,8 @@ def _id(value: str | None) -> strawberry.ID | None:
     return strawberry.ID(value) if value is not None else None
 
 
-def may_see(principal: Principal, campus_id: str | None, school_id: str | None, district_id: str | None) -> bool:
-    return principal.covers(TenantPath(district_id=district_id, school_id=school_id, campus_id=campus_id))
-
-
 def ended(reason: str) -> GraphQLError:
     return GraphQLError(reason, extensions={"code": "UNAUTHENTICATED"})
-
-
-def expiry_of(token: str | None) -> float:
-    """When a verified token expires (its ``exp``; a token that names none: now)."""
-    if token is None:
-        return 0.0
-    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    return float(claims.get("exp", 0))
 
 
 async def while_authorised(

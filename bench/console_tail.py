@@ -3,10 +3,9 @@ consoles cost the gateway?
 
     .venv/bin/python -m bench.console_tail [--quick] [--rate R] [--consoles N] [--duration S]
 
-The console's tail page (``GET /console/tail/stream``, server-sent events) is built on the
-gateway's live event stream, the GraphQL subscription ``events`` (``gateway/ops/subscriptions.py``
-on ``gateway/events.py``'s EventHub): while that route is not on this branch, the benchmark
-measures the subscription itself, over graphql-transport-ws, as every console's rows come.
+Each console is the tail page's stream (``GET /console/tail/stream``, server-sent events, on
+``gateway/events.py``'s EventHub), read as a browser reads it: every row counted, its delivery lag
+taken from the row's ``data-occurred`` (the probe's act time, when it was produced).
 
 The safety service (``serve --mode all``) and the gateway run as subprocesses on a fresh
 database and a topic namespace of their own. Events are produced at ``--rate`` per second
@@ -29,16 +28,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
+import re
 import time
 from contextlib import AsyncExitStack
 from typing import Any
 from uuid import uuid4
 
+import httpx
 import orjson
-import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from websockets.typing import Subprotocol
 
 from bench.cli import console, parser, pick, run
 from bench.clients import platform_headers
@@ -53,12 +51,13 @@ from services.eventkit.kafka import ensure_topics
 TARGET_RATE = 1500
 TARGET_P95_S = 1.0
 TARGET_CORES = 1.0
-QUERY = 'subscription { events(services: ["safety"]) { streamId data } }'
+ROW = re.compile(r'data-occurred="([0-9.]+)".*?bench-([a-z]+)-\d+ @')
 
 
 def probe(run_id: str, phase: str, n: int) -> bytes:
     return Envelope(
-        event_id=uuid4(), stream_id=f"bench-{n % 64}", version=n + 1, type="safety.BenchProbed", schema_version=1,
+        event_id=uuid4(), stream_id=f"bench-{phase}-{n % 64}", version=n + 1, type="safety.BenchProbed",
+        schema_version=1,
         occurred_at=_now(), district_id="xinbei", campus_id="main", actor="bench",
         data={"run": run_id, "phase": phase, "n": n, "sent": time.time()},
     ).to_wire()  # fmt: skip
@@ -88,42 +87,45 @@ async def produce(topic: str, run_id: str, phase: str, rate: int, duration_s: fl
 
 
 class Console:
-    """One open console: a graphql-transport-ws subscription to ``events``."""
+    """One open console: the tail page's server-sent events (``GET /console/tail/stream``), each
+    message a row whose ``data-occurred`` is the event's act time (the probe's send time)."""
 
     def __init__(self, url: str, token: str, *, sample_every: int = 1) -> None:
         self.url, self.token, self.sample_every = url, token, sample_every
         self.received: dict[str, int] = {}
         self.lags: dict[str, list[tuple[float, float]]] = {}  # phase -> (sent, lag)
-        self.ws: Any = None
+        self.client: httpx.AsyncClient | None = None
         self.task: asyncio.Task[None] | None = None
+        self.live = asyncio.Event()
 
     async def open(self) -> None:
-        self.ws = await websockets.connect(self.url, subprotocols=[Subprotocol("graphql-transport-ws")], max_queue=None)
-        await self.ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": self.token}}))
-        ack = json.loads(await self.ws.recv())
-        if ack.get("type") != "connection_ack":
-            raise RuntimeError(f"the gateway refused the console: {ack}")
-        await self.ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}}))
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(10, read=None))
         self.task = asyncio.create_task(self._read())
+        await asyncio.wait_for(self.live.wait(), 30)
 
     async def _read(self) -> None:
-        async for frame in self.ws:
-            message = orjson.loads(frame)
-            if message.get("type") != "next":
-                if message.get("type") in ("error", "complete"):
-                    raise RuntimeError(f"the subscription ended: {str(message)[:300]}")
-                continue
-            data = message["payload"]["data"]["events"]["data"]
-            phase = data["phase"]
-            count = self.received[phase] = self.received.get(phase, 0) + 1
-            if count % self.sample_every == 0:
-                self.lags.setdefault(phase, []).append((data["sent"], time.time() - data["sent"]))
+        assert self.client is not None
+        headers = {"Authorization": self.token}
+        async with self.client.stream("GET", self.url, params={"service": "safety"}, headers=headers) as answer:
+            if answer.status_code != 200:
+                raise RuntimeError(f"the gateway refused the console: {answer.status_code}")
+            async for line in answer.aiter_lines():
+                if 'id="tail-state"' in line:
+                    self.live.set()
+                    continue
+                row = ROW.search(line)
+                if row is None:
+                    continue
+                phase, occurred = row.group(2), float(row.group(1))
+                count = self.received[phase] = self.received.get(phase, 0) + 1
+                if count % self.sample_every == 0:
+                    self.lags.setdefault(phase, []).append((occurred, time.time() - occurred))
 
     async def close(self) -> None:
         if self.task is not None:
             self.task.cancel()
-        if self.ws is not None:
-            await self.ws.close()
+        if self.client is not None:
+            await self.client.aclose()
 
 
 async def warm(topic: str, run_id: str, consoles: list[Console]) -> None:
@@ -185,7 +187,7 @@ async def main(args: argparse.Namespace) -> None:
             topic = safety_settings.events_topic
             await ensure_topics(safety_settings, topic)
             token = platform_headers(gateway_settings)["Authorization"]
-            ws_url = gateway.url.replace("http://", "ws://") + "/graphql"
+            tail_url = gateway.url + "/console/tail/stream"
             meter = CpuMeter({"gateway": [gateway.pid]}, [dsn.rsplit("/", 1)[-1]], broker=False)
 
             # the baseline: the same events straight from Kafka
@@ -217,7 +219,7 @@ async def main(args: argparse.Namespace) -> None:
             rows.append(_row("baseline: one Kafka consumer", sent, len(kafka_lags), kafka_lags, duration, rate))
 
             # one console
-            one = Console(ws_url, token)
+            one = Console(tail_url, token)
             await one.open()
             await warm(topic, run_id, [one])
             with console.status(f"one console: {rate:,}/s"):
@@ -229,13 +231,20 @@ async def main(args: argparse.Namespace) -> None:
             figures["one"] = (sent, one.received.get("one", 0), lag_of(one_lags), quarters(one_lags))
             figures["one_cores"] = (after["gateway"].cpu_s - before["gateway"].cpu_s) / duration
             rows.append(
-                _row("1 console (GraphQL subscription)", sent, one.received.get("one", 0), one_lags, duration, rate)
+                _row(
+                    "1 console (the tail's server-sent events)",
+                    sent,
+                    one.received.get("one", 0),
+                    one_lags,
+                    duration,
+                    rate,
+                )
                 | {"note_extra": f"gateway {figures['one_cores']:.2f} cores"}
             )
             await one.close()
 
             # many consoles
-            consoles = [Console(ws_url, token, sample_every=20) for _ in range(many)]
+            consoles = [Console(tail_url, token, sample_every=20) for _ in range(many)]
             for c in consoles:
                 await c.open()
             await warm(topic, run_id, consoles)
@@ -291,9 +300,8 @@ async def main(args: argparse.Namespace) -> None:
         f"one console at {rate:,}/s: {got1:,}/{sent1:,} delivered, lag p95 {p95 * 1000:,.0f} ms (first quarter "
         f"p50 {first1:,.0f} ms, last {last1:,.0f} ms); {many} consoles: gateway {figures['many_cores']:.2f} cores "
         f"(target < {TARGET_CORES:.0f}), idle {figures['idle_cores']:.3f}, fewest delivered {fewest:,}/{sent_m:,}, "
-        f"lag p95 {lat_m.summary()['p95'] if lat_m.samples else float('nan'):,.0f} ms; through the GraphQL "
-        f"subscription (the tail's SSE route is not on this branch)"
-        + ("; quick: not a measurement" if args.quick else ""),
+        f"lag p95 {lat_m.summary()['p95'] if lat_m.samples else float('nan'):,.0f} ms; through the tail's "
+        f"server-sent events (GET /console/tail/stream)" + ("; quick: not a measurement" if args.quick else ""),
     )
 
 

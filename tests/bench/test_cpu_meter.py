@@ -9,7 +9,8 @@ from subprocess import PIPE
 from bench.cpu import CpuMeter, Usage
 
 SLEEPER = "import time\nfor _ in range(300):\n    time.sleep(0.001)\n"
-SPINNER = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\n"
+# spins 0.35 s of CPU: the meter reads /proc in clock ticks (10 ms), which may count 0.3 s as 0.29
+SPINNER = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.35:\n    pass\n"
 # after its part, each child says so and waits for a line, so that it is measured alive
 THEN_WAIT = "print('done', flush=True)\ninput()\n"
 

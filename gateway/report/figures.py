@@ -39,6 +39,13 @@ async def term_figures(caller: Caller, school_id: str, term_id: str, campus_id: 
     return TermFigures(scope=first.scope, **{name: part.figures for name, part in parts.items()})
 
 
+async def figures_and_name(
+    caller: Caller, school_id: str, term_id: str, campus_id: str | None
+) -> tuple[TermFigures, str]:
+    """The term's figures and the school's name, asked at once: what a report is drafted from."""
+    return await asyncio.gather(term_figures(caller, school_id, term_id, campus_id), school_name(caller, school_id))
+
+
 async def school_name(caller: Caller, school_id: str) -> str:
     """The school's name as the directory has it (its id if the caller cannot read it)."""
     try:

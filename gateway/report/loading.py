@@ -4,14 +4,13 @@ drafted it, the text the rules draft from the figures now."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from gateway.clients import Caller, ServiceError, service_path
 from gateway.report.documents import ReportDocument
-from gateway.report.figures import school_name, term_figures
+from gateway.report.figures import figures_and_name
 from services.campus.term_report import TermFigures
 from services.report.events import Section
 from services.report.narrative import draft
@@ -57,9 +56,7 @@ async def load_report(
 ) -> LoadedReport:
     """Raises the services' refusals (:class:`ServiceError`): 403 for a reader who may not, 404
     for a term the school does not have or a version not issued."""
-    figures, name = await asyncio.gather(
-        term_figures(caller, school_id, term_id, campus_id), school_name(caller, school_id)
-    )
+    figures, name = await figures_and_name(caller, school_id, term_id, campus_id)
     report_id = report_id_of(figures.scope)
     path = service_path("/term-reports/{report_id}", report_id=report_id)
     if version is not None:

@@ -20,7 +20,7 @@ from gateway.clients import ServiceError, ServiceUnavailable
 from gateway.common.pages import get, graphql_error
 from gateway.context import GatewayContext
 from gateway.mutations import accepted
-from gateway.report.figures import school_name, term_figures
+from gateway.report.figures import figures_and_name
 from gateway.report.loading import LoadedReport, load_report
 from gateway.results import CommandResult, from_service_error, from_unavailable
 from services.campus import term_report as tr
@@ -246,8 +246,7 @@ async def draft_term_report(
     context.require()
     campus = str(campus_id) if campus_id else None
     try:
-        figures = await term_figures(context.caller, str(school_id), str(term_id), campus)
-        name = await school_name(context.caller, str(school_id))
+        figures, name = await figures_and_name(context.caller, str(school_id), str(term_id), campus)
         body = await context.caller.command(
             "report",
             "/term-reports",

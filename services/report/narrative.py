@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.campus.term_report import AwardFigures, Count, TermFigures
+from services.campus.term_report import AppraisalMonthFigures, AwardFigures, Count, TermFigures
 from services.report.events import Paragraph, Section
 
 GOALS = (
@@ -325,9 +325,7 @@ def _service(f: TermFigures) -> list[Paragraph]:
         )
     months = sorted({m.month for m in a.months})
     if months:
-        averages = _join(
-            f"{int(m[5:])}月{_average(a.months, m)}分" for m in months if _average(a.months, m) is not None
-        )
+        averages = _join(f"{month_name(m)}{avg}分" for m, avg in _averages(a.months).items())
         text = (
             f"改革评价方式，服务师生有成效。每月底由两校区后勤管理人员对每一位员工进行月考核，"
             f"本学期考核{len(months)}个月，月平均分：{averages}。"
@@ -376,13 +374,15 @@ def _serving(name: str) -> bool:
     return "打菜" in name or "serving" in name.lower()
 
 
-def _average(months: Iterable[object], month: str) -> str | None:
-    rows = [m for m in months if getattr(m, "month", None) == month and getattr(m, "average", None) is not None]
-    workers = sum(getattr(m, "workers", 0) for m in rows)
-    if not rows or not workers:
-        return None
-    total = sum(getattr(m, "average", 0) * getattr(m, "workers", 0) for m in rows)
-    return f"{total / workers:.1f}"
+def _averages(months: Iterable[AppraisalMonthFigures]) -> dict[str, str]:
+    """Per month (in order), the campuses' averages weighted by their workers: one figure a month."""
+    points: dict[str, float] = {}
+    workers: dict[str, int] = {}
+    for m in months:
+        if m.average is not None and m.workers:
+            points[m.month] = points.get(m.month, 0.0) + m.average * m.workers
+            workers[m.month] = workers.get(m.month, 0) + m.workers
+    return {month: f"{points[month] / workers[month]:.1f}" for month in sorted(points)}
 
 
 def _resources(f: TermFigures) -> list[Paragraph]:

@@ -498,7 +498,9 @@ def rebuild(
         raise typer.Exit(2)
     settings = Settings(service=service)
     actor = f"cli:{os.environ.get('USER', 'operator')}"
-    operator = Principal(subject=actor, roles=frozenset([Role.OPERATOR]))
+    # Run on the service's machine with its signing key: the platform's operator (a rebuild
+    # rewrites every district's rows of the projection).
+    operator = Principal(subject=actor, roles=frozenset([Role.OPERATOR, Role.PLATFORM_ADMIN]))
     headers = {"Authorization": f"Bearer {mint_token(settings, operator, ttl_s=3600)}"}
     base = f"http://127.0.0.1:{settings.port}"
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:

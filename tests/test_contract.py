@@ -120,10 +120,13 @@ def run_cases(
     return sent, failures
 
 
+CONTRACT_DISTRICT = "contract-district"
+
+
 def note(stream: str, version: int) -> Envelope:
     return Envelope(
         event_id=uuid4(), stream_id=stream, version=version, type="contract.Noted", schema_version=1,
-        occurred_at=datetime.now(UTC), data={"text": "x"},
+        occurred_at=datetime.now(UTC), data={"text": "x"}, district_id=CONTRACT_DISTRICT,
     )  # fmt: skip
 
 
@@ -151,9 +154,9 @@ async def seed_operations(running: RunningService) -> tuple[list[int], str, Enve
     consumer = consumers_of(running.settings, definition.projections, reactions)[0].label
     poisoned = noted[0].model_copy(update={"event_id": uuid4(), "stream_id": f"{stream}-dead"})
     await pool.execute(
-        'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, stream_id, reason, payload) '
-        "VALUES ($1, 'contract.events', 0, 7, $2, $3, 'ValueError: cannot apply', $4)",
-        consumer, poisoned.event_id, poisoned.stream_id, redact_wire(poisoned.to_wire()),
+        'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, stream_id, reason, payload, '
+        "district_id) VALUES ($1, 'contract.events', 0, 7, $2, $3, 'ValueError: cannot apply', $4, $5)",
+        consumer, poisoned.event_id, poisoned.stream_id, redact_wire(poisoned.to_wire()), CONTRACT_DISTRICT,
     )  # fmt: skip
     return positions, consumer, poisoned
 
@@ -162,7 +165,7 @@ async def operator_pass(running: RunningService, client: httpx.AsyncClient, sche
     """Each /ops read and act with what it names existing, /metrics, and /readyz ready and not:
     the status expected, and the answer held to the document. Returns the disagreements."""
     positions, consumer, poisoned = await seed_operations(running)
-    operator = token_for(running.settings, "contract-operator", Role.OPERATOR)
+    operator = token_for(running.settings, "contract-operator", Role.OPERATOR, districts=[CONTRACT_DISTRICT])
     reason = {"reason": "the broker's limit was raised"}
     failures: list[str] = []
 

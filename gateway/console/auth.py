@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from services.eventkit.auth import Principal, Role, mint_token
+from services.eventkit.envelope import TenantPath
 from services.eventkit.errors import Unauthenticated
 from services.eventkit.settings import Settings
 
@@ -71,6 +72,14 @@ class ConsoleUser:
 
     def can_act(self) -> bool:
         return self.principal.has_role(*ACTORS)
+
+    def scope_label(self) -> str:
+        """What the token covers, as the pages say it ("every district", or the nodes named)."""
+        p = self.principal
+        if p.holds(TenantPath(), *WATCHERS):
+            return "every district"
+        nodes = [*sorted(p.districts), *sorted(p.schools), *sorted(p.campuses)]
+        return ", ".join(nodes) or "nowhere (the token covers no district, school or campus)"
 
 
 def demo_token(settings: Settings, key: str) -> str | None:

@@ -73,8 +73,10 @@ def caller_of(request: Request, user: ConsoleUser) -> Caller:
 
 def _problem(exc: Exception) -> str:
     if isinstance(exc, ServiceError):
-        if exc.status in (401, 403):
+        if exc.status == 401 or (exc.status == 403 and "needs one of the roles" in str(exc.body.get("reason"))):
             return "your token does not cover this service's operations"
+        if exc.status == 403:
+            return f"403: {str(exc.body.get('reason'))[:300]}"
         reason = exc.body.get("reason") or exc.body.get("detail") or exc.body
         return f"{exc.status}: {str(reason)[:300]}"
     if isinstance(exc, ServiceUnavailable):
@@ -124,7 +126,7 @@ async def dead_letters_page(
     return page(
         request, "dead_letters.html", user=user, counts=counts, letters=letters, history=history[:100],
         service=service or "", state=state.value if state else "", states=list(State),
-        services=list(SERVICES), can_act=user.can_act(), done=done, error=error,
+        services=list(SERVICES), can_act=user.can_act(), done=done, error=error, scope=user.scope_label(),
     )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """The projections page: per service its projections (position against the store's head,
-rebuilding or not), a rebuild started with a reason (operators and platform admins only:
-the services' ``/ops`` roles), its progress and estimate while it runs (a fragment htmx
+rebuilding or not), a rebuild started with a reason (platform admins only: a projection holds
+every district's rows; a district's operator reads the status), its progress and estimate while it runs (a fragment htmx
 polls every second), a clear refusal while one runs, and who started which rebuild.
 
 Everything is read from and done through each service's ``/ops/projections`` routes, with
@@ -20,6 +20,7 @@ from gateway.console.auth import ConsoleUser, User
 from gateway.console.routes import page, router, templates
 from gateway.settings import SERVICES
 from services.eventkit.app import OPERATIONS
+from services.eventkit.envelope import TenantPath
 
 ServiceName = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
 ProjectionName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")]
@@ -32,6 +33,12 @@ def caller_of(request: Request, user: ConsoleUser) -> Caller:
 
 def reads_projections(user: ConsoleUser) -> bool:
     return user.principal.has_role(*OPERATIONS)
+
+
+def rebuilds_projections(user: ConsoleUser) -> bool:
+    """A projection holds every district's rows: only an operator over every district (a platform
+    admin) rebuilds one (the services refuse others too)."""
+    return user.principal.holds(TenantPath(), *OPERATIONS)
 
 
 async def service_projections(caller: Caller, service: str) -> dict[str, Any]:
@@ -60,7 +67,8 @@ async def projections_page(request: Request, user: User) -> HTMLResponse:
         services = [await service_projections(caller, service) for service in SERVICES]
     return page(
         request, "projections.html", user=user, services=services,
-        can_read=reads_projections(user), can_act=user.can_act(),
+        can_read=reads_projections(user), can_act=rebuilds_projections(user),
+        district_operator=user.can_act() and not rebuilds_projections(user),
     )  # fmt: skip
 
 
@@ -96,8 +104,11 @@ async def start_rebuild(
     name: ProjectionName,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> HTMLResponse:
-    if not user.can_act():
-        raise HTTPException(403, f"{user.principal.subject} does not rebuild projections")
+    if not rebuilds_projections(user):
+        raise HTTPException(
+            403, f"{user.principal.subject} does not rebuild projections: they hold every district's rows "
+            "(platform admins rebuild them)",
+        )  # fmt: skip
     _known(service)
     if not reason.strip():
         return await _cell(request, user, service, name, "say why: a reason is kept in the audit", 422)

@@ -204,7 +204,7 @@ Operator = Annotated[Principal, Depends(operator)]
 LAST_ERROR_CHARS = 300  # a dead letter's reason, as the lag read shows it
 OPERATOR_ONLY: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid bearer token"},
-    403: {"description": "Not an operator"},
+    403: {"description": "Not an operator, or not over the district of what is acted on"},
 }
 Context = Annotated[CommandContext, Depends(command_context)]
 
@@ -352,7 +352,9 @@ def create_app(
         summary="Outbox, consumer and projection lag (operators)",
         responses=OPERATOR_ONLY,
     )
-    async def lag(_: Operator) -> dict[str, Any]:
+    async def lag(principal: Operator) -> dict[str, Any]:
+        """The service's lag (figures of the whole service); its last errors only from the dead
+        letters of the operator's scope (an error quotes its event)."""
         outbox = await runtime.pool.fetchval("SELECT count(*) FROM outbox")
         oldest = await runtime.pool.fetchval(
             "SELECT extract(epoch FROM (clock_timestamp() - e.recorded_at))::float8 FROM outbox o "
@@ -362,11 +364,13 @@ def create_app(
             "SELECT name, events_applied, last_event_at, last_applied_at, rebuilt_at, "
             "extract(epoch FROM (last_applied_at - last_event_at)) AS lag_s FROM projection_status ORDER BY name"
         )
+        scope, params = principal.scope_sql(1, roles=OPERATIONS)
         errors = {
             r["consumer"]: r
             for r in await runtime.pool.fetch(
                 f"SELECT DISTINCT ON (consumer) consumer, left(reason, {LAST_ERROR_CHARS}) AS reason, recorded_at "
-                "FROM dead_letters ORDER BY consumer, id DESC"
+                f"FROM dead_letters WHERE {scope} ORDER BY consumer, id DESC",
+                *params,
             )
         }
         groups: list[dict[str, Any]] = []

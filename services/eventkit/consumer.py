@@ -47,7 +47,7 @@ from aiokafka.errors import CommitFailedError
 from aiokafka.structs import OffsetAndMetadata
 
 from services.eventkit.db import Connection
-from services.eventkit.envelope import Envelope
+from services.eventkit.envelope import Envelope, tenant_of_message
 from services.eventkit.errors import ConcurrencyConflict, NewerSchemaVersion
 from services.eventkit.kafka import ensure_topics, make_consumer, make_producer, sleep_or_stop, stop_quietly
 from services.eventkit.metrics import (
@@ -486,9 +486,10 @@ class ConsumerRunner:
             self._dlq.send_and_wait(self.dlq_topic, payload, key=record.key, headers=headers),
             self.settings.kafka_request_timeout_ms / 1000 + 5,
         )
+        tenant = env.tenant if env is not None else tenant_of_message(payload)
         await conn.execute(
-            'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, stream_id, reason, payload) '
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, stream_id, reason, payload, '
+            "district_id, school_id, campus_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             consumer,
             record.topic,
             record.partition,
@@ -497,6 +498,9 @@ class ConsumerRunner:
             env.stream_id if env else None,
             reason,
             payload,
+            tenant.district_id,
+            tenant.school_id,
+            tenant.campus_id,
         )
         self.dead_lettered += 1
         DEAD_LETTERS.labels(consumer).inc()

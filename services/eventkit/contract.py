@@ -226,6 +226,9 @@ class DeadLetter(BaseModel):
     state: str = Field(
         default="open", description="open, parked, skipped or replayed (the latest act on it since it was recorded)"
     )
+    district_id: str | None = Field(default=None, description="Where its event belongs (none: not an event)")
+    school_id: str | None = None
+    campus_id: str | None = None
     type: str | None = Field(default=None, description="The event's type (from its payload)")
     occurred_at: datetime | None = Field(default=None, description="When the event occurred (from its payload)")
 
@@ -307,10 +310,18 @@ class AuditEntry(BaseModel):
     id: int
     at: datetime
     actor: str = Field(description="Who acted (the token's subject, or the command line's --actor)")
-    action: str = Field(description="outbox.release, outbox.discard, event.skip or event.retry")
-    target: str = Field(description="outbox/<position>, or <consumer>/<event id>")
+    action: str = Field(
+        description="outbox.release, outbox.discard, event.skip, event.retry, event.park or projection.rebuild"
+    )
+    target: str = Field(description="outbox/<position>, <consumer>/<event id> or projection/<name>")
     reason: str
     detail: dict[str, Any] = Field(description="What was acted on (the row or the event, as answered to the act)")
+    event_id: UUID | None = Field(
+        default=None, description="The operations event that records the act (in the service's store and topic)"
+    )
+    district_id: str | None = Field(default=None, description="Where the event acted on belongs")
+    school_id: str | None = None
+    campus_id: str | None = None
 
 
 class AuditLog(BaseModel):

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.eventkit.errors import NewerSchemaVersion, UnknownEventType
@@ -45,6 +46,28 @@ class TenantPath(BaseModel):
     district_id: str | None = None
     school_id: str | None = None
     campus_id: str | None = None
+
+
+TENANT_ID_CHARS = 200
+
+
+def tenant_of_message(raw: bytes | None) -> TenantPath:
+    """The tenant a message names, read leniently (a message no :class:`Envelope` decodes may
+    still say where it belongs); nothing (an empty path) when it is not a JSON object."""
+    if not raw:
+        return TenantPath()
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return TenantPath()
+    if not isinstance(value, dict):
+        return TenantPath()
+
+    def node(key: str) -> str | None:
+        v = value.get(key)
+        return v[:TENANT_ID_CHARS] if isinstance(v, str) and v else None
+
+    return TenantPath(district_id=node("district_id"), school_id=node("school_id"), campus_id=node("campus_id"))
 
 
 class Envelope(BaseModel):

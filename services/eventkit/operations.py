@@ -12,8 +12,19 @@
   in; :func:`retry_event` applies it again now (after a fix). An event is named by its
   consumer and its id, or by the partition and offset of its dead letter.
 
-Each act writes an ``operations_audit`` row (who, when, what, why) in the transaction of its
-effect. The service's ``/ops`` routes (operators only) and its command line
+Each act is recorded as an event of the service's store (``operations.EventReplayed``,
+``operations.DeadLetterParked``... in the stream ``operations-event-<event id>``, with the
+operator as its actor, the reason, and the correlation id of the event acted on: it is
+published like any other event, shown in the console's tail and followed with its
+correlation) and as an ``operations_audit`` row that indexes it, both in the transaction of
+its effect.
+
+**Scope.** Dead letters, parked rows and acts carry the tenant of the event they are about: an
+operator of one district lists, counts, inspects and settles only that district's (a platform
+admin: every district's, and the messages that are no event and so belong nowhere). Given no
+principal (the service's command line, run on its machine), every one.
+
+The service's ``/ops`` routes (operators only) and its command line
 (``python -m services.<name> parked|skip|retry|audit``) call these.
 """
 
@@ -23,15 +34,17 @@ import enum
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import orjson
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.eventkit.app import OPERATOR_ONLY, Operator, Runtime
+from services.eventkit.app import OPERATIONS, OPERATOR_ONLY, Operator, Runtime
+from services.eventkit.auth import Principal
 from services.eventkit.bounds import NO_NUL
 from services.eventkit.consumer import ConsumerRunner, EventHandler
 from services.eventkit.contract import (
@@ -56,13 +69,13 @@ from services.eventkit.contract import (
     SkippedEvent,
 )
 from services.eventkit.db import Connection
-from services.eventkit.envelope import Envelope
-from services.eventkit.errors import InvalidInput, NotFound, Rejected
-from services.eventkit.projection import Projection, projections_runner
+from services.eventkit.envelope import Envelope, TenantPath
+from services.eventkit.errors import ConcurrencyConflict, Forbidden, InvalidInput, NotFound, Rejected
+from services.eventkit.projection import OPERATIONS_PREFIX, Projection, projections_runner
 from services.eventkit.relay import PARKED_CHANGED
 from services.eventkit.runtime import ServiceRuntime
 from services.eventkit.settings import Settings
-from services.eventkit.store import OUTBOX_CHANNEL, row_to_envelope
+from services.eventkit.store import OUTBOX_CHANNEL, EventStore, row_to_envelope
 
 
 class DeadLetterState(enum.StrEnum):
@@ -76,62 +89,141 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 T = TypeVar("T")
 
 
-async def _audit(conn: Connection, actor: str, action: str, target: str, reason: str, detail: BaseModel) -> int:
+ACT_EVENTS = {
+    "event.retry": "operations.EventReplayed",
+    "event.park": "operations.DeadLetterParked",
+    "event.skip": "operations.EventSkipped",
+    "outbox.release": "operations.OutboxRowReleased",
+    "outbox.discard": "operations.OutboxRowDiscarded",
+    "projection.rebuild": "operations.ProjectionRebuildStarted",
+}
+"""The event each operator's act appends (its ``action`` in the audit)."""
+
+
+def operations_stream(kind: str, key: str) -> str:
+    """The stream of the acts on one thing: ``operations-event-<id>``, ``operations-projection-<name>``
+    (no projection follows these: :data:`~services.eventkit.projection.OPERATIONS_PREFIX`)."""
+    return f"{OPERATIONS_PREFIX}{kind}-{key}"
+
+
+async def _audit(
+    conn: Connection,
+    actor: str,
+    action: str,
+    target: str,
+    reason: str,
+    detail: BaseModel,
+    *,
+    stream: str,
+    about: Envelope | None = None,
+    tenant: TenantPath | None = None,
+) -> int:
+    """Records the act: an event appended to ``stream`` (the operator its actor; the event
+    ``about`` its cause, whose correlation it joins and whose tenant it takes) and the audit row
+    that indexes it. Called inside the act's transaction: both commit with its effect, or neither."""
+    tenant = tenant if tenant is not None else (about.tenant if about is not None else TenantPath())
+    data = {"action": action, "target": target, "reason": reason, "detail": detail.model_dump(mode="json")}
+    version = await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream)
+    event = Envelope(
+        event_id=uuid4(), stream_id=stream, version=version + 1, type=ACT_EVENTS[action], schema_version=1,
+        occurred_at=datetime.now(UTC), district_id=tenant.district_id, school_id=tenant.school_id,
+        campus_id=tenant.campus_id, actor=actor, data=data,
+        correlation_id=about.correlation_id if about is not None else None,
+        causation_id=str(about.event_id) if about is not None else None,
+    )  # fmt: skip
+    await EventStore(None).append(stream, version, [event], conn=conn)
     audit_id: int = await conn.fetchval(
-        "INSERT INTO operations_audit (actor, action, target, reason, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        actor,
-        action,
-        target,
-        reason,
-        detail.model_dump(mode="json"),
-    )
+        "INSERT INTO operations_audit (actor, action, target, reason, detail, event_id, district_id, school_id, "
+        "campus_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        actor, action, target, reason, data["detail"], event.event_id,
+        tenant.district_id, tenant.school_id, tenant.campus_id,
+    )  # fmt: skip
     return audit_id
+
+
+def _scope(principal: Principal | None, first_param: int, prefix: str) -> tuple[str, list[list[str]]]:
+    """A SQL condition keeping the rows whose tenant the principal operates on (all of them for
+    no principal: the command line), and its parameters."""
+    if principal is None:
+        return "TRUE", []
+    return principal.scope_sql(first_param, prefix, roles=OPERATIONS)
+
+
+def _require_over(principal: Principal | None, tenant: TenantPath, what: str) -> None:
+    """403 unless the principal operates on the tenant (an event of no tenant: platform admins only)."""
+    if principal is None or principal.holds(tenant, *OPERATIONS):
+        return
+    raise Forbidden(
+        f"{principal.subject} operates on no {what} there: it belongs outside the token's scope"
+        if tenant.district_id or tenant.school_id or tenant.campus_id
+        else f"{principal.subject} may not act on a {what} that belongs to no district (platform admins do)"
+    )
 
 
 # -- the relay's parked rows ------------------------------------------------------------
 
 
-async def parked_rows(conn: Connection) -> list[ParkedRow]:
-    """Every parked row, with how many rows of its stream wait behind it."""
+async def parked_rows(conn: Connection, principal: Principal | None = None) -> list[ParkedRow]:
+    """Every parked row (of the principal's scope), with how many rows of its stream wait behind it."""
+    scope, params = _scope(principal, 1, "e.")
     rows = await conn.fetch(
         "SELECT p.position, p.stream_id, p.event_id, p.type, p.size_bytes, p.reason, p.parked_at, "
         "(SELECT count(*) FROM outbox o WHERE o.stream_id = p.stream_id) AS held_behind "
-        "FROM parked_outbox p ORDER BY p.position"
+        f"FROM parked_outbox p JOIN events e ON e.position = p.position WHERE {scope} ORDER BY p.position",
+        *params,
     )
     return [ParkedRow.model_validate(dict(r)) for r in rows]
 
 
-async def _take_parked(conn: Connection, position: int) -> ParkedOutboxRow:
+async def _take_parked(
+    conn: Connection, position: int, principal: Principal | None
+) -> tuple[ParkedOutboxRow, Envelope]:
+    event = await conn.fetchrow(
+        "SELECT e.position, e.event_id, e.stream_id, e.version, e.type, e.schema_version, e.occurred_at, "
+        "e.recorded_at, e.district_id, e.school_id, e.campus_id, e.actor, e.correlation_id, e.causation_id, "
+        "e.command_id, e.data FROM parked_outbox p JOIN events e ON e.position = p.position WHERE p.position = $1",
+        position,
+    )
+    if event is None:
+        raise NotFound(f"no parked outbox row at position {position}")
+    env = row_to_envelope(event)
+    _require_over(principal, env.tenant, "parked row")
     row = await conn.fetchrow(
         "DELETE FROM parked_outbox WHERE position = $1 RETURNING position, stream_id, event_id, type, size_bytes",
         position,
     )
     if row is None:
         raise NotFound(f"no parked outbox row at position {position}")
-    return ParkedOutboxRow.model_validate(dict(row))
+    return ParkedOutboxRow.model_validate(dict(row)), env
 
 
-async def release_parked(conn: Connection, position: int, *, actor: str, reason: str) -> Released:
+async def release_parked(
+    conn: Connection, position: int, *, actor: str, reason: str, principal: Principal | None = None
+) -> Released:
     """The parked row goes back to the outbox (first of its stream): the relay sends it, then
     the rows held behind it. If the broker still refuses it, it is parked again."""
     async with conn.transaction():
-        row = await _take_parked(conn, position)
+        row, env = await _take_parked(conn, position, principal)
         await conn.execute(
             "INSERT INTO outbox (position, stream_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             row.position,
             row.stream_id,
         )
-        audit_id = await _audit(conn, actor, "outbox.release", f"outbox/{position}", reason, row)
+        audit_id = await _audit(conn, actor, "outbox.release", f"outbox/{position}", reason, row,
+                                stream=operations_stream("event", str(row.event_id)), about=env)  # fmt: skip
         await conn.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '{PARKED_CHANGED}')")
     return Released(released=row, audit_id=audit_id)
 
 
-async def discard_parked(conn: Connection, position: int, *, actor: str, reason: str) -> Discarded:
+async def discard_parked(
+    conn: Connection, position: int, *, actor: str, reason: str, principal: Principal | None = None
+) -> Discarded:
     """The parked row is never sent; the rows held behind it flow on. The event stays in the
     store (the service's own projections read it when they fill a gap)."""
     async with conn.transaction():
-        row = await _take_parked(conn, position)
-        audit_id = await _audit(conn, actor, "outbox.discard", f"outbox/{position}", reason, row)
+        row, env = await _take_parked(conn, position, principal)
+        audit_id = await _audit(conn, actor, "outbox.discard", f"outbox/{position}", reason, row,
+                                stream=operations_stream("event", str(row.event_id)), about=env)  # fmt: skip
         await conn.execute(f"SELECT pg_notify('{OUTBOX_CHANNEL}', '{PARKED_CHANGED}')")
     return Discarded(discarded=row, audit_id=audit_id)
 
@@ -176,6 +268,7 @@ _STATE = (
 )
 _DEAD_COLUMNS = (
     'd.id, d.consumer, d.topic, d.partition, d."offset", d.event_id, d.stream_id, d.reason, d.recorded_at, '
+    "d.district_id, d.school_id, d.campus_id, "
     "EXISTS (SELECT 1 FROM operations_audit a WHERE a.target = d.consumer || '/' || d.event_id) AS handled, "
     f"{_STATE} AS state"
 )
@@ -201,62 +294,92 @@ def _with_event(row: asyncpg.Record, envelope: dict[str, Any] | None) -> dict[st
 
 
 async def dead_letters(
-    conn: Connection, consumer: str | None = None, limit: int = 100, state: str | None = None
+    conn: Connection,
+    consumer: str | None = None,
+    limit: int = 100,
+    state: str | None = None,
+    principal: Principal | None = None,
 ) -> list[DeadLetter]:
-    """The latest dead letters (their payloads aside), each with its state and its event's type and time."""
+    """The latest dead letters of the principal's scope (their payloads aside), each with its
+    state and its event's type and time."""
+    scope, params = _scope(principal, 4, "d.")
     rows = await conn.fetch(
         f"SELECT * FROM (SELECT {_DEAD_COLUMNS}, d.payload FROM dead_letters d "
-        "WHERE $1::text IS NULL OR d.consumer = $1) d WHERE $3::text IS NULL OR d.state = $3 "
+        f"WHERE ($1::text IS NULL OR d.consumer = $1) AND {scope}) d WHERE $3::text IS NULL OR d.state = $3 "
         "ORDER BY d.id DESC LIMIT $2",
         consumer,
         limit,
         state,
+        *params,
     )
     return [DeadLetter.model_validate(_with_event(r, _envelope_of(r["payload"]))) for r in rows]
 
 
-async def dead_letter(conn: Connection, dead_letter_id: int) -> DeadLetterDetail:
-    """One dead letter with its message (as kept: sensitive fields withheld)."""
+async def dead_letter(conn: Connection, dead_letter_id: int, principal: Principal | None = None) -> DeadLetterDetail:
+    """One dead letter with its message (as kept: sensitive fields withheld); 403 outside the scope."""
     row = await conn.fetchrow(f"SELECT {_DEAD_COLUMNS}, d.payload FROM dead_letters d WHERE d.id = $1", dead_letter_id)
     if row is None:
         raise NotFound(f"no dead letter {dead_letter_id}")
+    tenant = TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+    _require_over(principal, tenant, "dead letter")
     envelope = _envelope_of(row["payload"])
     return DeadLetterDetail.model_validate(_with_event(row, envelope) | {"envelope": envelope})
 
 
-async def dead_letter_counts(conn: Connection) -> list[DeadLetterCount]:
-    """Per consumer: the events it dead-lettered (each counted once however often it failed),
-    how many wait for an operator, how many are parked."""
+async def dead_letter_counts(conn: Connection, principal: Principal | None = None) -> list[DeadLetterCount]:
+    """Per consumer: the events of the principal's scope it dead-lettered (each counted once
+    however often it failed), how many wait for an operator, how many are parked."""
+    scope, params = _scope(principal, 1, "d.")
     rows = await conn.fetch(
         "WITH latest AS (SELECT DISTINCT ON (d.consumer, d.event_id) d.consumer, d.event_id, "
-        f"{_STATE} AS state FROM dead_letters d WHERE d.event_id IS NOT NULL "
+        f"{_STATE} AS state FROM dead_letters d WHERE d.event_id IS NOT NULL AND {scope} "
         "ORDER BY d.consumer, d.event_id, d.id DESC) "
         "SELECT consumer, count(*) FILTER (WHERE state = 'open') AS open, "
         "count(*) FILTER (WHERE state = 'parked') AS parked, count(*) AS total "
-        "FROM latest GROUP BY consumer ORDER BY consumer"
+        "FROM latest GROUP BY consumer ORDER BY consumer",
+        *params,
     )
     return [DeadLetterCount.model_validate(dict(r)) for r in rows]
 
 
-async def open_events(conn: Connection, consumer: str, limit: int = 1000) -> list[UUID]:
-    """The events of ``consumer``'s open dead letters, in the order they were first dead-lettered."""
+async def open_events(
+    conn: Connection, consumer: str, limit: int = 1000, principal: Principal | None = None
+) -> list[UUID]:
+    """The events of ``consumer``'s open dead letters of the principal's scope, in the order
+    they were first dead-lettered."""
+    scope, params = _scope(principal, 3, "d.")
     rows = await conn.fetch(
         "WITH latest AS (SELECT DISTINCT ON (d.event_id) d.event_id, d.id, "
-        f"{_STATE} AS state FROM dead_letters d WHERE d.consumer = $1 AND d.event_id IS NOT NULL "
+        f"{_STATE} AS state FROM dead_letters d WHERE d.consumer = $1 AND d.event_id IS NOT NULL AND {scope} "
         "ORDER BY d.event_id, d.id DESC), "
         "first AS (SELECT event_id, min(id) AS first_id FROM dead_letters WHERE consumer = $1 GROUP BY event_id) "
         "SELECT l.event_id FROM latest l JOIN first f USING (event_id) WHERE l.state = 'open' "
         "ORDER BY f.first_id LIMIT $2",
         consumer,
         limit,
+        *params,
     )
     return [r["event_id"] for r in rows]
 
 
 async def _event_of(
+    conn: Connection,
+    consumer: Consumer,
+    event_id: UUID | None,
+    partition: int | None,
+    offset: int | None,
+    principal: Principal | None = None,
+) -> Envelope:
+    """The event, from its dead letter (by id, or by partition and offset), else from the store;
+    403 if the principal does not operate on its tenant."""
+    env = await _find_event(conn, consumer, event_id, partition, offset)
+    _require_over(principal, env.tenant, "event")
+    return env
+
+
+async def _find_event(
     conn: Connection, consumer: Consumer, event_id: UUID | None, partition: int | None, offset: int | None
 ) -> Envelope:
-    """The event, from its dead letter (by id, or by partition and offset), else from the store."""
     if event_id is None and (partition is None or offset is None):
         raise InvalidInput(
             "name the event by its id, or by the partition and offset of its dead letter", field="event_id"
@@ -309,11 +432,12 @@ async def skip_event(
     event_id: UUID | None = None,
     partition: int | None = None,
     offset: int | None = None,
+    principal: Principal | None = None,
 ) -> Skipped:
     """The handler never applies this event: a projection moves its checkpoint past it and
     brings the stream's later events in now; a reaction records it as handled (a
     redelivery does nothing). Audited, in one transaction with the effect."""
-    env = await _event_of(conn, consumer, event_id, partition, offset)
+    env = await _event_of(conn, consumer, event_id, partition, offset, principal)
     handler = consumer.handler
     async with conn.transaction():
         await conn.execute(
@@ -337,7 +461,8 @@ async def skip_event(
             caught_up = 0
         skipped = SkippedEvent(event_id=env.event_id, stream_id=env.stream_id, version=env.version,
                                type=env.type, applied_after=caught_up)  # fmt: skip
-        audit_id = await _audit(conn, actor, "event.skip", f"{consumer.label}/{env.event_id}", reason, skipped)
+        audit_id = await _audit(conn, actor, "event.skip", f"{consumer.label}/{env.event_id}", reason, skipped,
+                                stream=operations_stream("event", str(env.event_id)), about=env)  # fmt: skip
     return Skipped(skipped=skipped, consumer=consumer.label, audit_id=audit_id)
 
 
@@ -350,11 +475,12 @@ async def retry_event(
     event_id: UUID | None = None,
     partition: int | None = None,
     offset: int | None = None,
+    principal: Principal | None = None,
 ) -> Retried:
     """Applies the event again now (after the fix that lets it apply): a projection catches its
     stream up to the store's head, the event included; a reaction handles it once. Still
     failing, it raises and nothing is kept (a 422 naming the error)."""
-    env = await _event_of(conn, consumer, event_id, partition, offset)
+    env = await _event_of(conn, consumer, event_id, partition, offset, principal)
     handler = consumer.handler
     try:
         async with conn.transaction():
@@ -365,10 +491,11 @@ async def retry_event(
                 applied = 1 if await handler.process(conn, env) else 0
             retried = RetriedEvent(event_id=env.event_id, stream_id=env.stream_id, version=env.version,
                                    type=env.type, applied=applied)  # fmt: skip
-            audit_id = await _audit(conn, actor, "event.retry", f"{consumer.label}/{env.event_id}", reason, retried)
+            audit_id = await _audit(conn, actor, "event.retry", f"{consumer.label}/{env.event_id}", reason, retried,
+                                    stream=operations_stream("event", str(env.event_id)), about=env)  # fmt: skip
             if isinstance(handler, Projection):
                 await _close_caught_up(conn, consumer, env, actor, reason)
-    except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
+    except (asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError, ConcurrencyConflict):
         raise
     except Exception as exc:
         raise InvalidInput(f"the event still fails: {type(exc).__name__}: {exc}"[:500], field="event_id") from None
@@ -388,7 +515,8 @@ async def _close_caught_up(conn: Connection, consumer: Consumer, env: Envelope, 
     for row in rows:
         detail = RetriedEvent(event_id=row["event_id"], stream_id=env.stream_id, version=0, type="", applied=0)
         await _audit(conn, actor, "event.retry", f"{consumer.label}/{row['event_id']}",
-                     f"{reason} (applied with {env.event_id})"[:500], detail)  # fmt: skip
+                     f"{reason} (applied with {env.event_id})"[:500], detail,
+                     stream=operations_stream("event", str(row["event_id"])), about=env)  # fmt: skip
 
 
 async def park_event(
@@ -400,10 +528,11 @@ async def park_event(
     event_id: UUID | None = None,
     partition: int | None = None,
     offset: int | None = None,
+    principal: Principal | None = None,
 ) -> ParkedEvent:
     """The dead letter is kept and shown as parked: not applied, not counted as waiting, and left
     out of a replay of all (replaying it by name still applies it). Audited."""
-    env = await _event_of(conn, consumer, event_id, partition, offset)
+    env = await _event_of(conn, consumer, event_id, partition, offset, principal)
     known = await conn.fetchval(
         "SELECT 1 FROM dead_letters WHERE consumer = $1 AND event_id = $2 LIMIT 1", consumer.label, env.event_id
     )
@@ -412,16 +541,26 @@ async def park_event(
     async with conn.transaction():
         detail = RetriedEvent(event_id=env.event_id, stream_id=env.stream_id, version=env.version,
                               type=env.type, applied=0)  # fmt: skip
-        audit_id = await _audit(conn, actor, "event.park", f"{consumer.label}/{env.event_id}", reason, detail)
+        audit_id = await _audit(conn, actor, "event.park", f"{consumer.label}/{env.event_id}", reason, detail,
+                                stream=operations_stream("event", str(env.event_id)), about=env)  # fmt: skip
     return ParkedEvent(consumer=consumer.label, event_id=env.event_id, stream_id=env.stream_id, audit_id=audit_id)
 
 
-async def replay_all(conn: Connection, consumer: Consumer, *, expected: int, actor: str, reason: str) -> ReplayedAll:
+async def replay_all(
+    conn: Connection,
+    consumer: Consumer,
+    *,
+    expected: int,
+    actor: str,
+    reason: str,
+    principal: Principal | None = None,
+) -> ReplayedAll:
     """Replays the consumer's open dead letters, oldest first, each as :func:`retry_event` does
     (the consumer's own exactly-once path: a second replay applies nothing). ``expected`` is the
     count the operator confirmed: another count (a dead letter came or went since) refuses (409).
-    The first event that still fails stops it (answered in ``failed``)."""
-    events = await open_events(conn, consumer.label)
+    The first event that still fails stops it (answered in ``failed``). Only the dead letters of
+    the principal's scope are counted and replayed."""
+    events = await open_events(conn, consumer.label, principal=principal)
     if len(events) != expected:
         raise Rejected(
             f"{consumer.label} has {len(events)} dead letters waiting, not the {expected} you confirmed: look again"
@@ -436,15 +575,23 @@ async def replay_all(conn: Connection, consumer: Consumer, *, expected: int, act
         if state != "open":  # applied with an earlier one of its stream
             continue
         try:
-            replayed.append(await retry_event(conn, consumer, actor=actor, reason=reason, event_id=event_id))
+            replayed.append(
+                await retry_event(conn, consumer, actor=actor, reason=reason, event_id=event_id, principal=principal)
+            )
         except InvalidInput as exc:
             return ReplayedAll(consumer=consumer.label, replayed=replayed, failed=f"{event_id}: {exc.reason}"[:600])
     return ReplayedAll(consumer=consumer.label, replayed=replayed)
 
 
-async def audit_rows(conn: Connection, limit: int = 100) -> list[AuditEntry]:
+async def audit_rows(conn: Connection, limit: int = 100, principal: Principal | None = None) -> list[AuditEntry]:
+    """The latest acts on what the principal operates on (an act on no district's event, such as a
+    rebuild: platform admins only)."""
+    scope, params = _scope(principal, 2, "")
     rows = await conn.fetch(
-        "SELECT id, at, actor, action, target, reason, detail FROM operations_audit ORDER BY id DESC LIMIT $1", limit
+        "SELECT id, at, actor, action, target, reason, detail, event_id, district_id, school_id, campus_id "
+        f"FROM operations_audit WHERE {scope} ORDER BY id DESC LIMIT $1",
+        limit,
+        *params,
     )
     return [AuditEntry.model_validate(dict(r)) for r in rows]
 
@@ -479,12 +626,14 @@ def running_consumers(runtime: ServiceRuntime) -> list[Consumer]:
     return consumers_of(runtime.settings, definition.projections, [s.reaction for s in definition.reactions])
 
 
-async def on_event(act: Callable[..., Awaitable[T]], body: EventAct, actor: str, runtime: ServiceRuntime) -> T:
-    """``act`` (skip or retry) on the event ``body`` names, for the consumer it names."""
+async def on_event(
+    act: Callable[..., Awaitable[T]], body: EventAct, principal: Principal, runtime: ServiceRuntime
+) -> T:
+    """``act`` (skip, retry or park) on the event ``body`` names, for the consumer it names."""
     consumer = find_consumer(running_consumers(runtime), body.consumer)
     async with runtime.pool.acquire() as conn:
         return await act(
-            conn, consumer, actor=actor, reason=body.reason,
+            conn, consumer, actor=principal.subject, reason=body.reason, principal=principal,
             event_id=body.event_id, partition=body.partition, offset=body.offset,
         )  # fmt: skip
 
@@ -502,9 +651,9 @@ def operations_router() -> APIRouter:
         summary="Outbox rows the broker refused, parked (operators)",
         responses=OPERATOR_ONLY,
     )
-    async def list_parked(_: Operator, runtime: Runtime) -> ParkedRows:
+    async def list_parked(principal: Operator, runtime: Runtime) -> ParkedRows:
         async with runtime.pool.acquire() as conn:
-            return ParkedRows(parked=await parked_rows(conn))
+            return ParkedRows(parked=await parked_rows(conn, principal))
 
     @router.post(
         "/parked/{position}/release",
@@ -514,7 +663,9 @@ def operations_router() -> APIRouter:
     )
     async def release(position: int, body: OperatorReason, principal: Operator, runtime: Runtime) -> Released:
         async with runtime.pool.acquire() as conn:
-            return await release_parked(conn, position, actor=principal.subject, reason=body.reason)
+            return await release_parked(
+                conn, position, actor=principal.subject, reason=body.reason, principal=principal
+            )
 
     @router.post(
         "/parked/{position}/discard",
@@ -524,7 +675,9 @@ def operations_router() -> APIRouter:
     )
     async def discard(position: int, body: OperatorReason, principal: Operator, runtime: Runtime) -> Discarded:
         async with runtime.pool.acquire() as conn:
-            return await discard_parked(conn, position, actor=principal.subject, reason=body.reason)
+            return await discard_parked(
+                conn, position, actor=principal.subject, reason=body.reason, principal=principal
+            )
 
     @router.get(
         "/dead-letters",
@@ -533,7 +686,7 @@ def operations_router() -> APIRouter:
         responses=OPERATOR_ONLY,
     )
     async def list_dead(
-        _: Operator,
+        principal: Operator,
         runtime: Runtime,
         consumer: Annotated[str | None, Query(max_length=300)] = None,
         state: Annotated[DeadLetterState | None, Query()] = None,
@@ -541,7 +694,9 @@ def operations_router() -> APIRouter:
     ) -> DeadLetters:
         async with runtime.pool.acquire() as conn:
             return DeadLetters(
-                dead_letters=await dead_letters(conn, consumer, limit=limit, state=state.value if state else None)
+                dead_letters=await dead_letters(
+                    conn, consumer, limit=limit, state=state.value if state else None, principal=principal
+                )
             )
 
     @router.get(
@@ -550,9 +705,9 @@ def operations_router() -> APIRouter:
         summary="Per consumer, its dead letters: waiting, parked, all (operators)",
         responses=OPERATOR_ONLY,
     )
-    async def count_dead(_: Operator, runtime: Runtime) -> DeadLetterCounts:
+    async def count_dead(principal: Operator, runtime: Runtime) -> DeadLetterCounts:
         async with runtime.pool.acquire() as conn:
-            return DeadLetterCounts(counts=await dead_letter_counts(conn))
+            return DeadLetterCounts(counts=await dead_letter_counts(conn, principal))
 
     @router.get(
         "/dead-letters/{dead_letter_id}",
@@ -561,10 +716,10 @@ def operations_router() -> APIRouter:
         responses=named,
     )
     async def one_dead(
-        dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], _: Operator, runtime: Runtime
+        dead_letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: Operator, runtime: Runtime
     ) -> DeadLetterDetail:
         async with runtime.pool.acquire() as conn:
-            return await dead_letter(conn, dead_letter_id)
+            return await dead_letter(conn, dead_letter_id, principal)
 
     @router.post(
         "/dead-letters/park",
@@ -573,7 +728,7 @@ def operations_router() -> APIRouter:
         responses=named,
     )
     async def park(body: EventAct, principal: Operator, runtime: Runtime) -> ParkedEvent:
-        return await on_event(park_event, body, principal.subject, runtime)
+        return await on_event(park_event, body, principal, runtime)
 
     @router.post(
         "/dead-letters/replay-all",
@@ -584,7 +739,9 @@ def operations_router() -> APIRouter:
     async def replay_everything(body: ReplayAll, principal: Operator, runtime: Runtime) -> ReplayedAll:
         consumer = find_consumer(running_consumers(runtime), body.consumer)
         async with runtime.pool.acquire() as conn:
-            return await replay_all(conn, consumer, expected=body.expected, actor=principal.subject, reason=body.reason)
+            return await replay_all(
+                conn, consumer, expected=body.expected, actor=principal.subject, reason=body.reason, principal=principal
+            )
 
     @router.post(
         "/events/skip",
@@ -593,7 +750,7 @@ def operations_router() -> APIRouter:
         responses=named,
     )
     async def skip(body: EventAct, principal: Operator, runtime: Runtime) -> Skipped:
-        return await on_event(skip_event, body, principal.subject, runtime)
+        return await on_event(skip_event, body, principal, runtime)
 
     @router.post(
         "/events/retry",
@@ -602,7 +759,7 @@ def operations_router() -> APIRouter:
         responses=named,
     )
     async def retry(body: EventAct, principal: Operator, runtime: Runtime) -> Retried:
-        return await on_event(retry_event, body, principal.subject, runtime)
+        return await on_event(retry_event, body, principal, runtime)
 
     @router.get(
         "/audit",
@@ -610,8 +767,8 @@ def operations_router() -> APIRouter:
         summary="Operators' acts on parked rows and events (operators)",
         responses=OPERATOR_ONLY,
     )
-    async def audit(_: Operator, runtime: Runtime) -> AuditLog:
+    async def audit(principal: Operator, runtime: Runtime) -> AuditLog:
         async with runtime.pool.acquire() as conn:
-            return AuditLog(audit=await audit_rows(conn))
+            return AuditLog(audit=await audit_rows(conn, principal=principal))
 
     return router

@@ -178,6 +178,10 @@ class _DrainFirst:
         return await self._transaction.__aexit__(*exc)
 
 
+OPERATIONS_PREFIX = "operations-"
+"""Streams of operators' acts (``services.eventkit.operations``): followed by no projection."""
+
+
 class Projection:
     """Base of a read model. Subclasses set ``name`` and ``event_types`` and implement
     :meth:`ddl` (tables inside ``schema``) and :meth:`apply` (one event, already in order).
@@ -196,7 +200,10 @@ class Projection:
         return tuple(f"{d.stream_prefix}-" for d in self.streams)
 
     def follows(self, stream_id: str) -> bool:
-        """Whether this stream is one the projection reads (and keeps a checkpoint for)."""
+        """Whether this stream is one the projection reads (and keeps a checkpoint for). The
+        streams recording operators' acts (``operations-...``) are no read model's."""
+        if stream_id.startswith(OPERATIONS_PREFIX):
+            return False
         return not self.streams or stream_id.startswith(self._stream_prefixes)
 
     @property

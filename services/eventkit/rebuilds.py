@@ -9,9 +9,14 @@ the background, and answers 202 with who started it and when. One rebuild of a p
 at a time, across processes: the rebuild holds the projection's rebuild lock
 (:func:`services.eventkit.projection.rebuild_lock`); a second is a 409.
 
-Who started which rebuild is kept twice: an ``operations_audit`` row (``projection.rebuild``)
-written with the rebuild's own row in ``projection_rebuilds``, which the rebuild updates as it
-goes (its progress, every half second) and when it ends (its report, or its error).
+Who started which rebuild is kept three times, in one transaction: an
+``operations.ProjectionRebuildStarted`` event (stream ``operations-projection-<name>``), its
+``operations_audit`` row (``projection.rebuild``), and the rebuild's own row in
+``projection_rebuilds``, which the rebuild updates as it goes (its progress, every half second)
+and when it ends (its report, or its error).
+
+A projection holds every district's rows: only an operator over every district (a platform
+admin) rebuilds one (403 for a district's operator, who still reads the status).
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from services.eventkit.app import OPERATOR_ONLY, Operator, Runtime
+from services.eventkit.app import OPERATIONS, OPERATOR_ONLY, Operator, Runtime
+from services.eventkit.auth import Principal
 from services.eventkit.contract import ErrorResponse
 from services.eventkit.db import Connection
-from services.eventkit.errors import NotFound
-from services.eventkit.operations import OperatorReason, _audit
+from services.eventkit.envelope import TenantPath
+from services.eventkit.errors import Forbidden, NotFound
+from services.eventkit.operations import OperatorReason, _audit, operations_stream
 from services.eventkit.projection import (
+    OPERATIONS_PREFIX,
     Projection,
     RebuildRunning,
     rebuild,
@@ -118,8 +126,9 @@ def _state(row: Any, running: bool) -> RebuildState:
 async def projection_state(conn: Connection, projection: Projection) -> ProjectionState:
     prefixes = [f"{d.stream_prefix}-" for d in projection.streams] or None
     row = await conn.fetchrow(
-        "WITH heads AS (SELECT stream_id, max(version) AS v FROM events WHERE $1::text[] IS NULL "
-        "OR EXISTS (SELECT 1 FROM unnest($1::text[]) p WHERE starts_with(stream_id, p)) GROUP BY stream_id) "
+        "WITH heads AS (SELECT stream_id, max(version) AS v FROM events WHERE ($1::text[] IS NULL "
+        "OR EXISTS (SELECT 1 FROM unnest($1::text[]) p WHERE starts_with(stream_id, p))) "
+        f"AND NOT starts_with(stream_id, '{OPERATIONS_PREFIX}') GROUP BY stream_id) "
         "SELECT coalesce(sum(h.v), 0)::bigint AS head, coalesce(sum(least(s.version, h.v)), 0)::bigint AS position "
         f"FROM heads h LEFT JOIN {projection.schema}._streams s USING (stream_id)",
         prefixes,
@@ -195,8 +204,9 @@ async def _run(
                     reason=reason, total=total, audit_id=0,
                 )  # fmt: skip
                 answer.audit_id = await _audit(
-                    conn, actor, "projection.rebuild", f"projection/{projection.name}", reason, answer
-                )
+                    conn, actor, "projection.rebuild", f"projection/{projection.name}", reason, answer,
+                    stream=operations_stream("projection", projection.name),
+                )  # fmt: skip
                 await conn.execute(
                     "UPDATE projection_rebuilds SET audit_id = $2 WHERE id = $1", row["id"], answer.audit_id
                 )
@@ -259,6 +269,12 @@ async def _rebuild_recorded(runtime: ServiceRuntime, projection: Projection, reb
 
 
 @functools.cache
+def require_every_district(principal: Principal, why: str) -> None:
+    """403 unless the principal operates over every district (a platform admin)."""
+    if not principal.holds(TenantPath(), *OPERATIONS):
+        raise Forbidden(f"{principal.subject} may not {why} (platform admins only)")
+
+
 def projections_router() -> APIRouter:
     """``/ops/projections`` routes: operators only."""
     router = APIRouter(prefix="/ops/projections", tags=["operations"])
@@ -287,6 +303,7 @@ def projections_router() -> APIRouter:
         name: ProjectionName, body: OperatorReason, principal: Operator, runtime: Runtime
     ) -> RebuildStarted:
         projection = find_projection(runtime, name)
+        require_every_district(principal, f"rebuild {name}: its table holds every district's rows")
         return await start_rebuild(runtime, projection, actor=principal.subject, reason=body.reason)
 
     return router

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 import pytest_asyncio
 
 from services.eventkit.auth import Role
@@ -59,7 +60,7 @@ async def untrap(pool: asyncpg.Pool, name: str) -> None:
     await pool.execute(f"DROP FUNCTION proj_inspection_status.{name}()")
 
 
-async def escalated_into_dead_letters(world: SafetyWorld) -> tuple[str, UUID, str]:
+async def escalated_into_dead_letters(world: SafetyWorld, correlation_id: str | None = None) -> tuple[str, UUID, str]:
     """A hazard whose escalation its projection cannot apply (trapped): dead-lettered."""
     pool = world.safety.pool
     hazard_id = uid("dlq")
@@ -72,6 +73,7 @@ async def escalated_into_dead_letters(world: SafetyWorld) -> tuple[str, UUID, st
         stream_id=stream,
         version=2,
         tenant=TENANT,
+        correlation_id=correlation_id,
     )
     await EventStore(pool).append(stream, 1, [escalated])
 
@@ -99,7 +101,7 @@ def counts_of(body: dict[str, Any], consumer: str) -> tuple[int, int, int]:
 async def test_dead_letters_are_counted_replayed_all_once_confirmed_and_parked(safety: SafetyWorld) -> None:
     world = safety
     pool = world.safety.pool
-    ops = token_for(world.safety.settings, "ops-duty", Role.OPERATOR)
+    ops = token_for(world.safety.settings, "ops-duty", Role.OPERATOR, districts=["xinbei"])
     consumer = f"{world.safety.settings.group_of('projections')}/inspection_status"
     client = world.client
     hazard_id, event_id, trigger = await escalated_into_dead_letters(world)
@@ -254,3 +256,120 @@ async def test_the_command_line_lists_shows_parks_and_replays_dead_letters(safet
     assert await status(pool, other_hazard) == "escalated"
     final = await houqin(safety, "list", "safety", "--state", "open")
     assert final.returncode == 0 and str(event_id) not in final.stdout
+
+
+async def test_an_operator_of_another_district_sees_and_settles_none_and_each_act_is_an_event(
+    safety: SafetyWorld,
+) -> None:
+    """Dead letters are scoped by their event's district; the act that settles one is an event of
+    the service's store (who, when, why; the dead event's correlation), published like any other."""
+    world, pool, client = safety, safety.safety.pool, safety.client
+    settings = world.safety.settings
+    consumer = f"{settings.group_of('projections')}/inspection_status"
+    ours = token_for(settings, "ops-duty", Role.OPERATOR, districts=["xinbei"])
+    theirs = token_for(settings, "ops-elsewhere", Role.OPERATOR, districts=["dongcheng"])
+    platform = token_for(settings, "platform-ops", Role.PLATFORM_ADMIN)
+    hazard_id, event_id, trigger = await escalated_into_dead_letters(world, correlation_id="corr-escalation-1")
+    dead_id = await pool.fetchval("SELECT max(id) FROM dead_letters WHERE event_id = $1", event_id)
+    # a message that was no event belongs to no district: only a platform admin sees it
+    stray_id = await pool.fetchval(
+        'INSERT INTO dead_letters (consumer, topic, partition, "offset", reason, payload) '
+        "VALUES ($1, 'elsewhere', 0, 7, 'not an event', '\\x00ff'::bytea) RETURNING id",
+        consumer,
+    )
+    events_before = await pool.fetchval("SELECT count(*) FROM events")
+    audits_before = await pool.fetchval("SELECT count(*) FROM operations_audit")
+
+    def listed(body: dict[str, Any]) -> set[int]:
+        return {d["id"] for d in body["dead_letters"]}
+
+    # another district's operator: nothing listed or counted, every act refused, nothing recorded
+    assert counts_of((await client.get("/ops/dead-letters/counts", headers=theirs)).json(), consumer) == (0, 0, 0)
+    assert not listed((await client.get("/ops/dead-letters", headers=theirs)).json()) & {dead_id, stray_id}
+    refused = await client.get(f"/ops/dead-letters/{dead_id}", headers=theirs)
+    assert refused.status_code == 403 and "ops-elsewhere operates on no dead letter" in refused.text, refused.text
+    act = {"consumer": consumer, "event_id": str(event_id), "reason": "not mine to settle"}
+    for path in ("/ops/dead-letters/park", "/ops/events/skip", "/ops/events/retry"):
+        answer = await client.post(path, json=act, headers=theirs)
+        assert answer.status_code == 403, (path, answer.text)
+    everything = {"consumer": consumer, "expected": 1, "reason": "all of them"}
+    mismatch = await client.post("/ops/dead-letters/replay-all", json=everything, headers=theirs)
+    assert mismatch.status_code == 409 and "has 0 dead letters waiting" in mismatch.text
+    none = await client.post("/ops/dead-letters/replay-all", json=everything | {"expected": 0}, headers=theirs)
+    assert none.status_code == 200 and none.json()["replayed"] == []
+    assert await pool.fetchval("SELECT count(*) FROM events") == events_before
+    assert await pool.fetchval("SELECT count(*) FROM operations_audit") == audits_before
+    assert await status(pool, hazard_id) == "reported"
+
+    # the district's own operator sees it, not the stray; the platform admin sees both
+    assert dead_id in listed((await client.get("/ops/dead-letters", headers=ours)).json())
+    assert stray_id not in listed((await client.get("/ops/dead-letters", headers=ours)).json())
+    assert (await client.get(f"/ops/dead-letters/{stray_id}", headers=ours)).status_code == 403
+    assert {dead_id, stray_id} <= listed((await client.get("/ops/dead-letters", headers=platform)).json())
+    assert (await client.get(f"/ops/dead-letters/{stray_id}", headers=platform)).status_code == 200
+    counted = counts_of((await client.get("/ops/dead-letters/counts", headers=ours)).json(), consumer)
+    assert counted[0] >= 1
+
+    # parking it is an event: the operator its actor, the reason, the dead event its cause
+    parked = await client.post("/ops/dead-letters/park", json=act | {"reason": "the bureau decides"}, headers=ours)
+    assert parked.status_code == 200, parked.text
+    recorded = await pool.fetchrow(
+        "SELECT position, type, actor, district_id, school_id, campus_id, correlation_id, causation_id, data "
+        "FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1",
+        f"operations-event-{event_id}",
+    )
+    assert recorded is not None and recorded["type"] == "operations.DeadLetterParked"
+    assert (recorded["actor"], recorded["district_id"], recorded["campus_id"]) == ("ops-duty", "xinbei", "main")
+    assert (recorded["correlation_id"], recorded["causation_id"]) == ("corr-escalation-1", str(event_id))
+    data = recorded["data"] if isinstance(recorded["data"], dict) else orjson.loads(recorded["data"])
+    assert (data["action"], data["reason"], data["target"]) == (
+        "event.park",
+        "the bureau decides",
+        f"{consumer}/{event_id}",
+    )
+    # shown in the district's history with the event that records it; not in the other district's
+    audit = (await client.get("/ops/audit", headers=ours)).json()["audit"]
+    mine = [a for a in audit if a["target"] == f"{consumer}/{event_id}"]
+    assert mine and mine[0]["action"] == "event.park" and mine[0]["district_id"] == "xinbei"
+    assert mine[0]["event_id"] == str(
+        await pool.fetchval("SELECT event_id FROM events WHERE position = $1", recorded["position"])
+    )
+    assert not [a for a in (await client.get("/ops/audit", headers=theirs)).json()["audit"]
+                if a["target"] == f"{consumer}/{event_id}"]  # fmt: skip
+
+    # published like any other event: the relay takes it out of the outbox
+    async def sent() -> bool:
+        return not await pool.fetchval("SELECT count(*) FROM outbox WHERE position = $1", recorded["position"])
+
+    await eventually(sent)
+    await untrap(pool, trigger)
+    await pool.execute("DELETE FROM dead_letters WHERE id = $1", stray_id)
+
+
+async def test_dead_letters_kept_before_their_tenant_was_recorded_take_it_from_their_message(
+    safety: SafetyWorld,
+) -> None:
+    """The migration that scopes dead letters reads the tenant of those kept before from their
+    message (a JSON envelope); a message that is not JSON, or not UTF-8, stays of no district."""
+    pool = safety.safety.pool
+    consumer = "earlier/inspection_status"
+    envelope = (
+        b'{"type": "safety.HazardEscalated", "district_id": "xinbei", "school_id": "xuexiao", "campus_id": "main"}'
+    )
+    ids = [
+        await pool.fetchval(
+            'INSERT INTO dead_letters (consumer, topic, partition, "offset", reason, payload) '
+            "VALUES ($1, 't', 0, $2, 'kept before', $3) RETURNING id",
+            consumer,
+            offset,
+            payload,
+        )
+        for offset, payload in enumerate([envelope, b"\xff\xfe not utf-8", b"[1, 2]", None])
+    ]
+    migration = ROOT / "services" / "eventkit" / "migrations" / "005_operations_scoped.sql"
+    await pool.execute(migration.read_text())  # each statement is safe to run again
+    rows = await pool.fetch(
+        "SELECT district_id, school_id, campus_id FROM dead_letters WHERE id = ANY($1::bigint[]) ORDER BY id", ids
+    )
+    assert [tuple(r) for r in rows] == [("xinbei", "xuexiao", "main"), (None,) * 3, (None,) * 3, (None,) * 3]
+    await pool.execute("DELETE FROM dead_letters WHERE consumer = $1", consumer)

@@ -9,7 +9,15 @@ import pytest
 from pydantic import ValidationError
 
 from services.directory.events import DIRECTORY_EVENTS, CampusOpened
-from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
+from services.eventkit.envelope import (
+    TENANT_ID_CHARS,
+    DomainEvent,
+    Envelope,
+    EventRegistry,
+    TenantPath,
+    new_envelope,
+    tenant_of_message,
+)
 from services.eventkit.errors import UnknownEventType
 
 
@@ -111,3 +119,12 @@ def test_an_upcaster_may_fill_a_missing_time_from_the_envelope() -> None:
     assert isinstance(event, Checked) and event.checked_at == recorded
     with pytest.raises(UnknownEventType, match="envelope"):
         registry.upcast("x.Checked", 1, {})
+
+
+def test_the_tenant_of_a_message_is_read_leniently_and_bounded() -> None:
+    assert tenant_of_message(b'{"district_id": "xinbei", "campus_id": "main", "type": 1}') == TenantPath(
+        district_id="xinbei", campus_id="main"
+    )
+    assert tenant_of_message(b'{"district_id": "' + b"d" * 500 + b'"}').district_id == "d" * TENANT_ID_CHARS
+    for raw in (None, b"", b"\xff\xfe", b"[1]", b'{"district_id": 7, "school_id": ""}'):
+        assert tenant_of_message(raw) == TenantPath()

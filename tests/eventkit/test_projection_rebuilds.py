@@ -19,8 +19,10 @@ from tests.eventkit.test_projection import caught_up, start_directory
 from tests.seeding import Directory, seed_school
 
 
-def bearer(svc: RunningService, subject: str, role: Role) -> dict[str, str]:
-    token = mint_token(svc.settings, Principal(subject=subject, roles=frozenset([role])))
+def bearer(svc: RunningService, subject: str, role: Role, districts: tuple[str, ...] = ()) -> dict[str, str]:
+    token = mint_token(
+        svc.settings, Principal(subject=subject, roles=frozenset([role]), districts=frozenset(districts))
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -36,7 +38,7 @@ async def test_projections_show_position_against_head_and_a_rebuild_runs_once_re
     make_settings: SettingsFactory, start_service: Any
 ) -> None:
     svc = await start_directory(make_settings, start_service)
-    ops = bearer(svc, "ops-lin", Role.OPERATOR)
+    ops = bearer(svc, "ops-lin", Role.PLATFORM_ADMIN)
     await seed_school(Directory(EventStore(svc.pool)), students=40)
     await eventually(lambda: caught_up(svc.pool), timeout=60)
 
@@ -51,6 +53,11 @@ async def test_projections_show_position_against_head_and_a_rebuild_runs_once_re
     assert (await svc.client.get("/ops/projections", headers=teacher)).status_code == 403
     refused = await svc.client.post("/ops/projections/roster/rebuild", json={"reason": "x"}, headers=teacher)
     assert refused.status_code == 403
+    # a district's operator reads the status, but the table holds every district's rows: no rebuild
+    district_ops = bearer(svc, "ops-xinbei", Role.OPERATOR, ("xinbei",))
+    assert (await roster_state(svc, district_ops))["behind"] == 0
+    theirs = await svc.client.post("/ops/projections/roster/rebuild", json={"reason": "x"}, headers=district_ops)
+    assert theirs.status_code == 403 and "platform admins only" in theirs.json()["reason"], theirs.text
     unknown = await svc.client.post("/ops/projections/nothing/rebuild", json={"reason": "x"}, headers=ops)
     assert unknown.status_code == 404 and "roster" in unknown.json()["reason"]
     for body in ({}, {"reason": "  "}, {"reason": "x" * 501}, {"reason": "a\x00b"}):
@@ -84,7 +91,8 @@ async def test_projections_show_position_against_head_and_a_rebuild_runs_once_re
 
     async def done() -> dict[str, Any] | None:
         state = await roster_state(svc, ops)
-        return state if state["rebuild"]["state"] == "done" and not state["rebuilding"] else None
+        done = state["rebuild"]["state"] == "done" and not state["rebuilding"] and state["behind"] == 0
+        return state if done else None
 
     state = await eventually(done, timeout=60)
     finished = state["rebuild"]
@@ -105,13 +113,20 @@ async def test_projections_show_position_against_head_and_a_rebuild_runs_once_re
     entry = next(a for a in audit if a["action"] == "projection.rebuild")
     assert (entry["actor"], entry["target"], entry["reason"]) == ("ops-lin", "projection/roster", "after the fix")
     assert entry["id"] == started["audit_id"]
+    # and as an event of the service's store, which a district's operator does not see in the audit
+    recorded = await svc.pool.fetchrow(
+        "SELECT type, actor, district_id, data->>'reason' AS reason FROM events WHERE event_id = $1", entry["event_id"]
+    )
+    assert recorded is not None
+    assert tuple(recorded) == ("operations.ProjectionRebuildStarted", "ops-lin", None, "after the fix")
+    assert not (await svc.client.get("/ops/audit", headers=district_ops)).json()["audit"]
 
 
 async def test_a_running_rebuild_shows_its_progress_and_an_estimate(
     make_settings: SettingsFactory, start_service: Any
 ) -> None:
     svc = await start_directory(make_settings, start_service)
-    ops = bearer(svc, "ops-lin", Role.OPERATOR)
+    ops = bearer(svc, "ops-lin", Role.PLATFORM_ADMIN)
     await seed_school(Directory(EventStore(svc.pool)), students=40)
     await eventually(lambda: caught_up(svc.pool), timeout=60)
     # the rebuild's swap waits for this transaction's share of the projection's lock: it stays running

@@ -61,6 +61,17 @@ async def sign_in(browser: Any, base: str, user: str = "operator") -> Any:
     return page
 
 
+async def sign_in_with_token(browser: Any, base: str, token: str) -> Any:
+    """A new page signed in with a token, as production signs in (pasted in the sign-in form)."""
+    context = await browser.new_context(base_url=base, viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto("/console/sign-in")
+    await page.fill("textarea[name=token]", token)
+    await page.click("button[type=submit]:has-text('Sign in')")
+    await page.wait_for_url(lambda url: "/console/" in url and "/sign-in" not in url)
+    return page
+
+
 async def screenshot(page: Any, name: str) -> None:
     """``docs/console-<name>.png``: the README's pictures, made by the tests that check the pages."""
     await page.screenshot(path=str(ROOT / "docs" / f"console-{name}.png"), full_page=False)

@@ -9,20 +9,20 @@ in the history with who and why. A district admin sees the page read-only."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 from playwright.async_api import expect
 
-from services.eventkit.auth import Role
+from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.envelope import TenantPath, new_envelope
 from services.eventkit.store import EventStore
 from services.safety.events import HazardEscalated
 from tests.conftest import eventually, token_for
 from tests.eventkit.test_dead_letter_ops import status, trap, untrap
-from tests.gateway.browser import browser, screenshot, served, sign_in  # noqa: F401
+from tests.gateway.browser import browser, screenshot, served, sign_in, sign_in_with_token  # noqa: F401
 from tests.safety.test_hazards_api import hazard, uid
 
 WAIT = 15_000
@@ -63,6 +63,7 @@ async def test_a_dead_letter_is_counted_inspected_and_replayed_once_after_confir
     safety = system.services["safety"]
     pool: asyncpg.Pool = safety.pool
     consumer = f"{safety.settings.group_of('projections')}/inspection_status"
+    started = datetime.now(UTC) - timedelta(seconds=5)
     hazard_id, event_id, trigger = await dead_lettered_escalation(system)
 
     page = await sign_in(browser, served, "operator")
@@ -95,10 +96,14 @@ async def test_a_dead_letter_is_counted_inspected_and_replayed_once_after_confir
     await expect(history).to_contain_text("demo-operator")
     await expect(history).to_contain_text("event.retry")
     await expect(history).to_contain_text("the escalation register is open again")
+    # the act is an event of the safety service, in the tail with who did it and the stream of the acts
+    await page.goto(f"/console/tail?type=operations.EventReplayed&from={started:%Y-%m-%dT%H:%M:%S}")
+    act_row = page.locator(f"#tail-rows tr:has-text('operations-event-{event_id}')")
+    await expect(act_row).to_contain_text("demo-operator", timeout=WAIT)
 
     # applied once: the hazard is escalated, and a replay of it again applies nothing
     assert await status(pool, hazard_id) == "escalated"
-    ops = token_for(safety.settings, "ops-duty", Role.OPERATOR)
+    ops = token_for(safety.settings, "ops-duty", Role.OPERATOR, districts=["xinbei"])
     act = {"consumer": consumer, "event_id": str(event_id), "reason": "once more"}
     again = await safety.client.post("/ops/events/retry", json=act, headers=ops)
     assert again.status_code == 200 and again.json()["retried"]["applied"] == 0
@@ -119,3 +124,44 @@ async def test_a_watcher_sees_the_dead_letters_read_only(system: Any, served: st
     unknown = await page.request.get(f"{served}/console/dead-letters/nowhere/1")
     assert unknown.status == 404
     await page.context.close()
+
+
+async def test_an_operator_of_another_district_sees_and_settles_none_of_its_dead_letters(
+    system: Any,
+    served: str,  # noqa: F811
+    browser: Any,  # noqa: F811
+) -> None:
+    safety = system.services["safety"]
+    pool: asyncpg.Pool = safety.pool
+    consumer = f"{safety.settings.group_of('projections')}/inspection_status"
+    hazard_id, event_id, trigger = await dead_lettered_escalation(system)
+    dead_id = await pool.fetchval("SELECT max(id) FROM dead_letters WHERE event_id = $1", event_id)
+    elsewhere = Principal(subject="ops-dongcheng", roles=frozenset([Role.OPERATOR]), districts=frozenset(["dongcheng"]))
+    try:
+        page = await sign_in_with_token(browser, served, mint_token(system.settings, elsewhere))
+        await page.goto("/console/dead-letters?service=safety")
+        await expect(page.locator("#scope")).to_contain_text("dongcheng", timeout=WAIT)
+        await expect(page.locator("#letters")).to_be_visible()
+        assert await page.locator(f'tr.letter[data-event="{event_id}"]').count() == 0
+        count = page.locator(f'tr.count[data-service="safety"][data-consumer="{consumer}"] td.open')
+        assert await count.count() == 0 or await count.inner_text() == "0"
+        inspected = await page.request.get(f"{served}/console/dead-letters/safety/{dead_id}")
+        assert inspected.status == 403 and hazard_id not in await inspected.text()
+        act = {"act": "replay", "consumer": consumer, "event_id": str(event_id), "reason": "not mine"}
+        replayed = await page.request.post(f"{served}/console/dead-letters/safety/act", form=act)
+        assert "refused" in await replayed.text() and "ops-dongcheng operates on no event" in await replayed.text()
+        await page.context.close()
+        assert await status(pool, hazard_id) == "reported"
+        assert not await pool.fetchval("SELECT count(*) FROM operations_audit WHERE actor = 'ops-dongcheng'")
+
+        # the district's own operator sees it, where it belongs
+        ours = await sign_in(browser, served, "operator")
+        await ours.goto("/console/dead-letters?service=safety")
+        letter = ours.locator(f'tr.letter[data-event="{event_id}"]')
+        await expect(letter.locator("td.where")).to_have_text("main", timeout=WAIT)
+        await ours.context.close()
+    finally:
+        await untrap(pool, trigger)
+        ops = token_for(safety.settings, "ops-duty", Role.OPERATOR, districts=["xinbei"])
+        act = {"consumer": consumer, "event_id": str(event_id), "reason": "mended after the scope test"}
+        assert (await safety.client.post("/ops/events/retry", json=act, headers=ops)).status_code == 200

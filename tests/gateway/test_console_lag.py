@@ -12,7 +12,8 @@ import httpx
 
 from gateway.console.lag import LagWatch
 from services import registry
-from tests.conftest import eventually
+from services.eventkit.auth import Role
+from tests.conftest import eventually, token_for
 from tests.gateway.browser import browser, screenshot, served, sign_in  # noqa: F401
 
 
@@ -39,14 +40,19 @@ async def test_a_service_tells_its_oldest_pending_event_and_each_consumer_s_last
     runner = next(r for r in safety.runtime.runners if r.group_id == group["group"])
     label = runner.label(next(h for h in runner.handlers if h.name == projection["name"]))
     await safety.pool.execute(
-        'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, reason) '
-        "VALUES ($1, $2, 0, 0, $3, $4)",
+        'INSERT INTO dead_letters (consumer, topic, partition, "offset", event_id, reason, district_id) '
+        "VALUES ($1, $2, 0, 0, $3, $4, 'xinbei')",
         label, "t", uuid4(), "x" * 400 + " cannot apply",
     )  # fmt: skip
-    after = (await safety.client.get("/ops/lag", headers=system.tokens["platform"])).json()
-    shown = next(p for p in after["projections"] if p["name"] == projection["name"])
-    assert shown["last_error"] == "x" * 300 and shown["group"] == group["group"]
-    assert next(g for g in after["consumer_groups"] if g["group"] == group["group"])["last_error"] == "x" * 300
+    for who in (system.tokens["platform"], token_for(safety.settings, "ops-xb", Role.OPERATOR, districts=["xinbei"])):
+        after = (await safety.client.get("/ops/lag", headers=who)).json()
+        shown = next(p for p in after["projections"] if p["name"] == projection["name"])
+        assert shown["last_error"] == "x" * 300 and shown["group"] == group["group"]
+        assert next(g for g in after["consumer_groups"] if g["group"] == group["group"])["last_error"] == "x" * 300
+    # an error quotes its event: another district's operator does not read it
+    theirs = token_for(safety.settings, "ops-dc", Role.OPERATOR, districts=["dongcheng"])
+    elsewhere = (await safety.client.get("/ops/lag", headers=theirs)).json()
+    assert next(p for p in elsewhere["projections"] if p["name"] == projection["name"])["last_error"] is None
     await safety.pool.execute("DELETE FROM dead_letters WHERE consumer = $1", label)
 
 

@@ -1,7 +1,7 @@
 """The console's projections page: each service's projections against the store's head, a
-rebuild started from the page (operators only) with its progress while it runs, refused while
-one runs, who started it shown; in process, and in real headless Chromium, where the rebuilt
-projection then equals a clean rebuild."""
+rebuild started from the page (platform admins only: a projection holds every district's rows)
+with its progress while it runs, refused while one runs, who started it shown; in process, and
+in real headless Chromium, where the rebuilt projection then equals a clean rebuild."""
 
 from __future__ import annotations
 
@@ -26,11 +26,18 @@ def console_of(
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=system.gateway), base_url="http://g", headers=headers)
 
 
-OPERATOR = Principal(subject="ops-zhao", roles=frozenset([Role.OPERATOR]))
+OPERATOR = Principal(subject="ops-zhao", roles=frozenset([Role.OPERATOR]), districts=frozenset(["xinbei"]))
+PLATFORM = Principal(subject="ops-platform", roles=frozenset([Role.PLATFORM_ADMIN]))
 
 
-async def test_the_page_lists_projections_and_only_operators_rebuild(system: Any) -> None:
-    async with console_of(system, OPERATOR) as console:
+async def test_the_page_lists_projections_and_only_platform_admins_rebuild(system: Any) -> None:
+    async with console_of(system, OPERATOR) as console:  # a district's operator reads the status only
+        page = await console.get("/console/projections")
+        assert page.status_code == 200 and 'id="row-directory-roster"' in page.text
+        assert 'id="rebuild-platform-only"' in page.text and 'id="rebuild-directory-roster"' not in page.text
+        refused = await console.post("/console/projections/directory/roster/rebuild", data={"reason": "x"})
+        assert refused.status_code == 403 and "every district" in refused.text
+    async with console_of(system, PLATFORM) as console:
         page = await console.get("/console/projections")
         assert page.status_code == 200
         assert 'id="row-directory-roster"' in page.text and 'id="rebuild-directory-roster"' in page.text
@@ -64,7 +71,7 @@ async def test_a_rebuild_started_from_the_page_completes_and_equals_a_clean_rebu
     browser: Any,  # noqa: F811
 ) -> None:
     directory = system.services["directory"]
-    page = await sign_in(browser, served, "operator")
+    page = await sign_in(browser, served, "platform-admin")
     await page.goto("/console/projections")
     await page.wait_for_selector("#row-directory-roster", timeout=10_000)
     live = await schema_rows(directory.pool, ROSTER.schema)
@@ -82,7 +89,7 @@ async def test_a_rebuild_started_from_the_page_completes_and_equals_a_clean_rebu
                 "document.querySelector('#cell-directory-roster progress')?.value > 0", timeout=20_000
             )
             text = await cell.inner_text()
-            assert "events replayed" in text and "left" in text and "demo-operator" in text, text
+            assert "events replayed" in text and "left" in text and "platform-admin" in text, text
             # a second one is refused on the page, with the reason
             await page.fill("#rebuild-directory-roster input[name=reason]", "again")
             await page.click("#rebuild-directory-roster button")
@@ -94,7 +101,7 @@ async def test_a_rebuild_started_from_the_page_completes_and_equals_a_clean_rebu
     await cell.locator(".last-rebuild.ok").wait_for(timeout=30_000)  # polling saw it end
     assert "last rebuild done" in await cell.inner_text()
     history = page.locator("#history-directory .history-row").first
-    assert "demo-operator" in await history.inner_text() and "after the roster fix" in await history.inner_text()
+    assert "platform-admin" in await history.inner_text() and "after the roster fix" in await history.inner_text()
 
     rebuilt = await schema_rows(directory.pool, ROSTER.schema)
     assert rebuilt == live
@@ -104,7 +111,7 @@ async def test_a_rebuild_started_from_the_page_completes_and_equals_a_clean_rebu
     async def audited() -> bool:
         return bool(
             await directory.pool.fetchval(
-                "SELECT count(*) FROM operations_audit WHERE action = 'projection.rebuild' AND actor = 'demo-operator'"
+                "SELECT count(*) FROM operations_audit WHERE action = 'projection.rebuild' AND actor = 'platform-admin'"
             )
         )
 

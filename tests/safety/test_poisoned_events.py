@@ -27,7 +27,7 @@ TENANT = TenantPath(district_id="xinbei", school_id="xuexiao", campus_id="main")
 
 
 def operator(world: SafetyWorld) -> dict[str, str]:
-    return token_for(world.safety.settings, "ops-duty", Role.OPERATOR)
+    return token_for(world.safety.settings, "ops-duty", Role.OPERATOR, districts=["xinbei"])
 
 
 async def status(pool: asyncpg.Pool, hazard_id: str) -> str | None:

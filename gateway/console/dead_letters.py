@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.clients import Caller, ServiceError, ServiceUnavailable, segment
 from gateway.console.auth import ConsoleUser, User
-from gateway.console.routes import page, router
+from gateway.console.routes import page, router, templates
 from gateway.settings import SERVICES
 from services.eventkit.redaction import redact
 
@@ -127,6 +127,23 @@ async def dead_letters_page(
         request, "dead_letters.html", user=user, counts=counts, letters=letters, history=history[:100],
         service=service or "", state=state.value if state else "", states=list(State),
         services=list(SERVICES), can_act=user.can_act(), done=done, error=error, scope=user.scope_label(),
+    )  # fmt: skip
+
+
+@router.get("/dead-letters/waiting", response_class=HTMLResponse)
+async def waiting_badge(request: Request, user: User) -> HTMLResponse:
+    """The header's count of dead letters waiting (of the user's scope), per consumer in its title:
+    on every page, the front page included. Empty for a watcher the services do not answer."""
+    caller = caller_of(request, user)
+    per_consumer = [
+        (answer.service, c["consumer"], c["open"])
+        for answer in [await read(caller, name, "/ops/dead-letters/counts") for name in SERVICES]
+        for c in (answer.body or {}).get("counts", [])
+        if c["open"]
+    ]
+    return templates.TemplateResponse(
+        request, "dead_letters_waiting.html",
+        {"waiting": sum(n for *_, n in per_consumer), "per_consumer": per_consumer, "can_read": user.can_act()},
     )  # fmt: skip
 
 

@@ -67,6 +67,11 @@ async def test_a_dead_letter_is_counted_inspected_and_replayed_once_after_confir
     hazard_id, event_id, trigger = await dead_lettered_escalation(system)
 
     page = await sign_in(browser, served, "operator")
+    # the front page's header counts it, per consumer in its title
+    await page.goto("/console/tail")
+    badge = page.locator("#dlq-waiting")
+    await expect(badge).to_have_class(re.compile("stuck"), timeout=WAIT)
+    assert f"safety · {consumer}: 1" in (await badge.get_attribute("title") or "")
     await page.goto("/console/dead-letters?service=safety")
     row = page.locator(f'tr.count[data-service="safety"][data-consumer="{consumer}"]')
     await expect(row.locator("td.open")).to_have_text("1", timeout=WAIT)
@@ -91,6 +96,7 @@ async def test_a_dead_letter_is_counted_inspected_and_replayed_once_after_confir
     await page.click("#confirm")
     await expect(page.locator("#done")).to_contain_text("replayed 1 dead letter", timeout=WAIT)
     await expect(row.locator("td.open")).to_have_text("0")
+    await expect(page.locator("#dlq-waiting")).to_have_text("0 waiting", timeout=WAIT)
     await expect(letter.locator(".badge")).to_have_text("replayed")
     history = page.locator("#history tr.act").first
     await expect(history).to_contain_text("demo-operator")

@@ -178,6 +178,8 @@ class _DrainFirst:
         return await self._transaction.__aexit__(*exc)
 
 
+SWAP_WAIT_S = 600.0
+"""How long a rebuild's swap waits for the live consumer's batch to end before it gives up."""
 OPERATIONS_PREFIX = "operations-"
 """Streams of operators' acts (``services.eventkit.operations``): followed by no projection."""
 
@@ -572,7 +574,9 @@ async def rebuild(
 
     async with pool.acquire() as conn, conn.transaction():
         # The live consumer pauses here; everything it committed is visible now.
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(projection.schema))
+        # It waits for the batch the consumer is applying, however long (not the pool's command
+        # timeout, which would throw the whole replay away), up to SWAP_WAIT_S.
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(projection.schema), timeout=SWAP_WAIT_S)
         late = await store.committed_since(snapshot, conn) if snapshot else []
         if late:
             await projection.apply_many(conn, shadow, late, checkpoints=checkpoints, skip=skip)

@@ -214,3 +214,28 @@ async def test_houqin_rebuild_starts_it_through_the_running_service_and_follows_
         await serving
     down = await houqin(free_port() - PORTS["directory"], "directory", "roster")
     assert down.returncode == 1 and "start the system with ./houqin up" in down.stderr.replace("\n", " "), down.stderr
+
+
+async def test_the_swap_waits_for_a_live_batch_longer_than_the_pool_s_command_timeout(
+    make_settings: SettingsFactory, start_service: Any
+) -> None:
+    """A consumer batch that holds the projection's lock longer than a statement may run (the
+    pool's command timeout) delays the swap; it does not throw the replay away."""
+    svc = await start_directory(make_settings, start_service)
+    await seed_school(Directory(EventStore(svc.pool)), students=10)
+    await eventually(lambda: caught_up(svc.pool), timeout=60)
+    live = await schema_rows(svc.pool, ROSTER.schema)
+    impatient = await asyncpg.create_pool(svc.settings.dsn, min_size=1, max_size=3, command_timeout=0.5)
+    holder = await asyncpg.connect(svc.settings.dsn)
+    try:
+        async with holder.transaction():
+            await holder.execute("SELECT pg_advisory_xact_lock_shared($1)", lock_key(ROSTER.schema))
+            rebuilding = asyncio.create_task(rebuild(impatient, EventStore(impatient), ROSTER))
+            await asyncio.sleep(1.5)  # three command timeouts
+            assert not rebuilding.done()
+        report = await asyncio.wait_for(rebuilding, timeout=30)
+    finally:
+        await holder.close()
+        await impatient.close()
+    assert report.events > 0
+    assert await schema_rows(svc.pool, ROSTER.schema) == live

@@ -268,13 +268,13 @@ async def _rebuild_recorded(runtime: ServiceRuntime, projection: Projection, reb
     )  # fmt: skip
 
 
-@functools.cache
 def require_every_district(principal: Principal, why: str) -> None:
     """403 unless the principal operates over every district (a platform admin)."""
     if not principal.holds(TenantPath(), *OPERATIONS):
         raise Forbidden(f"{principal.subject} may not {why} (platform admins only)")
 
 
+@functools.cache
 def projections_router() -> APIRouter:
     """``/ops/projections`` routes: operators only."""
     router = APIRouter(prefix="/ops/projections", tags=["operations"])

@@ -103,7 +103,9 @@ async def test_a_parent_reads_their_visit_and_their_campus_reflections_only(syst
         body = await system.gql(VISITS, "manager-main", campus="main")
         nodes = body["data"]["campus"]["parentVisits"]["nodes"]
         found = [n for n in nodes if n["visitId"] == vid and n["suggestions"] and n["suggestions"][0]["answer"]]
-        return (found[0], body) if found else None
+        published = [n["visitId"] for n in body["data"]["campus"]["publishedReflections"]["nodes"]]
+        # wait for both: a read between the two projections' batches saw one only
+        return (found[0], body) if found and vid in published else None
 
     found, body = await eventually(answered)
     assert (found["status"], found["parentName"], found["withStaff"]) == ("published", "姚妈妈", ["zhou"])

@@ -23,15 +23,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.datastructures import QueryParams
 
+from gateway.clients import Caller, ServiceError, ServiceUnavailable
 from gateway.common.live import expiry_of, may_see
-from gateway.console.auth import User
+from gateway.console.auth import ConsoleUser, User
 from gateway.console.routes import page, router, templates
 from gateway.events import EventHub
 from gateway.settings import SERVICES, GatewaySettings
@@ -378,9 +379,28 @@ async def tail_events(
     )
 
 
+async def stored_event(request: Request, user: ConsoleUser, event_id: UUID) -> tuple[str, Envelope] | None:
+    """An event the tail has not seen (older, or before the gateway started), from the store of
+    the service that has it: asked of every service at once with the user's own token (its
+    ``/ops/events/{id}``: operators only, within their scope, sensitive fields withheld)."""
+    if not user.can_act():
+        return None
+    caller = Caller(request.app.state.gateway["clients"], user.authorization, f"console-{uuid4().hex[:16]}")
+
+    async def ask(service: str) -> tuple[str, Envelope] | None:
+        try:
+            body = await caller.get(service, f"/ops/events/{event_id}")
+        except (ServiceError, ServiceUnavailable):
+            return None
+        return service, Envelope.model_validate(body)
+
+    found = [answer for answer in await asyncio.gather(*(ask(s) for s in SERVICES)) if answer is not None]
+    return found[0] if found else None
+
+
 @router.get("/events/{event_id}", response_class=HTMLResponse)
 async def event_page(request: Request, event_id: UUID, user: User) -> HTMLResponse:
-    kept = recent_of(request).get(event_id)
+    kept = recent_of(request).get(event_id) or await stored_event(request, user, event_id)
     if kept is None or not may_see(user.principal, kept[1].campus_id, kept[1].school_id, kept[1].district_id):
         return page(request, "event.html", user=user, event_id=event_id, env=None, status_code=404)
     service, env = kept

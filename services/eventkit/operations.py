@@ -72,6 +72,7 @@ from services.eventkit.db import Connection
 from services.eventkit.envelope import Envelope, TenantPath
 from services.eventkit.errors import ConcurrencyConflict, Forbidden, InvalidInput, NotFound, Rejected
 from services.eventkit.projection import OPERATIONS_PREFIX, Projection, projections_runner
+from services.eventkit.redaction import redact
 from services.eventkit.relay import PARKED_CHANGED
 from services.eventkit.runtime import ServiceRuntime
 from services.eventkit.settings import Settings
@@ -583,6 +584,22 @@ async def replay_all(
     return ReplayedAll(consumer=consumer.label, replayed=replayed)
 
 
+async def stored_event(conn: Connection, event_id: UUID, principal: Principal | None = None) -> dict[str, Any]:
+    """One event of the service's store, by id, as the principal may read it (its health and
+    injury fields withheld from whoever may not read them); 403 outside the principal's scope."""
+    row = await conn.fetchrow(
+        "SELECT position, event_id, stream_id, version, type, schema_version, occurred_at, recorded_at, "
+        "district_id, school_id, campus_id, actor, correlation_id, causation_id, command_id, data "
+        "FROM events WHERE event_id = $1",
+        event_id,
+    )
+    if row is None:
+        raise NotFound(f"this service's store has no event {event_id}")
+    env = row_to_envelope(row)
+    _require_over(principal, env.tenant, "event")
+    return redact(env.model_dump(mode="json"), principal)
+
+
 async def audit_rows(conn: Connection, limit: int = 100, principal: Principal | None = None) -> list[AuditEntry]:
     """The latest acts on what the principal operates on (an act on no district's event, such as a
     rebuild: platform admins only)."""
@@ -742,6 +759,16 @@ def operations_router() -> APIRouter:
             return await replay_all(
                 conn, consumer, expected=body.expected, actor=principal.subject, reason=body.reason, principal=principal
             )
+
+    @router.get(
+        "/events/{event_id}",
+        response_model=Envelope,
+        summary="One event of the store, by id, sensitive fields withheld as the caller may not read them (operators)",
+        responses=named,
+    )
+    async def one_event(event_id: UUID, principal: Operator, runtime: Runtime) -> dict[str, Any]:
+        async with runtime.pool.acquire() as conn:
+            return await stored_event(conn, event_id, principal)
 
     @router.post(
         "/events/skip",

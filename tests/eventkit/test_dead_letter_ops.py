@@ -14,7 +14,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import orjson
@@ -373,3 +373,28 @@ async def test_dead_letters_kept_before_their_tenant_was_recorded_take_it_from_t
     )
     assert [tuple(r) for r in rows] == [("xinbei", "xuexiao", "main"), (None,) * 3, (None,) * 3, (None,) * 3]
     await pool.execute("DELETE FROM dead_letters WHERE consumer = $1", consumer)
+
+
+async def test_an_operator_reads_one_stored_event_of_their_scope_with_health_fields_withheld(
+    safety: SafetyWorld,
+) -> None:
+    """``GET /ops/events/{id}``: the console's envelope page for an event its tail never saw."""
+    from services.eventkit.redaction import WITHHELD
+    from tests.eventkit.test_dead_letter_redaction import SECRETS, injury
+
+    pool, client, settings = safety.safety.pool, safety.client, safety.safety.settings
+    event = injury().model_copy(update={"district_id": "xinbei", "school_id": "xuexiao"})
+    await EventStore(pool).append(event.stream_id, 0, [event])
+    ours = token_for(settings, "ops-duty", Role.OPERATOR, districts=["xinbei"])
+    theirs = token_for(settings, "ops-elsewhere", Role.OPERATOR, districts=["dongcheng"])
+
+    answer = await client.get(f"/ops/events/{event.event_id}", headers=ours)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["type"], body["stream_id"], body["campus_id"]) == ("safety.InjuryReported", event.stream_id, "main")
+    assert body["position"] and body["recorded_at"]
+    assert (body["data"]["injury"], body["data"]["first_aid"]) == (WITHHELD, WITHHELD)
+    assert not any(secret in answer.text for secret in SECRETS)
+    assert (await client.get(f"/ops/events/{event.event_id}", headers=theirs)).status_code == 403
+    assert (await client.get(f"/ops/events/{uuid4()}", headers=ours)).status_code == 404
+    assert (await client.get(f"/ops/events/{event.event_id}", headers=safety.tokens["manager-main"])).status_code == 403

@@ -156,6 +156,7 @@ async def test_an_operator_of_another_district_sees_and_settles_none_of_its_dead
         act = {"act": "replay", "consumer": consumer, "event_id": str(event_id), "reason": "not mine"}
         replayed = await page.request.post(f"{served}/console/dead-letters/safety/act", form=act)
         assert "refused" in await replayed.text() and "ops-dongcheng operates on no event" in await replayed.text()
+        assert (await page.request.get(f"{served}/console/events/{event_id}")).status == 404
         await page.context.close()
         assert await status(pool, hazard_id) == "reported"
         assert not await pool.fetchval("SELECT count(*) FROM operations_audit WHERE actor = 'ops-dongcheng'")
@@ -165,6 +166,9 @@ async def test_an_operator_of_another_district_sees_and_settles_none_of_its_dead
         await ours.goto("/console/dead-letters?service=safety")
         letter = ours.locator(f'tr.letter[data-event="{event_id}"]')
         await expect(letter.locator("td.where")).to_have_text("main", timeout=WAIT)
+        # and opens the event itself, which no tail has shown, from the safety service's store
+        await ours.goto(f"/console/events/{event_id}")
+        await expect(ours.locator("#envelope")).to_contain_text("safety.HazardEscalated", timeout=WAIT)
         await ours.context.close()
     finally:
         await untrap(pool, trigger)

@@ -304,10 +304,17 @@ class Harness:
         return service
 
     def process(
-        self, settings: Settings, *, mode: Mode = Mode.ALL, argv: list[str] | None = None, **env: str
+        self,
+        settings: Settings,
+        *,
+        mode: Mode = Mode.ALL,
+        argv: list[str] | None = None,
+        label: str = "",
+        **env: str,
     ) -> ServiceProcess:
         """A service as a real process, not started yet (``.start()``), with none of this
-        process's ``HOUQIN_*`` variables; its log in the test's directory."""
+        process's ``HOUQIN_*`` variables; its log in the test's directory (``label`` tells
+        apart the logs of several processes of one service and mode)."""
         proc = ServiceProcess(
             settings.service,
             settings,
@@ -315,7 +322,7 @@ class Harness:
             argv=argv,
             env={"HOUQIN_LOG_JSON": "false", **env},
             inherit_houqin_env=False,
-            log_path=self.log_dir / f"{settings.service}-{mode}.log",
+            log_path=self.log_dir / f"{settings.service}-{mode}{'-' + label if label else ''}.log",
         )
         self.processes.append(proc)
         return proc

@@ -1,0 +1,249 @@
+"""A reaction across services: hazards assigned in-house open repairs in the inventory.
+
+    .venv/bin/python -m bench.reaction_throughput [--quick] [--rate R] [--duration S] [--backlog N]
+
+The safety and the inventory services run as subprocesses (``serve --mode all``), each on a
+fresh database, sharing a topic namespace. Hazards are reported first (a closed loop); then:
+
+1. **Sustained:** their in-house assignments (``POST /hazards/{id}/assign``) arrive at
+   ``--rate`` per second (open loop) for ``--duration`` seconds. Each ``HazardAssignedInHouse``
+   travels: safety's outbox -> relay -> Kafka -> the inventory's ``repairs-from-hazards``
+   reaction, which loads the repair's stream, decides and appends ``RepairOpened`` (one event
+   at a time, through the command bus, in its consumer's batch). Measured per hazard: from
+   the assignment's ``recorded_at`` to its repair's (both stamped by the one PostgreSQL
+   server), and the reaction's backlog (assignments recorded, repairs not yet) every 0.1 s.
+2. **Catch-up:** with the inventory stopped, ``--backlog`` assignments are made; the
+   inventory starts again and the time it takes to open every repair is its reaction's
+   throughput with work waiting.
+
+Baselines, in the same run: the rate at which the assignments themselves were accepted
+(the work offered), and the safety service's own ``inspection_status`` projection, which
+applies the same events from the same topic (its lag: a consumer that only writes a row).
+
+Target (issue 23): the reaction keeps up with ``--rate`` (default 500/s) with its lag p99
+under 1 s; its catch-up rate at least the assignments' rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+
+from bench.cli import console, parser, pick, run
+from bench.clients import ClientPool, district_admin_headers
+from bench.commands_http import CAMPUSES, hazard_body
+from bench.cpu import CpuMeter
+from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
+from bench.dataset import DISTRICT
+from bench.load import Latency, closed_loop, open_loop, wait_until
+from bench.processes import BenchProcess
+from bench.report import footer, header, rate_table, summary
+from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
+from services.inventory.service import INVENTORY
+from services.safety.service import SAFETY
+
+RATE = 500.0
+LAG_P99_TARGET_MS = 1000.0
+TECH = "bench-tech"
+ASSIGN = {"assignee_id": TECH, "at": "2020-10-12T09:00:00+08:00"}
+
+
+async def prepare(dsn: str, migrations: Any) -> None:
+    """The service's schema, the 60 campuses of its directory mirror and a technician on all of them."""
+    pool = await create_pool(dsn, min_size=1, max_size=2)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, KIT_MIGRATIONS, *([migrations] if migrations else []))
+            await conn.executemany(
+                "INSERT INTO directory_campuses (campus_id, school_id, district_id, name) VALUES ($1, $2, $3, $4)",
+                [(c.campus_id, c.school_id, DISTRICT, c.name) for c in CAMPUSES],
+            )
+            await conn.execute(
+                "INSERT INTO directory_staff (staff_id, district_id, name, roles, campus_ids) "
+                "VALUES ($1, $2, '测试 技工', ARRAY['technician'], $3)",
+                TECH, DISTRICT, [c.campus_id for c in CAMPUSES],
+            )  # fmt: skip
+    finally:
+        await pool.close()
+
+
+async def lags(safety: asyncpg.Pool, inventory: asyncpg.Pool, tag: str) -> tuple[Latency, Latency, int]:
+    """Per hazard of ``tag``: assignment recorded -> repair recorded (the reaction), and ->
+    the safety projection's row updated (the baseline); and how many repairs are missing."""
+    assigned = {
+        r["stream_id"].removeprefix("hazard-"): r["recorded_at"]
+        for r in await safety.fetch(
+            "SELECT stream_id, recorded_at FROM events WHERE type = 'safety.HazardAssignedInHouse' "
+            "AND stream_id LIKE $1",
+            f"hazard-h-{tag}-%",
+        )
+    }
+    repaired = {
+        r["hazard_id"]: r["recorded_at"]
+        for r in await inventory.fetch(
+            "SELECT data->>'hazard_id' AS hazard_id, recorded_at FROM events WHERE type = 'inventory.RepairOpened' "
+            "AND data->>'hazard_id' LIKE $1",
+            f"h-{tag}-%",
+        )
+    }
+    reaction = Latency()
+    for hazard_id, at in assigned.items():
+        if hazard_id in repaired:
+            reaction.add((repaired[hazard_id] - at).total_seconds())
+    projected = Latency()
+    for r in await safety.fetch(
+        "SELECT h.hazard_id, h.updated_at FROM proj_inspection_status.hazards h WHERE h.hazard_id LIKE $1",
+        f"h-{tag}-%",
+    ):
+        at = assigned.get(r["hazard_id"])
+        if at is not None and r["updated_at"] is not None:
+            projected.add(max(0.0, (r["updated_at"] - at).total_seconds()))
+    return reaction, projected, len(set(assigned) - set(repaired))
+
+
+async def main(args: argparse.Namespace) -> None:
+    quick = args.quick
+    duration = args.duration or pick(quick, 20.0, 5.0)
+    rate = args.rate
+    backlog_n = args.backlog or int(pick(quick, 5_000, 500))
+    await header(f"bench.reaction_throughput: hazards assigned in-house -> repairs, {rate:,.0f}/s for {duration:.0f} s")
+    namespace = new_namespace("reaction")
+    procs: list[BenchProcess] = []
+    rows: list[dict[str, Any]] = []
+    try:
+        async with fresh_database("reaction", "safety") as safety_dsn, fresh_database("reaction", "inv") as inv_dsn:
+            safety_settings = settings_for("safety", safety_dsn, namespace)
+            inv_settings = settings_for("inventory", inv_dsn, namespace)
+            await prepare(safety_dsn, SAFETY.migrations)
+            await prepare(inv_dsn, INVENTORY.migrations)
+            safety = BenchProcess("safety", safety_settings)
+            inventory = BenchProcess("inventory", inv_settings)
+            procs += [safety, inventory]
+            with console.status("starting the safety and inventory services"):
+                await safety.launch()
+                await inventory.launch()
+            meter = CpuMeter({"safety": [safety.pid], "inventory": [inventory.pid]}, [], broker=True)
+            headers = district_admin_headers(safety_settings, DISTRICT)
+            client = ClientPool("raw", safety.url, headers, 64)
+            safety_pool = await create_pool(safety_dsn, min_size=1, max_size=2)
+            inv_pool = await create_pool(inv_dsn, min_size=1, max_size=2)
+            try:
+                tag = uuid4().hex[:6]
+                total = int(rate * (duration + 1.0))  # the open loop's warm-up second included
+
+                async def report(i: int) -> None:
+                    status, content = await client.post("/hazards", hazard_body(i, tag))
+                    if status != 200:
+                        raise RuntimeError(f"report {status}: {content[:200]!r}")
+
+                async def assign(i: int) -> None:
+                    status, content = await client.post(f"/hazards/h-{tag}-{i}/assign", ASSIGN)
+                    if status != 200:
+                        raise RuntimeError(f"assign {status}: {content[:200]!r}")
+
+                reported = await closed_loop("report the hazards", 32, report, duration_s=600, max_ops=total)
+                if reported.ok < total:
+                    raise RuntimeError(f"only {reported.ok} of {total} hazards reported: {reported.first_error}")
+
+                # 1. sustained: assignments at the rate; the reaction's backlog sampled meanwhile
+                backlog: list[int] = []
+                sampling = True
+
+                async def sample() -> None:
+                    while sampling:
+                        made = await safety_pool.fetchval(
+                            "SELECT count(*) FROM events WHERE type = 'safety.HazardAssignedInHouse'"
+                        )
+                        opened = await inv_pool.fetchval("SELECT count(*) FROM events WHERE type = 'inventory.RepairOpened'")
+                        backlog.append(made - opened)
+                        await asyncio.sleep(0.1)
+
+                sampler = asyncio.create_task(sample())
+                before = meter.sample()
+                offered = await open_loop("assign in-house", rate, assign, duration_s=duration)
+                cpu = CpuMeter.per_op(before, meter.sample(), offered.ok, wakeups=True)
+
+                async def all_repaired() -> bool:
+                    return (await lags(safety_pool, inv_pool, tag))[2] == 0
+
+                caught_up = await wait_until(all_repaired, 120)
+                sampling = False
+                await sampler
+                reaction, projected, missing = await lags(safety_pool, inv_pool, tag)
+
+                # 2. catch-up: the inventory stopped, a backlog made, the inventory started again
+                await inventory.terminate()
+                tag2 = uuid4().hex[:6]
+
+                async def report2(i: int) -> None:
+                    status, content = await client.post("/hazards", hazard_body(i, tag2))
+                    if status != 200:
+                        raise RuntimeError(f"report {status}: {content[:200]!r}")
+
+                async def assign2(i: int) -> None:
+                    status, content = await client.post(f"/hazards/h-{tag2}-{i}/assign", ASSIGN)
+                    if status != 200:
+                        raise RuntimeError(f"assign {status}: {content[:200]!r}")
+
+                await closed_loop("report the backlog's hazards", 32, report2, duration_s=600, max_ops=backlog_n)
+                made = await closed_loop("assign the backlog", 32, assign2, duration_s=600, max_ops=backlog_n)
+                started = time.perf_counter()
+                inventory.start()
+
+                async def backlog_done() -> bool:
+                    return (await lags(safety_pool, inv_pool, tag2))[2] == 0
+
+                drained = await wait_until(backlog_done, 600, interval_s=0.1)
+                catch_up_s = time.perf_counter() - started
+                await inventory.ready()
+            finally:
+                await client.aclose()
+                await safety_pool.close()
+                await inv_pool.close()
+            for p in reversed(procs):
+                await p.close()
+            procs = []
+    finally:
+        for p in procs:
+            await p.close()
+        await delete_topics(namespace)
+
+    r, b = reaction.summary(), projected.summary()
+    catch_up_rate = backlog_n / catch_up_s if drained else 0.0
+    rows.append({"name": f"assignments accepted (open loop at {rate:,.0f}/s)", "rate": offered.rate, "unit": "cmd/s",
+                 "latency": offered.latency, "note": f"{offered.ok:,} ok, {offered.errors} errors; {cpu}"})  # fmt: skip
+    rows.append({"name": "assignments accepted (closed loop, the backlog)", "rate": made.rate, "unit": "cmd/s",
+                 "latency": made.latency, "note": f"{made.ok:,} ok"})  # fmt: skip
+    rows.append({"name": "the reaction catching up a backlog (repairs opened)", "rate": catch_up_rate,
+                 "unit": "events/s", "note": f"{backlog_n:,} in {catch_up_s:.1f} s" if drained else "not drained in 600 s"})  # fmt: skip
+    rate_table("rates (ratios against the assignments accepted at the offered rate)", rows, rows[0]["name"])
+    console.print(
+        f"sustained at {rate:,.0f}/s: reaction lag (assignment recorded -> repair recorded) p50 {r['p50']:.0f} / "
+        f"p95 {r['p95']:.0f} / p99 {r['p99']:.0f} / max {r['max']:.0f} ms over {reaction.count:,} hazards; "
+        f"baseline, the safety projection's lag on the same events: p50 {b['p50']:.0f} / p99 {b['p99']:.0f} ms; "
+        f"the reaction's backlog at most {max(backlog, default=0):,} events; "
+        + ("all repaired" if caught_up else f"[red]{missing} repairs missing after 120 s[/red]")
+    )
+    await footer()
+    ok = caught_up and drained and r["p99"] <= LAG_P99_TARGET_MS and catch_up_rate >= offered.rate * 0.98
+    summary(
+        "reaction_throughput",
+        ok,
+        f"at {rate:,.0f} assignments/s offered ({offered.rate:,.0f}/s accepted) the reaction's lag p99 "
+        f"{r['p99']:.0f} ms (the projection's {b['p99']:.0f} ms), backlog at most {max(backlog, default=0):,}; "
+        f"catch-up {catch_up_rate:,.0f} repairs/s ({catch_up_rate / max(offered.rate, 1):.2f}x the offered rate); "
+        f"target: lag p99 <= {LAG_P99_TARGET_MS:.0f} ms and catch-up >= the offered rate",
+    )
+
+
+if __name__ == "__main__":
+    cli = parser(__doc__ or "")
+    cli.add_argument("--rate", type=float, default=RATE, help="assignments per second in the open loop")
+    cli.add_argument("--duration", type=float, default=0.0, help="seconds of the open loop (default 20; quick 5)")
+    cli.add_argument("--backlog", type=int, default=0, help="assignments waiting when the inventory starts again")
+    run(main, cli)

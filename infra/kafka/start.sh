@@ -304,10 +304,13 @@ summary() {
   if (( KAFKA_BROKERS == 1 )); then
     use_node 0
     echo "kafka: ready on $KAFKA_HOST:$KAFKA_PORT (pid $(broker_pid), $(lib_version)) in $(secs_since "$1") (total $(secs_since "$T_START"))"
+  elif [[ -n "$only" ]]; then
+    use_node "$only"
+    echo "$NODE_NAME: ready on $KAFKA_HOST:$NODE_PORT (pid $(broker_pid), $(lib_version)) in $(secs_since "$1"); cluster bootstrap $KAFKA_BOOTSTRAP"
   else
     local n list=()
     for n in "${nodes[@]}"; do use_node "$n"; list+=("$n:$(broker_pid)"); done
-    echo "kafka: ${#nodes[@]} of $KAFKA_BROKERS node(s) ready, bootstrap $KAFKA_BOOTSTRAP (node:pid ${list[*]}, $(lib_version)) in $(secs_since "$1") (total $(secs_since "$T_START"))"
+    echo "kafka: cluster of $KAFKA_BROKERS nodes ready, bootstrap $KAFKA_BOOTSTRAP (node:pid ${list[*]}, $(lib_version)) in $(secs_since "$1") (total $(secs_since "$T_START"))"
   fi
 }
 

@@ -82,5 +82,15 @@ while alive; do
   tick=$(( tick + 1 ))
   (( tick % 5 == 0 )) && printf '.'
 done
-for n in "${!pids[@]}"; do use_node "$n"; rm -f "$PID_FILE" "$RUN_INFO"; done
+# A killed JVM leaves its command line (its memory) before its sockets: stopped means the
+# ports are closed too (up to 10 s more).
+for n in "${!pids[@]}"; do
+  use_node "$n"
+  for p in "$(run_info port)" "$(run_info controller_port)"; do
+    [[ -n "$p" ]] || continue
+    for _ in $(seq 1 100); do port_open "$p" || break; sleep 0.1; done
+    if port_open "$p"; then echo; echo "kafka: WARNING: $KAFKA_HOST:$p ($NODE_NAME) still accepts connections" >&2; fi
+  done
+  rm -f "$PID_FILE" "$RUN_INFO"
+done
 echo " stopped in $(secs_since "$t0")"

@@ -7,7 +7,7 @@
 #   infra/kafka/cli.sh consumer-groups --list
 #   infra/kafka/cli.sh org.apache.kafka.tools.SomeOtherTool --its --args
 #
-# --bootstrap-server 127.0.0.1:$HOUQIN_KAFKA_PORT is added unless given.
+# --bootstrap-server 127.0.0.1:$HOUQIN_KAFKA_PORT (every node of a cluster) is added unless given.
 # Jars must be resolved already (infra/kafka/start.sh does that).
 set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
@@ -35,7 +35,7 @@ esac
 args=("$@")
 case " $* " in
   *" --bootstrap-server "*|*" --bootstrap-server="*|*" --help "*|*" -h "*) ;;
-  *) args=(--bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" "${args[@]}") ;;
+  *) args=(--bootstrap-server "$KAFKA_BOOTSTRAP" "${args[@]}") ;;
 esac
 # No log4j2 config: the tools then only log errors, to the console.
 exec "$JAVA" -Xmx256m -cp "$LIB_DIR/*" "$cls" "${args[@]}"

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from services.eventkit.settings import Settings
 
@@ -80,19 +80,39 @@ async def admin_client(bootstrap: str, timeout_s: float) -> AsyncIterator[AIOKaf
 
 
 async def ensure_topics(settings: Settings, *topics: str, timeout_s: float = 30.0) -> None:
-    """Creates the topics if they are missing (idempotent)."""
+    """Creates the topics if they are missing (idempotent), with ``settings.kafka_replication_factor``
+    replicas and ``min.insync.replicas`` of ``settings.kafka_min_insync_replicas``. A topic that
+    exists is left as it is."""
     async with admin_client(settings.kafka_bootstrap, timeout_s) as admin:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(name=t, num_partitions=settings.topic_partitions, replication_factor=1)
+            NewTopic(
+                name=t,
+                num_partitions=settings.topic_partitions,
+                replication_factor=settings.kafka_replication_factor,
+                topic_configs={"min.insync.replicas": str(settings.kafka_min_insync_replicas)},
+            )
             for t in topics
             if t not in existing
         ]
         if wanted:
             try:
-                await admin.create_topics(wanted)
+                response = await admin.create_topics(wanted)
             except TopicAlreadyExistsError:
-                pass
+                return
+            # The broker answers each topic's failure in the response (aiokafka raises none):
+            # a replication factor above the brokers' count, say, must not pass unseen (the
+            # first record would then create the topic with the broker's defaults).
+            failed = [
+                f"{error[0]}: {for_code(error[1]).__name__}" + (f" ({error[2]})" if len(error) > 2 and error[2] else "")
+                for error in response.topic_errors
+                if error[1] not in (0, TopicAlreadyExistsError.errno)
+            ]
+            if failed:
+                raise KafkaError(
+                    f"topics not created (replication factor {settings.kafka_replication_factor}, "
+                    f"min.insync.replicas {settings.kafka_min_insync_replicas}): {'; '.join(failed)}"
+                )
             log.info("topics created", extra={"topics": [t.name for t in wanted]})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.eventkit.body_limit import DEFAULT_MAX_BODY_BYTES
@@ -40,8 +40,15 @@ class Settings(BaseSettings):
     pool_max_size: int = 20
     command_timeout_s: float = 10.0
 
-    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_bootstrap: str = "127.0.0.1:9092"  # host:port[,host:port...]: every broker of a cluster, or some
     topic_partitions: int = 6
+    # The topics the services create (services.eventkit.kafka.ensure_topics): replicas of each
+    # partition, and how many of them must have a record before the broker acknowledges it
+    # (the producers send with acks=all). 1 and 1 for the single local broker; 3 and 2 for a
+    # cluster of three (infra/kafka with HOUQIN_KAFKA_BROKERS=3), which then loses no
+    # acknowledged record and keeps accepting writes when one broker dies.
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_min_insync_replicas: int = Field(default=1, ge=1)
     kafka_request_timeout_ms: int = 15000
     # What the broker accepts in one record batch: Kafka's default ``message.max.bytes`` (a
     # topic's ``max.message.bytes``), 1 MiB. The producers' batches are built to it.
@@ -96,6 +103,15 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: object) -> object:
         """An empty variable (``HOUQIN_JWT_AUDIENCE=``, as Compose passes one not set) is no value."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _insync_within_replicas(self) -> Settings:
+        if self.kafka_min_insync_replicas > self.kafka_replication_factor:
+            raise ValueError(
+                f"HOUQIN_KAFKA_MIN_INSYNC_REPLICAS ({self.kafka_min_insync_replicas}) must be from 1 to "
+                f"HOUQIN_KAFKA_REPLICATION_FACTOR ({self.kafka_replication_factor}): no write could be acknowledged"
+            )
+        return self
 
     @property
     def production(self) -> bool:

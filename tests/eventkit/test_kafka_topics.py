@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
+from aiokafka.errors import KafkaError
 
 from services.eventkit.kafka import admin_client, delete_topics, ensure_topics
 from tests.conftest import SettingsFactory, eventually
@@ -41,3 +42,15 @@ async def test_an_empty_prefix_is_refused(make_settings: SettingsFactory) -> Non
     settings = await make_settings("topics")
     with pytest.raises(ValueError, match="prefix"):
         await delete_topics(settings.kafka_bootstrap, "")
+
+
+async def test_a_topic_the_broker_refuses_is_an_error(make_settings: SettingsFactory) -> None:
+    """More replicas than brokers: the creation fails loudly (the broker's answer, not silence)."""
+    settings = await make_settings("topics")
+    async with admin_client(settings.kafka_bootstrap, 30) as admin:
+        brokers = len((await admin.describe_cluster())["brokers"])
+    wide = settings.model_copy(update={"kafka_replication_factor": brokers + 1})
+    topic = f"wide{uuid4().hex[:8]}.safety.events"
+    with pytest.raises(KafkaError, match="InvalidReplicationFactor"):
+        await ensure_topics(wide, topic)
+    assert topic not in await topics(settings.kafka_bootstrap)

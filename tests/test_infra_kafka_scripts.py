@@ -59,3 +59,32 @@ def test_wrong_arguments_say_what_to_do(tmp_path: Path) -> None:
     done = run("status.sh", state=tmp_path, HOUQIN_KAFKA_BROKERS="many")
     assert done.returncode == 2 and "HOUQIN_KAFKA_BROKERS must be a number from 1 to 9" in done.stderr
     assert not (tmp_path / "kafka" / "node4").exists()
+
+
+def cluster_env(**env: str) -> dict[str, str]:
+    """What ``./houqin up`` tells the services of the Kafka cluster (its ``kafka_cluster_env``)."""
+    script = (
+        'say() { :; }; eval "$(sed -n "/^kafka_cluster_env()/,/^}/p" houqin)"; kafka_cluster_env; '
+        "env | grep ^HOUQIN_KAFKA_ || true"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HOUQIN_KAFKA_")} | env
+    done = subprocess.run(["bash", "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return dict(line.split("=", 1) for line in done.stdout.split())
+
+
+def test_houqin_up_tells_the_services_of_a_cluster_and_nothing_of_one_broker() -> None:
+    assert cluster_env() == {}
+    assert cluster_env(HOUQIN_KAFKA_BROKERS="1") == {"HOUQIN_KAFKA_BROKERS": "1"}
+    assert cluster_env(HOUQIN_KAFKA_BROKERS="3") == {
+        "HOUQIN_KAFKA_BROKERS": "3",
+        "HOUQIN_KAFKA_BOOTSTRAP": "127.0.0.1:9092,127.0.0.1:9102,127.0.0.1:9112",
+        "HOUQIN_KAFKA_REPLICATION_FACTOR": "3",
+        "HOUQIN_KAFKA_MIN_INSYNC_REPLICAS": "2",
+    }
+    two = cluster_env(HOUQIN_KAFKA_BROKERS="2", HOUQIN_KAFKA_PORT="19092", HOUQIN_KAFKA_MIN_INSYNC_REPLICAS="2")
+    assert (two["HOUQIN_KAFKA_BOOTSTRAP"], two["HOUQIN_KAFKA_REPLICATION_FACTOR"]) == (
+        "127.0.0.1:19092,127.0.0.1:19102",
+        "2",
+    )
+    assert two["HOUQIN_KAFKA_MIN_INSYNC_REPLICAS"] == "2"  # what is set wins

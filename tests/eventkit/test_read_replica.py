@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from glob import glob
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -26,6 +28,8 @@ from prometheus_client import REGISTRY
 from services.directory.projections.roster import ROSTER
 from services.directory.service import DIRECTORY
 from services.eventkit.auth import Role
+from services.eventkit.processes import settings_env
+from services.eventkit.settings import Settings
 from tests.conftest import ROOT, DatabaseFactory, Infra, RunningService, eventually, token_for
 
 pytestmark = pytest.mark.infra
@@ -116,6 +120,7 @@ async def side(
     dsn = await new_database("directory")
     settings = await make_settings(
         "directory",
+        namespace_suffix=f"replica{uuid4().hex[:6]}",  # topics and consumer groups of its own
         database_url=dsn,
         read_database_url=on_port(dsn, standby),
         # only the requests and /readyz check the replica: a read that finds it stopped is the failover
@@ -199,26 +204,85 @@ async def _named(side: ReadSide, name: str) -> bool:
 
 
 async def test_with_the_replica_stopped_reads_fail_over_to_the_primary_and_come_back(side: ReadSide) -> None:
-    await side.campus(await side.rename("停机前"))
+    for outage, read_after in enumerate((False, True)):  # a plain read; a read that waits for a version
+        await side.campus(await side.rename(f"停机前{outage}"))
+        failed_before = failovers()
+        await replica_async("stop")
+        try:
+            # the first read finds the replica gone (nothing checked it since): it is served
+            # again from the primary, and with a version asked for, reached there
+            primary_before = reads("primary")
+            token = await side.rename(f"停机后{outage}")
+            if read_after:
+                assert await side.campus(token) == (f"停机后{outage}", "true")
+            else:
+                await eventually(lambda: _named(side, f"停机后{outage}"), timeout=30)  # noqa: B023
+                assert await side.campus() == (f"停机后{outage}", None)
+            assert reads("primary") == primary_before + 1
+            assert failovers() == failed_before + 1
+            assert await side.campus() == (f"停机后{outage}", None)
+            ready = await side.ready()  # ready: the reads are on the primary
+            assert (ready["status"], ready["database"], ready["replica"]) == ("ready", "ok", "unavailable")
+            assert ready["replica_lag_s"] is None
+            assert failovers() == failed_before + 1  # counted once per outage
+        finally:
+            await replica_async("start")
+        # back on the replica once it answers and has replayed what the primary had written
+        await eventually(lambda: _replica_ok(side), timeout=60)
+        replica_before = reads("replica")
+        token = await side.rename(f"恢复后{outage}")
+        assert await side.campus(token) == (f"恢复后{outage}", "true")
+        assert reads("replica") == replica_before + 1
+
+
+async def test_a_replica_that_never_answers_leaves_the_reads_on_the_primary(
+    new_database: DatabaseFactory, make_settings: Any, start_service: Any
+) -> None:
+    """No standby needed: the read URL names a port nothing listens on (a replica down at start-up)."""
+    dsn = await new_database("directory")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        nothing = s.getsockname()[1]
     failed_before = failovers()
-    await replica_async("stop")
-    try:
-        # the first read finds the replica gone: it is served again from the primary, and fresh
-        primary_before = reads("primary")
-        token = await side.rename("停机后")
-        assert await side.campus(token) == ("停机后", "true")
-        assert reads("primary") == primary_before + 1
-        assert failovers() == failed_before + 1
-        assert await side.campus() == ("停机后", None)
-        ready = await side.ready()  # ready: the reads are on the primary
-        assert (ready["status"], ready["database"], ready["replica"]) == ("ready", "ok", "unavailable")
-        assert ready["replica_lag_s"] is None
-        assert failovers() == failed_before + 1  # counted once per outage
-    finally:
-        await replica_async("start")
-    # back on the replica once it answers and has replayed what the primary had written
-    await eventually(lambda: _replica_ok(side), timeout=60)
-    replica_before = reads("replica")
-    token = await side.rename("恢复后")
-    assert await side.campus(token) == ("恢复后", "true")
-    assert reads("replica") == replica_before + 1
+    settings = await make_settings(
+        "directory",
+        namespace_suffix=f"noreplica{uuid4().hex[:6]}",
+        database_url=dsn,
+        read_database_url=on_port(dsn, nothing),
+        read_check_interval_s=0.1,
+    )
+    svc = await start_service(DIRECTORY, settings)  # starts: the replica is not needed to serve
+    platform = token_for(settings, "root", Role.PLATFORM_ADMIN)
+    response = await svc.client.post("/districts", json={"district_id": "d1", "name": "一区"}, headers=platform)
+    assert response.status_code == 200, response.text
+    primary_before = reads("primary")
+    waits = {"Houqin-Read-After": response.json()["read_after"], "Houqin-Read-Wait-Ms": "10000"}
+    read = await svc.client.get("/districts", headers=platform | waits)
+    assert (read.status_code, read.headers["Houqin-Read-Reached"]) == (200, "true")
+    assert [d["district_id"] for d in read.json()["items"]] == ["d1"]
+    assert reads("primary") == primary_before + 1
+    await asyncio.sleep(0.5)  # a few checks of the replica: still the one failover
+    ready = await svc.client.get("/readyz")
+    assert ready.status_code == 200
+    assert {k: ready.json()[k] for k in ("database", "replica", "replica_lag_s")} == {
+        "database": "ok",
+        "replica": "unavailable",
+        "replica_lag_s": None,
+    }
+    assert failovers() == failed_before + 1
+    assert REGISTRY.get_sample_value("houqin_read_replica_up", {"service": "directory"}) == 0
+
+
+def test_the_read_database_follows_the_database_settings() -> None:
+    assert Settings(service="safety").read_dsn is None  # no replica: reads use the primary
+    assert Settings(service="safety", read_database_url="", pg_read_host="").read_dsn is None  # empty is unset
+    assert Settings(service="safety", pg_read_host="ro", pg_host="rw").read_dsn == (
+        "postgresql://houqin:houqin@ro:5432/houqin_safety"
+    )
+    assert Settings(service="safety", pg_read_port=5433).read_dsn == (
+        "postgresql://houqin:houqin@127.0.0.1:5433/houqin_safety"
+    )
+    url = "postgresql://u:p@replica.example:5432/houqin_safety?sslmode=verify-full"
+    assert Settings(service="safety", read_database_url=url, pg_read_host="ignored").read_dsn == url
+    assert settings_env(Settings(service="safety", read_database_url=url))["HOUQIN_READ_DATABASE_URL"] == url
+    assert "HOUQIN_READ_DATABASE_URL" not in settings_env(Settings(service="safety"))

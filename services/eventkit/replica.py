@@ -59,7 +59,6 @@ class ReadReplica:
         self._known: bool | None = None  # up at the last check (None: not checked yet)
         self.lag_s: float | None = None
         self._opening = asyncio.Lock()
-        READ_REPLICA_UP.labels(self.service).set(0)
 
     @property
     def application_name(self) -> str:

@@ -130,8 +130,9 @@ class ServiceRuntime:
                 return p
         raise KeyError(name)
 
-    async def open(self) -> None:
-        """Connects, migrates and creates missing projection schemas."""
+    async def open(self, *, reads: bool = True) -> None:
+        """Connects, migrates and creates missing projection schemas; with ``reads`` (a process
+        that serves the API), connects to the read replica too, if there is one."""
         self._pool = await create_pool(
             self.settings.dsn,
             min_size=self.settings.pool_min_size,
@@ -148,6 +149,8 @@ class ServiceRuntime:
                 log.warning("projection %s changed shape: rebuilding it from the store", projection.name)
                 report = await rebuild(primary, EventStore(primary), projection)
                 log.warning("projection %s rebuilt: %d events in %.1fs", projection.name, report.events, report.seconds)
+        if not reads:
+            self.replica = None  # a process of workers only serves no reads
         if self.replica is not None:
             await self.replica.open(primary)
 
@@ -222,7 +225,7 @@ class ServiceRuntime:
         import signal
 
         self.settings.refuse_unsafe()
-        await self.open()
+        await self.open(reads=False)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop_event.set)

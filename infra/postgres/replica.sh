@@ -70,11 +70,14 @@ cmd_status() {
   say "running on 127.0.0.1:$PORT (standby of :$PRIMARY_PORT, $receiver, replay $paused, received $received, replayed $replayed, last replayed transaction ${lag}s ago)"
 }
 
-wait_streaming() {
+wait_streaming() {  # $1: the log's size before this start (what it says since then is this start's)
   local i
   for i in $(seq 1 120); do
     if answers && [ "$(standby_sql "SELECT status FROM pg_stat_wal_receiver" 2>/dev/null)" = streaming ]; then
       return 0
+    fi
+    if [ -n "${1:-}" ] && tail -c "+$(( $1 + 1 ))" "$LOG" 2>/dev/null | grep -q "has already been removed"; then
+      echo; return 1  # the primary recycled the WAL this standby needs: waiting will not help
     fi
     [ $((i % 4)) = 0 ] && printf '.'
     sleep 0.5
@@ -132,6 +135,9 @@ base_backup() {
 }
 
 cmd_start() {
+  if [ ! -d "$DIR" ] && port_taken "$PORT"; then  # (no state dir of this port left behind)
+    die "127.0.0.1:$PORT is taken by another process: set HOUQIN_PG_REPLICA_PORT to a free port"
+  fi
   mkdir -p "$DIR"
   chown postgres:postgres "$DIR" 2>/dev/null || true
   exec 9>"$DIR/.lock"
@@ -153,10 +159,12 @@ cmd_start() {
   as_pg mkdir -p "$RUN"
   write_config
   say "starting the standby on 127.0.0.1:$PORT (log: $LOG)"
+  local log_size
+  log_size=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
   as_pg "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 9>&- || {  # the server must not hold the lock
     tail -n 20 "$LOG" >&2 || true
     die "the standby did not start (see $LOG); if its data is broken: infra/postgres/replica.sh destroy, then start"; }
-  if ! wait_streaming; then
+  if ! wait_streaming "$log_size"; then
     tail -n 10 "$LOG" >&2 || true
     if [ "$fresh" = 0 ]; then
       die "the standby runs but does not stream (the primary may have recycled the WAL it needs): infra/postgres/replica.sh destroy, then start"

@@ -41,7 +41,7 @@ CHECK_TIMEOUT_S = 2.0
 CHECK_SQL = """
 SELECT pg_is_in_recovery() AS standby,
        $1::text IS NULL OR NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= $1::text::pg_lsn AS caught_up,
-       CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+       CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0
             ELSE extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) END::float8 AS lag_s
 """
 

@@ -152,7 +152,11 @@ class ReadAfterMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] not in ("GET", "HEAD") or scope["path"].startswith(PRIMARY_PATHS):
+        if (
+            scope["method"] not in ("GET", "HEAD")
+            or scope["path"].startswith(PRIMARY_PATHS)
+            or not self.runtime.opened  # (an app whose lifespan has not run: /openapi.json of a test)
+        ):
             serving = SERVING.set(None)  # the primary (not a pool an enclosing request chose)
             try:
                 await self.app(scope, receive, send)

@@ -103,6 +103,10 @@ class ServiceRuntime:
         return self.primary_pool
 
     @property
+    def opened(self) -> bool:
+        return self._pool is not None
+
+    @property
     def primary_pool(self) -> asyncpg.Pool:
         if self._pool is None:
             raise RuntimeError("runtime not opened")

@@ -97,33 +97,54 @@ def parse_wait_ms(value: str | None) -> int:
     return int(value)
 
 
-async def behind(pool: asyncpg.Pool, projections: Sequence[Projection], stream_id: str, version: int) -> list[str]:
-    """The read models following ``stream_id`` that have not applied it up to ``version`` yet."""
+STORE = "events"
+"""In ``behind`` on a read replica: the event store itself, not replayed up to the version yet."""
+
+
+async def behind(
+    pool: asyncpg.Pool, projections: Sequence[Projection], stream_id: str, version: int, *, store: bool = False
+) -> list[str]:
+    """The read models following ``stream_id`` that have not applied it up to ``version`` yet; with
+    ``store`` (a read replica's pool), also :data:`STORE` if the replica's event store has not
+    (what reads the store, a record's tenant or its history, is then behind too)."""
     following = [p for p in projections if p.follows(stream_id)]
-    if not following:
+    if not following and not store:
         return []
-    sql = " UNION ALL ".join(
+    parts = [
         f"SELECT ${i + 3}::text AS name, coalesce((SELECT version FROM {p.schema}._streams WHERE stream_id = $1), 0) "
         "AS version"
         for i, p in enumerate(following)
-    )
+    ]
+    if store:
+        parts.append(
+            f"SELECT '{STORE}'::text AS name, coalesce((SELECT max(version) FROM events WHERE stream_id = $1), 0)"
+        )
     rows = await pool.fetch(
-        f"SELECT name FROM ({sql}) s WHERE version < $2", stream_id, version, *[p.name for p in following]
+        f"SELECT name FROM ({' UNION ALL '.join(parts)}) s WHERE version < $2",
+        stream_id,
+        version,
+        *[p.name for p in following],
     )
     return [r["name"] for r in rows]
 
 
 async def wait_until_seen(
-    pool: asyncpg.Pool, projections: Sequence[Projection], tokens: Sequence[ReadToken], wait_ms: int
+    pool: asyncpg.Pool,
+    projections: Sequence[Projection],
+    tokens: Sequence[ReadToken],
+    wait_ms: int,
+    *,
+    store: bool = False,
 ) -> dict[str, list[str]]:
     """Waits until the read models have seen every token, or ``wait_ms`` passed; answers each
-    token still not seen with the read models behind it (empty: all reached)."""
+    token still not seen with the read models behind it (empty: all reached). ``store``: see
+    :func:`behind`."""
     deadline = time.monotonic() + wait_ms / 1000
     pending = list(tokens)
     while True:
         left: dict[str, list[str]] = {}
         for token in pending:
-            if names := await behind(pool, projections, token.stream_id, token.version):
+            if names := await behind(pool, projections, token.stream_id, token.version, store=store):
                 left[str(token)] = names
         pending = [t for t in pending if str(t) in left]
         if not pending or time.monotonic() >= deadline:
@@ -131,8 +152,9 @@ async def wait_until_seen(
         await asyncio.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
 
 
-PRIMARY_PATHS = ("/ops/", "/healthz", "/readyz", "/metrics")
-"""GETs that read the primary even with a read replica: what operators see is what their acts change."""
+PRIMARY_PATHS = ("/ops/", "/healthz", "/readyz", "/metrics", "/history")
+"""GETs that read the primary even with a read replica: what operators see is what their acts
+change; a record's history is the event store's, as exact as the command that was just answered."""
 
 
 class ReadAfterMiddleware:
@@ -214,7 +236,8 @@ class ReadAfterMiddleware:
             reached: bytes | None = None
             if tokens is not None:
                 try:
-                    left = await wait_until_seen(pool, self.runtime.definition.projections, tokens, wait_ms)
+                    projections = self.runtime.definition.projections
+                    left = await wait_until_seen(pool, projections, tokens, wait_ms, store=replica)
                 except CONNECTION_ERRORS as exc:
                     if not replica:
                         raise

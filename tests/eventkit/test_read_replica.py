@@ -192,7 +192,11 @@ async def test_with_replay_paused_a_read_after_a_new_command_is_not_reached_nor_
         seen = await side.svc.client.get(
             "/read-models/seen", params={"stream_id": stream_id, "version": version}, headers=side.admin
         )
-        assert seen.json()["reached"] is False and seen.json()["behind"] == [ROSTER.name]
+        assert seen.json()["reached"] is False and seen.json()["behind"] == [ROSTER.name, "events"]
+        # a record's history is the store's, read on the primary: the new rename is there
+        history = await side.svc.client.get(f"/history/{stream_id}", headers=side.admin)
+        assert history.status_code == 200, history.text
+        assert history.json()["items"][-1]["version"] == int(version)
         assert (await side.ready())["replica"] == "ok"  # a paused replica still serves (its lag shows)
     finally:
         await replica_async("resume")

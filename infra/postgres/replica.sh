@@ -61,13 +61,14 @@ cmd_status() {
   fi
   local row
   row=$(standby_sql "SELECT pg_is_in_recovery(), pg_get_wal_replay_pause_state(),
-      coalesce(round(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::numeric, 1)::text, '-'),
+      CASE WHEN pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN '0'
+           ELSE coalesce(round(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::numeric, 1)::text, '-') END,
       coalesce((SELECT status FROM pg_stat_wal_receiver), 'not streaming'),
       pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()" 2>/dev/null) || {
     say "running on 127.0.0.1:$PORT but not answering yet (see $LOG)"; return 0; }
   IFS='|' read -r recovery paused lag receiver received replayed <<<"$row"
   [ "$recovery" = t ] || { say "running on 127.0.0.1:$PORT but NOT a standby (promoted?): destroy and start it again"; return 0; }
-  say "running on 127.0.0.1:$PORT (standby of :$PRIMARY_PORT, $receiver, replay $paused, received $received, replayed $replayed, last replayed transaction ${lag}s ago)"
+  say "running on 127.0.0.1:$PORT (standby of :$PRIMARY_PORT, $receiver, replay $paused, received $received, replayed $replayed, replay lag ${lag}s)"
 }
 
 wait_streaming() {  # $1: the log's size before this start (what it says since then is this start's)

@@ -4,8 +4,9 @@ With ``HOUQIN_READ_DATABASE_URL`` (or ``HOUQIN_PG_READ_HOST``/``HOUQIN_PG_READ_P
 opens a second pool, on the replica, with the primary's bounds. A GET is served from it: its
 routes' reads and the version wait of read-your-writes (``services.eventkit.read_after``) both,
 so a read that asked for a version waits for the replica's own checkpoints, and is flagged
-not reached rather than answered stale as fresh. Commands, the event store's appends, the
-outbox relay, consumers, projections, ``/ops`` and migrations use the primary.
+not reached rather than answered stale as fresh. Commands, the event store (its appends, and
+a record's state a GET loads through it), the outbox relay, consumers, projections, ``/ops``,
+``/history`` and migrations use the primary.
 
 Which pool a request reads is chosen once, when it starts (:data:`SERVING`): every
 ``runtime.pool`` it reaches, through whatever dependency, is that one.

@@ -122,7 +122,9 @@ class ServiceRuntime:
 
     @property
     def store(self) -> EventStore:
-        return EventStore(self.pool, waker=self.waker, max_event_bytes=self.settings.max_event_bytes)
+        """The event store, on the primary whatever the request: a GET that loads a record's
+        state through it (``bus.load``) reads it as exact as the command just answered."""
+        return EventStore(self.primary_pool, waker=self.waker, max_event_bytes=self.settings.max_event_bytes)
 
     @property
     def bus(self) -> CommandBus:

@@ -43,6 +43,7 @@ from services.eventkit.lane import CommandLane
 from services.eventkit.logs import configure_logging, correlation_id
 from services.eventkit.metrics import serve_metrics
 from services.eventkit.read_after import ReadAfterMiddleware
+from services.eventkit.replica import replica_failed
 from services.eventkit.routes import MAX_HEADER_LENGTH
 from services.eventkit.runtime import Mode, ServiceDefinition, ServiceRuntime, freeze_startup_heap
 from services.eventkit.settings import Settings
@@ -261,6 +262,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConnectionError)
     @app.exception_handler(TimeoutError)
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        if replica_failed(exc):  # a read on the replica: ReadAfterMiddleware serves it again from the primary
+            return JSONResponse(
+                {"error": "unavailable", "reason": "the read replica failed; retry shortly"},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         log.warning("dependency unavailable", extra={"error": repr(exc)})
         return JSONResponse(
             {"error": "unavailable", "reason": "the database is not reachable; retry shortly"},

@@ -101,7 +101,7 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
         async def run() -> None:
             settings = Settings(service=definition.name)
             runtime = ServiceRuntime(definition, settings)
-            await runtime.open()
+            await runtime.open(reads=False)
             try:
                 proj = runtime.projection(projection)
                 total = await runtime.store.count()

@@ -155,6 +155,10 @@ class Ready(BaseModel):
     status: Literal["ready"]
     database: Literal["ok"]
     kafka: Check
+    replica: Check | None = Field(
+        default=None, description="The read replica, if one is configured (down: reads use the primary)"
+    )
+    replica_lag_s: float | None = Field(default=None, description="The read replica's replay lag, when it answers")
 
 
 class NotReady(BaseModel):
@@ -163,6 +167,8 @@ class NotReady(BaseModel):
     status: Literal["not ready"]
     database: Literal["unavailable"]
     kafka: Check
+    replica: Check | None = None
+    replica_lag_s: float | None = None
 
 
 def readiness_responses(not_ready: type[BaseModel]) -> dict[int | str, dict[str, Any]]:

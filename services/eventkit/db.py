@@ -13,6 +13,17 @@ from asyncpg.pool import PoolConnectionProxy
 Connection = asyncpg.Connection | PoolConnectionProxy
 
 log = logging.getLogger(__name__)
+# What a server that is down, shutting down or unreachable raises (each answered 503 by the API)
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin or crash shutdown
+    asyncpg.InternalClientError,  # a connection the server is closing under us
+    asyncpg.InterfaceError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x686F7571  # one migrator at a time per database
 
@@ -50,11 +61,18 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 2, max_size: int = 20, command_timeout: float = 10.0
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 20,
+    command_timeout: float = 10.0,
+    application_name: str | None = None,
 ) -> asyncpg.Pool:
-    """A pool whose connections speak JSON for json/jsonb columns."""
+    """A pool whose connections speak JSON for json/jsonb columns (named ``application_name`` in
+    the server's ``pg_stat_activity``, if given)."""
     pool = await asyncpg.create_pool(
         dsn,
+        server_settings={"application_name": application_name} if application_name else None,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,

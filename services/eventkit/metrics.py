@@ -86,6 +86,22 @@ GC_PAUSE = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5),
 )
 KAFKA_UP = Gauge("houqin_kafka_up", "Whether Kafka answered the last readiness check (1) or not (0)", ["service"])
+READ_REPLICA_UP = Gauge(
+    "houqin_read_replica_up",
+    "Whether the read replica answered as a standby at its last check (1) or not (0: reads use the primary)",
+    ["service"],
+)
+READ_REPLICA_LAG = Gauge(
+    "houqin_read_replica_lag_seconds",
+    "How far the read replica's replay is behind what it received (0 when it replayed all it has)",
+    ["service"],
+)
+READ_FAILOVERS = Counter(
+    "houqin_read_failovers_total", "Times the reads moved from the read replica to the primary", ["service"]
+)
+READS_SERVED = Counter(
+    "houqin_reads_total", "GET requests by the database they read: replica or primary", ["service", "server"]
+)
 SERVICE_UP = Gauge(
     "houqin_service_up", "Whether a service answered the gateway's last readiness check (1) or not (0)", ["service"]
 )

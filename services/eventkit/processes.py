@@ -42,7 +42,8 @@ def free_port() -> int:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The ``HOUQIN_*`` variables that give a service's process these settings (its database,
-    topic namespace, broker, token key, relay and pool sizes, log level, metrics port)."""
+    topic namespace, broker, token key, relay and pool sizes, log level, metrics port, and its
+    read replica's database if it has one)."""
     return {
         "HOUQIN_DATABASE_URL": settings.dsn,
         "HOUQIN_NAMESPACE": settings.namespace,
@@ -56,7 +57,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         # no metrics port unless the settings name one: a port + 1000 could be another process's
         # free port; the main port's /metrics answers an operator's token
         "HOUQIN_METRICS_PORT": str(settings.metrics_port or 0),
-    }
+    } | ({"HOUQIN_READ_DATABASE_URL": settings.read_dsn} if settings.read_dsn else {})
 
 
 class ServiceProcess:

@@ -15,6 +15,9 @@ checkpoint per stream: ``proj_<name>._streams``). The answer then says whether i
 ``Houqin-Read-Wait-Ms`` sets the bound (default 2,000 ms, at most 10,000). A read that does not
 reach the version in time is still answered, with what the read models hold, and flagged as not
 reached: the client may ask again rather than poll blindly.
+
+With a read replica (``services.eventkit.replica``) a GET is served from the replica, and waits
+for the replica's checkpoints: what it answers as reached, the replica has.
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ from typing import Any
 import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.eventkit.db import CONNECTION_ERRORS
 from services.eventkit.errors import InvalidInput
+from services.eventkit.metrics import READS_SERVED
 from services.eventkit.projection import Projection
+from services.eventkit.replica import SERVING
 
 READ_AFTER_HEADER = "Houqin-Read-After"
 READ_WAIT_HEADER = "Houqin-Read-Wait-Ms"
@@ -91,33 +97,54 @@ def parse_wait_ms(value: str | None) -> int:
     return int(value)
 
 
-async def behind(pool: asyncpg.Pool, projections: Sequence[Projection], stream_id: str, version: int) -> list[str]:
-    """The read models following ``stream_id`` that have not applied it up to ``version`` yet."""
+STORE = "events"
+"""In ``behind`` on a read replica: the event store itself, not replayed up to the version yet."""
+
+
+async def behind(
+    pool: asyncpg.Pool, projections: Sequence[Projection], stream_id: str, version: int, *, store: bool = False
+) -> list[str]:
+    """The read models following ``stream_id`` that have not applied it up to ``version`` yet; with
+    ``store`` (a read replica's pool), also :data:`STORE` if the replica's event store has not
+    (what reads the store, a record's tenant or its history, is then behind too)."""
     following = [p for p in projections if p.follows(stream_id)]
-    if not following:
+    if not following and not store:
         return []
-    sql = " UNION ALL ".join(
+    parts = [
         f"SELECT ${i + 3}::text AS name, coalesce((SELECT version FROM {p.schema}._streams WHERE stream_id = $1), 0) "
         "AS version"
         for i, p in enumerate(following)
-    )
+    ]
+    if store:
+        parts.append(
+            f"SELECT '{STORE}'::text AS name, coalesce((SELECT max(version) FROM events WHERE stream_id = $1), 0)"
+        )
     rows = await pool.fetch(
-        f"SELECT name FROM ({sql}) s WHERE version < $2", stream_id, version, *[p.name for p in following]
+        f"SELECT name FROM ({' UNION ALL '.join(parts)}) s WHERE version < $2",
+        stream_id,
+        version,
+        *[p.name for p in following],
     )
     return [r["name"] for r in rows]
 
 
 async def wait_until_seen(
-    pool: asyncpg.Pool, projections: Sequence[Projection], tokens: Sequence[ReadToken], wait_ms: int
+    pool: asyncpg.Pool,
+    projections: Sequence[Projection],
+    tokens: Sequence[ReadToken],
+    wait_ms: int,
+    *,
+    store: bool = False,
 ) -> dict[str, list[str]]:
     """Waits until the read models have seen every token, or ``wait_ms`` passed; answers each
-    token still not seen with the read models behind it (empty: all reached)."""
+    token still not seen with the read models behind it (empty: all reached). ``store``: see
+    :func:`behind`."""
     deadline = time.monotonic() + wait_ms / 1000
     pending = list(tokens)
     while True:
         left: dict[str, list[str]] = {}
         for token in pending:
-            if names := await behind(pool, projections, token.stream_id, token.version):
+            if names := await behind(pool, projections, token.stream_id, token.version, store=store):
                 left[str(token)] = names
         pending = [t for t in pending if str(t) in left]
         if not pending or time.monotonic() >= deadline:
@@ -125,9 +152,18 @@ async def wait_until_seen(
         await asyncio.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
 
 
+PRIMARY_PATHS = ("/ops/", "/healthz", "/readyz", "/metrics", "/history")
+"""GETs that read the primary even with a read replica: what operators see is what their acts
+change; a record's history is the event store's, as exact as the command that was just answered."""
+
+
 class ReadAfterMiddleware:
-    """Every GET of the service: with ``Houqin-Read-After``, waits for the tokens of this service
-    (others are not its to wait for) and answers ``Houqin-Read-Reached``."""
+    """Every request of the service: chooses the database it reads (:data:`SERVING`). A GET reads
+    the read pool (the replica's, or the primary's if there is none or it is down); anything else
+    the primary. With ``Houqin-Read-After``, a GET waits for the tokens of this service (others
+    are not its to wait for) on the database it will be served from, and answers
+    ``Houqin-Read-Reached``. A GET that the replica fails before anything was answered is served
+    again from the primary."""
 
     def __init__(self, app: ASGIApp, *, service: str, runtime: Any) -> None:
         self.app = app
@@ -135,36 +171,105 @@ class ReadAfterMiddleware:
         self.runtime = runtime
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if (
+            scope["method"] not in ("GET", "HEAD")
+            or scope["path"].startswith(PRIMARY_PATHS)
+            or not self.runtime.opened  # (an app whose lifespan has not run: /openapi.json of a test)
+        ):
+            serving = SERVING.set(None)  # the primary (not a pool an enclosing request chose)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                SERVING.reset(serving)
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
         raw = headers.get(READ_AFTER_HEADER.lower().encode())
-        if raw is None:
-            await self.app(scope, receive, send)
+        tokens: list[ReadToken] | None = None
+        wait_ms = 0
+        if raw is not None:
+            try:
+                tokens = [t for t in parse_read_after(raw.decode("latin-1")) if t.service == self.service]
+                wait_ms = parse_wait_ms(
+                    headers[READ_WAIT_HEADER.lower().encode()].decode("latin-1")
+                    if READ_WAIT_HEADER.lower().encode() in headers
+                    else None
+                )
+            except InvalidInput as exc:
+                await _refuse(send, exc)
+                return
+        primary = self.runtime.primary_pool
+        pool = self.runtime.read_pool
+        if pool is primary:
+            await self._read(scope, receive, send, primary, tokens, wait_ms, replica=False)
             return
+        body: list[Message] = []  # what the replica's serving read of the request, for the primary's
+
+        async def recording() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                body.append(message)
+            return message
+
+        async def replaying() -> Message:
+            return body.pop(0) if body else await receive()
+
+        if not await self._read(scope, recording, send, pool, tokens, wait_ms, replica=True):
+            await self._read(scope, replaying, send, primary, tokens, wait_ms, replica=False)
+
+    async def _read(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        pool: asyncpg.Pool,
+        tokens: list[ReadToken] | None,
+        wait_ms: int,
+        *,
+        replica: bool,
+    ) -> bool:
+        """Serves the GET from ``pool``; False (nothing answered) if the replica failed under it."""
+        serving = SERVING.set((self.runtime, pool))
         try:
-            tokens = [t for t in parse_read_after(raw.decode("latin-1")) if t.service == self.service]
-            wait_ms = parse_wait_ms(
-                headers[READ_WAIT_HEADER.lower().encode()].decode("latin-1")
-                if READ_WAIT_HEADER.lower().encode() in headers
-                else None
-            )
-        except InvalidInput as exc:
-            await _refuse(send, exc)
-            return
-        left = await wait_until_seen(self.runtime.pool, self.runtime.definition.projections, tokens, wait_ms)
-        reached = b"false" if left else b"true"
+            reached: bytes | None = None
+            if tokens is not None:
+                try:
+                    projections = self.runtime.definition.projections
+                    left = await wait_until_seen(pool, projections, tokens, wait_ms, store=replica)
+                except CONNECTION_ERRORS as exc:
+                    if not replica:
+                        raise
+                    self.runtime.replica.failed(exc)
+                    return False
+                reached = b"false" if left else b"true"
+            held: list[Message] = []  # a 503 from the replica: held until it is known whether it failed
 
-        async def send_reached(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {
-                    **message,
-                    "headers": [*message.get("headers", []), (REACHED_HEADER.lower().encode(), reached)],
-                }
-            await send(message)
+            async def respond(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    if reached is not None:
+                        message = {
+                            **message,
+                            "headers": [*message.get("headers", []), (REACHED_HEADER.lower().encode(), reached)],
+                        }
+                    if replica and message["status"] == 503:
+                        held.append(message)
+                        return
+                elif held:
+                    held.append(message)
+                    return
+                await send(message)
 
-        await self.app(scope, receive, send_reached)
+            await self.app(scope, receive, respond)
+            if held and not self.runtime.replica.up:  # the error handler saw the replica fail
+                return False
+            for message in held:
+                await send(message)
+            READS_SERVED.labels(self.service, "replica" if replica else "primary").inc()
+            return True
+        finally:
+            SERVING.reset(serving)
 
 
 async def _refuse(send: Send, exc: InvalidInput) -> None:

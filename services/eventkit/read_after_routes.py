@@ -20,7 +20,10 @@ class ReadSeen(BaseModel):
     stream_id: str
     version: int
     reached: bool = Field(description="Every read model following the stream has applied it up to the version")
-    behind: list[str] = Field(description="The read models that have not yet (empty when reached)")
+    behind: list[str] = Field(
+        description="The read models that have not yet (empty when reached); on a read replica, `events` if its "
+        "event store has not replayed the version yet"
+    )
     waited_ms: int = Field(description="How long the answer waited")
 
 
@@ -45,7 +48,9 @@ def read_after_router(service: str) -> APIRouter:
         started = time.monotonic()
         projections = runtime.definition.projections
         token = ReadToken(service, stream_id, version)
-        left = (await wait_until_seen(runtime.pool, projections, [token], wait_ms)).get(str(token), [])
+        pool = runtime.pool  # the read replica's if the service has one that answers (the GETs' pool)
+        replica = pool is not runtime.primary_pool
+        left = (await wait_until_seen(pool, projections, [token], wait_ms, store=replica)).get(str(token), [])
         return ReadSeen(
             stream_id=stream_id,
             version=version,

@@ -30,6 +30,7 @@ from services.eventkit.loopwatch import LoopWatch, time_collections
 from services.eventkit.metrics import KAFKA_UP, serve_metrics
 from services.eventkit.projection import Projection, ensure_projection, projections_runner, rebuild
 from services.eventkit.relay import OutboxRelay
+from services.eventkit.replica import SERVING, ReadReplica
 from services.eventkit.settings import Settings
 from services.eventkit.store import EventStore
 from services.eventkit.wake import OutboxWaker
@@ -81,6 +82,8 @@ class ServiceRuntime:
         self.settings = settings
         self.verifier = TokenVerifier(settings)
         self._pool: asyncpg.Pool | None = None
+        read_dsn = settings.read_dsn
+        self.replica = ReadReplica(settings, read_dsn) if read_dsn else None  # the query side's database
         self.stop_event = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.background: set[asyncio.Task[Any]] = set()  # work an operator started (a projection's rebuild)
@@ -92,13 +95,36 @@ class ServiceRuntime:
 
     @property
     def pool(self) -> asyncpg.Pool:
+        """The pool of what runs now: a GET's reads are served from the read pool chosen when the
+        request started (services.eventkit.replica), everything else from the primary's."""
+        serving = SERVING.get()
+        if serving is not None and serving[0] is self:
+            return serving[1]
+        return self.primary_pool
+
+    @property
+    def opened(self) -> bool:
+        return self._pool is not None
+
+    @property
+    def primary_pool(self) -> asyncpg.Pool:
         if self._pool is None:
             raise RuntimeError("runtime not opened")
         return self._pool
 
     @property
+    def read_pool(self) -> asyncpg.Pool:
+        """Where a read starts now: the replica's pool if one is configured and answers, else the primary's."""
+        replica = self.replica
+        if replica is not None and replica.up and replica.pool is not None:
+            return replica.pool
+        return self.primary_pool
+
+    @property
     def store(self) -> EventStore:
-        return EventStore(self.pool, waker=self.waker, max_event_bytes=self.settings.max_event_bytes)
+        """The event store, on the primary whatever the request: a GET that loads a record's
+        state through it (``bus.load``) reads it as exact as the command just answered."""
+        return EventStore(self.primary_pool, waker=self.waker, max_event_bytes=self.settings.max_event_bytes)
 
     @property
     def bus(self) -> CommandBus:
@@ -110,8 +136,9 @@ class ServiceRuntime:
                 return p
         raise KeyError(name)
 
-    async def open(self) -> None:
-        """Connects, migrates and creates missing projection schemas."""
+    async def open(self, *, reads: bool = True) -> None:
+        """Connects, migrates and creates missing projection schemas; with ``reads`` (a process
+        that serves the API), connects to the read replica too, if there is one."""
         self._pool = await create_pool(
             self.settings.dsn,
             min_size=self.settings.pool_min_size,
@@ -119,29 +146,36 @@ class ServiceRuntime:
             command_timeout=self.settings.command_timeout_s,
         )
         dirs = [KIT_MIGRATIONS] + ([self.definition.migrations] if self.definition.migrations else [])
-        async with self.pool.acquire() as conn:
+        primary = self.primary_pool
+        async with primary.acquire() as conn:
             await migrate(conn, *dirs)
         for projection in self.definition.projections:
-            if await ensure_projection(self.pool, projection):
+            if await ensure_projection(primary, projection):
                 # this release changed the projection's tables: replay the store into the new shape
                 log.warning("projection %s changed shape: rebuilding it from the store", projection.name)
-                report = await rebuild(self.pool, EventStore(self.pool), projection)
+                report = await rebuild(primary, EventStore(primary), projection)
                 log.warning("projection %s rebuilt: %d events in %.1fs", projection.name, report.events, report.seconds)
+        if not reads:
+            self.replica = None  # a process of workers only serves no reads
+        if self.replica is not None:
+            await self.replica.open(primary)
 
     def start_workers(self, mode: Mode) -> None:
         if self.settings.loop_watch:
             self._spawn("loop-watch", self.loop_watch.run)
+        if self.replica is not None and mode in (Mode.ALL, Mode.API):
+            self._spawn("read-replica", self.replica.run)
         if mode.runs_relay:
             self.relay = OutboxRelay(self.settings)
             self._spawn("relay", self.relay.run)
         if mode.runs_consumers:
             if self.definition.projections:
-                runner = projections_runner(self.settings, self.pool, self.definition.projections)
+                runner = projections_runner(self.settings, self.primary_pool, self.definition.projections)
                 self.runners.append(runner)
                 self._spawn("projections", runner.run)
             for spec in self.definition.reactions:
                 topics = [self.settings.topic_of(source) for source in spec.sources]
-                runner = ConsumerRunner(self.settings, self.pool, [spec.reaction], topics)
+                runner = ConsumerRunner(self.settings, self.primary_pool, [spec.reaction], topics)
                 self.runners.append(runner)
                 self._spawn(f"reaction:{spec.reaction.name}", runner.run)
 
@@ -160,16 +194,19 @@ class ServiceRuntime:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         await self.waker.close()
+        if self.replica is not None:
+            await self.replica.close()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
 
-    async def readiness(self) -> dict[str, str]:
+    async def readiness(self) -> dict[str, Any]:
         """Whether the database and Kafka answer now: ``ok`` or ``unavailable`` each (the cause is
-        logged, never answered). Kafka is also the ``houqin_kafka_up`` gauge."""
-        checks: dict[str, str] = {}
+        logged, never answered). Kafka is also the ``houqin_kafka_up`` gauge. With a read replica,
+        its state and replay lag too: a replica down fails no readiness (reads use the primary)."""
+        checks: dict[str, Any] = {}
         try:
-            await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 2)
+            await asyncio.wait_for(self.primary_pool.fetchval("SELECT 1"), 2)
             checks["database"] = "ok"
         except Exception as exc:
             log.warning("readiness: the database does not answer", extra={"error": repr(exc)})
@@ -184,6 +221,9 @@ class ServiceRuntime:
             log.warning("readiness: Kafka does not answer", extra={"error": repr(exc)})
             checks["kafka"] = "unavailable"
         KAFKA_UP.labels(self.settings.service).set(1 if checks["kafka"] == "ok" else 0)
+        if self.replica is not None:
+            await self.replica.check()
+            checks |= self.replica.state()
         return checks
 
     async def run_until_stopped(self, mode: Mode) -> None:
@@ -191,7 +231,7 @@ class ServiceRuntime:
         import signal
 
         self.settings.refuse_unsafe()
-        await self.open()
+        await self.open(reads=False)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stop_event.set)

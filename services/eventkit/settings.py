@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     pg_password: str = "houqin"
     database_url: str | None = None
     database_prefix: str = DATABASE_PREFIX  # each service's database is <prefix>_<service>
+    # The query side's database: a streaming standby of the primary (services.eventkit.replica).
+    # GET routes and the version wait of read-your-writes read there; everything else stays on
+    # the primary. Either its whole URL, as HOUQIN_DATABASE_URL, or its server
+    # (HOUQIN_PG_READ_HOST / HOUQIN_PG_READ_PORT, each defaulting to the primary's), where the
+    # service's database and role are those of the primary. None of them: reads use the primary.
+    read_database_url: str | None = None
+    pg_read_host: str | None = None
+    pg_read_port: int | None = None
+    read_check_interval_s: float = 1.0  # how often a process checks the replica (down: reads use the primary)
     pool_min_size: int = 2
     pool_max_size: int = 20
     command_timeout_s: float = 10.0
@@ -98,7 +107,9 @@ class Settings(BaseSettings):
     log_json: bool = True
     api_docs: bool | None = None  # /openapi.json, /docs and /redoc; default: on, except in production
 
-    @field_validator("jwt_jwks_url", "jwt_issuer", "jwt_audience", mode="before")
+    @field_validator(
+        "jwt_jwks_url", "jwt_issuer", "jwt_audience", "read_database_url", "pg_read_host", "pg_read_port", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """An empty variable (``HOUQIN_JWT_AUDIENCE=``, as Compose passes one not set) is no value."""
@@ -167,6 +178,18 @@ class Settings(BaseSettings):
         return (
             f"postgresql://{self.pg_user}:{self.pg_password}@{self.pg_host}:{self.pg_port}/"
             f"{database_of(self.service, self.database_prefix)}"
+        )
+
+    @property
+    def read_dsn(self) -> str | None:
+        """The replica's DSN for this service's reads, or None if no replica is configured."""
+        if self.read_database_url:
+            return self.read_database_url
+        if self.pg_read_host is None and self.pg_read_port is None:
+            return None
+        return (
+            f"postgresql://{self.pg_user}:{self.pg_password}@{self.pg_read_host or self.pg_host}:"
+            f"{self.pg_read_port or self.pg_port}/{database_of(self.service, self.database_prefix)}"
         )
 
     @property

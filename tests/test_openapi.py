@@ -160,11 +160,12 @@ def test_every_route_documents_the_fields_of_each_answer(definition: ServiceDefi
     ready = doc["paths"]["/readyz"]["get"]
     assert (_ref(ready, "200"), _ref(ready, "503")) == ("Ready", "NotReady")
     ops = [op for path, operations in doc["paths"].items() if path.startswith("/ops/") for op in operations.values()]
-    assert len(ops) == 15
+    assert len(ops) == 16
     assert {_ref(op, "202" if "202" in op["responses"] else "200") for op in ops} == {
         "Lag", "ParkedRows", "Released", "Discarded", "DeadLetters", "Skipped", "Retried", "AuditLog",
         "DeadLetterCounts", "DeadLetterDetail", "ParkedEvent", "ReplayedAll",  # the console's dead letters
         "Projections", "ProjectionState", "RebuildStarted",  # and its rebuilds
+        "Envelope",  # one stored event, for the console's envelope page
     }  # fmt: skip
     assert "payload" not in resolve(doc, {"$ref": "#/components/schemas/DeadLetter"})["properties"]
 

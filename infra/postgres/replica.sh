@@ -17,15 +17,16 @@
 #                                   authentication: Debian's pg_hba has "local replication all peer")
 #   HOUQIN_PG_REPLICA_PORT          the standby's port on 127.0.0.1 (default 5433)
 #   HOUQIN_PG_REPLICA_SHARED_BUFFERS  (default 128MB)
-#   HOUQIN_STATE_DIR                state root (default <repo>/infra/.state); the standby uses <root>/pg-replica-<port>
+#   HOUQIN_PG_REPLICA_DIR           the standby's directory (default /var/lib/postgresql/houqin-replica-<port>;
+#                                   the postgres user must be able to enter every directory above it)
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PRIMARY_PORT="${HOUQIN_PG_PORT:-5432}"
 PRIMARY_SOCKET="${HOUQIN_PG_SOCKET_DIR:-/var/run/postgresql}"
 PORT="${HOUQIN_PG_REPLICA_PORT:-5433}"
 SHARED_BUFFERS="${HOUQIN_PG_REPLICA_SHARED_BUFFERS:-128MB}"
-STATE_ROOT="${HOUQIN_STATE_DIR:-$ROOT/infra/.state}"
-DIR="$STATE_ROOT/pg-replica-$PORT"
+# In the postgres user's home, as the primary's cluster is: the standby runs as that user, who
+# may not enter the checkout (a clone under a private directory).
+DIR="${HOUQIN_PG_REPLICA_DIR:-/var/lib/postgresql/houqin-replica-$PORT}"
 DATA="$DIR/data"
 RUN="$DIR/run"   # the standby's unix socket
 LOG="$DIR/postgresql.log"

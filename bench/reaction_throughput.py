@@ -41,7 +41,7 @@ from bench.commands_http import CAMPUSES, hazard_body
 from bench.cpu import CpuMeter
 from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import DISTRICT
-from bench.load import Latency, closed_loop, open_loop, wait_until
+from bench.load import Latency, Op, closed_loop, open_loop, wait_until
 from bench.processes import BenchProcess
 from bench.report import footer, header, rate_table, summary
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
@@ -71,6 +71,22 @@ async def prepare(dsn: str, migrations: Any) -> None:
             )  # fmt: skip
     finally:
         await pool.close()
+
+
+def hazard_ops(client: ClientPool, tag: str) -> tuple[Op, Op]:
+    """Report hazard ``i`` of ``tag``, and assign it in-house (each raises unless answered 200)."""
+
+    async def report(i: int) -> None:
+        status, content = await client.post("/hazards", hazard_body(i, tag))
+        if status != 200:
+            raise RuntimeError(f"report {status}: {content[:200]!r}")
+
+    async def assign(i: int) -> None:
+        status, content = await client.post(f"/hazards/h-{tag}-{i}/assign", ASSIGN)
+        if status != 200:
+            raise RuntimeError(f"assign {status}: {content[:200]!r}")
+
+    return report, assign
 
 
 async def lags(safety: asyncpg.Pool, inventory: asyncpg.Pool, tag: str) -> tuple[Latency, int]:
@@ -128,16 +144,7 @@ async def main(args: argparse.Namespace) -> None:
             try:
                 tag = uuid4().hex[:6]
                 total = int(rate * (duration + 1.0))  # the open loop's warm-up second included
-
-                async def report(i: int) -> None:
-                    status, content = await client.post("/hazards", hazard_body(i, tag))
-                    if status != 200:
-                        raise RuntimeError(f"report {status}: {content[:200]!r}")
-
-                async def assign(i: int) -> None:
-                    status, content = await client.post(f"/hazards/h-{tag}-{i}/assign", ASSIGN)
-                    if status != 200:
-                        raise RuntimeError(f"assign {status}: {content[:200]!r}")
+                report, assign = hazard_ops(client, tag)
 
                 reported = await closed_loop("report the hazards", 32, report, duration_s=600, max_ops=total)
                 if reported.ok < total:
@@ -188,16 +195,7 @@ async def main(args: argparse.Namespace) -> None:
                 # 2. catch-up: the inventory stopped, a backlog made, the inventory started again
                 await inventory.terminate()
                 tag2 = uuid4().hex[:6]
-
-                async def report2(i: int) -> None:
-                    status, content = await client.post("/hazards", hazard_body(i, tag2))
-                    if status != 200:
-                        raise RuntimeError(f"report {status}: {content[:200]!r}")
-
-                async def assign2(i: int) -> None:
-                    status, content = await client.post(f"/hazards/h-{tag2}-{i}/assign", ASSIGN)
-                    if status != 200:
-                        raise RuntimeError(f"assign {status}: {content[:200]!r}")
+                report2, assign2 = hazard_ops(client, tag2)
 
                 await closed_loop("report the backlog's hazards", 32, report2, duration_s=600, max_ops=backlog_n)
                 made = await closed_loop("assign the backlog", 32, assign2, duration_s=600, max_ops=backlog_n)

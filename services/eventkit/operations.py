@@ -76,7 +76,7 @@ from services.eventkit.redaction import redact
 from services.eventkit.relay import PARKED_CHANGED
 from services.eventkit.runtime import ServiceRuntime
 from services.eventkit.settings import Settings
-from services.eventkit.store import OUTBOX_CHANNEL, EventStore, row_to_envelope
+from services.eventkit.store import EVENT_COLUMNS, OUTBOX_CHANNEL, EventStore, row_to_envelope
 
 
 class DeadLetterState(enum.StrEnum):
@@ -142,6 +142,12 @@ async def _audit(
     return audit_id
 
 
+async def _stored(conn: Connection, key: str, value: Any) -> Envelope | None:
+    """The store's event whose ``key`` (``event_id`` or ``position``) is ``value``."""
+    row = await conn.fetchrow(f"SELECT {EVENT_COLUMNS} FROM events WHERE {key} = $1", value)
+    return row_to_envelope(row) if row is not None else None
+
+
 def _scope(principal: Principal | None, first_param: int, prefix: str) -> tuple[str, list[list[str]]]:
     """A SQL condition keeping the rows whose tenant the principal operates on (all of them for
     no principal: the command line), and its parameters."""
@@ -179,15 +185,10 @@ async def parked_rows(conn: Connection, principal: Principal | None = None) -> l
 async def _take_parked(
     conn: Connection, position: int, principal: Principal | None
 ) -> tuple[ParkedOutboxRow, Envelope]:
-    event = await conn.fetchrow(
-        "SELECT e.position, e.event_id, e.stream_id, e.version, e.type, e.schema_version, e.occurred_at, "
-        "e.recorded_at, e.district_id, e.school_id, e.campus_id, e.actor, e.correlation_id, e.causation_id, "
-        "e.command_id, e.data FROM parked_outbox p JOIN events e ON e.position = p.position WHERE p.position = $1",
-        position,
-    )
-    if event is None:
+    parked = await conn.fetchval("SELECT position FROM parked_outbox WHERE position = $1", position)
+    env = await _stored(conn, "position", parked) if parked is not None else None
+    if env is None:
         raise NotFound(f"no parked outbox row at position {position}")
-    env = row_to_envelope(event)
     _require_over(principal, env.tenant, "parked row")
     row = await conn.fetchrow(
         "DELETE FROM parked_outbox WHERE position = $1 RETURNING position, stream_id, event_id, type, size_bytes",
@@ -411,14 +412,9 @@ async def _find_event(
     # The store's copy first when the service has it (its own event): the dead letter's payload
     # has its health and injury fields withheld, which a replay must not apply.
     if event_id is not None:
-        row = await conn.fetchrow(
-            "SELECT position, event_id, stream_id, version, type, schema_version, occurred_at, recorded_at, "
-            "district_id, school_id, campus_id, actor, correlation_id, causation_id, command_id, data "
-            "FROM events WHERE event_id = $1",
-            event_id,
-        )
-        if row is not None:
-            return row_to_envelope(row)
+        stored = await _stored(conn, "event_id", event_id)
+        if stored is not None:
+            return stored
     if kept is not None:
         return kept
     raise NotFound(f"{consumer.label} has no dead letter of that event, and the store has no such event")
@@ -587,15 +583,9 @@ async def replay_all(
 async def stored_event(conn: Connection, event_id: UUID, principal: Principal | None = None) -> dict[str, Any]:
     """One event of the service's store, by id, as the principal may read it (its health and
     injury fields withheld from whoever may not read them); 403 outside the principal's scope."""
-    row = await conn.fetchrow(
-        "SELECT position, event_id, stream_id, version, type, schema_version, occurred_at, recorded_at, "
-        "district_id, school_id, campus_id, actor, correlation_id, causation_id, command_id, data "
-        "FROM events WHERE event_id = $1",
-        event_id,
-    )
-    if row is None:
+    env = await _stored(conn, "event_id", event_id)
+    if env is None:
         raise NotFound(f"this service's store has no event {event_id}")
-    env = row_to_envelope(row)
     _require_over(principal, env.tenant, "event")
     return redact(env.model_dump(mode="json"), principal)
 

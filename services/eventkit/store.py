@@ -30,6 +30,8 @@ _COLUMNS = (
     "position, event_id, stream_id, version, type, schema_version, occurred_at, recorded_at, "
     "district_id, school_id, campus_id, actor, correlation_id, causation_id, command_id, data"
 )
+EVENT_COLUMNS = _COLUMNS
+"""An event's columns, as :func:`row_to_envelope` reads them."""
 
 
 # Kafka's default limit (message.max.bytes, 1 MiB) less headroom: settings.max_event_bytes.

@@ -30,13 +30,16 @@ import asyncio
 import datetime as dt
 import re
 import time
-from contextlib import AsyncExitStack
+from collections.abc import Sequence
+from contextlib import AsyncExitStack, suppress
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import orjson
+import websockets
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from websockets.typing import Subprotocol
 
 from bench.cli import console, parser, pick, run
 from bench.clients import platform_headers
@@ -51,6 +54,9 @@ from services.eventkit.kafka import ensure_topics
 TARGET_RATE = 1500
 TARGET_P95_S = 1.0
 TARGET_CORES = 1.0
+FAN_OUT_RATE = 1000  # the fan-out target: 100 operators watching while 1,000 events/s flow
+FAN_OUT_CONSOLES = 100
+FAN_OUT_P99_MS = 100.0
 ROW = re.compile(r'data-occurred="([0-9.]+)".*?bench-([a-z]+)-\d+ @')
 
 
@@ -128,7 +134,53 @@ class Console:
             await self.client.aclose()
 
 
-async def warm(topic: str, run_id: str, consoles: list[Console]) -> None:
+class Subscriber:
+    """An API client's GraphQL subscription to the same events (graphql-transport-ws on
+    ``/graphql``): one ``next`` message per event, its lag taken from the probe's send time."""
+
+    QUERY = 'subscription { events(services: ["safety"]) { type occurredAt data } }'
+
+    def __init__(self, url: str, token: str, *, sample_every: int = 1) -> None:
+        self.url, self.token, self.sample_every = url, token, sample_every
+        self.received: dict[str, int] = {}
+        self.lags: dict[str, list[tuple[float, float]]] = {}
+        self.task: asyncio.Task[None] | None = None
+        self.live = asyncio.Event()
+        self.error: str | None = None
+
+    async def open(self) -> None:
+        self.task = asyncio.create_task(self._read())
+        await asyncio.wait_for(self.live.wait(), 30)
+
+    async def _read(self) -> None:
+        async with websockets.connect(
+            self.url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None
+        ) as ws:
+            await ws.send(orjson.dumps({"type": "connection_init", "payload": {"Authorization": self.token}}).decode())
+            if orjson.loads(await ws.recv())["type"] != "connection_ack":
+                raise RuntimeError("the gateway refused the subscription's connection")
+            await ws.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": self.QUERY}}).decode())
+            self.live.set()
+            async for message in ws:
+                now = time.time()
+                body = orjson.loads(message)
+                if body.get("type") != "next" or "data" not in body["payload"]:
+                    self.error = str(body)[:200]
+                    continue
+                data = body["payload"]["data"]["events"]["data"]
+                phase = data["phase"]
+                count = self.received[phase] = self.received.get(phase, 0) + 1
+                if count % self.sample_every == 0:
+                    self.lags.setdefault(phase, []).append((data["sent"], now - data["sent"]))
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await self.task
+
+
+async def warm(topic: str, run_id: str, consoles: Sequence[Console | Subscriber]) -> None:
     """Probes until every console got one: the gateway's reader is live and at the topic's end."""
     deadline = time.monotonic() + 60
     while not all(c.received.get("warm") for c in consoles):
@@ -156,16 +208,21 @@ def quarters(samples: list[tuple[float, float]]) -> tuple[float, float]:
     return median(ordered[:q]), median(ordered[-q:])
 
 
-async def settle(consoles: list[Console], phase: str, sent: int, timeout_s: float = 30.0) -> None:
+async def settle(consoles: Sequence[Console | Subscriber], phase: str, sent: int, timeout_s: float = 30.0) -> None:
     await wait_until(lambda: all(c.received.get(phase, 0) >= sent for c in consoles), timeout_s, 0.1)
     await asyncio.sleep(0.5)  # anything more than sent would show
 
 
 async def main(args: argparse.Namespace) -> None:
     rate = args.rate or TARGET_RATE
+    many_rate = args.many_rate or FAN_OUT_RATE
     duration = args.duration or pick(args.quick, 20.0, 4.0)
-    many = args.consoles or pick(args.quick, 50, 5)
-    await header(f"bench.console_tail: events at {rate:,}/s for {duration:.0f}s a phase; 1 then {many} consoles")
+    many = args.consoles or pick(args.quick, FAN_OUT_CONSOLES, 5)
+    subscribers = args.subscribers if args.subscribers is not None else pick(args.quick, 20, 2)
+    await header(
+        f"bench.console_tail: 1 console at {rate:,} events/s, then {many} consoles and {subscribers} GraphQL "
+        f"subscriptions at {many_rate:,}/s, {duration:.0f}s a phase"
+    )
     namespace = new_namespace("console_tail")
     run_id = uuid4().hex[:8]
     procs: list[BenchProcess] = []
@@ -253,10 +310,10 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.sleep(duration / 2)
                 after = meter.sample()
             figures["idle_cores"] = (after["gateway"].cpu_s - before["gateway"].cpu_s) / (duration / 2)
-            with console.status(f"{many} consoles: {rate:,}/s"):
+            with console.status(f"{many} consoles: {many_rate:,}/s"):
                 before = meter.sample()
                 started = time.perf_counter()
-                sent = await produce(topic, run_id, "many", rate, duration)
+                sent = await produce(topic, run_id, "many", many_rate, duration)
                 produced_s = time.perf_counter() - started
                 after_load = meter.sample()
                 await settle(consoles, "many", sent)
@@ -268,11 +325,39 @@ async def main(args: argparse.Namespace) -> None:
             many_lags = [s for c in consoles for s in c.lags.get("many", [])]
             figures["many"] = (sent, min(got), sum(got), lag_of(many_lags), quarters(many_lags))
             rows.append(
-                _row(f"{many} consoles at once", sent, min(got), many_lags, duration, rate)
+                _row(f"{many} consoles at once, {many_rate:,}/s", sent, min(got), many_lags, duration, many_rate)
                 | {"note_extra": f"gateway {figures['many_cores']:.2f} cores; fewest delivered to one console"}
             )
             for c in consoles:
                 await c.close()
+
+            # GraphQL subscriptions: what an API client watching the events costs
+            if subscribers:
+                graphql_url = gateway.url.replace("http://", "ws://") + "/graphql"
+                subs = [Subscriber(graphql_url, token, sample_every=20) for _ in range(subscribers)]
+                for sub in subs:
+                    await sub.open()
+                await warm(topic, run_id, subs)
+                with console.status(f"{subscribers} GraphQL subscriptions: {many_rate:,}/s"):
+                    before = meter.sample()
+                    started = time.perf_counter()
+                    sent = await produce(topic, run_id, "subs", many_rate, duration)
+                    produced_s = time.perf_counter() - started
+                    after_load = meter.sample()
+                    await settle(subs, "subs", sent)
+                figures["subs_cores"] = (after_load["gateway"].cpu_s - before["gateway"].cpu_s) / produced_s
+                got = [sub.received.get("subs", 0) for sub in subs]
+                sub_lags = [x for sub in subs for x in sub.lags.get("subs", [])]
+                figures["subs"] = (sent, min(got), lag_of(sub_lags))
+                errors = [sub.error for sub in subs if sub.error]
+                rows.append(
+                    _row(f"{subscribers} GraphQL subscriptions, {many_rate:,}/s", sent, min(got), sub_lags, duration,
+                         many_rate)
+                    | {"note_extra": f"gateway {figures['subs_cores']:.2f} cores; fewest delivered to one"
+                       + (f"; error: {errors[0]}" if errors else "")}
+                )  # fmt: skip
+                for sub in subs:
+                    await sub.close()
     finally:
         for p in reversed(procs):
             await p.close()
@@ -288,20 +373,36 @@ async def main(args: argparse.Namespace) -> None:
         f"produced ({figures['many_cores_drain']:.2f} until every console had them); "
         f"the load generator (the {many} clients) {figures['bench_cores']:.2f} cores"
     )
+    if "subs" in figures:
+        console.print(
+            f"{subscribers} GraphQL subscriptions at {many_rate:,}/s: gateway {figures['subs_cores']:.2f} cores"
+        )
     await footer()
     sent1, got1, lat1, (first1, last1) = figures["one"]
     p95 = lat1.summary()["p95"] / 1000 if lat1.samples else float("inf")
     keeps_up = got1 == sent1 and p95 < TARGET_P95_S and last1 < max(3 * first1, first1 + 250)
     sent_m, fewest, _, lat_m, _ = figures["many"]
     cheap = figures["many_cores"] < TARGET_CORES and fewest == sent_m
+    p99_m = lat_m.summary()["p99"] if lat_m.samples else float("inf")
+    fan_out = many >= FAN_OUT_CONSOLES and many_rate >= FAN_OUT_RATE
+    fans_out = p99_m <= FAN_OUT_P99_MS and fewest == sent_m
+    subs_note = ""
+    if "subs" in figures:
+        sent_s, fewest_s, lat_s = figures["subs"]
+        p99_s = lat_s.summary()["p99"] if lat_s.samples else float("nan")
+        subs_note = (
+            f"; {subscribers} GraphQL subscriptions: fewest delivered {fewest_s:,}/{sent_s:,}, lag p99 {p99_s:,.0f} ms,"
+            f" gateway {figures['subs_cores']:.2f} cores"
+        )
     summary(
         "console_tail",
-        keeps_up and cheap,
+        keeps_up and cheap and (fans_out or not fan_out),
         f"one console at {rate:,}/s: {got1:,}/{sent1:,} delivered, lag p95 {p95 * 1000:,.0f} ms (first quarter "
         f"p50 {first1:,.0f} ms, last {last1:,.0f} ms); {many} consoles: gateway {figures['many_cores']:.2f} cores "
-        f"(target < {TARGET_CORES:.0f}), idle {figures['idle_cores']:.3f}, fewest delivered {fewest:,}/{sent_m:,}, "
-        f"lag p95 {lat_m.summary()['p95'] if lat_m.samples else float('nan'):,.0f} ms; through the tail's "
-        f"server-sent events (GET /console/tail/stream)" + ("; quick: not a measurement" if args.quick else ""),
+        f"(target < {TARGET_CORES:.0f}) at {many_rate:,}/s, idle {figures['idle_cores']:.3f}, fewest delivered "
+        f"{fewest:,}/{sent_m:,}, lag p99 {p99_m:,.0f} ms (target <= {FAN_OUT_P99_MS:.0f} ms at {FAN_OUT_CONSOLES} "
+        f"consoles and {FAN_OUT_RATE:,}/s{'' if fan_out else ': not this run'}); through the tail's server-sent "
+        f"events (GET /console/tail/stream)" + subs_note + ("; quick: not a measurement" if args.quick else ""),
     )
 
 
@@ -323,6 +424,12 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
 if __name__ == "__main__":
     cli = parser(__doc__ or "")
     cli.add_argument("--rate", type=int, default=0, help=f"events a second (default {TARGET_RATE})")
-    cli.add_argument("--consoles", type=int, default=0, help="consoles open at once (default 50; quick 5)")
+    cli.add_argument("--consoles", type=int, default=0, help="consoles open at once (default 100; quick 5)")
+    cli.add_argument(
+        "--many-rate", type=int, default=0, help=f"events a second with many watching (default {FAN_OUT_RATE})"
+    )
+    cli.add_argument(
+        "--subscribers", type=int, default=None, help="GraphQL subscriptions at once (default 20; quick 2; 0: none)"
+    )
     cli.add_argument("--duration", type=float, default=0.0, help="seconds a phase (default 20; quick 4)")
     run(main, cli)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer
 
@@ -132,13 +133,20 @@ class EventHub:
                 queue.get_nowait()  # drop the oldest for a slow subscriber
             queue.put_nowait((service, envelope))
 
-    async def subscribe(self) -> AsyncGenerator[tuple[str, Envelope], None]:
+    @asynccontextmanager
+    async def subscription(self) -> AsyncIterator[asyncio.Queue[tuple[str, Envelope]]]:
+        """A subscriber's queue, from once the stream is live until the block ends: a reader that
+        takes what is waiting without a wait of its own per event (a busy subscription's share)."""
         queue: asyncio.Queue[tuple[str, Envelope]] = asyncio.Queue(QUEUE_SIZE)
         self.subscribers.add(queue)
         self._wanted.set()
         try:
             await self.live.wait()
-            while True:
-                yield await queue.get()
+            yield queue
         finally:
             self.subscribers.discard(queue)
+
+    async def subscribe(self) -> AsyncGenerator[tuple[str, Envelope], None]:
+        async with self.subscription() as queue:
+            while True:
+                yield await queue.get()

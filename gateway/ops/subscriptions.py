@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import suppress
+from collections.abc import AsyncGenerator
 from typing import TypeVar, cast
 
 import strawberry
@@ -46,39 +45,33 @@ def ended(reason: str) -> GraphQLError:
 
 
 async def while_authorised(
-    context: GatewayContext, roles: tuple[Role, ...], source: AsyncIterator[T], *, recheck_s: float = RECHECK_S
+    context: GatewayContext, roles: tuple[Role, ...], queue: asyncio.Queue[T], *, recheck_s: float = RECHECK_S
 ) -> AsyncGenerator[T, None]:
-    """The items of ``source`` until the caller's token expires (or, checked every ``recheck_s``,
-    is refused or no longer carries one of ``roles``): then a ``token expired`` error."""
+    """The items of ``queue`` until the caller's token expires (or, checked every ``recheck_s``,
+    is refused or no longer carries one of ``roles``): then a ``token expired`` error.
+
+    What waits in the queue is taken at once; only an empty queue is waited on, with a timer
+    for the next check. (A task and a wait per event cost a busy subscription 30 µs an event.)
+    """
     token = context.bearer_token()
     expires_at = expiry_of(token)
-    pending: asyncio.Future[T] | None = None
-    try:
-        while True:
-            remaining = expires_at - time.time()
-            if remaining <= 0:
-                raise ended("token expired")
-            if pending is None:
-                pending = asyncio.ensure_future(anext(source))
-            done, _ = await asyncio.wait({pending}, timeout=min(remaining, recheck_s))
-            if not done:
-                if expires_at - time.time() > 0:
-                    await _recheck(context, token, roles)
-                continue
-            finished, pending = pending, None
+    next_check = time.time() + recheck_s
+    while True:
+        now = time.time()
+        if now >= expires_at:
+            raise ended("token expired")
+        if now >= next_check:
+            await _recheck(context, token, roles)
+            next_check = now + recheck_s
+        try:
+            item = queue.get_nowait()
+        except asyncio.QueueEmpty:
             try:
-                item = finished.result()
-            except StopAsyncIteration:
-                return
-            yield item
-    finally:
-        if pending is not None:  # the source's step in flight ends before the source is closed
-            pending.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await pending
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None:
-            await aclose()
+                async with asyncio.timeout(min(expires_at, next_check) - now):
+                    item = await queue.get()  # a get cut short by the timer takes nothing from the queue
+            except TimeoutError:
+                continue
+        yield item
 
 
 async def _recheck(context: GatewayContext, token: str | None, roles: tuple[Role, ...]) -> None:
@@ -104,27 +97,28 @@ class Subscription:
     ) -> AsyncGenerator[LiveEvent, None]:
         principal = await info.context.subscriber(*OPERATORS)
         hub: EventHub = info.context.hub
-        async for service, env in while_authorised(info.context, OPERATORS, hub.subscribe()):
-            if services and service not in services:
-                continue
-            if types and env.type not in types:
-                continue
-            if campus_id and env.campus_id != campus_id:
-                continue
-            if not may_see(principal, env.campus_id, env.school_id, env.district_id):
-                continue
-            yield LiveEvent(
-                service=service,
-                event_id=strawberry.ID(str(env.event_id)),
-                stream_id=env.stream_id,
-                version=env.version,
-                type=env.type,
-                occurred_at=env.occurred_at,
-                recorded_at=env.recorded_at,
-                district_id=_id(env.district_id),
-                school_id=_id(env.school_id),
-                campus_id=_id(env.campus_id),
-                actor=env.actor,
-                correlation_id=env.correlation_id,
-                data=cast(JSON, redact_data(env.type, env.data, principal)),
-            )
+        async with hub.subscription() as queue:
+            async for service, env in while_authorised(info.context, OPERATORS, queue):
+                if services and service not in services:
+                    continue
+                if types and env.type not in types:
+                    continue
+                if campus_id and env.campus_id != campus_id:
+                    continue
+                if not may_see(principal, env.campus_id, env.school_id, env.district_id):
+                    continue
+                yield LiveEvent(
+                    service=service,
+                    event_id=strawberry.ID(str(env.event_id)),
+                    stream_id=env.stream_id,
+                    version=env.version,
+                    type=env.type,
+                    occurred_at=env.occurred_at,
+                    recorded_at=env.recorded_at,
+                    district_id=_id(env.district_id),
+                    school_id=_id(env.school_id),
+                    campus_id=_id(env.campus_id),
+                    actor=env.actor,
+                    correlation_id=env.correlation_id,
+                    data=cast(JSON, redact_data(env.type, env.data, principal)),
+                )

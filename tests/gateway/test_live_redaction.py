@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -66,11 +67,13 @@ class Hub:
         self.events = events
         self.closed = asyncio.Event()
 
-    async def subscribe(self) -> AsyncGenerator[tuple[str, Envelope], None]:
+    @asynccontextmanager
+    async def subscription(self) -> AsyncIterator[asyncio.Queue[tuple[str, Envelope]]]:
+        queue: asyncio.Queue[tuple[str, Envelope]] = asyncio.Queue()
+        for env in self.events:
+            queue.put_nowait(("safety", env))
         try:
-            for env in self.events:
-                yield "safety", env
-            await asyncio.Event().wait()
+            yield queue
         finally:
             self.closed.set()
 

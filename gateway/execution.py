@@ -25,7 +25,7 @@ from graphql import (
     GraphQLObjectType,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet, collect_subfields
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -72,8 +72,45 @@ def plain_fields(parent_type: GraphQLObjectType) -> dict[str, PlainField]:
     return plan
 
 
+# Distinct sets of subfields one execution remembers: a document has a few dozen at most.
+SUBFIELDS_MEMO = 256
+
+
 class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution, with plain scalar fields read and serialised directly."""
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        """The subfields of an object field, remembered by the field's nodes in the document.
+
+        graphql-core remembers them by the identity of the list of the field's nodes, keeping the
+        list alive. A subscription's events share that memory (each event's execution is a copy of
+        the subscription's) but each event collects its root fields into new lists: the memory
+        grew by each event, for as long as the subscription lasted, and never hit. The nodes are
+        the document's, the same for every event; the memory is bounded all the same.
+        """
+        memo: dict[Any, tuple[FieldDetailsList, CollectedFields]] = self._relevant_sub_fields  # type: ignore[assignment]
+        key = (
+            return_type,
+            *[(id(d.node), id(d.defer_usage), id(d.fragment_variable_values)) for d in field_details_list],
+        )
+        cached = memo.get(key)
+        if cached is not None:
+            return cached[1]
+        collected = collect_subfields(
+            self.schema,
+            self.fragments,
+            self.variable_values,
+            self.operation,
+            return_type,
+            field_details_list,
+            self.hide_suggestions,
+        )
+        if len(memo) >= SUBFIELDS_MEMO:
+            memo.clear()
+        memo[key] = (field_details_list, collected)  # the list keeps its nodes, so their ids stay theirs
+        return collected
 
     def execute_fields(
         self,

@@ -388,7 +388,7 @@ async def main(args: argparse.Namespace) -> None:
                             counted.append(
                                 Counted(
                                     f"RecordFinding replayed ({kind})", again, 0,
-                                    f"expected: {inspections.replayed:,} replays answered as duplicates append none",
+                                    f"expected ({inspections.replayed:,} replays answered as duplicates)",
                                 )
                             )  # fmt: skip
                             lengths[kind] = await stream_lengths(pool, inspections.tag)

@@ -35,9 +35,14 @@ class RawHTTPClient:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         return self._reader, self._writer
 
-    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        """One request; ``headers``: this request's own (an ``Idempotency-Key``), after the fixed ones."""
         reader, writer = await self._connect()
         head = f"{method} {path} HTTP/1.1\r\n".encode() + self._fixed
+        if headers:
+            head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode()
         if body is not None:
             head += b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n"
         writer.write(head + b"\r\n" + (body or b""))
@@ -88,12 +93,13 @@ class ClientPool:
                     httpx.AsyncClient(base_url=url, headers=headers, timeout=30, limits=httpx.Limits(max_connections=1))
                 )
 
-    async def post(self, path: str, payload: Any) -> tuple[int, bytes]:
+    async def post(self, path: str, payload: Any, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """POSTs ``payload`` as JSON; ``headers``: this request's own, besides the pool's."""
         client = await self.clients.get()
         try:
             if self.kind == "raw":
-                return await client.request("POST", path, json.dumps(payload).encode())  # type: ignore[no-any-return]
-            r = await client.post(path, json=payload)
+                return await client.request("POST", path, json.dumps(payload).encode(), headers)  # type: ignore[no-any-return]
+            r = await client.post(path, json=payload, headers=headers)
             return r.status_code, r.content
         finally:
             self.clients.put_nowait(client)

@@ -195,20 +195,19 @@ def longest_stall(samples: list[Sample]) -> float:
 
 
 def swap_stall(samples: list[Sample]) -> float:
-    """The stall of the live projection around the swap: from its last move before the rebuild
-    was seen finished to its first move after."""
+    """The stall of the live projection around the swap: from the sample where its count last
+    moved before the rebuild was seen finished to the first where it moved again."""
     end = next((i for i, s in enumerate(samples) if s.finished), None)
     if end is None:
         return float("nan")
+    count = samples[end].applied
     before = end
-    while before > 0 and samples[before - 1].applied == samples[end].applied:
+    while before > 0 and samples[before - 1].applied == count:
         before -= 1
     after = end
-    while after < len(samples) - 1 and samples[after + 1].applied == samples[end].applied:
+    while after < len(samples) - 1 and samples[after].applied == count:
         after += 1
-    if after + 1 < len(samples):
-        after += 1
-    return samples[after].at - samples[max(before - 1, 0)].at if after > before else 0.0
+    return samples[after].at - samples[before].at
 
 
 def memory_of(pid: int) -> dict[str, str]:

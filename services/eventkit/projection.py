@@ -8,7 +8,8 @@ and the checkpoint in one transaction, so it applies once and in order:
 - a version beyond the next one means events were not seen yet (a republish can
   reorder across rounds): the missing ones are read from the store and applied first.
 
-``rebuild`` replays the store at one snapshot into a fresh schema, catches up with
+``rebuild`` replays the store as one snapshot saw it (read in short statements, range by
+range of positions: no transaction stays open for the replay) into a fresh schema, catches up with
 what committed meanwhile while holding the projection's lock, and swaps the fresh
 schema in by renaming, in one transaction: readers see the old tables or the new,
 never a half-built one.
@@ -510,8 +511,9 @@ async def rebuild(
     """Replays the store into a fresh schema and swaps it in; the live one serves meanwhile.
 
     Batches go through :meth:`Projection.apply_many` with the shadow's checkpoints kept in
-    memory (only the rebuild writes the shadow), and the next batch is read from the
-    snapshot while one is applied.
+    memory (only the rebuild writes the shadow), and the next batch is read as the
+    snapshot saw it while one is applied; each read and each batch is a short transaction
+    of its own (:meth:`EventStore.snapshot_batches`), so vacuum goes on during a long replay.
 
     It holds the projection's rebuild lock throughout (:func:`rebuild_lock`; ``locked``: the
     caller holds it already): a second rebuild, in this process or another, is refused

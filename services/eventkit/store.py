@@ -135,6 +135,21 @@ LIMIT 1
 """
 
 
+# A range of positions read at a snapshot taken before (``snapshot_batches``): the primary key
+# bounds the scan; the visibility test drops what the snapshot did not see.
+_SNAPSHOT_RANGE_SQL = f"""
+SELECT {_COLUMNS} FROM events
+WHERE position > $1 AND position <= $2 AND pg_visible_in_snapshot(txid, $3::text::pg_snapshot)
+  AND ($4::text[] IS NULL OR type = ANY($4::text[]))
+ORDER BY position
+"""
+_SNAPSHOT_HEADS_SQL = """
+SELECT stream_id, max(version) AS version FROM events
+WHERE position > $1 AND position <= $2 AND pg_visible_in_snapshot(txid, $3::text::pg_snapshot)
+GROUP BY stream_id
+"""
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What a bulk import wrote."""
@@ -559,6 +574,7 @@ class EventStore:
         *,
         types: Collection[str] | None = None,
         heads: dict[str, int] | None = None,
+        span: int | None = None,
     ) -> AsyncGenerator[tuple[str, list[Envelope]], None]:
         """Every event committed at one snapshot, in position order, in batches.
 
@@ -568,24 +584,42 @@ class EventStore:
         filled before the last (empty) batch with every stream's last version at the
         snapshot, whatever its type: what a reader of some types needs to know how far
         each stream went.
+
+        No snapshot is held while the caller works: the snapshot is taken once, with the
+        highest position it sees, and the events are then read in ranges of positions
+        (``span``, ``batch_size`` by default), each range one statement of its own, keeping
+        those whose transaction the snapshot sees (``pg_visible_in_snapshot``). An event
+        the snapshot sees was written before it, so at or below that position; a stored
+        event is never changed or removed, so a later statement sees it as the snapshot
+        did. A range read walks the primary key (position) from where the last ended: a
+        replay of millions of events lets vacuum (of the outbox and every table) go on.
         """
-        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            snapshot = str(await conn.fetchval("SELECT pg_current_snapshot()::text"))
-            if types is None:
-                cursor = await conn.cursor(f"SELECT {_COLUMNS} FROM events ORDER BY position")
-            else:
-                cursor = await conn.cursor(
-                    f"SELECT {_COLUMNS} FROM events WHERE type = ANY($1::text[]) ORDER BY position", list(types)
-                )
-            while True:
-                rows = await cursor.fetch(batch_size)
-                if not rows:
-                    break
-                yield snapshot, [row_to_envelope(r) for r in rows]
-            if heads is not None:
-                for r in await conn.fetch("SELECT stream_id, max(version) AS version FROM events GROUP BY stream_id"):
-                    heads[r["stream_id"]] = r["version"]
-            yield snapshot, []
+        span = span or batch_size
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT pg_current_snapshot()::text AS snapshot, coalesce(max(position), 0) AS last FROM events"
+            )
+        assert row is not None
+        snapshot, last = str(row["snapshot"]), int(row["last"])
+        wanted = None if types is None else list(types)
+        pending: list[Envelope] = []
+        after = 0
+        while after < last:
+            upto = min(after + span, last)
+            async with self.pool.acquire() as conn:
+                rows = await conn.fetch(_SNAPSHOT_RANGE_SQL, after, upto, snapshot, wanted)
+                if heads is not None:
+                    for r in await conn.fetch(_SNAPSHOT_HEADS_SQL, after, upto, snapshot):
+                        if r["version"] > heads.get(r["stream_id"], 0):
+                            heads[r["stream_id"]] = r["version"]
+            after = upto
+            pending.extend(row_to_envelope(r) for r in rows)
+            while len(pending) >= batch_size:
+                batch, pending = pending[:batch_size], pending[batch_size:]
+                yield snapshot, batch
+        if pending:
+            yield snapshot, pending
+        yield snapshot, []
 
     async def committed_since(self, snapshot: str, conn: Connection) -> list[Envelope]:
         """Events whose transactions were not visible in ``snapshot`` (committed after it)."""

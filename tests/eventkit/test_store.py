@@ -12,7 +12,7 @@ import pytest
 from services.directory.events import CampusOpened, DistrictRegistered, SchoolRegistered, TermScheduled
 from services.eventkit.envelope import DomainEvent, Envelope, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict
-from services.eventkit.store import DuplicateCommand, EventStore
+from services.eventkit.store import _SNAPSHOT_HEADS_SQL, _SNAPSHOT_RANGE_SQL, DuplicateCommand, EventStore
 
 TENANT = TenantPath(district_id="xinbei", school_id="xuexiao")
 
@@ -267,3 +267,57 @@ async def test_an_import_repeating_a_stored_version_is_a_conflict_and_appends_no
     assert await counts(pool) == (2, 2)
     # the connection went back to the pool in a usable state
     assert await store.stream_version("school-a") == 2
+
+
+async def test_a_snapshot_read_leaves_out_a_transaction_open_across_its_start(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    """The replay reads in short statements long after the snapshot: an event written before it
+    (a lower position) by a transaction that commits during the replay is still left out, for
+    ``committed_since`` to find; ``heads`` is each stream's last version at the snapshot."""
+    await store.append("school-a", 0, envelopes("school-a", 0, term(0)))
+    async with pool.acquire() as open_tx:
+        tx = open_tx.transaction()
+        await tx.start()
+        await store.append("school-a", 1, envelopes("school-a", 1, term(1)), conn=open_tx)  # not committed yet
+        for i in range(6):
+            await store.append(f"school-b{i}", 0, envelopes(f"school-b{i}", 0, term(i), term(i + 1)))
+        seen: list[Envelope] = []
+        heads: dict[str, int] = {}
+        snapshot = ""
+        async for snap, batch in store.snapshot_batches(
+            batch_size=3, span=2, types=["directory.TermScheduled"], heads=heads
+        ):
+            snapshot = snap
+            if batch and not seen:
+                await tx.commit()  # commits during the replay, below positions still to be read
+                await store.append("school-late", 0, envelopes("school-late", 0, term(9)))
+            seen.extend(batch)
+    assert [(e.stream_id, e.version) for e in seen] == [("school-a", 1)] + [
+        (f"school-b{i}", v) for i in range(6) for v in (1, 2)
+    ]
+    positions = [e.position or 0 for e in seen]
+    assert positions == sorted(positions)
+    assert heads == {"school-a": 1, **{f"school-b{i}": 2 for i in range(6)}}
+    async with pool.acquire() as conn:
+        late = await store.committed_since(snapshot, conn)
+    assert [(e.stream_id, e.version) for e in late] == [("school-a", 2), ("school-late", 1)]
+
+
+async def test_a_snapshot_range_walks_the_position_index(store: EventStore, pool: asyncpg.Pool) -> None:
+    """Each range of a replay starts at its position in the primary key, with or without types:
+    never a scan of the events from the start, nor a sort of all of one type's."""
+    await store.import_events(e for i in range(2000) for e in envelopes(f"school-{i}", 0, term(0), term(1), term(2)))
+    await pool.execute("ANALYZE events")
+    snapshot = await pool.fetchval("SELECT pg_current_snapshot()::text")
+    async with pool.acquire() as conn:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")  # what a prepared statement comes to
+        for sql, args in (
+            (_SNAPSHOT_RANGE_SQL, (3000, 3500, snapshot, None)),
+            (_SNAPSHOT_RANGE_SQL, (3000, 3500, snapshot, ["directory.TermScheduled"])),
+            (_SNAPSHOT_HEADS_SQL, (3000, 3500, snapshot)),
+        ):
+            stmt = await conn.prepare(f"EXPLAIN (FORMAT JSON) {sql}")
+            plan = str(await stmt.fetchval(*args))
+            assert "events_pkey" in plan, plan
+            assert "Seq Scan" not in plan and "events_type" not in plan, plan

@@ -1,0 +1,565 @@
+"""Growth: the safety service on a store of millions of events against the same on an empty one.
+
+    .venv/bin/python -m bench.growth [--quick] [--events N] [--rate R] [--query-rate R]
+                                     [--duration S] [--backlog N] [--live-rate R]
+
+Two fresh safety databases: the **empty** one (``--empty-events``, 5,000: a few days so
+that queries return rows) and the **big** one (``--events``, 10,000,000 by default; quick
+200,000), each a term of the safety service's events (``bench.dataset.safety_term``) bulk-
+imported with ``EventStore.import_events`` (binary COPY, history: no outbox; its rate and an
+estimate of the time left shown as it goes), its projections then rebuilt. On each, the
+safety service runs as a subprocess (``serve --mode all``: API, relay, consumers) and the
+same measurements are made in turn:
+
+1. **Commands**, open loop at ``--rate`` (300/s) for ``--duration`` s: ``ReportHazard``
+   (``POST /hazards``, a new stream), then an in-house assignment of each hazard just
+   reported (``POST /hazards/{id}/assign``: an existing stream loaded and decided on).
+2. **Queries**, open loop at ``--query-rate`` (200/s): a page of 100 hazards of a campus
+   (``GET /hazards?campus_id=..&limit=100``) and one hazard by id (``GET /hazards/{id}``).
+3. **Catch-up**: the live consumer held at the projection's lock (as during a rebuild's swap)
+   while ``--backlog`` hazards are reported and published; then released: events applied per
+   second until the backlog is in ``inspection_status``.
+4. **Rebuild under live load**: ``POST /ops/projections/inspection_status/rebuild`` (a platform
+   admin's token) while hazards keep being reported at ``--live-rate`` (100/s). Sampled every
+   0.1 s: the oldest open transaction of the database (``pg_stat_activity.xact_start``), the
+   outbox's size, and the live projection's progress (``projection_status.events_applied``);
+   from these, the longest stall of the live projection during the rebuild, and in the swap.
+   The same is sampled for 5 s of the live load before the rebuild (the baseline stall). The
+   service's memory (``VmRSS``, ``VmHWM``) is read after the rebuild.
+
+Every figure of the big store beside the empty one's, measured in the same run; the ratios
+big/empty. Target (issue 23): command and query p50 and catch-up rate within 10% of the empty
+store's (p99 noted); a rebuild holding no transaction for minutes (here: none older than
+``XACT_LIMIT_S``) while the outbox keeps draining and the live projection keeps applying.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice, pairwise
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import orjson
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from bench.cli import console, parser, pick, run
+from bench.clients import ClientPool, district_admin_headers, platform_headers
+from bench.commands_http import CAMPUSES, hazard_body
+from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
+from bench.dataset import DISTRICT, safety_term
+from bench.load import LoadResult, Op, closed_loop, open_loop, settle, wait_until
+from bench.processes import BenchProcess
+from bench.reaction_throughput import ASSIGN, prepare
+from bench.report import footer, header, rate_table, summary
+from services.eventkit.db import create_pool
+from services.eventkit.envelope import Envelope
+from services.eventkit.projection import ensure_projection, lock_key, rebuild
+from services.eventkit.store import EventStore
+from services.safety.service import SAFETY
+
+EVENTS = 10_000_000
+RATE = 300.0
+QUERY_RATE = 200.0
+LIVE_RATE = 100.0
+WITHIN = 0.10  # big/empty p50s and catch-up rates within 10%
+XACT_LIMIT_S = 30.0  # no transaction older than this during a rebuild of millions of events
+PROJECTION = "inspection_status"
+SCHEMA = f"proj_{PROJECTION}"
+
+
+def progress_bar(label: str) -> Progress:
+    """A bar with the count, the rate and the time left: the import of 10 million events takes minutes."""
+    return Progress(
+        TextColumn(f"[bold]{label}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def counted(events: Iterator[Envelope], progress: Progress, task: Any, started: float) -> Iterator[Envelope]:
+    """The events, the bar moved every 10,000."""
+    for n, env in enumerate(events, start=1):
+        if n % 10_000 == 0:
+            progress.update(task, completed=n, rate=f"{n / (time.perf_counter() - started):,.0f}/s")
+        yield env
+
+
+async def load_store(dsn: str, n: int, label: str) -> dict[str, Any]:
+    """The safety schema, the directory's campuses and a technician, ``n`` events imported and
+    every projection rebuilt; then vacuumed and checkpointed (a store at rest)."""
+    await prepare(dsn, SAFETY.migrations)
+    pool = await create_pool(dsn, min_size=2, max_size=6, command_timeout=7200)
+    try:
+        store = EventStore(pool)
+        with progress_bar(f"{label}: importing events") as progress:
+            task = progress.add_task("import", total=n, rate="")
+            started = time.perf_counter()
+            imported = await store.import_events(counted(islice(safety_term(n), n), progress, task, started))
+        console.print(
+            f"{label}: {imported.events:,} events in {imported.streams:,} streams imported at {imported.rate:,.0f}/s "
+            f"({imported.seconds:,.0f} s)"
+        )
+        with console.status(f"{label}: VACUUM ANALYZE events"):
+            await pool.execute("VACUUM ANALYZE events")
+        gc.collect()
+        rebuilt = []
+        for p in SAFETY.projections:
+            await ensure_projection(pool, p)
+            with progress_bar(f"{label}: rebuilding {p.name}") as progress:
+                task = progress.add_task(p.name, total=None, rate="")
+                started = time.perf_counter()
+
+                def moved(replayed: int, task: Any = task, started: float = started) -> None:
+                    rate = f"{replayed / max(time.perf_counter() - started, 1e-6):,.0f}/s"
+                    progress.update(task, completed=replayed, rate=rate)
+
+                rebuilt.append(await rebuild(pool, store, p, progress=moved))
+        console.print(
+            f"{label}: projections rebuilt: " + ", ".join(f"{r.projection} {r.seconds:,.0f} s" for r in rebuilt)
+        )
+        with console.status(f"{label}: VACUUM ANALYZE, CHECKPOINT"):
+            await pool.execute("VACUUM ANALYZE")
+            try:
+                await pool.execute("CHECKPOINT")
+            except asyncpg.InsufficientPrivilegeError:
+                console.print(
+                    "[yellow]no CHECKPOINT (needs pg_checkpoint): the checkpointer may run meanwhile[/yellow]"
+                )
+        size = await pool.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        console.print(f"{label}: database size {size}")
+        return {"imported": imported, "rebuilt": rebuilt, "size": size}
+    finally:
+        await pool.close()
+
+
+@dataclass
+class Sample:
+    """One look at the database during a rebuild (or the baseline before it)."""
+
+    at: float
+    applied: int  # projection_status.events_applied of the live projection
+    outbox: int
+    oldest_xact_s: float
+    replayed: int | None = None
+    finished: bool = False
+
+
+@dataclass
+class StoreRun:
+    """Everything measured on one store."""
+
+    label: str
+    report: LoadResult = field(default_factory=LoadResult)
+    assign: LoadResult = field(default_factory=LoadResult)
+    page: LoadResult = field(default_factory=LoadResult)
+    one: LoadResult = field(default_factory=LoadResult)
+    catch_up_events: int = 0
+    catch_up_s: float = 0.0
+    catch_up_done: bool = False
+    live: LoadResult = field(default_factory=LoadResult)
+    baseline: list[Sample] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)
+    rebuild: dict[str, Any] = field(default_factory=dict)
+    memory: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def catch_up_rate(self) -> float:
+        return self.catch_up_events / self.catch_up_s if self.catch_up_done and self.catch_up_s else 0.0
+
+
+def longest_stall(samples: list[Sample]) -> float:
+    """The longest time the live projection's count did not move (between samples that saw it move)."""
+    worst, since = 0.0, None
+    for prev, cur in pairwise(samples):
+        if since is None:
+            since = prev.at
+        if cur.applied != prev.applied:
+            worst = max(worst, cur.at - since)
+            since = cur.at
+    return worst
+
+
+def swap_stall(samples: list[Sample]) -> float:
+    """The stall of the live projection around the swap: from the sample where its count last
+    moved before the rebuild was seen finished to the first where it moved again."""
+    end = next((i for i, s in enumerate(samples) if s.finished), None)
+    if end is None:
+        return float("nan")
+    count = samples[end].applied
+    before = end
+    while before > 0 and samples[before - 1].applied == count:
+        before -= 1
+    after = end
+    while after < len(samples) - 1 and samples[after].applied == count:
+        after += 1
+    return samples[after].at - samples[before].at
+
+
+def memory_of(pid: int) -> dict[str, str]:
+    """The process's resident memory now and at most (``/proc/<pid>/status``)."""
+    out: dict[str, str] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = value.strip()
+    except OSError:
+        pass
+    return out
+
+
+async def live_commands(op: Op, rate: float, stop: asyncio.Event) -> LoadResult:
+    """``op(i)`` started at ``rate`` per second until ``stop`` (open loop, latency from when due)."""
+    result = LoadResult()
+    started = time.perf_counter()
+    in_flight: set[asyncio.Task[None]] = set()
+
+    async def one(i: int, due: float) -> None:
+        try:
+            await op(i)
+        except Exception as exc:
+            result.error(exc)
+            return
+        result.ok += 1
+        result.latency.add(time.perf_counter() - due)
+
+    i = 0
+    while not stop.is_set():
+        due = started + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        t = asyncio.create_task(one(i, due))
+        in_flight.add(t)
+        t.add_done_callback(in_flight.discard)
+        i += 1
+    if in_flight:
+        await asyncio.wait(in_flight, timeout=30)
+    result.elapsed = time.perf_counter() - started
+    return result
+
+
+async def sample_until(pool: asyncpg.Pool, stop: asyncio.Event, rebuild_id: int | None) -> list[Sample]:
+    """Every 0.1 s: the live projection's count, the outbox, the oldest transaction (and the rebuild's row)."""
+    out: list[Sample] = []
+    started = time.perf_counter()
+    async with pool.acquire() as conn:
+        while not stop.is_set():
+            row = await conn.fetchrow(
+                "SELECT (SELECT events_applied FROM projection_status WHERE name = $1) AS applied, "
+                "(SELECT count(*) FROM outbox) AS outbox, "
+                "(SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)), 0)::float8 "
+                " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) AS oldest",
+                PROJECTION,
+            )
+            assert row is not None
+            sample = Sample(time.perf_counter() - started, row["applied"] or 0, row["outbox"], row["oldest"])
+            if rebuild_id is not None:
+                r = await conn.fetchrow(
+                    "SELECT replayed, finished_at IS NOT NULL AS finished FROM projection_rebuilds WHERE id = $1",
+                    rebuild_id,
+                )
+                if r is not None:
+                    sample.replayed, sample.finished = r["replayed"], r["finished"]
+            out.append(sample)
+            await asyncio.sleep(0.1)
+    return out
+
+
+async def measure(dsn: str, label: str, args: argparse.Namespace, namespace: str) -> StoreRun:
+    """Commands, queries, catch-up and a rebuild under live load, on one store."""
+    quick = args.quick
+    duration = args.duration or pick(quick, 20.0, 5.0)
+    backlog = args.backlog or pick(quick, 20_000, 2_000)
+    out = StoreRun(label)
+    settings = settings_for("safety", dsn, namespace)
+    safety = BenchProcess("safety", settings)
+    client = ClientPool("raw", safety.url, district_admin_headers(settings, DISTRICT), 64)
+    pool = await create_pool(dsn, min_size=2, max_size=4, command_timeout=600)
+    tag = uuid4().hex[:6]
+
+    def reporting(prefix: str) -> Op:
+        async def report(i: int) -> None:
+            status, content = await client.post("/hazards", hazard_body(i, prefix))
+            if status != 200:
+                raise RuntimeError(f"report {status}: {content[:200]!r}")
+
+        return report
+
+    async def assign(i: int) -> None:
+        status, content = await client.post(f"/hazards/h-{tag}-c-{i}/assign", ASSIGN)
+        if status != 200:
+            raise RuntimeError(f"assign {status}: {content[:200]!r}")
+
+    try:
+        with console.status(f"{label}: starting the safety service"):
+            await safety.launch()
+        await closed_loop(f"{label}: warm-up", 16, reporting(f"{tag}-w"), duration_s=30, max_ops=500)
+        await settle(safety.url)
+
+        # 1. commands
+        out.report = await open_loop(f"{label}: ReportHazard", args.rate, reporting(f"{tag}-c"), duration_s=duration)
+        await settle(safety.url)
+        out.assign = await open_loop(f"{label}: assign in-house", args.rate, assign, duration_s=duration)
+        await settle(safety.url)
+
+        # 2. queries (every campus has had hazards reported by now)
+        hazard_ids = [
+            r["hazard_id"]
+            for r in await pool.fetch(f"SELECT hazard_id FROM {SCHEMA}.hazards ORDER BY random() LIMIT 5000")
+        ]
+        rng = random.Random(3)
+
+        async def page(i: int) -> None:
+            c = CAMPUSES[i % len(CAMPUSES)]
+            status, content = await client.get(f"/hazards?campus_id={c.campus_id}&limit=100")
+            if status != 200:
+                raise RuntimeError(f"page {status}: {content[:200]!r}")
+
+        async def one(i: int) -> None:
+            status, content = await client.get(f"/hazards/{rng.choice(hazard_ids)}")
+            if status != 200:
+                raise RuntimeError(f"one {status}: {content[:200]!r}")
+
+        out.page = await open_loop(f"{label}: 100 hazards of a campus", args.query_rate, page, duration_s=duration)
+        await settle(safety.url)
+        out.one = await open_loop(f"{label}: one hazard", args.query_rate, one, duration_s=duration)
+        await settle(safety.url)
+
+        # 3. catch-up: the consumer held at the projection's lock while the backlog is made
+        holder = await asyncpg.connect(dsn)
+        try:
+            await holder.execute("SELECT pg_advisory_lock($1)", lock_key(SCHEMA))
+            before = await pool.fetchval("SELECT events_applied FROM projection_status WHERE name = $1", PROJECTION)
+            head = await pool.fetchval("SELECT max(position) FROM events")
+            made = await closed_loop(
+                f"{label}: the backlog's hazards", 32, reporting(f"{tag}-b"), duration_s=600, max_ops=backlog
+            )
+            if made.errors:
+                raise RuntimeError(f"the backlog: {made.errors} errors, the first {made.first_error}")
+
+            async def published() -> bool:
+                return bool(await pool.fetchval("SELECT count(*) FROM outbox") == 0)
+
+            with console.status(f"{label}: the relay publishing the backlog"):
+                await wait_until(published, 300)
+            out.catch_up_events = await pool.fetchval("SELECT count(*) FROM events WHERE position > $1", head)
+            released = time.perf_counter()
+            await holder.execute("SELECT pg_advisory_unlock($1)", lock_key(SCHEMA))
+        finally:
+            await holder.close()
+
+        async def caught_up() -> bool:
+            applied = await pool.fetchval("SELECT events_applied FROM projection_status WHERE name = $1", PROJECTION)
+            return bool(applied - before >= out.catch_up_events)
+
+        with console.status(f"{label}: the live projection catching up {out.catch_up_events:,} events"):
+            out.catch_up_done = await wait_until(caught_up, 600, 0.01)
+        out.catch_up_s = time.perf_counter() - released
+        await settle(safety.url)
+
+        # 4. a rebuild through the API while hazards keep being reported
+        stop_live, stop_sampling = asyncio.Event(), asyncio.Event()
+        live = asyncio.create_task(live_commands(reporting(f"{tag}-l"), args.live_rate, stop_live))
+        baseline = asyncio.create_task(sample_until(pool, stop_sampling, None))
+        await asyncio.sleep(5.0)
+        stop_sampling.set()
+        out.baseline = await baseline
+        stop_sampling = asyncio.Event()
+        admin = ClientPool("raw", safety.url, platform_headers(settings), 1)
+        try:
+            status, content = await admin.post(
+                f"/ops/projections/{PROJECTION}/rebuild", {"reason": "bench.growth: a rebuild under live load"}
+            )
+        finally:
+            await admin.aclose()
+        if status != 202:
+            raise RuntimeError(f"rebuild {status}: {content[:300]!r}")
+        started = orjson.loads(content)
+        rebuild_id, total = started["rebuild_id"], started["total"]
+        sampler = asyncio.create_task(sample_until(pool, stop_sampling, rebuild_id))
+        with progress_bar(f"{label}: rebuilding {PROJECTION} under live load") as progress:
+            task = progress.add_task("rebuild", total=total or None, rate="")
+            t0 = time.perf_counter()
+            while True:
+                row = await pool.fetchrow(
+                    "SELECT replayed, finished_at, events, caught_up, seconds, error FROM projection_rebuilds "
+                    "WHERE id = $1",
+                    rebuild_id,
+                )
+                assert row is not None
+                rate = f"{row['replayed'] / max(time.perf_counter() - t0, 1e-6):,.0f}/s"
+                progress.update(task, completed=row["replayed"], rate=rate)
+                if row["finished_at"] is not None:
+                    break
+                await asyncio.sleep(0.5)
+        out.rebuild = dict(row) | {"total": total}
+        await asyncio.sleep(3.0)  # the live load goes on after the swap
+        stop_live.set()
+        out.live = await live
+        await settle(safety.url)
+        stop_sampling.set()
+        out.samples = await sampler
+        out.memory = memory_of(safety.pid)
+        if row["error"]:
+            raise RuntimeError(f"the rebuild failed: {row['error']}")
+    finally:
+        await client.aclose()
+        await pool.close()
+        await safety.close()
+    return out
+
+
+def p50(r: LoadResult) -> float:
+    return r.latency.summary()["p50"]
+
+
+def p99(r: LoadResult) -> float:
+    return r.latency.summary()["p99"]
+
+
+def ratio(big: float, empty: float) -> float:
+    return big / empty if empty else float("inf")
+
+
+def met(r: float) -> str:
+    return "MET" if r <= 1 + WITHIN else "NOT MET"
+
+
+async def main(args: argparse.Namespace) -> None:
+    quick = args.quick
+    n = args.events or pick(quick, EVENTS, 200_000)
+    small = args.empty_events
+    await header(
+        f"bench.growth: {n:,} events against {small:,}; commands at {args.rate:,.0f}/s, queries at "
+        f"{args.query_rate:,.0f}/s, a rebuild under {args.live_rate:,.0f} commands/s"
+    )
+    namespaces = [new_namespace("growth"), new_namespace("growth")]
+    runs: dict[str, StoreRun] = {}
+    loaded: dict[str, dict[str, Any]] = {}
+    began = time.perf_counter()
+    try:
+        async with fresh_database("growth", "empty") as empty_dsn, fresh_database("growth", "big") as big_dsn:
+            loaded["empty"] = await load_store(empty_dsn, small, "empty")
+            loaded["big"] = await load_store(big_dsn, n, "big")
+            ready_s = time.perf_counter() - began
+            runs["empty"] = await measure(empty_dsn, "empty", args, namespaces[0])
+            runs["big"] = await measure(big_dsn, "big", args, namespaces[1])
+    finally:
+        for ns in namespaces:
+            await delete_topics(ns)
+    e, b = runs["empty"], runs["big"]
+
+    rows: list[dict[str, Any]] = []
+    for what, attr, unit in (
+        (f"ReportHazard at {args.rate:,.0f}/s", "report", "cmd/s"),
+        (f"assign in-house at {args.rate:,.0f}/s", "assign", "cmd/s"),
+        (f"100 hazards of a campus at {args.query_rate:,.0f}/s", "page", "req/s"),
+        (f"one hazard at {args.query_rate:,.0f}/s", "one", "req/s"),
+    ):
+        for run_ in (e, b):
+            r: LoadResult = getattr(run_, attr)
+            note = f"{r.ok:,} ok, {r.errors} errors" + (f": {r.first_error}" if r.first_error else "")
+            rows.append({"name": f"{run_.label}: {what}", "rate": r.rate, "unit": unit, "latency": r.latency,
+                         "note": note})  # fmt: skip
+    for run_ in (e, b):
+        note = f"{run_.catch_up_events:,} events in {run_.catch_up_s:.1f} s" if run_.catch_up_done else "not caught up"
+        rows.append({"name": f"{run_.label}: catch-up of the live projection", "rate": run_.catch_up_rate,
+                     "unit": "events/s", "note": note})  # fmt: skip
+    rate_table(f"the same service on {small:,} events (empty) and {n:,} (big)", rows)
+
+    ratios = {
+        "ReportHazard p50": ratio(p50(b.report), p50(e.report)),
+        "assign p50": ratio(p50(b.assign), p50(e.assign)),
+        "page p50": ratio(p50(b.page), p50(e.page)),
+        "one hazard p50": ratio(p50(b.one), p50(e.one)),
+        "catch-up time per event": ratio(e.catch_up_rate, b.catch_up_rate) if b.catch_up_rate else float("inf"),
+    }
+    for what, value in ratios.items():
+        console.print(f"big/empty {what}: {value:.2f} — {met(value)} (within {WITHIN:.0%})")
+    console.print(
+        "p99 big/empty (noted): "
+        + ", ".join(
+            f"{w} {ratio(p99(getattr(b, a)), p99(getattr(e, a))):.2f} ({p99(getattr(b, a)):.1f} vs "
+            f"{p99(getattr(e, a)):.1f} ms)"
+            for w, a in (("report", "report"), ("assign", "assign"), ("page", "page"), ("one", "one"))
+        )
+    )
+
+    rebuild_rows = []
+    for run_ in (e, b):
+        rb = run_.rebuild
+        seconds = rb.get("seconds") or 0.0
+        events = rb.get("events") or 0
+        oldest = max((s.oldest_xact_s for s in run_.samples), default=0.0)
+        outbox_max = max((s.outbox for s in run_.samples), default=0)
+        outbox_end = run_.samples[-1].outbox if run_.samples else 0
+        live = run_.live.latency.summary()
+        rebuild_rows.append(
+            (run_.label, events, seconds, oldest, outbox_max, outbox_end, longest_stall(run_.baseline),
+             longest_stall(run_.samples), swap_stall(run_.samples), live, run_.live)
+        )  # fmt: skip
+        console.print(
+            f"{run_.label}: rebuild of {PROJECTION} over {events:,} events in {seconds:,.1f} s "
+            f"({events / seconds if seconds else 0:,.0f} events/s, {rb.get('caught_up') or 0:,} caught up at the "
+            f"swap); oldest transaction seen {oldest:.1f} s; outbox at most {outbox_max:,}, {outbox_end:,} at the "
+            f"end; the live projection's longest stall {longest_stall(run_.samples):.2f} s (in the swap "
+            f"{swap_stall(run_.samples):.2f} s; before the rebuild {longest_stall(run_.baseline):.2f} s); live "
+            f"commands {run_.live.ok:,} ok, {run_.live.errors} errors, p50 {live['p50']:.1f} / p99 "
+            f"{live['p99']:.1f} ms; service memory after it: VmRSS {run_.memory.get('VmRSS', '?')}, VmHWM "
+            f"{run_.memory.get('VmHWM', '?')}"
+        )
+    console.print(
+        f"ready (imports, rebuilds, vacuum) in {ready_s:,.0f} s; the whole run {time.perf_counter() - began:,.0f} s"
+    )
+    await footer()
+
+    _, big_events, big_s, big_oldest, _, big_outbox_end, _, big_stall, big_swap, _, big_live = rebuild_rows[1]
+    short = e.report.errors > 0 or e.report.rate < args.rate * 0.98
+    machine = (
+        f"MACHINE TOO SLOW for {args.rate:,.0f} commands/s: the empty store's service accepted "
+        f"{e.report.rate:,.0f}/s; " if short else ""
+    )  # fmt: skip
+    within = all(v <= 1 + WITHIN for v in ratios.values())
+    rebuild_ok = big_oldest < XACT_LIMIT_S and big_outbox_end < 100 and big_live.errors == 0 and big_events > 0
+    errors = sum(getattr(r, a).errors for r in (e, b) for a in ("report", "assign", "page", "one"))
+    ok = within and rebuild_ok and errors == 0 and e.catch_up_done and b.catch_up_done and n >= EVENTS
+    summary(
+        "growth",
+        ok and not short,
+        machine + f"{n:,} events vs {small:,}: p50 big/empty ReportHazard {ratios['ReportHazard p50']:.2f}, assign "
+        f"{ratios['assign p50']:.2f}, page {ratios['page p50']:.2f}, one {ratios['one hazard p50']:.2f}, catch-up "
+        f"{ratios['catch-up time per event']:.2f} (target <= {1 + WITHIN:.2f}); {errors} errors; rebuild "
+        f"{big_events:,} events in {big_s:,.0f} s ({big_events / big_s if big_s else 0:,.0f}/s) under live load, "
+        f"oldest transaction {big_oldest:.1f} s (limit {XACT_LIMIT_S:.0f}), live projection stall {big_stall:.2f} s "
+        f"(swap {big_swap:.2f} s), outbox {big_outbox_end:,} at the end",
+    )
+
+
+if __name__ == "__main__":
+    cli = parser(__doc__ or "")
+    cli.add_argument(
+        "--events", type=int, default=0, help=f"events of the big store (default {EVENTS:,}; quick 200,000)"
+    )
+    cli.add_argument("--empty-events", type=int, default=5_000, help="events of the 'empty' store (a few days)")
+    cli.add_argument("--rate", type=float, default=RATE, help="commands per second (open loop)")
+    cli.add_argument("--query-rate", type=float, default=QUERY_RATE, help="queries per second (open loop)")
+    cli.add_argument("--live-rate", type=float, default=LIVE_RATE, help="commands per second during the rebuild")
+    cli.add_argument("--duration", type=float, default=0.0, help="seconds per load (default 20; quick 5)")
+    cli.add_argument("--backlog", type=int, default=0, help="hazards reported while the consumer is held (20,000)")
+    run(main, cli)

@@ -192,6 +192,7 @@ async def phase(cluster: Cluster, replicas: int, *, rate: float, duration: float
     console.rule(f"({'ab'[replicas - 1] if replicas <= 2 else replicas}) {label} of each service")
     bootstrap = cluster.bootstrap
     namespace = new_namespace(f"scaleout{replicas}")
+    prefix = namespace + "."  # of its topics and consumer groups
     procs: list[BenchProcess] = []
     try:
         async with (
@@ -209,7 +210,6 @@ async def phase(cluster: Cluster, replicas: int, *, rate: float, duration: float
             with console.status(f"starting {replicas} safety and {replicas} inventory process(es)"):
                 for p in procs:
                     await p.launch()
-            prefix = namespace + "."
             with console.status("waiting for the consumer groups to share their partitions"):
                 before = await settled_groups(bootstrap, prefix, replicas, 120)
             print_assignment("consumer groups before the load (partitions of each member)", before, prefix)

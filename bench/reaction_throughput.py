@@ -30,6 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
@@ -38,10 +40,10 @@ import asyncpg
 from bench.cli import console, parser, pick, run
 from bench.clients import ClientPool, district_admin_headers
 from bench.commands_http import CAMPUSES, hazard_body
-from bench.cpu import CpuMeter
+from bench.cpu import CpuMeter, Usage
 from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import DISTRICT
-from bench.load import Latency, Op, closed_loop, open_loop, wait_until
+from bench.load import Latency, LoadResult, Op, closed_loop, open_loop, wait_until
 from bench.processes import BenchProcess
 from bench.report import footer, header, rate_table, summary
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
@@ -73,20 +75,29 @@ async def prepare(dsn: str, migrations: Any) -> None:
         await pool.close()
 
 
-def hazard_ops(client: ClientPool, tag: str) -> tuple[Op, Op]:
-    """Report hazard ``i`` of ``tag``, and assign it in-house (each raises unless answered 200)."""
+def hazard_ops(client: ClientPool | Sequence[ClientPool], tag: str) -> tuple[Op, Op]:
+    """Report hazard ``i`` of ``tag``, and assign it in-house (each raises unless answered 200).
+    Several clients (one per replica of the safety service): hazard ``i`` goes to replica
+    ``i % n``, so an open loop at a rate offers each replica an equal share of it."""
+    clients = [client] if isinstance(client, ClientPool) else list(client)
 
     async def report(i: int) -> None:
-        status, content = await client.post("/hazards", hazard_body(i, tag))
+        status, content = await clients[replica_of(i, len(clients))].post("/hazards", hazard_body(i, tag))
         if status != 200:
             raise RuntimeError(f"report {status}: {content[:200]!r}")
 
     async def assign(i: int) -> None:
-        status, content = await client.post(f"/hazards/h-{tag}-{i}/assign", ASSIGN)
+        path = f"/hazards/h-{tag}-{i}/assign"
+        status, content = await clients[replica_of(i, len(clients))].post(path, ASSIGN)
         if status != 200:
             raise RuntimeError(f"assign {status}: {content[:200]!r}")
 
     return report, assign
+
+
+def replica_of(i: int, replicas: int) -> int:
+    """Which replica takes request ``i``: in turn, so each gets the same share of any rate."""
+    return i % replicas
 
 
 async def lags(safety: asyncpg.Pool, inventory: asyncpg.Pool, tag: str) -> tuple[Latency, int]:
@@ -113,6 +124,122 @@ async def lags(safety: asyncpg.Pool, inventory: asyncpg.Pool, tag: str) -> tuple
         if hazard_id in repaired:
             reaction.add((repaired[hazard_id] - at).total_seconds())
     return reaction, len(set(assigned) - set(repaired))
+
+
+@dataclass
+class ReactionRun:
+    """What one run of the workload measured (see the module's docstring)."""
+
+    reported: LoadResult  # the hazards reported first (closed loop)
+    offered: LoadResult  # their assignments at the rate (open loop)
+    cpu: tuple[dict[str, Usage], dict[str, Usage]]  # each process's usage before and after the open loop
+    reaction: Latency  # assignment recorded -> repair recorded, per hazard
+    missing: int  # repairs still missing after the wait
+    caught_up: bool
+    backlog: int  # the reaction's backlog at most
+    projection_backlog: int  # the safety projection's at most, on the same events (the baseline)
+    made: LoadResult  # the backlog's assignments (closed loop, the inventory stopped)
+    backlog_n: int
+    catch_up_s: float
+    drained: bool
+
+    @property
+    def catch_up_rate(self) -> float:
+        return self.backlog_n / self.catch_up_s if self.drained else 0.0
+
+
+async def measure(
+    client: ClientPool | Sequence[ClientPool],
+    safety_pool: asyncpg.Pool,
+    inv_pool: asyncpg.Pool,
+    inventory: Sequence[BenchProcess],
+    meter: CpuMeter,
+    *,
+    rate: float,
+    duration: float,
+    backlog_n: int,
+) -> ReactionRun:
+    """The workload on running services: hazards reported, assigned at ``rate`` while the
+    reaction's backlog is sampled, then a backlog made with the ``inventory`` processes stopped
+    and the time they take to open its repairs once started again. ``client``: one per replica
+    of the safety service (the load is spread over them)."""
+    tag = uuid4().hex[:6]
+    total = int(rate * (duration + 1.0))  # the open loop's warm-up second included
+    report, assign = hazard_ops(client, tag)
+
+    reported = await closed_loop("report the hazards", 32, report, duration_s=600, max_ops=total)
+    if reported.ok < total:
+        raise RuntimeError(f"only {reported.ok} of {total} hazards reported: {reported.first_error}")
+
+    # 1. sustained: assignments at the rate; the reaction's backlog sampled meanwhile
+    backlog: list[int] = []  # assignments recorded, repairs not yet
+    projection_backlog: list[int] = []  # assignments recorded, not yet in safety's own read model
+    sampling = True
+
+    async def sample() -> None:
+        while sampling:
+            made = await safety_pool.fetchval("SELECT count(*) FROM events WHERE type = 'safety.HazardAssignedInHouse'")
+            shown = await safety_pool.fetchval(
+                "SELECT count(*) FROM proj_inspection_status.hazards WHERE assignee_id IS NOT NULL"
+            )
+            opened = await inv_pool.fetchval("SELECT count(*) FROM events WHERE type = 'inventory.RepairReported'")
+            backlog.append(made - opened)
+            projection_backlog.append(made - shown)
+            await asyncio.sleep(0.1)
+
+    sampler = asyncio.create_task(sample())
+    before = meter.sample()
+    offered = await open_loop("assign in-house", rate, assign, duration_s=duration)
+    after = meter.sample()
+
+    async def all_repaired() -> bool:
+        return (await lags(safety_pool, inv_pool, tag))[1] == 0
+
+    caught_up = await wait_until(all_repaired, 120)
+    sampling = False
+    await sampler
+    reaction, missing = await lags(safety_pool, inv_pool, tag)
+    if missing:
+        dead = await inv_pool.fetchrow(
+            "SELECT count(*) OVER () AS n, consumer, reason FROM dead_letters ORDER BY id LIMIT 1"
+        )
+        if dead is not None:
+            console.print(f"[red]{dead['n']} dead letters in the inventory, the first: {dead['reason']}[/red]")
+            raise RuntimeError("the reaction dead-letters the assignments: nothing to measure")
+
+    # 2. catch-up: the inventory stopped, a backlog made, the inventory started again
+    for process in inventory:
+        await process.terminate()
+    tag2 = uuid4().hex[:6]
+    report2, assign2 = hazard_ops(client, tag2)
+
+    await closed_loop("report the backlog's hazards", 32, report2, duration_s=600, max_ops=backlog_n)
+    made = await closed_loop("assign the backlog", 32, assign2, duration_s=600, max_ops=backlog_n)
+    started = time.perf_counter()
+    for process in inventory:
+        process.start()
+
+    async def backlog_done() -> bool:
+        return (await lags(safety_pool, inv_pool, tag2))[1] == 0
+
+    drained = await wait_until(backlog_done, 600, interval_s=0.1)
+    catch_up_s = time.perf_counter() - started
+    for process in inventory:
+        await process.ready()
+    return ReactionRun(
+        reported=reported,
+        offered=offered,
+        cpu=(before, after),
+        reaction=reaction,
+        missing=missing,
+        caught_up=caught_up,
+        backlog=max(backlog, default=0),
+        projection_backlog=max(projection_backlog, default=0),
+        made=made,
+        backlog_n=backlog_n,
+        catch_up_s=catch_up_s,
+        drained=drained,
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -142,72 +269,9 @@ async def main(args: argparse.Namespace) -> None:
             safety_pool = await create_pool(safety_dsn, min_size=1, max_size=2)
             inv_pool = await create_pool(inv_dsn, min_size=1, max_size=2)
             try:
-                tag = uuid4().hex[:6]
-                total = int(rate * (duration + 1.0))  # the open loop's warm-up second included
-                report, assign = hazard_ops(client, tag)
-
-                reported = await closed_loop("report the hazards", 32, report, duration_s=600, max_ops=total)
-                if reported.ok < total:
-                    raise RuntimeError(f"only {reported.ok} of {total} hazards reported: {reported.first_error}")
-
-                # 1. sustained: assignments at the rate; the reaction's backlog sampled meanwhile
-                backlog: list[int] = []  # assignments recorded, repairs not yet
-                projection_backlog: list[int] = []  # assignments recorded, not yet in safety's own read model
-                sampling = True
-
-                async def sample() -> None:
-                    while sampling:
-                        made = await safety_pool.fetchval(
-                            "SELECT count(*) FROM events WHERE type = 'safety.HazardAssignedInHouse'"
-                        )
-                        shown = await safety_pool.fetchval(
-                            "SELECT count(*) FROM proj_inspection_status.hazards WHERE assignee_id IS NOT NULL"
-                        )
-                        opened = await inv_pool.fetchval(
-                            "SELECT count(*) FROM events WHERE type = 'inventory.RepairReported'"
-                        )
-                        backlog.append(made - opened)
-                        projection_backlog.append(made - shown)
-                        await asyncio.sleep(0.1)
-
-                sampler = asyncio.create_task(sample())
-                before = meter.sample()
-                offered = await open_loop("assign in-house", rate, assign, duration_s=duration)
-                cpu = CpuMeter.per_op(before, meter.sample(), offered.ok, wakeups=True)
-
-                async def all_repaired() -> bool:
-                    return (await lags(safety_pool, inv_pool, tag))[1] == 0
-
-                caught_up = await wait_until(all_repaired, 120)
-                sampling = False
-                await sampler
-                reaction, missing = await lags(safety_pool, inv_pool, tag)
-                if missing:
-                    dead = await inv_pool.fetchrow(
-                        "SELECT count(*) OVER () AS n, consumer, reason FROM dead_letters ORDER BY id LIMIT 1"
-                    )
-                    if dead is not None:
-                        console.print(
-                            f"[red]{dead['n']} dead letters in the inventory, the first: {dead['reason']}[/red]"
-                        )
-                        raise RuntimeError("the reaction dead-letters the assignments: nothing to measure")
-
-                # 2. catch-up: the inventory stopped, a backlog made, the inventory started again
-                await inventory.terminate()
-                tag2 = uuid4().hex[:6]
-                report2, assign2 = hazard_ops(client, tag2)
-
-                await closed_loop("report the backlog's hazards", 32, report2, duration_s=600, max_ops=backlog_n)
-                made = await closed_loop("assign the backlog", 32, assign2, duration_s=600, max_ops=backlog_n)
-                started = time.perf_counter()
-                inventory.start()
-
-                async def backlog_done() -> bool:
-                    return (await lags(safety_pool, inv_pool, tag2))[1] == 0
-
-                drained = await wait_until(backlog_done, 600, interval_s=0.1)
-                catch_up_s = time.perf_counter() - started
-                await inventory.ready()
+                measured = await measure(
+                    client, safety_pool, inv_pool, [inventory], meter, rate=rate, duration=duration, backlog_n=backlog_n
+                )
             finally:
                 await client.aclose()
                 await safety_pool.close()
@@ -220,23 +284,24 @@ async def main(args: argparse.Namespace) -> None:
             await p.close()
         await delete_topics(namespace)
 
-    r = reaction.summary()
-    worst, worst_projection = max(backlog, default=0), max(projection_backlog, default=0)
-    catch_up_rate = backlog_n / catch_up_s if drained else 0.0
+    offered, made, r = measured.offered, measured.made, measured.reaction.summary()
+    cpu = CpuMeter.per_op(*measured.cpu, offered.ok, wakeups=True)
+    worst, worst_projection = measured.backlog, measured.projection_backlog
+    catch_up_rate, drained, caught_up = measured.catch_up_rate, measured.drained, measured.caught_up
     rows.append({"name": f"assignments accepted (open loop at {rate:,.0f}/s)", "rate": offered.rate, "unit": "cmd/s",
                  "latency": offered.latency, "note": f"{offered.ok:,} ok, {offered.errors} errors; {cpu}"})  # fmt: skip
     rows.append({"name": "assignments accepted (closed loop, the backlog)", "rate": made.rate, "unit": "cmd/s",
                  "latency": made.latency, "note": f"{made.ok:,} ok"})  # fmt: skip
-    note = f"{backlog_n:,} in {catch_up_s:.1f} s" if drained else "not drained in 600 s"
+    note = f"{backlog_n:,} in {measured.catch_up_s:.1f} s" if drained else "not drained in 600 s"
     rows.append({"name": "the reaction catching up a backlog (repairs opened)", "rate": catch_up_rate,
                  "unit": "events/s", "note": note})  # fmt: skip
     rate_table("rates (ratios against the assignments accepted at the offered rate)", rows, rows[0]["name"])
     console.print(
         f"sustained at {rate:,.0f}/s: reaction lag (assignment recorded -> repair recorded) p50 {r['p50']:.0f} / "
-        f"p95 {r['p95']:.0f} / p99 {r['p99']:.0f} / max {r['max']:.0f} ms over {len(reaction.samples):,} hazards; "
-        f"the reaction's backlog at most {worst:,} events (baseline: the safety projection's, on the same events, "
-        f"at most {worst_projection:,}); "
-        + ("all repaired" if caught_up else f"[red]{missing} repairs missing after 120 s[/red]")
+        f"p95 {r['p95']:.0f} / p99 {r['p99']:.0f} / max {r['max']:.0f} ms over {len(measured.reaction.samples):,} "
+        f"hazards; the reaction's backlog at most {worst:,} events (baseline: the safety projection's, on the same "
+        f"events, at most {worst_projection:,}); "
+        + ("all repaired" if caught_up else f"[red]{measured.missing} repairs missing after 120 s[/red]")
     )
     await footer()
     # The safety service itself could not take the offered rate: the reaction was measured at the

@@ -42,12 +42,15 @@ def free_port() -> int:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The ``HOUQIN_*`` variables that give a service's process these settings (its database,
-    topic namespace, broker, token key, relay and pool sizes, log level, metrics port, and its
-    read replica's database if it has one)."""
+    topic namespace, broker and the replicas of the topics it creates, token key, relay and pool
+    sizes, log level, metrics port, and its read replica's database if it has one)."""
     return {
         "HOUQIN_DATABASE_URL": settings.dsn,
         "HOUQIN_NAMESPACE": settings.namespace,
         "HOUQIN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "HOUQIN_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "HOUQIN_KAFKA_REPLICATION_FACTOR": str(settings.kafka_replication_factor),
+        "HOUQIN_KAFKA_MIN_INSYNC_REPLICAS": str(settings.kafka_min_insync_replicas),
         "HOUQIN_JWT_SECRET": settings.jwt_secret,
         "HOUQIN_RELAY_POLL_INTERVAL_S": str(settings.relay_poll_interval_s),
         "HOUQIN_RELAY_BATCH_SIZE": str(settings.relay_batch_size),

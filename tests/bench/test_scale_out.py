@@ -22,7 +22,7 @@ class Replica(ClientPool):
         super().__init__("raw", "http://127.0.0.1:1", {}, 0)  # no connection: nothing is sent
         self.paths: list[str] = []
 
-    async def post(self, path: str, payload: Any) -> tuple[int, bytes]:
+    async def post(self, path: str, payload: Any, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         self.paths.append(path)
         return 200, b"{}"
 

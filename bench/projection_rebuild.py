@@ -17,7 +17,11 @@
    outbox rows) and published by the relay; then it is let go. Measured: from the
    release until its ``handled`` count covers them all.
 
-Targets: rebuild >= 30,000 events/s; catch-up of a 50,000-event lag <= 2 s.
+Memory: the rebuild runs in this process, so its resident memory is measured before and
+after the rebuilds, and its peak (``VmHWM``, reset before they start) during them.
+
+Targets: rebuild >= 30,000 events/s; catch-up of a 50,000-event lag <= 2 s; the rebuilding
+process at most 250 MB resident.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import time
 from collections.abc import Iterator, Sequence
 from itertools import islice
@@ -36,7 +41,8 @@ from bench.cli import console, parser, pick, run
 from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import safety_term
 from bench.load import wait_until
-from bench.report import footer, header, rate_table, summary
+from bench.memory import MB, TARGET_MB, MemoryMeter, reset_peak, resident
+from bench.report import footer, header, rate_table, summary, verdict
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import (
@@ -191,6 +197,12 @@ async def main(args: argparse.Namespace) -> None:
                             f"tables = one by one: {equal_batched}"))  # fmt: skip
             rows.append(row("kit batches, shipped set-based apply_batch", n3, s3, f"tables = one by one: {equal_set}"))
 
+            # The rebuild runs in this process: its memory before, after and at the peak of the rebuilds.
+            gc.collect()
+            before = resident("self")
+            peak_reset = reset_peak("self")
+            meter = MemoryMeter(interval_s=0.2)
+            rebuilding = meter.watch("rebuilding process", os.getpid, children=False)
             reports = {}
             for p in [generic, *SAFETY.projections]:
                 label = f"rebuild {p.name}" + (" (generic apply_batch)" if p is generic else "")
@@ -205,8 +217,21 @@ async def main(args: argparse.Namespace) -> None:
                 elif p is shipped:
                     equal_full = after_generic == await schema_rows(pool, p.schema)
                     note_row = rows[-1]
+            meter.sample()
+            meter.stop()
+            after = resident("self")
             del after_generic
             gc.collect()
+            # VmHWM since the reset is the true peak; without the reset, the largest sample
+            peak = max(after.hwm, rebuilding.rss_peak) if peak_reset else rebuilding.rss_peak
+            memory_ok = peak <= TARGET_MB * MB
+            console.print(
+                f"memory: {verdict(memory_ok)} — the rebuilding process (this one: it rebuilds in process) "
+                f"{before.rss / MB:,.0f} MB resident before the rebuilds, {after.rss / MB:,.0f} MB after, "
+                f"{peak / MB:,.0f} MB at the peak (target <= {TARGET_MB} MB"
+                + ("" if peak_reset else "; sampled every 0.2 s, VmHWM could not be reset")
+                + ")"
+            )
             note_row["note"] += f"; tables = generic: {equal_full}"
 
             catch_ups = {}
@@ -235,7 +260,8 @@ async def main(args: argparse.Namespace) -> None:
         f"rebuild of inspection_status over {total:,} events: {shipped_rate:,.0f} events/s (target "
         f"{REBUILD_TARGET:,}; generic apply_batch {generic_rate:,.0f}, one by one {rows[0]['rate']:,.0f}); "
         f"catch-up of {lag_n:,}: {cu_shipped['seconds']:.2f}s (target {CATCHUP_TARGET_S:.0f}s for 50,000; generic "
-        f"{cu_generic['seconds']:.2f}s); same tables every way: {equal}",
+        f"{cu_generic['seconds']:.2f}s); same tables every way: {equal}; the rebuilding process at most "
+        f"{peak / MB:,.0f} MB resident (target {TARGET_MB} MB: {verdict(memory_ok)})",
     )
 
 

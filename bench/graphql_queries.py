@@ -22,7 +22,12 @@ takes — 60% of its most (its latency when not saturated); with a minimal HTTP/
 For comparison, in the same run: the safety service's own endpoint for the same page
 (no gateway), and the page's SQL straight from asyncpg (the floor).
 
-Targets at 200 requests/s: p95 <= 25 ms for a 100-item page, <= 10 ms for one entity.
+The gateway's share: the most GraphQL takes (8 clients) for the page and for one hazard, over
+the most the safety service's own endpoint takes for the same answer, in the same run, with
+the CPU per request of the gateway and of the service either way.
+
+Targets at 200 requests/s: p95 <= 25 ms for a 100-item page, <= 10 ms for one entity; GraphQL's
+most at least half the service endpoint's, for the page and for one hazard.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from rich.table import Table
 
 from bench.cli import console, parser, pick, run
 from bench.clients import ClientPool, district_admin_headers
@@ -45,7 +51,7 @@ from bench.databases import delete_topics, fresh_database, new_namespace, settin
 from bench.dataset import DISTRICT, campuses, canteen_term, directory_events, safety_term
 from bench.load import Latency, LoadResult, closed_loop, open_loop, settle
 from bench.processes import BenchProcess
-from bench.report import footer, header, rate_table, summary
+from bench.report import footer, header, rate_table, summary, verdict
 from services.canteen.service import CANTEEN
 from services.directory.service import DIRECTORY
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
@@ -58,6 +64,12 @@ RATE = 200
 LEDGER_LABEL = "GraphQL: a campus's canteen ledger of a week"
 PAGE_P95_MS = 25.0
 ONE_P95_MS = 10.0
+SHARE_TARGET = 0.5  # GraphQL at least half the service endpoint's most, for the same answer
+PAGE_LABEL = "GraphQL: 100 hazards of a campus, with campus names"
+ONE_LABEL = "GraphQL: one hazard"
+SERVICE_PAGE_LABEL = "service: GET /hazards?campus_id=..&limit=100"
+SERVICE_ONE_LABEL = "service: GET /hazards/{id}"
+SHARED = (("100 hazards of a campus", PAGE_LABEL, SERVICE_PAGE_LABEL), ("one hazard", ONE_LABEL, SERVICE_ONE_LABEL))
 
 HAZARD_PAGE = """query($campus: ID!, $after: String) {
   hazards(campusId: $campus, first: 100, after: $after) {
@@ -128,10 +140,11 @@ async def run_query(
     duration: float,
     check: Any,
     cpu: CpuMeter | None = None,
+    used: dict[str, dict[str, float]] | None = None,
 ) -> tuple[LoadResult, LoadResult, LoadResult | None]:
     """The most it takes (8 clients back to back), then ``rate`` offered, then — if that was
     more than it takes — 60% of its most: the latency when it is not saturated. The CPU
-    per request is measured over the first."""
+    per request is measured over the first (into ``used[label]``: µs per request of each process)."""
 
     async def op(i: int) -> None:
         status, content = await pool.post(path, make(i)) if path == "/graphql" else await pool.get(make(i))
@@ -142,7 +155,10 @@ async def run_query(
     before = cpu.sample() if cpu else {}
     most = await closed_loop(label, 8, op, duration_s=min(duration, 5.0), max_ops=100_000)
     if cpu:
-        console.print(f"  {label}: " + CpuMeter.per_op(before, cpu.sample(), most.ok))
+        after = cpu.sample()
+        console.print(f"  {label}: " + CpuMeter.per_op(before, after, most.ok))
+        if used is not None and most.ok:
+            used[label] = {name: (after[name].cpu_s - before[name].cpu_s) / most.ok * 1e6 for name in before}
     await settle(url)
     at_rate = await open_loop(label, rate, op, duration_s=duration)
     await settle(url)
@@ -151,6 +167,42 @@ async def run_query(
         easy = await open_loop(label, max(5.0, round(most.rate * 0.6)), op, duration_s=duration)
         await settle(url)
     return most, at_rate, easy
+
+
+def share_table(
+    results: dict[str, tuple[LoadResult, LoadResult, LoadResult | None]], used: dict[str, dict[str, float]]
+) -> dict[str, float]:
+    """The gateway's share: for the page and for one hazard, what GraphQL takes at most (8 clients)
+    against the safety service's own endpoint for the same answer, measured in the same run, and
+    the CPU per request of each process either way. Returns the ratios (GraphQL / service)."""
+    table = Table(
+        title=f"the gateway's share: GraphQL's most / the service endpoint's most (target >= {SHARE_TARGET})",
+        title_justify="left",
+    )
+    for col in ("what", "GraphQL most", "service most", "ratio", "target", "CPU per request: GraphQL", "service"):
+        table.add_column(col, justify="left" if col in ("what", "target") else "right")
+    ratios: dict[str, float] = {}
+    for what, graphql, service in SHARED:
+        g, sv = results[graphql][0].rate, results[service][0].rate
+        ratios[what] = g / sv if sv else 0.0
+        table.add_row(
+            what,
+            f"{g:,.0f}/s",
+            f"{sv:,.0f}/s",
+            f"{ratios[what]:.2f}",
+            verdict(ratios[what] >= SHARE_TARGET),
+            cpu_text(used.get(graphql, {})),
+            cpu_text(used.get(service, {})),
+        )
+    console.print(table)
+    return ratios
+
+
+def cpu_text(per_request: dict[str, float]) -> str:
+    """µs per request of the processes that did any of the work, and in all."""
+    parts = [f"{name} {us:,.0f}" for name, us in per_request.items() if us >= 1 and name != "load generator"]
+    total = sum(us for name, us in per_request.items() if name != "load generator")
+    return ", ".join(parts) + f"; in all {total:,.0f} µs" if per_request else "-"
 
 
 def graphql_ok(expect_items: bool) -> Any:
@@ -177,6 +229,7 @@ async def main(args: argparse.Namespace) -> None:
     procs: list[BenchProcess] = []
     rows: list[dict[str, Any]] = []
     results: dict[str, tuple[LoadResult, LoadResult, LoadResult | None]] = {}
+    used: dict[str, dict[str, float]] = {}  # CPU µs per request of each process, at the most
     rng = random.Random(5)
     try:
         async with (
@@ -279,12 +332,12 @@ async def main(args: argparse.Namespace) -> None:
                 return str(campus_ids[i % len(campus_ids)])
 
             cases: list[tuple[str, str, Any, bool]] = [
-                ("GraphQL: 100 hazards of a campus, with campus names", "/graphql",
+                (PAGE_LABEL, "/graphql",
                  lambda i: {"query": HAZARD_PAGE, "variables": {"campus": pick_campus(i), "after": None}}, True),
                 ("GraphQL: the next 100 (by cursor)", "/graphql",
                  lambda i: {"query": HAZARD_PAGE, "variables": {"campus": paged[i % len(paged)],
                                                                  "after": cursors.get(paged[i % len(paged)])}}, True),
-                ("GraphQL: one hazard", "/graphql",
+                (ONE_LABEL, "/graphql",
                  lambda i: {"query": ONE_HAZARD, "variables": {"id": rng.choice(hazard_ids)}}, True),
                 ("GraphQL: 100 inspections of a campus", "/graphql",
                  lambda i: {"query": INSPECTION_PAGE, "variables": {"campus": pick_campus(i)}}, True),
@@ -307,15 +360,16 @@ async def main(args: argparse.Namespace) -> None:
             )
             for label, path, make, items in cases:
                 results[label] = await run_query(
-                    label, to_gateway, gateway.url, path, make, args.rate, duration, graphql_ok(items), cpu
+                    label, to_gateway, gateway.url, path, make, args.rate, duration, graphql_ok(items), cpu, used
                 )
-            results["service: GET /hazards?campus_id=..&limit=100"] = await run_query(
-                "service: GET /hazards", to_safety, safety.url, "/hazards",
-                lambda i: f"/hazards?campus_id={pick_campus(i)}&limit=100", args.rate, duration, lambda body: None, cpu,
+            results[SERVICE_PAGE_LABEL] = await run_query(
+                SERVICE_PAGE_LABEL, to_safety, safety.url, "/hazards",
+                lambda i: f"/hazards?campus_id={pick_campus(i)}&limit=100", args.rate, duration, lambda body: None,
+                cpu, used,
             )  # fmt: skip
-            results["service: GET /hazards/{id}"] = await run_query(
-                "service: GET /hazards/{id}", to_safety, safety.url, "/hazards/x",
-                lambda i: f"/hazards/{rng.choice(hazard_ids)}", args.rate, duration, lambda body: None,
+            results[SERVICE_ONE_LABEL] = await run_query(
+                SERVICE_ONE_LABEL, to_safety, safety.url, "/hazards/x",
+                lambda i: f"/hazards/{rng.choice(hazard_ids)}", args.rate, duration, lambda body: None, cpu, used,
             )  # fmt: skip
             await to_gateway.aclose()
             await to_safety.aclose()
@@ -350,18 +404,22 @@ async def main(args: argparse.Namespace) -> None:
     rows.append({"name": "SQL of the page, asyncpg in process", "rate": len(floor.samples) / sum(floor.samples),
                  "unit": "q/s", "latency": floor, "note": "sequential; the floor"})  # fmt: skip
     rate_table(f"queries at {args.rate:,.0f}/s each on {total:,} events (latency from when each was due)", rows)
+    ratios = share_table(results, used)
     await footer()
-    page = results["GraphQL: 100 hazards of a campus, with campus names"][1]
+    page = results[PAGE_LABEL][1]
     nxt = results["GraphQL: the next 100 (by cursor)"][1]
-    one = results["GraphQL: one hazard"][1]
+    one = results[ONE_LABEL][1]
     p_page = max(page.latency.summary()["p95"], nxt.latency.summary()["p95"])
     p_one = one.latency.summary()["p95"]
     errors = page.errors + nxt.errors + one.errors
     rate_ok = min(page.rate, nxt.rate, one.rate) >= args.rate * 0.98
-    ok = p_page <= PAGE_P95_MS and p_one <= ONE_P95_MS and errors == 0 and total >= 1_000_000 and rate_ok
-    svc_page = results["service: GET /hazards?campus_id=..&limit=100"][1].latency.summary()["p95"]
-    svc_one = results["service: GET /hazards/{id}"][1].latency.summary()["p95"]
-    one_most = results["GraphQL: one hazard"][0].rate
+    share_ok = all(r >= SHARE_TARGET for r in ratios.values())
+    ok = p_page <= PAGE_P95_MS and p_one <= ONE_P95_MS and errors == 0 and total >= 1_000_000 and rate_ok and share_ok
+    svc_page = results[SERVICE_PAGE_LABEL][1].latency.summary()["p95"]
+    svc_one = results[SERVICE_ONE_LABEL][1].latency.summary()["p95"]
+    one_most = results[ONE_LABEL][0].rate
+    gateway_us = {what: used.get(graphql, {}).get("gateway", 0.0) for what, graphql, _ in SHARED}
+    service_us = {what: used.get(service, {}).get("safety", 0.0) for what, _, service in SHARED}
     ledger_p95 = results[LEDGER_LABEL][1].latency.summary()["p95"]
     summary(
         "graphql_queries",
@@ -370,7 +428,13 @@ async def main(args: argparse.Namespace) -> None:
         f"{PAGE_P95_MS:.0f}), one hazard p95 {p_one:,.1f} ms (target {ONE_P95_MS:.0f}), {errors} errors; the gateway "
         f"takes at most {one_most:,.0f} one-hazard queries/s here; the service's own endpoints at {args.rate:,.0f}/s: "
         f"page p95 {svc_page:.1f} ms, one p95 {svc_one:.1f} ms; a campus's canteen ledger of a week p95 "
-        f"{ledger_p95:.1f} ms",
+        f"{ledger_p95:.1f} ms; the gateway's share (GraphQL's most / the service endpoint's most, target >= "
+        f"{SHARE_TARGET}): page {ratios['100 hazards of a campus']:.2f} "
+        f"({results[PAGE_LABEL][0].rate:,.0f} vs {results[SERVICE_PAGE_LABEL][0].rate:,.0f}/s), one hazard "
+        f"{ratios['one hazard']:.2f} ({one_most:,.0f} vs {results[SERVICE_ONE_LABEL][0].rate:,.0f}/s); CPU per "
+        f"request, gateway vs safety service: page {gateway_us['100 hazards of a campus']:,.0f} vs "
+        f"{service_us['100 hazards of a campus']:,.0f} µs, one hazard {gateway_us['one hazard']:,.0f} vs "
+        f"{service_us['one hazard']:,.0f} µs",
     )
 
 

@@ -5,6 +5,9 @@
 Under ``HOUQIN_BENCH_PROFILE=<dir>`` each runs under ``py-spy record --format raw`` (this
 machine does not let py-spy attach to a running process), and its profile is written to
 ``<dir>/<service>-<mode>-<port>.raw`` when the benchmark stops it.
+
+Each one's resident memory (with its children's) is sampled all through the run by
+``bench.memory.MEMORY``, whose table ``bench.report.footer`` prints.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sys
 from pathlib import Path
 
 from bench.cli import console
+from bench.memory import MEMORY, Watched, watch_load_generator
 from services.eventkit.processes import ServiceProcess, free_port
 from services.eventkit.settings import Settings
 
@@ -41,8 +45,19 @@ class BenchProcess(ServiceProcess):
             spy = str(Path(sys.executable).with_name("py-spy"))
             under = [spy, "record", "-r", "250", "--nonblocking", "--format", "raw", "-o", self.profile, "--"]
         super().__init__(service, settings, mode=mode, port=port, env=env, cwd=root, under=under, settle_s=1.0)
+        self.memory: Watched | None = None
+
+    def start(self) -> None:
+        """Starts it, watched by the run's memory meter from then on (once, across restarts)."""
+        super().start()
+        if self.memory is None:
+            watch_load_generator(MEMORY)
+            name = self.service if self.service == "gateway" or self.mode == "all" else f"{self.service} ({self.mode})"
+            self.memory = MEMORY.watch(name, lambda: self.pid if self.alive else None)
 
     async def close(self) -> None:
+        if self.memory is not None and self.alive:
+            self.memory.sample()  # its figures as it was under the load, before it is stopped
         await super().close()
         if self.profile is not None:
             console.print(f"profile of {self.service} ({self.mode}): {self.profile}")

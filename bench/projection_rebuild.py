@@ -17,7 +17,11 @@
    outbox rows) and published by the relay; then it is let go. Measured: from the
    release until its ``handled`` count covers them all.
 
-Targets: rebuild >= 30,000 events/s; catch-up of a 50,000-event lag <= 2 s.
+Memory: the rebuild runs in this process, so its resident memory is measured before and
+after the rebuilds, and its peak (``VmHWM``, reset before each) during each.
+
+Targets: rebuild >= 30,000 events/s; catch-up of a 50,000-event lag <= 2 s; the rebuilding
+process at most 250 MB resident.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import hashlib
 import time
 from collections.abc import Iterator, Sequence
 from itertools import islice
@@ -36,7 +41,8 @@ from bench.cli import console, parser, pick, run
 from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import safety_term
 from bench.load import wait_until
-from bench.report import footer, header, rate_table, summary
+from bench.memory import MB, TARGET_MB, reset_peak, resident
+from bench.report import footer, header, rate_table, summary, verdict
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import Envelope
 from services.eventkit.projection import (
@@ -55,6 +61,16 @@ from services.safety.service import SAFETY
 
 REBUILD_TARGET = 30_000
 CATCHUP_TARGET_S = 2.0
+
+
+def digest(tables: dict[str, list[tuple[Any, ...]]]) -> str:
+    """A schema's rows as one hash: two replays compared without holding both in memory."""
+    h = hashlib.sha256()
+    for table, rows in sorted(tables.items()):
+        h.update(table.encode())
+        for r in rows:
+            h.update(repr(r).encode())
+    return h.hexdigest()
 
 
 class GenericInspectionStatus(InspectionStatus):
@@ -191,22 +207,39 @@ async def main(args: argparse.Namespace) -> None:
                             f"tables = one by one: {equal_batched}"))  # fmt: skip
             rows.append(row("kit batches, shipped set-based apply_batch", n3, s3, f"tables = one by one: {equal_set}"))
 
+            # The rebuild runs in this process: its memory before and after the rebuilds, and the
+            # peak of each (VmHWM reset before it: the tables compared afterwards are not the rebuild's).
+            gc.collect()
+            before = resident("self")
+            peaks: list[int] = []
+            peak_reset = True
             reports = {}
             for p in [generic, *SAFETY.projections]:
                 label = f"rebuild {p.name}" + (" (generic apply_batch)" if p is generic else "")
+                peak_reset = reset_peak("self") and peak_reset
                 with console.status(f"{label} ({total:,} events)"):
                     reports[label] = report = await rebuild_projection(pool, store, p)
+                peaks.append(resident("self").hwm)
                 note = f"{report.replayed:,} events of its types replayed in {report.seconds:.1f}s"
                 if report.events != report.replayed:
                     note += f" (the other {report.events - report.replayed:,} only moved checkpoints)"
                 rows.append(row(label, report.events, report.seconds, note))
                 if p is generic:
-                    after_generic = await schema_rows(pool, p.schema)
+                    after_generic = digest(await schema_rows(pool, p.schema))
                 elif p is shipped:
-                    equal_full = after_generic == await schema_rows(pool, p.schema)
+                    equal_full = after_generic == digest(await schema_rows(pool, p.schema))
                     note_row = rows[-1]
-            del after_generic
-            gc.collect()
+                gc.collect()
+            after = resident("self")
+            peak = max(peaks)
+            memory_ok = peak <= TARGET_MB * MB
+            console.print(
+                f"memory: {verdict(memory_ok)} — the rebuilding process (this one: it rebuilds in process) "
+                f"{before.rss / MB:,.0f} MB resident before the rebuilds, {after.rss / MB:,.0f} MB after, "
+                f"{peak / MB:,.0f} MB at the peak of one (target <= {TARGET_MB} MB"
+                + ("" if peak_reset else "; VmHWM could not be reset: the process's peak since it started")
+                + ")"
+            )
             note_row["note"] += f"; tables = generic: {equal_full}"
 
             catch_ups = {}
@@ -235,7 +268,8 @@ async def main(args: argparse.Namespace) -> None:
         f"rebuild of inspection_status over {total:,} events: {shipped_rate:,.0f} events/s (target "
         f"{REBUILD_TARGET:,}; generic apply_batch {generic_rate:,.0f}, one by one {rows[0]['rate']:,.0f}); "
         f"catch-up of {lag_n:,}: {cu_shipped['seconds']:.2f}s (target {CATCHUP_TARGET_S:.0f}s for 50,000; generic "
-        f"{cu_generic['seconds']:.2f}s); same tables every way: {equal}",
+        f"{cu_generic['seconds']:.2f}s); same tables every way: {equal}; the rebuilding process at most "
+        f"{peak / MB:,.0f} MB resident (target {TARGET_MB} MB: {verdict(memory_ok)})",
     )
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bench.cli import console
 from bench.databases import KAFKA, admin_dsn
+from bench.memory import MB, MEMORY, MemoryMeter
 
 
 async def environment_line() -> str:
@@ -59,7 +60,11 @@ async def header(title: str) -> None:
 
 
 async def footer() -> None:
-    """The machine's CPU use over the run (both cores = 100%) and this process's share."""
+    """The memory each process held (if the benchmark started any), the machine's CPU use over
+    the run (both cores = 100%) and this process's share."""
+    if any(w.judged for w in MEMORY.watched):
+        MEMORY.sample()
+        memory_table(MEMORY)
     if not _run_started:
         return
     busy0, total0 = _run_started["cpu"]
@@ -71,6 +76,47 @@ async def footer() -> None:
         f"[dim]over the run ({wall:.0f}s): machine CPU {machine:.0%} busy, this process {own:.0%}, "
         f"load average now {_loadavg()}[/dim]"
     )
+
+
+def _mb(n: int) -> str:
+    return f"{n / MB:,.0f} MB" if n else "-"
+
+
+def memory_table(meter: MemoryMeter) -> bool:
+    """Each process's resident memory (``VmRSS``, its children's added) at the end and at its
+    largest sample, the largest peak (``VmHWM``) of any one of its processes, and that peak
+    against the target per process; then a line ``memory: MET|NOT MET``. Returns whether met."""
+    table = Table(title=f"resident memory of each process (target <= {meter.target_mb:,.0f} MB per process)",
+                  title_justify="left")  # fmt: skip
+    for col in (
+        "process",
+        "processes seen",
+        "RSS at the end",
+        "RSS at most (sampled)",
+        "peak of one (VmHWM)",
+        "target",
+    ):
+        table.add_column(col, justify="left" if col in ("process", "target") else "right")
+    for w in meter.watched:
+        within = w.largest_hwm <= meter.target_mb * MB
+        table.add_row(
+            w.name,
+            str(len(w.processes)),
+            _mb(w.rss_now),
+            _mb(w.rss_peak),
+            _mb(w.largest_hwm),
+            verdict(within) if w.judged else "not judged",
+        )
+    console.print(table)
+    ok = meter.within_target()
+    judged = [w for w in meter.watched if w.judged]
+    largest = max(judged, key=lambda w: w.largest_hwm, default=None)
+    if largest is not None:
+        console.print(
+            f"memory: {verdict(ok)} — every service's and gateway's process at most {meter.target_mb:,.0f} MB "
+            f"resident; the largest: {largest.name} peaked at {largest.largest_hwm / MB:,.0f} MB"
+        )
+    return ok
 
 
 def fmt_ms(v: float) -> str:

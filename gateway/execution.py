@@ -7,6 +7,11 @@ for each (about 3 µs a field, half the gateway's CPU for such a page). Here a f
 strawberry itself marks as basic (no resolver, no extension, no argument) and whose type
 is a scalar or an enum is read and serialised directly.
 
+An object field without a resolver (a connection's ``edges`` item's ``node``, ``pageInfo``) is
+read the same way and its sub-selection executed at once, as graphql-core's completion would,
+with its errors handled as graphql-core handles them; it skips the resolve info, strawberry's
+resolver and the completion's dispatch (a page of 100 has 100 ``node`` fields).
+
 Anything unusual takes the generic path, so that its answer and its errors are exactly
 graphql-core's: a null value (the generic path decides between null and a non-null
 error), a value the scalar refuses, a missing attribute, any schema middleware.
@@ -16,13 +21,15 @@ error), a value the scalar refuses, a missing attribute, any schema middleware.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLEnumType,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet, collect_subfields
@@ -69,6 +76,50 @@ def plain_fields(parent_type: GraphQLObjectType) -> dict[str, PlainField]:
                 output = EnumNames(leaf) if isinstance(leaf, GraphQLEnumType) else leaf
                 plan[name] = (definition.default_resolver, definition.python_name, output)
         _PLANS[parent_type] = plan
+    return plan
+
+
+class NestedObject:
+    """An object field without a resolver: its object type, the field's type as declared
+    (nullable or not, for its errors) and whether a value may be taken as that type without
+    the resolve info: no ``is_type_of``, or strawberry's own (which never reads it)."""
+
+    def __init__(self, return_type: GraphQLOutputType, object_type: GraphQLObjectType) -> None:
+        self.return_type = return_type
+        self.object_type = object_type
+        check = object_type.is_type_of
+        self.is_type_of = check
+        self.checkable = check is None or (
+            getattr(check, "__module__", "") == "strawberry.schema.schema_converter"
+            and getattr(check, "__qualname__", "").endswith("_get_is_type_of.<locals>.is_type_of")
+        )
+
+    def accepts(self, value: Any) -> bool:
+        if value is None or isinstance(value, Exception) or not self.checkable:
+            return False
+        # strawberry's is_type_of never reads the resolve info (checked above)
+        return self.is_type_of is None or self.is_type_of(value, cast("GraphQLResolveInfo[Any]", None)) is True
+
+
+# field name -> (resolver, python attribute name, the object field)
+NestedField = tuple[Callable[[Any, str], Any], str, NestedObject]
+_NESTED: dict[GraphQLObjectType, dict[str, NestedField]] = {}
+
+
+def nested_fields(parent_type: GraphQLObjectType) -> dict[str, NestedField]:
+    """The object fields of a type read straight off an attribute, worked out once per type."""
+    plan = _NESTED.get(parent_type)
+    if plan is None:
+        plan = {}
+        for name, field_def in parent_type.fields.items():
+            definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if definition is None or not definition.is_basic_field or field_def.args:
+                continue
+            field_type = field_def.type
+            inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+            if isinstance(inner, GraphQLObjectType):
+                plan[name] = (definition.default_resolver, definition.python_name, NestedObject(field_type, inner))
+        _NESTED[parent_type] = plan
     return plan
 
 
@@ -124,7 +175,8 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
         if middleware is not None and middleware._middleware_resolvers:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         plan = plain_fields(parent_type)
-        if not plan:
+        nested = nested_fields(parent_type)
+        if not plan and not nested:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
@@ -144,6 +196,26 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # the generic path below raises it, located
                         pass
+                elif nested and not node.arguments and not node.directives:
+                    field = nested.get(node.name.value)
+                    if field is not None:
+                        resolve, attribute, nested_object = field
+                        try:
+                            value = resolve(source_value, attribute)
+                        except Exception:  # the generic path below raises it, located
+                            value = None
+                        if nested_object.accepts(value):
+                            result = self._execute_object(
+                                nested_object,
+                                field_details_list,
+                                Path(path, response_name, parent_type.name),
+                                value,
+                                position_context,
+                            )
+                            results[response_name] = result
+                            if is_awaitable(result):
+                                awaitable_fields.append(response_name)
+                            continue
                 result = self.execute_field(
                     parent_type,
                     source_value,
@@ -162,6 +234,36 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return self._gather_fields(results, awaitable_fields)
+
+    def _execute_object(
+        self,
+        nested: NestedObject,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        """An object field's value with its sub-selection executed, as graphql-core's
+        ``execute_field`` completes it: an error below a nullable field makes it null (and is
+        reported), below a non-null one it goes up to the parent."""
+        try:
+            completed = self.collect_and_execute_subfields(
+                nested.object_type, field_details_list, path, value, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, nested.return_type, field_details_list, path)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+
+        async def later() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, nested.return_type, field_details_list, path)
+                return None
+
+        return later()
 
     async def _gather_fields(self, results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
         """The fields that resolve later, awaited together (as graphql-core does)."""

@@ -17,7 +17,7 @@ from strawberry.permission import BasePermission
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from gateway.execution import PlainFieldExecution, plain_fields
+from gateway.execution import PlainFieldExecution, nested_fields, plain_fields
 from gateway.schema import build_schema
 
 
@@ -205,3 +205,121 @@ async def test_enum_values_take_the_short_path_as_they_take_the_generic_one() ->
     assert got.errors and "urgent" in got.errors[0].message
     levelled = short._schema.get_type("Levelled")
     assert isinstance(levelled, GraphQLObjectType) and set(plain_fields(levelled)) == {"name", "level"}
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Place(Named):
+    code: str
+    strict: str
+
+    @strawberry.field
+    async def later(self) -> str:
+        await asyncio.sleep(0)
+        return self.code
+
+    @strawberry.field
+    async def late_failure(self) -> str:
+        await asyncio.sleep(0)
+        raise RuntimeError("late failure")
+
+
+@strawberry.type
+class Holder:
+    label: str
+    place: Place | None
+    sure: Place
+    odd: Place | None = None
+
+
+def _holders() -> list[Holder | None]:
+    good = Place(name="食堂", code="p1", strict="ok")
+    missing = Place(name="操场", code="p2", strict=None)  # type: ignore[arg-type]
+    wrong: Any = Campus(campus_id=strawberry.ID("c1"), name="奥园校区")  # not a Place
+    return [
+        Holder(label="h1", place=good, sure=good),
+        Holder(label="h2", place=missing, sure=missing),
+        Holder(label="h3", place=None, sure=good, odd=wrong),
+        None,
+    ]
+
+
+@strawberry.type
+class NestedQuery:
+    @strawberry.field
+    def holders(self) -> list[Holder | None]:
+        return _holders()
+
+    @strawberry.field
+    def holder(self) -> Holder:
+        return _holders()[1]  # type: ignore[return-value]
+
+
+NESTED_QUERIES = [
+    "{ holders { label place { name code } sure { code name } } }",
+    "{ holders { place { strict code } } }",  # a non-null field null in a nullable object: the object null
+    "{ holders { sure { strict } label } }",  # ... in a non-null object: the error climbs to the holder
+    "{ holder { sure { strict } } }",  # ... and on to the nullable root
+    "{ holders { place { later lateFailure } } }",  # fields that resolve later, one failing
+    "{ holders { sure { later lateFailure } } }",
+    "{ holders { sure { later } place { later code } } }",
+    "{ holders { odd { code } label } }",  # a value that is not of the field's type
+    "{ holders { place { ... on Named { name } __typename code } p: place { code } } }",
+    "{ holders { place @include(if: false) { code } sure @skip(if: false) { code } } }",
+]
+
+
+def nested_schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    generic = strawberry.Schema(query=NestedQuery, config=CONFIG)
+    short = strawberry.Schema(query=NestedQuery, config=CONFIG, execution_context_class=PlainFieldExecution)
+    return generic, short
+
+
+@pytest.mark.parametrize("query", NESTED_QUERIES)
+async def test_object_fields_take_the_short_path_and_answer_as_the_generic_path(query: str) -> None:
+    generic, short = nested_schemas()
+    assert outcome(await short.execute(query)) == outcome(await generic.execute(query))
+
+
+async def test_the_object_cases_reach_the_errors_they_are_meant_for() -> None:
+    generic, _ = nested_schemas()
+    errors = [e for q in NESTED_QUERIES for e in (await generic.execute(q)).errors or ()]
+    messages = {e.message for e in errors}
+    assert "Cannot return null for non-nullable field Place.strict." in messages
+    assert "late failure" in messages
+    assert any("Expected value of type 'Place'" in m for m in messages)
+    # a null in a non-null object climbs to the holder, or to the root
+    answer = await generic.execute("{ holder { sure { strict } } }")
+    assert answer.data is None and answer.errors
+
+
+def test_object_fields_without_a_resolver_are_planned_for_the_short_path() -> None:
+    _, short = nested_schemas()
+    holder = short._schema.get_type("Holder")
+    assert isinstance(holder, GraphQLObjectType)
+    plan = nested_fields(holder)
+    assert set(plan) == {"place", "sure", "odd"}
+    place = plan["place"][2]
+    # Place implements an interface: strawberry's is_type_of, which the short path may call
+    assert place.checkable and place.accepts(Place(name="n", code="c", strict="s"))
+    assert not place.accepts(Campus(campus_id=strawberry.ID("c1"), name="n"))
+
+
+async def test_the_short_path_skips_the_resolve_info_of_object_fields(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    original = PlainFieldExecution.build_resolve_info
+
+    def counting(self: Any, field_def: Any, field_nodes: Any, parent_type: Any, path: Any) -> Any:
+        built.append(f"{parent_type.name}.{field_nodes[0].name.value}")
+        return original(self, field_def, field_nodes, parent_type, path)
+
+    monkeypatch.setattr(PlainFieldExecution, "build_resolve_info", counting)
+    _, short = nested_schemas()
+    answer = await short.execute("{ holders { place { code } sure { code } } }")
+    assert answer.errors is None
+    # of the six object fields of the three holders, only h3's null place took the generic path
+    assert built == ["NestedQuery.holders", "Holder.place"]

@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -171,11 +172,53 @@ def decide_now_after_earlier_steps(
     return command, list(decider.decide(command, state))
 
 
+STATES_KEPT = 4096  # aggregates a process keeps the latest state of (a few KB each, most of them)
+
+
+class AggregateStates:
+    """The latest committed state of the aggregates a process worked on lately, by stream.
+
+    A command on an existing aggregate then reads only the stream's last event it knows and
+    those after it, instead of reading and decoding the whole stream: an inspection's walk is
+    30 findings, a hazard's life a dozen steps. The known last event is read again and compared
+    by id, so a store restored or rewritten under a running process is read in full, not
+    trusted. Only states read outside a transaction (committed events alone) are kept: a
+    transaction's own events may still roll back. Evolve and decide are pure, so one state
+    object is safely shared by concurrent commands.
+    """
+
+    def __init__(self, size: int = STATES_KEPT) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[str, str], tuple[Any, int, UUID]] = OrderedDict()
+
+    def get(self, decider: str, stream_id: str) -> tuple[Any, int, UUID] | None:
+        entry = self.entries.get((decider, stream_id))
+        if entry is not None:
+            self.entries.move_to_end((decider, stream_id))
+        return entry
+
+    def keep(self, decider: str, stream_id: str, state: Any, version: int, last_event: UUID) -> None:
+        key = (decider, stream_id)
+        known = self.entries.get(key)
+        if known is not None and known[1] > version:
+            return  # a concurrent command already kept a later one
+        self.entries[key] = (state, version, last_event)
+        self.entries.move_to_end(key)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+    def forget(self, decider: str, stream_id: str) -> None:
+        self.entries.pop((decider, stream_id), None)
+
+
 class CommandBus:
-    def __init__(self, service: str, store: EventStore, registry: EventRegistry) -> None:
+    def __init__(
+        self, service: str, store: EventStore, registry: EventRegistry, *, states: AggregateStates | None = None
+    ) -> None:
         self.service = service
         self.store = store
         self.registry = registry
+        self.states = states
 
     @classmethod
     def in_transaction(cls, service: str, registry: EventRegistry) -> CommandBus:
@@ -185,9 +228,24 @@ class CommandBus:
     async def load(
         self, decider: Decider[Any, Any, Any], stream_id: str, *, conn: Connection | None = None
     ) -> tuple[Any, int]:
-        """The aggregate's state and version."""
+        """The aggregate's state and version (from the state kept of it, and what came after)."""
+        states = self.states
+        known = states.get(decider.name, stream_id) if states is not None else None
+        if known is not None and states is not None:
+            state, version, last_event = known
+            envelopes = await self.store.read_stream(stream_id, version, conn=conn)
+            if envelopes and envelopes[0].version == version and envelopes[0].event_id == last_event:
+                newer = envelopes[1:]
+                if newer:
+                    state = decider.fold((self.registry.decode(e) for e in newer), state)
+                    if conn is None:
+                        states.keep(decider.name, stream_id, state, newer[-1].version, newer[-1].event_id)
+                return state, envelopes[-1].version
+            states.forget(decider.name, stream_id)  # the store is not what was kept of it: read it all
         envelopes = await self.store.read_stream(stream_id, conn=conn)
         state = decider.fold(self.registry.decode(e) for e in envelopes)
+        if envelopes and states is not None and conn is None:
+            states.keep(decider.name, stream_id, state, envelopes[-1].version, envelopes[-1].event_id)
         return state, (envelopes[-1].version if envelopes else 0)
 
     async def execute(

@@ -21,7 +21,7 @@ import asyncpg
 from fastapi import APIRouter
 
 from services.eventkit.auth import TokenVerifier
-from services.eventkit.commands import CommandBus
+from services.eventkit.commands import AggregateStates, CommandBus
 from services.eventkit.consumer import ConsumerRunner, Reaction
 from services.eventkit.db import KIT_MIGRATIONS, create_pool, migrate
 from services.eventkit.envelope import EventRegistry
@@ -91,6 +91,7 @@ class ServiceRuntime:
         self.runners: list[ConsumerRunner] = []
         self.loop_watch = LoopWatch()
         self.caches: dict[str, Any] = {}  # what a service keeps in process (e.g. the directory's campuses)
+        self.states = AggregateStates()  # the latest state of the aggregates commands worked on lately
         self.waker = OutboxWaker(settings.dsn, lambda: self.relay, application_name=f"houqin-{definition.name}-waker")
 
     @property
@@ -128,7 +129,7 @@ class ServiceRuntime:
 
     @property
     def bus(self) -> CommandBus:
-        return CommandBus(self.definition.name, self.store, self.definition.registry)
+        return CommandBus(self.definition.name, self.store, self.definition.registry, states=self.states)
 
     def projection(self, name: str) -> Projection:
         for p in self.definition.projections:

@@ -216,6 +216,8 @@ async def record_finding(
         await safety.authorise(ctx.principal, tenant, INSPECTORS)
         await responsible_on_campus(safety, cmd.responsible_staff_id, tenant)
     hazard_id = cmd.hazard_id or f"hz-{uuid4().hex[:12]}"
+    if cmd.ok:  # the finding alone (most of a walk): appended as any command is, in its own transaction
+        return await safety.run(Inspection, inspection_id, cmd, ctx, tenant, INSPECTORS, facts={"hazard_id": hazard_id})
     async with safety.pool.acquire() as conn, conn.transaction():
         result = await safety.run(
             Inspection, inspection_id, cmd, ctx, tenant, INSPECTORS, facts={"hazard_id": hazard_id}, conn=conn

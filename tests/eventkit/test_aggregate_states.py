@@ -1,0 +1,153 @@
+"""The states a process keeps of the aggregates it worked on: a command on an existing one reads
+only the events after the state kept, and decides exactly as if it had read the whole stream."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.eventkit.commands import AggregateStates, CommandBus
+from services.eventkit.decider import Resolved
+from services.safety.events import SAFETY_EVENTS
+from services.safety.inspections import Inspection, RecordFinding, StartInspection
+from tests.eventkit.test_commands import CTX, TENANT, CountingStore
+
+START = datetime(2020, 10, 30, 6, 0, tzinfo=UTC)
+ITEMS = [f"item {i}" for i in range(12)]
+
+
+class ReadingStore(CountingStore):
+    """The real store, keeping where each read of a stream began."""
+
+    def __init__(self, pool: Any) -> None:
+        super().__init__(pool)
+        self.from_versions: list[int] = []
+
+    async def read_stream(self, stream_id: str, from_version: int = 1, **kw: Any) -> Any:
+        self.from_versions.append(from_version)
+        return await super().read_stream(stream_id, from_version, **kw)
+
+
+@pytest.fixture
+def store(pool: Any) -> ReadingStore:
+    return ReadingStore(pool)
+
+
+def start(inspection_id: str) -> StartInspection:
+    return StartInspection(
+        inspection_id=inspection_id,
+        campus_id="aoyuan",
+        kind="daily_patrol",
+        areas=["教学楼"],
+        checklist=ITEMS,
+        at=START,
+    )
+
+
+def finding(n: int) -> RecordFinding:
+    return RecordFinding(item=ITEMS[n % len(ITEMS)], area="教学楼", ok=True, at=START + timedelta(minutes=n + 1))
+
+
+async def run(bus: CommandBus, inspection_id: str, command: Any, **kw: Any) -> Any:
+    facts = {"hazard_id": "hz-none"}
+    return await bus.execute(
+        Inspection, inspection_id, Resolved(command, TENANT, inspection_id, facts), CTX, TENANT, **kw
+    )
+
+
+async def test_a_command_on_a_kept_aggregate_reads_only_from_its_last_known_event(store: ReadingStore) -> None:
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(bus, "walk", start("walk"))
+    for n in range(5):
+        result = await run(bus, "walk", finding(n))
+        assert result.version == n + 2
+    # the first finding reads the whole stream; each later one, from the last event the one
+    # before it read (its own appended event comes after: the store's record, not its guess)
+    assert store.from_versions == [1, 1, 2, 3, 4]
+    state, version = await CommandBus("safety", store, SAFETY_EVENTS).load(Inspection, "inspection-walk")
+    kept, kept_version = await bus.load(Inspection, "inspection-walk")
+    assert (kept, kept_version) == (state, version) and version == 6 and state.findings == 5
+
+
+async def test_what_another_process_appended_is_read_after_the_kept_state(store: ReadingStore) -> None:
+    ours = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    theirs = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(ours, "walk", start("walk"))
+    await run(ours, "walk", finding(0))
+    for n in range(1, 4):
+        await run(theirs, "walk", finding(n))
+    state, version = await ours.load(Inspection, "inspection-walk")
+    assert version == 5 and state.findings == 4 and state.checked == frozenset(ITEMS[:4])
+
+
+async def test_a_store_rewritten_under_the_process_is_read_in_full(store: ReadingStore) -> None:
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(bus, "walk", start("walk"))
+    await run(bus, "walk", finding(0))
+    await run(bus, "walk", finding(1))
+    # a restore from an earlier backup: the stream is another one with the same name
+    await store.pool.execute("DELETE FROM outbox")
+    await store.pool.execute("DELETE FROM events WHERE stream_id = 'inspection-walk'")
+    await run(CommandBus("safety", store, SAFETY_EVENTS), "walk", start("walk"))
+    store.from_versions.clear()
+    result = await run(bus, "walk", finding(5))
+    assert result.version == 2
+    assert store.from_versions == [2, 1]  # the kept last event is not there: read from the start
+    state, _ = await bus.load(Inspection, "inspection-walk")
+    assert state.findings == 1 and state.checked == frozenset([ITEMS[5]])
+
+
+async def test_a_state_read_in_a_transaction_that_rolls_back_is_not_kept(store: ReadingStore) -> None:
+    states = AggregateStates()
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=states)
+    await run(bus, "walk", start("walk"))
+    await run(bus, "walk", finding(0))
+    kept = states.get("Inspection", "inspection-walk")
+    assert kept is not None and kept[1] == 1  # as the finding read it
+
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned):
+        async with store.pool.acquire() as conn, conn.transaction():
+            await run(bus, "walk", finding(1), conn=conn)
+            state, version = await bus.load(Inspection, "inspection-walk", conn=conn)
+            assert version == 3  # its own event, seen inside the transaction
+            raise Abandoned
+    kept = states.get("Inspection", "inspection-walk")
+    assert kept is not None and kept[1] == 1  # nothing of the abandoned transaction
+    state, version = await bus.load(Inspection, "inspection-walk")
+    assert version == 2 and state.findings == 1
+
+
+async def test_concurrent_commands_on_one_kept_aggregate_each_append_once(store: ReadingStore) -> None:
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(bus, "walk", start("walk"))
+    await run(bus, "walk", finding(0))
+    outcomes = await asyncio.gather(*(run(bus, "walk", finding(n)) for n in range(1, 9)), return_exceptions=True)
+    appended = [o for o in outcomes if not isinstance(o, BaseException)]
+    count = await store.pool.fetchval("SELECT count(*) FROM events WHERE stream_id = 'inspection-walk'")
+    assert count == 2 + len(appended)
+    assert sorted(o.version for o in appended) == list(range(3, 3 + len(appended)))
+    state, version = await bus.load(Inspection, "inspection-walk")
+    fresh, fresh_version = await CommandBus("safety", store, SAFETY_EVENTS).load(Inspection, "inspection-walk")
+    assert (state, version) == (fresh, fresh_version) and state.findings == 1 + len(appended)
+
+
+def test_the_states_kept_are_bounded_and_the_least_used_go_first() -> None:
+    from uuid import uuid4
+
+    states = AggregateStates(size=3)
+    for name in "abcd":
+        states.keep("Inspection", name, name, 1, uuid4())
+        if name == "b":
+            assert states.get("Inspection", "a") is not None  # a used again: b is now the least used
+    assert [k[1] for k in states.entries] == ["a", "c", "d"]
+    assert states.get("Inspection", "b") is None and len(states.entries) == 3
+    later = uuid4()
+    states.keep("Inspection", "d", "d2", 5, later)
+    states.keep("Inspection", "d", "d-old", 4, uuid4())  # an earlier state never replaces a later one
+    assert states.get("Inspection", "d") == ("d2", 5, later)

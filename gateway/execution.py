@@ -133,34 +133,43 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
     ) -> CollectedFields:
-        """The subfields of an object field, remembered by the field's nodes in the document.
+        """The subfields of an object field, remembered by the list of the field's nodes (as
+        graphql-core does: the items of a page pass the same list) and by the nodes themselves.
 
-        graphql-core remembers them by the identity of the list of the field's nodes, keeping the
-        list alive. A subscription's events share that memory (each event's execution is a copy of
-        the subscription's) but each event collects its root fields into new lists: the memory
-        grew by each event, for as long as the subscription lasted, and never hit. The nodes are
-        the document's, the same for every event; the memory is bounded all the same.
+        A subscription's events share this memory (each event's execution is a copy of the
+        subscription's), but each event collects its root fields into new lists: remembered by
+        the list alone, the memory grew by each event for as long as the subscription lasted and
+        never hit. By the nodes (the document's, the same for every event) it hits; and the memory
+        is bounded all the same.
         """
-        memo: dict[Any, tuple[FieldDetailsList, CollectedFields]] = self._relevant_sub_fields  # type: ignore[assignment]
-        key = (
+        memo: dict[Any, tuple[Any, CollectedFields]] = self._relevant_sub_fields  # type: ignore[assignment]
+        by_list = (return_type, id(field_details_list))
+        cached = memo.get(by_list)
+        if cached is not None:
+            return cached[1]
+        by_nodes = (
             return_type,
             *[(id(d.node), id(d.defer_usage), id(d.fragment_variable_values)) for d in field_details_list],
         )
-        cached = memo.get(key)
-        if cached is not None:
-            return cached[1]
-        collected = collect_subfields(
-            self.schema,
-            self.fragments,
-            self.variable_values,
-            self.operation,
-            return_type,
-            field_details_list,
-            self.hide_suggestions,
-        )
+        known = memo.get(by_nodes)
+        if known is not None:
+            collected = known[1]
+        else:
+            collected = collect_subfields(
+                self.schema,
+                self.fragments,
+                self.variable_values,
+                self.operation,
+                return_type,
+                field_details_list,
+                self.hide_suggestions,
+            )
         if len(memo) >= SUBFIELDS_MEMO:
             memo.clear()
-        memo[key] = (field_details_list, collected)  # the list keeps its nodes, so their ids stay theirs
+        # each entry keeps what its key's ids are of alive, so the ids stay theirs
+        memo[by_list] = (field_details_list, collected)
+        if known is None:
+            memo[by_nodes] = (field_details_list, collected)
         return collected
 
     def execute_fields(

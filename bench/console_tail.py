@@ -369,7 +369,8 @@ async def main(args: argparse.Namespace) -> None:
     )
     console.print(
         f"gateway CPU: one console {figures['one_cores']:.2f} cores; {many} consoles idle "
-        f"{figures['idle_cores']:.3f} cores; {many} consoles at {many_rate:,}/s {figures['many_cores']:.2f} cores while "
+        f"{figures['idle_cores']:.3f} cores; {many} consoles at {many_rate:,}/s {figures['many_cores']:.2f} cores "
+        "while "
         f"produced ({figures['many_cores_drain']:.2f} until every console had them); "
         f"the load generator (the {many} clients) {figures['bench_cores']:.2f} cores"
     )

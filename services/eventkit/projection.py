@@ -537,10 +537,10 @@ async def rebuild(
     snapshot = ""
     checkpoints: dict[str, int] = {}  # the shadow's, which only this rebuild writes
     # Only the types the projection wants are read; every stream's checkpoint still ends
-    # at its last version (of any type) at the snapshot, from ``heads``.
+    # at its last version (of any type) at the snapshot, written after the replay in SQL
+    # (:meth:`EventStore.heads_into`): a store of millions of streams is no dict in memory.
     types = projection.event_types or None
-    heads: dict[str, int] = {}
-    batches = store.snapshot_batches(batch_size, types=types, heads=heads if types else None)
+    batches = store.snapshot_batches(batch_size, types=types)
     # The next batch is read while this one is applied (two connections, two backends).
     upcoming: asyncio.Future[tuple[str, list[Envelope]]] = asyncio.ensure_future(anext(batches))
     try:
@@ -562,17 +562,12 @@ async def rebuild(
         await asyncio.gather(upcoming, return_exceptions=True)
         await batches.aclose()
 
-    heads = {stream: version for stream, version in heads.items() if projection.follows(stream)}
-    moved = {stream: version for stream, version in heads.items() if checkpoints.get(stream) != version}
-    if moved:
-        async with pool.acquire() as conn:
-            await conn.execute(
-                f"INSERT INTO {shadow}._streams (stream_id, version) SELECT * FROM unnest($1::text[], $2::int[]) "
-                "ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version",
-                list(moved),
-                list(moved.values()),
-            )
-        checkpoints.update(moved)
+    covered = replayed
+    if types and snapshot:
+        kept = projection._stream_prefixes if projection.streams else None
+        await store.heads_into(snapshot, f"{shadow}._streams", left_out=OPERATIONS_PREFIX, kept=kept)
+        async with pool.acquire() as conn:  # versions run from 1: the events the snapshot saw
+            covered = int(await conn.fetchval(f"SELECT coalesce(sum(version), 0) FROM {shadow}._streams"))
 
     async with pool.acquire() as conn, conn.transaction():
         # The live consumer pauses here; everything it committed is visible now.
@@ -581,6 +576,12 @@ async def rebuild(
         await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(projection.schema), timeout=SWAP_WAIT_S)
         late = await store.committed_since(snapshot, conn) if snapshot else []
         if late:
+            if types:  # their streams' checkpoints as the heads left them
+                rows = await conn.fetch(
+                    f"SELECT stream_id, version FROM {shadow}._streams WHERE stream_id = ANY($1::text[])",
+                    list({e.stream_id for e in late}),
+                )
+                checkpoints.update({r["stream_id"]: r["version"] for r in rows})
             await projection.apply_many(conn, shadow, late, checkpoints=checkpoints, skip=skip)
         await conn.execute(f"DROP SCHEMA IF EXISTS {projection.schema} CASCADE")
         await conn.execute(f"ALTER SCHEMA {shadow} RENAME TO {projection.schema}")
@@ -589,7 +590,6 @@ async def rebuild(
             "ON CONFLICT (name) DO UPDATE SET rebuilt_at = now()",
             projection.name,
         )
-    covered = sum(heads.values()) if types else replayed  # versions run from 1: the events at the snapshot
     report = RebuildReport(projection.name, covered, len(late), time.perf_counter() - started, replayed)
     log.info(
         "projection rebuilt",

@@ -150,6 +150,20 @@ GROUP BY stream_id
 """
 
 
+# Each stream's last version at a snapshot, range by range of positions, into a table of
+# checkpoints (stream_id, version): kept the higher of what is there and what the range saw.
+# $4: a prefix of streams left out; $5: the prefixes of the streams kept (NULL: every one).
+_HEADS_INTO_SQL = """
+INSERT INTO {target} (stream_id, version)
+SELECT stream_id, max(version) FROM events
+WHERE position > $1 AND position <= $2 AND pg_visible_in_snapshot(txid, $3::text::pg_snapshot)
+  AND NOT starts_with(stream_id, $4)
+  AND ($5::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($5::text[]) AS p WHERE starts_with(stream_id, p)))
+GROUP BY stream_id
+ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version WHERE {target}.version < EXCLUDED.version
+"""
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What a bulk import wrote."""
@@ -620,6 +634,27 @@ class EventStore:
         if pending:
             yield snapshot, pending
         yield snapshot, []
+
+    async def heads_into(
+        self,
+        snapshot: str,
+        target: str,
+        *,
+        left_out: str,
+        kept: Sequence[str] | None = None,
+        span: int = 250_000,
+    ) -> None:
+        """Every stream's last version at ``snapshot`` (as :meth:`snapshot_batches` saw the
+        store) written into the checkpoints table ``target``, where it is ahead of what is there;
+        streams starting with ``left_out`` are not, and with ``kept``, only streams starting
+        with one of those prefixes are. Range by range of positions, each a statement of its
+        own: a store of millions of streams is never held in memory, nor one snapshot for long."""
+        async with self.pool.acquire() as conn:
+            last = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM events"))
+            sql = _HEADS_INTO_SQL.format(target=target)
+            prefixes = list(kept) if kept is not None else None
+            for after in range(0, last, span):
+                await conn.execute(sql, after, min(after + span, last), snapshot, left_out, prefixes)
 
     async def committed_since(self, snapshot: str, conn: Connection) -> list[Envelope]:
         """Events whose transactions were not visible in ``snapshot`` (committed after it)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -321,3 +322,27 @@ async def test_a_snapshot_range_walks_the_position_index(store: EventStore, pool
             plan = str(await stmt.fetchval(*args))
             assert "events_pkey" in plan, plan
             assert "Seq Scan" not in plan and "events_type" not in plan, plan
+
+
+async def test_heads_are_written_where_they_are_ahead_range_by_range(store: EventStore, pool: asyncpg.Pool) -> None:
+    """A rebuild's checkpoints end at each stream's last version at its snapshot, written in SQL
+    range by range (no dict of every stream in memory): a later event is not counted, a
+    checkpoint already there is never moved back, and streams left out stay out."""
+    for i in range(4):
+        await store.append(f"school-{i}", 0, envelopes(f"school-{i}", 0, term(i), term(i + 1), term(i + 2)))
+    await store.append("operations-event-x", 0, envelopes("operations-event-x", 0, term(0)))
+    await store.append("campus-a", 0, envelopes("campus-a", 0, term(0), term(1)))
+    snapshot = str(await pool.fetchval("SELECT pg_current_snapshot()::text"))
+    await store.append("school-0", 3, envelopes("school-0", 3, term(7)))  # after the snapshot
+    table = f"heads_{uuid4().hex[:8]}"  # a table every connection of the pool sees
+    await pool.execute(f"CREATE TABLE {table} (stream_id text PRIMARY KEY, version int NOT NULL)")
+    try:
+        await pool.execute(f"INSERT INTO {table} VALUES ('school-1', 9), ('school-2', 1)")
+        await store.heads_into(snapshot, table, left_out="operations-", kept=["school-"], span=2)
+        rows = {r["stream_id"]: r["version"] for r in await pool.fetch(f"SELECT * FROM {table}")}
+        assert rows == {"school-0": 3, "school-1": 9, "school-2": 3, "school-3": 3}
+        await store.heads_into(snapshot, table, left_out="operations-", span=5)
+        rows = {r["stream_id"]: r["version"] for r in await pool.fetch(f"SELECT * FROM {table}")}
+        assert rows["campus-a"] == 2 and "operations-event-x" not in rows and rows["school-0"] == 3
+    finally:
+        await pool.execute(f"DROP TABLE IF EXISTS {table}")

@@ -110,3 +110,15 @@ async def drain_outbox(pool: asyncpg.Pool, timeout_s: float) -> float | None:
             return time.perf_counter() - started
         await asyncio.sleep(0.05)
     return None
+
+
+async def at_rest(pool: asyncpg.Pool, label: str) -> None:
+    """VACUUM ANALYZE and CHECKPOINT: a freshly imported and rebuilt database as a term leaves it.
+    Rebuilt tables have no visibility map and an import leaves gigabytes of dirty buffers:
+    without this, autovacuum and the checkpointer do it during the measurement."""
+    with console.status(f"{label}: vacuuming and checkpointing (a database at rest, as in a term)"):
+        await pool.execute("VACUUM ANALYZE")
+        try:
+            await pool.execute("CHECKPOINT")
+        except asyncpg.InsufficientPrivilegeError:
+            console.print("[yellow]no CHECKPOINT (needs pg_checkpoint): the checkpointer may run meanwhile[/yellow]")

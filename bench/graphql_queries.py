@@ -47,7 +47,7 @@ from rich.table import Table
 from bench.cli import console, parser, pick, run
 from bench.clients import ClientPool, district_admin_headers
 from bench.cpu import CpuMeter
-from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
+from bench.databases import at_rest, delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import DISTRICT, campuses, canteen_term, directory_events, safety_term
 from bench.load import Latency, LoadResult, closed_loop, open_loop, settle
 from bench.processes import BenchProcess
@@ -115,16 +115,7 @@ async def load_service(dsn: str, definition: ServiceDefinition, events: Any, lab
             with console.status(f"{label}: rebuilding {p.name} from {imported.events:,} events"):
                 report = await rebuild(pool, store, p)
             rebuilt.append(report)
-        with console.status(f"{label}: vacuuming and checkpointing (a database at rest, as in a term)"):
-            # Freshly rebuilt tables have no visibility map and the import left gigabytes of dirty
-            # buffers: without this, autovacuum and the checkpointer do it during the measurement.
-            await pool.execute("VACUUM ANALYZE")
-            try:
-                await pool.execute("CHECKPOINT")
-            except asyncpg.InsufficientPrivilegeError:
-                console.print(
-                    "[yellow]no CHECKPOINT (needs pg_checkpoint): the checkpointer may run meanwhile[/yellow]"
-                )
+        await at_rest(pool, label)
         return {"imported": imported, "rebuilt": rebuilt}
     finally:
         await pool.close()

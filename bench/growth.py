@@ -54,7 +54,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bench.cli import console, parser, pick, run
 from bench.clients import ClientPool, district_admin_headers, platform_headers
 from bench.commands_http import CAMPUSES, hazard_body
-from bench.databases import delete_topics, fresh_database, new_namespace, settings_for
+from bench.databases import at_rest, delete_topics, fresh_database, new_namespace, settings_for
 from bench.dataset import DISTRICT, safety_term
 from bench.load import LoadResult, Op, closed_loop, open_loop, settle, wait_until
 from bench.processes import BenchProcess
@@ -132,14 +132,7 @@ async def load_store(dsn: str, n: int, label: str) -> dict[str, Any]:
         console.print(
             f"{label}: projections rebuilt: " + ", ".join(f"{r.projection} {r.seconds:,.0f} s" for r in rebuilt)
         )
-        with console.status(f"{label}: VACUUM ANALYZE, CHECKPOINT"):
-            await pool.execute("VACUUM ANALYZE")
-            try:
-                await pool.execute("CHECKPOINT")
-            except asyncpg.InsufficientPrivilegeError:
-                console.print(
-                    "[yellow]no CHECKPOINT (needs pg_checkpoint): the checkpointer may run meanwhile[/yellow]"
-                )
+        await at_rest(pool, label)
         size = await pool.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))")
         console.print(f"{label}: database size {size}")
         return {"imported": imported, "rebuilt": rebuilt, "size": size}

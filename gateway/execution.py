@@ -20,7 +20,7 @@ error), a value the scalar refuses, a missing attribute, any schema middleware.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from graphql import (
@@ -59,19 +59,25 @@ PlainField = tuple[Callable[[Any, str], Any], str, GraphQLLeafType | EnumNames]
 _PLANS: dict[GraphQLObjectType, dict[str, PlainField]] = {}
 
 
+def basic_fields(parent_type: GraphQLObjectType) -> Iterator[tuple[str, Any, GraphQLOutputType, GraphQLOutputType]]:
+    """strawberry's basic fields of a type: no resolver, no extension (permission classes are
+    one), no argument; each with its definition, its type as declared and that type without its
+    non-null wrapper. (Error handlers never apply to them: a basic field is no union of errors.)"""
+    for name, field_def in parent_type.fields.items():
+        definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if definition is None or not definition.is_basic_field or field_def.args:
+            continue
+        field_type = field_def.type
+        inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+        yield name, definition, field_type, inner
+
+
 def plain_fields(parent_type: GraphQLObjectType) -> dict[str, PlainField]:
     """The fields of a type that can take the short path, worked out once per type."""
     plan = _PLANS.get(parent_type)
     if plan is None:
         plan = {}
-        for name, field_def in parent_type.fields.items():
-            definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            # strawberry's basic field: no resolver and no extension (permission classes are one);
-            # error handlers never apply to it, as a scalar is no union of error types
-            if definition is None or not definition.is_basic_field or field_def.args:
-                continue
-            field_type = field_def.type
-            leaf = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+        for name, definition, _, leaf in basic_fields(parent_type):
             if is_leaf_type(leaf):
                 output = EnumNames(leaf) if isinstance(leaf, GraphQLEnumType) else leaf
                 plan[name] = (definition.default_resolver, definition.python_name, output)
@@ -111,12 +117,7 @@ def nested_fields(parent_type: GraphQLObjectType) -> dict[str, NestedField]:
     plan = _NESTED.get(parent_type)
     if plan is None:
         plan = {}
-        for name, field_def in parent_type.fields.items():
-            definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if definition is None or not definition.is_basic_field or field_def.args:
-                continue
-            field_type = field_def.type
-            inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+        for name, definition, field_type, inner in basic_fields(parent_type):
             if isinstance(inner, GraphQLObjectType):
                 plan[name] = (definition.default_resolver, definition.python_name, NestedObject(field_type, inner))
         _NESTED[parent_type] = plan

@@ -757,15 +757,23 @@ async def check_published_totals(school: School) -> int:
 
 # -- the canteen ---------------------------------------------------------------------------------
 
-CANTEEN_WEEK_ONE = date(2020, 9, 7)  # the Monday of the term's first full week
+CANTEEN_WEEK_ONE = date(2010, 1, 4)  # a Monday: the first of the weeks the rounds take in turn
+
+
+def canteen_day(n: int) -> str:
+    """The Tuesday of the ``n``-th round's week, a week each (a campus's weekly sweep is one a
+    week). From 2010: a long run's rounds once started in the term of 2020, and the 325th fell in
+    the future of 2026-12 and was refused."""
+    day = date.fromordinal(CANTEEN_WEEK_ONE.toordinal() + 7 * n + 1)
+    assert day < date.today(), f"round {n} of the canteen's work would be dated {day}, in the future"
+    return day.isoformat()
 
 
 async def canteen_life(school: School, n: int) -> None:
     """The ``n``-th round of canteen work on the main campus: a violation seen on patrol (a
     proposal in the staff appraisal, through Kafka), a weekly sweep of its own week finding a
     hazard (a hazard in safety, through Kafka), and the day's sample of a dish (the ledger)."""
-    monday = date.fromordinal(CANTEEN_WEEK_ONE.toordinal() + 7 * n)
-    tuesday = date.fromordinal(monday.toordinal() + 1).isoformat()
+    day = canteen_day(n)
     month = PROPOSAL_MONTHS[n % len(PROPOSAL_MONTHS)]  # a month the appraisal work leaves unpublished
     await school.ok(
         "canteen",
@@ -786,7 +794,7 @@ async def canteen_life(school: School, n: int) -> None:
         {
             "campus_id": "main",
             "cadence": "weekly",
-            "at": f"{tuesday}T16:30:00+08:00",
+            "at": f"{day}T16:30:00+08:00",
             "results": [
                 {
                     "item": "防蝇防鼠设施",
@@ -807,11 +815,11 @@ async def canteen_life(school: School, n: int) -> None:
         {
             "sample_id": new_id(f"s{n}"),
             "campus_id": "main",
-            "served_on": tuesday,
+            "served_on": day,
             "meal": "lunch",
             "dish": "番茄炒蛋",
             "grams": 150,
-            "at": f"{tuesday}T11:20:00+08:00",
+            "at": f"{day}T11:20:00+08:00",
         },
         "cook-main",
     )

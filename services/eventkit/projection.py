@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import time
 import zlib
@@ -183,6 +184,9 @@ SWAP_WAIT_S = 600.0
 """How long a rebuild's swap waits for the live consumer's batch to end before it gives up."""
 OPERATIONS_PREFIX = "operations-"
 """Streams of operators' acts (``services.eventkit.operations``): followed by no projection."""
+CHECKPOINTS_KEPT = 100_000
+"""Streams a rebuild keeps the checkpoint of in memory (about 150 bytes each); past it, the half
+seen first are let go of, and read back from the shadow when their stream comes again."""
 
 
 class Projection:
@@ -535,7 +539,8 @@ async def rebuild(
         }
     replayed = 0
     snapshot = ""
-    checkpoints: dict[str, int] = {}  # the shadow's, which only this rebuild writes
+    checkpoints: dict[str, int] = {}  # the shadow's, which only this rebuild writes (at most CHECKPOINTS_KEPT)
+    trimmed = False
     # Only the types the projection wants are read; every stream's checkpoint still ends
     # at its last version (of any type) at the snapshot, written after the replay in SQL
     # (:meth:`EventStore.heads_into`): a store of millions of streams is no dict in memory.
@@ -550,10 +555,16 @@ async def rebuild(
                 break
             upcoming = asyncio.ensure_future(anext(batches))
             async with pool.acquire() as conn, conn.transaction():
+                if trimmed:  # a stream let go of: its checkpoint as the shadow has it
+                    await _checkpoints_of(conn, shadow, {e.stream_id for e in batch} - checkpoints.keys(), checkpoints)
                 await projection.apply_many(
                     conn, shadow, batch, checkpoints=checkpoints, fill_gaps=types is None, skip=skip
                 )
             replayed += len(batch)
+            if len(checkpoints) > CHECKPOINTS_KEPT:  # the half seen first let go of (millions of streams)
+                for stream in list(itertools.islice(checkpoints, len(checkpoints) // 2)):
+                    del checkpoints[stream]
+                trimmed = True
             if progress:
                 progress(replayed)
     finally:
@@ -575,13 +586,8 @@ async def rebuild(
         # timeout, which would throw the whole replay away), up to SWAP_WAIT_S.
         await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(projection.schema), timeout=SWAP_WAIT_S)
         late = await store.committed_since(snapshot, conn) if snapshot else []
-        if late:
-            if types:  # their streams' checkpoints as the heads left them
-                rows = await conn.fetch(
-                    f"SELECT stream_id, version FROM {shadow}._streams WHERE stream_id = ANY($1::text[])",
-                    list({e.stream_id for e in late}),
-                )
-                checkpoints.update({r["stream_id"]: r["version"] for r in rows})
+        if late:  # their streams' checkpoints as the shadow has them (the heads written, none let go of)
+            await _checkpoints_of(conn, shadow, {e.stream_id for e in late}, checkpoints)
             await projection.apply_many(conn, shadow, late, checkpoints=checkpoints, skip=skip)
         await conn.execute(f"DROP SCHEMA IF EXISTS {projection.schema} CASCADE")
         await conn.execute(f"ALTER SCHEMA {shadow} RENAME TO {projection.schema}")
@@ -596,6 +602,16 @@ async def rebuild(
         extra={"projection": projection.name, "events": covered, "replayed": replayed, "seconds": report.seconds},
     )
     return report
+
+
+async def _checkpoints_of(conn: Connection, shadow: str, streams: set[str], checkpoints: dict[str, int]) -> None:
+    """``checkpoints`` told the shadow's checkpoints of ``streams`` (a stream it has none of: 0)."""
+    if not streams:
+        return
+    rows = await conn.fetch(
+        f"SELECT stream_id, version FROM {shadow}._streams WHERE stream_id = ANY($1::text[])", list(streams)
+    )
+    checkpoints.update(dict.fromkeys(streams, 0) | {r["stream_id"]: r["version"] for r in rows})
 
 
 def projection_runner(settings: Settings, pool: asyncpg.Pool, projection: Projection) -> ConsumerRunner:

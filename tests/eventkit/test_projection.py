@@ -131,3 +131,50 @@ async def test_a_release_that_changes_a_projections_tables_rebuilds_it_at_start(
         assert await ensure_projection(svc.pool, ROSTER) is False
     finally:
         await again.close()
+
+
+async def test_a_rebuild_that_lets_go_of_checkpoints_equals_the_live_projection(
+    make_settings: SettingsFactory, start_service: Any, monkeypatch: Any
+) -> None:
+    """A store of millions of streams does not keep every checkpoint in memory: past
+    CHECKPOINTS_KEPT the rebuild lets go of the half seen first and reads one back from the
+    shadow when its stream comes again. Forced here with a handful, while writes go on."""
+    import services.eventkit.projection as projection_module
+
+    svc = await start_directory(make_settings, start_service)
+    store = EventStore(svc.pool)
+    h = Directory(store)
+    await seed_school(h, students=25)
+    read_back: list[int] = []
+    checkpoints_of = projection_module._checkpoints_of
+
+    async def counted(conn: Any, shadow: str, streams: set[str], checkpoints: dict[str, int]) -> None:
+        read_back.append(len(streams))
+        await checkpoints_of(conn, shadow, streams, checkpoints)
+
+    monkeypatch.setattr(projection_module, "CHECKPOINTS_KEPT", 4)
+    monkeypatch.setattr(projection_module, "_checkpoints_of", counted)
+
+    async def enrol_more() -> None:
+        for i in range(15):
+            await h.send(
+                "enroll_student",
+                EnrollStudent(
+                    student_id=f"more{i:03d}", name=f"插班生{i}", class_id="g1-1", admission=Admission.TRANSFER,
+                    on=date(2020, 10, 1),
+                ),
+                ctx(),
+            )  # fmt: skip
+
+    writer = asyncio.create_task(enrol_more())
+    await rebuild(svc.pool, store, ROSTER, batch_size=3)
+    await writer
+    assert sum(read_back) > 0, "checkpoints were let go of and read back"
+    await eventually(lambda: caught_up(svc.pool), timeout=60)
+    live = await schema_rows(svc.pool, ROSTER.schema)
+    assert {r[0]: r[-1] for r in live["classes"]} == {"g6-1": 25, "g1-1": 15}
+    await rebuild(svc.pool, store, ROSTER, batch_size=2)
+    assert await schema_rows(svc.pool, ROSTER.schema) == live
+    monkeypatch.setattr(projection_module, "CHECKPOINTS_KEPT", 100_000)
+    await rebuild(svc.pool, store, ROSTER)  # every checkpoint kept, as before
+    assert await schema_rows(svc.pool, ROSTER.schema) == live

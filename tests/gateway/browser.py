@@ -3,11 +3,14 @@ HTTP on 127.0.0.1, and headless Chromium (Debian's ``chromium``, installed by ``
 Playwright's own browser download cannot work here) driven by Playwright.
 
 A test signs in as a development user (``sign_in``), opens pages and reads them as a user does.
-Screenshots for the README go to ``docs/console-<name>.png`` (``screenshot``)."""
+Screenshots (``screenshot``) go to ``build/screenshots/`` on every run, and to the README's
+``docs/console-<name>.png`` only when ``HOUQIN_SCREENSHOTS=docs``: a test run leaves the
+checkout as it found it."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -72,6 +75,17 @@ async def sign_in_with_token(browser: Any, base: str, token: str) -> Any:
     return page
 
 
+def screenshots_dir() -> Path:
+    """Where pictures go: the README's ``docs/`` when asked for, else the ignored ``build/screenshots``."""
+    if os.environ.get("HOUQIN_SCREENSHOTS") == "docs":
+        return ROOT / "docs"
+    return ROOT / "build" / "screenshots"
+
+
 async def screenshot(page: Any, name: str) -> None:
-    """``docs/console-<name>.png``: the README's pictures, made by the tests that check the pages."""
-    await page.screenshot(path=str(ROOT / "docs" / f"console-{name}.png"), full_page=False)
+    """``console-<name>.png``: the README's pictures, made by the tests that check the pages."""
+    folder = screenshots_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"console-{name}.png"
+    await page.screenshot(path=str(path), full_page=False)
+    assert path.stat().st_size > 0, f"the screenshot {path} is empty"

@@ -18,7 +18,7 @@ from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from gateway.clients import ServiceClients
+from gateway.clients import ServiceClients, TransportFailure
 from gateway.console.routes import mount_console
 from gateway.context import AuthenticationRequired, GatewayContext, build_context
 from gateway.events import EventHub
@@ -150,9 +150,9 @@ def create_gateway(
 
         async def check(name: str) -> tuple[str, str]:
             try:
-                response = await clients.clients[name].get("/healthz", timeout=2)
-                up = response.status_code == 200
-            except httpx.HTTPError:
+                status, _ = await clients.send(name, "GET", "/healthz", timeout_s=2)
+                up = status == 200
+            except TransportFailure:
                 up = False
             SERVICE_UP.labels(name).set(1 if up else 0)
             return name, "ok" if up else "unavailable"

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.clients import Caller, ServiceClients, ServiceError, ServiceUnavailable
+from gateway.clients import Caller, ServiceClients, ServiceError, ServiceUnavailable, service_path
 from gateway.settings import GatewaySettings
 from tests.conftest import eventually
 
@@ -29,6 +29,8 @@ async def echo(request: Request) -> JSONResponse:
     return JSONResponse(
         {
             "path": request.url.path,
+            "raw_path": request.scope["raw_path"].decode(),
+            "query": request.url.query,
             "params": dict(request.query_params),
             "authorization": request.headers.get("authorization"),
             "correlation_id": request.headers.get("x-correlation-id"),
@@ -53,6 +55,7 @@ async def slow(_: Request) -> JSONResponse:
 SERVICE = Starlette(
     routes=[
         Route("/echo", echo, methods=["GET", "POST"]),
+        Route("/echo/{rest:path}", echo),
         Route("/refuse", refuse),
         Route("/fail", fail),
         Route("/slow", slow),
@@ -83,11 +86,18 @@ async def test_calls_over_the_network_forward_the_caller_and_map_every_failure(s
         got = await caller.get("safety", "/echo", campus_id="main", limit=100, after=None)
         assert got == {
             "path": "/echo",
+            "raw_path": "/echo",
+            "query": "campus_id=main&limit=100",
             "params": {"campus_id": "main", "limit": "100"},  # None is left out
             "authorization": "Bearer token-1",
             "correlation_id": "corr-1",
             "body": None,
         }
+        flags = await caller.get("safety", "/echo", open_only=True, closed=False, ids=["a b", "c/d"], name="食堂&1")
+        assert flags["query"] == "open_only=true&closed=false&ids=a%20b&ids=c%2Fd&name=%E9%A3%9F%E5%A0%82%261"
+        # an id's encoded dots stay encoded on the wire: no ``..`` for the service to resolve
+        dots = await caller.get("safety", service_path("/echo/{id}", id=".."))
+        assert dots["raw_path"] == "/echo/%2E%2E"
         posted = await caller.request("safety", "POST", "/echo", json={"a": [1, "二"]})
         assert posted["body"] == {"a": [1, "二"]}
         for _ in range(20):  # kept-alive connections go on answering
@@ -102,6 +112,6 @@ async def test_calls_over_the_network_forward_the_caller_and_map_every_failure(s
             await caller.get("safety", "/slow")
         with pytest.raises(ServiceUnavailable, match="directory"):
             await caller.get("directory", "/campuses")
-        assert caller.calls == {"safety": 25, "directory": 1}
+        assert caller.calls == {"safety": 27, "directory": 1}
     finally:
         await clients.aclose()

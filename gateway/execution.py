@@ -12,6 +12,11 @@ read the same way and its sub-selection executed at once, as graphql-core's comp
 with its errors handled as graphql-core handles them; it skips the resolve info, strawberry's
 resolver and the completion's dispatch (a page of 100 has 100 ``node`` fields).
 
+A field with a resolver that can answer from what the request already holds (a row's ``campus``,
+fetched with its page) carries that answer (:func:`answered_at_once`): when it has one, the
+sub-selection is executed at once as for an object field without a resolver; when it has none
+(null, or not fetched), the resolver runs on the generic path as always.
+
 Anything unusual takes the generic path, so that its answer and its errors are exactly
 graphql-core's: a null value (the generic path decides between null and a non-null
 error), a value the scalar refuses, a missing attribute, any schema middleware.
@@ -21,7 +26,7 @@ error), a value the scalar refuses, a missing attribute, any schema middleware.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from graphql import (
     GraphQLEnumType,
@@ -124,6 +129,48 @@ def nested_fields(parent_type: GraphQLObjectType) -> dict[str, NestedField]:
     return plan
 
 
+AT_ONCE = "__houqin_at_once__"
+Resolver = TypeVar("Resolver", bound=Callable[..., Any])
+# (the field's source, the request's context) -> the field's value, or None: ask the resolver
+AtOnce = Callable[[Any, Any], Any]
+
+
+def answered_at_once(answer: AtOnce) -> Callable[[Resolver], Resolver]:
+    """Marks a resolver of an object field as answered, when ``answer(source, context)`` has a
+    value, without the resolver's call (its resolve info, strawberry's wrapping, the completion's
+    dispatch). ``answer`` must return what the resolver would, or None to let the resolver run."""
+
+    def mark(resolver: Resolver) -> Resolver:
+        setattr(resolver, AT_ONCE, answer)
+        return resolver
+
+    return mark
+
+
+# field name -> (the answer, the object field)
+AtOnceField = tuple[AtOnce, NestedObject]
+_AT_ONCE: dict[GraphQLObjectType, dict[str, AtOnceField]] = {}
+
+
+def at_once_fields(parent_type: GraphQLObjectType) -> dict[str, AtOnceField]:
+    """The object fields of a type whose resolver has an answer at once (no argument, no
+    extension), worked out once per type."""
+    plan = _AT_ONCE.get(parent_type)
+    if plan is None:
+        plan = {}
+        for name, field_def in parent_type.fields.items():
+            definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if definition is None or field_def.args or definition.extensions or definition.base_resolver is None:
+                continue
+            answer = getattr(definition.base_resolver.wrapped_func, AT_ONCE, None)
+            field_type = field_def.type
+            inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+            if answer is not None and isinstance(inner, GraphQLObjectType):
+                plan[name] = (answer, NestedObject(field_type, inner))
+        _AT_ONCE[parent_type] = plan
+    return plan
+
+
 # Distinct sets of subfields one execution remembers: a document has a few dozen at most.
 SUBFIELDS_MEMO = 256
 
@@ -186,7 +233,8 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         plan = plain_fields(parent_type)
         nested = nested_fields(parent_type)
-        if not plan and not nested:
+        at_once = at_once_fields(parent_type)
+        if not plan and not nested and not at_once:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
@@ -206,12 +254,17 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # the generic path below raises it, located
                         pass
-                elif nested and not node.arguments and not node.directives:
+                elif (nested or at_once) and not node.arguments and not node.directives:
                     field = nested.get(node.name.value)
-                    if field is not None:
-                        resolve, attribute, nested_object = field
+                    quick = at_once.get(node.name.value) if field is None else None
+                    if field is not None or quick is not None:
                         try:
-                            value = resolve(source_value, attribute)
+                            if field is not None:
+                                resolve, attribute, nested_object = field
+                                value = resolve(source_value, attribute)
+                            else:
+                                answer, nested_object = cast("AtOnceField", quick)
+                                value = answer(source_value, self.context_value)
                         except Exception:  # the generic path below raises it, located
                             value = None
                         if nested_object.accepts(value):

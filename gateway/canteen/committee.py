@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.clients import service_path
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.enums import Audience, DinerKind, Meal, MemberKind
 from gateway.common.pages import Connection, one, page
 from gateway.context import GatewayContext
@@ -105,6 +105,7 @@ class AccompaniedMeal:
     recorded_by: str = strawberry.field(description="Who recorded it")
 
     @strawberry.field(description="The campus")
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

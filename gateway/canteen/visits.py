@@ -12,7 +12,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.clients import service_path
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.pages import Connection, day, one, page
 from gateway.context import GatewayContext
 
@@ -89,6 +89,7 @@ class ParentVisit:
     answered: int = strawberry.field(description="How many of the suggestions the school answered")
 
     @strawberry.field(description="The campus")
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

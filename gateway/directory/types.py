@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.clients import service_path
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.enums import Admission, Role
 from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.nodes import Node
@@ -85,6 +85,7 @@ class SchoolClass(Node):
     )
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

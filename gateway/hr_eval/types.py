@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.clients import service_path
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.enums import Channel, ContestKind, DisputeOutcome, ItemSource, Level, Prize, Role
 from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.nodes import Node
@@ -91,6 +91,7 @@ class AppraisalTotals:
     pending: PendingWork | None = strawberry.field(description="What is still to do (null for a worker)")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -165,6 +166,7 @@ class Appraisal(Node):
     )
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

@@ -17,7 +17,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.pages import MAX_FIRST, get, row
 from gateway.context import GatewayContext
@@ -43,6 +43,7 @@ class RoomAudit:
     unregistered: list[str] = strawberry.field(description="Tags found in the room and not registered to it")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.types import Info
 
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.pages import AsOf, Connection, day, page
 from gateway.common.scalars import BigInt
 from gateway.context import GatewayContext
@@ -37,6 +37,7 @@ class Quota:
     left: BigInt | None = strawberry.field(description="Quota plus overridden minus used (null: no quota set)")
 
     @strawberry.field(description="The campus")
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -57,6 +58,7 @@ class ClassDamage:
     waived_fen: BigInt = strawberry.field(description="What of it was waived, in fen")
 
     @strawberry.field(description="The campus")
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

@@ -17,7 +17,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from gateway.common.campuses import CampusRef, load_campus, with_campuses
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus, with_campuses
 from gateway.common.enums import RecipientKind
 from gateway.common.history import HISTORY, HistoryEntry, history_of
 from gateway.common.pages import Connection, Prefetch, get, page, row
@@ -75,6 +75,7 @@ class Requisition:
     issued_at: dt.datetime = strawberry.field(description="When the goods were issued")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

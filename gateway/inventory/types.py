@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.enums import (
     AssetStatus,
     ChargeAgainst,
@@ -59,6 +59,7 @@ class StockLine:
     )
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -96,6 +97,7 @@ class Purchase(PurchaseAssetsLink, Node):
     settled_on: dt.date | None = strawberry.field(description="The day it was settled")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -140,6 +142,7 @@ class Repair(Node):
     failed_reason: str | None = strawberry.field(default=None, description="Why its latest verification failed")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -241,6 +244,7 @@ class Asset(AssetLinks, AssetRegistrationLink, Node):
     charges: list[AssetCharge] = strawberry.field(description="The compensation charges raised for it")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -273,6 +277,7 @@ class CompensationCharge(ChargeLinks, Node):
     closed_by: str | None = strawberry.field(description="Who recorded the payment or the waiver")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -327,6 +332,7 @@ class StockTake(Node):
     )
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

@@ -16,7 +16,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.clients import service_path
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.enums import InjurySetting, _describe
 from gateway.common.pages import AsOf, Connection, day, get, one, page
 from gateway.context import GatewayContext
@@ -85,6 +85,7 @@ class CameraArea:
     cameras: list[CameraOnDay] = strawberry.field(description="Its cameras as they were that day")
 
     @strawberry.field(description="The campus")
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -158,6 +159,7 @@ class ParentCommunication:
     last_counted_on: dt.date | None = strawberry.field(description="The day the reach was last counted")
 
     @strawberry.field(description="The campus")
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -209,6 +211,7 @@ class FlagCeremony:
     held_by: str | None = strawberry.field(description="Who recorded it")
 
     @strawberry.field(description="The campus")
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -233,6 +236,7 @@ class SafetyCampaign:
     activity_list: list[CampaignActivity] = strawberry.field(description="Its activities, in order")
 
     @strawberry.field(description="The campus")
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

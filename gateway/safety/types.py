@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from gateway.common.campuses import CampusRef, load_campus
+from gateway.common.campuses import CampusRef, campus_at_once, load_campus
 from gateway.common.enums import (
     Admission,
     DrillKind,
@@ -120,6 +120,7 @@ class Hazard(Node):
     open: bool = strawberry.field(description="Reported and not closed by the end of the day asked (asOf)")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -144,6 +145,7 @@ class Inspection(Node):
     summary: str | None = strawberry.field(description="The inspection's summary, once completed")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -166,6 +168,7 @@ class Drill(Node):
     status: DrillStatus = strawberry.field(description="Planned, conducted or summarised")
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 
@@ -220,6 +223,7 @@ class Incident(Node):
     )
 
     @strawberry.field
+    @campus_at_once
     def campus(self, info: Ctx) -> CampusRef | None:
         return load_campus(info, str(self.campus_id))
 

@@ -17,7 +17,7 @@ from strawberry.permission import BasePermission
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from gateway.execution import PlainFieldExecution, nested_fields, plain_fields
+from gateway.execution import PlainFieldExecution, answered_at_once, at_once_fields, nested_fields, plain_fields
 from gateway.schema import build_schema
 
 
@@ -323,3 +323,90 @@ async def test_the_short_path_skips_the_resolve_info_of_object_fields(monkeypatc
     assert answer.errors is None
     # of the six object fields of the three holders, only h3's null place took the generic path
     assert built == ["NestedQuery.holders", "Holder.place"]
+
+
+# A resolver answered at once: a row's campus, from what the request fetched with its page.
+KNOWN = {"c1": Campus(campus_id=strawberry.ID("c1"), name="奥园校区")}
+resolved: list[str] = []
+
+
+def _known_campus(root: Any, context: Any) -> Any:
+    if root.campus_id == "boom":
+        raise RuntimeError("the answer failed")  # the resolver then runs, and reports its own error
+    return context["campuses"].get(root.campus_id)
+
+
+@strawberry.type
+class Row:
+    row_id: str
+    campus_id: str
+
+    @strawberry.field
+    @answered_at_once(_known_campus)
+    def campus(self, info: Info) -> Campus | None:
+        resolved.append(self.row_id)
+        if self.campus_id == "boom":
+            raise RuntimeError("no such campus")
+        return info.context["campuses"].get(self.campus_id) or (
+            Campus(campus_id=strawberry.ID(self.campus_id), name="asked") if self.campus_id == "c2" else None
+        )
+
+    @strawberry.field
+    @answered_at_once(_known_campus)
+    def sure_campus(self, info: Info) -> Campus:
+        resolved.append(self.row_id)
+        return info.context["campuses"].get(self.campus_id) or Campus(campus_id=strawberry.ID("x"), name=None)  # type: ignore[arg-type]
+
+    @strawberry.field(permission_classes=[Deny])  # type: ignore[untyped-decorator]
+    @answered_at_once(_known_campus)
+    def guarded_campus(self) -> Campus | None:
+        return None
+
+
+@strawberry.type
+class RowQuery:
+    @strawberry.field
+    def rows(self) -> list[Row]:
+        return [Row(row_id="r1", campus_id="c1"), Row(row_id="r2", campus_id="c2"), Row(row_id="r3", campus_id="gone"),
+                Row(row_id="r4", campus_id="boom"), Row(row_id="r5", campus_id="c1")]  # fmt: skip
+
+
+AT_ONCE_QUERIES = [
+    "{ rows { rowId campus { name campusId } } }",
+    "{ rows { sureCampus { name } } }",  # the resolver's null in a non-null object climbs
+    "{ rows { guardedCampus { name } } }",  # a permission class: never answered at once
+    "{ rows { c: campus { name } campus @include(if: false) { campusId } } }",
+]
+
+
+@pytest.mark.parametrize("query", AT_ONCE_QUERIES)
+async def test_a_resolver_answered_at_once_answers_as_the_generic_path(query: str) -> None:
+    generic = strawberry.Schema(query=RowQuery, config=CONFIG)
+    short = strawberry.Schema(query=RowQuery, config=CONFIG, execution_context_class=PlainFieldExecution)
+    context = {"campuses": KNOWN}
+    assert outcome(await short.execute(query, context_value=context)) == outcome(
+        await generic.execute(query, context_value=context)
+    )
+
+
+async def test_a_resolver_runs_only_for_rows_the_request_did_not_answer_at_once() -> None:
+    short = strawberry.Schema(query=RowQuery, config=CONFIG, execution_context_class=PlainFieldExecution)
+    resolved.clear()
+    answer = await short.execute("{ rows { rowId campus { name } } }", context_value={"campuses": KNOWN})
+    assert [e.message for e in answer.errors or ()] == ["no such campus"]
+    assert answer.data == {"rows": [
+        {"rowId": "r1", "campus": {"name": "奥园校区"}}, {"rowId": "r2", "campus": {"name": "asked"}},
+        {"rowId": "r3", "campus": None}, {"rowId": "r4", "campus": None},
+        {"rowId": "r5", "campus": {"name": "奥园校区"}},
+    ]}  # fmt: skip
+    assert resolved == ["r2", "r3", "r4"]  # r1 and r5 were known: no resolver call
+    row = short._schema.get_type("Row")
+    assert isinstance(row, GraphQLObjectType) and set(at_once_fields(row)) == {"campus", "sureCampus"}
+
+
+def test_the_gateway_s_row_campuses_are_answered_at_once() -> None:
+    schema = build_schema()
+    for name in ("Hazard", "Inspection", "Purchase", "Appraisal"):
+        found = schema._schema.get_type(name)
+        assert isinstance(found, GraphQLObjectType), name
+        assert "campus" in at_once_fields(found), name

@@ -67,13 +67,31 @@ def check_event_sizes(events: Iterable[Envelope], limit: int) -> None:
             raise EventTooLarge(env.type, size, limit)
 
 
-def _append_sql(new_rows: str, *, notify: bool) -> str:
+def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False) -> str:
     """One append in one statement: the stream's version (``cur``), the new events if it is
     still the expected one ($15), and their outbox rows. ``new_rows`` selects the events'
     columns from the parameters. With ``notify``, the relay's wake-up as well: pg_notify
     runs only if a row was appended (once per row; PostgreSQL folds identical notifications
-    of a transaction into one, sent at commit)."""
+    of a transaction into one, sent at commit).
+
+    ``keyed``: the client's command id is claimed in the same statement ($16 key, $17 caller,
+    $18 route, $19 request hash), with its result (the version, event ids and positions the
+    events got), and only if the events were appended. Another attempt's claim fails the whole
+    statement on ``commands_pkey`` (the events roll back with it); a concurrent one waits for
+    the first to commit or roll back, as it did for a claim in its own transaction."""
     wake = f", pg_notify('{OUTBOX_CHANNEL}', '')::text AS notified" if notify else ""
+    claim = (
+        """, cmd AS (
+    INSERT INTO commands (command_id, caller, route, request_hash, stream_id, result)
+    SELECT $16::text, $17::text, $18::text, $19::text, $1,
+           jsonb_build_object('stream_id', $1::text, 'version', $15::int + count(*),
+                              'event_ids', jsonb_agg(event_id::text ORDER BY position),
+                              'positions', jsonb_agg(position ORDER BY position))
+    FROM ins HAVING count(*) > 0
+)"""
+        if keyed
+        else ""
+    )
     return f"""
 WITH cur AS (
     SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
@@ -82,10 +100,10 @@ WITH cur AS (
                         district_id, school_id, campus_id, actor, correlation_id, causation_id,
                         command_id, data)
     {new_rows}
-    RETURNING position, stream_id, recorded_at
+    RETURNING position, stream_id, recorded_at, event_id
 ), ob AS (
     INSERT INTO outbox (position, stream_id) SELECT position, stream_id FROM ins
-)
+){claim}
 SELECT position, recorded_at{wake} FROM ins ORDER BY position
 """
 
@@ -112,6 +130,11 @@ _ONE = """SELECT $2::uuid, $1, $3::int, $4::text, $5::int, $6::timestamptz, $7::
 
 _APPEND_SQL = _append_sql(_MANY, notify=False)
 _APPEND_NOTIFY_SQL = _append_sql(_MANY, notify=True)
+_APPEND_KEYED_SQL = {
+    (many, notify): _append_sql(_MANY if many else _ONE, notify=notify, keyed=True)
+    for many in (False, True)
+    for notify in (False, True)
+}
 _APPEND_ONE_SQL = _append_sql(_ONE, notify=False)
 _APPEND_ONE_NOTIFY_SQL = _append_sql(_ONE, notify=True)
 
@@ -424,6 +447,21 @@ class EventStore:
                 event_ids=[e.event_id for e in events],
                 positions=[r["position"] for r in rows],
             )
+        if conn is None and key is not None and events:
+            # The claim of the command id, the events, their outbox rows and the command's
+            # result in one statement (one round trip, no BEGIN, COMMIT).
+            keyed_sql = _APPEND_KEYED_SQL[(len(events) > 1, notifies)]
+            async with self.pool.acquire() as own:
+                keyed_args = (*args, key.key, key.caller, key.route, key.request_hash)
+                rows = await self._insert(own, stream_id, expected_version, keyed_sql, keyed_args, key)
+            if waker is not None:
+                waker.appended()
+            return AppendResult(
+                stream_id=stream_id,
+                version=expected_version + len(events),
+                event_ids=[e.event_id for e in events],
+                positions=[r["position"] for r in rows],
+            )
         async with self._tx(conn) as tx:
             if key is not None:
                 # Claim the command id first: a concurrent retry waits here, then sees the winner.
@@ -459,11 +497,18 @@ class EventStore:
 
     @staticmethod
     async def _insert(
-        conn: Connection, stream_id: str, expected_version: int, sql: str, args: tuple[Any, ...]
+        conn: Connection,
+        stream_id: str,
+        expected_version: int,
+        sql: str,
+        args: tuple[Any, ...],
+        key: CommandKey | None = None,
     ) -> list[asyncpg.Record]:
         try:
             rows = await conn.fetch(sql, *args)
-        except asyncpg.UniqueViolationError:
+        except asyncpg.UniqueViolationError as exc:
+            if key is not None and exc.constraint_name == "commands_pkey":  # the keyed append's claim
+                raise DuplicateCommand(key) from None
             raise ConcurrencyConflict(stream_id, expected_version) from None
         if not rows:
             actual = await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
@@ -561,6 +606,15 @@ class EventStore:
             rows = await conn.fetch(query, stream_id, from_version)
         else:
             rows = await self.pool.fetch(query, stream_id, from_version)
+        return [row_to_envelope(r) for r in rows]
+
+    async def read_first_and_from(self, stream_id: str, from_version: int) -> list[Envelope]:
+        """A stream's first event (where it lives) and its events from ``from_version`` on, in one
+        read: a command on an existing entity needs both, the first for the caller's scope."""
+        query = (
+            f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 AND (version = 1 OR version >= $2) ORDER BY version"
+        )
+        rows = await self.pool.fetch(query, stream_id, from_version)
         return [row_to_envelope(r) for r in rows]
 
     async def stream_version(self, stream_id: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -13,7 +14,14 @@ import pytest
 from services.directory.events import CampusOpened, DistrictRegistered, SchoolRegistered, TermScheduled
 from services.eventkit.envelope import DomainEvent, Envelope, TenantPath, new_envelope
 from services.eventkit.errors import ConcurrencyConflict
-from services.eventkit.store import _SNAPSHOT_HEADS_SQL, _SNAPSHOT_RANGE_SQL, DuplicateCommand, EventStore
+from services.eventkit.store import (
+    _SNAPSHOT_HEADS_SQL,
+    _SNAPSHOT_RANGE_SQL,
+    CommandKey,
+    DuplicateCommand,
+    EventStore,
+    KeyReused,
+)
 
 TENANT = TenantPath(district_id="xinbei", school_id="xuexiao")
 
@@ -170,6 +178,44 @@ async def test_concurrent_retries_of_one_command_id_append_once(store: EventStor
     assert sum(1 for r in results if not isinstance(r, BaseException)) == 1
     assert all(isinstance(r, DuplicateCommand) for r in results if isinstance(r, BaseException))
     assert await counts(pool) == (1, 1)
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["one statement", "caller's transaction"])
+async def test_a_keyed_append_stores_its_result_and_a_conflict_claims_no_key(
+    store: EventStore, pool: asyncpg.Pool, in_transaction: bool
+) -> None:
+    """A keyed append outside a transaction is one statement (claim, events, outbox, result); in a
+    caller's transaction it takes several: both keep the same result, and neither claims a key
+    for events it did not append."""
+    key = CommandKey("key-1", caller="zhou", route="POST /terms", request_hash="h1")
+    stream = "school-k"
+
+    async def append(after: int, *events: DomainEvent) -> Any:
+        if not in_transaction:
+            return await store.append(stream, after, envelopes(stream, after, *events), command_id=key)
+        async with pool.acquire() as conn, conn.transaction():
+            return await store.append(stream, after, envelopes(stream, after, *events), command_id=key, conn=conn)
+
+    await store.append(stream, 0, envelopes(stream, 0, term(1)))
+    with pytest.raises(ConcurrencyConflict):
+        await append(0, term(2), term(3))  # stale: nothing appended, the key not taken
+    assert await store.command_result(key) is None
+    first = await append(1, term(2), term(3))
+    assert first.version == 3 and len(first.positions) == 2 and first.positions == sorted(first.positions)
+    kept = await store.command_result(key)
+    assert kept is not None and kept.duplicate
+    assert (kept.stream_id, kept.version, kept.event_ids, kept.positions) == (
+        stream,
+        3,
+        first.event_ids,
+        first.positions,
+    )
+    with pytest.raises(DuplicateCommand) as again:
+        await append(3, term(4))
+    assert again.value.command_key == key
+    assert await counts(pool) == (3, 3)
+    with pytest.raises(KeyReused):  # the same key with another request
+        await store.command_result(CommandKey("key-1", caller="zhou", route="POST /terms", request_hash="h2"))
 
 
 async def test_snapshot_batches_and_what_committed_after_the_snapshot(store: EventStore, pool: asyncpg.Pool) -> None:

@@ -35,7 +35,7 @@ from fastapi import APIRouter, Depends, Request
 
 from services.eventkit.acts import time_rule
 from services.eventkit.auth import Principal, Role
-from services.eventkit.commands import Command, CommandBus, CommandContext, CommandResult
+from services.eventkit.commands import Command, CommandBus, CommandContext, CommandResult, ReadAhead
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved
 from services.eventkit.envelope import TenantPath
@@ -52,6 +52,8 @@ class ServiceCommands:
 
     def __init__(self, bus: CommandBus) -> None:
         self.bus = bus
+        # streams read with their tenant check, for the command that follows on them
+        self.ahead: dict[str, ReadAhead] = {}
 
     async def tenant_of(
         self, decider: Decider[Any, Any, Any], entity_id: str, what: str, *, principal: Principal | None = None
@@ -64,14 +66,14 @@ class ServiceCommands:
         return tenant
 
     async def first_tenant(self, decider: Decider[Any, Any, Any], entity_id: str) -> TenantPath | None:
-        """Where the entity's first event put it, or None if it has none."""
-        row = await self.bus.store.pool.fetchrow(
-            "SELECT district_id, school_id, campus_id FROM events WHERE stream_id = $1 AND version = 1",
-            decider.stream_id(entity_id),
-        )
-        if row is None:
+        """Where the entity's first event put it, or None if it has none. The stream is read with
+        it (from the state the process keeps of it), for the command that follows."""
+        stream_id = decider.stream_id(entity_id)
+        ahead = self.ahead[stream_id] = await self.bus.read_ahead(decider, stream_id)
+        first = ahead.first()
+        if first is None:
             return None
-        return TenantPath(district_id=row["district_id"], school_id=row["school_id"], campus_id=row["campus_id"])
+        return TenantPath(district_id=first.district_id, school_id=first.school_id, campus_id=first.campus_id)
 
     async def covers(self, principal: Principal, tenant: TenantPath) -> bool:
         """Whether ``tenant`` is in the principal's scope."""
@@ -117,8 +119,9 @@ class ServiceCommands:
     ) -> CommandResult:
         """Checks role and scope (403), then load -> decide -> append."""
         await self.authorise(ctx.principal, tenant, roles)
+        ahead = self.ahead.pop(decider.stream_id(entity_id), None)
         return await self.bus.execute(
-            decider, entity_id, Resolved(command, tenant, entity_id, facts or {}), ctx, tenant, conn=conn
+            decider, entity_id, Resolved(command, tenant, entity_id, facts or {}), ctx, tenant, conn=conn, ahead=ahead
         )
 
 

@@ -211,6 +211,26 @@ class AggregateStates:
         self.entries.pop((decider, stream_id), None)
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """A stream read before its command runs, with the tenant check (one round trip for both):
+    its first event and its events from ``from_version`` on, as they were then. A command that
+    appends after a stale read conflicts and reads again; one with a client's expected version
+    reads afresh (it must not be refused for a version read earlier)."""
+
+    from_version: int
+    envelopes: list[Envelope]
+
+    def first(self) -> Envelope | None:
+        return self.envelopes[0] if self.envelopes and self.envelopes[0].version == 1 else None
+
+    def covers(self, version: int) -> bool:
+        return self.from_version <= version
+
+    def events_from(self, version: int) -> list[Envelope]:
+        return [e for e in self.envelopes if e.version >= version]
+
+
 class CommandBus:
     def __init__(
         self, service: str, store: EventStore, registry: EventRegistry, *, states: AggregateStates | None = None
@@ -225,15 +245,38 @@ class CommandBus:
         """A bus for reactions: every call passes the reaction's own connection."""
         return cls(service, EventStore(None), registry)
 
+    async def read_ahead(self, decider: Decider[Any, Any, Any], stream_id: str) -> ReadAhead:
+        """The stream's first event and what a command on it will load: from the version of the
+        state kept of it, or all of it."""
+        known = self.states.get(decider.name, stream_id) if self.states is not None else None
+        from_version = known[1] if known is not None else 1
+        return ReadAhead(from_version, await self.store.read_first_and_from(stream_id, from_version))
+
+    async def _events_from(
+        self, stream_id: str, version: int, conn: Connection | None, ahead: ReadAhead | None
+    ) -> list[Envelope]:
+        if ahead is not None and conn is None and ahead.covers(version):
+            events = ahead.events_from(version)
+            if events and events[0].version == version:
+                return events
+        # in a transaction, or not read ahead: the kept state moved past what was read, say
+        return await self.store.read_stream(stream_id, version, conn=conn)
+
     async def load(
-        self, decider: Decider[Any, Any, Any], stream_id: str, *, conn: Connection | None = None
+        self,
+        decider: Decider[Any, Any, Any],
+        stream_id: str,
+        *,
+        conn: Connection | None = None,
+        ahead: ReadAhead | None = None,
     ) -> tuple[Any, int]:
-        """The aggregate's state and version (from the state kept of it, and what came after)."""
+        """The aggregate's state and version (from the state kept of it, and what came after;
+        taken from ``ahead`` when it holds them)."""
         states = self.states
         known = states.get(decider.name, stream_id) if states is not None else None
         if known is not None and states is not None:
             state, version, last_event = known
-            envelopes = await self.store.read_stream(stream_id, version, conn=conn)
+            envelopes = await self._events_from(stream_id, version, conn, ahead)
             if envelopes and envelopes[0].version == version and envelopes[0].event_id == last_event:
                 newer = envelopes[1:]
                 if newer:
@@ -242,7 +285,7 @@ class CommandBus:
                         states.keep(decider.name, stream_id, state, newer[-1].version, newer[-1].event_id)
                 return state, envelopes[-1].version
             states.forget(decider.name, stream_id)  # the store is not what was kept of it: read it all
-        envelopes = await self.store.read_stream(stream_id, conn=conn)
+        envelopes = await self._events_from(stream_id, 1, conn, ahead)
         state = decider.fold(self.registry.decode(e) for e in envelopes)
         if envelopes and states is not None and conn is None:
             states.keep(decider.name, stream_id, state, envelopes[-1].version, envelopes[-1].event_id)
@@ -257,7 +300,9 @@ class CommandBus:
         tenant: TenantPath,
         *,
         conn: Connection | None = None,
+        ahead: ReadAhead | None = None,
     ) -> CommandResult:
+        """Load, decide, append (``ahead``: the stream as read with the tenant check, if it was)."""
         stream_id = decider.stream_id(entity_id)
         if isinstance(command, Resolved):
             command = stamped(command, actor=ctx.principal.subject, received=ctx.occurred_at, fallback=ctx.acted_at)
@@ -268,11 +313,16 @@ class CommandBus:
         key = ctx.command_key(inner, entity_id)
         started = time.perf_counter()
         try:
-            first = await self._first_result(key, conn)
-            if first is not None:
-                return first
+            # Outside a transaction the append claims the key in its own statement and a second
+            # attempt fails it (DuplicateCommand, then the first result): the look-up before is
+            # spared to the first attempt, which is nearly every command, and a retry is decided
+            # again before it is answered the first result. In a caller's transaction it is asked.
+            if conn is not None:
+                first = await self._first_result(key, conn)
+                if first is not None:
+                    return first
             try:
-                return await self._decide_and_append(decider, stream_id, command, ctx, key, tenant, conn)
+                return await self._decide_and_append(decider, stream_id, command, ctx, key, tenant, conn, ahead)
             except (Rejected, ConcurrencyConflict):
                 # Another attempt of this very command may have committed since the look-up above.
                 first = await self._first_result(key, conn)
@@ -292,8 +342,11 @@ class CommandBus:
         key: CommandKey | None,
         tenant: TenantPath,
         conn: Connection | None,
+        ahead: ReadAhead | None = None,
     ) -> CommandResult:
         inner = getattr(command, "command", command)
+        if ctx.expected_version is not None:
+            ahead = None  # a client's expected version is checked against the stream as it is now
         # A command that begins an entity is decided on the initial state without a read; if
         # the stream exists after all (the append conflicts) or the decision refuses, it reads.
         guess_new = bool(decider.starts) and isinstance(inner, decider.starts) and ctx.expected_version in (None, 0)
@@ -303,7 +356,8 @@ class CommandBus:
             if guessing:
                 state, version = decider.initial_state, 0
             else:
-                state, version = await self.load(decider, stream_id, conn=conn)
+                state, version = await self.load(decider, stream_id, conn=conn, ahead=ahead)
+                ahead = None  # read once: a conflict reads the stream again
             if ctx.expected_version is not None and ctx.expected_version != version:
                 raise ConcurrencyConflict(stream_id, ctx.expected_version, version)
             try:

@@ -4,6 +4,7 @@ only the events after the state kept, and decides exactly as if it had read the 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,10 +52,11 @@ def finding(n: int) -> RecordFinding:
     return RecordFinding(item=ITEMS[n % len(ITEMS)], area="教学楼", ok=True, at=START + timedelta(minutes=n + 1))
 
 
-async def run(bus: CommandBus, inspection_id: str, command: Any, **kw: Any) -> Any:
+async def run(bus: CommandBus, inspection_id: str, command: Any, expected: int | None = None, **kw: Any) -> Any:
     facts = {"hazard_id": "hz-none"}
+    ctx = CTX if expected is None else replace(CTX, expected_version=expected)
     return await bus.execute(
-        Inspection, inspection_id, Resolved(command, TENANT, inspection_id, facts), CTX, TENANT, **kw
+        Inspection, inspection_id, Resolved(command, TENANT, inspection_id, facts), ctx, TENANT, **kw
     )
 
 
@@ -151,3 +153,40 @@ def test_the_states_kept_are_bounded_and_the_least_used_go_first() -> None:
     states.keep("Inspection", "d", "d2", 5, later)
     states.keep("Inspection", "d", "d-old", 4, uuid4())  # an earlier state never replaces a later one
     assert states.get("Inspection", "d") == ("d2", 5, later)
+
+
+async def test_the_stream_read_with_the_tenant_check_is_the_command_s_read(store: ReadingStore) -> None:
+    """A command on an existing entity reads its stream with the tenant check (one round trip):
+    the first event for the scope, and what the command loads. A read gone stale before the
+    append conflicts and is read again; a client's expected version is checked against the
+    stream as it is, never against the read ahead."""
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(bus, "walk", start("walk"))
+    await run(bus, "walk", finding(0))
+    store.from_versions.clear()
+
+    ahead = await bus.read_ahead(Inspection, "inspection-walk")
+    first = ahead.first()
+    assert first is not None and first.type == "safety.InspectionStarted" and ahead.from_version == 1
+    assert [e.version for e in ahead.envelopes] == [1, 2]
+    result = await run(bus, "walk", finding(1), ahead=ahead)
+    assert result.version == 3 and store.from_versions == []  # nothing read but the read ahead
+
+    # another process appends between the read ahead and the command: the append conflicts, the
+    # stream is read again, and the finding goes after the other's
+    stale = await bus.read_ahead(Inspection, "inspection-walk")
+    other = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(other, "walk", finding(2))
+    store.from_versions.clear()
+    result = await run(bus, "walk", finding(3), ahead=stale)
+    assert result.version == 5 and store.from_versions == [3]
+
+    # with the client's expected version (5, which is now), a stale read ahead (of version 2)
+    # is not used (no false conflict): the stream is read from the state kept (4)
+    stale = ahead
+    store.from_versions.clear()
+    result = await run(bus, "walk", finding(4), ahead=stale, expected=5)
+    assert result.version == 6 and store.from_versions == [4]
+    fresh, version = await CommandBus("safety", store, SAFETY_EVENTS).load(Inspection, "inspection-walk")
+    kept, kept_version = await bus.load(Inspection, "inspection-walk")
+    assert (kept, kept_version) == (fresh, version) and version == 6 and fresh.findings == 5

@@ -76,10 +76,20 @@ def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False) -> str:
 
     ``keyed``: the client's command id is claimed in the same statement ($16 key, $17 caller,
     $18 route, $19 request hash), with its result (the version, event ids and positions the
-    events got), and only if the events were appended. Another attempt's claim fails the whole
-    statement on ``commands_pkey`` (the events roll back with it); a concurrent one waits for
-    the first to commit or roll back, as it did for a claim in its own transaction."""
+    events got), and only if the events were appended. A key another attempt already committed
+    appends nothing and answers one row, ``taken`` (a retry, the usual case: no error in
+    PostgreSQL's log); an attempt still in flight makes the claim wait for it to commit or roll
+    back, and then fails the statement on ``commands_pkey`` (the events roll back with it)."""
     wake = f", pg_notify('{OUTBOX_CHANNEL}', '')::text AS notified" if notify else ""
+    taken = (
+        """taken AS (
+    SELECT 1 FROM commands WHERE command_id = $16::text AND caller = $17::text AND route = $18::text
+), """
+        if keyed
+        else ""
+    )
+    if keyed:  # the events only if no other attempt committed the key
+        new_rows = new_rows.replace("WHERE cur.v = $15", "WHERE cur.v = $15 AND NOT EXISTS (SELECT 1 FROM taken)")
     claim = (
         """, cmd AS (
     INSERT INTO commands (command_id, caller, route, request_hash, stream_id, result)
@@ -92,8 +102,15 @@ def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False) -> str:
         if keyed
         else ""
     )
+    answer = f"SELECT position, recorded_at{wake} FROM ins ORDER BY position"
+    if keyed:
+        none = ", NULL" if notify else ""
+        answer = (
+            f"SELECT position, recorded_at{wake}, false AS taken FROM ins "
+            f"UNION ALL SELECT NULL, NULL{none}, true FROM taken ORDER BY 1"
+        )
     return f"""
-WITH cur AS (
+WITH {taken}cur AS (
     SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
 ), ins AS (
     INSERT INTO events (event_id, stream_id, version, type, schema_version, occurred_at,
@@ -104,7 +121,7 @@ WITH cur AS (
 ), ob AS (
     INSERT INTO outbox (position, stream_id) SELECT position, stream_id FROM ins
 ){claim}
-SELECT position, recorded_at{wake} FROM ins ORDER BY position
+{answer}
 """
 
 
@@ -510,6 +527,8 @@ class EventStore:
             if key is not None and exc.constraint_name == "commands_pkey":  # the keyed append's claim
                 raise DuplicateCommand(key) from None
             raise ConcurrencyConflict(stream_id, expected_version) from None
+        if key is not None and rows and rows[0]["taken"]:
+            raise DuplicateCommand(key)  # committed by another attempt: nothing appended
         if not rows:
             actual = await conn.fetchval("SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
             raise ConcurrencyConflict(stream_id, expected_version, actual)

@@ -123,6 +123,7 @@ async def test_a_token_for_another_audience_or_issuer_is_a_401_at_the_gateway(
     query = {"query": REPORT, "variables": {"input": hazard(uid("h"), "main")}}
     refused = await strict.post("/graphql", json=query, headers=token(system, **claims))
     assert refused.status_code == 401, refused.text
+    assert refused.headers["www-authenticate"] == "Bearer" and "invalid token" in refused.json()["detail"]
     assert sum(system.transport.calls.values()) == calls and await safety_events(system) == before
     good = await strict.post("/graphql", json=query, headers=token(system, aud=AUDIENCE, iss=ISSUER))
     assert good.json()["data"]["reportHazard"]["__typename"] == "Accepted", good.text

@@ -171,12 +171,50 @@ def at_once_fields(parent_type: GraphQLObjectType) -> dict[str, AtOnceField]:
     return plan
 
 
+# How a field of a selection is read: (kind, response name, its nodes, reader, attribute, output)
+STEP_PLAIN, STEP_NESTED, STEP_AT_ONCE, STEP_GENERIC = "plain", "nested", "at once", "generic"
+Step = tuple[str, str, FieldDetailsList, Any, Any, Any]
+
+
+def plan_steps(parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> list[Step] | None:
+    """The fields of a selection in order, each with the short path it may take: a plain scalar
+    (no argument), an object read off an attribute or answered at once (no argument, no
+    directive); the rest generic. None if none may take a short path."""
+    plan = plain_fields(parent_type)
+    nested = nested_fields(parent_type)
+    at_once = at_once_fields(parent_type)
+    if not plan and not nested and not at_once:
+        return None
+    steps: list[Step] = []
+    for response_name, field_details_list in grouped_field_set.items():
+        node = field_details_list[0].node
+        name = node.name.value
+        plain = plan.get(name)
+        if plain is not None and not node.arguments:
+            steps.append((STEP_PLAIN, response_name, field_details_list, *plain))
+            continue
+        if not node.arguments and not node.directives:
+            field = nested.get(name)
+            if field is not None:
+                steps.append((STEP_NESTED, response_name, field_details_list, *field))
+                continue
+            quick = at_once.get(name)
+            if quick is not None:
+                steps.append((STEP_AT_ONCE, response_name, field_details_list, quick[0], None, quick[1]))
+                continue
+        steps.append((STEP_GENERIC, response_name, field_details_list, None, None, None))
+    return steps
+
+
 # Distinct sets of subfields one execution remembers: a document has a few dozen at most.
 SUBFIELDS_MEMO = 256
 
 
 class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution, with plain scalar fields read and serialised directly."""
+
+    # each execution's plans of its selections (``_steps``); a subscription's events share it
+    _steps_memo: dict[Any, tuple[GroupedFieldSet, list[Step] | None]] | None = None
 
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
@@ -231,54 +269,41 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         if middleware is not None and middleware._middleware_resolvers:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
-        plan = plain_fields(parent_type)
-        nested = nested_fields(parent_type)
-        at_once = at_once_fields(parent_type)
-        if not plan and not nested and not at_once:
+        steps = self._steps(parent_type, grouped_field_set)
+        if steps is None:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list in grouped_field_set.items():
-                node = field_details_list[0].node
-                plain = plan.get(node.name.value)
-                if plain is not None and not node.arguments:
-                    resolve, attribute, leaf = plain
+            for kind, response_name, field_details_list, read, attribute, output in steps:
+                if kind is STEP_PLAIN:
                     try:
-                        value = resolve(source_value, attribute)
+                        value = read(source_value, attribute)
                         if value is not None:
-                            coerced = leaf.coerce_output_value(value)
+                            coerced = output.coerce_output_value(value)
                             if coerced is not None and coerced is not Undefined:
                                 results[response_name] = coerced
                                 continue
                     except Exception:  # the generic path below raises it, located
                         pass
-                elif (nested or at_once) and not node.arguments and not node.directives:
-                    field = nested.get(node.name.value)
-                    quick = at_once.get(node.name.value) if field is None else None
-                    if field is not None or quick is not None:
-                        try:
-                            if field is not None:
-                                resolve, attribute, nested_object = field
-                                value = resolve(source_value, attribute)
-                            else:
-                                answer, nested_object = cast("AtOnceField", quick)
-                                value = answer(source_value, self.context_value)
-                        except Exception:  # the generic path below raises it, located
-                            value = None
-                        if nested_object.accepts(value):
-                            result = self._execute_object(
-                                nested_object,
-                                field_details_list,
-                                Path(path, response_name, parent_type.name),
-                                value,
-                                position_context,
-                            )
-                            results[response_name] = result
-                            if is_awaitable(result):
-                                awaitable_fields.append(response_name)
-                            continue
+                elif kind is not STEP_GENERIC:
+                    try:
+                        value = read(source_value, attribute if kind is STEP_NESTED else self.context_value)
+                    except Exception:  # the generic path below raises it, located
+                        value = None
+                    if output.accepts(value):
+                        result = self._execute_object(
+                            output,
+                            field_details_list,
+                            Path(path, response_name, parent_type.name),
+                            value,
+                            position_context,
+                        )
+                        results[response_name] = result
+                        if is_awaitable(result):
+                            awaitable_fields.append(response_name)
+                        continue
                 result = self.execute_field(
                     parent_type,
                     source_value,
@@ -297,6 +322,22 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return self._gather_fields(results, awaitable_fields)
+
+    def _steps(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> list[Step] | None:
+        """How each field of a selection is read, worked out once per execution (the items of a
+        page share their selection), or None when none takes a short path."""
+        memo = self._steps_memo
+        if memo is None:
+            memo = self._steps_memo = {}
+        key = (parent_type, id(grouped_field_set))
+        known = memo.get(key)
+        if known is not None and known[0] is grouped_field_set:
+            return known[1]
+        steps = plan_steps(parent_type, grouped_field_set)
+        if len(memo) >= SUBFIELDS_MEMO:
+            memo.clear()
+        memo[key] = (grouped_field_set, steps)  # keeps the set alive, so its id stays its own
+        return steps
 
     def _execute_object(
         self,

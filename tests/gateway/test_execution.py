@@ -11,12 +11,14 @@ from typing import Any, NewType
 
 import pytest
 import strawberry
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, parse
+from graphql.execution.collect_fields import collect_fields, collect_subfields
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from gateway import execution
 from gateway.execution import PlainFieldExecution, answered_at_once, at_once_fields, nested_fields, plain_fields
 from gateway.schema import build_schema
 
@@ -410,3 +412,32 @@ def test_the_gateway_s_row_campuses_are_answered_at_once() -> None:
         found = schema._schema.get_type(name)
         assert isinstance(found, GraphQLObjectType), name
         assert "campus" in at_once_fields(found), name
+
+
+async def test_a_selection_is_planned_once_for_every_item_of_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    planned: list[str] = []
+    original = execution.plan_steps
+
+    def counting(parent_type: Any, grouped_field_set: Any) -> Any:
+        planned.append(parent_type.name)
+        return original(parent_type, grouped_field_set)
+
+    monkeypatch.setattr(execution, "plan_steps", counting)
+    _, short = nested_schemas()
+    answer = await short.execute("{ holders { label place { code } sure { code name } } }")
+    assert answer.errors is None and len(answer.data["holders"]) == 4  # type: ignore[index]
+    # three holders (and a null one): Holder once, Place once for each of its two selections
+    assert sorted(planned) == ["Holder", "NestedQuery", "Place", "Place"]
+    steps = original(short._schema.get_type("Holder"), _holder_selection(short))  # type: ignore[arg-type]
+    kinds = [step[0] for step in steps or ()]
+    assert kinds == [execution.STEP_PLAIN, execution.STEP_NESTED, execution.STEP_NESTED]
+
+
+def _holder_selection(schema: strawberry.Schema) -> Any:
+    """The grouped fields of ``{ label place { code } sure { code } }`` on Holder."""
+    document = parse("{ holders { label place { code } sure { code } } }")
+    operation = document.definitions[0]
+    root = collect_fields(schema._schema, {}, {}, schema._schema.query_type, operation, False)  # type: ignore[arg-type]
+    holders = root.grouped_field_set["holders"]
+    holder_type = schema._schema.get_type("Holder")
+    return collect_subfields(schema._schema, {}, {}, operation, holder_type, holders, False).grouped_field_set  # type: ignore[arg-type]

@@ -115,7 +115,6 @@ class ServiceClients:
             self.session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=200, limit_per_host=0),
                 timeout=self.timeout,
-                json_serialize=lambda value: orjson.dumps(value).decode(),
                 auto_decompress=False,
                 skip_auto_headers=("User-Agent",),
             )

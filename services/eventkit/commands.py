@@ -40,7 +40,7 @@ from services.eventkit.bounds import Version
 from services.eventkit.db import Connection
 from services.eventkit.decider import Decider, Resolved, stamped
 from services.eventkit.envelope import DomainEvent, Envelope, EventRegistry, TenantPath, new_envelope
-from services.eventkit.errors import ConcurrencyConflict, Rejected
+from services.eventkit.errors import ConcurrencyConflict, HouqinError, Rejected
 from services.eventkit.metrics import COMMAND_LATENCY, EVENTS_APPENDED
 from services.eventkit.read_after import read_token
 from services.eventkit.store import CommandKey, DuplicateCommand, EventStore
@@ -323,8 +323,10 @@ class CommandBus:
                     return first
             try:
                 return await self._decide_and_append(decider, stream_id, command, ctx, key, tenant, conn, ahead)
-            except (Rejected, ConcurrencyConflict):
-                # Another attempt of this very command may have committed since the look-up above.
+            except HouqinError:
+                # Any refusal of an attempt that another attempt of this very command committed
+                # (before this one, when nothing was looked up, or since the look-up) is
+                # answered that first result: a retry decided on a state its first attempt moved.
                 first = await self._first_result(key, conn)
                 if first is not None:
                     return first

@@ -450,27 +450,16 @@ class EventStore:
                 [e.data for e in events],
                 expected_version,
             )
-        if conn is None and key is None:
-            # One statement is a transaction of its own: the events and their outbox rows
-            # commit together in one round trip (no BEGIN, COMMIT); the relay is woken after
-            # it by the waker, or by the statement's NOTIFY without one.
+        if conn is None and (key is None or events):
+            # One statement is a transaction of its own: the events and their outbox rows (and,
+            # with a key, its claim and the command's result) commit together in one round trip
+            # (no BEGIN, COMMIT); the relay is woken after it by the waker, or by the
+            # statement's NOTIFY without one.
+            if key is not None:
+                sql = _APPEND_KEYED_SQL[(len(events) > 1, notifies)]
+                args = (*args, key.key, key.caller, key.route, key.request_hash)
             async with self.pool.acquire() as own:
-                rows = await self._insert(own, stream_id, expected_version, sql, args)
-            if waker is not None:
-                waker.appended()
-            return AppendResult(
-                stream_id=stream_id,
-                version=expected_version + len(events),
-                event_ids=[e.event_id for e in events],
-                positions=[r["position"] for r in rows],
-            )
-        if conn is None and key is not None and events:
-            # The claim of the command id, the events, their outbox rows and the command's
-            # result in one statement (one round trip, no BEGIN, COMMIT).
-            keyed_sql = _APPEND_KEYED_SQL[(len(events) > 1, notifies)]
-            async with self.pool.acquire() as own:
-                keyed_args = (*args, key.key, key.caller, key.route, key.request_hash)
-                rows = await self._insert(own, stream_id, expected_version, keyed_sql, keyed_args, key)
+                rows = await self._insert(own, stream_id, expected_version, sql, args, key)
             if waker is not None:
                 waker.appended()
             return AppendResult(

@@ -12,8 +12,9 @@ import pytest
 
 from services.eventkit.commands import AggregateStates, CommandBus
 from services.eventkit.decider import Resolved
+from services.eventkit.errors import Rejected
 from services.safety.events import SAFETY_EVENTS
-from services.safety.inspections import Inspection, RecordFinding, StartInspection
+from services.safety.inspections import CompleteInspection, Inspection, RecordFinding, StartInspection
 from tests.eventkit.test_commands import CTX, TENANT, CountingStore
 
 START = datetime(2020, 10, 30, 6, 0, tzinfo=UTC)
@@ -190,3 +191,28 @@ async def test_the_stream_read_with_the_tenant_check_is_the_command_s_read(store
     fresh, version = await CommandBus("safety", store, SAFETY_EVENTS).load(Inspection, "inspection-walk")
     kept, kept_version = await bus.load(Inspection, "inspection-walk")
     assert (kept, kept_version) == (fresh, version) and version == 6 and fresh.findings == 5
+
+
+async def test_a_retry_after_its_aggregate_moved_on_is_answered_its_first_result(store: ReadingStore) -> None:
+    """Outside a transaction a keyed command is decided before its key is looked up: a retry
+    decided on a state its first attempt moved (a finding retried after the inspection was
+    completed, which the decider now refuses; or accepted again) still gets the first result."""
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    keyed = replace(CTX, command_id="finding-key")
+    await run(bus, "walk", start("walk"))
+    facts = {"hazard_id": "hz-none"}
+    first = await bus.execute(Inspection, "walk", Resolved(finding(0), TENANT, "walk", facts), keyed, TENANT)
+    again = await bus.execute(Inspection, "walk", Resolved(finding(0), TENANT, "walk", facts), keyed, TENANT)
+    assert again.duplicate and (again.version, again.event_ids) == (first.version, first.event_ids)
+    for n in range(1, len(ITEMS)):
+        await run(bus, "walk", finding(n))
+    completed = CompleteInspection(at=START + timedelta(hours=2))
+    await bus.execute(Inspection, "walk", Resolved(completed, TENANT, "walk", facts), CTX, TENANT)
+    with pytest.raises(Rejected, match="completed"):  # without its key, the same finding is refused now
+        await run(bus, "walk", finding(0))
+    late = await bus.execute(Inspection, "walk", Resolved(finding(0), TENANT, "walk", facts), keyed, TENANT)
+    assert late.duplicate and (late.version, late.event_ids, late.events) == (
+        first.version,
+        first.event_ids,
+        ["safety.InspectionFindingRecorded"],
+    )

@@ -7,12 +7,14 @@
 #   HOUQIN_PG_CLUSTER         Debian cluster name (default main); another name makes a second,
 #                             independent server beside the first, e.g. for fault tests that
 #                             stop and start it: HOUQIN_PG_CLUSTER=faults HOUQIN_PG_PORT=5499
-#   HOUQIN_PG_SHARED_BUFFERS  shared_buffers of the cluster (default 256MB)
+#   HOUQIN_PG_SHARED_BUFFERS  shared_buffers of the cluster (default 1GB: with 10 million events,
+#                             a read of one row by id on a read table of 130,000 rows took 1.2-1.9x
+#                             its time on a small store at 256MB, and 0.84x at 1GB; bench/README.md)
 #   HOUQIN_PG_USER / HOUQIN_PG_PASSWORD   the role the services use (default houqin/houqin)
 set -euo pipefail
 PORT="${HOUQIN_PG_PORT:-5432}"
 CLUSTER="${HOUQIN_PG_CLUSTER:-main}"
-SHARED_BUFFERS="${HOUQIN_PG_SHARED_BUFFERS:-256MB}"
+SHARED_BUFFERS="${HOUQIN_PG_SHARED_BUFFERS:-1GB}"
 USER_NAME="${HOUQIN_PG_USER:-houqin}"
 PASSWORD="${HOUQIN_PG_PASSWORD:-houqin}"
 # One database per service of services/registry.py (standard library only: any Python 3 reads it)

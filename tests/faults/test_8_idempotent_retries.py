@@ -20,7 +20,7 @@ from services.eventkit.auth import Principal
 from services.eventkit.commands import CommandBus, CommandContext, CommandResult
 from services.eventkit.decider import Resolved
 from services.eventkit.envelope import TenantPath
-from services.eventkit.store import AppendResult, CommandKey, EventStore
+from services.eventkit.store import AppendResult, EventStore
 from services.safety.events import SAFETY_EVENTS, Severity
 from services.safety.hazards import Hazard, ReportHazard
 from services.safety.service import SAFETY
@@ -102,19 +102,19 @@ async def test_a_command_retried_all_at_once_appends_once(harness: Harness, ledg
 
 
 class PausingStore(EventStore):
-    """Pauses a command between its look-up of its command id (nothing yet) and its work."""
+    """Pauses a command between its decision (on a stream without its first attempt's event, and
+    with its command id not yet taken) and its append."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.looked_up = asyncio.Event()
+        self.decided = asyncio.Event()
         self.go_on = asyncio.Event()
 
-    async def command_result(self, command_id: str | CommandKey, *, conn: Any = None) -> AppendResult | None:
-        result = await super().command_result(command_id, conn=conn)
-        if not self.looked_up.is_set():
-            self.looked_up.set()
+    async def append(self, *args: Any, **kwargs: Any) -> AppendResult:
+        if not self.decided.is_set():
+            self.decided.set()
             await self.go_on.wait()
-        return result
+        return await super().append(*args, **kwargs)
 
 
 async def test_a_retry_overtaken_by_its_first_attempt_answers_the_first_result(harness: Harness) -> None:
@@ -135,8 +135,8 @@ async def test_a_retry_overtaken_by_its_first_attempt_answers_the_first_result(h
         bus = CommandBus("safety", store, SAFETY_EVENTS)
         return await bus.execute(Hazard, "wet-floor", Resolved(command, tenant, "wet-floor"), ctx, tenant)
 
-    retry = asyncio.ensure_future(attempt(slow))  # looks its id up: nothing yet
-    await asyncio.wait_for(slow.looked_up.wait(), 10)
+    retry = asyncio.ensure_future(attempt(slow))  # decides on a stream without the first's event
+    await asyncio.wait_for(slow.decided.wait(), 10)
     first = await attempt(EventStore(runtime.pool))  # the first attempt commits meanwhile
     slow.go_on.set()
     answered = await asyncio.wait_for(retry, 10)

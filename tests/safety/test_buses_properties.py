@@ -64,7 +64,11 @@ def rectified_stays_rectified(rc: Resolved[Any], before: Any, events: list[Domai
         case BusRegistered():
             assert not before.registered
         case BusItemChanged():
-            assert after.item(cmd.item) == cmd.value != before.item(cmd.item), "an item 'changed' to what it was"
+            assert after.item(cmd.item) == cmd.value, "the change is not the item's latest"
+            # "already that" is judged on the day the change takes effect (a later change may
+            # already be recorded): the item as it stood that day, not as it stands last
+            in_force = before.in_force(cmd.effective_on)[cmd.item]
+            assert bs._frozen(cmd.value) != in_force, "an item 'changed' to what it was on that day"
             assert [kv for kv in after.items if kv[0] != cmd.item] == [kv for kv in before.items if kv[0] != cmd.item]
         case BusRouteChecked():
             assert event.check_id not in before.checks and event.checked_by == rc.actor
@@ -100,7 +104,7 @@ def bus_allowed(rc: Resolved[Any], state: Any) -> bool:
     match cmd:
         case bs.ChangeBusItem():  # changed (at) and in effect no earlier than the bus was registered
             after_registration = rc.on >= state.registered_on and cmd.effective_on >= state.registered_on
-            return after_registration and bool(state.item(cmd.item) != cmd.value)
+            return after_registration and bool(bs._frozen(cmd.value) != state.in_force(cmd.effective_on)[cmd.item])
         case bs.RecordRouteCheck():
             return cmd.on >= state.registered_on and cmd.check_id not in state.checks
         case bs.RecordViolation():

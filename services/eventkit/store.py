@@ -81,17 +81,15 @@ def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False) -> str:
     PostgreSQL's log); an attempt still in flight makes the claim wait for it to commit or roll
     back, and then fails the statement on ``commands_pkey`` (the events roll back with it)."""
     wake = f", pg_notify('{OUTBOX_CHANNEL}', '')::text AS notified" if notify else ""
-    taken = (
-        """taken AS (
+    taken, claim = "", ""
+    answer = f"SELECT position, recorded_at{wake} FROM ins ORDER BY position"
+    if keyed:
+        taken = """taken AS (
     SELECT 1 FROM commands WHERE command_id = $16::text AND caller = $17::text AND route = $18::text
 ), """
-        if keyed
-        else ""
-    )
-    if keyed:  # the events only if no other attempt committed the key
+        # the events only if no other attempt committed the key
         new_rows = new_rows.replace("WHERE cur.v = $15", "WHERE cur.v = $15 AND NOT EXISTS (SELECT 1 FROM taken)")
-    claim = (
-        """, cmd AS (
+        claim = """, cmd AS (
     INSERT INTO commands (command_id, caller, route, request_hash, stream_id, result)
     SELECT $16::text, $17::text, $18::text, $19::text, $1,
            jsonb_build_object('stream_id', $1::text, 'version', $15::int + count(*),
@@ -99,11 +97,6 @@ def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False) -> str:
                               'positions', jsonb_agg(position ORDER BY position))
     FROM ins HAVING count(*) > 0
 )"""
-        if keyed
-        else ""
-    )
-    answer = f"SELECT position, recorded_at{wake} FROM ins ORDER BY position"
-    if keyed:
         none = ", NULL" if notify else ""
         answer = (
             f"SELECT position, recorded_at{wake}, false AS taken FROM ins "

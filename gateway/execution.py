@@ -17,6 +17,12 @@ fetched with its page) carries that answer (:func:`answered_at_once`): when it h
 sub-selection is executed at once as for an object field without a resolver; when it has none
 (null, or not fetched), the resolver runs on the generic path as always.
 
+A list of objects whose whole selection takes those short paths (a page's ``edges``, each with
+its ``node`` and the node's ``campus``) is completed by one loop over a plan made once per
+execution (:meth:`PlainFieldExecution.complete_iterable_value`): no response path, no completion
+dispatch, no sub-selection look-up per item. Reading is all it does (attributes, answers at once),
+so at the first thing unusual in any item the list is completed again on the paths above.
+
 Anything unusual takes the generic path, so that its answer and its errors are exactly
 graphql-core's: a null value (the generic path decides between null and a non-null
 error), a value the scalar refuses, a missing attribute, any schema middleware.
@@ -25,7 +31,7 @@ error), a value the scalar refuses, a missing attribute, any schema middleware.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, cast
 
 from graphql import (
@@ -41,6 +47,7 @@ from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, 
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 
 class EnumNames:
@@ -100,6 +107,7 @@ class NestedObject:
         self.object_type = object_type
         check = object_type.is_type_of
         self.is_type_of = check
+        self.accepted: set[type] = set()
         self.checkable = check is None or (
             getattr(check, "__module__", "") == "strawberry.schema.schema_converter"
             and getattr(check, "__qualname__", "").endswith("_get_is_type_of.<locals>.is_type_of")
@@ -110,6 +118,18 @@ class NestedObject:
             return False
         # strawberry's is_type_of never reads the resolve info (checked above)
         return self.is_type_of is None or self.is_type_of(value, cast("GraphQLResolveInfo[Any]", None)) is True
+
+    def accepts_by_class(self, value: Any) -> bool:
+        """:meth:`accepts`, remembering the classes it accepted: strawberry's ``is_type_of`` answers
+        by the class alone for a value that was not cast (``strawberry.cast``) to a type."""
+        kind = type(value)
+        if kind in self.accepted and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+            return True
+        if not self.accepts(value):
+            return False
+        if getattr(value, TYPE_CAST_ATTRIBUTE, None) is None and len(self.accepted) < 16:
+            self.accepted.add(kind)
+        return True
 
 
 # field name -> (resolver, python attribute name, the object field)
@@ -206,6 +226,20 @@ def plan_steps(parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSe
     return steps
 
 
+# A list item's selection planned whole: (the object's check, its fields), each field as
+# (response name, kind, reader, attribute, output, nullable, the sub-selection's plan)
+ListField = tuple[str, str, Any, Any, Any, bool, "ListPlan | None"]
+ListPlan = tuple[NestedObject, list[ListField]]
+STEP_TYPENAME = "typename"
+
+
+class Unusual(Exception):
+    """Something in a list's items the list plan leaves to the generic path."""
+
+
+UNUSUAL = Unusual()
+
+
 # Distinct sets of subfields one execution remembers: a document has a few dozen at most.
 SUBFIELDS_MEMO = 256
 
@@ -215,6 +249,8 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
 
     # each execution's plans of its selections (``_steps``); a subscription's events share it
     _steps_memo: dict[Any, tuple[GroupedFieldSet, list[Step] | None]] | None = None
+    # ... and of its lists' items (``_list_plan``)
+    _list_memo: dict[Any, tuple[FieldDetailsList, ListPlan | None]] | None = None
 
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
@@ -368,6 +404,117 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
                 return None
 
         return later()
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        """A list of objects completed by one loop over its items' plan, when the whole selection
+        takes the short paths; at the first item with anything unusual, the list is completed
+        again by graphql-core (each item with the short paths of :meth:`execute_fields`)."""
+        plan = None
+        if position_context is None:
+            middleware = self.middleware_manager
+            if middleware is None or not middleware._middleware_resolvers:
+                plan = self._list_plan(item_type, field_details_list)
+        if plan is None or self.get_stream_usage(field_details_list, path) is not None:
+            return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+        values = items if isinstance(items, list | tuple) else list(items)
+        nullable = not isinstance(item_type, GraphQLNonNull)
+        run = self._run_list_plan
+        try:
+            return [None if value is None and nullable else run(plan, value) for value in values]
+        except Exception:  # Unusual, or an error a read raised: the generic path locates and reports it
+            return super().complete_iterable_value(item_type, field_details_list, info, path, values, position_context)
+
+    def _list_plan(self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList) -> ListPlan | None:
+        """The plan of a list's items, once per execution, or None if any field of the selection
+        (at any depth) takes the generic path."""
+        memo = self._list_memo
+        if memo is None:
+            memo = self._list_memo = {}
+        key = (item_type, id(field_details_list))
+        known = memo.get(key)
+        if known is not None and known[0] is field_details_list:
+            return known[1]
+        inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        plan = (
+            self._object_plan(NestedObject(item_type, inner), field_details_list)
+            if isinstance(inner, GraphQLObjectType)
+            else None
+        )
+        if len(memo) >= SUBFIELDS_MEMO:
+            memo.clear()
+        memo[key] = (field_details_list, plan)  # keeps the list alive, so its id stays its own
+        return plan
+
+    def _object_plan(self, nested: NestedObject, field_details_list: FieldDetailsList) -> ListPlan | None:
+        if not nested.checkable:
+            return None
+        object_type = nested.object_type
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return None
+        steps = self._steps(object_type, grouped_field_set)
+        if steps is None:
+            return None
+        fields: list[ListField] = []
+        for kind, response_name, details, read, attribute, output in steps:
+            node = details[0].node
+            name = node.name.value
+            if kind is STEP_GENERIC:
+                if name != "__typename" or node.directives:
+                    return None
+                fields.append((response_name, STEP_TYPENAME, None, None, object_type.name, True, None))
+                continue
+            nullable = not isinstance(object_type.fields[name].type, GraphQLNonNull)
+            sub = None
+            if kind is not STEP_PLAIN:
+                sub = self._object_plan(output, details)
+                if sub is None:
+                    return None
+            fields.append((response_name, kind, read, attribute, output, nullable, sub))
+        return nested, fields
+
+    def _run_list_plan(self, plan: ListPlan, value: Any) -> dict[str, Any]:
+        """One item's answer by its plan; raises :class:`Unusual` where the plan has no answer."""
+        nested, fields = plan
+        if not nested.accepts_by_class(value):
+            raise UNUSUAL
+        results: dict[str, Any] = {}
+        for response_name, kind, read, attribute, output, nullable, sub in fields:
+            if kind is STEP_PLAIN:
+                field_value = read(value, attribute)
+                if field_value is None:
+                    if not nullable:
+                        raise UNUSUAL
+                    results[response_name] = None
+                    continue
+                coerced = output.coerce_output_value(field_value)
+                if coerced is None or coerced is Undefined:
+                    raise UNUSUAL
+                results[response_name] = coerced
+            elif kind is STEP_NESTED:
+                field_value = read(value, attribute)
+                if field_value is None:
+                    if not nullable:
+                        raise UNUSUAL
+                    results[response_name] = None
+                    continue
+                results[response_name] = self._run_list_plan(sub, field_value)  # type: ignore[arg-type]
+            elif kind is STEP_AT_ONCE:
+                field_value = read(value, self.context_value)
+                if field_value is None:  # not answered at once: the resolver's to answer
+                    raise UNUSUAL
+                results[response_name] = self._run_list_plan(sub, field_value)  # type: ignore[arg-type]
+            else:
+                results[response_name] = output
+        return results
 
     async def _gather_fields(self, results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:
         """The fields that resolve later, awaited together (as graphql-core does)."""

@@ -236,6 +236,7 @@ class Holder:
     place: Place | None
     sure: Place
     odd: Place | None = None
+    places: list[Place] = strawberry.field(default_factory=list)
 
 
 def _holders() -> list[Holder | None]:
@@ -243,8 +244,8 @@ def _holders() -> list[Holder | None]:
     missing = Place(name="操场", code="p2", strict=None)  # type: ignore[arg-type]
     wrong: Any = Campus(campus_id=strawberry.ID("c1"), name="奥园校区")  # not a Place
     return [
-        Holder(label="h1", place=good, sure=good),
-        Holder(label="h2", place=missing, sure=missing),
+        Holder(label="h1", place=good, sure=good, places=[good, good]),
+        Holder(label="h2", place=missing, sure=missing, places=[good, missing]),
         Holder(label="h3", place=None, sure=good, odd=wrong),
         None,
     ]
@@ -260,6 +261,10 @@ class NestedQuery:
     def holder(self) -> Holder:
         return _holders()[1]  # type: ignore[return-value]
 
+    @strawberry.field
+    def sure_holders(self) -> list[Holder] | None:
+        return _holders()[:3]  # type: ignore[return-value]
+
 
 NESTED_QUERIES = [
     "{ holders { label place { name code } sure { code name } } }",
@@ -272,6 +277,12 @@ NESTED_QUERIES = [
     "{ holders { odd { code } label } }",  # a value that is not of the field's type
     "{ holders { place { ... on Named { name } __typename code } p: place { code } } }",
     "{ holders { place @include(if: false) { code } sure @skip(if: false) { code } } }",
+    "{ holders { __typename label place { __typename code } } }",
+    "{ holders { label places { code name } } }",  # a list in each item: planned on its own
+    "{ holders { places { code strict } } }",  # ... with a null where none may be: the item null
+    "{ sureHolders { label sure { code } } }",  # a list of non-null items, all well
+    "{ sureHolders { label sure { strict } } }",  # ... one of them null: the whole list null
+    "{ sureHolders { label t: __typename @include(if: true) } }",
 ]
 
 
@@ -309,6 +320,11 @@ def test_object_fields_without_a_resolver_are_planned_for_the_short_path() -> No
     # Place implements an interface: strawberry's is_type_of, which the short path may call
     assert place.checkable and place.accepts(Place(name="n", code="c", strict="s"))
     assert not place.accepts(Campus(campus_id=strawberry.ID("c1"), name="n"))
+    # a list's plan remembers the classes accepted, but a value cast to another type is asked again
+    assert place.accepts_by_class(Place(name="n", code="c", strict="s")) and place.accepted == {Place}
+    assert place.accepts_by_class(Place(name="m", code="d", strict="t"))
+    assert not place.accepts_by_class(strawberry.cast(Campus, Place(name="n", code="c", strict="s")))
+    assert not place.accepts_by_class(Campus(campus_id=strawberry.ID("c1"), name="n")) and place.accepted == {Place}
 
 
 async def test_the_short_path_skips_the_resolve_info_of_object_fields(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -321,10 +337,15 @@ async def test_the_short_path_skips_the_resolve_info_of_object_fields(monkeypatc
 
     monkeypatch.setattr(PlainFieldExecution, "build_resolve_info", counting)
     _, short = nested_schemas()
-    answer = await short.execute("{ holders { place { code } sure { code } } }")
+    answer = await short.execute("{ holder { place { code } sure { code } } }")
     assert answer.errors is None
-    # of the six object fields of the three holders, only h3's null place took the generic path
-    assert built == ["NestedQuery.holders", "Holder.place"]
+    # the holder's two object fields: no resolve info; only the root field's
+    assert built == ["NestedQuery.holder"]
+    built.clear()
+    answer = await short.execute("{ holders { label place { code } } }")
+    assert answer.errors is None
+    # a list of them, h3's null place included, is answered by the list's plan: none either
+    assert built == ["NestedQuery.holders"]
 
 
 # A resolver answered at once: a row's campus, from what the request fetched with its page.
@@ -441,3 +462,31 @@ def _holder_selection(schema: strawberry.Schema) -> Any:
     holders = root.grouped_field_set["holders"]
     holder_type = schema._schema.get_type("Holder")
     return collect_subfields(schema._schema, {}, {}, operation, holder_type, holders, False).grouped_field_set  # type: ignore[arg-type]
+
+
+async def test_a_list_whose_selection_takes_the_short_paths_is_completed_by_its_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """graphql-core completes each item of a list (a response path, a dispatch, a sub-selection
+    look-up); a list planned whole does none of that, and at anything unusual in any item it is
+    completed again item by item, as the comparisons above show it answers."""
+    completed: list[str] = []
+    original = PlainFieldExecution.complete_list_item_value
+
+    def counting(self: Any, item: Any, *args: Any) -> Any:
+        completed.append(getattr(item, "label", None) or getattr(item, "code", None) or repr(item))
+        return original(self, item, *args)
+
+    monkeypatch.setattr(PlainFieldExecution, "complete_list_item_value", counting)
+    _, short = nested_schemas()
+    answer = await short.execute("{ holders { label place { code } sure { name } } }")
+    assert answer.errors is None and answer.data is not None
+    assert [h and h["label"] for h in answer.data["holders"]] == ["h1", "h2", "h3", None]
+    assert completed == []  # planned whole: no item completed by graphql-core
+    answer = await short.execute("{ holders { label odd { code } } }")  # h3's odd is no Place
+    assert answer.errors and "Expected value of type 'Place'" in answer.errors[0].message
+    assert completed == ["h1", "h2", "h3", "None"]  # all again, item by item
+    completed.clear()
+    answer = await short.execute("{ holders { label all: places { later } } }")  # a resolver: no plan
+    assert answer.errors is None
+    assert completed == ["h1", "p1", "p1", "h2", "p1", "p2", "h3", "None"]

@@ -62,6 +62,18 @@ async def received(world: SchoolWorld, pid: str) -> int:
     )
 
 
+async def reacted(world: SchoolWorld) -> bool:
+    """Both reactions to every accepted purchase are done: its goods in stock (each purchase here has
+    a broom) and its equipment waiting as assets. Each runs on its own, so the assets can be listed
+    while the broom is still to be stocked: a test counting the store's events waits for both."""
+    counts = await world.service.pool.fetchrow(
+        "SELECT count(*) FILTER (WHERE type = 'inventory.PurchaseAccepted') AS accepted, "
+        "count(DISTINCT data->>'purchase_id') FILTER (WHERE type = 'inventory.StockReceived') AS stocked, "
+        "count(DISTINCT data->>'purchase_id') FILTER (WHERE type = 'inventory.AssetReceived') AS assets FROM events"
+    )
+    return bool(counts is not None and counts["accepted"] == counts["stocked"] == counts["assets"])
+
+
 async def waiting(world: SchoolWorld, pid: str, n: int) -> list[dict[str, Any]]:
     page = await world.get("/asset-registration/assets", purchase_id=pid, status="waiting")
     assert page.status_code == 200, page.text
@@ -165,6 +177,7 @@ async def test_bad_registrations_are_a_422_naming_the_field_and_append_nothing(
     pid = uid("p-bad")
     await accepted_purchase(world, pid, projectors=1)
     (row,) = await eventually(lambda: waiting(world, pid, 1), timeout=60)
+    await eventually(lambda: reacted(world), timeout=60)
     before = await world.events()
     response = await world.post(f"/assets/{row['asset_id']}/registration", body)
     assert response.status_code == 422, response.text
@@ -177,6 +190,7 @@ async def test_a_stale_version_is_a_409_and_out_of_scope_or_role_is_refused(worl
     await accepted_purchase(world, pid, projectors=1)
     (row,) = await eventually(lambda: waiting(world, pid, 1), timeout=60)
     aid = row["asset_id"]
+    await eventually(lambda: reacted(world), timeout=60)
     before = await world.events()
     stale = await world.post(f"/assets/{aid}/registration", {"tag": uid("XJ"), "expected_version": 0})
     assert stale.status_code == 409 and stale.json()["error"] == "version_conflict"

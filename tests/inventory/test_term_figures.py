@@ -338,6 +338,7 @@ async def test_a_campus_manager_reads_their_campus_term(term: SchoolWorld) -> No
 
 async def test_the_school_reads_both_campuses_and_one_when_asked(term: SchoolWorld) -> None:
     await settled(term, "manager-main", MAIN)
+    await settled(term, "manager-aoyuan", AOYUAN)  # the whole school's are both campuses': not only main's
     whole = await figures(term, "admin")
     assert whole.scope.whole_school and set(whole.scope.campus_ids) == {"main", "aoyuan"}
     f = whole.figures

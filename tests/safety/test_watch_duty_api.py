@@ -248,21 +248,26 @@ async def test_the_duty_of_an_injurys_floor_and_break_is_read_with_its_check_in(
     pe = injury(ids["pe"], "2020-10-22T10:00:00+08:00", None, setting="pe")
     assert (await world.post("/injuries", pe)).status_code == 200
 
-    async def duties() -> dict[str, dict[str, Any]] | None:
-        rows = (await world.get("/floor-duty/injuries", campus_id="main", limit=500)).json()["items"]
-        found = {r["injury_id"]: r for r in rows if r["injury_id"] in ids.values()}
-        return found if len(found) == 5 else None
-
-    found = await eventually(duties)
-    assert ids["pe"] not in found
-    got = {key: (found[i]["duty"], found[i]["on_duty_id"]) for key, i in ids.items() if key != "pe"}
-    assert got == {
+    expected = {
         "late": ("late", "sun"),
         "on_time": ("on_time", "huang"),
         "unchecked": ("not_checked_in", "sun"),
         "missed": ("missed", "huang"),
         "unknown": ("place_unknown", None),
     }
+
+    async def duties() -> dict[str, dict[str, Any]] | None:
+        # the duty is read from the rosters and the check-ins, streams of their own that can reach
+        # the read model after the injuries: wait until each injury is read with its turn
+        rows = (await world.get("/floor-duty/injuries", campus_id="main", limit=500)).json()["items"]
+        found = {r["injury_id"]: r for r in rows if r["injury_id"] in ids.values()}
+        duty = {key: (found[i]["duty"], found[i]["on_duty_id"]) for key, i in ids.items() if i in found}
+        return found if len(found) == 5 and duty == expected else None
+
+    found = await eventually(duties)
+    assert ids["pe"] not in found
+    got = {key: (found[i]["duty"], found[i]["on_duty_id"]) for key, i in ids.items() if key != "pe"}
+    assert got == expected
     assert found[ids["late"]]["arrived_at"].startswith("2020-10-19T01:48")
     summary = (await world.get("/floor-duty/injuries/summary", campus_id="main", to="2020-11-30")).json()
     assert summary["duty_late"] >= 1 and summary["duty_on_time"] >= 1 and summary["duty_missing"] >= 2

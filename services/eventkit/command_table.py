@@ -70,10 +70,7 @@ class ServiceCommands:
         it (from the state the process keeps of it), for the command that follows."""
         stream_id = decider.stream_id(entity_id)
         ahead = self.ahead[stream_id] = await self.bus.read_ahead(decider, stream_id)
-        first = ahead.first()
-        if first is None:
-            return None
-        return TenantPath(district_id=first.district_id, school_id=first.school_id, campus_id=first.campus_id)
+        return ahead.tenant()
 
     async def covers(self, principal: Principal, tenant: TenantPath) -> bool:
         """Whether ``tenant`` is in the principal's scope."""

@@ -175,6 +175,28 @@ def decide_now_after_earlier_steps(
 STATES_KEPT = 4096  # aggregates a process keeps the latest state of (a few KB each, most of them)
 
 
+@dataclass(frozen=True, slots=True)
+class KeptState:
+    """What a process keeps of an aggregate: its state at ``version``, built to ``last_event``.
+
+    ``tenant``: where the stream's first event put it, once the process has seen that event.
+    ``trusted``: the last event is this process's own append, so the next command may be decided
+    on this state without reading the stream (:class:`ReadAhead`), its append checked against
+    ``last_event``. ``contended``: such an append once found the stream moved by another writer
+    (another replica, a reaction): from then on the stream is always read first."""
+
+    state: Any
+    version: int
+    last_event: UUID
+    tenant: TenantPath | None = None
+    trusted: bool = False
+    contended: bool = False
+
+
+def tenant_of(envelope: Envelope) -> TenantPath:
+    return TenantPath(district_id=envelope.district_id, school_id=envelope.school_id, campus_id=envelope.campus_id)
+
+
 class AggregateStates:
     """The latest committed state of the aggregates a process worked on lately, by stream.
 
@@ -185,27 +207,50 @@ class AggregateStates:
     trusted. Only states read outside a transaction (committed events alone) are kept: a
     transaction's own events may still roll back. Evolve and decide are pure, so one state
     object is safely shared by concurrent commands.
+
+    After the process's own append the state is kept with its events (``trusted``): the next
+    command on the aggregate is decided without a read, and its append goes through only if the
+    stream still ends with that event (:meth:`EventStore.append`'s ``last_event``).
     """
 
     def __init__(self, size: int = STATES_KEPT) -> None:
         self.size = size
-        self.entries: OrderedDict[tuple[str, str], tuple[Any, int, UUID]] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, str], KeptState] = OrderedDict()
 
-    def get(self, decider: str, stream_id: str) -> tuple[Any, int, UUID] | None:
+    def get(self, decider: str, stream_id: str) -> KeptState | None:
         entry = self.entries.get((decider, stream_id))
         if entry is not None:
             self.entries.move_to_end((decider, stream_id))
         return entry
 
-    def keep(self, decider: str, stream_id: str, state: Any, version: int, last_event: UUID) -> None:
+    def keep(
+        self,
+        decider: str,
+        stream_id: str,
+        state: Any,
+        version: int,
+        last_event: UUID,
+        *,
+        tenant: TenantPath | None = None,
+        trusted: bool = False,
+    ) -> None:
         key = (decider, stream_id)
         known = self.entries.get(key)
-        if known is not None and known[1] > version:
+        if known is not None and known.version > version:
             return  # a concurrent command already kept a later one
-        self.entries[key] = (state, version, last_event)
+        contended = known is not None and known.contended
+        if tenant is None and known is not None:
+            tenant = known.tenant
+        self.entries[key] = KeptState(state, version, last_event, tenant, trusted and not contended, contended)
         self.entries.move_to_end(key)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
+
+    def contend(self, decider: str, stream_id: str) -> None:
+        """The stream has another writer: read it before every command from now on."""
+        known = self.entries.get((decider, stream_id))
+        if known is not None:
+            self.entries[(decider, stream_id)] = replace(known, trusted=False, contended=True)
 
     def forget(self, decider: str, stream_id: str) -> None:
         self.entries.pop((decider, stream_id), None)
@@ -216,13 +261,25 @@ class ReadAhead:
     """A stream read before its command runs, with the tenant check (one round trip for both):
     its first event and its events from ``from_version`` on, as they were then. A command that
     appends after a stale read conflicts and reads again; one with a client's expected version
-    reads afresh (it must not be refused for a version read earlier)."""
+    reads afresh (it must not be refused for a version read earlier).
+
+    ``kept``: nothing was read; the state the process kept after its own append is trusted (the
+    tenant check on its tenant, the command decided on it, its append checked against its last
+    event; a refusal, nothing to append or a conflict reads the stream, as a guess would)."""
 
     from_version: int
     envelopes: list[Envelope]
+    kept: KeptState | None = None
 
     def first(self) -> Envelope | None:
         return self.envelopes[0] if self.envelopes and self.envelopes[0].version == 1 else None
+
+    def tenant(self) -> TenantPath | None:
+        """Where the stream's first event put it, or None if it has none."""
+        if self.kept is not None:
+            return self.kept.tenant
+        first = self.first()
+        return None if first is None else tenant_of(first)
 
     def covers(self, version: int) -> bool:
         return self.from_version <= version
@@ -247,9 +304,11 @@ class CommandBus:
 
     async def read_ahead(self, decider: Decider[Any, Any, Any], stream_id: str) -> ReadAhead:
         """The stream's first event and what a command on it will load: from the version of the
-        state kept of it, or all of it."""
+        state kept of it, or all of it; nothing at all when the state kept is trusted."""
         known = self.states.get(decider.name, stream_id) if self.states is not None else None
-        from_version = known[1] if known is not None else 1
+        if known is not None and known.trusted and known.tenant is not None:
+            return ReadAhead(known.version, [], kept=known)
+        from_version = known.version if known is not None else 1
         return ReadAhead(from_version, await self.store.read_first_and_from(stream_id, from_version))
 
     async def _events_from(
@@ -275,9 +334,9 @@ class CommandBus:
         states = self.states
         known = states.get(decider.name, stream_id) if states is not None else None
         if known is not None and states is not None:
-            state, version, last_event = known
+            state, version = known.state, known.version
             envelopes = await self._events_from(stream_id, version, conn, ahead)
-            if envelopes and envelopes[0].version == version and envelopes[0].event_id == last_event:
+            if envelopes and envelopes[0].version == version and envelopes[0].event_id == known.last_event:
                 newer = envelopes[1:]
                 if newer:
                     state = decider.fold((self.registry.decode(e) for e in newer), state)
@@ -288,7 +347,8 @@ class CommandBus:
         envelopes = await self._events_from(stream_id, 1, conn, ahead)
         state = decider.fold(self.registry.decode(e) for e in envelopes)
         if envelopes and states is not None and conn is None:
-            states.keep(decider.name, stream_id, state, envelopes[-1].version, envelopes[-1].event_id)
+            first = tenant_of(envelopes[0]) if envelopes[0].version == 1 else None
+            states.keep(decider.name, stream_id, state, envelopes[-1].version, envelopes[-1].event_id, tenant=first)
         return state, (envelopes[-1].version if envelopes else 0)
 
     async def execute(
@@ -347,16 +407,24 @@ class CommandBus:
         ahead: ReadAhead | None = None,
     ) -> CommandResult:
         inner = getattr(command, "command", command)
+        kept = None
         if ctx.expected_version is not None:
             ahead = None  # a client's expected version is checked against the stream as it is now
+        elif conn is None:
+            kept = ahead.kept if ahead is not None else self._trusted(decider, stream_id)
         # A command that begins an entity is decided on the initial state without a read; if
         # the stream exists after all (the append conflicts) or the decision refuses, it reads.
+        # So is a command on the state this process kept after its own append (``kept``).
         guess_new = bool(decider.starts) and isinstance(inner, decider.starts) and ctx.expected_version in (None, 0)
-        attempts = (1 if ctx.expected_version is not None else 2) + (1 if guess_new else 0)
+        attempts = (1 if ctx.expected_version is not None else 2) + (1 if guess_new or kept else 0)
         for attempt in range(attempts):
             guessing = guess_new and attempt == 0
+            trusting = kept is not None and not guess_new and attempt == 0
+            last_event = None
             if guessing:
                 state, version = decider.initial_state, 0
+            elif trusting and kept is not None:
+                state, version, last_event = kept.state, kept.version, kept.last_event
             else:
                 state, version = await self.load(decider, stream_id, conn=conn, ahead=ahead)
                 ahead = None  # read once: a conflict reads the stream again
@@ -365,10 +433,10 @@ class CommandBus:
             try:
                 command, events = decide_now_after_earlier_steps(decider, command, state)
             except Rejected:
-                if guessing:
+                if guessing or trusting:
                     continue  # refused on the guess: decided again on what the stream holds
                 raise
-            if guessing and not events:
+            if (guessing or trusting) and not events:
                 continue  # nothing to append would prove nothing about the stream: read it
             envelopes = [
                 new_envelope(
@@ -385,17 +453,23 @@ class CommandBus:
                 for i, event in enumerate(events, start=1)
             ]
             try:
-                result = await self.store.append(stream_id, version, envelopes, conn=conn, command_id=key)
+                result = await self.store.append(
+                    stream_id, version, envelopes, conn=conn, command_id=key, last_event=last_event
+                )
             except DuplicateCommand as duplicate:
                 first = await self.store.command_result(duplicate.command_key, conn=conn)
                 assert first is not None
                 return await self._replayed(first.stream_id, first.event_ids, first.version, conn)
             except ConcurrencyConflict:
+                if trusting and kept is not None:
+                    await self._moved_under(decider, stream_id, kept)
                 if attempt + 1 < attempts:
                     continue
                 raise
             if envelopes:
                 EVENTS_APPENDED.labels(self.service).inc(len(envelopes))
+                if conn is None and self.states is not None:
+                    self._keep_appended(decider, stream_id, state, envelopes)
             return CommandResult(
                 stream_id=stream_id,
                 version=result.version,
@@ -404,6 +478,33 @@ class CommandBus:
                 read_after=read_token(self.service, stream_id, result.version),
             )
         raise AssertionError("unreachable")
+
+    def _trusted(self, decider: Decider[Any, Any, Any], stream_id: str) -> KeptState | None:
+        known = self.states.get(decider.name, stream_id) if self.states is not None else None
+        return known if known is not None and known.trusted else None
+
+    def _keep_appended(
+        self, decider: Decider[Any, Any, Any], stream_id: str, state: Any, envelopes: list[Envelope]
+    ) -> None:
+        """The state after this process's own append, kept trusted: the events as the store
+        will give them back (decoded from their envelopes), folded onto the state decided on."""
+        assert self.states is not None
+        after = decider.fold((self.registry.decode(e) for e in envelopes), state)
+        first = tenant_of(envelopes[0]) if envelopes[0].version == 1 else None
+        last = envelopes[-1]
+        self.states.keep(decider.name, stream_id, after, last.version, last.event_id, tenant=first, trusted=True)
+
+    async def _moved_under(self, decider: Decider[Any, Any, Any], stream_id: str, kept: KeptState) -> None:
+        """A trusted state was not the stream's any more: the stream has another writer (read it
+        before every command from now on). The caller's scope was checked on the tenant kept: if
+        the stream's first event is no longer there (a store restored under the process), the
+        command conflicts rather than act on an entity nobody checked the caller may see."""
+        assert self.states is not None
+        self.states.contend(decider.name, stream_id)
+        first = next(iter(await self.store.read_first_and_from(stream_id, 2**31 - 1)), None)
+        if first is None or first.version != 1 or (kept.tenant is not None and tenant_of(first) != kept.tenant):
+            self.states.forget(decider.name, stream_id)
+            raise ConcurrencyConflict(stream_id, kept.version)
 
     async def _first_result(self, key: CommandKey | None, conn: Connection | None) -> CommandResult | None:
         """The result of an earlier attempt of this command (same command id, caller and route),

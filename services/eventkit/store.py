@@ -67,7 +67,7 @@ def check_event_sizes(events: Iterable[Envelope], limit: int) -> None:
             raise EventTooLarge(env.type, size, limit)
 
 
-def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False) -> str:
+def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False, checked: bool = False) -> str:
     """One append in one statement: the stream's version (``cur``), the new events if it is
     still the expected one ($15), and their outbox rows. ``new_rows`` selects the events'
     columns from the parameters. With ``notify``, the relay's wake-up as well: pg_notify
@@ -79,9 +79,23 @@ def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False) -> str:
     events got), and only if the events were appended. A key another attempt already committed
     appends nothing and answers one row, ``taken`` (a retry, the usual case: no error in
     PostgreSQL's log); an attempt still in flight makes the claim wait for it to commit or roll
-    back, and then fails the statement on ``commands_pkey`` (the events roll back with it)."""
+    back, and then fails the statement on ``commands_pkey`` (the events roll back with it).
+
+    ``checked``: the stream's last event must also be the one given (the parameter after all
+    others): an append decided on a state the process kept, without reading the stream, appends
+    only onto the very event that state was built to (a store restored or rewritten under the
+    process has the version, not the event)."""
     wake = f", pg_notify('{OUTBOX_CHANNEL}', '')::text AS notified" if notify else ""
     taken, claim = "", ""
+    current = "SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1"
+    if checked:
+        last = 20 if keyed else 16
+        current = (
+            "SELECT coalesce(max(version), 0) AS v, "
+            "(SELECT event_id FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1) AS last "
+            "FROM events WHERE stream_id = $1"
+        )
+        new_rows = new_rows.replace("WHERE cur.v = $15", f"WHERE cur.v = $15 AND cur.last = ${last}::uuid")
     answer = f"SELECT position, recorded_at{wake} FROM ins ORDER BY position"
     if keyed:
         taken = """taken AS (
@@ -104,7 +118,7 @@ def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False) -> str:
         )
     return f"""
 WITH {taken}cur AS (
-    SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
+    {current}
 ), ins AS (
     INSERT INTO events (event_id, stream_id, version, type, schema_version, occurred_at,
                         district_id, school_id, campus_id, actor, correlation_id, causation_id,
@@ -147,6 +161,13 @@ _APPEND_KEYED_SQL = {
 }
 _APPEND_ONE_SQL = _append_sql(_ONE, notify=False)
 _APPEND_ONE_NOTIFY_SQL = _append_sql(_ONE, notify=True)
+# (several events, notify, keyed) -> the append checked against the stream's last event
+_APPEND_CHECKED_SQL = {
+    (many, notify, keyed): _append_sql(_MANY if many else _ONE, notify=notify, keyed=keyed, checked=True)
+    for many in (False, True)
+    for notify in (False, True)
+    for keyed in (False, True)
+}
 
 
 # The first use of a key by its caller on its route (or, recorded before keys were scoped, on any).
@@ -397,10 +418,14 @@ class EventStore:
         *,
         conn: Connection | None = None,
         command_id: str | CommandKey | None = None,
+        last_event: UUID | None = None,
     ) -> AppendResult:
         """Appends ``events`` after ``expected_version`` (0 for a new stream).
 
-        Raises :class:`ConcurrencyConflict` if the stream is elsewhere,
+        ``last_event`` (outside a transaction only): the event the stream must end with, as well
+        as its version, for an append decided on a state kept in memory.
+
+        Raises :class:`ConcurrencyConflict` if the stream is elsewhere (or ends with another event),
         :class:`DuplicateCommand` if another attempt of ``command_id`` (the same key, caller
         and route) committed, and :class:`EventTooLarge` (nothing written) for an event the
         broker could not take. The events carry the client's key as their ``command_id``.
@@ -409,6 +434,8 @@ class EventStore:
         for offset, env in enumerate(events, start=1):
             if env.stream_id != stream_id or env.version != expected_version + offset:
                 raise ValueError(f"event {env.type} is not numbered for {stream_id}@{expected_version + offset}")
+        if last_event is not None and (conn is not None or not events):
+            raise ValueError("an append checked against its last event is made outside a transaction, with events")
         if not events and command_id is None:
             return AppendResult(stream_id=stream_id, version=expected_version)
         key = None if command_id is None else _key(command_id)
@@ -451,6 +478,9 @@ class EventStore:
             if key is not None:
                 sql = _APPEND_KEYED_SQL[(len(events) > 1, notifies)]
                 args = (*args, key.key, key.caller, key.route, key.request_hash)
+            if last_event is not None:
+                sql = _APPEND_CHECKED_SQL[(len(events) > 1, notifies, key is not None)]
+                args = (*args, last_event)
             async with self.pool.acquire() as own:
                 rows = await self._insert(own, stream_id, expected_version, sql, args, key)
             if waker is not None:

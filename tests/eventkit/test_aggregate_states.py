@@ -12,7 +12,7 @@ import pytest
 
 from services.eventkit.commands import AggregateStates, CommandBus
 from services.eventkit.decider import Resolved
-from services.eventkit.errors import Rejected
+from services.eventkit.errors import ConcurrencyConflict, Rejected
 from services.safety.events import SAFETY_EVENTS
 from services.safety.inspections import CompleteInspection, Inspection, RecordFinding, StartInspection
 from tests.eventkit.test_commands import CTX, TENANT, CountingStore
@@ -61,18 +61,102 @@ async def run(bus: CommandBus, inspection_id: str, command: Any, expected: int |
     )
 
 
-async def test_a_command_on_a_kept_aggregate_reads_only_from_its_last_known_event(store: ReadingStore) -> None:
+async def test_a_command_on_an_aggregate_this_process_appended_to_last_reads_nothing(store: ReadingStore) -> None:
     bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
     await run(bus, "walk", start("walk"))
     for n in range(5):
         result = await run(bus, "walk", finding(n))
         assert result.version == n + 2
-    # the first finding reads the whole stream; each later one, from the last event the one
-    # before it read (its own appended event comes after: the store's record, not its guess)
-    assert store.from_versions == [1, 1, 2, 3, 4]
+    # each finding is decided on the state kept after the append before it: no read at all
+    assert store.from_versions == []
     state, version = await CommandBus("safety", store, SAFETY_EVENTS).load(Inspection, "inspection-walk")
-    kept, kept_version = await bus.load(Inspection, "inspection-walk")
-    assert (kept, kept_version) == (state, version) and version == 6 and state.findings == 5
+    kept = states_of(bus).get("Inspection", "inspection-walk")
+    assert kept is not None and kept.trusted and (kept.state, kept.version) == (state, version)
+    assert version == 6 and state.findings == 5 and kept.tenant == TENANT
+
+
+async def test_a_command_on_another_process_s_aggregate_reads_only_from_its_last_known_event(
+    store: ReadingStore,
+) -> None:
+    ours = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    theirs = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(theirs, "walk", start("walk"))
+    for n in range(4):
+        await run(theirs, "walk", finding(n))
+        state, version = await ours.load(Inspection, "inspection-walk")
+        assert version == n + 2 and state.findings == n + 1
+    # the first load reads the whole stream; each later one, from the last event the one before read
+    assert store.from_versions == [1, 2, 3, 4]
+    kept = states_of(ours).get("Inspection", "inspection-walk")
+    assert kept is not None and not kept.trusted  # read, not appended: the next command reads too
+
+
+def states_of(bus: CommandBus) -> AggregateStates:
+    assert bus.states is not None
+    return bus.states
+
+
+async def test_a_trusted_state_another_writer_moved_is_read_and_never_trusted_again(store: ReadingStore) -> None:
+    """A state kept after this process's append is decided on without a read; if another writer
+    (another replica, a reaction) appended meanwhile, the append goes through only after a read,
+    and from then on that stream is read before every command."""
+    ours = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    theirs = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(ours, "walk", start("walk"))
+    await run(ours, "walk", finding(0))
+    await run(theirs, "walk", finding(1))
+    store.from_versions.clear()
+    result = await run(ours, "walk", finding(2))
+    assert result.version == 4 and store.from_versions == [2]  # refused at the append, then read from 2
+    kept = states_of(ours).get("Inspection", "inspection-walk")
+    assert kept is not None and kept.contended and not kept.trusted
+    await run(ours, "walk", finding(3))
+    assert store.from_versions == [2, 4]  # contended: read before deciding, though its own append was last
+    state, version = await CommandBus("safety", store, SAFETY_EVENTS).load(Inspection, "inspection-walk")
+    assert version == 5 and state.findings == 4 and state.checked == frozenset(ITEMS[:4])
+
+
+async def test_an_append_on_a_trusted_state_appends_only_onto_the_event_it_was_built_to(store: ReadingStore) -> None:
+    """The check is the stream's last event, not only its version: a stream rewritten under the
+    process to the same version (a restore, then other writes) is not appended to on a guess."""
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(bus, "walk", start("walk"))
+    await run(bus, "walk", finding(0))
+    await store.pool.execute("DELETE FROM outbox")
+    await store.pool.execute("DELETE FROM events WHERE stream_id = 'inspection-walk'")
+    other = CommandBus("safety", store, SAFETY_EVENTS)
+    await run(other, "walk", start("walk"))
+    await run(other, "walk", finding(7))  # version 2 again, another event
+    store.from_versions.clear()
+    result = await run(bus, "walk", finding(5))
+    assert result.version == 3 and store.from_versions == [2, 1]  # refused, then read in full
+    state, _ = await bus.load(Inspection, "inspection-walk")
+    assert state.findings == 2 and state.checked == frozenset([ITEMS[7], ITEMS[5]])
+
+
+async def test_a_trusted_state_whose_stream_now_lives_elsewhere_conflicts_and_appends_nothing(
+    store: ReadingStore,
+) -> None:
+    """The caller's scope was checked against the tenant kept: if the stream's first event is not
+    there any more (a restore, and an entity of the same id started on another campus), the
+    command is a conflict, never an act on an entity nobody checked the caller may see."""
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(bus, "walk", start("walk"))
+    await run(bus, "walk", finding(0))
+    await store.pool.execute("DELETE FROM outbox")
+    await store.pool.execute("DELETE FROM events WHERE stream_id = 'inspection-walk'")
+    elsewhere = TENANT.model_copy(update={"campus_id": "main"})
+    other = CommandBus("safety", store, SAFETY_EVENTS)
+    begun = Resolved(start("walk"), elsewhere, "walk", {"hazard_id": "hz-none"})
+    await other.execute(Inspection, "walk", begun, CTX, elsewhere)
+    ahead = await bus.read_ahead(Inspection, "inspection-walk")
+    assert ahead.kept is not None and ahead.tenant() == TENANT and ahead.envelopes == []  # nothing read
+    with pytest.raises(ConcurrencyConflict):
+        await run(bus, "walk", finding(5), ahead=ahead)
+    assert await store.pool.fetchval("SELECT count(*) FROM events WHERE stream_id = 'inspection-walk'") == 1
+    assert states_of(bus).get("Inspection", "inspection-walk") is None  # read afresh next time
+    fresh = await bus.read_ahead(Inspection, "inspection-walk")
+    assert fresh.kept is None and fresh.tenant() == elsewhere
 
 
 async def test_what_another_process_appended_is_read_after_the_kept_state(store: ReadingStore) -> None:
@@ -98,7 +182,7 @@ async def test_a_store_rewritten_under_the_process_is_read_in_full(store: Readin
     store.from_versions.clear()
     result = await run(bus, "walk", finding(5))
     assert result.version == 2
-    assert store.from_versions == [2, 1]  # the kept last event is not there: read from the start
+    assert store.from_versions == [3, 1]  # refused at the append; the kept last event is not there: read all
     state, _ = await bus.load(Inspection, "inspection-walk")
     assert state.findings == 1 and state.checked == frozenset([ITEMS[5]])
 
@@ -109,7 +193,7 @@ async def test_a_state_read_in_a_transaction_that_rolls_back_is_not_kept(store: 
     await run(bus, "walk", start("walk"))
     await run(bus, "walk", finding(0))
     kept = states.get("Inspection", "inspection-walk")
-    assert kept is not None and kept[1] == 1  # as the finding read it
+    assert kept is not None and kept.version == 2  # as the finding appended it
 
     class Abandoned(Exception):
         pass
@@ -121,7 +205,7 @@ async def test_a_state_read_in_a_transaction_that_rolls_back_is_not_kept(store: 
             assert version == 3  # its own event, seen inside the transaction
             raise Abandoned
     kept = states.get("Inspection", "inspection-walk")
-    assert kept is not None and kept[1] == 1  # nothing of the abandoned transaction
+    assert kept is not None and kept.version == 2  # nothing of the abandoned transaction
     state, version = await bus.load(Inspection, "inspection-walk")
     assert version == 2 and state.findings == 1
 
@@ -153,7 +237,8 @@ def test_the_states_kept_are_bounded_and_the_least_used_go_first() -> None:
     later = uuid4()
     states.keep("Inspection", "d", "d2", 5, later)
     states.keep("Inspection", "d", "d-old", 4, uuid4())  # an earlier state never replaces a later one
-    assert states.get("Inspection", "d") == ("d2", 5, later)
+    kept = states.get("Inspection", "d")
+    assert kept is not None and (kept.state, kept.version, kept.last_event) == ("d2", 5, later)
 
 
 async def test_the_stream_read_with_the_tenant_check_is_the_command_s_read(store: ReadingStore) -> None:
@@ -161,9 +246,10 @@ async def test_the_stream_read_with_the_tenant_check_is_the_command_s_read(store
     the first event for the scope, and what the command loads. A read gone stale before the
     append conflicts and is read again; a client's expected version is checked against the
     stream as it is, never against the read ahead."""
-    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
-    await run(bus, "walk", start("walk"))
-    await run(bus, "walk", finding(0))
+    writer = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
+    await run(writer, "walk", start("walk"))
+    await run(writer, "walk", finding(0))
+    bus = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())  # it appended nothing yet
     store.from_versions.clear()
 
     ahead = await bus.read_ahead(Inspection, "inspection-walk")
@@ -173,9 +259,11 @@ async def test_the_stream_read_with_the_tenant_check_is_the_command_s_read(store
     result = await run(bus, "walk", finding(1), ahead=ahead)
     assert result.version == 3 and store.from_versions == []  # nothing read but the read ahead
 
-    # another process appends between the read ahead and the command: the append conflicts, the
-    # stream is read again, and the finding goes after the other's
+    # its own append kept trusted: the next read ahead reads nothing; another process appends
+    # before the command: the append conflicts, the stream is read again, and the finding goes
+    # after the other's
     stale = await bus.read_ahead(Inspection, "inspection-walk")
+    assert stale.kept is not None and stale.envelopes == []
     other = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
     await run(other, "walk", finding(2))
     store.from_versions.clear()
@@ -183,11 +271,11 @@ async def test_the_stream_read_with_the_tenant_check_is_the_command_s_read(store
     assert result.version == 5 and store.from_versions == [3]
 
     # with the client's expected version (5, which is now), a stale read ahead (of version 2)
-    # is not used (no false conflict): the stream is read from the state kept (4)
+    # is not used (no false conflict): the stream is read from the state kept (5)
     stale = ahead
     store.from_versions.clear()
     result = await run(bus, "walk", finding(4), ahead=stale, expected=5)
-    assert result.version == 6 and store.from_versions == [4]
+    assert result.version == 6 and store.from_versions == [5]
     fresh, version = await CommandBus("safety", store, SAFETY_EVENTS).load(Inspection, "inspection-walk")
     kept, kept_version = await bus.load(Inspection, "inspection-walk")
     assert (kept, kept_version) == (fresh, version) and version == 6 and fresh.findings == 5

@@ -173,6 +173,10 @@ def decide_now_after_earlier_steps(
 
 
 STATES_KEPT = 4096  # aggregates a process keeps the latest state of (a few KB each, most of them)
+# After a stream is found moved by another writer, the commands of this process that read it
+# first before its state is trusted again: two replicas taking turns on one stream cost a read
+# each time, and one refused append every this many commands, not one every other command.
+READS_WHEN_CONTENDED = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,15 +186,15 @@ class KeptState:
     ``tenant``: where the stream's first event put it, once the process has seen that event.
     ``trusted``: the last event is this process's own append, so the next command may be decided
     on this state without reading the stream (:class:`ReadAhead`), its append checked against
-    ``last_event``. ``contended``: such an append once found the stream moved by another writer
-    (another replica, a reaction): from then on the stream is always read first."""
+    ``last_event``. ``contended``: such an append found the stream moved by another writer
+    (another replica, a reaction): that many of this process's next appends read it first."""
 
     state: Any
     version: int
     last_event: UUID
     tenant: TenantPath | None = None
     trusted: bool = False
-    contended: bool = False
+    contended: int = 0
 
 
 def tenant_of(envelope: Envelope) -> TenantPath:
@@ -238,19 +242,22 @@ class AggregateStates:
         known = self.entries.get(key)
         if known is not None and known.version > version:
             return  # a concurrent command already kept a later one
-        contended = known is not None and known.contended
+        contended = known.contended if known is not None else 0
+        if trusted and contended:
+            contended -= 1  # one more of the appends that read first: the last of them is trusted again
+            trusted = contended == 0
         if tenant is None and known is not None:
             tenant = known.tenant
-        self.entries[key] = KeptState(state, version, last_event, tenant, trusted and not contended, contended)
+        self.entries[key] = KeptState(state, version, last_event, tenant, trusted, contended)
         self.entries.move_to_end(key)
         if len(self.entries) > self.size:
             self.entries.popitem(last=False)
 
     def contend(self, decider: str, stream_id: str) -> None:
-        """The stream has another writer: read it before every command from now on."""
+        """The stream has another writer: read it before the next commands."""
         known = self.entries.get((decider, stream_id))
         if known is not None:
-            self.entries[(decider, stream_id)] = replace(known, trusted=False, contended=True)
+            self.entries[(decider, stream_id)] = replace(known, trusted=False, contended=READS_WHEN_CONTENDED)
 
     def forget(self, decider: str, stream_id: str) -> None:
         self.entries.pop((decider, stream_id), None)
@@ -496,7 +503,7 @@ class CommandBus:
 
     async def _moved_under(self, decider: Decider[Any, Any, Any], stream_id: str, kept: KeptState) -> None:
         """A trusted state was not the stream's any more: the stream has another writer (read it
-        before every command from now on). The caller's scope was checked on the tenant kept: if
+        before the next commands). The caller's scope was checked on the tenant kept: if
         the stream's first event is no longer there (a store restored under the process), the
         command conflicts rather than act on an entity nobody checked the caller may see."""
         assert self.states is not None

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from services.eventkit import commands
 from services.eventkit.commands import AggregateStates, CommandBus
 from services.eventkit.decider import Resolved
 from services.eventkit.errors import ConcurrencyConflict, Rejected
@@ -96,10 +97,13 @@ def states_of(bus: CommandBus) -> AggregateStates:
     return bus.states
 
 
-async def test_a_trusted_state_another_writer_moved_is_read_and_never_trusted_again(store: ReadingStore) -> None:
+async def test_a_trusted_state_another_writer_moved_is_read_and_trusted_again_only_later(
+    store: ReadingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A state kept after this process's append is decided on without a read; if another writer
     (another replica, a reaction) appended meanwhile, the append goes through only after a read,
-    and from then on that stream is read before every command."""
+    and the stream is read before the next few commands, then trusted again."""
+    monkeypatch.setattr(commands, "READS_WHEN_CONTENDED", 2)
     ours = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
     theirs = CommandBus("safety", store, SAFETY_EVENTS, states=AggregateStates())
     await run(ours, "walk", start("walk"))
@@ -109,11 +113,15 @@ async def test_a_trusted_state_another_writer_moved_is_read_and_never_trusted_ag
     result = await run(ours, "walk", finding(2))
     assert result.version == 4 and store.from_versions == [2]  # refused at the append, then read from 2
     kept = states_of(ours).get("Inspection", "inspection-walk")
-    assert kept is not None and kept.contended and not kept.trusted
+    assert kept is not None and kept.contended == 1 and not kept.trusted  # its append read first: one more
     await run(ours, "walk", finding(3))
     assert store.from_versions == [2, 4]  # contended: read before deciding, though its own append was last
+    kept = states_of(ours).get("Inspection", "inspection-walk")
+    assert kept is not None and kept.contended == 0 and kept.trusted
+    await run(ours, "walk", finding(4))
+    assert store.from_versions == [2, 4]  # trusted again
     state, version = await CommandBus("safety", store, SAFETY_EVENTS).load(Inspection, "inspection-walk")
-    assert version == 5 and state.findings == 4 and state.checked == frozenset(ITEMS[:4])
+    assert version == 6 and state.findings == 5 and state.checked == frozenset(ITEMS[:5])
 
 
 async def test_an_append_on_a_trusted_state_appends_only_onto_the_event_it_was_built_to(store: ReadingStore) -> None:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import uuid4
 
+import pytest
+
+from services.eventkit.auth import Principal, Role
+from services.eventkit.commands import CommandBus, CommandContext
+from services.eventkit.decider import Resolved
+from services.eventkit.envelope import TenantPath
+from services.eventkit.store import EventStore
+from services.safety.events import SAFETY_EVENTS
+from services.safety.inspections import Inspection, RecordFinding
 from tests.conftest import eventually
 from tests.safety.conftest import SafetyWorld
 
 CHECKLIST = ["灭火器在有效期内", "安全出口畅通", "消防栓门板完好"]
+CST = timezone(timedelta(hours=8))
 
 
 def start(inspection_id: str, kind: str = "fire", campus: str = "main") -> dict[str, Any]:
@@ -173,3 +184,48 @@ async def test_a_finding_names_a_worker_of_the_campus_and_proposes_them_an_appra
         "note": "",
         "evidence_refs": [],
     }
+
+
+async def test_a_walk_s_findings_after_its_start_read_nothing_of_the_stream(
+    world: SafetyWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that started the inspection (or recorded its last finding) keeps its state: the
+    next finding is decided on it and appended only if the stream still ends where it did, so a
+    walk costs no read of its stream; another writer's events are read, and the finding follows."""
+    reads: list[tuple[str, int]] = []
+    original = EventStore.read_first_and_from
+
+    async def counting(self: EventStore, stream_id: str, from_version: int) -> Any:
+        reads.append((stream_id, from_version))
+        return await original(self, stream_id, from_version)
+
+    monkeypatch.setattr(EventStore, "read_first_and_from", counting)
+    iid = f"walk-{uuid4().hex[:8]}"
+    assert (await world.post("/inspections", start(iid, kind="daily_patrol"))).status_code == 200
+    versions = []
+    for item in CHECKLIST:
+        ok = await world.post(f"/inspections/{iid}/findings", {"item": item, "area": "教学楼", "ok": True})
+        assert ok.status_code == 200, ok.text
+        versions.append(ok.json()["version"])
+    assert versions == [2, 3, 4] and reads == []
+    # another writer (a second replica, say) records a finding: this process's next one is refused
+    # at the append, reads the stream from the state it kept, and goes after the other's
+    stream = f"inspection-{iid}"
+    pool = world.service.pool
+    first = await pool.fetchrow("SELECT district_id, school_id, campus_id FROM events WHERE stream_id = $1", stream)
+    tenant = TenantPath(**dict(first))
+    other_bus = CommandBus("safety", EventStore(pool), SAFETY_EVENTS)
+    finding = RecordFinding(item=CHECKLIST[0], area="食堂", ok=True, at=datetime(2020, 10, 30, 14, 50, tzinfo=CST))
+    replica = Principal(subject="other-replica", roles=frozenset([Role.PLATFORM_ADMIN]))
+    theirs = await other_bus.execute(
+        Inspection, iid, Resolved(finding, tenant, iid, {"hazard_id": "hz-none"}), CommandContext(replica), tenant
+    )
+    assert theirs.version == 5
+    ours = await world.post(f"/inspections/{iid}/findings", {"item": CHECKLIST[1], "area": "食堂", "ok": True})
+    assert ours.status_code == 200 and ours.json()["version"] == 6
+    assert [s for s, _ in reads] == [stream]  # where the stream lives, checked again after the refusal
+    # the stream has another writer now: each finding reads it first, from the state kept
+    again = await world.post(f"/inspections/{iid}/findings", {"item": CHECKLIST[2], "area": "食堂", "ok": True})
+    assert again.status_code == 200 and again.json()["version"] == 7 and reads[1:] == [(stream, 6)]
+    rows = await pool.fetch("SELECT version, actor FROM events WHERE stream_id = $1 ORDER BY version", stream)
+    assert [r["version"] for r in rows] == [1, 2, 3, 4, 5, 6, 7] and rows[4]["actor"] == "other-replica"

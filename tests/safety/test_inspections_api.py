@@ -213,6 +213,7 @@ async def test_a_walk_s_findings_after_its_start_read_nothing_of_the_stream(
     stream = f"inspection-{iid}"
     pool = world.service.pool
     first = await pool.fetchrow("SELECT district_id, school_id, campus_id FROM events WHERE stream_id = $1", stream)
+    assert first is not None
     tenant = TenantPath(**dict(first))
     other_bus = CommandBus("safety", EventStore(pool), SAFETY_EVENTS)
     finding = RecordFinding(item=CHECKLIST[0], area="食堂", ok=True, at=datetime(2020, 10, 30, 14, 50, tzinfo=CST))

@@ -44,7 +44,8 @@ the ceiling of the disk path.
 
 Target, for both workloads: >= 1,500 commands/s sustained with p99 <= 20 ms. Where the offered
 rate was not accepted the summary says MACHINE TOO SLOW (for the commands on existing streams:
-when ReportHazard was not accepted at that rate either; otherwise the cost is the code's).
+when ReportHazard was not accepted at that rate either; otherwise the cost is the code's); so it
+does for a p99 over the target when ReportHazard's, in the same run, was over it too.
 """
 
 from __future__ import annotations
@@ -294,6 +295,13 @@ def judged(workload: str, loads: Loads, rate: float, baseline: Loads | None, obv
             text += f" (MACHINE TOO SLOW for {rate:,.0f}/s: {accepted}{either})"
         else:
             text += f" ({rate:,.0f}/s not accepted: {accepted}, where ReportHazard was in the same run)"
+    elif not met and baseline is not None and o["p99"] > P99_TARGET_MS:
+        # accepted, but the tail over the target: the machine's when ReportHazard's is over it too
+        base_p99 = baseline.opened.latency.summary()["p99"]
+        if base_p99 > P99_TARGET_MS:
+            text += f" (MACHINE TOO SLOW for a p99 of {P99_TARGET_MS:.0f} ms: ReportHazard's was {base_p99:.0f} ms)"
+        else:
+            text += f" (the tail is the code's: ReportHazard's p99 was {base_p99:.0f} ms in the same run)"
     text += (
         f": at {rate:,.0f}/s offered {loads.opened.rate:,.0f} cmd/s, p99 {o['p99']:.0f} ms; most "
         f"{loads.closed.rate:,.0f} cmd/s ({loads.closed.rate / obvious_rate:.2f}x the obvious way"

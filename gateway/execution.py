@@ -242,15 +242,35 @@ UNUSUAL = Unusual()
 
 # Distinct sets of subfields one execution remembers: a document has a few dozen at most.
 SUBFIELDS_MEMO = 256
+Worked = TypeVar("Worked")
+
+
+class ByIdentity:
+    """What an execution worked out once from an object of the document's (a selection, a list
+    of field nodes), by that object's identity: each entry keeps its object alive, so the id stays
+    its own. Bounded; a subscription's events share it (each event's execution is a copy)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[Any, int], tuple[Any, Any]] = {}
+
+    def get(self, kind: Any, source: Any, work: Callable[[], Worked]) -> Worked:
+        key = (kind, id(source))
+        known = self.entries.get(key)
+        if known is not None and known[0] is source:
+            return cast("Worked", known[1])
+        worked = work()
+        if len(self.entries) >= SUBFIELDS_MEMO:
+            self.entries.clear()
+        self.entries[key] = (source, worked)
+        return worked
 
 
 class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution, with plain scalar fields read and serialised directly."""
 
-    # each execution's plans of its selections (``_steps``); a subscription's events share it
-    _steps_memo: dict[Any, tuple[GroupedFieldSet, list[Step] | None]] | None = None
-    # ... and of its lists' items (``_list_plan``)
-    _list_memo: dict[Any, tuple[FieldDetailsList, ListPlan | None]] | None = None
+    # each execution's plans of its selections (``_steps``) and of its lists' items (``_list_plan``)
+    _steps_memo: ByIdentity | None = None
+    _list_memo: ByIdentity | None = None
 
     def collect_subfields(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
@@ -364,16 +384,8 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
         page share their selection), or None when none takes a short path."""
         memo = self._steps_memo
         if memo is None:
-            memo = self._steps_memo = {}
-        key = (parent_type, id(grouped_field_set))
-        known = memo.get(key)
-        if known is not None and known[0] is grouped_field_set:
-            return known[1]
-        steps = plan_steps(parent_type, grouped_field_set)
-        if len(memo) >= SUBFIELDS_MEMO:
-            memo.clear()
-        memo[key] = (grouped_field_set, steps)  # keeps the set alive, so its id stays its own
-        return steps
+            memo = self._steps_memo = ByIdentity()
+        return memo.get(parent_type, grouped_field_set, lambda: plan_steps(parent_type, grouped_field_set))
 
     def _execute_object(
         self,
@@ -437,21 +449,13 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
         (at any depth) takes the generic path."""
         memo = self._list_memo
         if memo is None:
-            memo = self._list_memo = {}
-        key = (item_type, id(field_details_list))
-        known = memo.get(key)
-        if known is not None and known[0] is field_details_list:
-            return known[1]
+            memo = self._list_memo = ByIdentity()
         inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        plan = (
-            self._object_plan(NestedObject(item_type, inner), field_details_list)
-            if isinstance(inner, GraphQLObjectType)
-            else None
+        if not isinstance(inner, GraphQLObjectType):
+            return None
+        return memo.get(
+            item_type, field_details_list, lambda: self._object_plan(NestedObject(item_type, inner), field_details_list)
         )
-        if len(memo) >= SUBFIELDS_MEMO:
-            memo.clear()
-        memo[key] = (field_details_list, plan)  # keeps the list alive, so its id stays its own
-        return plan
 
     def _object_plan(self, nested: NestedObject, field_details_list: FieldDetailsList) -> ListPlan | None:
         if not nested.checkable:
@@ -487,33 +491,23 @@ class PlainFieldExecution(StrawberryGraphQLCoreExecutionContext):
         if not nested.accepts_by_class(value):
             raise UNUSUAL
         results: dict[str, Any] = {}
+        context = self.context_value
         for response_name, kind, read, attribute, output, nullable, sub in fields:
-            if kind is STEP_PLAIN:
-                field_value = read(value, attribute)
-                if field_value is None:
-                    if not nullable:
-                        raise UNUSUAL
-                    results[response_name] = None
-                    continue
+            if kind is STEP_TYPENAME:
+                results[response_name] = output
+                continue
+            field_value = read(value, context if kind is STEP_AT_ONCE else attribute)
+            if field_value is None:
+                if not nullable or kind is STEP_AT_ONCE:  # an error to locate; the resolver's to answer
+                    raise UNUSUAL
+                results[response_name] = None
+            elif kind is STEP_PLAIN:
                 coerced = output.coerce_output_value(field_value)
                 if coerced is None or coerced is Undefined:
                     raise UNUSUAL
                 results[response_name] = coerced
-            elif kind is STEP_NESTED:
-                field_value = read(value, attribute)
-                if field_value is None:
-                    if not nullable:
-                        raise UNUSUAL
-                    results[response_name] = None
-                    continue
-                results[response_name] = self._run_list_plan(sub, field_value)  # type: ignore[arg-type]
-            elif kind is STEP_AT_ONCE:
-                field_value = read(value, self.context_value)
-                if field_value is None:  # not answered at once: the resolver's to answer
-                    raise UNUSUAL
-                results[response_name] = self._run_list_plan(sub, field_value)  # type: ignore[arg-type]
             else:
-                results[response_name] = output
+                results[response_name] = self._run_list_plan(sub, field_value)  # type: ignore[arg-type]
         return results
 
     async def _gather_fields(self, results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:

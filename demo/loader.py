@@ -139,6 +139,24 @@ class DemoLoader:
             await asyncio.sleep(0.25)
         raise RuntimeError(f"safety POST {path}/sign as {who}: {response.status_code} {response.text}")
 
+    async def issued_to_every_party(self, campaign_id: str, manager: str, parties: int) -> None:
+        """Waits until the campaign's ``parties`` have their agreements before anyone signs. An issue
+        made before this service learned of every party (the directory's changes arrive through
+        Kafka) missed some: it is issued again to those, dated as the first issue, now rather than
+        after the first signatures (an issue recorded after a signature it precedes in time). If
+        the count is never reached, :meth:`sign` still issues to a party it finds without one."""
+        path = f"/agreement-campaigns/{campaign_id}"
+        for _ in range(WAIT_ROUNDS):
+            counts = await self.clients["safety"].get(f"{path}/signing", headers=self.token(manager))
+            if counts.status_code == 200 and counts.json()["issued"] >= parties:
+                return
+            reissued = await self.clients["safety"].post(
+                f"{path}/issue", json={"at": AGREEMENTS_ISSUED_AT}, headers=self.token(manager)
+            )
+            if reissued.status_code == 200:
+                self.done += 1  # the issue missed some: issued to them now
+            await asyncio.sleep(0.25)
+
     async def stock_received(self, campus_id: str, received: dict[str, int], as_: str) -> None:
         """Waits until the inventory counts show each item received at least so many (what an
         accepted purchase brings in through the inventory's own reaction)."""
@@ -236,6 +254,7 @@ class DemoLoader:
                 manager,
             )
             await self.post(s, f"/agreement-campaigns/{cid}/issue", {"at": AGREEMENTS_ISSUED_AT}, manager)
+            await self.issued_to_every_party(cid, manager, len(safety_regime.signatures(campus)))
         await safety_regime.sign_all(self)  # every member of staff and every parent
         await self.post(
             s,

@@ -197,10 +197,6 @@ class KeptState:
     contended: int = 0
 
 
-def tenant_of(envelope: Envelope) -> TenantPath:
-    return TenantPath(district_id=envelope.district_id, school_id=envelope.school_id, campus_id=envelope.campus_id)
-
-
 class AggregateStates:
     """The latest committed state of the aggregates a process worked on lately, by stream.
 
@@ -286,7 +282,7 @@ class ReadAhead:
         if self.kept is not None:
             return self.kept.tenant
         first = self.first()
-        return None if first is None else tenant_of(first)
+        return None if first is None else first.tenant
 
     def covers(self, version: int) -> bool:
         return self.from_version <= version
@@ -354,7 +350,7 @@ class CommandBus:
         envelopes = await self._events_from(stream_id, 1, conn, ahead)
         state = decider.fold(self.registry.decode(e) for e in envelopes)
         if envelopes and states is not None and conn is None:
-            first = tenant_of(envelopes[0]) if envelopes[0].version == 1 else None
+            first = envelopes[0].tenant if envelopes[0].version == 1 else None
             states.keep(decider.name, stream_id, state, envelopes[-1].version, envelopes[-1].event_id, tenant=first)
         return state, (envelopes[-1].version if envelopes else 0)
 
@@ -497,7 +493,7 @@ class CommandBus:
         will give them back (decoded from their envelopes), folded onto the state decided on."""
         assert self.states is not None
         after = decider.fold((self.registry.decode(e) for e in envelopes), state)
-        first = tenant_of(envelopes[0]) if envelopes[0].version == 1 else None
+        first = envelopes[0].tenant if envelopes[0].version == 1 else None
         last = envelopes[-1]
         self.states.keep(decider.name, stream_id, after, last.version, last.event_id, tenant=first, trusted=True)
 
@@ -509,7 +505,7 @@ class CommandBus:
         assert self.states is not None
         self.states.contend(decider.name, stream_id)
         first = next(iter(await self.store.read_first_and_from(stream_id, 2**31 - 1)), None)
-        if first is None or first.version != 1 or (kept.tenant is not None and tenant_of(first) != kept.tenant):
+        if first is None or first.version != 1 or (kept.tenant is not None and first.tenant != kept.tenant):
             self.states.forget(decider.name, stream_id)
             raise ConcurrencyConflict(stream_id, kept.version)
 

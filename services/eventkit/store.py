@@ -90,11 +90,9 @@ def _append_sql(new_rows: str, *, notify: bool, keyed: bool = False, checked: bo
     current = "SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1"
     if checked:
         last = 20 if keyed else 16
-        current = (
-            "SELECT coalesce(max(version), 0) AS v, "
-            "(SELECT event_id FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1) AS last "
-            "FROM events WHERE stream_id = $1"
-        )
+        # the last event and its version in one probe of the index (no row for an empty stream:
+        # a checked append is always onto an existing one, so it appends nothing and conflicts)
+        current = "SELECT version AS v, event_id AS last FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1"
         new_rows = new_rows.replace("WHERE cur.v = $15", f"WHERE cur.v = $15 AND cur.last = ${last}::uuid")
     answer = f"SELECT position, recorded_at{wake} FROM ins ORDER BY position"
     if keyed:

@@ -18,7 +18,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from gateway.settings import SERVICES, GatewaySettings
 from services.eventkit.envelope import Envelope
@@ -109,14 +109,26 @@ class EventHub:
         if not self.live.is_set():
             if not assigned:
                 return  # no partition yet (its topic is still to be created): the next round
-            await consumer.seek_to_end(*assigned)
+            await self._move_to_end(consumer, assigned)
             consumer.resume(*assigned)
             self.live.set()
             return
         fresh = consumer.paused()
         if fresh:  # a topic created while live: read it from its end too
-            await consumer.seek_to_end(*fresh)
+            await self._move_to_end(consumer, fresh)
             consumer.resume(*fresh)
+
+    @staticmethod
+    async def _move_to_end(consumer: AIOKafkaConsumer, partitions: set[TopicPartition]) -> None:
+        """Asks the broker for each partition's end now and moves there.
+
+        Not `seek_to_end`: it waits for whichever offset lookup answers next, and the lookup the
+        reader made when it got its partitions (before anything was written meanwhile) can still
+        be on its way; its older answer would hand the subscriber events written before it came.
+        """
+        ends = await consumer.end_offsets(list(partitions))
+        for partition, offset in ends.items():
+            consumer.seek(partition, offset)
 
     async def _idle(self) -> None:
         self._wanted.clear()

@@ -372,15 +372,13 @@ async def _tail(
                     break
                 await asyncio.sleep(0.05)
         partitions = sorted(consumer.assignment())
-        if since_ms is not None and partitions:
-            found = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
+        if partitions:  # a lookup of the ends made now (seek_to_end can take an older one still on its way)
+            found = {}
+            if since_ms is not None:
+                found = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
             ends = await consumer.end_offsets(partitions)
             for tp in partitions:
                 consumer.seek(tp, found[tp].offset if found.get(tp) else ends[tp])
-        elif partitions:
-            await consumer.seek_to_end(*partitions)
-            for tp in partitions:
-                await consumer.position(tp)  # resolved now: what is produced from here on is shown
         notes.print(f"following {len(partitions)} partitions of {len(topics)} services' events (Ctrl-C stops)")
         while limit is None or shown < limit:
             batches = await consumer.getmany(timeout_ms=500, max_records=500)

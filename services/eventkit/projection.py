@@ -190,9 +190,12 @@ REBUILD_BATCH = 1000
 than batches of 5,000 (31,000-34,000/s): two batches are alive at once (one applied, the next
 read), each as rows and as envelopes, and the smaller ones overlap the read and the apply as
 well (bench/README.md, "a rebuild's batches")."""
-CHECKPOINTS_KEPT = 100_000
+CHECKPOINTS_KEPT = 20_000
 """Streams a rebuild keeps the checkpoint of in memory (about 150 bytes each); past it, the half
-seen first are let go of, and read back from the shadow when their stream comes again."""
+seen first are let go of, and read back from the shadow when their stream comes again. A
+stream's events come close together (an inspection's walk, a hazard's life), so few come
+back: over 3,300,000 events in 127,548 streams, 20,000 kept a peak 6 MB lower than 100,000 at
+a replay 7% slower (one run each)."""
 
 
 class Projection:

@@ -72,7 +72,8 @@ async def test_the_demo_holds_the_semester_of_the_seed(make_settings: SettingsFa
 
     await eventually(keys_out, timeout=60)
     await until_it_holds(lambda: the_term_s_inventory_holds(inventory, safety, loader))
-    await the_term_s_appraisals_hold(services["hr_eval"].client, loader)
+    # after the months' totals, the acknowledgements, the correction, the awards and the honours: streams of their own
+    await until_it_holds(lambda: the_term_s_appraisals_hold(services["hr_eval"].client, loader))
     await until_it_holds(
         lambda: the_term_s_canteen_holds(services["canteen"].client, services["hr_eval"].client, safety, loader)
     )

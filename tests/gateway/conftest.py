@@ -103,7 +103,16 @@ async def system(make_settings: SettingsFactory, start_service: Any) -> Any:
                 return False
         return True
 
+    safety = services["safety"]
+
+    async def health_records_opened() -> bool:
+        # a reaction of safety's to the enrolments, after the mirrors: a test counting the store's
+        # events (test_tokens, test_input_bounds, test_keys_and_ids) must not count those under it
+        opened = await safety.pool.fetchval("SELECT count(*) FROM events WHERE type = 'safety.HealthRecordOpened'")
+        return bool(opened >= len(SCHOOL.students))
+
     await eventually(mirrored, timeout=60)
+    await eventually(health_records_opened, timeout=60)
     yield System(services, gateway, client, transport, settings, tokens)
     await client.aclose()
     await lifespan.__aexit__(None, None, None)

@@ -61,8 +61,8 @@ query One($id: ID!) {
 """
 
 
-async def mutate(system: System, name: str, args: str, as_: str = "manager-main", **variables: Any) -> None:
-    """Sends one mutation and requires it Accepted."""
+async def mutate(system: System, name: str, args: str, as_: str = "manager-main", **variables: Any) -> dict[str, Any]:
+    """Sends one mutation and requires it Accepted; its answer."""
     params = ", ".join(f"${k}: {t}" for k, (t, _) in variables.items())
     query = (
         f"mutation M({params}) {{ {name}({args}) {{ {RESULT} }} }}"
@@ -72,6 +72,8 @@ async def mutate(system: System, name: str, args: str, as_: str = "manager-main"
     body = await system.gql(query, as_, **{k: v for k, (_, v) in variables.items()})
     assert body.get("errors") is None, body
     assert body["data"][name]["__typename"] == "Accepted", body["data"][name]
+    answer: dict[str, Any] = body["data"][name]
+    return answer
 
 
 async def test_a_patrol_finding_reaches_the_campus_appraisal_totals_through_kafka(system: System) -> None:
@@ -92,7 +94,7 @@ async def test_a_patrol_finding_reaches_the_campus_appraisal_totals_through_kafk
             },
         ),
     )
-    await mutate(
+    opened = await mutate(
         system, "openAppraisals", "input: $input", input=("OpenAppraisalsInput!", {"campusId": "main", "month": month})
     )
 
@@ -177,10 +179,16 @@ async def test_a_patrol_finding_reaches_the_campus_appraisal_totals_through_kafk
         input=("AcknowledgeDeductionInput!", {"itemId": "gate-1015"}),
     )
 
-    listed = await system.gql(
-        'query { appraisals(campusId: "main", month: "2020-10") { totalCount nodes { appraisalId state } } }'
-    )
-    appraisals = listed["data"]["appraisals"]
+    async def all_listed() -> dict[str, Any] | None:
+        # each appraisal opened is a stream of its own, which the proposal's wait did not cover: one
+        # missing from the list would be left unfinalised, and the month not published
+        listed = await system.gql(
+            'query { appraisals(campusId: "main", month: "2020-10") { totalCount nodes { appraisalId state } } }'
+        )
+        found: dict[str, Any] = listed["data"]["appraisals"]
+        return found if len(found["nodes"]) == len(opened["events"]) else None
+
+    appraisals = await eventually(all_listed, timeout=60)
     ids = sorted(n["appraisalId"] for n in appraisals["nodes"])
     assert appraisals["totalCount"] == len(ids) and guard_month in ids
     for appraisal_id in ids:

@@ -132,7 +132,10 @@ async def test_an_asset_reads_the_purchase_it_came_from_and_a_purchase_its_recei
 
     async def received() -> dict[str, Any] | None:
         purchase: dict[str, Any] | None = (await system.gql(PURCHASE, pid=pid, status=None))["data"]["purchase"]
-        return purchase if purchase and purchase["receivedAssets"]["totalCount"] == 2 else None
+        # the assets are a reaction's to the acceptance, on streams of their own: they can be read
+        # before the purchase's own stream reaches its acceptance
+        arrived = purchase and purchase["receivedAssets"]["totalCount"] == 2 and purchase["status"] == "ACCEPTED"
+        return purchase if arrived else None
 
     purchase = await eventually(received, timeout=60)
     first, second = purchase["receivedAssets"]["nodes"]

@@ -95,7 +95,10 @@ async def test_the_floor_duty_of_an_injury_is_read(system: Any) -> None:
     async def read() -> dict[str, Any] | None:
         body = await system.gql(DUTY, as_="guard-main")
         edges = body["data"]["injuryFloorDuty"]["edges"]
-        return body if any(e["node"]["injuryId"] == iid for e in edges) else None
+        # the duty is read from the roster and the check-in, streams of their own that can reach the
+        # read model after the injury: wait until the injury is read with its turn
+        duty = [(e["node"]["onDutyId"], e["node"]["duty"]) for e in edges if e["node"]["injuryId"] == iid]
+        return body if duty == [("sun", "late")] else None
 
     body = await eventually(read)
     (node,) = [e["node"] for e in body["data"]["injuryFloorDuty"]["edges"] if e["node"]["injuryId"] == iid]

@@ -11,7 +11,23 @@ import asyncpg
 
 from bench.commands_http import CAMPUSES
 from bench.dataset import safety_term
-from bench.growth import SCHEMA, Sample, counted, load_store, longest_stall, memory_of, progress_bar, swap_stall
+from bench.growth import (
+    LOADS,
+    SCHEMA,
+    Latencies,
+    Sample,
+    StoreRun,
+    counted,
+    judged,
+    load_store,
+    longest_stall,
+    memory_of,
+    progress_bar,
+    spread,
+    store_p50,
+    swap_stall,
+)
+from bench.load import LoadResult
 from services.safety.projections.inspection_status import InspectionStatus
 from tests.conftest import DatabaseFactory
 
@@ -79,3 +95,29 @@ async def test_a_loaded_store_has_every_event_and_its_projections_at_every_strea
         assert await conn.fetchval("SELECT count(*) FROM directory_campuses") == len(CAMPUSES)
     finally:
         await conn.close()
+
+
+def turns(*p50s_ms: float) -> StoreRun:
+    """A store's turns, each load with one answer at the given p50."""
+    run_ = StoreRun("store")
+    for ms in p50s_ms:
+        block = Latencies()
+        for load in LOADS:
+            result = LoadResult()
+            result.latency.add(ms / 1000)
+            setattr(block, load, result)
+        run_.blocks.append(block)
+    return run_
+
+
+def test_a_store_s_p50_is_the_mean_of_its_turns_and_its_spread_how_far_they_differ() -> None:
+    two = turns(2.0, 2.5)
+    assert abs(store_p50(two, "page") - 2.25) < 1e-9
+    assert abs(spread(two, "page") - 0.25) < 1e-9
+    assert spread(turns(2.0), "page") == 0.0  # one turn: no spread to tell
+
+
+def test_a_ratio_over_the_target_says_whether_the_run_s_own_spread_is_as_large() -> None:
+    assert judged(1.10, 0.0) == "MET"
+    assert judged(1.11, 0.05) == "NOT MET"
+    assert judged(1.16, 0.20) == "NOT MET, within the run's own spread"  # the same store twice: 20% apart

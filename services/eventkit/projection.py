@@ -594,10 +594,16 @@ async def rebuild(
         # It waits for the batch the consumer is applying, however long (not the pool's command
         # timeout, which would throw the whole replay away), up to SWAP_WAIT_S.
         await conn.execute("SELECT pg_advisory_xact_lock($1)", lock_key(projection.schema), timeout=SWAP_WAIT_S)
-        late = await store.committed_since(snapshot, conn) if snapshot else []
-        if late:  # their streams' checkpoints as the shadow has them (the heads written, none let go of)
-            await _checkpoints_of(conn, shadow, {e.stream_id for e in late}, checkpoints)
-            await projection.apply_many(conn, shadow, late, checkpoints=checkpoints, skip=skip)
+        late = 0
+        read: set[str] = set()  # streams whose checkpoint this swap has read from the shadow
+        if snapshot:  # in batches: minutes of live writes are tens of thousands of events
+            async for batch in store.committed_since_batches(snapshot, conn, batch_size):
+                # their streams' checkpoints as the shadow has them (the heads written, none let go of)
+                streams = {e.stream_id for e in batch} - read
+                await _checkpoints_of(conn, shadow, streams, checkpoints)
+                read |= streams
+                await projection.apply_many(conn, shadow, batch, checkpoints=checkpoints, skip=skip)
+                late += len(batch)
         await conn.execute(f"DROP SCHEMA IF EXISTS {projection.schema} CASCADE")
         await conn.execute(f"ALTER SCHEMA {shadow} RENAME TO {projection.schema}")
         await conn.execute(
@@ -605,7 +611,7 @@ async def rebuild(
             "ON CONFLICT (name) DO UPDATE SET rebuilt_at = now()",
             projection.name,
         )
-    report = RebuildReport(projection.name, covered, len(late), time.perf_counter() - started, replayed)
+    report = RebuildReport(projection.name, covered, late, time.perf_counter() - started, replayed)
     log.info(
         "projection rebuilt",
         extra={"projection": projection.name, "events": covered, "replayed": replayed, "seconds": report.seconds},

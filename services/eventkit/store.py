@@ -168,6 +168,11 @@ _APPEND_CHECKED_SQL = {
 }
 
 
+_COMMITTED_SINCE_SQL = (
+    f"SELECT {_COLUMNS} FROM events WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot) "
+    "AND NOT pg_visible_in_snapshot(txid, $1::text::pg_snapshot) AND position > $2 ORDER BY position LIMIT $3"
+)
+
 # The first use of a key by its caller on its route (or, recorded before keys were scoped, on any).
 _COMMAND_RESULT_SQL = (
     "SELECT result, request_hash FROM commands WHERE command_id = $1 AND caller = $2 AND route IN ($3, '') "
@@ -741,9 +746,20 @@ class EventStore:
 
     async def committed_since(self, snapshot: str, conn: Connection) -> list[Envelope]:
         """Events whose transactions were not visible in ``snapshot`` (committed after it)."""
-        rows = await conn.fetch(
-            f"SELECT {_COLUMNS} FROM events WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot) "
-            "AND NOT pg_visible_in_snapshot(txid, $1::text::pg_snapshot) ORDER BY position",
-            snapshot,
-        )
-        return [row_to_envelope(r) for r in rows]
+        return [env async for batch in self.committed_since_batches(snapshot, conn) for env in batch]
+
+    async def committed_since_batches(
+        self, snapshot: str, conn: Connection, batch_size: int = 1000
+    ) -> AsyncGenerator[list[Envelope], None]:
+        """:meth:`committed_since` in batches of positions in order: a rebuild that ran for minutes
+        under live writes has tens of thousands of them, and a process should not hold them all
+        at once (34,000 envelopes were 40 MB of a rebuilding service's peak)."""
+        after = 0
+        while True:
+            rows = await conn.fetch(_COMMITTED_SINCE_SQL, snapshot, after, batch_size)
+            if not rows:
+                return
+            after = rows[-1]["position"]
+            yield [row_to_envelope(r) for r in rows]
+            if len(rows) < batch_size:
+                return

@@ -392,3 +392,21 @@ async def test_heads_are_written_where_they_are_ahead_range_by_range(store: Even
         assert rows["campus-a"] == 2 and "operations-event-x" not in rows and rows["school-0"] == 3
     finally:
         await pool.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+async def test_what_committed_after_the_snapshot_comes_in_batches_in_order(
+    store: EventStore, pool: asyncpg.Pool
+) -> None:
+    """A rebuild's swap applies the events written during its replay a batch at a time."""
+    await store.append("district-0", 0, envelopes("district-0", 0, DistrictRegistered(district_id="0", name="d")))
+    async with pool.acquire() as conn:
+        snapshot = str(await conn.fetchval("SELECT pg_current_snapshot()::text"))
+    for i in range(5):
+        await store.append(
+            f"district-late{i}", 0, envelopes(f"district-late{i}", 0, DistrictRegistered(district_id=f"l{i}", name="l"))
+        )
+    async with pool.acquire() as conn:
+        batches = [[e.stream_id for e in b] async for b in store.committed_since_batches(snapshot, conn, 2)]
+        whole = await store.committed_since(snapshot, conn)
+    assert batches == [["district-late0", "district-late1"], ["district-late2", "district-late3"], ["district-late4"]]
+    assert [e.stream_id for e in whole] == [f"district-late{i}" for i in range(5)]

@@ -185,11 +185,11 @@ SWAP_WAIT_S = 600.0
 OPERATIONS_PREFIX = "operations-"
 """Streams of operators' acts (``services.eventkit.operations``): followed by no projection."""
 REBUILD_BATCH = 1000
-"""Events a rebuild applies per transaction (and reads per range of positions). Over 200,000 to
-3,300,000 events, batches of 1,000 replayed 35,000-40,000 events/s at a peak 20-25 MB lower
-than batches of 5,000 (31,000-34,000/s): two batches are alive at once (one applied, the next
-read), each as rows and as envelopes, and the smaller ones overlap the read and the apply as
-well (bench/README.md, "a rebuild's batches")."""
+"""Events a rebuild applies per transaction (and reads per range of positions, and applies per
+statement at the swap). Over 3,300,000 events, batches of 1,000 replayed 1.23-1.34x as fast as
+batches of 5,000 at a peak 21-26 MB lower (``bench.rebuild_batches``): two batches are alive at
+once (one applied, the next read), each as rows and as envelopes, and smaller ones overlap the
+read and the apply more evenly."""
 CHECKPOINTS_KEPT = 20_000
 """Streams a rebuild keeps the checkpoint of in memory (about 150 bytes each); past it, the half
 seen first are let go of, and read back from the shadow when their stream comes again. A

@@ -410,3 +410,24 @@ async def test_what_committed_after_the_snapshot_comes_in_batches_in_order(
         whole = await store.committed_since(snapshot, conn)
     assert batches == [["district-late0", "district-late1"], ["district-late2", "district-late3"], ["district-late4"]]
     assert [e.stream_id for e in whole] == [f"district-late{i}" for i in range(5)]
+
+
+async def test_what_commits_while_the_batches_are_read_is_not_chased(store: EventStore, pool: asyncpg.Pool) -> None:
+    """Writers that go on during a rebuild's swap would keep its catch-up reading for ever: the
+    batches end with what had committed when the first was read."""
+    async with pool.acquire() as conn:
+        snapshot = str(await conn.fetchval("SELECT pg_current_snapshot()::text"))
+    for i in range(3):
+        await store.append(
+            f"district-a{i}", 0, envelopes(f"district-a{i}", 0, DistrictRegistered(district_id="a", name="a"))
+        )
+    seen: list[str] = []
+    async with pool.acquire() as conn:
+        async for batch in store.committed_since_batches(snapshot, conn, 1):
+            seen.extend(e.stream_id for e in batch)
+            n = len(seen)  # a writer goes on meanwhile
+            await store.append(
+                f"district-b{n}", 0, envelopes(f"district-b{n}", 0, DistrictRegistered(district_id="b", name="b"))
+            )
+            assert n < 10, "the batches chase the writer"
+    assert seen == ["district-a0", "district-a1", "district-a2"]

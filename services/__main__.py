@@ -354,7 +354,7 @@ async def _tail(
 ) -> int:
     from aiokafka import AIOKafkaConsumer
 
-    from services.eventkit.envelope import Envelope, TenantPath
+    from services.eventkit.envelope import Envelope
 
     topics = {settings.topic_of(name): name for name in services}
     consumer = AIOKafkaConsumer(
@@ -388,7 +388,7 @@ async def _tail(
                         env = Envelope.from_wire(record.value)
                     except Exception:
                         continue
-                    tenant = TenantPath(district_id=env.district_id, school_id=env.school_id, campus_id=env.campus_id)
+                    tenant = env.tenant
                     if not principal.covers(tenant) or not wanted(env):
                         continue
                     console.print(_tail_line(topics[tp.topic], env, principal), soft_wrap=True, highlight=False)

@@ -118,8 +118,11 @@ class FaultInfra:
     def stop_kafka_sync(self) -> None:
         self._run(["bash", str(ROOT / "infra/kafka/stop.sh")], self._kafka_env())
 
-    def stop_postgres_sync(self) -> None:
-        self._run(["pg_ctlcluster", _pg_version(), PG_CLUSTER, "stop", "-m", "fast"], self._pg_env())
+    def stop_postgres_sync(self, mode: str = "fast") -> None:
+        """``fast`` rolls back what is in flight, but a backend that has its lock and its last
+        statement before its own signal arrives still commits; ``immediate`` is a crash: nothing
+        in flight commits (the restart recovers from the WAL)."""
+        self._run(["pg_ctlcluster", _pg_version(), PG_CLUSTER, "stop", "-m", mode], self._pg_env())
 
     def start_postgres_sync(self) -> None:
         self._run(["pg_ctlcluster", _pg_version(), PG_CLUSTER, "start"], self._pg_env())
@@ -137,8 +140,8 @@ class FaultInfra:
     async def start_kafka(self) -> None:
         await asyncio.to_thread(self.start_kafka_sync)
 
-    async def stop_postgres(self) -> None:
-        await asyncio.to_thread(self.stop_postgres_sync)
+    async def stop_postgres(self, mode: str = "fast") -> None:
+        await asyncio.to_thread(self.stop_postgres_sync, mode)
 
     async def start_postgres(self) -> None:
         await asyncio.to_thread(self.start_postgres_sync)

@@ -104,7 +104,7 @@ class ClusterInfra(FaultInfra):
     def kafka_is_up(self) -> bool:
         return any(self.node_is_up(n) for n in range(1, BROKERS + 1))
 
-    def stop_postgres_sync(self) -> None:
+    def stop_postgres_sync(self, mode: str = "fast") -> None:
         raise AssertionError("the shared PostgreSQL server is not this test's to stop")
 
     def start_postgres_sync(self) -> None:

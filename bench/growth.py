@@ -11,9 +11,9 @@ estimate of the time left shown as it goes), its projections then rebuilt. On ea
 safety service runs as a subprocess (``serve --mode all``: API, relay, consumers), both at once,
 and the same measurements are made on each:
 
-1. and 2. take turns between the stores, **empty, big, big, empty**: what the machine does
+1., 2. and 3. take turns between the stores, **empty, big, big, empty**: what the machine does
    meanwhile (the big store's autovacuum after its import, the page cache, anything else) falls
-   on both sides, each store's p50 is the mean of its two turns, and how far one store's two
+   on both sides, each store's figure is the mean of its two turns, and how far one store's two
    turns differ is printed beside each ratio: the run's own spread, which says when a ratio over
    the target is within what the machine moves between two measurements of the same thing.
 
@@ -24,7 +24,8 @@ and the same measurements are made on each:
    (``GET /hazards?campus_id=..&limit=100``) and one hazard by id (``GET /hazards/{id}``).
 3. **Catch-up**: the live consumer held at the projection's lock (as during a rebuild's swap)
    while ``--backlog`` hazards are reported and published; then released: events applied per
-   second until the backlog is in ``inspection_status``.
+   second until the backlog is in ``inspection_status`` (a store's time per event: the mean of
+   its two turns).
 4. **Rebuild under live load**: ``POST /ops/projections/inspection_status/rebuild`` (a platform
    admin's token) while hazards keep being reported at ``--live-rate`` (100/s). Sampled every
    0.1 s: the oldest open transaction of the database (``pg_stat_activity.xact_start``), the
@@ -172,14 +173,29 @@ class Latencies:
 
 
 @dataclass
+class CatchUp:
+    """One turn of the catch-up on one store: a backlog made while the consumer was held."""
+
+    events: int = 0
+    seconds: float = 0.0
+    done: bool = False
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.done and self.seconds else 0.0
+
+    @property
+    def per_event_s(self) -> float:
+        return self.seconds / self.events if self.done and self.events else float("inf")
+
+
+@dataclass
 class StoreRun:
     """Everything measured on one store."""
 
     label: str
     blocks: list[Latencies] = field(default_factory=list)  # the store's turns of the four loads
-    catch_up_events: int = 0
-    catch_up_s: float = 0.0
-    catch_up_done: bool = False
+    catch_ups: list[CatchUp] = field(default_factory=list)  # the store's turns of the catch-up
     live: LoadResult = field(default_factory=LoadResult)
     baseline: list[Sample] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
@@ -187,8 +203,20 @@ class StoreRun:
     memory: dict[str, str] = field(default_factory=dict)
 
     @property
-    def catch_up_rate(self) -> float:
-        return self.catch_up_events / self.catch_up_s if self.catch_up_done and self.catch_up_s else 0.0
+    def caught_up(self) -> bool:
+        return bool(self.catch_ups) and all(c.done for c in self.catch_ups)
+
+    @property
+    def catch_up_per_event_s(self) -> float:
+        """The mean of the turns' times per event (inf when a turn did not catch up)."""
+        times = [c.per_event_s for c in self.catch_ups]
+        return sum(times) / len(times) if times else float("inf")
+
+    @property
+    def catch_up_spread(self) -> float:
+        """How far the store's turns of the catch-up differ (the larger time per event over the smaller, less 1)."""
+        times = [c.per_event_s for c in self.catch_ups]
+        return max(times) / min(times) - 1 if len(times) > 1 and self.caught_up else 0.0
 
 
 def longest_stall(samples: list[Sample]) -> float:
@@ -293,7 +321,7 @@ async def sample_until(pool: asyncpg.Pool, stop: asyncio.Event, rebuild_id: int 
 class StoreService:
     """The safety service on one store, running while the other store's is measured too: the
     four loads take turns between the stores (empty, big, big, empty), so that what the machine
-    does meanwhile falls on both sides; then the catch-up and the rebuild, one store at a time."""
+    does meanwhile falls on both sides; the catch-up the same; then the rebuild, one store at a time."""
 
     def __init__(self, dsn: str, label: str, args: argparse.Namespace, namespace: str) -> None:
         self.dsn, self.label, self.args = dsn, label, args
@@ -381,19 +409,21 @@ class StoreService:
         block.one = await open_loop(f"{name}: one hazard", args.query_rate, one, duration_s=duration)
         await settle(self.safety.url)
 
-    async def catch_up_and_rebuild(self) -> None:
-        out, label, args, dsn, pool, safety = self.out, self.label, self.args, self.dsn, self.pool, self.safety
+    async def catch_up(self) -> None:
+        """3. One turn of the catch-up: the consumer held at the projection's lock while the backlog is made."""
+        label, dsn, pool, safety = self.label, self.dsn, self.pool, self.safety
         assert pool is not None
         await self.fresh_clients()
-        reporting, tag, backlog, settings = self.reporting, self.tag, self.backlog, self.settings
-        # 3. catch-up: the consumer held at the projection's lock while the backlog is made
+        turn = CatchUp()
+        self.out.catch_ups.append(turn)
+        prefix = f"{self.tag}-b{len(self.out.catch_ups)}"
         holder = await asyncpg.connect(dsn)
         try:
             await holder.execute("SELECT pg_advisory_lock($1)", lock_key(SCHEMA))
             before = await pool.fetchval("SELECT events_applied FROM projection_status WHERE name = $1", PROJECTION)
             head = await pool.fetchval("SELECT max(position) FROM events")
             made = await closed_loop(
-                f"{label}: the backlog's hazards", 32, reporting(f"{tag}-b"), duration_s=600, max_ops=backlog
+                f"{label}: the backlog's hazards", 32, self.reporting(prefix), duration_s=600, max_ops=self.backlog
             )
             if made.errors:
                 raise RuntimeError(f"the backlog: {made.errors} errors, the first {made.first_error}")
@@ -403,7 +433,7 @@ class StoreService:
 
             with console.status(f"{label}: the relay publishing the backlog"):
                 await wait_until(published, 300)
-            out.catch_up_events = await pool.fetchval("SELECT count(*) FROM events WHERE position > $1", head)
+            turn.events = await pool.fetchval("SELECT count(*) FROM events WHERE position > $1", head)
             released = time.perf_counter()
             await holder.execute("SELECT pg_advisory_unlock($1)", lock_key(SCHEMA))
         finally:
@@ -411,14 +441,19 @@ class StoreService:
 
         async def caught_up() -> bool:
             applied = await pool.fetchval("SELECT events_applied FROM projection_status WHERE name = $1", PROJECTION)
-            return bool(applied - before >= out.catch_up_events)
+            return bool(applied - before >= turn.events)
 
-        with console.status(f"{label}: the live projection catching up {out.catch_up_events:,} events"):
-            out.catch_up_done = await wait_until(caught_up, 600, 0.01)
-        out.catch_up_s = time.perf_counter() - released
+        with console.status(f"{label}: the live projection catching up {turn.events:,} events"):
+            turn.done = await wait_until(caught_up, 600, 0.01)
+        turn.seconds = time.perf_counter() - released
         await settle(safety.url)
 
-        # 4. a rebuild through the API while hazards keep being reported
+    async def rebuild(self) -> None:
+        """4. A rebuild through the API while hazards keep being reported."""
+        out, label, args, pool, safety = self.out, self.label, self.args, self.pool, self.safety
+        assert pool is not None
+        await self.fresh_clients()
+        reporting, tag, settings = self.reporting, self.tag, self.settings
         stop_live, stop_sampling = asyncio.Event(), asyncio.Event()
         live = asyncio.create_task(live_commands(reporting(f"{tag}-l"), args.live_rate, stop_live))
         baseline = asyncio.create_task(sample_until(pool, stop_sampling, None))
@@ -528,8 +563,10 @@ async def main(args: argparse.Namespace) -> None:
                 await big.start()
                 for service in (empty, big, big, empty):  # what the machine does meanwhile falls on both
                     await service.latencies()
+                for service in (empty, big, big, empty):
+                    await service.catch_up()
                 for service in (empty, big):
-                    await service.catch_up_and_rebuild()
+                    await service.rebuild()
             finally:
                 await empty.close()
                 await big.close()
@@ -553,21 +590,25 @@ async def main(args: argparse.Namespace) -> None:
             note = f"{r.ok:,} ok, {r.errors} errors" + (f": {r.first_error}" if r.first_error else "")
             rows.append({"name": f"{run_.label} ({turn + 1}): {what}", "rate": r.rate, "unit": unit,
                          "latency": r.latency, "note": note})  # fmt: skip
-    for run_ in (e, b):
-        note = f"{run_.catch_up_events:,} events in {run_.catch_up_s:.1f} s" if run_.catch_up_done else "not caught up"
-        rows.append({"name": f"{run_.label}: catch-up of the live projection", "rate": run_.catch_up_rate,
+    for run_, turn in ((e, 0), (b, 0), (b, 1), (e, 1)):
+        if turn >= len(run_.catch_ups):
+            continue
+        c = run_.catch_ups[turn]
+        note = f"{c.events:,} events in {c.seconds:.2f} s" if c.done else "not caught up"
+        rows.append({"name": f"{run_.label} ({turn + 1}): catch-up of the live projection", "rate": c.rate,
                      "unit": "events/s", "note": note})  # fmt: skip
     rate_table(f"the same service on {small:,} events (empty) and {n:,} (big)", rows)
 
     names = {"report": "ReportHazard p50", "assign": "assign p50", "page": "page p50", "one": "one hazard p50"}
     ratios = {names[a]: ratio(store_p50(b, a), store_p50(e, a)) for a in LOADS}
     spreads = {names[a]: max(spread(e, a), spread(b, a)) for a in LOADS}
-    ratios["catch-up time per event"] = ratio(e.catch_up_rate, b.catch_up_rate) if b.catch_up_rate else float("inf")
+    ratios["catch-up time per event"] = (
+        ratio(b.catch_up_per_event_s, e.catch_up_per_event_s) if e.caught_up and b.caught_up else float("inf")
+    )
+    spreads["catch-up time per event"] = max(e.catch_up_spread, b.catch_up_spread)
     for what, value in ratios.items():
-        aside = f"; the same store twice: {spreads[what]:.0%} apart" if what in spreads else ""
-        console.print(
-            f"big/empty {what}: {value:.2f} — {judged(value, spreads.get(what, 0.0))} (within {WITHIN:.0%}{aside})"
-        )
+        aside = f"; the same store twice: {spreads[what]:.0%} apart"
+        console.print(f"big/empty {what}: {value:.2f} — {judged(value, spreads[what])} (within {WITHIN:.0%}{aside})")
     console.print(
         "p99 big/empty, the first turns (noted): "
         + ", ".join(
@@ -614,7 +655,7 @@ async def main(args: argparse.Namespace) -> None:
     within = all(v <= 1 + WITHIN for v in ratios.values())
     rebuild_ok = big_oldest < XACT_LIMIT_S and big_outbox_end < 100 and big_live.errors == 0 and big_events > 0
     errors = sum(getattr(t, a).errors for r in (e, b) for t in r.blocks for a in LOADS)
-    ok = within and rebuild_ok and errors == 0 and e.catch_up_done and b.catch_up_done and n >= EVENTS
+    ok = within and rebuild_ok and errors == 0 and e.caught_up and b.caught_up and n >= EVENTS
     summary(
         "growth",
         ok and not short,

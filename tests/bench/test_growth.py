@@ -14,6 +14,7 @@ from bench.dataset import safety_term
 from bench.growth import (
     LOADS,
     SCHEMA,
+    CatchUp,
     Latencies,
     Sample,
     StoreRun,
@@ -121,3 +122,19 @@ def test_a_ratio_over_the_target_says_whether_the_run_s_own_spread_is_as_large()
     assert judged(1.10, 0.0) == "MET"
     assert judged(1.11, 0.05) == "NOT MET"
     assert judged(1.16, 0.20) == "NOT MET, within the run's own spread"  # the same store twice: 20% apart
+
+
+def test_a_store_s_catch_up_is_the_mean_time_per_event_of_its_turns_and_its_spread_how_far_they_differ() -> None:
+    store = StoreRun("store", catch_ups=[CatchUp(20_000, 1.0, True), CatchUp(20_000, 1.5, True)])
+    assert abs(store.catch_up_per_event_s - 1.25 / 20_000) < 1e-12
+    assert abs(store.catch_up_spread - 0.5) < 1e-9
+    assert store.caught_up
+    assert StoreRun("one", catch_ups=[CatchUp(10, 1.0, True)]).catch_up_spread == 0.0  # one turn: none to tell
+
+
+def test_a_turn_that_did_not_catch_up_makes_the_store_s_catch_up_unmeasured() -> None:
+    store = StoreRun("store", catch_ups=[CatchUp(20_000, 1.0, True), CatchUp(20_000, 600.0, False)])
+    assert not store.caught_up
+    assert store.catch_up_per_event_s == float("inf")
+    assert store.catch_up_spread == 0.0
+    assert not StoreRun("never").caught_up  # no turn at all

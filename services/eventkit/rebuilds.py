@@ -17,6 +17,11 @@ and when it ends (its report, or its error).
 
 A projection holds every district's rows: only an operator over every district (a platform
 admin) rebuilds one (403 for a district's operator, who still reads the status).
+
+A projection's position and head are measured by reading every stream's last version (a scan
+of the events' index: seconds on millions of events), while an operator's console asks every
+second during a rebuild: :class:`PositionGauge` lets askers share one measure and reuses a slow
+measure for four times as long as it took (each answer says when it was measured).
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ import asyncio
 import functools
 import logging
 import time
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import asyncpg
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
@@ -52,6 +60,11 @@ from services.eventkit.store import EventStore
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_S = 0.5
+# A measure of a projection's position is reused while less than REUSE_FOR times its own
+# duration has passed since it ended (so measuring takes at most a fifth of the database's time,
+# however many operators watch); one quicker than REUSE_FROM_S is never reused.
+REUSE_FOR = 4.0
+REUSE_FROM_S = 0.05
 HISTORY = 20
 ProjectionName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")]
 
@@ -80,6 +93,9 @@ class ProjectionState(BaseModel):
     position: int = Field(description="Events of the streams it follows that it has applied")
     head: int = Field(description="Events of the streams it follows in the store")
     behind: int = Field(description="head - position")
+    measured_at: datetime = Field(
+        description="When position and head were read (on millions of events a measure is reused for a few seconds)"
+    )
     rebuilding: bool = Field(description="A rebuild holds its lock now (in any process of the service)")
     rebuild: RebuildState | None = Field(description="The running rebuild, else the latest one")
 
@@ -123,8 +139,24 @@ def _state(row: Any, running: bool) -> RebuildState:
     )  # fmt: skip
 
 
-async def projection_state(conn: Connection, projection: Projection) -> ProjectionState:
+@dataclass(frozen=True)
+class Measure:
+    """A projection's position against the store's head, as read at ``at``."""
+
+    position: int
+    head: int
+    at: datetime
+    took_s: float
+    ended: float  # time.monotonic() when it ended
+
+    def fresh(self, now: float) -> bool:
+        return self.took_s >= REUSE_FROM_S and now - self.ended < REUSE_FOR * self.took_s
+
+
+async def measure(conn: Connection, projection: Projection) -> Measure:
+    """Reads every followed stream's last version and what the projection applied of it."""
     prefixes = [f"{d.stream_prefix}-" for d in projection.streams] or None
+    at, started = datetime.now(UTC), time.monotonic()
     row = await conn.fetchrow(
         "WITH heads AS (SELECT stream_id, max(version) AS v FROM events WHERE ($1::text[] IS NULL "
         "OR EXISTS (SELECT 1 FROM unnest($1::text[]) p WHERE starts_with(stream_id, p))) "
@@ -133,25 +165,74 @@ async def projection_state(conn: Connection, projection: Projection) -> Projecti
         f"FROM heads h LEFT JOIN {projection.schema}._streams s USING (stream_id)",
         prefixes,
     )
+    assert row is not None
+    ended = time.monotonic()
+    return Measure(row["position"], row["head"], at, ended - started, ended)
+
+
+class PositionGauge:
+    """Each projection's last measure: askers at the same time share one, and a slow one is
+    reused for :data:`REUSE_FOR` times its duration (watching a rebuild every second must not
+    scan the store's index every second for each projection)."""
+
+    def __init__(self, pool_of: Callable[[], asyncpg.Pool]) -> None:
+        self.pool_of = pool_of
+        self.measures = 0  # how many were made (read by the tests)
+        self._last: dict[str, Measure] = {}
+        self._running: dict[str, asyncio.Task[Measure]] = {}
+
+    async def of(self, projection: Projection) -> Measure:
+        last = self._last.get(projection.name)
+        if last is not None and last.fresh(time.monotonic()):
+            return last
+        running = self._running.get(projection.name)
+        if running is None:
+            running = asyncio.create_task(self._measure(projection))
+            self._running[projection.name] = running
+        # shielded: an asker that goes away does not cancel the others' measure
+        return await asyncio.shield(running)
+
+    async def _measure(self, projection: Projection) -> Measure:
+        try:
+            # the pool of the asking request (the read replica's for a GET, when one serves)
+            async with self.pool_of().acquire() as conn:
+                self.measures += 1
+                done = await measure(conn, projection)
+            self._last[projection.name] = done
+            return done
+        finally:
+            self._running.pop(projection.name, None)
+
+
+def gauge_of(runtime: ServiceRuntime) -> PositionGauge:
+    gauge: PositionGauge = runtime.caches.setdefault("projection_positions", PositionGauge(lambda: runtime.pool))
+    return gauge
+
+
+async def projection_state(conn: Connection, projection: Projection, measured: Measure) -> ProjectionState:
     running = await rebuild_running(conn, projection)
     latest = await conn.fetchrow(
         f"SELECT {_REBUILD_COLUMNS} FROM projection_rebuilds WHERE projection = $1 ORDER BY id DESC LIMIT 1",
         projection.name,
     )
-    assert row is not None
     return ProjectionState(
         name=projection.name,
-        position=row["position"],
-        head=row["head"],
-        behind=row["head"] - row["position"],
+        position=measured.position,
+        head=measured.head,
+        behind=measured.head - measured.position,
+        measured_at=measured.at,
         rebuilding=running,
         rebuild=_state(latest, running) if latest is not None else None,
     )
 
 
 async def projections_of(runtime: ServiceRuntime) -> Projections:
+    gauge = gauge_of(runtime)
+    # measured before a connection is taken: a measure takes one of its own
+    projections = runtime.definition.projections
+    measures = [await gauge.of(p) for p in projections]
     async with runtime.pool.acquire() as conn:
-        states = [await projection_state(conn, p) for p in runtime.definition.projections]
+        states = [await projection_state(conn, p, m) for p, m in zip(projections, measures, strict=True)]
         running = {s.name for s in states if s.rebuilding}
         latest = {s.rebuild.id for s in states if s.rebuild is not None}
         rows = await conn.fetch(f"SELECT {_REBUILD_COLUMNS} FROM projection_rebuilds ORDER BY id DESC LIMIT {HISTORY}")
@@ -289,8 +370,9 @@ def projections_router() -> APIRouter:
     @router.get("/{name}", response_model=ProjectionState, summary="One projection (operators)", responses=named)
     async def one(name: ProjectionName, _: Operator, runtime: Runtime) -> ProjectionState:
         projection = find_projection(runtime, name)
+        measured = await gauge_of(runtime).of(projection)
         async with runtime.pool.acquire() as conn:
-            return await projection_state(conn, projection)
+            return await projection_state(conn, projection, measured)
 
     @router.post(
         "/{name}/rebuild",

@@ -6,6 +6,7 @@ leaving the projection equal to a clean rebuild — on real PostgreSQL and Kafka
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -13,6 +14,7 @@ import asyncpg
 from services.directory.projections.roster import ROSTER
 from services.eventkit.auth import Principal, Role, mint_token
 from services.eventkit.projection import lock_key, rebuild, rebuild_lock_key, schema_rows
+from services.eventkit.rebuilds import REUSE_FOR, REUSE_FROM_S, Measure, PositionGauge
 from services.eventkit.store import EventStore
 from tests.conftest import RunningService, SettingsFactory, eventually
 from tests.eventkit.test_projection import caught_up, start_directory
@@ -239,3 +241,59 @@ async def test_the_swap_waits_for_a_live_batch_longer_than_the_pool_s_command_ti
         await impatient.close()
     assert report.events > 0
     assert await schema_rows(svc.pool, ROSTER.schema) == live
+
+
+def test_a_measure_is_reused_for_four_times_what_it_took_and_a_quick_one_never() -> None:
+    at = datetime.now(UTC)
+    slow = Measure(position=1, head=1, at=at, took_s=0.5, ended=100.0)
+    assert slow.fresh(100.0) and slow.fresh(101.9)
+    assert not slow.fresh(102.0)
+    quick = Measure(position=1, head=1, at=at, took_s=REUSE_FROM_S / 2, ended=100.0)
+    assert not quick.fresh(100.0)
+
+
+async def test_askers_at_once_share_one_measure_and_a_slow_one_is_reused_for_a_while(
+    make_settings: SettingsFactory, start_service: Any
+) -> None:
+    """An operator's console asks every second while a rebuild runs, and on millions of events a
+    measure scans the store's index for seconds: watching must not keep the database busy."""
+    svc = await start_directory(make_settings, start_service)
+    await seed_school(Directory(EventStore(svc.pool)), students=5)
+    await eventually(lambda: caught_up(svc.pool), timeout=60)
+    events = await svc.pool.fetchval("SELECT count(*) FROM events")
+    gauge = PositionGauge(lambda: svc.pool)
+
+    # the measure waits for this lock, as a slow one would take its time
+    blocker = await asyncpg.connect(svc.settings.dsn)
+    try:
+        tx = blocker.transaction()
+        await tx.start()
+        await blocker.execute(f"LOCK TABLE {ROSTER.schema}._streams IN ACCESS EXCLUSIVE MODE")
+        askers = [asyncio.create_task(gauge.of(ROSTER)) for _ in range(5)]
+        await asyncio.sleep(0.5)
+        askers[0].cancel()  # one asker goes away: the others' measure goes on
+        await tx.rollback()
+    finally:
+        await blocker.close()
+    measures = await asyncio.gather(*askers[1:])
+    assert askers[0].cancelled()
+    assert gauge.measures == 1 and all(m is measures[0] for m in measures)
+    first = measures[0]
+    assert (first.position, first.head) == (events, events) and first.took_s >= 0.4
+
+    # one more event of a followed stream (not published: the projection stays one behind)
+    prefixes = [f"{d.stream_prefix}-" for d in ROSTER.streams]
+    await svc.pool.execute(
+        "INSERT INTO events (event_id, stream_id, version, type, schema_version, occurred_at, data) "
+        "SELECT gen_random_uuid(), stream_id, version + 1, type, schema_version, occurred_at, data FROM events e "
+        "WHERE starts_with(stream_id, $1) "
+        "AND version = (SELECT max(version) FROM events WHERE stream_id = e.stream_id) LIMIT 1",
+        prefixes[0],
+    )
+    assert await gauge.of(ROSTER) is first  # within four times what it took: reused
+    await asyncio.sleep(REUSE_FOR * first.took_s)
+    later = await gauge.of(ROSTER)
+    assert gauge.measures == 2 and (later.position, later.head) == (events, events + 1)
+    assert later.at > first.at
+    assert await gauge.of(ROSTER) is not later  # a quick measure is not reused
+    assert gauge.measures == 3

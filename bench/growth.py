@@ -22,6 +22,10 @@ and the same measurements are made on each:
    reported (``POST /hazards/{id}/assign``: an existing stream loaded and decided on).
 2. **Queries**, open loop at ``--query-rate`` (200/s): a page of 100 hazards of a campus
    (``GET /hazards?campus_id=..&limit=100``) and one hazard by id (``GET /hazards/{id}``).
+Between 2. and 3., an operator's ``GET /ops/projections`` twice in a row on each store: what
+measuring every projection's position against the store's head costs, and what reusing a slow
+measure saves.
+
 3. **Catch-up**: the live consumer held at the projection's lock (as during a rebuild's swap)
    while ``--backlog`` hazards are reported and published; then released: events applied per
    second until the backlog is in ``inspection_status`` (a store's time per event: the mean of
@@ -201,6 +205,7 @@ class StoreRun:
     samples: list[Sample] = field(default_factory=list)
     rebuild: dict[str, Any] = field(default_factory=dict)
     memory: dict[str, str] = field(default_factory=dict)
+    status_s: list[float] = field(default_factory=list)  # an operator's GET /ops/projections, twice in a row
 
     @property
     def caught_up(self) -> bool:
@@ -409,6 +414,20 @@ class StoreService:
         block.one = await open_loop(f"{name}: one hazard", args.query_rate, one, duration_s=duration)
         await settle(self.safety.url)
 
+    async def operator_status(self) -> None:
+        """What an operator's console costs the store: ``GET /ops/projections`` twice in a row (each
+        projection's position measured, then the slow measures reused)."""
+        admin = ClientPool("raw", self.safety.url, platform_headers(self.settings), 1)
+        try:
+            for _ in range(2):
+                started = time.perf_counter()
+                status, content = await admin.get("/ops/projections")
+                if status != 200:
+                    raise RuntimeError(f"GET /ops/projections {status}: {content[:300]!r}")
+                self.out.status_s.append(time.perf_counter() - started)
+        finally:
+            await admin.aclose()
+
     async def catch_up(self) -> None:
         """3. One turn of the catch-up: the consumer held at the projection's lock while the backlog is made."""
         label, dsn, pool, safety = self.label, self.dsn, self.pool, self.safety
@@ -563,6 +582,8 @@ async def main(args: argparse.Namespace) -> None:
                 await big.start()
                 for service in (empty, big, big, empty):  # what the machine does meanwhile falls on both
                     await service.latencies()
+                for service in (empty, big):
+                    await service.operator_status()
                 for service in (empty, big, big, empty):
                     await service.catch_up()
                 for service in (empty, big):
@@ -617,6 +638,14 @@ async def main(args: argparse.Namespace) -> None:
             for a in LOADS
         )
     )
+
+    for run_ in (e, b):
+        if len(run_.status_s) == 2:
+            first, again = run_.status_s
+            console.print(
+                f"{run_.label}: an operator's GET /ops/projections {first * 1000:,.0f} ms (each projection's position "
+                f"measured), at once again {again * 1000:,.0f} ms (slow measures reused)"
+            )
 
     rebuild_rows = []
     for run_ in (e, b):

@@ -18,10 +18,11 @@ and when it ends (its report, or its error).
 A projection holds every district's rows: only an operator over every district (a platform
 admin) rebuilds one (403 for a district's operator, who still reads the status).
 
-A projection's position and head are measured by reading every stream's last version (a scan
-of the events' index: seconds on millions of events), while an operator's console asks every
-second during a rebuild: :class:`PositionGauge` lets askers share one measure and reuses a slow
-measure for four times as long as it took (each answer says when it was measured).
+A projection's position and head are measured by reading every stream's last version (on
+millions of events, longer than a request may take), while an operator's console asks every
+second during a rebuild: :class:`PositionGauge` measures in the background, one at a time,
+answers the last measure after a short wait, and reuses a slow one for four times as long as it
+took (each answer says when it was measured).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -65,6 +66,8 @@ PROGRESS_EVERY_S = 0.5
 # however many operators watch); one quicker than REUSE_FROM_S is never reused.
 REUSE_FOR = 4.0
 REUSE_FROM_S = 0.05
+MEASURE_WAIT_S = 2.0  # an asker waits this long for a measure, then is answered the last one (or none yet)
+MEASURE_TIMEOUT_S = 900.0  # a measure's own limit (a request's is the pool's command timeout)
 HISTORY = 20
 ProjectionName = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9_]+$")]
 
@@ -90,11 +93,14 @@ class RebuildState(BaseModel):
 
 class ProjectionState(BaseModel):
     name: str
-    position: int = Field(description="Events of the streams it follows that it has applied")
-    head: int = Field(description="Events of the streams it follows in the store")
-    behind: int = Field(description="head - position")
-    measured_at: datetime = Field(
-        description="When position and head were read (on millions of events a measure is reused for a few seconds)"
+    position: int | None = Field(
+        description="Events of the streams it follows that it has applied (null while first measured)"
+    )
+    head: int | None = Field(description="Events of the streams it follows in the store (null while first measured)")
+    behind: int | None = Field(description="head - position")
+    measured_at: datetime | None = Field(
+        description="When position and head were read: on millions of events a measure takes seconds, runs in "
+        "the background and is reused for a while"
     )
     rebuilding: bool = Field(description="A rebuild holds its lock now (in any process of the service)")
     rebuild: RebuildState | None = Field(description="The running rebuild, else the latest one")
@@ -164,6 +170,7 @@ async def measure(conn: Connection, projection: Projection) -> Measure:
         "SELECT coalesce(sum(h.v), 0)::bigint AS head, coalesce(sum(least(s.version, h.v)), 0)::bigint AS position "
         f"FROM heads h LEFT JOIN {projection.schema}._streams s USING (stream_id)",
         prefixes,
+        timeout=MEASURE_TIMEOUT_S,
     )
     assert row is not None
     ended = time.monotonic()
@@ -171,35 +178,50 @@ async def measure(conn: Connection, projection: Projection) -> Measure:
 
 
 class PositionGauge:
-    """Each projection's last measure: askers at the same time share one, and a slow one is
-    reused for :data:`REUSE_FOR` times its duration (watching a rebuild every second must not
-    scan the store's index every second for each projection)."""
+    """Each projection's last measure, so that asking never waits long or scans often.
+
+    A measure runs in the background, one at a time per process, with no request's timeout (on
+    millions of events it takes longer than a request may). An asker waits for it at most
+    :data:`MEASURE_WAIT_S`, then is answered the last measure (its ``at`` says how old), or none
+    while the first is still being made; askers at the same time share one measure, and a slow
+    one is reused for :data:`REUSE_FOR` times its duration."""
 
     def __init__(self, pool_of: Callable[[], asyncpg.Pool]) -> None:
         self.pool_of = pool_of
-        self.measures = 0  # how many were made (read by the tests)
+        self.measures = 0  # how many were started (read by the tests)
         self._last: dict[str, Measure] = {}
-        self._running: dict[str, asyncio.Task[Measure]] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._one_at_a_time = asyncio.Lock()
 
-    async def of(self, projection: Projection) -> Measure:
-        last = self._last.get(projection.name)
-        if last is not None and last.fresh(time.monotonic()):
-            return last
-        running = self._running.get(projection.name)
-        if running is None:
-            running = asyncio.create_task(self._measure(projection))
-            self._running[projection.name] = running
-        # shielded: an asker that goes away does not cancel the others' measure
-        return await asyncio.shield(running)
+    async def latest(
+        self, projections: Sequence[Projection], wait_s: float = MEASURE_WAIT_S
+    ) -> dict[str, Measure | None]:
+        now = time.monotonic()
+        waiting: list[asyncio.Task[None]] = []
+        for projection in projections:
+            last = self._last.get(projection.name)
+            if last is not None and last.fresh(now):
+                continue
+            running = self._running.get(projection.name)
+            if running is None:
+                running = asyncio.create_task(self._measure(projection), name=f"measure {projection.name}")
+                self._running[projection.name] = running
+            waiting.append(running)
+        if waiting:  # an asker that gives up or goes away leaves the measure running
+            await asyncio.wait(waiting, timeout=wait_s)
+        return {p.name: self._last.get(p.name) for p in projections}
 
-    async def _measure(self, projection: Projection) -> Measure:
+    async def _measure(self, projection: Projection) -> None:
         try:
-            # the pool of the asking request (the read replica's for a GET, when one serves)
-            async with self.pool_of().acquire() as conn:
+            async with self._one_at_a_time:
                 self.measures += 1
-                done = await measure(conn, projection)
-            self._last[projection.name] = done
-            return done
+                # the pool of the asking request (the read replica's for a GET, when one serves)
+                async with self.pool_of().acquire() as conn:
+                    self._last[projection.name] = await measure(conn, projection)
+        except Exception as exc:  # the last measure stays; the next asker tries again
+            log.warning(
+                "measuring a projection's position failed", extra={"projection": projection.name, "error": repr(exc)}
+            )
         finally:
             self._running.pop(projection.name, None)
 
@@ -209,7 +231,7 @@ def gauge_of(runtime: ServiceRuntime) -> PositionGauge:
     return gauge
 
 
-async def projection_state(conn: Connection, projection: Projection, measured: Measure) -> ProjectionState:
+async def projection_state(conn: Connection, projection: Projection, measured: Measure | None) -> ProjectionState:
     running = await rebuild_running(conn, projection)
     latest = await conn.fetchrow(
         f"SELECT {_REBUILD_COLUMNS} FROM projection_rebuilds WHERE projection = $1 ORDER BY id DESC LIMIT 1",
@@ -217,10 +239,10 @@ async def projection_state(conn: Connection, projection: Projection, measured: M
     )
     return ProjectionState(
         name=projection.name,
-        position=measured.position,
-        head=measured.head,
-        behind=measured.head - measured.position,
-        measured_at=measured.at,
+        position=measured.position if measured else None,
+        head=measured.head if measured else None,
+        behind=measured.head - measured.position if measured else None,
+        measured_at=measured.at if measured else None,
         rebuilding=running,
         rebuild=_state(latest, running) if latest is not None else None,
     )
@@ -230,9 +252,9 @@ async def projections_of(runtime: ServiceRuntime) -> Projections:
     gauge = gauge_of(runtime)
     # measured before a connection is taken: a measure takes one of its own
     projections = runtime.definition.projections
-    measures = [await gauge.of(p) for p in projections]
+    measures = await gauge.latest(projections)
     async with runtime.pool.acquire() as conn:
-        states = [await projection_state(conn, p, m) for p, m in zip(projections, measures, strict=True)]
+        states = [await projection_state(conn, p, measures[p.name]) for p in projections]
         running = {s.name for s in states if s.rebuilding}
         latest = {s.rebuild.id for s in states if s.rebuild is not None}
         rows = await conn.fetch(f"SELECT {_REBUILD_COLUMNS} FROM projection_rebuilds ORDER BY id DESC LIMIT {HISTORY}")
@@ -370,9 +392,9 @@ def projections_router() -> APIRouter:
     @router.get("/{name}", response_model=ProjectionState, summary="One projection (operators)", responses=named)
     async def one(name: ProjectionName, _: Operator, runtime: Runtime) -> ProjectionState:
         projection = find_projection(runtime, name)
-        measured = await gauge_of(runtime).of(projection)
+        measured = await gauge_of(runtime).latest([projection])
         async with runtime.pool.acquire() as conn:
-            return await projection_state(conn, projection, measured)
+            return await projection_state(conn, projection, measured[projection.name])
 
     @router.post(
         "/{name}/rebuild",

@@ -227,7 +227,9 @@ class PositionGauge:
 
 
 def gauge_of(runtime: ServiceRuntime) -> PositionGauge:
-    gauge: PositionGauge = runtime.caches.setdefault("projection_positions", PositionGauge(lambda: runtime.pool))
+    gauge: PositionGauge | None = runtime.caches.get("projection_positions")
+    if gauge is None:  # made once per process, on first ask
+        gauge = runtime.caches["projection_positions"] = PositionGauge(lambda: runtime.pool)
     return gauge
 
 

@@ -219,9 +219,8 @@ class StoreRun:
 
     @property
     def catch_up_spread(self) -> float:
-        """How far the store's turns of the catch-up differ (the larger time per event over the smaller, less 1)."""
-        times = [c.per_event_s for c in self.catch_ups]
-        return max(times) / min(times) - 1 if len(times) > 1 and self.caught_up else 0.0
+        """How far the store's turns of the catch-up differ (their times per event, :func:`apart`)."""
+        return apart([c.per_event_s for c in self.catch_ups]) if self.caught_up else 0.0
 
 
 def longest_stall(samples: list[Sample]) -> float:
@@ -541,11 +540,16 @@ def store_p50(run_: StoreRun, load: str) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def spread(run_: StoreRun, load: str) -> float:
-    """How far one store's turns of the same load differ (the larger p50 over the smaller, less 1):
-    what the machine moves between two measurements of the same thing, minutes apart."""
-    values = [p50(getattr(b, load)) for b in run_.blocks]
+def apart(values: list[float]) -> float:
+    """How far measurements of the same thing differ: the largest over the smallest, less 1 (0
+    with fewer than two)."""
     return max(values) / min(values) - 1 if len(values) > 1 and min(values) > 0 else 0.0
+
+
+def spread(run_: StoreRun, load: str) -> float:
+    """How far one store's turns of the same load differ (their p50s, :func:`apart`): what the
+    machine moves between two measurements of the same thing, minutes apart."""
+    return apart([p50(getattr(b, load)) for b in run_.blocks])
 
 
 def judged(value: float, machine_spread: float) -> str:
